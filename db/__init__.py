@@ -1,0 +1,38 @@
+"""The shared programme store: schema, migrations, typed records and transactions.
+
+Pure Python over sqlite-utils; imports neither Textual nor rmtui.
+"""
+
+from db.errors import ConflictError, SchemaTooNewError, StoreBusyError, StoreError, StoreOpenError
+from db.records import (
+    AuditEntry,
+    Feedback,
+    Pair,
+    Participant,
+    Record,
+    Session,
+    Wave,
+)
+from db.schema import SCHEMA_VERSION
+from db.store import Store, Writer, os_user, read_settings, utc_now_iso
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AuditEntry",
+    "ConflictError",
+    "Feedback",
+    "Pair",
+    "Participant",
+    "Record",
+    "SchemaTooNewError",
+    "Session",
+    "Store",
+    "StoreBusyError",
+    "StoreError",
+    "StoreOpenError",
+    "Wave",
+    "Writer",
+    "os_user",
+    "read_settings",
+    "utc_now_iso",
+]

@@ -1,0 +1,67 @@
+"""Errors the store raises. Each message is one sentence a coordinator can act on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class StoreError(Exception):
+    """Base of every error the store raises on purpose."""
+
+
+class StoreOpenError(StoreError):
+    """The database cannot be opened (missing folder, not a database, no permission...)."""
+
+
+class SchemaTooNewError(StoreOpenError):
+    """The database was written by a newer rmtui."""
+
+    def __init__(self, path: str, found: int, known: int) -> None:
+        super().__init__(
+            f"{path} was written by a newer rmtui (schema {found}, this rmtui knows "
+            f"{known}); upgrade rmtui before opening it."
+        )
+        self.found = found
+        self.known = known
+
+
+class StoreBusyError(StoreError):
+    """Another process held the write lock for longer than the busy timeout."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"The database stayed locked by another coordinator for {seconds:g} s; "
+            "nothing was saved yet, try again."
+        )
+        self.seconds = seconds
+
+
+class ConflictError(StoreError):
+    """A versioned update found the row changed (or gone) since it was read."""
+
+    def __init__(
+        self,
+        table: str,
+        row_id: int,
+        expected_version: int,
+        current: dict[str, Any] | None,
+        changed_by: str | None,
+        changed_at: str | None,
+    ) -> None:
+        if current is None:
+            message = f"{table} #{row_id} was deleted by someone else; nothing was saved."
+        else:
+            who = changed_by or "another coordinator"
+            when = f" at {changed_at}" if changed_at else ""
+            message = (
+                f"{table} #{row_id} was changed by {who}{when} since you opened it "
+                f"(version {expected_version} → {current.get('version')}); your edit was not "
+                "saved and is kept for you to reapply."
+            )
+        super().__init__(message)
+        self.table = table
+        self.row_id = row_id
+        self.expected_version = expected_version
+        self.current = current
+        self.changed_by = changed_by
+        self.changed_at = changed_at

@@ -1,0 +1,136 @@
+"""The programme database's schema, as numbered migrations.
+
+``PRAGMA user_version`` holds the number of the last migration applied. Migrations run
+once, in order, under the write lock (``BEGIN IMMEDIATE``), so two coordinators opening a
+fresh database at the same moment cannot both apply them.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: the whole data model of DESIGN.md.
+    """
+    CREATE TABLE participants (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+        email TEXT COLLATE NOCASE UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('mentor', 'mentee')),
+        job_title TEXT NOT NULL DEFAULT '',
+        level INTEGER,
+        line_of_business TEXT NOT NULL DEFAULT '',
+        department TEXT NOT NULL DEFAULT '',
+        team TEXT NOT NULL DEFAULT '',
+        manager_id INTEGER REFERENCES participants(id) ON DELETE SET NULL,
+        location TEXT NOT NULL DEFAULT '',
+        timezone TEXT NOT NULL DEFAULT '',
+        joined_on TEXT,
+        current_role TEXT NOT NULL DEFAULT '[]',
+        development_goals TEXT NOT NULL DEFAULT '[]',
+        competencies TEXT NOT NULL DEFAULT '[]',
+        past_experience TEXT NOT NULL DEFAULT '',
+        education TEXT NOT NULL DEFAULT '',
+        birthplace TEXT NOT NULL DEFAULT '',
+        hobbies TEXT NOT NULL DEFAULT '[]',
+        interests TEXT NOT NULL DEFAULT '[]',
+        capacity INTEGER NOT NULL DEFAULT 1 CHECK (capacity >= 0),
+        consent_share INTEGER NOT NULL DEFAULT 0 CHECK (consent_share IN (0, 1)),
+        attributes TEXT NOT NULL DEFAULT '{}',
+        status TEXT NOT NULL DEFAULT 'applicant'
+            CHECK (status IN ('applicant', 'active', 'withdrawn', 'alumni')),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX participants_name ON participants(name COLLATE NOCASE);
+    CREATE INDEX participants_manager ON participants(manager_id);
+    CREATE INDEX participants_updated ON participants(updated_at);
+
+    CREATE TABLE waves (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        starts_on TEXT NOT NULL,
+        cadence_days INTEGER NOT NULL DEFAULT 21 CHECK (cadence_days > 0),
+        sessions_planned INTEGER NOT NULL DEFAULT 7 CHECK (sessions_planned > 0),
+        session_minutes INTEGER NOT NULL DEFAULT 60 CHECK (session_minutes > 0),
+        grace_days INTEGER NOT NULL DEFAULT 3 CHECK (grace_days >= 0),
+        notes_due_days INTEGER NOT NULL DEFAULT 3 CHECK (notes_due_days >= 0),
+        version INTEGER NOT NULL DEFAULT 1
+    );
+
+    CREATE TABLE pairs (
+        id INTEGER PRIMARY KEY,
+        wave_id INTEGER NOT NULL REFERENCES waves(id),
+        mentor_id INTEGER NOT NULL REFERENCES participants(id),
+        mentee_id INTEGER NOT NULL REFERENCES participants(id),
+        coach TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'proposed'
+            CHECK (status IN ('proposed', 'active', 'paused', 'completed', 'closed_early')),
+        started_on TEXT,
+        ended_on TEXT,
+        close_reason TEXT,
+        score REAL,
+        overrides TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        CHECK (mentor_id <> mentee_id)
+    );
+    CREATE INDEX pairs_wave ON pairs(wave_id);
+    CREATE INDEX pairs_mentor ON pairs(mentor_id);
+    CREATE INDEX pairs_mentee ON pairs(mentee_id);
+
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        pair_id INTEGER NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL CHECK (seq > 0),
+        due_on TEXT NOT NULL,
+        scheduled_at TEXT,
+        held_on TEXT,
+        status TEXT NOT NULL DEFAULT 'planned'
+            CHECK (status IN ('planned', 'scheduled', 'held', 'cancelled', 'missed')),
+        checkpoint INTEGER NOT NULL DEFAULT 0 CHECK (checkpoint IN (0, 1)),
+        agenda TEXT NOT NULL DEFAULT '',
+        notes TEXT NOT NULL DEFAULT '',
+        notes_posted_on TEXT,
+        follow_up_sent INTEGER NOT NULL DEFAULT 0 CHECK (follow_up_sent IN (0, 1)),
+        updated_at TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        UNIQUE (pair_id, seq)
+    );
+    CREATE INDEX sessions_due ON sessions(due_on);
+
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        pair_id INTEGER NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('pre', 'mid', 'post', 'close')),
+        respondent TEXT NOT NULL CHECK (respondent IN ('mentor', 'mentee')),
+        rating INTEGER CHECK (rating BETWEEN 1 AND 5),
+        goal_achieved INTEGER CHECK (goal_achieved IN (0, 1)),
+        comment TEXT NOT NULL DEFAULT '',
+        submitted_on TEXT NOT NULL
+    );
+    CREATE INDEX feedback_pair ON feedback(pair_id);
+
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id INTEGER,
+        action TEXT NOT NULL,
+        before TEXT,
+        after TEXT
+    );
+    CREATE INDEX audit_entity ON audit(entity, entity_id);
+    CREATE INDEX audit_at ON audit(at);
+
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,415 @@
+"""The shared programme store: one SQLite file that several coordinators use at once.
+
+Rules (DESIGN.md, "The shared store"):
+
+* WAL, ``synchronous=FULL``, a busy timeout, foreign keys on.
+* Every write is one short transaction begun with ``BEGIN IMMEDIATE``; the audit row is
+  written inside it. Nothing holds a transaction open while idle.
+* Editable rows carry ``version``; an update names the version it read and a zero row count
+  raises :class:`ConflictError` instead of overwriting someone else's change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlite_utils
+
+from db.errors import (
+    ConflictError,
+    SchemaTooNewError,
+    StoreBusyError,
+    StoreError,
+    StoreOpenError,
+)
+from db.records import Record
+from db.schema import MIGRATIONS, SCHEMA_VERSION
+
+R = TypeVar("R", bound=Record)
+
+DEFAULT_BUSY_TIMEOUT = 5.0
+_OUR_TABLES = {"participants", "waves", "pairs", "sessions", "feedback", "audit", "settings"}
+
+
+def utc_now_iso() -> str:
+    """Return the current instant as ISO-8601 UTC text with second precision."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def os_user() -> str:
+    """Return the operating-system user running this process (the audit's actor)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid{os.getuid()}"
+
+
+def _is_locked(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
+def _split_statements(script: str) -> list[str]:
+    """Split a migration script into statements (executescript would commit mid-way)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
+
+
+class Store:
+    """An open programme database. Thread-safe: one lock serialises its connection."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        actor: str | None = None,
+        now: Callable[[], str] = utc_now_iso,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        create: bool = True,
+    ) -> None:
+        self.path = Path(path)
+        self.actor = actor or os_user()
+        self.now = now
+        self.busy_timeout = busy_timeout
+        self._lock = threading.RLock()
+        self.conn = self._connect(create)
+        self.db = sqlite_utils.Database(self.conn)
+        try:
+            self._configure()
+            self._migrate()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    # -- opening ---------------------------------------------------------------------
+
+    def _connect(self, create: bool) -> sqlite3.Connection:
+        path = self.path
+        if not path.parent.exists():
+            raise StoreOpenError(f"The folder {path.parent} does not exist; create it or choose another database.")
+        if path.is_dir():
+            raise StoreOpenError(f"{path} is a folder, not a database file.")
+        if not path.exists():
+            if not create:
+                raise StoreOpenError(f"There is no database at {path}.")
+            if not os.access(path.parent, os.W_OK):
+                raise StoreOpenError(f"You cannot create files in {path.parent}; ask for write permission or choose another database.")
+        elif not os.access(path, os.R_OK):
+            raise StoreOpenError(f"You do not have permission to read {path}; ask its owner to add you to its group.")
+        try:
+            conn = sqlite3.connect(
+                str(path), timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as error:
+            raise StoreOpenError(f"{path} cannot be opened: {error}.") from error
+        return conn
+
+    def _configure(self) -> None:
+        conn = self.conn
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode.lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.DatabaseError as error:
+            raise self._open_error(error) from error
+
+    def _open_error(self, error: sqlite3.Error) -> StoreError:
+        text = str(error)
+        if "not a database" in text or "malformed" in text or "disk image" in text:
+            return StoreOpenError(f"{self.path} is not an rmtui database (SQLite says: {text}).")
+        if isinstance(error, sqlite3.OperationalError) and _is_locked(error):
+            return StoreBusyError(self.busy_timeout)
+        if "readonly" in text or "read-only" in text:
+            return StoreOpenError(f"{self.path} is read-only for you; ask for write permission on it and its folder.")
+        return StoreOpenError(f"{self.path} cannot be opened: {text}.")
+
+    def _migrate(self) -> None:
+        found = self.schema_version()
+        if found > SCHEMA_VERSION:
+            raise SchemaTooNewError(str(self.path), found, SCHEMA_VERSION)
+        if found == SCHEMA_VERSION:
+            return
+        if found == 0:
+            tables = set(self.db.table_names())
+            if tables - _OUR_TABLES and not tables & _OUR_TABLES:
+                raise StoreOpenError(f"{self.path} is a SQLite database but not an rmtui one; choose another file.")
+        try:
+            with self._transaction():
+                found = self.conn.execute("PRAGMA user_version").fetchone()[0]
+                for number in range(found, SCHEMA_VERSION):
+                    for statement in _split_statements(MIGRATIONS[number]):
+                        self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as error:
+            raise self._open_error(error) from error
+
+    # -- reading ---------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        """Return the schema number recorded in the file (``PRAGMA user_version``)."""
+        with self._lock:
+            try:
+                return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+            except sqlite3.DatabaseError as error:
+                raise self._open_error(error) from error
+
+    def query(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> list[dict[str, Any]]:
+        """Return every row of a read query as dicts (each statement sees a fresh snapshot)."""
+        with self._lock:
+            cursor = self._execute(sql, params)
+            names = [d[0] for d in cursor.description or ()]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def query_tuples(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> list[tuple[Any, ...]]:
+        """Return every row of a read query as tuples (cheaper than dicts for bulk reads)."""
+        with self._lock:
+            return self._execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> Any:
+        """Return the first column of the first row of a query, or None."""
+        with self._lock:
+            row = self._execute(sql, params).fetchone()
+            return None if row is None else row[0]
+
+    def get(self, record_type: type[R], row_id: int) -> R | None:
+        """Return the record of ``record_type`` with ``row_id``, or None."""
+        rows = self.query(f"SELECT * FROM {record_type.TABLE} WHERE id = ?", (row_id,))
+        return record_type.from_row(rows[0]) if rows else None
+
+    def all(self, record_type: type[R], where: str = "1", params: Iterable[Any] = (), order: str = "id") -> list[R]:
+        """Return the records of ``record_type`` matching ``where``, ordered by ``order``."""
+        rows = self.query(f"SELECT * FROM {record_type.TABLE} WHERE {where} ORDER BY {order}", params)
+        return [record_type.from_row(row) for row in rows]
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Store]:
+        """Hold one read snapshot across several queries (keep it short)."""
+        with self._lock:
+            self._execute("BEGIN DEFERRED")
+            try:
+                yield self
+            finally:
+                self.conn.execute("COMMIT")
+
+    def data_version(self) -> int:
+        """Return SQLite's data_version: it changes when another connection commits."""
+        with self._lock:
+            return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def _execute(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(sql, params)  # type: ignore[arg-type]
+        except sqlite3.OperationalError as error:
+            if _is_locked(error):
+                raise StoreBusyError(self.busy_timeout) from error
+            raise
+
+    # -- writing ---------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self._lock:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                if _is_locked(error):
+                    raise StoreBusyError(self.busy_timeout) from error
+                raise
+            try:
+                yield
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    self.conn.execute("COMMIT")
+                except sqlite3.OperationalError as error:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    if _is_locked(error):
+                        raise StoreBusyError(self.busy_timeout) from error
+                    raise
+
+    @contextmanager
+    def write(self) -> Iterator[Writer]:
+        """Run one write transaction (``BEGIN IMMEDIATE``); commit on success, else roll back."""
+        with self._transaction():
+            yield Writer(self)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Writer:
+    """The operations allowed inside one write transaction; each audits itself."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.conn = store.conn
+        self.now = store.now()
+
+    def execute(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
+        """Run one statement inside the transaction (no audit: callers audit)."""
+        return self.conn.execute(sql, params)  # type: ignore[arg-type]
+
+    def audit(
+        self,
+        entity: str,
+        entity_id: int | None,
+        action: str,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        """Record who did what to which row, in this transaction."""
+        self.conn.execute(
+            "INSERT INTO audit (at, actor, entity, entity_id, action, before, after) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                self.now,
+                self.store.actor,
+                entity,
+                entity_id,
+                action,
+                None if before is None else json.dumps(before, ensure_ascii=False),
+                None if after is None else json.dumps(after, ensure_ascii=False),
+            ),
+        )
+
+    def insert(self, record: R, *, audit: bool = True) -> R:
+        """Insert ``record`` (its id chosen by SQLite) and return it as stored."""
+        row = record.to_row()
+        row.pop("id", None)
+        if "version" in row:
+            row["version"] = 1
+        for stamp in ("created_at", "updated_at"):
+            if stamp in row and not row[stamp]:
+                row[stamp] = self.now
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        cursor = self.conn.execute(
+            f"INSERT INTO {record.TABLE} ({columns}) VALUES ({marks})", tuple(row.values())
+        )
+        row_id = int(cursor.lastrowid or 0)
+        stored = type(record).from_row({**row, "id": row_id})
+        if audit:
+            self.audit(record.TABLE, row_id, "create", None, _public(stored.to_row()))
+        return stored
+
+    def insert_many(self, table: str, rows: Iterable[Mapping[str, Any]], *, batch: int = 5000) -> int:
+        """Bulk-insert plain rows (same columns each); return how many. Audit once yourself."""
+        count = 0
+        iterator = iter(rows)
+        first = next(iterator, None)
+        if first is None:
+            return 0
+        columns = list(first)
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+        chunk = [tuple(first[c] for c in columns)]
+        for row in iterator:
+            chunk.append(tuple(row[c] for c in columns))
+            if len(chunk) >= batch:
+                self.conn.executemany(sql, chunk)
+                count += len(chunk)
+                chunk = []
+        self.conn.executemany(sql, chunk)
+        return count + len(chunk)
+
+    def update(
+        self,
+        table: str,
+        row_id: int,
+        expected_version: int,
+        changes: Mapping[str, Any],
+    ) -> int:
+        """Apply ``changes`` to a row still at ``expected_version``; return the new version.
+
+        Raises :class:`ConflictError` if the row changed or vanished meanwhile. Values must
+        already be SQLite values (JSON encoded where the column holds JSON).
+        """
+        columns = [c for c in changes if c not in ("id", "version")]
+        before_row = self.conn.execute(
+            f"SELECT * FROM {table} WHERE id = ?", (row_id,)
+        ).fetchone()
+        names = [d[0] for d in self.conn.execute(f"SELECT * FROM {table} LIMIT 0").description]
+        if before_row is not None:
+            before_row = dict(zip(names, before_row))
+        sets = [f"{c} = ?" for c in columns] + ["version = version + 1"]
+        values = [changes[c] for c in columns]
+        if "updated_at" in names and "updated_at" not in changes:
+            sets.append("updated_at = ?")
+            values.append(self.now)
+        cursor = self.conn.execute(
+            f"UPDATE {table} SET {', '.join(sets)} WHERE id = ? AND version = ?",
+            (*values, row_id, expected_version),
+        )
+        if cursor.rowcount == 0:
+            last = self.conn.execute(
+                "SELECT actor, at FROM audit WHERE entity = ? AND entity_id = ? ORDER BY id DESC LIMIT 1",
+                (table, row_id),
+            ).fetchone()
+            raise ConflictError(
+                table,
+                row_id,
+                expected_version,
+                before_row,
+                last[0] if last else None,
+                last[1] if last else None,
+            )
+        assert before_row is not None
+        before = {c: before_row[c] for c in columns if before_row[c] != changes[c]}
+        after = {c: changes[c] for c in before}
+        self.audit(table, row_id, "update", _public(before), _public(after))
+        return int(before_row["version"]) + 1
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Store one programme setting (JSON), auditing the change."""
+        old = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        encoded = json.dumps(value, ensure_ascii=False)
+        self.conn.execute(
+            "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
+            "updated_at = excluded.updated_at, version = version + 1",
+            (key, encoded, self.now),
+        )
+        self.audit("settings", None, "set", {key: json.loads(old[0])} if old else None, {key: value})
+
+
+def _public(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Drop the sensitive programme-objective attributes from what the audit keeps."""
+    if row is None:
+        return None
+    return {k: v for k, v in row.items() if k != "attributes"}
+
+
+def read_settings(store: Store) -> dict[str, Any]:
+    """Return every programme setting, decoded."""
+    return {row["key"]: json.loads(row["value"]) for row in store.query("SELECT key, value FROM settings")}

@@ -1,0 +1,43 @@
+"""Text safety: what users type or import is kept literal and never reaches the terminal raw."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rich.markup import escape
+
+# C0 and C1 control characters, DEL, and the bidirectional overrides/isolates that can
+# reorder what a reader sees. Tab and newline survive where a field allows several lines.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])"
+)
+
+
+def clean(text: str | None, *, multiline: bool = False) -> str:
+    """Return ``text`` without terminal escape sequences and control characters.
+
+    Whole escape sequences (CSI, OSC) are removed, not just their ESC byte, so no stray
+    ``[31m`` is left behind. Newlines and tabs are kept only when ``multiline``.
+    """
+    if not text:
+        return ""
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if multiline:
+        text = text.replace("\t", "    ")
+        return "\n".join(_CONTROL.sub("", line) for line in text.split("\n"))
+    text = text.replace("\t", " ").replace("\n", " ")
+    return _CONTROL.sub("", text).strip()
+
+
+def literal(text: str | None) -> str:
+    """Return ``text`` cleaned and escaped so Rich markup in it shows as typed."""
+    return escape(clean(text))
+
+
+def fold(text: str) -> str:
+    """Return ``text`` lower-cased without accents: the form searches compare ("José" → "jose")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

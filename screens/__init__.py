@@ -1,0 +1,1 @@
+"""rmtui's screens."""
