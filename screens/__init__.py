@@ -1,1 +1,34 @@
-"""rmtui's screens."""
+"""rmtui's screens, one file each, and the registry of areas the app can switch between.
+
+An area is a top-level screen reached by a number key, the command palette and
+``rmtui SCREEN``. Register only screens that exist: add one ``Area`` to ``AREAS``.
+The registry names screens by import path, so the command line can list them without
+loading Textual.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Area:
+    """A top-level screen: its command-line name, number key, title, purpose and class."""
+
+    name: str
+    key: str
+    title: str
+    help: str
+    screen: str  # "module:Class"
+
+    def load(self) -> Any:
+        """Return the screen class (imported on first use)."""
+        module, _, cls = self.screen.partition(":")
+        return getattr(importlib.import_module(module), cls)
+
+
+AREAS: tuple[Area, ...] = (
+    Area("roster", "1", "Roster", "Search and browse every participant", "screens.roster:RosterScreen"),
+)

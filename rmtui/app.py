@@ -1,0 +1,57 @@
+"""The Textual application: areas as modes, number keys, the command palette."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from rmtui.programme import Programme
+from screens import AREAS, Area
+
+
+class RmtuiApp(App[None]):
+    """rmtui over one open programme."""
+
+    TITLE = "rmtui"
+    CSS_PATH = "app.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "toggle_keys", "Keys", key_display="?", id="keys"),
+    ]
+
+    def __init__(self, programme: Programme, *, start: str | None = None) -> None:
+        super().__init__()
+        self.programme = programme
+        self.areas: dict[str, Area] = {area.name: area for area in AREAS}
+        self.start = start if start in self.areas else next(iter(self.areas))
+        for area in self.areas.values():
+            self.add_mode(area.name, area.load())
+            self.bind(area.key, f"go('{area.name}')", description=area.title, show=False)
+
+    def on_mount(self) -> None:
+        self.title = self.programme.name
+        self.sub_title = f"{self.programme.store.path.name} · {self.programme.store.actor}"
+        self.switch_mode(self.start)
+
+    def action_go(self, name: str) -> None:
+        """Switch to the area ``name`` (a number key or the palette)."""
+        if name in self.areas and self.current_mode != name:
+            self.switch_mode(name)
+
+    def action_toggle_keys(self) -> None:
+        """Show or hide the keys of the current screen."""
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for area in self.areas.values():
+            yield SystemCommand(f"{area.title} ({area.key})", area.help, partial(self.action_go, area.name))
+        yield from super().get_system_commands(screen)

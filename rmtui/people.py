@@ -1,0 +1,61 @@
+"""Reading people: one participant, their manager, their pairs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from db import Pair, Participant, Store
+
+
+@dataclass(frozen=True)
+class PairSummary:
+    """A pair seen from one of its two people."""
+
+    pair: Pair
+    partner_id: int
+    partner_name: str
+    wave_name: str
+
+
+def get_participant(store: Store, participant_id: int) -> Participant | None:
+    """Return the participant with ``participant_id``, or None if there is none."""
+    return store.get(Participant, participant_id)
+
+
+def participant_name(store: Store, participant_id: int | None) -> str | None:
+    """Return the name of ``participant_id`` (None when unknown or not given)."""
+    if participant_id is None:
+        return None
+    return store.scalar("SELECT name FROM participants WHERE id = ?", (participant_id,))
+
+
+def participant_count(store: Store) -> int:
+    """Return how many participants the programme holds."""
+    return int(store.scalar("SELECT count(*) FROM participants") or 0)
+
+
+def pairs_of(store: Store, participant_id: int) -> list[PairSummary]:
+    """Return every pair ``participant_id`` is or was in, newest first."""
+    rows = store.query(
+        """
+        SELECT pairs.*, waves.name AS wave_name,
+               CASE WHEN pairs.mentor_id = :id THEN pairs.mentee_id ELSE pairs.mentor_id END
+                   AS partner_id
+        FROM pairs JOIN waves ON waves.id = pairs.wave_id
+        WHERE pairs.mentor_id = :id OR pairs.mentee_id = :id
+        ORDER BY pairs.created_at DESC, pairs.id DESC
+        """,
+        {"id": participant_id},
+    )
+    summaries = []
+    for row in rows:
+        partner = row["partner_id"]
+        summaries.append(
+            PairSummary(
+                pair=Pair.from_row(row),
+                partner_id=partner,
+                partner_name=participant_name(store, partner) or f"#{partner}",
+                wave_name=row["wave_name"],
+            )
+        )
+    return summaries

@@ -1,0 +1,137 @@
+"""The full talent profile of one participant (read-only view)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from db import Participant
+from rmtui.people import PairSummary, get_participant, pairs_of, participant_name
+from rmtui.text import clean
+from screens.base import ProgrammeScreen
+
+
+def _section(title: str, rows: list[tuple[str, str | Text]]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", min_width=14, no_wrap=True)
+    table.add_column(ratio=1)
+    for label, value in rows:
+        table.add_row(label, value if isinstance(value, Text) else Text(clean(value, multiline=True) or "—"))
+    table.title = title
+    table.title_justify = "left"
+    table.title_style = "bold reverse"
+    return table
+
+
+def _bullets(items: list[str]) -> Text:
+    if not items:
+        return Text("—")
+    return Text("\n".join(f"• {clean(item)}" for item in items))
+
+
+def profile_sections(person: Participant, manager: str | None, pairs: list[PairSummary]) -> list[Table]:
+    """Return the talent profile laid out in sections (literal text, never markup)."""
+    programme = _section(
+        "Programme",
+        [
+            ("Role", person.role),
+            ("Status", person.status),
+            ("Level", "" if person.level is None else str(person.level)),
+            ("Capacity", str(person.capacity) if person.role == "mentor" else "—"),
+            ("Disclosure", "may be shown on shared views" if person.consent_share else "confidential (no consent)"),
+            ("Objective data", f"{len(person.attributes)} sensitive attribute(s) recorded" if person.attributes else "none"),
+        ],
+    )
+    work = _section(
+        "Work",
+        [
+            ("Email", person.email or ""),
+            ("Job title", person.job_title),
+            ("Line of business", person.line_of_business),
+            ("Department", person.department),
+            ("Team", person.team),
+            ("Manager", manager or ""),
+            ("Location", " · ".join(x for x in (person.location, person.timezone) if x)),
+            ("Joined", person.joined_on or ""),
+        ],
+    )
+    growth = _section(
+        "Talent profile",
+        [
+            ("Current role", _bullets(person.current_role)),
+            ("Goals", _bullets(person.development_goals)),
+            ("Competencies", _bullets(person.competencies)),
+            ("Experience", person.past_experience),
+            ("Education", person.education),
+        ],
+    )
+    background = _section(
+        "Background",
+        [
+            ("Birthplace", person.birthplace),
+            ("Hobbies", ", ".join(clean(h) for h in person.hobbies)),
+            ("Interests", ", ".join(clean(i) for i in person.interests)),
+        ],
+    )
+    pair_rows: list[tuple[str, str | Text]] = [
+        (summary.wave_name, f"with {summary.partner_name} — {summary.pair.status.replace('_', ' ')}")
+        for summary in pairs
+    ] or [("Pairs", "not paired yet")]
+    return [programme, work, growth, background, _section("Pairs", pair_rows)]
+
+
+class ProfileScreen(ProgrammeScreen):
+    """One participant's talent profile; escape goes back to where it was opened."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def __init__(self, participant_id: int) -> None:
+        super().__init__()
+        self.participant_id = participant_id
+
+    def compose(self):
+        yield Header()
+        with VerticalScroll(id="profile"):
+            yield Static("Loading…", id="profile-title")
+            yield Static(id="profile-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="profile")
+    def load(self) -> tuple[Participant | None, str | None, list[PairSummary]]:
+        store = self.programme.store
+        person = get_participant(store, self.participant_id)
+        if person is None:
+            return None, None, []
+        return person, participant_name(store, person.manager_id), pairs_of(store, self.participant_id)
+
+    @on(Worker.StateChanged)
+    def show(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "profile":
+            return
+        if event.state == WorkerState.ERROR:
+            self.query_one("#profile-title", Static).update(Text(f"Could not load this profile: {event.worker.error}"))
+        if event.state != WorkerState.SUCCESS:
+            return
+        person, manager, pairs = event.worker.result
+        title = self.query_one("#profile-title", Static)
+        if person is None:
+            title.update(Text("This person is no longer in the programme."))
+            return
+        heading = Text(clean(person.name), style="bold")
+        heading.append(f"  {clean(person.job_title)}" if person.job_title else "")
+        title.update(heading)
+        self.sub_title = clean(person.name)
+        self.query_one("#profile-body", Static).update(Group(*profile_sections(person, manager, pairs)))

@@ -1,0 +1,220 @@
+"""The roster: every participant, fuzzy-searched as you type, instant at 100,000 people."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Header, Input, Static
+from textual.worker import Worker, WorkerState
+
+from rmtui.search import SORT_KEYS, RosterIndex, SearchResult
+from rmtui.text import clean
+from screens.base import ProgrammeScreen
+from screens.profile import ProfileScreen
+from widgets.virtual_table import Column, VirtualTable
+
+COLUMNS = [
+    Column("name", "Name", 18, grow=4),
+    Column("role", "Role", 6),
+    Column("level", "Lvl", 3, justify="right"),
+    Column("department", "Department", 12, grow=2),
+    Column("line_of_business", "Business", 10, grow=2),
+    Column("status", "Status", 9),
+    Column("job_title", "Job title", 0, grow=3),
+]
+
+SORT_LABELS = {
+    None: "best match",
+    "name": "name",
+    "role": "role",
+    "level": "level",
+    "department": "department",
+    "line_of_business": "line of business",
+    "status": "status",
+}
+
+EMPTY_HELP = (
+    "No participants yet.\n\n"
+    "Run  rmtui demo  to explore a sample programme, "
+    "or add people to this database to start building your roster."
+)
+
+
+class RosterSource:
+    """Cells of one search result, built only for rows that are painted."""
+
+    def __init__(self, result: SearchResult) -> None:
+        self.result = result
+
+    def __len__(self) -> int:
+        return self.result.total
+
+    def cells(self, index: int) -> dict[str, Text]:
+        row = self.result.row(index)
+        name = Text(clean(row.name))
+        for start, end in self.result.name_spans(index):
+            name.stylize("match", start, end)
+        return {
+            "name": name,
+            "role": Text(row.role),
+            "level": Text("" if row.level is None else str(row.level)),
+            "department": Text(clean(row.department)),
+            "line_of_business": Text(clean(row.line_of_business)),
+            "status": Text(row.status),
+            "job_title": Text(clean(row.job_title)),
+        }
+
+
+class RosterScreen(ProgrammeScreen):
+    """Search field on top, results below; Enter opens the talent profile."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Search", key_display="/"),
+        Binding("s", "sort", "Sort"),
+        Binding("S", "reverse", "Reverse", key_display="S"),
+        Binding("escape", "leave_search", "Results", show=False),
+        Binding("down", "results", "Results", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    RosterScreen #search { margin: 0 0; border: tall $border-blurred; }
+    RosterScreen #search:focus { border: tall $border; }
+    RosterScreen #status { height: 1; padding: 0 1; color: $text-muted; }
+    RosterScreen #empty { height: auto; padding: 1 2; display: none; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.index: RosterIndex | None = None
+        self.result: SearchResult | None = None
+        self.sort: str | None = None
+        self.descending = False
+
+    def compose(self):
+        yield Header()
+        yield Input(
+            placeholder="Search: name, email, title, interests…  filters: role:mentor dept:finance level:>=5",
+            id="search",
+        )
+        yield Static("Loading the roster…", id="status")
+        yield Static(EMPTY_HELP, id="empty")
+        yield VirtualTable(COLUMNS, id="results")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).focus()
+        self.load_index()
+
+    # -- loading and searching ---------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="roster-load")
+    def load_index(self) -> RosterIndex:
+        return RosterIndex.from_store(self.programme.store)
+
+    def reload(self) -> None:
+        """Rebuild the index from the database (after an edit or another coordinator's)."""
+        self.load_index()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="roster-search")
+    def run_search(self, query: str, sort: str | None, descending: bool, previous: SearchResult | None) -> SearchResult:
+        assert self.index is not None
+        return self.index.search(query, sort=sort, descending=descending, previous=previous)
+
+    def _search(self, *, incremental: bool = True) -> None:
+        if self.index is None:
+            return
+        query = self.query_one("#search", Input).value
+        previous = self.result if incremental else None
+        self.run_search(query, self.sort, self.descending, previous)
+
+    @on(Worker.StateChanged)
+    def worker_done(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state == WorkerState.ERROR:
+            self.notify(f"The roster could not be searched: {worker.error}", severity="error", timeout=8)
+            return
+        if event.state != WorkerState.SUCCESS:
+            return
+        if worker.group == "roster-load":
+            self.index = worker.result
+            self.result = None
+            self._search(incremental=False)
+        elif worker.group == "roster-search":
+            result: SearchResult = worker.result
+            if result.query != self.query_one("#search", Input).value:
+                return  # a later keystroke's search is on its way
+            self.show(result)
+
+    def show(self, result: SearchResult) -> None:
+        """Put ``result`` on screen; the cursor goes to the best match on a new query."""
+        same_query = self.result is not None and self.result.query == result.query
+        self.result = result
+        table = self.query_one("#results", VirtualTable)
+        table.set_source(RosterSource(result), cursor=None if same_query else 0)
+        table.set_sort(self.sort, self.descending)
+        empty = self.index is not None and len(self.index) == 0
+        self.query_one("#empty").display = empty
+        table.display = not empty
+        self.query_one("#status", Static).update(self._status_text(result))
+
+    def _status_text(self, result: SearchResult) -> Text:
+        total = len(self.index) if self.index is not None else 0
+        people = "person" if total == 1 else "people"
+        if result.query.strip():
+            status = Text(f"{result.total:,} of {total:,} {people} match")
+        else:
+            status = Text(f"{total:,} {people}")
+        order = SORT_LABELS.get(self.sort, self.sort or "")
+        if not result.query.strip() and self.sort is None:
+            order = "name"
+        status.append(f" · sorted by {order}{' (reversed)' if self.descending else ''}")
+        for problem in result.problems:
+            status.append(f" · {problem}", style="bold")
+        return status
+
+    @on(Input.Changed, "#search")
+    def query_changed(self) -> None:
+        self._search()
+
+    @on(Input.Submitted, "#search")
+    def query_submitted(self) -> None:
+        self.query_one("#results", VirtualTable).focus()
+
+    @on(VirtualTable.Selected, "#results")
+    def open_profile(self, event: VirtualTable.Selected) -> None:
+        if self.result is not None and event.index < self.result.total:
+            self.app.push_screen(ProfileScreen(self.result.row(event.index).id))
+
+    @on(VirtualTable.HeaderClicked, "#results")
+    def header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        if event.column in SORT_KEYS:
+            if self.sort == event.column:
+                self.descending = not self.descending
+            else:
+                self.sort, self.descending = event.column, False
+            self._search(incremental=False)
+
+    # -- actions -----------------------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_leave_search(self) -> None:
+        self.query_one("#results", VirtualTable).focus()
+
+    def action_results(self) -> None:
+        self.query_one("#results", VirtualTable).focus()
+
+    def action_sort(self) -> None:
+        """Cycle the sort: best match → name → role → level → department → business → status."""
+        order: list[str | None] = [None, *SORT_KEYS]
+        self.sort = order[(order.index(self.sort) + 1) % len(order)]
+        self.descending = False
+        self._search(incremental=False)
+
+    def action_reverse(self) -> None:
+        self.descending = not self.descending
+        self._search(incremental=False)

@@ -1,0 +1,294 @@
+"""A table that renders only the rows on screen, so 100,000 rows cost what 20 do.
+
+It holds no rows: a :class:`RowSource` hands it the cells of row ``i`` when that row is
+painted. The header line stays put while the body scrolls. The widget never touches the
+database; the screen gives it a source built from data it already has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its key, header label, and width (``min`` cells, ``grow`` share of the rest)."""
+
+    key: str
+    label: str
+    min: int
+    grow: int = 0
+    justify: str = "left"
+
+
+class RowSource(Protocol):
+    """What the table asks of its data."""
+
+    def __len__(self) -> int: ...
+
+    def cells(self, index: int) -> dict[str, Text]:
+        """Return the cells of row ``index`` keyed by column key."""
+        ...
+
+
+class _Empty:
+    def __len__(self) -> int:
+        return 0
+
+    def cells(self, index: int) -> dict[str, Text]:
+        return {}
+
+
+class VirtualTable(ScrollView, can_focus=True):
+    """A keyboard-driven table over a RowSource, rendering visible lines only."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "jump(0)", "First", show=False),
+        Binding("end", "jump(-1)", "Last", show=False),
+        Binding("enter", "select", "Open", show=True),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "virtual-table--header",
+        "virtual-table--cursor",
+        "virtual-table--match",
+        "virtual-table--sorted",
+    }
+
+    DEFAULT_CSS = """
+    VirtualTable {
+        height: 1fr;
+        overflow-x: hidden;
+        background: $surface;
+    }
+    VirtualTable > .virtual-table--header {
+        text-style: bold;
+        background: $panel;
+        color: $text;
+    }
+    VirtualTable > .virtual-table--sorted {
+        text-style: bold underline;
+    }
+    VirtualTable > .virtual-table--cursor {
+        background: $block-cursor-blurred-background;
+        color: $block-cursor-blurred-foreground;
+    }
+    VirtualTable:focus > .virtual-table--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
+    }
+    VirtualTable > .virtual-table--match {
+        text-style: bold underline;
+        color: $accent;
+    }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+
+    class CursorMoved(Message):
+        """The highlighted row changed."""
+
+        def __init__(self, table: VirtualTable, index: int) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    class Selected(Message):
+        """Enter (or a click) on a row."""
+
+        def __init__(self, table: VirtualTable, index: int) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    class HeaderClicked(Message):
+        """A click on a column's header (screens use it to sort)."""
+
+        def __init__(self, table: VirtualTable, column: str) -> None:
+            super().__init__()
+            self.table = table
+            self.column = column
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    def __init__(
+        self,
+        columns: list[Column],
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.columns = columns
+        self.source: RowSource = _Empty()
+        self.sorted_column: str | None = None
+        self.sort_descending = False
+        self._widths: list[int] = []
+
+    # -- data ------------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self.source)
+
+    def set_source(self, source: RowSource, *, cursor: int | None = None) -> None:
+        """Show ``source``; keep the cursor where it was unless told otherwise."""
+        self.source = source
+        count = len(source)
+        target = self.cursor if cursor is None else cursor
+        self.virtual_size = Size(self.size.width, count + 1)
+        self.set_reactive(VirtualTable.cursor, max(0, min(target, count - 1)))
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self.post_message(self.CursorMoved(self, self.cursor))
+
+    def set_sort(self, column: str | None, descending: bool = False) -> None:
+        """Mark ``column`` as the sorted one in the header."""
+        self.sorted_column = column
+        self.sort_descending = descending
+        self.refresh(Region(0, 0, self.size.width, 1))
+
+    # -- layout ----------------------------------------------------------------------
+
+    def _column_widths(self, width: int) -> list[int]:
+        gaps = len(self.columns) - 1
+        fixed = sum(c.min for c in self.columns) + gaps
+        spare = max(0, width - fixed)
+        growth = sum(c.grow for c in self.columns) or 1
+        widths = [c.min + spare * c.grow // growth for c in self.columns]
+        widths[0] += width - (sum(widths) + gaps) if width > fixed else 0
+        return widths
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, len(self.source) + 1)
+        self._widths = self._column_widths(event.size.width)
+
+    # -- rendering -------------------------------------------------------------------
+
+    def _line(self, cells: list[Text], base: Style) -> Strip:
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        for position, (text, width) in enumerate(zip(cells, self._widths)):
+            if position:
+                line.append(" ")
+            cell = text.copy()
+            cell.truncate(width, overflow="ellipsis", pad=False)
+            padding = width - cell.cell_len
+            column = self.columns[position]
+            if column.justify == "right":
+                line.append(" " * padding)
+                line.append_text(cell)
+            else:
+                line.append_text(cell)
+                line.append(" " * padding)
+        segments = list(line.render(self.app.console))
+        strip = Strip(segments).adjust_cell_length(self.size.width)
+        return strip.apply_style(base)
+
+    def render_line(self, y: int) -> Strip:
+        if not self._widths:
+            self._widths = self._column_widths(self.size.width)
+        if y == 0:
+            return self._header_line()
+        index = int(self.scroll_offset.y) + y - 1
+        if index >= len(self.source):
+            return Strip([Segment(" " * self.size.width, self.rich_style)])
+        base = self.rich_style
+        if index == self.cursor:
+            base = base + self.get_component_rich_style("virtual-table--cursor")
+        cells = self.source.cells(index)
+        match_style = self.get_component_rich_style("virtual-table--match", partial=True)
+        rendered = []
+        for column in self.columns:
+            text = cells.get(column.key, Text(""))
+            if text.spans and match_style:
+                text = text.copy()
+                text.spans = [span._replace(style=match_style) if span.style == "match" else span for span in text.spans]
+            rendered.append(text)
+        return self._line(rendered, base)
+
+    def _header_line(self) -> Strip:
+        header_style = self.get_component_rich_style("virtual-table--header")
+        sorted_style = self.get_component_rich_style("virtual-table--sorted", partial=True)
+        labels = []
+        for column in self.columns:
+            label = Text(column.label)
+            if column.key == self.sorted_column:
+                label = Text(column.label + (" ▼" if self.sort_descending else " ▲"), style=sorted_style)
+            labels.append(label)
+        return self._line(labels, self.rich_style + header_style)
+
+    # -- cursor ----------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self.post_message(self.CursorMoved(self, new))
+
+    def _scroll_cursor_into_view(self) -> None:
+        body = max(1, self.size.height - 1)
+        top = int(self.scroll_offset.y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + body:
+            self.scroll_to(y=self.cursor - body + 1, animate=False, immediate=True)
+
+    def _move_to(self, index: int) -> None:
+        count = len(self.source)
+        if count:
+            self.cursor = max(0, min(index, count - 1))
+
+    def action_cursor(self, delta: int) -> None:
+        self._move_to(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self._move_to(self.cursor + direction * max(1, self.size.height - 2))
+
+    def action_jump(self, index: int) -> None:
+        self._move_to(index if index >= 0 else len(self.source) - 1)
+
+    def action_select(self) -> None:
+        if len(self.source):
+            self.post_message(self.Selected(self, self.cursor))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            x = event.x
+            for column, width in zip(self.columns, self._widths):
+                if x < width + 1:
+                    self.post_message(self.HeaderClicked(self, column.key))
+                    return
+                x -= width + 1
+            return
+        index = int(self.scroll_offset.y) + event.y - 1
+        if 0 <= index < len(self.source):
+            if index == self.cursor and event.chain >= 2:
+                self.action_select()
+            self.cursor = index
