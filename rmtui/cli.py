@@ -163,6 +163,9 @@ def _clear_old_demo(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+# Sub-commands of the other areas live in rmtui/commands/<area>.py; register each here.
+
+
 def _error_log() -> Path:
     folder = Path(platformdirs.user_state_dir("rmtui"))
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""Sub-commands of the rmtui command line, one module per area (registered in rmtui/cli.py)."""
