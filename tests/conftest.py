@@ -58,3 +58,6 @@ def demo_programme(db_path: Path, clock: FixedClock) -> Iterator[Programme]:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+    # Benchmarks run in the suite as quick smoke runs that print figures; run a bench
+    # script directly (python tests/bench/bench_x.py) for the full measurement.
+    os.environ.setdefault("RMTUI_BENCH_QUICK", "1")

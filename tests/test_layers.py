@@ -1,0 +1,64 @@
+"""The layer arrows of DESIGN.md hold: db/ and rmtui's domain import no Textual; widgets no db."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSITION_ROOT = {"rmtui/app.py", "rmtui/cli.py", "rmtui/__main__.py"}
+
+
+def _imports(path: Path) -> set[str]:
+    """Return the top-level package of every import in ``path`` (lazy imports included)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def _files(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+@pytest.mark.parametrize("path", _files("db"), ids=_rel)
+def test_db_imports_neither_textual_nor_rmtui(path: Path) -> None:
+    assert not _imports(path) & {"textual", "rmtui", "screens", "widgets"}
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in _files("rmtui") if _rel(p) not in COMPOSITION_ROOT], ids=_rel
+)
+def test_rmtui_domain_imports_no_textual_screens_or_widgets(path: Path) -> None:
+    assert not _imports(path) & {"textual", "screens", "widgets"}
+
+
+@pytest.mark.parametrize("path", _files("widgets"), ids=_rel)
+def test_widgets_never_touch_the_database(path: Path) -> None:
+    assert not _imports(path) & {"db", "sqlite3", "sqlite_utils", "screens"}
+
+
+def test_importing_the_domain_does_not_load_textual_transitively() -> None:
+    domain = sorted(
+        _rel(p)[:-3].replace("/", ".").removesuffix(".__init__")
+        for p in _files("rmtui") + _files("db")
+        if _rel(p) not in COMPOSITION_ROOT
+    )
+    code = (
+        "import importlib, sys\n"
+        f"for name in {domain!r}: importlib.import_module(name)\n"
+        "print('textual' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert result.stdout.strip() == "False"

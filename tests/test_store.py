@@ -1,0 +1,179 @@
+"""The shared store: WAL, versioned writes, audit in the same transaction, migrations."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from db import (
+    SCHEMA_VERSION,
+    ConflictError,
+    Participant,
+    SchemaTooNewError,
+    Store,
+    StoreBusyError,
+    StoreOpenError,
+)
+
+
+def _person(store: Store, name: str = "Ann Lee", **fields) -> Participant:
+    with store.write() as writer:
+        return writer.insert(Participant(name=name, role="mentor", **fields))
+
+
+def test_a_new_database_is_in_wal_mode_with_foreign_keys_and_full_sync(db_path: Path) -> None:
+    with Store(db_path) as store:
+        assert store.scalar("PRAGMA journal_mode") == "wal"
+        assert store.scalar("PRAGMA foreign_keys") == 1
+        assert store.scalar("PRAGMA synchronous") == 2  # FULL
+        assert store.scalar("PRAGMA busy_timeout") > 0
+
+
+def test_migrations_create_the_whole_data_model_from_empty(db_path: Path) -> None:
+    with Store(db_path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        tables = set(store.db.table_names())
+    assert {"participants", "waves", "pairs", "sessions", "feedback", "audit", "settings"} <= tables
+
+
+def test_reopening_does_not_migrate_again(db_path: Path) -> None:
+    with Store(db_path) as store:
+        _person(store)
+    with Store(db_path) as store:
+        assert store.scalar("SELECT count(*) FROM participants") == 1
+
+
+def test_a_database_from_a_newer_schema_is_refused_in_one_sentence(db_path: Path) -> None:
+    with Store(db_path):
+        pass
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 3}")
+    conn.close()
+    with pytest.raises(SchemaTooNewError) as caught:
+        Store(db_path)
+    message = str(caught.value)
+    assert "newer rmtui" in message and "upgrade rmtui" in message
+    assert message.count(". ") == 0 and "\n" not in message
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("these are my meeting notes, not a database\n" * 100)
+    with pytest.raises(StoreOpenError, match="not an rmtui database"):
+        Store(path)
+
+
+def test_another_applications_sqlite_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    conn.close()
+    with pytest.raises(StoreOpenError, match="not an rmtui one"):
+        Store(path)
+
+
+def test_a_missing_folder_is_named(tmp_path: Path) -> None:
+    with pytest.raises(StoreOpenError, match="does not exist"):
+        Store(tmp_path / "nowhere" / "programme.db")
+
+
+def test_insert_writes_its_audit_row_with_the_actor(db_path: Path) -> None:
+    with Store(db_path, actor="alice") as store:
+        person = _person(store, email="ann@example.com")
+        audit = store.query("SELECT * FROM audit")
+    assert [(a["actor"], a["entity"], a["entity_id"], a["action"]) for a in audit] == [
+        ("alice", "participants", person.id, "create")
+    ]
+
+
+def test_update_bumps_the_version_and_audits_before_and_after(db_path: Path) -> None:
+    with Store(db_path, actor="alice") as store:
+        person = _person(store)
+        with store.write() as writer:
+            version = writer.update("participants", person.id, person.version, {"name": "Ann Li", "team": ""})
+        assert version == 2
+        stored = store.get(Participant, person.id)
+        last = store.query("SELECT before, after FROM audit ORDER BY id DESC LIMIT 1")[0]
+    assert stored is not None and stored.name == "Ann Li" and stored.version == 2
+    assert last == {"before": '{"name": "Ann Lee"}', "after": '{"name": "Ann Li"}'}
+
+
+def test_two_connections_editing_one_row_the_second_gets_a_conflict(db_path: Path) -> None:
+    with Store(db_path, actor="alice") as alice, Store(db_path, actor="bob") as bob:
+        person = _person(alice)
+        seen_by_bob = bob.get(Participant, person.id)
+        assert seen_by_bob is not None
+        with alice.write() as writer:
+            writer.update("participants", person.id, person.version, {"team": "Claims North"})
+        with pytest.raises(ConflictError) as caught:
+            with bob.write() as writer:
+                writer.update("participants", seen_by_bob.id, seen_by_bob.version, {"team": "Pricing"})
+        assert caught.value.changed_by == "alice"
+        assert caught.value.current is not None and caught.value.current["team"] == "Claims North"
+        assert "alice" in str(caught.value)
+        stored = bob.get(Participant, person.id)
+    assert stored is not None and stored.team == "Claims North"
+
+
+def test_a_failed_transaction_leaves_nothing_behind_not_even_its_audit(db_path: Path) -> None:
+    with Store(db_path) as store:
+        with pytest.raises(RuntimeError):
+            with store.write() as writer:
+                writer.insert(Participant(name="Half", role="mentee"))
+                raise RuntimeError("power cut")
+        assert store.scalar("SELECT count(*) FROM participants") == 0
+        assert store.scalar("SELECT count(*) FROM audit") == 0
+
+
+def test_a_writer_waiting_longer_than_the_busy_timeout_gets_a_clear_busy_error(db_path: Path) -> None:
+    with Store(db_path) as holder, Store(db_path, busy_timeout=0.2) as waiter:
+        holder.conn.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(StoreBusyError, match="locked by another coordinator"):
+                with waiter.write():
+                    pass
+        finally:
+            holder.conn.execute("ROLLBACK")
+
+
+def test_data_version_changes_when_another_connection_commits(db_path: Path) -> None:
+    with Store(db_path) as watcher, Store(db_path) as editor:
+        before = watcher.data_version()
+        assert watcher.data_version() == before
+        _person(editor)
+        assert watcher.data_version() != before
+
+
+def _read_modify_write(path: str, worker: int, rounds: int) -> int:
+    """Add 1 to the shared counter ``rounds`` times, retrying on conflicts; return conflicts."""
+    conflicts = 0
+    with Store(path, actor=f"worker{worker}", busy_timeout=30) as store:
+        for _ in range(rounds):
+            while True:
+                row = store.query("SELECT version, level FROM participants WHERE id = 1")[0]
+                try:
+                    with store.write() as writer:
+                        writer.update("participants", 1, row["version"], {"level": row["level"] + 1})
+                    break
+                except ConflictError:
+                    conflicts += 1
+    return conflicts
+
+
+def test_four_processes_doing_read_modify_write_lose_no_update(db_path: Path) -> None:
+    processes, rounds = 4, 200
+    with Store(db_path) as store:
+        _person(store, level=0)
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes) as pool:
+        pool.starmap(_read_modify_write, [(str(db_path), n, rounds) for n in range(processes)])
+    with Store(db_path) as store:
+        person = store.get(Participant, 1)
+        updates = store.scalar("SELECT count(*) FROM audit WHERE action = 'update'")
+    assert person is not None
+    assert person.level == processes * rounds
+    assert person.version == 1 + processes * rounds
+    assert updates == processes * rounds
