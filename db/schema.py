@@ -131,6 +131,19 @@ MIGRATIONS: list[str] = [
         version INTEGER NOT NULL DEFAULT 1
     );
     """,
+    # 2: triage marks: a coordinator snoozes an item or flags it for the review meeting.
+    """
+    CREATE TABLE triage_marks (
+        id INTEGER PRIMARY KEY,
+        entity TEXT NOT NULL CHECK (entity IN ('session', 'pair')),
+        entity_id INTEGER NOT NULL,
+        snoozed_until TEXT,
+        flagged INTEGER NOT NULL DEFAULT 0 CHECK (flagged IN (0, 1)),
+        updated_at TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        UNIQUE (entity, entity_id)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
