@@ -65,3 +65,20 @@ class ConflictError(StoreError):
         self.current = current
         self.changed_by = changed_by
         self.changed_at = changed_at
+
+
+class NotACoordinatorError(StoreOpenError):
+    """The programme has coordinators and the person opening it is not one of them."""
+
+    def __init__(self, user: str, admins: list[str]) -> None:
+        named = ", ".join(admins) if admins else "its admin"
+        super().__init__(
+            f"{user} is not a coordinator of this programme; ask an admin ({named}) to run "
+            f"rmtui users add {user} --role coordinator."
+        )
+        self.user = user
+        self.admins = admins
+
+
+class NotAllowedError(StoreError):
+    """The person's role does not allow this change (a viewer writing, a non-admin managing roles)."""

@@ -144,6 +144,19 @@ MIGRATIONS: list[str] = [
         UNIQUE (entity, entity_id)
     );
     """,
+    # 2: who may open the programme and what they may do (issue 7). os_user is the
+    # operating-system login; the Unix group is the security boundary, roles prevent
+    # accidents and make the audit trustworthy.
+    """
+    CREATE TABLE coordinators (
+        id INTEGER PRIMARY KEY,
+        os_user TEXT NOT NULL UNIQUE CHECK (length(trim(os_user)) > 0),
+        role TEXT NOT NULL CHECK (role IN ('admin', 'coordinator', 'viewer')),
+        added_at TEXT NOT NULL,
+        added_by TEXT NOT NULL DEFAULT '',
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
