@@ -144,7 +144,7 @@ MIGRATIONS: list[str] = [
         UNIQUE (entity, entity_id)
     );
     """,
-    # 2: who may open the programme and what they may do (issue 7). os_user is the
+    # 3: who may open the programme and what they may do (issue 7). os_user is the
     # operating-system login; the Unix group is the security boundary, roles prevent
     # accidents and make the audit trustworthy.
     """
