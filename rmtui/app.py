@@ -10,8 +10,12 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from db.watch import ChangeWatcher
 from rmtui.programme import Programme
 from screens import AREAS, Area
+from screens.base import DataChanged
+
+POLL_SECONDS = 0.25
 
 
 class RmtuiApp(App[None]):
@@ -35,9 +39,30 @@ class RmtuiApp(App[None]):
             self.bind(area.key, f"go('{area.name}')", description=area.title, show=False)
 
     def on_mount(self) -> None:
+        self.data_generation = 0
         self.title = self.programme.name
-        self.sub_title = f"{self.programme.store.path.name} · {self.programme.store.actor}"
+        self._show_live_state(None)
+        self.watcher = ChangeWatcher(self.programme.store.path)
+        self.set_interval(POLL_SECONDS, self.poll_changes, name="data-watch")
         self.switch_mode(self.start)
+
+    def on_unmount(self) -> None:
+        self.watcher.close()
+
+    def poll_changes(self) -> None:
+        """Tell the screen on show when anyone committed (one cheap PRAGMA when nothing did)."""
+        if not self.watcher.changed():
+            return
+        self.data_generation += 1
+        self.title = self.programme.name
+        changed_at = self.programme.clock.now().in_timezone(self.programme.timezone)
+        self._show_live_state(changed_at.strftime("%H:%M:%S"))
+        self.screen.post_message(DataChanged(self.data_generation))
+
+    def _show_live_state(self, changed_at: str | None) -> None:
+        store = self.programme.store
+        live = f"live, changed {changed_at}" if changed_at else "live"
+        self.sub_title = f"{store.path.name} · {store.actor} · {live}"
 
     def action_go(self, name: str) -> None:
         """Switch to the area ``name`` (a number key or the palette)."""

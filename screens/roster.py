@@ -90,6 +90,7 @@ class RosterScreen(ProgrammeScreen):
         super().__init__()
         self.index: RosterIndex | None = None
         self.result: SearchResult | None = None
+        self.shown_query: str | None = None
         self.sort: str | None = None
         self.descending = False
 
@@ -114,9 +115,11 @@ class RosterScreen(ProgrammeScreen):
     def load_index(self) -> RosterIndex:
         return RosterIndex.from_store(self.programme.store)
 
-    def reload(self) -> None:
+    def refresh_data(self) -> None:
         """Rebuild the index from the database (after an edit or another coordinator's)."""
         self.load_index()
+
+    reload = refresh_data
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="roster-search")
     def run_search(self, query: str, sort: str | None, descending: bool, previous: SearchResult | None) -> SearchResult:
@@ -150,8 +153,9 @@ class RosterScreen(ProgrammeScreen):
 
     def show(self, result: SearchResult) -> None:
         """Put ``result`` on screen; the cursor goes to the best match on a new query."""
-        same_query = self.result is not None and self.result.query == result.query
+        same_query = self.shown_query == result.query
         self.result = result
+        self.shown_query = result.query
         table = self.query_one("#results", VirtualTable)
         table.set_source(RosterSource(result), cursor=None if same_query else 0)
         table.set_sort(self.sort, self.descending)

@@ -1,0 +1,82 @@
+"""The app shell: areas, number keys, the keys panel, quitting, the live header."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from db import Participant, Store
+from rmtui.app import RmtuiApp
+from rmtui.programme import Programme
+from screens import AREAS
+
+
+async def test_every_registered_area_is_reached_by_its_number_key(programme: Programme) -> None:
+    app = RmtuiApp(programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("escape")  # leave the search field so digits are keys, not text
+        for area in reversed(AREAS):
+            await pilot.press(area.key)
+            await pilot.pause()
+            assert app.current_mode == area.name
+
+
+async def test_digits_typed_into_the_search_stay_text(programme: Programme) -> None:
+    app = RmtuiApp(programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("2", "q")
+        assert app.screen.query_one("#search").value == "2q"
+        assert app.current_mode == "roster"
+        assert app.is_running
+
+
+async def test_q_quits_when_no_text_field_has_focus(programme: Programme) -> None:
+    app = RmtuiApp(programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("escape", "q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_question_mark_toggles_the_keys_panel(programme: Programme) -> None:
+    app = RmtuiApp(programme)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("escape", "question_mark")
+        await pilot.pause()
+        assert app.screen.query("HelpPanel")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert not app.screen.query("HelpPanel")
+
+
+async def test_command_palette_offers_every_area(programme: Programme) -> None:
+    app = RmtuiApp(programme)
+    async with app.run_test(size=(80, 24)):
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+    for area in AREAS:
+        assert f"{area.title} ({area.key})" in titles
+
+
+async def test_header_names_programme_database_and_user_and_says_live(programme: Programme) -> None:
+    app = RmtuiApp(programme)
+    async with app.run_test(size=(80, 24)):
+        assert app.title == "Reverse mentoring"
+        assert app.sub_title == "programme.db · coordinator · live"
+
+
+async def test_another_coordinators_commit_reaches_the_open_roster(programme: Programme, db_path: Path) -> None:
+    app = RmtuiApp(programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        with Store(db_path, actor="bob") as other, other.write() as writer:
+            writer.insert(Participant(name="Zoë Brontë", role="mentor"))
+        for _ in range(40):
+            await pilot.pause(0.05)
+            await app.workers.wait_for_complete()
+            if app.screen.result is not None and app.screen.result.total == 1:
+                break
+        assert app.screen.result is not None and app.screen.result.total == 1
+        assert "live, changed" in app.sub_title

@@ -1,0 +1,104 @@
+"""The command line: one clear line and a non-zero exit for every failure, never a traceback."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from db import SCHEMA_VERSION, Store
+
+
+def rmtui(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real ``rmtui`` entry point in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "rmtui", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def assert_one_clear_line(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_missing_directory_is_one_line(tmp_path: Path) -> None:
+    result = rmtui("--db", str(tmp_path / "no" / "such" / "programme.db"), "roster")
+    assert_one_clear_line(result, "does not exist")
+
+
+def test_a_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "minutes.db"
+    path.write_bytes(b"Minutes of the steering group\n" * 200)
+    assert_one_clear_line(rmtui("--db", str(path)), "not an rmtui database")
+
+
+def test_a_database_from_a_newer_rmtui_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    assert_one_clear_line(rmtui("--db", str(path)), "newer rmtui", "upgrade")
+
+
+def test_a_bad_today_is_one_line(tmp_path: Path) -> None:
+    result = rmtui("--today", "20/11/2026", "--db", str(tmp_path / "p.db"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "not a date like 2026-11-20" in result.stderr
+
+
+def test_demo_builds_without_opening_and_reports_what_it_built(tmp_path: Path) -> None:
+    path = tmp_path / "demo.db"
+    result = rmtui("--today", "2026-11-20", "demo", "--db", str(path), "--no-open")
+    assert result.returncode == 0, result.stderr
+    assert "Demo programme in" in result.stderr
+    with Store(path) as store:
+        people = store.scalar("SELECT count(*) FROM participants")
+        demo_flag = store.scalar("SELECT value FROM settings WHERE key = 'demo'")
+    assert 50 <= people <= 70
+    assert demo_flag == "true"
+
+
+def test_demo_rebuilds_an_earlier_demo_but_refuses_a_real_programme(tmp_path: Path) -> None:
+    path = tmp_path / "demo.db"
+    for _ in range(2):
+        assert rmtui("--today", "2026-11-20", "demo", "--db", str(path), "--no-open").returncode == 0
+    real = tmp_path / "real.db"
+    with Store(real) as store, store.write() as writer:
+        writer.execute(
+            "INSERT INTO participants (name, role, created_at, updated_at) VALUES ('Ann', 'mentor', 'x', 'x')"
+        )
+    result = rmtui("demo", "--db", str(real), "--no-open")
+    assert_one_clear_line(result, "already holds a real programme")
+    with Store(real) as store:
+        assert store.scalar("SELECT count(*) FROM participants") == 1
+
+
+def test_database_comes_from_the_environment_when_no_option(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "from-env.db"
+    env = {**os.environ, "RMTUI_DB": str(path)}
+    result = rmtui("--today", "2026-11-20", "demo", "--no-open", env=env)
+    assert result.returncode == 0, result.stderr
+    assert path.exists()
+
+
+@pytest.mark.parametrize("args", [["--help"], ["demo", "--help"], ["roster", "--help"]])
+def test_help_works_for_every_command(args: list[str]) -> None:
+    result = rmtui(*args)
+    assert result.returncode == 0
+    assert "Usage:" in result.stdout
