@@ -164,6 +164,10 @@ def _clear_old_demo(path: Path) -> None:
 
 
 # Sub-commands of the other areas live in rmtui/commands/<area>.py; register each here.
+from rmtui.commands.people import export_group, import_command  # noqa: E402
+
+cli.add_command(import_command)
+cli.add_command(export_group)
 
 
 def _error_log() -> Path:
