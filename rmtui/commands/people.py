@@ -1,0 +1,129 @@
+"""``rmtui import FILE`` and ``rmtui export participants``: people in and out as CSV."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rmtui.csv_export import export_participants
+from rmtui.csv_import import ImportFileError, describe_errors, import_file, plan_import
+
+db_option = click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False),
+    help="The programme database (default: $RMTUI_DB, else your data folder).",
+)
+
+
+def _column_map(pairs: tuple[str, ...]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        column, equals, target = pair.partition("=")
+        if not equals or not column.strip():
+            raise click.BadParameter(f"“{pair}” is not COLUMN=field (e.g. --map \"Staff grade=level\").", param_hint="--map")
+        mapping[column.strip()] = target.strip()
+    return mapping
+
+
+def _progress_bar(label: str, enabled: bool) -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not enabled,
+    )
+
+
+@click.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@click.option("--dry-run", is_flag=True, help="Check the file and say what would change; save nothing.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows; write the others to FILE.rejects.csv.")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="COLUMN=field",
+    help="Read COLUMN into field (e.g. --map \"Staff grade=level\"); COLUMN=- ignores a column.",
+)
+@click.pass_obj
+def import_command(obj: Any, file: Path, db: str | None, dry_run: bool, skip_invalid: bool, maps: tuple[str, ...]) -> None:
+    """Add and update participants from an HR system's CSV export.
+
+    People are matched by email: known emails are updated, the rest added. By default a
+    file with any invalid row imports nothing.
+    """
+    if not file.exists():
+        raise click.ClickException(f"There is no file {file}.")
+    column_map = _column_map(maps)
+    programme = obj.open(db)
+    try:
+        show = sys.stderr.isatty()
+        with _progress_bar("Checking", show) as bar:
+            task = bar.add_task("check", total=None)
+            try:
+                plan = plan_import(
+                    programme.store, file, column_map, progress=lambda done, total: bar.update(task, completed=done, total=total)
+                )
+            except ImportFileError as error:
+                raise click.ClickException(str(error)) from error
+        for ignored in plan.ignored:
+            click.echo(f"Ignored column “{ignored}” (map it with --map \"{ignored}=field\").", err=True)
+        with _progress_bar("Importing", show and not dry_run) as bar:
+            task = bar.add_task("import", total=None)
+            plan, summary = import_file(
+                programme.store,
+                file,
+                dry_run=dry_run,
+                skip_invalid=skip_invalid,
+                plan=plan,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    finally:
+        programme.close()
+    for line in describe_errors(plan.errors):
+        click.echo(line, err=True)
+    click.echo(str(summary))
+    if summary.rejects_path is not None:
+        verb = "would be written" if dry_run else "written"
+        click.echo(f"Rejected rows {verb} to {summary.rejects_path}.")
+    if summary.rejected and not skip_invalid:
+        raise click.ClickException(
+            f"{summary.rejected:,} row{'s' if summary.rejected != 1 else ''} with errors, so nothing was imported; "
+            "fix them or use --skip-invalid."
+        )
+
+
+@click.group(name="export")
+def export_group() -> None:
+    """Write programme data to files."""
+
+
+@export_group.command(name="participants")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The CSV file to write.")
+@click.option("--include-sensitive", is_flag=True, help="Also write the programme-objective attributes (sensitive).")
+@db_option
+@click.pass_obj
+def export_participants_command(obj: Any, output: Path, include_sensitive: bool, db: str | None) -> None:
+    """Write every participant to a CSV file that spreadsheets open safely."""
+    if not output.parent.exists():
+        raise click.ClickException(f"The folder {output.parent} does not exist.")
+    programme = obj.open(db, create=False)
+    try:
+        try:
+            count = export_participants(programme.store, output, include_sensitive=include_sensitive)
+        except OSError as error:
+            raise click.ClickException(f"{output} cannot be written: {error.strerror or error}.") from error
+    finally:
+        programme.close()
+    click.echo(f"Exported {count:,} participant{'s' if count != 1 else ''} to {output}.")

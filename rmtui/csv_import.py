@@ -1,0 +1,520 @@
+"""Importing participants from an HR system's CSV export.
+
+The file is read whatever Excel did to it (UTF-8 with or without BOM, UTF-16, cp1252;
+comma, semicolon or tab; line breaks inside quoted cells), headers are matched without
+regard to case, spaces or punctuation and through common aliases, and every row is checked
+exactly like the intake form. People already in the programme are matched by email and
+updated; everyone else is added. The whole import is one transaction: a file with an
+invalid row imports nothing (unless invalid rows are skipped), and an import killed
+half-way leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from db import Participant, Store
+from rmtui.csv_export import neutralise
+from rmtui.intake import LABELS, PROFILE_FIELDS, check_profile, programme_levels, to_column
+from rmtui.text import clean, fold
+
+Progress = Callable[[int, int], None]
+
+# The fields a file can fill: the profile, with the manager named by email.
+IMPORT_FIELDS: tuple[str, ...] = tuple(f for f in PROFILE_FIELDS if f != "manager_id") + ("manager_email",)
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("full name", "fullname", "employee name", "participant", "person", "display name"),
+    "email": ("e-mail", "email address", "e-mail address", "mail", "work email", "business email"),
+    "role": ("programme role", "program role", "mentor or mentee", "participant role", "type"),
+    "status": ("participant status", "programme status", "program status"),
+    "level": ("grade", "job grade", "band", "job level", "pay grade", "seniority level"),
+    "capacity": ("mentee capacity", "max mentees", "mentees"),
+    "consent_share": ("consent", "consent to share", "share pairing", "disclosure consent"),
+    "job_title": ("title", "job", "position", "job name", "position title"),
+    "line_of_business": ("business unit", "lob", "line of business", "function", "division", "business", "bu"),
+    "department": ("dept", "department name", "org unit", "organisation unit", "organization unit"),
+    "team": ("team name", "squad", "group"),
+    "manager_email": ("manager", "manager e-mail", "line manager", "line manager email", "reports to", "supervisor email"),
+    "location": ("office", "site", "city", "work location"),
+    "timezone": ("time zone", "tz"),
+    "joined_on": ("start date", "hire date", "joined", "date joined", "joining date", "employment start", "hired on"),
+    "current_role": ("current role statements", "role statements", "responsibilities"),
+    "development_goals": ("goals", "development goals", "objectives", "learning goals"),
+    "competencies": ("skills", "strengths", "competences"),
+    "past_experience": ("experience", "previous experience", "background"),
+    "education": ("qualifications", "degree", "studies"),
+    "birthplace": ("place of birth", "born in", "home town", "hometown"),
+    "hobbies": ("hobby", "pastimes"),
+    "interests": ("personal interests", "interest"),
+    "attributes": ("objective data", "objective attributes", "programme attributes"),
+}
+
+ERROR_PREVIEW = 20
+
+
+def header_key(text: str) -> str:
+    """Return a header reduced to letters and digits, lower case, no accents."""
+    return re.sub(r"[^0-9a-z]", "", fold(clean(text)))
+
+
+def _alias_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for name in IMPORT_FIELDS:
+        table[header_key(name)] = name
+        table[header_key(LABELS.get(name, name))] = name
+        for alias in ALIASES.get(name, ()):
+            table[header_key(alias)] = name
+    table[header_key("manager")] = "manager_email"
+    return table
+
+
+FIELD_BY_HEADER = _alias_table()
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (unreadable, no header, a required column missing)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem of one row: the file's line number, the column as headed, the reason."""
+
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}"
+        if self.column:
+            where += f", column “{self.column}”"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class ImportRow:
+    """One record of the file: where it starts, its cells, its checked values and errors."""
+
+    line: int
+    cells: list[str]
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    action: str = ""  # "new", "update", "unchanged" once planned
+    participant_id: int | None = None
+    version: int | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ImportPlan:
+    """A parsed, checked file and what importing it would do."""
+
+    path: Path
+    encoding: str
+    delimiter: str
+    headers: list[str]
+    columns: dict[int, str]  # column index → field
+    ignored: list[str]
+    rows: list[ImportRow]
+
+    @property
+    def errors(self) -> list[RowError]:
+        return [error for row in self.rows for error in row.errors]
+
+    @property
+    def rejected(self) -> list[ImportRow]:
+        return [row for row in self.rows if row.errors]
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if not row.errors and row.action == action)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import did (or, on a dry run, would do)."""
+
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    dry_run: bool
+    written: bool
+    rejects_path: Path | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.created:,} new, {self.updated:,} updated, {self.unchanged:,} unchanged, {self.rejected:,} rejected"
+        if self.dry_run:
+            text += " (dry run: nothing was saved)"
+        elif not self.written:
+            text += " (nothing was saved)"
+        return text
+
+
+# -- reading the file ------------------------------------------------------------------
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Return (text, encoding name): UTF-8 with or without BOM, UTF-16 with BOM, else cp1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "UTF-8 with BOM"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "UTF-16"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "Windows-1252"
+
+
+def sniff_delimiter(text: str) -> str:
+    """Return the separator of the header line: comma, semicolon or tab (the most used)."""
+    header = text.split("\n", 1)[0]
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda sep: (counts[sep], sep == ","))
+    return best if counts[best] else ","
+
+
+def match_columns(headers: list[str], column_map: Mapping[str, str] | None = None) -> tuple[dict[int, str], list[str]]:
+    """Return (column index → field, headers not used) for a file's header row.
+
+    ``column_map`` (from ``--map COLUMN=field``) wins over the aliases; a field of "" or
+    "-" ignores that column. Raises ImportFileError for a map naming an unknown column or
+    field, or two columns filling one field.
+    """
+    overrides: dict[str, str] = {}
+    for column, target in (column_map or {}).items():
+        target = target.strip()
+        if target not in ("", "-") and target not in IMPORT_FIELDS:
+            raise ImportFileError(
+                f"--map {column}={target}: “{target}” is not a field; fields are {', '.join(IMPORT_FIELDS)}."
+            )
+        key = header_key(column)
+        if key not in {header_key(h) for h in headers}:
+            raise ImportFileError(f"--map {column}={target}: the file has no column “{column}”.")
+        overrides[key] = target
+    columns: dict[int, str] = {}
+    ignored: list[str] = []
+    used: dict[str, str] = {}
+    for index, header in enumerate(headers):
+        key = header_key(header)
+        target = overrides[key] if key in overrides else FIELD_BY_HEADER.get(key, "")
+        if target in ("", "-"):
+            if header.strip():
+                ignored.append(clean(header))
+            continue
+        if target in used:
+            raise ImportFileError(
+                f"Columns “{used[target]}” and “{clean(header)}” both fill {target}; "
+                f"ignore one with --map \"{clean(header)}=-\"."
+            )
+        used[target] = clean(header)
+        columns[index] = target
+    for required in ("name", "role"):
+        if required not in used:
+            raise ImportFileError(
+                f"The file has no {LABELS[required].lower()} column; name one “{required}” "
+                f"or map it with --map COLUMN={required}."
+            )
+    return columns, ignored
+
+
+def read_rows(path: Path, column_map: Mapping[str, str] | None = None) -> ImportPlan:
+    """Return the file parsed into rows (not yet checked); ImportFileError when unreadable."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ImportFileError(f"{path} cannot be read: {error.strerror or error}.") from error
+    text, encoding = decode(data)
+    if not text.strip():
+        raise ImportFileError(f"{path} is empty.")
+    delimiter = sniff_delimiter(text)
+    csv.field_size_limit(sys.maxsize)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        headers = next(reader)
+    except csv.Error as error:
+        raise ImportFileError(f"{path} is not a CSV file: {error}.") from error
+    columns, ignored = match_columns(headers, column_map)
+    rows: list[ImportRow] = []
+    line = reader.line_num + 1
+    try:
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                rows.append(ImportRow(line, cells))
+            line = reader.line_num + 1
+    except csv.Error as error:
+        raise ImportFileError(f"{path}, line {line}: the CSV is malformed ({error}).") from error
+    return ImportPlan(path, encoding, delimiter, [clean(h) for h in headers], columns, ignored, rows)
+
+
+def unneutralise(cell: str) -> str:
+    """Return a cell with the apostrophe an export put before a formula-like value removed."""
+    if cell.startswith("'") and len(cell) > 1 and neutralise(cell[1:]) == "'" + cell[1:]:
+        return cell[1:]
+    return cell
+
+
+# -- checking and planning -------------------------------------------------------------
+
+
+def _existing(store: Store) -> dict[str, tuple[int, int, dict[str, Any]]]:
+    """Return email (case-folded) → (id, version, stored values) of everyone with an email."""
+    columns = ", ".join(f"p.{f}" for f in PROFILE_FIELDS)
+    found = {}
+    for row in store.query(
+        f"SELECT p.id, p.version, {columns}, m.email AS manager_email "
+        "FROM participants p LEFT JOIN participants m ON m.id = p.manager_id WHERE p.email IS NOT NULL"
+    ):
+        person = Participant.from_row(row)
+        stored = {f: getattr(person, f) for f in PROFILE_FIELDS}
+        stored["manager_email"] = row["manager_email"] or ""
+        found[row["email"].casefold()] = (row["id"], row["version"], stored)
+    return found
+
+
+def check_rows(store: Store, plan: ImportPlan, progress: Progress | None = None) -> ImportPlan:
+    """Check every row like the form and decide new / update / unchanged; return the plan.
+
+    Errors name the line, the column as headed in the file, and the reason. An email seen
+    twice in the file is an error on its later lines; a manager must be someone in the
+    programme or in the file.
+    """
+    levels = programme_levels(store)
+    existing = _existing(store)
+    header_of = {target: plan.headers[index] for index, target in plan.columns.items()}
+    seen_emails: dict[str, int] = {}
+    total = len(plan.rows)
+    for number, row in enumerate(plan.rows, 1):
+        raw = {target: unneutralise(row.cells[index]) if index < len(row.cells) else "" for index, target in plan.columns.items()}
+        manager_email = raw.pop("manager_email", None)
+        for defaulted in ("status", "capacity"):
+            if defaulted in raw and not raw[defaulted].strip():
+                del raw[defaulted]  # blank keeps the stored value (or the default for someone new)
+        result = check_profile(raw, levels)
+        row.values = result.values
+        for target, message in result.errors.items():
+            row.errors.append(RowError(row.line, header_of.get(target, target), message))
+        email = result.values.get("email")
+        if email:
+            key = email.casefold()
+            if key in seen_emails:
+                row.errors.append(RowError(row.line, header_of["email"], f"{email} is also on line {seen_emails[key]}."))
+            else:
+                seen_emails[key] = row.line
+        if manager_email is not None:
+            row.values["manager_email"] = clean(manager_email)
+        if progress and number % 2000 == 0:
+            progress(number, total)
+    _check_managers(plan.rows, existing, seen_emails, header_of.get("manager_email", ""))
+    for row in plan.rows:
+        _plan_row(row, existing)
+    return plan
+
+
+def _check_managers(
+    rows: list[ImportRow], existing: Mapping[str, Any], seen_emails: Mapping[str, int], column: str
+) -> None:
+    """Reject rows whose manager is neither in the programme nor on a valid row of the file.
+
+    Repeats until stable, since rejecting a manager's row rejects the rows they manage.
+    """
+    rejected_lines: set[int] = {row.line for row in rows if row.errors}
+    changed = True
+    while changed:
+        changed = False
+        for row in rows:
+            manager = (row.values.get("manager_email") or "").casefold()
+            if not manager or row.line in rejected_lines or manager in existing:
+                continue
+            line = seen_emails.get(manager)
+            if line is None:
+                message = f"No one in the programme or this file has the email {row.values['manager_email']}."
+            elif line in rejected_lines:
+                message = f"The manager {row.values['manager_email']} is on line {line}, which is rejected."
+            else:
+                continue
+            row.errors.append(RowError(row.line, column, message))
+            rejected_lines.add(row.line)
+            changed = True
+
+
+def _plan_row(row: ImportRow, existing: Mapping[str, tuple[int, int, dict[str, Any]]]) -> None:
+    email = row.values.get("email")
+    match = existing.get(email.casefold()) if email else None
+    if match is None:
+        row.action = "new"
+        return
+    row.participant_id, row.version, stored = match
+    row.changes = {
+        name: value
+        for name, value in row.values.items()
+        if stored.get(name) != value and not (name in ("email", "manager_email") and stored[name].casefold() == value.casefold())
+    }
+    row.action = "update" if row.changes else "unchanged"
+
+
+def plan_import(
+    store: Store,
+    path: str | Path,
+    column_map: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> ImportPlan:
+    """Return the file at ``path`` parsed, checked and planned, without writing anything."""
+    plan = read_rows(Path(path), column_map)
+    return check_rows(store, plan, progress)
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def rejects_path(path: Path) -> Path:
+    """Return where the rejected rows of ``path`` are written: beside it, ``NAME.rejects.csv``."""
+    return path.with_name(f"{path.stem}.rejects.csv")
+
+
+def write_rejects(plan: ImportPlan) -> Path:
+    """Write the rejected rows (original cells plus line and errors) beside the input."""
+    target = rejects_path(plan.path)
+    with target.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=plan.delimiter)
+        writer.writerow(["line", "errors", *plan.headers])
+        for row in plan.rejected:
+            reasons = " ".join(error.message for error in row.errors)
+            writer.writerow([row.line, neutralise(reasons), *(neutralise(c) for c in row.cells)])
+    return target
+
+
+def _new_row(values: Mapping[str, Any], now: str) -> dict[str, Any]:
+    person = Participant(**{k: v for k, v in values.items() if k in PROFILE_FIELDS})
+    row = person.to_row()
+    row.pop("id")
+    row.update(created_at=now, updated_at=now, version=1)
+    return row
+
+
+def apply_plan(store: Store, plan: ImportPlan, progress: Progress | None = None, batch: int = 2000) -> None:
+    """Write every valid row of ``plan`` in ONE transaction, auditing each person.
+
+    New people are inserted, matched people updated through the version check (a
+    ConflictError aborts the whole import), then managers are linked by email.
+    """
+    valid = [row for row in plan.rows if not row.errors and row.action in ("new", "update")]
+    linking = [
+        row
+        for row in valid
+        if row.values.get("manager_email") and (row.action == "new" or "manager_email" in row.changes)
+        or row.action == "update" and "manager_email" in row.changes
+    ]
+    total = len(valid) + len(linking)
+    done = 0
+    with store.write() as writer:
+        now = writer.now
+        actor = store.actor
+        source = {"import": plan.path.name}
+        new_rows = [row for row in valid if row.action == "new"]
+        for start in range(0, len(new_rows), batch):
+            chunk = new_rows[start : start + batch]
+            records = [_new_row(row.values, now) for row in chunk]
+            first_id = int(writer.execute("SELECT coalesce(max(id), 0) FROM participants").fetchone()[0]) + 1
+            writer.insert_many("participants", records, batch=batch)
+            audits = []
+            for offset, (row, record) in enumerate(zip(chunk, records)):
+                row.participant_id = first_id + offset
+                after = {k: v for k, v in record.items() if k != "attributes"}
+                audits.append(
+                    {
+                        "at": now,
+                        "actor": actor,
+                        "entity": "participants",
+                        "entity_id": row.participant_id,
+                        "action": "create",
+                        "before": None,
+                        "after": json.dumps({**after, "id": row.participant_id, **source}, ensure_ascii=False),
+                    }
+                )
+            writer.insert_many("audit", audits, batch=batch)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+        for row in valid:
+            if row.action != "update":
+                continue
+            assert row.participant_id is not None and row.version is not None
+            columns = {name: to_column(name, value) for name, value in row.changes.items() if name != "manager_email"}
+            if columns:
+                row.version = writer.update("participants", row.participant_id, row.version, columns)
+            done += 1
+            if progress and done % batch == 0:
+                progress(done, total)
+        if linking:
+            ids = dict(writer.execute("SELECT lower(email), id FROM participants WHERE email IS NOT NULL").fetchall())
+            for row in linking:
+                manager = row.values["manager_email"]
+                manager_id = ids.get(manager.casefold()) if manager else None
+                current = writer.execute(
+                    "SELECT manager_id, version FROM participants WHERE id = ?", (row.participant_id,)
+                ).fetchone()
+                if current is None:
+                    continue
+                if current[0] != manager_id and manager_id != row.participant_id:
+                    writer.update("participants", row.participant_id, current[1], {"manager_id": manager_id})
+                done += 1
+                if progress and done % batch == 0:
+                    progress(done, total)
+        if progress:
+            progress(total, total)
+
+
+def import_file(
+    store: Store,
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    column_map: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+    plan: ImportPlan | None = None,
+) -> tuple[ImportPlan, ImportSummary]:
+    """Import the participants in ``path``; return the plan and the summary.
+
+    With any invalid row and no ``skip_invalid`` nothing is written (the summary says so
+    and the plan's errors say why). With ``skip_invalid`` the valid rows are written and
+    the rejects go to ``NAME.rejects.csv`` beside the file. ``dry_run`` writes nothing.
+    """
+    if plan is None:
+        plan = plan_import(store, path, column_map, progress=None)
+    rejected = len(plan.rejected)
+    write = not dry_run and (rejected == 0 or skip_invalid)
+    rejects = None
+    if write:
+        apply_plan(store, plan, progress)
+        if rejected:
+            rejects = write_rejects(plan)
+    elif skip_invalid and rejected:
+        rejects = rejects_path(plan.path)
+    summary = ImportSummary(
+        created=plan.count("new"),
+        updated=plan.count("update"),
+        unchanged=plan.count("unchanged"),
+        rejected=rejected,
+        dry_run=dry_run,
+        written=write,
+        rejects_path=rejects,
+    )
+    return plan, summary
+
+
+def describe_errors(errors: Iterable[RowError], limit: int = ERROR_PREVIEW) -> list[str]:
+    """Return the first ``limit`` errors as lines, plus "… and N more" when there are more."""
+    errors = list(errors)
+    lines = [str(error) for error in errors[:limit]]
+    if len(errors) > limit:
+        lines.append(f"… and {len(errors) - limit:,} more.")
+    return lines

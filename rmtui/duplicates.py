@@ -1,0 +1,80 @@
+"""Likely duplicates of a person about to be added, found by fuzzy name and email."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from db import Store
+from rmtui.text import fold
+
+NAME_ALIKE = 85
+EMAIL_ALIKE = 90
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An existing participant who may be the same person, and why we think so."""
+
+    participant_id: int
+    name: str
+    email: str | None
+    department: str
+    reason: str
+    score: float
+
+
+def _name_key(name: str) -> str:
+    return " ".join(fold(name).split())
+
+
+def likely_duplicates(
+    store: Store,
+    name: str,
+    email: str | None = None,
+    department: str = "",
+    *,
+    exclude_id: int | None = None,
+    limit: int = 5,
+) -> list[Duplicate]:
+    """Return the participants who look like the person described, most likely first.
+
+    Each comes with its reason: "same email", "name 94% alike, same department",
+    "email 92% alike". Names are compared without case, accents or word order.
+    """
+    rows = store.query_tuples(
+        "SELECT id, name, email, department FROM participants WHERE id IS NOT ?", (exclude_id,)
+    )
+    if not rows:
+        return []
+    found: dict[int, Duplicate] = {}
+    wanted_email = (email or "").strip().casefold()
+    wanted_department = fold(department or "").strip()
+
+    def add(row: tuple, reason: str, score: float) -> None:
+        known = found.get(row[0])
+        if known is None or score > known.score:
+            same_department = wanted_department and fold(row[3] or "").strip() == wanted_department
+            if same_department and "name" in reason:
+                reason += ", same department"
+            found[row[0]] = Duplicate(row[0], row[1], row[2], row[3] or "", reason, score)
+
+    if wanted_email:
+        for row in rows:
+            if row[2] and row[2].casefold() == wanted_email:
+                add(row, "same email", 101.0)
+        emails = {i: (row[2] or "").casefold() for i, row in enumerate(rows) if row[2]}
+        for _, score, i in process.extract(
+            wanted_email, emails, scorer=fuzz.ratio, score_cutoff=EMAIL_ALIKE, limit=limit
+        ):
+            if score < 100:
+                add(rows[i], f"email {score:.0f}% alike", score)
+    if name.strip():
+        names = [_name_key(row[1]) for row in rows]
+        for _, score, i in process.extract(
+            _name_key(name), names, scorer=fuzz.token_sort_ratio, score_cutoff=NAME_ALIKE, limit=limit
+        ):
+            label = "same name" if score == 100 else f"name {score:.0f}% alike"
+            add(rows[i], label, score)
+    return sorted(found.values(), key=lambda d: (-d.score, d.name))[:limit]
