@@ -157,6 +157,16 @@ MIGRATIONS: list[str] = [
         version INTEGER NOT NULL DEFAULT 1
     );
     """,
+    # 4: covering indexes for the triage queue (issue 5): the open sessions by due day, the
+    # held ones still missing notes or a follow-up, and each pair's last held day, so the
+    # queue over 70,000 sessions reads only the rows that can need a coordinator.
+    """
+    CREATE INDEX sessions_open ON sessions(due_on, pair_id, seq, version)
+        WHERE status IN ('planned', 'scheduled', 'missed') AND held_on IS NULL;
+    CREATE INDEX sessions_unfinished ON sessions(held_on, pair_id, seq, notes = '', follow_up_sent, version)
+        WHERE status = 'held' AND (notes = '' OR follow_up_sent = 0);
+    CREATE INDEX sessions_held ON sessions(pair_id, held_on) WHERE status = 'held';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
