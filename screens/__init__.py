@@ -31,4 +31,6 @@ class Area:
 
 AREAS: tuple[Area, ...] = (
     Area("roster", "1", "Roster", "Search and browse every participant", "screens.roster:RosterScreen"),
+    Area("intake", "2", "Intake", "Add a participant's talent profile; import or export CSV", "screens.intake:IntakeScreen"),
+    Area("pairing", "3", "Pairing", "Match a person: ranked candidates, live rule checks, whole-wave matching", "screens.pairing:PairingScreen"),
 )
