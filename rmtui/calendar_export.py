@@ -1,0 +1,144 @@
+"""The master schedule as iCalendar: one event per session still to happen.
+
+Each event carries the pair, the agenda and the session's length, with times in the
+programme's zone (a session with only a due day starts at the default session time). The
+UID is built from the programme's own identifier and the session id, and SEQUENCE from the
+session's version, so importing a newer export updates events instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pendulum
+
+from db import Session, Store
+from rmtui.programme import Programme
+from rmtui.schedule import DEFAULT_SESSION_TIME, session_start
+
+PROGRAMME_UID_SETTING = "programme_uid"
+
+
+@dataclass(frozen=True)
+class CalendarSession:
+    """A session to export with what its event shows."""
+
+    session: Session
+    mentor: str
+    mentee: str
+    wave: str
+    minutes: int
+
+
+def programme_uid(programme: Programme) -> str:
+    """Return the programme's stable identifier for UIDs, creating it on first export."""
+    settings = programme.settings()
+    if settings.get(PROGRAMME_UID_SETTING):
+        return str(settings[PROGRAMME_UID_SETTING])
+    with programme.store.write() as writer:
+        found = writer.execute("SELECT value FROM settings WHERE key = ?", (PROGRAMME_UID_SETTING,)).fetchone()
+        if found:
+            return str(json.loads(found[0]))
+        value = uuid.uuid4().hex
+        writer.set_setting(PROGRAMME_UID_SETTING, value)
+        return value
+
+
+def sessions_to_export(store: Store, pair_id: int | None = None, wave_id: int | None = None) -> list[CalendarSession]:
+    """Return the planned and scheduled sessions of active pairs (one pair or wave if given)."""
+    where = ["s.status IN ('planned', 'scheduled')", "p.status = 'active'"]
+    params: list[int] = []
+    if pair_id is not None:
+        where.append("p.id = ?")
+        params.append(pair_id)
+    if wave_id is not None:
+        where.append("p.wave_id = ?")
+        params.append(wave_id)
+    rows = store.query(
+        f"""
+        SELECT s.*, mentor.name AS mentor_name, mentee.name AS mentee_name,
+               w.name AS wave_name, w.session_minutes
+        FROM sessions s
+        JOIN pairs p ON p.id = s.pair_id
+        JOIN waves w ON w.id = p.wave_id
+        JOIN participants mentor ON mentor.id = p.mentor_id
+        JOIN participants mentee ON mentee.id = p.mentee_id
+        WHERE {' AND '.join(where)}
+        ORDER BY s.due_on, s.pair_id, s.seq
+        """,
+        params,
+    )
+    return [
+        CalendarSession(Session.from_row(r), r["mentor_name"], r["mentee_name"], r["wave_name"], r["session_minutes"])
+        for r in rows
+    ]
+
+
+def session_uid(programme_id: str, session_id: int) -> str:
+    """Return the event UID of a session: the same on every export."""
+    return f"session-{session_id}@{programme_id}.rmtui"
+
+
+def build_calendar(
+    sessions: list[CalendarSession],
+    *,
+    programme_id: str,
+    programme_name: str,
+    timezone: str,
+    stamp: pendulum.DateTime,
+    default_time: str = DEFAULT_SESSION_TIME,
+) -> icalendar.Calendar:
+    """Return the iCalendar of ``sessions`` (one VEVENT each, times in ``timezone``)."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//rmtui//reverse mentoring//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"{programme_name}: sessions")
+    calendar.add("x-wr-timezone", timezone)
+    zone = ZoneInfo(timezone)
+    for item in sessions:
+        session = item.session
+        assert session.id is not None
+        start = session_start(session, timezone, default_time)
+        start_local = dt.datetime(start.year, start.month, start.day, start.hour, start.minute, tzinfo=zone)
+        event = icalendar.Event()
+        event.add("uid", session_uid(programme_id, session.id))
+        event.add("sequence", session.version)
+        event.add("dtstamp", stamp.in_timezone("UTC"))
+        event.add("dtstart", start_local)
+        event.add("dtend", start_local + dt.timedelta(minutes=item.minutes))
+        title = f"Reverse mentoring: {item.mentor} & {item.mentee}, session {session.seq}"
+        if session.checkpoint:
+            title += " (mid-point checkpoint)"
+        event.add("summary", title)
+        lines = [f"Wave: {item.wave}", f"Mentor: {item.mentor}", f"Mentee: {item.mentee}", f"Length: {item.minutes} minutes"]
+        if session.status != "scheduled":
+            lines.append(f"Due on {session.due_on}; the time is a placeholder until the pair agrees one.")
+        lines.append("")
+        lines.append("Agenda:" if session.agenda else "Agenda: set by the mentor before the session.")
+        if session.agenda:
+            lines.append(session.agenda)
+        event.add("description", "\n".join(lines))
+        event.add("status", "CONFIRMED" if session.status == "scheduled" else "TENTATIVE")
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar
+
+
+def export_calendar(programme: Programme, pair_id: int | None = None, wave_id: int | None = None) -> tuple[bytes, int]:
+    """Return the .ics bytes of the programme's sessions to come (one pair or wave) and how many."""
+    sessions = sessions_to_export(programme.store, pair_id, wave_id)
+    calendar = build_calendar(
+        sessions,
+        programme_id=programme_uid(programme),
+        programme_name=programme.name,
+        timezone=programme.timezone,
+        stamp=programme.clock.now(),
+        default_time=str(programme.settings().get("session_time", DEFAULT_SESSION_TIME)),
+    )
+    return calendar.to_ical(), len(sessions)

@@ -1,0 +1,44 @@
+"""``rmtui calendar [--pair ID] [--wave ID] -o FILE.ics``: the master schedule for calendars."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rmtui.calendar_export import export_calendar
+
+
+@click.command(name="calendar")
+@click.option("--db", "db", type=click.Path(dir_okay=False), help="The programme database (default: $RMTUI_DB, else your data folder).")
+@click.option("--pair", "pair_id", type=int, metavar="ID", help="Only this pair's sessions.")
+@click.option("--wave", "wave_id", type=int, metavar="ID", help="Only this wave's pairs.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The .ics file to write ('-' for standard output).",
+)
+@click.pass_obj
+def calendar_command(obj: Any, db: str | None, pair_id: int | None, wave_id: int | None, output: Path) -> None:
+    """Write the sessions still to happen as an iCalendar file (re-import updates events)."""
+    programme = obj.open(db, create=False)
+    try:
+        store = programme.store
+        if pair_id is not None and not store.scalar("SELECT 1 FROM pairs WHERE id = ?", (pair_id,)):
+            raise click.ClickException(f"There is no pair {pair_id}; the timeline (rmtui timeline) shows pair numbers.")
+        if wave_id is not None and not store.scalar("SELECT 1 FROM waves WHERE id = ?", (wave_id,)):
+            raise click.ClickException(f"There is no wave {wave_id}.")
+        data, count = export_calendar(programme, pair_id, wave_id)
+    finally:
+        programme.close()
+    if str(output) == "-":
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as error:
+        raise click.ClickException(f"{output} could not be written: {error.strerror}.") from error
+    click.echo(f"Wrote {count} session{'s' if count != 1 else ''} to {output}.", err=True)

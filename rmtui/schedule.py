@@ -1,0 +1,156 @@
+"""The master schedule: when each of a pair's sessions is due.
+
+A wave sets the rhythm (``sessions_planned`` sessions, one every ``cadence_days``); a pair's
+plan starts on the day it started. Due days are calendar days in the programme's time zone,
+so they are counted in whole days (month ends and leap days need no special case); a time of
+day, when one is set, is turned into a UTC instant through the zone, so 14:00 stays 14:00 on
+both sides of a daylight-saving change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pendulum
+
+from db import Pair, Session, Wave, Writer
+
+DEFAULT_SESSION_TIME = "10:00"
+"""The local time a session is assumed to start at when only its day is known."""
+
+
+@dataclass(frozen=True)
+class PlannedSession:
+    """One session of a plan: its number, due day and whether it is the mid-point checkpoint."""
+
+    seq: int
+    due_on: dt.date
+    checkpoint: bool
+
+
+def as_date(value: str | dt.date) -> dt.date:
+    """Return ``value`` (ISO text or a date) as a plain date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return dt.date(value.year, value.month, value.day)
+    return dt.date.fromisoformat(value[:10])
+
+
+def checkpoint_seq(sessions_planned: int) -> int:
+    """Return the number of the mid-point checkpoint session (4 of 7, 3 of 6, 1 of 1)."""
+    return (sessions_planned + 1) // 2
+
+
+def due_days(start: str | dt.date, cadence_days: int, count: int) -> list[dt.date]:
+    """Return ``count`` due days, the first on ``start`` and then every ``cadence_days``."""
+    first = as_date(start)
+    return [first + dt.timedelta(days=cadence_days * n) for n in range(count)]
+
+
+def plan(wave: Wave, start: str | dt.date) -> list[PlannedSession]:
+    """Return the wave's plan for a pair starting on ``start``: every session, checkpoint marked."""
+    middle = checkpoint_seq(wave.sessions_planned)
+    return [
+        PlannedSession(seq=n, due_on=day, checkpoint=n == middle)
+        for n, day in enumerate(due_days(start, wave.cadence_days, wave.sessions_planned), start=1)
+    ]
+
+
+def local_instant(day: str | dt.date, time: str, timezone: str) -> pendulum.DateTime:
+    """Return ``time`` (HH:MM) on ``day`` in ``timezone`` as a UTC instant (DST-aware)."""
+    d = as_date(day)
+    hour, minute = (int(part) for part in time.split(":"))
+    return pendulum.datetime(d.year, d.month, d.day, hour, minute, tz=timezone).in_timezone("UTC")
+
+
+def session_start(session: Session, timezone: str, default_time: str = DEFAULT_SESSION_TIME) -> pendulum.DateTime:
+    """Return when ``session`` starts in the programme's zone: its set time, else the default."""
+    if session.scheduled_at:
+        return pendulum.parse(session.scheduled_at).in_timezone(timezone)  # type: ignore[union-attr]
+    return local_instant(session.due_on, default_time, timezone).in_timezone(timezone)
+
+
+def utc_text(instant: pendulum.DateTime) -> str:
+    """Return ``instant`` as the store's ISO-8601 UTC text."""
+    return instant.in_timezone("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Replan:
+    """What re-planning a pair does: sessions kept, moved (id, version, new day) and added."""
+
+    kept: list[Session]
+    moved: list[tuple[Session, dt.date]]
+    added: list[PlannedSession]
+
+
+def replan(sessions: list[Session], wave: Wave, start: str | dt.date) -> Replan:
+    """Return how to re-plan a pair's ``sessions`` from ``start``.
+
+    Held and cancelled sessions stay as they are. The others, in order, are moved to
+    ``start``, ``start + cadence`` and so on. Sessions the wave plans but the pair does not
+    have yet are added after them, continuing the rhythm.
+    """
+    kept = [s for s in sessions if s.status in ("held", "cancelled")]
+    open_sessions = sorted((s for s in sessions if s.status not in ("held", "cancelled")), key=lambda s: s.seq)
+    missing = max(0, wave.sessions_planned - len(sessions))
+    days = due_days(start, wave.cadence_days, len(open_sessions) + missing)
+    moved = [(s, day) for s, day in zip(open_sessions, days) if as_date(s.due_on) != day or s.scheduled_at]
+    next_seq = max((s.seq for s in sessions), default=0) + 1
+    middle = checkpoint_seq(wave.sessions_planned)
+    has_checkpoint = any(s.checkpoint for s in sessions)
+    added = [
+        PlannedSession(seq=next_seq + n, due_on=day, checkpoint=not has_checkpoint and next_seq + n == middle)
+        for n, day in enumerate(days[len(open_sessions):])
+    ]
+    return Replan(kept=kept, moved=moved, added=added)
+
+
+def write_pair_plan(writer: Writer, pair_id: int, start: str | dt.date | None = None) -> Replan:
+    """Plan (or re-plan) the sessions of ``pair_id`` inside ``writer``'s transaction.
+
+    ``start`` defaults to the pair's ``started_on``. A pair with no sessions gets the wave's
+    whole plan; a pair with sessions keeps the held ones and has the rest moved. Returns
+    what was done. Raises ValueError when the pair or its start day is unknown.
+    """
+    conn = writer.conn
+    names = [d[0] for d in conn.execute("SELECT * FROM pairs LIMIT 0").description]
+    row = conn.execute("SELECT * FROM pairs WHERE id = ?", (pair_id,)).fetchone()
+    if row is None:
+        raise ValueError(f"There is no pair #{pair_id}.")
+    pair = Pair.from_row(dict(zip(names, row)))
+    wave_names = [d[0] for d in conn.execute("SELECT * FROM waves LIMIT 0").description]
+    wave = Wave.from_row(dict(zip(wave_names, conn.execute("SELECT * FROM waves WHERE id = ?", (pair.wave_id,)).fetchone())))
+    start = start or pair.started_on
+    if not start:
+        raise ValueError(f"Pair #{pair_id} has no start day to plan from.")
+    session_names = [d[0] for d in conn.execute("SELECT * FROM sessions LIMIT 0").description]
+    sessions = [
+        Session.from_row(dict(zip(session_names, r)))
+        for r in conn.execute("SELECT * FROM sessions WHERE pair_id = ? ORDER BY seq", (pair_id,))
+    ]
+    change = replan(sessions, wave, start)
+    for session, day in change.moved:
+        assert session.id is not None
+        writer.update(
+            "sessions",
+            session.id,
+            session.version,
+            {"due_on": day.isoformat(), "scheduled_at": None, "status": "planned" if session.status == "scheduled" else session.status},
+        )
+    for planned in change.added:
+        writer.insert(
+            Session(pair_id=pair_id, seq=planned.seq, due_on=planned.due_on.isoformat(), checkpoint=planned.checkpoint),
+            audit=False,
+        )
+    if change.added:
+        writer.audit(
+            "pairs",
+            pair_id,
+            "plan sessions",
+            None,
+            {"sessions": [[p.seq, p.due_on.isoformat()] for p in change.added]},
+        )
+    return change

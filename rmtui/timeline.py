@@ -1,0 +1,233 @@
+"""One pair's sessions: reading its timeline and editing its sessions.
+
+Every edit is one short write transaction that names the version of the session it was
+read at; if another coordinator changed the session meanwhile the store raises
+:class:`db.ConflictError` and nothing is saved (the caller keeps the user's input).
+Rule violations (holding a session in the future, cancelling a held one) raise ValueError
+with one sentence to show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from db import ConflictError, Pair, Session, Store, Wave
+from rmtui.schedule import as_date, local_instant, utc_text
+from rmtui.session_status import Flag, pair_flags
+from rmtui.text import clean
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class When:
+    """A day, and a time of day (HH:MM, in the programme's zone) when one was given."""
+
+    day: dt.date
+    time: str | None = None
+
+
+_RELATIVE = re.compile(r"^\+(\d{1,3})\s*([dw]?)$")
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_when(text: str, today: dt.date) -> When:
+    """Return the day (and time) ``text`` names, counted from ``today``.
+
+    Accepts ``+3d``, ``+1w``, ``+3`` (days), ``today``, ``tomorrow``, a weekday (``fri`` or
+    ``friday``: the next one after today), ``2026-12-04``, each optionally followed by a
+    time (``2026-12-04 14:00``, ``fri 9:30``). Raises ValueError with a one-line hint.
+    """
+    hint = f"{text.strip()!r} is not a day: try +1w, +3d, fri, 2026-12-04 or 2026-12-04 14:00"
+    parts = text.strip().lower().split()
+    if not parts or len(parts) > 2:
+        raise ValueError(hint)
+    time = None
+    if len(parts) == 2:
+        match = _TIME.match(parts[1])
+        if not match:
+            raise ValueError(hint)
+        time = f"{int(match.group(1)):02d}:{match.group(2)}"
+    word, today = parts[0], as_date(today)
+    if match := _RELATIVE.match(word):
+        amount = int(match.group(1)) * (7 if match.group(2) == "w" else 1)
+        return When(today + dt.timedelta(days=amount), time)
+    if word == "today":
+        return When(today, time)
+    if word == "tomorrow":
+        return When(today + dt.timedelta(days=1), time)
+    if len(word) >= 3 and any(name.startswith(word[:3]) for name in WEEKDAYS):
+        full = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        for number, name in enumerate(full):
+            if name.startswith(word):
+                ahead = (number - today.weekday() - 1) % 7 + 1
+                return When(today + dt.timedelta(days=ahead), time)
+        raise ValueError(hint)
+    try:
+        return When(dt.date.fromisoformat(word), time)
+    except ValueError:
+        raise ValueError(hint) from None
+
+
+@dataclass(frozen=True)
+class Person:
+    """One side of a pair as the timeline shows it (never the sensitive attributes)."""
+
+    id: int
+    name: str
+    department: str
+    job_title: str
+
+
+@dataclass
+class PairTimeline:
+    """A pair, its people and wave, its sessions in order, and today's flags."""
+
+    pair: Pair
+    wave: Wave
+    mentor: Person
+    mentee: Person
+    sessions: list[Session]
+    flags: list[Flag] = field(default_factory=list)
+
+    def session_flags(self, session_id: int | None) -> list[Flag]:
+        """Return the flags raised by one session."""
+        return [f for f in self.flags if f.session_id == session_id and f.kind not in ("at_risk", "behind")]
+
+
+def _person(store: Store, participant_id: int) -> Person:
+    row = store.query(
+        "SELECT id, name, department, job_title FROM participants WHERE id = ?", (participant_id,)
+    )
+    if not row:
+        return Person(participant_id, f"#{participant_id}", "", "")
+    return Person(row[0]["id"], row[0]["name"], row[0]["department"], row[0]["job_title"])
+
+
+def load_timeline(store: Store, pair_id: int, today: dt.date) -> PairTimeline | None:
+    """Return the timeline of ``pair_id`` with today's flags, or None if there is no such pair."""
+    with store.snapshot():
+        pair = store.get(Pair, pair_id)
+        if pair is None:
+            return None
+        wave = store.get(Wave, pair.wave_id)
+        assert wave is not None
+        sessions = store.all(Session, "pair_id = ?", (pair_id,), order="seq")
+        mentor, mentee = _person(store, pair.mentor_id), _person(store, pair.mentee_id)
+    flags = pair_flags(pair_id, pair.started_on, sessions, wave, today) if pair.status == "active" else []
+    return PairTimeline(pair, wave, mentor, mentee, sessions, flags)
+
+
+def first_pair(store: Store) -> int | None:
+    """Return the pair the timeline opens on: the first active pair, else the first pair."""
+    return store.scalar(
+        "SELECT id FROM pairs WHERE status <> 'proposed' ORDER BY status <> 'active', id LIMIT 1"
+    ) or store.scalar("SELECT id FROM pairs ORDER BY id LIMIT 1")
+
+
+def neighbour_pair(store: Store, pair_id: int, step: int) -> int | None:
+    """Return the next (``step`` 1) or previous (-1) pair after ``pair_id``, wrapping around."""
+    if step > 0:
+        found = store.scalar("SELECT id FROM pairs WHERE id > ? ORDER BY id LIMIT 1", (pair_id,))
+        return found or store.scalar("SELECT min(id) FROM pairs")
+    found = store.scalar("SELECT id FROM pairs WHERE id < ? ORDER BY id DESC LIMIT 1", (pair_id,))
+    return found or store.scalar("SELECT max(id) FROM pairs")
+
+
+def get_session(store: Store, session_id: int) -> Session | None:
+    """Return the session with ``session_id`` as it is now, or None."""
+    return store.get(Session, session_id)
+
+
+def _update(store: Store, session: Session, changes: dict[str, object]) -> int:
+    assert session.id is not None
+    with store.write() as writer:
+        return writer.update("sessions", session.id, session.version, changes)
+
+
+def mark_held(store: Store, session: Session, day: dt.date, today: dt.date) -> int:
+    """Record that ``session`` was held on ``day``; return its new version."""
+    day, today = as_date(day), as_date(today)
+    if day > today:
+        raise ValueError(f"Session {session.seq} cannot be held on {day.isoformat()}, which is after today.")
+    if session.status == "cancelled":
+        raise ValueError(f"Session {session.seq} was cancelled; add a new session instead.")
+    return _update(store, session, {"status": "held", "held_on": day.isoformat()})
+
+
+def reschedule(store: Store, session: Session, when: When, timezone: str) -> int:
+    """Move ``session`` to ``when`` (a set time makes it scheduled); return its new version."""
+    if session.status == "held":
+        raise ValueError(f"Session {session.seq} was already held; it cannot be moved.")
+    changes: dict[str, object] = {"due_on": when.day.isoformat(), "held_on": None}
+    if when.time:
+        changes["scheduled_at"] = utc_text(local_instant(when.day, when.time, timezone))
+        changes["status"] = "scheduled"
+    else:
+        changes["scheduled_at"] = None
+        changes["status"] = "planned"
+    return _update(store, session, changes)
+
+
+def cancel(store: Store, session: Session) -> int:
+    """Cancel ``session`` (it no longer counts as due); return its new version."""
+    if session.status == "held":
+        raise ValueError(f"Session {session.seq} was already held; it cannot be cancelled.")
+    return _update(store, session, {"status": "cancelled"})
+
+
+def set_agenda(store: Store, session: Session, text: str) -> int:
+    """Replace the agenda of ``session`` (several lines allowed); return its new version."""
+    return _update(store, session, {"agenda": clean(text, multiline=True).strip()})
+
+
+def set_notes(store: Store, session: Session, text: str, today: dt.date) -> int:
+    """Replace the notes of ``session``, stamping the day notes were posted; return its version."""
+    notes = clean(text, multiline=True).strip()
+    posted = session.notes_posted_on if notes and session.notes.strip() else None
+    changes: dict[str, object] = {"notes": notes, "notes_posted_on": (posted or as_date(today).isoformat()) if notes else None}
+    return _update(store, session, changes)
+
+
+def set_follow_up(store: Store, session: Session, sent: bool = True) -> int:
+    """Record whether the follow-up message to the mentee was sent; return the new version."""
+    if sent and session.status != "held":
+        raise ValueError(f"Session {session.seq} has not been held yet, so there is nothing to follow up.")
+    return _update(store, session, {"follow_up_sent": int(sent)})
+
+
+def add_session(store: Store, pair_id: int, day: dt.date | None = None) -> Session:
+    """Add a session after the pair's last one, due on ``day`` (default: one cadence later)."""
+    with store.write() as writer:
+        last = writer.execute(
+            "SELECT max(seq), max(due_on) FROM sessions WHERE pair_id = ?", (pair_id,)
+        ).fetchone()
+        row = writer.execute(
+            "SELECT waves.cadence_days, pairs.started_on FROM pairs JOIN waves ON waves.id = pairs.wave_id "
+            "WHERE pairs.id = ?",
+            (pair_id,),
+        ).fetchone()
+        if row is None:
+            raise ValueError(f"There is no pair #{pair_id}.")
+        if day is None:
+            base = last[1] or row[1]
+            if not base:
+                raise ValueError("Give the new session's day: this pair has no start day.")
+            day = as_date(base) + dt.timedelta(days=row[0] if last[1] else 0)
+        return writer.insert(Session(pair_id=pair_id, seq=(last[0] or 0) + 1, due_on=as_date(day).isoformat()))
+
+
+def describe_conflict(error: ConflictError) -> str:
+    """Return one sentence saying what the other coordinator changed, for the conflict notice."""
+    current = error.current
+    if current is None:
+        return "Someone else deleted this session; nothing was saved."
+    shown = []
+    for column in ("status", "due_on", "held_on", "agenda", "notes"):
+        value = current.get(column)
+        text = clean(str(value)) if value not in (None, "") else "—"
+        shown.append(f"{column.replace('_', ' ')} {text[:24]}")
+    who = error.changed_by or "Another coordinator"
+    return f"{who} changed this session first (now {', '.join(shown)}); your edit was not saved, apply it again to overwrite."

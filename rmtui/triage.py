@@ -1,0 +1,272 @@
+"""The triage queue: everything that needs a coordinator today, most severe first.
+
+Built from three bulk queries (candidate sessions, the active pairs with their people and
+last held day, the triage marks); the status rules of :mod:`rmtui.session_status` decide
+which candidates are flagged. A coordinator can snooze an item until a day or flag it for
+the review meeting; both live in ``triage_marks`` (one row per session or pair).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from operator import itemgetter
+from dataclasses import dataclass, field
+
+from db import ConflictError, Store, Wave
+from rmtui.schedule import as_date
+from rmtui.session_status import KIND_RANK, Flag, at_risk, days_late, days_overdue
+
+QUEUE_KINDS = ("at_risk", "overdue", "notes_late", "follow_up")
+
+
+@dataclass(frozen=True)
+class PairInfo:
+    """What the queue shows of a pair: its people, departments, coach and wave."""
+
+    id: int
+    wave_id: int
+    wave: str
+    mentor: str
+    mentee: str
+    mentor_department: str
+    mentee_department: str
+    coach: str
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A coordinator's mark on an item's session or pair: snoozed until a day, flagged."""
+
+    entity: str
+    entity_id: int
+    snoozed_until: str | None
+    flagged: bool
+    version: int
+
+
+class TriageItem:
+    """One line of the queue: the flag, its pair, the session it acts on and any mark."""
+
+    __slots__ = ("flag", "pair", "session_id", "session_version", "mark")
+
+    def __init__(self, flag: Flag, pair: PairInfo, session_id: int | None, session_version: int | None, mark: Mark | None) -> None:
+        self.flag = flag
+        self.pair = pair
+        self.session_id = session_id
+        self.session_version = session_version
+        self.mark = mark
+
+    @property
+    def subject(self) -> tuple[str, int]:
+        """Return what a snooze or flag is attached to: the session, or the pair."""
+        if self.flag.kind == "at_risk" or self.session_id is None:
+            return ("pair", self.pair.id)
+        return ("session", self.session_id)
+
+    @property
+    def key(self) -> tuple[str, int | None, int]:
+        """Return a stable identity for the item (kind, session, pair) to keep a selection."""
+        return (self.flag.kind, self.flag.session_id, self.pair.id)
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.mark and self.mark.flagged)
+
+
+@dataclass
+class TriageQueue:
+    """The items needing a coordinator, severest first, and how many were snoozed."""
+
+    items: list[TriageItem]
+    snoozed: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+@dataclass(frozen=True)
+class TriageFilter:
+    """Show only items of one wave, department (either side of the pair) or coach."""
+
+    wave: str | None = None
+    department: str | None = None
+    coach: str | None = None
+
+    def accepts(self, item: TriageItem) -> bool:
+        """Return whether ``item`` passes every filter that is set."""
+        pair = item.pair
+        if self.wave is not None and pair.wave != self.wave:
+            return False
+        if self.department is not None and self.department not in (pair.mentor_department, pair.mentee_department):
+            return False
+        return self.coach is None or pair.coach == self.coach
+
+
+# Each query's WHERE matches a partial covering index of migration 4.
+_OPEN = """
+SELECT id, pair_id, seq, due_on, version FROM sessions
+WHERE status IN ('planned', 'scheduled', 'missed') AND held_on IS NULL AND due_on < :today
+"""
+
+_UNFINISHED = """
+SELECT id, pair_id, seq, held_on, notes = '', follow_up_sent, version FROM sessions
+WHERE status = 'held' AND (notes = '' OR follow_up_sent = 0) AND held_on < :today
+"""
+
+_PAIRS = """
+SELECT p.id, p.wave_id, p.mentor_id, p.mentee_id, p.coach,
+       coalesce((SELECT max(s.held_on) FROM sessions s WHERE s.pair_id = p.id AND s.status = 'held'), p.started_on)
+FROM pairs p WHERE p.status = 'active'
+"""
+
+_PEOPLE = """
+SELECT id, name, department FROM participants
+WHERE id IN (SELECT mentor_id FROM pairs WHERE status = 'active' UNION ALL SELECT mentee_id FROM pairs WHERE status = 'active')
+"""
+
+
+def _waves(store: Store) -> dict[int, Wave]:
+    return {wave.id: wave for wave in store.all(Wave) if wave.id is not None}
+
+
+def _marks(store: Store) -> dict[tuple[str, int], Mark]:
+    return {
+        (row[0], row[1]): Mark(row[0], row[1], row[2], bool(row[3]), row[4])
+        for row in store.query_tuples("SELECT entity, entity_id, snoozed_until, flagged, version FROM triage_marks")
+    }
+
+
+def build_queue(store: Store, today: dt.date) -> TriageQueue:
+    """Return today's queue over every active pair: flagged items severest first, snoozed left out.
+
+    The rules are :mod:`rmtui.session_status`'s (``days_overdue``, ``days_late``,
+    ``at_risk``); the queries only narrow the sessions down to those that can break them.
+    """
+    today = as_date(today)
+    today_text = today.isoformat()
+    with store.snapshot():
+        waves = _waves(store)
+        open_rows = store.query_tuples(_OPEN, {"today": today_text})
+        unfinished = store.query_tuples(_UNFINISHED, {"today": today_text})
+        pair_rows = store.query_tuples(_PAIRS)
+        people = {row[0]: (row[1], row[2]) for row in store.query_tuples(_PEOPLE)}
+        marks = _marks(store)
+    unknown = ("?", "")
+    pairs: dict[int, PairInfo] = {}
+    last_activity: dict[int, str | None] = {}
+    grace: dict[int, int] = {}
+    notes_due: dict[int, int] = {}
+    for pair_id, wave_id, mentor_id, mentee_id, coach, last in pair_rows:
+        wave = waves[wave_id]
+        mentor, mentee = people.get(mentor_id, unknown), people.get(mentee_id, unknown)
+        pairs[pair_id] = PairInfo(pair_id, wave_id, wave.name, mentor[0], mentee[0], mentor[1], mentee[1], coach)
+        last_activity[pair_id] = last
+        grace[pair_id] = wave.grace_days
+        notes_due[pair_id] = wave.notes_due_days
+    fromiso = dt.date.fromisoformat
+    flags: list[tuple[Flag, int]] = []
+    overdue_by_pair: dict[int, list[Flag]] = {}
+    open_versions: dict[int, int] = {}
+    for sid, pair_id, seq, due_on, version in open_rows:
+        if pair_id not in pairs:
+            continue
+        due = fromiso(due_on)
+        late = days_overdue(due, grace[pair_id], today)
+        if late is not None:
+            flag = Flag("overdue", pair_id, sid, late, seq, due, today)
+            flags.append((flag, version))
+            open_versions[sid] = version
+            overdue_by_pair.setdefault(pair_id, []).append(flag)
+    for sid, pair_id, seq, held_on, no_notes, follow_up, version in unfinished:
+        if pair_id not in pairs:
+            continue
+        held = fromiso(held_on)
+        late = days_late(held, notes_due[pair_id], today)
+        if late is None:
+            continue
+        if no_notes:
+            flags.append((Flag("notes_late", pair_id, sid, late, seq, held, today), version))
+        if not follow_up:
+            flags.append((Flag("follow_up", pair_id, sid, late, seq, held, today), version))
+    quiet_before = {wave_id: (today - dt.timedelta(days=2 * w.cadence_days)).isoformat() for wave_id, w in waves.items()}
+    for pair_id, info in pairs.items():
+        late_flags = overdue_by_pair.get(pair_id, ())
+        last = last_activity[pair_id]
+        if len(late_flags) < 2 and (not last or last >= quiet_before[info.wave_id]):
+            continue  # the cheap half of at_risk: most pairs are neither late twice nor quiet
+        first = max(late_flags, key=lambda f: f.days) if late_flags else None
+        flag = at_risk(pair_id, len(late_flags), last, waves[info.wave_id].cadence_days, today, first.session_id if first else None)
+        if flag is not None:
+            flags.append((flag, open_versions[first.session_id] if first and first.session_id else None))
+    ranked: list[tuple[int, int, int, int, TriageItem]] = []
+    snoozed = 0
+    for flag, version in flags:
+        subject = ("pair", flag.pair_id) if flag.kind == "at_risk" else ("session", flag.session_id)
+        mark = marks.get(subject) if marks else None  # type: ignore[arg-type]
+        if mark is not None and mark.snoozed_until and mark.snoozed_until > today_text:
+            snoozed += 1
+            continue
+        item = TriageItem(flag, pairs[flag.pair_id], flag.session_id, version, mark)
+        ranked.append((-KIND_RANK[flag.kind], -flag.days, flag.pair_id, flag.seq or 0, item))
+    ranked.sort(key=itemgetter(0, 1, 2, 3))
+    items = [entry[4] for entry in ranked]
+    return TriageQueue(items, snoozed, Counter(i.flag.kind for i in items))
+
+
+def filter_values(queue: TriageQueue) -> dict[str, list[str]]:
+    """Return the waves, departments and coaches present in ``queue``, sorted, for the filters."""
+    waves = sorted({i.pair.wave for i in queue.items})
+    departments = sorted({d for i in queue.items for d in (i.pair.mentor_department, i.pair.mentee_department) if d})
+    coaches = sorted({i.pair.coach for i in queue.items if i.pair.coach})
+    return {"wave": waves, "department": departments, "coach": coaches}
+
+
+def mark_of(store: Store, entity: str, entity_id: int) -> Mark | None:
+    """Return the current mark on a session or pair, or None."""
+    rows = store.query_tuples(
+        "SELECT entity, entity_id, snoozed_until, flagged, version FROM triage_marks WHERE entity = ? AND entity_id = ?",
+        (entity, entity_id),
+    )
+    return Mark(rows[0][0], rows[0][1], rows[0][2], bool(rows[0][3]), rows[0][4]) if rows else None
+
+
+def _set_mark(store: Store, entity: str, entity_id: int, seen: Mark | None, changes: dict[str, object]) -> None:
+    """Write a mark, checking it is still the one the coordinator saw (``seen``, None if none)."""
+    with store.write() as writer:
+        if seen is not None:
+            writer.update("triage_marks", _mark_id(writer, entity, entity_id, seen), seen.version, changes)
+            return
+        existing = writer.execute(
+            "SELECT * FROM triage_marks WHERE entity = ? AND entity_id = ?", (entity, entity_id)
+        ).fetchone()
+        if existing is not None:
+            names = [d[0] for d in writer.execute("SELECT * FROM triage_marks LIMIT 0").description]
+            raise ConflictError("triage_marks", existing[0], 0, dict(zip(names, existing)), None, None)
+        row = {"entity": entity, "entity_id": entity_id, "snoozed_until": None, "flagged": 0, "updated_at": writer.now, **changes}
+        cursor = writer.execute(
+            f"INSERT INTO triage_marks ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})", tuple(row.values())
+        )
+        writer.audit("triage_marks", cursor.lastrowid, "create", None, row)
+
+
+def _mark_id(writer, entity: str, entity_id: int, seen: Mark) -> int:  # noqa: ANN001
+    row = writer.execute("SELECT id FROM triage_marks WHERE entity = ? AND entity_id = ?", (entity, entity_id)).fetchone()
+    if row is None:
+        raise ConflictError("triage_marks", 0, seen.version, None, None, None)
+    return int(row[0])
+
+
+def snooze(store: Store, item: TriageItem, until: dt.date) -> None:
+    """Hide ``item`` (its session or pair) from the queue until the day ``until``."""
+    entity, entity_id = item.subject
+    _set_mark(store, entity, entity_id, item.mark, {"snoozed_until": as_date(until).isoformat()})
+
+
+def toggle_review_flag(store: Store, item: TriageItem) -> bool:
+    """Flag ``item`` for the review meeting, or clear the flag; return whether it is now flagged."""
+    entity, entity_id = item.subject
+    flagged = not item.flagged
+    _set_mark(store, entity, entity_id, item.mark, {"flagged": int(flagged)})
+    return flagged

@@ -1,0 +1,144 @@
+"""Benchmark: the triage queue built over 10,000 pairs / 70,000 sessions (budget ≤ 100 ms).
+
+Run ``python tests/bench/bench_triage.py [--quick]``; pytest also collects it and prints the
+same figures (``RMTUI_BENCH_QUICK=1`` makes it small). Nothing here asserts a time: the
+budget (DESIGN.md) is read off the printed figures.
+
+The programme is random but seeded: pairs started over the last five months, each with the
+wave's seven sessions, past ones mostly held (some without notes or follow-up), some not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from db import Store  # noqa: E402
+from rmtui.schedule import plan  # noqa: E402
+from rmtui.triage import build_queue  # noqa: E402
+from db import Wave  # noqa: E402
+
+pytestmark = pytest.mark.bench
+
+TODAY = dt.date(2026, 11, 20)
+STAMP = "2026-11-20T09:00:00Z"
+
+
+def build(store: Store, pairs: int, seed: int = 5) -> int:
+    """Fill ``store`` with ``pairs`` active pairs and their sessions; return the session count."""
+    rng = random.Random(seed)
+    waves = [Wave(name=f"Wave {n}", starts_on="2026-06-01", id=n) for n in (1, 2, 3)]
+    with store.write() as w:
+        w.insert_many("waves", ({"id": x.id, "name": x.name, "starts_on": x.starts_on} for x in waves))
+        w.insert_many(
+            "participants",
+            (
+                {
+                    "id": n,
+                    "name": f"Person {n}",
+                    "role": "mentor" if n % 2 else "mentee",
+                    "department": f"Dept {n % 23}",
+                    "created_at": STAMP,
+                    "updated_at": STAMP,
+                }
+                for n in range(1, 2 * pairs + 1)
+            ),
+        )
+        w.insert_many(
+            "pairs",
+            (
+                {
+                    "id": p,
+                    "wave_id": 1 + p % 3,
+                    "mentor_id": 2 * p - 1,
+                    "mentee_id": 2 * p,
+                    "coach": f"Coach {p % 17}",
+                    "status": "active",
+                    "started_on": (TODAY - dt.timedelta(days=rng.randrange(0, 150))).isoformat(),
+                    "created_at": STAMP,
+                    "updated_at": STAMP,
+                }
+                for p in range(1, pairs + 1)
+            ),
+        )
+        rows = []
+        for pair_id, wave_id, started in w.execute("SELECT id, wave_id, started_on FROM pairs"):
+            keen = rng.random()
+            for planned in plan(waves[wave_id - 1], started):
+                row = {
+                    "pair_id": pair_id,
+                    "seq": planned.seq,
+                    "due_on": planned.due_on.isoformat(),
+                    "held_on": None,
+                    "status": "planned",
+                    "checkpoint": int(planned.checkpoint),
+                    "notes": "",
+                    "follow_up_sent": 0,
+                    "updated_at": STAMP,
+                }
+                if planned.due_on < TODAY and rng.random() < keen + 0.3:
+                    held = min(TODAY, planned.due_on + dt.timedelta(days=rng.randrange(0, 5)))
+                    row.update(
+                        held_on=held.isoformat(),
+                        status="held",
+                        notes="Talked it through." if rng.random() < 0.9 else "",
+                        follow_up_sent=int(rng.random() < 0.9),
+                    )
+                rows.append(row)
+        return w.insert_many("sessions", rows)
+
+
+def measure(pairs: int, repeats: int) -> dict[str, float]:
+    """Return build-time figures (ms) of the queue over ``pairs`` pairs."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(Path(folder) / "bench.db", actor="bench")
+        sessions = build(store, pairs)
+        build_queue(store, TODAY)  # warm the page cache, as a running app has it
+        times, cpu = [], []
+        for _ in range(repeats):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            queue = build_queue(store, TODAY)
+            times.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.process_time() - start_cpu) * 1000)
+        store.close()
+    return {
+        "pairs": pairs,
+        "sessions": sessions,
+        "items": len(queue),
+        "median_ms": statistics.median(times),
+        "max_ms": max(times),
+        "cpu_median_ms": statistics.median(cpu),
+        "load": os.getloadavg()[0],
+        **{f"{kind}": count for kind, count in sorted(queue.counts.items())},
+    }
+
+
+def report(quick: bool) -> None:
+    pairs, repeats = (1000, 3) if quick else (10_000, 15)
+    figures = measure(pairs, repeats)
+    print(
+        f"\ntriage queue over {figures['pairs']:,} pairs / {figures['sessions']:,} sessions: "
+        f"median {figures['median_ms']:.1f} ms, max {figures['max_ms']:.1f} ms, "
+        f"CPU median {figures['cpu_median_ms']:.1f} ms (load average {figures['load']:.1f} on {os.cpu_count()} cores) "
+        f"({figures['items']:,} items: "
+        + ", ".join(f"{k} {v:,}" for k, v in figures.items() if k in ("at_risk", "overdue", "notes_late", "follow_up"))
+        + ") — budget 100 ms"
+    )
+
+
+def test_bench_triage_queue() -> None:
+    report(quick=os.environ.get("RMTUI_BENCH_QUICK") == "1")
+
+
+if __name__ == "__main__":
+    report(quick="--quick" in sys.argv)
