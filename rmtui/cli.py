@@ -168,6 +168,9 @@ from rmtui.commands.people import export_group, import_command  # noqa: E402
 
 cli.add_command(import_command)
 cli.add_command(export_group)
+from rmtui.commands.calendar import calendar_command  # noqa: E402
+
+cli.add_command(calendar_command)
 
 
 def _error_log() -> Path:
