@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from rapidfuzz import fuzz, process
+
 from db import ConflictError, Participant, Store, read_settings
 from db.records import PARTICIPANT_STATUSES, ROLES
-from rmtui.text import clean
+from rmtui.text import clean, fold
 
 DEFAULT_LEVELS = (1, 12)
 MAX_LINE = 200
@@ -563,3 +565,33 @@ def display_value(field_name: str, value: Any, names: Mapping[int, str] | None =
     if field_name == "manager_id":
         return (names or {}).get(value, f"#{value}")
     return str(value)
+
+
+# -- choosing a manager ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ManagerChoice:
+    """Someone who can be picked as a manager: id, name and what tells namesakes apart."""
+
+    participant_id: int
+    name: str
+    detail: str
+
+
+def manager_candidates(store: Store, exclude_id: int | None = None) -> list[ManagerChoice]:
+    """Return everyone who could be picked as a manager (not the person themselves)."""
+    rows = store.query_tuples(
+        "SELECT id, name, job_title, department FROM participants WHERE id IS NOT ? ORDER BY name", (exclude_id,)
+    )
+    return [ManagerChoice(i, name, " · ".join(x for x in (title, dept) if x)) for i, name, title, dept in rows]
+
+
+def find_managers(candidates: list[ManagerChoice], query: str, limit: int = 5) -> list[ManagerChoice]:
+    """Return the candidates whose name best matches ``query`` (fuzzy, accents ignored)."""
+    wanted = fold(query).strip()
+    if not wanted:
+        return []
+    names = [fold(c.name) for c in candidates]
+    found = process.extract(wanted, names, scorer=fuzz.WRatio, score_cutoff=60, limit=limit)
+    return [candidates[index] for _, _, index in found]

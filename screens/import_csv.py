@@ -1,0 +1,180 @@
+"""Import participants from a CSV file: a preview with every problem first, then the import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Header, Input, ProgressBar, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from rmtui.csv_import import ImportFileError, ImportPlan, ImportSummary, import_file, plan_import
+from rmtui.text import clean
+from screens.base import ProgrammeScreen
+from widgets.virtual_table import Column, VirtualTable
+
+COLUMNS = [
+    Column("line", "Line", 5, justify="right"),
+    Column("action", "Will be", 9),
+    Column("name", "Name", 14, grow=2),
+    Column("problem", "Problem", 0, grow=5),
+]
+
+ACTION_LABELS = {"new": "added", "update": "updated", "unchanged": "unchanged"}
+
+
+class PreviewSource:
+    """The rows of a checked file, rejected ones first, built only when painted."""
+
+    def __init__(self, plan: ImportPlan) -> None:
+        self.plan = plan
+        self.rows = sorted(plan.rows, key=lambda row: (not row.errors, row.line))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def cells(self, index: int) -> dict[str, Text]:
+        row = self.rows[index]
+        problem = Text(" ".join(error.message for error in row.errors), style="bold" if row.errors else "")
+        if row.errors and row.errors[0].column:
+            problem = Text(f"{row.errors[0].column}: ") + problem
+        return {
+            "line": Text(str(row.line)),
+            "action": Text("rejected", style="bold") if row.errors else Text(ACTION_LABELS.get(row.action, row.action)),
+            "name": Text(clean(str(row.values.get("name") or (row.cells[0] if row.cells else "")))),
+            "problem": problem,
+        }
+
+
+class ImportScreen(ProgrammeScreen):
+    """Type a file's path, see what importing it would do, then import (valid rows or all)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "import_all", "Import", id="import.all"),
+        Binding("ctrl+t", "import_valid", "Import valid rows", id="import.valid"),
+        Binding("escape", "app.pop_screen", "Back", id="import.back"),
+    ]
+
+    DEFAULT_CSS = """
+    ImportScreen #path { border: tall $border-blurred; }
+    ImportScreen #path:focus { border: tall $border; }
+    ImportScreen #summary { height: auto; padding: 0 1; }
+    ImportScreen #bar { padding: 0 1; display: none; }
+    """
+
+    def __init__(self, path: str | None = None) -> None:
+        super().__init__()
+        self.plan: ImportPlan | None = None
+        self.importing = False
+        self.initial = path or ""
+
+    def compose(self):
+        yield Header()
+        yield Input(self.initial, placeholder="Path of the CSV file, then Enter to preview it", id="path")
+        yield Static(
+            "Columns are matched by name (Full name, E-mail, Grade, Business unit…). "
+            "Nothing is saved until you import.",
+            id="summary",
+        )
+        yield ProgressBar(id="bar", show_eta=False)
+        yield VirtualTable(COLUMNS, id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+        if self.initial:
+            self.preview(self.initial)
+
+    @on(Input.Submitted, "#path")
+    def path_given(self, event: Input.Submitted) -> None:
+        path = event.value.strip()
+        if path:
+            self.query_one("#summary", Static).update("Reading the file…")
+            self.preview(path)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="import-preview")
+    def preview(self, path: str) -> ImportPlan:
+        return plan_import(self.programme.store, Path(path).expanduser())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="import-run")
+    def run_import(self, plan: ImportPlan, skip_invalid: bool) -> ImportSummary:
+        worker = get_current_worker()
+        bar = self.query_one("#bar", ProgressBar)
+
+        def progress(done: int, total: int) -> None:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(bar.update, total=total, progress=done)
+
+        return import_file(self.programme.store, plan.path, skip_invalid=skip_invalid, plan=plan, progress=progress)[1]
+
+    @on(Worker.StateChanged)
+    def worker_done(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        summary = self.query_one("#summary", Static)
+        if event.state == WorkerState.ERROR:
+            self.importing = False
+            self.query_one("#bar").display = False
+            error = worker.error
+            if isinstance(error, ImportFileError):
+                summary.update(Text(str(error)))
+            else:
+                summary.update(Text(f"The import did not finish and nothing was saved: {error}"))
+            return
+        if event.state != WorkerState.SUCCESS:
+            return
+        if worker.group == "import-preview":
+            self.plan = worker.result
+            self.query_one("#preview", VirtualTable).set_source(PreviewSource(self.plan), cursor=0)
+            summary.update(self._plan_text(self.plan))
+        elif worker.group == "import-run":
+            self.importing = False
+            self.query_one("#bar").display = False
+            result: ImportSummary = worker.result
+            text = Text(f"Imported: {result}.")
+            if result.rejects_path:
+                text.append(f" Rejected rows are in {result.rejects_path}.")
+            summary.update(text)
+            self.plan = None
+
+    def _plan_text(self, plan: ImportPlan) -> Text:
+        separator = {",": "commas", ";": "semicolons", "\t": "tabs"}[plan.delimiter]
+        text = Text(f"{plan.path.name}: {len(plan.rows):,} rows ({plan.encoding}, {separator}). ")
+        text.append(
+            f"{plan.count('new'):,} to add, {plan.count('update'):,} to update, "
+            f"{plan.count('unchanged'):,} unchanged, {len(plan.rejected):,} rejected.",
+            style="bold",
+        )
+        if plan.ignored:
+            text.append(f" Ignored columns: {', '.join(plan.ignored)}.")
+        if plan.rejected:
+            text.append(" ctrl+t imports the valid rows and writes the rejects beside the file.")
+        return text
+
+    def _start(self, skip_invalid: bool) -> None:
+        if self.importing:
+            return
+        if self.plan is None:
+            self.notify("Preview a file first: type its path and press Enter.")
+            return
+        if self.plan.rejected and not skip_invalid:
+            self.notify(
+                f"{len(self.plan.rejected):,} rows have errors, so nothing would be imported; "
+                "fix them, or ctrl+t to import only the valid rows.",
+                severity="warning",
+            )
+            return
+        self.importing = True
+        bar = self.query_one("#bar", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = True
+        self.query_one("#summary", Static).update("Importing… (one transaction: stopping now saves nothing)")
+        self.run_import(self.plan, skip_invalid)
+
+    def action_import_all(self) -> None:
+        self._start(False)
+
+    def action_import_valid(self) -> None:
+        self._start(True)

@@ -1,0 +1,561 @@
+"""Intake: the talent-profile form, for a new person (area 2) or an existing one (edit).
+
+Validation runs as you type with the message under the field; saving is refused until
+every field is right and focus goes to the first wrong one. A new person is checked
+against the roster for likely duplicates first; an edit that another coordinator beat
+to the save opens the conflict view, and nothing typed is lost either way.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Checkbox, Footer, Header, Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from db import ConflictError, Participant, StoreError
+from db.records import PARTICIPANT_STATUSES
+from rmtui.duplicates import Duplicate, likely_duplicates
+from rmtui.intake import (
+    DEFAULT_LEVELS,
+    LABELS,
+    LIST_FIELDS,
+    PROFILE_FIELDS,
+    FieldError,
+    ManagerChoice,
+    changed_fields,
+    check_for_save,
+    create_participant,
+    email_taken_error,
+    find_managers,
+    format_attributes,
+    manager_candidates,
+    parse_field,
+    profile_values,
+    programme_levels,
+    update_participant,
+    withdraw_participant,
+)
+from rmtui.people import get_participant
+from rmtui.text import clean
+from screens.base import ProgrammeScreen
+from screens.intake_dialogs import ConflictScreen, DuplicateScreen, WithdrawScreen
+from widgets.tags import TagInput
+
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Person", ("name", "email", "role", "status", "level", "capacity", "consent_share")),
+    ("Work", ("job_title", "line_of_business", "department", "team", "manager_id", "location", "timezone", "joined_on")),
+    ("Talent profile", ("current_role", "development_goals", "competencies", "past_experience", "education")),
+    ("Background", ("birthplace", "hobbies", "interests")),
+    ("Programme objective (sensitive, never on shared views)", ("attributes",)),
+)
+
+HINTS = {
+    "email": "name@example.org",
+    "level": "a whole number",
+    "capacity": "mentees this mentor can take (usually 1)",
+    "timezone": "e.g. Europe/London",
+    "joined_on": "YYYY-MM-DD",
+    "manager_id": "type a name, ↓ to pick",
+    "attributes": "key: value; key: value (e.g. generation: Gen Z)",
+    "current_role": "3–5 statements, Enter after each",
+    "development_goals": "3–4 goals, Enter after each",
+    "competencies": "3–4 competencies, Enter after each",
+    "hobbies": "Enter after each",
+    "interests": "Enter after each",
+}
+
+ROLE_OPTIONS = [("mentor", "mentor"), ("mentee", "mentee")]
+
+
+class IntakeScreen(ProgrammeScreen):
+    """The talent-profile form. ``participant_id`` given: edit that person, else add someone new."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="intake.save"),
+        Binding("ctrl+n", "new", "New person", id="intake.new"),
+        Binding("ctrl+r", "withdraw", "Withdraw", id="intake.withdraw"),
+        Binding("ctrl+o", "import_csv", "Import CSV", id="intake.import"),
+        Binding("escape", "leave", "Back", id="intake.leave"),
+        Binding("down", "next_field", "Next field", show=False),
+        Binding("up", "previous_field", "Previous field", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    IntakeScreen #form { padding: 0 1; }
+    IntakeScreen #intake-title { height: auto; padding: 0 1; text-style: bold; }
+    IntakeScreen #intake-banner { height: auto; padding: 0 1; color: $warning; display: none; }
+    IntakeScreen .section { margin-top: 1; text-style: bold reverse; padding: 0 1; width: 100%; }
+    IntakeScreen .row { height: auto; margin-bottom: 1; }
+    IntakeScreen .row > Label { width: 17; padding: 0 1 0 0; text-align: right; color: $text-muted; }
+    IntakeScreen .row:focus-within > Label { color: $text; text-style: bold; }
+    IntakeScreen .row > .field { width: 1fr; }
+    IntakeScreen .row > TextArea { height: 4; }
+    IntakeScreen .error { color: $error; padding: 0 0 0 17; height: auto; margin-top: -1; margin-bottom: 1; display: none; }
+    IntakeScreen .error.-shown { display: block; }
+    IntakeScreen #manager-options { margin-left: 17; max-height: 7; display: none; }
+    IntakeScreen #manager-options.-shown { display: block; }
+    """
+
+    def __init__(self, participant_id: int | None = None) -> None:
+        super().__init__()
+        self.participant_id = participant_id
+        self.base: dict[str, Any] = {}
+        self.version: int | None = None
+        self.levels = DEFAULT_LEVELS
+        self.errors: dict[str, str] = {}
+        self.touched: set[str] = set()
+        self.email_error: str | None = None
+        self.manager_id: int | None = None
+        self.manager_name = ""
+        self.candidates: list[ManagerChoice] = []
+        self.found_managers: list[ManagerChoice] = []
+        self.names: dict[int, str] = {}
+        self.leaving = False
+        self._filling = False
+
+    # -- layout ------------------------------------------------------------------------
+
+    def compose(self):
+        yield Header()
+        with VerticalScroll(id="form"):
+            yield Static(id="intake-title")
+            yield Static(id="intake-banner")
+            for title, fields in SECTIONS:
+                yield Static(title, classes="section")
+                for name in fields:
+                    with Horizontal(classes="row"):
+                        yield Label(LABELS[name])
+                        yield self._field_widget(name)
+                    if name == "manager_id":
+                        yield OptionList(id="manager-options")
+                    yield Static(id=f"e-{name}", classes="error")
+        yield Footer()
+
+    def _field_widget(self, name: str) -> Widget:
+        widget_id = f"f-{name}"
+        if name == "role":
+            return Select(ROLE_OPTIONS, prompt="choose mentor or mentee", id=widget_id, classes="field", compact=True)
+        if name == "status":
+            options = [(s, s) for s in PARTICIPANT_STATUSES if s != "withdrawn"]
+            return Select(options, value="applicant", allow_blank=False, id=widget_id, classes="field", compact=True)
+        if name == "consent_share":
+            return Checkbox("agrees that their pairing may be disclosed", id=widget_id, classes="field", compact=True)
+        if name == "past_experience":
+            return TextArea(id=widget_id, classes="field", soft_wrap=True, tab_behavior="focus", compact=True)
+        if name in LIST_FIELDS:
+            return TagInput(placeholder=HINTS.get(name, ""), id=widget_id).add_class("field")
+        return Input(placeholder=HINTS.get(name, ""), id=widget_id, classes="field", compact=True)
+
+    def on_mount(self) -> None:
+        self._show_title()
+        self.query_one("#f-name").focus()
+        self.load()
+
+    def _show_title(self) -> None:
+        if self.participant_id is None:
+            title = Text("New participant — the talent profile")
+        else:
+            title = Text("Editing ")
+            title.append(clean(self.base.get("name", "")) or f"#{self.participant_id}")
+            title.append(f"  (#{self.participant_id})", style="dim")
+        self.query_one("#intake-title", Static).update(title)
+
+    # -- loading -----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="intake-load")
+    def load(self) -> tuple[tuple[int, int], Participant | None, list[ManagerChoice]]:
+        store = self.programme.store
+        person = get_participant(store, self.participant_id) if self.participant_id is not None else None
+        return programme_levels(store), person, manager_candidates(store, self.participant_id)
+
+    def refresh_data(self) -> None:
+        """Another save happened: warn when it was this person, and refresh the managers."""
+        if self.participant_id is not None:
+            self.check_version()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="intake-version")
+    def check_version(self) -> int | None:
+        return self.programme.store.scalar("SELECT version FROM participants WHERE id = ?", (self.participant_id,))
+
+    # -- reading and filling the form --------------------------------------------------
+
+    def raw_values(self) -> dict[str, Any]:
+        """Return what is in the form right now, as typed (lists as tags)."""
+        values: dict[str, Any] = {}
+        for name in PROFILE_FIELDS:
+            widget = self.query_one(f"#f-{name}")
+            if isinstance(widget, TagInput):
+                values[name] = widget.value()
+            elif isinstance(widget, Select):
+                values[name] = "" if widget.is_blank() else widget.value
+            elif isinstance(widget, Checkbox):
+                values[name] = widget.value
+            elif isinstance(widget, TextArea):
+                values[name] = widget.text
+            elif name == "manager_id":
+                values[name] = self.manager_id
+            else:
+                values[name] = widget.value  # type: ignore[attr-defined]
+        return values
+
+    def fill(self, values: dict[str, Any]) -> None:
+        """Put stored values into the form (an edit opened, a merge taken, a form cleared)."""
+        self._filling = True
+        try:
+            for name in PROFILE_FIELDS:
+                widget = self.query_one(f"#f-{name}")
+                value = values.get(name)
+                if isinstance(widget, TagInput):
+                    widget.set_tags(list(value or []))
+                elif isinstance(widget, Select):
+                    if name == "status" and value == "withdrawn":
+                        widget.set_options([(s, s) for s in PARTICIPANT_STATUSES])
+                    if value:
+                        widget.value = value
+                    elif name == "role":
+                        widget.clear()
+                    else:
+                        widget.value = "applicant"
+                elif isinstance(widget, Checkbox):
+                    widget.value = bool(value)
+                elif isinstance(widget, TextArea):
+                    widget.text = value or ""
+                elif name == "manager_id":
+                    self.manager_id = value
+                    self.manager_name = self.names.get(value, "") if value is not None else ""
+                    widget.value = self.manager_name  # type: ignore[attr-defined]
+                elif name == "attributes":
+                    widget.value = format_attributes(value or {})  # type: ignore[attr-defined]
+                else:
+                    widget.value = "" if value is None else str(value)  # type: ignore[attr-defined]
+        finally:
+            self.call_after_refresh(self._end_filling)
+
+    def _end_filling(self) -> None:
+        self._filling = False
+
+    # -- validation as you type --------------------------------------------------------
+
+    def validate_field(self, name: str) -> str | None:
+        """Check one field as it stands; show (or clear) its message; return it."""
+        raw = self.raw_values()[name]
+        message: str | None = None
+        if name == "manager_id":
+            typed = self.query_one("#f-manager_id", Input).value.strip()
+            if typed and self.manager_id is None:
+                message = "Pick the manager from the list: type part of a name, then ↓ and Enter."
+            elif self.manager_id is not None and self.manager_id == self.participant_id:
+                message = "A person cannot be their own manager."
+        else:
+            try:
+                parse_field(name, raw, self.levels)
+            except FieldError as error:
+                message = str(error)
+        if name == "email" and message is None:
+            message = self.email_error
+        self.show_error(name, message)
+        return message
+
+    def show_error(self, name: str, message: str | None) -> None:
+        if message:
+            self.errors[name] = message
+        else:
+            self.errors.pop(name, None)
+        label = self.query_one(f"#e-{name}", Static)
+        label.update(Text(message or ""))
+        label.set_class(bool(message), "-shown")
+
+    def _field_of(self, widget: Widget | None) -> str | None:
+        while widget is not None:
+            if widget.id and widget.id.startswith("f-"):
+                return widget.id[2:]
+            widget = widget.parent  # type: ignore[assignment]
+        return None
+
+    def _edited(self, widget: Widget) -> None:
+        name = self._field_of(widget)
+        if name is None or self._filling:
+            return
+        self.touched.add(name)
+        if name == "email":
+            self.email_error = None
+            self.check_email(self.query_one("#f-email", Input).value)
+        if name == "manager_id":
+            typed = self.query_one("#f-manager_id", Input).value
+            if typed != self.manager_name:
+                self.manager_id = None
+                self.search_managers(typed)
+        self.validate_field(name)
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    @on(TextArea.Changed)
+    @on(TagInput.Changed)
+    def field_changed(self, event: Any) -> None:
+        self._edited(event.control)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="intake-email")
+    def check_email(self, email: str) -> tuple[str, str | None]:
+        return email, email_taken_error(self.programme.store, clean(email), except_id=self.participant_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="intake-manager")
+    def search_managers(self, typed: str) -> list[ManagerChoice]:
+        return find_managers(self.candidates, typed)
+
+    def _show_managers(self, found: list[ManagerChoice]) -> None:
+        self.found_managers = found
+        options = self.query_one("#manager-options", OptionList)
+        options.clear_options()
+        for choice in found:
+            label = Text(clean(choice.name), style="bold")
+            if choice.detail:
+                label.append(f"  {clean(choice.detail)}", style="dim")
+            options.add_option(Option(label, id=str(choice.participant_id)))
+        options.set_class(bool(found), "-shown")
+        if found:
+            options.highlighted = 0
+
+    def pick_manager(self, choice: ManagerChoice) -> None:
+        """Make ``choice`` the manager and put their name in the field."""
+        self.manager_id = choice.participant_id
+        self.manager_name = choice.name
+        self._filling = True
+        self.query_one("#f-manager_id", Input).value = choice.name
+        self.call_after_refresh(self._end_filling)
+        self.query_one("#manager-options", OptionList).remove_class("-shown")
+        self.query_one("#f-manager_id", Input).focus()
+        self.validate_field("manager_id")
+
+    @on(OptionList.OptionSelected, "#manager-options")
+    def manager_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.pick_manager(self.found_managers[event.option_index])
+
+    @on(Input.Submitted)
+    def next_on_enter(self, event: Input.Submitted) -> None:
+        if event.input.id == "f-manager_id" and self.found_managers and self.manager_id is None:
+            self.pick_manager(self.found_managers[0])
+            return
+        self.focus_next()
+
+    # -- workers report back -----------------------------------------------------------
+
+    @on(Worker.StateChanged)
+    def worker_done(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state == WorkerState.ERROR:
+            self._report(worker.error)
+            return
+        if event.state != WorkerState.SUCCESS:
+            return
+        if worker.group == "intake-load":
+            self.levels, person, self.candidates = worker.result
+            self.names = {c.participant_id: c.name for c in self.candidates}
+            if person is not None and not self.base:
+                self.base = profile_values(person)
+                self.version = person.version
+                self.fill(self.base)
+                self._show_title()
+        elif worker.group == "intake-email":
+            email, taken = worker.result
+            if email == self.query_one("#f-email", Input).value:
+                self.email_error = taken
+                self.validate_field("email")
+        elif worker.group == "intake-manager":
+            self._show_managers(worker.result)
+        elif worker.group == "intake-version":
+            current = worker.result
+            banner = self.query_one("#intake-banner", Static)
+            if current is not None and self.version is not None and current != self.version:
+                banner.update(Text("Another coordinator has saved this person since you opened it; saving will show what they changed."))
+                banner.display = True
+        elif worker.group == "intake-save":
+            self.saved(worker.result)
+        elif worker.group == "intake-withdraw":
+            self.version = worker.result
+            self.base["status"] = "withdrawn"
+            self.fill({**self.raw_values_stored(), "status": "withdrawn"})
+            self.notify("Withdrawn. The profile and its history are kept.")
+
+    def _report(self, error: BaseException | None) -> None:
+        if isinstance(error, ConflictError):
+            self.notify(str(error), severity="warning", timeout=10)
+        elif isinstance(error, (StoreError, FieldError)):
+            self.notify(str(error), severity="error", timeout=10)
+        else:
+            self.notify(f"That did not work: {error}. Your typing is still in the form.", severity="error", timeout=10)
+
+    def raw_values_stored(self) -> dict[str, Any]:
+        """Return the form's values cleaned into stored values (fields in error left as typed)."""
+        values = {}
+        for name, raw in self.raw_values().items():
+            try:
+                values[name] = parse_field(name, raw, self.levels)
+            except FieldError:
+                values[name] = raw
+        return values
+
+    # -- saving ------------------------------------------------------------------------
+
+    def action_save(self, save_anyway: bool = False) -> None:
+        """Check every field; save when all are right, else focus the first wrong one."""
+        for name in PROFILE_FIELDS:
+            self.validate_field(name)
+        if self.errors:
+            first = next(name for name in PROFILE_FIELDS if name in self.errors)
+            self.query_one(f"#f-{first}").focus()
+            count = len(self.errors)
+            self.notify(
+                f"Not saved: {count} field{'s' if count > 1 else ''} to fix, starting with {LABELS[first].lower()}.",
+                severity="warning",
+            )
+            return
+        self.save(self.raw_values(), save_anyway)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="intake-save")
+    def save(self, raw: dict[str, Any], save_anyway: bool) -> tuple[str, Any]:
+        store = self.programme.store
+        check = check_for_save(store, raw, self.participant_id)
+        if not check.ok:
+            return "invalid", check.errors
+        if self.participant_id is None:
+            if not save_anyway:
+                found = likely_duplicates(
+                    store, check.values["name"], check.values.get("email"), check.values.get("department", "")
+                )
+                if found:
+                    return "duplicates", found
+            return "created", create_participant(store, check.values)
+        assert self.version is not None
+        try:
+            version = update_participant(store, self.participant_id, self.version, changed_fields(self.base, check.values))
+        except ConflictError as conflict:
+            return "conflict", (conflict, check.values)
+        return "updated", (version, check.values)
+
+    def saved(self, outcome: tuple[str, Any]) -> None:
+        kind, detail = outcome
+        if kind == "invalid":
+            for name, message in detail.items():
+                self.show_error(name, message)
+            first = next(name for name in PROFILE_FIELDS if name in detail)
+            self.query_one(f"#f-{first}").focus()
+            self.notify("Not saved: " + detail[first], severity="warning")
+        elif kind == "duplicates":
+            self.app.push_screen(DuplicateScreen(detail), self.duplicate_answer)
+        elif kind == "created":
+            person: Participant = detail
+            self.notify(Text(f"Saved {clean(person.name)} as #{person.id}. The form is ready for the next person.").plain)
+            self.clear_form()
+        elif kind == "updated":
+            self.version, self.base = detail[0], dict(detail[1])
+            self.query_one("#intake-banner").display = False
+            self.notify(f"Saved {clean(self.base['name'])}.")
+            self.leaving = True
+            self.app.pop_screen()
+        elif kind == "conflict":
+            conflict, mine = detail
+            self.open_conflict(conflict, mine)
+
+    def duplicate_answer(self, answer: tuple[str, int | None] | None) -> None:
+        if answer is None:
+            return
+        choice, participant_id = answer
+        if choice == "save":
+            self.save(self.raw_values(), True)
+        elif choice == "open" and participant_id is not None:
+            from screens.profile import ProfileScreen
+
+            self.app.push_screen(ProfileScreen(participant_id))
+
+    def open_conflict(self, conflict: ConflictError, mine: dict[str, Any]) -> None:
+        """Show what the other coordinator changed, field by field, against what was typed."""
+        if conflict.current is None:
+            self.notify(str(conflict), severity="error", timeout=10)
+            return
+        theirs_person = Participant.from_row(conflict.current)
+        theirs = profile_values(theirs_person)
+        screen = ConflictScreen(
+            clean(mine.get("name") or ""), self.base, theirs, mine, conflict.changed_by, conflict.changed_at, self.names
+        )
+
+        def resolved(merged: dict[str, Any] | None) -> None:
+            if merged is None:
+                self.notify("Not saved. Your edits are still in the form; ctrl+s shows the conflict again.")
+                return
+            self.base, self.version = theirs, theirs_person.version
+            self.fill(merged)
+            self.save(merged, True)
+
+        self.app.push_screen(screen, resolved)
+
+    def clear_form(self) -> None:
+        self.base, self.version = {}, None
+        self.fill({})
+        self.touched.clear()
+        for name in list(self.errors):
+            self.show_error(name, None)
+        self.email_error = None
+        self.query_one("#f-name").focus()
+        self.query_one("#form", VerticalScroll).scroll_home(animate=False)
+        self.load()
+
+    # -- other actions -----------------------------------------------------------------
+
+    def action_new(self) -> None:
+        """Clear the form for a new person (only in the intake area, not while editing)."""
+        if self.participant_id is None:
+            self.clear_form()
+
+    def action_withdraw(self) -> None:
+        """Ask why, then mark this person withdrawn (their history is kept)."""
+        if self.participant_id is None or self.version is None:
+            self.notify("Withdraw applies to someone already saved: open them from the roster with e.")
+            return
+        if self.base.get("status") == "withdrawn":
+            self.notify("This person has already withdrawn.")
+            return
+        self.app.push_screen(WithdrawScreen(clean(self.base.get("name", ""))), self._withdraw_reason)
+
+    def _withdraw_reason(self, reason: str | None) -> None:
+        if reason:
+            self.withdraw(reason)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="intake-withdraw")
+    def withdraw(self, reason: str) -> int:
+        assert self.participant_id is not None and self.version is not None
+        return withdraw_participant(self.programme.store, self.participant_id, self.version, reason)
+
+    def action_import_csv(self) -> None:
+        from screens.import_csv import ImportScreen
+
+        self.app.push_screen(ImportScreen())
+
+    def action_leave(self) -> None:
+        """Leave the field (in the area) or go back (when editing); unsaved edits warn once."""
+        if self.participant_id is None:
+            self.set_focus(None)
+            return
+        if not self.leaving and self.base and changed_fields(self.base, self.raw_values_stored()):
+            self.leaving = True
+            self.notify("You have unsaved edits: ctrl+s saves them, escape again leaves without saving.", severity="warning")
+            return
+        self.app.pop_screen()
+
+    def action_next_field(self) -> None:
+        if self.query_one("#manager-options").has_class("-shown") and self._field_of(self.focused) == "manager_id":
+            self.query_one("#manager-options", OptionList).focus()
+            return
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
+
