@@ -93,6 +93,7 @@ class ProfileScreen(ProgrammeScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
+        Binding("e", "edit", "Edit"),
     ]
 
     def __init__(self, participant_id: int) -> None:
@@ -108,6 +109,16 @@ class ProfileScreen(ProgrammeScreen):
 
     def on_mount(self) -> None:
         self.load()
+
+    def refresh_data(self) -> None:
+        """Reload the profile (after an edit here or another coordinator's)."""
+        self.load()
+
+    def action_edit(self) -> None:
+        """Edit this participant in the intake form."""
+        from screens.intake import IntakeScreen
+
+        self.app.push_screen(IntakeScreen(self.participant_id))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="profile")
     def load(self) -> tuple[Participant | None, str | None, list[PairSummary]]:

@@ -75,6 +75,7 @@ class RosterScreen(ProgrammeScreen):
         Binding("slash", "focus_search", "Search", key_display="/"),
         Binding("s", "sort", "Sort"),
         Binding("S", "reverse", "Reverse", key_display="S"),
+        Binding("e", "edit", "Edit"),
         Binding("escape", "leave_search", "Results", show=False),
         Binding("down", "results", "Results", show=False),
     ]
@@ -218,6 +219,14 @@ class RosterScreen(ProgrammeScreen):
         self.sort = order[(order.index(self.sort) + 1) % len(order)]
         self.descending = False
         self._search(incremental=False)
+
+    def action_edit(self) -> None:
+        """Open the highlighted participant in the intake form to edit them."""
+        from screens.intake import IntakeScreen
+
+        table = self.query_one("#results", VirtualTable)
+        if self.result is not None and table.cursor is not None and table.cursor < self.result.total:
+            self.app.push_screen(IntakeScreen(self.result.row(table.cursor).id))
 
     def action_reverse(self) -> None:
         self.descending = not self.descending
