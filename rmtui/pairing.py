@@ -1,0 +1,265 @@
+"""Pairing services: propose, confirm, override, withdraw, close early, re-match.
+
+Every write re-checks the rules inside its own transaction against the programme as it
+is at that moment (another coordinator may have paired the same mentor a second ago), and
+goes through the store's version check. Errors are :class:`PairingError` with one
+sentence a coordinator can act on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from db import ConflictError, Pair, Store, Wave
+from rmtui.matching import Pool, load_pair_pool
+from rmtui.programme import Programme
+from rmtui.rule_settings import RuleConfig, load_rule_config
+from rmtui.rules import ONGOING, Person, Verdict, blocking, check_pair
+from rmtui.scoring import score
+from rmtui.text import clean, fold
+
+# A failed hard rule may be overridden with a written reason, except the ones that would
+# make the pair meaningless or re-pair two people (DOMAIN.md: never re-pair the same two).
+OVERRIDABLE = frozenset(
+    {"different_line_of_business", "different_team", "outside_reporting_line", "level_gap", "mentor_capacity"}
+)
+MIN_REASON = 10
+
+CLOSE_REASONS: dict[str, str] = {
+    "left_company": "One of the pair left the company",
+    "changed_role": "A change of role ended the pairing",
+    "schedule": "Their schedules could not be aligned",
+    "mismatch": "The match did not suit both people; no fault on either side",
+    "other": "Other",
+}
+
+
+class PairingError(Exception):
+    """A pairing action that cannot be done; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class PairCheck:
+    """Every rule's verdict for one would-be pair, and its score."""
+
+    mentor: Person
+    mentee: Person
+    verdicts: list[Verdict]
+    total: float
+
+    @property
+    def blocking(self) -> list[Verdict]:
+        return blocking(self.verdicts)
+
+
+def waves(store: Store) -> list[Wave]:
+    """Return every wave, the newest start first."""
+    return store.all(Wave, order="starts_on DESC, id DESC")
+
+
+def roles_of(first: Person, second: Person) -> tuple[Person, Person]:
+    """Return (mentor, mentee) of two people in either order."""
+    return (second, first) if first.role == "mentee" else (first, second)
+
+
+def check(pool: Pool, mentor_id: int, mentee_id: int, config: RuleConfig, wave_id: int | None,
+          *, excluding: Iterable[int] = ()) -> PairCheck:
+    """Return the rule verdicts and score of ``mentor_id`` with ``mentee_id`` in ``wave_id``."""
+    mentor, mentee = pool.by_id[mentor_id], pool.by_id[mentee_id]
+    verdicts = check_pair(mentor, mentee, pool.facts(wave_id, excluding=excluding), config)
+    return PairCheck(mentor, mentee, verdicts, score(verdicts).total)
+
+
+def find_people(pool: Pool, query: str, wave_id: int | None, limit: int = 200) -> list[Person]:
+    """Return the people whose name matches ``query`` (fuzzy), best first.
+
+    With no query: mentees with no pair in the wave first, then everyone else, by name.
+    """
+    text = fold(clean(query))
+    if not text:
+        facts = pool.facts(wave_id)
+
+        def waiting(p: Person) -> bool:
+            waves_ = facts.paired_in_wave.get(p.id, set())
+            return p.role == "mentee" and not (waves_ & {wave_id} if wave_id is not None else waves_)
+
+        return sorted(pool.people, key=lambda p: (not waiting(p), fold(p.name), p.id))[:limit]
+    names = {p.id: fold(p.name) for p in pool.people}
+    # Names that contain what was typed come first (where it starts, then alphabetically);
+    # fuzzy matches forgive typos after them.
+    exact = sorted((key for key, name in names.items() if text in name), key=lambda k: (names[k].find(text), names[k]))
+    seen = set(exact)
+    fuzzy = process.extract(text, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=75)
+    ordered = exact + [key for _, _, key in fuzzy if key not in seen]
+    return [pool.by_id[key] for key in ordered[:limit]]
+
+
+def ongoing_pairs(store: Store, person_id: int) -> list[Pair]:
+    """Return ``person_id``'s proposed, active or paused pairs, newest first."""
+    marks = ", ".join("?" for _ in ONGOING)
+    return store.all(
+        Pair,
+        f"(mentor_id = ? OR mentee_id = ?) AND status IN ({marks})",
+        (person_id, person_id, *ONGOING),
+        order="id DESC",
+    )
+
+
+def _today(programme: Programme) -> dt.date:
+    return programme.today()
+
+
+def _check_in_transaction(programme: Programme, mentor_id: int, mentee_id: int, wave_id: int,
+                          config: RuleConfig, excluding: Iterable[int] = ()) -> PairCheck:
+    pool = load_pair_pool(programme.store, _today(programme), [mentor_id, mentee_id])
+    missing = [i for i in (mentor_id, mentee_id) if i not in pool.by_id]
+    if missing:
+        raise PairingError("One of the two people is no longer in the programme; nothing was saved.")
+    return check(pool, mentor_id, mentee_id, config, wave_id, excluding=excluding)
+
+
+def _refusal(blocked: list[Verdict], overridden: set[str]) -> str | None:
+    left = [v for v in blocked if v.rule not in overridden]
+    if not left:
+        return None
+    hard = [v for v in left if v.rule not in OVERRIDABLE]
+    if hard:
+        return f"Not allowed: {hard[0].reason}; this rule cannot be overridden."
+    return f"Blocked: {left[0].reason}; press o to override it with a written reason."
+
+
+def propose_pair(
+    programme: Programme,
+    mentor_id: int,
+    mentee_id: int,
+    wave_id: int,
+    *,
+    override_reason: str | None = None,
+    config: RuleConfig | None = None,
+) -> Pair:
+    """Create a proposed pair (not yet active) and return it.
+
+    Refused if a hard rule fails, unless ``override_reason`` (a written reason) is given:
+    then every failed hard rule that may be overridden is recorded on the pair's
+    ``overrides`` and in the audit with that reason.
+    """
+    config = config or load_rule_config(programme.store)
+    reason = clean(override_reason or "")
+    if override_reason is not None and len(reason) < MIN_REASON:
+        raise PairingError(f"An override needs a written reason of at least {MIN_REASON} characters.")
+    with programme.store.write() as writer:
+        result = _check_in_transaction(programme, mentor_id, mentee_id, wave_id, config)
+        blocked = result.blocking
+        overridden = {v.rule for v in blocked if v.rule in OVERRIDABLE} if reason else set()
+        refusal = _refusal(blocked, overridden)
+        if refusal:
+            raise PairingError(refusal)
+        overrides = [
+            {"rule": v.rule, "failed": v.reason, "reason": reason, "who": programme.store.actor, "when": writer.now}
+            for v in blocked
+            if v.rule in overridden
+        ]
+        pair = writer.insert(
+            Pair(wave_id=wave_id, mentor_id=mentor_id, mentee_id=mentee_id, status="proposed",
+                 score=round(result.total, 1), overrides=overrides)
+        )
+        if overrides:
+            writer.audit("pairs", pair.id, "override", None, {"overrides": overrides})
+    return pair
+
+
+def confirm_pair(programme: Programme, pair_id: int, expected_version: int, *, config: RuleConfig | None = None) -> Pair:
+    """Make a proposed pair active from today and return it.
+
+    The rules are checked again (a rule overridden when the pair was proposed stays
+    overridden); a pair another coordinator changed meanwhile raises ConflictError.
+    """
+    config = config or load_rule_config(programme.store)
+    with programme.store.write() as writer:
+        pair = programme.store.get(Pair, pair_id)
+        if pair is None:
+            raise PairingError("This pair was removed by another coordinator; nothing was saved.")
+        if pair.version != expected_version:
+            raise ConflictError("pairs", pair_id, expected_version, pair.to_row(), None, None)
+        if pair.status != "proposed":
+            raise PairingError(f"This pair is already {pair.status.replace('_', ' ')}; only a proposal can be confirmed.")
+        result = _check_in_transaction(programme, pair.mentor_id, pair.mentee_id, pair.wave_id, config, [pair.id])
+        refusal = _refusal(result.blocking, {o["rule"] for o in pair.overrides})
+        if refusal:
+            raise PairingError(refusal)
+        started = _today(programme).isoformat()
+        version = writer.update(
+            "pairs", pair_id, expected_version,
+            {"status": "active", "started_on": started, "score": round(result.total, 1)},
+        )
+        pair.status, pair.started_on, pair.version = "active", started, version
+        pair.score = round(result.total, 1)
+        # The pair's sessions are planned here, in this same transaction (issue 5's
+        # rmtui/schedule.py): one call taking (writer, pair, wave) goes on this line.
+    return pair
+
+
+def pair_now(programme: Programme, mentor_id: int, mentee_id: int, wave_id: int,
+             *, config: RuleConfig | None = None) -> Pair:
+    """Propose and confirm a pair in one step (the coordinator has decided) and return it."""
+    config = config or load_rule_config(programme.store)
+    proposed = propose_pair(programme, mentor_id, mentee_id, wave_id, config=config)
+    assert proposed.id is not None
+    return confirm_pair(programme, proposed.id, proposed.version, config=config)
+
+
+def withdraw_proposal(programme: Programme, pair_id: int, expected_version: int) -> None:
+    """Delete a proposed pair that will not go ahead (audited); active pairs are closed instead."""
+    with programme.store.write() as writer:
+        pair = programme.store.get(Pair, pair_id)
+        if pair is None:
+            return
+        if pair.status != "proposed":
+            raise PairingError("Only a proposal can be withdrawn; close an active pair early instead (x).")
+        cursor = writer.execute("DELETE FROM pairs WHERE id = ? AND version = ?", (pair_id, expected_version))
+        if cursor.rowcount == 0:
+            raise ConflictError("pairs", pair_id, expected_version, pair.to_row(), None, None)
+        writer.audit("pairs", pair_id, "withdraw", {"mentor_id": pair.mentor_id, "mentee_id": pair.mentee_id}, None)
+
+
+def close_wording(code: str, note: str = "") -> str:
+    """Return the no-blame sentence for a close reason code (and the coordinator's note)."""
+    label = CLOSE_REASONS[code]
+    note = clean(note)
+    return f"{label}: {note}" if note else label
+
+
+def close_pair(programme: Programme, pair_id: int, expected_version: int, code: str, note: str = "") -> Pair:
+    """Close a pair early with a no-blame reason; its remaining sessions are cancelled.
+
+    ``code`` is one of CLOSE_REASONS; "other" needs a note. Both people are then free to be
+    offered someone new (never each other again).
+    """
+    if code not in CLOSE_REASONS:
+        raise PairingError(f"Unknown close reason {code!r}; choose one of: {', '.join(CLOSE_REASONS)}.")
+    if code == "other" and not clean(note):
+        raise PairingError("Say in a few words why the pair is closing when the reason is Other.")
+    with programme.store.write() as writer:
+        pair = programme.store.get(Pair, pair_id)
+        if pair is None:
+            raise PairingError("This pair was removed by another coordinator; nothing was saved.")
+        if pair.version == expected_version and pair.status not in ("active", "paused"):
+            raise PairingError(f"Only an active or paused pair can be closed early; this one is {pair.status.replace('_', ' ')}.")
+        ended = _today(programme).isoformat()
+        reason = f"{code}: {clean(note)}" if clean(note) else code
+        version = writer.update(
+            "pairs", pair_id, expected_version, {"status": "closed_early", "ended_on": ended, "close_reason": reason}
+        )
+        cancelled = writer.execute(
+            "UPDATE sessions SET status = 'cancelled', version = version + 1, updated_at = ? "
+            "WHERE pair_id = ? AND status IN ('planned', 'scheduled')",
+            (writer.now, pair_id),
+        ).rowcount
+        if cancelled:
+            writer.audit("sessions", None, "cancel", None, {"pair_id": pair_id, "sessions": cancelled})
+    pair.status, pair.ended_on, pair.close_reason, pair.version = "closed_early", ended, reason, version
+    return pair

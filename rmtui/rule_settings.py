@@ -1,0 +1,217 @@
+"""The programme's matching-rule configuration, shared in the ``settings`` table under "rules".
+
+Every rule can be switched on or off, made hard (it blocks a pair) or soft (it only lowers
+the score), weighted, and given its thresholds. The stored value is validated when it is
+loaded; a bad value is refused with a message naming the rule and the field, never guessed.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from db import Store, read_settings
+
+SETTINGS_KEY = "rules"
+
+
+class RuleConfigError(ValueError):
+    """The stored rule configuration is not valid; the message says which rule and why."""
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One number a rule is tuned by, with its allowed range."""
+
+    name: str
+    label: str
+    default: float
+    low: float
+    high: float
+    integer: bool = True
+    step: float = 1
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """What a rule is and how it starts out in a new programme."""
+
+    id: str
+    label: str
+    hard: bool
+    weight: float
+    enabled: bool = True
+    short: str = ""  # a few words for narrow places: why a candidate is blocked
+    fixed: bool = False  # always on and hard: a pair that breaks it is not a pair at all
+    thresholds: tuple[Threshold, ...] = ()
+    text: tuple[str, ...] = ()  # names of free-text options (the objective attribute)
+
+
+RULE_SPECS: tuple[RuleSpec, ...] = (
+    RuleSpec("right_roles", "Right roles", short="wrong roles", hard=True, weight=1, fixed=True),
+    RuleSpec("different_people", "Two different people", short="same person", hard=True, weight=1, fixed=True),
+    RuleSpec("different_line_of_business", "Different line of business", short="same business", hard=True, weight=1),
+    RuleSpec("different_team", "Different team", short="same team", hard=True, weight=1),
+    RuleSpec("outside_reporting_line", "Outside each other's reporting line", short="reporting line", hard=True, weight=1),
+    RuleSpec("level_gap", "Mentor levels below mentee", short="level gap",
+        hard=True,
+        weight=1,
+        thresholds=(Threshold("min_gap", "levels below", 2, 0, 20),),
+    ),
+    RuleSpec("mentor_capacity", "Mentor has room", short="mentor full", hard=True, weight=1),
+    RuleSpec("mentee_free", "Mentee not already paired in the wave", short="already paired", hard=True, weight=1),
+    RuleSpec("never_paired_before", "Never paired before", short="paired before", hard=True, weight=1),
+    RuleSpec("both_available", "Both still in the programme", short="not available", hard=True, weight=1),
+    RuleSpec("shared_interests", "Shared hobbies or interests", short="no shared interests",
+        hard=False,
+        weight=3,
+        thresholds=(Threshold("min_shared", "shared needed", 1, 1, 10),),
+    ),
+    RuleSpec("goals_met", "Mentee goals met by mentor competencies", short="goals not met",
+        hard=False,
+        weight=4,
+        thresholds=(
+            Threshold("similarity", "fuzzy match %", 70, 1, 100, step=5),
+            Threshold("min_fraction", "share of goals", 0.5, 0, 1, integer=False, step=0.25),
+        ),
+    ),
+    RuleSpec("timezone_gap", "Time zones close", short="time zones apart",
+        hard=False,
+        weight=2,
+        thresholds=(Threshold("max_hours", "hours apart", 3, 0, 12),),
+    ),
+    RuleSpec("objective_attribute", "Differ on the programme's objective", short="same objective group",
+        hard=False,
+        weight=2,
+        enabled=False,
+        text=("attribute",),
+    ),
+)
+
+SPECS: dict[str, RuleSpec] = {spec.id: spec for spec in RULE_SPECS}
+
+
+@dataclass
+class RuleSetting:
+    """How one rule is set for this programme."""
+
+    id: str
+    enabled: bool
+    hard: bool
+    weight: float
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def spec(self) -> RuleSpec:
+        return SPECS[self.id]
+
+    @property
+    def label(self) -> str:
+        return self.spec.label
+
+
+@dataclass
+class RuleConfig:
+    """Every rule's setting, in the order the rule panel lists them."""
+
+    rules: dict[str, RuleSetting]
+
+    def __getitem__(self, rule_id: str) -> RuleSetting:
+        return self.rules[rule_id]
+
+    def param(self, rule_id: str, name: str) -> Any:
+        """Return threshold or option ``name`` of ``rule_id``."""
+        return self.rules[rule_id].params[name]
+
+    def active(self, rule_id: str) -> bool:
+        """Return whether ``rule_id`` is switched on."""
+        return self.rules[rule_id].enabled
+
+    def to_value(self) -> dict[str, Any]:
+        """Return the JSON value stored under the "rules" setting."""
+        return {
+            rule_id: {"enabled": s.enabled, "hard": s.hard, "weight": s.weight, **s.params}
+            for rule_id, s in self.rules.items()
+        }
+
+    def copy(self) -> RuleConfig:
+        return copy.deepcopy(self)
+
+
+def default_rule_config() -> RuleConfig:
+    """Return the rules a new programme starts with (the defaults of the pairing issue)."""
+    rules = {}
+    for spec in RULE_SPECS:
+        params: dict[str, Any] = {t.name: t.default for t in spec.thresholds}
+        params.update({name: "" for name in spec.text})
+        rules[spec.id] = RuleSetting(spec.id, spec.enabled, spec.hard, float(spec.weight), params)
+    return rules_from_value({}, base=RuleConfig(rules))
+
+
+def rules_from_value(value: Any, *, base: RuleConfig | None = None) -> RuleConfig:
+    """Return the configuration ``value`` describes over the defaults; RuleConfigError if invalid."""
+    config = (base or default_rule_config()).copy()
+    if value in (None, {}):
+        return config
+    if not isinstance(value, dict):
+        raise RuleConfigError("The rules setting must be a mapping of rule name to its options.")
+    for rule_id, options in value.items():
+        spec = SPECS.get(rule_id)
+        if spec is None:
+            known = ", ".join(SPECS)
+            raise RuleConfigError(f"Unknown rule {rule_id!r} in the rules setting; known rules: {known}.")
+        if not isinstance(options, dict):
+            raise RuleConfigError(f"Rule {rule_id!r} must be a mapping of options, not {options!r}.")
+        setting = config.rules[rule_id]
+        for key, raw in options.items():
+            setting_value(spec, setting, key, raw)
+        if spec.fixed and not (setting.enabled and setting.hard):
+            raise RuleConfigError(f"Rule {rule_id!r} ({spec.label}) is always on and hard; it cannot be changed.")
+        if rule_id == "objective_attribute" and setting.enabled and not str(setting.params["attribute"]).strip():
+            raise RuleConfigError(
+                "Rule 'objective_attribute' is on but names no attribute; set attribute to e.g. generation or gender."
+            )
+    return config
+
+
+def setting_value(spec: RuleSpec, setting: RuleSetting, key: str, raw: Any) -> None:
+    """Set option ``key`` of ``setting`` to ``raw`` after checking it; RuleConfigError if wrong."""
+    where = f"Rule {spec.id!r} option {key!r}"
+    if key in ("enabled", "hard"):
+        if not isinstance(raw, bool):
+            raise RuleConfigError(f"{where} must be true or false, not {raw!r}.")
+        setattr(setting, key, raw)
+    elif key == "weight":
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0 <= raw <= 100:
+            raise RuleConfigError(f"{where} must be a number from 0 to 100, not {raw!r}.")
+        setting.weight = float(raw)
+    elif key in spec.text:
+        if not isinstance(raw, str):
+            raise RuleConfigError(f"{where} must be text, not {raw!r}.")
+        setting.params[key] = raw.strip()
+    else:
+        threshold = next((t for t in spec.thresholds if t.name == key), None)
+        if threshold is None:
+            allowed = ", ".join(["enabled", "hard", "weight", *(t.name for t in spec.thresholds), *spec.text])
+            raise RuleConfigError(f"{where} is unknown; this rule takes: {allowed}.")
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            raise RuleConfigError(f"{where} must be a number, not {raw!r}.")
+        if threshold.integer and raw != int(raw):
+            raise RuleConfigError(f"{where} must be a whole number, not {raw!r}.")
+        if not threshold.low <= raw <= threshold.high:
+            raise RuleConfigError(f"{where} must be between {threshold.low:g} and {threshold.high:g}, not {raw!r}.")
+        setting.params[key] = int(raw) if threshold.integer else float(raw)
+
+
+def load_rule_config(store: Store) -> RuleConfig:
+    """Return the programme's rule configuration (defaults where unset); RuleConfigError if invalid."""
+    return rules_from_value(read_settings(store).get(SETTINGS_KEY))
+
+
+def save_rule_config(store: Store, config: RuleConfig) -> None:
+    """Validate ``config`` and store it for every coordinator (audited)."""
+    value = config.to_value()
+    rules_from_value(value)
+    with store.write() as writer:
+        writer.set_setting(SETTINGS_KEY, value)

@@ -1,0 +1,363 @@
+"""The matching rules of a reverse-mentoring programme, one pure function per rule.
+
+Each rule looks at a would-be mentor and mentee (and the programme facts it needs: the
+manager chain, who is already paired, who was paired before) and returns a
+:class:`Verdict`: pass, warn or fail, whether the rule is hard, a reason that names the
+facts, and a fit between 0 and 1 that the score weighs. A hard rule that is not met fails
+(the pair is blocked); a soft rule that is not met warns (the pair scores lower).
+
+``matching.py`` computes the same rules for whole matrices of people at once; a test keeps
+the two in agreement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rapidfuzz import fuzz
+
+from rmtui.rule_settings import RuleConfig, RuleSetting
+from rmtui.text import clean, fold
+
+PASS, WARN, FAIL = "pass", "warn", "fail"
+ONGOING = ("proposed", "active", "paused")  # pair statuses that hold a mentor's place
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """The facts of one participant that the rules read (folded for comparison)."""
+
+    id: int
+    name: str
+    role: str
+    level: int | None = None
+    line_of_business: str = ""
+    team: str = ""
+    manager_id: int | None = None
+    timezone: str = ""
+    status: str = "active"
+    capacity: int = 1
+    interests: Mapping[str, str] = field(default_factory=dict)  # folded → as typed
+    goals: tuple[str, ...] = ()  # folded, distinct
+    competencies: tuple[str, ...] = ()  # folded, distinct
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def make(
+        cls,
+        id: int,
+        name: str,
+        role: str,
+        *,
+        hobbies: Iterable[str] = (),
+        interests: Iterable[str] = (),
+        development_goals: Iterable[str] = (),
+        competencies: Iterable[str] = (),
+        **facts: Any,
+    ) -> Person:
+        """Return a Person from talent-profile values as stored (lists of text)."""
+        for key in ("line_of_business", "team", "timezone"):
+            if key in facts:
+                facts[key] = clean(facts[key] or "")
+        shared: dict[str, str] = {}
+        for item in [*hobbies, *interests]:
+            key = fold(clean(str(item)))
+            if key and key not in shared:
+                shared[key] = clean(str(item))
+        return cls(
+            id=id,
+            name=clean(name),
+            role=role,
+            interests=shared,
+            goals=_distinct_folded(development_goals),
+            competencies=_distinct_folded(competencies),
+            **facts,
+        )
+
+
+def _distinct_folded(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(key for key in (fold(clean(str(i))) for i in items) if key))
+
+
+@dataclass
+class Facts:
+    """What the rules need to know beyond the two people: the programme as it stands."""
+
+    managers: dict[int, int | None] = field(default_factory=dict)  # id → manager id
+    mentor_load: dict[int, int] = field(default_factory=dict)  # mentor id → ongoing pairs
+    paired_in_wave: dict[int, set[int]] = field(default_factory=dict)  # mentee id → waves with an ongoing pair
+    former: set[frozenset[int]] = field(default_factory=set)  # {a, b} of every pair there has been
+    wave_id: int | None = None
+    today: dt.date = field(default_factory=dt.date.today)
+    wave_names: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One rule's judgement of one pair."""
+
+    rule: str
+    label: str
+    outcome: str  # pass | warn | fail
+    hard: bool
+    reason: str
+    fit: float  # 0..1, what the score weighs for a soft rule
+    weight: float = 0.0
+
+    @property
+    def blocks(self) -> bool:
+        """Return whether this verdict stops the pair (a hard rule that failed)."""
+        return self.outcome == FAIL
+
+
+def _verdict(setting: RuleSetting, met: bool, reason: str, fit: float | None = None) -> Verdict:
+    outcome = PASS if met else (FAIL if setting.hard else WARN)
+    return Verdict(
+        setting.id,
+        setting.label,
+        outcome,
+        setting.hard,
+        reason,
+        (1.0 if met else 0.0) if fit is None else fit,
+        setting.weight,
+    )
+
+
+# -- the rules ------------------------------------------------------------------------
+
+
+def right_roles(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
+    """The mentor must be registered as a mentor and the mentee as a mentee."""
+    problems = []
+    if mentor.role != "mentor":
+        problems.append(f"{mentor.name} is a {mentor.role}, not a mentor")
+    if mentee.role != "mentee":
+        problems.append(f"{mentee.name} is a {mentee.role}, not a mentee")
+    if problems:
+        return _verdict(setting, False, "; ".join(problems))
+    return _verdict(setting, True, "Mentor and mentee roles are right")
+
+
+def different_people(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
+    """Nobody can be paired with themselves."""
+    if mentor.id == mentee.id:
+        return _verdict(setting, False, f"{mentor.name} cannot be paired with themselves")
+    return _verdict(setting, True, "Two different people")
+
+
+def different_line_of_business(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
+    """Mentors come from a different line of business or function (The Hartford)."""
+    a, b = fold(mentor.line_of_business), fold(mentee.line_of_business)
+    if not a or not b:
+        return _verdict(setting, True, "Line of business not recorded for " + _missing(mentor, mentee, a, b))
+    if a == b:
+        return _verdict(setting, False, f"Both in {mentee.line_of_business}")
+    return _verdict(setting, True, f"{mentor.line_of_business} and {mentee.line_of_business}")
+
+
+def different_team(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
+    """People from the same team cannot speak freely outside the management line."""
+    a, b = fold(mentor.team), fold(mentee.team)
+    if not a or not b:
+        return _verdict(setting, True, "Team not recorded for " + _missing(mentor, mentee, a, b))
+    if a == b:
+        return _verdict(setting, False, f"Both in team {mentee.team}")
+    return _verdict(setting, True, f"Teams {mentor.team} and {mentee.team}")
+
+
+def _missing(mentor: Person, mentee: Person, a: str, b: str) -> str:
+    return " and ".join(p.name for p, v in ((mentor, a), (mentee, b)) if not v)
+
+
+def manager_chain(person_id: int, managers: Mapping[int, int | None]) -> list[int]:
+    """Return ``person_id``'s managers, nearest first, stopping at a cycle or the top."""
+    chain: list[int] = []
+    seen = {person_id}
+    current = managers.get(person_id)
+    while current is not None and current not in seen:
+        chain.append(current)
+        seen.add(current)
+        current = managers.get(current)
+    return chain
+
+
+def outside_reporting_line(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
+    """Neither may manage the other, directly or at any depth up the chain."""
+    for junior, senior in ((mentor, mentee), (mentee, mentor)):
+        chain = manager_chain(junior.id, facts.managers)
+        if senior.id in chain:
+            depth = chain.index(senior.id) + 1
+            how = "directly" if depth == 1 else f"{depth} levels up"
+            return _verdict(setting, False, f"{senior.name} manages {junior.name} ({how})")
+    return _verdict(setting, True, "Not in each other's reporting line")
+
+
+def level_gap(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
+    """The mentor sits at least N levels below the mentee in the hierarchy."""
+    need = int(setting.params["min_gap"])
+    if mentor.level is None or mentee.level is None:
+        who = " and ".join(p.name for p in (mentor, mentee) if p.level is None)
+        return _verdict(setting, False, f"Level not recorded for {who}; the programme needs {need} below")
+    gap = mentee.level - mentor.level
+    if gap >= 0:
+        where = f"Mentor level {mentor.level} is {gap} below mentee level {mentee.level}"
+    else:
+        where = f"Mentor level {mentor.level} is {-gap} above mentee level {mentee.level}"
+    if gap >= need:
+        return _verdict(setting, True, f"{where} (needs {need})")
+    return _verdict(setting, False, f"{where}; the programme needs {need}")
+
+
+def mentor_capacity(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
+    """The mentor has room for one more mentee."""
+    taken = facts.mentor_load.get(mentor.id, 0)
+    if taken >= mentor.capacity:
+        return _verdict(setting, False, f"{mentor.name} already mentors {taken} of {mentor.capacity}")
+    return _verdict(setting, True, f"{mentor.name} has room ({taken} of {mentor.capacity} taken)")
+
+
+def mentee_free(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
+    """A mentee has one mentor per wave."""
+    waves = facts.paired_in_wave.get(mentee.id, set())
+    busy = waves if facts.wave_id is None else waves & {facts.wave_id}
+    if busy:
+        names = ", ".join(sorted(facts.wave_names.get(w, f"wave {w}") for w in busy))
+        return _verdict(setting, False, f"{mentee.name} is already paired in {names}")
+    return _verdict(setting, True, f"{mentee.name} has no other pair in this wave")
+
+
+def never_paired_before(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
+    """A pair that ended is never re-made: re-matching looks for someone new."""
+    if frozenset((mentor.id, mentee.id)) in facts.former:
+        return _verdict(setting, False, f"{mentor.name} and {mentee.name} were paired before")
+    return _verdict(setting, True, "Never paired before")
+
+
+AVAILABLE = ("applicant", "active")
+
+
+def both_available(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
+    """Both people are still in the programme (applicant or active, not withdrawn or alumni)."""
+    gone = [f"{p.name} is {p.status}" for p in (mentor, mentee) if p.status not in AVAILABLE]
+    if gone:
+        return _verdict(setting, False, "; ".join(gone))
+    return _verdict(setting, True, "Both are in the programme")
+
+
+def shared_interests(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
+    """Hobbies and interests that intersect (The Hartford looked for them)."""
+    need = int(setting.params["min_shared"])
+    common = [mentee.interests[k] for k in mentee.interests if k in mentor.interests]
+    fit = min(1.0, len(common) / need)
+    if not common:
+        return _verdict(setting, False, "No shared hobbies or interests", fit)
+    listed = ", ".join(common[:3]) + (f" +{len(common) - 3}" if len(common) > 3 else "")
+    return _verdict(setting, len(common) >= need, f"Share {listed}", fit)
+
+
+@lru_cache(maxsize=65536)
+def goal_similarity(goal: str, competency: str) -> float:
+    """Return how alike a (folded) goal and competency read, 0–100 (token-set ratio)."""
+    return fuzz.token_set_ratio(goal, competency)
+
+
+def goals_met(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
+    """The mentee's development goals are met by the mentor's competencies (fuzzy)."""
+    similarity = float(setting.params["similarity"])
+    need = float(setting.params["min_fraction"])
+    if not mentee.goals:
+        return _verdict(setting, False, f"{mentee.name} recorded no development goals", 0.0)
+    if not mentor.competencies:
+        return _verdict(setting, False, f"{mentor.name} recorded no competencies", 0.0)
+    met = [g for g in mentee.goals if any(goal_similarity(g, c) >= similarity for c in mentor.competencies)]
+    fit = len(met) / len(mentee.goals)
+    reason = f"{len(met)} of {len(mentee.goals)} goals met" + (f": {', '.join(met[:2])}" if met else "")
+    return _verdict(setting, fit >= need, reason, fit)
+
+
+@lru_cache(maxsize=1024)
+def utc_offset_hours(timezone: str, day: dt.date) -> float | None:
+    """Return ``timezone``'s offset from UTC in hours at noon on ``day`` (None if unknown)."""
+    if not timezone:
+        return None
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    offset = dt.datetime.combine(day, dt.time(12), zone).utcoffset()
+    return None if offset is None else offset.total_seconds() / 3600
+
+
+def hours_apart(a: float, b: float) -> float:
+    """Return the hours between two UTC offsets, the short way round the clock."""
+    gap = abs(a - b)
+    return min(gap, 24 - gap)
+
+
+def timezone_gap(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
+    """Sessions are easier to book when the two are at most H hours apart."""
+    most = float(setting.params["max_hours"])
+    a, b = utc_offset_hours(mentor.timezone, facts.today), utc_offset_hours(mentee.timezone, facts.today)
+    if a is None or b is None:
+        who = " and ".join(p.name for p, o in ((mentor, a), (mentee, b)) if o is None)
+        return _verdict(setting, False, f"Time zone unknown for {who}", 0.5)
+    gap = hours_apart(a, b)
+    if gap <= most:
+        return _verdict(setting, True, f"{gap:g} h apart (up to {most:g} h)")
+    return _verdict(setting, False, f"{gap:g} h apart; more than {most:g} h")
+
+
+def objective_value(person: Person, attribute: str) -> str:
+    """Return ``person``'s folded value of the objective ``attribute`` ("" when absent)."""
+    value = person.attributes.get(attribute)
+    return "" if value is None else fold(clean(str(value)))
+
+
+def objective_attribute(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
+    """Pair across the programme's objective attribute; the values stay confidential."""
+    attribute = str(setting.params["attribute"])
+    a, b = objective_value(mentor, attribute), objective_value(mentee, attribute)
+    if not a or not b:
+        return _verdict(setting, False, f"{attribute.capitalize()} not recorded for {_missing(mentor, mentee, a, b)}")
+    if a == b:
+        return _verdict(setting, False, f"Same {attribute}")
+    return _verdict(setting, True, f"Different {attribute}")
+
+
+RuleFunction = Callable[[Person, Person, Facts, RuleSetting], Verdict]
+
+RULES: dict[str, RuleFunction] = {
+    "right_roles": right_roles,
+    "different_people": different_people,
+    "different_line_of_business": different_line_of_business,
+    "different_team": different_team,
+    "outside_reporting_line": outside_reporting_line,
+    "level_gap": level_gap,
+    "mentor_capacity": mentor_capacity,
+    "mentee_free": mentee_free,
+    "never_paired_before": never_paired_before,
+    "both_available": both_available,
+    "shared_interests": shared_interests,
+    "goals_met": goals_met,
+    "timezone_gap": timezone_gap,
+    "objective_attribute": objective_attribute,
+}
+
+
+def check_pair(mentor: Person, mentee: Person, facts: Facts, config: RuleConfig) -> list[Verdict]:
+    """Return the verdict of every switched-on rule for ``mentor`` with ``mentee``."""
+    return [
+        RULES[rule_id](mentor, mentee, facts, setting)
+        for rule_id, setting in config.rules.items()
+        if setting.enabled
+    ]
+
+
+def blocking(verdicts: Iterable[Verdict]) -> list[Verdict]:
+    """Return the verdicts that stop the pair (hard rules that failed)."""
+    return [v for v in verdicts if v.blocks]

@@ -1,0 +1,228 @@
+"""Whole-cohort matching for one wave: the best assignment, shown as proposals.
+
+Each proposal can be accepted (it becomes a proposed pair) or rejected one by one, or all
+at once; pinned proposals are kept when the matching is run again. The total score is
+shown against a greedy pass, and everyone left unmatched is listed with what blocked them.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from db import ConflictError, StoreError
+from rmtui.matching import CohortMatch, Proposal, load_pool, match_cohort
+from rmtui.pairing import PairingError, propose_pair
+from rmtui.rule_settings import RuleConfigError, load_rule_config
+from screens.base import ProgrammeScreen
+from widgets.virtual_table import Column, VirtualTable
+
+COLUMNS = [
+    Column("state", "", 2),
+    Column("mentee", "Mentee", 12, grow=2),
+    Column("mentor", "Mentor", 12, grow=2),
+    Column("score", "Score", 5, justify="right"),
+    Column("business", "Businesses", 10, grow=2),
+]
+UNMATCHED_COLUMNS = [
+    Column("name", "Unmatched", 14, grow=1),
+    Column("role", "Role", 6),
+    Column("why", "Why", 20, grow=3),
+]
+STATE_MARKS = {"accepted": ("✓", "green"), "rejected": ("✗", "red"), "pinned": ("⚲", "bold"), "": ("·", "dim")}
+
+
+class ProposalSource:
+    def __init__(self, proposals: list[Proposal], states: dict[int, str], pinned: list[tuple[int, int]]) -> None:
+        self.proposals = proposals
+        self.states = states
+        self.pinned = set(pinned)
+
+    def __len__(self) -> int:
+        return len(self.proposals)
+
+    def cells(self, index: int) -> dict[str, Text]:
+        proposal = self.proposals[index]
+        state = self.states.get(index, "")
+        if not state and (proposal.mentee.id, proposal.mentor.id) in self.pinned:
+            state = "pinned"
+        mark, style = STATE_MARKS[state]
+        dim = "dim" if state == "rejected" else ""
+        return {
+            "state": Text(mark, style=style),
+            "mentee": Text(proposal.mentee.name, style=dim),
+            "mentor": Text(proposal.mentor.name, style=dim),
+            "score": Text(f"{proposal.score:.0f}", style=dim),
+            "business": Text(f"{proposal.mentee.line_of_business} ← {proposal.mentor.line_of_business}", style=dim),
+        }
+
+
+class UnmatchedSource:
+    def __init__(self, result: CohortMatch) -> None:
+        self.rows = result.unmatched
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def cells(self, index: int) -> dict[str, Text]:
+        row = self.rows[index]
+        return {"name": Text(row.person.name), "role": Text(row.person.role), "why": Text(row.why)}
+
+
+class CohortScreen(ProgrammeScreen):
+    """Proposals for a whole wave; accept or reject each, or all at once."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "accept", "Accept"),
+        Binding("A", "accept_all", "Accept all", key_display="A"),
+        Binding("d", "reject", "Reject"),
+        Binding("space", "pin", "Pin"),
+        Binding("g", "rerun", "Re-match"),
+        Binding("tab", "switch_table", "Unmatched"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    DEFAULT_CSS = """
+    CohortScreen #summary { height: auto; padding: 0 1; background: $panel; }
+    CohortScreen #proposals { height: 2fr; }
+    CohortScreen #unmatched { height: 1fr; border-top: solid $panel; }
+    """
+
+    def __init__(self, wave_id: int, wave_name: str) -> None:
+        super().__init__()
+        self.wave_id = wave_id
+        self.wave_name = wave_name
+        self.result: CohortMatch | None = None
+        self.states: dict[int, str] = {}
+        self.pinned: list[tuple[int, int]] = []
+
+    def compose(self):
+        yield Header()
+        yield Static(f"Matching everyone in {self.wave_name}…", id="summary")
+        yield VirtualTable(COLUMNS, id="proposals")
+        yield VirtualTable(UNMATCHED_COLUMNS, id="unmatched")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Whole-cohort matching · {self.wave_name}"
+        self.query_one("#proposals", VirtualTable).focus()
+        self.run_matching(list(self.pinned))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="cohort-match")
+    def run_matching(self, pinned: list[tuple[int, int]]) -> CohortMatch:
+        store = self.programme.store
+        try:
+            config = load_rule_config(store)
+        except RuleConfigError as error:
+            raise PairingError(f"{error} Fix the rules (r on the pairing screen) first.") from error
+        return match_cohort(load_pool(store, self.programme.today()), self.wave_id, config, pinned=pinned)
+
+    @work(thread=True, exclusive=False, exit_on_error=False, group="cohort-accept")
+    def accept(self, indexes: list[int]) -> tuple[list[int], list[str]]:
+        assert self.result is not None
+        done, problems = [], []
+        config = load_rule_config(self.programme.store)
+        for index in indexes:
+            proposal = self.result.proposals[index]
+            try:
+                propose_pair(self.programme, proposal.mentor.id, proposal.mentee.id, self.wave_id, config=config)
+            except (PairingError, ConflictError, StoreError) as error:
+                problems.append(f"{proposal.mentee.name}: {error}")
+            else:
+                done.append(index)
+        return done, problems
+
+    @on(Worker.StateChanged)
+    def worker_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if not worker.group.startswith("cohort-"):
+            return
+        if event.state == WorkerState.ERROR:
+            self.query_one("#summary", Static).update(Text(f"Matching could not finish: {worker.error}"))
+            return
+        if event.state != WorkerState.SUCCESS:
+            return
+        if worker.group == "cohort-match":
+            self.show(worker.result)
+        else:
+            done, problems = worker.result
+            for index in done:
+                self.states[index] = "accepted"
+            self._refresh_rows()
+            if done:
+                self.notify(f"{len(done)} pair(s) proposed in {self.wave_name}; confirm them on the pairing screen.")
+            for problem in problems[:3]:
+                self.notify(problem, severity="error", timeout=10)
+
+    def show(self, result: CohortMatch) -> None:
+        self.result = result
+        self.states = {}
+        summary = Text()
+        new = len(result.new_pairs)
+        summary.append(f"{new} new pair(s)", style="bold")
+        if len(result.proposals) > new:
+            summary.append(f" + {len(result.proposals) - new} pinned")
+        summary.append(f" · total score {result.total:.0f}")
+        summary.append(f" (greedy: {result.greedy_total:.0f} over {result.greedy_pairs} pairs)", style="dim")
+        summary.append(f" · {len(result.unmatched)} unmatched")
+        self.query_one("#summary", Static).update(summary)
+        self.query_one("#unmatched", VirtualTable).set_source(UnmatchedSource(result), cursor=0)
+        self._refresh_rows(cursor=0)
+
+    def _refresh_rows(self, cursor: int | None = None) -> None:
+        if self.result is not None:
+            source = ProposalSource(self.result.proposals, self.states, self.pinned)
+            self.query_one("#proposals", VirtualTable).set_source(source, cursor=cursor)
+
+    def _cursor(self) -> int | None:
+        if self.result is None or not self.result.proposals:
+            return None
+        return self.query_one("#proposals", VirtualTable).cursor
+
+    def action_accept(self) -> None:
+        index = self._cursor()
+        if index is not None and self.states.get(index) not in ("accepted", "rejected"):
+            self.accept([index])
+
+    def action_accept_all(self) -> None:
+        if self.result is None:
+            return
+        todo = [i for i in range(len(self.result.proposals)) if self.states.get(i) not in ("accepted", "rejected")]
+        if todo:
+            self.accept(todo)
+
+    def action_reject(self) -> None:
+        index = self._cursor()
+        if index is not None and self.states.get(index) != "accepted":
+            self.states[index] = "rejected"
+            self._refresh_rows()
+
+    def action_pin(self) -> None:
+        """Pin or unpin the proposal under the cursor: pinned pairs survive a re-match (g)."""
+        index = self._cursor()
+        if index is None or self.result is None or self.states.get(index):
+            return
+        proposal = self.result.proposals[index]
+        key = (proposal.mentee.id, proposal.mentor.id)
+        if key in self.pinned:
+            self.pinned.remove(key)
+        else:
+            self.pinned.append(key)
+        self._refresh_rows()
+
+    def action_rerun(self) -> None:
+        """Match the wave again, keeping the pinned proposals as they are."""
+        self.query_one("#summary", Static).update(f"Matching {self.wave_name} again…")
+        self.run_matching(list(self.pinned))
+
+    def action_switch_table(self) -> None:
+        proposals = self.query_one("#proposals", VirtualTable)
+        (self.query_one("#unmatched", VirtualTable) if proposals.has_focus else proposals).focus()
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,651 @@
+"""Pairing: the person being matched, their ranked candidates, the live rule panel.
+
+The person is picked by fuzzy search (`/`); their candidates are ranked by score with
+those a hard rule blocks greyed (or hidden, `h`) with the reason; the rule panel is
+re-checked whenever the cursor moves; both talent profiles sit side by side below, the
+shared interests highlighted (summaries at 80×24, more detail on a taller terminal).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.console import Group
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Header, Input, Static
+from textual.worker import Worker, WorkerState
+
+from db import ConflictError, Pair, StoreError, Wave
+from rmtui.matching import Pool, Ranking, load_pool, rank_candidates
+from rmtui.pairing import (
+    OVERRIDABLE,
+    PairCheck,
+    PairingError,
+    check,
+    close_pair,
+    close_wording,
+    confirm_pair,
+    find_people,
+    pair_now,
+    propose_pair,
+    roles_of,
+    waves,
+    withdraw_proposal,
+)
+from rmtui.rule_settings import SPECS, RuleConfig, RuleConfigError, default_rule_config, load_rule_config
+from rmtui.rules import FAIL, ONGOING, PASS, Person
+from rmtui.scoring import score
+from rmtui.text import clean
+from screens.base import ProgrammeScreen
+from screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScreen
+from screens.profile import ProfileScreen
+from widgets.virtual_table import Column, VirtualTable
+
+CANDIDATE_COLUMNS = [
+    Column("score", "Scr", 3, justify="right"),
+    Column("name", "Candidate", 12, grow=3),
+    Column("level", "Lvl", 3, justify="right"),
+    Column("note", "Business / why not", 10, grow=3),
+]
+PEOPLE_COLUMNS = [
+    Column("name", "Person", 14, grow=3),
+    Column("role", "Role", 6),
+    Column("level", "Lvl", 3, justify="right"),
+    Column("note", "Business · pair", 10, grow=3),
+]
+MARKS = {PASS: ("✓", "green"), "warn": ("!", "yellow"), FAIL: ("✗", "bold red")}
+SHARED = "bold underline"
+
+
+@dataclass
+class Loaded:
+    """What the screen reads in one go: the pool, the rules, the waves, the person's pairs."""
+
+    pool: Pool
+    config: RuleConfig
+    config_problem: str | None
+    waves: list[Wave]
+    pairs: list[Pair]  # every ongoing pair, for "who is paired with whom"
+
+
+class CandidateSource:
+    """Rows of the candidate table; a blocked row's reason is worked out when it is painted."""
+
+    def __init__(self, screen: PairingScreen, ranking: Ranking, hide_blocked: bool) -> None:
+        self.screen = screen
+        self.ranking = ranking
+        self.rows = [i for i in range(len(ranking)) if ranking.allowed[i] or not hide_blocked]
+        self._notes: dict[int, Text] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def candidate(self, index: int) -> Person:
+        return self.ranking.candidates[self.rows[index]]
+
+    def cells(self, index: int) -> dict[str, Text]:
+        k = self.rows[index]
+        person = self.ranking.candidates[k]
+        allowed = self.ranking.allowed[k]
+        style = "" if allowed else "dim"
+        note = self._notes.get(k)
+        if note is None:
+            if allowed:
+                note = Text(clean(person.line_of_business) or "—", style=style)
+            else:
+                rule = self.ranking.first_failure[k]
+                note = Text(f"✗ {SPECS[rule].short if rule else 'blocked'}", style="dim")
+            if self.screen.proposed_with(person.id):
+                note = Text("◆ proposed · ", style="bold").append_text(note)
+            self._notes[k] = note
+        return {
+            "score": Text(f"{self.ranking.scores[k]:.0f}", style=style),
+            "name": Text(person.name, style=style),
+            "level": Text("" if person.level is None else str(person.level), style=style),
+            "note": note,
+        }
+
+
+class PeopleSource:
+    """Rows of the person finder."""
+
+    def __init__(self, people: list[Person], partner: dict[int, str]) -> None:
+        self.people = people
+        self.partner = partner
+
+    def __len__(self) -> int:
+        return len(self.people)
+
+    def cells(self, index: int) -> dict[str, Text]:
+        person = self.people[index]
+        note = clean(person.line_of_business) or "—"
+        if person.id in self.partner:
+            note += f" · {self.partner[person.id]}"
+        return {
+            "name": Text(person.name),
+            "role": Text(person.role),
+            "level": Text("" if person.level is None else str(person.level)),
+            "note": Text(note),
+        }
+
+
+class PairingScreen(ProgrammeScreen):
+    """Match one person: ranked candidates, live rules, side-by-side profiles."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "find", "Find", key_display="/", id="pairing.find"),
+        Binding("p", "propose", "Propose", id="pairing.propose"),
+        Binding("c", "confirm", "Confirm", id="pairing.confirm"),
+        Binding("o", "override", "Override", id="pairing.override"),
+        Binding("x", "close_pair", "Close pair", id="pairing.close"),
+        Binding("d", "withdraw", "Withdraw", id="pairing.withdraw"),
+        Binding("h", "toggle_blocked", "Hide blocked", id="pairing.hide"),
+        Binding("w", "next_wave", "Wave", id="pairing.wave"),
+        Binding("m", "match_wave", "Match wave", id="pairing.match"),
+        Binding("r", "edit_rules", "Rules", id="pairing.rules"),
+        Binding("escape", "leave_find", "Back", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    PairingScreen #find { height: 1; border: none; padding: 0 1; background: $boost; }
+    PairingScreen #find:focus { background: $surface-lighten-1; }
+    PairingScreen #person { height: auto; max-height: 2; padding: 0 1; background: $panel; }
+    PairingScreen #main { height: 1fr; }
+    PairingScreen #tables { width: 1fr; min-width: 34; }
+    PairingScreen #people { display: none; }
+    PairingScreen #panel { width: 42; border-left: tall $panel; padding: 0 1; }
+    PairingScreen #profiles { height: 6; border-top: solid $panel; }
+    PairingScreen.tall #profiles { height: 14; }
+    PairingScreen.wide #panel { width: 60; }
+    PairingScreen .profile { width: 1fr; padding: 0 1; }
+    PairingScreen #status { height: 1; padding: 0 1; color: $text-muted; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loaded: Loaded | None = None
+        self.person_id: int | None = None
+        self.wave_id: int | None = None
+        self.ranking: Ranking | None = None
+        self.source: CandidateSource | None = None
+        self.found: list[Person] = []
+        self.hide_blocked = False
+        self.current: PairCheck | None = None
+        self.override_draft = ""
+        self._checks: dict[int, PairCheck] = {}
+
+    def compose(self):
+        yield Header()
+        yield Input(placeholder="/ Find the person to match: type a name", id="find")
+        yield Static("Loading the programme…", id="person")
+        with Horizontal(id="main"):
+            with Vertical(id="tables"):
+                yield VirtualTable(CANDIDATE_COLUMNS, id="candidates")
+                yield VirtualTable(PEOPLE_COLUMNS, id="people")
+            with VerticalScroll(id="panel"):
+                yield Static(id="rules")
+        with Horizontal(id="profiles"):
+            yield Static(id="left", classes="profile")
+            yield Static(id="right", classes="profile")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#candidates", VirtualTable).focus()
+        self.load()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.height >= 32, "tall")
+        self.set_class(self.size.width >= 110, "wide")
+        self._show_check()
+
+    def refresh_data(self) -> None:
+        self.load()
+
+    # -- loading -----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="pairing-load")
+    def load(self) -> Loaded:
+        store = self.programme.store
+        problem = None
+        try:
+            config = load_rule_config(store)
+        except RuleConfigError as error:
+            config, problem = default_rule_config(), str(error)
+        pool = load_pool(store, self.programme.today())
+        marks = ", ".join("?" for _ in ONGOING)
+        pairs = store.all(Pair, f"status IN ({marks})", ONGOING)
+        return Loaded(pool, config, problem, waves(store), pairs)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="pairing-rank")
+    def rank(self, loaded: Loaded, person_id: int, wave_id: int | None, excluding: list[int]) -> Ranking:
+        return rank_candidates(loaded.pool, person_id, loaded.config, wave_id, excluding=excluding)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="pairing-find")
+    def find(self, loaded: Loaded, query: str, wave_id: int | None) -> tuple[str, list[Person]]:
+        return query, find_people(loaded.pool, query, wave_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="pairing-write")
+    def write(self, description: str, action, *args, **kwargs) -> tuple[str, object]:
+        return description, action(self.programme, *args, **kwargs)
+
+    @on(Worker.StateChanged)
+    def worker_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if not worker.group.startswith("pairing-"):
+            return
+        if event.state == WorkerState.ERROR:
+            self._failed(worker.group, worker.error)
+            return
+        if event.state != WorkerState.SUCCESS:
+            return
+        if worker.group == "pairing-load":
+            self._loaded(worker.result)
+        elif worker.group == "pairing-rank":
+            self._ranked(worker.result)
+        elif worker.group == "pairing-find":
+            query, people = worker.result
+            if query == self.query_one("#find", Input).value:
+                self._show_found(people)
+        elif worker.group == "pairing-write":
+            message, _ = worker.result
+            self.notify(message, timeout=6)
+            self.load()
+
+    def _failed(self, group: str, error: BaseException | None) -> None:
+        if isinstance(error, ConflictError):
+            self.notify(f"{error} Press the key again to reapply.", severity="warning", timeout=10)
+            self.load()
+        elif isinstance(error, (PairingError, StoreError)):
+            self.notify(str(error), severity="error", timeout=10)
+            if group == "pairing-write":
+                self.load()
+        else:
+            self.notify(f"Pairing could not finish: {error}", severity="error", timeout=10)
+
+    def _loaded(self, loaded: Loaded) -> None:
+        self.loaded = loaded
+        self._checks.clear()
+        if loaded.config_problem:
+            self.notify(f"{loaded.config_problem} Using the default rules until it is fixed (r).", severity="error", timeout=12)
+        wave_ids = [w.id for w in loaded.waves]
+        if self.wave_id not in wave_ids:
+            self.wave_id = wave_ids[0] if wave_ids else None
+        if self.person_id not in loaded.pool.by_id:
+            waiting = find_people(loaded.pool, "", self.wave_id, limit=1)
+            self.person_id = waiting[0].id if waiting else None
+        if self.person_id is None:
+            self.query_one("#person", Static).update(
+                Text("No participants yet: add people in intake (2) or run  rmtui demo.")
+            )
+            return
+        self._rank()
+
+    def _rank(self) -> None:
+        if self.loaded is None or self.person_id is None:
+            return
+        self._checks.clear()
+        self.rank(self.loaded, self.person_id, self.wave_id, [p.id for p in self._own_proposals()])
+
+    def _ranked(self, ranking: Ranking) -> None:
+        if ranking.person.id != self.person_id:
+            return
+        previous = self.ranking
+        self.ranking = ranking
+        keep = None
+        if previous is not None and previous.person.id == ranking.person.id and self.current is not None:
+            keep = self.current
+        self.source = CandidateSource(self, ranking, self.hide_blocked)
+        cursor = 0
+        if keep is not None:
+            other = keep.mentor if keep.mentee.id == self.person_id else keep.mentee
+            for index in range(len(self.source)):
+                if self.source.candidate(index).id == other.id:
+                    cursor = index
+                    break
+        self.query_one("#candidates", VirtualTable).set_source(self.source, cursor=cursor)
+        self._show_person()
+        if not len(self.source):
+            self.current = None
+            self._show_check()
+
+    # -- what the screen shows ---------------------------------------------------------
+
+    def _wave_name(self) -> str:
+        if self.loaded is None or self.wave_id is None:
+            return "no wave yet"
+        return self.loaded.pool.wave_names.get(self.wave_id, f"wave {self.wave_id}")
+
+    def _own_pairs(self) -> list[Pair]:
+        if self.loaded is None or self.person_id is None:
+            return []
+        return [p for p in self.loaded.pairs if self.person_id in (p.mentor_id, p.mentee_id)]
+
+    def _own_proposals(self) -> list[Pair]:
+        return [p for p in self._own_pairs() if p.status == "proposed" and p.wave_id == self.wave_id]
+
+    def proposed_with(self, other_id: int) -> Pair | None:
+        """Return the proposal of the person being matched with ``other_id`` in this wave."""
+        return next((p for p in self._own_proposals() if other_id in (p.mentor_id, p.mentee_id)), None)
+
+    def _partner_names(self) -> dict[int, str]:
+        if self.loaded is None:
+            return {}
+        names = {p.id: p.name for p in self.loaded.pool.people}
+        partner: dict[int, str] = {}
+        for pair in self.loaded.pairs:
+            status = pair.status.replace("_", " ")
+            partner[pair.mentor_id] = f"{status} with {names.get(pair.mentee_id, '?')}"
+            partner[pair.mentee_id] = f"{status} with {names.get(pair.mentor_id, '?')}"
+        return partner
+
+    def _show_person(self) -> None:
+        if self.loaded is None or self.person_id is None:
+            return
+        person = self.loaded.pool.by_id[self.person_id]
+        line = Text()
+        line.append(person.name, style="bold")
+        line.append(f"  {person.role}")
+        if person.level is not None:
+            line.append(f" · L{person.level}")
+        if person.line_of_business:
+            line.append(f" · {person.line_of_business}")
+        line.append(f" · {self._wave_name()}: ", style="")
+        pairs = [p for p in self._own_pairs() if p.wave_id == self.wave_id]
+        names = {p.id: p.name for p in self.loaded.pool.people}
+        if pairs:
+            line.append(
+                "; ".join(
+                    f"{p.status} with {names.get(p.mentee_id if p.mentor_id == person.id else p.mentor_id, '?')}"
+                    for p in pairs
+                )
+            )
+        else:
+            line.append("not paired", style="italic")
+        if self.ranking is not None:
+            allowed = sum(self.ranking.allowed)
+            line.append(f" · {allowed} of {len(self.ranking)} allowed", style="dim")
+            if self.hide_blocked:
+                line.append(" (blocked hidden)", style="dim")
+        self.query_one("#person", Static).update(line)
+
+    def check_with(self, candidate: Person) -> PairCheck | None:
+        """Return the rule check of the person being matched with ``candidate`` (cached)."""
+        if self.loaded is None or self.person_id is None:
+            return None
+        found = self._checks.get(candidate.id)
+        if found is None:
+            pool = self.loaded.pool
+            mentor, mentee = roles_of(pool.by_id[self.person_id], candidate)
+            excluding = [p.id for p in self._own_proposals()]
+            found = check(pool, mentor.id, mentee.id, self.loaded.config, self.wave_id, excluding=excluding)
+            self._checks[candidate.id] = found
+        return found
+
+    @on(VirtualTable.CursorMoved, "#candidates")
+    def candidate_moved(self, event: VirtualTable.CursorMoved) -> None:
+        if self.source is None or not len(self.source):
+            self.current = None
+        else:
+            self.current = self.check_with(self.source.candidate(event.index))
+        self._show_check()
+
+    def _show_check(self) -> None:
+        if not self.is_mounted:
+            return
+        rules, left, right = self.query_one("#rules", Static), self.query_one("#left", Static), self.query_one("#right", Static)
+        if self.loaded is None or self.person_id is None:
+            return
+        person = self.loaded.pool.by_id[self.person_id]
+        result = self.current
+        if result is None:
+            rules.update(Text("No candidates to check." if self.ranking is not None else "Ranking candidates…"))
+            left.update(self._profile(person, set()))
+            right.update("")
+            return
+        rules.update(self._rule_panel(result))
+        shared = {k for k in result.mentee.interests if k in result.mentor.interests}
+        other = result.mentor if result.mentee.id == person.id else result.mentee
+        left.update(self._profile(person, shared))
+        right.update(self._profile(other, shared))
+
+    def _rule_panel(self, result: PairCheck) -> Group:
+        breakdown = score(result.verdicts)
+        head = Text()
+        head.append(f"{result.mentor.name} → {result.mentee.name}\n", style="bold")
+        if result.blocking:
+            head.append(f"Blocked by {len(result.blocking)} rule(s)", style="bold red")
+        else:
+            head.append("Allowed", style="bold green")
+        head.append(f" · score {breakdown.total:.0f}")
+        lines = [head]
+        order = {FAIL: 0, "warn": 1, PASS: 2}
+        points = {part.rule: part.points for part in breakdown.parts}
+        for verdict in sorted(result.verdicts, key=lambda v: order[v.outcome]):
+            mark, style = MARKS[verdict.outcome]
+            line = Text(no_wrap=verdict.outcome == PASS, overflow="ellipsis")
+            line.append(f"{mark} ", style=style)
+            line.append(verdict.reason, style="" if verdict.outcome == PASS else style)
+            if not verdict.hard and verdict.rule in points:
+                line.append(f" +{points[verdict.rule]:.0f}", style="dim")
+            lines.append(line)
+        proposal = self.proposed_with(result.mentor.id if result.mentee.id == self.person_id else result.mentee.id)
+        if proposal is not None and proposal.overrides:
+            for override in proposal.overrides:
+                lines.append(Text(f"Overridden: {override['rule']} — {override['reason']}", style="italic"))
+        return Group(*lines)
+
+    def _profile(self, person: Person, shared: set[str]) -> Text:
+        text = Text(no_wrap=False, overflow="ellipsis")
+        text.append(person.name, style="bold")
+        text.append(f" · {person.role}")
+        if person.level is not None:
+            text.append(f" L{person.level}")
+        text.append("\n")
+        text.append(" · ".join(x for x in (person.line_of_business, person.team, person.timezone) if x) or "—")
+        text.append("\n")
+        text.append("Likes: ", style="dim")
+        interests = list(person.interests.items())
+        for position, (key, label) in enumerate(interests):
+            if position:
+                text.append(", ")
+            text.append(label, style=SHARED if key in shared else "")
+        if not interests:
+            text.append("—")
+        text.append("\n")
+        if self.has_class("tall"):
+            text.append("Goals: ", style="dim")
+            text.append("; ".join(person.goals) or "—")
+            text.append("\nOffers: ", style="dim")
+            text.append("; ".join(person.competencies) or "—")
+            text.append("\n")
+        return text
+
+    # -- finding the person ------------------------------------------------------------
+
+    def action_find(self) -> None:
+        self.query_one("#find", Input).focus()
+        self._search()
+
+    def _search(self) -> None:
+        if self.loaded is not None:
+            self.find(self.loaded, self.query_one("#find", Input).value, self.wave_id)
+
+    @on(Input.Changed, "#find")
+    def find_changed(self) -> None:
+        if self.query_one("#find", Input).has_focus:
+            self._search()
+
+    def _show_found(self, people: list[Person]) -> None:
+        self.found = people
+        table = self.query_one("#people", VirtualTable)
+        table.set_source(PeopleSource(people, self._partner_names()), cursor=0)
+        table.display = True
+        self.query_one("#candidates", VirtualTable).display = False
+        self.query_one("#status", Static).update(Text(f"{len(people)} found · Enter picks · ↓ to browse"))
+
+    @on(Input.Submitted, "#find")
+    def find_submitted(self) -> None:
+        if self.found:
+            self._pick(self.found[self.query_one("#people", VirtualTable).cursor])
+
+    @on(VirtualTable.Selected, "#people")
+    def person_selected(self, event: VirtualTable.Selected) -> None:
+        if event.index < len(self.found):
+            self._pick(self.found[event.index])
+
+    def _pick(self, person: Person) -> None:
+        self.person_id = person.id
+        self.current = None
+        self.ranking = None
+        find = self.query_one("#find", Input)
+        find.value = ""
+        self._close_finder()
+        self._show_person()
+        self._rank()
+
+    def _close_finder(self) -> None:
+        self.query_one("#people", VirtualTable).display = False
+        candidates = self.query_one("#candidates", VirtualTable)
+        candidates.display = True
+        candidates.focus()
+        self.query_one("#status", Static).update("")
+
+    def action_leave_find(self) -> None:
+        self._close_finder()
+
+    def on_key(self, event) -> None:
+        if event.key == "down" and self.query_one("#find", Input).has_focus:
+            self.query_one("#people", VirtualTable).focus()
+            event.stop()
+
+    @on(VirtualTable.Selected, "#candidates")
+    def open_candidate(self, event: VirtualTable.Selected) -> None:
+        if self.source is not None and event.index < len(self.source):
+            self.app.push_screen(ProfileScreen(self.source.candidate(event.index).id))
+
+    # -- actions -----------------------------------------------------------------------
+
+    def _ready(self) -> PairCheck | None:
+        if self.loaded is None or self.current is None:
+            self.notify("Pick a person and a candidate first.", severity="warning")
+            return None
+        if self.wave_id is None:
+            self.notify("There is no wave to pair into yet; create one first.", severity="warning")
+            return None
+        return self.current
+
+    def action_propose(self) -> None:
+        result = self._ready()
+        if result is None:
+            return
+        if self.proposed_with(self._other(result).id):
+            self.notify("This pair is already proposed; press c to confirm it.", severity="warning")
+            return
+        self.write(
+            f"Proposed {result.mentor.name} to mentor {result.mentee.name}.",
+            propose_pair, result.mentor.id, result.mentee.id, self.wave_id, config=self.loaded.config,
+        )
+
+    def action_confirm(self) -> None:
+        result = self._ready()
+        if result is None:
+            return
+        message = f"{result.mentor.name} now mentors {result.mentee.name}, from today."
+        proposal = self.proposed_with(self._other(result).id)
+        if proposal is not None:
+            self.write(message, confirm_pair, proposal.id, proposal.version, config=self.loaded.config)
+        else:
+            self.write(message, pair_now, result.mentor.id, result.mentee.id, self.wave_id, config=self.loaded.config)
+
+    def action_override(self) -> None:
+        result = self._ready()
+        if result is None:
+            return
+        failing = [v for v in result.blocking if v.rule in OVERRIDABLE]
+        if not result.blocking:
+            self.notify("No rule blocks this pair; nothing to override.", severity="information")
+            return
+        if len(failing) < len(result.blocking):
+            fixed = next(v for v in result.blocking if v.rule not in OVERRIDABLE)
+            self.notify(f"{fixed.reason}: this rule cannot be overridden.", severity="error")
+            return
+
+        def done(reason: str | None) -> None:
+            if reason is None:
+                return
+            self.override_draft = reason
+            self.write(
+                f"Proposed {result.mentor.name} with {result.mentee.name}, overriding {len(failing)} rule(s).",
+                propose_pair, result.mentor.id, result.mentee.id, self.wave_id,
+                override_reason=reason, config=self.loaded.config,
+            )
+
+        who = f"{result.mentor.name} → {result.mentee.name}"
+        self.app.push_screen(OverrideReasonScreen(who, [v.reason for v in failing], self.override_draft), done)
+
+    def action_withdraw(self) -> None:
+        result = self._ready()
+        if result is None:
+            return
+        proposal = self.proposed_with(self._other(result).id)
+        if proposal is None:
+            self.notify("There is no proposal with this candidate to withdraw.", severity="warning")
+            return
+        self.write("Proposal withdrawn.", withdraw_proposal, proposal.id, proposal.version)
+
+    def action_close_pair(self) -> None:
+        pairs = [p for p in self._own_pairs() if p.status in ("active", "paused")]
+        if not pairs or self.loaded is None:
+            self.notify("The person being matched has no active pair to close.", severity="warning")
+            return
+        pair = pairs[0]
+        names = {p.id: p.name for p in self.loaded.pool.people}
+        who = f"{names.get(pair.mentor_id, '?')} → {names.get(pair.mentee_id, '?')}"
+
+        def done(answer: tuple[str, str] | None) -> None:
+            if answer is None:
+                return
+            code, note = answer
+            self.write(
+                f"Pair closed: {close_wording(code, note)}. New candidates are shown; never a former partner.",
+                close_pair, pair.id, pair.version, code, note,
+            )
+
+        self.app.push_screen(CloseReasonScreen(who), done)
+
+    def action_toggle_blocked(self) -> None:
+        self.hide_blocked = not self.hide_blocked
+        if self.ranking is not None:
+            self._ranked(self.ranking)
+
+    def action_next_wave(self) -> None:
+        if self.loaded is None or not self.loaded.waves:
+            self.notify("There are no waves yet.", severity="warning")
+            return
+        ids = [w.id for w in self.loaded.waves]
+        self.wave_id = ids[(ids.index(self.wave_id) + 1) % len(ids)] if self.wave_id in ids else ids[0]
+        self.notify(f"Pairing into {self._wave_name()}.", timeout=3)
+        self._rank()
+
+    def action_match_wave(self) -> None:
+        if self.wave_id is None:
+            self.notify("There is no wave to match yet.", severity="warning")
+            return
+        from screens.cohort import CohortScreen
+
+        self.app.push_screen(CohortScreen(self.wave_id, self._wave_name()), lambda _: self.load())
+
+    def action_edit_rules(self) -> None:
+        from screens.rule_editor import RuleEditorScreen
+
+        config = self.loaded.config if self.loaded is not None else default_rule_config()
+        self.app.push_screen(RuleEditorScreen(config), lambda _: self.load())
+
+    def _other(self, result: PairCheck) -> Person:
+        return result.mentor if result.mentee.id == self.person_id else result.mentee
+
