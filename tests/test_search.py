@@ -1,0 +1,369 @@
+"""Roster search: ranking, filters, sorting, narrowing as you type, highlights, hostile text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from db import Participant, Store
+from rmtui.search import SORT_KEYS, RosterIndex, RosterRow
+from rmtui.text import fold
+
+# (id, name, email, role, job_title, level, department, line_of_business, status, hobbies, interests)
+ROSTER = [
+    (1, "John Smith", "john.smith@example.com", "mentee", "Head of Claims", 8, "Claims", "Commercial Insurance",
+     "active", '["chess", "running"]', '["leadership"]'),
+    (2, "Joan Smyth", "joan.smyth@example.com", "mentor", "Analyst", 3, "Finance", "Retail Banking",
+     "active", '["baking"]', '["machine learning"]'),
+    (3, "John Smithers", "j.smithers@example.com", "mentee", "Underwriter", 6, "Underwriting", "Personal Lines",
+     "applicant", '["golf"]', '["negotiation"]'),
+    (4, "Jon Smit", "jon.smit@example.com", "mentor", "Data Scientist", 2, "Data & Analytics", "Group Functions",
+     "active", '["chess"]', '["generative ai"]'),
+    (5, "José Núñez", "jose.nunez@example.com", "mentor", "Financial Analyst", 4, "Finance", "Wealth Management",
+     "active", '["salsa dancing"]', '["sustainability"]'),
+    (6, "Jose Nunes", "jose.nunes@example.com", "mentee", "Actuary", 7, "Actuarial", "Personal Lines",
+     "withdrawn", '["cycling"]', '["ethics"]'),
+    (7, "Agnieszka Krawczyk", "a.krawczyk@example.com", "mentor", "Claims Adjuster", 3, "Claims", "Claims",
+     "active", '["pottery"]', '["coaching"]'),
+    (8, "Craig Kraus", "craig.kraus@example.com", "mentee", "Director of Finance", 9, "Finance",
+     "Group Functions", "alumni", '["sailing"]', '["strategy"]'),
+    (9, "Priya Sharma", "priya.sharma@example.com", "mentor", "Software Engineer", 2, "Human Resources",
+     "Group Functions", "active", '["chess", "yoga"]', '["claims automation"]'),
+    (10, "María González", "maria.gonzalez@example.com", "mentee", "Vice President", 8, "Finance",
+     "Retail Banking", "active", '["hiking"]', '["public speaking"]'),
+    (11, "Mario Gonzales", "mario.g@example.com", "mentor", "Recruiter", None, "Human Resources",
+     "Retail Banking", "applicant", "[]", "[]"),
+    (12, "Smith Goldberg", "s.goldberg@example.com", "mentee", "Legal Counsel", 7, "Legal", "Group Functions",
+     "active", '["running"]', '["ethics"]'),
+    (13, "Tom Baker", "tom.baker@example.com", "mentee", "Graduate Trainee", None, "Legal", "Group Functions",
+     "alumni", "[]", "[]"),
+    (14, "Ann Lee", "ann.lee@example.com", "mentee", "Baker", None, "Operations", "Group Functions",
+     "alumni", "[]", "[]"),
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> RosterIndex:
+    return RosterIndex.from_rows(ROSTER)
+
+
+def names(result, limit: int | None = None) -> list[str]:
+    count = result.total if limit is None else min(limit, result.total)
+    return [result.row(i).name for i in range(count)]
+
+
+def first(index: RosterIndex, query: str) -> str:
+    result = index.search(query)
+    assert result.total, f"{query!r} found no one"
+    return result.row(0).name
+
+
+# -- ranking -------------------------------------------------------------------------------
+
+
+def test_typos_find_john_smith_before_the_decoys(index):
+    result = index.search("jhon smtih")
+    assert names(result)[0] == "John Smith"
+    assert "John Smithers" in names(result)
+
+
+def test_exact_name_outranks_longer_and_similar_names(index):
+    assert first(index, "john smith") == "John Smith"
+    assert first(index, "jon smit") == "Jon Smit"
+    assert first(index, "joan smyth") == "Joan Smyth"
+
+
+def test_word_order_does_not_matter(index):
+    assert first(index, "smith john") == "John Smith"
+
+
+def test_accents_are_ignored_both_ways(index):
+    assert first(index, "jose nunez") == "José Núñez"
+    assert first(index, "JOSÉ NÚÑEZ") == "José Núñez"
+    assert first(index, "jose nunes") == "Jose Nunes"
+
+
+def test_lookalike_letters_from_other_scripts_still_match(index):
+    assert first(index, "mariа gonzalez") == "María González"  # Cyrillic а
+
+
+def test_partial_words_match_as_prefixes(index):
+    assert first(index, "kraw") == "Agnieszka Krawczyk"
+    assert first(index, "prі") == "Priya Sharma"  # Ukrainian і, a prefix being typed
+
+
+def test_a_name_match_outranks_the_same_word_in_other_fields(index):
+    assert names(index.search("baker")) == ["Tom Baker", "Ann Lee"]  # Ann Lee is a baker by title
+    assert names(index.search("smith"), 3) == ["John Smith", "Smith Goldberg", "John Smithers"]
+
+
+def test_equal_matches_are_listed_by_name(index):
+    # "Claims" is in both their job titles (and Krawczyk's department and business too).
+    assert names(index.search("claims"), 2) == ["Agnieszka Krawczyk", "John Smith"]
+    assert names(index.search("chess")) == ["John Smith", "Jon Smit", "Priya Sharma"]
+
+
+def test_every_searchable_field_is_searched(index):
+    assert first(index, "smithers@example") == "John Smithers"
+    assert first(index, "underwriter") == "John Smithers"
+    assert first(index, "actuarial") == "Jose Nunes"
+    assert first(index, "wealth") == "José Núñez"
+    assert first(index, "salsa") == "José Núñez"
+    assert first(index, "sustainability") == "José Núñez"
+
+
+def test_every_query_word_must_match(index):
+    assert index.search("john zzzzzz").total == 0
+
+
+def test_empty_query_lists_everyone_by_name(index):
+    result = index.search("")
+    assert result.total == len(ROSTER)
+    listed = names(result)
+    assert listed[0] == "Agnieszka Krawczyk"
+    assert listed.index("José Núñez") < listed.index("Mario Gonzales")  # accent-insensitive order
+
+
+def test_rows_carry_what_the_roster_displays(index):
+    row = index.search("mario gonzales").row(0)
+    assert row == RosterRow(11, "Mario Gonzales", "mario.g@example.com", "mentor", "Recruiter", None,
+                            "Human Resources", "Retail Banking", "applicant")
+
+
+# -- filters -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("role:mentor", {2, 4, 5, 7, 9, 11}),
+        ("role:mentee", {1, 3, 6, 8, 10, 12, 13, 14}),
+        ("dept:finance", {2, 5, 8, 10}),
+        ("dept:FINANCE", {2, 5, 8, 10}),
+        ('dept:"human resources"', {9, 11}),
+        ("dept:analytics", {4}),
+        ("lob:claims", {7}),
+        ("lob:retail", {2, 10, 11}),
+        ("status:active", {1, 2, 4, 5, 7, 9, 10, 12}),
+        ("status:withdrawn", {6}),
+        ("level:8", {1, 10}),
+        ("level:>=8", {1, 8, 10}),
+        ("level:>8", {8}),
+        ("level:<3", {4, 9}),
+        ("level:<=3", {2, 4, 7, 9}),
+        ("level:3-6", {2, 3, 5, 7}),
+        ("role:mentor dept:finance", {2, 5}),
+        ("role:mentee level:>=7 status:active", {1, 10, 12}),
+    ],
+)
+def test_filter_tokens(index, query, expected):
+    result = index.search(query)
+    assert {result.row(i).id for i in range(result.total)} == expected
+    assert result.problems == []
+
+
+def test_filters_combine_with_free_text(index):
+    assert names(index.search("role:mentor chess")) == ["Jon Smit", "Priya Sharma"]
+    assert names(index.search("dept:finance anal")) == ["Joan Smyth", "José Núñez"]
+    assert names(index.search("jose status:active")) == ["José Núñez"]
+
+
+@pytest.mark.parametrize(
+    ("query", "complaint"),
+    [
+        ("level:>=x", "level:>=x — level needs a number, like level:>=5"),
+        ("level:high", "level needs a number"),
+        ("role:boss", "role is mentor or mentee"),
+        ("status:asleep", "status is one of applicant, active, withdrawn, alumni"),
+        ("colour:red", 'no "colour:" filter'),
+        ("dept:zoology", 'no department contains "zoology"'),
+    ],
+)
+def test_bad_filter_tokens_are_explained_and_ignored(index, query, complaint):
+    result = index.search(f"{query} jose")
+    assert len(result.problems) == 1 and complaint in result.problems[0]
+    if not query.startswith("dept:"):
+        assert "José Núñez" in names(result)
+
+
+def test_a_filter_being_typed_is_not_a_problem(index):
+    result = index.search("dept:")
+    assert result.problems == [] and result.total == len(ROSTER)
+
+
+# -- sorting -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("column", SORT_KEYS)
+def test_sort_by_each_column(index, column):
+    result = index.search("", sort=column)
+    rows = [result.row(i) for i in range(result.total)]
+
+    def key(row: RosterRow):
+        value = getattr(row, column)
+        if isinstance(value, str):
+            return (False, fold(value))
+        return (value is None, value if value is not None else 0)
+
+    assert [key(r) for r in rows] == sorted(key(r) for r in rows)
+
+
+def test_sort_descending_keeps_missing_levels_last(index):
+    result = index.search("", sort="level", descending=True)
+    levels = [result.row(i).level for i in range(result.total)]
+    assert levels[0] == 9 and levels[-1] is None
+
+
+def test_sort_applies_to_the_matched_set(index):
+    result = index.search("dept:finance", sort="level", descending=True)
+    assert names(result) == ["Craig Kraus", "María González", "José Núñez", "Joan Smyth"]
+
+
+def test_ties_in_a_sorted_column_go_by_name(index):
+    result = index.search("role:mentor", sort="role")
+    assert names(result) == sorted(names(result), key=fold)
+
+
+def test_unknown_sort_key_is_a_programming_error(index):
+    with pytest.raises(ValueError):
+        index.search("", sort="shoe_size")
+
+
+# -- narrowing as you type -----------------------------------------------------------------
+
+
+def typed(text: str) -> list[str]:
+    return [text[: i + 1] for i in range(len(text))]
+
+
+@pytest.mark.parametrize(
+    "text", ["jhon smtih", "jose nunez", "role:mentor chess", "mariа gonzales", "smith john", "kraw"]
+)
+def test_narrowing_returns_what_a_fresh_search_does(index, text):
+    previous = None
+    for value in typed(text):
+        narrowed = index.search(value, previous=previous)
+        fresh = index.search(value)
+        assert narrowed.order.tolist() == fresh.order.tolist(), value
+        previous = narrowed
+
+
+def test_narrowing_on_a_large_roster_matches_fresh_search():
+    people = [
+        (i, f"{first} {last}", f"{first.lower()}.{last.lower()}{i}@example.com", "mentor", "Analyst", i % 9,
+         "Finance", "Claims", "active", json.dumps(["chess"]), "[]")
+        for i, (first, last) in enumerate(
+            ((f, l) for f in ("John", "Joan", "Jon", "Jonas", "Johan", "Jhon") for l in
+             ("Smith", "Smyth", "Smit", "Smithers", "Schmidt", "Smithson", "Mitchell")),
+            start=1,
+        )
+    ]
+    big = RosterIndex.from_rows(people)
+    previous = None
+    for value in typed("jhon smtih") + ["jhon smti", "jhon smt", "jhon smtt"]:
+        narrowed = big.search(value, previous=previous)
+        assert narrowed.order.tolist() == big.search(value).order.tolist(), value
+        previous = narrowed
+
+
+def test_narrowing_only_scores_the_previous_survivors(index):
+    wide = index.search("j")
+    narrow = index.search("jo", previous=wide)
+    assert set(narrow._survivors.tolist()) <= set(wide._survivors.tolist())
+    # A finished word keeps only its real matches as survivors.
+    done = index.search("jose ", previous=index.search("jose"))
+    assert len(done._survivors) == done.total
+
+
+def test_a_previous_result_with_other_filters_is_not_reused(index):
+    previous = index.search("role:mentor jo")
+    result = index.search("role:mentee jos", previous=previous)
+    assert names(result) == names(index.search("role:mentee jos"))
+
+
+# -- highlighting --------------------------------------------------------------------------
+
+
+def spans_of(result, i: int) -> list[str]:
+    name = result.row(i).name
+    return [name[a:b] for a, b in result.name_spans(i)]
+
+
+def test_name_spans_point_at_the_matched_characters(index):
+    assert spans_of(index.search("kraw"), 0) == ["Kraw"]
+    assert spans_of(index.search("john smith"), 0) == ["John", "Smith"]
+    assert spans_of(index.search("smith"), 0) == ["Smith"]
+
+
+def test_name_spans_cover_typos_and_accents(index):
+    assert spans_of(index.search("jhon smtih"), 0) == ["John", "Smith"]
+    assert spans_of(index.search("jose nunez"), 0) == ["José", "Núñez"]
+    assert spans_of(index.search("smi"), 0) == ["Smi"]
+
+
+def test_name_spans_are_empty_without_free_text_or_a_name_match(index):
+    assert index.search("role:mentor").name_spans(0) == []
+    result = index.search("salsa")
+    assert result.row(0).name == "José Núñez" and result.name_spans(0) == []
+
+
+# -- hostile text --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["[red]x[/]", "[bold", "😀😀 jose", "a" * 10_000, "jo\x00se", "\x1b[31mjose", "level:" + "9" * 40,
+     'dept:"', ":", "::::", "role:", "jose " * 2000, "\u202ejose", "ǆ ß ﬁ"],
+)
+def test_hostile_queries_never_crash(index, query):
+    result = index.search(query)
+    for i in range(min(result.total, 5)):
+        result.row(i)
+        result.name_spans(i)
+
+
+def test_hostile_names_are_searchable_and_highlighted():
+    hostile = RosterIndex.from_rows(
+        [
+            (1, "[red]x[/]", None, "mentor", "", None, "", "", "active", None, None),
+            (2, "😀 Zoë", "", "mentee", "", 3, "", "", "active", "not json", "[1, 2]"),
+            (3, "!!!", "", "mentee", "", 3, "", "", "active", "[]", "[]"),
+        ]
+    )
+    assert hostile.search("red").row(0).name == "[red]x[/]"
+    result = hostile.search("zoe")
+    assert result.row(0).name == "😀 Zoë" and spans_of(result, 0) == ["Zoë"]
+    assert hostile.search("").total == 3
+    assert hostile.search("json").total == 1
+
+
+def test_an_empty_roster_searches_to_nothing():
+    empty = RosterIndex.from_rows([])
+    assert len(empty) == 0
+    assert empty.search("").total == 0
+    assert empty.search("jose level:>3", sort="level").total == 0
+
+
+# -- reading the store ---------------------------------------------------------------------
+
+
+def test_from_store_reads_a_real_database(tmp_path: Path):
+    with Store(tmp_path / "programme.db", actor="tester") as store:
+        with store.write() as writer:
+            for row in ROSTER:
+                writer.insert(
+                    Participant(
+                        id=row[0], name=row[1], email=row[2], role=row[3], job_title=row[4], level=row[5],
+                        department=row[6], line_of_business=row[7], status=row[8],
+                        hobbies=json.loads(row[9]), interests=json.loads(row[10]),
+                    )
+                )
+        index = RosterIndex.from_store(store, chunk=5)  # several chunks
+    assert len(index) == len(ROSTER)
+    result = index.search("jhon smtih")
+    assert result.row(0).id == 1
+    assert index.search("salsa").row(0).name == "José Núñez"
+    assert np.array_equal(index.search("").order, RosterIndex.from_rows(ROSTER).search("").order)
