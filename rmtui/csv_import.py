@@ -326,12 +326,13 @@ def _check_managers(
     Repeats until stable, since rejecting a manager's row rejects the rows they manage.
     """
     rejected_lines: set[int] = {row.line for row in rows if row.errors}
+    checked: set[int] = set()
     changed = True
     while changed:
         changed = False
         for row in rows:
             manager = (row.values.get("manager_email") or "").casefold()
-            if not manager or row.line in rejected_lines or manager in existing:
+            if not manager or row.line in checked or manager in existing:
                 continue
             line = seen_emails.get(manager)
             if line is None:
@@ -342,6 +343,7 @@ def _check_managers(
                 continue
             row.errors.append(RowError(row.line, column, message))
             rejected_lines.add(row.line)
+            checked.add(row.line)
             changed = True
 
 

@@ -255,11 +255,11 @@ def parse_date(raw: Any, label: str = "Joined") -> str | None:
     if not text:
         return None
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise FieldError(f"{label} must be a date written YYYY-MM-DD, like 2021-03-15, not “{text}”.")
+        raise FieldError(f"Write the date as YYYY-MM-DD, like 2021-03-15, not “{text}”.")
     try:
         return dt.date.fromisoformat(text).isoformat()
     except ValueError:
-        raise FieldError(f"{label}: {text} is not a real date.") from None
+        raise FieldError(f"{text} is not a real date.") from None
 
 
 def parse_timezone(raw: Any) -> str:

@@ -99,7 +99,8 @@ def import_command(obj: Any, file: Path, db: str | None, dry_run: bool, skip_inv
         click.echo(f"Rejected rows {verb} to {summary.rejects_path}.")
     if summary.rejected and not skip_invalid:
         raise click.ClickException(
-            f"{summary.rejected:,} row{'s' if summary.rejected != 1 else ''} with errors, so nothing was imported; "
+            f"{summary.rejected:,} row{'s' if summary.rejected != 1 else ''} with errors, so nothing "
+            f"{'would be' if dry_run else 'was'} imported; "
             "fix them or use --skip-invalid."
         )
 

@@ -1,0 +1,328 @@
+"""CSV import and export: messy HR files, exact messages, one transaction, a lossless round trip."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from db import Participant
+from rmtui.cli import cli
+from rmtui.csv_export import export_participants, neutralise
+from rmtui.csv_import import ImportFileError, import_file, plan_import, unneutralise
+from rmtui.intake import PROFILE_FIELDS, profile_values
+from rmtui.programme import Programme
+
+DATA = Path(__file__).parent / "data" / "csv"
+
+
+def _people(programme: Programme) -> list[Participant]:
+    return programme.store.all(Participant)
+
+
+def _add(programme: Programme, **fields) -> Participant:
+    with programme.store.write() as writer:
+        return writer.insert(Participant(**fields))
+
+
+# -- reading what Excel and HR systems produce -----------------------------------------
+
+
+def test_bom_semicolons_aliases_and_quoted_line_breaks(programme: Programme) -> None:
+    plan, summary = import_file(programme.store, DATA / "bom_semicolons.csv")
+    assert str(summary) == "2 new, 0 updated, 0 unchanged, 0 rejected"
+    assert (plan.encoding, plan.delimiter) == ("UTF-8 with BOM", ";")
+    jose, ann = _people(programme)
+    assert jose.name == "José Núñez"  # the BOM did not end up in the first header or value
+    assert (jose.email, jose.role, jose.level) == ("jose.nunez@example.org", "mentor", 3)
+    assert (jose.line_of_business, jose.department) == ("Technology", "Platform")
+    assert jose.hobbies == ["chess", "cycling"]
+    assert jose.past_experience == "Built the intranet.\nRuns the hack week."
+    assert (ann.role, ann.level, ann.hobbies) == ("mentee", 11, ["sailing"])
+
+
+def test_windows_1252_with_tabs(programme: Programme) -> None:
+    plan, summary = import_file(programme.store, DATA / "cp1252_tabs.csv")
+    assert (plan.encoding, plan.delimiter) == ("Windows-1252", "\t")
+    assert [(p.name, p.location) for p in _people(programme)] == [("Zoë Müller", "Köln"), ("Renée Faß", "Zürich")]
+
+
+def test_a_file_without_a_role_column_is_refused_with_the_fix(programme: Programme) -> None:
+    with pytest.raises(ImportFileError) as error:
+        plan_import(programme.store, DATA / "missing_role.csv")
+    assert str(error.value) == "The file has no role column; name one “role” or map it with --map COLUMN=role."
+
+
+def test_map_names_the_column_for_a_field(programme: Programme, tmp_path: Path) -> None:
+    source = tmp_path / "staff.csv"
+    source.write_text("Staff,Kind,Staff grade\nAnn Lee,mentee,9\n", encoding="utf-8")
+    _, summary = import_file(programme.store, source, column_map={"staff": "name", "KIND": "role", "Staff grade": "level"})
+    assert summary.created == 1
+    assert (_people(programme)[0].name, _people(programme)[0].level) == ("Ann Lee", 9)
+
+
+def test_map_to_an_unknown_field_says_which_fields_exist(programme: Programme) -> None:
+    with pytest.raises(ImportFileError, match="“shoe” is not a field; fields are name, email"):
+        plan_import(programme.store, DATA / "unknown_columns.csv", {"Shoe size": "shoe"})
+
+
+def test_unknown_columns_are_listed_and_ignored(programme: Programme) -> None:
+    plan, summary = import_file(programme.store, DATA / "unknown_columns.csv")
+    assert plan.ignored == ["Shoe size", "Favourite colour"]
+    assert summary.created == 1
+
+
+def test_every_bad_row_is_reported_with_line_column_and_reason(programme: Programme) -> None:
+    plan, summary = import_file(programme.store, DATA / "messy_rows.csv")
+    assert [str(error) for error in plan.errors] == [
+        "line 5, column “email”: ANN.LEE@example.org is also on line 2.",
+        "line 6, column “level”: Level must be a whole number, not “senior”.",
+        "line 7, column “level”: Level must be between 1 and 12, not 15.",
+        "line 8, column “start date”: 2023-02-30 is not a real date.",
+        "line 9, column “start date”: Write the date as YYYY-MM-DD, like 2021-03-15, not “31/12/2020”.",
+        "line 10, column “name”: Name is required.",
+        "line 10, column “role”: Role must be mentor or mentee, not “boss”.",
+        "line 11, column “email”: “not-an-email” is not an email address like ann.lee@example.org.",
+        "line 11, column “manager”: No one in the programme or this file has the email nobody@example.org.",
+    ]
+    assert str(summary) == "2 new, 0 updated, 0 unchanged, 7 rejected (nothing was saved)"
+    assert _people(programme) == []  # all-or-nothing by default
+
+
+def test_skip_invalid_imports_the_rest_and_writes_rejects_beside_the_file(programme: Programme, tmp_path: Path) -> None:
+    source = tmp_path / "messy.csv"
+    source.write_bytes((DATA / "messy_rows.csv").read_bytes())
+    _, summary = import_file(programme.store, source, skip_invalid=True)
+    assert str(summary) == "2 new, 0 updated, 0 unchanged, 7 rejected"
+    ann, bo = _people(programme)
+    assert bo.name == "Bo Ray"  # a quoted line break in a name becomes a space
+    assert bo.manager_id == ann.id
+    assert summary.rejects_path == tmp_path / "messy.rejects.csv"
+    with summary.rejects_path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["line", "errors", "name", "email", "role", "level", "start date", "manager"]
+    assert [row[0] for row in rows[1:]] == ["5", "6", "7", "8", "9", "10", "11"]
+    assert rows[2][1] == "Level must be a whole number, not “senior”."
+
+
+def test_a_one_megabyte_cell_is_rejected_with_its_size(programme: Programme, tmp_path: Path) -> None:
+    source = tmp_path / "essay.csv"
+    essay = "word " * 209_715  # 1,048,575 characters
+    source.write_text(f'name,role,experience\nAnn Lee,mentee,"{essay}"\n', encoding="utf-8")
+    plan, summary = import_file(programme.store, source)
+    assert [str(e) for e in plan.errors] == [
+        "line 2, column “experience”: Experience is too long: 1,048,574 characters, at most 20,000."
+    ]
+    assert summary.rejected == 1
+
+
+def test_terminal_escapes_and_markup_are_cleaned_at_the_door(programme: Programme, tmp_path: Path) -> None:
+    source = tmp_path / "escapes.csv"
+    source.write_text("name,role,team\n\x1b[31m[b]Ann[/b]\x1b[0m\x07,mentee,Red\x1b]0;pwned\x07 team\n", encoding="utf-8")
+    import_file(programme.store, source)
+    person = _people(programme)[0]
+    assert (person.name, person.team) == ("[b]Ann[/b]", "Red team")
+
+
+# -- matching people already in the programme ------------------------------------------
+
+
+def test_existing_people_are_matched_by_email_and_updated_with_audit(programme: Programme, tmp_path: Path) -> None:
+    ann = _add(programme, name="Ann Lee", role="mentee", email="Ann.Lee@example.org", level=9, status="active")
+    _add(programme, name="Bo Ray", role="mentor", email="bo.ray@example.org", level=2)
+    source = tmp_path / "update.csv"
+    source.write_text(
+        "name,email,role,level,status\n"
+        "Ann Lee,ann.lee@EXAMPLE.org,mentee,10,\n"  # blank status keeps "active"
+        "Bo Ray,bo.ray@example.org,mentor,2,\n"
+        "Cy Dee,cy.dee@example.org,mentee,8,\n",
+        encoding="utf-8",
+    )
+    assert str(plan_import(programme.store, source).rows[0].action) == "update"
+    _, summary = import_file(programme.store, source)
+    assert str(summary) == "1 new, 1 updated, 1 unchanged, 0 rejected"
+    after = programme.store.get(Participant, ann.id)
+    assert (after.level, after.status, after.email, after.version) == (10, "active", "Ann.Lee@example.org", 2)
+    audit = programme.store.query("SELECT action, before, after FROM audit WHERE entity_id = ? ORDER BY id", (ann.id,))
+    assert audit[-1]["action"] == "update"
+    assert json.loads(audit[-1]["before"]) == {"level": 9}
+    assert json.loads(audit[-1]["after"]) == {"level": 10}
+
+
+def test_dry_run_reports_and_writes_nothing(programme: Programme) -> None:
+    _, summary = import_file(programme.store, DATA / "bom_semicolons.csv", dry_run=True)
+    assert str(summary) == "2 new, 0 updated, 0 unchanged, 0 rejected (dry run: nothing was saved)"
+    assert _people(programme) == []
+
+
+# -- one transaction -------------------------------------------------------------------
+
+KILLABLE_IMPORT = """
+import sys
+from rmtui.clock import FixedClock
+from rmtui.csv_import import import_file
+from rmtui.programme import Programme
+
+programme = Programme.open(sys.argv[1], FixedClock.on("2026-11-20"))
+
+def progress(done, total):
+    print(f"progress {done} {total}", flush=True)
+    sys.stdin.readline()  # wait, mid-transaction, for the test to kill us
+
+import_file(programme.store, sys.argv[2], progress=progress)
+print("finished", flush=True)
+"""
+
+
+def test_an_import_killed_half_way_leaves_the_database_as_before(programme: Programme, tmp_path: Path) -> None:
+    _add(programme, name="Ann Lee", role="mentee", email="ann.lee@example.org")
+    before = programme.store.query("SELECT * FROM participants")
+    audit_before = programme.store.scalar("SELECT count(*) FROM audit")
+    source = tmp_path / "big.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "email", "role", "level"])
+        for number in range(20_000):
+            writer.writerow([f"Person {number}", f"person{number}@example.org", "mentor" if number % 2 else "mentee", 1 + number % 12])
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLABLE_IMPORT, str(programme.store.path), str(source)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    done, total = map(int, line.split()[1:])
+    assert 0 < done < total  # rows are written, the transaction is open
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    assert programme.store.query("SELECT * FROM participants") == before
+    assert programme.store.scalar("SELECT count(*) FROM audit") == audit_before
+    with sqlite3.connect(programme.store.path) as check:
+        assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+# -- export ----------------------------------------------------------------------------
+
+
+def test_formula_like_cells_are_neutralised_and_come_back_exact() -> None:
+    for cell in ("=1+1", "+44 20 7946 0000", "-5", "@SUM(A1)", "\tx", "\rx", "'=already", "''", "'plain"):
+        assert unneutralise(neutralise(cell)) == cell
+    assert neutralise("=HYPERLINK(\"http://evil\")") == "'=HYPERLINK(\"http://evil\")"
+    assert neutralise("'plain") == "'plain"
+    assert neutralise("Ann") == "Ann"
+
+
+def test_export_neutralises_formula_injection(programme: Programme, tmp_path: Path) -> None:
+    _add(programme, name="=cmd|' /C calc'!A0", role="mentee", team="@SUM(1+1)", job_title="-2+3", hobbies=["+chess"])
+    target = tmp_path / "out.csv"
+    export_participants(programme.store, target)
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["name"] == "'=cmd|' /C calc'!A0"
+    assert rows[0]["team"] == "'@SUM(1+1)"
+    assert rows[0]["job_title"] == "'-2+3"
+    assert rows[0]["hobbies"] == "'+chess"
+    assert not any(value.startswith(("=", "+", "-", "@")) for row in rows for value in row.values())
+
+
+def _tricky_people(programme: Programme) -> None:
+    boss = _add(
+        programme, name="Maria Schmidt", role="mentee", email="maria@example.org", level=12, status="active",
+        line_of_business="Operations", department="Claims", team="North", location="Hartford",
+        timezone="America/New_York", joined_on="2001-05-14", consent_share=True,
+        current_role=["Runs claims", "Chairs the risk board"], development_goals=["Learn TikTok", "Understand Gen Z"],
+        competencies=["Negotiation"], past_experience="20 years in claims.\n\n- led the merger\n=not a formula",
+        education="MBA, Wharton", birthplace="Köln", hobbies=["sailing", "opera"], interests=["AI"],
+        attributes={"generation": "Gen X"},
+    )
+    with programme.store.write() as writer:
+        writer.insert(Participant(
+            name="'=Zed [b]Quote[/b]", role="mentor", email="zed@example.org", level=2, manager_id=boss.id,
+            job_title="-Analyst", hobbies=["@home brewing", "'quoted"], capacity=2, status="applicant",
+            past_experience="", attributes={},
+        ))
+        writer.insert(Participant(name="No Email", role="mentor", level=1))
+
+
+def test_export_then_import_is_lossless(programme: Programme, tmp_path: Path, clock) -> None:
+    _tricky_people(programme)
+    first = tmp_path / "first.csv"
+    export_participants(programme.store, first, include_sensitive=True)
+    copy = Programme.open(tmp_path / "copy.db", clock, actor="coordinator")
+    try:
+        _, summary = import_file(copy.store, first)
+        assert str(summary) == "3 new, 0 updated, 0 unchanged, 0 rejected"
+        original = [profile_values(p) for p in _people(programme)]
+        imported = [profile_values(p) for p in _people(copy)]
+        assert imported == original
+        second = tmp_path / "second.csv"
+        export_participants(copy.store, second, include_sensitive=True)
+        assert second.read_bytes() == first.read_bytes()
+        _, again = import_file(copy.store, second)
+        assert str(again) == "1 new, 0 updated, 2 unchanged, 0 rejected"  # the person without email is new again
+    finally:
+        copy.close()
+
+
+def test_sensitive_attributes_are_left_out_unless_asked_for(programme: Programme, tmp_path: Path) -> None:
+    _tricky_people(programme)
+    target = tmp_path / "out.csv"
+    export_participants(programme.store, target)
+    header = target.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    assert "attributes" not in header
+    assert "Gen X" not in target.read_text(encoding="utf-8-sig")
+    assert header == [f if f != "manager_id" else "manager_email" for f in PROFILE_FIELDS if f != "attributes"]
+
+
+# -- the command line ------------------------------------------------------------------
+
+
+def _run(*args: str, db: Path):
+    return CliRunner().invoke(cli, ["--today", "2026-11-20", "--db", str(db), *args], catch_exceptions=False)
+
+
+def test_cli_import_refuses_a_file_with_errors_and_lists_them(db_path: Path) -> None:
+    result = _run("import", str(DATA / "messy_rows.csv"), db=db_path)
+    assert result.exit_code == 1
+    assert "line 6, column “level”: Level must be a whole number, not “senior”." in result.output
+    assert "7 rows with errors, so nothing was imported; fix them or use --skip-invalid." in result.output
+
+
+def test_cli_import_dry_run_then_real(db_path: Path) -> None:
+    dry = _run("import", str(DATA / "bom_semicolons.csv"), "--dry-run", db=db_path)
+    assert dry.exit_code == 0
+    assert "2 new, 0 updated, 0 unchanged, 0 rejected (dry run: nothing was saved)" in dry.output
+    real = _run("import", str(DATA / "bom_semicolons.csv"), db=db_path)
+    assert real.exit_code == 0 and "2 new, 0 updated, 0 unchanged, 0 rejected" in real.output
+    again = _run("import", str(DATA / "bom_semicolons.csv"), db=db_path)
+    assert "0 new, 0 updated, 2 unchanged, 0 rejected" in again.output
+
+
+def test_cli_import_map_and_missing_file(db_path: Path, tmp_path: Path) -> None:
+    source = tmp_path / "staff.csv"
+    source.write_text("Who,Kind\nAnn Lee,mentee\n", encoding="utf-8")
+    assert "1 new" in _run("import", str(source), "--map", "Who=name", "--map", "Kind=role", db=db_path).output
+    bad = _run("import", str(source), "--map", "Who", db=db_path)
+    assert bad.exit_code == 2 and "is not COLUMN=field" in bad.output
+    missing = _run("import", str(tmp_path / "nope.csv"), db=db_path)
+    assert missing.exit_code == 1 and "There is no file" in missing.output
+
+
+def test_cli_export_participants(db_path: Path, tmp_path: Path) -> None:
+    _run("import", str(DATA / "bom_semicolons.csv"), db=db_path)
+    target = tmp_path / "people.csv"
+    result = _run("export", "participants", "-o", str(target), db=db_path)
+    assert result.exit_code == 0
+    assert result.output.strip() == f"Exported 2 participants to {target}."
+    assert "José Núñez" in target.read_text(encoding="utf-8-sig")
