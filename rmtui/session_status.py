@@ -83,7 +83,7 @@ class Flag:
         if self.kind == "notes_late":
             return f"Session {self.seq} held {short_day(self.day, self.today)}, notes {_days(self.days)} late"
         if self.kind == "follow_up":
-            return f"Session {self.seq} held {short_day(self.day, self.today)}, no follow-up to the mentee yet"
+            return f"Session {self.seq} held {short_day(self.day, self.today)}, follow-up not sent"
         if self.kind == "behind":
             held, due = self.detail
             return f"{held} of {due} sessions due by today held"
@@ -92,7 +92,7 @@ class Flag:
         if overdue_count >= 2:
             reasons.append(f"{overdue_count} sessions overdue")
         if quiet > 2 * cadence:
-            reasons.append(f"nothing held for {_days(quiet)} (two cadences is {2 * cadence})")
+            reasons.append(f"nothing held for {_days(quiet)}")
         text = "; ".join(reasons)
         return text[:1].upper() + text[1:]
 

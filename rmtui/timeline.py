@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from db import ConflictError, Pair, Session, Store, Wave
+from db import ConflictError, Pair, Session, Store, StoreError, Wave
 from rmtui.schedule import as_date, local_instant, utc_text
 from rmtui.session_status import Flag, pair_flags
 from rmtui.text import clean
@@ -29,14 +30,14 @@ class When:
     time: str | None = None
 
 
-_RELATIVE = re.compile(r"^\+(\d{1,3})\s*([dw]?)$")
+_RELATIVE = re.compile(r"^([+-])(\d{1,3})\s*([dw]?)$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 def parse_when(text: str, today: dt.date) -> When:
     """Return the day (and time) ``text`` names, counted from ``today``.
 
-    Accepts ``+3d``, ``+1w``, ``+3`` (days), ``today``, ``tomorrow``, a weekday (``fri`` or
+    Accepts ``+3d``, ``+1w``, ``+3`` (days), ``-2d`` (two days ago), ``today``, ``tomorrow``, a weekday (``fri`` or
     ``friday``: the next one after today), ``2026-12-04``, each optionally followed by a
     time (``2026-12-04 14:00``, ``fri 9:30``). Raises ValueError with a one-line hint.
     """
@@ -52,10 +53,12 @@ def parse_when(text: str, today: dt.date) -> When:
         time = f"{int(match.group(1)):02d}:{match.group(2)}"
     word, today = parts[0], as_date(today)
     if match := _RELATIVE.match(word):
-        amount = int(match.group(1)) * (7 if match.group(2) == "w" else 1)
-        return When(today + dt.timedelta(days=amount), time)
+        amount = int(match.group(2)) * (7 if match.group(3) == "w" else 1)
+        return When(today + dt.timedelta(days=amount if match.group(1) == "+" else -amount), time)
     if word == "today":
         return When(today, time)
+    if word == "yesterday":
+        return When(today - dt.timedelta(days=1), time)
     if word == "tomorrow":
         return When(today + dt.timedelta(days=1), time)
     if len(word) >= 3 and any(name.startswith(word[:3]) for name in WEEKDAYS):
@@ -231,3 +234,29 @@ def describe_conflict(error: ConflictError) -> str:
         shown.append(f"{column.replace('_', ' ')} {text[:24]}")
     who = error.changed_by or "Another coordinator"
     return f"{who} changed this session first (now {', '.join(shown)}); your edit was not saved, apply it again to overwrite."
+
+
+@dataclass
+class Outcome:
+    """How an edit went, as one sentence to show; ``retry`` reopens the user's input."""
+
+    message: str
+    severity: str = "information"
+    retry: Callable[[], None] | None = None
+    ok: bool = True
+
+
+def attempt(edit: Callable[[], str], retry: Callable[[], None] | None = None) -> Outcome:
+    """Run ``edit`` (which returns what it did) and turn the expected failures into an Outcome.
+
+    A conflict says what the other coordinator changed and hands back ``retry`` so the
+    user's text is not lost; a broken rule or a busy database is one sentence.
+    """
+    try:
+        return Outcome(edit())
+    except ConflictError as error:
+        return Outcome(describe_conflict(error), "warning", retry, ok=False)
+    except ValueError as error:
+        return Outcome(str(error), "warning", ok=False)
+    except StoreError as error:
+        return Outcome(str(error), "error", retry, ok=False)

@@ -1,0 +1,522 @@
+"""The timeline: one pair and its sessions in order, edited from the keyboard.
+
+A coordinator's per-pair view (names are fine here; the sensitive attributes never are).
+Every edit runs in a worker through :mod:`rmtui.timeline`, which checks the session's
+version; on a conflict the notice says what the other coordinator changed and the editor
+reopens with the user's text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from db import Session
+from rmtui import timeline as service
+from rmtui.calendar_export import export_calendar
+from rmtui.schedule import as_date, session_start
+from rmtui.session_status import KIND_LABEL, relative_day, short_day
+from rmtui.text import clean
+from rmtui.timeline import Outcome, PairTimeline, attempt, parse_when
+from screens.base import ProgrammeScreen
+from widgets.ask import AskLine, EditText
+from widgets.virtual_table import Column, VirtualTable
+
+WHEN_HINT = "+1w, +3d, fri, tomorrow, 2026-12-04 or 2026-12-04 14:00 (programme time)"
+
+COLUMNS = [
+    Column("seq", "#", 2, justify="right"),
+    Column("status", "Status", 10),
+    Column("due", "Due", 6),
+    Column("held", "Held", 6),
+    Column("when", "When", 15, grow=1),
+    Column("agenda", "Agenda", 8, grow=3),
+    Column("notes", "Notes", 8),
+    Column("follow_up", "Follow-up", 9),
+]
+
+STATUS_MARK = {
+    "held": ("✓ held", "green"),
+    "planned": ("○ planned", ""),
+    "scheduled": ("◷ booked", "cyan"),
+    "cancelled": ("✗ cancelled", "dim"),
+    "missed": ("· missed", "yellow"),
+}
+
+
+class SessionRows:
+    """Cells of a pair's sessions, worded against today."""
+
+    def __init__(self, view: PairTimeline, today: dt.date, timezone: str) -> None:
+        self.view = view
+        self.today = today
+        self.timezone = timezone
+
+    def __len__(self) -> int:
+        return len(self.view.sessions)
+
+    def cells(self, index: int) -> dict[str, Text]:
+        session = self.view.sessions[index]
+        flags = {f.kind: f for f in self.view.session_flags(session.id)}
+        label, style = STATUS_MARK.get(session.status, (session.status, ""))
+        if "overdue" in flags:
+            label, style = "! overdue", "bold red"
+        status = Text(label, style=style)
+        if session.checkpoint:
+            status.append(" ◆", style="magenta")
+        due = as_date(session.due_on)
+        held = as_date(session.held_on) if session.held_on else None
+        return {
+            "seq": Text(str(session.seq)),
+            "status": status,
+            "due": Text(short_day(due)),
+            "held": Text(short_day(held) if held else "—"),
+            "when": self._when(session, flags),
+            "agenda": Text(clean(session.agenda).split("\n")[0] if session.agenda else "—"),
+            "notes": self._notes(session, flags),
+            "follow_up": self._follow_up(session, flags),
+        }
+
+    def _when(self, session: Session, flags: dict) -> Text:
+        today = self.today
+        if session.status == "held" and session.held_on:
+            return Text(relative_day(as_date(session.held_on), today), style="dim")
+        if session.status == "cancelled":
+            return Text("")
+        if "overdue" in flags:
+            return Text(f"{flags['overdue'].days} days overdue", style="bold red")
+        if session.scheduled_at:
+            start = session_start(session, self.timezone)
+            return Text(f"{start.format('ddd D MMM HH:mm')}")
+        days = (as_date(session.due_on) - today).days
+        if days < 0:
+            return Text(f"due {-days} days ago", style="yellow")
+        return Text(relative_day(as_date(session.due_on), today))
+
+    def _notes(self, session: Session, flags: dict) -> Text:
+        if "notes_late" in flags:
+            return Text(f"{flags['notes_late'].days}d late", style="bold red")
+        if session.notes.strip():
+            return Text("✓ posted", style="green")
+        if session.status == "held":
+            return Text("due soon", style="yellow")
+        return Text("—", style="dim")
+
+    def _follow_up(self, session: Session, flags: dict) -> Text:
+        if session.follow_up_sent:
+            return Text("✓ sent", style="green")
+        if "follow_up" in flags:
+            return Text("missing", style="bold red")
+        if session.status == "held":
+            return Text("not yet", style="yellow")
+        return Text("—", style="dim")
+
+
+class TimelineScreen(ProgrammeScreen):
+    """One pair: who, which wave, its sessions; keys edit the highlighted session."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("h", "held", "Held today"),
+        Binding("H", "held_on", "Held on…", key_display="H"),
+        Binding("r", "reschedule", "Reschedule"),
+        Binding("x", "cancel_session", "Cancel"),
+        Binding("a", "agenda", "Agenda"),
+        Binding("n", "notes", "Notes"),
+        Binding("f", "follow_up", "Follow-up sent"),
+        Binding("plus", "add_session", "Add", key_display="+"),
+        Binding("right_square_bracket", "pair(1)", "Next pair", key_display="]"),
+        Binding("left_square_bracket", "pair(-1)", "Prev pair", key_display="["),
+        Binding("g", "go_to_pair", "Go to pair"),
+        Binding("e", "export", "Export .ics"),
+        Binding("escape", "back", "Back", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    TimelineScreen #pair { height: auto; padding: 0 1; background: $panel; }
+    TimelineScreen #flags { height: auto; max-height: 2; padding: 0 1; }
+    TimelineScreen #detail { height: auto; max-height: 5; padding: 0 1; border-top: solid $border-blurred; }
+    TimelineScreen VirtualTable { height: 1fr; }
+    """
+
+    def __init__(self, pair_id: int | None = None, session_id: int | None = None) -> None:
+        super().__init__()
+        self.pair_id = pair_id
+        self.focus_session = session_id
+        self.view: PairTimeline | None = None
+
+    def compose(self):
+        yield Header()
+        yield Static("Loading the timeline…", id="pair")
+        yield Static("", id="flags")
+        yield VirtualTable(COLUMNS, id="sessions")
+        yield Static("", id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#sessions", VirtualTable).focus()
+        self.load()
+
+    def refresh_data(self) -> None:
+        self.load()
+
+    # -- loading -----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="timeline-load")
+    def load(self, pair_id: int | None = None) -> PairTimeline | None:
+        store = self.programme.store
+        wanted = pair_id or self.pair_id or service.first_pair(store)
+        if wanted is None:
+            return None
+        return service.load_timeline(store, wanted, self.programme.today())
+
+    @on(Worker.StateChanged)
+    def worker_done(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group == "timeline-load":
+            if event.state == WorkerState.ERROR:
+                self.notify(f"The timeline could not be loaded: {worker.error}", severity="error", timeout=8)
+            elif event.state == WorkerState.SUCCESS:
+                self.show(worker.result)
+        elif worker.group == "timeline-edit":
+            if event.state == WorkerState.ERROR:
+                self.notify(f"The change was not saved: {worker.error}", severity="error", timeout=8)
+            elif event.state == WorkerState.SUCCESS:
+                self.edited(worker.result)
+
+    def show(self, view: PairTimeline | None) -> None:
+        """Put the pair and its sessions on screen, keeping the cursor on the same session."""
+        table = self.query_one("#sessions", VirtualTable)
+        if view is None:
+            self.view = None
+            self.query_one("#pair", Static).update(
+                Text("No pairs yet. Confirm pairs on the pairing screen (3), or run  rmtui demo  to explore.")
+            )
+            table.set_source(_NoSessions(), cursor=0)
+            return
+        previous = self.view
+        self.view = view
+        self.pair_id = view.pair.id
+        cursor: int | None = None
+        wanted = self.focus_session
+        if wanted is None and previous is not None and previous.pair.id == view.pair.id and previous.sessions:
+            index = min(table.cursor, len(previous.sessions) - 1)
+            wanted = previous.sessions[index].id
+        if wanted is not None:
+            cursor = next((i for i, s in enumerate(view.sessions) if s.id == wanted), 0)
+        elif previous is None or previous.pair.id != view.pair.id:
+            cursor = self._first_open(view)
+        self.focus_session = None
+        self.query_one("#pair", Static).update(self._pair_text(view))
+        self.query_one("#flags", Static).update(self._flags_text(view))
+        table.set_source(SessionRows(view, self.programme.today(), self.programme.timezone), cursor=cursor)
+        self.sub_title = f"Pair {view.pair.id}"
+        self._show_detail()
+
+    @staticmethod
+    def _first_open(view: PairTimeline) -> int:
+        for index, session in enumerate(view.sessions):
+            if session.status not in ("held", "cancelled"):
+                return index
+        return max(0, len(view.sessions) - 1)
+
+    def _pair_text(self, view: PairTimeline) -> Text:
+        pair = view.pair
+        text = Text()
+        text.append(f"Pair {pair.id}  ", style="bold")
+        text.append(clean(view.mentor.name), style="bold")
+        text.append(f" ({clean(view.mentor.department) or 'no department'}, mentor) → ")
+        text.append(clean(view.mentee.name), style="bold")
+        text.append(f" ({clean(view.mentee.department) or 'no department'}, mentee)\n")
+        held = sum(1 for s in view.sessions if s.status == "held")
+        started = short_day(as_date(pair.started_on)) if pair.started_on else "not started"
+        text.append(f"Coach {clean(pair.coach) or '—'} · {clean(view.wave.name)} · {pair.status.replace('_', ' ')}")
+        text.append(f" · started {started} · {held} of {len(view.sessions)} held · every {view.wave.cadence_days} days")
+        return text
+
+    def _flags_text(self, view: PairTimeline) -> Text:
+        pair_flags = [f for f in view.flags if f.kind in ("at_risk", "behind")]
+        if view.pair.status != "active":
+            return Text(f"This pair is {view.pair.status.replace('_', ' ')}.", style="dim")
+        session_flags = [f for f in view.flags if f.kind not in ("at_risk", "behind")]
+        text = Text()
+        if not pair_flags:
+            text.append("On track.", style="green")
+        for n, flag in enumerate(pair_flags):
+            if n:
+                text.append(" · ")
+            text.append("At risk: " if flag.kind == "at_risk" else "Behind: ", style="bold red" if flag.kind == "at_risk" else "bold yellow")
+            text.append(flag.reason)
+        if session_flags:
+            kinds = sorted({KIND_LABEL[f.kind].lower() for f in session_flags})
+            text.append(f" · {len(session_flags)} to act on: {', '.join(kinds)}", style="yellow")
+        return text
+
+    @on(VirtualTable.Selected, "#sessions")
+    def open_session(self) -> None:
+        """Enter edits the notes of a held session, else its agenda."""
+        session = self.current()
+        if session is not None:
+            if session.status == "held":
+                self.action_notes()
+            else:
+                self.action_agenda()
+
+    def current(self) -> Session | None:
+        """Return the highlighted session, or None."""
+        if self.view is None or not self.view.sessions:
+            return None
+        index = self.query_one("#sessions", VirtualTable).cursor
+        return self.view.sessions[min(index, len(self.view.sessions) - 1)]
+
+    @on(VirtualTable.CursorMoved, "#sessions")
+    def _show_detail(self) -> None:
+        session = self.current()
+        detail = self.query_one("#detail", Static)
+        if session is None or self.view is None:
+            detail.update("")
+            return
+        text = Text()
+        flags = self.view.session_flags(session.id)
+        text.append(flags[0].reason if flags else f"Session {session.seq}", style="bold")
+        for flag in flags[1:]:
+            text.append(f" · {flag.reason.split(', ', 1)[-1]}", style="red")
+        if session.checkpoint:
+            text.append(" · mid-point checkpoint", style="magenta")
+        text.append("\nAgenda: ", style="bold")
+        text.append(clean(session.agenda).replace("\n", " / ") if session.agenda else "—")
+        text.append("\nNotes: ", style="bold")
+        text.append(clean(session.notes).replace("\n", " / ") if session.notes else "—")
+        detail.update(text)
+
+    # -- edits -------------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="timeline-edit")
+    def run_edit(self, edit: Callable[[], str], retry: Callable[[], None] | None = None) -> Outcome:
+        return attempt(edit, retry)
+
+    def edited(self, outcome: Outcome) -> None:
+        self.notify(outcome.message, severity=outcome.severity, timeout=6 if outcome.ok else 10)
+        if outcome.retry is not None:
+            outcome.retry()
+        self.load()
+
+    def _need_session(self) -> Session | None:
+        session = self.current()
+        if session is None:
+            self.notify("This pair has no sessions yet; press + to add one.", severity="warning")
+        return session
+
+    def action_held(self) -> None:
+        session = self._need_session()
+        if session is not None:
+            self._held(session, self.programme.today())
+
+    def _held(self, session: Session, day: dt.date) -> None:
+        store, today = self.programme.store, self.programme.today()
+
+        def edit() -> str:
+            service.mark_held(store, session, day, today)
+            return f"Session {session.seq} marked held on {short_day(as_date(day))}."
+
+        self.focus_session = session.id
+        self.run_edit(edit)
+
+    def action_held_on(self) -> None:
+        session = self._need_session()
+        if session is None:
+            return
+
+        def answered(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                when = parse_when(text, self.programme.today())
+            except ValueError as error:
+                self.notify(str(error), severity="warning")
+                return
+            self._held(session, when.day)
+
+        self.app.push_screen(
+            AskLine(f"Session {session.seq} was held on which day?", "today", "today, 2026-11-18, -2d (two days ago), mon…"),
+            answered,
+        )
+
+    def action_reschedule(self) -> None:
+        session = self._need_session()
+        if session is None:
+            return
+        store, timezone = self.programme.store, self.programme.timezone
+
+        def answered(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                when = parse_when(text, self.programme.today())
+            except ValueError as error:
+                self.notify(str(error), severity="warning")
+                self.app.push_screen(AskLine(f"Move session {session.seq} to…", text, WHEN_HINT), answered)
+                return
+
+            def edit() -> str:
+                service.reschedule(store, session, when, timezone)
+                at = f" at {when.time}" if when.time else ""
+                return f"Session {session.seq} moved to {short_day(when.day)}{at}."
+
+            self.focus_session = session.id
+            self.run_edit(edit, lambda: self.app.push_screen(AskLine(f"Move session {session.seq} to…", text, WHEN_HINT), answered))
+
+        self.app.push_screen(AskLine(f"Move session {session.seq} to…", "+1w", WHEN_HINT), answered)
+
+    def action_cancel_session(self) -> None:
+        session = self._need_session()
+        if session is None:
+            return
+        store = self.programme.store
+
+        def edit() -> str:
+            service.cancel(store, session)
+            return f"Session {session.seq} cancelled."
+
+        self.focus_session = session.id
+        self.run_edit(edit)
+
+    def _edit_text(self, session: Session, what: str, text: str) -> None:
+        store, today = self.programme.store, self.programme.today()
+
+        def saved(value: str | None) -> None:
+            if value is None:
+                return
+
+            def edit() -> str:
+                if what == "agenda":
+                    service.set_agenda(store, session, value)
+                else:
+                    service.set_notes(store, session, value, today)
+                return f"Session {session.seq}: {what} saved."
+
+            def again() -> None:
+                fresh = service.get_session(store, session.id) if session.id else None
+                if fresh is not None:
+                    self._edit_text(fresh, what, value)
+
+            self.focus_session = session.id
+            self.run_edit(edit, again)
+
+        title = f"Session {session.seq} {what} — pair {session.pair_id}"
+        self.app.push_screen(EditText(title, text), saved)
+
+    def action_agenda(self) -> None:
+        session = self._need_session()
+        if session is not None:
+            self._edit_text(session, "agenda", session.agenda)
+
+    def action_notes(self) -> None:
+        session = self._need_session()
+        if session is not None:
+            self._edit_text(session, "notes", session.notes)
+
+    def action_follow_up(self) -> None:
+        session = self._need_session()
+        if session is None:
+            return
+        store = self.programme.store
+        sent = not session.follow_up_sent
+
+        def edit() -> str:
+            service.set_follow_up(store, session, sent)
+            return f"Session {session.seq}: follow-up {'sent' if sent else 'marked not sent'}."
+
+        self.focus_session = session.id
+        self.run_edit(edit)
+
+    def action_add_session(self) -> None:
+        if self.view is None:
+            return
+        store, pair_id = self.programme.store, self.view.pair.id
+
+        def answered(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                day = parse_when(text, self.programme.today()).day if text.strip() else None
+            except ValueError as error:
+                self.notify(str(error), severity="warning")
+                return
+
+            def edit() -> str:
+                added = service.add_session(store, pair_id, day)
+                self.focus_session = added.id
+                return f"Session {added.seq} added, due {short_day(as_date(added.due_on))}."
+
+            self.run_edit(edit)
+
+        self.app.push_screen(
+            AskLine("Add a session due on… (empty: one cadence after the last)", "", WHEN_HINT), answered
+        )
+
+    def action_pair(self, step: int) -> None:
+        if self.pair_id is None:
+            return
+        target = service.neighbour_pair(self.programme.store, self.pair_id, step)
+        if target is not None:
+            self.pair_id = target
+            self.load(target)
+
+    def action_go_to_pair(self) -> None:
+        def answered(text: str | None) -> None:
+            if not text:
+                return
+            if not text.strip().isdigit():
+                self.notify(f"{clean(text)!r} is not a pair number.", severity="warning")
+                return
+            self.pair_id = int(text.strip())
+            self.load(self.pair_id)
+
+        self.app.push_screen(AskLine("Go to pair number…", "", "The number after “Pair” at the top."), answered)
+
+    def action_export(self) -> None:
+        if self.view is None:
+            return
+        pair_id = self.view.pair.id
+
+        def answered(text: str | None) -> None:
+            if not text:
+                return
+            self.export(pair_id, Path(text).expanduser())
+
+        self.app.push_screen(
+            AskLine("Write this pair's sessions to the calendar file…", f"pair-{pair_id}.ics", "Import it in any calendar; importing again updates the events."),
+            answered,
+        )
+
+    @work(thread=True, exit_on_error=False, group="timeline-edit")
+    def export(self, pair_id: int, path: Path) -> Outcome:
+        def edit() -> str:
+            data, count = export_calendar(self.programme, pair_id=pair_id)
+            try:
+                path.write_bytes(data)
+            except OSError as error:
+                raise ValueError(f"{path} could not be written: {error.strerror}.") from error
+            return f"Wrote {count} session{'s' if count != 1 else ''} to {path}."
+
+        return attempt(edit)
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+
+class _NoSessions:
+    def __len__(self) -> int:
+        return 0
+
+    def cells(self, index: int) -> dict[str, Text]:
+        return {}

@@ -1,0 +1,411 @@
+"""Triage: one queue of everything that needs a coordinator, most severe first.
+
+One key per action, applied in place: the queue is rebuilt after each action and the cursor
+stays on the same line, so the next item slides under it. Space selects items for a bulk
+action; w, d and c cycle the wave, department and coach filters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from db import ConflictError
+from rmtui import timeline as sessions
+from rmtui import triage as service
+from rmtui.session_status import KIND_LABEL, short_day
+from rmtui.text import clean
+from rmtui.timeline import Outcome, attempt, parse_when
+from rmtui.triage import TriageFilter, TriageItem, TriageQueue
+from screens.base import ProgrammeScreen
+from screens.timeline import WHEN_HINT, TimelineScreen
+from widgets.ask import AskLine, EditText
+from widgets.virtual_table import Column, VirtualTable
+
+COLUMNS = [
+    Column("mark", "", 2),
+    Column("kind", "Needs", 12),
+    Column("pair", "Pair", 18, grow=1),
+    Column("reason", "Why", 36, grow=2),
+]
+
+KIND_STYLE = {"at_risk": "bold red", "overdue": "red", "notes_late": "yellow", "follow_up": "cyan"}
+FILTERS = ("wave", "department", "coach")
+
+
+class QueueRows:
+    """Cells of the filtered queue, built only for painted rows."""
+
+    def __init__(self, items: list[TriageItem], selected: set[tuple[str, int | None, int]]) -> None:
+        self.items = items
+        self.selected = selected
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def cells(self, index: int) -> dict[str, Text]:
+        item = self.items[index]
+        mark = Text("●" if item.key in self.selected else " ", style="bold")
+        mark.append("⚑" if item.flagged else " ", style="bold magenta")
+        pair = item.pair
+        return {
+            "mark": mark,
+            "kind": Text(KIND_LABEL[item.flag.kind], style=KIND_STYLE.get(item.flag.kind, "")),
+            "pair": Text(f"{clean(pair.mentor)} / {clean(pair.mentee)}"),
+            "reason": Text(item.flag.reason),
+        }
+
+
+class TriageScreen(ProgrammeScreen):
+    """The queue; h/f/r/z/m act on the highlighted item (or the selected ones)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("h", "held", "Held"),
+        Binding("r", "reschedule", "+1 week"),
+        Binding("f", "follow_up", "Follow-up sent"),
+        Binding("n", "notes", "Notes"),
+        Binding("z", "snooze", "Snooze"),
+        Binding("m", "review_flag", "Flag for review"),
+        Binding("t", "timeline", "Timeline"),
+        Binding("space", "select", "Select"),
+        Binding("A", "select_all", "Select all", key_display="A"),
+        Binding("w", "cycle_filter('wave')", "Wave"),
+        Binding("d", "cycle_filter('department')", "Dept"),
+        Binding("c", "cycle_filter('coach')", "Coach"),
+        Binding("escape", "clear", "Clear", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    TriageScreen #counts { height: 1; padding: 0 1; background: $panel; }
+    TriageScreen #filters { height: 1; padding: 0 1; color: $text-muted; }
+    TriageScreen #detail { height: 3; padding: 0 1; border-top: solid $border-blurred; }
+    TriageScreen #empty { height: auto; padding: 1 2; display: none; }
+    TriageScreen VirtualTable { height: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queue: TriageQueue | None = None
+        self.shown: list[TriageItem] = []
+        self.selected: set[tuple[str, int | None, int]] = set()
+        self.filter = TriageFilter()
+
+    def compose(self):
+        yield Header()
+        yield Static("Building the queue…", id="counts")
+        yield Static("", id="filters")
+        yield Static("Nothing needs you today: no overdue sessions, late notes, missing follow-ups or pairs at risk.", id="empty")
+        yield VirtualTable(COLUMNS, id="queue")
+        yield Static("", id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#queue", VirtualTable).focus()
+        self.load()
+
+    def refresh_data(self) -> None:
+        self.load()
+
+    # -- loading -----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="triage-load")
+    def load(self) -> TriageQueue:
+        return service.build_queue(self.programme.store, self.programme.today())
+
+    @on(Worker.StateChanged)
+    def worker_done(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state == WorkerState.ERROR:
+            what = "The queue could not be built" if worker.group == "triage-load" else "The change was not saved"
+            self.notify(f"{what}: {worker.error}", severity="error", timeout=8)
+            return
+        if event.state != WorkerState.SUCCESS:
+            return
+        if worker.group == "triage-load":
+            self.show(worker.result)
+        elif worker.group == "triage-edit":
+            outcome: Outcome = worker.result
+            self.notify(outcome.message, severity=outcome.severity, timeout=6 if outcome.ok else 10)
+            if outcome.retry is not None:
+                outcome.retry()
+            self.load()
+
+    def show(self, queue: TriageQueue) -> None:
+        """Show ``queue`` through the filters; the cursor keeps its line."""
+        self.queue = queue
+        live = {item.key for item in queue.items}
+        self.selected &= live
+        self.shown = [item for item in queue.items if self.filter.accepts(item)]
+        table = self.query_one("#queue", VirtualTable)
+        table.set_source(QueueRows(self.shown, self.selected))
+        empty = not queue.items
+        self.query_one("#empty").display = empty
+        table.display = not empty
+        self.query_one("#counts", Static).update(self._counts_text(queue))
+        self.query_one("#filters", Static).update(self._filters_text())
+        self._show_detail()
+
+    def _counts_text(self, queue: TriageQueue) -> Text:
+        text = Text()
+        text.append(f"{len(queue)} item{'s' if len(queue) != 1 else ''}:", style="bold")
+        for n, kind in enumerate(service.QUEUE_KINDS):
+            count = queue.counts.get(kind, 0)
+            text.append(" · " if n else " ")
+            text.append(f"{count} {KIND_LABEL[kind].lower()}", style=KIND_STYLE[kind] if count else "dim")
+        if queue.snoozed:
+            text.append(f" · {queue.snoozed} snoozed", style="dim")
+        return text
+
+    def _filters_text(self) -> Text:
+        parts = [
+            f"wave: {self.filter.wave or 'all'}",
+            f"dept: {self.filter.department or 'all'}",
+            f"coach: {self.filter.coach or 'all'}",
+        ]
+        text = Text(" · ".join(parts))
+        if self.queue is not None and len(self.shown) != len(self.queue):
+            text.append(f" · showing {len(self.shown)}")
+        if self.selected:
+            text.append(f" · {len(self.selected)} selected", style="bold")
+        return text
+
+    def current(self) -> TriageItem | None:
+        """Return the highlighted item, or None."""
+        if not self.shown:
+            return None
+        index = self.query_one("#queue", VirtualTable).cursor
+        return self.shown[min(index, len(self.shown) - 1)]
+
+    @on(VirtualTable.CursorMoved, "#queue")
+    def _show_detail(self) -> None:
+        item = self.current()
+        detail = self.query_one("#detail", Static)
+        if item is None:
+            detail.update("")
+            return
+        pair = item.pair
+        text = Text()
+        text.append(f"Pair {pair.id} · {clean(pair.wave)} · coach {clean(pair.coach) or '—'}", style="bold")
+        text.append(f"\n{clean(pair.mentor)} ({clean(pair.mentor_department) or '—'}) → ")
+        text.append(f"{clean(pair.mentee)} ({clean(pair.mentee_department) or '—'})")
+        if item.flagged:
+            text.append(" · flagged for review", style="magenta")
+        if item.mark and item.mark.snoozed_until:
+            text.append(f" · was snoozed until {item.mark.snoozed_until}", style="dim")
+        detail.update(text)
+
+    # -- acting --------------------------------------------------------------------------
+
+    def targets(self) -> list[TriageItem]:
+        """Return the items an action applies to: the selected ones, else the highlighted one."""
+        if self.selected:
+            return [item for item in self.shown if item.key in self.selected]
+        item = self.current()
+        return [item] if item is not None else []
+
+    @work(thread=True, exit_on_error=False, group="triage-edit")
+    def run_edit(self, edit: Callable[[], str], retry: Callable[[], None] | None = None) -> Outcome:
+        return attempt(edit, retry)
+
+    def _apply(self, verb: str, items: list[TriageItem], act: Callable[[TriageItem], str | None]) -> None:
+        """Apply ``act`` to each item in its own transaction; report what happened in one line."""
+        if not items:
+            return
+        bulk = len(items) > 1
+        self.selected.clear()
+
+        def edit() -> str:
+            done, skipped, conflicts = 0, [], []  # type: ignore[var-annotated]
+            for item in items:
+                try:
+                    why_not = act(item)
+                except ConflictError as error:
+                    conflicts.append(error)
+                    continue
+                except ValueError as error:
+                    skipped.append(str(error))
+                    continue
+                if why_not:
+                    skipped.append(why_not)
+                else:
+                    done += 1
+            if not bulk:
+                if conflicts:
+                    raise conflicts[0]
+                if skipped:
+                    raise ValueError(skipped[0])
+                return f"{verb}."
+            message = f"{verb}: {done} of {len(items)}."
+            if skipped:
+                message += f" {len(skipped)} skipped ({skipped[0]})."
+            if conflicts:
+                message += f" {len(conflicts)} changed by someone else first; press the key again to apply."
+            return message
+
+        self.run_edit(edit)
+
+    def _session(self, item: TriageItem):  # -> Session
+        if item.session_id is None:
+            raise ValueError(f"Pair {item.pair.id} has no overdue session to act on; open its timeline (t).")
+        session = sessions.get_session(self.programme.store, item.session_id)
+        if session is None:
+            raise ValueError("That session was deleted.")
+        # Edit the session as the queue showed it: if someone changed it since, the store's
+        # version check refuses the edit and says who, instead of overwriting their change.
+        return replace(session, version=item.session_version or session.version)
+
+    def action_held(self) -> None:
+        today = self.programme.today()
+        store = self.programme.store
+
+        def act(item: TriageItem) -> str | None:
+            if item.flag.kind not in ("overdue", "at_risk"):
+                return f"{KIND_LABEL[item.flag.kind]} items were already held"
+            sessions.mark_held(store, self._session(item), today, today)
+            return None
+
+        self._apply("Marked held today", self.targets(), act)
+
+    def action_reschedule(self) -> None:
+        store, today, timezone = self.programme.store, self.programme.today(), self.programme.timezone
+        when = sessions.When(today + dt.timedelta(days=7))
+
+        def act(item: TriageItem) -> str | None:
+            if item.flag.kind not in ("overdue", "at_risk"):
+                return f"{KIND_LABEL[item.flag.kind]} items were already held"
+            sessions.reschedule(store, self._session(item), when, timezone)
+            return None
+
+        self._apply(f"Moved to {short_day(when.day)}", self.targets(), act)
+
+    def action_follow_up(self) -> None:
+        store = self.programme.store
+
+        def act(item: TriageItem) -> str | None:
+            if item.flag.kind not in ("follow_up", "notes_late"):
+                return "only held sessions have a follow-up"
+            sessions.set_follow_up(store, self._session(item), True)
+            return None
+
+        self._apply("Follow-up marked sent", self.targets(), act)
+
+    def action_notes(self) -> None:
+        item = self.current()
+        if item is None:
+            return
+        if item.session_id is None or item.flag.kind not in ("notes_late", "follow_up"):
+            self.notify("Notes belong to a held session: this item has none; open the timeline (t).", severity="warning")
+            return
+        store, today = self.programme.store, self.programme.today()
+        session = sessions.get_session(store, item.session_id)
+        if session is None:
+            return
+
+        def saved(value: str | None, session=session) -> None:  # noqa: ANN001
+            if value is None:
+                return
+
+            def edit() -> str:
+                sessions.set_notes(store, session, value, today)
+                return f"Session {session.seq} notes saved."
+
+            def again() -> None:
+                fresh = sessions.get_session(store, session.id)
+                if fresh is not None:
+                    self.app.push_screen(EditText(f"Session {fresh.seq} notes — pair {fresh.pair_id}", value), lambda v: saved(v, fresh))
+
+            self.run_edit(edit, again)
+
+        self.app.push_screen(EditText(f"Session {session.seq} notes — pair {session.pair_id}", session.notes), saved)
+
+    def action_snooze(self) -> None:
+        items = self.targets()
+        if not items:
+            return
+        store = self.programme.store
+
+        def answered(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                until = parse_when(text, self.programme.today()).day
+            except ValueError as error:
+                self.notify(str(error), severity="warning")
+                return
+            if until <= self.programme.today():
+                self.notify("Snooze until a day after today.", severity="warning")
+                return
+
+            def act(item: TriageItem) -> str | None:
+                service.snooze(store, item, until)
+                return None
+
+            self._apply(f"Snoozed until {short_day(until)}", items, act)
+
+        what = f"{len(items)} items" if len(items) > 1 else "this item"
+        self.app.push_screen(AskLine(f"Snooze {what} until…", "+1w", WHEN_HINT), answered)
+
+    def action_review_flag(self) -> None:
+        store = self.programme.store
+        items = self.targets()
+        flagged = not all(item.flagged for item in items)
+
+        def act(item: TriageItem) -> str | None:
+            if item.flagged == flagged:
+                return None
+            service.toggle_review_flag(store, item)
+            return None
+
+        self._apply("Flagged for the review meeting" if flagged else "Review flag cleared", items, act)
+
+    def action_timeline(self) -> None:
+        item = self.current()
+        if item is not None:
+            self.app.push_screen(TimelineScreen(item.pair.id, item.session_id))
+
+    @on(VirtualTable.Selected, "#queue")
+    def open_timeline(self) -> None:
+        self.action_timeline()
+
+    def action_select(self) -> None:
+        item = self.current()
+        if item is None:
+            return
+        self.selected ^= {item.key}
+        table = self.query_one("#queue", VirtualTable)
+        table.refresh()
+        self.query_one("#filters", Static).update(self._filters_text())
+        table.action_cursor(1)
+
+    def action_select_all(self) -> None:
+        keys = {item.key for item in self.shown}
+        self.selected = set() if keys <= self.selected else keys
+        self.query_one("#queue", VirtualTable).set_source(QueueRows(self.shown, self.selected))
+        self.query_one("#filters", Static).update(self._filters_text())
+
+    def action_clear(self) -> None:
+        """Escape: drop the selection, then the filters."""
+        if self.selected:
+            self.selected.clear()
+        else:
+            self.filter = TriageFilter()
+        if self.queue is not None:
+            self.show(self.queue)
+
+    def action_cycle_filter(self, name: str) -> None:
+        if self.queue is None:
+            return
+        values: list[str | None] = [None, *service.filter_values(self.queue)[name]]
+        current = getattr(self.filter, name)
+        following = values[(values.index(current) + 1) % len(values)] if current in values else None
+        self.filter = TriageFilter(**{**self.filter.__dict__, name: following})
+        self.query_one("#queue", VirtualTable).set_source(QueueRows([], self.selected), cursor=0)
+        self.show(self.queue)

@@ -1,0 +1,96 @@
+"""Small modal questions: one line of text (a day, a file) or several lines (agenda, notes).
+
+They hold no data beyond what they are given and return what was typed (None when the
+coordinator pressed escape), so a screen can reopen them with the same text after a conflict.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static, TextArea
+
+
+class AskLine(ModalScreen[str | None]):
+    """Ask for one line; Enter answers, escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    DEFAULT_CSS = """
+    AskLine { align: center middle; }
+    AskLine > Vertical {
+        width: 70; max-width: 95%; height: auto; padding: 1 2;
+        border: thick $primary; background: $surface;
+    }
+    AskLine .hint { color: $text-muted; }
+    """
+
+    def __init__(self, title: str, value: str = "", hint: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.hint = hint
+
+    def compose(self):
+        with Vertical():
+            yield Label(Text(self.title_text, style="bold"))
+            yield Input(value=self.value, id="answer")
+            if self.hint:
+                yield Static(Text(self.hint), classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def answer(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class EditText(ModalScreen[str | None]):
+    """Edit several lines of text; ctrl+s saves, escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    DEFAULT_CSS = """
+    EditText { align: center middle; }
+    EditText > Vertical {
+        width: 90%; max-width: 100; height: 90%; max-height: 24; padding: 0 1;
+        border: thick $primary; background: $surface;
+    }
+    EditText TextArea { height: 1fr; }
+    EditText .hint { color: $text-muted; height: auto; }
+    """
+
+    def __init__(self, title: str, text: str = "", hint: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+        self.hint = hint or "ctrl+s saves · escape leaves without saving"
+
+    def compose(self):
+        with Vertical():
+            yield Label(Text(self.title_text, style="bold"))
+            yield TextArea(self.text, id="text", soft_wrap=True, show_line_numbers=False)
+            yield Static(Text(self.hint), classes="hint")
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one(TextArea).text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
