@@ -33,4 +33,6 @@ AREAS: tuple[Area, ...] = (
     Area("roster", "1", "Roster", "Search and browse every participant", "screens.roster:RosterScreen"),
     Area("intake", "2", "Intake", "Add a participant's talent profile; import or export CSV", "screens.intake:IntakeScreen"),
     Area("pairing", "3", "Pairing", "Match a person: ranked candidates, live rule checks, whole-wave matching", "screens.pairing:PairingScreen"),
+    Area("timeline", "4", "Timeline", "One pair's sessions: mark held, reschedule, agenda and notes", "screens.timeline:TimelineScreen"),
+    Area("triage", "6", "Triage", "Everything that needs a coordinator today, most severe first", "screens.triage:TriageScreen"),
 )
