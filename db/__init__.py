@@ -3,7 +3,15 @@
 Pure Python over sqlite-utils; imports neither Textual nor rmtui.
 """
 
-from db.errors import ConflictError, SchemaTooNewError, StoreBusyError, StoreError, StoreOpenError
+from db.errors import (
+    ConflictError,
+    NotACoordinatorError,
+    NotAllowedError,
+    SchemaTooNewError,
+    StoreBusyError,
+    StoreError,
+    StoreOpenError,
+)
 from db.records import (
     AuditEntry,
     Feedback,
@@ -21,6 +29,8 @@ __all__ = [
     "AuditEntry",
     "ConflictError",
     "Feedback",
+    "NotACoordinatorError",
+    "NotAllowedError",
     "Pair",
     "Participant",
     "Record",

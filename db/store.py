@@ -24,8 +24,10 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
+from db.coordinators import admins_of, admit_writer, has_coordinators, role_of
 from db.errors import (
     ConflictError,
+    NotACoordinatorError,
     SchemaTooNewError,
     StoreBusyError,
     StoreError,
@@ -51,6 +53,19 @@ def os_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return f"uid{os.getuid()}"
+
+
+def _create_private_file(path: Path) -> None:
+    """Create an empty database file readable by its owner and group only (0660 or tighter).
+
+    SQLite gives the -wal and -shm files the database's permissions, so they stay private too.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o660))
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise StoreOpenError(f"{path} cannot be created: {error.strerror}.") from error
 
 
 def _is_locked(error: sqlite3.OperationalError) -> bool:
@@ -94,6 +109,7 @@ class Store:
         try:
             self._configure()
             self._migrate()
+            self._admit()
         except BaseException:
             self.conn.close()
             raise
@@ -111,8 +127,16 @@ class Store:
                 raise StoreOpenError(f"There is no database at {path}.")
             if not os.access(path.parent, os.W_OK):
                 raise StoreOpenError(f"You cannot create files in {path.parent}; ask for write permission or choose another database.")
+            _create_private_file(path)
         elif not os.access(path, os.R_OK):
             raise StoreOpenError(f"You do not have permission to read {path}; ask its owner to add you to its group.")
+        elif not os.access(path, os.W_OK):
+            raise StoreOpenError(f"{path} is read-only for you; ask its owner for write permission (rmtui check shows the fix).")
+        elif not os.access(path.parent, os.W_OK | os.X_OK):
+            raise StoreOpenError(
+                f"You cannot write in the folder {path.parent}, and SQLite must create {path.name}-wal and "
+                f"{path.name}-shm there; ask for write permission on the folder (rmtui check shows the fix)."
+            )
         try:
             conn = sqlite3.connect(
                 str(path), timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
@@ -162,6 +186,27 @@ class Store:
                 self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as error:
             raise self._open_error(error) from error
+
+    def _admit(self) -> None:
+        """Refuse to open for someone who is not a coordinator once the programme has any."""
+        try:
+            if has_coordinators(self.conn) and role_of(self.conn, self.actor) is None:
+                raise NotACoordinatorError(self.actor, admins_of(self.conn))
+        except sqlite3.DatabaseError as error:
+            raise self._open_error(error) from error
+
+    def role(self) -> str | None:
+        """Return the actor's role (admin, coordinator, viewer), or None while the programme
+        has no coordinators yet and anyone who can open the file may edit it."""
+        with self._lock:
+            return role_of(self.conn, self.actor)
+
+    def may_edit(self) -> bool:
+        """Return True unless the actor is a viewer (or no longer a coordinator)."""
+        with self._lock:
+            if not has_coordinators(self.conn):
+                return True
+            return role_of(self.conn, self.actor) in ("admin", "coordinator")
 
     # -- reading ---------------------------------------------------------------------
 
@@ -253,9 +298,16 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Writer]:
-        """Run one write transaction (``BEGIN IMMEDIATE``); commit on success, else roll back."""
+        """Run one write transaction (``BEGIN IMMEDIATE``); commit on success, else roll back.
+
+        Raises :class:`NotAllowedError` for a viewer or someone no longer a coordinator;
+        while the programme has no coordinators, the operating-system user who writes
+        first is enrolled as its admin in the same transaction.
+        """
         with self._transaction():
-            yield Writer(self)
+            writer = Writer(self)
+            admit_writer(writer, may_enrol=self.actor == os_user())
+            yield writer
 
     def close(self) -> None:
         """Close the connection."""
