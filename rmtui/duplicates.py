@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -26,7 +27,8 @@ class Duplicate:
 
 
 def _name_key(name: str) -> str:
-    return " ".join(fold(name).split())
+    """Return a name folded for comparison: no case, accents or punctuation ("Schmidt, María")."""
+    return " ".join(re.sub(r"[^\w]+", " ", fold(name)).split())
 
 
 def likely_duplicates(

@@ -27,6 +27,12 @@ DIALOG_CSS = """
 """
 
 
+def _readable(instant: str) -> str:
+    """Return a stored UTC instant (2026-11-20T09:05:00Z) as "2026-11-20 09:05 UTC"."""
+    day, _, time = instant.partition("T")
+    return f"{day} {time[:5]} UTC" if time else day
+
+
 class DuplicateScreen(ModalScreen[tuple[str, int | None] | None]):
     """Likely duplicates of the person about to be saved; open one, or save anyway."""
 
@@ -121,7 +127,7 @@ class ConflictScreen(ModalScreen[dict[str, Any] | None]):
 
     def compose(self):
         with Vertical():
-            when = f" at {self.changed_at}" if self.changed_at else ""
+            when = f" at {_readable(self.changed_at)}" if self.changed_at else ""
             title = Text(f"{self.changed_by} saved ")
             title.append(self.person or "this person", style="bold")
             title.append(f"{when} while you were editing. Nothing is lost: choose, field by field, what to keep.")
