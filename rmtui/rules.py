@@ -43,8 +43,8 @@ class Person:
     status: str = "active"
     capacity: int = 1
     interests: Mapping[str, str] = field(default_factory=dict)  # folded → as typed
-    goals: tuple[str, ...] = ()  # folded, distinct
-    competencies: tuple[str, ...] = ()  # folded, distinct
+    goals: Mapping[str, str] = field(default_factory=dict)  # folded → as typed
+    competencies: Mapping[str, str] = field(default_factory=dict)  # folded → as typed
     attributes: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -80,8 +80,14 @@ class Person:
         )
 
 
-def _distinct_folded(items: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(key for key in (fold(clean(str(i))) for i in items) if key))
+def _distinct_folded(items: Iterable[str]) -> dict[str, str]:
+    distinct: dict[str, str] = {}
+    for item in items:
+        text = clean(str(item))
+        key = fold(text)
+        if key and key not in distinct:
+            distinct[key] = text
+    return distinct
 
 
 @dataclass
@@ -276,7 +282,7 @@ def goals_met(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting
         return _verdict(setting, False, f"{mentor.name} recorded no competencies", 0.0)
     met = [g for g in mentee.goals if any(goal_similarity(g, c) >= similarity for c in mentor.competencies)]
     fit = len(met) / len(mentee.goals)
-    reason = f"{len(met)} of {len(mentee.goals)} goals met" + (f": {', '.join(met[:2])}" if met else "")
+    reason = f"{len(met)} of {len(mentee.goals)} goals met" + (f": {', '.join(mentee.goals[g] for g in met[:2])}" if met else "")
     return _verdict(setting, fit >= need, reason, fit)
 
 

@@ -368,7 +368,7 @@ class PairingScreen(ProgrammeScreen):
             line.append("not paired", style="italic")
         if self.ranking is not None:
             allowed = sum(self.ranking.allowed)
-            line.append(f" · {allowed} of {len(self.ranking)} allowed", style="dim")
+            line.append(f" · {allowed}/{len(self.ranking)} allowed", style="dim")
             if self.hide_blocked:
                 line.append(" (blocked hidden)", style="dim")
         self.query_one("#person", Static).update(line)
@@ -459,9 +459,9 @@ class PairingScreen(ProgrammeScreen):
         text.append("\n")
         if self.has_class("tall"):
             text.append("Goals: ", style="dim")
-            text.append("; ".join(person.goals) or "—")
+            text.append("; ".join(person.goals.values()) or "—")
             text.append("\nOffers: ", style="dim")
-            text.append("; ".join(person.competencies) or "—")
+            text.append("; ".join(person.competencies.values()) or "—")
             text.append("\n")
         return text
 
@@ -503,7 +503,8 @@ class PairingScreen(ProgrammeScreen):
         self.current = None
         self.ranking = None
         find = self.query_one("#find", Input)
-        find.value = ""
+        with find.prevent(Input.Changed):
+            find.value = ""
         self._close_finder()
         self._show_person()
         self._rank()

@@ -1,0 +1,177 @@
+"""The pairing screen on the demo programme, driven from the keyboard."""
+
+from __future__ import annotations
+
+import pytest
+
+from db import Pair
+from rmtui.app import RmtuiApp
+from rmtui.programme import Programme
+from screens.cohort import CohortScreen
+from screens.pairing import PairingScreen
+from screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScreen
+from screens.rule_editor import RuleEditorScreen
+
+
+async def _settled(app: RmtuiApp, pilot) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _pairing(app: RmtuiApp, pilot) -> PairingScreen:
+    await _settled(app, pilot)
+    screen = app.screen
+    assert isinstance(screen, PairingScreen)
+    assert screen.source is not None and len(screen.source) > 3
+    return screen
+
+
+def _panel_text(screen: PairingScreen) -> str:
+    return "\n".join(str(line) for line in screen._rule_panel(screen.current).renderables)
+
+
+async def test_rule_panel_follows_the_cursor(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _pairing(app, pilot)
+        seen = []
+        for _ in range(3):
+            candidate = screen.source.candidate(screen.query_one("#candidates").cursor)
+            assert screen.current is not None
+            assert candidate.id in (screen.current.mentor.id, screen.current.mentee.id)
+            assert candidate.name in _panel_text(screen)
+            seen.append(candidate.id)
+            await pilot.press("down")
+            await pilot.pause()
+        assert len(set(seen)) == 3
+
+
+async def test_blocked_candidates_are_greyed_with_the_reason_and_can_be_hidden(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _pairing(app, pilot)
+        ranking = screen.ranking
+        blocked = ranking.allowed.index(False)
+        cells = screen.source.cells(blocked)
+        assert str(cells["note"]).startswith("✗ ") and cells["name"].style == "dim"
+        await pilot.press("h")
+        await pilot.pause()
+        assert len(screen.source) == sum(ranking.allowed)
+        await pilot.press("h")
+        await pilot.pause()
+        assert len(screen.source) == len(ranking)
+
+
+async def test_an_override_needs_a_reason(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _pairing(app, pilot)
+        table = screen.query_one("#candidates")
+        overridable = {"different_line_of_business", "different_team", "level_gap", "outside_reporting_line"}
+        index = next(i for i, rule in enumerate(screen.ranking.first_failure) if rule in overridable)
+        table.cursor = index
+        await pilot.pause()
+        assert screen.current.blocking
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, OverrideReasonScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, OverrideReasonScreen)
+        assert "at least" in str(app.screen.query_one("#hint").render())
+        for key in "too short":
+            await pilot.press(key if key != " " else "space")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, OverrideReasonScreen)
+        assert demo_programme.store.scalar("SELECT count(*) FROM audit WHERE action = 'override'") == 0
+        await pilot.press(*" because the mentee asked for her")
+        await pilot.press("enter")
+        await _settled(app, pilot)
+        assert isinstance(app.screen, PairingScreen)
+        pair = demo_programme.store.all(Pair, "mentee_id = ? AND status = 'proposed'", (screen.current.mentee.id,))[-1]
+        assert pair.overrides and pair.overrides[0]["reason"] == "too short because the mentee asked for her"
+
+
+async def test_escape_cancels_an_override_and_saves_nothing(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _pairing(app, pilot)
+        before = demo_programme.store.scalar("SELECT count(*) FROM pairs")
+        screen.query_one("#candidates").cursor = screen.ranking.allowed.index(False)
+        await pilot.press("o", "x", "escape")
+        await _settled(app, pilot)
+        assert isinstance(app.screen, PairingScreen)
+        assert demo_programme.store.scalar("SELECT count(*) FROM pairs") == before
+
+
+async def test_confirm_pairs_the_person_with_the_best_candidate(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _pairing(app, pilot)
+        best = screen.current
+        assert not best.blocking
+        await pilot.press("c")
+        await _settled(app, pilot)
+        pair = demo_programme.store.all(Pair, "mentor_id = ? AND mentee_id = ?", (best.mentor.id, best.mentee.id))
+        assert [(p.status, p.started_on) for p in pair] == [("active", "2026-11-20")]
+        assert "active with" in str(screen.query_one("#person").render())
+
+
+async def test_find_picks_the_person_to_match(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _pairing(app, pilot)
+        await pilot.press("slash", *"jose nunez")
+        await _settled(app, pilot)
+        await pilot.press("enter")
+        await _settled(app, pilot)
+        assert screen.ranking.person.name == "José Núñez"
+        assert screen.query_one("#candidates").has_focus
+
+
+async def test_closing_a_pair_early_offers_new_candidates_never_the_former_partner(demo_programme: Programme) -> None:
+    active = demo_programme.store.all(Pair, "status = 'active'")[0]
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _pairing(app, pilot)
+        screen._pick(screen.loaded.pool.by_id[active.mentee_id])
+        await _settled(app, pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, CloseReasonScreen)
+        await pilot.press("down", "down", "enter")  # "Their schedules could not be aligned"
+        await _settled(app, pilot)
+        stored = demo_programme.store.get(Pair, active.id)
+        assert (stored.status, stored.close_reason) == ("closed_early", "schedule")
+        assert active.mentor_id not in {c.id for c in screen.ranking.candidates}
+
+
+async def test_match_wave_and_rules_open_their_screens(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _pairing(app, pilot)
+        await pilot.press("m")
+        await _settled(app, pilot)
+        assert isinstance(app.screen, CohortScreen) and app.screen.result is not None
+        await pilot.press("escape", "r")
+        await _settled(app, pilot)
+        assert isinstance(app.screen, RuleEditorScreen)
+        await pilot.press("down", "down", "down", "down", "down", "right_square_bracket", "s")
+        await _settled(app, pilot)
+        assert isinstance(app.screen, PairingScreen)
+        assert app.screen.loaded.config.param("level_gap", "min_gap") == 3
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_pairing_snapshot(snap_compare, demo_programme: Programme, size: tuple[int, int]) -> None:
+    app = RmtuiApp(demo_programme, start="pairing")
+
+    async def settle(pilot) -> None:
+        await _settled(app, pilot)
+        await pilot.press("down")
+        await _settled(app, pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=settle)
