@@ -1072,7 +1072,6 @@ class _DemoBuilder:
         ]
 
     def pair_rows(self) -> Iterator[dict[str, Any]]:
-        rng = self.rng
         for pair in self.pairs:
             changed = pair.end or pair.pause or pair.start or pair.created
             yield {

@@ -144,10 +144,14 @@ def test_every_state_occurs_even_in_the_smallest_demo(tmp_path: Path, seed: int)
     assert all(found.values()), found
 
 
-def test_states_follow_today(tmp_path: Path) -> None:
-    store, _ = build(tmp_path / "demo.db", today=pendulum.date(2027, 9, 14))
-    assert all(states(store, pendulum.date(2027, 9, 14)).values())
-    assert store.scalar("SELECT max(held_on) FROM sessions") < "2027-09-14"
+@pytest.mark.parametrize("day", ["2026-11-20", "2027-09-14", "2028-02-29", "2026-03-31"])
+def test_states_follow_today(tmp_path: Path, day: str) -> None:
+    today = pendulum.parse(day).date()
+    store, _ = build(tmp_path / "demo.db", today=today)
+    found = states(store, today)
+    assert all(found.values()), found
+    assert store.scalar("SELECT max(held_on) FROM sessions") < day
+    assert store.scalar("SELECT min(due_on) FROM sessions WHERE status IN ('planned', 'scheduled')") is not None
 
 
 def test_sessions_follow_the_master_schedule(demo: Store) -> None:
