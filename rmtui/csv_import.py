@@ -393,10 +393,15 @@ def write_rejects(plan: ImportPlan) -> Path:
     return target
 
 
+# A new participant's columns before the file's values go in (built once: asdict is slow).
+_NEW_ROW = {k: v for k, v in Participant(name="", role="mentee").to_row().items() if k != "id"}
+
+
 def _new_row(values: Mapping[str, Any], now: str) -> dict[str, Any]:
-    person = Participant(**{k: v for k, v in values.items() if k in PROFILE_FIELDS})
-    row = person.to_row()
-    row.pop("id")
+    row = dict(_NEW_ROW)
+    for name, value in values.items():
+        if name in PROFILE_FIELDS:
+            row[name] = to_column(name, value)
     row.update(created_at=now, updated_at=now, version=1)
     return row
 
@@ -491,7 +496,7 @@ def import_file(
     the rejects go to ``NAME.rejects.csv`` beside the file. ``dry_run`` writes nothing.
     """
     if plan is None:
-        plan = plan_import(store, path, column_map, progress=None)
+        plan = plan_import(store, path, column_map, progress=progress)
     rejected = len(plan.rejected)
     write = not dry_run and (rejected == 0 or skip_invalid)
     rejects = None

@@ -168,16 +168,17 @@ def test_dry_run_reports_and_writes_nothing(programme: Programme) -> None:
 KILLABLE_IMPORT = """
 import sys
 from rmtui.clock import FixedClock
-from rmtui.csv_import import import_file
+from rmtui.csv_import import import_file, plan_import
 from rmtui.programme import Programme
 
 programme = Programme.open(sys.argv[1], FixedClock.on("2026-11-20"))
+plan = plan_import(programme.store, sys.argv[2])
 
 def progress(done, total):
     print(f"progress {done} {total}", flush=True)
     sys.stdin.readline()  # wait, mid-transaction, for the test to kill us
 
-import_file(programme.store, sys.argv[2], progress=progress)
+import_file(programme.store, sys.argv[2], plan=plan, progress=progress)
 print("finished", flush=True)
 """
 
@@ -202,7 +203,9 @@ def test_an_import_killed_half_way_leaves_the_database_as_before(programme: Prog
     assert child.stdout is not None
     line = child.stdout.readline()
     done, total = map(int, line.split()[1:])
-    assert 0 < done < total  # rows are written, the transaction is open
+    assert 0 < done < total  # some rows are written...
+    with sqlite3.connect(programme.store.path, timeout=0) as probe, pytest.raises(sqlite3.OperationalError, match="locked"):
+        probe.execute("BEGIN IMMEDIATE")  # ...inside the import's open transaction
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL
