@@ -171,6 +171,17 @@ cli.add_command(export_group)
 from rmtui.commands.calendar import calendar_command  # noqa: E402
 
 cli.add_command(calendar_command)
+from rmtui.commands.admin import (  # noqa: E402
+    audit_command,
+    backup_command,
+    check_command,
+    init_command,
+    restore_command,
+    users_group,
+)
+
+for _command in (init_command, check_command, users_group, audit_command, backup_command, restore_command):
+    cli.add_command(_command)
 
 
 def _error_log() -> Path:
@@ -181,6 +192,8 @@ def _error_log() -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command line, turning failures into one clear line."""
+    # Programme data is confidential: nothing rmtui creates is readable by others.
+    os.umask(os.umask(0o007) | 0o007)
     try:
         cli.main(args=argv, prog_name="rmtui", standalone_mode=False)
     except click.exceptions.Abort:
