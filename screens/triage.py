@@ -86,7 +86,7 @@ class TriageScreen(ProgrammeScreen):
     DEFAULT_CSS = """
     TriageScreen #counts { height: 1; padding: 0 1; background: $panel; }
     TriageScreen #filters { height: 1; padding: 0 1; color: $text-muted; }
-    TriageScreen #detail { height: 3; padding: 0 1; border-top: solid $border-blurred; }
+    TriageScreen #detail { height: 4; padding: 0 1; border-top: solid $border-blurred; }
     TriageScreen #empty { height: auto; padding: 1 2; display: none; }
     TriageScreen VirtualTable { height: 1fr; }
     """
@@ -193,7 +193,8 @@ class TriageScreen(ProgrammeScreen):
             return
         pair = item.pair
         text = Text()
-        text.append(f"Pair {pair.id} · {clean(pair.wave)} · coach {clean(pair.coach) or '—'}", style="bold")
+        text.append(item.flag.reason, style="bold")
+        text.append(f"\nPair {pair.id} · {clean(pair.wave)} · coach {clean(pair.coach) or '—'}")
         text.append(f"\n{clean(pair.mentor)} ({clean(pair.mentor_department) or '—'}) → ")
         text.append(f"{clean(pair.mentee)} ({clean(pair.mentee_department) or '—'})")
         if item.flagged:
