@@ -1,0 +1,147 @@
+"""Backing up and restoring a programme while other coordinators keep working.
+
+Both use SQLite's online backup API. A backup copies one consistent snapshot in a single
+step: in WAL mode a reader never blocks writers, so coordinators keep saving while it
+runs. The copy is written beside the destination, integrity-checked, switched to a
+single self-contained file (journal mode DELETE), synced, and only then renamed into
+place and reported done.
+
+A restore copies a checked backup into the live database through the store's own
+connection, under the write lock, so every running app sees the restored programme at
+its next refresh; the database as it was is first saved beside it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from db import SCHEMA_VERSION, Store, StoreError
+
+
+class BackupError(StoreError):
+    """A backup or restore could not be made or failed its check."""
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    """A finished, checked copy of a programme."""
+
+    path: Path
+    bytes: int
+    participants: int
+    schema: int
+
+
+def backup_programme(source: str | os.PathLike[str], destination: str | os.PathLike[str], *, overwrite: bool = False) -> BackupResult:
+    """Copy the programme at ``source`` to ``destination``; return the checked copy.
+
+    Raises BackupError if the destination exists (unless ``overwrite``), cannot be
+    written, or the copy fails its integrity check (then nothing is left at destination).
+    """
+    source, destination = Path(source), Path(destination).expanduser()
+    if destination.is_dir():
+        destination = destination / f"{source.stem}-backup.db"
+    if destination.exists() and not overwrite:
+        raise BackupError(f"{destination} already exists; choose another name or pass --overwrite.")
+    if not destination.parent.is_dir():
+        raise BackupError(f"The folder {destination.parent} does not exist; create it first.")
+    if not source.exists():
+        raise BackupError(f"There is no database at {source}.")
+    partial = destination.with_name(f".{destination.name}.partial")
+    partial.unlink(missing_ok=True)
+    try:
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o660))
+    except OSError as error:
+        raise BackupError(f"Cannot write {destination}: {error.strerror}.") from error
+    try:
+        _copy(source, partial)
+        result = check_backup(partial)
+        os.replace(partial, destination)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    _fsync_folder(destination.parent)
+    return BackupResult(destination, result.bytes, result.participants, result.schema)
+
+
+def _copy(source: Path, target: Path) -> None:
+    try:
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+        dst = sqlite3.connect(str(target), isolation_level=None)
+    except sqlite3.Error as error:
+        raise BackupError(f"Cannot open {source} to back it up: {error}.") from error
+    try:
+        # One step (pages=-1): the copy is one consistent snapshot, and WAL lets writers go on.
+        src.backup(dst, pages=-1)
+        dst.execute("PRAGMA journal_mode = DELETE")
+        dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error as error:
+        raise BackupError(f"The backup of {source} failed: {error}.") from error
+    finally:
+        dst.close()
+        src.close()
+    with open(target, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def check_backup(path: str | os.PathLike[str]) -> BackupResult:
+    """Return what a backup file holds after ``PRAGMA integrity_check``; BackupError if damaged."""
+    path = Path(path)
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            result = [row[0] for row in conn.execute("PRAGMA integrity_check(5)")]
+            if result != ["ok"]:
+                raise BackupError(f"{path} failed its integrity check ({result[0]}); it is not a usable backup.")
+            schema = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            participants = int(conn.execute("SELECT count(*) FROM participants").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        raise BackupError(f"{path} is not an rmtui backup (SQLite says: {error}).") from error
+    if schema > SCHEMA_VERSION:
+        raise BackupError(f"{path} comes from a newer rmtui (schema {schema}); upgrade rmtui to restore it.")
+    return BackupResult(path, path.stat().st_size, participants, schema)
+
+
+def restore_programme(store: Store, backup: str | os.PathLike[str]) -> tuple[BackupResult, BackupResult]:
+    """Replace the open programme's contents with ``backup``; return (restored, saved-before).
+
+    Only an admin may restore (anyone while the programme has no coordinators). The
+    database as it was is first backed up beside it as ``NAME.before-restore-<time>.db``.
+    """
+    if store.role() not in (None, "admin"):
+        raise BackupError("Only an admin can restore a backup over the programme.")
+    checked = check_backup(backup)
+    stamp = store.now().replace(":", "").replace("-", "")
+    before = backup_programme(store.path, store.path.with_name(f"{store.path.stem}.before-restore-{stamp}.db"))
+    try:
+        src = sqlite3.connect(f"file:{Path(backup)}?mode=ro", uri=True)
+        dst = sqlite3.connect(str(store.path), timeout=store.busy_timeout, isolation_level=None)
+    except sqlite3.Error as error:
+        raise BackupError(f"Cannot open {backup}: {error}.") from error
+    try:
+        src.backup(dst, pages=-1)
+        dst.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.Error as error:
+        raise BackupError(f"The restore failed and nothing was changed ({error}); the database is as it was.") from error
+    finally:
+        dst.close()
+        src.close()
+    return checked, before
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
