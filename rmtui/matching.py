@@ -636,7 +636,7 @@ def _why(result: Evaluation, row: int | None, col: int | None, config: RuleConfi
     if line.size == 0:
         return f"no {others} left to pair with"
     if line.any():
-        return f"all {int(line.sum())} {others} allowed were better placed elsewhere"
+        return f"all {int(line.sum())} allowed {others} went to others"
     counts = []
     for rule, fails in result.failures.items():
         hit = int((fails[row] if row is not None else fails[:, col]).sum())

@@ -18,7 +18,7 @@ from db import ConflictError, Pair, Store, Wave
 from rmtui.matching import Pool, load_pair_pool
 from rmtui.programme import Programme
 from rmtui.rule_settings import RuleConfig, load_rule_config
-from rmtui.rules import ONGOING, Person, Verdict, blocking, check_pair
+from rmtui.rules import AVAILABLE, ONGOING, Person, Verdict, blocking, check_pair
 from rmtui.scoring import score
 from rmtui.text import clean, fold
 
@@ -77,7 +77,7 @@ def check(pool: Pool, mentor_id: int, mentee_id: int, config: RuleConfig, wave_i
 def find_people(pool: Pool, query: str, wave_id: int | None, limit: int = 200) -> list[Person]:
     """Return the people whose name matches ``query`` (fuzzy), best first.
 
-    With no query: mentees with no pair in the wave first, then everyone else, by name.
+    With no query: mentees still in the programme with no pair in the wave first, then everyone else, by name.
     """
     text = fold(clean(query))
     if not text:
@@ -85,7 +85,8 @@ def find_people(pool: Pool, query: str, wave_id: int | None, limit: int = 200) -
 
         def waiting(p: Person) -> bool:
             waves_ = facts.paired_in_wave.get(p.id, set())
-            return p.role == "mentee" and not (waves_ & {wave_id} if wave_id is not None else waves_)
+            free = not (waves_ & {wave_id} if wave_id is not None else waves_)
+            return p.role == "mentee" and p.status in AVAILABLE and free
 
         return sorted(pool.people, key=lambda p: (not waiting(p), fold(p.name), p.id))[:limit]
     names = {p.id: fold(p.name) for p in pool.people}

@@ -301,12 +301,14 @@ class PairingScreen(ProgrammeScreen):
             keep = self.current
         self.source = CandidateSource(self, ranking, self.hide_blocked)
         cursor = 0
-        if keep is not None:
-            other = keep.mentor if keep.mentee.id == self.person_id else keep.mentee
-            for index in range(len(self.source)):
-                if self.source.candidate(index).id == other.id:
-                    cursor = index
-                    break
+        proposals = self._own_proposals()
+        target = self._other(keep).id if keep is not None else None
+        if target is None and proposals:
+            target = next(i for i in (proposals[0].mentor_id, proposals[0].mentee_id) if i != self.person_id)
+        for index in range(len(self.source)):
+            if self.source.candidate(index).id == target:
+                cursor = index
+                break
         self.query_one("#candidates", VirtualTable).set_source(self.source, cursor=cursor)
         self._show_person()
         if not len(self.source):
@@ -415,28 +417,37 @@ class PairingScreen(ProgrammeScreen):
 
     def _rule_panel(self, result: PairCheck) -> Group:
         breakdown = score(result.verdicts)
+        proposal = self.proposed_with(self._other(result).id)
+        overridden = {o["rule"]: o["reason"] for o in proposal.overrides} if proposal is not None else {}
+        blocking = [v for v in result.blocking if v.rule not in overridden]
         head = Text()
         head.append(f"{result.mentor.name} → {result.mentee.name}\n", style="bold")
-        if result.blocking:
-            head.append(f"Blocked by {len(result.blocking)} rule(s)", style="bold red")
+        if blocking:
+            head.append(f"Blocked by {len(blocking)} rule(s)", style="bold red")
+        elif overridden:
+            head.append("Allowed by override", style="bold yellow")
         else:
             head.append("Allowed", style="bold green")
         head.append(f" · score {breakdown.total:.0f}")
+        if proposal is not None:
+            head.append(" · proposed", style="bold")
         lines = [head]
         order = {FAIL: 0, "warn": 1, PASS: 2}
         points = {part.rule: part.points for part in breakdown.parts}
         for verdict in sorted(result.verdicts, key=lambda v: order[v.outcome]):
             mark, style = MARKS[verdict.outcome]
             line = Text(no_wrap=verdict.outcome == PASS, overflow="ellipsis")
+            if verdict.blocks and verdict.rule in overridden:
+                line.append("⚑ ", style="bold yellow")
+                line.append(f"{verdict.reason}; overridden: ", style="yellow")
+                line.append(overridden[verdict.rule], style="italic")
+                lines.append(line)
+                continue
             line.append(f"{mark} ", style=style)
             line.append(verdict.reason, style="" if verdict.outcome == PASS else style)
             if not verdict.hard and verdict.rule in points:
                 line.append(f" +{points[verdict.rule]:.0f}", style="dim")
             lines.append(line)
-        proposal = self.proposed_with(result.mentor.id if result.mentee.id == self.person_id else result.mentee.id)
-        if proposal is not None and proposal.overrides:
-            for override in proposal.overrides:
-                lines.append(Text(f"Overridden: {override['rule']} — {override['reason']}", style="italic"))
         return Group(*lines)
 
     def _profile(self, person: Person, shared: set[str]) -> Text:
@@ -540,9 +551,24 @@ class PairingScreen(ProgrammeScreen):
             return None
         return self.current
 
+    def _held_elsewhere(self, result: PairCheck) -> bool:
+        """Say so and return True when the mentee's proposal in this wave is with someone else."""
+        held = [p for p in self._own_proposals() if p.mentee_id == result.mentee.id and p.mentor_id != result.mentor.id]
+        if held and self.loaded is not None:
+            other = self.loaded.pool.by_id.get(held[0].mentor_id)
+            name = other.name if other else "another mentor"
+            self.notify(
+                f"{result.mentee.name} already has a proposal with {name} in {self._wave_name()}; "
+                "withdraw it first (d on that row).",
+                severity="warning",
+                timeout=8,
+            )
+            return True
+        return False
+
     def action_propose(self) -> None:
         result = self._ready()
-        if result is None:
+        if result is None or self._held_elsewhere(result):
             return
         if self.proposed_with(self._other(result).id):
             self.notify("This pair is already proposed; press c to confirm it.", severity="warning")
@@ -554,7 +580,7 @@ class PairingScreen(ProgrammeScreen):
 
     def action_confirm(self) -> None:
         result = self._ready()
-        if result is None:
+        if result is None or self._held_elsewhere(result):
             return
         message = f"{result.mentor.name} now mentors {result.mentee.name}, from today."
         proposal = self.proposed_with(self._other(result).id)
@@ -565,7 +591,7 @@ class PairingScreen(ProgrammeScreen):
 
     def action_override(self) -> None:
         result = self._ready()
-        if result is None:
+        if result is None or self._held_elsewhere(result):
             return
         failing = [v for v in result.blocking if v.rule in OVERRIDABLE]
         if not result.blocking:

@@ -218,7 +218,7 @@ def test_mentor_capacity_repeats_columns():
     ]
     result = match_cohort(Pool(people, [], {1: "W"}, TODAY), 1, default_rule_config())
     assert len(result.proposals) == 2
-    assert "better placed elsewhere" in result.unmatched[0].why
+    assert "all 1 allowed mentors went to others" in result.unmatched[0].why
 
 
 def test_load_pool_reads_the_database(programme):
