@@ -9,6 +9,7 @@ reopens with the user's text.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
@@ -34,7 +35,7 @@ WHEN_HINT = "+1w, +3d, fri, tomorrow, 2026-12-04 or 2026-12-04 14:00 (programme 
 
 COLUMNS = [
     Column("seq", "#", 2, justify="right"),
-    Column("status", "Status", 10),
+    Column("status", "Status", 11),
     Column("due", "Due", 6),
     Column("held", "Held", 6),
     Column("when", "When", 15, grow=1),
@@ -217,7 +218,6 @@ class TimelineScreen(ProgrammeScreen):
         self.query_one("#pair", Static).update(self._pair_text(view))
         self.query_one("#flags", Static).update(self._flags_text(view))
         table.set_source(SessionRows(view, self.programme.today(), self.programme.timezone), cursor=cursor)
-        self.sub_title = f"Pair {view.pair.id}"
         self._show_detail()
 
     @staticmethod
@@ -255,8 +255,9 @@ class TimelineScreen(ProgrammeScreen):
             text.append("At risk: " if flag.kind == "at_risk" else "Behind: ", style="bold red" if flag.kind == "at_risk" else "bold yellow")
             text.append(flag.reason)
         if session_flags:
-            kinds = sorted({KIND_LABEL[f.kind].lower() for f in session_flags})
-            text.append(f" · {len(session_flags)} to act on: {', '.join(kinds)}", style="yellow")
+            counts = Counter(f.kind for f in session_flags)
+            listed = ", ".join(f"{n} {KIND_LABEL[kind].lower()}" for kind, n in counts.items())
+            text.append(f" · Act on: {listed}", style="yellow")
         return text
 
     @on(VirtualTable.Selected, "#sessions")

@@ -1,0 +1,322 @@
+"""The timeline: the day parser, edits through the version check, the screen's keys, the .ics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import icalendar
+import pytest
+from click.testing import CliRunner
+
+from db import ConflictError, Session
+from rmtui import timeline
+from rmtui.app import RmtuiApp
+from rmtui.calendar_export import export_calendar
+from rmtui.cli import cli
+from rmtui.clock import FixedClock
+from rmtui.programme import Programme
+from rmtui.timeline import When, parse_when
+from screens.timeline import TimelineScreen
+from session_data import build_sessions_programme
+from widgets.virtual_table import VirtualTable
+
+FRIDAY = dt.date(2026, 11, 20)  # the clock fixture's today is a Friday
+
+
+@pytest.fixture
+def sessions_programme(programme: Programme) -> Programme:
+    build_sessions_programme(programme.store)
+    return programme
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("+1w", When(dt.date(2026, 11, 27))),
+        ("+3d", When(dt.date(2026, 11, 23))),
+        ("+10", When(dt.date(2026, 11, 30))),
+        ("-2d", When(dt.date(2026, 11, 18))),
+        ("today", When(FRIDAY)),
+        ("tomorrow", When(dt.date(2026, 11, 21))),
+        ("yesterday", When(dt.date(2026, 11, 19))),
+        ("fri", When(dt.date(2026, 11, 27))),  # the next Friday, not today
+        ("Monday", When(dt.date(2026, 11, 23))),
+        ("thu", When(dt.date(2026, 11, 26))),
+        ("2026-12-04", When(dt.date(2026, 12, 4))),
+        ("2026-12-04 14:00", When(dt.date(2026, 12, 4), "14:00")),
+        ("fri 9:30", When(dt.date(2026, 11, 27), "09:30")),
+        ("  +1W  ", When(dt.date(2026, 11, 27))),
+    ],
+)
+def test_parse_when_understands_what_coordinators_type(text: str, expected: When) -> None:
+    assert parse_when(text, FRIDAY) == expected
+
+
+@pytest.mark.parametrize("text", ["", "next week", "2026-13-01", "2026-12-04 25:00", "+1m", "fr", "2026-12-04 14:00 x"])
+def test_parse_when_refuses_anything_else_with_a_hint(text: str) -> None:
+    with pytest.raises(ValueError, match="try \\+1w, \\+3d, fri"):
+        parse_when(text, FRIDAY)
+
+
+def _session(programme: Programme, pair_id: int, seq: int) -> Session:
+    return programme.store.all(Session, "pair_id = ? AND seq = ?", (pair_id, seq))[0]
+
+
+def test_reschedule_with_a_time_books_it_in_the_programme_zone(sessions_programme: Programme) -> None:
+    store = sessions_programme.store
+    with store.write() as w:
+        w.set_setting("timezone", "Europe/London")
+    timeline.reschedule(store, _session(sessions_programme, 3, 4), When(dt.date(2026, 12, 4), "14:00"), "Europe/London")
+    moved = _session(sessions_programme, 3, 4)
+    assert (moved.due_on, moved.scheduled_at, moved.status) == ("2026-12-04", "2026-12-04T14:00:00Z", "scheduled")
+
+
+def test_edits_refuse_what_cannot_be(sessions_programme: Programme) -> None:
+    store = sessions_programme.store
+    with pytest.raises(ValueError, match="after today"):
+        timeline.mark_held(store, _session(sessions_programme, 3, 5), dt.date(2026, 11, 21), FRIDAY)
+    with pytest.raises(ValueError, match="already held"):
+        timeline.cancel(store, _session(sessions_programme, 1, 1))
+    with pytest.raises(ValueError, match="not been held"):
+        timeline.set_follow_up(store, _session(sessions_programme, 3, 5))
+
+
+def test_a_stale_edit_raises_a_conflict_naming_who_changed_it(sessions_programme: Programme, db_path: Path, clock: FixedClock) -> None:
+    mine = _session(sessions_programme, 3, 4)
+    other = Programme.open(db_path, clock, actor="alice")
+    try:
+        timeline.set_agenda(other.store, _session(other, 3, 4), "Alice's agenda")
+    finally:
+        other.close()
+    with pytest.raises(ConflictError) as caught:
+        timeline.set_agenda(sessions_programme.store, mine, "My agenda")
+    assert caught.value.changed_by == "alice"
+    assert "alice changed this session first" in timeline.describe_conflict(caught.value)
+    assert _session(sessions_programme, 3, 4).agenda == "Alice's agenda"
+
+
+def test_add_session_continues_the_rhythm(sessions_programme: Programme) -> None:
+    added = timeline.add_session(sessions_programme.store, 3)
+    assert (added.seq, added.due_on) == (8, "2027-02-01")  # one cadence after 11 Jan
+
+
+# -- the screen -----------------------------------------------------------------------------
+
+
+async def _settled(pilot) -> TimelineScreen:
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return pilot.app.screen
+
+
+async def _open(pilot, pair_id: int, seq: int) -> TimelineScreen:
+    screen = await _settled(pilot)
+    if screen.view.pair.id != pair_id:
+        await pilot.press("g")
+        await pilot.pause()
+        for key in str(pair_id):
+            await pilot.press(key)
+        await pilot.press("enter")
+        screen = await _settled(pilot)
+    table = screen.query_one("#sessions", VirtualTable)
+    table.cursor = next(i for i, s in enumerate(screen.view.sessions) if s.seq == seq)
+    await pilot.pause()
+    return screen
+
+
+def _app(programme: Programme) -> RmtuiApp:
+    return RmtuiApp(programme, start="timeline")
+
+
+async def test_the_timeline_opens_on_the_first_active_pair_at_its_next_session(sessions_programme: Programme) -> None:
+    async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
+        screen = await _settled(pilot)
+        assert screen.view.pair.id == 1 and screen.current().seq == 5
+        await pilot.press("right_square_bracket")
+        screen = await _settled(pilot)
+        assert screen.view.pair.id == 2
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        screen = await _settled(pilot)
+        assert screen.view.pair.id == 5  # wraps around
+
+
+async def test_h_marks_held_today_and_H_on_a_given_day(sessions_programme: Programme) -> None:
+    async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
+        await _open(pilot, 2, 2)
+        await pilot.press("h")
+        screen = await _settled(pilot)
+        assert _session(sessions_programme, 2, 2).held_on == "2026-11-20"
+        assert screen.current().seq == 2  # the cursor stays on the edited session
+        await pilot.press("down", "H")
+        await pilot.pause()
+        screen.app.screen.query_one("Input").value = "-3d"
+        await pilot.press("enter")
+        await _settled(pilot)
+        assert _session(sessions_programme, 2, 3).held_on == "2026-11-17"
+
+
+async def test_r_reschedules_to_what_was_typed(sessions_programme: Programme) -> None:
+    async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, 3, 4)
+        await pilot.press("r")
+        await pilot.pause()
+        screen.app.screen.query_one("Input").value = "2026-12-04 14:00"
+        await pilot.press("enter")
+        await _settled(pilot)
+        moved = _session(sessions_programme, 3, 4)
+        assert (moved.due_on, moved.status, moved.scheduled_at) == ("2026-12-04", "scheduled", "2026-12-04T14:00:00Z")
+
+
+async def test_a_bad_day_is_explained_and_the_question_asked_again(sessions_programme: Programme) -> None:
+    async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, 3, 4)
+        await pilot.press("r")
+        await pilot.pause()
+        screen.app.screen.query_one("Input").value = "next week"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.app.screen.query_one("Input").value == "next week"
+        assert any("is not a day" in n.message for n in screen.app._notifications)
+
+
+async def test_x_cancels_and_f_marks_the_follow_up(sessions_programme: Programme) -> None:
+    async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
+        await _open(pilot, 3, 4)
+        await pilot.press("x")
+        await _settled(pilot)
+        assert _session(sessions_programme, 3, 4).status == "cancelled"
+        await _open(pilot, 1, 4)
+        await pilot.press("f")
+        await _settled(pilot)
+        assert _session(sessions_programme, 1, 4).follow_up_sent is True
+
+
+async def test_a_and_n_edit_agenda_and_notes_over_several_lines(sessions_programme: Programme) -> None:
+    async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, 1, 5)
+        await pilot.press("a")
+        await pilot.pause()
+        screen.app.screen.query_one("TextArea").text = "Line one\n[b]not markup[/b]\x1b[31m"
+        await pilot.press("ctrl+s")
+        await _settled(pilot)
+        assert _session(sessions_programme, 1, 5).agenda == "Line one\n[b]not markup[/b]"
+        await _open(pilot, 1, 4)
+        await pilot.press("n")
+        await pilot.pause()
+        screen.app.screen.query_one("TextArea").text = "Talked about AI."
+        await pilot.press("ctrl+s")
+        await _settled(pilot)
+        notes = _session(sessions_programme, 1, 4)
+        assert (notes.notes, notes.notes_posted_on) == ("Talked about AI.", "2026-11-20")
+
+
+async def test_a_conflict_keeps_the_users_notes_and_shows_theirs(sessions_programme: Programme, db_path: Path, clock: FixedClock) -> None:
+    async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, 1, 4)
+        await pilot.press("n")
+        await pilot.pause()
+        other = Programme.open(db_path, clock, actor="alice")
+        try:
+            timeline.set_notes(other.store, _session(other, 1, 4), "Alice's notes", FRIDAY)
+        finally:
+            other.close()
+        screen.app.screen.query_one("TextArea").text = "My notes"
+        await pilot.press("ctrl+s")
+        await _settled(pilot)
+        assert _session(sessions_programme, 1, 4).notes == "Alice's notes"
+        assert any("alice changed this session first" in n.message for n in screen.app._notifications)
+        editor = screen.app.screen.query_one("TextArea")
+        assert editor.text == "My notes"  # reopened with the user's text
+        await pilot.press("ctrl+s")  # apply again, now over alice's version
+        await _settled(pilot)
+        assert _session(sessions_programme, 1, 4).notes == "My notes"
+
+
+async def test_plus_adds_a_session(sessions_programme: Programme) -> None:
+    async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
+        await _open(pilot, 3, 4)
+        await pilot.press("plus")
+        await pilot.pause()
+        await pilot.press("enter")
+        screen = await _settled(pilot)
+        assert [s.seq for s in screen.view.sessions][-1] == 8 and screen.current().seq == 8
+
+
+async def test_e_exports_the_pairs_calendar(sessions_programme: Programme, tmp_path: Path) -> None:
+    target = tmp_path / "pair.ics"
+    async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, 1, 5)
+        await pilot.press("e")
+        await pilot.pause()
+        screen.app.screen.query_one("Input").value = str(target)
+        await pilot.press("enter")
+        await _settled(pilot)
+    events = icalendar.Calendar.from_ical(target.read_bytes()).walk("VEVENT")
+    assert [str(e["summary"]) for e in events][0] == "Reverse mentoring: Mia Mentor & Sam Senior, session 5"
+    assert len(events) == 3
+
+
+# -- the calendar -------------------------------------------------------------------------
+
+
+def test_ics_has_one_event_per_session_to_come_in_the_programme_zone(sessions_programme: Programme) -> None:
+    store = sessions_programme.store
+    with store.write() as w:
+        w.set_setting("timezone", "Europe/London")
+    timeline.reschedule(store, _session(sessions_programme, 3, 4), When(dt.date(2026, 12, 4), "14:00"), "Europe/London")
+    data, count = export_calendar(sessions_programme, pair_id=3)
+    calendar = icalendar.Calendar.from_ical(data)
+    events = calendar.walk("VEVENT")
+    assert count == len(events) == 4  # 4 (booked), 5, 6, 7
+    by_seq = {str(e["summary"]).split("session ")[1][0]: e for e in events}
+    first = by_seq["4"]
+    start = first.decoded("dtstart")
+    assert (str(start.tzinfo), start.hour, start.date()) == ("Europe/London", 14, dt.date(2026, 12, 4))
+    assert first.decoded("dtend") - start == dt.timedelta(minutes=60)
+    assert "Mid-point checkpoint" in str(first["description"])
+    assert "(mid-point checkpoint)" in str(first["summary"])
+    assert str(first["status"]) == "CONFIRMED" and str(by_seq["5"]["status"]) == "TENTATIVE"
+    assert by_seq["5"].decoded("dtstart").hour == 10  # no time agreed: the default session time
+
+
+def test_ics_uids_are_stable_so_reimporting_updates(sessions_programme: Programme) -> None:
+    first = icalendar.Calendar.from_ical(export_calendar(sessions_programme, pair_id=1)[0]).walk("VEVENT")
+    timeline.set_agenda(sessions_programme.store, _session(sessions_programme, 1, 5), "Podcasts")
+    again = icalendar.Calendar.from_ical(export_calendar(sessions_programme, pair_id=1)[0]).walk("VEVENT")
+    assert [str(e["uid"]) for e in first] == [str(e["uid"]) for e in again]
+    assert int(again[0]["sequence"]) == int(first[0]["sequence"]) + 1
+    assert "Podcasts" in str(again[0]["description"])
+
+
+def test_calendar_command_writes_a_wave_and_refuses_unknown_pairs(sessions_programme: Programme, db_path: Path, tmp_path: Path) -> None:
+    sessions_programme.close()
+    out = tmp_path / "wave.ics"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", str(db_path), "--today", "2026-11-20", "calendar", "--wave", "1", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    # Every unheld session of the four active pairs, overdue ones included: 3 + 6 + 4 + 3.
+    assert "Wrote 16 sessions" in result.output
+    assert len(icalendar.Calendar.from_ical(out.read_bytes()).walk("VEVENT")) == 16
+    result = runner.invoke(cli, ["--db", str(db_path), "calendar", "--pair", "99", "-o", str(out)])
+    assert result.exit_code == 1 and "There is no pair 99" in result.output
+
+
+# -- snapshots -------------------------------------------------------------------------------
+
+
+def _snapshot_app(tmp_path: Path) -> RmtuiApp:
+    programme = Programme.open(tmp_path / "programme.db", FixedClock.on("2026-11-20"), actor="coordinator")
+    build_sessions_programme(programme.store)
+    return RmtuiApp(programme, start="timeline")
+
+
+async def _on_pair_2(pilot) -> None:
+    await _open(pilot, 2, 2)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_snapshot_timeline(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(_snapshot_app(tmp_path), terminal_size=size, run_before=_on_pair_2)
