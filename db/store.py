@@ -68,6 +68,12 @@ def _create_private_file(path: Path) -> None:
         raise StoreOpenError(f"{path} cannot be created: {error.strerror}.") from error
 
 
+def _damaged(path: Path, error: sqlite3.Error) -> StoreOpenError:
+    return StoreOpenError(
+        f"{path} is damaged (SQLite says: {error}); restore the latest backup with rmtui restore BACKUP."
+    )
+
+
 def _is_locked(error: sqlite3.OperationalError) -> bool:
     text = str(error).lower()
     return "locked" in text or "busy" in text
@@ -131,11 +137,11 @@ class Store:
         elif not os.access(path, os.R_OK):
             raise StoreOpenError(f"You do not have permission to read {path}; ask its owner to add you to its group.")
         elif not os.access(path, os.W_OK):
-            raise StoreOpenError(f"{path} is read-only for you; ask its owner for write permission (rmtui check shows the fix).")
+            raise StoreOpenError(f"{path} is read-only for you; ask its owner to make it group-writable (chmod g+rw {path}) and to add you to its group.")
         elif not os.access(path.parent, os.W_OK | os.X_OK):
             raise StoreOpenError(
                 f"You cannot write in the folder {path.parent}, and SQLite must create {path.name}-wal and "
-                f"{path.name}-shm there; ask for write permission on the folder (rmtui check shows the fix)."
+                f"{path.name}-shm there; ask its owner to make it group-writable (chmod g+rwx {path.parent})."
             )
         try:
             conn = sqlite3.connect(
@@ -159,8 +165,10 @@ class Store:
 
     def _open_error(self, error: sqlite3.Error) -> StoreError:
         text = str(error)
-        if "not a database" in text or "malformed" in text or "disk image" in text:
+        if "not a database" in text:
             return StoreOpenError(f"{self.path} is not an rmtui database (SQLite says: {text}).")
+        if "malformed" in text or "disk image" in text:
+            return _damaged(self.path, error)
         if isinstance(error, sqlite3.OperationalError) and _is_locked(error):
             return StoreBusyError(self.busy_timeout)
         if "readonly" in text or "read-only" in text:
@@ -267,6 +275,10 @@ class Store:
         except sqlite3.OperationalError as error:
             if _is_locked(error):
                 raise StoreBusyError(self.busy_timeout) from error
+            raise
+        except sqlite3.DatabaseError as error:
+            if "malformed" in str(error):
+                raise _damaged(self.path, error) from error
             raise
 
     # -- writing ---------------------------------------------------------------------
