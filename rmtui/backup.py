@@ -134,6 +134,24 @@ def restore_programme(store: Store, backup: str | os.PathLike[str]) -> tuple[Bac
     return checked, before
 
 
+def restore_damaged(database: str | os.PathLike[str], backup: str | os.PathLike[str], stamp: str) -> tuple[BackupResult, Path]:
+    """Put ``backup`` in place of a database too damaged to open; return (restored, where the
+    damaged file went). The damaged file and its -wal/-shm are kept, renamed, never deleted."""
+    database = Path(database)
+    checked = check_backup(backup)
+    aside = database.with_name(f"{database.stem}.damaged-{stamp}.db")
+    for suffix in ("", "-wal", "-shm"):
+        old = Path(f"{database}{suffix}")
+        if old.exists():
+            os.replace(old, f"{aside}{suffix}")
+    try:
+        _copy(Path(backup), database)
+    except BaseException:
+        os.replace(aside, database)
+        raise
+    return checked, aside
+
+
 def _fsync_folder(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)

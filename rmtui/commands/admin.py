@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from db import NotAllowedError
+from db import NotAllowedError, StoreOpenError
 from rmtui.audit_log import (
     AuditFilter,
     audit_entries,
@@ -17,7 +17,7 @@ from rmtui.audit_log import (
     people_named,
     subject,
 )
-from rmtui.backup import BackupError, backup_programme, restore_programme
+from rmtui.backup import BackupError, backup_programme, restore_damaged, restore_programme
 from rmtui.coordinators import ROLES, add_coordinator, list_coordinators, remove_coordinator, set_role
 from rmtui.shared_setup import check_programme, init_shared, problems
 from rmtui.text import clean
@@ -222,12 +222,23 @@ def restore_command(obj: Any, backup: Path, db: str | None, yes: bool) -> None:
     path = obj.db_path(db)
     if not yes:
         click.confirm(f"Replace everything in {path} with {backup}?", abort=True)
-    programme = obj.open(db, create=False)
     try:
-        restored, before = restore_programme(programme.store, backup)
+        programme = obj.open(db, create=False)
+    except StoreOpenError as error:
+        if "damaged" not in str(error):
+            raise
+        programme = None
+    try:
+        if programme is None:
+            stamp = obj.clock.now().strftime("%Y%m%dT%H%M%S")
+            restored, aside = restore_damaged(path, backup, stamp)
+        else:
+            restored, before = restore_programme(programme.store, backup)
+            aside = before.path
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     finally:
-        programme.close()
+        if programme is not None:
+            programme.close()
     click.echo(f"Restored {restored.participants:,} people from {backup} into {path}.")
-    click.echo(f"The programme as it was is saved in {before.path}.")
+    click.echo(f"The programme as it was is saved in {aside}.")
