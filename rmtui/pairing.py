@@ -19,6 +19,7 @@ from rmtui.matching import Pool, load_pair_pool
 from rmtui.programme import Programme
 from rmtui.rule_settings import RuleConfig, load_rule_config
 from rmtui.rules import AVAILABLE, ONGOING, Person, Verdict, blocking, check_pair
+from rmtui.schedule import write_pair_plan
 from rmtui.scoring import score
 from rmtui.text import clean, fold
 
@@ -184,23 +185,22 @@ def confirm_pair(programme: Programme, pair_id: int, expected_version: int, *, c
         pair = programme.store.get(Pair, pair_id)
         if pair is None:
             raise PairingError("This pair was removed by another coordinator; nothing was saved.")
-        if pair.version != expected_version:
-            raise ConflictError("pairs", pair_id, expected_version, pair.to_row(), None, None)
-        if pair.status != "proposed":
+        if pair.version == expected_version and pair.status != "proposed":
             raise PairingError(f"This pair is already {pair.status.replace('_', ' ')}; only a proposal can be confirmed.")
+        started = _today(programme).isoformat()
+        # The update comes first so that a stale version is reported as the conflict it is
+        # (who changed the pair); a rule that now fails rolls the whole transaction back.
+        version = writer.update("pairs", pair_id, expected_version, {"status": "active", "started_on": started})
         result = _check_in_transaction(programme, pair.mentor_id, pair.mentee_id, pair.wave_id, config, [pair.id])
         refusal = _refusal(result.blocking, {o["rule"] for o in pair.overrides})
         if refusal:
             raise PairingError(refusal)
-        started = _today(programme).isoformat()
-        version = writer.update(
-            "pairs", pair_id, expected_version,
-            {"status": "active", "started_on": started, "score": round(result.total, 1)},
-        )
+        if pair.score != round(result.total, 1):
+            version = writer.update("pairs", pair_id, version, {"score": round(result.total, 1)})
         pair.status, pair.started_on, pair.version = "active", started, version
         pair.score = round(result.total, 1)
-        # The pair's sessions are planned here, in this same transaction (issue 5's
-        # rmtui/schedule.py): one call taking (writer, pair, wave) goes on this line.
+        # The master schedule is set the moment the pair goes ahead, in this same transaction.
+        write_pair_plan(writer, pair_id, started)
     return pair
 
 

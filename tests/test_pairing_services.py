@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from db import ConflictError, Pair, Participant, Session, Wave
+from db import ConflictError, Pair, Participant, Wave
 from rmtui.matching import load_pool, rank_candidates
 from rmtui.pairing import (
     PairingError,
@@ -107,15 +107,16 @@ def test_a_stale_version_is_a_conflict(programme, people):
 def test_closing_early_is_no_blame_and_frees_both_for_someone_new(programme, people):
     wave, ana, _, ben, _ = people
     pair = pair_now(programme, ana, ben, wave)
-    with programme.store.write() as w:
-        w.insert(Session(pair_id=pair.id, seq=1, due_on="2026-12-01"))
+    planned = programme.store.query_tuples("SELECT seq, due_on FROM sessions WHERE pair_id = ? ORDER BY seq", (pair.id,))
+    assert planned[0] == (1, "2026-11-20") and len(planned) == 7  # confirming set the master schedule
     with pytest.raises(PairingError, match="Say in a few words"):
         close_pair(programme, pair.id, pair.version, "other")
     closed = close_pair(programme, pair.id, pair.version, "mismatch", "both agreed")
     stored = programme.store.get(Pair, pair.id)
     assert (stored.status, stored.ended_on, stored.close_reason) == ("closed_early", "2026-11-20", "mismatch: both agreed")
     assert closed.version == stored.version
-    assert programme.store.scalar("SELECT status FROM sessions WHERE pair_id = ?", (pair.id,)) == "cancelled"
+    statuses = programme.store.query_tuples("SELECT DISTINCT status FROM sessions WHERE pair_id = ?", (pair.id,))
+    assert statuses == [("cancelled",)]
     ranking = rank_candidates(load_pool(programme.store, programme.today()), ben, default_rule_config(), wave)
     assert ana not in {c.id for c in ranking.candidates}
 
@@ -125,3 +126,26 @@ def test_only_a_proposal_can_be_withdrawn(programme, people):
     pair = pair_now(programme, ana, ben, wave)
     with pytest.raises(PairingError, match="close an active pair early"):
         withdraw_proposal(programme, pair.id, pair.version)
+
+
+def test_confirming_a_pair_someone_else_changed_names_them(programme, people, db_path, clock):
+    wave, ana, _, ben, _ = people
+    proposal = propose_pair(programme, ana, ben, wave)
+    other = Programme.open(db_path, clock, actor="someone-else")
+    try:
+        confirm_pair(other, proposal.id, proposal.version)
+    finally:
+        other.close()
+    with pytest.raises(ConflictError, match="changed by someone-else"):
+        confirm_pair(programme, proposal.id, proposal.version)
+
+
+def test_a_rule_broken_since_the_proposal_stops_the_confirmation(programme, people):
+    wave, ana, _, ben, dan = people
+    first = propose_pair(programme, ana, ben, wave)
+    with programme.store.write() as w:
+        row = programme.store.get(Participant, ana)
+        w.update("participants", ana, row.version, {"line_of_business": "Claims"})
+    with pytest.raises(PairingError, match="Both in Claims"):
+        confirm_pair(programme, first.id, first.version)
+    assert programme.store.get(Pair, first.id).status == "proposed"
