@@ -175,3 +175,22 @@ def test_pairing_snapshot(snap_compare, demo_programme: Programme, size: tuple[i
         await _settled(app, pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=settle)
+
+
+async def test_cohort_proposals_are_accepted_except_the_rejected_one(demo_programme: Programme) -> None:
+    before = demo_programme.store.scalar("SELECT count(*) FROM pairs WHERE status = 'proposed'")
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _pairing(app, pilot)
+        await pilot.press("m")
+        await _settled(app, pilot)
+        cohort = app.screen
+        assert isinstance(cohort, CohortScreen)
+        proposals = cohort.result.new_pairs
+        assert len(proposals) >= 2
+        rejected = proposals[0]
+        await pilot.press("d", "A")
+        await _settled(app, pilot)
+        after = demo_programme.store.all(Pair, "status = 'proposed'")
+        assert len(after) == before + len(proposals) - 1
+        assert (rejected.mentee.id, rejected.mentor.id) not in {(p.mentee_id, p.mentor_id) for p in after}
