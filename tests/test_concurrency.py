@@ -1,0 +1,107 @@
+"""Several coordinators at once, as real processes on one real database file."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from db import Participant, Store
+
+WORKER = Path(__file__).with_name("writer_process.py")
+PROCESSES = 8
+EDITS = 250
+ROWS = 10
+
+
+def start(*args: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def people(db: Path, count: int) -> list[int]:
+    with Store(db, actor="setup") as store, store.write() as writer:
+        return [writer.insert(Participant(name=f"Person {n}", role="mentor", capacity=0)).id for n in range(count)]
+
+
+def integrity(db: Path) -> str:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_eight_processes_editing_the_same_rows_lose_no_update(tmp_path: Path) -> None:
+    db = tmp_path / "programme.db"
+    people(db, ROWS)
+    workers = [start("edit", db, n, EDITS, 7) for n in range(PROCESSES)]
+    results = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=600)
+        assert worker.returncode == 0, err
+        assert "database is locked" not in err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+
+    assert sum(r["done"] for r in results) == PROCESSES * EDITS
+    conflicts = sum(r["conflicts"] for r in results)
+    assert conflicts > 0, "overlapping edits should have met each other"
+    assert sum(r["reported"] for r in results) == conflicts, "a conflict came without who changed the row"
+    with Store(db, actor="setup") as store:
+        total, versions = store.query_tuples("SELECT sum(capacity), sum(version - 1) FROM participants")[0]
+        audited = store.scalar("SELECT count(*) FROM audit WHERE entity = 'participants' AND action = 'update'")
+        by_worker = dict(store.query_tuples("SELECT actor, count(*) FROM audit WHERE action = 'update' GROUP BY actor"))
+    assert total == PROCESSES * EDITS
+    assert versions == PROCESSES * EDITS
+    assert audited == PROCESSES * EDITS
+    assert by_worker == {f"worker{n}": EDITS for n in range(PROCESSES)}
+    assert integrity(db) == "ok"
+
+
+def test_sigkill_inside_a_write_leaves_nothing_half_written(tmp_path: Path) -> None:
+    db = tmp_path / "programme.db"
+    people(db, 3)
+    holder = start("hold", db, 500)
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "inside"
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(timeout=60)
+    assert holder.returncode == -signal.SIGKILL
+
+    assert integrity(db) == "ok"
+    with Store(db, actor="setup", busy_timeout=1) as store:
+        assert store.scalar("SELECT count(*) FROM participants") == 3
+        assert store.scalar("SELECT count(*) FROM audit WHERE actor = 'killed'") == 0
+        with store.write() as writer:  # the dead process's lock is gone with it
+            writer.insert(Participant(name="After the crash", role="mentor"))
+        assert store.scalar("SELECT count(*) FROM participants") == 4
+
+
+def test_sigkill_between_commits_keeps_every_commit_whole(tmp_path: Path) -> None:
+    db = tmp_path / "programme.db"
+    people(db, 1)
+    writer = start("commits", db)
+    assert writer.stdout is not None
+    assert writer.stdout.readline().strip() == "started"
+    with Store(db, actor="setup") as store:
+        # Let it commit for a while: wait until at least 50 of its rows are visible.
+        while (store.scalar("SELECT count(*) FROM participants WHERE name LIKE 'Committed %'") or 0) < 50:
+            pass
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait(timeout=60)
+
+    assert integrity(db) == "ok"
+    with Store(db, actor="setup", busy_timeout=1) as store:
+        committed = store.scalar("SELECT count(*) FROM participants WHERE name LIKE 'Committed %'")
+        audited = store.scalar("SELECT count(*) FROM audit WHERE actor = 'killed' AND action = 'create'")
+        names = {row[0] for row in store.query_tuples("SELECT name FROM participants WHERE name LIKE 'Committed %'")}
+    assert committed >= 50
+    assert audited == committed, "a row landed without its audit entry, or the reverse"
+    assert names == {f"Committed {n}" for n in range(committed)}, "commits must land whole and in order"

@@ -1,0 +1,114 @@
+"""A real coordinator's process for the concurrency tests and the write benchmark.
+
+Run as ``python tests/writer_process.py MODE DB ...``; it prints one JSON line of results
+(or a marker line the parent waits for) and exits non-zero on any unhandled error.
+
+Modes:
+  edit DB WORKER EDITS SEED      increment ``capacity`` of random rows, re-reading and retrying
+                                 on every conflict, counting conflicts and busy retries
+  bench DB WORKER EDITS          update this worker's own row EDITS times; print latencies
+  hold DB ROWS                   insert ROWS people in one transaction, say "inside", then wait
+  commits DB                     insert people one transaction at a time, forever
+  lock DB SECONDS                take the write lock, say "locked", hold it SECONDS, commit
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from db import ConflictError, Participant, Store, StoreBusyError  # noqa: E402
+
+
+def edit(db: str, worker: int, edits: int, seed: int) -> dict[str, int]:
+    """Make ``edits`` increments that each land exactly once, whatever the others do."""
+    rng = random.Random(seed * 1000 + worker)
+    counts = {"done": 0, "conflicts": 0, "reported": 0, "busy": 0}
+    with Store(db, actor=f"worker{worker}") as store:
+        ids = [row[0] for row in store.query_tuples("SELECT id FROM participants ORDER BY id")]
+        for _ in range(edits):
+            row_id = rng.choice(ids)
+            while True:
+                current = store.query("SELECT capacity, version FROM participants WHERE id = ?", (row_id,))[0]
+                time.sleep(rng.random() / 1000)  # a person between reading and saving
+                try:
+                    with store.write() as writer:
+                        writer.update("participants", row_id, current["version"], {"capacity": current["capacity"] + 1})
+                except ConflictError as conflict:
+                    counts["conflicts"] += 1
+                    if conflict.current is not None and conflict.changed_by and str(conflict):
+                        counts["reported"] += 1
+                    continue
+                except StoreBusyError:
+                    counts["busy"] += 1
+                    continue
+                counts["done"] += 1
+                break
+    return counts
+
+
+def bench(db: str, worker: int, edits: int) -> dict[str, list[float]]:
+    """Update this worker's own row ``edits`` times; return each commit's latency in ms."""
+    latencies = []
+    busy = 0
+    with Store(db, actor=f"worker{worker}") as store:
+        row_id = store.scalar("SELECT id FROM participants ORDER BY id LIMIT 1 OFFSET ?", (worker,))
+        version = store.scalar("SELECT version FROM participants WHERE id = ?", (row_id,))
+        for n in range(edits):
+            started = time.perf_counter()
+            while True:
+                try:
+                    with store.write() as writer:
+                        version = writer.update("participants", row_id, version, {"job_title": f"edit {n}"})
+                    break
+                except StoreBusyError:
+                    busy += 1
+            latencies.append((time.perf_counter() - started) * 1000)
+    return {"latencies": latencies, "busy": [busy]}
+
+
+def hold(db: str, rows: int) -> None:
+    with Store(db, actor="killed") as store, store.write() as writer:
+        for n in range(rows):
+            writer.insert(Participant(name=f"Half-written {n}", role="mentee"))
+        print("inside", flush=True)
+        time.sleep(600)
+
+
+def commits(db: str) -> None:
+    with Store(db, actor="killed") as store:
+        n = 0
+        print("started", flush=True)
+        while True:
+            with store.write() as writer:
+                writer.insert(Participant(name=f"Committed {n}", role="mentor"))
+            n += 1
+
+
+def lock(db: str, seconds: float) -> None:
+    with Store(db) as store, store.write() as writer:
+        writer.set_setting("locked_by", "locker")
+        print("locked", flush=True)
+        time.sleep(seconds)
+    print("released", flush=True)
+
+
+if __name__ == "__main__":
+    mode, db, *rest = sys.argv[1:]
+    if mode == "edit":
+        print(json.dumps(edit(db, int(rest[0]), int(rest[1]), int(rest[2]))))
+    elif mode == "bench":
+        print(json.dumps(bench(db, int(rest[0]), int(rest[1]))))
+    elif mode == "hold":
+        hold(db, int(rest[0]))
+    elif mode == "commits":
+        commits(db)
+    elif mode == "lock":
+        lock(db, float(rest[0]))
+    else:
+        raise SystemExit(f"unknown mode {mode}")
