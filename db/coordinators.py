@@ -36,15 +36,6 @@ class Coordinator:
     version: int
 
 
-def coordinators_of(conn: sqlite3.Connection) -> list[Coordinator]:
-    """Return every coordinator, admins first, then by user name."""
-    rows = conn.execute(
-        "SELECT id, os_user, role, added_at, added_by, version FROM coordinators "
-        "ORDER BY CASE role WHEN 'admin' THEN 0 WHEN 'coordinator' THEN 1 ELSE 2 END, os_user"
-    ).fetchall()
-    return [Coordinator(*row) for row in rows]
-
-
 def admins_of(conn: sqlite3.Connection) -> list[str]:
     """Return the user names of the admins, sorted."""
     return [row[0] for row in conn.execute("SELECT os_user FROM coordinators WHERE role = 'admin' ORDER BY os_user")]
