@@ -17,11 +17,11 @@ from screens.profile import ProfileScreen
 from widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
-    Column("name", "Name", 18, grow=4),
+    Column("name", "Name", 18, grow=3),
     Column("role", "Role", 6),
     Column("level", "Lvl", 3, justify="right"),
     Column("department", "Department", 12, grow=2),
-    Column("line_of_business", "Business", 10, grow=2),
+    Column("line_of_business", "Business", 10, grow=1),
     Column("status", "Status", 9),
     Column("job_title", "Job title", 0, grow=3),
 ]
@@ -38,8 +38,9 @@ SORT_LABELS = {
 
 EMPTY_HELP = (
     "No participants yet.\n\n"
-    "Run  rmtui demo  to explore a sample programme, "
-    "or add people to this database to start building your roster."
+    "• Press escape, then 2, to add someone's talent profile.\n"
+    "• Import an HR export:  rmtui import people.csv\n"
+    "• Or explore a sample programme:  rmtui demo"
 )
 
 
@@ -168,6 +169,8 @@ class RosterScreen(ProgrammeScreen):
     def _status_text(self, result: SearchResult) -> Text:
         total = len(self.index) if self.index is not None else 0
         people = "person" if total == 1 else "people"
+        if result.query.strip() and not result.total and total:
+            return Text("No one matches: remove a filter or loosen the spelling.")
         if result.query.strip():
             status = Text(f"{result.total:,} of {total:,} {people} match")
         else:

@@ -75,6 +75,7 @@ class VirtualTable(ScrollView, can_focus=True):
     VirtualTable {
         height: 1fr;
         overflow-x: hidden;
+        scrollbar-size-vertical: 1;
         background: $surface;
     }
     VirtualTable > .virtual-table--header {
@@ -101,6 +102,8 @@ class VirtualTable(ScrollView, can_focus=True):
     """
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
+
+    OPTIONAL_MIN = 10
 
     class CursorMoved(Message):
         """The highlighted row changed."""
@@ -152,6 +155,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.sorted_column: str | None = None
         self.sort_descending = False
         self._widths: list[int] = []
+        self._widths_for = -1
 
     # -- data ------------------------------------------------------------------------
 
@@ -164,7 +168,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.source = source
         count = len(source)
         target = self.cursor if cursor is None else cursor
-        self.virtual_size = Size(self.size.width, count + 1)
+        self.virtual_size = Size(0, count + 1)
         self.set_reactive(VirtualTable.cursor, max(0, min(target, count - 1)))
         self._scroll_cursor_into_view()
         self.refresh()
@@ -179,25 +183,37 @@ class VirtualTable(ScrollView, can_focus=True):
     # -- layout ----------------------------------------------------------------------
 
     def _column_widths(self, width: int) -> list[int]:
-        gaps = len(self.columns) - 1
-        fixed = sum(c.min for c in self.columns) + gaps
-        spare = max(0, width - fixed)
-        growth = sum(c.grow for c in self.columns) or 1
-        widths = [c.min + spare * c.grow // growth for c in self.columns]
-        widths[0] += width - (sum(widths) + gaps) if width > fixed else 0
-        return widths
+        """Share ``width`` out: each column its minimum, the rest by ``grow``.
 
-    def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, len(self.source) + 1)
-        self._widths = self._column_widths(event.size.width)
+        An optional column (``min`` 0) that would get fewer than ``OPTIONAL_MIN`` cells is
+        dropped (width 0, no gap) rather than shown as a useless sliver.
+        """
+        shown = list(self.columns)
+        while True:
+            gaps = len(shown) - 1
+            fixed = sum(c.min for c in shown) + gaps
+            spare = max(0, width - fixed)
+            growth = sum(c.grow for c in shown) or 1
+            widths = {c.key: c.min + spare * c.grow // growth for c in shown}
+            thin = [c for c in shown if c.min == 0 and widths[c.key] < self.OPTIONAL_MIN]
+            if not thin:
+                break
+            shown.remove(thin[-1])
+        first = shown[0].key
+        widths[first] += max(0, width - (sum(widths.values()) + len(shown) - 1))
+        return [widths.get(c.key, 0) for c in self.columns]
 
     # -- rendering -------------------------------------------------------------------
 
     def _line(self, cells: list[Text], base: Style) -> Strip:
         line = Text(no_wrap=True, overflow="ellipsis", end="")
+        first = True
         for position, (text, width) in enumerate(zip(cells, self._widths)):
-            if position:
+            if not width:
+                continue
+            if not first:
                 line.append(" ")
+            first = False
             cell = text.copy()
             cell.truncate(width, overflow="ellipsis", pad=False)
             padding = width - cell.cell_len
@@ -209,17 +225,19 @@ class VirtualTable(ScrollView, can_focus=True):
                 line.append_text(cell)
                 line.append(" " * padding)
         segments = list(line.render(self.app.console))
-        strip = Strip(segments).adjust_cell_length(self.size.width)
+        strip = Strip(segments).adjust_cell_length(self._widths_for)
         return strip.apply_style(base)
 
     def render_line(self, y: int) -> Strip:
-        if not self._widths:
-            self._widths = self._column_widths(self.size.width)
+        width = self.scrollable_content_region.width
+        if width != self._widths_for:
+            self._widths = self._column_widths(width)
+            self._widths_for = width
         if y == 0:
             return self._header_line()
         index = int(self.scroll_offset.y) + y - 1
         if index >= len(self.source):
-            return Strip([Segment(" " * self.size.width, self.rich_style)])
+            return Strip([Segment(" " * width, self.rich_style)])
         base = self.rich_style
         if index == self.cursor:
             base = base + self.get_component_rich_style("virtual-table--cursor")
@@ -282,6 +300,8 @@ class VirtualTable(ScrollView, can_focus=True):
         if event.y == 0:
             x = event.x
             for column, width in zip(self.columns, self._widths):
+                if not width:
+                    continue
                 if x < width + 1:
                     self.post_message(self.HeaderClicked(self, column.key))
                     return

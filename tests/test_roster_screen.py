@@ -1,0 +1,144 @@
+"""The roster screen on the demo programme: typing, filters, sorting, opening a profile."""
+
+from __future__ import annotations
+
+import pytest
+
+from rmtui.app import RmtuiApp
+from rmtui.programme import Programme
+from screens.profile import ProfileScreen
+from screens.roster import RosterScreen
+from widgets.virtual_table import VirtualTable
+
+
+async def _settled(app: RmtuiApp, pilot) -> RosterScreen:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, RosterScreen)
+    return screen
+
+
+async def _type(app: RmtuiApp, pilot, text: str) -> RosterScreen:
+    for character in text:
+        await pilot.press(character if character != " " else "space")
+    return await _settled(app, pilot)
+
+
+def _names(screen: RosterScreen, count: int) -> list[str]:
+    assert screen.result is not None
+    return [screen.result.row(i).name for i in range(min(count, screen.result.total))]
+
+
+async def test_typos_find_john_smith_first(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settled(app, pilot)
+        screen = await _type(app, pilot, "jhon smtih")
+        assert _names(screen, 1) == ["John Smith"]
+
+
+async def test_accents_do_not_matter(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settled(app, pilot)
+        screen = await _type(app, pilot, "jose nunez")
+        assert _names(screen, 1) == ["José Núñez"]
+
+
+async def test_filter_tokens_narrow_to_matching_people(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _settled(app, pilot)
+        everyone = screen.result.total
+        screen = await _type(app, pilot, "role:mentor level:<=3")
+        result = screen.result
+        assert 0 < result.total < everyone
+        assert all(result.row(i).role == "mentor" for i in range(result.total))
+        assert all(result.row(i).level is not None and result.row(i).level <= 3 for i in range(result.total))
+
+
+async def test_backspace_widens_the_results_again(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _settled(app, pilot)
+        everyone = screen.result.total
+        screen = await _type(app, pilot, "role:mentee")
+        mentees = screen.result.total
+        for _ in "mentee":
+            await pilot.press("backspace")
+        screen = await _type(app, pilot, "mentor")
+        assert screen.result.total + mentees == everyone
+
+
+async def test_sort_key_cycles_columns_and_orders_rows(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settled(app, pilot)
+        await pilot.press("escape", "s", "s", "s")  # best match → name → role → level
+        screen = await _settled(app, pilot)
+        assert screen.sort == "level"
+        levels = [screen.result.row(i).level for i in range(screen.result.total)]
+        known = [level for level in levels if level is not None]
+        assert known == sorted(known)
+        await pilot.press("S")
+        screen = await _settled(app, pilot)
+        levels = [screen.result.row(i).level for i in range(screen.result.total)]
+        known = [level for level in levels if level is not None]
+        assert known == sorted(known, reverse=True)
+
+
+async def test_enter_opens_the_talent_profile_and_escape_comes_back(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settled(app, pilot)
+        await _type(app, pilot, "jose nunez")
+        await pilot.press("enter", "enter")  # leave the field, then open the row
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ProfileScreen)
+        body = str(app.screen.query_one("#profile-title").render())
+        assert "José Núñez" in body
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, RosterScreen)
+
+
+async def test_cursor_moves_and_pages_without_leaving_the_results(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _settled(app, pilot)
+        await pilot.press("escape", "down", "down", "pagedown", "end")
+        table = screen.query_one(VirtualTable)
+        assert table.cursor == screen.result.total - 1
+        await pilot.press("home")
+        assert table.cursor == 0
+
+
+@pytest.mark.parametrize(
+    ("size", "query"),
+    [((80, 24), ""), ((120, 40), "smith"), ((80, 24), "role:mentor level:>=9")],
+    ids=["80x24-everyone", "120x40-smith", "80x24-no-match"],
+)
+def test_roster_snapshot(snap_compare, demo_programme: Programme, size: tuple[int, int], query: str) -> None:
+    app = RmtuiApp(demo_programme)
+
+    async def search(pilot) -> None:
+        await _settled(app, pilot)
+        await _type(app, pilot, query)
+        app.screen.query_one("#search").cursor_blink = False
+
+    assert snap_compare(app, terminal_size=size, run_before=search)
+
+
+def test_empty_roster_snapshot(snap_compare, programme: Programme) -> None:
+    app = RmtuiApp(programme)
+
+    async def settle(pilot) -> None:
+        await _settled(app, pilot)
+        app.screen.query_one("#search").cursor_blink = False
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+
