@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
 from textual.message import Message
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
+from rmtui import saving
 from rmtui.programme import Programme
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from rmtui.app import RmtuiApp
@@ -30,6 +36,9 @@ class ProgrammeScreen(Screen):
 
     seen_generation = 0
 
+    EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset()
+    """Actions that change the programme: hidden from viewers (the store refuses them anyway)."""
+
     @property
     def programme(self) -> Programme:
         return cast("RmtuiApp", self.app).programme
@@ -46,3 +55,40 @@ class ProgrammeScreen(Screen):
         if generation > self.seen_generation:
             self.seen_generation = generation
             self.refresh_data()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.EDIT_ACTIONS and not getattr(self.app, "may_edit", True):
+            return False
+        return True
+
+    def save_with_retry(self, save: Callable[[], T], *, what: str = "your change") -> T:
+        """Run ``save`` (one store write) from a thread worker until it lands; return its result.
+
+        While another process holds the write lock the screen stays responsive, the user
+        is told that rmtui is waiting and that their edit is kept, and the same save is
+        retried. ConflictError and other errors pass through for the screen to show.
+        """
+        worker = get_current_worker()
+        started = time.monotonic()
+        waited = False
+
+        def on_waiting(seconds: float) -> None:
+            nonlocal waited
+            waited = True
+            still = f"Still waiting ({seconds:.0f} s)" if seconds >= 1 else "Waiting"
+            self.app.call_from_thread(
+                self.notify,
+                f"{still}: another coordinator is saving. {what[:1].upper()}{what[1:]} will be saved "
+                "as soon as they finish; your edit is kept.",
+                title="Database busy",
+                severity="warning",
+                timeout=12,
+            )
+
+        result = saving.save_with_retry(
+            self.programme.store, save, on_waiting=on_waiting, cancelled=lambda: worker.is_cancelled
+        )
+        if waited:
+            seconds = time.monotonic() - started
+            self.app.call_from_thread(self.notify, f"Saved {what} after waiting {seconds:.0f} s for another coordinator.")
+        return result
