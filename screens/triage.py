@@ -246,7 +246,7 @@ class TriageScreen(ProgrammeScreen):
                 return f"{verb}."
             message = f"{verb}: {done} of {len(items)}."
             if skipped:
-                message += f" {len(skipped)} skipped ({skipped[0]})."
+                message += f" {len(skipped)} skipped: {skipped[0]}"
             if conflicts:
                 message += f" {len(conflicts)} changed by someone else first; press the key again to apply."
             return message
@@ -269,7 +269,7 @@ class TriageScreen(ProgrammeScreen):
 
         def act(item: TriageItem) -> str | None:
             if item.flag.kind not in ("overdue", "at_risk"):
-                return f"{KIND_LABEL[item.flag.kind]} items were already held"
+                return f"Session {item.flag.seq} was already held."
             sessions.mark_held(store, self._session(item), today, today)
             return None
 
@@ -281,7 +281,7 @@ class TriageScreen(ProgrammeScreen):
 
         def act(item: TriageItem) -> str | None:
             if item.flag.kind not in ("overdue", "at_risk"):
-                return f"{KIND_LABEL[item.flag.kind]} items were already held"
+                return f"Session {item.flag.seq} was already held."
             sessions.reschedule(store, self._session(item), when, timezone)
             return None
 
@@ -292,7 +292,7 @@ class TriageScreen(ProgrammeScreen):
 
         def act(item: TriageItem) -> str | None:
             if item.flag.kind not in ("follow_up", "notes_late"):
-                return "only held sessions have a follow-up"
+                return "Only a held session has a follow-up to send; this one is not held yet."
             sessions.set_follow_up(store, self._session(item), True)
             return None
 
