@@ -18,6 +18,11 @@ from screens.base import DataChanged
 POLL_SECONDS = 0.25
 
 
+def _open_area(area: Area) -> Screen:
+    """Build an area's screen, importing its module only when it is first shown."""
+    return area.load()()
+
+
 class RmtuiApp(App[None]):
     """rmtui over one open programme."""
 
@@ -35,7 +40,7 @@ class RmtuiApp(App[None]):
         self.areas: dict[str, Area] = {area.name: area for area in AREAS}
         self.start = start if start in self.areas else next(iter(self.areas))
         for area in self.areas.values():
-            self.add_mode(area.name, area.load())
+            self.add_mode(area.name, partial(_open_area, area))
             self.bind(area.key, f"go('{area.name}')", description=area.title, show=False)
 
     def on_mount(self) -> None:
