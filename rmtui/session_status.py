@@ -180,13 +180,18 @@ def session_flags(session: Session, wave: Wave, today: dt.date) -> list[Flag]:
     ]
 
 
+def is_behind(held: int, due: int) -> bool:
+    """Return whether a pair that held ``held`` sessions, with ``due`` due by today, is behind."""
+    return held < due
+
+
 def behind(pair_id: int, sessions: Iterable[Session], today: dt.date) -> Flag | None:
     """Flag a pair that has held fewer sessions than were due by ``today``."""
     today = as_date(today)
     listed = list(sessions)
     held = sum(1 for s in listed if s.status == "held")
     due = sum(1 for s in listed if s.status != "cancelled" and as_date(s.due_on) <= today)
-    if held >= due:
+    if not is_behind(held, due):
         return None
     return Flag("behind", pair_id, None, due - held, today=today, detail=(held, due))
 
