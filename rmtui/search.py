@@ -80,6 +80,7 @@ _LOOKALIKES = str.maketrans(
     "aeopcyxijsdl" "aoivtkp",
 )
 _WORD = re.compile(r"[^\W\d_]+|\d+")
+_EMAIL_PIECES = re.compile(r"[@.]")
 _FILTER = re.compile(r'(?<!\S)([A-Za-z_]+):(?:"([^"]*)"?|(\S*))')
 _LEVEL_COMPARISON = re.compile(r"^(<=|>=|=<|=>|<|>|=)?\s*(\d{1,9})$")
 _LEVEL_RANGE = re.compile(r"^(\d{1,9})\s*(?:-|\.\.)\s*(\d{1,9})$")
@@ -119,13 +120,24 @@ def allowed_misses(length: int) -> int:
     return LOOSE_MISSES
 
 
+def _packed(strings: list[str]) -> list[str]:
+    """Return copies of ``strings`` allocated one after another (same order, same text)."""
+    if not strings:
+        return []
+    if any("\x00" in s for s in strings):
+        return [(s + "\x00")[:-1] for s in strings]
+    return "\x00".join(strings).split("\x00")
+
+
 class Vocabulary:
     """Distinct words to score query words against, with their first letters and lengths."""
 
     __slots__ = ("words", "first", "lengths")
 
     def __init__(self, words: list[str]) -> None:
-        self.words = words
+        # Fresh copies, allocated one after another: rapidfuzz reads every word on every
+        # keystroke, and words scattered among 100k rows' objects made that 5x slower.
+        self.words = _packed(words)
         self.first = np.array([ord(w[0]) if w else 0 for w in words], dtype=np.uint32)
         self.lengths = np.array([len(w) for w in words], dtype=np.int32)
 
@@ -170,6 +182,28 @@ def word_scores(token: str, vocabulary: Vocabulary) -> np.ndarray:
     shown = best >= SHOWN_SIMILARITY
     scores[candidates[shown]] = best[shown]
     return scores
+
+
+def word_score(token: str, word: str) -> float:
+    """Return :func:`word_scores` for one word: the same rules, without numpy's set-up cost."""
+    length = len(token)
+    if not token or not word:
+        return 0.0
+    missing = length - LCSseq.similarity(token, word)
+    loose = LOOSE_SCORE if missing <= LOOSE_MISSES else 0.0
+    if missing > allowed_misses(length):
+        return loose
+    if length == 1:
+        if word[0] != token:
+            return SUBSTRING_SCORE
+        return 1.0 if len(word) == 1 else PREFIX_FACTOR
+    best = max(
+        OSA.normalized_similarity(token, word),
+        OSA.normalized_similarity(token, word[:length]) * PREFIX_FACTOR,
+    )
+    if missing == 0 and token in word:
+        best = max(best, SUBSTRING_SCORE)
+    return best if best >= SHOWN_SIMILARITY else loose
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,6 +416,9 @@ class RosterIndex:
                 )
             return terms
 
+        name_pieces: dict[str, tuple[str, list[int]]] = {}
+        email_pieces: dict[str, list[int]] = {}
+        name_keys: list[str] = []
         postings = array("i")
         lengths = array("i")
         for row in rows:
@@ -392,8 +429,23 @@ class RosterIndex:
             levels.append(LEVEL_NONE if row[5] is None else _level_value(row[5]))
             self._role.add(row[3])
             self._status.add(row[8])
-            terms = terms_of(NAME, _words(name))
-            terms += terms_of(EMAIL, _words(email))
+            # Names and e-mail addresses repeat piece by piece ("María", "gonzalez"): fold
+            # and split each distinct piece once.
+            terms = []
+            name_key = []
+            for piece in name.split():
+                known = name_pieces.get(piece)
+                if known is None:
+                    key = search_key(piece)
+                    known = name_pieces[piece] = (key, terms_of(NAME, _WORD.findall(key)))
+                name_key.append(known[0])
+                terms += known[1]
+            name_keys.append(" ".join(name_key))
+            for piece in _EMAIL_PIECES.split(email):
+                known_terms = email_pieces.get(piece)
+                if known_terms is None:
+                    known_terms = email_pieces[piece] = terms_of(EMAIL, _words(piece))
+                terms += known_terms
             for slot, (column, field_class, value) in enumerate(
                 ((self._title, TITLE, row[4]), (self._department, DEPARTMENT, row[6]),
                  (self._business, BUSINESS, row[7]))
@@ -412,29 +464,30 @@ class RosterIndex:
         self._level = np.frombuffer(levels, dtype=np.int32).copy() if levels else np.zeros(0, np.int32)
         for column in (self._role, self._title, self._department, self._business, self._status):
             column.finish()
-        self._words = list(words)
-        del words, term_maps, list_terms
-        self._max_word = max((len(w) for w in self._words), default=0)
+        all_words = list(words)
+        del words, term_maps, list_terms, name_pieces, email_pieces
+        self._word_count = len(all_words)
+        self._max_word = max((len(w) for w in all_words), default=0)
         # Letters and digits are separate words, and a query word of letters never shares a
         # character with one of digits: each is scored against its own part of the vocabulary.
-        numeric = np.fromiter((w.isdigit() for w in self._words), dtype=bool, count=len(self._words))
+        numeric = np.fromiter((w.isdigit() for w in all_words), dtype=bool, count=len(all_words))
         self._vocabularies = {
-            kind: (ids_, Vocabulary([self._words[i] for i in ids_]))
+            kind: (ids_, Vocabulary([all_words[i] for i in ids_]))
             for kind, ids_ in (("digits", np.flatnonzero(numeric)), ("letters", np.flatnonzero(~numeric)))
         }
+        del all_words
         self._term_word = np.frombuffer(term_word, dtype=np.int32).copy()
         self._term_weight = FIELD_WEIGHTS[np.frombuffer(term_field, dtype=np.int8)]
         self._postings = np.frombuffer(postings, dtype=np.int32).copy() if postings else np.zeros(0, np.int32)
         self._starts = np.zeros(self._n + 1, dtype=np.int64)
         if self._n:
             np.cumsum(np.frombuffer(lengths, dtype=np.int32), out=self._starts[1:])
-        self._build_sort_ranks()
+        self._build_sort_ranks(name_keys)
         return self
 
-    def _build_sort_ranks(self) -> None:
-        keys = [search_key(name) for name in self._names]
-        names = self._names
-        self._by_name = np.array(sorted(range(self._n), key=lambda i: (keys[i], names[i])), dtype=np.int64)
+    def _build_sort_ranks(self, keys: list[str]) -> None:
+        # Equal keys ("Jose" and "José") keep their id order: sorted() is stable.
+        self._by_name = np.array(sorted(range(self._n), key=keys.__getitem__), dtype=np.int64)
         self._name_rank = np.empty(self._n, dtype=np.int32)
         self._name_rank[self._by_name] = np.arange(self._n, dtype=np.int32)
         present = self._level != LEVEL_NONE
@@ -453,6 +506,11 @@ class RosterIndex:
 
     def __len__(self) -> int:
         return self._n
+
+    @property
+    def word_count(self) -> int:
+        """Return how many distinct words the index searches (what each keystroke scores)."""
+        return self._word_count
 
     def row(self, position: int) -> RosterRow:
         """Return the display row of the person at ``position`` in the index."""
@@ -484,12 +542,10 @@ class RosterIndex:
         name_words = [(m.group(), m.start()) for m in _WORD.finditer(folded)]
         if not name_words:
             return []
-        texts = Vocabulary([w for w, _ in name_words])
         marked: set[int] = set()
         for token in dict.fromkeys(tokens):
-            scores = word_scores(token, texts)
-            for (word, start), score in zip(name_words, scores, strict=True):
-                if score < SHOWN_SIMILARITY:
+            for word, start in name_words:
+                if word_score(token, word) < SHOWN_SIMILARITY:
                     continue
                 at = word.find(token)
                 if at >= 0:
@@ -609,7 +665,7 @@ class RosterIndex:
         return best
 
     def _term_scores(self, token: str) -> np.ndarray:
-        scores = np.zeros(len(self._words), dtype=np.float32)
+        scores = np.zeros(self._word_count, dtype=np.float32)
         if len(token) <= self._max_word + LOOSE_MISSES:
             ids, words = self._vocabularies["digits" if token.isdigit() else "letters"]
             scores[ids] = word_scores(token, words)

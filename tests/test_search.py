@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from db import Participant, Store
-from rmtui.search import SORT_KEYS, RosterIndex, RosterRow
+from rmtui.search import SORT_KEYS, RosterIndex, RosterRow, Vocabulary, word_score, word_scores
 from rmtui.text import fold
 
 # (id, name, email, role, job_title, level, department, line_of_business, status, hobbies, interests)
@@ -308,6 +308,14 @@ def test_name_spans_are_empty_without_free_text_or_a_name_match(index):
     assert index.search("role:mentor").name_spans(0) == []
     result = index.search("salsa")
     assert result.row(0).name == "José Núñez" and result.name_spans(0) == []
+
+
+def test_one_word_is_scored_as_the_whole_vocabulary_scores_it():
+    words = ["john", "jon", "joan", "johnson", "smith", "smithers", "goldsmith", "smit", "j", "a", "krawczyk"]
+    vocabulary = Vocabulary(words)
+    for token in ["j", "jo", "jhon", "smtih", "smith", "mit", "kraw", "krwa", "a", "zz", "goldsmiths"]:
+        bulk = word_scores(token, vocabulary)
+        assert [round(word_score(token, w), 5) for w in words] == [round(float(x), 5) for x in bulk], token
 
 
 # -- hostile text --------------------------------------------------------------------------
