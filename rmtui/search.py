@@ -22,9 +22,12 @@ A word matches *loosely* when at most :data:`LOOSE_MISSES` of its characters are
 the longest common subsequence with some word of the person. Appending characters to a query
 word can only add missing characters (``LCS(t + x, w) <= LCS(t, w) + len(x)``), and a shown
 match never has more than ``LOOSE_MISSES`` missing, so anyone who matches a longer query
-already matched the shorter one loosely. Each result therefore keeps its loose *survivors*,
-and the next keystroke that only extends the free text scores just those: narrowing returns
-exactly what a fresh search would, while the shown cutoff stays strict.
+already matched the shorter one loosely. Only the last word can still grow (the text ends
+inside it); finished words are held to the shown cutoff. Each result keeps these *survivors*
+(a superset of what it shows), and the next keystroke that only extends the free text scores
+just those: narrowing returns exactly what a fresh search would, and gets cheaper as the
+query grows. Anything else (a deletion, a changed filter) searches afresh, reusing the
+per-word scores of the last dozen words from a small cache.
 """
 
 from __future__ import annotations
@@ -315,12 +318,12 @@ def _shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _level_test(value: str) -> tuple[str, int, int] | None:
-    """Return ('range', low, high) for a level filter value, or None when it is not one."""
+def _level_test(value: str) -> tuple[int, int] | None:
+    """Return the (low, high) levels a level filter value accepts, or None when it is not one."""
     value = value.strip()
     if m := _LEVEL_RANGE.match(value):
         low, high = sorted((int(m.group(1)), int(m.group(2))))
-        return ("range", low, high)
+        return (low, high)
     if m := _LEVEL_COMPARISON.match(value):
         op, number = m.group(1) or "=", int(m.group(2))
         bounds = {
@@ -334,7 +337,7 @@ def _level_test(value: str) -> tuple[str, int, int] | None:
         }[op]
         low = -(2**31) + 1 if bounds[0] is None else bounds[0]
         high = 2**31 - 1 if bounds[1] is None else bounds[1]
-        return ("range", low, high)
+        return (low, high)
     return None
 
 
@@ -688,7 +691,7 @@ class RosterIndex:
             if test is None:
                 problems.append(f"{shown} — level needs a number, like level:>=5")
                 return None
-            _, low, high = test
+            low, high = test
             return (self._level != LEVEL_NONE) & (self._level >= low) & (self._level <= high)
         if key in ("role", "status"):
             column, known = (self._role, ROLES) if key == "role" else (self._status, STATUSES)
