@@ -34,5 +34,7 @@ AREAS: tuple[Area, ...] = (
     Area("intake", "2", "Intake", "Add a participant's talent profile; import or export CSV", "screens.intake:IntakeScreen"),
     Area("pairing", "3", "Pairing", "Match a person: ranked candidates, live rule checks, whole-wave matching", "screens.pairing:PairingScreen"),
     Area("timeline", "4", "Timeline", "One pair's sessions: mark held, reschedule, agenda and notes", "screens.timeline:TimelineScreen"),
+    Area("leaderboard", "5", "Leaderboard", "Whose sessions are up to date, who is behind, who posts notes: pairs, departments, sessions", "screens.leaderboard:LeaderboardScreen"),
     Area("triage", "6", "Triage", "Everything that needs a coordinator today, most severe first", "screens.triage:TriageScreen"),
+    Area("dashboard", "7", "Dashboard", "Programme health against the targets: drop-out, completion, satisfaction, sessions a week", "screens.dashboard:DashboardScreen"),
 )

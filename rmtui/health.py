@@ -1,0 +1,226 @@
+"""Programme health against the seeds' targets, for the whole programme and for each wave.
+
+Each metric is a :class:`Metric`: a value with its numerator and denominator, the target
+and whether it is met (None when there is no data yet, or the metric has no target). The
+definitions (each function's docstring) are what the dashboard, the report and the tests
+share; targets the seeds only describe in words are written down here with the figure chosen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from db import Store
+from rmtui.schedule import as_date
+from rmtui.session_status import days_overdue
+from rmtui.text import clean
+
+WEEKS_CHARTED = 26
+COMPLETION_SHARE_OF_PLAN = 5 / 7  # The Hartford: at least five of the seven sessions
+GOOD_RATING = 4  # "good" (4) or "one of the best experiences" (5) on a 1–5 scale
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One figure of programme health: value, how it was counted, target, and whether it is met."""
+
+    key: str
+    label: str
+    value: float | None
+    numerator: int = 0
+    denominator: int = 0
+    target: str = ""
+    met: bool | None = None
+    percent: bool = True
+
+    def shown(self) -> str:
+        """Return the value in words: "12% (3 of 25)", "4.5 a week", or "no data yet"."""
+        if self.value is None:
+            return "no data yet"
+        if self.percent:
+            return f"{self.value * 100:.0f}% ({self.numerator} of {self.denominator})"
+        if self.key == "overdue":
+            return f"{self.numerator}"
+        return f"{self.value:.1f} a week"
+
+
+@dataclass(frozen=True)
+class Health:
+    """Every metric for one scope (the programme, or one wave) and the weekly sessions held."""
+
+    scope: str
+    wave_id: int | None
+    metrics: list[Metric]
+    held_per_week: list[int] = field(default_factory=list)
+
+    def metric(self, key: str) -> Metric:
+        return next(m for m in self.metrics if m.key == key)
+
+
+def _share(key: str, label: str, numerator: int, denominator: int, target: str, at_most: float | None = None,
+           at_least: float | None = None, above: float | None = None) -> Metric:
+    if not denominator:
+        return Metric(key, label, None, numerator, denominator, target, None)
+    value = numerator / denominator
+    met: bool | None = None
+    if at_most is not None:
+        met = value <= at_most + 1e-9
+    elif at_least is not None:
+        met = value >= at_least - 1e-9
+    elif above is not None:
+        met = value > above
+    return Metric(key, label, value, numerator, denominator, target, met)
+
+
+def drop_out(pairs: list[tuple]) -> Metric:
+    """Drop-out rate: pairs closed early / pairs started (started = not a proposal). Target ≤ 15%.
+
+    The seeds: 10–15% over a 6–12 month programme is normal; more signals poor design.
+    """
+    started = [p for p in pairs if p[3] != "proposed"]
+    closed = sum(1 for p in started if p[3] == "closed_early")
+    return _share("drop_out", "Drop-out rate", closed, len(started), "≤ 15%", at_most=0.15)
+
+
+def completion(pairs: list[tuple], held: dict[int, int]) -> Metric:
+    """Completion: finished mentees who held at least 5 of 7 sessions / finished mentees. Target ≥ 70%.
+
+    A mentee is finished when they have a started pair and none still active or paused; their
+    held sessions are summed over their pairs (a re-matched mentee keeps what they held). The
+    bar is ⌈5/7 × sessions planned⌉ of their wave (5 for The Hartford's seven).
+    """
+    by_mentee: dict[int, list[tuple]] = defaultdict(list)
+    for p in pairs:
+        if p[3] != "proposed":
+            by_mentee[p[2]].append(p)
+    finished = done = 0
+    for mentee_pairs in by_mentee.values():
+        if any(p[3] in ("active", "paused") for p in mentee_pairs):
+            continue
+        finished += 1
+        bar = math.ceil(COMPLETION_SHARE_OF_PLAN * max(p[5] for p in mentee_pairs) - 1e-9)
+        done += sum(held.get(p[0], 0) for p in mentee_pairs) >= bar
+    return _share("completion", "Completion (≥ 5 of 7 held)", done, finished, "≥ 70%", at_least=0.70)
+
+
+def rematch(pairs: list[tuple], wave_id: int | None = None) -> Metric:
+    """Re-match rate: started pairs whose mentee had an earlier pair closed early / pairs started.
+
+    For one wave, both counts are of that wave's pairs (the earlier pair may be in any wave).
+    The seeds ask that re-matching be rare; rmtui reads "rare" as at most 10%.
+    """
+    ordered = sorted((p for p in pairs if p[3] != "proposed"), key=lambda p: (p[4] or "", p[0]))
+    closed_before: set[int] = set()
+    started = rematches = 0
+    for p in ordered:
+        if wave_id is None or p[1] == wave_id:
+            started += 1
+            rematches += p[2] in closed_before
+        if p[3] == "closed_early":
+            closed_before.add(p[2])
+    return _share("rematch", "Re-match rate", rematches, started, "≤ 10%", at_most=0.10)
+
+
+def match_satisfaction(feedback: list[tuple]) -> Metric:
+    """Match satisfaction: mid-point answers (mentors and mentees) rating 4–5 / mid-point answers rated.
+
+    The seeds want it "high"; rmtui reads that as at least 80%, like programme satisfaction.
+    """
+    rated = [f for f in feedback if f[1] == "mid" and f[3] is not None]
+    good = sum(1 for f in rated if f[3] >= GOOD_RATING)
+    return _share("match_satisfaction", "Match satisfaction", good, len(rated), "≥ 80%", at_least=0.80)
+
+
+def goal_achievement(feedback: list[tuple]) -> Metric:
+    """Mentee goal achievement: mentees' post and close answers saying the goal was achieved / those answering.
+
+    The seeds ask whether "most mentees achieved what they intended": more than half.
+    """
+    answered = [f for f in feedback if f[1] in ("post", "close") and f[2] == "mentee" and f[4] is not None]
+    achieved = sum(1 for f in answered if f[4])
+    return _share("goal_achievement", "Mentee goals achieved", achieved, len(answered), "> 50%", above=0.5)
+
+
+def programme_satisfaction(feedback: list[tuple]) -> Metric:
+    """Programme satisfaction: mentees' post-programme ratings of 4–5 ("good" or "one of the best") / rated. Target ≥ 80%."""
+    rated = [f for f in feedback if f[1] == "post" and f[2] == "mentee" and f[3] is not None]
+    good = sum(1 for f in rated if f[3] >= GOOD_RATING)
+    return _share("programme_satisfaction", "Programme satisfaction", good, len(rated), "≥ 80%", at_least=0.80)
+
+
+def sessions_per_week(weekly: list[int]) -> Metric:
+    """Sessions held per week: the mean over the last four whole weeks before today (no target)."""
+    recent = weekly[-4:]
+    value = sum(recent) / len(recent) if recent else None
+    return Metric("per_week", "Sessions held a week", value, sum(recent), len(recent), "", None, percent=False)
+
+
+def overdue_count(count: int) -> Metric:
+    """Overdue sessions: open sessions of active pairs past due plus the wave's grace days (no target)."""
+    return Metric("overdue", "Overdue sessions", float(count), count, 0, "", None, percent=False)
+
+
+def weekly_held(days: list[str], today: dt.date, weeks: int = WEEKS_CHARTED) -> list[int]:
+    """Return sessions held in each of the ``weeks`` seven-day spans ending yesterday, oldest first."""
+    counts = [0] * weeks
+    today = as_date(today)
+    for day in days:
+        back = (today - as_date(day)).days - 1
+        if 0 <= back < 7 * weeks:
+            counts[weeks - 1 - back // 7] += 1
+    return counts
+
+
+_PAIRS = "SELECT id, wave_id, mentee_id, status, started_on, (SELECT sessions_planned FROM waves w WHERE w.id = wave_id) FROM pairs"
+_HELD = "SELECT pair_id, count(*) FROM sessions WHERE status = 'held' GROUP BY pair_id"
+_FEEDBACK = "SELECT pair_id, kind, respondent, rating, goal_achieved FROM feedback"
+_HELD_DAYS = "SELECT pair_id, held_on FROM sessions WHERE status = 'held' AND held_on >= :since AND held_on < :today"
+_OPEN = """
+SELECT s.pair_id, s.due_on, w.grace_days FROM sessions s JOIN pairs p ON p.id = s.pair_id JOIN waves w ON w.id = p.wave_id
+WHERE s.status IN ('planned', 'scheduled', 'missed') AND s.held_on IS NULL AND s.due_on < :today AND p.status = 'active'
+"""
+
+
+def programme_health(store: Store, today: dt.date) -> list[Health]:
+    """Return the health of the whole programme, then of each wave (oldest first)."""
+    today = as_date(today)
+    since = today - dt.timedelta(days=7 * WEEKS_CHARTED + 1)
+    params = {"today": today.isoformat(), "since": since.isoformat()}
+    with store.snapshot():
+        waves = [(row[0], clean(row[1])) for row in store.query_tuples("SELECT id, name FROM waves ORDER BY starts_on, id")]
+        pairs = store.query_tuples(_PAIRS)
+        held = dict(store.query_tuples(_HELD))
+        feedback = store.query_tuples(_FEEDBACK)
+        held_days = store.query_tuples(_HELD_DAYS, params)
+        open_rows = store.query_tuples(_OPEN, params)
+    wave_of = {p[0]: p[1] for p in pairs}
+    overdue_by_wave: dict[int, int] = defaultdict(int)
+    for pair_id, due_on, grace in open_rows:
+        if days_overdue(dt.date.fromisoformat(due_on), grace, today) is not None:
+            overdue_by_wave[wave_of[pair_id]] += 1
+    scopes: list[tuple[str, int | None]] = [("Whole programme", None), *((name, wave_id) for wave_id, name in waves)]
+    result = []
+    for scope, wave_id in scopes:
+        def ours(pair_id: int) -> bool:
+            return wave_id is None or wave_of.get(pair_id) == wave_id
+
+        scoped_pairs = [p for p in pairs if wave_id is None or p[1] == wave_id]
+        scoped_feedback = [f for f in feedback if ours(f[0])]
+        weekly = weekly_held([day for pair_id, day in held_days if ours(pair_id)], today)
+        overdue = sum(overdue_by_wave.values()) if wave_id is None else overdue_by_wave.get(wave_id, 0)
+        metrics = [
+            drop_out(scoped_pairs),
+            completion(scoped_pairs, held),
+            rematch(pairs, wave_id),
+            match_satisfaction(scoped_feedback),
+            goal_achievement(scoped_feedback),
+            programme_satisfaction(scoped_feedback),
+            sessions_per_week(weekly),
+            overdue_count(overdue),
+        ]
+        result.append(Health(scope, wave_id, metrics, weekly))
+    return result
+

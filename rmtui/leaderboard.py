@@ -1,0 +1,347 @@
+"""The leaderboard: whose sessions are up to date, who is behind, who posts notes.
+
+The Hartford's core team "lived with a leaderboard ... sortable by mentee/mentor pair, by
+department, and by session". Everything here comes from a few bulk queries (one aggregate
+row per pair), so 10,000 pairs cost one pass over the sessions table.
+
+Confidentiality is enforced here and only here: a pair where either person has not
+consented to disclosure (``participants.consent_share = 0``) is labelled "Pair 12 · Claims"
+(its id and the mentee's department) and neither name ever leaves this module. Screens,
+reports and exports show what these rows hold; the sensitive ``attributes`` are never read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from db import Store
+from rmtui.schedule import as_date
+from rmtui.session_status import days_overdue, is_behind, short_day
+from rmtui.text import clean
+
+STARTED_STATUSES = ("active", "paused", "completed", "closed_early")
+"""Pairs on the leaderboard: every pair that has started (a proposal has not)."""
+
+TREND_DAYS = 28
+"""The trend compares a pair's lead over its schedule now with its lead this many days ago."""
+
+WITHHELD = "withheld"
+"""What a report shows in place of the names of a pair without both people's consent."""
+
+STATE_LABEL = {
+    "ahead": "ahead",
+    "on_track": "on track",
+    "behind": "behind",
+    "paused": "paused",
+    "completed": "completed",
+    "closed_early": "closed early",
+}
+
+SORTS = ("progress", "pair", "department", "notes")
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderRow:
+    """One pair on the leaderboard.
+
+    ``pair`` is what every view shows: "Mentor / Mentee" when both consented to disclosure,
+    else "Pair 12 · Claims"; ``mentor`` and ``mentee`` are then :data:`WITHHELD`.
+    ``lead`` is sessions held minus sessions due by today; ``notes_on_time`` is None when
+    no notes were due yet.
+    """
+
+    rank: int
+    pair_id: int
+    wave: str
+    pair: str
+    named: bool
+    mentor: str
+    mentee: str
+    mentor_department: str
+    mentee_department: str
+    held: int
+    planned: int
+    due: int
+    state: str
+    notes_due: int
+    notes_on_time_count: int
+    last_activity: str | None
+    trend: int
+
+    @property
+    def departments(self) -> str:
+        """Return "Technology → Claims" (mentor's → mentee's), or one name when they match."""
+        a, b = self.mentor_department or "—", self.mentee_department or "—"
+        return a if a == b else f"{a} → {b}"
+
+    @property
+    def lead(self) -> int:
+        return self.held - self.due
+
+    @property
+    def notes_on_time(self) -> float | None:
+        """Return the share (0–1) of due notes posted on time, or None when none were due."""
+        return self.notes_on_time_count / self.notes_due if self.notes_due else None
+
+    @property
+    def trend_arrow(self) -> str:
+        """Return ↑ (catching up), ↓ (slipping) or → (steady) over the last four weeks."""
+        return "↑" if self.trend > 0 else "↓" if self.trend < 0 else "→"
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentStanding:
+    """One department's pairs together: a pair counts for each department it touches."""
+
+    rank: int
+    department: str
+    pairs: int
+    held: int
+    due: int
+    behind: int
+    notes_due: int
+    notes_on_time_count: int
+
+    @property
+    def progress(self) -> float | None:
+        """Return sessions held per session due by today (1.0 = exactly up to date), or None."""
+        return self.held / self.due if self.due else None
+
+    @property
+    def notes_on_time(self) -> float | None:
+        return self.notes_on_time_count / self.notes_due if self.notes_due else None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionProgress:
+    """Session ``seq`` of one pair: held (and when), or still to come, overdue, cancelled."""
+
+    pair_id: int
+    pair: str
+    departments: str
+    state: str  # held | due | overdue | cancelled
+    day: str | None
+    days_overdue: int | None
+
+    def describe(self, today: dt.date) -> str:
+        """Return the state in words: "held 12 Oct", "due 4 Dec", "11 days overdue"."""
+        if self.state == "held":
+            return f"held {short_day(as_date(self.day), today)}" if self.day else "held"
+        if self.state == "overdue":
+            return f"{self.days_overdue} day{'s' if self.days_overdue != 1 else ''} overdue"
+        if self.state == "cancelled":
+            return "cancelled"
+        return f"due {short_day(as_date(self.day), today)}" if self.day else "to come"
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """Every started pair, ranked; the wave it covers (None = all) and the day it was judged."""
+
+    rows: list[LeaderRow]
+    today: dt.date
+    wave_id: int | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+_PAIRS = """
+SELECT p.id, p.wave_id, w.name, p.status, p.mentor_id, p.mentee_id, p.started_on,
+       count(s.id) FILTER (WHERE s.status = 'held'),
+       count(s.id) FILTER (WHERE s.status != 'cancelled'),
+       count(s.id) FILTER (WHERE s.status != 'cancelled' AND s.due_on <= :today),
+       count(s.id) FILTER (WHERE s.status = 'held'
+           AND (s.notes != '' OR julianday(:today) - julianday(s.held_on) > w.notes_due_days)),
+       count(s.id) FILTER (WHERE s.status = 'held' AND s.notes != ''
+           AND (s.notes_posted_on IS NULL
+                OR julianday(s.notes_posted_on) - julianday(s.held_on) <= w.notes_due_days)),
+       max(max(coalesce(max(s.held_on) FILTER (WHERE s.status = 'held'), ''),
+               coalesce(max(s.notes_posted_on), '')), coalesce(p.started_on, '')),
+       count(s.id) FILTER (WHERE s.status = 'held' AND s.held_on <= :then),
+       count(s.id) FILTER (WHERE s.status != 'cancelled' AND s.due_on <= :then)
+FROM pairs p
+JOIN waves w ON w.id = p.wave_id
+LEFT JOIN sessions s ON s.pair_id = p.id
+WHERE p.status IN ('active', 'paused', 'completed', 'closed_early') AND p.started_on IS NOT NULL
+  AND (:wave IS NULL OR p.wave_id = :wave)
+GROUP BY p.id
+"""
+
+# Names are read only for people who consented; the rest never leave the database.
+_PEOPLE = """
+SELECT id, CASE WHEN consent_share = 1 THEN name END, department, consent_share FROM participants
+WHERE id IN (SELECT mentor_id FROM pairs UNION SELECT mentee_id FROM pairs)
+"""
+
+
+def withheld_label(pair_id: int, department: str) -> str:
+    """Return how a pair without both people's consent is named: "Pair 12 · Claims"."""
+    return f"Pair {pair_id} · {department}" if department else f"Pair {pair_id}"
+
+
+def pair_state(status: str, held: int, due: int) -> str:
+    """Return an ongoing pair's state (ahead / on_track / behind), else its status.
+
+    Behind is :func:`rmtui.session_status.is_behind`; ahead means more sessions held than
+    were due by today.
+    """
+    if status != "active":
+        return status
+    if is_behind(held, due):
+        return "behind"
+    return "ahead" if held > due else "on_track"
+
+
+def _progress_key(row: LeaderRow) -> tuple[int, float, int]:
+    notes = row.notes_on_time
+    return (-row.lead, -(notes if notes is not None else -1.0), -row.held)
+
+
+def build_leaderboard(store: Store, today: dt.date, wave_id: int | None = None) -> Leaderboard:
+    """Return every started pair (of ``wave_id``, or all waves), ranked by progress.
+
+    The rank is by lead over the schedule (held minus due by today), then notes on time,
+    then sessions held; pairs equal on all three share a rank (1, 2, 2, 4).
+    """
+    today = as_date(today)
+    then = today - dt.timedelta(days=TREND_DAYS)
+    params = {"today": today.isoformat(), "then": then.isoformat(), "wave": wave_id}
+    with store.snapshot():
+        pair_rows = store.query_tuples(_PAIRS, params)
+        people = {row[0]: row[1:] for row in store.query_tuples(_PEOPLE)}
+    nobody = (None, "", 0)
+    unranked: list[LeaderRow] = []
+    for (pair_id, _wave_id, wave, status, mentor_id, mentee_id, _started, held, planned, due,
+         notes_due, notes_ok, last, held_then, due_then) in pair_rows:
+        mentor_name, mentor_department, mentor_consent = people.get(mentor_id, nobody)
+        mentee_name, mentee_department, mentee_consent = people.get(mentee_id, nobody)
+        mentor_department, mentee_department = clean(mentor_department), clean(mentee_department)
+        named = bool(mentor_consent and mentee_consent and mentor_name and mentee_name)
+        if named:
+            mentor, mentee = clean(mentor_name), clean(mentee_name)
+            label = f"{mentor} / {mentee}"
+        else:
+            mentor = mentee = WITHHELD
+            label = withheld_label(pair_id, mentee_department)
+        unranked.append(
+            LeaderRow(
+                0, pair_id, clean(wave), label, named, mentor, mentee, mentor_department, mentee_department,
+                held, planned, due, pair_state(status, held, due), notes_due, notes_ok, last or None,
+                (held - due) - (held_then - due_then),
+            )
+        )
+    unranked.sort(key=lambda r: (_progress_key(r), r.pair_id))
+    rows: list[LeaderRow] = []
+    previous: tuple[int, float, int] | None = None
+    rank = 0
+    for position, row in enumerate(unranked, start=1):
+        key = _progress_key(row)
+        if key != previous:
+            rank, previous = position, key
+        rows.append(_with_rank(row, rank))
+    return Leaderboard(rows, today, wave_id)
+
+
+def _with_rank(row: LeaderRow, rank: int) -> LeaderRow:
+    values = {name: getattr(row, name) for name in LeaderRow.__slots__}
+    values["rank"] = rank
+    return LeaderRow(**values)
+
+
+def sort_rows(rows: list[LeaderRow], by: str, descending: bool = False) -> list[LeaderRow]:
+    """Return ``rows`` sorted by ``progress`` (rank), ``pair`` (label), ``department`` or ``notes``.
+
+    Notes sort best first; pairs with no notes due yet come last either way.
+    """
+    if by == "progress":
+        ordered = sorted(rows, key=lambda r: (r.rank, r.pair_id))
+    elif by == "pair":
+        ordered = sorted(rows, key=lambda r: (r.pair.casefold(), r.pair_id))
+    elif by == "department":
+        ordered = sorted(rows, key=lambda r: (r.mentee_department.casefold(), r.mentor_department.casefold(), r.rank, r.pair_id))
+    elif by == "notes":
+        scored = [r for r in rows if r.notes_on_time is not None]
+        unscored = [r for r in rows if r.notes_on_time is None]
+        scored.sort(key=lambda r: (-(r.notes_on_time or 0.0), r.rank, r.pair_id))
+        if descending:
+            scored.reverse()
+        return scored + sorted(unscored, key=lambda r: (r.rank, r.pair_id))
+    else:
+        raise ValueError(f"Unknown sort {by!r}; choose one of {', '.join(SORTS)}.")
+    return ordered[::-1] if descending else ordered
+
+
+def department_standings(board: Leaderboard) -> list[DepartmentStanding]:
+    """Return each department's standing, most ahead first ("what team is ahead, what team is behind").
+
+    A pair counts once for each department it touches (mentor's and mentee's). The order is
+    by progress (held per due), then notes on time, then name; equal figures share a rank.
+    """
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+    for row in board.rows:
+        for department in {row.mentor_department or "—", row.mentee_department or "—"}:
+            t = totals[department]
+            t[0] += 1
+            t[1] += row.held
+            t[2] += row.due
+            t[3] += row.state == "behind"
+            t[4] += row.notes_due
+            t[5] += row.notes_on_time_count
+    standings = [DepartmentStanding(0, name, *figures) for name, figures in totals.items()]
+
+    def key(s: DepartmentStanding) -> tuple[float, float]:
+        return (-(s.progress if s.progress is not None else -1.0), -(s.notes_on_time if s.notes_on_time is not None else -1.0))
+
+    standings.sort(key=lambda s: (key(s), s.department.casefold()))
+    ranked, previous, rank = [], None, 0
+    for position, standing in enumerate(standings, start=1):
+        if key(standing) != previous:
+            rank, previous = position, key(standing)
+        ranked.append(DepartmentStanding(rank, *(getattr(standing, f) for f in DepartmentStanding.__slots__[1:])))
+    return ranked
+
+
+def session_numbers(store: Store) -> list[int]:
+    """Return the session numbers any started pair has (1 … 7 for The Hartford's waves)."""
+    return [row[0] for row in store.query_tuples(
+        "SELECT DISTINCT seq FROM sessions WHERE pair_id IN "
+        "(SELECT id FROM pairs WHERE status IN ('active', 'paused', 'completed', 'closed_early')) ORDER BY seq"
+    )]
+
+
+def session_progress(store: Store, board: Leaderboard, seq: int) -> list[SessionProgress]:
+    """Return, for session ``seq``, each pair of ``board``: held first (earliest first), then the rest.
+
+    Overdue is :func:`rmtui.session_status.days_overdue` with the pair's wave's grace days.
+    """
+    today = board.today
+    rows = store.query_tuples(
+        """SELECT s.pair_id, s.status, s.due_on, s.held_on, w.grace_days FROM sessions s
+           JOIN pairs p ON p.id = s.pair_id JOIN waves w ON w.id = p.wave_id WHERE s.seq = ?""",
+        (seq,),
+    )
+    by_pair = {row.pair_id: row for row in board.rows}
+    found: list[tuple[tuple[int, str, int], SessionProgress]] = []
+    for pair_id, status, due_on, held_on, grace in rows:
+        pair = by_pair.get(pair_id)
+        if pair is None:
+            continue
+        if status == "held":
+            state, day, late = "held", held_on, None
+        elif status == "cancelled":
+            state, day, late = "cancelled", due_on, None
+        else:
+            late = days_overdue(as_date(due_on), grace, today)
+            state, day = ("overdue" if late is not None else "due"), due_on
+        order = {"held": 0, "overdue": 1, "due": 2, "cancelled": 3}[state]
+        found.append(((order, day or "", pair_id), SessionProgress(pair_id, pair.pair, pair.departments, state, day, late)))
+    found.sort(key=lambda entry: entry[0])
+    return [entry[1] for entry in found]
+
+
+def wave_choices(store: Store) -> list[tuple[int, str]]:
+    """Return (id, name) of every wave, oldest first, for the wave switch."""
+    return [(row[0], clean(row[1])) for row in store.query_tuples("SELECT id, name FROM waves ORDER BY starts_on, id")]

@@ -1,0 +1,355 @@
+"""Leaderboard: whose sessions are up to date, who is behind, who posts notes — live.
+
+Three views (v cycles): pairs, department standings, and by session (for session k, which
+pairs have held it; [ and ] change k). g, p, d and n sort the pairs view (again reverses);
+w switches the wave. When anyone commits, the board is re-read in a worker and the rows
+are replaced in place: the cursor stays on the same pair or department, the scroll with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from rmtui import leaderboard as service
+from rmtui.leaderboard import DepartmentStanding, Leaderboard, LeaderRow, SessionProgress
+from rmtui.schedule import as_date
+from rmtui.session_status import short_day
+from screens.base import ProgrammeScreen
+from screens.timeline import TimelineScreen
+from widgets.virtual_table import Column, VirtualTable
+
+VIEWS = ("pairs", "departments", "sessions")
+VIEW_TITLE = {"pairs": "Pairs", "departments": "Departments", "sessions": "By session"}
+
+PAIR_COLUMNS = [
+    Column("rank", "#", 3, justify="right"),
+    Column("pair", "Pair", 16, grow=3),
+    Column("departments", "Departments", 0, grow=2),
+    Column("held", "Held", 5, justify="right"),
+    Column("state", "State", 9),
+    Column("notes", "Notes", 5, justify="right"),
+    Column("last", "Last", 6),
+    Column("trend", "", 1),
+]
+DEPARTMENT_COLUMNS = [
+    Column("rank", "#", 3, justify="right"),
+    Column("department", "Department", 16, grow=2),
+    Column("pairs", "Pairs", 5, justify="right"),
+    Column("held", "Held/due", 9, justify="right"),
+    Column("progress", "Progress", 8, justify="right"),
+    Column("behind", "Behind", 6, justify="right"),
+    Column("notes", "Notes", 5, justify="right"),
+]
+SESSION_COLUMNS = [
+    Column("pair", "Pair", 16, grow=2),
+    Column("departments", "Departments", 0, grow=2),
+    Column("state", "Session", 16),
+]
+
+STATE_STYLE = {"ahead": "bold green", "on_track": "green", "behind": "bold red", "paused": "yellow",
+               "completed": "cyan", "closed_early": "dim", "held": "green", "overdue": "bold red",
+               "due": "", "cancelled": "dim"}
+STATE_SHORT = {**service.STATE_LABEL, "closed_early": "closed"}
+SORT_LABEL = {"progress": "progress", "pair": "pair", "department": "department", "notes": "notes on time"}
+SORT_COLUMN = {"progress": "rank", "pair": "pair", "department": "departments", "notes": "notes"}
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+class PairRows:
+    """Cells of the pairs view, built only for painted rows."""
+
+    def __init__(self, rows: list[LeaderRow], board: Leaderboard) -> None:
+        self.rows = rows
+        self.today = board.today
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def cells(self, index: int) -> dict[str, Text]:
+        row = self.rows[index]
+        last = short_day(as_date(row.last_activity), self.today) if row.last_activity else "—"
+        trend_style = "green" if row.trend > 0 else "red" if row.trend < 0 else "dim"
+        return {
+            "rank": Text(str(row.rank)),
+            "pair": Text(row.pair, style="" if row.named else "italic"),
+            "departments": Text(row.departments),
+            "held": Text(f"{row.held}/{row.planned}"),
+            "state": Text(STATE_SHORT[row.state], style=STATE_STYLE[row.state]),
+            "notes": Text(percent(row.notes_on_time)),
+            "last": Text(last),
+            "trend": Text(row.trend_arrow, style=trend_style),
+        }
+
+
+class DepartmentRows:
+    def __init__(self, standings: list[DepartmentStanding]) -> None:
+        self.rows = standings
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def cells(self, index: int) -> dict[str, Text]:
+        s = self.rows[index]
+        return {
+            "rank": Text(str(s.rank)),
+            "department": Text(s.department),
+            "pairs": Text(str(s.pairs)),
+            "held": Text(f"{s.held}/{s.due}"),
+            "progress": Text(percent(s.progress)),
+            "behind": Text(str(s.behind), style="bold red" if s.behind else "dim"),
+            "notes": Text(percent(s.notes_on_time)),
+        }
+
+
+class SessionRows:
+    def __init__(self, rows: list[SessionProgress], board: Leaderboard) -> None:
+        self.rows = rows
+        self.today = board.today
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def cells(self, index: int) -> dict[str, Text]:
+        row = self.rows[index]
+        return {
+            "pair": Text(row.pair),
+            "departments": Text(row.departments),
+            "state": Text(row.describe(self.today), style=STATE_STYLE[row.state]),
+        }
+
+
+@dataclass
+class Loaded:
+    """What one refresh read: the board, the standings, session k's progress and the choices."""
+
+    board: Leaderboard
+    standings: list[DepartmentStanding]
+    sessions: list[SessionProgress]
+    seq: int
+    session_numbers: list[int]
+    waves: list[tuple[int, str]]
+
+
+class LeaderboardScreen(ProgrammeScreen):
+    """The live leaderboard; v switches the view."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("v", "next_view", "View", id="leaderboard.view"),
+        Binding("g", "sort('progress')", "Progress", id="leaderboard.sort_progress"),
+        Binding("p", "sort('pair')", "Pair", id="leaderboard.sort_pair"),
+        Binding("d", "sort('department')", "Dept", id="leaderboard.sort_department"),
+        Binding("n", "sort('notes')", "Notes", id="leaderboard.sort_notes"),
+        Binding("w", "next_wave", "Wave", id="leaderboard.wave"),
+        Binding("left_square_bracket", "session(-1)", "Session −", key_display="[", id="leaderboard.session_prev"),
+        Binding("right_square_bracket", "session(1)", "Session +", key_display="]", id="leaderboard.session_next"),
+    ]
+
+    DEFAULT_CSS = """
+    LeaderboardScreen #summary { height: 1; padding: 0 1; background: $panel; }
+    LeaderboardScreen #standing { height: 1; padding: 0 1; color: $text-muted; }
+    LeaderboardScreen VirtualTable { height: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = "pairs"
+        self.sort_by = "progress"
+        self.descending = False
+        self.wave_id: int | None = None
+        self.seq = 1
+        self.loaded: Loaded | None = None
+        self.pair_rows: list[LeaderRow] = []
+
+    def compose(self):
+        yield Header()
+        yield Static("Reading the leaderboard…", id="summary")
+        yield Static("", id="standing")
+        yield VirtualTable(PAIR_COLUMNS, id="pairs")
+        yield VirtualTable(DEPARTMENT_COLUMNS, id="departments")
+        yield VirtualTable(SESSION_COLUMNS, id="sessions")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_view()
+        self.load()
+
+    def refresh_data(self) -> None:
+        self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "sort":
+            return self.view == "pairs" or None
+        if action == "session":
+            return self.view == "sessions" or None
+        return super().check_action(action, parameters)
+
+    # -- loading -----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="leaderboard-load")
+    def load(self) -> Loaded:
+        store, today = self.programme.store, self.programme.today()
+        board = service.build_leaderboard(store, today, self.wave_id)
+        numbers = service.session_numbers(store) or [1]
+        seq = self.seq if self.seq in numbers else numbers[0]
+        return Loaded(
+            board,
+            service.department_standings(board),
+            service.session_progress(store, board, seq),
+            seq,
+            numbers,
+            service.wave_choices(store),
+        )
+
+    @on(Worker.StateChanged)
+    def loaded_event(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "leaderboard-load":
+            return
+        if event.state == WorkerState.ERROR:
+            self.notify(f"The leaderboard could not be read: {event.worker.error}", severity="error", timeout=8)
+        elif event.state == WorkerState.SUCCESS:
+            self.show(event.worker.result)
+
+    def show(self, loaded: Loaded) -> None:
+        """Replace every view's rows in place; each cursor stays on the same pair or department."""
+        previous = self.loaded
+        self.loaded = loaded
+        self.seq = loaded.seq
+        self._fill_pairs(keep=previous is not None)
+        departments = self.query_one("#departments", VirtualTable)
+        departments.set_source(
+            DepartmentRows(loaded.standings),
+            cursor=self._index_of(
+                [s.department for s in loaded.standings],
+                previous.standings[departments.cursor].department if previous and previous.standings and departments.cursor < len(previous.standings) else None,
+            ),
+        )
+        sessions = self.query_one("#sessions", VirtualTable)
+        same_seq = previous is not None and previous.seq == loaded.seq
+        sessions.set_source(
+            SessionRows(loaded.sessions, loaded.board),
+            cursor=self._index_of(
+                [s.pair_id for s in loaded.sessions],
+                previous.sessions[sessions.cursor].pair_id if same_seq and previous.sessions and sessions.cursor < len(previous.sessions) else None,
+            ),
+        )
+        self._show_summary()
+
+    @staticmethod
+    def _index_of(keys: list[object], key: object) -> int:
+        if key is None:
+            return 0
+        try:
+            return keys.index(key)
+        except ValueError:
+            return 0
+
+    def _fill_pairs(self, *, keep: bool) -> None:
+        if self.loaded is None:
+            return
+        table = self.query_one("#pairs", VirtualTable)
+        current = self.current_pair() if keep else None
+        self.pair_rows = service.sort_rows(self.loaded.board.rows, self.sort_by, self.descending)
+        index = self._index_of([r.pair_id for r in self.pair_rows], current.pair_id if current else None)
+        table.set_source(PairRows(self.pair_rows, self.loaded.board), cursor=index)
+        table.set_sort(SORT_COLUMN[self.sort_by], self.descending)
+
+    def current_pair(self) -> LeaderRow | None:
+        """Return the highlighted pair of the pairs view, or None."""
+        if not self.pair_rows:
+            return None
+        table = self.query_one("#pairs", VirtualTable)
+        return self.pair_rows[min(table.cursor, len(self.pair_rows) - 1)]
+
+    def _wave_name(self) -> str:
+        if self.wave_id is None or self.loaded is None:
+            return "all waves"
+        return dict(self.loaded.waves).get(self.wave_id, "all waves")
+
+    def _show_summary(self) -> None:
+        loaded = self.loaded
+        if loaded is None:
+            return
+        summary = Text()
+        summary.append(VIEW_TITLE[self.view], style="bold")
+        summary.append(f" · {self._wave_name()} · {len(loaded.board)} pairs")
+        standing = Text()
+        if self.view == "pairs":
+            counts = {state: 0 for state in ("ahead", "on_track", "behind")}
+            for row in loaded.board.rows:
+                if row.state in counts:
+                    counts[row.state] += 1
+            for state, count in counts.items():
+                standing.append(f"{count} {service.STATE_LABEL[state]}", style=STATE_STYLE[state] if count else "dim")
+                standing.append(" · ")
+            standing.append(f"sorted by {SORT_LABEL[self.sort_by]}{' (reversed)' if self.descending else ''}")
+        elif self.view == "departments":
+            if loaded.standings:
+                standing.append("Ahead: ", style="bold")
+                standing.append(loaded.standings[0].department, style="green")
+                standing.append(" · Behind: ", style="bold")
+                standing.append(loaded.standings[-1].department, style="red")
+        else:
+            held = sum(1 for s in loaded.sessions if s.state == "held")
+            summary.append(f" · session {loaded.seq} of {loaded.session_numbers[-1]}")
+            standing.append(f"{held} of {len(loaded.sessions)} pairs have held session {loaded.seq}", style="bold")
+            overdue = sum(1 for s in loaded.sessions if s.state == "overdue")
+            if overdue:
+                standing.append(f" · {overdue} overdue", style="bold red")
+        self.query_one("#summary", Static).update(summary)
+        self.query_one("#standing", Static).update(standing)
+
+    def _show_view(self) -> None:
+        for view in VIEWS:
+            self.query_one(f"#{view}", VirtualTable).display = view == self.view
+        self.query_one(f"#{self.view}", VirtualTable).focus()
+        self._show_summary()
+        self.refresh_bindings()
+
+    # -- actions -----------------------------------------------------------------------
+
+    def action_next_view(self) -> None:
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        self._show_view()
+
+    def action_sort(self, by: str) -> None:
+        if by == self.sort_by:
+            self.descending = not self.descending
+        else:
+            self.sort_by, self.descending = by, False
+        self._fill_pairs(keep=True)
+        self._show_summary()
+
+    def action_next_wave(self) -> None:
+        choices: list[int | None] = [None, *(wave_id for wave_id, _ in (self.loaded.waves if self.loaded else []))]
+        position = choices.index(self.wave_id) if self.wave_id in choices else 0
+        self.wave_id = choices[(position + 1) % len(choices)]
+        self.load()
+
+    def action_session(self, step: int) -> None:
+        if self.loaded is None:
+            return
+        numbers = self.loaded.session_numbers
+        position = numbers.index(self.seq) if self.seq in numbers else 0
+        self.seq = numbers[max(0, min(len(numbers) - 1, position + step))]
+        self.load()
+
+    @on(VirtualTable.Selected, "#pairs")
+    def open_pair(self) -> None:
+        row = self.current_pair()
+        if row is not None:
+            self.app.push_screen(TimelineScreen(row.pair_id))
+
+    @on(VirtualTable.Selected, "#sessions")
+    def open_session_pair(self, event: VirtualTable.Selected) -> None:
+        if self.loaded is not None and event.index < len(self.loaded.sessions):
+            self.app.push_screen(TimelineScreen(self.loaded.sessions[event.index].pair_id))
