@@ -1,0 +1,39 @@
+"""``rmtui report -o FILE``: programme health and the leaderboard as Markdown, HTML or CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rmtui.report import report_format, write_report
+
+
+@click.command(name="report")
+@click.option("--db", "db", type=click.Path(dir_okay=False), help="The programme database (default: $RMTUI_DB, else your data folder).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write: .md (Markdown), .html or .csv, chosen by its extension.",
+)
+@click.pass_obj
+def report_command(obj: Any, db: str | None, output: Path) -> None:
+    """Write programme health against the targets, department standings and the leaderboard.
+
+    Pairs are named only where both people consented to disclosure.
+    """
+    try:
+        kind = report_format(output)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    programme = obj.open(db, create=False)
+    try:
+        report = write_report(programme, output)
+    except OSError as error:
+        raise click.ClickException(f"{output} could not be written: {error.strerror}.") from error
+    finally:
+        programme.close()
+    click.echo(f"Wrote the {kind} report ({len(report.board)} pairs) to {output}.", err=True)
