@@ -182,6 +182,9 @@ from rmtui.commands.admin import (  # noqa: E402
 
 for _command in (init_command, check_command, users_group, audit_command, backup_command, restore_command):
     cli.add_command(_command)
+from rmtui.commands.report import report_command  # noqa: E402
+
+cli.add_command(report_command)
 
 
 def _error_log() -> Path:
