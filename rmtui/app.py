@@ -12,6 +12,7 @@ from textual.screen import Screen
 
 from db.watch import ChangeWatcher
 from rmtui.programme import Programme
+from rmtui.shared_setup import Finding, startup_problems
 from screens import AREAS, Area
 from screens.base import DataChanged
 
@@ -50,6 +51,26 @@ class RmtuiApp(App[None]):
         self.watcher = ChangeWatcher(self.programme.store.path)
         self.set_interval(POLL_SECONDS, self.poll_changes, name="data-watch")
         self.switch_mode(self.start)
+        self.may_edit = True
+        self.role: str | None = None
+        self.run_worker(self._startup_check, thread=True, exit_on_error=False, group="startup-check")
+
+    def _startup_check(self) -> None:
+        """The cheap part of ``rmtui check`` and this person's role, off the event loop."""
+        store = self.programme.store
+        found = startup_problems(store)
+        role, may_edit = store.role(), store.may_edit()
+        self.call_from_thread(self._checked, found, role, may_edit)
+
+    def _checked(self, found: list[Finding], role: str | None, may_edit: bool) -> None:
+        from screens.health import HealthWarningScreen
+
+        self.role, self.may_edit = role, may_edit
+        self.screen.refresh_bindings()
+        if not may_edit:
+            self.notify("You are a viewer: you can look at everything but not change it.", timeout=8)
+        if found:
+            self.push_screen(HealthWarningScreen(found))
 
     def on_unmount(self) -> None:
         self.watcher.close()

@@ -37,4 +37,6 @@ AREAS: tuple[Area, ...] = (
     Area("leaderboard", "5", "Leaderboard", "Whose sessions are up to date, who is behind, who posts notes: pairs, departments, sessions", "screens.leaderboard:LeaderboardScreen"),
     Area("triage", "6", "Triage", "Everything that needs a coordinator today, most severe first", "screens.triage:TriageScreen"),
     Area("dashboard", "7", "Dashboard", "Programme health against the targets: drop-out, completion, satisfaction, sessions a week", "screens.dashboard:DashboardScreen"),
+    Area("audit", "8", "Audit", "Who changed what and when, before → after, by person, pair, coordinator or day", "screens.audit:AuditScreen"),
+    Area("coordinators", "9", "Coordinators", "Who may use this programme and their roles; admins manage them", "screens.coordinators:CoordinatorsScreen"),
 )
