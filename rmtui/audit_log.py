@@ -118,6 +118,12 @@ def audit_entries(store: Store, flt: AuditFilter = AuditFilter(), *, tz: str = "
     return [AuditEntry.from_row(row) for row in store.query(sql, params)]
 
 
+def audit_count(store: Store, flt: AuditFilter = AuditFilter(), *, tz: str = "UTC") -> int:
+    """Return how many audit entries match ``flt``."""
+    where, params = _where(flt, tz)
+    return int(store.scalar(f"SELECT count(*) FROM audit WHERE {where}", params) or 0)
+
+
 def audit_actors(store: Store) -> list[str]:
     """Return everyone who has changed the programme, alphabetically."""
     return [row[0] for row in store.query_tuples("SELECT DISTINCT actor FROM audit ORDER BY actor")]

@@ -78,8 +78,8 @@ class ProgrammeScreen(Screen):
             still = f"Still waiting ({seconds:.0f} s)" if seconds >= 1 else "Waiting"
             self.app.call_from_thread(
                 self.notify,
-                f"{still}: another coordinator is saving. {what[:1].upper()}{what[1:]} will be saved "
-                "as soon as they finish; your edit is kept.",
+                f"{still}: another coordinator is saving. rmtui will save {what} as soon as "
+                "they finish; your edit is kept.",
                 title="Database busy",
                 severity="warning",
                 timeout=12,

@@ -150,12 +150,18 @@ def users_remove(ctx: click.Context, user: str, db: str | None) -> None:
 @click.option("--since", type=DAY, help="From this day (YYYY-MM-DD, the programme's time zone).")
 @click.option("--until", type=DAY, help="Up to and including this day.")
 @click.option("--limit", type=click.IntRange(1), default=200, show_default=True, help="At most this many, newest first.")
+@click.option("--app", "open_app", is_flag=True, help="Open the audit screen of the app instead of printing.")
 @click.pass_obj
 def audit_command(
     obj: Any, db: str | None, entity: str | None, entity_id: int | None, person: str | None,
-    pair: int | None, actor: str | None, since: Any, until: Any, limit: int,
+    pair: int | None, actor: str | None, since: Any, until: Any, limit: int, open_app: bool,
 ) -> None:
-    """Who changed what and when, before → after, newest first."""
+    """Who changed what and when, before → after, newest first (--app opens the audit screen)."""
+    if open_app:
+        from rmtui.cli import run_app
+
+        run_app(obj.open(db, create=False), "audit")
+        return
     table = None
     if entity:
         table = entity_table(entity)

@@ -1,0 +1,195 @@
+"""The audit: who changed what and when, before → after, filtered as you type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Header, Input, Static
+from textual.worker import Worker, WorkerState
+
+from db import AuditEntry
+from rmtui.audit_log import AuditFilter, audit_count, audit_entries, describe_change, describe_full, local_time, parse_filter, subject
+from rmtui.text import clean
+from screens.base import ProgrammeScreen
+from widgets.virtual_table import Column, VirtualTable
+
+SHOWN = 10_000
+
+COLUMNS = [
+    Column("when", "When", 16),
+    Column("who", "Who", 9, grow=1),
+    Column("what", "What", 13, grow=1),
+    Column("change", "Change (before → after)", 20, grow=5),
+]
+
+ACTION_STYLE = {"create": "green", "delete": "red", "update": "", "set": "cyan"}
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """One load of the log: the filter as understood, the entries shown, how many match."""
+
+    text: str
+    flt: AuditFilter
+    entries: list[AuditEntry]
+    total: int
+    tz: str
+
+
+class AuditRows:
+    """Cells of the loaded entries, worded only for painted rows."""
+
+    def __init__(self, view: AuditView) -> None:
+        self.view = view
+
+    def __len__(self) -> int:
+        return len(self.view.entries)
+
+    def cells(self, index: int) -> dict[str, Text]:
+        entry = self.view.entries[index]
+        what = Text(subject(entry))
+        if entry.action in ("create", "delete"):
+            what.append(f" {'+' if entry.action == 'create' else '−'}", style=ACTION_STYLE[entry.action])
+        return {
+            "when": Text(local_time(entry, self.view.tz)),
+            "who": Text(clean(entry.actor)),
+            "what": what,
+            "change": Text(describe_change(entry), style=ACTION_STYLE.get(entry.action, "")),
+        }
+
+
+class AuditDetailScreen(ModalScreen[None]):
+    """Every field of one change, before and after, in full."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Close")]
+
+    DEFAULT_CSS = """
+    AuditDetailScreen { align: center middle; }
+    AuditDetailScreen > VerticalScroll {
+        width: 90%; max-width: 110; height: auto; max-height: 90%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    """
+
+    def __init__(self, entry: AuditEntry, tz: str) -> None:
+        super().__init__()
+        self.entry = entry
+        self.tz = tz
+
+    def compose(self):
+        entry = self.entry
+        heading = Text(f"{local_time(entry, self.tz)} · {clean(entry.actor)} · {entry.action} {subject(entry)}", style="bold")
+        table = Table(expand=True, show_edge=False, pad_edge=False)
+        table.add_column("Field", style="bold", no_wrap=True)
+        table.add_column("Before")
+        table.add_column("After")
+        for name, before, after in describe_full(entry) or [("", "—", "—")]:
+            table.add_row(Text(name), Text(before), Text(after))
+        with VerticalScroll():
+            yield Static(heading)
+            yield Static(table)
+            yield Static(Text("escape closes", style="dim"))
+
+
+class AuditScreen(ProgrammeScreen):
+    """The whole history of the programme, newest first; Enter shows one change in full."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_filter", "Filter", key_display="/"),
+        Binding("escape", "leave_filter", "Results", show=False),
+        Binding("down", "results", "Results", show=False),
+        Binding("ctrl+l", "clear_filter", "Clear filter"),
+    ]
+
+    DEFAULT_CSS = """
+    AuditScreen #filter { border: tall $border-blurred; }
+    AuditScreen #filter:focus { border: tall $border; }
+    AuditScreen #status { height: 1; padding: 0 1; color: $text-muted; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view: AuditView | None = None
+
+    def compose(self):
+        yield Header()
+        yield Input(placeholder="Filter: person:ann  pair:12  by:alice  day:2026-11-20  since:…  what:session", id="filter")
+        yield Static("Loading the audit…", id="status")
+        yield VirtualTable(COLUMNS, id="entries")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#entries", VirtualTable).focus()
+        self.load("")
+
+    def refresh_data(self) -> None:
+        self.load(self.query_one("#filter", Input).value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="audit-load")
+    def load(self, text: str) -> AuditView:
+        store = self.programme.store
+        tz = self.programme.timezone
+        flt = parse_filter(store, text)
+        return AuditView(text, flt, audit_entries(store, flt, tz=tz, limit=SHOWN), audit_count(store, flt, tz=tz), tz)
+
+    @on(Worker.StateChanged)
+    def loaded(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "audit-load":
+            return
+        if event.state == WorkerState.ERROR:
+            self.query_one("#status", Static).update(Text(f"The audit could not be read: {event.worker.error}"))
+            return
+        if event.state != WorkerState.SUCCESS:
+            return
+        view: AuditView = event.worker.result
+        if view.text != self.query_one("#filter", Input).value:
+            return  # a later keystroke's load is on its way
+        same = self.view is not None and self.view.text == view.text
+        self.view = view
+        self.query_one("#entries", VirtualTable).set_source(AuditRows(view), cursor=None if same else 0)
+        self.query_one("#status", Static).update(self._status(view))
+
+    def _status(self, view: AuditView) -> Text:
+        word = "change" if view.total == 1 else "changes"
+        if view.total > len(view.entries):
+            status = Text(f"newest {len(view.entries):,} of {view.total:,} {word}")
+        else:
+            status = Text(f"{view.total:,} {word}")
+        status.append(" · newest first")
+        if not view.text.strip():
+            status.append(" · Enter shows a change in full")
+        for problem in view.flt.problems:
+            status.append(f" · {problem}", style="bold")
+        return status
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.load(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def filter_submitted(self) -> None:
+        self.query_one("#entries", VirtualTable).focus()
+
+    @on(VirtualTable.Selected, "#entries")
+    def open_entry(self, event: VirtualTable.Selected) -> None:
+        if self.view is not None and event.index < len(self.view.entries):
+            self.app.push_screen(AuditDetailScreen(self.view.entries[event.index], self.view.tz))
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_leave_filter(self) -> None:
+        self.query_one("#entries", VirtualTable).focus()
+
+    def action_results(self) -> None:
+        self.query_one("#entries", VirtualTable).focus()
+
+    def action_clear_filter(self) -> None:
+        self.query_one("#filter", Input).value = ""

@@ -1,0 +1,210 @@
+"""Who may use the programme: everyone sees the list; admins add, change and remove."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Header, Input, Static
+from textual.worker import Worker, WorkerState
+
+from db import ConflictError, StoreError
+from rmtui.coordinators import ROLES, Coordinator, add_coordinator, list_coordinators, remove_coordinator, set_role
+from rmtui.text import clean
+from screens.base import ProgrammeScreen
+from widgets.virtual_table import Column, VirtualTable
+
+COLUMNS = [
+    Column("user", "User", 14, grow=2),
+    Column("role", "Role", 12),
+    Column("since", "Since", 10),
+    Column("by", "Added by", 10, grow=1),
+]
+
+ROLE_STYLE = {"admin": "bold", "coordinator": "", "viewer": "dim"}
+ROLE_HELP = {
+    None: "No coordinators yet: anyone who can open this file may edit it. Press a to add someone; you become admin.",
+    "admin": "You are an admin: a adds someone, r changes the selected person's role, x removes them.",
+    "coordinator": "You are a coordinator: you edit the programme; an admin manages who may use it.",
+    "viewer": "You are a viewer: you can look at everything but not change it.",
+}
+ADMIN_ACTIONS = frozenset({"add", "cycle_role", "remove"})
+
+
+class CoordinatorRows:
+    def __init__(self, people: list[Coordinator], me: str) -> None:
+        self.people = people
+        self.me = me
+
+    def __len__(self) -> int:
+        return len(self.people)
+
+    def cells(self, index: int) -> dict[str, Text]:
+        person = self.people[index]
+        user = Text(clean(person.os_user))
+        if person.os_user == self.me:
+            user.append(" (you)", style="dim")
+        return {
+            "user": user,
+            "role": Text(person.role, style=ROLE_STYLE[person.role]),
+            "since": Text(person.added_at[:10]),
+            "by": Text(clean(person.added_by)),
+        }
+
+
+class CoordinatorsScreen(ProgrammeScreen):
+    """The coordinators table; r cycles a role, a adds, x (twice) removes. Admins only."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add", "Add"),
+        Binding("r", "cycle_role", "Role"),
+        Binding("x", "remove", "Remove"),
+        Binding("escape", "cancel_add", "Cancel", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    CoordinatorsScreen #me { height: auto; padding: 0 1; }
+    CoordinatorsScreen #status { height: 1; padding: 0 1; color: $text-muted; }
+    CoordinatorsScreen #new-user { display: none; border: tall $border; }
+    CoordinatorsScreen #new-user.adding { display: block; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.people: list[Coordinator] = []
+        self.role: str | None = None
+        self.armed_removal: str | None = None
+
+    def compose(self):
+        yield Header()
+        yield Static("Loading…", id="me")
+        yield Input(placeholder="Their login on this server, then Enter (added as coordinator)", id="new-user")
+        yield VirtualTable(COLUMNS, id="people")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#people", VirtualTable).focus()
+        self.load()
+
+    def refresh_data(self) -> None:
+        self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ADMIN_ACTIONS:
+            return self.role in ("admin", None)
+        return True
+
+    # -- loading -------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="coordinators-load")
+    def load(self) -> tuple[list[Coordinator], str | None]:
+        store = self.programme.store
+        return list_coordinators(store), store.role()
+
+    @on(Worker.StateChanged)
+    def worker_done(self, event: Worker.StateChanged) -> None:
+        group = event.worker.group
+        if not group.startswith("coordinators-"):
+            return
+        if event.state == WorkerState.ERROR:
+            self._report(event.worker.error)
+            if group == "coordinators-save":
+                self.load()
+            return
+        if event.state != WorkerState.SUCCESS:
+            return
+        if group == "coordinators-load":
+            self.people, self.role = event.worker.result
+            me = self.programme.store.actor
+            self.query_one("#people", VirtualTable).set_source(CoordinatorRows(self.people, me))
+            self.query_one("#me", Static).update(Text(ROLE_HELP[self.role]))
+            self.refresh_bindings()
+        else:
+            self.query_one("#status", Static).update(Text(event.worker.result))
+            self.load()
+
+    def _report(self, error: BaseException | None) -> None:
+        if isinstance(error, ConflictError):
+            self.notify(f"{error} Press r again to apply yours to the current role.", severity="warning", timeout=10)
+        elif isinstance(error, StoreError):
+            self.notify(str(error), severity="error", timeout=10)
+        else:
+            self.notify(f"That did not work: {error}.", severity="error", timeout=10)
+
+    # -- saving --------------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="coordinators-save")
+    def save_role(self, user: str, role: str, version: int) -> str:
+        self.save_with_retry(lambda: set_role(self.programme.store, user, role, version), what=f"{user}'s new role")
+        return f"{user} is now {role}."
+
+    @work(thread=True, exit_on_error=False, group="coordinators-save")
+    def save_new(self, user: str) -> str:
+        self.save_with_retry(lambda: add_coordinator(self.programme.store, user, "coordinator"), what=f"adding {user}")
+        return f"{user} may now open the programme as coordinator (r changes the role)."
+
+    @work(thread=True, exit_on_error=False, group="coordinators-save")
+    def save_removal(self, user: str) -> str:
+        self.save_with_retry(lambda: remove_coordinator(self.programme.store, user), what=f"removing {user}")
+        return f"{user} can no longer open the programme."
+
+    def _selected(self) -> Coordinator | None:
+        table = self.query_one("#people", VirtualTable)
+        if 0 <= table.cursor < len(self.people):
+            return self.people[table.cursor]
+        return None
+
+    # -- actions -------------------------------------------------------------------------
+
+    def action_cycle_role(self) -> None:
+        """Give the selected person the next role: coordinator → viewer → admin → coordinator."""
+        person = self._selected()
+        if person is None:
+            return
+        order = ("coordinator", "viewer", "admin")
+        new = order[(order.index(person.role) + 1) % len(order)] if person.role in order else ROLES[1]
+        self.query_one("#status", Static).update(Text(f"Saving: {clean(person.os_user)} → {new}…"))
+        self.save_role(person.os_user, new, person.version)
+
+    def action_add(self) -> None:
+        field = self.query_one("#new-user", Input)
+        field.add_class("adding")
+        field.focus()
+
+    def action_cancel_add(self) -> None:
+        field = self.query_one("#new-user", Input)
+        field.value = ""
+        field.remove_class("adding")
+        self.query_one("#people", VirtualTable).focus()
+
+    @on(Input.Submitted, "#new-user")
+    def add_submitted(self, event: Input.Submitted) -> None:
+        user = clean(event.value)
+        if not user:
+            return
+        self.action_cancel_add()
+        self.query_one("#status", Static).update(Text(f"Saving: adding {user}…"))
+        self.save_new(user)
+
+    def action_remove(self) -> None:
+        """Remove the selected person; the first press asks, the second removes."""
+        person = self._selected()
+        if person is None:
+            return
+        if self.armed_removal != person.os_user:
+            self.armed_removal = person.os_user
+            self.query_one("#status", Static).update(
+                Text(f"Press x again to stop {clean(person.os_user)} opening the programme.", style="bold")
+            )
+            return
+        self.armed_removal = None
+        self.save_removal(person.os_user)
+
+    @on(VirtualTable.CursorMoved, "#people")
+    def cursor_moved(self) -> None:
+        if self.armed_removal is not None:
+            self.armed_removal = None
+            self.query_one("#status", Static).update("")

@@ -1,0 +1,159 @@
+"""The audit: filters (person, pair, coordinator, day), the command, the screen."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from db import Pair, Participant, Session, Store, Wave
+from rmtui.app import RmtuiApp
+from rmtui.audit_log import AuditFilter, audit_count, audit_entries, describe_change, parse_filter
+from rmtui.programme import Programme
+from screens.audit import AuditDetailScreen
+
+
+def at(instant: str):
+    return lambda: instant
+
+
+@pytest.fixture
+def history(db_path: Path, programme: Programme) -> Programme:
+    """Two coordinators' edits over three days (Europe/London; the 18th ends at 00:00 UTC)."""
+    store = programme.store
+    with Store(db_path, actor="alice", now=at("2026-11-18T10:00:00Z")) as alice:
+        with alice.write() as w:
+            w.set_setting("timezone", "Europe/London")
+            ann = w.insert(Participant(name="Ann Lee", role="mentor", level=2))
+            bo = w.insert(Participant(name="Bo Chen", role="mentee", level=7))
+            cy = w.insert(Participant(name="Cy [bold]Ray[/bold]", role="mentee", level=6))
+            wave = w.insert(Wave(name="Pilot", starts_on="2026-09-01"))
+            pair = w.insert(Pair(wave_id=wave.id, mentor_id=ann.id, mentee_id=bo.id))
+            session = w.insert(Session(pair_id=pair.id, seq=1, due_on="2026-09-01"))
+    with Store(db_path, actor="bob", now=at("2026-11-19T23:30:00Z")) as bob:  # the 19th in London
+        with bob.write() as w:
+            w.update("participants", ann.id, 1, {"job_title": "Analyst"})
+            w.update("sessions", session.id, 1, {"status": "held", "held_on": "2026-09-02"})
+    with Store(db_path, actor="alice", now=at("2026-11-20T08:15:00Z")) as alice:
+        with alice.write() as w:
+            w.update("participants", cy.id, 1, {"level": 5})
+            w.update("pairs", pair.id, 1, {"status": "active"})
+    programme.ids = {"ann": ann.id, "bo": bo.id, "cy": cy.id, "pair": pair.id, "session": session.id}  # type: ignore[attr-defined]
+    assert store.scalar("SELECT count(*) FROM audit") == 11
+    return programme
+
+
+def test_person_filter_takes_their_row_pairs_and_sessions(history: Programme) -> None:
+    ids = history.ids  # type: ignore[attr-defined]
+    found = audit_entries(history.store, AuditFilter(people=(ids["ann"],)))
+    assert [(e.entity, e.action) for e in found] == [
+        ("pairs", "update"),
+        ("sessions", "update"),
+        ("participants", "update"),
+        ("sessions", "create"),
+        ("pairs", "create"),
+        ("participants", "create"),
+    ]
+
+
+def test_pair_filter_takes_the_pair_and_its_sessions(history: Programme) -> None:
+    ids = history.ids  # type: ignore[attr-defined]
+    found = audit_entries(history.store, AuditFilter(pair=ids["pair"]))
+    assert {(e.entity, e.entity_id) for e in found} == {("pairs", ids["pair"]), ("sessions", ids["session"])}
+
+
+def test_coordinator_filter(history: Programme) -> None:
+    assert {e.actor for e in audit_entries(history.store, AuditFilter(actor="bob"))} == {"bob"}
+    assert audit_count(history.store, AuditFilter(actor="bob")) == 2
+
+
+def test_days_are_the_programmes_days_not_utc(history: Programme) -> None:
+    # 23:30 UTC on the 19th is still the 19th in London in November, but the 20th in Tokyo.
+    on_19th = audit_entries(history.store, AuditFilter(since="2026-11-19", until="2026-11-19"), tz="Europe/London")
+    assert {e.actor for e in on_19th} == {"bob"} and len(on_19th) == 2
+    london_20th = audit_entries(history.store, AuditFilter(since="2026-11-20", until="2026-11-20"), tz="Europe/London")
+    assert len(london_20th) == 2
+    tokyo_20th = audit_entries(history.store, AuditFilter(since="2026-11-20", until="2026-11-20"), tz="Asia/Tokyo")
+    assert len(tokyo_20th) == 4 and {e.actor for e in tokyo_20th} == {"alice", "bob"}
+
+
+def test_typed_filter_understands_names_and_reports_what_it_does_not(history: Programme) -> None:
+    flt = parse_filter(history.store, "person:chen by:alice day:2026-11-20 colour:red")
+    assert flt.people == (history.ids["bo"],)  # type: ignore[attr-defined]
+    assert flt.actor == "alice" and flt.since == flt.until == "2026-11-20"
+    assert flt.problems == ("unknown filter colour:",)
+    assert parse_filter(history.store, "day:2026-13-45").problems == ("day: takes a day like 2026-11-20",)
+
+
+def test_a_change_reads_before_to_after(history: Programme) -> None:
+    latest = audit_entries(history.store, AuditFilter(entity="participants", entity_id=history.ids["cy"]))  # type: ignore[attr-defined]
+    assert describe_change(latest[0]) == "level: 6 → 5"
+    assert describe_change(latest[1]) == "new: Cy [bold]Ray[/bold]"
+
+
+def test_audit_command_prints_filtered_changes(history: Programme, db_path: Path) -> None:
+    history.store.close()
+    result = subprocess.run(
+        [sys.executable, "-m", "rmtui", "--db", str(db_path), "audit", "--by", "bob", "--since", "2026-11-19"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("2026-11-19 23:30  bob") and "status: planned → held" in lines[0]
+    assert "job_title: “” → Analyst" in lines[1]
+
+
+def test_audit_command_refuses_an_unknown_entity_in_one_line(history: Programme, db_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "rmtui", "--db", str(db_path), "audit", "--entity", "spaceship"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1 and "spaceship" in result.stderr and "Traceback" not in result.stderr
+
+
+async def _settled(app: RmtuiApp, pilot) -> None:
+    for _ in range(5):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+
+
+async def test_audit_screen_filters_as_you_type_and_opens_a_change(history: Programme) -> None:
+    app = RmtuiApp(history, start="audit")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settled(app, pilot)
+        screen = app.screen
+        assert screen.view.total == 11
+        await pilot.press("slash", *"by:bob")
+        await _settled(app, pilot)
+        assert screen.view.total == 2
+        await pilot.press("enter", "enter")
+        await _settled(app, pilot)
+        assert isinstance(app.screen, AuditDetailScreen)
+        assert app.screen.entry.actor == "bob"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+def test_audit_screen_snapshot(snap_compare, history: Programme) -> None:
+    app = RmtuiApp(history, start="audit")
+
+    async def settle(pilot) -> None:
+        await _settled(app, pilot)
+        app.screen.query_one("#filter").cursor_blink = False
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+
+
+def test_audit_detail_snapshot(snap_compare, history: Programme) -> None:
+    app = RmtuiApp(history, start="audit")
+
+    async def open_first(pilot) -> None:
+        await _settled(app, pilot)
+        await pilot.press("down", "down", "enter")
+        await _settled(app, pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_first)
