@@ -17,14 +17,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from rapidfuzz import fuzz
-from rapidfuzz.process import cdist
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 
 from db import Store
 from rmtui.rule_settings import RuleConfig
-from rmtui.rules import AVAILABLE, ONGOING, Facts, Person, hours_apart, manager_chain, objective_value, utc_offset_hours
+from rmtui.rules import AVAILABLE, ONGOING, Facts, Person, keywords, manager_chain, objective_value, utc_offset_hours
 from rmtui.text import fold
 
 
@@ -203,12 +201,27 @@ class Pool:
         return self._incidence([p.competencies for p in self.people])
 
     @cached_property
-    def goal_similarity(self) -> np.ndarray:
-        """Return the fuzzy similarity (0–100) of every goal to every competency."""
-        goals, competencies = self.goal_matrix[1], self.competency_matrix[1]
-        if not goals or not competencies:
-            return np.zeros((max(1, len(goals)), max(1, len(competencies))))
-        return cdist(goals, competencies, scorer=fuzz.token_set_ratio, dtype=np.float64)
+    def shared_keywords(self) -> np.ndarray:
+        """Return how many keywords every goal shares with every competency (vocabularies)."""
+        (goal_people, goals), (competency_people, competencies) = self.goal_matrix, self.competency_matrix
+        shared = np.zeros((goal_people.shape[1], competency_people.shape[1]))
+        if goals and competencies:
+            goal_words, words = self._incidence([keywords(g) for g in goals])
+            competency_words = self._incidence_with([keywords(c) for c in competencies], words)
+            shared[: len(goals), : len(competencies)] = (goal_words @ competency_words.T).toarray()
+        return shared
+
+    def _incidence_with(self, items: Sequence[Iterable[str]], vocabulary: list[str]) -> sparse.csr_matrix:
+        at = {key: i for i, key in enumerate(vocabulary)}
+        rows, cols = [], []
+        for row, keys in enumerate(items):
+            for key in keys:
+                if key in at:
+                    rows.append(row)
+                    cols.append(at[key])
+        return sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(max(1, len(items)), max(1, len(vocabulary)))
+        )
 
     @cached_property
     def goal_counts(self) -> np.ndarray:
@@ -408,7 +421,7 @@ def _rule_matrix(
     if rule_id == "goals_met":
         goals, _ = pool.goal_matrix
         competencies, _ = pool.competency_matrix
-        close = sparse.csr_matrix((pool.goal_similarity >= float(params["similarity"])).astype(np.float64))
+        close = sparse.csr_matrix((pool.shared_keywords >= int(params["min_words"])).astype(np.float64))
         can_meet = ((competencies[cols] @ close.T) > 0).astype(np.float64)  # mentor × goal
         met_count = (goals[rows] @ can_meet.T)
         met_count = np.asarray(met_count.todense() if sparse.issparse(met_count) else met_count)

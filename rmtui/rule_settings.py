@@ -72,7 +72,7 @@ RULE_SPECS: tuple[RuleSpec, ...] = (
         hard=False,
         weight=4,
         thresholds=(
-            Threshold("similarity", "fuzzy match %", 70, 1, 100, step=5),
+            Threshold("min_words", "shared words", 1, 1, 5),
             Threshold("min_fraction", "share of goals", 0.5, 0, 1, integer=False, step=0.25),
         ),
     ),

@@ -13,13 +13,12 @@ the two in agreement.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from rapidfuzz import fuzz
 
 from rmtui.rule_settings import RuleConfig, RuleSetting
 from rmtui.text import clean, fold
@@ -266,21 +265,40 @@ def shared_interests(mentor: Person, mentee: Person, facts: Facts, setting: Rule
     return _verdict(setting, len(common) >= need, f"Share {listed}", fit)
 
 
+# Words that say nothing about what a goal is about ("understand how to use …").
+STOPWORDS = frozenset(
+    "a an the and or of to in on at for with from into by about how what my our their your more less "
+    "better well get make use using understand improve build learn grow work everyday new through without "
+    "across end see hear take want".split()
+)
+KEY_LENGTH = 6  # words compared by their first six letters: "podcasts" meets "podcasting"
+
+
 @lru_cache(maxsize=65536)
-def goal_similarity(goal: str, competency: str) -> float:
-    """Return how alike a (folded) goal and competency read, 0–100 (token-set ratio)."""
-    return fuzz.token_set_ratio(goal, competency)
+def keywords(text: str) -> frozenset[str]:
+    """Return the words a (folded) goal or competency is about, cut to their first six letters.
+
+    Cutting the ending is a cheap, predictable fuzziness: "inclusively" meets "inclusion",
+    "accessible" meets "accessibility", "customers" meets "customer journeys".
+    """
+    words = re.split(r"[^0-9a-z]+", text)
+    return frozenset(w[:KEY_LENGTH] for w in words if len(w) >= 3 and w not in STOPWORDS)
+
+
+def goal_met_by(goal: str, competency: str, min_words: int) -> bool:
+    """Return whether ``competency`` shares at least ``min_words`` keywords with ``goal``."""
+    return len(keywords(goal) & keywords(competency)) >= min_words
 
 
 def goals_met(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
-    """The mentee's development goals are met by the mentor's competencies (fuzzy)."""
-    similarity = float(setting.params["similarity"])
+    """The mentee's development goals are met by the mentor's competencies (fuzzy keywords)."""
+    min_words = int(setting.params["min_words"])
     need = float(setting.params["min_fraction"])
     if not mentee.goals:
         return _verdict(setting, False, f"{mentee.name} recorded no development goals", 0.0)
     if not mentor.competencies:
         return _verdict(setting, False, f"{mentor.name} recorded no competencies", 0.0)
-    met = [g for g in mentee.goals if any(goal_similarity(g, c) >= similarity for c in mentor.competencies)]
+    met = [g for g in mentee.goals if any(goal_met_by(g, c, min_words) for c in mentor.competencies)]
     fit = len(met) / len(mentee.goals)
     reason = f"{len(met)} of {len(mentee.goals)} goals met" + (f": {', '.join(mentee.goals[g] for g in met[:2])}" if met else "")
     return _verdict(setting, fit >= need, reason, fit)

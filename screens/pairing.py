@@ -434,7 +434,8 @@ class PairingScreen(ProgrammeScreen):
         lines = [head]
         order = {FAIL: 0, "warn": 1, PASS: 2}
         points = {part.rule: part.points for part in breakdown.parts}
-        for verdict in sorted(result.verdicts, key=lambda v: order[v.outcome]):
+        # Problems first, then what earned the score, then the hard rules that hold.
+        for verdict in sorted(result.verdicts, key=lambda v: (order[v.outcome], v.hard)):
             mark, style = MARKS[verdict.outcome]
             line = Text(no_wrap=verdict.outcome == PASS, overflow="ellipsis")
             if verdict.blocks and verdict.rule in overridden:
@@ -444,9 +445,9 @@ class PairingScreen(ProgrammeScreen):
                 lines.append(line)
                 continue
             line.append(f"{mark} ", style=style)
-            line.append(verdict.reason, style="" if verdict.outcome == PASS else style)
             if not verdict.hard and verdict.rule in points:
-                line.append(f" +{points[verdict.rule]:.0f}", style="dim")
+                line.append(f"+{points[verdict.rule]:.0f} ", style="bold")
+            line.append(verdict.reason, style="" if verdict.outcome == PASS else style)
             lines.append(line)
         return Group(*lines)
 

@@ -233,3 +233,10 @@ def test_load_pool_reads_the_database(programme):
     assert {p.name for p in pool.people} == {"Boss", "Junior"}
     ranking = rank_candidates(pool, boss.id, default_rule_config(), 1)
     assert ranking.allowed == [False] and ranking.first_failure == ["outside_reporting_line"]
+
+
+def test_a_programme_without_goals_or_competencies_still_ranks():
+    people = [Person.make(1, "Ana", "mentor", level=2, line_of_business="IT"),
+              Person.make(2, "Ben", "mentee", level=7, line_of_business="Claims")]
+    ranking = rank_candidates(Pool(people, [], {1: "W"}, TODAY), 2, default_rule_config(), 1)
+    assert ranking.allowed == [True]

@@ -6,6 +6,7 @@ import pytest
 
 from db import Pair
 from rmtui.app import RmtuiApp
+from rmtui.pairing import OVERRIDABLE
 from rmtui.programme import Programme
 from screens.cohort import CohortScreen
 from screens.pairing import PairingScreen
@@ -69,8 +70,11 @@ async def test_an_override_needs_a_reason(demo_programme: Programme) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _pairing(app, pilot)
         table = screen.query_one("#candidates")
-        overridable = {"different_line_of_business", "different_team", "level_gap", "outside_reporting_line"}
-        index = next(i for i, rule in enumerate(screen.ranking.first_failure) if rule in overridable)
+        index = next(
+            i for i in range(len(screen.source))
+            if (found := screen.check_with(screen.source.candidate(i))).blocking
+            and all(v.rule in OVERRIDABLE for v in found.blocking)
+        )
         table.cursor = index
         await pilot.pause()
         assert screen.current.blocking
