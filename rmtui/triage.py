@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from operator import itemgetter
 from dataclasses import dataclass, field
 
 from db import ConflictError, Store, Wave
@@ -116,14 +115,12 @@ WHERE status = 'held' AND (notes = '' OR follow_up_sent = 0) AND held_on < :toda
 """
 
 _PAIRS = """
-SELECT p.id, p.wave_id, p.mentor_id, p.mentee_id, p.coach,
+SELECT p.id, p.wave_id, mentor.name, mentee.name, mentor.department, mentee.department, p.coach,
        coalesce((SELECT max(s.held_on) FROM sessions s WHERE s.pair_id = p.id AND s.status = 'held'), p.started_on)
-FROM pairs p WHERE p.status = 'active'
-"""
-
-_PEOPLE = """
-SELECT id, name, department FROM participants
-WHERE id IN (SELECT mentor_id FROM pairs WHERE status = 'active' UNION ALL SELECT mentee_id FROM pairs WHERE status = 'active')
+FROM pairs p
+JOIN participants mentor ON mentor.id = p.mentor_id
+JOIN participants mentee ON mentee.id = p.mentee_id
+WHERE p.status = 'active'
 """
 
 
@@ -150,40 +147,30 @@ def build_queue(store: Store, today: dt.date) -> TriageQueue:
         waves = _waves(store)
         open_rows = store.query_tuples(_OPEN, {"today": today_text})
         unfinished = store.query_tuples(_UNFINISHED, {"today": today_text})
-        pair_rows = store.query_tuples(_PAIRS)
-        people = {row[0]: (row[1], row[2]) for row in store.query_tuples(_PEOPLE)}
+        pair_rows = {row[0]: row for row in store.query_tuples(_PAIRS)}
         marks = _marks(store)
-    unknown = ("?", "")
-    pairs: dict[int, PairInfo] = {}
-    last_activity: dict[int, str | None] = {}
-    grace: dict[int, int] = {}
-    notes_due: dict[int, int] = {}
-    for pair_id, wave_id, mentor_id, mentee_id, coach, last in pair_rows:
-        wave = waves[wave_id]
-        mentor, mentee = people.get(mentor_id, unknown), people.get(mentee_id, unknown)
-        pairs[pair_id] = PairInfo(pair_id, wave_id, wave.name, mentor[0], mentee[0], mentor[1], mentee[1], coach)
-        last_activity[pair_id] = last
-        grace[pair_id] = wave.grace_days
-        notes_due[pair_id] = wave.notes_due_days
+    grace = {wave_id: w.grace_days for wave_id, w in waves.items()}
+    notes_due = {wave_id: w.notes_due_days for wave_id, w in waves.items()}
     fromiso = dt.date.fromisoformat
-    flags: list[tuple[Flag, int]] = []
-    overdue_by_pair: dict[int, list[Flag]] = {}
-    open_versions: dict[int, int] = {}
+    # (flag, version of the session it acts on) — ranked and wrapped once the rules ran.
+    flags: list[tuple[Flag, int | None]] = []
+    overdue_by_pair: dict[int, list[tuple[Flag, int]]] = {}
     for sid, pair_id, seq, due_on, version in open_rows:
-        if pair_id not in pairs:
-            continue
+        pair = pair_rows.get(pair_id)
+        if pair is None:
+            continue  # not an active pair
         due = fromiso(due_on)
-        late = days_overdue(due, grace[pair_id], today)
+        late = days_overdue(due, grace[pair[1]], today)
         if late is not None:
             flag = Flag("overdue", pair_id, sid, late, seq, due, today)
             flags.append((flag, version))
-            open_versions[sid] = version
-            overdue_by_pair.setdefault(pair_id, []).append(flag)
+            overdue_by_pair.setdefault(pair_id, []).append((flag, version))
     for sid, pair_id, seq, held_on, no_notes, follow_up, version in unfinished:
-        if pair_id not in pairs:
+        pair = pair_rows.get(pair_id)
+        if pair is None:
             continue
         held = fromiso(held_on)
-        late = days_late(held, notes_due[pair_id], today)
+        late = days_late(held, notes_due[pair[1]], today)
         if late is None:
             continue
         if no_notes:
@@ -191,28 +178,37 @@ def build_queue(store: Store, today: dt.date) -> TriageQueue:
         if not follow_up:
             flags.append((Flag("follow_up", pair_id, sid, late, seq, held, today), version))
     quiet_before = {wave_id: (today - dt.timedelta(days=2 * w.cadence_days)).isoformat() for wave_id, w in waves.items()}
-    for pair_id, info in pairs.items():
+    for pair_id, pair in pair_rows.items():
         late_flags = overdue_by_pair.get(pair_id, ())
-        last = last_activity[pair_id]
-        if len(late_flags) < 2 and (not last or last >= quiet_before[info.wave_id]):
+        last = pair[7]
+        if len(late_flags) < 2 and (not last or last >= quiet_before[pair[1]]):
             continue  # the cheap half of at_risk: most pairs are neither late twice nor quiet
-        first = max(late_flags, key=lambda f: f.days) if late_flags else None
-        flag = at_risk(pair_id, len(late_flags), last, waves[info.wave_id].cadence_days, today, first.session_id if first else None)
+        first, version = max(late_flags, key=lambda fv: fv[0].days) if late_flags else (None, None)
+        flag = at_risk(pair_id, len(late_flags), last, waves[pair[1]].cadence_days, today, first.session_id if first else None)
         if flag is not None:
-            flags.append((flag, open_versions[first.session_id] if first and first.session_id else None))
-    ranked: list[tuple[int, int, int, int, TriageItem]] = []
+            flags.append((flag, version))
+    ranked = [
+        (-KIND_RANK[flag.kind], -flag.days, flag.pair_id, flag.seq or 0, n, flag, version)
+        for n, (flag, version) in enumerate(flags)
+    ]
+    ranked.sort()  # the first five values are unique, so flags themselves are never compared
+    infos: dict[int, PairInfo] = {}
+    items: list[TriageItem] = []
     snoozed = 0
-    for flag, version in flags:
-        subject = ("pair", flag.pair_id) if flag.kind == "at_risk" else ("session", flag.session_id)
-        mark = marks.get(subject) if marks else None  # type: ignore[arg-type]
-        if mark is not None and mark.snoozed_until and mark.snoozed_until > today_text:
-            snoozed += 1
-            continue
-        item = TriageItem(flag, pairs[flag.pair_id], flag.session_id, version, mark)
-        ranked.append((-KIND_RANK[flag.kind], -flag.days, flag.pair_id, flag.seq or 0, item))
-    ranked.sort(key=itemgetter(0, 1, 2, 3))
-    items = [entry[4] for entry in ranked]
-    return TriageQueue(items, snoozed, Counter(i.flag.kind for i in items))
+    for *_, flag, version in ranked:
+        if marks:
+            mark = marks.get(("pair", flag.pair_id) if flag.kind == "at_risk" else ("session", flag.session_id))  # type: ignore[arg-type]
+            if mark is not None and mark.snoozed_until and mark.snoozed_until > today_text:
+                snoozed += 1
+                continue
+        else:
+            mark = None
+        info = infos.get(flag.pair_id)
+        if info is None:
+            row = pair_rows[flag.pair_id]
+            info = infos[flag.pair_id] = PairInfo(row[0], row[1], waves[row[1]].name, *row[2:7])
+        items.append(TriageItem(flag, info, flag.session_id, version, mark))
+    return TriageQueue(items, snoozed, Counter(item.flag.kind for item in items))
 
 
 def filter_values(queue: TriageQueue) -> dict[str, list[str]]:
