@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from rmtui.search import SORT_KEYS, RosterIndex, SearchResult
+from rmtui.search import SORT_KEYS, RosterIndex, RosterRow, SearchResult, first_page
 from rmtui.text import clean
 from screens.base import ProgrammeScreen
 from screens.profile import ProfileScreen
@@ -44,6 +44,21 @@ EMPTY_HELP = (
 )
 
 
+PREVIEW_ROWS = 200
+
+
+def _cells(row: RosterRow, name: Text) -> dict[str, Text]:
+    return {
+            "name": name,
+            "role": Text(row.role),
+            "level": Text("" if row.level is None else str(row.level)),
+            "department": Text(clean(row.department)),
+            "line_of_business": Text(clean(row.line_of_business)),
+            "status": Text(row.status),
+            "job_title": Text(clean(row.job_title)),
+        }
+
+
 class RosterSource:
     """Cells of one search result, built only for rows that are painted."""
 
@@ -58,15 +73,27 @@ class RosterSource:
         name = Text(clean(row.name))
         for start, end in self.result.name_spans(index):
             name.stylize("match", start, end)
-        return {
-            "name": name,
-            "role": Text(row.role),
-            "level": Text("" if row.level is None else str(row.level)),
-            "department": Text(clean(row.department)),
-            "line_of_business": Text(clean(row.line_of_business)),
-            "status": Text(row.status),
-            "job_title": Text(clean(row.job_title)),
-        }
+        return _cells(row, name)
+
+    def person_id(self, index: int) -> int:
+        return self.result.row(index).id
+
+
+class PreviewSource:
+    """The first page by name, shown while the search index is being built."""
+
+    def __init__(self, rows: list[RosterRow]) -> None:
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def cells(self, index: int) -> dict[str, Text]:
+        row = self.rows[index]
+        return _cells(row, Text(clean(row.name)))
+
+    def person_id(self, index: int) -> int:
+        return self.rows[index].id
 
 
 class RosterScreen(ProgrammeScreen):
@@ -95,6 +122,8 @@ class RosterScreen(ProgrammeScreen):
         self.shown_query: str | None = None
         self.sort: str | None = None
         self.descending = False
+        self.loading = False
+        self.reload_pending = False
 
     def compose(self):
         yield Header()
@@ -109,16 +138,29 @@ class RosterScreen(ProgrammeScreen):
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).focus()
-        self.load_index()
+        self.load_preview()
+        self.refresh_data()
 
     # -- loading and searching ---------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="roster-load")
+    @work(thread=True, exit_on_error=False, group="roster-preview")
+    def load_preview(self) -> list[RosterRow]:
+        return first_page(self.programme.store, PREVIEW_ROWS)
+
+    @work(thread=True, exit_on_error=False, group="roster-load")
     def load_index(self) -> RosterIndex:
         return RosterIndex.from_store(self.programme.store)
 
     def refresh_data(self) -> None:
-        """Rebuild the index from the database (after an edit or another coordinator's)."""
+        """Rebuild the index from the database (after an edit or another coordinator's).
+
+        Changes that arrive while a rebuild runs are coalesced into one more rebuild, so a
+        burst of edits elsewhere never stacks up index builds on a 100k roster.
+        """
+        if self.loading:
+            self.reload_pending = True
+            return
+        self.loading = True
         self.load_index()
 
     reload = refresh_data
@@ -138,12 +180,19 @@ class RosterScreen(ProgrammeScreen):
     @on(Worker.StateChanged)
     def worker_done(self, event: Worker.StateChanged) -> None:
         worker = event.worker
+        if worker.group == "roster-load" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self.loading = False
+            if self.reload_pending:
+                self.reload_pending = False
+                self.refresh_data()
         if event.state == WorkerState.ERROR:
-            self.notify(f"The roster could not be searched: {worker.error}", severity="error", timeout=8)
+            self.notify(f"The roster could not be loaded: {worker.error}", severity="error", timeout=8)
             return
         if event.state != WorkerState.SUCCESS:
             return
-        if worker.group == "roster-load":
+        if worker.group == "roster-preview" and self.index is None:
+            self._show_preview(worker.result)
+        elif worker.group == "roster-load":
             self.index = worker.result
             self.result = None
             self._search(incremental=False)
@@ -165,6 +214,17 @@ class RosterScreen(ProgrammeScreen):
         self.query_one("#empty").display = empty
         table.display = not empty
         self.query_one("#status", Static).update(self._status_text(result))
+
+    def _show_preview(self, rows: list[RosterRow]) -> None:
+        table = self.query_one("#results", VirtualTable)
+        table.set_source(PreviewSource(rows), cursor=0)
+        table.set_sort("name")
+        self.query_one("#empty").display = not rows
+        table.display = bool(rows)
+        if rows:
+            self.query_one("#status", Static).update(
+                Text(f"First {len(rows)} by name · preparing the search over everyone…")
+            )
 
     def _status_text(self, result: SearchResult) -> Text:
         total = len(self.index) if self.index is not None else 0
@@ -191,10 +251,18 @@ class RosterScreen(ProgrammeScreen):
     def query_submitted(self) -> None:
         self.query_one("#results", VirtualTable).focus()
 
+    def person_at(self, index: int) -> int | None:
+        """Return the id of the person on row ``index`` of what is shown (None if no row)."""
+        source = self.query_one("#results", VirtualTable).source
+        if isinstance(source, (RosterSource, PreviewSource)) and 0 <= index < len(source):
+            return source.person_id(index)
+        return None
+
     @on(VirtualTable.Selected, "#results")
     def open_profile(self, event: VirtualTable.Selected) -> None:
-        if self.result is not None and event.index < self.result.total:
-            self.app.push_screen(ProfileScreen(self.result.row(event.index).id))
+        person = self.person_at(event.index)
+        if person is not None:
+            self.app.push_screen(ProfileScreen(person))
 
     @on(VirtualTable.HeaderClicked, "#results")
     def header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
@@ -227,9 +295,9 @@ class RosterScreen(ProgrammeScreen):
         """Open the highlighted participant in the intake form to edit them."""
         from screens.intake import IntakeScreen
 
-        table = self.query_one("#results", VirtualTable)
-        if self.result is not None and table.cursor is not None and table.cursor < self.result.total:
-            self.app.push_screen(IntakeScreen(self.result.row(table.cursor).id))
+        person = self.person_at(self.query_one("#results", VirtualTable).cursor)
+        if person is not None:
+            self.app.push_screen(IntakeScreen(person))
 
     def action_reverse(self) -> None:
         self.descending = not self.descending
