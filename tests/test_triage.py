@@ -313,3 +313,26 @@ async def _settle_and_select(pilot) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_snapshot_triage(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(_snapshot_app(tmp_path), terminal_size=size, run_before=_settle_and_select)
+
+
+async def test_twenty_items_clear_with_twenty_keystrokes(programme: Programme) -> None:
+    from db import Pair, Participant
+    from rmtui.schedule import write_pair_plan
+
+    with programme.store.write() as w:
+        w.insert(Wave(name="Wave 2", starts_on="2026-10-26"))
+        for n in range(20):
+            mentor = w.insert(Participant(name=f"Mentor {n:02d}", role="mentor"))
+            mentee = w.insert(Participant(name=f"Mentee {n:02d}", role="mentee"))
+            pair = w.insert(Pair(wave_id=1, mentor_id=mentor.id, mentee_id=mentee.id, status="active", started_on="2026-10-26"))
+            write_pair_plan(w, pair.id)
+        w.execute("UPDATE sessions SET status = 'held', held_on = due_on, notes = 'ok', follow_up_sent = 1 WHERE seq = 1")
+    assert len(build_queue(programme.store, TODAY)) == 20  # session 2 of each, due 16 Nov
+    app = _app(programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _settled(pilot)
+        for _ in range(20):
+            await pilot.press("h")
+            screen = await _settled(pilot)
+        assert screen.shown == [] and screen.query_one("#empty").display
+        assert programme.store.scalar("SELECT count(*) FROM sessions WHERE seq = 2 AND held_on = '2026-11-20'") == 20
