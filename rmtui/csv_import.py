@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from db import Participant, Store
+from db import ConflictError, Participant, Store
 from rmtui.csv_export import neutralise
 from rmtui.intake import LABELS, PROFILE_FIELDS, check_profile, programme_levels, to_column
 from rmtui.text import clean, fold
@@ -111,6 +111,7 @@ class ImportRow:
     participant_id: int | None = None
     version: int | None = None
     changes: dict[str, Any] = field(default_factory=dict)
+    before: dict[str, Any] = field(default_factory=dict)  # stored column values of the changes
 
 
 @dataclass
@@ -265,17 +266,21 @@ def unneutralise(cell: str) -> str:
 
 
 def _existing(store: Store) -> dict[str, tuple[int, int, dict[str, Any]]]:
-    """Return email (case-folded) → (id, version, stored values) of everyone with an email."""
+    """Return email (case-folded) → (id, version, stored column values) of everyone with an email.
+
+    Values stay as stored (lists as JSON text): comparing them to the file's values as
+    column values avoids decoding 100,000 profiles.
+    """
+    names = ["id", "version", *PROFILE_FIELDS, "manager_email"]
     columns = ", ".join(f"p.{f}" for f in PROFILE_FIELDS)
     found = {}
-    for row in store.query(
-        f"SELECT p.id, p.version, {columns}, m.email AS manager_email "
+    for values in store.query_tuples(
+        f"SELECT p.id, p.version, {columns}, m.email "
         "FROM participants p LEFT JOIN participants m ON m.id = p.manager_id WHERE p.email IS NOT NULL"
     ):
-        person = Participant.from_row(row)
-        stored = {f: getattr(person, f) for f in PROFILE_FIELDS}
-        stored["manager_email"] = row["manager_email"] or ""
-        found[row["email"].casefold()] = (row["id"], row["version"], stored)
+        stored = dict(zip(names, values))
+        stored["manager_email"] = stored["manager_email"] or ""
+        found[stored["email"].casefold()] = (stored["id"], stored["version"], stored)
     return found
 
 
@@ -347,6 +352,16 @@ def _check_managers(
             changed = True
 
 
+def _same(name: str, stored: Any, value: Any) -> bool:
+    """Return whether the file's checked ``value`` equals the ``stored`` column value."""
+    if name in ("email", "manager_email"):
+        return (stored or "").casefold() == (value or "").casefold()
+    column = to_column(name, value)
+    if column == stored:
+        return True
+    return name in Participant.JSON_FIELDS and isinstance(stored, str) and json.loads(stored) == value
+
+
 def _plan_row(row: ImportRow, existing: Mapping[str, tuple[int, int, dict[str, Any]]]) -> None:
     email = row.values.get("email")
     match = existing.get(email.casefold()) if email else None
@@ -354,11 +369,8 @@ def _plan_row(row: ImportRow, existing: Mapping[str, tuple[int, int, dict[str, A
         row.action = "new"
         return
     row.participant_id, row.version, stored = match
-    row.changes = {
-        name: value
-        for name, value in row.values.items()
-        if stored.get(name) != value and not (name in ("email", "manager_email") and stored[name].casefold() == value.casefold())
-    }
+    row.changes = {name: value for name, value in row.values.items() if not _same(name, stored[name], value)}
+    row.before = {name: stored[name] for name in row.changes}
     row.action = "update" if row.changes else "unchanged"
 
 
@@ -450,15 +462,12 @@ def apply_plan(store: Store, plan: ImportPlan, progress: Progress | None = None,
             done += len(chunk)
             if progress:
                 progress(done, total)
-        for row in valid:
-            if row.action != "update":
-                continue
-            assert row.participant_id is not None and row.version is not None
-            columns = {name: to_column(name, value) for name, value in row.changes.items() if name != "manager_email"}
-            if columns:
-                row.version = writer.update("participants", row.participant_id, row.version, columns)
-            done += 1
-            if progress and done % batch == 0:
+        updates = [row for row in valid if row.action == "update"]
+        for start in range(0, len(updates), batch):
+            chunk = updates[start : start + batch]
+            _update_rows(writer, chunk, source)
+            done += len(chunk)
+            if progress:
                 progress(done, total)
         if linking:
             ids = dict(writer.execute("SELECT lower(email), id FROM participants WHERE email IS NOT NULL").fetchall())
@@ -477,6 +486,70 @@ def apply_plan(store: Store, plan: ImportPlan, progress: Progress | None = None,
                     progress(done, total)
         if progress:
             progress(total, total)
+
+
+def _update_rows(writer: Any, rows: list[ImportRow], source: Mapping[str, str]) -> None:
+    """Apply the planned changes of matched people, each only if still at the version read.
+
+    Rows changing the same columns share one statement; a row that moved on since the plan
+    raises ConflictError, which rolls the whole import back.
+    """
+    groups: dict[tuple[str, ...], list[ImportRow]] = {}
+    for row in rows:
+        columns = tuple(name for name in row.changes if name != "manager_email")
+        if columns:
+            groups.setdefault(columns, []).append(row)
+    now = writer.now
+    for columns, group in groups.items():
+        sets = ", ".join(f"{name} = ?" for name in columns)
+        params = [
+            (*(to_column(name, row.changes[name]) for name in columns), now, row.participant_id, row.version)
+            for row in group
+        ]
+        cursor = writer.conn.executemany(
+            f"UPDATE participants SET {sets}, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+            params,
+        )
+        if cursor.rowcount != len(group):
+            _raise_conflict(writer, group)
+        audits = []
+        for row in group:
+            row.version = (row.version or 0) + 1
+            public = [name for name in columns if name != "attributes"]
+            audits.append(
+                {
+                    "at": now,
+                    "actor": writer.store.actor,
+                    "entity": "participants",
+                    "entity_id": row.participant_id,
+                    "action": "update",
+                    "before": json.dumps({name: row.before[name] for name in public}, ensure_ascii=False),
+                    "after": json.dumps({name: to_column(name, row.changes[name]) for name in public}, ensure_ascii=False),
+                }
+            )
+        writer.insert_many("audit", audits)
+
+
+def _raise_conflict(writer: Any, rows: list[ImportRow]) -> None:
+    """Raise ConflictError for the first of ``rows`` that another coordinator changed meanwhile."""
+    for row in rows:
+        cursor = writer.conn.execute("SELECT * FROM participants WHERE id = ?", (row.participant_id,))
+        current = cursor.fetchone()
+        names = [d[0] for d in cursor.description]
+        # This row was just updated by us (version + 1) unless someone else had moved it on.
+        if current is None or current[names.index("version")] != (row.version or 0) + 1:
+            last = writer.conn.execute(
+                "SELECT actor, at FROM audit WHERE entity = 'participants' AND entity_id = ? ORDER BY id DESC LIMIT 1",
+                (row.participant_id,),
+            ).fetchone()
+            raise ConflictError(
+                "participants",
+                row.participant_id,
+                row.version,
+                dict(zip(names, current)) if current else None,
+                *(last or (None, None)),
+            )
+    raise ConflictError("participants", rows[0].participant_id, rows[0].version, None, None, None)
 
 
 def import_file(

@@ -159,13 +159,19 @@ def _text(raw: Any) -> str:
     return str(raw)
 
 
+def _line(raw: Any) -> str:
+    """Return ``raw`` as one cleaned line (plain printable text skips the regexes: imports are big)."""
+    text = _text(raw)
+    return text.strip() if text.isprintable() else clean(text)
+
+
 def _too_long(label: str, text: str, limit: int) -> FieldError:
     return FieldError(f"{label} is too long: {len(text):,} characters, at most {limit:,}.")
 
 
 def parse_name(raw: Any) -> str:
     """Return the cleaned name; a name is required."""
-    name = clean(_text(raw))
+    name = _line(raw)
     if not name:
         raise FieldError("Name is required.")
     if len(name) > MAX_LINE:
@@ -175,7 +181,7 @@ def parse_name(raw: Any) -> str:
 
 def parse_email(raw: Any) -> str | None:
     """Return the cleaned email, or None when blank; it must look like name@example.org."""
-    email = clean(_text(raw))
+    email = _line(raw)
     if not email:
         return None
     if len(email) > MAX_LINE:
@@ -187,7 +193,7 @@ def parse_email(raw: Any) -> str | None:
 
 def parse_role(raw: Any) -> str:
     """Return ``mentor`` or ``mentee`` (any case); a role is required."""
-    role = clean(_text(raw)).lower()
+    role = _line(raw).lower()
     if not role:
         raise FieldError("Role is required: mentor or mentee.")
     if role not in ROLES:
@@ -197,7 +203,7 @@ def parse_role(raw: Any) -> str:
 
 def parse_status(raw: Any) -> str:
     """Return the status (applicant when blank)."""
-    status = clean(_text(raw)).lower()
+    status = _line(raw).lower()
     if not status:
         return "applicant"
     if status not in PARTICIPANT_STATUSES:
@@ -206,7 +212,7 @@ def parse_status(raw: Any) -> str:
 
 
 def _whole_number(label: str, raw: Any) -> int | None:
-    text = clean(_text(raw))
+    text = _line(raw)
     if not text:
         return None
     try:
@@ -241,7 +247,7 @@ def parse_consent(raw: Any) -> bool:
     """Return whether the person consents to their pairing being shown (no when blank)."""
     if isinstance(raw, bool):
         return raw
-    text = clean(_text(raw)).lower()
+    text = _line(raw).lower()
     if text in _YES:
         return True
     if text in _NO:
@@ -251,7 +257,7 @@ def parse_consent(raw: Any) -> bool:
 
 def parse_date(raw: Any, label: str = "Joined") -> str | None:
     """Return an ISO date (YYYY-MM-DD) that exists in the calendar, or None when blank."""
-    text = clean(_text(raw))
+    text = _line(raw)
     if not text:
         return None
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
@@ -264,7 +270,7 @@ def parse_date(raw: Any, label: str = "Joined") -> str | None:
 
 def parse_timezone(raw: Any) -> str:
     """Return an IANA time zone such as Europe/London ('' when blank)."""
-    text = clean(_text(raw))
+    text = _line(raw)
     if text and text not in known_timezones():
         raise FieldError(f"“{text}” is not a time zone; write it like Europe/London.")
     return text
@@ -272,7 +278,7 @@ def parse_timezone(raw: Any) -> str:
 
 def parse_line(raw: Any, label: str) -> str:
     """Return one cleaned line of free text."""
-    text = clean(_text(raw))
+    text = _line(raw)
     if len(text) > MAX_LINE:
         raise _too_long(label, text, MAX_LINE)
     return text
@@ -292,7 +298,7 @@ def split_tags(raw: Any) -> list[str]:
     tags: list[str] = []
     for item in items:
         for part in _TAG_SEPARATOR.split(_text(item)):
-            tag = clean(part)
+            tag = _line(part)
             if tag and tag not in tags:
                 tags.append(tag)
     return tags

@@ -63,11 +63,13 @@ class ImportScreen(ProgrammeScreen):
     ImportScreen #path:focus { border: tall $border; }
     ImportScreen #summary { height: auto; padding: 0 1; }
     ImportScreen #bar { padding: 0 1; display: none; }
+    ImportScreen #detail { height: auto; max-height: 5; padding: 0 1; border-top: solid $primary; }
     """
 
     def __init__(self, path: str | None = None) -> None:
         super().__init__()
         self.plan: ImportPlan | None = None
+        self.source: PreviewSource | None = None
         self.importing = False
         self.initial = path or ""
 
@@ -81,12 +83,29 @@ class ImportScreen(ProgrammeScreen):
         )
         yield ProgressBar(id="bar", show_eta=False)
         yield VirtualTable(COLUMNS, id="preview")
+        yield Static(id="detail")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
         if self.initial:
             self.preview(self.initial)
+
+    @on(VirtualTable.CursorMoved, "#preview")
+    def show_row(self, event: VirtualTable.CursorMoved) -> None:
+        """Spell out every problem of the highlighted row under the table."""
+        detail = self.query_one("#detail", Static)
+        if self.source is None or not self.source.rows or event.index >= len(self.source):
+            detail.update("")
+            return
+        row = self.source.rows[event.index]
+        text = Text(f"Line {row.line}: ", style="bold")
+        if not row.errors:
+            text.append(f"will be {ACTION_LABELS.get(row.action, row.action)}.")
+        for error in row.errors:
+            text.append(f"\n{error.column}: " if error.column else "\n")
+            text.append(error.message)
+        detail.update(text)
 
     @on(Input.Submitted, "#path")
     def path_given(self, event: Input.Submitted) -> None:
@@ -127,7 +146,8 @@ class ImportScreen(ProgrammeScreen):
             return
         if worker.group == "import-preview":
             self.plan = worker.result
-            self.query_one("#preview", VirtualTable).set_source(PreviewSource(self.plan), cursor=0)
+            self.source = PreviewSource(self.plan)
+            self.query_one("#preview", VirtualTable).set_source(self.source, cursor=0)
             summary.update(self._plan_text(self.plan))
         elif worker.group == "import-run":
             self.importing = False

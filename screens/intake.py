@@ -74,6 +74,21 @@ HINTS = {
 ROLE_OPTIONS = [("mentor", "mentor"), ("mentee", "mentee")]
 
 
+class FormScroll(VerticalScroll, inherit_bindings=False):
+    """The form's scrolling column: ↑/↓ move between fields (the screen's keys), not the view."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+    ]
+
+
+class FormSelect(Select, inherit_bindings=False):
+    """A Select that opens on Enter or Space only, so ↑/↓ keep moving between fields."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter,space", "show_overlay", "Choose", show=False)]
+
+
 class IntakeScreen(ProgrammeScreen):
     """The talent-profile form. ``participant_id`` given: edit that person, else add someone new."""
 
@@ -124,7 +139,7 @@ class IntakeScreen(ProgrammeScreen):
 
     def compose(self):
         yield Header()
-        with VerticalScroll(id="form"):
+        with FormScroll(id="form"):
             yield Static(id="intake-title")
             yield Static(id="intake-banner")
             for title, fields in SECTIONS:
@@ -141,10 +156,10 @@ class IntakeScreen(ProgrammeScreen):
     def _field_widget(self, name: str) -> Widget:
         widget_id = f"f-{name}"
         if name == "role":
-            return Select(ROLE_OPTIONS, prompt="choose mentor or mentee", id=widget_id, classes="field", compact=True)
+            return FormSelect(ROLE_OPTIONS, prompt="choose mentor or mentee", id=widget_id, classes="field", compact=True)
         if name == "status":
             options = [(s, s) for s in PARTICIPANT_STATUSES if s != "withdrawn"]
-            return Select(options, value="applicant", allow_blank=False, id=widget_id, classes="field", compact=True)
+            return FormSelect(options, value="applicant", allow_blank=False, id=widget_id, classes="field", compact=True)
         if name == "consent_share":
             return Checkbox("agrees that their pairing may be disclosed", id=widget_id, classes="field", compact=True)
         if name == "past_experience":
@@ -509,6 +524,14 @@ class IntakeScreen(ProgrammeScreen):
         self.load()
 
     # -- other actions -----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer "new person" only in the intake area and "withdraw" only when editing."""
+        if action == "new":
+            return self.participant_id is None
+        if action == "withdraw":
+            return self.participant_id is not None
+        return True
 
     def action_new(self) -> None:
         """Clear the form for a new person (only in the intake area, not while editing)."""

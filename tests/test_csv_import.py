@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from db import Participant
+from db import ConflictError, Participant
 from rmtui.cli import cli
 from rmtui.csv_export import export_participants, neutralise
 from rmtui.csv_import import ImportFileError, import_file, plan_import, unneutralise
@@ -329,3 +329,15 @@ def test_cli_export_participants(db_path: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.output.strip() == f"Exported 2 participants to {target}."
     assert "José Núñez" in target.read_text(encoding="utf-8-sig")
+
+
+def test_a_person_changed_after_the_preview_stops_the_whole_import(programme: Programme, tmp_path: Path) -> None:
+    _add(programme, name="Ann Lee", role="mentee", email="ann.lee@example.org", level=9)
+    source = tmp_path / "update.csv"
+    source.write_text("name,email,role,level\nAnn Lee,ann.lee@example.org,mentee,10\nBo Ray,bo@example.org,mentor,2\n", encoding="utf-8")
+    plan = plan_import(programme.store, source)
+    with programme.store.write() as writer:
+        writer.update("participants", 1, 1, {"level": 8})  # another coordinator, after the preview
+    with pytest.raises(ConflictError):
+        import_file(programme.store, source, plan=plan)
+    assert [(p.name, p.level) for p in _people(programme)] == [("Ann Lee", 8)]
