@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 import pendulum
 
 from db import Store, Writer
+from rmtui.schedule import checkpoint_seq, due_days
 
 EVERY_STATE_PEOPLE = 50  # the smallest demo guaranteed to show every state
 MENTOR_SHARE = 0.45
@@ -36,7 +37,7 @@ SESSIONS_PLANNED = 7  # The Hartford: seven sessions in a wave
 SESSION_MINUTES = 60
 GRACE_DAYS = 3
 NOTES_DUE_DAYS = 3  # session notes are due within three days
-CHECKPOINT_SEQ = 4  # the mid-point checkpoint
+CHECKPOINT_SEQ = checkpoint_seq(SESSIONS_PLANNED)  # the mid-point checkpoint (4 of 7)
 BUILD_CACHE_KIB = 64 * 1024
 
 Progress = Callable[[int, int], None]
@@ -657,8 +658,9 @@ class _DemoBuilder:
         return ordinal
 
     def due(self, pair: _Pair, seq: int) -> int:
+        """Return the due day (ordinal) of session ``seq``: the master schedule's rule."""
         assert pair.start is not None
-        return pair.start + (seq - 1) * CADENCE_DAYS
+        return due_days(dt.date.fromordinal(pair.start), CADENCE_DAYS, seq)[-1].toordinal()
 
     # -- progress --------------------------------------------------------------------
 
