@@ -421,10 +421,11 @@ def _rule_matrix(
     if rule_id == "goals_met":
         goals, _ = pool.goal_matrix
         competencies, _ = pool.competency_matrix
-        close = sparse.csr_matrix((pool.shared_keywords >= int(params["min_words"])).astype(np.float64))
-        can_meet = ((competencies[cols] @ close.T) > 0).astype(np.float64)  # mentor × goal
-        met_count = (goals[rows] @ can_meet.T)
-        met_count = np.asarray(met_count.todense() if sparse.issparse(met_count) else met_count)
+        wanted = goals[rows]
+        asked = np.unique(wanted.indices)  # only the goals these mentees have matter
+        close = sparse.csr_matrix((pool.shared_keywords[asked] >= int(params["min_words"])).astype(np.float64))
+        can_meet = ((competencies[cols] @ close.T).toarray() > 0).astype(np.float64)  # mentor × asked goal
+        met_count = np.asarray(wanted[:, asked] @ can_meet.T)
         counts = pool.goal_counts[rows][:, None]
         has_both = (counts > 0) & (pool.competency_counts[cols] > 0)[None, :]
         fit = np.where(has_both, met_count / np.where(counts > 0, counts, 1), 0.0)
@@ -498,7 +499,7 @@ def rank_candidates(
         first[failures[rule_names[k]]] = k
     return Ranking(
         person=person,
-        candidates=[pool.people[int(others[i])] for i in order],
+        candidates=[pool.people[i] for i in others[order].tolist()],
         scores=score[order].tolist(),
         allowed=allowed[order].tolist(),
         first_failure=[rule_names[f] if f >= 0 else None for f in first[order].tolist()],

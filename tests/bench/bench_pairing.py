@@ -27,8 +27,8 @@ ZONES = ["Europe/London", "Europe/Paris", "America/New_York", "America/Chicago",
 BUSINESSES = [f"Line {i}" for i in range(12)]
 TEAMS = [f"Team {i}" for i in range(80)]
 HOBBIES = [f"hobby {i}" for i in range(60)]
-GOALS = [f"get better at topic {i} in everyday work" for i in range(80)]
-SKILLS = [f"topic {i} skills and practice" for i in range(80)]
+GOALS = [f"get better at area{i:02d} in everyday work" for i in range(80)]
+SKILLS = [f"area{i:02d} in practice" for i in range(80)]
 
 
 def synthetic_pool(mentors: int, mentees: int, seed: int = 11) -> Pool:
