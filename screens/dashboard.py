@@ -108,7 +108,7 @@ class DashboardScreen(ProgrammeScreen):
         met = sum(1 for m in health.metrics if m.met)
         missed = sum(1 for m in health.metrics if m.met is False)
         scope.append(" · ")
-        scope.append(f"{met} targets met", style="green" if met else "dim")
+        scope.append(f"{met} target{'s' if met != 1 else ''} met", style="green" if met else "dim")
         scope.append(" · ")
         scope.append(f"{missed} missed", style="bold red" if missed else "dim")
         if len(self.scopes) > 1:
