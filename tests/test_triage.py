@@ -336,3 +336,23 @@ async def test_twenty_items_clear_with_twenty_keystrokes(programme: Programme) -
             screen = await _settled(pilot)
         assert screen.shown == [] and screen.query_one("#empty").display
         assert programme.store.scalar("SELECT count(*) FROM sessions WHERE seq = 2 AND held_on = '2026-11-20'") == 20
+
+
+async def test_another_coordinators_edit_reaches_the_open_queue(sessions_programme: Programme, db_path: Path, clock: FixedClock) -> None:
+    app = _app(sessions_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _settled(pilot)
+        assert len(screen.shown) == 7
+        other = Programme.open(db_path, clock, actor="alice")
+        try:
+            theirs = _session(other, 3, 4)
+            with other.store.write() as w:
+                w.update("sessions", theirs.id, theirs.version, {"status": "held", "held_on": "2026-11-19"})
+        finally:
+            other.close()
+        for _ in range(40):  # the app polls every 250 ms
+            await pilot.pause(0.05)
+            await app.workers.wait_for_complete()
+            if len(screen.shown) == 6:
+                break
+        assert ("overdue", 3, 4) not in _kinds(screen)
