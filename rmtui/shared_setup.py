@@ -179,57 +179,65 @@ def network_filesystem_finding(database: Path, mounts_file: str = "/proc/mounts"
 
 
 def folder_findings(folder: Path, *, shared: bool) -> list[Finding]:
-    """Return the findings about the programme folder's mode and group."""
+    """Return the finding about the programme folder's mode (one line, one fix)."""
     info = folder.stat()
     mode = stat.S_IMODE(info.st_mode)
     group = _group_name(info.st_gid)
     subject = f"folder {folder}"
-    findings = []
+    issues = []
     if mode & 0o007:
-        findings.append(
-            Finding(
-                not shared,
-                subject,
-                f"mode {mode:04o}: others can {'list and ' if mode & 0o004 else ''}enter it",
-                f"chmod o-rwx {folder}",
-            )
-        )
+        issues.append(f"others can {'list and ' if mode & 0o004 else ''}enter it")
+    if shared and not info.st_mode & stat.S_ISGID:
+        issues.append("not setgid, so new -wal/-shm files may get the wrong group")
+    if shared and mode & 0o070 != 0o070:
+        issues.append(f"group {group} cannot create files in it")
+    if not issues:
+        return [Finding(True, subject, f"mode {mode:04o}, group {group}")]
     if shared:
-        if not info.st_mode & stat.S_ISGID:
-            findings.append(Finding(False, subject, "is not setgid, so new -wal/-shm files may get the wrong group", f"chmod g+s {folder}"))
-        if mode & 0o070 != 0o070:
-            findings.append(Finding(False, subject, f"mode {mode:04o}: group {group} cannot create files in it", f"chmod g+rwx {folder}"))
-    if not findings:
-        findings.append(Finding(True, subject, f"mode {mode:04o}, group {group}"))
-    return findings
+        return [Finding(False, subject, f"mode {mode:04o}: " + "; ".join(issues), f"chmod 2770 {folder}")]
+    # A private folder (never shared with init) only matters if others can get in.
+    return [Finding(False, subject, f"mode {mode:04o}: " + "; ".join(issues), f"chmod o-rwx {folder}")]
 
 
 def file_findings(database: Path) -> list[Finding]:
-    """Return the findings about the modes and group of the database, -wal and -shm."""
-    findings = []
+    """Return the findings about the modes and group of the database and its -wal/-shm files.
+
+    One finding per kind of problem, naming every file it applies to, with one fix.
+    """
     folder_gid = database.parent.stat().st_gid
     shared = bool(database.parent.stat().st_mode & stat.S_ISGID)
-    for path in _database_files(database):
-        info = path.stat()
-        mode = stat.S_IMODE(info.st_mode)
-        group = _group_name(info.st_gid)
-        problems_here = []
-        if mode & 0o007:
-            problems_here.append(
-                Finding(
-                    False,
-                    path.name,
-                    f"mode {mode:04o}: anyone on the server can read the programme's confidential data",
-                    f"chmod o-rwx {path}",
-                )
+    files = _database_files(database)
+    open_to_all = [p for p in files if stat.S_IMODE(p.stat().st_mode) & 0o007]
+    not_group_writable = [p for p in files if shared and stat.S_IMODE(p.stat().st_mode) & 0o060 != 0o060]
+    wrong_group = [p for p in files if shared and p.stat().st_gid != folder_gid]
+    findings = []
+
+    def names(paths: list[Path]) -> str:
+        return ", ".join(p.name if i == 0 else p.name.removeprefix(database.name) for i, p in enumerate(paths))
+
+    def args(paths: list[Path]) -> str:
+        return " ".join(str(p) for p in paths)
+
+    if open_to_all:
+        modes = sorted({f"{stat.S_IMODE(p.stat().st_mode):04o}" for p in open_to_all})
+        findings.append(
+            Finding(
+                False,
+                names(open_to_all),
+                f"mode {'/'.join(modes)}: anyone on the server can read the programme's confidential data",
+                f"chmod o-rwx {args(open_to_all)}",
             )
-        if shared and mode & 0o060 != 0o060:
-            problems_here.append(Finding(False, path.name, f"mode {mode:04o}: the group cannot write it", f"chmod g+rw {path}"))
-        if shared and info.st_gid != folder_gid:
-            problems_here.append(
-                Finding(False, path.name, f"group {group}, not the folder's {_group_name(folder_gid)}", f"chgrp {_group_name(folder_gid)} {path}")
-            )
-        findings.extend(problems_here or [Finding(True, path.name, f"mode {mode:04o}, group {group}")])
+        )
+    if not_group_writable:
+        findings.append(Finding(False, names(not_group_writable), "the group cannot write it", f"chmod g+rw {args(not_group_writable)}"))
+    if wrong_group:
+        findings.append(
+            Finding(False, names(wrong_group), f"not in the folder's group {_group_name(folder_gid)}", f"chgrp {_group_name(folder_gid)} {args(wrong_group)}")
+        )
+    if not findings:
+        for path in files:
+            info = path.stat()
+            findings.append(Finding(True, path.name, f"mode {stat.S_IMODE(info.st_mode):04o}, group {_group_name(info.st_gid)}"))
     return findings
 
 

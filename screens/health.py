@@ -50,8 +50,8 @@ class HealthWarningScreen(ModalScreen[None]):
         count = len(self.findings)
         with VerticalScroll():
             yield Static(
-                f"This programme's database is not safe to share yet ({count} problem{'s' if count != 1 else ''})",
+                f"This programme's database is not safe to share ({count} problem{'s' if count != 1 else ''})",
                 id="health-title",
             )
+            yield Static(Text("Enter continues anyway · rmtui check shows the full report", style="dim"))
             yield Static(findings_text(self.findings))
-            yield Static(Text("rmtui check shows the full report. Enter continues anyway.", style="dim"))

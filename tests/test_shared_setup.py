@@ -75,7 +75,8 @@ def test_check_reports_a_folder_that_lost_its_setgid_bit(tmp_path: Path) -> None
     made = init_shared(tmp_path / "p", GROUP)
     os.chmod(made.folder, 0o770)
     found = problems(check_programme(made.database))
-    assert [f.fix for f in found] == [f"chmod g+s {made.folder}"]
+    assert [f.fix for f in found] == [f"chmod 2770 {made.folder}"]
+    assert "not setgid" in found[0].detail
 
 
 def test_check_reports_a_database_not_in_wal_mode(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ Modes:
   bench DB WORKER EDITS          update this worker's own row EDITS times; print latencies
   hold DB ROWS                   insert ROWS people in one transaction, say "inside", then wait
   commits DB                     insert people one transaction at a time, forever
-  lock DB SECONDS                take the write lock, say "locked", hold it SECONDS, commit
+  lock DB SECONDS [ACTOR]        take the write lock, say "locked", hold it SECONDS, commit
 """
 
 from __future__ import annotations
@@ -90,8 +90,8 @@ def commits(db: str) -> None:
             n += 1
 
 
-def lock(db: str, seconds: float) -> None:
-    with Store(db) as store, store.write() as writer:
+def lock(db: str, seconds: float, actor: str | None = None) -> None:
+    with Store(db, actor=actor) as store, store.write() as writer:
         writer.set_setting("locked_by", "locker")
         print("locked", flush=True)
         time.sleep(seconds)
@@ -109,6 +109,6 @@ if __name__ == "__main__":
     elif mode == "commits":
         commits(db)
     elif mode == "lock":
-        lock(db, float(rest[0]))
+        lock(db, float(rest[0]), rest[1] if len(rest) > 1 else None)
     else:
         raise SystemExit(f"unknown mode {mode}")
