@@ -87,6 +87,8 @@ class CohortScreen(ProgrammeScreen):
         Binding("escape", "back", "Back"),
     ]
 
+    EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"accept", "accept_all"})
+
     DEFAULT_CSS = """
     CohortScreen #summary { height: auto; padding: 0 1; background: $panel; }
     CohortScreen #proposals { height: 2fr; }
@@ -130,7 +132,10 @@ class CohortScreen(ProgrammeScreen):
         for index in indexes:
             proposal = self.result.proposals[index]
             try:
-                propose_pair(self.programme, proposal.mentor.id, proposal.mentee.id, self.wave_id, config=config)
+                self.save_with_retry(
+                    lambda: propose_pair(self.programme, proposal.mentor.id, proposal.mentee.id, self.wave_id, config=config),
+                    what="the accepted pairs",
+                )
             except (PairingError, ConflictError, StoreError) as error:
                 problems.append(f"{proposal.mentee.name}: {error}")
             else:

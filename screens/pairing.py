@@ -150,6 +150,8 @@ class PairingScreen(ProgrammeScreen):
         Binding("escape", "leave_find", "Back", show=False),
     ]
 
+    EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"propose", "confirm", "override", "close_pair", "withdraw"})
+
     DEFAULT_CSS = """
     PairingScreen #find { height: 1; border: none; padding: 0 1; background: $boost; }
     PairingScreen #find:focus { background: $surface-lighten-1; }
@@ -231,7 +233,7 @@ class PairingScreen(ProgrammeScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="pairing-write")
     def write(self, description: str, action, *args, **kwargs) -> tuple[str, object]:
-        return description, action(self.programme, *args, **kwargs)
+        return description, self.save_with_retry(lambda: action(self.programme, *args, **kwargs), what="the pairing")
 
     @on(Worker.StateChanged)
     def worker_changed(self, event: Worker.StateChanged) -> None:

@@ -62,6 +62,10 @@ class RuleEditorScreen(ProgrammeScreen):
         Binding("escape", "back", "Back"),
     ]
 
+    EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {"toggle_on", "toggle_hard", "weight", "threshold", "edit_text", "save"}
+    )
+
     DEFAULT_CSS = """
     RuleEditorScreen #help { height: auto; padding: 0 1; background: $panel; }
     RuleEditorScreen #text { display: none; }
@@ -164,7 +168,7 @@ class RuleEditorScreen(ProgrammeScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rules-save")
     def save(self, config: RuleConfig) -> None:
-        save_rule_config(self.programme.store, config)
+        self.save_with_retry(lambda: save_rule_config(self.programme.store, config), what="the rules")
 
     def action_save(self) -> None:
         self.save(self.config)
