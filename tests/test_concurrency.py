@@ -105,3 +105,52 @@ def test_sigkill_between_commits_keeps_every_commit_whole(tmp_path: Path) -> Non
     assert committed >= 50
     assert audited == committed, "a row landed without its audit entry, or the reverse"
     assert names == {f"Committed {n}" for n in range(committed)}, "commits must land whole and in order"
+
+
+async def test_the_app_stays_responsive_while_another_process_holds_the_lock_and_the_save_lands_after(
+    tmp_path: Path,
+) -> None:
+    from rmtui.app import RmtuiApp
+    from rmtui.clock import FixedClock
+    from rmtui.coordinators import add_coordinator, list_coordinators
+    from rmtui.programme import Programme
+
+    db = tmp_path / "programme.db"
+    with Store(db, actor="ada") as store:
+        add_coordinator(store, "ada", "admin")
+        add_coordinator(store, "ben", "coordinator")
+        add_coordinator(store, "locker", "coordinator")
+    programme = Programme.open(db, FixedClock.on("2026-11-20"), actor="ada")
+    app = RmtuiApp(programme, start="coordinators")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(5):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        people = [p.os_user for p in app.screen.people]
+        locker = start("lock", db, 10, "locker")
+        assert locker.stdout is not None
+        assert locker.stdout.readline().strip() == "locked"
+
+        await pilot.press(*["down"] * people.index("ben"), "r")  # ben → viewer, while locked
+        table = app.screen.query_one("#people")
+        for _ in range(200):  # wait (not timed) for rmtui to say it is waiting
+            await pilot.pause(0.05)
+            if any("another coordinator is saving" in n.message for n in app._notifications):
+                break
+        assert any("your edit is kept" in n.message for n in app._notifications)
+        assert locker.poll() is None, "the lock is still held"
+        await pilot.press("up")  # the app answers keys while the save waits
+        await pilot.pause()
+        assert table.cursor == people.index("ben") - 1
+        await pilot.press("8")  # and moves between areas
+        await pilot.pause()
+        assert app.current_mode == "audit"
+        assert locker.poll() is None, "all of that happened while the lock was held"
+
+        await app.workers.wait_for_complete()
+        assert locker.wait(timeout=60) == 0
+        assert locker.stdout.readline().strip() == "released"
+        assert any(n.message.startswith("Saved ben's new role after waiting") for n in app._notifications)
+    programme.close()
+    with Store(db, actor="ada") as store:
+        assert {c.os_user: c.role for c in list_coordinators(store)}["ben"] == "viewer"
