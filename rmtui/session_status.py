@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from db import Session, Wave
 from rmtui.schedule import as_date
@@ -28,47 +29,23 @@ KIND_LABEL = {
 }
 
 
-class Flag:
+class Flag(NamedTuple):
     """Something a coordinator should act on: what, for which pair/session, and why.
 
     ``days`` measures how bad it is (days overdue or late; for an at-risk pair the longer
     of its overdue count and its quiet days). The reason in words is built only when read,
-    so a queue of thousands of flags costs no text until it is shown.
+    so a queue of thousands of flags costs no text until it is shown. (A tuple, because the
+    triage queue makes tens of thousands of them.)
     """
 
-    __slots__ = ("kind", "pair_id", "session_id", "days", "seq", "day", "today", "detail")
-
-    def __init__(
-        self,
-        kind: str,
-        pair_id: int,
-        session_id: int | None,
-        days: int,
-        seq: int | None = None,
-        day: dt.date | None = None,
-        today: dt.date | None = None,
-        detail: tuple[int, ...] = (),
-    ) -> None:
-        self.kind = kind
-        self.pair_id = pair_id
-        self.session_id = session_id
-        self.days = days
-        self.seq = seq
-        self.day = day
-        self.today = today
-        self.detail = detail
-
-    def __repr__(self) -> str:
-        return f"Flag({self.kind!r}, pair {self.pair_id}, session {self.session_id}: {self.reason})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Flag) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def _key(self) -> tuple[object, ...]:
-        return (self.kind, self.pair_id, self.session_id, self.days, self.seq, self.day, self.detail)
+    kind: str
+    pair_id: int
+    session_id: int | None
+    days: int
+    seq: int | None = None
+    day: dt.date | None = None
+    today: dt.date | None = None
+    detail: tuple[int, ...] = ()
 
     @property
     def severity(self) -> tuple[int, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from db import ConflictError, Store, Wave
 from rmtui.schedule import as_date
@@ -44,17 +45,14 @@ class Mark:
     version: int
 
 
-class TriageItem:
+class TriageItem(NamedTuple):
     """One line of the queue: the flag, its pair, the session it acts on and any mark."""
 
-    __slots__ = ("flag", "pair", "session_id", "session_version", "mark")
-
-    def __init__(self, flag: Flag, pair: PairInfo, session_id: int | None, session_version: int | None, mark: Mark | None) -> None:
-        self.flag = flag
-        self.pair = pair
-        self.session_id = session_id
-        self.session_version = session_version
-        self.mark = mark
+    flag: Flag
+    pair: PairInfo
+    session_id: int | None
+    session_version: int | None
+    mark: Mark | None
 
     @property
     def subject(self) -> tuple[str, int]:
@@ -195,7 +193,8 @@ def build_queue(store: Store, today: dt.date) -> TriageQueue:
     infos: dict[int, PairInfo] = {}
     items: list[TriageItem] = []
     snoozed = 0
-    for *_, flag, version in ranked:
+    for entry in ranked:
+        flag, version = entry[5], entry[6]
         if marks:
             mark = marks.get(("pair", flag.pair_id) if flag.kind == "at_risk" else ("session", flag.session_id))  # type: ignore[arg-type]
             if mark is not None and mark.snoozed_until and mark.snoozed_until > today_text:
