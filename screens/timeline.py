@@ -152,6 +152,8 @@ class TimelineScreen(ProgrammeScreen):
         self.pair_id = pair_id
         self.focus_session = session_id
         self.view: PairTimeline | None = None
+        self.today: dt.date = dt.date.min  # the programme's today, set by every load
+        self.timezone = "UTC"
 
     def compose(self):
         yield Header()
@@ -171,12 +173,14 @@ class TimelineScreen(ProgrammeScreen):
     # -- loading -----------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="timeline-load")
-    def load(self, pair_id: int | None = None) -> PairTimeline | None:
-        store = self.programme.store
-        wanted = pair_id or self.pair_id or service.first_pair(store)
+    def load(self, pair_id: int | None = None) -> tuple[int | None, PairTimeline | None, dt.date, str]:
+        """Return (the pair asked for, its timeline or None, today, the programme's zone)."""
+        programme = self.programme
+        today, timezone = programme.today(), programme.timezone
+        wanted = pair_id or self.pair_id or service.first_pair(programme.store)
         if wanted is None:
-            return None
-        return service.load_timeline(store, wanted, self.programme.today())
+            return None, None, today, timezone
+        return wanted, service.load_timeline(programme.store, wanted, today), today, timezone
 
     @on(Worker.StateChanged)
     def worker_done(self, event: Worker.StateChanged) -> None:
@@ -185,7 +189,11 @@ class TimelineScreen(ProgrammeScreen):
             if event.state == WorkerState.ERROR:
                 self.notify(f"The timeline could not be loaded: {worker.error}", severity="error", timeout=8)
             elif event.state == WorkerState.SUCCESS:
-                self.show(worker.result)
+                wanted, view, self.today, self.timezone = worker.result
+                if view is None and wanted is not None and self.view is not None:
+                    self.notify(f"There is no pair {wanted}.", severity="warning")
+                    return
+                self.show(view)
         elif worker.group == "timeline-edit":
             if event.state == WorkerState.ERROR:
                 self.notify(f"The change was not saved: {worker.error}", severity="error", timeout=8)
@@ -197,6 +205,7 @@ class TimelineScreen(ProgrammeScreen):
         table = self.query_one("#sessions", VirtualTable)
         if view is None:
             self.view = None
+            self.pair_id = None
             self.query_one("#pair", Static).update(
                 Text("No pairs yet. Confirm pairs on the pairing screen (3), or run  rmtui demo  to explore.")
             )
@@ -217,7 +226,7 @@ class TimelineScreen(ProgrammeScreen):
         self.focus_session = None
         self.query_one("#pair", Static).update(self._pair_text(view))
         self.query_one("#flags", Static).update(self._flags_text(view))
-        table.set_source(SessionRows(view, self.programme.today(), self.programme.timezone), cursor=cursor)
+        table.set_source(SessionRows(view, self.today, self.timezone), cursor=cursor)
         self._show_detail()
 
     @staticmethod
@@ -318,10 +327,10 @@ class TimelineScreen(ProgrammeScreen):
     def action_held(self) -> None:
         session = self._need_session()
         if session is not None:
-            self._held(session, self.programme.today())
+            self._held(session, self.today)
 
     def _held(self, session: Session, day: dt.date) -> None:
-        store, today = self.programme.store, self.programme.today()
+        store, today = self.programme.store, self.today
 
         def edit() -> str:
             service.mark_held(store, session, day, today)
@@ -339,7 +348,7 @@ class TimelineScreen(ProgrammeScreen):
             if not text:
                 return
             try:
-                when = parse_when(text, self.programme.today())
+                when = parse_when(text, self.today)
             except ValueError as error:
                 self.notify(str(error), severity="warning")
                 return
@@ -354,13 +363,13 @@ class TimelineScreen(ProgrammeScreen):
         session = self._need_session()
         if session is None:
             return
-        store, timezone = self.programme.store, self.programme.timezone
+        store, timezone = self.programme.store, self.timezone
 
         def answered(text: str | None) -> None:
             if not text:
                 return
             try:
-                when = parse_when(text, self.programme.today())
+                when = parse_when(text, self.today)
             except ValueError as error:
                 self.notify(str(error), severity="warning")
                 self.app.push_screen(AskLine(f"Move session {session.seq} to…", text, WHEN_HINT), answered)
@@ -390,7 +399,7 @@ class TimelineScreen(ProgrammeScreen):
         self.run_edit(edit)
 
     def _edit_text(self, session: Session, what: str, text: str) -> None:
-        store, today = self.programme.store, self.programme.today()
+        store, today = self.programme.store, self.today
 
         def saved(value: str | None) -> None:
             if value is None:
@@ -447,7 +456,7 @@ class TimelineScreen(ProgrammeScreen):
             if text is None:
                 return
             try:
-                day = parse_when(text, self.programme.today()).day if text.strip() else None
+                day = parse_when(text, self.today).day if text.strip() else None
             except ValueError as error:
                 self.notify(str(error), severity="warning")
                 return
@@ -468,7 +477,6 @@ class TimelineScreen(ProgrammeScreen):
             return
         target = service.neighbour_pair(self.programme.store, self.pair_id, step)
         if target is not None:
-            self.pair_id = target
             self.load(target)
 
     def action_go_to_pair(self) -> None:
@@ -478,8 +486,7 @@ class TimelineScreen(ProgrammeScreen):
             if not text.strip().isdigit():
                 self.notify(f"{clean(text)!r} is not a pair number.", severity="warning")
                 return
-            self.pair_id = int(text.strip())
-            self.load(self.pair_id)
+            self.load(int(text.strip()))
 
         self.app.push_screen(AskLine("Go to pair number…", "", "The number after “Pair” at the top."), answered)
 

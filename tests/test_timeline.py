@@ -320,3 +320,18 @@ async def _on_pair_2(pilot) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_snapshot_timeline(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(_snapshot_app(tmp_path), terminal_size=size, run_before=_on_pair_2)
+
+
+async def test_going_to_a_pair_that_does_not_exist_keeps_the_current_one(sessions_programme: Programme) -> None:
+    async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
+        screen = await _settled(pilot)
+        await pilot.press("g")
+        await pilot.pause()
+        for key in "99":
+            await pilot.press(key)
+        await pilot.press("enter")
+        screen = await _settled(pilot)
+        assert screen.view.pair.id == 1 and screen.pair_id == 1
+        assert any("There is no pair 99" in n.message for n in screen.app._notifications)
+        await pilot.press("right_square_bracket")
+        assert (await _settled(pilot)).view.pair.id == 2
