@@ -191,7 +191,8 @@ class IntakeScreen(ProgrammeScreen):
         return programme_levels(store), person, manager_candidates(store, self.participant_id)
 
     def refresh_data(self) -> None:
-        """Another save happened: warn when it was this person, and refresh the managers."""
+        """Another save happened: refresh the managers to pick from; warn if it was this person."""
+        self.load()
         if self.participant_id is not None:
             self.check_version()
 

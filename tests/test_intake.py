@@ -402,6 +402,12 @@ async def test_markup_in_a_name_shows_as_typed(programme: Programme) -> None:
 # -- snapshots at 80×24 ----------------------------------------------------------------
 
 
+def _no_blink(pilot) -> None:
+    """Stop every text cursor blinking, so a snapshot never catches it half-way."""
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False
+
+
 def _snapshot_programme(tmp_path: Path) -> Programme:
     programme = Programme.open(tmp_path / "programme.db", FixedClock.on("2026-11-20"), actor="coordinator")
     _add(programme, name="Maria Schmidt", role="mentee", email="maria.schmidt@example.org", level=11,
@@ -416,6 +422,7 @@ def test_snapshot_empty_form(snap_compare, tmp_path: Path) -> None:
 
     async def settle(pilot) -> None:
         await pilot.app.workers.wait_for_complete()
+        _no_blink(pilot)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
@@ -426,6 +433,7 @@ def test_snapshot_form_with_errors(snap_compare, tmp_path: Path) -> None:
 
     async def fill_badly(pilot) -> None:
         await pilot.app.workers.wait_for_complete()
+        _no_blink(pilot)
         await _type(pilot, "[b]Zed[/b]")
         await pilot.press("tab")
         await _type(pilot, "ann.lee@example.org")
@@ -457,6 +465,7 @@ def test_snapshot_conflict_view(snap_compare, tmp_path: Path) -> None:
         finally:
             other.close()
         screen = pilot.app.screen
+        _no_blink(pilot)
         screen.query_one("#f-level").focus()
         await pilot.press("ctrl+a", "ctrl+k", "5")
         screen.query_one("#f-job_title").focus()
