@@ -216,8 +216,18 @@ class TriageScreen(ProgrammeScreen):
     def run_edit(self, edit: Callable[[], str], retry: Callable[[], None] | None = None) -> Outcome:
         return attempt(edit, retry)
 
-    def _apply(self, verb: str, items: list[TriageItem], act: Callable[[TriageItem], str | None]) -> None:
-        """Apply ``act`` to each item in its own transaction; report what happened in one line."""
+    def _apply(
+        self,
+        verb: str,
+        items: list[TriageItem],
+        act: Callable[[TriageItem], str | None],
+        same: Callable[[TriageItem], object] = lambda item: ("session", item.session_id),
+    ) -> None:
+        """Apply ``act`` to each item in its own transaction; report what happened in one line.
+
+        Items that ``same`` says share their target (a session's overdue line and its
+        pair's at-risk line) are acted on once: a second edit would trip over the first.
+        """
         if not items:
             return
         bulk = len(items) > 1
@@ -225,7 +235,12 @@ class TriageScreen(ProgrammeScreen):
 
         def edit() -> str:
             done, skipped, conflicts = 0, [], []  # type: ignore[var-annotated]
+            acted: set[object] = set()
             for item in items:
+                target = same(item)
+                if target in acted and item.session_id is not None:
+                    done += 1
+                    continue
                 try:
                     why_not = act(item)
                 except ConflictError as error:
@@ -238,6 +253,7 @@ class TriageScreen(ProgrammeScreen):
                     skipped.append(why_not)
                 else:
                     done += 1
+                    acted.add(target)
             if not bulk:
                 if conflicts:
                     raise conflicts[0]
@@ -349,7 +365,7 @@ class TriageScreen(ProgrammeScreen):
                 service.snooze(store, item, until)
                 return None
 
-            self._apply(f"Snoozed until {short_day(until)}", items, act)
+            self._apply(f"Snoozed until {short_day(until)}", items, act, same=lambda item: item.subject)
 
         what = f"{len(items)} items" if len(items) > 1 else "this item"
         self.app.push_screen(AskLine(f"Snooze {what} until…", "+1w", WHEN_HINT), answered)
@@ -365,7 +381,9 @@ class TriageScreen(ProgrammeScreen):
             service.toggle_review_flag(store, item)
             return None
 
-        self._apply("Flagged for the review meeting" if flagged else "Review flag cleared", items, act)
+        self._apply(
+            "Flagged for the review meeting" if flagged else "Review flag cleared", items, act, same=lambda item: item.subject
+        )
 
     def action_timeline(self) -> None:
         item = self.current()

@@ -356,3 +356,22 @@ async def test_another_coordinators_edit_reaches_the_open_queue(sessions_program
             if len(screen.shown) == 6:
                 break
         assert ("overdue", 3, 4) not in _kinds(screen)
+
+
+async def test_select_all_then_one_key_acts_once_per_session(sessions_programme: Programme) -> None:
+    app = _app(sessions_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settled(pilot)
+        await pilot.press("A", "h")
+        screen = await _settled(pilot)
+        assert sessions_programme.store.scalar(
+            "SELECT count(*) FROM sessions WHERE held_on = '2026-11-20'"
+        ) == 4  # pair 2's three (its at-risk line adds nothing) and pair 3's one
+        assert _kinds(screen) == [("notes_late", 1, 4), ("follow_up", 1, 4)]
+        message = [n.message for n in app._notifications][-1]
+        assert message.startswith("Marked held today: 5 of 7.") and "2 skipped: Session 4 was already held." in message
+        assert "someone else" not in message
+        await pilot.press("A", "f")
+        screen = await _settled(pilot)
+        assert _session(sessions_programme, 1, 4).follow_up_sent is True
+        assert "someone else" not in [n.message for n in app._notifications][-1]
