@@ -585,19 +585,36 @@ class ManagerChoice:
     detail: str
 
 
-def manager_candidates(store: Store, exclude_id: int | None = None) -> list[ManagerChoice]:
-    """Return everyone who could be picked as a manager (not the person themselves)."""
-    rows = store.query_tuples(
-        "SELECT id, name, job_title, department FROM participants WHERE id IS NOT ? ORDER BY name", (exclude_id,)
-    )
-    return [ManagerChoice(i, name, " · ".join(x for x in (title, dept) if x)) for i, name, title, dept in rows]
+class ManagerIndex:
+    """Everyone who could be picked as a manager, held as plain lists for fuzzy search.
 
+    Plain lists (not one object per person) keep 100,000 people cheap; a ManagerChoice is
+    made only for the few matches shown.
+    """
 
-def find_managers(candidates: list[ManagerChoice], query: str, limit: int = 5) -> list[ManagerChoice]:
-    """Return the candidates whose name best matches ``query`` (fuzzy, accents ignored)."""
-    wanted = fold(query).strip()
-    if not wanted:
-        return []
-    names = [fold(c.name) for c in candidates]
-    found = process.extract(wanted, names, scorer=fuzz.WRatio, score_cutoff=60, limit=limit)
-    return [candidates[index] for _, _, index in found]
+    def __init__(self, rows: list[tuple[int, str, str, str]]) -> None:
+        self.ids = [row[0] for row in rows]
+        self.names = [row[1] for row in rows]
+        self.folded = [fold(row[1]) for row in rows]
+        self.details = [" · ".join(x for x in row[2:] if x) for row in rows]
+
+    @classmethod
+    def from_store(cls, store: Store, exclude_id: int | None = None) -> ManagerIndex:
+        """Return the index of every participant except ``exclude_id`` (the person edited)."""
+        return cls(
+            store.query_tuples(
+                "SELECT id, name, job_title, department FROM participants WHERE id IS NOT ? ORDER BY name",
+                (exclude_id,),
+            )
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def find(self, query: str, limit: int = 5) -> list[ManagerChoice]:
+        """Return the people whose name best matches ``query`` (fuzzy, accents ignored)."""
+        wanted = fold(query).strip()
+        if not wanted:
+            return []
+        found = process.extract(wanted, self.folded, scorer=fuzz.WRatio, score_cutoff=70, limit=limit)
+        return [ManagerChoice(self.ids[i], self.names[i], self.details[i]) for _, _, i in found]

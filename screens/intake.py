@@ -29,20 +29,19 @@ from rmtui.intake import (
     PROFILE_FIELDS,
     FieldError,
     ManagerChoice,
+    ManagerIndex,
     changed_fields,
     check_for_save,
     create_participant,
     email_taken_error,
-    find_managers,
     format_attributes,
-    manager_candidates,
     parse_field,
     profile_values,
     programme_levels,
     update_participant,
     withdraw_participant,
 )
-from rmtui.people import get_participant
+from rmtui.people import get_participant, participant_name
 from rmtui.text import clean
 from screens.base import ProgrammeScreen
 from screens.intake_dialogs import ConflictScreen, DuplicateScreen, WithdrawScreen
@@ -129,7 +128,7 @@ class IntakeScreen(ProgrammeScreen):
         self.email_error: str | None = None
         self.manager_id: int | None = None
         self.manager_name = ""
-        self.candidates: list[ManagerChoice] = []
+        self.managers: ManagerIndex | None = None
         self.found_managers: list[ManagerChoice] = []
         self.names: dict[int, str] = {}
         self.leaving = False
@@ -185,14 +184,17 @@ class IntakeScreen(ProgrammeScreen):
     # -- loading -----------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="intake-load")
-    def load(self) -> tuple[tuple[int, int], Participant | None, list[ManagerChoice]]:
+    def load(self) -> tuple[tuple[int, int], Participant | None, dict[int, str]]:
         store = self.programme.store
         person = get_participant(store, self.participant_id) if self.participant_id is not None else None
-        return programme_levels(store), person, manager_candidates(store, self.participant_id)
+        names = {}
+        if person is not None and person.manager_id is not None:
+            names[person.manager_id] = participant_name(store, person.manager_id) or f"#{person.manager_id}"
+        return programme_levels(store), person, names
 
     def refresh_data(self) -> None:
-        """Another save happened: refresh the managers to pick from; warn if it was this person."""
-        self.load()
+        """Another save happened: rebuild the managers to pick from; warn if it was this person."""
+        self.managers = None
         if self.participant_id is not None:
             self.check_version()
 
@@ -323,8 +325,11 @@ class IntakeScreen(ProgrammeScreen):
         return email, email_taken_error(self.programme.store, clean(email), except_id=self.participant_id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="intake-manager")
-    def search_managers(self, typed: str) -> list[ManagerChoice]:
-        return find_managers(self.candidates, typed)
+    def search_managers(self, typed: str) -> tuple[ManagerIndex, list[ManagerChoice]]:
+        managers = self.managers
+        if managers is None:  # built on first use, again after any save (see refresh_data)
+            managers = ManagerIndex.from_store(self.programme.store, self.participant_id)
+        return managers, managers.find(typed)
 
     def _show_managers(self, found: list[ManagerChoice]) -> None:
         self.found_managers = found
@@ -342,6 +347,7 @@ class IntakeScreen(ProgrammeScreen):
     def pick_manager(self, choice: ManagerChoice) -> None:
         """Make ``choice`` the manager and put their name in the field."""
         self.manager_id = choice.participant_id
+        self.names[choice.participant_id] = choice.name
         self.manager_name = choice.name
         self._filling = True
         self.query_one("#f-manager_id", Input).value = choice.name
@@ -373,8 +379,8 @@ class IntakeScreen(ProgrammeScreen):
         if event.state != WorkerState.SUCCESS:
             return
         if worker.group == "intake-load":
-            self.levels, person, self.candidates = worker.result
-            self.names = {c.participant_id: c.name for c in self.candidates}
+            self.levels, person, names = worker.result
+            self.names.update(names)
             if person is not None and not self.base:
                 self.base = profile_values(person)
                 self.version = person.version
@@ -386,7 +392,8 @@ class IntakeScreen(ProgrammeScreen):
                 self.email_error = taken
                 self.validate_field("email")
         elif worker.group == "intake-manager":
-            self._show_managers(worker.result)
+            self.managers, found = worker.result
+            self._show_managers(found)
         elif worker.group == "intake-version":
             current = worker.result
             banner = self.query_one("#intake-banner", Static)
@@ -454,7 +461,9 @@ class IntakeScreen(ProgrammeScreen):
         try:
             version = update_participant(store, self.participant_id, self.version, changed_fields(self.base, check.values))
         except ConflictError as conflict:
-            return "conflict", (conflict, check.values)
+            theirs = (conflict.current or {}).get("manager_id")
+            names = {theirs: participant_name(store, theirs) or f"#{theirs}"} if theirs is not None else {}
+            return "conflict", (conflict, check.values, names)
         return "updated", (version, check.values)
 
     def saved(self, outcome: tuple[str, Any]) -> None:
@@ -478,7 +487,8 @@ class IntakeScreen(ProgrammeScreen):
             self.leaving = True
             self.app.pop_screen()
         elif kind == "conflict":
-            conflict, mine = detail
+            conflict, mine, names = detail
+            self.names.update(names)
             self.open_conflict(conflict, mine)
 
     def duplicate_answer(self, answer: tuple[str, int | None] | None) -> None:

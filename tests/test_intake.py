@@ -12,12 +12,11 @@ from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
 from rmtui.duplicates import likely_duplicates
 from rmtui.intake import (
+    ManagerIndex,
     check_for_save,
     check_profile,
     field_conflicts,
-    find_managers,
     levels_setting,
-    manager_candidates,
     merge_profile,
     profile_values,
     split_tags,
@@ -171,8 +170,9 @@ def test_withdrawing_needs_a_reason_and_keeps_history(staffed: Programme) -> Non
 
 
 def test_managers_are_found_by_fuzzy_name(staffed: Programme) -> None:
-    candidates = manager_candidates(staffed.store, exclude_id=2)
-    assert [c.name for c in find_managers(candidates, "mara schmit")] == ["Maria Schmidt"]
+    managers = ManagerIndex.from_store(staffed.store, exclude_id=2)
+    assert len(managers) == 1
+    assert [c.name for c in managers.find("mara schmit")] == ["Maria Schmidt"]
 
 
 # -- the form, from the keyboard -------------------------------------------------------
