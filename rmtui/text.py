@@ -7,9 +7,10 @@ import unicodedata
 
 from rich.markup import escape
 
-# C0 and C1 control characters, DEL, and the bidirectional overrides/isolates that can
-# reorder what a reader sees. Tab and newline survive where a field allows several lines.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 control characters, DEL, and the bidirectional marks, overrides and isolates
+# that can reorder what a reader sees (a terminal cell grid has no use for them). Tab and
+# newline survive where a field allows several lines.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _ESCAPE_SEQUENCE = re.compile(
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])"
 )
