@@ -1,0 +1,125 @@
+"""Backup while others write, checked before done; restore (online and over a damaged file)."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from db import Participant, Store
+from rmtui.backup import BackupError, backup_programme, check_backup, restore_programme
+from rmtui.coordinators import add_coordinator
+
+WORKER = Path(__file__).with_name("writer_process.py")
+
+
+def rmtui(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "rmtui", *args], capture_output=True, text=True, timeout=300)
+
+
+def count(path: Path, sql: str) -> int:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_backup_while_two_coordinators_keep_writing(tmp_path: Path) -> None:
+    db = tmp_path / "programme.db"
+    with Store(db, actor="setup") as store, store.write() as writer:
+        for n in range(2000):
+            writer.insert(Participant(name=f"Person {n}", role="mentor", job_title="Analyst " * 10))
+    writers = [
+        subprocess.Popen([sys.executable, str(WORKER), "commits", str(db)], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    try:
+        for writer in writers:
+            assert writer.stdout is not None and writer.stdout.readline().strip() == "started"
+        before = count(db, "SELECT count(*) FROM participants")
+        result = rmtui("--db", str(db), "backup", str(tmp_path / "copy.db"))
+        assert result.returncode == 0, result.stderr
+        assert "integrity ok. Done." in result.stdout
+        during = count(db, "SELECT count(*) FROM participants")
+        while count(db, "SELECT count(*) FROM participants") <= during:
+            pass  # the writers were never blocked: they go on committing after the backup
+        assert all(writer.poll() is None for writer in writers)
+    finally:
+        for writer in writers:
+            writer.send_signal(signal.SIGKILL)
+            writer.wait(timeout=30)
+
+    copy = tmp_path / "copy.db"
+    assert check_backup(copy).participants >= before
+    assert stat.S_IMODE(copy.stat().st_mode) & 0o007 == 0
+    assert count(copy, "PRAGMA journal_mode") == "delete"  # one self-contained file
+    assert not (tmp_path / "copy.db-wal").exists()
+    # One consistent snapshot: every person in the copy has the audit row of their creation.
+    people = count(copy, "SELECT count(*) FROM participants WHERE name LIKE 'Committed %'")
+    audited = count(copy, "SELECT count(*) FROM audit WHERE actor = 'killed'")
+    assert people == audited
+
+
+def test_backup_refuses_to_overwrite_in_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "programme.db"
+    Store(db, actor="setup").close()
+    (tmp_path / "taken.db").write_text("keep me")
+    result = rmtui("--db", str(db), "backup", str(tmp_path / "taken.db"))
+    assert result.returncode == 1 and "already exists" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert (tmp_path / "taken.db").read_text() == "keep me"
+
+
+def test_a_damaged_copy_is_never_reported_done(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 84 + b"\xff" * 8000)
+    with pytest.raises(BackupError):
+        check_backup(bad)
+
+
+def test_restore_brings_back_the_backup_and_keeps_what_was_there(tmp_path: Path) -> None:
+    db = tmp_path / "programme.db"
+    with Store(db, actor="ada") as store:
+        add_coordinator(store, "ada", "admin")
+        add_coordinator(store, "ben", "coordinator")
+        with store.write() as writer:
+            writer.insert(Participant(name="Ann Lee", role="mentor"))
+    backup = backup_programme(db, tmp_path / "monday.db").path
+    with Store(db, actor="ben") as ben:
+        with ben.write() as writer:
+            writer.insert(Participant(name="Added after the backup", role="mentee"))
+        with pytest.raises(BackupError, match="Only an admin"):
+            restore_programme(ben, backup)
+        with Store(db, actor="ada") as ada:
+            restored, before = restore_programme(ada, backup)
+        assert restored.participants == 1
+        # An app that stayed open sees the restored programme.
+        assert [r[0] for r in ben.query_tuples("SELECT name FROM participants")] == ["Ann Lee"]
+    assert count(before.path, "SELECT count(*) FROM participants") == 2
+    assert count(db, "PRAGMA integrity_check") == "ok"
+    assert count(db, "PRAGMA journal_mode") == "wal"
+
+
+def test_restore_over_a_damaged_database(tmp_path: Path) -> None:
+    db = tmp_path / "programme.db"
+    with Store(db) as store, store.write() as writer:
+        for n in range(300):
+            writer.insert(Participant(name=f"Person {n}", role="mentor", job_title="Analyst " * 20))
+    assert rmtui("--db", str(db), "backup", str(tmp_path / "good.db")).returncode == 0
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    db.write_bytes(db.read_bytes()[: db.stat().st_size // 2])
+    opened = rmtui("--db", str(db), "users")
+    assert opened.returncode == 1 and "damaged" in opened.stderr and "rmtui restore" in opened.stderr
+
+    result = rmtui("--db", str(db), "restore", str(tmp_path / "good.db"), "--yes")
+    assert result.returncode == 0, result.stderr
+    assert count(db, "SELECT count(*) FROM participants") == 300
+    assert list(tmp_path.glob("programme.damaged-*.db")), "the damaged file is kept aside"
