@@ -124,31 +124,32 @@ def rematch(pairs: list[tuple], wave_id: int | None = None) -> Metric:
     return _share("rematch", "Re-match rate", rematches, started, "≤ 10%", at_most=0.10)
 
 
-def match_satisfaction(feedback: list[tuple]) -> Metric:
+def match_satisfaction(answers: list[tuple]) -> Metric:
     """Match satisfaction: mid-point answers (mentors and mentees) rating 4–5 / mid-point answers rated.
 
+    ``answers`` are survey answers counted alike: (kind, respondent, rating, goal_achieved, count).
     The seeds want it "high"; rmtui reads that as at least 80%, like programme satisfaction.
     """
-    rated = [f for f in feedback if f[1] == "mid" and f[3] is not None]
-    good = sum(1 for f in rated if f[3] >= GOOD_RATING)
-    return _share("match_satisfaction", "Match satisfaction", good, len(rated), "≥ 80%", at_least=0.80)
+    rated = [a for a in answers if a[0] == "mid" and a[2] is not None]
+    good = sum(a[4] for a in rated if a[2] >= GOOD_RATING)
+    return _share("match_satisfaction", "Match satisfaction", good, sum(a[4] for a in rated), "≥ 80%", at_least=0.80)
 
 
-def goal_achievement(feedback: list[tuple]) -> Metric:
+def goal_achievement(answers: list[tuple]) -> Metric:
     """Mentee goal achievement: mentees' post and close answers saying the goal was achieved / those answering.
 
     The seeds ask whether "most mentees achieved what they intended": more than half.
     """
-    answered = [f for f in feedback if f[1] in ("post", "close") and f[2] == "mentee" and f[4] is not None]
-    achieved = sum(1 for f in answered if f[4])
-    return _share("goal_achievement", "Mentee goals achieved", achieved, len(answered), "> 50%", above=0.5)
+    answered = [a for a in answers if a[0] in ("post", "close") and a[1] == "mentee" and a[3] is not None]
+    achieved = sum(a[4] for a in answered if a[3])
+    return _share("goal_achievement", "Mentee goals achieved", achieved, sum(a[4] for a in answered), "> 50%", above=0.5)
 
 
-def programme_satisfaction(feedback: list[tuple]) -> Metric:
+def programme_satisfaction(answers: list[tuple]) -> Metric:
     """Programme satisfaction: mentees' post-programme ratings of 4–5 ("good" or "one of the best") / rated. Target ≥ 80%."""
-    rated = [f for f in feedback if f[1] == "post" and f[2] == "mentee" and f[3] is not None]
-    good = sum(1 for f in rated if f[3] >= GOOD_RATING)
-    return _share("programme_satisfaction", "Programme satisfaction", good, len(rated), "≥ 80%", at_least=0.80)
+    rated = [a for a in answers if a[0] == "post" and a[1] == "mentee" and a[2] is not None]
+    good = sum(a[4] for a in rated if a[2] >= GOOD_RATING)
+    return _share("programme_satisfaction", "Programme satisfaction", good, sum(a[4] for a in rated), "≥ 80%", at_least=0.80)
 
 
 def sessions_per_week(weekly: list[int]) -> Metric:
@@ -163,24 +164,39 @@ def overdue_count(count: int) -> Metric:
     return Metric("overdue", "Overdue sessions", float(count), count, 0, "", None, percent=False)
 
 
-def weekly_held(days: list[str], today: dt.date, weeks: int = WEEKS_CHARTED) -> list[int]:
-    """Return sessions held in each of the ``weeks`` seven-day spans ending yesterday, oldest first."""
+def weekly_held(days: list[tuple[str, int]], today: dt.date, weeks: int = WEEKS_CHARTED) -> list[int]:
+    """Return sessions held in each of the ``weeks`` seven-day spans ending yesterday, oldest first.
+
+    ``days`` are (day, sessions held that day).
+    """
     counts = [0] * weeks
     today = as_date(today)
-    for day in days:
+    for day, held in days:
         back = (today - as_date(day)).days - 1
         if 0 <= back < 7 * weeks:
-            counts[weeks - 1 - back // 7] += 1
+            counts[weeks - 1 - back // 7] += held
     return counts
 
 
-_PAIRS = "SELECT id, wave_id, mentee_id, status, started_on, (SELECT sessions_planned FROM waves w WHERE w.id = wave_id) FROM pairs"
-_HELD = "SELECT pair_id, count(*) FROM sessions WHERE status = 'held' GROUP BY pair_id"
-_FEEDBACK = "SELECT pair_id, kind, respondent, rating, goal_achieved FROM feedback"
-_HELD_DAYS = "SELECT pair_id, held_on FROM sessions WHERE status = 'held' AND held_on >= :since AND held_on < :today"
+_PAIRS = "SELECT p.id, p.wave_id, p.mentee_id, p.status, p.started_on, w.sessions_planned FROM pairs p JOIN waves w ON w.id = p.wave_id"
+_HELD = """
+SELECT pair_id, count(*) FROM sessions
+WHERE status = 'held' AND pair_id IN (SELECT id FROM pairs WHERE status IN ('completed', 'closed_early'))
+GROUP BY pair_id
+"""
+_ANSWERS = """
+SELECT p.wave_id, f.kind, f.respondent, f.rating, f.goal_achieved, count(*) FROM feedback f JOIN pairs p ON p.id = f.pair_id
+WHERE f.kind = 'mid' OR (f.kind IN ('post', 'close') AND f.respondent = 'mentee')  -- the answers a metric reads
+GROUP BY 1, 2, 3, 4, 5
+"""
+_HELD_DAYS = """
+SELECT p.wave_id, s.held_on, count(*) FROM sessions s JOIN pairs p ON p.id = s.pair_id
+WHERE s.status = 'held' AND s.held_on >= :since AND s.held_on < :today GROUP BY 1, 2
+"""
 _OPEN = """
-SELECT s.pair_id, s.due_on, w.grace_days FROM sessions s JOIN pairs p ON p.id = s.pair_id JOIN waves w ON w.id = p.wave_id
+SELECT p.wave_id, s.due_on, w.grace_days, count(*) FROM sessions s JOIN pairs p ON p.id = s.pair_id JOIN waves w ON w.id = p.wave_id
 WHERE s.status IN ('planned', 'scheduled', 'missed') AND s.held_on IS NULL AND s.due_on < :today AND p.status = 'active'
+GROUP BY 1, 2, 3
 """
 
 
@@ -193,34 +209,45 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
         waves = [(row[0], clean(row[1])) for row in store.query_tuples("SELECT id, name FROM waves ORDER BY starts_on, id")]
         pairs = store.query_tuples(_PAIRS)
         held = dict(store.query_tuples(_HELD))
-        feedback = store.query_tuples(_FEEDBACK)
+        answers = store.query_tuples(_ANSWERS)
         held_days = store.query_tuples(_HELD_DAYS, params)
-        open_rows = store.query_tuples(_OPEN, params)
-    wave_of = {p[0]: p[1] for p in pairs}
+        open_days = store.query_tuples(_OPEN, params)
     overdue_by_wave: dict[int, int] = defaultdict(int)
-    for pair_id, due_on, grace in open_rows:
+    for wave_id, due_on, grace, count in open_days:
         if days_overdue(dt.date.fromisoformat(due_on), grace, today) is not None:
-            overdue_by_wave[wave_of[pair_id]] += 1
+            overdue_by_wave[wave_id] += count
+    pairs_by_wave: dict[int, list[tuple]] = defaultdict(list)
+    for p in pairs:
+        pairs_by_wave[p[1]].append(p)
+    answers_by_wave: dict[int, list[tuple]] = defaultdict(list)
+    for wave_id, *answer in answers:
+        answers_by_wave[wave_id].append(tuple(answer))
+    days_by_wave: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for wave_id, day, count in held_days:
+        days_by_wave[wave_id].append((day, count))
     scopes: list[tuple[str, int | None]] = [("Whole programme", None), *((name, wave_id) for wave_id, name in waves)]
     result = []
     for scope, wave_id in scopes:
-        def ours(pair_id: int) -> bool:
-            return wave_id is None or wave_of.get(pair_id) == wave_id
-
-        scoped_pairs = [p for p in pairs if wave_id is None or p[1] == wave_id]
-        scoped_feedback = [f for f in feedback if ours(f[0])]
-        weekly = weekly_held([day for pair_id, day in held_days if ours(pair_id)], today)
-        overdue = sum(overdue_by_wave.values()) if wave_id is None else overdue_by_wave.get(wave_id, 0)
+        if wave_id is None:
+            scoped_pairs = list(pairs)
+            scoped_answers = [a for group in answers_by_wave.values() for a in group]
+            scoped_days = [d for group in days_by_wave.values() for d in group]
+            overdue = sum(overdue_by_wave.values())
+        else:
+            scoped_pairs = pairs_by_wave[wave_id]
+            scoped_answers = answers_by_wave[wave_id]
+            scoped_days = days_by_wave[wave_id]
+            overdue = overdue_by_wave.get(wave_id, 0)
+        weekly = weekly_held(scoped_days, today)
         metrics = [
             drop_out(scoped_pairs),
             completion(scoped_pairs, held),
             rematch(pairs, wave_id),
-            match_satisfaction(scoped_feedback),
-            goal_achievement(scoped_feedback),
-            programme_satisfaction(scoped_feedback),
+            match_satisfaction(scoped_answers),
+            goal_achievement(scoped_answers),
+            programme_satisfaction(scoped_answers),
             sessions_per_week(weekly),
             overdue_count(overdue),
         ]
         result.append(Health(scope, wave_id, metrics, weekly))
     return result
-

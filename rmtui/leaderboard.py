@@ -21,6 +21,13 @@ from rmtui.schedule import as_date
 from rmtui.session_status import days_overdue, is_behind, short_day
 from rmtui.text import clean
 
+
+def _shown(text: str | None) -> str:
+    """Return ``text`` as shown: cleaned of control characters (cheap when it has none)."""
+    if not text:
+        return ""
+    return text if text.isprintable() and not text[0].isspace() and not text[-1].isspace() else clean(text)
+
 STARTED_STATUSES = ("active", "paused", "completed", "closed_early")
 """Pairs on the leaderboard: every pair that has started (a proposal has not)."""
 
@@ -42,14 +49,14 @@ STATE_LABEL = {
 SORTS = ("progress", "pair", "department", "notes")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LeaderRow:
     """One pair on the leaderboard.
 
     ``pair`` is what every view shows: "Mentor / Mentee" when both consented to disclosure,
     else "Pair 12 · Claims"; ``mentor`` and ``mentee`` are then :data:`WITHHELD`.
     ``lead`` is sessions held minus sessions due by today; ``notes_on_time`` is None when
-    no notes were due yet.
+    no notes were due yet. Rows are built once per refresh and not changed after ranking.
     """
 
     rank: int
@@ -148,15 +155,18 @@ class Leaderboard:
         return len(self.rows)
 
 
+# Names are read only for people who consented; the rest never leave the database.
 _PAIRS = """
-SELECT p.id, p.wave_id, w.name, p.status, p.mentor_id, p.mentee_id, p.started_on,
+SELECT p.id, w.name, p.status,
+       CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN mr.name END, mr.department,
+       CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN me.name END, me.department,
        count(s.id) FILTER (WHERE s.status = 'held'),
        count(s.id) FILTER (WHERE s.status != 'cancelled'),
        count(s.id) FILTER (WHERE s.status != 'cancelled' AND s.due_on <= :today),
        count(s.id) FILTER (WHERE s.status = 'held'
            AND (s.notes != '' OR julianday(:today) - julianday(s.held_on) > w.notes_due_days)),
        count(s.id) FILTER (WHERE s.status = 'held' AND s.notes != ''
-           AND (s.notes_posted_on IS NULL
+           AND (s.notes_posted_on IS NULL OR s.notes_posted_on <= s.held_on
                 OR julianday(s.notes_posted_on) - julianday(s.held_on) <= w.notes_due_days)),
        max(max(coalesce(max(s.held_on) FILTER (WHERE s.status = 'held'), ''),
                coalesce(max(s.notes_posted_on), '')), coalesce(p.started_on, '')),
@@ -164,16 +174,12 @@ SELECT p.id, p.wave_id, w.name, p.status, p.mentor_id, p.mentee_id, p.started_on
        count(s.id) FILTER (WHERE s.status != 'cancelled' AND s.due_on <= :then)
 FROM pairs p
 JOIN waves w ON w.id = p.wave_id
+JOIN participants mr ON mr.id = p.mentor_id
+JOIN participants me ON me.id = p.mentee_id
 LEFT JOIN sessions s ON s.pair_id = p.id
 WHERE p.status IN ('active', 'paused', 'completed', 'closed_early') AND p.started_on IS NOT NULL
   AND (:wave IS NULL OR p.wave_id = :wave)
 GROUP BY p.id
-"""
-
-# Names are read only for people who consented; the rest never leave the database.
-_PEOPLE = """
-SELECT id, CASE WHEN consent_share = 1 THEN name END, department, consent_share FROM participants
-WHERE id IN (SELECT mentor_id FROM pairs UNION SELECT mentee_id FROM pairs)
 """
 
 
@@ -209,46 +215,43 @@ def build_leaderboard(store: Store, today: dt.date, wave_id: int | None = None) 
     today = as_date(today)
     then = today - dt.timedelta(days=TREND_DAYS)
     params = {"today": today.isoformat(), "then": then.isoformat(), "wave": wave_id}
-    with store.snapshot():
-        pair_rows = store.query_tuples(_PAIRS, params)
-        people = {row[0]: row[1:] for row in store.query_tuples(_PEOPLE)}
-    nobody = (None, "", 0)
-    unranked: list[LeaderRow] = []
-    for (pair_id, _wave_id, wave, status, mentor_id, mentee_id, _started, held, planned, due,
-         notes_due, notes_ok, last, held_then, due_then) in pair_rows:
-        mentor_name, mentor_department, mentor_consent = people.get(mentor_id, nobody)
-        mentee_name, mentee_department, mentee_consent = people.get(mentee_id, nobody)
-        mentor_department, mentee_department = clean(mentor_department), clean(mentee_department)
-        named = bool(mentor_consent and mentee_consent and mentor_name and mentee_name)
-        if named:
-            mentor, mentee = clean(mentor_name), clean(mentee_name)
-            label = f"{mentor} / {mentee}"
+    pair_rows = store.query_tuples(_PAIRS, params)
+    rows: list[LeaderRow] = []
+    append = rows.append
+    labels: dict[str | None, str] = {}
+
+    def label_of(text: str | None) -> str:
+        """Departments and waves repeat on every row: clean each once."""
+        if text not in labels:
+            labels[text] = _shown(text)
+        return labels[text]
+
+    for (pair_id, wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
+         held, planned, due, notes_due, notes_ok, last, held_then, due_then) in pair_rows:
+        wave, mentor_department, mentee_department = label_of(wave), label_of(mentor_department), label_of(mentee_department)
+        if mentor_name and mentee_name:
+            mentor, mentee = _shown(mentor_name), _shown(mentee_name)
+            label, named = f"{mentor} / {mentee}", True
         else:
             mentor = mentee = WITHHELD
-            label = withheld_label(pair_id, mentee_department)
-        unranked.append(
+            label, named = withheld_label(pair_id, mentee_department), False
+        append(
             LeaderRow(
-                0, pair_id, clean(wave), label, named, mentor, mentee, mentor_department, mentee_department,
+                0, pair_id, wave, label, named, mentor, mentee, mentor_department, mentee_department,
                 held, planned, due, pair_state(status, held, due), notes_due, notes_ok, last or None,
                 (held - due) - (held_then - due_then),
             )
         )
-    unranked.sort(key=lambda r: (_progress_key(r), r.pair_id))
-    rows: list[LeaderRow] = []
+    keys = {row.pair_id: _progress_key(row) for row in rows}
+    rows.sort(key=lambda r: (keys[r.pair_id], r.pair_id))
     previous: tuple[int, float, int] | None = None
     rank = 0
-    for position, row in enumerate(unranked, start=1):
-        key = _progress_key(row)
+    for position, row in enumerate(rows, start=1):
+        key = keys[row.pair_id]
         if key != previous:
             rank, previous = position, key
-        rows.append(_with_rank(row, rank))
+        row.rank = rank
     return Leaderboard(rows, today, wave_id)
-
-
-def _with_rank(row: LeaderRow, rank: int) -> LeaderRow:
-    values = {name: getattr(row, name) for name in LeaderRow.__slots__}
-    values["rank"] = rank
-    return LeaderRow(**values)
 
 
 def sort_rows(rows: list[LeaderRow], by: str, descending: bool = False) -> list[LeaderRow]:
