@@ -513,6 +513,8 @@ class TimelineScreen(ProgrammeScreen):
                 path.write_bytes(data)
             except OSError as error:
                 raise ValueError(f"{path} could not be written: {error.strerror}.") from error
+            if count == 0:
+                return f"Pair {pair_id} has no sessions still to happen; {path} holds no events."
             return f"Wrote {count} session{'s' if count != 1 else ''} to {path}."
 
         return attempt(edit)
