@@ -61,11 +61,18 @@ def _create_private_file(path: Path) -> None:
     SQLite gives the -wal and -shm files the database's permissions, so they stay private too.
     """
     try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o660))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o660)
     except FileExistsError:
-        pass
+        return
     except OSError as error:
         raise StoreOpenError(f"{path} cannot be created: {error.strerror}.") from error
+    try:
+        # In a shared (setgid) programme folder the group must be able to write, whatever
+        # this person's umask says; elsewhere the umask may make it tighter still.
+        if path.parent.stat().st_mode & 0o2000:
+            os.fchmod(fd, 0o660)
+    finally:
+        os.close(fd)
 
 
 def _damaged(path: Path, error: sqlite3.Error) -> StoreOpenError:
