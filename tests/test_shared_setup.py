@@ -204,3 +204,17 @@ def test_users_command_adds_lists_changes_and_removes(tmp_path: Path) -> None:
     assert refused.returncode == 1 and "only admin" in refused.stderr and "Traceback" not in refused.stderr
     audit = rmtui("--db", db, "audit", "--entity", "coordinator").stdout
     assert "new: alice" in audit and "removed: alice" in audit and "role: viewer → coordinator" in audit
+
+
+def test_a_database_created_in_a_shared_folder_stays_group_writable_whatever_the_umask(tmp_path: Path) -> None:
+    made = init_shared(tmp_path / "p", GROUP)
+    fresh = made.folder / "second.db"
+    old = os.umask(0o077)
+    try:
+        with Store(fresh) as store, store.write() as writer:
+            writer.insert(Participant(name="Ann", role="mentor"))
+            files = [fresh, Path(f"{fresh}-wal"), Path(f"{fresh}-shm")]
+            assert {mode(path) for path in files} == {0o660}
+            assert {path.stat().st_gid for path in files} == {grp.getgrnam(GROUP).gr_gid}
+    finally:
+        os.umask(old)
