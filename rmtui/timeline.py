@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from db import ConflictError, Pair, Session, Store, StoreError, Wave
-from rmtui.schedule import as_date, local_instant, utc_text
+from rmtui.schedule import Replan, as_date, local_instant, utc_text, write_pair_plan
 from rmtui.session_status import Flag, pair_flags
 from rmtui.text import clean
 
@@ -220,6 +220,15 @@ def add_session(store: Store, pair_id: int, day: dt.date | None = None) -> Sessi
                 raise ValueError("Give the new session's day: this pair has no start day.")
             day = as_date(base) + dt.timedelta(days=row[0] if last[1] else 0)
         return writer.insert(Session(pair_id=pair_id, seq=(last[0] or 0) + 1, due_on=as_date(day).isoformat()))
+
+
+def replan_pair(store: Store, pair_id: int, start: dt.date) -> Replan:
+    """Move the pair's sessions still to happen onto the wave's rhythm from ``start``.
+
+    Held and cancelled sessions stay; missing ones are added. Returns what moved.
+    """
+    with store.write() as writer:
+        return write_pair_plan(writer, pair_id, as_date(start))
 
 
 def describe_conflict(error: ConflictError) -> str:

@@ -133,6 +133,7 @@ class TimelineScreen(ProgrammeScreen):
         Binding("n", "notes", "Notes"),
         Binding("f", "follow_up", "Follow-up sent"),
         Binding("plus", "add_session", "Add", key_display="+"),
+        Binding("P", "replan", "Re-plan from…", key_display="P"),
         Binding("right_square_bracket", "pair(1)", "Next pair", key_display="]"),
         Binding("left_square_bracket", "pair(-1)", "Prev pair", key_display="["),
         Binding("g", "go_to_pair", "Go to pair"),
@@ -470,6 +471,34 @@ class TimelineScreen(ProgrammeScreen):
 
         self.app.push_screen(
             AskLine("Add a session due on… (empty: one cadence after the last)", "", WHEN_HINT), answered
+        )
+
+    def action_replan(self) -> None:
+        if self.view is None:
+            return
+        store, pair_id = self.programme.store, self.view.pair.id
+
+        def answered(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                start = parse_when(text, self.today).day
+            except ValueError as error:
+                self.notify(str(error), severity="warning")
+                return
+
+            def edit() -> str:
+                change = service.replan_pair(store, pair_id, start)
+                moved, added = len(change.moved), len(change.added)
+                if not moved and not added:
+                    return "Nothing to move: the sessions to come already follow that rhythm."
+                return f"Re-planned from {short_day(start)}: {moved} moved, {added} added; held sessions kept."
+
+            self.run_edit(edit)
+
+        self.app.push_screen(
+            AskLine("Re-plan the sessions still to happen, starting on…", "+1w", "Held and cancelled sessions stay as they are. " + WHEN_HINT),
+            answered,
         )
 
     def action_pair(self, step: int) -> None:

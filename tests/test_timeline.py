@@ -335,3 +335,15 @@ async def test_going_to_a_pair_that_does_not_exist_keeps_the_current_one(session
         assert any("There is no pair 99" in n.message for n in screen.app._notifications)
         await pilot.press("right_square_bracket")
         assert (await _settled(pilot)).view.pair.id == 2
+
+
+async def test_P_replans_the_sessions_to_come_and_keeps_the_held_ones(sessions_programme: Programme) -> None:
+    async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, 2, 2)
+        await pilot.press("P")
+        await pilot.pause()
+        screen.app.screen.query_one("Input").value = "2026-11-23"
+        await pilot.press("enter")
+        await _settled(pilot)
+    dues = [s.due_on for s in sessions_programme.store.all(Session, "pair_id = 2", order="seq")]
+    assert dues == ["2026-09-07", "2026-11-23", "2026-12-14", "2027-01-04", "2027-01-25", "2027-02-15", "2027-03-08"]
