@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from db import (
     StoreBusyError,
     StoreOpenError,
 )
+from rmtui.coordinators import add_coordinator
 
 
 def _person(store: Store, name: str = "Ann Lee", **fields) -> Participant:
@@ -147,29 +149,35 @@ def test_data_version_changes_when_another_connection_commits(db_path: Path) -> 
         assert watcher.data_version() != before
 
 
-def _read_modify_write(path: str, worker: int, rounds: int) -> int:
-    """Add 1 to the shared counter ``rounds`` times, retrying on conflicts; return conflicts."""
-    conflicts = 0
-    with Store(path, actor=f"worker{worker}", busy_timeout=30) as store:
-        for _ in range(rounds):
-            while True:
-                row = store.query("SELECT version, level FROM participants WHERE id = 1")[0]
-                try:
-                    with store.write() as writer:
-                        writer.update("participants", 1, row["version"], {"level": row["level"] + 1})
-                    break
-                except ConflictError:
-                    conflicts += 1
-    return conflicts
+READ_MODIFY_WRITE = """
+import sys
+from db import ConflictError, Store
+
+path, worker, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with Store(path, actor=f"worker{worker}", busy_timeout=30) as store:
+    for _ in range(rounds):
+        while True:
+            row = store.query("SELECT version, level FROM participants WHERE id = 1")[0]
+            try:
+                with store.write() as writer:
+                    writer.update("participants", 1, row["version"], {"level": row["level"] + 1})
+                break
+            except ConflictError:
+                continue
+"""
 
 
 def test_four_processes_doing_read_modify_write_lose_no_update(db_path: Path) -> None:
     processes, rounds = 4, 200
     with Store(db_path) as store:
-        _person(store, level=0)
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(processes) as pool:
-        pool.starmap(_read_modify_write, [(str(db_path), n, rounds) for n in range(processes)])
+        _person(store, level=0)  # the first writer becomes the programme's admin
+        for n in range(processes):
+            add_coordinator(store, f"worker{n}", "coordinator")
+    children = [
+        subprocess.Popen([sys.executable, "-c", READ_MODIFY_WRITE, str(db_path), str(n), str(rounds)])
+        for n in range(processes)
+    ]
+    assert [child.wait(timeout=300) for child in children] == [0] * processes
     with Store(db_path) as store:
         person = store.get(Participant, 1)
         updates = store.scalar("SELECT count(*) FROM audit WHERE action = 'update'")
