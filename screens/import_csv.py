@@ -62,7 +62,7 @@ class ImportScreen(ProgrammeScreen):
     ImportScreen #path { border: tall $border-blurred; }
     ImportScreen #path:focus { border: tall $border; }
     ImportScreen #summary { height: auto; padding: 0 1; }
-    ImportScreen #bar { padding: 0 1; display: none; }
+    ImportScreen #progress { padding: 0 1; display: none; }
     ImportScreen #detail { height: auto; max-height: 5; padding: 0 1; border-top: solid $primary; }
     """
 
@@ -81,7 +81,7 @@ class ImportScreen(ProgrammeScreen):
             "Nothing is saved until you import.",
             id="summary",
         )
-        yield ProgressBar(id="bar", show_eta=False)
+        yield ProgressBar(id="progress", show_eta=False)
         yield VirtualTable(COLUMNS, id="preview")
         yield Static(id="detail")
         yield Footer()
@@ -121,7 +121,7 @@ class ImportScreen(ProgrammeScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="import-run")
     def run_import(self, plan: ImportPlan, skip_invalid: bool) -> ImportSummary:
         worker = get_current_worker()
-        bar = self.query_one("#bar", ProgressBar)
+        bar = self.query_one("#progress", ProgressBar)
 
         def progress(done: int, total: int) -> None:
             if not worker.is_cancelled:
@@ -135,7 +135,7 @@ class ImportScreen(ProgrammeScreen):
         summary = self.query_one("#summary", Static)
         if event.state == WorkerState.ERROR:
             self.importing = False
-            self.query_one("#bar").display = False
+            self.query_one("#progress").display = False
             error = worker.error
             if isinstance(error, ImportFileError):
                 summary.update(Text(str(error)))
@@ -151,7 +151,7 @@ class ImportScreen(ProgrammeScreen):
             summary.update(self._plan_text(self.plan))
         elif worker.group == "import-run":
             self.importing = False
-            self.query_one("#bar").display = False
+            self.query_one("#progress").display = False
             result: ImportSummary = worker.result
             text = Text(f"Imported: {result}.")
             if result.rejects_path:
@@ -187,7 +187,7 @@ class ImportScreen(ProgrammeScreen):
             )
             return
         self.importing = True
-        bar = self.query_one("#bar", ProgressBar)
+        bar = self.query_one("#progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
         self.query_one("#summary", Static).update("Importing… (one transaction: stopping now saves nothing)")

@@ -341,3 +341,45 @@ def test_a_person_changed_after_the_preview_stops_the_whole_import(programme: Pr
     with pytest.raises(ConflictError):
         import_file(programme.store, source, plan=plan)
     assert [(p.name, p.level) for p in _people(programme)] == [("Ann Lee", 8)]
+
+
+# -- the Import screen -----------------------------------------------------------------
+
+
+async def test_import_screen_previews_then_imports_the_valid_rows(programme: Programme, tmp_path: Path) -> None:
+    from rmtui.app import RmtuiApp
+    from screens.import_csv import ImportScreen
+
+    source = tmp_path / "messy.csv"
+    source.write_bytes((DATA / "messy_rows.csv").read_bytes())
+    app = RmtuiApp(programme, start="intake")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+        await pilot.press(*str(source), "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        summary = str(screen.query_one("#summary").render())
+        assert "9 rows (UTF-8, commas). 2 to add, 0 to update, 0 unchanged, 7 rejected." in summary
+        assert "Line 5:" in str(screen.query_one("#detail").render())
+        await pilot.press("ctrl+s")  # refused: some rows have errors
+        await app.workers.wait_for_complete()
+        assert _people(programme) == []
+        await pilot.press("ctrl+t")  # the valid rows, rejects beside the file
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [p.name for p in _people(programme)] == ["Ann Lee", "Bo Ray"]
+        assert "Imported: 2 new, 0 updated, 0 unchanged, 7 rejected." in str(screen.query_one("#summary").render())
+        assert (tmp_path / "messy.rejects.csv").exists()
+
+
+def test_cli_skip_invalid_writes_rejects_and_succeeds(db_path: Path, tmp_path: Path) -> None:
+    source = tmp_path / "messy.csv"
+    source.write_bytes((DATA / "messy_rows.csv").read_bytes())
+    result = _run("import", str(source), "--skip-invalid", db=db_path)
+    assert result.exit_code == 0
+    assert "2 new, 0 updated, 0 unchanged, 7 rejected" in result.output
+    assert f"Rejected rows written to {tmp_path / 'messy.rejects.csv'}." in result.output
