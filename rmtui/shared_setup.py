@@ -112,11 +112,12 @@ def check_programme(database: str | os.PathLike[str], *, full: bool = True) -> l
     database = Path(database).expanduser().absolute()
     if not database.exists():
         return [Finding(False, str(database), "does not exist", f"create it: rmtui init --shared {database.parent} --group GROUP")]
-    shared = _is_marked_shared(database)
+    # Shared: set up by init, or living in a setgid folder as only a shared programme does.
+    shared = _is_marked_shared(database) or bool(database.parent.stat().st_mode & stat.S_ISGID)
     findings = [
         network_filesystem_finding(database),
         *folder_findings(database.parent, shared=shared),
-        *file_findings(database),
+        *file_findings(database, shared=shared),
         *database_findings(database, full=full),
     ]
     return findings
@@ -199,13 +200,12 @@ def folder_findings(folder: Path, *, shared: bool) -> list[Finding]:
     return [Finding(False, subject, f"mode {mode:04o}: " + "; ".join(issues), f"chmod o-rwx {folder}")]
 
 
-def file_findings(database: Path) -> list[Finding]:
+def file_findings(database: Path, *, shared: bool) -> list[Finding]:
     """Return the findings about the modes and group of the database and its -wal/-shm files.
 
     One finding per kind of problem, naming every file it applies to, with one fix.
     """
     folder_gid = database.parent.stat().st_gid
-    shared = bool(database.parent.stat().st_mode & stat.S_ISGID)
     files = _database_files(database)
     open_to_all = [p for p in files if stat.S_IMODE(p.stat().st_mode) & 0o007]
     not_group_writable = [p for p in files if shared and stat.S_IMODE(p.stat().st_mode) & 0o060 != 0o060]

@@ -102,7 +102,9 @@ async def test_two_admins_changing_one_person_see_a_conflict_not_an_overwrite(te
         await settled(app, pilot)
         with Store(team_db, actor="ada") as other:
             set_role(other, "ben", "admin")
-        await pilot.press("down", "r")  # the screen still thinks ben is a coordinator (version 1)
+        # What r sends from a screen that has not refreshed yet (live refresh may beat a key
+        # press here): ben's next role, from the version the screen read.
+        app.screen.save_role("ben", "viewer", 1)
         await settled(app, pilot)
         assert roles(team_db)["ben"] == "admin"
         messages = [n.message for n in app._notifications]
