@@ -216,7 +216,8 @@ def file_findings(database: Path, *, shared: bool) -> list[Finding]:
         return ", ".join(p.name if i == 0 else p.name.removeprefix(database.name) for i, p in enumerate(paths))
 
     def args(paths: list[Path]) -> str:
-        return " ".join(str(p) for p in paths)
+        # programme.db* names exactly the database and its -wal/-shm (backups are named otherwise).
+        return str(paths[0]) if len(paths) == 1 else f"{database}*"
 
     if open_to_all:
         modes = sorted({f"{stat.S_IMODE(p.stat().st_mode):04o}" for p in open_to_all})
