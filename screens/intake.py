@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from db import ConflictError, Participant, StoreError
 from db.records import PARTICIPANT_STATUSES
-from rmtui.duplicates import Duplicate, likely_duplicates
+from rmtui.duplicates import likely_duplicates
 from rmtui.intake import (
     DEFAULT_LEVELS,
     LABELS,

@@ -18,7 +18,6 @@ from rmtui.intake import (
     field_conflicts,
     levels_setting,
     merge_profile,
-    profile_values,
     split_tags,
     update_participant,
     withdraw_participant,

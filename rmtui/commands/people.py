@@ -69,7 +69,7 @@ def import_command(obj: Any, file: Path, db: str | None, dry_run: bool, skip_inv
     programme = obj.open(db)
     try:
         show = sys.stderr.isatty()
-        with _progress_bar("Checking", show) as bar:
+        with _progress_bar("Reading and checking", show) as bar:
             task = bar.add_task("check", total=None)
             try:
                 plan = plan_import(
