@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple, overload
 
 from db import ConflictError, Store, Wave
 from rmtui.schedule import as_date
@@ -71,16 +72,76 @@ class TriageItem(NamedTuple):
         return bool(self.mark and self.mark.flagged)
 
 
-@dataclass
-class TriageQueue:
-    """The items needing a coordinator, severest first, and how many were snoozed."""
+class TriageQueue(Sequence[TriageItem]):
+    """The items needing a coordinator, severest first, and how many were snoozed.
 
-    items: list[TriageItem]
-    snoozed: int = 0
-    counts: Counter[str] = field(default_factory=Counter)
+    Built from ranked plain tuples; an item (its Flag, pair card and mark) is made only
+    when it is read, so a queue of thousands costs what the lines on screen cost.
+    """
+
+    def __init__(
+        self,
+        ranked: list[tuple],
+        pairs: dict[int, tuple],
+        wave_names: dict[int, str],
+        marks: dict[tuple[str, int], Mark],
+        details: dict[int, tuple[int, ...]],
+        today: dt.date,
+        snoozed: int,
+        counts: Counter[str],
+    ) -> None:
+        self._ranked = ranked
+        self._pairs = pairs
+        self._wave_names = wave_names
+        self._marks = marks
+        self._details = details
+        self._today = today
+        self._items: dict[int, TriageItem] = {}
+        self._cards: dict[int, PairInfo] = {}
+        self.snoozed = snoozed
+        self.counts = counts
 
     def __len__(self) -> int:
-        return len(self.items)
+        return len(self._ranked)
+
+    @overload
+    def __getitem__(self, index: int) -> TriageItem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[TriageItem]: ...
+
+    def __getitem__(self, index: int | slice) -> TriageItem | list[TriageItem]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self._ranked)
+        item = self._items.get(index)
+        if item is None:
+            item = self._items[index] = self._make(index)
+        return item
+
+    def _make(self, index: int) -> TriageItem:
+        _, minus_days, pair_id, seq, _, kind, session_id, day, version = self._ranked[index]
+        if kind == "at_risk":
+            flag = Flag(kind, pair_id, session_id, -minus_days, today=self._today, detail=self._details[pair_id])
+            subject = ("pair", pair_id)
+        else:
+            flag = Flag(kind, pair_id, session_id, -minus_days, seq, day, self._today)
+            subject = ("session", session_id)
+        card = self._cards.get(pair_id)
+        if card is None:
+            row = self._pairs[pair_id]
+            card = self._cards[pair_id] = PairInfo(row[0], row[1], self._wave_names[row[1]], *row[2:7])
+        return TriageItem(flag, card, session_id, version, self._marks.get(subject))  # type: ignore[arg-type]
+
+    @property
+    def items(self) -> TriageQueue:
+        """Return the queue itself (a sequence of items), for readers that want a name."""
+        return self
+
+    def keys(self) -> list[tuple[str, int | None, int]]:
+        """Return every item's :attr:`TriageItem.key`, without building the items."""
+        return [(row[5], row[6], row[2]) for row in self._ranked]
 
 
 @dataclass(frozen=True)
@@ -150,19 +211,31 @@ def build_queue(store: Store, today: dt.date) -> TriageQueue:
     grace = {wave_id: w.grace_days for wave_id, w in waves.items()}
     notes_due = {wave_id: w.notes_due_days for wave_id, w in waves.items()}
     fromiso = dt.date.fromisoformat
-    # (flag, version of the session it acts on) — ranked and wrapped once the rules ran.
-    flags: list[tuple[Flag, int | None]] = []
-    overdue_by_pair: dict[int, list[tuple[Flag, int]]] = {}
+    counts: Counter[str] = Counter()
+    snoozed = 0
+
+    def hidden(entity: str, entity_id: int) -> bool:
+        mark = marks.get((entity, entity_id))
+        return mark is not None and bool(mark.snoozed_until) and mark.snoozed_until > today_text  # type: ignore[operator]
+
+    # Ranked rows: (-kind rank, -days, pair, seq, n, kind, session, day, session version);
+    # the first five are unique, so sorting never compares further.
+    ranked: list[tuple] = []
+    overdue_by_pair: dict[int, list[tuple[int, int, int]]] = {}  # pair -> [(days, session, version)]
+    rank = KIND_RANK
     for sid, pair_id, seq, due_on, version in open_rows:
         pair = pair_rows.get(pair_id)
         if pair is None:
             continue  # not an active pair
         due = fromiso(due_on)
         late = days_overdue(due, grace[pair[1]], today)
-        if late is not None:
-            flag = Flag("overdue", pair_id, sid, late, seq, due, today)
-            flags.append((flag, version))
-            overdue_by_pair.setdefault(pair_id, []).append((flag, version))
+        if late is None:
+            continue
+        overdue_by_pair.setdefault(pair_id, []).append((late, sid, version))
+        if marks and hidden("session", sid):
+            snoozed += 1
+            continue
+        ranked.append((-rank["overdue"], -late, pair_id, seq, len(ranked), "overdue", sid, due, version))
     for sid, pair_id, seq, held_on, no_notes, follow_up, version in unfinished:
         pair = pair_rows.get(pair_id)
         if pair is None:
@@ -171,43 +244,33 @@ def build_queue(store: Store, today: dt.date) -> TriageQueue:
         late = days_late(held, notes_due[pair[1]], today)
         if late is None:
             continue
-        if no_notes:
-            flags.append((Flag("notes_late", pair_id, sid, late, seq, held, today), version))
-        if not follow_up:
-            flags.append((Flag("follow_up", pair_id, sid, late, seq, held, today), version))
-    quiet_before = {wave_id: (today - dt.timedelta(days=2 * w.cadence_days)).isoformat() for wave_id, w in waves.items()}
-    for pair_id, pair in pair_rows.items():
-        late_flags = overdue_by_pair.get(pair_id, ())
-        last = pair[7]
-        if len(late_flags) < 2 and (not last or last >= quiet_before[pair[1]]):
-            continue  # the cheap half of at_risk: most pairs are neither late twice nor quiet
-        first, version = max(late_flags, key=lambda fv: fv[0].days) if late_flags else (None, None)
-        flag = at_risk(pair_id, len(late_flags), last, waves[pair[1]].cadence_days, today, first.session_id if first else None)
-        if flag is not None:
-            flags.append((flag, version))
-    ranked = [
-        (-KIND_RANK[flag.kind], -flag.days, flag.pair_id, flag.seq or 0, n, flag, version)
-        for n, (flag, version) in enumerate(flags)
-    ]
-    ranked.sort()  # the first five values are unique, so flags themselves are never compared
-    infos: dict[int, PairInfo] = {}
-    items: list[TriageItem] = []
-    snoozed = 0
-    for entry in ranked:
-        flag, version = entry[5], entry[6]
-        if marks:
-            mark = marks.get(("pair", flag.pair_id) if flag.kind == "at_risk" else ("session", flag.session_id))  # type: ignore[arg-type]
-            if mark is not None and mark.snoozed_until and mark.snoozed_until > today_text:
+        for kind, wanted in (("notes_late", no_notes), ("follow_up", not follow_up)):
+            if not wanted:
+                continue
+            if marks and hidden("session", sid):
                 snoozed += 1
                 continue
-        else:
-            mark = None
-        info = infos.get(flag.pair_id)
-        if info is None:
-            row = pair_rows[flag.pair_id]
-            info = infos[flag.pair_id] = PairInfo(row[0], row[1], waves[row[1]].name, *row[2:7])
-        items.append(TriageItem(flag, info, flag.session_id, version, mark))
-    return TriageQueue(items, snoozed, Counter(item.flag.kind for item in items))
+            ranked.append((-rank[kind], -late, pair_id, seq, len(ranked), kind, sid, held, version))
+    details: dict[int, tuple[int, ...]] = {}
+    quiet_before = {wave_id: (today - dt.timedelta(days=2 * w.cadence_days)).isoformat() for wave_id, w in waves.items()}
+    for pair_id, pair in pair_rows.items():
+        late_sessions = overdue_by_pair.get(pair_id, ())
+        last = pair[7]
+        if len(late_sessions) < 2 and (not last or last >= quiet_before[pair[1]]):
+            continue  # the cheap half of at_risk: most pairs are neither late twice nor quiet
+        _, first, version = max(late_sessions) if late_sessions else (0, None, None)
+        flag = at_risk(pair_id, len(late_sessions), last, waves[pair[1]].cadence_days, today, first)
+        if flag is None:
+            continue
+        if marks and hidden("pair", pair_id):
+            snoozed += 1
+            continue
+        details[pair_id] = flag.detail
+        ranked.append((-rank["at_risk"], -flag.days, pair_id, 0, len(ranked), "at_risk", first, None, version))
+    ranked.sort()
+    counts.update(row[5] for row in ranked)
+    wave_names = {wave_id: w.name for wave_id, w in waves.items()}
+    return TriageQueue(ranked, pair_rows, wave_names, marks, details, today, snoozed, counts)
 
 
 def filter_values(queue: TriageQueue) -> dict[str, list[str]]:

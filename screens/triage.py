@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -44,7 +44,7 @@ FILTERS = ("wave", "department", "coach")
 class QueueRows:
     """Cells of the filtered queue, built only for painted rows."""
 
-    def __init__(self, items: list[TriageItem], selected: set[tuple[str, int | None, int]]) -> None:
+    def __init__(self, items: Sequence[TriageItem], selected: set[tuple[str, int | None, int]]) -> None:
         self.items = items
         self.selected = selected
 
@@ -94,7 +94,7 @@ class TriageScreen(ProgrammeScreen):
     def __init__(self) -> None:
         super().__init__()
         self.queue: TriageQueue | None = None
-        self.shown: list[TriageItem] = []
+        self.shown: Sequence[TriageItem] = []
         self.selected: set[tuple[str, int | None, int]] = set()
         self.filter = TriageFilter()
 
@@ -141,12 +141,14 @@ class TriageScreen(ProgrammeScreen):
     def show(self, queue: TriageQueue) -> None:
         """Show ``queue`` through the filters; the cursor keeps its line."""
         self.queue = queue
-        live = {item.key for item in queue.items}
-        self.selected &= live
-        self.shown = [item for item in queue.items if self.filter.accepts(item)]
+        self.selected &= set(queue.keys())
+        if self.filter == TriageFilter():
+            self.shown = queue  # unfiltered: items are built only as they are painted
+        else:
+            self.shown = [item for item in queue if self.filter.accepts(item)]
         table = self.query_one("#queue", VirtualTable)
         table.set_source(QueueRows(self.shown, self.selected))
-        empty = not queue.items
+        empty = not len(queue)
         self.query_one("#empty").display = empty
         table.display = not empty
         self.query_one("#counts", Static).update(self._counts_text(queue))

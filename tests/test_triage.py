@@ -334,7 +334,7 @@ async def test_twenty_items_clear_with_twenty_keystrokes(programme: Programme) -
         for _ in range(20):
             await pilot.press("h")
             screen = await _settled(pilot)
-        assert screen.shown == [] and screen.query_one("#empty").display
+        assert len(screen.shown) == 0 and screen.query_one("#empty").display
         assert programme.store.scalar("SELECT count(*) FROM sessions WHERE seq = 2 AND held_on = '2026-11-20'") == 20
 
 

@@ -4,8 +4,10 @@ Run ``python tests/bench/bench_triage.py [--quick]``; pytest also collects it an
 same figures (``RMTUI_BENCH_QUICK=1`` makes it small). Nothing here asserts a time: the
 budget (DESIGN.md) is read off the printed figures.
 
-The programme is random but seeded: pairs started over the last five months, each with the
-wave's seven sessions, past ones mostly held (some without notes or follow-up), some not.
+Each measurement is what the triage screen waits for: the queue built, every item's key
+read (to keep the selection) and a screenful of lines worded. The programme is random but
+seeded: pairs started over the last five months, each with the wave's seven sessions, past
+ones mostly held (some without notes or follow-up), some not.
 """
 
 from __future__ import annotations
@@ -23,14 +25,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from db import Store  # noqa: E402
+from db import Store, Wave  # noqa: E402
 from rmtui.schedule import plan  # noqa: E402
 from rmtui.triage import build_queue  # noqa: E402
-from db import Wave  # noqa: E402
 
 pytestmark = pytest.mark.bench
 
 TODAY = dt.date(2026, 11, 20)
+SCREENFUL = 40
 STAMP = "2026-11-20T09:00:00Z"
 
 
@@ -108,6 +110,10 @@ def measure(pairs: int, repeats: int) -> dict[str, float]:
         for _ in range(repeats):
             start, start_cpu = time.perf_counter(), time.process_time()
             queue = build_queue(store, TODAY)
+            # What the screen does with it: the selection check, then a screenful of lines.
+            queue.keys()
+            for item in queue[:SCREENFUL]:
+                _ = item.flag.reason, item.pair.mentor, item.pair.mentee
             times.append((time.perf_counter() - start) * 1000)
             cpu.append((time.process_time() - start_cpu) * 1000)
         store.close()
