@@ -130,7 +130,7 @@ def problems(findings: list[Finding]) -> list[Finding]:
 
 def _is_marked_shared(database: Path) -> bool:
     try:
-        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1)
+        conn = _reader(database, timeout=1)
         try:
             return conn.execute("SELECT 1 FROM settings WHERE key = 'shared'").fetchone() is not None
         finally:
@@ -196,8 +196,9 @@ def folder_findings(folder: Path, *, shared: bool) -> list[Finding]:
         return [Finding(True, subject, f"mode {mode:04o}, group {group}")]
     if shared:
         return [Finding(False, subject, f"mode {mode:04o}: " + "; ".join(issues), f"chmod 2770 {folder}")]
-    # A private folder (never shared with init) only matters if others can get in.
-    return [Finding(False, subject, f"mode {mode:04o}: " + "; ".join(issues), f"chmod o-rwx {folder}")]
+    # A personal programme's folder (never set up with init) may be open: what matters there
+    # is that the database files themselves are private, which file_findings checks.
+    return [Finding(True, subject, f"mode {mode:04o}, group {group} (personal; the files inside must be private)")]
 
 
 def file_findings(database: Path, *, shared: bool) -> list[Finding]:
@@ -245,7 +246,7 @@ def file_findings(database: Path, *, shared: bool) -> list[Finding]:
 def database_findings(database: Path, *, full: bool) -> list[Finding]:
     """Return the findings read from inside the file: integrity, journal mode, schema."""
     try:
-        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
+        conn = _reader(database, timeout=5)
     except sqlite3.Error as error:
         return [Finding(False, "database", f"cannot be opened: {error}", "check the path and your permissions")]
     try:
@@ -294,6 +295,14 @@ def startup_problems(store: Store) -> list[Finding]:
         return problems(check_programme(store.path, full=False))
     except (OSError, StoreError) as error:
         return [Finding(False, "check", f"could not run: {error}", "run rmtui check")]
+
+
+def _reader(database: Path, *, timeout: float) -> sqlite3.Connection:
+    """Open the database to look inside. Read-write when allowed: a read-only connection
+    cannot tidy away the -wal/-shm files it creates, and the check should leave none behind."""
+    if os.access(database, os.W_OK) and os.access(database.parent, os.W_OK):
+        return sqlite3.connect(str(database), timeout=timeout)
+    return sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=timeout)
 
 
 def _group_name(gid: int) -> str:

@@ -218,3 +218,15 @@ def test_a_database_created_in_a_shared_folder_stays_group_writable_whatever_the
             assert {path.stat().st_gid for path in files} == {grp.getgrnam(GROUP).gr_gid}
     finally:
         os.umask(old)
+
+
+def test_a_personal_database_in_an_open_folder_is_fine_while_its_files_are_private(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    with Store(folder / "demo.db") as store, store.write() as writer:
+        writer.insert(Participant(name="Ann", role="mentor"))
+    os.chmod(folder / "demo.db", 0o640)
+    assert problems(check_programme(folder / "demo.db")) == []
+    os.chmod(folder / "demo.db", 0o644)
+    assert [f.fix for f in problems(check_programme(folder / "demo.db"))] == [f"chmod o-rwx {folder / 'demo.db'}"]
