@@ -26,9 +26,9 @@ COLUMNS = [
 ROLE_STYLE = {"admin": "bold", "coordinator": "", "viewer": "dim"}
 ROLE_HELP = {
     None: "No coordinators yet: anyone who can open this file may edit it. Press a to add someone; you become admin.",
-    "admin": "You are an admin: a adds someone, r changes the selected person's role, x removes them.",
-    "coordinator": "You are a coordinator: you edit the programme; an admin manages who may use it.",
-    "viewer": "You are a viewer: you can look at everything but not change it.",
+    "admin": "You are an admin: a adds someone, r changes the selected person's role, x removes them. Enter shows what they changed.",
+    "coordinator": "You are a coordinator: you edit the programme; an admin manages who may use it. Enter shows what someone changed.",
+    "viewer": "You are a viewer: you can look at everything but not change it. Enter shows what someone changed.",
 }
 ADMIN_ACTIONS = frozenset({"add", "cycle_role", "remove"})
 
@@ -202,6 +202,15 @@ class CoordinatorsScreen(ProgrammeScreen):
             return
         self.armed_removal = None
         self.save_removal(person.os_user)
+
+    @on(VirtualTable.Selected, "#people")
+    async def show_their_changes(self, event: VirtualTable.Selected) -> None:
+        """Enter: the audit, filtered to what the selected person changed."""
+        if not 0 <= event.index < len(self.people):
+            return
+        user = self.people[event.index].os_user
+        await self.app.switch_mode("audit")
+        self.app.screen.query_one("#filter", Input).value = f"by:{user}"
 
     @on(VirtualTable.CursorMoved, "#people")
     def cursor_moved(self) -> None:

@@ -161,3 +161,16 @@ def test_health_warning_snapshot(snap_compare, clock: FixedClock) -> None:
         assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
     finally:
         shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+async def test_enter_on_a_coordinator_shows_what_they_changed(team_db: Path, clock: FixedClock) -> None:
+    programme = open_as(team_db, "ben", clock)
+    app = RmtuiApp(programme, start="coordinators")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(app, pilot)
+        await pilot.press("enter")  # ada, the admin, listed first
+        await settled(app, pilot)
+        assert app.current_mode == "audit"
+        view = app.screen.view
+        assert view.flt.actor == "ada" and view.total == 4 and {e.actor for e in view.entries} == {"ada"}
+    programme.close()
