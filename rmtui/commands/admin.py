@@ -223,8 +223,13 @@ def backup_command(obj: Any, destination: Path, db: str | None, overwrite: bool)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
 def restore_command(obj: Any, backup: Path, db: str | None, yes: bool) -> None:
-    """Replace the programme with BACKUP (admins only). The database as it was is saved beside it first;
-    coordinators who have the app open see the restored programme within a second."""
+    """Replace the programme with BACKUP (admins only), after checking BACKUP's integrity.
+
+    The database as it was is first saved beside it (NAME.before-restore-TIME.db), and
+    coordinators who have the app open see the restored programme within a second. A
+    database too damaged to open is moved aside (NAME.damaged-TIME.db) and BACKUP put in
+    its place.
+    """
     path = obj.db_path(db)
     if not yes:
         click.confirm(f"Replace everything in {path} with {backup}?", abort=True)
