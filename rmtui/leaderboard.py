@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import itemgetter
 
 from db import Store
 from rmtui.schedule import as_date
@@ -202,8 +203,9 @@ def pair_state(status: str, held: int, due: int) -> str:
 
 
 def _progress_key(row: LeaderRow) -> tuple[int, float, int]:
-    notes = row.notes_on_time
-    return (-row.lead, -(notes if notes is not None else -1.0), -row.held)
+    """Return the ranking key: lead over the schedule, then notes on time, then sessions held."""
+    notes = row.notes_on_time_count / row.notes_due if row.notes_due else -1.0
+    return (row.due - row.held, -notes, -row.held)
 
 
 def build_leaderboard(store: Store, today: dt.date, wave_id: int | None = None) -> Leaderboard:
@@ -242,15 +244,14 @@ def build_leaderboard(store: Store, today: dt.date, wave_id: int | None = None) 
                 (held - due) - (held_then - due_then),
             )
         )
-    keys = {row.pair_id: _progress_key(row) for row in rows}
-    rows.sort(key=lambda r: (keys[r.pair_id], r.pair_id))
+    keyed = sorted(((_progress_key(row), row.pair_id, row) for row in rows), key=itemgetter(0, 1))
     previous: tuple[int, float, int] | None = None
     rank = 0
-    for position, row in enumerate(rows, start=1):
-        key = keys[row.pair_id]
+    for position, (key, _pair_id, row) in enumerate(keyed, start=1):
         if key != previous:
             rank, previous = position, key
         row.rank = rank
+    rows = [entry[2] for entry in keyed]
     return Leaderboard(rows, today, wave_id)
 
 
@@ -308,11 +309,9 @@ def department_standings(board: Leaderboard) -> list[DepartmentStanding]:
 
 
 def session_numbers(store: Store) -> list[int]:
-    """Return the session numbers any started pair has (1 … 7 for The Hartford's waves)."""
-    return [row[0] for row in store.query_tuples(
-        "SELECT DISTINCT seq FROM sessions WHERE pair_id IN "
-        "(SELECT id FROM pairs WHERE status IN ('active', 'paused', 'completed', 'closed_early')) ORDER BY seq"
-    )]
+    """Return the session numbers pairs have, 1 to the highest (1 … 7 for The Hartford's waves)."""
+    highest = store.scalar("SELECT max(seq) FROM sessions") or 0
+    return list(range(1, int(highest) + 1))
 
 
 def session_progress(store: Store, board: Leaderboard, seq: int) -> list[SessionProgress]:
@@ -322,8 +321,9 @@ def session_progress(store: Store, board: Leaderboard, seq: int) -> list[Session
     """
     today = board.today
     rows = store.query_tuples(
-        """SELECT s.pair_id, s.status, s.due_on, s.held_on, w.grace_days FROM sessions s
-           JOIN pairs p ON p.id = s.pair_id JOIN waves w ON w.id = p.wave_id WHERE s.seq = ?""",
+        """SELECT s.pair_id, s.status, s.due_on, s.held_on, w.grace_days
+           FROM pairs p JOIN waves w ON w.id = p.wave_id JOIN sessions s ON s.pair_id = p.id AND s.seq = ?
+           WHERE p.status IN ('active', 'paused', 'completed', 'closed_early')""",
         (seq,),
     )
     by_pair = {row.pair_id: row for row in board.rows}

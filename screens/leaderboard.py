@@ -130,11 +130,14 @@ class SessionRows:
 
 @dataclass
 class Loaded:
-    """What one refresh read: the board, the standings, session k's progress and the choices."""
+    """What one refresh read: the board, the standings, session k's progress and the choices.
+
+    Session k's progress is read only while the by-session view is shown (None otherwise).
+    """
 
     board: Leaderboard
     standings: list[DepartmentStanding]
-    sessions: list[SessionProgress]
+    sessions: list[SessionProgress] | None
     seq: int
     session_numbers: list[int]
     waves: list[tuple[int, str]]
@@ -198,17 +201,15 @@ class LeaderboardScreen(ProgrammeScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="leaderboard-load")
     def load(self) -> Loaded:
         store, today = self.programme.store, self.programme.today()
-        board = service.build_leaderboard(store, today, self.wave_id)
-        numbers = service.session_numbers(store) or [1]
-        seq = self.seq if self.seq in numbers else numbers[0]
-        return Loaded(
-            board,
-            service.department_standings(board),
-            service.session_progress(store, board, seq),
-            seq,
-            numbers,
-            service.wave_choices(store),
-        )
+        with store.snapshot():
+            board = service.build_leaderboard(store, today, self.wave_id)
+            numbers, seq, sessions = [self.seq], self.seq, None
+            if self.view == "sessions":
+                numbers = service.session_numbers(store) or [1]
+                seq = self.seq if self.seq in numbers else numbers[0]
+                sessions = service.session_progress(store, board, seq)
+            waves = service.wave_choices(store)
+        return Loaded(board, service.department_standings(board), sessions, seq, numbers, waves)
 
     @on(Worker.StateChanged)
     def loaded_event(self, event: Worker.StateChanged) -> None:
@@ -233,15 +234,16 @@ class LeaderboardScreen(ProgrammeScreen):
                 previous.standings[departments.cursor].department if previous and previous.standings and departments.cursor < len(previous.standings) else None,
             ),
         )
-        sessions = self.query_one("#sessions", VirtualTable)
-        same_seq = previous is not None and previous.seq == loaded.seq
-        sessions.set_source(
-            SessionRows(loaded.sessions, loaded.board),
-            cursor=self._index_of(
-                [s.pair_id for s in loaded.sessions],
-                previous.sessions[sessions.cursor].pair_id if same_seq and previous.sessions and sessions.cursor < len(previous.sessions) else None,
-            ),
-        )
+        if loaded.sessions is not None:
+            sessions = self.query_one("#sessions", VirtualTable)
+            before = previous.sessions if previous is not None and previous.seq == loaded.seq else None
+            sessions.set_source(
+                SessionRows(loaded.sessions, loaded.board),
+                cursor=self._index_of(
+                    [s.pair_id for s in loaded.sessions],
+                    before[sessions.cursor].pair_id if before and sessions.cursor < len(before) else None,
+                ),
+            )
         self._show_summary()
 
     @staticmethod
@@ -298,6 +300,8 @@ class LeaderboardScreen(ProgrammeScreen):
                 standing.append(loaded.standings[0].department, style="green")
                 standing.append(" · Behind: ", style="bold")
                 standing.append(loaded.standings[-1].department, style="red")
+        elif loaded.sessions is None:
+            standing.append("Reading who has held each session…", style="dim")
         else:
             held = sum(1 for s in loaded.sessions if s.state == "held")
             summary.append(f" · session {loaded.seq} of {loaded.session_numbers[-1]}")
@@ -320,6 +324,8 @@ class LeaderboardScreen(ProgrammeScreen):
     def action_next_view(self) -> None:
         self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
         self._show_view()
+        if self.view == "sessions" and self.loaded is not None and self.loaded.sessions is None:
+            self.load()
 
     def action_sort(self, by: str) -> None:
         if by == self.sort_by:
@@ -351,5 +357,5 @@ class LeaderboardScreen(ProgrammeScreen):
 
     @on(VirtualTable.Selected, "#sessions")
     def open_session_pair(self, event: VirtualTable.Selected) -> None:
-        if self.loaded is not None and event.index < len(self.loaded.sessions):
+        if self.loaded is not None and self.loaded.sessions and event.index < len(self.loaded.sessions):
             self.app.push_screen(TimelineScreen(self.loaded.sessions[event.index].pair_id))
