@@ -38,7 +38,7 @@ COLUMNS = [
 ]
 
 KIND_STYLE = {"at_risk": "bold red", "overdue": "red", "notes_late": "yellow", "follow_up": "cyan"}
-FILTERS = ("wave", "department", "coach")
+EMPTY = "Nothing needs you today: no overdue sessions, late notes, missing follow-ups or pairs at risk."
 
 
 class QueueRows:
@@ -102,7 +102,7 @@ class TriageScreen(ProgrammeScreen):
         yield Header()
         yield Static("Building the queue…", id="counts")
         yield Static("", id="filters")
-        yield Static("Nothing needs you today: no overdue sessions, late notes, missing follow-ups or pairs at risk.", id="empty")
+        yield Static(EMPTY, id="empty")
         yield VirtualTable(COLUMNS, id="queue")
         yield Static("", id="detail")
         yield Footer()
@@ -149,6 +149,11 @@ class TriageScreen(ProgrammeScreen):
         table = self.query_one("#queue", VirtualTable)
         table.set_source(QueueRows(self.shown, self.selected))
         empty = not len(queue)
+        self.query_one("#empty", Static).update(
+            f"{EMPTY} {queue.snoozed} snoozed item{'s' if queue.snoozed != 1 else ''} will come back on their day."
+            if queue.snoozed
+            else EMPTY
+        )
         self.query_one("#empty").display = empty
         table.display = not empty
         self.query_one("#counts", Static).update(self._counts_text(queue))
