@@ -75,7 +75,8 @@ def admit_writer(writer: Writer, *, may_enrol: bool) -> None:
         )
 
 
-def _require_admin(writer: Writer) -> None:
+def require_admin(writer: Writer) -> None:
+    """Refuse unless the writer is an admin (anyone while the programme has no coordinators)."""
     conn = writer.conn
     if has_coordinators(conn) and role_of(conn, writer.store.actor) != "admin":
         admins = ", ".join(admins_of(conn)) or "an admin"
@@ -102,7 +103,7 @@ def _insert(writer: Writer, user: str, role: str, *, reason: str | None = None) 
 
 def add_coordinator(writer: Writer, user: str, role: str) -> int:
     """Let ``user`` open the programme with ``role``; return the new row's id (admins only)."""
-    _require_admin(writer)
+    require_admin(writer)
     _check_role(role)
     user = user.strip()
     if not user or any(ch.isspace() or not ch.isprintable() for ch in user):
@@ -118,7 +119,7 @@ def set_role(writer: Writer, user: str, role: str, expected_version: int | None 
     With ``expected_version`` the change goes through the store's version check, so two
     admins changing the same person at once see a conflict instead of overwriting.
     """
-    _require_admin(writer)
+    require_admin(writer)
     _check_role(role)
     row = writer.conn.execute("SELECT id, role, version FROM coordinators WHERE os_user = ?", (user,)).fetchone()
     if row is None:
@@ -131,7 +132,7 @@ def set_role(writer: Writer, user: str, role: str, expected_version: int | None 
 
 def remove_coordinator(writer: Writer, user: str) -> None:
     """Stop ``user`` from opening the programme (admins only; the last admin stays)."""
-    _require_admin(writer)
+    require_admin(writer)
     row = writer.conn.execute("SELECT id, role FROM coordinators WHERE os_user = ?", (user,)).fetchone()
     if row is None:
         raise NotAllowedError(f"{user} is not a coordinator of this programme.")

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
-from db.coordinators import admins_of, admit_writer, has_coordinators, role_of
+from db.coordinators import admins_of, admit_writer, has_coordinators, require_admin, role_of
 from db.errors import (
     ConflictError,
     NotACoordinatorError,
@@ -424,8 +424,11 @@ class Writer:
         """Apply ``changes`` to a row still at ``expected_version``; return the new version.
 
         Raises :class:`ConflictError` if the row changed or vanished meanwhile. Values must
-        already be SQLite values (JSON encoded where the column holds JSON).
+        already be SQLite values (JSON encoded where the column holds JSON). Only an admin
+        may update ``coordinators`` (NotAllowedError otherwise).
         """
+        if table == "coordinators":
+            require_admin(self)
         columns = [c for c in changes if c not in ("id", "version")]
         before_row = self.conn.execute(
             f"SELECT * FROM {table} WHERE id = ?", (row_id,)
