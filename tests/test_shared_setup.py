@@ -230,3 +230,15 @@ def test_a_personal_database_in_an_open_folder_is_fine_while_its_files_are_priva
     assert problems(check_programme(folder / "demo.db")) == []
     os.chmod(folder / "demo.db", 0o644)
     assert [f.fix for f in problems(check_programme(folder / "demo.db"))] == [f"chmod o-rwx {folder / 'demo.db'}"]
+
+
+def test_a_coordinator_cannot_promote_themselves_through_the_store_either(tmp_path: Path) -> None:
+    made = init_shared(tmp_path / "p", GROUP)
+    with Store(made.database) as admin:
+        add_coordinator(admin, "carl", "coordinator")
+    with Store(made.database, actor="carl") as carl:
+        row_id, version = carl.query_tuples("SELECT id, version FROM coordinators WHERE os_user = 'carl'")[0]
+        with pytest.raises(NotAllowedError, match="Only an admin"):
+            with carl.write() as writer:
+                writer.update("coordinators", row_id, version, {"role": "admin"})
+        assert carl.role() == "coordinator"
