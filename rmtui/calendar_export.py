@@ -18,6 +18,7 @@ import icalendar
 import pendulum
 
 from db import Session, Store
+from db.errors import NotAllowedError
 from rmtui.programme import Programme
 from rmtui.schedule import DEFAULT_SESSION_TIME, session_start
 
@@ -40,13 +41,17 @@ def programme_uid(programme: Programme) -> str:
     settings = programme.settings()
     if settings.get(PROGRAMME_UID_SETTING):
         return str(settings[PROGRAMME_UID_SETTING])
-    with programme.store.write() as writer:
-        found = writer.execute("SELECT value FROM settings WHERE key = ?", (PROGRAMME_UID_SETTING,)).fetchone()
-        if found:
-            return str(json.loads(found[0]))
-        value = uuid.uuid4().hex
-        writer.set_setting(PROGRAMME_UID_SETTING, value)
-        return value
+    try:
+        with programme.store.write() as writer:
+            found = writer.execute("SELECT value FROM settings WHERE key = ?", (PROGRAMME_UID_SETTING,)).fetchone()
+            if found:
+                return str(json.loads(found[0]))
+            value = uuid.uuid4().hex
+            writer.set_setting(PROGRAMME_UID_SETTING, value)
+            return value
+    except NotAllowedError:
+        # A viewer cannot store the identifier; derive one from what every export shares.
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"rmtui:{programme.name}").hex
 
 
 def sessions_to_export(store: Store, pair_id: int | None = None, wave_id: int | None = None) -> list[CalendarSession]:
