@@ -158,9 +158,16 @@ def mount_of(path: Path, mounts_file: str = "/proc/mounts") -> tuple[str, str] |
     return best
 
 
+# FUSE filesystems that are local disks in disguise (containers, app images).
+LOCAL_FUSE = {"fuse.fuse-overlayfs", "fuse.lxcfs", "fuse.portal", "fuse.squashfuse", "fuseblk"}
+
+
 def is_network_filesystem(fstype: str) -> bool:
-    """Return True for filesystems where SQLite's WAL mode is not safe."""
-    return fstype in NETWORK_FILESYSTEMS or fstype.startswith("fuse.") and fstype not in ("fuse.portal",)
+    """Return True for filesystems where SQLite's WAL mode is not safe (any unknown FUSE
+    filesystem counts: most are network mounts such as sshfs or rclone)."""
+    if fstype in LOCAL_FUSE:
+        return False
+    return fstype in NETWORK_FILESYSTEMS or fstype.startswith("fuse.")
 
 
 def network_filesystem_finding(database: Path, mounts_file: str = "/proc/mounts") -> Finding:

@@ -67,6 +67,16 @@ class ProgrammeScreen(Screen):
         While another process holds the write lock the screen stays responsive, the user
         is told that rmtui is waiting and that their edit is kept, and the same save is
         retried. ConflictError and other errors pass through for the screen to show.
+
+        In a screen::
+
+            @work(thread=True, exit_on_error=False, group="intake-save")
+            def save(self, changes):
+                return self.save_with_retry(
+                    lambda: update_participant(store, pid, version, changes), what="the profile"
+                )
+
+        ``save`` must do all its work in one ``store.write()`` so a retry repeats it whole.
         """
         worker = get_current_worker()
         started = time.monotonic()

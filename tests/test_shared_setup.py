@@ -113,6 +113,13 @@ def test_network_filesystems_are_detected_from_the_mount_table(tmp_path: Path, f
     assert not finding.ok and fstype in finding.detail and "local disk" in finding.fix
 
 
+@pytest.mark.parametrize("fstype", ["ext4", "xfs", "btrfs", "overlay", "tmpfs", "fuse.fuse-overlayfs"])
+def test_local_filesystems_are_fine(tmp_path: Path, fstype: str) -> None:
+    mounts = tmp_path / "mounts"
+    mounts.write_text(f"/dev/vda / ext4 rw 0 0\nx {tmp_path} {fstype} rw 0 0\n")
+    assert network_filesystem_finding(tmp_path / "programme.db", str(mounts)).ok
+
+
 def test_a_local_disk_is_fine(tmp_path: Path) -> None:
     mounts = tmp_path / "mounts"
     mounts.write_text(f"/dev/vda / ext4 rw 0 0\nserver:/x /elsewhere nfs rw 0 0\n")
