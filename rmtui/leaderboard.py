@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from operator import itemgetter
 
 from db import Store
 from rmtui.schedule import as_date
@@ -202,12 +201,6 @@ def pair_state(status: str, held: int, due: int) -> str:
     return "ahead" if held > due else "on_track"
 
 
-def _progress_key(row: LeaderRow) -> tuple[int, float, int]:
-    """Return the ranking key: lead over the schedule, then notes on time, then sessions held."""
-    notes = row.notes_on_time_count / row.notes_due if row.notes_due else -1.0
-    return (row.due - row.held, -notes, -row.held)
-
-
 def build_leaderboard(store: Store, today: dt.date, wave_id: int | None = None) -> Leaderboard:
     """Return every started pair (of ``wave_id``, or all waves), ranked by progress.
 
@@ -218,8 +211,6 @@ def build_leaderboard(store: Store, today: dt.date, wave_id: int | None = None) 
     then = today - dt.timedelta(days=TREND_DAYS)
     params = {"today": today.isoformat(), "then": then.isoformat(), "wave": wave_id}
     pair_rows = store.query_tuples(_PAIRS, params)
-    rows: list[LeaderRow] = []
-    append = rows.append
     labels: dict[str | None, str] = {}
 
     def label_of(text: str | None) -> str:
@@ -228,6 +219,9 @@ def build_leaderboard(store: Store, today: dt.date, wave_id: int | None = None) 
             labels[text] = _shown(text)
         return labels[text]
 
+    # (lead behind schedule, notes on time (best first), held (most first), pair id, row): the
+    # ranking order as flat tuples, so 10,000 rows sort without a key function.
+    keyed: list[tuple[int, float, int, int, LeaderRow]] = []
     for (pair_id, wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
          held, planned, due, notes_due, notes_ok, last, held_then, due_then) in pair_rows:
         wave, mentor_department, mentee_department = label_of(wave), label_of(mentor_department), label_of(mentee_department)
@@ -237,21 +231,21 @@ def build_leaderboard(store: Store, today: dt.date, wave_id: int | None = None) 
         else:
             mentor = mentee = WITHHELD
             label, named = withheld_label(pair_id, mentee_department), False
-        append(
-            LeaderRow(
-                0, pair_id, wave, label, named, mentor, mentee, mentor_department, mentee_department,
-                held, planned, due, pair_state(status, held, due), notes_due, notes_ok, last or None,
-                (held - due) - (held_then - due_then),
-            )
+        row = LeaderRow(
+            0, pair_id, wave, label, named, mentor, mentee, mentor_department, mentee_department,
+            held, planned, due, pair_state(status, held, due), notes_due, notes_ok, last or None,
+            (held - due) - (held_then - due_then),
         )
-    keyed = sorted(((_progress_key(row), row.pair_id, row) for row in rows), key=itemgetter(0, 1))
+        keyed.append((due - held, -(notes_ok / notes_due) if notes_due else 1.0, -held, pair_id, row))
+    keyed.sort()
+    rows: list[LeaderRow] = []
     previous: tuple[int, float, int] | None = None
     rank = 0
-    for position, (key, _pair_id, row) in enumerate(keyed, start=1):
-        if key != previous:
-            rank, previous = position, key
+    for position, (behind_by, notes, most, _pair_id, row) in enumerate(keyed, start=1):
+        if (behind_by, notes, most) != previous:
+            rank, previous = position, (behind_by, notes, most)
         row.rank = rank
-    rows = [entry[2] for entry in keyed]
+        rows.append(row)
     return Leaderboard(rows, today, wave_id)
 
 
