@@ -30,8 +30,8 @@ VIEW_TITLE = {"pairs": "Pairs", "departments": "Departments", "sessions": "By se
 
 PAIR_COLUMNS = [
     Column("rank", "#", 3, justify="right"),
-    Column("pair", "Pair", 16, grow=3),
-    Column("departments", "Departments", 0, grow=2),
+    Column("pair", "Pair", 16, grow=2),
+    Column("departments", "Departments", 0, grow=3),
     Column("held", "Held", 5, justify="right"),
     Column("state", "State", 9),
     Column("notes", "Notes", 5, justify="right"),

@@ -339,3 +339,15 @@ def test_snapshot_leaderboard_departments(snap_compare, tmp_path: Path, size: tu
 def test_snapshot_leaderboard_sessions(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     keys = ("v", "v", "right_square_bracket", "right_square_bracket", "right_square_bracket")
     assert snap_compare(_demo_app(tmp_path), terminal_size=size, run_before=_run_before(*keys))
+
+
+async def test_number_keys_reach_the_leaderboard_and_the_dashboard(board_programme: Programme) -> None:
+    from screens.dashboard import DashboardScreen
+
+    app = RmtuiApp(board_programme, start="roster")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settled(pilot)
+        await pilot.press("escape", "5")
+        assert isinstance(await _settled(pilot), LeaderboardScreen)
+        await pilot.press("7")
+        assert isinstance(await _settled(pilot), DashboardScreen)
