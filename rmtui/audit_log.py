@@ -217,7 +217,41 @@ def subject(entry: AuditEntry) -> str:
     return name if entry.entity_id is None else f"{name} #{entry.entity_id}"
 
 
+def subject_labels(store: Store, entries: list[AuditEntry]) -> dict[tuple[str, int], str]:
+    """Return a readable name for each row the entries are about: a person's name, "pair
+    Mentor & Mentee", "session 3, Mentor & Mentee", "wave Pilot". Rows since deleted have none."""
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        if entry.entity_id is not None:
+            wanted.setdefault(entry.entity, set()).add(entry.entity_id)
+    queries = {
+        "participants": "SELECT id, name FROM participants WHERE id IN ({})",
+        "waves": "SELECT id, 'wave ' || name FROM waves WHERE id IN ({})",
+        "pairs": """SELECT pairs.id, 'pair ' || mentor.name || ' & ' || mentee.name FROM pairs
+            JOIN participants AS mentor ON mentor.id = pairs.mentor_id
+            JOIN participants AS mentee ON mentee.id = pairs.mentee_id WHERE pairs.id IN ({})""",
+        "sessions": """SELECT sessions.id, 'session ' || sessions.seq || ', ' || mentor.name || ' & ' || mentee.name
+            FROM sessions JOIN pairs ON pairs.id = sessions.pair_id
+            JOIN participants AS mentor ON mentor.id = pairs.mentor_id
+            JOIN participants AS mentee ON mentee.id = pairs.mentee_id WHERE sessions.id IN ({})""",
+        "coordinators": "SELECT id, 'coordinator ' || os_user FROM coordinators WHERE id IN ({})",
+    }
+    labels: dict[tuple[str, int], str] = {}
+    for entity, ids in wanted.items():
+        sql = queries.get(entity)
+        if sql is None:
+            continue
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            for row_id, label in store.query_tuples(sql.format(", ".join("?" for _ in chunk)), chunk):
+                labels[(entity, row_id)] = clean(label)
+    return labels
+
+
 def _value(value: Any) -> str:
+    if value is None:
+        return "—"
     if isinstance(value, str):
         text = clean(value)
     else:

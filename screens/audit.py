@@ -15,7 +15,17 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from db import AuditEntry
-from rmtui.audit_log import AuditFilter, audit_count, audit_entries, describe_change, describe_full, local_time, parse_filter, subject
+from rmtui.audit_log import (
+    AuditFilter,
+    audit_count,
+    audit_entries,
+    describe_change,
+    describe_full,
+    local_time,
+    parse_filter,
+    subject,
+    subject_labels,
+)
 from rmtui.text import clean
 from screens.base import ProgrammeScreen
 from widgets.virtual_table import Column, VirtualTable
@@ -25,8 +35,8 @@ SHOWN = 10_000
 COLUMNS = [
     Column("when", "When", 16),
     Column("who", "Who", 9, grow=1),
-    Column("what", "What", 13, grow=1),
-    Column("change", "Change (before → after)", 20, grow=5),
+    Column("what", "What", 16, grow=2),
+    Column("change", "Change (before → after)", 20, grow=4),
 ]
 
 ACTION_STYLE = {"create": "green", "delete": "red", "update": "", "set": "cyan"}
@@ -41,6 +51,13 @@ class AuditView:
     entries: list[AuditEntry]
     total: int
     tz: str
+    labels: dict[tuple[str, int], str]
+
+    def label(self, entry: AuditEntry) -> str:
+        """Return the name of what ``entry`` is about, else ``person #12``."""
+        if entry.entity_id is None:
+            return subject(entry)
+        return self.labels.get((entry.entity, entry.entity_id)) or subject(entry)
 
 
 class AuditRows:
@@ -54,9 +71,10 @@ class AuditRows:
 
     def cells(self, index: int) -> dict[str, Text]:
         entry = self.view.entries[index]
-        what = Text(subject(entry))
+        what = Text()
         if entry.action in ("create", "delete"):
-            what.append(f" {'+' if entry.action == 'create' else '−'}", style=ACTION_STYLE[entry.action])
+            what.append("+ " if entry.action == "create" else "− ", style=ACTION_STYLE[entry.action])
+        what.append(self.view.label(entry))
         return {
             "when": Text(local_time(entry, self.view.tz)),
             "who": Text(clean(entry.actor)),
@@ -78,14 +96,17 @@ class AuditDetailScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, entry: AuditEntry, tz: str) -> None:
+    def __init__(self, entry: AuditEntry, tz: str, label: str) -> None:
         super().__init__()
         self.entry = entry
         self.tz = tz
+        self.label = label
 
     def compose(self):
         entry = self.entry
         heading = Text(f"{local_time(entry, self.tz)} · {clean(entry.actor)} · {entry.action} {subject(entry)}", style="bold")
+        if self.label != subject(entry):
+            heading.append(f"\n{self.label}", style="")
         table = Table(expand=True, show_edge=False, pad_edge=False)
         table.add_column("Field", style="bold", no_wrap=True)
         table.add_column("Before")
@@ -137,7 +158,8 @@ class AuditScreen(ProgrammeScreen):
         store = self.programme.store
         tz = self.programme.timezone
         flt = parse_filter(store, text)
-        return AuditView(text, flt, audit_entries(store, flt, tz=tz, limit=SHOWN), audit_count(store, flt, tz=tz), tz)
+        entries = audit_entries(store, flt, tz=tz, limit=SHOWN)
+        return AuditView(text, flt, entries, audit_count(store, flt, tz=tz), tz, subject_labels(store, entries))
 
     @on(Worker.StateChanged)
     def loaded(self, event: Worker.StateChanged) -> None:
@@ -180,7 +202,8 @@ class AuditScreen(ProgrammeScreen):
     @on(VirtualTable.Selected, "#entries")
     def open_entry(self, event: VirtualTable.Selected) -> None:
         if self.view is not None and event.index < len(self.view.entries):
-            self.app.push_screen(AuditDetailScreen(self.view.entries[event.index], self.view.tz))
+            entry = self.view.entries[event.index]
+            self.app.push_screen(AuditDetailScreen(entry, self.view.tz, self.view.label(entry)))
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()

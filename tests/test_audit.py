@@ -157,3 +157,15 @@ def test_audit_detail_snapshot(snap_compare, history: Programme) -> None:
         await _settled(app, pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_first)
+
+
+def test_audit_screen_snapshot_wide_filtered_to_a_person(snap_compare, history: Programme) -> None:
+    app = RmtuiApp(history, start="audit")
+
+    async def filter_ann(pilot) -> None:
+        await _settled(app, pilot)
+        await pilot.press("slash", *"person:ann")
+        await _settled(app, pilot)
+        app.screen.query_one("#filter").cursor_blink = False
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=filter_ann)

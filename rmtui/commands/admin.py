@@ -16,6 +16,7 @@ from rmtui.audit_log import (
     local_time,
     people_named,
     subject,
+    subject_labels,
 )
 from rmtui.backup import BackupError, backup_programme, restore_damaged, restore_programme
 from rmtui.coordinators import ROLES, add_coordinator, list_coordinators, remove_coordinator, set_role
@@ -185,15 +186,15 @@ def audit_command(
         )
         tz = programme.timezone
         entries = audit_entries(programme.store, flt, tz=tz, limit=limit)
+        labels = subject_labels(programme.store, entries)
     finally:
         programme.close()
     if not entries:
         click.echo("No changes match.")
         return
     for entry in entries:
-        click.echo(
-            f"{local_time(entry, tz)}  {clean(entry.actor):<12} {subject(entry):<16} {entry.action:<7} {describe_change(entry)}"
-        )
+        what = labels.get((entry.entity, entry.entity_id or 0)) or subject(entry)
+        click.echo(f"{local_time(entry, tz)}  {clean(entry.actor):<12} {entry.action:<7} {what}: {describe_change(entry)}")
 
 
 @click.command(name="backup")
