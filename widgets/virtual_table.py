@@ -51,6 +51,17 @@ class _Empty:
         return {}
 
 
+@dataclass
+class _TableMessage(Message):
+    """A message from a VirtualTable; ``control`` lets screens filter by the table's id."""
+
+    table: VirtualTable
+
+    @property
+    def control(self) -> VirtualTable:
+        return self.table
+
+
 class VirtualTable(ScrollView, can_focus=True):
     """A keyboard-driven table over a RowSource, rendering visible lines only."""
 
@@ -105,41 +116,23 @@ class VirtualTable(ScrollView, can_focus=True):
 
     OPTIONAL_MIN = 10
 
-    class CursorMoved(Message):
+    @dataclass
+    class CursorMoved(_TableMessage):
         """The highlighted row changed."""
 
-        def __init__(self, table: VirtualTable, index: int) -> None:
-            super().__init__()
-            self.table = table
-            self.index = index
+        index: int
 
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
-
-    class Selected(Message):
+    @dataclass
+    class Selected(_TableMessage):
         """Enter (or a click) on a row."""
 
-        def __init__(self, table: VirtualTable, index: int) -> None:
-            super().__init__()
-            self.table = table
-            self.index = index
+        index: int
 
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
-
-    class HeaderClicked(Message):
+    @dataclass
+    class HeaderClicked(_TableMessage):
         """A click on a column's header (screens use it to sort)."""
 
-        def __init__(self, table: VirtualTable, column: str) -> None:
-            super().__init__()
-            self.table = table
-            self.column = column
-
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
+        column: str
 
     def __init__(
         self,
