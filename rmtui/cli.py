@@ -16,6 +16,17 @@ import platformdirs
 
 from db import StoreError
 from rmtui.clock import Clock, clock_from_env, parse_today
+from rmtui.commands.admin import (
+    audit_command,
+    backup_command,
+    check_command,
+    init_command,
+    restore_command,
+    users_group,
+)
+from rmtui.commands.calendar import calendar_command
+from rmtui.commands.people import export_group, import_command
+from rmtui.commands.report import report_command
 from rmtui.programme import Programme, resolve_db_path
 from screens import AREAS
 
@@ -164,27 +175,20 @@ def _clear_old_demo(path: Path) -> None:
 
 
 # Sub-commands of the other areas live in rmtui/commands/<area>.py; register each here.
-from rmtui.commands.people import export_group, import_command  # noqa: E402
-
-cli.add_command(import_command)
-cli.add_command(export_group)
-from rmtui.commands.calendar import calendar_command  # noqa: E402
-
-cli.add_command(calendar_command)
-from rmtui.commands.admin import (  # noqa: E402
+# (`audit` replaces the screen command of the same name: `rmtui audit --app` opens the screen.)
+for _command in (
+    import_command,
+    export_group,
+    calendar_command,
+    init_command,
+    check_command,
+    users_group,
     audit_command,
     backup_command,
-    check_command,
-    init_command,
     restore_command,
-    users_group,
-)
-
-for _command in (init_command, check_command, users_group, audit_command, backup_command, restore_command):
+    report_command,
+):
     cli.add_command(_command)
-from rmtui.commands.report import report_command  # noqa: E402
-
-cli.add_command(report_command)
 
 
 def _error_log() -> Path:
