@@ -22,7 +22,7 @@ from db.records import (
     Wave,
 )
 from db.schema import SCHEMA_VERSION
-from db.store import Store, Writer, os_user, read_settings, utc_now_iso
+from db.store import Store, Writer, os_user, read_setting, read_settings, utc_now_iso
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -43,6 +43,7 @@ __all__ = [
     "Wave",
     "Writer",
     "os_user",
+    "read_setting",
     "read_settings",
     "utc_now_iso",
 ]

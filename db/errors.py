@@ -47,14 +47,17 @@ class ConflictError(StoreError):
         current: dict[str, Any] | None,
         changed_by: str | None,
         changed_at: str | None,
+        *,
+        what: str | None = None,
     ) -> None:
+        what = what or f"{table} #{row_id}"
         if current is None:
-            message = f"{table} #{row_id} was deleted by someone else; nothing was saved."
+            message = f"{what} was deleted by someone else; nothing was saved."
         else:
             who = changed_by or "another coordinator"
             when = f" at {changed_at}" if changed_at else ""
             message = (
-                f"{table} #{row_id} was changed by {who}{when} since you opened it "
+                f"{what} was changed by {who}{when} since you opened it "
                 f"(version {expected_version} → {current.get('version')}); your edit was not "
                 "saved and is kept for you to reapply."
             )

@@ -464,9 +464,31 @@ class Writer:
         self.audit(table, row_id, "update", _public(before), _public(after))
         return int(before_row["version"]) + 1
 
-    def set_setting(self, key: str, value: Any) -> None:
-        """Store one programme setting (JSON), auditing the change."""
-        old = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    def set_setting(self, key: str, value: Any, expected_version: int | None = None) -> int:
+        """Store one programme setting (JSON), auditing the change; return its new version.
+
+        ``expected_version`` None writes whatever is there (first-time writes, scripts).
+        Given, the setting must still be at that version (0: must not exist yet), else
+        :class:`ConflictError` names who changed it last.
+        """
+        old = self.conn.execute("SELECT value, version FROM settings WHERE key = ?", (key,)).fetchone()
+        if expected_version is not None and (old[1] if old else 0) != expected_version:
+            last = self.conn.execute(
+                "SELECT actor, at FROM audit WHERE entity = 'settings' AND entity_id IS NULL "
+                "AND EXISTS (SELECT 1 FROM json_each(audit.after) WHERE json_each.key = ?) "
+                "ORDER BY id DESC LIMIT 1",
+                (key,),
+            ).fetchone()
+            current = None if old is None else {"key": key, "value": json.loads(old[0]), "version": old[1]}
+            raise ConflictError(
+                "settings",
+                0,
+                expected_version,
+                current,
+                last[0] if last else None,
+                last[1] if last else None,
+                what=f"the {key} setting",
+            )
         encoded = json.dumps(value, ensure_ascii=False)
         self.conn.execute(
             "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
@@ -475,6 +497,7 @@ class Writer:
             (key, encoded, self.now),
         )
         self.audit("settings", None, "set", {key: json.loads(old[0])} if old else None, {key: value})
+        return int(old[1]) + 1 if old else 1
 
 
 def _public(row: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -487,3 +510,13 @@ def _public(row: dict[str, Any] | None) -> dict[str, Any] | None:
 def read_settings(store: Store) -> dict[str, Any]:
     """Return every programme setting, decoded."""
     return {row["key"]: json.loads(row["value"]) for row in store.query("SELECT key, value FROM settings")}
+
+
+def read_setting(store: Store, key: str) -> tuple[Any, int]:
+    """Return one setting's decoded value and version: (None, 0) when it was never set.
+
+    Pass the version to :meth:`Writer.set_setting` as ``expected_version`` to save an
+    edit only if nobody changed the setting since it was read.
+    """
+    row = store.query_tuples("SELECT value, version FROM settings WHERE key = ?", (key,))
+    return (json.loads(row[0][0]), int(row[0][1])) if row else (None, 0)
