@@ -11,7 +11,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from db import Store, read_settings
+from db import Store, read_setting, read_settings
 
 SETTINGS_KEY = "rules"
 
@@ -209,9 +209,26 @@ def load_rule_config(store: Store) -> RuleConfig:
     return rules_from_value(read_settings(store).get(SETTINGS_KEY))
 
 
-def save_rule_config(store: Store, config: RuleConfig) -> None:
-    """Validate ``config`` and store it for every coordinator (audited)."""
+def stored_rule_config(store: Store) -> tuple[RuleConfig | None, int]:
+    """Return the stored rule configuration and its version (0: never saved).
+
+    The configuration is None when what is stored is not valid rules; the version is
+    still right for saving a corrected configuration over it.
+    """
+    value, version = read_setting(store, SETTINGS_KEY)
+    try:
+        return rules_from_value(value), version
+    except RuleConfigError:
+        return None, version
+
+
+def save_rule_config(store: Store, config: RuleConfig, expected_version: int | None = None) -> int:
+    """Validate ``config`` and store it for every coordinator (audited); return the new version.
+
+    With ``expected_version`` (from :func:`stored_rule_config`) the save is refused with
+    ConflictError if another coordinator saved the rules since they were read.
+    """
     value = config.to_value()
     rules_from_value(value)
     with store.write() as writer:
-        writer.set_setting(SETTINGS_KEY, value)
+        return writer.set_setting(SETTINGS_KEY, value, expected_version)

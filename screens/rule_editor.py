@@ -10,7 +10,16 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from rmtui.rule_settings import RULE_SPECS, RuleConfig, RuleConfigError, rules_from_value, save_rule_config, setting_value
+from db import ConflictError
+from rmtui.rule_settings import (
+    RULE_SPECS,
+    RuleConfig,
+    RuleConfigError,
+    rules_from_value,
+    save_rule_config,
+    setting_value,
+    stored_rule_config,
+)
 from screens.base import ProgrammeScreen
 from widgets.virtual_table import Column, VirtualTable
 
@@ -76,6 +85,7 @@ class RuleEditorScreen(ProgrammeScreen):
         super().__init__()
         self.config = config.copy()
         self.changed = False
+        self.version: int | None = None  # of the stored rules being edited, once read
 
     def compose(self):
         yield Header()
@@ -93,6 +103,12 @@ class RuleEditorScreen(ProgrammeScreen):
         self.sub_title = "Matching rules"
         self._refresh(cursor=0)
         self.query_one("#rules", VirtualTable).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="rules-load")
+    def load(self) -> tuple[RuleConfig | None, int]:
+        """Read the stored rules with their version, which the save is checked against."""
+        return stored_rule_config(self.programme.store)
 
     def _refresh(self, cursor: int | None = None) -> None:
         self.query_one("#rules", VirtualTable).set_source(RuleSource(self.config), cursor=cursor)
@@ -167,22 +183,55 @@ class RuleEditorScreen(ProgrammeScreen):
             self._change(spec.text[0], event.value)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rules-save")
-    def save(self, config: RuleConfig) -> None:
-        self.save_with_retry(lambda: save_rule_config(self.programme.store, config), what="the rules")
+    def save(self, config: RuleConfig, version: int) -> int:
+        return self.save_with_retry(
+            lambda: save_rule_config(self.programme.store, config, version), what="the rules"
+        )
 
     def action_save(self) -> None:
-        self.save(self.config)
+        if self.version is None:
+            self.query_one("#message", Static).update("Still reading the stored rules; press s again in a moment.")
+            return
+        self.save(self.config, self.version)
 
     @on(Worker.StateChanged)
     def saved(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "rules-load":
+            if event.state == WorkerState.SUCCESS:
+                config, self.version = event.worker.result
+                if config is not None and not self.changed:
+                    self.config = config
+                    self._refresh()
+            elif event.state == WorkerState.ERROR:
+                self.query_one("#message", Static).update(
+                    Text(f"The stored rules could not be read: {event.worker.error}", style="bold red")
+                )
+            return
         if event.worker.group != "rules-save":
             return
         if event.state == WorkerState.ERROR:
-            self.query_one("#message", Static).update(Text(f"Not saved: {event.worker.error}", style="bold red"))
+            error = event.worker.error
+            if isinstance(error, ConflictError):
+                self.conflicted(error)
+                return
+            self.query_one("#message", Static).update(Text(f"Not saved: {error}", style="bold red"))
         elif event.state == WorkerState.SUCCESS:
             self.changed = False
             self.notify("Matching rules saved for every coordinator.")
             self.dismiss(True)
+
+    def conflicted(self, error: ConflictError) -> None:
+        """Another coordinator saved the rules first: say who; keep these edits on screen."""
+        who = error.changed_by or "Another coordinator"
+        when = f" at {error.changed_at[11:16]} UTC" if error.changed_at and len(error.changed_at) > 15 else ""
+        self.version = int(error.current["version"]) if error.current else 0
+        self.query_one("#message", Static).update(
+            Text(
+                f"Not saved: {who} saved the rules{when} while you were editing. Your edits are still "
+                "here: s saves yours over theirs, Escape discards yours (then reopen to see theirs).",
+                style="bold yellow",
+            )
+        )
 
     def action_back(self) -> None:
         text = self.query_one("#text", Input)
