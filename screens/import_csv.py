@@ -58,6 +58,8 @@ class ImportScreen(ProgrammeScreen):
         Binding("escape", "app.pop_screen", "Back", id="import.back"),
     ]
 
+    EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"import_all", "import_valid"})
+
     DEFAULT_CSS = """
     ImportScreen #path { border: tall $border-blurred; }
     ImportScreen #path:focus { border: tall $border; }
@@ -127,7 +129,11 @@ class ImportScreen(ProgrammeScreen):
             if not worker.is_cancelled:
                 self.app.call_from_thread(bar.update, total=total, progress=done)
 
-        return import_file(self.programme.store, plan.path, skip_invalid=skip_invalid, plan=plan, progress=progress)[1]
+        store = self.programme.store
+        return self.save_with_retry(
+            lambda: import_file(store, plan.path, skip_invalid=skip_invalid, plan=plan, progress=progress)[1],
+            what="the import",
+        )
 
     @on(Worker.StateChanged)
     def worker_done(self, event: Worker.StateChanged) -> None:

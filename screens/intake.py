@@ -101,6 +101,8 @@ class IntakeScreen(ProgrammeScreen):
         Binding("up", "previous_field", "Previous field", show=False),
     ]
 
+    EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"save", "new", "withdraw", "import_csv"})
+
     DEFAULT_CSS = """
     IntakeScreen #form { padding: 0 1; }
     IntakeScreen #intake-title { height: auto; padding: 0 1; text-style: bold; }
@@ -456,10 +458,13 @@ class IntakeScreen(ProgrammeScreen):
                 )
                 if found:
                     return "duplicates", found
-            return "created", create_participant(store, check.values)
+            return "created", self.save_with_retry(lambda: create_participant(store, check.values), what="the new person")
         assert self.version is not None
+        participant_id, version, changes = self.participant_id, self.version, changed_fields(self.base, check.values)
         try:
-            version = update_participant(store, self.participant_id, self.version, changed_fields(self.base, check.values))
+            version = self.save_with_retry(
+                lambda: update_participant(store, participant_id, version, changes), what="the profile"
+            )
         except ConflictError as conflict:
             theirs = (conflict.current or {}).get("manager_id")
             names = {theirs: participant_name(store, theirs) or f"#{theirs}"} if theirs is not None else {}
@@ -537,7 +542,9 @@ class IntakeScreen(ProgrammeScreen):
     # -- other actions -----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Offer "new person" only in the intake area and "withdraw" only when editing."""
+        """Offer "new person" only in the intake area and "withdraw" only when editing; no edits for viewers."""
+        if not super().check_action(action, parameters):
+            return False
         if action == "new":
             return self.participant_id is None
         if action == "withdraw":
@@ -566,7 +573,10 @@ class IntakeScreen(ProgrammeScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="intake-withdraw")
     def withdraw(self, reason: str) -> int:
         assert self.participant_id is not None and self.version is not None
-        return withdraw_participant(self.programme.store, self.participant_id, self.version, reason)
+        store, participant_id, version = self.programme.store, self.participant_id, self.version
+        return self.save_with_retry(
+            lambda: withdraw_participant(store, participant_id, version, reason), what="the withdrawal"
+        )
 
     def action_import_csv(self) -> None:
         from screens.import_csv import ImportScreen

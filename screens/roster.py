@@ -108,6 +108,8 @@ class RosterScreen(ProgrammeScreen):
         Binding("down", "results", "Results", show=False),
     ]
 
+    EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"edit"})
+
     DEFAULT_CSS = """
     RosterScreen #search { margin: 0 0; border: tall $border-blurred; }
     RosterScreen #search:focus { border: tall $border; }

@@ -141,6 +141,10 @@ class TimelineScreen(ProgrammeScreen):
         Binding("escape", "back", "Back", show=False),
     ]
 
+    EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {"held", "held_on", "reschedule", "cancel_session", "agenda", "notes", "follow_up", "add_session", "replan"}
+    )
+
     DEFAULT_CSS = """
     TimelineScreen #pair { height: auto; padding: 0 1; background: $panel; }
     TimelineScreen #flags { height: auto; max-height: 2; padding: 0 1; }
@@ -272,9 +276,9 @@ class TimelineScreen(ProgrammeScreen):
 
     @on(VirtualTable.Selected, "#sessions")
     def open_session(self) -> None:
-        """Enter edits the notes of a held session, else its agenda."""
+        """Enter edits the notes of a held session, else its agenda (viewers read them below)."""
         session = self.current()
-        if session is not None:
+        if session is not None and getattr(self.app, "may_edit", True):
             if session.status == "held":
                 self.action_notes()
             else:
@@ -311,7 +315,8 @@ class TimelineScreen(ProgrammeScreen):
 
     @work(thread=True, exit_on_error=False, group="timeline-edit")
     def run_edit(self, edit: Callable[[], str], retry: Callable[[], None] | None = None) -> Outcome:
-        return attempt(edit, retry)
+        """Run ``edit`` (one store write), waiting out another coordinator's write lock."""
+        return attempt(lambda: self.save_with_retry(edit, what="the change"), retry)
 
     def edited(self, outcome: Outcome) -> None:
         self.notify(outcome.message, severity=outcome.severity, timeout=6 if outcome.ok else 10)

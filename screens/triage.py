@@ -83,6 +83,10 @@ class TriageScreen(ProgrammeScreen):
         Binding("escape", "clear", "Clear", show=False),
     ]
 
+    EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {"held", "reschedule", "follow_up", "notes", "snooze", "review_flag"}
+    )
+
     DEFAULT_CSS = """
     TriageScreen #counts { height: 1; padding: 0 1; background: $panel; }
     TriageScreen #filters { height: 1; padding: 0 1; color: $text-muted; }
@@ -249,7 +253,7 @@ class TriageScreen(ProgrammeScreen):
                     done += 1
                     continue
                 try:
-                    why_not = act(item)
+                    why_not = self.save_with_retry(lambda item=item: act(item), what="the change")  # type: ignore[misc]
                 except ConflictError as error:
                     conflicts.append(error)
                     continue
@@ -338,7 +342,7 @@ class TriageScreen(ProgrammeScreen):
                 return
 
             def edit() -> str:
-                sessions.set_notes(store, session, value, today)
+                self.save_with_retry(lambda: sessions.set_notes(store, session, value, today), what="the notes")
                 return f"Session {session.seq} notes saved."
 
             def again() -> None:
