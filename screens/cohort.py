@@ -225,6 +225,23 @@ class CohortScreen(ProgrammeScreen):
         self.query_one("#summary", Static).update(f"Matching {self.wave_name} again…")
         self.run_matching(list(self.pinned))
 
+    @on(VirtualTable.Selected, "#proposals")
+    def open_mentee(self, event: VirtualTable.Selected) -> None:
+        """Enter on a proposal opens its mentee's profile."""
+        if self.result is not None and event.index < len(self.result.proposals):
+            self._open_profile(self.result.proposals[event.index].mentee.id)
+
+    @on(VirtualTable.Selected, "#unmatched")
+    def open_unmatched(self, event: VirtualTable.Selected) -> None:
+        """Enter on someone left unmatched opens their profile."""
+        if self.result is not None and event.index < len(self.result.unmatched):
+            self._open_profile(self.result.unmatched[event.index].person.id)
+
+    def _open_profile(self, participant_id: int) -> None:
+        from screens.profile import ProfileScreen
+
+        self.app.push_screen(ProfileScreen(participant_id))
+
     def action_switch_table(self) -> None:
         proposals = self.query_one("#proposals", VirtualTable)
         (self.query_one("#unmatched", VirtualTable) if proposals.has_focus else proposals).focus()

@@ -84,7 +84,7 @@ class ImportScreen(ProgrammeScreen):
             id="summary",
         )
         yield ProgressBar(id="progress", show_eta=False)
-        yield VirtualTable(COLUMNS, id="preview")
+        yield VirtualTable(COLUMNS, id="preview", selectable=False)
         yield Static(id="detail")
         yield Footer()
 

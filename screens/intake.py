@@ -96,6 +96,7 @@ class IntakeScreen(ProgrammeScreen):
         Binding("ctrl+n", "new", "New person", id="intake.new"),
         Binding("ctrl+r", "withdraw", "Withdraw", id="intake.withdraw"),
         Binding("ctrl+o", "import_csv", "Import CSV", id="intake.import"),
+        Binding("escape", "leave_field", "Leave field", id="intake.leave_field"),
         Binding("escape", "leave", "Back", id="intake.leave"),
         Binding("down", "next_field", "Next field", show=False),
         Binding("up", "previous_field", "Previous field", show=False),
@@ -547,8 +548,10 @@ class IntakeScreen(ProgrammeScreen):
             return False
         if action == "new":
             return self.participant_id is None
-        if action == "withdraw":
+        if action in ("withdraw", "leave"):
             return self.participant_id is not None
+        if action == "leave_field":
+            return self.participant_id is None
         return True
 
     def action_new(self) -> None:
@@ -583,8 +586,12 @@ class IntakeScreen(ProgrammeScreen):
 
         self.app.push_screen(ImportScreen())
 
+    def action_leave_field(self) -> None:
+        """In the intake area, escape leaves the field (so number keys switch areas again)."""
+        self.set_focus(None)
+
     def action_leave(self) -> None:
-        """Leave the field (in the area) or go back (when editing); unsaved edits warn once."""
+        """Go back from editing someone; unsaved edits warn once."""
         if self.participant_id is None:
             self.set_focus(None)
             return

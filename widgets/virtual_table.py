@@ -141,9 +141,12 @@ class VirtualTable(ScrollView, can_focus=True):
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
+        selectable: bool = True,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.columns = columns
+        self.selectable = selectable
+        """False when nothing opens a row: Enter ("Open") is then neither shown nor bound."""
         self.source: RowSource = _Empty()
         self.sorted_column: str | None = None
         self.sort_descending = False
@@ -284,6 +287,9 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def action_jump(self, index: int) -> None:
         self._move_to(index if index >= 0 else len(self.source) - 1)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.selectable or action != "select"
 
     def action_select(self) -> None:
         if len(self.source):
