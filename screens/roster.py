@@ -165,7 +165,6 @@ class RosterScreen(ProgrammeScreen):
         self.loading = True
         self.load_index()
 
-    reload = refresh_data
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="roster-search")
     def run_search(self, query: str, sort: str | None, descending: bool, previous: SearchResult | None) -> SearchResult:
