@@ -94,7 +94,7 @@ class RuleEditorScreen(ProgrammeScreen):
             "Changes apply to every coordinator once saved (s).",
             id="help",
         )
-        yield VirtualTable(COLUMNS, id="rules")
+        yield VirtualTable(COLUMNS, id="rules", selectable=False)
         yield Input(placeholder="Objective attribute (e.g. generation, gender); Enter sets it", id="text")
         yield Static("", id="message")
         yield Footer()
