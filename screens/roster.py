@@ -124,7 +124,7 @@ class RosterScreen(ProgrammeScreen):
         self.shown_query: str | None = None
         self.sort: str | None = None
         self.descending = False
-        self.loading = False
+        self.index_building = False
         self.reload_pending = False
 
     def compose(self):
@@ -140,8 +140,7 @@ class RosterScreen(ProgrammeScreen):
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).focus()
-        self.load_preview()
-        self.refresh_data()
+        self.load_preview()  # the index is built once the first page is on screen
 
     # -- loading and searching ---------------------------------------------------------
 
@@ -159,10 +158,10 @@ class RosterScreen(ProgrammeScreen):
         Changes that arrive while a rebuild runs are coalesced into one more rebuild, so a
         burst of edits elsewhere never stacks up index builds on a 100k roster.
         """
-        if self.loading:
+        if self.index_building:
             self.reload_pending = True
             return
-        self.loading = True
+        self.index_building = True
         self.load_index()
 
 
@@ -182,10 +181,14 @@ class RosterScreen(ProgrammeScreen):
     def worker_done(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if worker.group == "roster-load" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
-            self.loading = False
+            self.index_building = False
             if self.reload_pending:
                 self.reload_pending = False
                 self.refresh_data()
+        if worker.group == "roster-preview" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            # Building the index competes for the one Python thread that paints; start it
+            # after the first page is up so 100k people show at once.
+            self.call_after_refresh(self.refresh_data)
         if event.state == WorkerState.ERROR:
             self.notify(f"The roster could not be loaded: {worker.error}", severity="error", timeout=8)
             return
@@ -210,7 +213,8 @@ class RosterScreen(ProgrammeScreen):
         self.shown_query = result.query
         table = self.query_one("#results", VirtualTable)
         table.set_source(RosterSource(result), cursor=None if same_query else 0)
-        table.set_sort(self.sort, self.descending)
+        shown_sort = self.sort or (None if result.query.strip() else "name")
+        table.set_sort(shown_sort, self.descending)
         empty = self.index is not None and len(self.index) == 0
         self.query_one("#empty").display = empty
         table.display = not empty
