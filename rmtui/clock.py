@@ -40,23 +40,37 @@ class FixedClock:
         return cls(pendulum.parse(f"{day}T{time}", tz=tz))  # type: ignore[arg-type]
 
 
-def parse_today(text: str) -> FixedClock:
-    """Return a FixedClock from ``YYYY-MM-DD`` or a full ISO instant; ValueError if bad."""
+class ShiftedClock:
+    """A clock that starts at 09:00 UTC on a chosen day and then runs (``--today``).
+
+    Demos and reviews compute with the chosen day (09:00 UTC is the same day from UTC-9 to
+    UTC+14) while time keeps moving, so "changed 09:03:12" in a live header stays true.
+    """
+
+    def __init__(self, day: pendulum.Date) -> None:
+        self.start = FixedClock.on(day.isoformat()).now()
+        self.started = pendulum.now("UTC")
+
+    def now(self) -> pendulum.DateTime:
+        return self.start + (pendulum.now("UTC") - self.started)
+
+
+def parse_today(text: str) -> Clock:
+    """Return the clock for ``--today``: a date gives a ShiftedClock, a full ISO instant a
+    FixedClock; ValueError if ``text`` is neither."""
     try:
         parsed = pendulum.parse(text, tz="UTC")
     except (pendulum.parsing.exceptions.ParserError, ValueError) as error:
         raise ValueError(f"{text!r} is not a date like 2026-11-20") from error
-    if isinstance(parsed, pendulum.Date) and not isinstance(parsed, pendulum.DateTime):
-        return FixedClock.on(parsed.isoformat())
-    if not isinstance(parsed, pendulum.DateTime):
-        raise ValueError(f"{text!r} is not a date like 2026-11-20")
-    if len(text.strip()) == 10:
-        return FixedClock.on(text.strip())
-    return FixedClock(parsed)
+    if isinstance(parsed, pendulum.DateTime) and len(text.strip()) > 10:
+        return FixedClock(parsed)
+    if isinstance(parsed, pendulum.Date):
+        return ShiftedClock(pendulum.Date(parsed.year, parsed.month, parsed.day))
+    raise ValueError(f"{text!r} is not a date like 2026-11-20")
 
 
 def clock_from_env() -> Clock:
-    """Return a FixedClock when ``RMTUI_TODAY`` is set, else the system clock."""
+    """Return the ``RMTUI_TODAY`` clock when that is set, else the system clock."""
     fixed = os.environ.get("RMTUI_TODAY")
     return parse_today(fixed) if fixed else SystemClock()
 
