@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from db import Participant, Store
-from rmtui.intake import LIST_FIELDS, PROFILE_FIELDS, format_attributes
+from rmtui.intake import PROFILE_FIELDS, display_value
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -34,19 +34,6 @@ def neutralise(cell: str) -> str:
     if cell.startswith("'") and (cell[1:].startswith(FORMULA_START) or cell[1:].startswith("'")):
         return "'" + cell
     return cell
-
-
-def export_cell(column: str, value: Any) -> str:
-    """Return one participant value as the text of its CSV cell (not yet neutralised)."""
-    if value is None:
-        return ""
-    if column in LIST_FIELDS:
-        return "; ".join(value)
-    if column == "consent_share":
-        return "yes" if value else "no"
-    if column == "attributes":
-        return format_attributes(value)
-    return str(value)
 
 
 def export_participants(
@@ -81,7 +68,7 @@ def export_participants(
                         value: Any = emails.get(person.manager_id, "") if person.manager_id else ""
                     else:
                         value = getattr(person, column)
-                    cells.append(neutralise(export_cell(column, value)))
+                    cells.append(neutralise(display_value(column, value)))
                 writer.writerow(cells)
             count += len(rows)
             last_id = rows[-1]["id"]
