@@ -92,35 +92,55 @@ def completion(pairs: list[tuple], held: dict[int, int]) -> Metric:
     held sessions are summed over their pairs (a re-matched mentee keeps what they held). The
     bar is ⌈5/7 × sessions planned⌉ of their wave (5 for The Hartford's seven).
     """
-    by_mentee: dict[int, list[tuple]] = defaultdict(list)
-    for p in pairs:
-        if p[3] != "proposed":
-            by_mentee[p[2]].append(p)
+    # mentee -> [still going?, most sessions planned, sessions held]: one pass over the pairs.
+    mentees: dict[int, list] = {}
+    for pair_id, _wave, mentee, status, _started, planned in pairs:
+        if status == "proposed":
+            continue
+        seen = mentees.get(mentee)
+        if seen is None:
+            seen = mentees[mentee] = [False, 0, 0]
+        if status in ("active", "paused"):
+            seen[0] = True
+        if planned > seen[1]:
+            seen[1] = planned
+        seen[2] += held.get(pair_id, 0)
     finished = done = 0
-    for mentee_pairs in by_mentee.values():
-        if any(p[3] in ("active", "paused") for p in mentee_pairs):
+    for going, planned, held_sessions in mentees.values():
+        if going:
             continue
         finished += 1
-        bar = math.ceil(COMPLETION_SHARE_OF_PLAN * max(p[5] for p in mentee_pairs) - 1e-9)
-        done += sum(held.get(p[0], 0) for p in mentee_pairs) >= bar
+        done += held_sessions >= math.ceil(COMPLETION_SHARE_OF_PLAN * planned - 1e-9)
     return _share("completion", "Completion (≥ 5 of 7 held)", done, finished, "≥ 70%", at_least=0.70)
 
 
-def rematch(pairs: list[tuple], wave_id: int | None = None) -> Metric:
+def rematched_pairs(pairs: list[tuple]) -> set[int]:
+    """Return the ids of started pairs whose mentee had an earlier pair closed early."""
+    ordered = sorted((p[4] or "", p[0], p[2], p[3]) for p in pairs if p[3] != "proposed")
+    closed_before: set[int] = set()
+    rematched: set[int] = set()
+    for _started, pair_id, mentee, status in ordered:
+        if mentee in closed_before:
+            rematched.add(pair_id)
+        if status == "closed_early":
+            closed_before.add(mentee)
+    return rematched
+
+
+def rematch(pairs: list[tuple], wave_id: int | None = None, rematched: set[int] | None = None) -> Metric:
     """Re-match rate: started pairs whose mentee had an earlier pair closed early / pairs started.
 
     For one wave, both counts are of that wave's pairs (the earlier pair may be in any wave).
-    The seeds ask that re-matching be rare; rmtui reads "rare" as at most 10%.
+    The seeds ask that re-matching be rare; rmtui reads "rare" as at most 10%. ``rematched``
+    is :func:`rematched_pairs` of all pairs, when the caller has it already.
     """
-    ordered = sorted((p for p in pairs if p[3] != "proposed"), key=lambda p: (p[4] or "", p[0]))
-    closed_before: set[int] = set()
+    if rematched is None:
+        rematched = rematched_pairs(pairs)
     started = rematches = 0
-    for p in ordered:
-        if wave_id is None or p[1] == wave_id:
+    for p in pairs:
+        if p[3] != "proposed" and (wave_id is None or p[1] == wave_id):
             started += 1
-            rematches += p[2] in closed_before
-        if p[3] == "closed_early":
-            closed_before.add(p[2])
+            rematches += p[0] in rematched
     return _share("rematch", "Re-match rate", rematches, started, "≤ 10%", at_most=0.10)
 
 
@@ -225,6 +245,7 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
     days_by_wave: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for wave_id, day, count in held_days:
         days_by_wave[wave_id].append((day, count))
+    rematched = rematched_pairs(pairs)
     scopes: list[tuple[str, int | None]] = [("Whole programme", None), *((name, wave_id) for wave_id, name in waves)]
     result = []
     for scope, wave_id in scopes:
@@ -242,7 +263,7 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
         metrics = [
             drop_out(scoped_pairs),
             completion(scoped_pairs, held),
-            rematch(pairs, wave_id),
+            rematch(pairs, wave_id, rematched),
             match_satisfaction(scoped_answers),
             goal_achievement(scoped_answers),
             programme_satisfaction(scoped_answers),
