@@ -25,7 +25,7 @@ def _section(title: str, rows: list[tuple[str, str | Text]]) -> Table:
     table.add_column(ratio=1)
     for label, value in rows:
         table.add_row(label, value if isinstance(value, Text) else Text(clean(value, multiline=True) or "—"))
-    table.title = title
+    table.title = f" {title} "
     table.title_justify = "left"
     table.title_style = "bold reverse"
     return table
@@ -145,4 +145,7 @@ class ProfileScreen(ProgrammeScreen):
         heading.append(f"  {clean(person.job_title)}" if person.job_title else "")
         title.update(heading)
         self.sub_title = clean(person.name)
-        self.query_one("#profile-body", Static).update(Group(*profile_sections(person, manager, pairs)))
+        sections: list[Table | Text] = []
+        for section in profile_sections(person, manager, pairs):
+            sections += [Text(""), section]
+        self.query_one("#profile-body", Static).update(Group(*sections))
