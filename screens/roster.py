@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import ClassVar
 
 from rich.text import Text
@@ -126,6 +127,7 @@ class RosterScreen(ProgrammeScreen):
         self.sort: str | None = None
         self.descending = False
         self.index_building = False
+        self.first_page_shown = threading.Event()
         self.reload_pending = False
 
     def compose(self):
@@ -141,7 +143,8 @@ class RosterScreen(ProgrammeScreen):
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).focus()
-        self.load_preview()  # the index is built once the first page is on screen
+        self.load_preview()
+        self.refresh_data()
 
     # -- loading and searching ---------------------------------------------------------
 
@@ -151,6 +154,9 @@ class RosterScreen(ProgrammeScreen):
 
     @work(thread=True, exit_on_error=False, group="roster-load")
     def load_index(self) -> RosterIndex:
+        # Building the index competes with the thread that paints: wait (briefly) until the
+        # first page is on screen, so 100k people show at once.
+        self.first_page_shown.wait(timeout=2.0)
         return RosterIndex.from_store(self.programme.store)
 
     def refresh_data(self) -> None:
@@ -192,9 +198,7 @@ class RosterScreen(ProgrammeScreen):
                 self.reload_pending = False
                 self.refresh_data()
         if worker.group == "roster-preview" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
-            # Building the index competes for the one Python thread that paints; start it
-            # after the first page is up so 100k people show at once.
-            self.call_after_refresh(self.refresh_data)
+            self.call_after_refresh(self.first_page_shown.set)
         if event.state == WorkerState.ERROR:
             self.notify(f"The roster could not be loaded: {worker.error}", severity="error", timeout=8)
             return
