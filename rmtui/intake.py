@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from db import ConflictError, Participant, Store, read_settings
 from db.records import PARTICIPANT_STATUSES, ROLES
+from rmtui.search import name_matches
 from rmtui.text import clean, fold
 
 DEFAULT_LEVELS = (1, 12)
@@ -160,9 +159,8 @@ def _text(raw: Any) -> str:
 
 
 def _line(raw: Any) -> str:
-    """Return ``raw`` as one cleaned line (plain printable text skips the regexes: imports are big)."""
-    text = _text(raw)
-    return text.strip() if text.isprintable() else clean(text)
+    """Return ``raw`` as one cleaned line."""
+    return clean(_text(raw))
 
 
 def _too_long(label: str, text: str, limit: int) -> FieldError:
@@ -613,8 +611,5 @@ class ManagerIndex:
 
     def find(self, query: str, limit: int = 5) -> list[ManagerChoice]:
         """Return the people whose name best matches ``query`` (fuzzy, accents ignored)."""
-        wanted = fold(query).strip()
-        if not wanted:
-            return []
-        found = process.extract(wanted, self.folded, scorer=fuzz.WRatio, score_cutoff=70, limit=limit)
-        return [ManagerChoice(self.ids[i], self.names[i], self.details[i]) for _, _, i in found]
+        found = name_matches(query, self.folded, limit, cutoff=70)
+        return [ManagerChoice(self.ids[i], self.names[i], self.details[i]) for i in found]

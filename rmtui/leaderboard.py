@@ -22,12 +22,6 @@ from rmtui.session_status import days_overdue, is_behind, short_day
 from rmtui.text import clean
 
 
-def _shown(text: str | None) -> str:
-    """Return ``text`` as shown: cleaned of control characters (cheap when it has none)."""
-    if not text:
-        return ""
-    return text if text.isprintable() and not text[0].isspace() and not text[-1].isspace() else clean(text)
-
 STARTED_STATUSES = ("active", "paused", "completed", "closed_early")
 """Pairs on the leaderboard: every pair that has started (a proposal has not)."""
 
@@ -216,7 +210,7 @@ def build_leaderboard(store: Store, today: dt.date, wave_id: int | None = None) 
     def label_of(text: str | None) -> str:
         """Departments and waves repeat on every row: clean each once."""
         if text not in labels:
-            labels[text] = _shown(text)
+            labels[text] = clean(text)
         return labels[text]
 
     # (lead behind schedule, notes on time (best first), held (most first), pair id, row): the
@@ -226,7 +220,7 @@ def build_leaderboard(store: Store, today: dt.date, wave_id: int | None = None) 
          held, planned, due, notes_due, notes_ok, last, held_then, due_then) in pair_rows:
         wave, mentor_department, mentee_department = label_of(wave), label_of(mentor_department), label_of(mentee_department)
         if mentor_name and mentee_name:
-            mentor, mentee = _shown(mentor_name), _shown(mentee_name)
+            mentor, mentee = clean(mentor_name), clean(mentee_name)
             label, named = f"{mentor} / {mentee}", True
         else:
             mentor = mentee = WITHHELD

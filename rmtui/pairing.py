@@ -12,8 +12,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
-
 from db import ConflictError, Pair, Store, Wave
 from rmtui.matching import Pool, load_pair_pool
 from rmtui.programme import Programme
@@ -21,6 +19,7 @@ from rmtui.rule_settings import RuleConfig, load_rule_config
 from rmtui.rules import AVAILABLE, ONGOING, Person, Verdict, blocking, check_pair
 from rmtui.schedule import write_pair_plan
 from rmtui.scoring import score
+from rmtui.search import name_matches
 from rmtui.text import clean, fold
 
 # A failed hard rule may be overridden with a written reason, except the ones that would
@@ -90,14 +89,8 @@ def find_people(pool: Pool, query: str, wave_id: int | None, limit: int = 200) -
             return p.role == "mentee" and p.status in AVAILABLE and free
 
         return sorted(pool.people, key=lambda p: (not waiting(p), fold(p.name), p.id))[:limit]
-    names = {p.id: fold(p.name) for p in pool.people}
-    # Names that contain what was typed come first (where it starts, then alphabetically);
-    # fuzzy matches forgive typos after them.
-    exact = sorted((key for key, name in names.items() if text in name), key=lambda k: (names[k].find(text), names[k]))
-    seen = set(exact)
-    fuzzy = process.extract(text, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=75)
-    ordered = exact + [key for _, _, key in fuzzy if key not in seen]
-    return [pool.by_id[key] for key in ordered[:limit]]
+    people = list(pool.people)
+    return [people[i] for i in name_matches(text, [fold(p.name) for p in people], limit)]
 
 
 def ongoing_pairs(store: Store, person_id: int) -> list[Pair]:

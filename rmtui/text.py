@@ -21,9 +21,13 @@ def clean(text: str | None, *, multiline: bool = False) -> str:
 
     Whole escape sequences (CSI, OSC) are removed, not just their ESC byte, so no stray
     ``[31m`` is left behind. Newlines and tabs are kept only when ``multiline``.
+    Plain printable text (nearly every name and field) skips the regular expressions:
+    every character ``clean`` removes is non-printable.
     """
     if not text:
         return ""
+    if text.isprintable():
+        return text if multiline else text.strip()
     text = _ESCAPE_SEQUENCE.sub("", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if multiline:

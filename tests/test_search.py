@@ -375,3 +375,16 @@ def test_from_store_reads_a_real_database(tmp_path: Path):
     assert result.row(0).id == 1
     assert index.search("salsa").row(0).name == "José Núñez"
     assert np.array_equal(index.search("").order, RosterIndex.from_rows(ROSTER).search("").order)
+
+
+def test_name_matches_puts_names_containing_the_text_first_then_typos() -> None:
+    from rmtui.search import name_matches
+    from rmtui.text import fold
+
+    names = [fold(n) for n in ["Maria Schmidt", "Omar Ali", "Marianne Ng", "Tamar Cohen", "Mária Schmitt"]]
+    # "mar" is inside all five: those where it starts first, then alphabetically (accents folded).
+    assert name_matches("mar", names, 10) == [0, 4, 2, 1, 3]
+    # No name contains the typo; fuzzy matching still finds both Schmidt and Schmitt first.
+    assert name_matches("mara schmit", names, 3)[:2] == [0, 4]
+    assert name_matches("", names, 3) == []
+    assert name_matches("zzzz", names, 3) == []
