@@ -49,13 +49,14 @@ class RmtuiApp(App[None]):
 
     def on_mount(self) -> None:
         self.data_generation = 0
+        self.may_edit = True
+        self.role: str | None = None
+        self.changed_at: str | None = None
         self.title = self.programme.name
-        self._show_live_state(None)
+        self._show_live_state()
         self.watcher = ChangeWatcher(self.programme.store.path)
         self.set_interval(POLL_SECONDS, self.poll_changes, name="data-watch")
         self.switch_mode(self.start)
-        self.may_edit = True
-        self.role: str | None = None
         self.run_worker(self._startup_check, thread=True, exit_on_error=False, group="startup-check")
 
     def _startup_check(self) -> None:
@@ -69,6 +70,7 @@ class RmtuiApp(App[None]):
         from screens.health import HealthWarningScreen
 
         self.role, self.may_edit = role, may_edit
+        self._show_live_state()
         self.screen.refresh_bindings()
         if not may_edit:
             self.notify("You are a viewer: you can look at everything but not change it.", timeout=8)
@@ -83,15 +85,19 @@ class RmtuiApp(App[None]):
         if not self.watcher.changed():
             return
         self.data_generation += 1
-        self.title = self.programme.name
-        changed_at = self.programme.clock.now().in_timezone(self.programme.timezone)
-        self._show_live_state(changed_at.strftime("%H:%M:%S"))
+        settings = self.programme.settings()  # one read: the name may have changed too
+        self.title = settings["programme_name"]
+        changed_at = self.programme.clock.now().in_timezone(settings["timezone"])
+        self.changed_at = changed_at.strftime("%H:%M:%S")
+        self._show_live_state()
         self.screen.post_message(DataChanged(self.data_generation))
 
-    def _show_live_state(self, changed_at: str | None) -> None:
+    def _show_live_state(self) -> None:
+        """Header subtitle: database, who you are (and your role if you only view), live state."""
         store = self.programme.store
-        live = f"live, changed {changed_at}" if changed_at else "live"
-        self.sub_title = f"{store.path.name} · {store.actor} · {live}"
+        who = f"{store.actor} (viewer)" if self.role == "viewer" else store.actor
+        live = f"live, changed {self.changed_at}" if self.changed_at else "live"
+        self.sub_title = f"{store.path.name} · {who} · {live}"
 
     def action_go(self, name: str) -> None:
         """Switch to the area ``name`` (a number key or the palette)."""

@@ -156,3 +156,14 @@ async def test_an_admin_still_sees_the_edit_keys(demo_programme: Programme) -> N
         await settle(app, pilot)
         assert app.may_edit
         assert {"held", "reschedule", "snooze"} <= shown_actions(app.screen)
+
+
+async def test_the_header_says_you_are_a_viewer(vera: Programme, demo_programme: Programme) -> None:
+    app = RmtuiApp(vera, start="roster")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert app.sub_title == "programme.db · vera (viewer) · live"
+    admin = RmtuiApp(demo_programme, start="roster")
+    async with admin.run_test(size=(80, 24)) as pilot:
+        await settle(admin, pilot)
+        assert admin.sub_title == f"programme.db · {demo_programme.store.actor} · live"
