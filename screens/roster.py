@@ -242,21 +242,22 @@ class RosterScreen(ProgrammeScreen):
             )
 
     def _status_text(self, result: SearchResult) -> Text:
+        """One line: what is wrong with the query first (it must not be cut off), then counts."""
+        status = Text()
+        for problem in result.problems:
+            status.append(f"{problem} · ", style="bold")
         total = len(self.index) if self.index is not None else 0
         people = "person" if total == 1 else "people"
         if result.query.strip() and not result.total and total:
-            return Text("No one matches: remove a filter or loosen the spelling.")
+            return status.append("No one matches: remove a filter or loosen the spelling.")
         if result.query.strip():
-            status = Text(f"{result.total:,} of {total:,} {people} match")
+            status.append(f"{result.total:,} of {total:,} {people} match")
         else:
-            status = Text(f"{total:,} {people}")
+            status.append(f"{total:,} {people}")
         order = SORT_LABELS.get(self.sort, self.sort or "")
         if not result.query.strip() and self.sort is None:
             order = "name"
-        status.append(f" · sorted by {order}{' (reversed)' if self.descending else ''}")
-        for problem in result.problems:
-            status.append(f" · {problem}", style="bold")
-        return status
+        return status.append(f" · sorted by {order}{' (reversed)' if self.descending else ''}")
 
     @on(Input.Changed, "#search")
     def query_changed(self) -> None:

@@ -142,3 +142,13 @@ def test_empty_roster_snapshot(snap_compare, programme: Programme) -> None:
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
 
+
+
+async def test_a_bad_filter_is_explained_first_on_the_status_line(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settled(app, pilot)
+        screen = await _type(app, pilot, "level:>=x")
+        status = str(screen.query_one("#status").render())
+        assert status.startswith("level:>=x")
+        assert "level" in status and "number" in status.split("·")[0]
