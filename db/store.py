@@ -182,6 +182,10 @@ class Store:
             return StoreOpenError(f"{self.path} is read-only for you; ask for write permission on it and its folder.")
         return StoreOpenError(f"{self.path} cannot be opened: {text}.")
 
+    def migrate(self) -> None:
+        """Bring the schema up to date again (a restore may have put an older one in place)."""
+        self._migrate()
+
     def _migrate(self) -> None:
         found = self.schema_version()
         if found > SCHEMA_VERSION:

@@ -118,6 +118,7 @@ def restore_programme(store: Store, backup: str | os.PathLike[str]) -> tuple[Bac
     checked = check_backup(backup)
     stamp = store.now().replace(":", "").replace("-", "")
     before = backup_programme(store.path, store.path.with_name(f"{store.path.stem}.before-restore-{stamp}.db"))
+    top_pair, top_rev = store.query_tuples(_TOP_PAIR_AND_REVISION)[0]
     try:
         src = sqlite3.connect(f"file:{Path(backup)}?mode=ro", uri=True)
         dst = sqlite3.connect(str(store.path), timeout=store.busy_timeout, isolation_level=None)
@@ -131,7 +132,35 @@ def restore_programme(store: Store, backup: str | os.PathLike[str]) -> tuple[Bac
     finally:
         dst.close()
         src.close()
+    store.migrate()
+    _stamp_every_pair(store, top_pair, top_rev)
     return checked, before
+
+
+_TOP_PAIR_AND_REVISION = """
+SELECT (SELECT coalesce(max(id), 0) FROM pairs), (SELECT coalesce(max(rev), 0) FROM pair_changes)
+"""
+
+
+def _stamp_every_pair(store: Store, top_pair: int, top_rev: int) -> None:
+    """Stamp every pair id, the restored ones and the ones before, as changed after any
+    revision an open leaderboard has seen, so that each one reads the restored programme
+    afresh (see :class:`rmtui.leaderboard.Leaderboards`). Not a change of data: no audit row."""
+    restored_pair, restored_rev = store.query_tuples(_TOP_PAIR_AND_REVISION)[0]
+    conn = sqlite3.connect(str(store.path), timeout=store.busy_timeout, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(
+            """WITH RECURSIVE ids(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM ids WHERE id < :top)
+               INSERT INTO pair_changes (pair_id, rev) SELECT id, :rev FROM ids WHERE true
+               ON CONFLICT (pair_id) DO UPDATE SET rev = excluded.rev""",
+            {"top": max(top_pair, restored_pair), "rev": max(top_rev, restored_rev) + 1},
+        )
+        conn.execute("COMMIT")
+    except sqlite3.Error as error:
+        raise BackupError(f"The backup was restored, but open leaderboards may not notice it until restarted ({error}).") from error
+    finally:
+        conn.close()
 
 
 def restore_damaged(database: str | os.PathLike[str], backup: str | os.PathLike[str], stamp: str) -> tuple[BackupResult, Path]:

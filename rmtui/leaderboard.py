@@ -13,8 +13,11 @@ reports and exports show what these rows hold; the sensitive ``attributes`` are 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import defaultdict
+from bisect import bisect_left, insort
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from db import Store
 from rmtui.schedule import as_date
@@ -43,14 +46,14 @@ STATE_LABEL = {
 SORTS = ("progress", "pair", "department", "notes")
 
 
-@dataclass(slots=True)
-class LeaderRow:
+class LeaderRow(NamedTuple):
     """One pair on the leaderboard.
 
     ``pair`` is what every view shows: "Mentor / Mentee" when both consented to disclosure,
     else "Pair 12 · Claims"; ``mentor`` and ``mentee`` are then :data:`WITHHELD`.
     ``lead`` is sessions held minus sessions due by today; ``notes_on_time`` is None when
-    no notes were due yet. Rows are built once per refresh and not changed after ranking.
+    no notes were due yet. A row is a tuple: boards built one after the other share the rows
+    of the pairs that did not move, and no view can change a row another view shows.
     """
 
     rank: int
@@ -149,32 +152,39 @@ class Leaderboard:
         return len(self.rows)
 
 
-# Names are read only for people who consented; the rest never leave the database.
+# One row per started pair; names are read only for people who consented, the rest never
+# leave the database. ``{changed}`` is empty for a whole build, or keeps the pairs stamped in
+# ``pair_changes`` after revision ``:seen``.
 _PAIRS = """
 SELECT p.id, w.name, p.status,
        CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN mr.name END, mr.department,
        CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN me.name END, me.department,
-       count(s.id) FILTER (WHERE s.status = 'held'),
-       count(s.id) FILTER (WHERE s.status != 'cancelled'),
-       count(s.id) FILTER (WHERE s.status != 'cancelled' AND s.due_on <= :today),
-       count(s.id) FILTER (WHERE s.status = 'held'
+       count(*) FILTER (WHERE s.status = 'held'),
+       count(*) FILTER (WHERE s.status != 'cancelled'),
+       count(*) FILTER (WHERE s.status != 'cancelled' AND s.due_on <= :today),
+       count(*) FILTER (WHERE s.status = 'held'
            AND (s.notes != '' OR julianday(:today) - julianday(s.held_on) > w.notes_due_days)),
-       count(s.id) FILTER (WHERE s.status = 'held' AND s.notes != ''
+       count(*) FILTER (WHERE s.status = 'held' AND s.notes != ''
            AND (s.notes_posted_on IS NULL OR s.notes_posted_on <= s.held_on
                 OR julianday(s.notes_posted_on) - julianday(s.held_on) <= w.notes_due_days)),
-       max(max(coalesce(max(s.held_on) FILTER (WHERE s.status = 'held'), ''),
-               coalesce(max(s.notes_posted_on), '')), coalesce(p.started_on, '')),
-       count(s.id) FILTER (WHERE s.status = 'held' AND s.held_on <= :then),
-       count(s.id) FILTER (WHERE s.status != 'cancelled' AND s.due_on <= :then)
+       max(coalesce(max(CASE WHEN s.status = 'held' THEN s.held_on END), ''),
+           coalesce(max(s.notes_posted_on), ''), coalesce(p.started_on, '')),
+       count(*) FILTER (WHERE s.status = 'held' AND s.held_on <= :then),
+       count(*) FILTER (WHERE s.status != 'cancelled' AND s.due_on <= :then)
 FROM pairs p
 JOIN waves w ON w.id = p.wave_id
 JOIN participants mr ON mr.id = p.mentor_id
 JOIN participants me ON me.id = p.mentee_id
 LEFT JOIN sessions s ON s.pair_id = p.id
 WHERE p.status IN ('active', 'paused', 'completed', 'closed_early') AND p.started_on IS NOT NULL
-  AND (:wave IS NULL OR p.wave_id = :wave)
+  AND (:wave IS NULL OR p.wave_id = :wave) {changed}
 GROUP BY p.id
 """
+_CHANGED = "AND p.id IN (SELECT pair_id FROM pair_changes WHERE rev > :seen)"
+
+_REREAD_ALL_SHARE = 0.25
+"""When more than this share of the pairs changed (a wave's deadline, an import), a refresh
+reads the whole leaderboard again: one pass is then cheaper than looking pairs up one by one."""
 
 
 def withheld_label(pair_id: int, department: str) -> str:
@@ -195,52 +205,146 @@ def pair_state(status: str, held: int, due: int) -> str:
     return "ahead" if held > due else "on_track"
 
 
-def build_leaderboard(store: Store, today: dt.date, wave_id: int | None = None) -> Leaderboard:
-    """Return every started pair (of ``wave_id``, or all waves), ranked by progress.
+# What ranks a pair: (sessions behind schedule, notes on time (best first; none due last),
+# sessions held (most first)). Pairs with the same tie share a rank and are listed by id.
+_Tie = tuple[int, float, int]
 
-    The rank is by lead over the schedule (held minus due by today), then notes on time,
-    then sessions held; pairs equal on all three share a rank (1, 2, 2, 4).
+
+class Leaderboards:
+    """Builds the leaderboard and keeps it, so that the next build re-reads only what changed.
+
+    Every write that can move a pair stamps it in ``pair_changes`` (triggers, migration 5),
+    whichever process writes. :meth:`build` first reads the highest stamp, then re-reads only
+    the pairs stamped after the one it saw last and re-ranks: after one coordinator's edit an
+    open leaderboard reads one pair, not 70,000 sessions. Nothing stamped, same day and wave:
+    the same :class:`Leaderboard` comes back. A new day, another wave, or a change touching
+    many pairs reads everything again. One instance per view; builds from several threads
+    (a refresh started while the last still runs) take turns.
+
+    The pairs are kept in tie groups: the distinct ties in ranking order, and each tie's pair
+    ids in order, so ranking 10,000 pairs sorts a few hundred ties, not 10,000 tuples.
     """
-    today = as_date(today)
-    then = today - dt.timedelta(days=TREND_DAYS)
-    params = {"today": today.isoformat(), "then": then.isoformat(), "wave": wave_id}
-    pair_rows = store.query_tuples(_PAIRS, params)
-    labels: dict[str | None, str] = {}
 
-    def label_of(text: str | None) -> str:
-        """Departments and waves repeat on every row: clean each once."""
-        if text not in labels:
-            labels[text] = clean(text)
-        return labels[text]
+    def __init__(self) -> None:
+        self._board: Leaderboard | None = None
+        self._seen = -1
+        self._entries: dict[int, tuple[_Tie, tuple]] = {}  # pair id → (tie, row fields after the rank)
+        self._groups: dict[_Tie, list[int]] = {}
+        self._ties: list[_Tie] = []
+        self._rows: dict[int, LeaderRow] = {}
+        self._labels: dict[str | None, str] = {}
+        self._lock = threading.Lock()
+        self.reread: int | None = None
+        """Pairs read from the database by the last build (None: the whole leaderboard)."""
 
-    # (lead behind schedule, notes on time (best first), held (most first), pair id, row): the
-    # ranking order as flat tuples, so 10,000 rows sort without a key function.
-    keyed: list[tuple[int, float, int, int, LeaderRow]] = []
-    for (pair_id, wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
-         held, planned, due, notes_due, notes_ok, last, held_then, due_then) in pair_rows:
-        wave, mentor_department, mentee_department = label_of(wave), label_of(mentor_department), label_of(mentee_department)
-        if mentor_name and mentee_name:
-            mentor, mentee = clean(mentor_name), clean(mentee_name)
-            label, named = f"{mentor} / {mentee}", True
-        else:
-            mentor = mentee = WITHHELD
-            label, named = withheld_label(pair_id, mentee_department), False
-        row = LeaderRow(
-            0, pair_id, wave, label, named, mentor, mentee, mentor_department, mentee_department,
-            held, planned, due, pair_state(status, held, due), notes_due, notes_ok, last or None,
-            (held - due) - (held_then - due_then),
-        )
-        keyed.append((due - held, -(notes_ok / notes_due) if notes_due else 1.0, -held, pair_id, row))
-    keyed.sort()
-    rows: list[LeaderRow] = []
-    previous: tuple[int, float, int] | None = None
-    rank = 0
-    for position, (behind_by, notes, most, _pair_id, row) in enumerate(keyed, start=1):
-        if (behind_by, notes, most) != previous:
-            rank, previous = position, (behind_by, notes, most)
-        row.rank = rank
-        rows.append(row)
-    return Leaderboard(rows, today, wave_id)
+    def build(self, store: Store, today: dt.date, wave_id: int | None = None) -> Leaderboard:
+        """Return every started pair (of ``wave_id``, or all waves), ranked by progress.
+
+        The rank is by lead over the schedule (held minus due by today), then notes on time,
+        then sessions held; pairs equal on all three share a rank (1, 2, 2, 4).
+        """
+        with self._lock:
+            return self._build(store, as_date(today), wave_id)
+
+    def _build(self, store: Store, today: dt.date, wave_id: int | None) -> Leaderboard:
+        # The stamp is read before the pairs: whatever commits in between is read now and
+        # again next time, never missed.
+        stamp = store.scalar("SELECT coalesce(max(rev), 0) FROM pair_changes")
+        board = self._board
+        same_view = board is not None and board.today == today and board.wave_id == wave_id
+        if same_view and stamp == self._seen:
+            self.reread = 0
+            return board
+        if same_view and stamp > self._seen:  # (lower: a restore; read everything)
+            changed = {row[0] for row in store.query_tuples(
+                "SELECT pair_id FROM pair_changes WHERE rev > ?", (self._seen,))}
+            if len(changed) <= _REREAD_ALL_SHARE * max(len(self._entries), 1):
+                self._update(store, today, wave_id, changed)
+                self._seen, self.reread = stamp, len(changed)
+                return self._rank(today, wave_id)
+        self._entries = entries = self._read(store, today, wave_id, None)
+        groups: dict[_Tie, list[int]] = {}
+        for pair_id, (tie, _fields) in entries.items():
+            if tie in groups:
+                groups[tie].append(pair_id)
+            else:
+                groups[tie] = [pair_id]
+        for members in groups.values():
+            members.sort()
+        self._groups, self._ties, self._rows = groups, sorted(groups), {}
+        self._seen, self.reread = stamp, None
+        return self._rank(today, wave_id)
+
+    def _read(self, store: Store, today: dt.date, wave_id: int | None, seen: int | None) -> dict[int, tuple[_Tie, tuple]]:
+        """Return pair id → (tie, row fields after the rank) of every pair, or of those stamped after ``seen``."""
+        then = today - dt.timedelta(days=TREND_DAYS)
+        sql = _PAIRS.format(changed="" if seen is None else _CHANGED)
+        params = {"today": today.isoformat(), "then": then.isoformat(), "wave": wave_id, "seen": seen}
+        labels, read = self._labels, {}
+        for (pair_id, wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
+             held, planned, due, notes_due, notes_ok, last, held_then, due_then) in store.query_tuples(sql, params):
+            # Departments and waves repeat on every row: each is cleaned once.
+            for text in (wave, mentor_department, mentee_department):
+                if text not in labels:
+                    labels[text] = clean(text)
+            mentee_department = labels[mentee_department]
+            if mentor_name and mentee_name:
+                mentor, mentee = clean(mentor_name), clean(mentee_name)
+                label, named = f"{mentor} / {mentee}", True
+            else:
+                mentor = mentee = WITHHELD
+                label, named = withheld_label(pair_id, mentee_department), False
+            read[pair_id] = (
+                (due - held, -(notes_ok / notes_due) if notes_due else 1.0, -held),
+                (pair_id, labels[wave], label, named, mentor, mentee, labels[mentor_department],
+                 mentee_department, held, planned, due, pair_state(status, held, due), notes_due,
+                 notes_ok, last or None, (held - due) - (held_then - due_then)),
+            )
+        return read
+
+    def _update(self, store: Store, today: dt.date, wave_id: int | None, changed: set[int]) -> None:
+        """Re-read the ``changed`` pairs (and any stamped since) and move them between ties."""
+        fresh = self._read(store, today, wave_id, self._seen)
+        entries, groups, ties = self._entries, self._groups, self._ties
+        for pair_id in changed | fresh.keys():
+            self._rows.pop(pair_id, None)
+            old = entries.pop(pair_id, None)
+            if old is not None:
+                members = groups[old[0]]
+                members.remove(pair_id)
+                if not members:
+                    del groups[old[0]]
+                    del ties[bisect_left(ties, old[0])]
+            entry = fresh.get(pair_id)
+            if entry is not None:  # else: no longer started, or not of this wave
+                entries[pair_id] = entry
+                if entry[0] in groups:
+                    insort(groups[entry[0]], pair_id)
+                else:
+                    groups[entry[0]] = [pair_id]
+                    insort(ties, entry[0])
+
+    def _rank(self, today: dt.date, wave_id: int | None) -> Leaderboard:
+        """Number the pairs in order; a pair keeps its row unless it changed or its rank moved."""
+        entries, groups, kept, rows = self._entries, self._groups, self._rows, []
+        append, make = rows.append, tuple.__new__
+        for tie in self._ties:
+            rank = len(rows) + 1
+            for pair_id in groups[tie]:
+                row = kept.get(pair_id)
+                if row is None or row[0] != rank:
+                    row = kept[pair_id] = make(LeaderRow, (rank, *entries[pair_id][1]))
+                append(row)
+        self._board = Leaderboard(rows, today, wave_id)
+        return self._board
+
+
+def build_leaderboard(store: Store, today: dt.date, wave_id: int | None = None) -> Leaderboard:
+    """Return every started pair (of ``wave_id``, or all waves), ranked by progress, read afresh.
+
+    A view refreshed again and again keeps a :class:`Leaderboards` instead.
+    """
+    return Leaderboards().build(store, today, wave_id)
 
 
 def sort_rows(rows: list[LeaderRow], by: str, descending: bool = False) -> list[LeaderRow]:

@@ -31,7 +31,7 @@ from bench_triage import STAMP, TODAY, build  # noqa: E402
 from db import Store  # noqa: E402
 from db.watch import ChangeWatcher  # noqa: E402
 from rmtui.health import programme_health  # noqa: E402
-from rmtui.leaderboard import build_leaderboard, department_standings, session_progress  # noqa: E402
+from rmtui.leaderboard import Leaderboards, build_leaderboard, department_standings, session_progress  # noqa: E402
 
 pytestmark = pytest.mark.bench
 
@@ -73,12 +73,44 @@ def _timed(fn, repeats: int) -> tuple[float, float, float]:
     return statistics.median(times), max(times), statistics.median(cpu)
 
 
+def _refresh_after_edits(path: Path, store: Store, repeats: int) -> tuple[float, float, float]:
+    """Time an open leaderboard's refresh after each of ``repeats`` commits by another
+    coordinator's connection (a session marked held, notes posted): what every open screen
+    computes when someone edits."""
+    boards = Leaderboards()
+    boards.build(store, TODAY)
+    other = Store(path, actor="bench")
+    rng = random.Random(3)
+    pairs = store.scalar("SELECT max(id) FROM pairs")
+    times, cpu = [], []
+    try:
+        for _ in range(repeats):
+            with other.write() as w:
+                w.execute("""UPDATE sessions SET status = 'held', held_on = :day, notes = 'Talked about AI',
+                             notes_posted_on = :day WHERE id = (SELECT id FROM sessions WHERE pair_id = :pair
+                             AND status != 'held' ORDER BY seq LIMIT 1)""",
+                          {"day": TODAY.isoformat(), "pair": rng.randint(1, pairs)})
+            start, start_cpu = time.perf_counter(), time.process_time()
+            boards.build(store, TODAY)
+            times.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.process_time() - start_cpu) * 1000)
+            assert boards.reread == 1, boards.reread
+    finally:
+        other.close()
+    return statistics.median(times), max(times), statistics.median(cpu)
+
+
 def compute(path: Path, repeats: int) -> dict[str, tuple[float, float, float]]:
     """Return (median, max, CPU median) ms of each computation the screens run on a refresh."""
     store = Store(path, actor="bench")
     board = build_leaderboard(store, TODAY)
+    kept = Leaderboards()
+    kept.build(store, TODAY)
     figures = {
-        "leaderboard (rows, ranks, states)": _timed(lambda: build_leaderboard(store, TODAY), repeats),
+        "leaderboard, whole build (opening it, a new day, another wave)": _timed(lambda: build_leaderboard(store, TODAY), repeats),
+        "leaderboard refresh after another coordinator's edit (one pair re-read, all re-ranked)":
+            _refresh_after_edits(path, store, repeats * 2),
+        "leaderboard refresh, nothing that moves a pair changed": _timed(lambda: kept.build(store, TODAY), repeats),
         "department standings": _timed(lambda: department_standings(board), repeats),
         "by-session view (session 4)": _timed(lambda: session_progress(store, board, 4), repeats),
         "dashboard (health, programme + waves)": _timed(lambda: programme_health(store, TODAY), repeats),
