@@ -169,73 +169,52 @@ MIGRATIONS: list[str] = [
     """,
     # 5: which pairs changed, for the live leaderboard (issue 6). Every write that can move a
     # pair on the leaderboard (its sessions, its own status or people, a person's name,
-    # department or consent, its wave's name or notes deadline) stamps the pair with the next
-    # revision, in the same transaction, whoever writes it: an open leaderboard re-reads only
-    # the pairs stamped after the revision it last saw instead of all 70,000 sessions.
-    # One row per pair, never deleted, so the highest revision only grows.
+    # department or consent, its wave's name or notes deadline) appends the pair to this log
+    # in the same transaction, whoever writes it; ``rev`` (the rowid) only grows. An open
+    # leaderboard re-reads only the pairs logged after the revision it last saw instead of all
+    # 70,000 sessions. Appending is cheap (no index to keep); a row is a few bytes per edit.
     """
     CREATE TABLE pair_changes (
-        pair_id INTEGER PRIMARY KEY,
-        rev INTEGER NOT NULL
+        rev INTEGER PRIMARY KEY,
+        pair_id INTEGER NOT NULL
     );
-    CREATE INDEX pair_changes_rev ON pair_changes(rev);
 
     CREATE TRIGGER sessions_added AFTER INSERT ON sessions BEGIN
-        INSERT INTO pair_changes (pair_id, rev)
-        VALUES (NEW.pair_id, (SELECT coalesce(max(rev), 0) + 1 FROM pair_changes))
-        ON CONFLICT (pair_id) DO UPDATE SET rev = excluded.rev;
+        INSERT INTO pair_changes (pair_id) VALUES (NEW.pair_id);
     END;
     CREATE TRIGGER sessions_removed AFTER DELETE ON sessions BEGIN
-        INSERT INTO pair_changes (pair_id, rev)
-        VALUES (OLD.pair_id, (SELECT coalesce(max(rev), 0) + 1 FROM pair_changes))
-        ON CONFLICT (pair_id) DO UPDATE SET rev = excluded.rev;
+        INSERT INTO pair_changes (pair_id) VALUES (OLD.pair_id);
     END;
     CREATE TRIGGER sessions_changed AFTER UPDATE OF pair_id, status, due_on, held_on, notes, notes_posted_on
     ON sessions BEGIN
-        INSERT INTO pair_changes (pair_id, rev)
-        SELECT id, (SELECT coalesce(max(rev), 0) + 1 FROM pair_changes) FROM pairs
-        WHERE id IN (OLD.pair_id, NEW.pair_id)
-        ON CONFLICT (pair_id) DO UPDATE SET rev = excluded.rev;
+        INSERT INTO pair_changes (pair_id) VALUES (NEW.pair_id);
+        INSERT INTO pair_changes (pair_id) SELECT OLD.pair_id WHERE OLD.pair_id != NEW.pair_id;
     END;
 
     CREATE TRIGGER pairs_added AFTER INSERT ON pairs BEGIN
-        INSERT INTO pair_changes (pair_id, rev)
-        VALUES (NEW.id, (SELECT coalesce(max(rev), 0) + 1 FROM pair_changes))
-        ON CONFLICT (pair_id) DO UPDATE SET rev = excluded.rev;
+        INSERT INTO pair_changes (pair_id) VALUES (NEW.id);
     END;
     CREATE TRIGGER pairs_removed AFTER DELETE ON pairs BEGIN
-        INSERT INTO pair_changes (pair_id, rev)
-        VALUES (OLD.id, (SELECT coalesce(max(rev), 0) + 1 FROM pair_changes))
-        ON CONFLICT (pair_id) DO UPDATE SET rev = excluded.rev;
+        INSERT INTO pair_changes (pair_id) VALUES (OLD.id);
     END;
     CREATE TRIGGER pairs_changed AFTER UPDATE OF id, wave_id, mentor_id, mentee_id, status, started_on
     ON pairs BEGIN
-        INSERT INTO pair_changes (pair_id, rev)
-        SELECT value, (SELECT coalesce(max(rev), 0) + 1 FROM pair_changes) FROM (SELECT OLD.id AS value UNION SELECT NEW.id)
-        WHERE true
-        ON CONFLICT (pair_id) DO UPDATE SET rev = excluded.rev;
+        INSERT INTO pair_changes (pair_id) VALUES (NEW.id);
+        INSERT INTO pair_changes (pair_id) SELECT OLD.id WHERE OLD.id != NEW.id;
     END;
 
     CREATE TRIGGER participants_changed AFTER UPDATE OF name, department, consent_share ON participants
     WHEN OLD.name IS NOT NEW.name OR OLD.department IS NOT NEW.department
         OR OLD.consent_share IS NOT NEW.consent_share
     BEGIN
-        INSERT INTO pair_changes (pair_id, rev)
-        SELECT id, (SELECT coalesce(max(rev), 0) + 1 FROM pair_changes) FROM pairs
-        WHERE mentor_id = NEW.id OR mentee_id = NEW.id
-        ON CONFLICT (pair_id) DO UPDATE SET rev = excluded.rev;
+        INSERT INTO pair_changes (pair_id) SELECT id FROM pairs WHERE mentor_id = NEW.id OR mentee_id = NEW.id;
     END;
 
     CREATE TRIGGER waves_changed AFTER UPDATE OF name, notes_due_days ON waves
     WHEN OLD.name IS NOT NEW.name OR OLD.notes_due_days IS NOT NEW.notes_due_days
     BEGIN
-        INSERT INTO pair_changes (pair_id, rev)
-        SELECT id, (SELECT coalesce(max(rev), 0) + 1 FROM pair_changes) FROM pairs
-        WHERE wave_id = NEW.id
-        ON CONFLICT (pair_id) DO UPDATE SET rev = excluded.rev;
+        INSERT INTO pair_changes (pair_id) SELECT id FROM pairs WHERE wave_id = NEW.id;
     END;
-
-    INSERT INTO pair_changes (pair_id, rev) SELECT id, 1 FROM pairs;
     """,
 ]
 

@@ -143,18 +143,17 @@ SELECT (SELECT coalesce(max(id), 0) FROM pairs), (SELECT coalesce(max(rev), 0) F
 
 
 def _stamp_every_pair(store: Store, top_pair: int, top_rev: int) -> None:
-    """Stamp every pair id, the restored ones and the ones before, as changed after any
-    revision an open leaderboard has seen, so that each one reads the restored programme
-    afresh (see :class:`rmtui.leaderboard.Leaderboards`). Not a change of data: no audit row."""
+    """Log every pair id, the restored ones and the ones before, as changed after any revision
+    an open leaderboard has seen, so that each reads the restored programme afresh (see
+    :class:`rmtui.leaderboard.Leaderboards`). Not a change of data: no audit row."""
     restored_pair, restored_rev = store.query_tuples(_TOP_PAIR_AND_REVISION)[0]
     conn = sqlite3.connect(str(store.path), timeout=store.busy_timeout, isolation_level=None)
     try:
         conn.execute("BEGIN IMMEDIATE")
         conn.execute(
             """WITH RECURSIVE ids(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM ids WHERE id < :top)
-               INSERT INTO pair_changes (pair_id, rev) SELECT id, :rev FROM ids WHERE true
-               ON CONFLICT (pair_id) DO UPDATE SET rev = excluded.rev""",
-            {"top": max(top_pair, restored_pair), "rev": max(top_rev, restored_rev) + 1},
+               INSERT INTO pair_changes (rev, pair_id) SELECT :above + id, id FROM ids""",
+            {"top": max(top_pair, restored_pair), "above": max(top_rev, restored_rev)},
         )
         conn.execute("COMMIT")
     except sqlite3.Error as error:

@@ -153,7 +153,7 @@ class Leaderboard:
 
 
 # One row per started pair; names are read only for people who consented, the rest never
-# leave the database. ``{changed}`` is empty for a whole build, or keeps the pairs stamped in
+# leave the database. ``{changed}`` is empty for a whole build, or keeps the pairs logged in
 # ``pair_changes`` after revision ``:seen``.
 _PAIRS = """
 SELECT p.id, w.name, p.status,
@@ -213,10 +213,10 @@ _Tie = tuple[int, float, int]
 class Leaderboards:
     """Builds the leaderboard and keeps it, so that the next build re-reads only what changed.
 
-    Every write that can move a pair stamps it in ``pair_changes`` (triggers, migration 5),
-    whichever process writes. :meth:`build` first reads the highest stamp, then re-reads only
-    the pairs stamped after the one it saw last and re-ranks: after one coordinator's edit an
-    open leaderboard reads one pair, not 70,000 sessions. Nothing stamped, same day and wave:
+    Every write that can move a pair logs it in ``pair_changes`` (triggers, migration 5),
+    whichever process writes. :meth:`build` first reads the highest revision, then re-reads
+    only the pairs logged after the one it saw last and re-ranks: after one coordinator's edit an
+    open leaderboard reads one pair, not 70,000 sessions. Nothing logged, same day and wave:
     the same :class:`Leaderboard` comes back. A new day, another wave, or a change touching
     many pairs reads everything again. One instance per view; builds from several threads
     (a refresh started while the last still runs) take turns.
@@ -247,20 +247,20 @@ class Leaderboards:
             return self._build(store, as_date(today), wave_id)
 
     def _build(self, store: Store, today: dt.date, wave_id: int | None) -> Leaderboard:
-        # The stamp is read before the pairs: whatever commits in between is read now and
+        # The revision is read before the pairs: whatever commits in between is read now and
         # again next time, never missed.
-        stamp = store.scalar("SELECT coalesce(max(rev), 0) FROM pair_changes")
+        revision = store.scalar("SELECT coalesce(max(rev), 0) FROM pair_changes")
         board = self._board
         same_view = board is not None and board.today == today and board.wave_id == wave_id
-        if same_view and stamp == self._seen:
+        if same_view and revision == self._seen:
             self.reread = 0
             return board
-        if same_view and stamp > self._seen:  # (lower: a restore; read everything)
+        if same_view and revision > self._seen:  # (lower: a restore went back; read everything)
             changed = {row[0] for row in store.query_tuples(
-                "SELECT pair_id FROM pair_changes WHERE rev > ?", (self._seen,))}
+                "SELECT DISTINCT pair_id FROM pair_changes WHERE rev > ?", (self._seen,))}
             if len(changed) <= _REREAD_ALL_SHARE * max(len(self._entries), 1):
                 self._update(store, today, wave_id, changed)
-                self._seen, self.reread = stamp, len(changed)
+                self._seen, self.reread = revision, len(changed)
                 return self._rank(today, wave_id)
         self._entries = entries = self._read(store, today, wave_id, None)
         groups: dict[_Tie, list[int]] = {}
@@ -272,11 +272,11 @@ class Leaderboards:
         for members in groups.values():
             members.sort()
         self._groups, self._ties, self._rows = groups, sorted(groups), {}
-        self._seen, self.reread = stamp, None
+        self._seen, self.reread = revision, None
         return self._rank(today, wave_id)
 
     def _read(self, store: Store, today: dt.date, wave_id: int | None, seen: int | None) -> dict[int, tuple[_Tie, tuple]]:
-        """Return pair id → (tie, row fields after the rank) of every pair, or of those stamped after ``seen``."""
+        """Return pair id → (tie, row fields after the rank) of every pair, or of those logged after ``seen``."""
         then = today - dt.timedelta(days=TREND_DAYS)
         sql = _PAIRS.format(changed="" if seen is None else _CHANGED)
         params = {"today": today.isoformat(), "then": then.isoformat(), "wave": wave_id, "seen": seen}
@@ -303,7 +303,7 @@ class Leaderboards:
         return read
 
     def _update(self, store: Store, today: dt.date, wave_id: int | None, changed: set[int]) -> None:
-        """Re-read the ``changed`` pairs (and any stamped since) and move them between ties."""
+        """Re-read the ``changed`` pairs (and any logged since) and move them between ties."""
         fresh = self._read(store, today, wave_id, self._seen)
         entries, groups, ties = self._entries, self._groups, self._ties
         for pair_id in changed | fresh.keys():
