@@ -205,6 +205,14 @@ def pair_state(status: str, held: int, due: int) -> str:
     return "ahead" if held > due else "on_track"
 
 
+class _Cleaned(dict):
+    """Departments and wave names, each cleaned once: they repeat on every row."""
+
+    def __missing__(self, text: str | None) -> str:
+        cleaned = self[text] = clean(text)
+        return cleaned
+
+
 # What ranks a pair: (sessions behind schedule, notes on time (best first; none due last),
 # sessions held (most first)). Pairs with the same tie share a rank and are listed by id.
 _Tie = tuple[int, float, int]
@@ -232,7 +240,7 @@ class Leaderboards:
         self._groups: dict[_Tie, list[int]] = {}
         self._ties: list[_Tie] = []
         self._rows: dict[int, LeaderRow] = {}
-        self._labels: dict[str | None, str] = {}
+        self._labels = _Cleaned()
         self._lock = threading.Lock()
         self.reread: int | None = None
         """Pairs read from the database by the last build (None: the whole leaderboard)."""
@@ -283,10 +291,6 @@ class Leaderboards:
         labels, read = self._labels, {}
         for (pair_id, wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
              held, planned, due, notes_due, notes_ok, last, held_then, due_then) in store.query_tuples(sql, params):
-            # Departments and waves repeat on every row: each is cleaned once.
-            for text in (wave, mentor_department, mentee_department):
-                if text not in labels:
-                    labels[text] = clean(text)
             mentee_department = labels[mentee_department]
             if mentor_name and mentee_name:
                 mentor, mentee = clean(mentor_name), clean(mentee_name)
