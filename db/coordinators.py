@@ -12,7 +12,7 @@ write becomes its admin.
 
 from __future__ import annotations
 
-import sqlite3
+from db.sqlite import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 

@@ -15,7 +15,7 @@ import datetime as dt
 import getpass
 import json
 import os
-import sqlite3
+from db.sqlite import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager

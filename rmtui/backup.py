@@ -14,7 +14,7 @@ its next refresh; the database as it was is first saved beside it.
 from __future__ import annotations
 
 import os
-import sqlite3
+from db.sqlite import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 

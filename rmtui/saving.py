@@ -8,7 +8,7 @@ is waiting, and retries the same save until it lands.
 
 from __future__ import annotations
 
-import sqlite3
+from db.sqlite import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path

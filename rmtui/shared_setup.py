@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import grp
 import os
-import sqlite3
+from db.sqlite import sqlite3
 import stat
 from dataclasses import dataclass
 from pathlib import Path

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-import sqlite3
+from db.sqlite import sqlite3
 import stat
 import subprocess
 import sys

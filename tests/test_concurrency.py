@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
+from db.sqlite import sqlite3
 import subprocess
 import sys
 from pathlib import Path

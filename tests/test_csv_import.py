@@ -6,7 +6,7 @@ import csv
 import json
 import os
 import signal
-import sqlite3
+from db.sqlite import sqlite3
 import subprocess
 import sys
 from pathlib import Path

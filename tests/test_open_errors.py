@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
+from db.sqlite import sqlite3
 import subprocess
 import sys
 import tempfile

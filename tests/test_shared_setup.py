@@ -81,7 +81,7 @@ def test_check_reports_a_folder_that_lost_its_setgid_bit(tmp_path: Path) -> None
 
 def test_check_reports_a_database_not_in_wal_mode(tmp_path: Path) -> None:
     made = init_shared(tmp_path / "p", GROUP)
-    import sqlite3
+    from db.sqlite import sqlite3
 
     conn = sqlite3.connect(made.database)
     conn.execute("PRAGMA journal_mode = DELETE")

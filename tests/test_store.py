@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+from db.sqlite import sqlite3
 import subprocess
 import sys
 from pathlib import Path

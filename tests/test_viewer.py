@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+from db.sqlite import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
