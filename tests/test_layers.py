@@ -62,3 +62,25 @@ def test_importing_the_domain_does_not_load_textual_transitively() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "path", [p for folder in ("db", "rmtui", "screens", "widgets", "tests") for p in _files(folder) if _rel(p) != "db/sqlite.py"],
+    ids=_rel,
+)
+def test_sqlite3_is_imported_only_through_db_sqlite(path: Path) -> None:
+    """Two SQLite libraries opening one file in a process can corrupt it: one driver, one place."""
+    assert "sqlite3" not in _imports(path) and "pysqlite3" not in _imports(path)
+
+
+def test_rmtui_and_sqlite_utils_open_databases_with_the_same_library() -> None:
+    """(sqlite-utils imports the standard module for type hints only; it opens nothing with it.)"""
+    code = (
+        "from rmtui.app import RmtuiApp\n"
+        "import db.sqlite, sqlite_utils.utils\n"
+        "print(db.sqlite.sqlite3.connect(':memory:').__class__.__module__,"
+        " sqlite_utils.utils.sqlite3.connect(':memory:').__class__.__module__)\n"
+    )
+    ours, theirs = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                                  check=True).stdout.split()
+    assert ours.split(".")[0] == theirs.split(".")[0]
