@@ -216,6 +216,11 @@ MIGRATIONS: list[str] = [
         INSERT INTO pair_changes (pair_id) SELECT id FROM pairs WHERE wave_id = NEW.id;
     END;
     """,
+    # 6: the audit by coordinator (issue 7's "who changed what"): the list of coordinators and
+    # one coordinator's changes, newest first, without reading the whole audit.
+    """
+    CREATE INDEX audit_actor ON audit(actor);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
