@@ -171,7 +171,7 @@ class LeaderboardScreen(ProgrammeScreen):
         self.wave_id: int | None = None
         self.seq = 1
         self.loaded: Loaded | None = None
-        self.boards = service.Leaderboards()
+        self.boards: dict[int | None, service.Leaderboards] = {}  # one kept board per wave shown
         self.pair_rows: list[LeaderRow] = []
 
     def compose(self):
@@ -203,7 +203,7 @@ class LeaderboardScreen(ProgrammeScreen):
     def load(self) -> Loaded:
         store, today = self.programme.store, self.programme.today()
         with store.snapshot():
-            board = self.boards.build(store, today, self.wave_id)
+            board = self.boards.setdefault(self.wave_id, service.Leaderboards()).build(store, today, self.wave_id)
             numbers, seq, sessions = [self.seq], self.seq, None
             if self.view == "sessions":
                 numbers = service.session_numbers(store) or [1]

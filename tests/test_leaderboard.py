@@ -351,3 +351,20 @@ async def test_number_keys_reach_the_leaderboard_and_the_dashboard(board_program
         assert isinstance(await _settled(pilot), LeaderboardScreen)
         await pilot.press("7")
         assert isinstance(await _settled(pilot), DashboardScreen)
+
+
+async def test_coming_back_to_a_wave_reads_nothing_again(board_programme: Programme) -> None:
+    app = RmtuiApp(board_programme, start="leaderboard")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _settled(pilot)
+        assert screen.boards[None].reread is None  # opening reads the whole board
+        await pilot.press("w")
+        screen = await _settled(pilot)
+        assert screen.wave_id == 1 and screen.boards[1].reread is None
+        for _ in range(5):
+            if screen.wave_id is None:
+                break
+            await pilot.press("w")
+            screen = await _settled(pilot)
+        assert screen.wave_id is None and screen.boards[None].reread == 0
+        assert _shown_pairs(screen) == [5, 4, 1, 3, 2]

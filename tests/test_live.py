@@ -69,6 +69,8 @@ async def test_another_process_write_shows_within_a_second_and_the_cursor_stays(
         cells = screen.query_one("#pairs").source.cells(screen.query_one("#pairs").cursor)
         assert str(cells["pair"]) == "Kai Analyst / Dana Director" and str(cells["held"]) == "4/7"
         assert "live, changed" in app.sub_title
+        # The refresh read the one pair the other process changed, not the whole board.
+        assert screen.boards[None].reread == 1
 
 
 async def test_every_commit_of_a_busy_writer_shows(programme: Programme, db_path: Path) -> None:
