@@ -324,6 +324,10 @@ class TimelineScreen(ProgrammeScreen):
             outcome.retry()
         self.load()
 
+    def _a_day(self, text: str) -> None:
+        """Check an answer to a "which day" question (the dialog shows what is wrong)."""
+        parse_when(text, self.today)
+
     def _need_session(self) -> Session | None:
         session = self.current()
         if session is None:
@@ -351,17 +355,12 @@ class TimelineScreen(ProgrammeScreen):
             return
 
         def answered(text: str | None) -> None:
-            if not text:
-                return
-            try:
-                when = parse_when(text, self.today)
-            except ValueError as error:
-                self.notify(str(error), severity="warning")
-                return
-            self._held(session, when.day)
+            if text:
+                self._held(session, parse_when(text, self.today).day)
 
         self.app.push_screen(
-            AskLine(f"Session {session.seq} was held on which day?", "today", "today, 2026-11-18, -2d (two days ago), mon…"),
+            AskLine(f"Session {session.seq} was held on which day?", "today", "today, 2026-11-18, -2d (two days ago), mon…",
+                    check=self._a_day),
             answered,
         )
 
@@ -371,15 +370,13 @@ class TimelineScreen(ProgrammeScreen):
             return
         store, timezone = self.programme.store, self.timezone
 
+        def ask(value: str) -> None:
+            self.app.push_screen(AskLine(f"Move session {session.seq} to…", value, WHEN_HINT, check=self._a_day), answered)
+
         def answered(text: str | None) -> None:
             if not text:
                 return
-            try:
-                when = parse_when(text, self.today)
-            except ValueError as error:
-                self.notify(str(error), severity="warning")
-                self.app.push_screen(AskLine(f"Move session {session.seq} to…", text, WHEN_HINT), answered)
-                return
+            when = parse_when(text, self.today)
 
             def edit() -> str:
                 service.reschedule(store, session, when, timezone)
@@ -387,9 +384,9 @@ class TimelineScreen(ProgrammeScreen):
                 return f"Session {session.seq} moved to {short_day(when.day)}{at}."
 
             self.focus_session = session.id
-            self.run_edit(edit, lambda: self.app.push_screen(AskLine(f"Move session {session.seq} to…", text, WHEN_HINT), answered))
+            self.run_edit(edit, lambda: ask(text))
 
-        self.app.push_screen(AskLine(f"Move session {session.seq} to…", "+1w", WHEN_HINT), answered)
+        ask("+1w")
 
     def action_cancel_session(self) -> None:
         session = self._need_session()
@@ -461,11 +458,7 @@ class TimelineScreen(ProgrammeScreen):
         def answered(text: str | None) -> None:
             if text is None:
                 return
-            try:
-                day = parse_when(text, self.today).day if text.strip() else None
-            except ValueError as error:
-                self.notify(str(error), severity="warning")
-                return
+            day = parse_when(text, self.today).day if text.strip() else None
 
             def edit() -> str:
                 added = service.add_session(store, pair_id, day)
@@ -475,7 +468,7 @@ class TimelineScreen(ProgrammeScreen):
             self.run_edit(edit)
 
         self.app.push_screen(
-            AskLine("Add a session due on… (empty: one cadence after the last)", "", WHEN_HINT), answered
+            AskLine("Add a session due on… (empty: one cadence after the last)", "", WHEN_HINT, check=self._a_day), answered
         )
 
     def action_replan(self) -> None:
@@ -486,11 +479,7 @@ class TimelineScreen(ProgrammeScreen):
         def answered(text: str | None) -> None:
             if not text:
                 return
-            try:
-                start = parse_when(text, self.today).day
-            except ValueError as error:
-                self.notify(str(error), severity="warning")
-                return
+            start = parse_when(text, self.today).day
 
             def edit() -> str:
                 change = service.replan_pair(store, pair_id, start)
@@ -502,7 +491,8 @@ class TimelineScreen(ProgrammeScreen):
             self.run_edit(edit)
 
         self.app.push_screen(
-            AskLine("Re-plan the sessions still to happen, starting on…", "+1w", "Held and cancelled sessions stay as they are. " + WHEN_HINT),
+            AskLine("Re-plan the sessions still to happen, starting on…", "+1w", "Held and cancelled sessions stay as they are. " + WHEN_HINT,
+                    check=self._a_day),
             answered,
         )
 

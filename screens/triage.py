@@ -360,17 +360,18 @@ class TriageScreen(ProgrammeScreen):
             return
         store = self.programme.store
 
+        today = self.programme.today()
+
+        def a_later_day(text: str) -> dt.date:
+            until = parse_when(text, today).day
+            if until <= today:
+                raise ValueError("Snooze until a day after today.")
+            return until
+
         def answered(text: str | None) -> None:
             if not text:
                 return
-            try:
-                until = parse_when(text, self.programme.today()).day
-            except ValueError as error:
-                self.notify(str(error), severity="warning")
-                return
-            if until <= self.programme.today():
-                self.notify("Snooze until a day after today.", severity="warning")
-                return
+            until = a_later_day(text)
 
             def act(item: TriageItem) -> str | None:
                 service.snooze(store, item, until)
@@ -379,7 +380,7 @@ class TriageScreen(ProgrammeScreen):
             self._apply(f"Snoozed until {short_day(until)}", items, act, same=lambda item: item.subject)
 
         what = f"{len(items)} items" if len(items) > 1 else "this item"
-        self.app.push_screen(AskLine(f"Snooze {what} until…", "+1w", WHEN_HINT), answered)
+        self.app.push_screen(AskLine(f"Snooze {what} until…", "+1w", WHEN_HINT, check=a_later_day), answered)
 
     def action_review_flag(self) -> None:
         store = self.programme.store

@@ -179,7 +179,30 @@ async def test_a_bad_day_is_explained_and_the_question_asked_again(sessions_prog
         await pilot.press("enter")
         await pilot.pause()
         assert screen.app.screen.query_one("Input").value == "next week"
-        assert any("is not a day" in n.message for n in screen.app._notifications)
+        assert "is not a day" in str(screen.app.screen.query_one("#error").render())
+        # Corrected in place, the answer goes through.
+        screen.app.screen.query_one("Input").value = "2026-12-04"
+        await pilot.press("enter")
+        await _settled(pilot)
+        assert _session(sessions_programme, 3, 4).due_on == "2026-12-04"
+
+
+async def test_every_which_day_question_keeps_a_mistyped_day_and_says_why(sessions_programme: Programme) -> None:
+    async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, 3, 4)
+        for key in ("H", "plus", "P"):  # held on…, add a session, re-plan
+            await pilot.press(key)
+            await pilot.pause()
+            dialog = screen.app.screen
+            dialog.query_one("Input").value = "31/12"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.app.screen is dialog, key
+            assert dialog.query_one("Input").value == "31/12"
+            assert "is not a day" in str(dialog.query_one("#error").render())
+            await pilot.press("escape")
+            await pilot.pause()
+        assert _session(sessions_programme, 3, 4).status != "held"
 
 
 async def test_x_cancels_and_f_marks_the_follow_up(sessions_programme: Programme) -> None:

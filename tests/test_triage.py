@@ -204,6 +204,25 @@ async def test_z_snoozes_until_the_day_typed(sessions_programme: Programme) -> N
         assert ("overdue", 3, 4) not in _kinds(screen) and screen.queue.snoozed == 1
 
 
+async def test_z_explains_a_day_that_is_not_later_and_keeps_it(sessions_programme: Programme) -> None:
+    app = _app(sessions_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _settled(pilot)
+        await _go_to(pilot, screen, 4)
+        await pilot.press("z")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("Input").value = "yesterday"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is dialog and dialog.query_one("Input").value == "yesterday"
+        assert "Snooze until a day after today." in str(dialog.query_one("#error").render())
+        dialog.query_one("Input").value = "+3d"
+        await pilot.press("enter")
+        await _settled(pilot)
+        assert mark_of(sessions_programme.store, "session", _session(sessions_programme, 3, 4).id).snoozed_until == "2026-11-23"
+
+
 async def test_m_flags_for_the_review_meeting_and_clears_again(sessions_programme: Programme) -> None:
     app = _app(sessions_programme)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -6,6 +6,7 @@ coordinator pressed escape), so a screen can reopen them with the same text afte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -17,7 +18,12 @@ from textual.widgets import Input, Label, Static, TextArea
 
 
 class AskLine(ModalScreen[str | None]):
-    """Ask for one line; Enter answers, escape cancels."""
+    """Ask for one line; Enter answers, escape cancels.
+
+    ``check`` (optional) is called with a non-empty answer before the dialog closes; a
+    ValueError it raises is shown under the line and the dialog stays open with what was
+    typed, so a mistyped day is corrected, not typed again.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
@@ -28,18 +34,21 @@ class AskLine(ModalScreen[str | None]):
         border: thick $primary; background: $surface;
     }
     AskLine .hint { color: $text-muted; }
+    AskLine .error { color: $error; display: none; }
     """
 
-    def __init__(self, title: str, value: str = "", hint: str = "") -> None:
+    def __init__(self, title: str, value: str = "", hint: str = "", check: Callable[[str], object] | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.value = value
         self.hint = hint
+        self.check = check
 
     def compose(self):
         with Vertical():
             yield Label(Text(self.title_text, style="bold"))
             yield Input(value=self.value, id="answer")
+            yield Static("", id="error", classes="error")
             if self.hint:
                 yield Static(Text(self.hint), classes="hint")
 
@@ -48,6 +57,14 @@ class AskLine(ModalScreen[str | None]):
 
     @on(Input.Submitted)
     def answer(self, event: Input.Submitted) -> None:
+        if self.check is not None and event.value.strip():
+            try:
+                self.check(event.value)
+            except ValueError as error:
+                shown = self.query_one("#error", Static)
+                shown.update(Text(str(error)))
+                shown.display = True
+                return
         self.dismiss(event.value)
 
     def action_cancel(self) -> None:
