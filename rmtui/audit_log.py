@@ -124,11 +124,6 @@ def audit_count(store: Store, flt: AuditFilter = AuditFilter(), *, tz: str = "UT
     return int(store.scalar(f"SELECT count(*) FROM audit WHERE {where}", params) or 0)
 
 
-def audit_actors(store: Store) -> list[str]:
-    """Return everyone who has changed the programme, alphabetically."""
-    return [row[0] for row in store.query_tuples("SELECT DISTINCT actor FROM audit ORDER BY actor")]
-
-
 def people_named(store: Store, text: str) -> tuple[int, ...]:
     """Return the ids of participants whose name contains ``text`` (or whose id it is)."""
     text = text.strip()

@@ -14,6 +14,7 @@ from typing import Any
 
 from db import Participant, Store
 from rmtui.intake import PROFILE_FIELDS, display_value
+from rmtui.people import participant_count
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -50,7 +51,7 @@ def export_participants(
     """
     columns = list(EXPORT_COLUMNS) + (["attributes"] if include_sensitive else [])
     emails = dict(store.query_tuples("SELECT id, email FROM participants WHERE email IS NOT NULL"))
-    total = int(store.scalar("SELECT count(*) FROM participants") or 0)
+    total = participant_count(store)
     count = 0
     with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)

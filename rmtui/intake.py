@@ -86,15 +86,6 @@ LABELS: dict[str, str] = {
 
 LIST_FIELDS = ("current_role", "development_goals", "competencies", "hobbies", "interests")
 TEXT_FIELDS = ("past_experience",)
-LINE_FIELDS = (
-    "job_title",
-    "line_of_business",
-    "department",
-    "team",
-    "location",
-    "education",
-    "birthplace",
-)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _TAG_SEPARATOR = re.compile(r"[;\n]")
 _YES = {"yes", "y", "true", "1", "x", "consent", "agreed"}

@@ -27,6 +27,7 @@ from rmtui.text import clean
 
 STARTED_STATUSES = ("active", "paused", "completed", "closed_early")
 """Pairs on the leaderboard: every pair that has started (a proposal has not)."""
+_STARTED = "(" + ", ".join(f"'{status}'" for status in STARTED_STATUSES) + ")"
 
 TREND_DAYS = 28
 """The trend compares a pair's lead over its schedule now with its lead this many days ago."""
@@ -176,7 +177,7 @@ JOIN waves w ON w.id = p.wave_id
 JOIN participants mr ON mr.id = p.mentor_id
 JOIN participants me ON me.id = p.mentee_id
 LEFT JOIN sessions s ON s.pair_id = p.id
-WHERE p.status IN ('active', 'paused', 'completed', 'closed_early') AND p.started_on IS NOT NULL
+WHERE p.status IN {started} AND p.started_on IS NOT NULL
   AND (:wave IS NULL OR p.wave_id = :wave) {changed}
 GROUP BY p.id
 """
@@ -286,7 +287,7 @@ class Leaderboards:
     def _read(self, store: Store, today: dt.date, wave_id: int | None, seen: int | None) -> dict[int, tuple[_Tie, tuple]]:
         """Return pair id → (tie, row fields after the rank) of every pair, or of those logged after ``seen``."""
         then = today - dt.timedelta(days=TREND_DAYS)
-        sql = _PAIRS.format(changed="" if seen is None else _CHANGED)
+        sql = _PAIRS.format(started=_STARTED, changed="" if seen is None else _CHANGED)
         params = {"today": today.isoformat(), "then": then.isoformat(), "wave": wave_id, "seen": seen}
         labels, read = self._labels, {}
         for (pair_id, wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
@@ -417,9 +418,9 @@ def session_progress(store: Store, board: Leaderboard, seq: int) -> list[Session
     """
     today = board.today
     rows = store.query_tuples(
-        """SELECT s.pair_id, s.status, s.due_on, s.held_on, w.grace_days
+        f"""SELECT s.pair_id, s.status, s.due_on, s.held_on, w.grace_days
            FROM pairs p JOIN waves w ON w.id = p.wave_id JOIN sessions s ON s.pair_id = p.id AND s.seq = ?
-           WHERE p.status IN ('active', 'paused', 'completed', 'closed_early')""",
+           WHERE p.status IN {_STARTED}""",
         (seq,),
     )
     by_pair = {row.pair_id: row for row in board.rows}

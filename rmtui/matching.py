@@ -79,6 +79,11 @@ class Pool:
         )
         self._chains: dict[int, tuple[int, ...]] = {}
 
+    @cached_property
+    def folded_names(self) -> list[str]:
+        """Every person's name folded for search (:func:`rmtui.text.fold`), in ``people`` order."""
+        return [fold(p.name) for p in self.people]
+
     # -- facts ---------------------------------------------------------------------
 
     def facts(self, wave_id: int | None, *, excluding: Iterable[int] = ()) -> Facts:
@@ -404,11 +409,7 @@ def _rule_matrix(
         load = np.array([facts.mentor_load.get(int(i), 0) for i in pool.ids[cols]], dtype=np.int64)
         return (load < pool.capacity[cols])[None, :], None
     if rule_id == "mentee_free":
-        def free(person_id: int) -> bool:
-            waves = facts.paired_in_wave.get(person_id, set())
-            return not (waves if facts.wave_id is None else waves & {facts.wave_id})
-
-        return np.array([free(int(i)) for i in pool.ids[rows]], dtype=bool)[:, None], None
+        return np.array([not facts.busy_waves(int(i)) for i in pool.ids[rows]], dtype=bool)[:, None], None
     if rule_id == "never_paired_before":
         return _former_met(pool, rows, cols, facts), None
     if rule_id == "both_available":

@@ -8,7 +8,6 @@ sentence a coordinator can act on.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,7 +15,7 @@ from db import ConflictError, Pair, Store, Wave
 from rmtui.matching import Pool, load_pair_pool
 from rmtui.programme import Programme
 from rmtui.rule_settings import RuleConfig, load_rule_config
-from rmtui.rules import AVAILABLE, ONGOING, Person, Verdict, blocking, check_pair
+from rmtui.rules import AVAILABLE, Person, Verdict, blocking, check_pair
 from rmtui.schedule import write_pair_plan
 from rmtui.scoring import score
 from rmtui.search import name_matches
@@ -84,33 +83,16 @@ def find_people(pool: Pool, query: str, wave_id: int | None, limit: int = 200) -
         facts = pool.facts(wave_id)
 
         def waiting(p: Person) -> bool:
-            waves_ = facts.paired_in_wave.get(p.id, set())
-            free = not (waves_ & {wave_id} if wave_id is not None else waves_)
-            return p.role == "mentee" and p.status in AVAILABLE and free
+            return p.role == "mentee" and p.status in AVAILABLE and not facts.busy_waves(p.id)
 
-        return sorted(pool.people, key=lambda p: (not waiting(p), fold(p.name), p.id))[:limit]
-    people = list(pool.people)
-    return [people[i] for i in name_matches(text, [fold(p.name) for p in people], limit)]
-
-
-def ongoing_pairs(store: Store, person_id: int) -> list[Pair]:
-    """Return ``person_id``'s proposed, active or paused pairs, newest first."""
-    marks = ", ".join("?" for _ in ONGOING)
-    return store.all(
-        Pair,
-        f"(mentor_id = ? OR mentee_id = ?) AND status IN ({marks})",
-        (person_id, person_id, *ONGOING),
-        order="id DESC",
-    )
-
-
-def _today(programme: Programme) -> dt.date:
-    return programme.today()
+        order = sorted(range(len(pool.people)), key=lambda i: (not waiting(pool.people[i]), pool.folded_names[i], pool.people[i].id))
+        return [pool.people[i] for i in order[:limit]]
+    return [pool.people[i] for i in name_matches(text, pool.folded_names, limit)]
 
 
 def _check_in_transaction(programme: Programme, mentor_id: int, mentee_id: int, wave_id: int,
                           config: RuleConfig, excluding: Iterable[int] = ()) -> PairCheck:
-    pool = load_pair_pool(programme.store, _today(programme), [mentor_id, mentee_id])
+    pool = load_pair_pool(programme.store, programme.today(), [mentor_id, mentee_id])
     missing = [i for i in (mentor_id, mentee_id) if i not in pool.by_id]
     if missing:
         raise PairingError("One of the two people is no longer in the programme; nothing was saved.")
@@ -180,7 +162,7 @@ def confirm_pair(programme: Programme, pair_id: int, expected_version: int, *, c
             raise PairingError("This pair was removed by another coordinator; nothing was saved.")
         if pair.version == expected_version and pair.status != "proposed":
             raise PairingError(f"This pair is already {pair.status.replace('_', ' ')}; only a proposal can be confirmed.")
-        started = _today(programme).isoformat()
+        started = programme.today().isoformat()
         # The update comes first so that a stale version is reported as the conflict it is
         # (who changed the pair); a rule that now fails rolls the whole transaction back.
         version = writer.update("pairs", pair_id, expected_version, {"status": "active", "started_on": started})
@@ -243,7 +225,7 @@ def close_pair(programme: Programme, pair_id: int, expected_version: int, code: 
             raise PairingError("This pair was removed by another coordinator; nothing was saved.")
         if pair.version == expected_version and pair.status not in ("active", "paused"):
             raise PairingError(f"Only an active or paused pair can be closed early; this one is {pair.status.replace('_', ' ')}.")
-        ended = _today(programme).isoformat()
+        ended = programme.today().isoformat()
         reason = f"{code}: {clean(note)}" if clean(note) else code
         version = writer.update(
             "pairs", pair_id, expected_version, {"status": "closed_early", "ended_on": ended, "close_reason": reason}

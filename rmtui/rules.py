@@ -63,16 +63,11 @@ class Person:
         for key in ("line_of_business", "team", "timezone"):
             if key in facts:
                 facts[key] = clean(facts[key] or "")
-        shared: dict[str, str] = {}
-        for item in [*hobbies, *interests]:
-            key = fold(clean(str(item)))
-            if key and key not in shared:
-                shared[key] = clean(str(item))
         return cls(
             id=id,
             name=clean(name),
             role=role,
-            interests=shared,
+            interests=_distinct_folded([*hobbies, *interests]),
             goals=_distinct_folded(development_goals),
             competencies=_distinct_folded(competencies),
             **facts,
@@ -100,6 +95,12 @@ class Facts:
     wave_id: int | None = None
     today: dt.date = field(default_factory=dt.date.today)
     wave_names: dict[int, str] = field(default_factory=dict)
+
+    def busy_waves(self, mentee_id: int) -> set[int]:
+        """Return the waves (of this wave, or any when pairing across waves) where ``mentee_id``
+        already has an ongoing pair: a mentee has one mentor per wave."""
+        waves = self.paired_in_wave.get(mentee_id, set())
+        return waves if self.wave_id is None else waves & {self.wave_id}
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,8 +229,7 @@ def mentor_capacity(mentor: Person, mentee: Person, facts: Facts, setting: RuleS
 
 def mentee_free(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
     """A mentee has one mentor per wave."""
-    waves = facts.paired_in_wave.get(mentee.id, set())
-    busy = waves if facts.wave_id is None else waves & {facts.wave_id}
+    busy = facts.busy_waves(mentee.id)
     if busy:
         names = ", ".join(sorted(facts.wave_names.get(w, f"wave {w}") for w in busy))
         return _verdict(setting, False, f"{mentee.name} is already paired in {names}")
