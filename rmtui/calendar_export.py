@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -36,9 +37,9 @@ class CalendarSession:
     minutes: int
 
 
-def programme_uid(programme: Programme) -> str:
-    """Return the programme's stable identifier for UIDs, creating it on first export."""
-    settings = programme.settings()
+def programme_uid(programme: Programme, settings: dict[str, Any]) -> str:
+    """Return the programme's stable identifier for UIDs (from ``settings``, the programme's
+    settings as read), creating it on first export."""
     if settings.get(PROGRAMME_UID_SETTING):
         return str(settings[PROGRAMME_UID_SETTING])
     try:
@@ -51,7 +52,7 @@ def programme_uid(programme: Programme) -> str:
             return value
     except NotAllowedError:
         # A viewer cannot store the identifier; derive one from what every export shares.
-        return uuid.uuid5(uuid.NAMESPACE_URL, f"rmtui:{programme.name}").hex
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"rmtui:{settings['programme_name']}").hex
 
 
 def sessions_to_export(store: Store, pair_id: int | None = None, wave_id: int | None = None) -> list[CalendarSession]:
@@ -138,12 +139,13 @@ def build_calendar(
 def export_calendar(programme: Programme, pair_id: int | None = None, wave_id: int | None = None) -> tuple[bytes, int]:
     """Return the .ics bytes of the programme's sessions to come (one pair or wave) and how many."""
     sessions = sessions_to_export(programme.store, pair_id, wave_id)
+    settings = programme.settings()
     calendar = build_calendar(
         sessions,
-        programme_id=programme_uid(programme),
-        programme_name=programme.name,
-        timezone=programme.timezone,
+        programme_id=programme_uid(programme, settings),
+        programme_name=str(settings["programme_name"]),
+        timezone=str(settings["timezone"]),
         stamp=programme.clock.now(),
-        default_time=str(programme.settings().get("session_time", DEFAULT_SESSION_TIME)),
+        default_time=str(settings.get("session_time", DEFAULT_SESSION_TIME)),
     )
     return calendar.to_ical(), len(sessions)
