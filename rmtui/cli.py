@@ -119,7 +119,7 @@ def demo(obj: Context, db: str | None, people: int, seed: int, no_open: bool) ->
 
     from rmtui.demo import build_demo
 
-    path = _demo_path(db or obj.db)
+    path = resolve_db_path(db or obj.db, default_name="demo.db")
     _clear_old_demo(path)
     programme = Programme.open(path, obj.clock)
     try:
@@ -144,16 +144,6 @@ def demo(obj: Context, db: str | None, people: int, seed: int, no_open: bool) ->
         programme.close()
     else:
         run_app(programme, None)
-
-
-def _demo_path(option: str | None) -> Path:
-    if option:
-        return Path(option).expanduser()
-    if os.environ.get("RMTUI_DB"):
-        return Path(os.environ["RMTUI_DB"]).expanduser()
-    folder = Path(platformdirs.user_data_dir("rmtui"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / "demo.db"
 
 
 def _clear_old_demo(path: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import platformdirs
 
-from db import Store, read_settings
+from db import Store, StoreOpenError, read_settings
 from rmtui.clock import Clock, SystemClock, iso_instant, today
 
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -22,19 +22,32 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 }
 
 
-def default_db_path() -> Path:
-    """Return the database used when neither ``--db`` nor ``$RMTUI_DB`` names one."""
-    return Path(platformdirs.user_data_dir("rmtui")) / "programme.db"
+def default_db_path(name: str = "programme.db") -> Path:
+    """Return the database used when neither ``--db`` nor ``$RMTUI_DB`` names one.
+
+    It lives in the user data folder, created (private to its owner) if missing, so a
+    fresh account can start rmtui at once; a folder the user names is never created.
+    """
+    folder = Path(platformdirs.user_data_dir("rmtui"))
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreOpenError(
+            f"Your data folder {folder} cannot be created ({error.strerror or error}); "
+            "choose a database with --db or $RMTUI_DB."
+        ) from error
+    return folder / name
 
 
-def resolve_db_path(option: str | os.PathLike[str] | None) -> Path:
-    """Return the database path: ``--db``, else ``$RMTUI_DB``, else the user data directory."""
+def resolve_db_path(option: str | os.PathLike[str] | None, *, default_name: str = "programme.db") -> Path:
+    """Return the database path: ``--db``, else ``$RMTUI_DB``, else ``default_name`` in the
+    user data folder."""
     if option:
         return Path(option).expanduser()
     env = os.environ.get("RMTUI_DB")
     if env:
         return Path(env).expanduser()
-    return default_db_path()
+    return default_db_path(default_name)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from db.sqlite import sqlite3
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,29 @@ def assert_one_clear_line(result: subprocess.CompletedProcess[str], *fragments: 
 def test_missing_directory_is_one_line(tmp_path: Path) -> None:
     result = rmtui("--db", str(tmp_path / "no" / "such" / "programme.db"), "roster")
     assert_one_clear_line(result, "does not exist")
+    assert not (tmp_path / "no").exists()
+
+
+def test_a_missing_folder_named_in_the_environment_is_one_line_and_not_created(tmp_path: Path) -> None:
+    env = {**os.environ, "RMTUI_DB": str(tmp_path / "no" / "such" / "programme.db")}
+    assert_one_clear_line(rmtui("roster", env=env), "does not exist")
+    assert not (tmp_path / "no").exists()
+
+
+def test_a_fresh_account_gets_its_data_folder_and_an_empty_programme(tmp_path: Path) -> None:
+    data = Path(os.environ["XDG_DATA_HOME"])
+    assert not data.exists()
+    source = tmp_path / "staff.csv"
+    source.write_text("name,role\nAnn Lee,mentee\n", encoding="utf-8")
+    result = rmtui("import", str(source))
+    assert result.returncode == 0, result.stderr
+    database = data / "rmtui" / "programme.db"
+    with Store(database) as store:
+        assert store.scalar("SELECT count(*) FROM participants") == 1
+    assert (database.parent.stat().st_mode & 0o777) == 0o700
+    demo = rmtui("--today", "2026-11-20", "demo", "--no-open")
+    assert demo.returncode == 0, demo.stderr
+    assert (data / "rmtui" / "demo.db").exists()
 
 
 def test_a_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
@@ -88,8 +112,6 @@ def test_demo_rebuilds_an_earlier_demo_but_refuses_a_real_programme(tmp_path: Pa
 
 
 def test_database_comes_from_the_environment_when_no_option(tmp_path: Path) -> None:
-    import os
-
     path = tmp_path / "from-env.db"
     env = {**os.environ, "RMTUI_DB": str(path)}
     result = rmtui("--today", "2026-11-20", "demo", "--no-open", env=env)
