@@ -146,10 +146,12 @@ def _stamp_every_pair(store: Store, top_pair: int, top_rev: int) -> None:
     """Log every pair id, the restored ones and the ones before, as changed after any revision
     an open leaderboard has seen, so that each reads the restored programme afresh (see
     :class:`rmtui.leaderboard.Leaderboards`). Not a change of data: no audit row."""
-    restored_pair, restored_rev = store.query_tuples(_TOP_PAIR_AND_REVISION)[0]
     conn = sqlite3.connect(str(store.path), timeout=store.busy_timeout, isolation_level=None)
     try:
         conn.execute("BEGIN IMMEDIATE")
+        # Read the restored tops under the write lock: a coordinator's commit before it
+        # would otherwise take the revisions stamped below (rev is the primary key).
+        restored_pair, restored_rev = conn.execute(_TOP_PAIR_AND_REVISION).fetchone()
         conn.execute(
             """WITH RECURSIVE ids(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM ids WHERE id < :top)
                INSERT INTO pair_changes (rev, pair_id) SELECT :above + id, id FROM ids""",

@@ -123,3 +123,29 @@ def test_restore_over_a_damaged_database(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert count(db, "SELECT count(*) FROM participants") == 300
     assert list(tmp_path.glob("programme.damaged-*.db")), "the damaged file is kept aside"
+
+
+def test_a_commit_just_before_the_restore_stamps_the_pairs_does_not_fail_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rmtui.backup as backup_module
+
+    db = tmp_path / "programme.db"
+    with Store(db, actor="ada") as store, store.write() as writer:
+        writer.insert(Participant(name="Ann Lee", role="mentor"))
+    backup = backup_programme(db, tmp_path / "monday.db").path
+    real_connect = sqlite3.connect
+
+    def connect(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if sys._getframe(1).f_code.co_name == "_stamp_every_pair":
+            # Another coordinator saves a session of pair 1 between the restore and the stamps.
+            other = real_connect(str(db), isolation_level=None)
+            other.execute("INSERT INTO pair_changes (pair_id) VALUES (1)")
+            other.close()
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setattr(backup_module.sqlite3, "connect", connect)
+    with Store(db, actor="ada") as store:
+        restored, _ = restore_programme(store, backup)
+    assert restored.participants == 1
+    assert count(db, "SELECT count(*) FROM pair_changes") >= 2
