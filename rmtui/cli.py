@@ -16,6 +16,7 @@ import platformdirs
 
 from db import StoreError
 from rmtui.clock import Clock, clock_from_env, parse_today
+from rmtui.commands import db_option
 from rmtui.commands.admin import (
     audit_command,
     backup_command,
@@ -53,14 +54,6 @@ def _parse_clock(ctx: click.Context, param: click.Parameter, value: str | None) 
         return parse_today(value)
     except ValueError as error:
         raise click.BadParameter(str(error)) from error
-
-
-db_option = click.option(
-    "--db",
-    "db",
-    type=click.Path(dir_okay=False),
-    help="The programme database (default: $RMTUI_DB, else your data folder).",
-)
 
 
 def run_app(programme: Programme, screen: str | None) -> None:

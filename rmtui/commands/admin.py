@@ -19,13 +19,11 @@ from rmtui.audit_log import (
     subject_labels,
 )
 from rmtui.backup import BackupError, backup_programme, restore_damaged, restore_programme
+from rmtui.commands import db_option
 from rmtui.coordinators import ROLES, add_coordinator, list_coordinators, remove_coordinator, set_role
 from rmtui.shared_setup import check_programme, init_shared, problems
 from rmtui.text import clean
 
-db_option = click.option(
-    "--db", "db", type=click.Path(dir_okay=False), help="The programme database (default: $RMTUI_DB, else your data folder)."
-)
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 

@@ -8,10 +8,11 @@ from typing import Any
 import click
 
 from rmtui.calendar_export import export_calendar
+from rmtui.commands import db_option
 
 
 @click.command(name="calendar")
-@click.option("--db", "db", type=click.Path(dir_okay=False), help="The programme database (default: $RMTUI_DB, else your data folder).")
+@db_option
 @click.option("--pair", "pair_id", type=int, metavar="ID", help="Only this pair's sessions.")
 @click.option("--wave", "wave_id", type=int, metavar="ID", help="Only this wave's pairs.")
 @click.option(

@@ -8,16 +8,9 @@ from typing import Any
 
 import click
 
+from rmtui.commands import db_option
 from rmtui.csv_export import export_participants
 from rmtui.csv_import import ImportFileError, describe_errors, import_file, plan_import
-
-db_option = click.option(
-    "--db",
-    "db",
-    type=click.Path(dir_okay=False),
-    help="The programme database (default: $RMTUI_DB, else your data folder).",
-)
-
 
 def _column_map(pairs: tuple[str, ...]) -> dict[str, str]:
     mapping = {}

@@ -7,11 +7,12 @@ from typing import Any
 
 import click
 
+from rmtui.commands import db_option
 from rmtui.report import report_format, write_report
 
 
 @click.command(name="report")
-@click.option("--db", "db", type=click.Path(dir_okay=False), help="The programme database (default: $RMTUI_DB, else your data folder).")
+@db_option
 @click.option(
     "-o",
     "--output",
