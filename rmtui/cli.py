@@ -16,7 +16,7 @@ import platformdirs
 
 from db import StoreError
 from rmtui.clock import Clock, clock_from_env, parse_today
-from rmtui.commands import db_option
+from rmtui.commands import db_option, progress_bar
 from rmtui.commands.admin import (
     audit_command,
     backup_command,
@@ -108,16 +108,14 @@ for _area in AREAS:
 @click.pass_obj
 def demo(obj: Context, db: str | None, people: int, seed: int, no_open: bool) -> None:
     """Build a realistic demo programme (deterministic) and open it."""
-    from rich.progress import Progress
-
     from rmtui.demo import build_demo
 
     path = resolve_db_path(db or obj.db, default_name="demo.db")
     _clear_old_demo(path)
     programme = Programme.open(path, obj.clock)
     try:
-        with Progress(transient=True, disable=people < 5000 or not sys.stderr.isatty()) as bar:
-            task = bar.add_task("Building the demo programme", total=None)
+        with progress_bar("Building the demo programme", people >= 5000 and sys.stderr.isatty()) as bar:
+            task = bar.add_task("demo", total=None)
 
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)

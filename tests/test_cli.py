@@ -124,3 +124,31 @@ def test_help_works_for_every_command(args: list[str]) -> None:
     result = rmtui(*args)
     assert result.returncode == 0
     assert "Usage:" in result.stdout
+
+
+def test_the_demo_progress_bar_draws_on_stderr_when_stderr_is_a_terminal(tmp_path: Path) -> None:
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rmtui", "--today", "2026-11-20", "demo", "--people", "5000",
+             "--db", str(tmp_path / "demo.db"), "--no-open"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower,
+        )
+        os.close(follower)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        stdout, _ = process.communicate(timeout=120)
+    finally:
+        os.close(leader)
+    assert process.returncode == 0, drawn
+    assert stdout == b""
+    assert b"Building the demo programme" in drawn

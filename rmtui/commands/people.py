@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from rmtui.commands import db_option
+from rmtui.commands import db_option, progress_bar
 from rmtui.csv_export import export_participants
 from rmtui.csv_import import ImportFileError, describe_errors, import_file, plan_import
 
@@ -20,21 +20,6 @@ def _column_map(pairs: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"“{pair}” is not COLUMN=field (e.g. --map \"Staff grade=level\").", param_hint="--map")
         mapping[column.strip()] = target.strip()
     return mapping
-
-
-def _progress_bar(label: str, enabled: bool) -> Any:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-        disable=not enabled,
-    )
 
 
 @click.command(name="import")
@@ -62,7 +47,7 @@ def import_command(obj: Any, file: Path, db: str | None, dry_run: bool, skip_inv
     programme = obj.open(db)
     try:
         show = sys.stderr.isatty()
-        with _progress_bar("Reading and checking", show) as bar:
+        with progress_bar("Reading and checking", show) as bar:
             task = bar.add_task("check", total=None)
             try:
                 plan = plan_import(
@@ -72,7 +57,7 @@ def import_command(obj: Any, file: Path, db: str | None, dry_run: bool, skip_inv
                 raise click.ClickException(str(error)) from error
         for ignored in plan.ignored:
             click.echo(f"Ignored column “{ignored}” (map it with --map \"{ignored}=field\").", err=True)
-        with _progress_bar("Importing", show and not dry_run) as bar:
+        with progress_bar("Importing", show and not dry_run) as bar:
             task = bar.add_task("import", total=None)
             plan, summary = import_file(
                 programme.store,
