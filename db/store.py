@@ -434,10 +434,9 @@ class Writer:
         if table == "coordinators":
             require_admin(self)
         columns = [c for c in changes if c not in ("id", "version")]
-        before_row = self.conn.execute(
-            f"SELECT * FROM {table} WHERE id = ?", (row_id,)
-        ).fetchone()
-        names = [d[0] for d in self.conn.execute(f"SELECT * FROM {table} LIMIT 0").description]
+        cursor = self.conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
+        names = [d[0] for d in cursor.description]
+        before_row = cursor.fetchone()
         if before_row is not None:
             before_row = dict(zip(names, before_row))
         sets = [f"{c} = ?" for c in columns] + ["version = version + 1"]

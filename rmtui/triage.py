@@ -296,11 +296,10 @@ def _set_mark(store: Store, entity: str, entity_id: int, seen: Mark | None, chan
         if seen is not None:
             writer.update("triage_marks", _mark_id(writer, entity, entity_id, seen), seen.version, changes)
             return
-        existing = writer.execute(
-            "SELECT * FROM triage_marks WHERE entity = ? AND entity_id = ?", (entity, entity_id)
-        ).fetchone()
+        cursor = writer.execute("SELECT * FROM triage_marks WHERE entity = ? AND entity_id = ?", (entity, entity_id))
+        existing = cursor.fetchone()
         if existing is not None:
-            names = [d[0] for d in writer.execute("SELECT * FROM triage_marks LIMIT 0").description]
+            names = [d[0] for d in cursor.description]
             raise ConflictError("triage_marks", existing[0], 0, dict(zip(names, existing)), None, None)
         row = {"entity": entity, "entity_id": entity_id, "snoozed_until": None, "flagged": 0, "updated_at": writer.now, **changes}
         cursor = writer.execute(
