@@ -41,6 +41,11 @@ class RmtuiApp(App[None]):
     def __init__(self, programme: Programme, *, start: str | None = None) -> None:
         super().__init__()
         self.programme = programme
+        self.data_generation = 0
+        """How many batches of commits the watcher has seen; screens compare it on resume."""
+        self.may_edit = True
+        self.role: str | None = None
+        self.changed_at: str | None = None
         self.areas: dict[str, Area] = {area.name: area for area in AREAS}
         self.start = start if start in self.areas else next(iter(self.areas))
         for area in self.areas.values():
@@ -48,10 +53,6 @@ class RmtuiApp(App[None]):
             self.bind(area.key, f"go('{area.name}')", description=area.title, show=False)
 
     def on_mount(self) -> None:
-        self.data_generation = 0
-        self.may_edit = True
-        self.role: str | None = None
-        self.changed_at: str | None = None
         self.title = self.programme.name
         self._show_live_state()
         self.watcher = ChangeWatcher(self.programme.store.path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual.message import Message
 from textual.screen import Screen
@@ -39,9 +39,11 @@ class ProgrammeScreen(Screen):
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset()
     """Actions that change the programme: hidden from viewers (the store refuses them anyway)."""
 
+    app: RmtuiApp  # type: ignore[assignment]  # every ProgrammeScreen runs in RmtuiApp
+
     @property
     def programme(self) -> Programme:
-        return cast("RmtuiApp", self.app).programme
+        return self.app.programme
 
     def refresh_data(self) -> None:
         """Reload what this screen shows from the database (in a worker)."""
@@ -51,13 +53,13 @@ class ProgrammeScreen(Screen):
         self.refresh_data()
 
     def on_screen_resume(self) -> None:
-        generation = getattr(self.app, "data_generation", 0)
+        generation = self.app.data_generation
         if generation > self.seen_generation:
             self.seen_generation = generation
             self.refresh_data()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.EDIT_ACTIONS and not getattr(self.app, "may_edit", True):
+        if action in self.EDIT_ACTIONS and not self.app.may_edit:
             return False
         return True
 

@@ -278,7 +278,7 @@ class TimelineScreen(ProgrammeScreen):
     def open_session(self) -> None:
         """Enter edits the notes of a held session, else its agenda (viewers read them below)."""
         session = self.current()
-        if session is not None and getattr(self.app, "may_edit", True):
+        if session is not None and self.app.may_edit:
             if session.status == "held":
                 self.action_notes()
             else:
