@@ -449,23 +449,27 @@ class Writer:
             (*values, row_id, expected_version),
         )
         if cursor.rowcount == 0:
-            last = self.conn.execute(
-                "SELECT actor, at FROM audit WHERE entity = ? AND entity_id = ? ORDER BY id DESC LIMIT 1",
-                (table, row_id),
-            ).fetchone()
-            raise ConflictError(
-                table,
-                row_id,
-                expected_version,
-                before_row,
-                last[0] if last else None,
-                last[1] if last else None,
-            )
+            raise self.conflict(table, row_id, expected_version)
         assert before_row is not None
         before = {c: before_row[c] for c in columns if before_row[c] != changes[c]}
         after = {c: changes[c] for c in before}
         self.audit(table, row_id, "update", _public(before), _public(after))
         return int(before_row["version"]) + 1
+
+    def conflict(self, table: str, row_id: int, expected_version: int) -> ConflictError:
+        """Return the :class:`ConflictError` for a row of ``table`` no longer at ``expected_version``.
+
+        It carries the row as it is now (None when it was deleted) and who changed it
+        last, from the audit, so the coordinator is told whose change stopped theirs.
+        """
+        cursor = self.conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
+        row = cursor.fetchone()
+        current = None if row is None else dict(zip([d[0] for d in cursor.description], row))
+        last = self.conn.execute(
+            "SELECT actor, at FROM audit WHERE entity = ? AND entity_id = ? ORDER BY id DESC LIMIT 1",
+            (table, row_id),
+        ).fetchone()
+        return ConflictError(table, row_id, expected_version, current, *(last or (None, None)))
 
     def set_setting(self, key: str, value: Any, expected_version: int | None = None) -> int:
         """Store one programme setting (JSON), auditing the change; return its new version.

@@ -533,22 +533,10 @@ def _update_rows(writer: Any, rows: list[ImportRow], source: Mapping[str, str]) 
 def _raise_conflict(writer: Any, rows: list[ImportRow]) -> None:
     """Raise ConflictError for the first of ``rows`` that another coordinator changed meanwhile."""
     for row in rows:
-        cursor = writer.conn.execute("SELECT * FROM participants WHERE id = ?", (row.participant_id,))
-        current = cursor.fetchone()
-        names = [d[0] for d in cursor.description]
+        version = writer.execute("SELECT version FROM participants WHERE id = ?", (row.participant_id,)).fetchone()
         # This row was just updated by us (version + 1) unless someone else had moved it on.
-        if current is None or current[names.index("version")] != (row.version or 0) + 1:
-            last = writer.conn.execute(
-                "SELECT actor, at FROM audit WHERE entity = 'participants' AND entity_id = ? ORDER BY id DESC LIMIT 1",
-                (row.participant_id,),
-            ).fetchone()
-            raise ConflictError(
-                "participants",
-                row.participant_id,
-                row.version,
-                dict(zip(names, current)) if current else None,
-                *(last or (None, None)),
-            )
+        if version is None or version[0] != (row.version or 0) + 1:
+            raise writer.conflict("participants", row.participant_id, row.version)
     raise ConflictError("participants", rows[0].participant_id, rows[0].version, None, None, None)
 
 

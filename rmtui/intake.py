@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from db import ConflictError, Participant, Store, read_settings
+from db import Participant, Store, read_settings
 from db.records import PARTICIPANT_STATUSES, ROLES
 from rmtui.search import name_matches
 from rmtui.text import clean, fold
@@ -472,20 +472,9 @@ def update_participant(
         if not columns:
             current = store.scalar("SELECT version FROM participants WHERE id = ?", (participant_id,))
             if current != expected_version:
-                raise _conflict(writer.conn, participant_id, expected_version)
+                raise writer.conflict("participants", participant_id, expected_version)
             return expected_version
         return writer.update("participants", participant_id, expected_version, columns)
-
-
-def _conflict(conn: Any, participant_id: int, expected_version: int) -> ConflictError:
-    cursor = conn.execute("SELECT * FROM participants WHERE id = ?", (participant_id,))
-    row = cursor.fetchone()
-    current = dict(zip([d[0] for d in cursor.description], row)) if row else None
-    last = conn.execute(
-        "SELECT actor, at FROM audit WHERE entity = 'participants' AND entity_id = ? ORDER BY id DESC LIMIT 1",
-        (participant_id,),
-    ).fetchone()
-    return ConflictError("participants", participant_id, expected_version, current, *(last or (None, None)))
 
 
 def withdraw_participant(store: Store, participant_id: int, expected_version: int, reason: str) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from db import ConflictError, Pair, Store, Wave
+from db import Pair, Store, Wave
 from rmtui.matching import Pool, load_pair_pool
 from rmtui.programme import Programme
 from rmtui.rule_settings import RuleConfig, load_rule_config
@@ -198,7 +198,7 @@ def withdraw_proposal(programme: Programme, pair_id: int, expected_version: int)
             raise PairingError("Only a proposal can be withdrawn; close an active pair early instead (x).")
         cursor = writer.execute("DELETE FROM pairs WHERE id = ? AND version = ?", (pair_id, expected_version))
         if cursor.rowcount == 0:
-            raise ConflictError("pairs", pair_id, expected_version, pair.to_row(), None, None)
+            raise writer.conflict("pairs", pair_id, expected_version)
         writer.audit("pairs", pair_id, "withdraw", {"mentor_id": pair.mentor_id, "mentee_id": pair.mentee_id}, None)
 
 

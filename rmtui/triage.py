@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, overload
 
-from db import ConflictError, Store, Wave
+from db import Store, Wave
 from rmtui.schedule import as_date
 from rmtui.session_status import KIND_RANK, Flag, at_risk, days_late, days_overdue
 
@@ -296,11 +296,11 @@ def _set_mark(store: Store, entity: str, entity_id: int, seen: Mark | None, chan
         if seen is not None:
             writer.update("triage_marks", _mark_id(writer, entity, entity_id, seen), seen.version, changes)
             return
-        cursor = writer.execute("SELECT * FROM triage_marks WHERE entity = ? AND entity_id = ?", (entity, entity_id))
-        existing = cursor.fetchone()
-        if existing is not None:
-            names = [d[0] for d in cursor.description]
-            raise ConflictError("triage_marks", existing[0], 0, dict(zip(names, existing)), None, None)
+        existing = writer.execute(
+            "SELECT id FROM triage_marks WHERE entity = ? AND entity_id = ?", (entity, entity_id)
+        ).fetchone()
+        if existing is not None:  # I saw no mark, someone else has made one since
+            raise writer.conflict("triage_marks", existing[0], 0)
         row = {"entity": entity, "entity_id": entity_id, "snoozed_until": None, "flagged": 0, "updated_at": writer.now, **changes}
         cursor = writer.execute(
             f"INSERT INTO triage_marks ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})", tuple(row.values())
@@ -311,7 +311,7 @@ def _set_mark(store: Store, entity: str, entity_id: int, seen: Mark | None, chan
 def _mark_id(writer, entity: str, entity_id: int, seen: Mark) -> int:  # noqa: ANN001
     row = writer.execute("SELECT id FROM triage_marks WHERE entity = ? AND entity_id = ?", (entity, entity_id)).fetchone()
     if row is None:
-        raise ConflictError("triage_marks", 0, seen.version, None, None, None)
+        raise writer.conflict("triage_marks", 0, seen.version)
     return int(row[0])
 
 

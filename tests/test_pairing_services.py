@@ -149,3 +149,17 @@ def test_a_rule_broken_since_the_proposal_stops_the_confirmation(programme, peop
     with pytest.raises(PairingError, match="Both in Claims"):
         confirm_pair(programme, first.id, first.version)
     assert programme.store.get(Pair, first.id).status == "proposed"
+
+
+def test_withdrawing_a_proposal_someone_else_changed_names_them(programme, people, db_path, clock):
+    wave, ana, _, ben, _ = people
+    proposal = propose_pair(programme, ana, ben, wave)
+    other = Programme.open(db_path, clock, actor="someone-else")
+    try:
+        with other.store.write() as writer:
+            writer.update("pairs", proposal.id, proposal.version, {"score": 1.0})
+    finally:
+        other.close()
+    with pytest.raises(ConflictError, match="changed by someone-else"):
+        withdraw_proposal(programme, proposal.id, proposal.version)
+    assert programme.store.get(Pair, proposal.id) is not None

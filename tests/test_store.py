@@ -185,3 +185,17 @@ def test_four_processes_doing_read_modify_write_lose_no_update(db_path: Path) ->
     assert person.level == processes * rounds
     assert person.version == 1 + processes * rounds
     assert updates == processes * rounds
+
+
+def test_writer_conflict_names_who_changed_the_row_or_says_it_was_deleted(db_path: Path) -> None:
+    with Store(db_path, actor="alice") as alice, Store(db_path, actor="bob") as bob:
+        person = _person(alice)
+        with alice.write() as writer:
+            writer.update("participants", person.id, person.version, {"team": "Claims North"})
+        with bob.write() as writer:
+            changed = writer.conflict("participants", person.id, person.version)
+            gone = writer.conflict("participants", person.id + 1, 1)
+    assert changed.changed_by == "alice" and changed.current is not None
+    assert changed.current["team"] == "Claims North"
+    assert "changed by alice" in str(changed) and f"version {person.version} → {person.version + 1}" in str(changed)
+    assert gone.current is None and "was deleted by someone else" in str(gone)
