@@ -506,12 +506,17 @@ def _update_rows(writer: Any, rows: list[ImportRow], source: Mapping[str, str]) 
             (*(to_column(name, row.changes[name]) for name in columns), now, row.participant_id, row.version)
             for row in group
         ]
+        writer.execute("SAVEPOINT import_group")
         cursor = writer.conn.executemany(
             f"UPDATE participants SET {sets}, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
             params,
         )
         if cursor.rowcount != len(group):
+            # Undo this group's updates so each row shows the version it had: the one not at
+            # the version read is the person another coordinator changed.
+            writer.execute("ROLLBACK TO import_group")
             _raise_conflict(writer, group)
+        writer.execute("RELEASE import_group")
         audits = []
         for row in group:
             row.version = (row.version or 0) + 1
@@ -534,8 +539,7 @@ def _raise_conflict(writer: Any, rows: list[ImportRow]) -> None:
     """Raise ConflictError for the first of ``rows`` that another coordinator changed meanwhile."""
     for row in rows:
         version = writer.execute("SELECT version FROM participants WHERE id = ?", (row.participant_id,)).fetchone()
-        # This row was just updated by us (version + 1) unless someone else had moved it on.
-        if version is None or version[0] != (row.version or 0) + 1:
+        if version is None or version[0] != row.version:
             raise writer.conflict("participants", row.participant_id, row.version)
     raise ConflictError("participants", rows[0].participant_id, rows[0].version, None, None, None)
 

@@ -383,3 +383,22 @@ def test_cli_skip_invalid_writes_rejects_and_succeeds(db_path: Path, tmp_path: P
     assert result.exit_code == 0
     assert "2 new, 0 updated, 0 unchanged, 7 rejected" in result.output
     assert f"Rejected rows written to {tmp_path / 'messy.rejects.csv'}." in result.output
+
+
+def test_the_import_conflict_names_the_person_and_who_changed_them(programme: Programme, tmp_path: Path, db_path: Path) -> None:
+    _add(programme, name="Zoe Park", role="mentor", email="zoe@example.org", level=2)
+    _add(programme, name="Ann Lee", role="mentee", email="ann.lee@example.org", level=9)
+    source = tmp_path / "update.csv"
+    source.write_text(
+        "name,email,role,level\nZoe Park,zoe@example.org,mentor,3\nAnn Lee,ann.lee@example.org,mentee,10\n", encoding="utf-8"
+    )
+    plan = plan_import(programme.store, source)
+    other = Programme.open(db_path, actor="someone-else")
+    try:
+        with other.store.write() as writer:
+            writer.update("participants", 2, 1, {"level": 8})  # one edit after the preview: version 1 → 2
+    finally:
+        other.close()
+    with pytest.raises(ConflictError, match=r"participants #2 was changed by someone-else .*\(version 1 → 2\)"):
+        import_file(programme.store, source, plan=plan)
+    assert [(p.name, p.level) for p in _people(programme)] == [("Zoe Park", 2), ("Ann Lee", 8)]
