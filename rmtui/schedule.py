@@ -113,24 +113,19 @@ def write_pair_plan(writer: Writer, pair_id: int, start: str | dt.date | None = 
 
     ``start`` defaults to the pair's ``started_on``. A pair with no sessions gets the wave's
     whole plan; a pair with sessions keeps the held ones and has the rest moved. Returns
-    what was done. Raises ValueError when the pair or its start day is unknown.
+    what was done. Raises ValueError when the pair, its wave or its start day is unknown.
     """
-    conn = writer.conn
-    names = [d[0] for d in conn.execute("SELECT * FROM pairs LIMIT 0").description]
-    row = conn.execute("SELECT * FROM pairs WHERE id = ?", (pair_id,)).fetchone()
-    if row is None:
+    store = writer.store  # its lock is re-entrant: these reads run inside the transaction
+    pair = store.get(Pair, pair_id)
+    if pair is None:
         raise ValueError(f"There is no pair #{pair_id}.")
-    pair = Pair.from_row(dict(zip(names, row)))
-    wave_names = [d[0] for d in conn.execute("SELECT * FROM waves LIMIT 0").description]
-    wave = Wave.from_row(dict(zip(wave_names, conn.execute("SELECT * FROM waves WHERE id = ?", (pair.wave_id,)).fetchone())))
+    wave = store.get(Wave, pair.wave_id)
+    if wave is None:
+        raise ValueError(f"Pair #{pair_id} belongs to wave #{pair.wave_id}, which no longer exists.")
     start = start or pair.started_on
     if not start:
         raise ValueError(f"Pair #{pair_id} has no start day to plan from.")
-    session_names = [d[0] for d in conn.execute("SELECT * FROM sessions LIMIT 0").description]
-    sessions = [
-        Session.from_row(dict(zip(session_names, r)))
-        for r in conn.execute("SELECT * FROM sessions WHERE pair_id = ? ORDER BY seq", (pair_id,))
-    ]
+    sessions = store.all(Session, "pair_id = ?", (pair_id,), order="seq")
     change = replan(sessions, wave, start)
     for session, day in change.moved:
         assert session.id is not None

@@ -109,3 +109,18 @@ def test_planning_a_pair_without_a_start_day_is_refused(programme) -> None:
     pair_id = _pair(programme, started_on=None)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="no start day"), programme.store.write() as w:
         write_pair_plan(w, pair_id)
+
+
+def test_planning_an_unknown_pair_or_a_pair_whose_wave_is_gone_is_a_clear_refusal(programme) -> None:
+    pair_id = _pair(programme)
+    with pytest.raises(ValueError, match="There is no pair #999"), programme.store.write() as w:
+        write_pair_plan(w, 999)
+    wave_id = programme.store.scalar("SELECT wave_id FROM pairs WHERE id = ?", (pair_id,))
+    programme.store.conn.execute("PRAGMA foreign_keys = OFF")  # a file damaged by another tool
+    try:
+        with programme.store.write() as w:
+            w.execute("DELETE FROM waves WHERE id = ?", (wave_id,))
+    finally:
+        programme.store.conn.execute("PRAGMA foreign_keys = ON")
+    with pytest.raises(ValueError, match=f"wave #{wave_id}, which no longer exists"), programme.store.write() as w:
+        write_pair_plan(w, pair_id)
