@@ -11,6 +11,7 @@ from db.errors import (
     StoreBusyError,
     StoreError,
     StoreOpenError,
+    is_locked,
 )
 from db.records import (
     AuditEntry,
@@ -42,6 +43,7 @@ __all__ = [
     "StoreOpenError",
     "Wave",
     "Writer",
+    "is_locked",
     "os_user",
     "read_setting",
     "read_settings",

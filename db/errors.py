@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 
+def is_locked(error: Exception) -> bool:
+    """Return True if an SQLite error means another connection holds the lock (locked or busy)."""
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
 class StoreError(Exception):
     """Base of every error the store raises on purpose."""
 

@@ -32,6 +32,7 @@ from db.errors import (
     StoreBusyError,
     StoreError,
     StoreOpenError,
+    is_locked,
 )
 from db.records import Record
 from db.schema import MIGRATIONS, SCHEMA_VERSION
@@ -79,11 +80,6 @@ def _damaged(path: Path, error: sqlite3.Error) -> StoreOpenError:
     return StoreOpenError(
         f"{path} is damaged (SQLite says: {error}); restore the latest backup with rmtui restore BACKUP."
     )
-
-
-def _is_locked(error: sqlite3.OperationalError) -> bool:
-    text = str(error).lower()
-    return "locked" in text or "busy" in text
 
 
 def _split_statements(script: str) -> list[str]:
@@ -176,7 +172,7 @@ class Store:
             return StoreOpenError(f"{self.path} is not an rmtui database (SQLite says: {text}).")
         if "malformed" in text or "disk image" in text:
             return _damaged(self.path, error)
-        if isinstance(error, sqlite3.OperationalError) and _is_locked(error):
+        if isinstance(error, sqlite3.OperationalError) and is_locked(error):
             return StoreBusyError(self.busy_timeout)
         if "readonly" in text or "read-only" in text:
             return StoreOpenError(f"{self.path} is read-only for you; ask for write permission on it and its folder.")
@@ -284,7 +280,7 @@ class Store:
         try:
             return self.conn.execute(sql, params)  # type: ignore[arg-type]
         except sqlite3.OperationalError as error:
-            if _is_locked(error):
+            if is_locked(error):
                 raise StoreBusyError(self.busy_timeout) from error
             raise
         except sqlite3.DatabaseError as error:
@@ -300,7 +296,7 @@ class Store:
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as error:
-                if _is_locked(error):
+                if is_locked(error):
                     raise StoreBusyError(self.busy_timeout) from error
                 raise
             try:
@@ -315,7 +311,7 @@ class Store:
                 except sqlite3.OperationalError as error:
                     if self.conn.in_transaction:
                         self.conn.execute("ROLLBACK")
-                    if _is_locked(error):
+                    if is_locked(error):
                         raise StoreBusyError(self.busy_timeout) from error
                     raise
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from db import Store, StoreBusyError
+from db import Store, StoreBusyError, is_locked
 
 T = TypeVar("T")
 PROBE_SECONDS = 0.25
@@ -35,10 +35,7 @@ def write_lock_is_free(path: Path, wait: float = PROBE_SECONDS) -> bool:
         conn.execute("ROLLBACK")
         return True
     except sqlite3.OperationalError as error:
-        text = str(error).lower()
-        if "locked" in text or "busy" in text:
-            return False
-        return True
+        return not is_locked(error)
     finally:
         conn.close()
 
