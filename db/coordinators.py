@@ -41,6 +41,11 @@ def admins_of(conn: sqlite3.Connection) -> list[str]:
     return [row[0] for row in conn.execute("SELECT os_user FROM coordinators WHERE role = 'admin' ORDER BY os_user")]
 
 
+def _admins(conn: sqlite3.Connection) -> str:
+    """Return the admins' names for a message ("an admin" when there are none)."""
+    return ", ".join(admins_of(conn)) or "an admin"
+
+
 def role_of(conn: sqlite3.Connection, user: str) -> str | None:
     """Return ``user``'s role, or None when they are not a coordinator."""
     row = conn.execute("SELECT role FROM coordinators WHERE os_user = ?", (user,)).fetchone()
@@ -66,12 +71,10 @@ def admit_writer(writer: Writer, *, may_enrol: bool) -> None:
         return
     role = role_of(conn, user)
     if role is None:
-        admins = ", ".join(admins_of(conn)) or "an admin"
-        raise NotAllowedError(f"{user} is not a coordinator of this programme; ask an admin ({admins}) to add you.")
+        raise NotAllowedError(f"{user} is not a coordinator of this programme; ask an admin ({_admins(conn)}) to add you.")
     if role == "viewer":
-        admins = ", ".join(admins_of(conn)) or "an admin"
         raise NotAllowedError(
-            f"{user} is a viewer of this programme and cannot change it; ask an admin ({admins}) for the coordinator role."
+            f"{user} is a viewer of this programme and cannot change it; ask an admin ({_admins(conn)}) for the coordinator role."
         )
 
 
@@ -79,8 +82,7 @@ def require_admin(writer: Writer) -> None:
     """Refuse unless the writer is an admin (anyone while the programme has no coordinators)."""
     conn = writer.conn
     if has_coordinators(conn) and role_of(conn, writer.store.actor) != "admin":
-        admins = ", ".join(admins_of(conn)) or "an admin"
-        raise NotAllowedError(f"Only an admin ({admins}) can change who may use this programme.")
+        raise NotAllowedError(f"Only an admin ({_admins(conn)}) can change who may use this programme.")
 
 
 def _check_role(role: str) -> None:
