@@ -81,10 +81,14 @@ class RmtuiApp(App[None]):
     def on_unmount(self) -> None:
         self.watcher.close()
 
-    def poll_changes(self) -> None:
-        """Tell the screen on show when anyone committed (one cheap PRAGMA when nothing did)."""
+    def poll_changes(self) -> bool:
+        """Tell the screen on show when anyone committed (one cheap PRAGMA when nothing did).
+
+        Runs every POLL_SECONDS, and at once when a screen has saved or comes back, so that
+        change shows without waiting for the next tick. Returns True when there was one.
+        """
         if not self.watcher.changed():
-            return
+            return False
         self.data_generation += 1
         settings = self.programme.settings()  # one read: the name may have changed too
         self.title = settings["programme_name"]
@@ -92,6 +96,7 @@ class RmtuiApp(App[None]):
         self.changed_at = changed_at.strftime("%H:%M:%S")
         self._show_live_state()
         self.screen.post_message(DataChanged(self.data_generation))
+        return True
 
     def _show_live_state(self) -> None:
         """Header subtitle: database, who you are (and your role if you only view), live state."""

@@ -17,6 +17,7 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     from rmtui.app import RmtuiApp
+    from rmtui.timeline import Outcome
 
 
 class DataChanged(Message):
@@ -49,13 +50,39 @@ class ProgrammeScreen(Screen):
         """Reload what this screen shows from the database (in a worker)."""
 
     def on_data_changed(self, message: DataChanged) -> None:
-        self.seen_generation = message.generation
-        self.refresh_data()
+        if message.generation > self.seen_generation:  # else this screen has refreshed since
+            self.seen_generation = message.generation
+            self.refresh_data()
 
     def on_screen_resume(self) -> None:
+        self.app.poll_changes()  # a commit just made (say by the dialog that closed) shows now
+        self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Refresh once if the app has seen commits since this screen last refreshed."""
         generation = self.app.data_generation
         if generation > self.seen_generation:
             self.seen_generation = generation
+            self.refresh_data()
+
+    def after_save(self) -> None:
+        """Show this screen's own saved change, refreshing exactly once.
+
+        The watcher notices this app's commits like anyone else's, so a screen that also
+        reloaded after its save would read everything twice. Instead the app polls now
+        (not at its next tick) and this screen catches up at once.
+        """
+        self.app.poll_changes()
+        self._catch_up()
+
+    def report_outcome(self, outcome: Outcome) -> None:
+        """Say how an edit went; reopen the user's input if it did not land, and refresh."""
+        self.notify(outcome.message, severity=outcome.severity, timeout=6 if outcome.ok else 10)
+        if outcome.retry is not None:
+            outcome.retry()
+        if outcome.ok:
+            self.after_save()
+        else:
             self.refresh_data()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

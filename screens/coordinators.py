@@ -124,7 +124,7 @@ class CoordinatorsScreen(ProgrammeScreen):
             self.refresh_bindings()
         else:
             self.query_one("#status", Static).update(Text(event.worker.result))
-            self.load()
+            self.after_save()
 
     def _report(self, error: BaseException | None) -> None:
         if isinstance(error, ConflictError):

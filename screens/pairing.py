@@ -256,7 +256,7 @@ class PairingScreen(ProgrammeScreen):
         elif worker.group == "pairing-write":
             message, _ = worker.result
             self.notify(message, timeout=6)
-            self.load()
+            self.after_save()
 
     def _failed(self, group: str, error: BaseException | None) -> None:
         if isinstance(error, ConflictError):
@@ -668,13 +668,13 @@ class PairingScreen(ProgrammeScreen):
             return
         from screens.cohort import CohortScreen
 
-        self.app.push_screen(CohortScreen(self.wave_id, self._wave_name()), lambda _: self.load())
+        self.app.push_screen(CohortScreen(self.wave_id, self._wave_name()))
 
     def action_edit_rules(self) -> None:
         from screens.rule_editor import RuleEditorScreen
 
         config = self.loaded.config if self.loaded is not None else default_rule_config()
-        self.app.push_screen(RuleEditorScreen(config), lambda _: self.load())
+        self.app.push_screen(RuleEditorScreen(config))
 
     def _other(self, result: PairCheck) -> Person:
         return result.mentor if result.mentee.id == self.person_id else result.mentee

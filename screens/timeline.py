@@ -203,7 +203,7 @@ class TimelineScreen(ProgrammeScreen):
             if event.state == WorkerState.ERROR:
                 self.notify(f"The change was not saved: {worker.error}", severity="error", timeout=8)
             elif event.state == WorkerState.SUCCESS:
-                self.edited(worker.result)
+                self.report_outcome(worker.result)
 
     def show(self, view: PairTimeline | None) -> None:
         """Put the pair and its sessions on screen, keeping the cursor on the same session."""
@@ -317,12 +317,6 @@ class TimelineScreen(ProgrammeScreen):
     def run_edit(self, edit: Callable[[], str], retry: Callable[[], None] | None = None) -> Outcome:
         """Run ``edit`` (one store write), waiting out another coordinator's write lock."""
         return attempt(lambda: self.save_with_retry(edit, what="the change"), retry)
-
-    def edited(self, outcome: Outcome) -> None:
-        self.notify(outcome.message, severity=outcome.severity, timeout=6 if outcome.ok else 10)
-        if outcome.retry is not None:
-            outcome.retry()
-        self.load()
 
     def _a_day(self, text: str) -> None:
         """Check an answer to a "which day" question (the dialog shows what is wrong)."""

@@ -136,11 +136,7 @@ class TriageScreen(ProgrammeScreen):
         if worker.group == "triage-load":
             self.show(worker.result)
         elif worker.group == "triage-edit":
-            outcome: Outcome = worker.result
-            self.notify(outcome.message, severity=outcome.severity, timeout=6 if outcome.ok else 10)
-            if outcome.retry is not None:
-                outcome.retry()
-            self.load()
+            self.report_outcome(worker.result)
 
     def show(self, queue: TriageQueue) -> None:
         """Show ``queue`` through the filters; the cursor keeps its line."""
@@ -242,7 +238,10 @@ class TriageScreen(ProgrammeScreen):
         if not items:
             return
         bulk = len(items) > 1
-        self.selected.clear()
+        if self.selected:  # repainted now: an action that changes nothing brings no reload
+            self.selected.clear()
+            self.query_one("#queue", VirtualTable).refresh()
+            self.query_one("#filters", Static).update(self._filters_text())
 
         def edit() -> str:
             done, skipped, conflicts = 0, [], []  # type: ignore[var-annotated]
