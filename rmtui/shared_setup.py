@@ -78,9 +78,10 @@ def init_shared(folder: str | os.PathLike[str], group: str, *, actor: str | None
                 elif role_of(writer.conn, user) != "admin":
                     set_role(writer, user, "admin")  # refused unless they are admin already
                 writer.set_setting("shared", {"group": group})
-            secure_files(database, gid)
         finally:
             store.close()
+        # After closing: whatever database files remain (the -wal/-shm too while others
+        # have it open) get the group and 0660; ones the close removed need nothing.
         secure_files(database, gid)
     finally:
         os.umask(old_umask)

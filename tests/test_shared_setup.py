@@ -249,3 +249,14 @@ def test_a_coordinator_cannot_promote_themselves_through_the_store_either(tmp_pa
             with carl.write() as writer:
                 writer.update("coordinators", row_id, version, {"role": "admin"})
         assert carl.role() == "coordinator"
+
+
+def test_re_securing_a_programme_in_use_fixes_its_wal_and_shm_too(tmp_path: Path) -> None:
+    made = init_shared(tmp_path / "p", GROUP)
+    with Store(made.database) as other:  # a coordinator has the app open meanwhile
+        side = [Path(f"{made.database}{suffix}") for suffix in ("-wal", "-shm")]
+        for path in side:
+            os.chmod(path, 0o600)
+        init_shared(tmp_path / "p", GROUP)
+        assert [mode(path) for path in side] == [0o660, 0o660]
+        assert other.role() == "admin"
