@@ -9,6 +9,7 @@ shared interests highlighted (summaries at 80×24, more detail on a taller termi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar
 
 from rich.console import Group
@@ -70,6 +71,29 @@ class Loaded:
     config_problem: str | None
     waves: list[Wave]
     pairs: list[Pair]  # every ongoing pair, for "who is paired with whom"
+
+    def name(self, person_id: int) -> str:
+        person = self.pool.by_id.get(person_id)
+        return person.name if person is not None else "?"
+
+    @cached_property
+    def pairs_of(self) -> dict[int, list[Pair]]:
+        """Each person's ongoing pairs (built once per load, not per painted row)."""
+        found: dict[int, list[Pair]] = {}
+        for pair in self.pairs:
+            found.setdefault(pair.mentor_id, []).append(pair)
+            found.setdefault(pair.mentee_id, []).append(pair)
+        return found
+
+    @cached_property
+    def partners(self) -> dict[int, str]:
+        """What the person finder notes of each paired person: "active with <name>"."""
+        partner: dict[int, str] = {}
+        for pair in self.pairs:
+            status = pair.status.replace("_", " ")
+            partner[pair.mentor_id] = f"{status} with {self.name(pair.mentee_id)}"
+            partner[pair.mentee_id] = f"{status} with {self.name(pair.mentor_id)}"
+        return partner
 
 
 class CandidateSource:
@@ -327,7 +351,7 @@ class PairingScreen(ProgrammeScreen):
     def _own_pairs(self) -> list[Pair]:
         if self.loaded is None or self.person_id is None:
             return []
-        return [p for p in self.loaded.pairs if self.person_id in (p.mentor_id, p.mentee_id)]
+        return self.loaded.pairs_of.get(self.person_id, [])
 
     def _own_proposals(self) -> list[Pair]:
         return [p for p in self._own_pairs() if p.status == "proposed" and p.wave_id == self.wave_id]
@@ -335,17 +359,6 @@ class PairingScreen(ProgrammeScreen):
     def proposed_with(self, other_id: int) -> Pair | None:
         """Return the proposal of the person being matched with ``other_id`` in this wave."""
         return next((p for p in self._own_proposals() if other_id in (p.mentor_id, p.mentee_id)), None)
-
-    def _partner_names(self) -> dict[int, str]:
-        if self.loaded is None:
-            return {}
-        names = {p.id: p.name for p in self.loaded.pool.people}
-        partner: dict[int, str] = {}
-        for pair in self.loaded.pairs:
-            status = pair.status.replace("_", " ")
-            partner[pair.mentor_id] = f"{status} with {names.get(pair.mentee_id, '?')}"
-            partner[pair.mentee_id] = f"{status} with {names.get(pair.mentor_id, '?')}"
-        return partner
 
     def _show_person(self) -> None:
         if self.loaded is None or self.person_id is None:
@@ -360,14 +373,10 @@ class PairingScreen(ProgrammeScreen):
             line.append(f" · {person.line_of_business}")
         line.append(f" · {self._wave_name()}: ", style="")
         pairs = [p for p in self._own_pairs() if p.wave_id == self.wave_id]
-        names = {p.id: p.name for p in self.loaded.pool.people}
         if pairs:
-            line.append(
-                "; ".join(
-                    f"{p.status} with {names.get(p.mentee_id if p.mentor_id == person.id else p.mentor_id, '?')}"
-                    for p in pairs
-                )
-            )
+            name = self.loaded.name
+            others = [p.mentee_id if p.mentor_id == person.id else p.mentor_id for p in pairs]
+            line.append("; ".join(f"{p.status} with {name(other)}" for p, other in zip(pairs, others)))
         else:
             line.append("not paired", style="italic")
         if self.ranking is not None:
@@ -497,7 +506,8 @@ class PairingScreen(ProgrammeScreen):
     def _show_found(self, people: list[Person]) -> None:
         self.found = people
         table = self.query_one("#people", VirtualTable)
-        table.set_source(PeopleSource(people, self._partner_names()), cursor=0)
+        partners = self.loaded.partners if self.loaded is not None else {}
+        table.set_source(PeopleSource(people, partners), cursor=0)
         table.display = True
         self.query_one("#candidates", VirtualTable).display = False
         self.query_one("#status", Static).update(Text(f"{len(people)} found · Enter picks · ↓ to browse"))
@@ -634,8 +644,7 @@ class PairingScreen(ProgrammeScreen):
             self.notify("The person being matched has no active pair to close.", severity="warning")
             return
         pair = pairs[0]
-        names = {p.id: p.name for p in self.loaded.pool.people}
-        who = f"{names.get(pair.mentor_id, '?')} → {names.get(pair.mentee_id, '?')}"
+        who = f"{self.loaded.name(pair.mentor_id)} → {self.loaded.name(pair.mentee_id)}"
 
         def done(answer: tuple[str, str] | None) -> None:
             if answer is None:
