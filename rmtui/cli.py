@@ -120,9 +120,9 @@ def demo(obj: Context, db: str | None, people: int, seed: int, no_open: bool) ->
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            summary = build_demo(programme.store, people=people, seed=seed, today=programme.today(), progress=progress)
-        with programme.store.write() as writer:
-            writer.set_setting("demo", True)
+            summary = build_demo(
+                programme.store, people=people, seed=seed, today=programme.today(), progress=progress, mark_demo=True
+            )
     except BaseException:
         programme.close()
         raise

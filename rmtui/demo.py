@@ -1282,14 +1282,17 @@ def build_demo(
     seed: int = 7,
     today: dt.date,
     progress: Progress | None = None,
+    mark_demo: bool = False,
 ) -> DemoSummary:
     """Build the demo programme into the empty ``store`` in one transaction; return the counts.
 
     ``today`` anchors every date, so the same ``seed`` and ``today`` give the same rows.
     From ``EVERY_STATE_PEOPLE`` people up every session and pair state is present; smaller
     demos show what their people allow. ``progress(done, total)`` is called as rows are
-    written (``total`` is known once the pairs are planned). Raises ValueError if the store
-    already holds a programme or ``people`` is below 1.
+    written (``total`` is known once the pairs are planned). ``mark_demo`` also sets the
+    ``demo`` setting in the same transaction (``rmtui demo`` rebuilds only files so marked,
+    so a build is never committed without it). Raises ValueError if the store already
+    holds a programme or ``people`` is below 1.
     """
     if people < 1:
         raise ValueError(f"A demo programme needs at least one person (got {people}).")
@@ -1314,6 +1317,8 @@ def build_demo(
             summary = builder.write(w, seed)
         finally:
             w.execute(f"PRAGMA cache_size = {cache_size}")
+        if mark_demo:
+            w.set_setting("demo", True)
     if progress is not None:
         progress(builder.total, builder.total)
     return summary

@@ -369,3 +369,30 @@ def test_a_demo_without_people_is_refused_in_one_sentence(tmp_path: Path) -> Non
 def test_demo_module_imports_no_textual() -> None:
     code = "import sys, rmtui.demo; sys.exit('textual' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[1]).returncode == 0
+
+
+def test_a_demo_interrupted_as_it_is_marked_is_rebuilt_next_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from db.store import Writer
+    from rmtui.cli import cli
+
+    path = tmp_path / "demo.db"
+    args = ["--today", "2026-03-02", "demo", "--db", str(path), "--no-open", "--people", "20"]
+    set_setting = Writer.set_setting
+
+    def interrupted(self, key, value, expected_version=None):  # type: ignore[no-untyped-def]
+        if key == "demo":
+            raise KeyboardInterrupt
+        return set_setting(self, key, value, expected_version)
+
+    monkeypatch.setattr(Writer, "set_setting", interrupted)
+    assert CliRunner().invoke(cli, args).exit_code != 0
+    with Store(path) as store:
+        assert store.scalar("SELECT count(*) FROM participants") == 0  # the build went with the mark
+    monkeypatch.setattr(Writer, "set_setting", set_setting)
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    with Store(path) as store:
+        assert store.scalar("SELECT count(*) FROM participants") == 20
+        assert store.scalar("SELECT value FROM settings WHERE key = 'demo'") == "true"
