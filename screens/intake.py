@@ -209,22 +209,22 @@ class IntakeScreen(ProgrammeScreen):
 
     def raw_values(self) -> dict[str, Any]:
         """Return what is in the form right now, as typed (lists as tags)."""
-        values: dict[str, Any] = {}
-        for name in PROFILE_FIELDS:
-            widget = self.query_one(f"#f-{name}")
-            if isinstance(widget, TagInput):
-                values[name] = widget.value()
-            elif isinstance(widget, Select):
-                values[name] = "" if widget.is_blank() else widget.value
-            elif isinstance(widget, Checkbox):
-                values[name] = widget.value
-            elif isinstance(widget, TextArea):
-                values[name] = widget.text
-            elif name == "manager_id":
-                values[name] = self.manager_id
-            else:
-                values[name] = widget.value  # type: ignore[attr-defined]
-        return values
+        return {name: self._raw_value(name) for name in PROFILE_FIELDS}
+
+    def _raw_value(self, name: str) -> Any:
+        """Return what is in field ``name`` right now, as typed."""
+        widget = self.query_one(f"#f-{name}")
+        if isinstance(widget, TagInput):
+            return widget.value()
+        if isinstance(widget, Select):
+            return "" if widget.is_blank() else widget.value
+        if isinstance(widget, Checkbox):
+            return widget.value
+        if isinstance(widget, TextArea):
+            return widget.text
+        if name == "manager_id":
+            return self.manager_id
+        return widget.value  # type: ignore[attr-defined]
 
     def fill(self, values: dict[str, Any]) -> None:
         """Put stored values into the form (an edit opened, a merge taken, a form cleared)."""
@@ -266,7 +266,7 @@ class IntakeScreen(ProgrammeScreen):
 
     def validate_field(self, name: str) -> str | None:
         """Check one field as it stands; show (or clear) its message; return it."""
-        raw = self.raw_values()[name]
+        raw = self._raw_value(name)
         message: str | None = None
         if name == "manager_id":
             typed = self.query_one("#f-manager_id", Input).value.strip()
