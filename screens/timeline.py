@@ -29,7 +29,7 @@ from rmtui.text import clean
 from rmtui.timeline import Outcome, PairTimeline, attempt, parse_when
 from screens.base import ProgrammeScreen
 from widgets.ask import AskLine, EditText
-from widgets.virtual_table import Column, VirtualTable
+from widgets.virtual_table import Column, EmptySource, VirtualTable
 
 WHEN_HINT = "+1w, +3d, fri, tomorrow, 2026-12-04 or 2026-12-04 14:00 (programme time)"
 
@@ -214,7 +214,7 @@ class TimelineScreen(ProgrammeScreen):
             self.query_one("#pair", Static).update(
                 Text("No pairs yet. Confirm pairs on the pairing screen (3), or run  rmtui demo  to explore.")
             )
-            table.set_source(_NoSessions(), cursor=0)
+            table.set_source(EmptySource(), cursor=0)
             return
         previous = self.view
         self.view = view
@@ -540,11 +540,3 @@ class TimelineScreen(ProgrammeScreen):
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
-
-
-class _NoSessions:
-    def __len__(self) -> int:
-        return 0
-
-    def cells(self, index: int) -> dict[str, Text]:
-        return {}

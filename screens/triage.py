@@ -138,8 +138,8 @@ class TriageScreen(ProgrammeScreen):
         elif worker.group == "triage-edit":
             self.report_outcome(worker.result)
 
-    def show(self, queue: TriageQueue) -> None:
-        """Show ``queue`` through the filters; the cursor keeps its line."""
+    def show(self, queue: TriageQueue, *, cursor: int | None = None) -> None:
+        """Show ``queue`` through the filters; the cursor keeps its line unless ``cursor`` is given."""
         self.queue = queue
         self.selected &= set(queue.keys())
         if self.filter == TriageFilter():
@@ -147,7 +147,7 @@ class TriageScreen(ProgrammeScreen):
         else:
             self.shown = [item for item in queue if self.filter.accepts(item)]
         table = self.query_one("#queue", VirtualTable)
-        table.set_source(QueueRows(self.shown, self.selected))
+        table.set_source(QueueRows(self.shown, self.selected), cursor=cursor)
         empty = not len(queue)
         self.query_one("#empty", Static).update(
             f"{EMPTY} {queue.snoozed} snoozed item{'s' if queue.snoozed != 1 else ''} will come back on their day."
@@ -437,5 +437,4 @@ class TriageScreen(ProgrammeScreen):
         current = getattr(self.filter, name)
         following = values[(values.index(current) + 1) % len(values)] if current in values else None
         self.filter = TriageFilter(**{**self.filter.__dict__, name: following})
-        self.query_one("#queue", VirtualTable).set_source(QueueRows([], self.selected), cursor=0)
-        self.show(self.queue)
+        self.show(self.queue, cursor=0)

@@ -43,7 +43,9 @@ class RowSource(Protocol):
         ...
 
 
-class _Empty:
+class EmptySource:
+    """No rows: what a table shows before (or instead of) any data."""
+
     def __len__(self) -> int:
         return 0
 
@@ -147,7 +149,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.columns = columns
         self.selectable = selectable
         """False when nothing opens a row: Enter ("Open") is then neither shown nor bound."""
-        self.source: RowSource = _Empty()
+        self.source: RowSource = EmptySource()
         self.sorted_column: str | None = None
         self.sort_descending = False
         self._widths: list[int] = []
