@@ -335,11 +335,8 @@ class PairingScreen(ProgrammeScreen):
             if self.source.candidate(index).id == target:
                 cursor = index
                 break
-        self.query_one("#candidates", VirtualTable).set_source(self.source, cursor=cursor)
+        self.query_one("#candidates", VirtualTable).set_source(self.source, cursor=cursor)  # CursorMoved: the check
         self._show_person()
-        if not len(self.source):
-            self.current = None
-            self._show_check()
 
     # -- what the screen shows ---------------------------------------------------------
 

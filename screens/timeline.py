@@ -231,8 +231,7 @@ class TimelineScreen(ProgrammeScreen):
         self.focus_session = None
         self.query_one("#pair", Static).update(self._pair_text(view))
         self.query_one("#flags", Static).update(self._flags_text(view))
-        table.set_source(SessionRows(view, self.today, self.timezone), cursor=cursor)
-        self._show_detail()
+        table.set_source(SessionRows(view, self.today, self.timezone), cursor=cursor)  # CursorMoved: the detail
 
     @staticmethod
     def _first_open(view: PairTimeline) -> int:

@@ -158,7 +158,6 @@ class TriageScreen(ProgrammeScreen):
         table.display = not empty
         self.query_one("#counts", Static).update(self._counts_text(queue))
         self.query_one("#filters", Static).update(self._filters_text())
-        self._show_detail()
 
     def _counts_text(self, queue: TriageQueue) -> Text:
         text = Text()
