@@ -124,8 +124,7 @@ class AuditScreen(ProgrammeScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Filter", key_display="/"),
-        Binding("escape", "leave_filter", "Results", show=False),
-        Binding("down", "results", "Results", show=False),
+        Binding("escape,down", "results", "Results", show=False),
         Binding("ctrl+l", "clear_filter", "Clear filter"),
     ]
 
@@ -207,9 +206,6 @@ class AuditScreen(ProgrammeScreen):
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
-
-    def action_leave_filter(self) -> None:
-        self.query_one("#entries", VirtualTable).focus()
 
     def action_results(self) -> None:
         self.query_one("#entries", VirtualTable).focus()

@@ -127,7 +127,6 @@ class IntakeScreen(ProgrammeScreen):
         self.version: int | None = None
         self.levels = DEFAULT_LEVELS
         self.errors: dict[str, str] = {}
-        self.touched: set[str] = set()
         self.email_error: str | None = None
         self.manager_id: int | None = None
         self.manager_name = ""
@@ -304,7 +303,6 @@ class IntakeScreen(ProgrammeScreen):
         name = self._field_of(widget)
         if name is None or self._filling:
             return
-        self.touched.add(name)
         if name == "email":
             self.email_error = None
             self.check_email(self.query_one("#f-email", Input).value)
@@ -532,7 +530,6 @@ class IntakeScreen(ProgrammeScreen):
     def clear_form(self) -> None:
         self.base, self.version = {}, None
         self.fill({})
-        self.touched.clear()
         for name in list(self.errors):
             self.show_error(name, None)
         self.email_error = None
@@ -591,10 +588,7 @@ class IntakeScreen(ProgrammeScreen):
         self.set_focus(None)
 
     def action_leave(self) -> None:
-        """Go back from editing someone; unsaved edits warn once."""
-        if self.participant_id is None:
-            self.set_focus(None)
-            return
+        """Go back from editing someone (check_action offers it only then); unsaved edits warn once."""
         if not self.leaving and self.base and changed_fields(self.base, self.raw_values_stored()):
             self.leaving = True
             self.notify("You have unsaved edits: ctrl+s saves them, escape again leaves without saving.", severity="warning")

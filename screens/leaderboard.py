@@ -160,7 +160,6 @@ class LeaderboardScreen(ProgrammeScreen):
     DEFAULT_CSS = """
     LeaderboardScreen #summary { height: 1; padding: 0 1; background: $panel; }
     LeaderboardScreen #standing { height: 1; padding: 0 1; color: $text-muted; }
-    LeaderboardScreen VirtualTable { height: 1fr; }
     """
 
     def __init__(self) -> None:

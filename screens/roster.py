@@ -106,14 +106,13 @@ class RosterScreen(ProgrammeScreen):
         Binding("s", "sort", "Sort"),
         Binding("S", "reverse", "Reverse", key_display="S"),
         Binding("e", "edit", "Edit"),
-        Binding("escape", "leave_search", "Results", show=False),
-        Binding("down", "results", "Results", show=False),
+        Binding("escape,down", "results", "Results", show=False),
     ]
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"edit"})
 
     DEFAULT_CSS = """
-    RosterScreen #search { margin: 0 0; border: tall $border-blurred; }
+    RosterScreen #search { border: tall $border-blurred; }
     RosterScreen #search:focus { border: tall $border; }
     RosterScreen #status { height: 1; padding: 0 1; color: $text-muted; }
     RosterScreen #empty { height: auto; padding: 1 2; display: none; }
@@ -293,9 +292,6 @@ class RosterScreen(ProgrammeScreen):
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()
-
-    def action_leave_search(self) -> None:
-        self.query_one("#results", VirtualTable).focus()
 
     def action_results(self) -> None:
         self.query_one("#results", VirtualTable).focus()

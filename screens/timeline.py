@@ -149,7 +149,6 @@ class TimelineScreen(ProgrammeScreen):
     TimelineScreen #pair { height: auto; padding: 0 1; background: $panel; }
     TimelineScreen #flags { height: auto; max-height: 2; padding: 0 1; }
     TimelineScreen #detail { height: auto; max-height: 5; padding: 0 1; border-top: solid $border-blurred; }
-    TimelineScreen VirtualTable { height: 1fr; }
     """
 
     def __init__(self, pair_id: int | None = None, session_id: int | None = None) -> None:

@@ -92,7 +92,6 @@ class TriageScreen(ProgrammeScreen):
     TriageScreen #filters { height: 1; padding: 0 1; color: $text-muted; }
     TriageScreen #detail { height: 4; padding: 0 1; border-top: solid $border-blurred; }
     TriageScreen #empty { height: auto; padding: 1 2; display: none; }
-    TriageScreen VirtualTable { height: 1fr; }
     """
 
     def __init__(self) -> None:
