@@ -3,7 +3,7 @@
 Pure Python over sqlite-utils; imports neither Textual nor rmtui.
 """
 
-from db.errors import (
+from rmtui.db.errors import (
     ConflictError,
     NotACoordinatorError,
     NotAllowedError,
@@ -13,7 +13,7 @@ from db.errors import (
     StoreOpenError,
     is_locked,
 )
-from db.records import (
+from rmtui.db.records import (
     AuditEntry,
     Feedback,
     Pair,
@@ -22,8 +22,8 @@ from db.records import (
     Session,
     Wave,
 )
-from db.schema import SCHEMA_VERSION
-from db.store import Store, Writer, os_user, read_setting, read_settings, utc_now_iso
+from rmtui.db.schema import SCHEMA_VERSION
+from rmtui.db.store import Store, Writer, os_user, read_setting, read_settings, utc_now_iso
 
 __all__ = [
     "SCHEMA_VERSION",

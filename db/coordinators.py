@@ -12,14 +12,14 @@ write becomes its admin.
 
 from __future__ import annotations
 
-from db.sqlite import sqlite3
+from rmtui.db.sqlite import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from db.errors import NotAllowedError
+from rmtui.db.errors import NotAllowedError
 
 if TYPE_CHECKING:
-    from db.store import Writer
+    from rmtui.db.store import Writer
 
 ROLES = ("admin", "coordinator", "viewer")
 

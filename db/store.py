@@ -15,7 +15,7 @@ import datetime as dt
 import getpass
 import json
 import os
-from db.sqlite import sqlite3
+from rmtui.db.sqlite import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -24,8 +24,8 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
-from db.coordinators import admins_of, admit_writer, has_coordinators, require_admin, role_of
-from db.errors import (
+from rmtui.db.coordinators import admins_of, admit_writer, has_coordinators, require_admin, role_of
+from rmtui.db.errors import (
     ConflictError,
     NotACoordinatorError,
     SchemaTooNewError,
@@ -34,8 +34,8 @@ from db.errors import (
     StoreOpenError,
     is_locked,
 )
-from db.records import Record
-from db.schema import MIGRATIONS, SCHEMA_VERSION
+from rmtui.db.records import Record
+from rmtui.db.schema import MIGRATIONS, SCHEMA_VERSION
 
 R = TypeVar("R", bound=Record)
 

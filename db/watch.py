@@ -7,7 +7,7 @@ so it blocks no checkpoint) and answers "did anything change?" without reading a
 
 from __future__ import annotations
 
-from db.sqlite import sqlite3
+from rmtui.db.sqlite import sqlite3
 from os import PathLike
 
 

@@ -10,11 +10,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from db.watch import ChangeWatcher
+from rmtui.db.watch import ChangeWatcher
 from rmtui.programme import Programme
 from rmtui.shared_setup import Finding, startup_problems
-from screens import AREAS, Area
-from screens.base import DataChanged
+from rmtui.screens import AREAS, Area
+from rmtui.screens.base import DataChanged
 
 # DESIGN.md asks for ~250 ms; 150 ms keeps another coordinator's edit under the 500 ms p95
 # budget even when a screen's refresh takes ~120 ms (the leaderboard at 10k pairs). A poll
@@ -68,7 +68,7 @@ class RmtuiApp(App[None]):
         self.call_from_thread(self._checked, found, role, may_edit)
 
     def _checked(self, found: list[Finding], role: str | None, may_edit: bool) -> None:
-        from screens.health import HealthWarningScreen
+        from rmtui.screens.health import HealthWarningScreen
 
         self.role, self.may_edit = role, may_edit
         self._show_live_state()

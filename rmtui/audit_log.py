@@ -14,7 +14,7 @@ from typing import Any
 
 import pendulum
 
-from db import AuditEntry, Store
+from rmtui.db import AuditEntry, Store
 from rmtui.text import clean
 
 ENTITY_NAMES = {

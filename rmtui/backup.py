@@ -14,11 +14,11 @@ its next refresh; the database as it was is first saved beside it.
 from __future__ import annotations
 
 import os
-from db.sqlite import sqlite3
+from rmtui.db.sqlite import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from db import SCHEMA_VERSION, Store, StoreError
+from rmtui.db import SCHEMA_VERSION, Store, StoreError
 
 
 class BackupError(StoreError):

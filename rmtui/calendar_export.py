@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pendulum
 
-from db import Session, Store
-from db.errors import NotAllowedError
+from rmtui.db import Session, Store
+from rmtui.db.errors import NotAllowedError
 from rmtui.programme import Programme
 from rmtui.schedule import DEFAULT_SESSION_TIME, session_start
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import platformdirs
 
-from db import StoreError
+from rmtui.db import StoreError
 from rmtui.clock import Clock, clock_from_env, parse_today
 from rmtui.commands import db_option, progress_bar
 from rmtui.commands.admin import (
@@ -29,7 +29,7 @@ from rmtui.commands.calendar import calendar_command
 from rmtui.commands.people import export_group, import_command
 from rmtui.commands.report import report_command
 from rmtui.programme import Programme, resolve_db_path
-from screens import AREAS
+from rmtui.screens import AREAS
 
 
 

@@ -3,9 +3,9 @@ so the store enforces them whoever calls it)."""
 
 from __future__ import annotations
 
-from db import Store
-from db import coordinators as rules
-from db.coordinators import ROLES, Coordinator
+from rmtui.db import Store
+from rmtui.db import coordinators as rules
+from rmtui.db.coordinators import ROLES, Coordinator
 
 __all__ = ["ROLES", "Coordinator", "add_coordinator", "list_coordinators", "remove_coordinator", "set_role"]
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from db import Participant, Store
+from rmtui.db import Participant, Store
 from rmtui.intake import PROFILE_FIELDS, display_value
 from rmtui.people import participant_count
 

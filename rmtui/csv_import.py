@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from db import ConflictError, Participant, Store
+from rmtui.db import ConflictError, Participant, Store
 from rmtui.csv_export import neutralise
 from rmtui.intake import LABELS, PROFILE_FIELDS, check_profile, programme_levels, to_column
 from rmtui.text import clean, fold

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import pendulum
 
-from db import Store, Writer
+from rmtui.db import Store, Writer
 from rmtui.schedule import checkpoint_seq, due_days
 
 EVERY_STATE_PEOPLE = 50  # the smallest demo guaranteed to show every state

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from db import Store
+from rmtui.db import Store
 from rmtui.text import fold
 
 NAME_ALIKE = 85

@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from db import Store
+from rmtui.db import Store
 from rmtui.schedule import as_date
 from rmtui.session_status import days_overdue
 from rmtui.text import clean

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from db import Participant, Store, read_settings
-from db.records import PARTICIPANT_STATUSES, ROLES
+from rmtui.db import Participant, Store, read_settings
+from rmtui.db.records import PARTICIPANT_STATUSES, ROLES
 from rmtui.search import name_matches
 from rmtui.text import clean, fold
 

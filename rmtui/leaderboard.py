@@ -19,7 +19,7 @@ from bisect import bisect_left, insort
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from db import Store
+from rmtui.db import Store
 from rmtui.schedule import as_date
 from rmtui.session_status import days_overdue, is_behind, short_day
 from rmtui.text import clean

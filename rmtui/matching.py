@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 
-from db import Store
+from rmtui.db import Store
 from rmtui.rule_settings import RuleConfig
 from rmtui.rules import AVAILABLE, ONGOING, Facts, Person, keywords, manager_chain, objective_value, utc_offset_hours
 from rmtui.text import fold

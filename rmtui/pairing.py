@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from db import Pair, Store, Wave
+from rmtui.db import Pair, Store, Wave
 from rmtui.matching import Pool, load_pair_pool
 from rmtui.programme import Programme
 from rmtui.rule_settings import RuleConfig, load_rule_config

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from db import Pair, Participant, Store
+from rmtui.db import Pair, Participant, Store
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 import platformdirs
 
-from db import Store, StoreOpenError, read_settings
+from rmtui.db import Store, StoreOpenError, read_settings
 from rmtui.clock import Clock, SystemClock, iso_instant, today
 
 DEFAULT_SETTINGS: dict[str, Any] = {

@@ -11,7 +11,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from db import Store, read_setting, read_settings
+from rmtui.db import Store, read_setting, read_settings
 
 SETTINGS_KEY = "rules"
 

@@ -8,13 +8,13 @@ is waiting, and retries the same save until it lands.
 
 from __future__ import annotations
 
-from db.sqlite import sqlite3
+from rmtui.db.sqlite import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from db import Store, StoreBusyError, is_locked
+from rmtui.db import Store, StoreBusyError, is_locked
 
 T = TypeVar("T")
 PROBE_SECONDS = 0.25

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pendulum
 
-from db import Pair, Session, Wave, Writer
+from rmtui.db import Pair, Session, Wave, Writer
 
 DEFAULT_SESSION_TIME = "10:00"
 """The local time a session is assumed to start at when only its day is known."""

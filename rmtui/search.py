@@ -48,7 +48,7 @@ from rapidfuzz.distance import LCSseq, OSA
 from rmtui.text import fold
 
 if TYPE_CHECKING:
-    import db
+    import rmtui.db
 
 SORT_KEYS = ("name", "role", "level", "department", "line_of_business", "status")
 
@@ -351,7 +351,7 @@ class RosterIndex:
     # -- building ----------------------------------------------------------------------
 
     @classmethod
-    def from_store(cls, store: db.Store, *, chunk: int = 10_000) -> RosterIndex:
+    def from_store(cls, store: rmtui.db.Store, *, chunk: int = 10_000) -> RosterIndex:
         """Return the index of every participant in ``store``.
 
         Read in id order, ``chunk`` rows per query, so 100k rows never sit in memory at once
@@ -791,7 +791,7 @@ class SearchResult:
         return self._index.name_spans(int(self.order[i]), self._tokens)
 
 
-def first_page(store: db.Store, limit: int) -> list[RosterRow]:
+def first_page(store: rmtui.db.Store, limit: int) -> list[RosterRow]:
     """Return the first ``limit`` participants by name, straight from SQL.
 
     The roster shows these while the full index is still being built, so the first paint

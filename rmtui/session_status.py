@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from db import Session, Wave
+from rmtui.db import Session, Wave
 from rmtui.schedule import as_date
 
 OPEN_STATUSES = ("planned", "scheduled", "missed")

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import grp
 import os
-from db.sqlite import sqlite3
+from rmtui.db.sqlite import sqlite3
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from db import SCHEMA_VERSION, Store, StoreError, os_user
-from db.coordinators import add_coordinator, has_coordinators, role_of, set_role
+from rmtui.db import SCHEMA_VERSION, Store, StoreError, os_user
+from rmtui.db.coordinators import add_coordinator, has_coordinators, role_of, set_role
 
 DB_NAME = "programme.db"
 DIR_MODE = 0o2770

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from db import ConflictError, Pair, Session, Store, StoreError, Wave
+from rmtui.db import ConflictError, Pair, Session, Store, StoreError, Wave
 from rmtui.schedule import Replan, as_date, local_instant, utc_text, write_pair_plan
 from rmtui.session_status import Flag, pair_flags
 from rmtui.text import clean

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, overload
 
-from db import Store, Wave
+from rmtui.db import Store, Wave
 from rmtui.schedule import as_date
 from rmtui.session_status import KIND_RANK, Flag, at_risk, days_late, days_overdue
 

@@ -30,13 +30,13 @@ class Area:
 
 
 AREAS: tuple[Area, ...] = (
-    Area("roster", "1", "Roster", "Search and browse every participant", "screens.roster:RosterScreen"),
-    Area("intake", "2", "Intake", "Add a participant's talent profile; import or export CSV", "screens.intake:IntakeScreen"),
-    Area("pairing", "3", "Pairing", "Match a person: ranked candidates, live rule checks, whole-wave matching", "screens.pairing:PairingScreen"),
-    Area("timeline", "4", "Timeline", "One pair's sessions: mark held, reschedule, agenda and notes", "screens.timeline:TimelineScreen"),
-    Area("leaderboard", "5", "Leaderboard", "Whose sessions are up to date, who is behind, who posts notes: pairs, departments, sessions", "screens.leaderboard:LeaderboardScreen"),
-    Area("triage", "6", "Triage", "Everything that needs a coordinator today, most severe first", "screens.triage:TriageScreen"),
-    Area("dashboard", "7", "Dashboard", "Programme health against the targets: drop-out, completion, satisfaction, sessions a week", "screens.dashboard:DashboardScreen"),
-    Area("audit", "8", "Audit", "Who changed what and when, before → after, by person, pair, coordinator or day", "screens.audit:AuditScreen"),
-    Area("coordinators", "9", "Coordinators", "Who may use this programme and their roles; admins manage them", "screens.coordinators:CoordinatorsScreen"),
+    Area("roster", "1", "Roster", "Search and browse every participant", "rmtui.screens.roster:RosterScreen"),
+    Area("intake", "2", "Intake", "Add a participant's talent profile; import or export CSV", "rmtui.screens.intake:IntakeScreen"),
+    Area("pairing", "3", "Pairing", "Match a person: ranked candidates, live rule checks, whole-wave matching", "rmtui.screens.pairing:PairingScreen"),
+    Area("timeline", "4", "Timeline", "One pair's sessions: mark held, reschedule, agenda and notes", "rmtui.screens.timeline:TimelineScreen"),
+    Area("leaderboard", "5", "Leaderboard", "Whose sessions are up to date, who is behind, who posts notes: pairs, departments, sessions", "rmtui.screens.leaderboard:LeaderboardScreen"),
+    Area("triage", "6", "Triage", "Everything that needs a coordinator today, most severe first", "rmtui.screens.triage:TriageScreen"),
+    Area("dashboard", "7", "Dashboard", "Programme health against the targets: drop-out, completion, satisfaction, sessions a week", "rmtui.screens.dashboard:DashboardScreen"),
+    Area("audit", "8", "Audit", "Who changed what and when, before → after, by person, pair, coordinator or day", "rmtui.screens.audit:AuditScreen"),
+    Area("coordinators", "9", "Coordinators", "Who may use this programme and their roles; admins manage them", "rmtui.screens.coordinators:CoordinatorsScreen"),
 )

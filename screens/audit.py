@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from db import AuditEntry
+from rmtui.db import AuditEntry
 from rmtui.audit_log import (
     AuditFilter,
     audit_count,
@@ -27,8 +27,8 @@ from rmtui.audit_log import (
     subject_labels,
 )
 from rmtui.text import clean
-from screens.base import ProgrammeScreen
-from widgets.virtual_table import Column, VirtualTable
+from rmtui.screens.base import ProgrammeScreen
+from rmtui.widgets.virtual_table import Column, VirtualTable
 
 SHOWN = 10_000
 

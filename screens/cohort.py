@@ -15,12 +15,12 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from db import ConflictError, StoreError
+from rmtui.db import ConflictError, StoreError
 from rmtui.matching import CohortMatch, Proposal, load_pool, match_cohort
 from rmtui.pairing import PairingError, propose_pair
 from rmtui.rule_settings import RuleConfigError, load_rule_config
-from screens.base import ProgrammeScreen
-from widgets.virtual_table import Column, VirtualTable
+from rmtui.screens.base import ProgrammeScreen
+from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
     Column("state", "", 2),
@@ -238,7 +238,7 @@ class CohortScreen(ProgrammeScreen):
             self._open_profile(self.result.unmatched[event.index].person.id)
 
     def _open_profile(self, participant_id: int) -> None:
-        from screens.profile import ProfileScreen
+        from rmtui.screens.profile import ProfileScreen
 
         self.app.push_screen(ProfileScreen(participant_id))
 

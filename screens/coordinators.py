@@ -10,11 +10,11 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from db import ConflictError, StoreError
+from rmtui.db import ConflictError, StoreError
 from rmtui.coordinators import ROLES, Coordinator, add_coordinator, list_coordinators, remove_coordinator, set_role
 from rmtui.text import clean
-from screens.base import ProgrammeScreen
-from widgets.virtual_table import Column, VirtualTable
+from rmtui.screens.base import ProgrammeScreen
+from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
     Column("user", "User", 14, grow=2),

@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from rmtui import health as service
 from rmtui.health import Health, Metric
-from screens.base import ProgrammeScreen
+from rmtui.screens.base import ProgrammeScreen
 
 
 def verdict(metric: Metric) -> Text:

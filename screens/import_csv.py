@@ -13,8 +13,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from rmtui.csv_import import ImportFileError, ImportPlan, ImportSummary, import_file, plan_import
 from rmtui.text import clean
-from screens.base import ProgrammeScreen
-from widgets.virtual_table import Column, VirtualTable
+from rmtui.screens.base import ProgrammeScreen
+from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
     Column("line", "Line", 5, justify="right"),

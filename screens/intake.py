@@ -19,8 +19,8 @@ from textual.widgets import Checkbox, Footer, Header, Input, Label, OptionList, 
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from db import ConflictError, Participant, StoreError
-from db.records import PARTICIPANT_STATUSES
+from rmtui.db import ConflictError, Participant, StoreError
+from rmtui.db.records import PARTICIPANT_STATUSES
 from rmtui.duplicates import likely_duplicates
 from rmtui.intake import (
     DEFAULT_LEVELS,
@@ -43,9 +43,9 @@ from rmtui.intake import (
 )
 from rmtui.people import get_participant, participant_name
 from rmtui.text import clean
-from screens.base import ProgrammeScreen
-from screens.intake_dialogs import ConflictScreen, DuplicateScreen, WithdrawScreen
-from widgets.tags import TagInput
+from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.intake_dialogs import ConflictScreen, DuplicateScreen, WithdrawScreen
+from rmtui.widgets.tags import TagInput
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Person", ("name", "email", "role", "status", "level", "capacity", "consent_share")),
@@ -502,7 +502,7 @@ class IntakeScreen(ProgrammeScreen):
         if choice == "save":
             self.save(self.raw_values(), True)
         elif choice == "open" and participant_id is not None:
-            from screens.profile import ProfileScreen
+            from rmtui.screens.profile import ProfileScreen
 
             self.app.push_screen(ProfileScreen(participant_id))
 
@@ -579,7 +579,7 @@ class IntakeScreen(ProgrammeScreen):
         )
 
     def action_import_csv(self) -> None:
-        from screens.import_csv import ImportScreen
+        from rmtui.screens.import_csv import ImportScreen
 
         self.app.push_screen(ImportScreen())
 

@@ -21,9 +21,9 @@ from rmtui import leaderboard as service
 from rmtui.leaderboard import DepartmentStanding, Leaderboard, LeaderRow, SessionProgress
 from rmtui.schedule import as_date
 from rmtui.session_status import short_day
-from screens.base import ProgrammeScreen
-from screens.timeline import TimelineScreen
-from widgets.virtual_table import Column, VirtualTable
+from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.timeline import TimelineScreen
+from rmtui.widgets.virtual_table import Column, VirtualTable
 
 VIEWS = ("pairs", "departments", "sessions")
 VIEW_TITLE = {"pairs": "Pairs", "departments": "Departments", "sessions": "By session"}

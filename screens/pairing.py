@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from db import ConflictError, Pair, StoreError, Wave
+from rmtui.db import ConflictError, Pair, StoreError, Wave
 from rmtui.matching import Pool, Ranking, load_pool, rank_candidates
 from rmtui.pairing import (
     OVERRIDABLE,
@@ -41,10 +41,10 @@ from rmtui.rule_settings import SPECS, RuleConfig, RuleConfigError, default_rule
 from rmtui.rules import FAIL, ONGOING, PASS, Person
 from rmtui.scoring import score
 from rmtui.text import clean
-from screens.base import ProgrammeScreen
-from screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScreen
-from screens.profile import ProfileScreen
-from widgets.virtual_table import Column, VirtualTable
+from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScreen
+from rmtui.screens.profile import ProfileScreen
+from rmtui.widgets.virtual_table import Column, VirtualTable
 
 CANDIDATE_COLUMNS = [
     Column("score", "Scr", 3, justify="right"),
@@ -672,12 +672,12 @@ class PairingScreen(ProgrammeScreen):
         if self.wave_id is None:
             self.notify("There is no wave to match yet.", severity="warning")
             return
-        from screens.cohort import CohortScreen
+        from rmtui.screens.cohort import CohortScreen
 
         self.app.push_screen(CohortScreen(self.wave_id, self._wave_name()))
 
     def action_edit_rules(self) -> None:
-        from screens.rule_editor import RuleEditorScreen
+        from rmtui.screens.rule_editor import RuleEditorScreen
 
         config = self.loaded.config if self.loaded is not None else default_rule_config()
         self.app.push_screen(RuleEditorScreen(config))

@@ -13,10 +13,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from db import Participant
+from rmtui.db import Participant
 from rmtui.people import PairSummary, get_participant, pairs_of, participant_name
 from rmtui.text import clean
-from screens.base import ProgrammeScreen
+from rmtui.screens.base import ProgrammeScreen
 
 
 def _section(title: str, rows: list[tuple[str, str | Text]]) -> Table:
@@ -116,7 +116,7 @@ class ProfileScreen(ProgrammeScreen):
 
     def action_edit(self) -> None:
         """Edit this participant in the intake form."""
-        from screens.intake import IntakeScreen
+        from rmtui.screens.intake import IntakeScreen
 
         self.app.push_screen(IntakeScreen(self.participant_id))
 

@@ -13,9 +13,9 @@ from textual.worker import Worker, WorkerState
 
 from rmtui.search import SORT_KEYS, RosterIndex, RosterRow, SearchResult, first_page
 from rmtui.text import clean
-from screens.base import ProgrammeScreen
-from screens.profile import ProfileScreen
-from widgets.virtual_table import Column, VirtualTable
+from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.profile import ProfileScreen
+from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
     Column("name", "Name", 18, grow=3),
@@ -305,7 +305,7 @@ class RosterScreen(ProgrammeScreen):
 
     def action_edit(self) -> None:
         """Open the highlighted participant in the intake form to edit them."""
-        from screens.intake import IntakeScreen
+        from rmtui.screens.intake import IntakeScreen
 
         person = self.person_at(self.query_one("#results", VirtualTable).cursor)
         if person is not None:

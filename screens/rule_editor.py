@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from db import ConflictError
+from rmtui.db import ConflictError
 from rmtui.rule_settings import (
     RULE_SPECS,
     RuleConfig,
@@ -20,8 +20,8 @@ from rmtui.rule_settings import (
     setting_value,
     stored_rule_config,
 )
-from screens.base import ProgrammeScreen
-from widgets.virtual_table import Column, VirtualTable
+from rmtui.screens.base import ProgrammeScreen
+from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
     Column("on", "On", 3),

@@ -20,16 +20,16 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from db import Session
+from rmtui.db import Session
 from rmtui import timeline as service
 from rmtui.calendar_export import export_calendar
 from rmtui.schedule import as_date, session_start
 from rmtui.session_status import KIND_LABEL, relative_day, short_day
 from rmtui.text import clean
 from rmtui.timeline import Outcome, PairTimeline, attempt, parse_when
-from screens.base import ProgrammeScreen
-from widgets.ask import AskLine, EditText
-from widgets.virtual_table import Column, EmptySource, VirtualTable
+from rmtui.screens.base import ProgrammeScreen
+from rmtui.widgets.ask import AskLine, EditText
+from rmtui.widgets.virtual_table import Column, EmptySource, VirtualTable
 
 WHEN_HINT = "+1w, +3d, fri, tomorrow, 2026-12-04 or 2026-12-04 14:00 (programme time)"
 

@@ -18,17 +18,17 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from db import ConflictError
+from rmtui.db import ConflictError
 from rmtui import timeline as sessions
 from rmtui import triage as service
 from rmtui.session_status import KIND_LABEL, short_day
 from rmtui.text import clean
 from rmtui.timeline import Outcome, attempt, parse_when
 from rmtui.triage import TriageFilter, TriageItem, TriageQueue
-from screens.base import ProgrammeScreen
-from screens.timeline import WHEN_HINT, TimelineScreen
-from widgets.ask import AskLine, EditText
-from widgets.virtual_table import Column, VirtualTable
+from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.timeline import WHEN_HINT, TimelineScreen
+from rmtui.widgets.ask import AskLine, EditText
+from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
     Column("mark", "", 2),

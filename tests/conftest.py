@@ -57,6 +57,9 @@ def demo_programme(db_path: Path, clock: FixedClock) -> Iterator[Programme]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Child processes (other coordinators, the CLI) import the installed rmtui, never a
+    # folder that happens to be their working directory or script's folder.
+    os.environ["PYTHONSAFEPATH"] = "1"
     os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
     # Benchmarks run in the suite as quick smoke runs that print figures; run a bench
     # script directly (python tests/bench/bench_x.py) for the full measurement.

@@ -13,10 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from db import Session, Store  # noqa: E402
-from rmtui import timeline  # noqa: E402
+from rmtui.db import Session, Store
+from rmtui import timeline
 
 
 def main(db: str, actor: str, pair_id: int, count: int = 1, pause: float = 0.0) -> None:

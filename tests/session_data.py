@@ -14,7 +14,7 @@ started 2026-09-07; plans come from :func:`rmtui.schedule.write_pair_plan`.
 
 from __future__ import annotations
 
-from db import Pair, Participant, Session, Store, Wave
+from rmtui.db import Pair, Participant, Session, Store, Wave
 from rmtui.schedule import write_pair_plan
 
 PEOPLE = [

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from db import Participant, Store
+from rmtui.db import Participant, Store
 from rmtui.app import RmtuiApp
 from rmtui.programme import Programme
-from screens import AREAS
+from rmtui.screens import AREAS
 
 
 async def test_every_registered_area_is_reached_by_its_number_key(programme: Programme) -> None:

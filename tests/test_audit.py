@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from db import Pair, Participant, Session, Store, Wave
+from rmtui.db import Pair, Participant, Session, Store, Wave
 from rmtui.app import RmtuiApp
 from rmtui.audit_log import AuditFilter, audit_count, audit_entries, describe_change, parse_filter
 from rmtui.programme import Programme
-from screens.audit import AuditDetailScreen
+from rmtui.screens.audit import AuditDetailScreen
 
 
 def at(instant: str):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-from db.sqlite import sqlite3
+from rmtui.db.sqlite import sqlite3
 import stat
 import subprocess
 import sys
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from db import Participant, Store
+from rmtui.db import Participant, Store
 from rmtui.backup import BackupError, backup_programme, check_backup, restore_programme
 from rmtui.coordinators import add_coordinator
 

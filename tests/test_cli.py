@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from db.sqlite import sqlite3
+from rmtui.db.sqlite import sqlite3
 import os
 import subprocess
 import sys
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from db import SCHEMA_VERSION, Store
+from rmtui.db import SCHEMA_VERSION, Store
 
 
 def rmtui(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-from db.sqlite import sqlite3
+from rmtui.db.sqlite import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from db import Participant, Store
+from rmtui.db import Participant, Store
 
 WORKER = Path(__file__).with_name("writer_process.py")
 PROCESSES = 8

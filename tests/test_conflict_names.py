@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from db import ConflictError, Participant
+from rmtui.db import ConflictError, Participant
 from rmtui.clock import FixedClock
 from rmtui.intake import update_participant
 from rmtui.programme import Programme

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from db import Participant, Store
+from rmtui.db import Participant, Store
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
 from rmtui.coordinators import add_coordinator, list_coordinators, set_role
 from rmtui.programme import Programme
-from screens.coordinators import CoordinatorsScreen
-from screens.health import HealthWarningScreen
+from rmtui.screens.coordinators import CoordinatorsScreen
+from rmtui.screens.health import HealthWarningScreen
 
 ADDED = "2026-11-02T09:00:00Z"
 

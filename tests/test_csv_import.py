@@ -6,7 +6,7 @@ import csv
 import json
 import os
 import signal
-from db.sqlite import sqlite3
+from rmtui.db.sqlite import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from db import ConflictError, Participant
+from rmtui.db import ConflictError, Participant
 from rmtui.cli import cli
 from rmtui.csv_export import export_participants, neutralise
 from rmtui.csv_import import ImportFileError, import_file, plan_import, unneutralise
@@ -198,7 +198,7 @@ def test_an_import_killed_half_way_leaves_the_database_as_before(programme: Prog
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+        env={**os.environ, "PYTHONSAFEPATH": "1"},
     )
     assert child.stdout is not None
     line = child.stdout.readline()
@@ -348,7 +348,7 @@ def test_a_person_changed_after_the_preview_stops_the_whole_import(programme: Pr
 
 async def test_import_screen_previews_then_imports_the_valid_rows(programme: Programme, tmp_path: Path) -> None:
     from rmtui.app import RmtuiApp
-    from screens.import_csv import ImportScreen
+    from rmtui.screens.import_csv import ImportScreen
 
     source = tmp_path / "messy.csv"
     source.write_bytes((DATA / "messy_rows.csv").read_bytes())

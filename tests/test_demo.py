@@ -10,7 +10,7 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from db import Feedback, Pair, Participant, Session, Store, Wave
+from rmtui.db import Feedback, Pair, Participant, Session, Store, Wave
 from rmtui.demo import EVERY_STATE_PEOPLE, DemoSummary, ascii_fold, build_demo, email_local_part, json_list
 
 TODAY = pendulum.date(2026, 3, 2)
@@ -374,7 +374,7 @@ def test_demo_module_imports_no_textual() -> None:
 def test_a_demo_interrupted_as_it_is_marked_is_rebuilt_next_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
-    from db.store import Writer
+    from rmtui.db.store import Writer
     from rmtui.cli import cli
 
     path = tmp_path / "demo.db"

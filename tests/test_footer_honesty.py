@@ -8,10 +8,10 @@ from textual.widgets._footer import FooterKey
 
 from rmtui.app import RmtuiApp
 from rmtui.programme import Programme
-from screens.cohort import CohortScreen
-from screens.import_csv import ImportScreen
-from screens.intake import IntakeScreen
-from screens.profile import ProfileScreen
+from rmtui.screens.cohort import CohortScreen
+from rmtui.screens.import_csv import ImportScreen
+from rmtui.screens.intake import IntakeScreen
+from rmtui.screens.profile import ProfileScreen
 
 CSV = Path(__file__).parent / "data" / "csv" / "unknown_columns.csv"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from db import Feedback, Pair, Participant, Session, Wave
+from rmtui.db import Feedback, Pair, Participant, Session, Wave
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
 from rmtui.health import (
@@ -24,7 +24,7 @@ from rmtui.health import (
 )
 from rmtui.programme import Programme
 from rmtui.schedule import write_pair_plan
-from screens.dashboard import DashboardScreen
+from rmtui.screens.dashboard import DashboardScreen
 from textual.widgets import Sparkline
 
 TODAY = dt.date(2026, 11, 20)

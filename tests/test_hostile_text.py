@@ -20,10 +20,10 @@ import termios
 import time
 from pathlib import Path
 
-from db import Participant, Store
+from rmtui.db import Participant, Store
 from rmtui.app import RmtuiApp
 from rmtui.programme import Programme
-from screens.profile import ProfileScreen
+from rmtui.screens.profile import ProfileScreen
 
 MARKUP = "[bold red]Markup[/bold red] [link=https://evil.example]click[/link]"
 ANSI = "\x1b[31mREDTEXT\x1b[0m"

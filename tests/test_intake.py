@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from db import ConflictError, Participant
+from rmtui.db import ConflictError, Participant
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
 from rmtui.duplicates import likely_duplicates
@@ -23,9 +23,9 @@ from rmtui.intake import (
     withdraw_participant,
 )
 from rmtui.programme import Programme
-from screens.intake import IntakeScreen
-from screens.intake_dialogs import ConflictScreen, DuplicateScreen, WithdrawScreen
-from screens.profile import ProfileScreen
+from rmtui.screens.intake import IntakeScreen
+from rmtui.screens.intake_dialogs import ConflictScreen, DuplicateScreen, WithdrawScreen
+from rmtui.screens.profile import ProfileScreen
 
 
 def _add(programme: Programme, **fields) -> Participant:

@@ -13,15 +13,37 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSITION_ROOT = {"rmtui/app.py", "rmtui/cli.py", "rmtui/__main__.py"}
 
 
+LAYERS = ("db", "screens", "widgets")
+
+
+def _package(module: str) -> str:
+    """Name what ``module`` belongs to: a third-party top-level package, or one of rmtui's layers."""
+    parts = module.split(".")
+    if parts[0] == "rmtui" and len(parts) > 1 and parts[1] in LAYERS:
+        return parts[1]
+    return parts[0]
+
+
 def _imports(path: Path) -> set[str]:
-    """Return the top-level package of every import in ``path`` (lazy imports included)."""
+    """Return what every import in ``path`` reaches (lazy imports included): ``textual``,
+    ``rmtui`` (the domain), ``db``, ``screens``, ``widgets``..."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[0] for alias in node.names)
+            found.update(_package(alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module.split(".")[0])
+            found.add(_package(node.module))
+            if node.module == "rmtui":
+                found.update(alias.name for alias in node.names if alias.name in LAYERS)
     return found
+
+
+def _module(path: Path) -> str:
+    """Return the installed module name of a source file (db/store.py is rmtui.db.store)."""
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts if parts[0] == "rmtui" else ["rmtui", *parts])
 
 
 def _files(folder: str) -> list[Path]:
@@ -37,6 +59,18 @@ def test_db_imports_neither_textual_nor_rmtui(path: Path) -> None:
     assert not _imports(path) & {"textual", "rmtui", "screens", "widgets"}
 
 
+@pytest.mark.parametrize("path", [p for folder in ("db", "rmtui", "screens", "widgets", "tests") for p in _files(folder)], ids=_rel)
+def test_every_import_carries_the_project_name(path: Path) -> None:
+    """`db`, `screens` and `widgets` install as rmtui.db, rmtui.screens, rmtui.widgets:
+    a bare `import db` would load whatever other package took that generic name."""
+    bare = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+            [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else [])
+        bare.update(n for n in names if n.split(".")[0] in LAYERS)
+    assert not bare
+
+
 @pytest.mark.parametrize(
     "path", [p for p in _files("rmtui") if _rel(p) not in COMPOSITION_ROOT], ids=_rel
 )
@@ -50,11 +84,7 @@ def test_widgets_never_touch_the_database(path: Path) -> None:
 
 
 def test_importing_the_domain_does_not_load_textual_transitively() -> None:
-    domain = sorted(
-        _rel(p)[:-3].replace("/", ".").removesuffix(".__init__")
-        for p in _files("rmtui") + _files("db")
-        if _rel(p) not in COMPOSITION_ROOT
-    )
+    domain = sorted(_module(p) for p in _files("rmtui") + _files("db") if _rel(p) not in COMPOSITION_ROOT)
     code = (
         "import importlib, sys\n"
         f"for name in {domain!r}: importlib.import_module(name)\n"
@@ -77,8 +107,8 @@ def test_rmtui_and_sqlite_utils_open_databases_with_the_same_library() -> None:
     """(sqlite-utils imports the standard module for type hints only; it opens nothing with it.)"""
     code = (
         "from rmtui.app import RmtuiApp\n"
-        "import db.sqlite, sqlite_utils.utils\n"
-        "print(db.sqlite.sqlite3.connect(':memory:').__class__.__module__,"
+        "import rmtui.db.sqlite, sqlite_utils.utils\n"
+        "print(rmtui.db.sqlite.sqlite3.connect(':memory:').__class__.__module__,"
         " sqlite_utils.utils.sqlite3.connect(':memory:').__class__.__module__)\n"
     )
     ours, theirs = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from db import Session, Wave
+from rmtui.db import Session, Wave
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
 from rmtui.leaderboard import (
@@ -23,10 +23,10 @@ from rmtui.leaderboard import (
 )
 from rmtui.programme import Programme
 from rmtui.session_status import pair_flags
-from screens.leaderboard import LeaderboardScreen
-from screens.timeline import TimelineScreen
+from rmtui.screens.leaderboard import LeaderboardScreen
+from rmtui.screens.timeline import TimelineScreen
 from session_data import build_sessions_programme
-from widgets.virtual_table import VirtualTable
+from rmtui.widgets.virtual_table import VirtualTable
 
 TODAY = dt.date(2026, 11, 20)
 
@@ -342,7 +342,7 @@ def test_snapshot_leaderboard_sessions(snap_compare, tmp_path: Path, size: tuple
 
 
 async def test_number_keys_reach_the_leaderboard_and_the_dashboard(board_programme: Programme) -> None:
-    from screens.dashboard import DashboardScreen
+    from rmtui.screens.dashboard import DashboardScreen
 
     app = RmtuiApp(board_programme, start="roster")
     async with app.run_test(size=(80, 24)) as pilot:

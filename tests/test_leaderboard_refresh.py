@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from db import Store
+from rmtui.db import Store
 from rmtui import timeline
 from rmtui.backup import backup_programme, restore_programme
 from rmtui.leaderboard import Leaderboards, build_leaderboard

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from rmtui.app import RmtuiApp
 from rmtui.programme import Programme
-from screens.dashboard import DashboardScreen
-from screens.leaderboard import LeaderboardScreen
+from rmtui.screens.dashboard import DashboardScreen
+from rmtui.screens.leaderboard import LeaderboardScreen
 from session_data import build_sessions_programme
 from test_leaderboard import consent
 

@@ -222,7 +222,7 @@ def test_mentor_capacity_repeats_columns():
 
 
 def test_load_pool_reads_the_database(programme):
-    from db import Participant, Wave
+    from rmtui.db import Participant, Wave
 
     with programme.store.write() as w:
         boss = w.insert(Participant(name="Boss", role="mentee", level=9, line_of_business="Claims", status="active"))

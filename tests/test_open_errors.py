@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from db.sqlite import sqlite3
+from rmtui.db.sqlite import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from db import Participant, Store
+from rmtui.db import Participant, Store
 
 NOBODY = 65534
 AS_OTHER_USER = """

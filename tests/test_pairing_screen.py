@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from db import Pair
+from rmtui.db import Pair
 from rmtui.app import RmtuiApp
 from rmtui.pairing import OVERRIDABLE
 from rmtui.programme import Programme
-from screens.cohort import CohortScreen
-from screens.pairing import PairingScreen
-from screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScreen
-from screens.rule_editor import RuleEditorScreen
+from rmtui.screens.cohort import CohortScreen
+from rmtui.screens.pairing import PairingScreen
+from rmtui.screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScreen
+from rmtui.screens.rule_editor import RuleEditorScreen
 
 
 async def _settled(app: RmtuiApp, pilot) -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from db import ConflictError, Pair, Participant, Wave
+from rmtui.db import ConflictError, Pair, Participant, Wave
 from rmtui.matching import load_pool, rank_candidates
 from rmtui.pairing import (
     PairingError,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from db import Participant
+from rmtui.db import Participant
 from rmtui.cli import cli
 from rmtui.csv_export import export_participants
 from rmtui.programme import Programme

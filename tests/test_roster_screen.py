@@ -6,9 +6,9 @@ import pytest
 
 from rmtui.app import RmtuiApp
 from rmtui.programme import Programme
-from screens.profile import ProfileScreen
-from screens.roster import RosterScreen
-from widgets.virtual_table import VirtualTable
+from rmtui.screens.profile import ProfileScreen
+from rmtui.screens.roster import RosterScreen
+from rmtui.widgets.virtual_table import VirtualTable
 
 
 async def _settled(app: RmtuiApp, pilot) -> RosterScreen:

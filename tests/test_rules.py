@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from db import Store
+from rmtui.db import Store
 from rmtui.rule_settings import (
     RuleConfigError,
     default_rule_config,

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from db import Pair, Participant, Session, Wave
+from rmtui.db import Pair, Participant, Session, Wave
 from rmtui.schedule import checkpoint_seq, due_days, local_instant, plan, replan, session_start, write_pair_plan
 
 D = dt.date

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from db import Participant, Store
+from rmtui.db import Participant, Store
 from rmtui.search import SORT_KEYS, RosterIndex, RosterRow, Vocabulary, word_score, word_scores
 from rmtui.text import fold
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from db import Session, Wave
+from rmtui.db import Session, Wave
 from rmtui.session_status import (
     at_risk,
     behind,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from textual.widgets._footer import FooterKey
 
-from db import ConflictError, Store, read_setting, read_settings
+from rmtui.db import ConflictError, Store, read_setting, read_settings
 from rmtui.app import RmtuiApp
 from rmtui.programme import Programme
 from rmtui.rule_settings import default_rule_config, load_rule_config, save_rule_config, stored_rule_config
-from screens.rule_editor import RuleEditorScreen
+from rmtui.screens.rule_editor import RuleEditorScreen
 
 
 def test_a_setting_saved_with_a_stale_version_is_refused(programme: Programme) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from db import NotACoordinatorError, NotAllowedError, Participant, Store, os_user
+from rmtui.db import NotACoordinatorError, NotAllowedError, Participant, Store, os_user
 from rmtui.coordinators import add_coordinator, list_coordinators, remove_coordinator, set_role
 from rmtui.shared_setup import check_programme, init_shared, network_filesystem_finding, problems
 
@@ -81,7 +81,7 @@ def test_check_reports_a_folder_that_lost_its_setgid_bit(tmp_path: Path) -> None
 
 def test_check_reports_a_database_not_in_wal_mode(tmp_path: Path) -> None:
     made = init_shared(tmp_path / "p", GROUP)
-    from db.sqlite import sqlite3
+    from rmtui.db.sqlite import sqlite3
 
     conn = sqlite3.connect(made.database)
     conn.execute("PRAGMA journal_mode = DELETE")

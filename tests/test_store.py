@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from db.sqlite import sqlite3
+from rmtui.db.sqlite import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from db import (
+from rmtui.db import (
     SCHEMA_VERSION,
     ConflictError,
     Participant,
@@ -151,7 +151,7 @@ def test_data_version_changes_when_another_connection_commits(db_path: Path) -> 
 
 READ_MODIFY_WRITE = """
 import sys
-from db import ConflictError, Store
+from rmtui.db import ConflictError, Store
 
 path, worker, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 with Store(path, actor=f"worker{worker}", busy_timeout=30) as store:

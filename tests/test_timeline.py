@@ -9,7 +9,7 @@ import icalendar
 import pytest
 from click.testing import CliRunner
 
-from db import ConflictError, Session
+from rmtui.db import ConflictError, Session
 from rmtui import timeline
 from rmtui.app import RmtuiApp
 from rmtui.calendar_export import export_calendar
@@ -17,9 +17,9 @@ from rmtui.cli import cli
 from rmtui.clock import FixedClock
 from rmtui.programme import Programme
 from rmtui.timeline import When, parse_when
-from screens.timeline import TimelineScreen
+from rmtui.screens.timeline import TimelineScreen
 from session_data import build_sessions_programme
-from widgets.virtual_table import VirtualTable
+from rmtui.widgets.virtual_table import VirtualTable
 
 FRIDAY = dt.date(2026, 11, 20)  # the clock fixture's today is a Friday
 

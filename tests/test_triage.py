@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from db import Session, Wave
+from rmtui.db import Session, Wave
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
 from rmtui.programme import Programme
 from rmtui.session_status import pair_flags
 from rmtui.triage import TriageFilter, build_queue, filter_values, mark_of, snooze, toggle_review_flag
-from screens.timeline import TimelineScreen
-from screens.triage import TriageScreen
+from rmtui.screens.timeline import TimelineScreen
+from rmtui.screens.triage import TriageScreen
 from session_data import build_sessions_programme
-from widgets.virtual_table import VirtualTable
+from rmtui.widgets.virtual_table import VirtualTable
 
 TODAY = dt.date(2026, 11, 20)
 
@@ -79,7 +79,7 @@ def test_flagging_for_review_checks_the_mark_was_not_changed_meanwhile(sessions_
         toggle_review_flag(other.store, build_queue(other.store, TODAY).items[0])
     finally:
         other.close()
-    from db import ConflictError
+    from rmtui.db import ConflictError
 
     with pytest.raises(ConflictError):
         toggle_review_flag(store, mine)  # I saw no mark: alice's flag is not overwritten
@@ -335,7 +335,7 @@ def test_snapshot_triage(snap_compare, tmp_path: Path, size: tuple[int, int]) ->
 
 
 async def test_twenty_items_clear_with_twenty_keystrokes(programme: Programme) -> None:
-    from db import Pair, Participant
+    from rmtui.db import Pair, Participant
     from rmtui.schedule import write_pair_plan
 
     with programme.store.write() as w:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from db.sqlite import sqlite3
+from rmtui.db.sqlite import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,11 +15,11 @@ from rmtui.clock import FixedClock
 from rmtui.coordinators import add_coordinator
 from rmtui.people import get_participant
 from rmtui.programme import Programme
-from screens.import_csv import ImportScreen
-from screens.intake import IntakeScreen
-from screens.roster import RosterScreen
-from screens.timeline import TimelineScreen
-from screens.triage import TriageScreen
+from rmtui.screens.import_csv import ImportScreen
+from rmtui.screens.intake import IntakeScreen
+from rmtui.screens.roster import RosterScreen
+from rmtui.screens.timeline import TimelineScreen
+from rmtui.screens.triage import TriageScreen
 
 CSV = Path(__file__).parent / "data" / "csv" / "unknown_columns.csv"
 

@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from db import Participant, Store
-from db.watch import ChangeWatcher
+from rmtui.db import Participant, Store
+from rmtui.db.watch import ChangeWatcher
 
 
 def test_watcher_reports_a_commit_from_another_process_once(db_path: Path) -> None:
@@ -16,7 +16,7 @@ def test_watcher_reports_a_commit_from_another_process_once(db_path: Path) -> No
     try:
         assert not watcher.changed()
         code = (
-            "from db import Store, Participant\n"
+            "from rmtui.db import Store, Participant\n"
             f"s = Store({str(db_path)!r}, actor='bob')\n"
             "with s.write() as w: w.insert(Participant(name='Bo', role='mentee'))\n"
         )

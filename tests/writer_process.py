@@ -20,9 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from db import ConflictError, Participant, Store, StoreBusyError  # noqa: E402
+from rmtui.db import ConflictError, Participant, Store, StoreBusyError
 
 
 def edit(db: str, worker: int, edits: int, seed: int) -> dict[str, int]:

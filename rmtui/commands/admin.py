@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from db import NotAllowedError, StoreOpenError
+from rmtui.db import NotAllowedError, StoreOpenError
 from rmtui.audit_log import (
     AuditFilter,
     audit_entries,

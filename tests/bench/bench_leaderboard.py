@@ -24,19 +24,16 @@ from pathlib import Path
 import psutil
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_triage import STAMP, TODAY, build  # noqa: E402
-from db import Store  # noqa: E402
-from db.watch import ChangeWatcher  # noqa: E402
-from rmtui.health import programme_health  # noqa: E402
-from rmtui.leaderboard import Leaderboards, build_leaderboard, department_standings, session_progress  # noqa: E402
+from bench_triage import STAMP, TODAY, build
+from rmtui.db import Store
+from rmtui.db.watch import ChangeWatcher
+from rmtui.health import programme_health
+from rmtui.leaderboard import Leaderboards, build_leaderboard, department_standings, session_progress
 
 pytestmark = pytest.mark.bench
 
 WRITER = Path(__file__).resolve().parents[1] / "live_writer.py"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def fill(path: Path, pairs: int) -> int:
@@ -157,7 +154,6 @@ async def _propagation(path: Path, samples: int) -> list[float]:
 
 _IDLE_APP = """
 import sys, time
-sys.path.insert(0, {root!r})
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
 from rmtui.programme import Programme
@@ -168,7 +164,7 @@ RmtuiApp(programme, start="leaderboard").run(headless=True, size=(120, 40))
 
 def idle_cost(path: Path, seconds: float) -> float:
     """Return CPU seconds per minute of a headless app left alone on the leaderboard."""
-    code = _IDLE_APP.format(root=str(ROOT), path=str(path), today=TODAY.isoformat())
+    code = _IDLE_APP.format(path=str(path), today=TODAY.isoformat())
     process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         watched = psutil.Process(process.pid)

@@ -24,10 +24,9 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from db import Store  # noqa: E402
-from rmtui.search import RosterIndex  # noqa: E402
+from rmtui.db import Store
+from rmtui.search import RosterIndex
 
 pytestmark = pytest.mark.bench
 

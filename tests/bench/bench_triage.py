@@ -23,11 +23,10 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from db import Store, Wave  # noqa: E402
-from rmtui.schedule import plan  # noqa: E402
-from rmtui.triage import build_queue  # noqa: E402
+from rmtui.db import Store, Wave
+from rmtui.schedule import plan
+from rmtui.triage import build_queue
 
 pytestmark = pytest.mark.bench
 

@@ -21,9 +21,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from db import Participant, Store  # noqa: E402
+from rmtui.db import Participant, Store
 
 pytestmark = pytest.mark.bench
 
