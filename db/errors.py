@@ -5,10 +5,35 @@ from __future__ import annotations
 from typing import Any
 
 
-def is_locked(error: Exception) -> bool:
-    """Return True if an SQLite error means another connection holds the lock (locked or busy)."""
+SQLITE_BUSY = 5
+SQLITE_LOCKED = 6
+SQLITE_CORRUPT = 11
+SQLITE_NOTADB = 26
+
+
+def _primary_code(error: BaseException) -> int | None:
+    """Return SQLite's primary result code of ``error`` (extended codes folded), or None."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return None if code is None else int(code) & 0xFF
+
+
+def is_locked(error: BaseException) -> bool:
+    """Return True if an SQLite error means another connection holds the lock (SQLITE_BUSY or
+    SQLITE_LOCKED, extended codes included). Judged by the result code; only a driver that
+    gives no code (older Pythons) is judged by the message text."""
+    code = _primary_code(error)
+    if code is not None:
+        return code in (SQLITE_BUSY, SQLITE_LOCKED)
     text = str(error).lower()
-    return "locked" in text or "busy" in text
+    return "database is locked" in text or "database table is locked" in text or "busy" in text
+
+
+def is_damaged(error: BaseException) -> bool:
+    """Return True if an SQLite error says the file is corrupt (SQLITE_CORRUPT)."""
+    code = _primary_code(error)
+    if code is not None:
+        return code == SQLITE_CORRUPT
+    return "malformed" in str(error).lower()
 
 
 class StoreError(Exception):

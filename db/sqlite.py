@@ -16,4 +16,18 @@ try:
 except ImportError:  # no wheel for this platform
     import sqlite3
 
-__all__ = ["sqlite3"]
+__all__ = ["file_uri", "sqlite3"]
+
+
+def file_uri(path: object, **params: str) -> str:
+    """Return an SQLite ``file:`` URI for ``path``, percent-encoded, with ``params``
+    (``mode="ro"`` ...). Open it with ``sqlite3.connect(uri, uri=True)``.
+
+    Never build ``f"file:{path}?..."`` by hand: a ``#`` or ``?`` in a folder name would end
+    the path there, and SQLite would open (or create) a different file.
+    """
+    from pathlib import Path
+    from urllib.parse import urlencode
+
+    uri = Path(str(path)).absolute().as_uri()
+    return f"{uri}?{urlencode(params)}" if params else uri

@@ -12,11 +12,12 @@ Rules (DESIGN.md, "The shared store"):
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
+import math
 import os
-from rmtui.db.sqlite import sqlite3
+import pwd
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
+from rmtui.db.sqlite import file_uri, sqlite3
 from rmtui.db.coordinators import admins_of, admit_writer, has_coordinators, require_admin, role_of
 from rmtui.db.errors import (
     ConflictError,
@@ -32,6 +34,7 @@ from rmtui.db.errors import (
     StoreBusyError,
     StoreError,
     StoreOpenError,
+    is_damaged,
     is_locked,
 )
 from rmtui.db.records import Record
@@ -40,6 +43,12 @@ from rmtui.db.schema import MIGRATIONS, SCHEMA_VERSION
 R = TypeVar("R", bound=Record)
 
 DEFAULT_BUSY_TIMEOUT = 5.0
+WAIT_SLICE = 0.25
+"""How long one try for the write lock lasts while ``write()`` waits (SQLite's busy handler
+polls within it); between tries the wait is reported and cancellation checked."""
+REPORT_EVERY = 10.0
+"""While ``write()`` waits for the lock, ``on_waiting`` is called when the wait starts and this often after."""
+MAX_IDLE_READERS = 4
 _OUR_TABLES = {"participants", "waves", "pairs", "sessions", "feedback", "audit", "settings"}
 
 
@@ -49,11 +58,16 @@ def utc_now_iso() -> str:
 
 
 def os_user() -> str:
-    """Return the operating-system user running this process (the audit's actor)."""
+    """Return the operating-system user running this process (the audit's actor).
+
+    The kernel's answer (the effective uid's passwd entry), never an environment variable:
+    LOGNAME or USER can be set to anyone's name, and roles would mean nothing.
+    """
+    uid = os.geteuid()
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid{os.getuid()}"
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # a uid with no passwd entry (containers)
+        return f"uid{uid}"
 
 
 def _create_private_file(path: Path) -> None:
@@ -97,7 +111,18 @@ def _split_statements(script: str) -> list[str]:
 
 
 class Store:
-    """An open programme database. Thread-safe: one lock serialises its connection."""
+    """An open programme database, safe to share between threads.
+
+    It has one **write connection**, guarded by its own lock, for ``write()`` transactions,
+    and a small pool of **read connections**: in WAL mode a reader never waits for a
+    writer, so a thread that reads (the UI's workers, a refresh) never waits behind a write
+    of this process or another one. A read made on the thread that is inside a
+    ``write()`` block uses the write connection, so it sees the transaction's own changes.
+
+    Waiting for the write lock is the store's policy (:meth:`write`, :meth:`wait_policy`):
+    it retries ``BEGIN IMMEDIATE`` while another process holds the lock, reports the wait,
+    and gives up only when told to.
+    """
 
     def __init__(
         self,
@@ -112,11 +137,24 @@ class Store:
         self.actor = actor or os_user()
         self.now = now
         self.busy_timeout = busy_timeout
-        self._lock = threading.RLock()
+        self._write_lock = threading.RLock()
+        self._writer_thread: int | None = None
+        self._local = threading.local()
+        self._pool_lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+        self._readers: list[sqlite3.Connection] = []
+        self._watch_lock = threading.Lock()
+        self._watch_conn: sqlite3.Connection | None = None
+        self._closed = False
+        self._busy_ms = int(busy_timeout * 1000)  # the write connection's busy timeout now
         self.conn = self._connect(create)
+        """The write connection (also used while opening). Use :meth:`write`, not this."""
         self.db = sqlite_utils.Database(self.conn)
         try:
             self._configure()
+            self._refuse_foreign()
+            self._admit()
+            self._use_wal()
             self._migrate()
             self._admit()
         except BaseException:
@@ -147,33 +185,62 @@ class Store:
                 f"{path.name}-shm there; ask its owner to make it group-writable (chmod g+rwx {path.parent})."
             )
         try:
-            conn = sqlite3.connect(
-                str(path), timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
-            )
+            return self._open_connection()
         except sqlite3.Error as error:
             raise StoreOpenError(f"{path} cannot be opened: {error}.") from error
-        return conn
+
+    def _open_connection(self) -> sqlite3.Connection:
+        """Open one more connection to the file (never creating it: it exists by now)."""
+        return sqlite3.connect(
+            file_uri(self.path, mode="rw"),
+            uri=True,
+            timeout=self.busy_timeout,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+
+    def _set_up(self, conn: sqlite3.Connection) -> None:
+        """The per-connection settings (none of them writes to the file)."""
+        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
 
     def _configure(self) -> None:
-        conn = self.conn
         try:
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            self._set_up(self.conn)
+        except sqlite3.DatabaseError as error:
+            raise self._open_error(error) from error
+
+    def _refuse_foreign(self) -> None:
+        """Refuse another program's SQLite file, or one from a newer rmtui, before changing
+        anything in it (not even its journal mode)."""
+        try:
+            found = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+            if found > SCHEMA_VERSION:
+                raise SchemaTooNewError(str(self.path), found, SCHEMA_VERSION)
+            if found == 0:
+                tables = set(self.db.table_names())
+                if tables - _OUR_TABLES and not tables & _OUR_TABLES:
+                    raise StoreOpenError(f"{self.path} is a SQLite database but not an rmtui one; choose another file.")
+        except sqlite3.DatabaseError as error:
+            raise self._open_error(error) from error
+
+    def _use_wal(self) -> None:
+        try:
+            mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
             if mode.lower() != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
+                self.conn.execute("PRAGMA journal_mode = WAL")
         except sqlite3.DatabaseError as error:
             raise self._open_error(error) from error
 
     def _open_error(self, error: sqlite3.Error) -> StoreError:
         text = str(error)
-        if "not a database" in text:
-            return StoreOpenError(f"{self.path} is not an rmtui database (SQLite says: {text}).")
-        if "malformed" in text or "disk image" in text:
-            return _damaged(self.path, error)
         if isinstance(error, sqlite3.OperationalError) and is_locked(error):
             return StoreBusyError(self.busy_timeout)
+        if "not a database" in text:
+            return StoreOpenError(f"{self.path} is not an rmtui database (SQLite says: {text}).")
+        if is_damaged(error) or "malformed" in text or "disk image" in text:
+            return _damaged(self.path, error)
         if "readonly" in text or "read-only" in text:
             return StoreOpenError(f"{self.path} is read-only for you; ask for write permission on it and its folder.")
         return StoreOpenError(f"{self.path} cannot be opened: {text}.")
@@ -188,12 +255,8 @@ class Store:
             raise SchemaTooNewError(str(self.path), found, SCHEMA_VERSION)
         if found == SCHEMA_VERSION:
             return
-        if found == 0:
-            tables = set(self.db.table_names())
-            if tables - _OUR_TABLES and not tables & _OUR_TABLES:
-                raise StoreOpenError(f"{self.path} is a SQLite database but not an rmtui one; choose another file.")
         try:
-            with self._transaction():
+            with self._transaction(None, None, None):
                 found = self.conn.execute("PRAGMA user_version").fetchone()[0]
                 for number in range(found, SCHEMA_VERSION):
                     for statement in _split_statements(MIGRATIONS[number]):
@@ -205,50 +268,104 @@ class Store:
     def _admit(self) -> None:
         """Refuse to open for someone who is not a coordinator once the programme has any."""
         try:
-            if has_coordinators(self.conn) and role_of(self.conn, self.actor) is None:
-                raise NotACoordinatorError(self.actor, admins_of(self.conn))
+            with self._write_lock:
+                if not self._has_table("coordinators"):
+                    return  # an older schema: nobody has a role yet
+                if has_coordinators(self.conn) and role_of(self.conn, self.actor) is None:
+                    raise NotACoordinatorError(self.actor, admins_of(self.conn))
         except sqlite3.DatabaseError as error:
             raise self._open_error(error) from error
+
+    def _has_table(self, name: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
     def role(self) -> str | None:
         """Return the actor's role (admin, coordinator, viewer), or None while the programme
         has no coordinators yet and anyone who can open the file may edit it."""
-        with self._lock:
-            return role_of(self.conn, self.actor)
+        with self._reading() as conn:
+            return role_of(conn, self.actor)
 
     def may_edit(self) -> bool:
         """Return True unless the actor is a viewer (or no longer a coordinator)."""
-        with self._lock:
-            if not has_coordinators(self.conn):
+        with self._reading() as conn:
+            if not has_coordinators(conn):
                 return True
-            return role_of(self.conn, self.actor) in ("admin", "coordinator")
+            return role_of(conn, self.actor) in ("admin", "coordinator")
 
     # -- reading ---------------------------------------------------------------------
 
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """Lend the calling thread a connection to read with.
+
+        Inside this thread's ``write()``: the write connection (the transaction's own
+        changes are visible). Inside this thread's ``snapshot()``: the snapshot's
+        connection. Otherwise an idle read connection from the pool (opened if none is
+        idle), given back afterwards. A read connection never waits for the write lock.
+        """
+        if self._writer_thread == threading.get_ident():
+            yield self.conn
+            return
+        held = getattr(self._local, "snapshot", None)
+        if held is not None:
+            yield held
+            return
+        conn = self._borrow()
+        try:
+            yield conn
+        finally:
+            self._give_back(conn)
+
+    def _borrow(self) -> sqlite3.Connection:
+        with self._pool_lock:
+            if self._closed:
+                raise StoreError(f"{self.path} is closed.")
+            if self._idle:
+                return self._idle.pop()
+        try:
+            conn = self._open_connection()
+            self._set_up(conn)
+        except sqlite3.DatabaseError as error:
+            raise self._open_error(error) from error
+        with self._pool_lock:
+            self._readers.append(conn)
+        return conn
+
+    def _give_back(self, conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:  # a failed statement inside a snapshot
+            conn.execute("ROLLBACK")
+        with self._pool_lock:
+            if not self._closed and len(self._idle) < MAX_IDLE_READERS:
+                self._idle.append(conn)
+                return
+            if conn in self._readers:
+                self._readers.remove(conn)
+        conn.close()
+
     def schema_version(self) -> int:
         """Return the schema number recorded in the file (``PRAGMA user_version``)."""
-        with self._lock:
+        with self._reading() as conn:
             try:
-                return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+                return int(conn.execute("PRAGMA user_version").fetchone()[0])
             except sqlite3.DatabaseError as error:
                 raise self._open_error(error) from error
 
     def query(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> list[dict[str, Any]]:
         """Return every row of a read query as dicts (each statement sees a fresh snapshot)."""
-        with self._lock:
-            cursor = self._execute(sql, params)
+        with self._reading() as conn:
+            cursor = self._execute(conn, sql, params)
             names = [d[0] for d in cursor.description or ()]
             return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     def query_tuples(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> list[tuple[Any, ...]]:
         """Return every row of a read query as tuples (cheaper than dicts for bulk reads)."""
-        with self._lock:
-            return self._execute(sql, params).fetchall()
+        with self._reading() as conn:
+            return self._execute(conn, sql, params).fetchall()
 
     def scalar(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> Any:
         """Return the first column of the first row of a query, or None."""
-        with self._lock:
-            row = self._execute(sql, params).fetchone()
+        with self._reading() as conn:
+            row = self._execute(conn, sql, params).fetchone()
             return None if row is None else row[0]
 
     def get(self, record_type: type[R], row_id: int) -> R | None:
@@ -263,42 +380,83 @@ class Store:
 
     @contextmanager
     def snapshot(self) -> Iterator[Store]:
-        """Hold one read snapshot across several queries (keep it short)."""
-        with self._lock:
-            self._execute("BEGIN DEFERRED")
+        """Hold one read snapshot across several queries made on this thread (keep it short).
+
+        It holds one read connection for this thread; other threads, and the writer, go
+        on meanwhile. Inside this thread's ``write()`` the transaction already is one
+        consistent view, so this adds nothing.
+        """
+        if self._writer_thread == threading.get_ident() or getattr(self._local, "snapshot", None) is not None:
+            yield self
+            return
+        with self._reading() as conn:
+            self._execute(conn, "BEGIN DEFERRED")
+            self._local.snapshot = conn
             try:
                 yield self
             finally:
-                self.conn.execute("COMMIT")
+                self._local.snapshot = None
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
 
     def data_version(self) -> int:
-        """Return SQLite's data_version: it changes when another connection commits."""
-        with self._lock:
-            return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+        """Return SQLite's data_version on the store's own idle watch connection: it changes
+        whenever any other connection commits, this store's write connection included."""
+        with self._watch_lock:
+            if self._watch_conn is None:
+                self._watch_conn = self._open_connection()
+            return int(self._watch_conn.execute("PRAGMA data_version").fetchone()[0])
 
-    def _execute(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
+    def _execute(
+        self, conn: sqlite3.Connection, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
+    ) -> sqlite3.Cursor:
         try:
-            return self.conn.execute(sql, params)  # type: ignore[arg-type]
+            return conn.execute(sql, params)  # type: ignore[arg-type]
         except sqlite3.OperationalError as error:
             if is_locked(error):
                 raise StoreBusyError(self.busy_timeout) from error
             raise
         except sqlite3.DatabaseError as error:
-            if "malformed" in str(error):
+            if is_damaged(error):
                 raise _damaged(self.path, error) from error
             raise
 
     # -- writing ---------------------------------------------------------------------
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        with self._lock:
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as error:
-                if is_locked(error):
-                    raise StoreBusyError(self.busy_timeout) from error
-                raise
+    def wait_policy(
+        self,
+        wait: bool | float | None = True,
+        on_waiting: Callable[[float], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Iterator[None]:
+        """Make every ``write()`` this thread begins inside the block wait as told.
+
+        For code that saves through services which call ``store.write()`` themselves::
+
+            with store.wait_policy(True, on_waiting=tell_the_user, cancelled=worker_cancelled):
+                update_participant(store, ...)
+
+        The arguments mean what they mean for :meth:`write`; a ``write()`` given its own
+        arguments keeps them.
+        """
+        previous = getattr(self._local, "policy", None)
+        self._local.policy = (wait, on_waiting, cancelled)
+        try:
+            yield
+        finally:
+            self._local.policy = previous
+
+    @contextmanager
+    def _transaction(
+        self,
+        wait: bool | float | None,
+        on_waiting: Callable[[float], None] | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> Iterator[None]:
+        self._begin(wait, on_waiting, cancelled)
+        self._writer_thread = threading.get_ident()
+        try:
             try:
                 yield
             except BaseException:
@@ -314,23 +472,108 @@ class Store:
                     if is_locked(error):
                         raise StoreBusyError(self.busy_timeout) from error
                     raise
+        finally:
+            self._writer_thread = None
+            self._write_lock.release()
+
+    def _begin(
+        self,
+        wait: bool | float | None,
+        on_waiting: Callable[[float], None] | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> None:
+        """Take this store's write lock, then SQLite's (``BEGIN IMMEDIATE``), waiting as told.
+
+        ``wait``: None waits up to the busy timeout; True until the lock comes free (or
+        ``cancelled()``); False not at all; a number up to that many seconds. While it
+        waits, ``on_waiting(seconds so far)`` is called once the first short try failed
+        and every REPORT_EVERY seconds after. Raises StoreBusyError when it gives up.
+        The lock is held on return (release it after COMMIT or ROLLBACK).
+        """
+        limit = self.busy_timeout if wait is None else (math.inf if wait is True else float(wait or 0))
+        # Nobody to tell and nothing to check: one try as long as the limit (SQLite's own
+        # busy handler polls); else short tries, reporting and checking between them.
+        step = limit if on_waiting is None and cancelled is None and limit < math.inf else WAIT_SLICE
+        started = time.monotonic()
+        reported: float | None = None
+        have_lock = False
+        try:
+            while True:
+                elapsed = time.monotonic() - started
+                slice_ = max(0.0, min(step, limit - elapsed))
+                if not have_lock:
+                    have_lock = self._write_lock.acquire(timeout=slice_) if slice_ > 0 else self._write_lock.acquire(False)
+                if have_lock:
+                    if self._try_begin(slice_):
+                        return
+                elapsed = time.monotonic() - started
+                if cancelled is not None and cancelled():
+                    raise StoreBusyError(round(elapsed, 1))
+                if elapsed >= limit:
+                    raise StoreBusyError(self.busy_timeout if wait is None else round(elapsed, 1))
+                if on_waiting is not None and (reported is None or elapsed - reported >= REPORT_EVERY):
+                    reported = elapsed
+                    on_waiting(elapsed)
+        except BaseException:
+            if have_lock:
+                self._write_lock.release()
+            raise
+
+    def _try_begin(self, seconds: float) -> bool:
+        """Try ``BEGIN IMMEDIATE`` for up to ``seconds``; False if another connection holds the lock."""
+        milliseconds = int(seconds * 1000)
+        if milliseconds != self._busy_ms:
+            self.conn.execute(f"PRAGMA busy_timeout = {milliseconds}")
+            self._busy_ms = milliseconds
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            return True
+        except sqlite3.OperationalError as error:
+            if is_locked(error):
+                return False
+            raise
 
     @contextmanager
-    def write(self) -> Iterator[Writer]:
+    def write(
+        self,
+        wait: bool | float | None = None,
+        on_waiting: Callable[[float], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Iterator[Writer]:
         """Run one write transaction (``BEGIN IMMEDIATE``); commit on success, else roll back.
+
+        While another process holds the write lock it waits: ``wait`` None (the default)
+        up to the busy timeout, True until the lock is free, False not at all, a number
+        that many seconds; ``on_waiting(seconds)`` is told when the wait starts and every
+        10 s after; ``cancelled()`` true stops the wait. Giving up raises
+        :class:`StoreBusyError`, nothing written. Defaults come from an enclosing
+        :meth:`wait_policy` on this thread. Reads (``query``...) made on this thread inside
+        the block see the transaction's changes.
 
         Raises :class:`NotAllowedError` for a viewer or someone no longer a coordinator;
         while the programme has no coordinators, the operating-system user who writes
         first is enrolled as its admin in the same transaction.
         """
-        with self._transaction():
+        policy = getattr(self._local, "policy", None)
+        if policy is not None and wait is None and on_waiting is None and cancelled is None:
+            wait, on_waiting, cancelled = policy
+        with self._transaction(wait, on_waiting, cancelled):
             writer = Writer(self)
             admit_writer(writer, may_enrol=self.actor == os_user())
             yield writer
 
     def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
+        """Close every connection."""
+        with self._pool_lock:
+            self._closed = True
+            readers, self._readers, self._idle = self._readers, [], []
+        for conn in readers:
+            conn.close()
+        with self._watch_lock:
+            if self._watch_conn is not None:
+                self._watch_conn.close()
+                self._watch_conn = None
+        with self._write_lock:
             self.conn.close()
 
     def __enter__(self) -> Store:

@@ -48,12 +48,17 @@ class RmtuiApp(App[None]):
         self.changed_at: str | None = None
         self.areas: dict[str, Area] = {area.name: area for area in AREAS}
         self.start = start if start in self.areas else next(iter(self.areas))
+        # Read before the app runs; afterwards settings are read in workers only (the UI
+        # thread touches no connection but the watcher's one non-waiting PRAGMA).
+        settings = programme.settings()
+        self._programme_name = str(settings["programme_name"])
+        self._timezone = str(settings["timezone"])
         for area in self.areas.values():
             self.add_mode(area.name, partial(_open_area, area))
             self.bind(area.key, f"go('{area.name}')", description=area.title, show=False)
 
     def on_mount(self) -> None:
-        self.title = self.programme.name
+        self.title = self._programme_name
         self._show_live_state()
         self.watcher = ChangeWatcher(self.programme.store.path)
         self.set_interval(POLL_SECONDS, self.poll_changes, name="data-watch")
@@ -86,17 +91,32 @@ class RmtuiApp(App[None]):
 
         Runs every POLL_SECONDS, and at once when a screen has saved or comes back, so that
         change shows without waiting for the next tick. Returns True when there was one.
+        The PRAGMA runs on the watcher's own idle connection and never waits for a lock;
+        the settings (the programme's name and time zone may have changed too) are read
+        in a worker.
         """
         if not self.watcher.changed():
             return False
         self.data_generation += 1
-        settings = self.programme.settings()  # one read: the name may have changed too
-        self.title = settings["programme_name"]
-        changed_at = self.programme.clock.now().in_timezone(settings["timezone"])
+        changed_at = self.programme.clock.now().in_timezone(self._timezone)
         self.changed_at = changed_at.strftime("%H:%M:%S")
         self._show_live_state()
         self.screen.post_message(DataChanged(self.data_generation))
+        self.run_worker(self._read_settings, thread=True, exclusive=True, exit_on_error=False, group="live-settings")
         return True
+
+    def _read_settings(self) -> None:
+        """Read the programme's name and time zone after a change (off the UI thread)."""
+        settings = self.programme.settings()
+        self.call_from_thread(self._settings_read, str(settings["programme_name"]), str(settings["timezone"]))
+
+    def _settings_read(self, name: str, timezone: str) -> None:
+        self._programme_name, self.title = name, name
+        if timezone != self._timezone:
+            self._timezone = timezone
+            if self.changed_at:
+                self.changed_at = self.programme.clock.now().in_timezone(timezone).strftime("%H:%M:%S")
+                self._show_live_state()
 
     def _show_live_state(self) -> None:
         """Header subtitle: database, who you are (and your role if you only view), live state."""

@@ -10,7 +10,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from rmtui import saving
 from rmtui.programme import Programme
 
 T = TypeVar("T")
@@ -93,9 +92,11 @@ class ProgrammeScreen(Screen):
     def save_with_retry(self, save: Callable[[], T], *, what: str = "your change") -> T:
         """Run ``save`` (one store write) from a thread worker until it lands; return its result.
 
-        While another process holds the write lock the screen stays responsive, the user
-        is told that rmtui is waiting and that their edit is kept, and the same save is
-        retried. ConflictError and other errors pass through for the screen to show.
+        While another process holds the write lock the screen stays responsive (the store
+        waits for the lock on this worker's thread; reads go on meanwhile on read
+        connections), the user is told that rmtui is waiting and that their edit is kept,
+        and the save's ``store.write()`` goes ahead as soon as the lock is free.
+        ConflictError and other errors pass through for the screen to show.
 
         In a screen::
 
@@ -105,7 +106,8 @@ class ProgrammeScreen(Screen):
                     lambda: update_participant(store, pid, version, changes), what="the profile"
                 )
 
-        ``save`` must do all its work in one ``store.write()`` so a retry repeats it whole.
+        ``save`` should do all its work in one ``store.write()`` (every write it begins
+        waits the same way, see :meth:`rmtui.db.Store.wait_policy`).
         """
         worker = get_current_worker()
         started = time.monotonic()
@@ -124,9 +126,10 @@ class ProgrammeScreen(Screen):
                 timeout=12,
             )
 
-        result = saving.save_with_retry(
-            self.programme.store, save, on_waiting=on_waiting, cancelled=lambda: worker.is_cancelled
-        )
+        # The store waits for the write lock (retrying BEGIN IMMEDIATE), tells us while it
+        # does, and gives up only if this worker is cancelled (StoreBusyError then).
+        with self.programme.store.wait_policy(True, on_waiting=on_waiting, cancelled=lambda: worker.is_cancelled):
+            result = save()
         if waited:
             seconds = time.monotonic() - started
             self.app.call_from_thread(self.notify, f"Saved {what} after waiting {seconds:.0f} s for another coordinator.")
