@@ -154,3 +154,82 @@ async def test_the_app_stays_responsive_while_another_process_holds_the_lock_and
     programme.close()
     with Store(db, actor="ada") as store:
         assert {c.os_user: c.role for c in list_coordinators(store)}["ben"] == "viewer"
+
+
+async def test_the_ui_answers_keys_and_reads_while_an_in_process_worker_waits_on_another_processs_lock(
+    tmp_path: Path,
+) -> None:
+    """Issue 16: a UI-thread read blocked for the whole busy timeout while a worker waited in
+    ``store.write()``. Now the worker waits on the write connection only: every key below
+    takes effect while the other process still holds the lock and the save still waits.
+    Bounded waits turn a hang into a failure; nothing is timed."""
+    import time
+
+    from rmtui.app import RmtuiApp
+    from rmtui.clock import FixedClock
+    from rmtui.coordinators import add_coordinator, list_coordinators
+    from rmtui.programme import Programme
+    from rmtui.screens.roster import RosterScreen
+
+    db = tmp_path / "programme.db"
+    with Store(db, actor="ada") as store:
+        add_coordinator(store, "ada", "admin")
+        add_coordinator(store, "ben", "coordinator")
+        add_coordinator(store, "locker", "coordinator")
+        with store.write() as writer:
+            writer.insert(Participant(name="Ann Lee", role="mentor"))
+            writer.insert(Participant(name="Cleo Park", role="mentee"))
+    programme = Programme.open(db, FixedClock.on("2026-11-20"), actor="ada")
+    app = RmtuiApp(programme, start="coordinators")
+
+    async def until(condition, what: str) -> None:
+        deadline = time.monotonic() + 30
+        while not condition():
+            assert time.monotonic() < deadline, f"never: {what}"
+            await pilot.pause(0.02)
+
+    told: list[str] = []
+    notify = app.notify
+
+    def recording_notify(message, *args, **kwargs):  # what the user is told, as it is told
+        told.append(str(message))
+        return notify(message, *args, **kwargs)
+
+    app.notify = recording_notify  # type: ignore[method-assign]
+
+    def roles() -> dict[str, str]:
+        return {c.os_user: c.role for c in list_coordinators(programme.store)}
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(5):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        people = [p.os_user for p in app.screen.people]
+        locker = start("lock", db, 600, "locker")
+        try:
+            assert locker.stdout is not None
+            assert locker.stdout.readline().strip() == "locked"
+            await pilot.press(*["down"] * people.index("ben"), "r")  # ben → viewer: the save waits
+            await until(lambda: any("your edit is kept" in text for text in told), "rmtui said it waits")
+            saving = [w for w in app.workers if w.is_running and w.node is app.screen]
+            assert saving, "the save's worker is waiting"
+
+            # The UI thread reads (what poll_changes and the header did on it before).
+            assert programme.settings()["programme_name"] and roles()["ben"] == "coordinator"
+            await pilot.press("1")  # another area, whose data loads from the store
+            assert app.current_mode == "roster"
+            await until(lambda: isinstance(app.screen, RosterScreen) and app.screen.result is not None, "roster loaded")
+            assert app.screen.result.total == 2
+            await pilot.press("slash", *"cleo")
+            await until(lambda: app.screen.result.total == 1, "search answered")
+            assert app.screen.result.row(0).name == "Cleo Park"
+            await pilot.press("escape", "8")  # and the audit screen
+            assert app.current_mode == "audit"
+            assert locker.poll() is None and all(w.is_running for w in saving), "all while the lock was held"
+        finally:
+            locker.kill()  # its transaction rolls back; the lock goes with the process
+            locker.wait(timeout=60)
+        await until(lambda: not any(w.is_running for w in saving), "the save landed once the lock was free")
+        assert roles()["ben"] == "viewer"
+        assert any(text.startswith("Saved ben's new role after waiting") for text in told)
+    programme.close()
