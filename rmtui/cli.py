@@ -28,7 +28,8 @@ from rmtui.commands.admin import (
 from rmtui.commands.calendar import calendar_command
 from rmtui.commands.people import export_group, import_command
 from rmtui.commands.report import report_command
-from rmtui.programme import Programme, resolve_db_path
+from rmtui.db.sqlite import file_uri, sqlite3
+from rmtui.programme import Programme, default_db_path, resolve_db_path
 from rmtui.screens import AREAS
 
 
@@ -110,8 +111,17 @@ def demo(obj: Context, db: str | None, people: int, seed: int, no_open: bool) ->
     """Build a realistic demo programme (deterministic) and open it."""
     from rmtui.demo import build_demo
 
-    path = resolve_db_path(db or obj.db, default_name="demo.db")
-    _clear_old_demo(path)
+    # Only an explicit --db or the demo's own file: never $RMTUI_DB, which names the
+    # programme everyone shares.
+    explicit = db or obj.db
+    path = Path(explicit).expanduser() if explicit else default_db_path("demo.db")
+    _refuse_unless_demo(path)
+    programme = Programme.open(path, obj.clock)
+    try:
+        _clear_old_demo(programme)
+    except BaseException:
+        programme.close()
+        raise
     programme = Programme.open(path, obj.clock)
     try:
         with progress_bar("Building the demo programme", people >= 5000 and sys.stderr.isatty()) as bar:
@@ -137,22 +147,61 @@ def demo(obj: Context, db: str | None, people: int, seed: int, no_open: bool) ->
         run_app(programme, None)
 
 
-def _clear_old_demo(path: Path) -> None:
-    """Remove an earlier demo at ``path`` so it is rebuilt for today; refuse a real programme."""
-    if not path.exists():
+_NOT_A_DEMO = "{path} already holds a real programme (it is not marked as a demo); give the demo another file with --db."
+_KEPT = "pair_changes"  # the change log open leaderboards follow: cleared rows are logged in it
+
+
+def _refuse_unless_demo(path: Path) -> None:
+    """Refuse ``path`` unless it is missing, empty, or an earlier demo (it has the demo mark).
+
+    Looked at read-only, before anything opens it for writing: a file that is refused is
+    left exactly as it was (not even switched to WAL). A programme with only coordinators,
+    settings or an audit so far is a real one too.
+    """
+    if not path.exists() or (path.is_file() and path.stat().st_size == 0):
         return
-    programme = Programme.open(path, create=False)
     try:
-        is_demo = bool(programme.settings().get("demo"))
-        has_people = programme.store.scalar("SELECT count(*) FROM participants")
+        # Read-write but only reading: as the last connection it tidies its -wal/-shm away
+        # on close, where a read-only one would leave them behind.
+        conn = sqlite3.connect(file_uri(path, mode="rw"), uri=True, timeout=5)
+    except sqlite3.Error as error:
+        raise click.ClickException(_NOT_A_DEMO.format(path=path)) from error
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "settings" in tables and conn.execute("SELECT 1 FROM settings WHERE key = 'demo' AND value = 'true'").fetchone():
+            return
+        if tables - {_KEPT} and any(
+            conn.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() for table in tables - {_KEPT} if not table.startswith("sqlite_")
+        ):
+            raise click.ClickException(_NOT_A_DEMO.format(path=path))
+    except sqlite3.DatabaseError as error:  # not a database, or damaged: not ours to replace
+        raise click.ClickException(_NOT_A_DEMO.format(path=path)) from error
     finally:
-        programme.close()
-    if has_people and not is_demo:
-        raise click.ClickException(
-            f"{path} already holds a real programme; give the demo another file with --db."
-        )
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+        conn.close()
+
+
+def _clear_old_demo(programme: Programme) -> None:
+    """Empty an earlier demo in place, in one write transaction, so it is rebuilt for today.
+
+    The file is never unlinked or replaced: another coordinator's app may have it open,
+    and its saves would go into a deleted file. The demo mark is checked again under the
+    write lock, so a file that stopped being a demo since :func:`_refuse_unless_demo`
+    looked is left alone.
+    """
+    store = programme.store
+    if store.scalar("SELECT 1 FROM settings WHERE key = 'demo' AND value = 'true'") is None:
+        return  # empty (checked before) or new: nothing to clear, nothing to write
+    with store.write() as w:
+        if not w.execute("SELECT 1 FROM settings WHERE key = 'demo' AND value = 'true'").fetchone():
+            return  # empty (checked before) or new: nothing to clear
+        w.execute("PRAGMA defer_foreign_keys = ON")
+        tables = [
+            row[0]
+            for row in w.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            if row[0] != _KEPT
+        ]
+        for table in tables:
+            w.execute(f'DELETE FROM "{table}"')
 
 
 # Sub-commands of the other areas live in rmtui/commands/<area>.py; register each here.

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rmtui.db import SCHEMA_VERSION, Store
+from rmtui.coordinators import add_coordinator
+from rmtui.db import SCHEMA_VERSION, Participant, Store
 
 
 def rmtui(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -114,9 +115,12 @@ def test_demo_rebuilds_an_earlier_demo_but_refuses_a_real_programme(tmp_path: Pa
 def test_database_comes_from_the_environment_when_no_option(tmp_path: Path) -> None:
     path = tmp_path / "from-env.db"
     env = {**os.environ, "RMTUI_DB": str(path)}
-    result = rmtui("--today", "2026-11-20", "demo", "--no-open", env=env)
+    source = tmp_path / "staff.csv"
+    source.write_text("name,role\nAnn Lee,mentee\n", encoding="utf-8")
+    result = rmtui("import", str(source), env=env)
     assert result.returncode == 0, result.stderr
-    assert path.exists()
+    with Store(path) as store:
+        assert store.scalar("SELECT count(*) FROM participants") == 1
 
 
 @pytest.mark.parametrize("args", [["--help"], ["demo", "--help"], ["roster", "--help"]])
@@ -152,3 +156,68 @@ def test_the_demo_progress_bar_draws_on_stderr_when_stderr_is_a_terminal(tmp_pat
     assert process.returncode == 0, drawn
     assert stdout == b""
     assert b"Building the demo programme" in drawn
+
+
+def _files(path: Path) -> dict[str, bytes]:
+    """Every file of a database (and its -wal/-shm if any), byte for byte."""
+    return {p.name: p.read_bytes() for p in sorted(path.parent.glob(f"{path.name}*"))}
+
+
+def test_demo_never_touches_the_shared_programme_named_in_rmtui_db(tmp_path: Path) -> None:
+    """Issue 12.2: with RMTUI_DB set (as init tells everyone), `rmtui demo` rebuilt a programme
+    that had coordinators but no participants yet, and made its runner the sole admin."""
+    shared = tmp_path / "shared" / "programme.db"
+    shared.parent.mkdir()
+    with Store(shared) as store:  # a real programme, set up but nobody imported yet
+        add_coordinator(store, "alice", "coordinator")
+        with store.write() as writer:
+            writer.set_setting("programme_name", "Claims reverse mentoring")
+    before = _files(shared)
+    env = {**os.environ, "RMTUI_DB": str(shared)}
+    result = rmtui("--today", "2026-11-20", "demo", "--no-open", env=env)
+    assert result.returncode == 0, result.stderr
+    assert _files(shared) == before, "the shared programme was changed"
+    demo = Path(os.environ["XDG_DATA_HOME"]) / "rmtui" / "demo.db"
+    assert str(demo) in result.stderr
+    with Store(demo) as store:
+        assert store.scalar("SELECT value FROM settings WHERE key = 'demo'") == "true"
+
+
+def test_demo_refuses_an_explicit_real_programme_with_only_coordinators_and_leaves_it_byte_for_byte(tmp_path: Path) -> None:
+    real = tmp_path / "real.db"
+    with Store(real) as store:
+        add_coordinator(store, "alice", "coordinator")
+    before = _files(real)
+    result = rmtui("demo", "--db", str(real), "--no-open")
+    assert_one_clear_line(result, "already holds a real programme")
+    assert _files(real) == before
+
+
+def test_demo_refuses_another_programs_sqlite_file_untouched(tmp_path: Path) -> None:
+    other = tmp_path / "invoices.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    conn.execute("INSERT INTO invoices DEFAULT VALUES")
+    conn.commit()
+    conn.close()
+    before = _files(other)
+    assert_one_clear_line(rmtui("demo", "--db", str(other), "--no-open"), "already holds a real programme")
+    assert _files(other) == before
+
+
+def test_demo_rebuilds_in_place_while_another_process_holds_the_old_demo_open(tmp_path: Path) -> None:
+    """The demo file is emptied and rebuilt in place under the write lock, never unlinked:
+    an app that has it open sees the new demo, and its later saves land in the file."""
+    path = tmp_path / "demo.db"
+    assert rmtui("--today", "2026-11-20", "demo", "--db", str(path), "--no-open", "--people", "20").returncode == 0
+    with Store(path) as holder:
+        inode = path.stat().st_ino
+        result = rmtui("--today", "2026-11-21", "demo", "--db", str(path), "--no-open", "--people", "12")
+        assert result.returncode == 0, result.stderr
+        assert path.stat().st_ino == inode
+        assert holder.scalar("SELECT count(*) FROM participants") == 12  # the open store sees the rebuilt demo
+        with holder.write() as writer:
+            writer.insert(Participant(name="Saved after", role="mentee"))
+    with Store(path) as store:
+        assert store.scalar("SELECT count(*) FROM participants WHERE name = 'Saved after'") == 1
+        assert store.scalar("SELECT value FROM settings WHERE key = 'demo'") == "true"
