@@ -23,7 +23,7 @@ from rmtui.db.records import (
     Wave,
 )
 from rmtui.db.schema import SCHEMA_VERSION
-from rmtui.db.store import Store, Writer, os_user, read_setting, read_settings, utc_now_iso
+from rmtui.db.store import Store, Writer, create_database_file, os_user, read_setting, read_settings, utc_now_iso
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -43,6 +43,7 @@ __all__ = [
     "StoreOpenError",
     "Wave",
     "Writer",
+    "create_database_file",
     "is_locked",
     "os_user",
     "read_setting",

@@ -90,6 +90,12 @@ def _create_private_file(path: Path) -> None:
         os.close(fd)
 
 
+def create_database_file(path: str | os.PathLike[str]) -> None:
+    """Create an empty database file as the store does: 0660 in a shared (setgid) folder,
+    whose group it takes; elsewhere as private as the umask makes it. Nothing if it exists."""
+    _create_private_file(Path(path))
+
+
 def _damaged(path: Path, error: sqlite3.Error) -> StoreOpenError:
     return StoreOpenError(
         f"{path} is damaged (SQLite says: {error}); restore the latest backup with rmtui restore BACKUP."

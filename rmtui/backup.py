@@ -6,19 +6,21 @@ runs. The copy is written beside the destination, integrity-checked, switched to
 single self-contained file (journal mode DELETE), synced, and only then renamed into
 place and reported done.
 
-A restore copies a checked backup into the live database through the store's own
-connection, under the write lock, so every running app sees the restored programme at
-its next refresh; the database as it was is first saved beside it.
+A restore copies a checked backup into the live database under its write lock, so every
+running app sees the restored programme at its next refresh. The database as it was is
+saved beside it while that same lock is held: no commit can land between the copy
+aside and the overwrite, so every acknowledged commit is in one or the other.
 """
 
 from __future__ import annotations
 
 import os
-from rmtui.db.sqlite import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rmtui.db import SCHEMA_VERSION, Store, StoreError
+from rmtui.db import SCHEMA_VERSION, Store, StoreError, create_database_file, os_user
+from rmtui.db.sqlite import file_uri, sqlite3
 
 
 class BackupError(StoreError):
@@ -67,16 +69,18 @@ def backup_programme(source: str | os.PathLike[str], destination: str | os.PathL
     return BackupResult(destination, result.bytes, result.participants, result.schema)
 
 
-def _copy(source: Path, target: Path) -> None:
+def _copy(source: Path, target: Path, *, journal_mode: str = "DELETE") -> None:
+    """Copy the database ``source`` into the file ``target`` (which exists) in one step;
+    leave ``target`` in ``journal_mode`` (DELETE: one self-contained file) and synced."""
     try:
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+        src = sqlite3.connect(file_uri(source, mode="ro"), uri=True, timeout=30)
         dst = sqlite3.connect(str(target), isolation_level=None)
     except sqlite3.Error as error:
         raise BackupError(f"Cannot open {source} to back it up: {error}.") from error
     try:
         # One step (pages=-1): the copy is one consistent snapshot, and WAL lets writers go on.
         src.backup(dst, pages=-1)
-        dst.execute("PRAGMA journal_mode = DELETE")
+        dst.execute(f"PRAGMA journal_mode = {journal_mode}")
         dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except sqlite3.Error as error:
         raise BackupError(f"The backup of {source} failed: {error}.") from error
@@ -91,7 +95,7 @@ def check_backup(path: str | os.PathLike[str]) -> BackupResult:
     """Return what a backup file holds after ``PRAGMA integrity_check``; BackupError if damaged."""
     path = Path(path)
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(file_uri(path, mode="ro"), uri=True)
         try:
             result = [row[0] for row in conn.execute("PRAGMA integrity_check(5)")]
             if result != ["ok"]:
@@ -111,21 +115,39 @@ def restore_programme(store: Store, backup: str | os.PathLike[str]) -> tuple[Bac
     """Replace the open programme's contents with ``backup``; return (restored, saved-before).
 
     Only an admin may restore (anyone while the programme has no coordinators). The
-    database as it was is first backed up beside it as ``NAME.before-restore-<time>.db``.
+    database as it was is saved beside it as ``NAME.before-restore-<time>.db``, under the
+    write lock the overwrite holds: a coordinator's commit either lands before (and is in
+    that copy) or waits and lands after the restore.
     """
     if store.role() not in (None, "admin"):
         raise BackupError("Only an admin can restore a backup over the programme.")
     checked = check_backup(backup)
     stamp = store.now().replace(":", "").replace("-", "")
-    before = backup_programme(store.path, store.path.with_name(f"{store.path.stem}.before-restore-{stamp}.db"))
-    top_pair, top_rev = store.query_tuples(_TOP_PAIR_AND_REVISION)[0]
+    aside = store.path.with_name(f"{store.path.stem}.before-restore-{stamp}.db")
+    if aside.exists():
+        raise BackupError(f"{aside} already exists; wait a second and restore again.")
+    saved: list[BackupResult] = []
+    tops: list[tuple[int, int]] = []
+
+    def save_aside(status: int, remaining: int, total: int) -> None:
+        # Called after the first page went into the live file's (uncommitted) transaction:
+        # its write lock is held, nobody can commit, and a reader sees the last commit.
+        if saved:
+            return
+        if remaining == 0:  # pragma: no cover - an rmtui database is never one page
+            raise BackupError(f"{backup} is too small to be an rmtui backup.")
+        tops.append(store.query_tuples(_TOP_PAIR_AND_REVISION)[0])
+        saved.append(backup_programme(store.path, aside))
+
     try:
-        src = sqlite3.connect(f"file:{Path(backup)}?mode=ro", uri=True)
-        dst = sqlite3.connect(str(store.path), timeout=store.busy_timeout, isolation_level=None)
+        src = sqlite3.connect(file_uri(backup, mode="ro"), uri=True)
+        dst = sqlite3.connect(file_uri(store.path, mode="rw"), uri=True, timeout=store.busy_timeout, isolation_level=None)
     except sqlite3.Error as error:
         raise BackupError(f"Cannot open {backup}: {error}.") from error
     try:
-        src.backup(dst, pages=-1)
+        # Page by page so that save_aside runs while the destination's write lock is held
+        # (the backup API holds it from the first step to the last).
+        src.backup(dst, pages=1, progress=save_aside)
         dst.execute("PRAGMA journal_mode = WAL")
     except sqlite3.Error as error:
         raise BackupError(f"The restore failed and nothing was changed ({error}); the database is as it was.") from error
@@ -133,8 +155,8 @@ def restore_programme(store: Store, backup: str | os.PathLike[str]) -> tuple[Bac
         dst.close()
         src.close()
     store.migrate()
-    _stamp_every_pair(store, top_pair, top_rev)
-    return checked, before
+    _stamp_every_pair(store, *tops[0])
+    return checked, saved[0]
 
 
 _TOP_PAIR_AND_REVISION = """
@@ -164,22 +186,73 @@ def _stamp_every_pair(store: Store, top_pair: int, top_rev: int) -> None:
         conn.close()
 
 
-def restore_damaged(database: str | os.PathLike[str], backup: str | os.PathLike[str], stamp: str) -> tuple[BackupResult, Path]:
+def restore_damaged(
+    database: str | os.PathLike[str], backup: str | os.PathLike[str], stamp: str, *, actor: str | None = None
+) -> tuple[BackupResult, Path]:
     """Put ``backup`` in place of a database too damaged to open; return (restored, where the
-    damaged file went). The damaged file and its -wal/-shm are kept, renamed, never deleted."""
+    damaged file went). The damaged file and its -wal/-shm are kept, renamed, never deleted.
+
+    Only an admin may: an admin of the damaged programme when its coordinators can still be
+    read, and of the backup (the programme it becomes) when that has coordinators. The new
+    file is made like ``rmtui init`` makes one: 0660 in a shared folder, the damaged file's
+    mode and group, WAL.
+    """
     database = Path(database)
+    user = actor or os_user()
     checked = check_backup(backup)
+    for source in (database, Path(backup)):
+        role = _role_in(source, user)
+        if role not in (None, "admin"):
+            raise BackupError(f"Only an admin can restore a backup over the programme ({user} is {role} in {source.name}).")
+    old = database.stat() if database.exists() else None
     aside = database.with_name(f"{database.stem}.damaged-{stamp}.db")
+    moved = []
     for suffix in ("", "-wal", "-shm"):
-        old = Path(f"{database}{suffix}")
-        if old.exists():
-            os.replace(old, f"{aside}{suffix}")
+        damaged = Path(f"{database}{suffix}")
+        if damaged.exists():
+            os.replace(damaged, f"{aside}{suffix}")
+            moved.append(suffix)
     try:
-        _copy(Path(backup), database)
+        create_database_file(database)
+        if old is not None:
+            _take_mode_and_group(database, old)
+        _copy(Path(backup), database, journal_mode="WAL")
     except BaseException:
-        os.replace(aside, database)
+        database.unlink(missing_ok=True)
+        for suffix in moved:
+            os.replace(f"{aside}{suffix}", f"{database}{suffix}")
         raise
     return checked, aside
+
+
+def _role_in(path: Path, user: str) -> str | None:
+    """Return ``user``'s role in the database at ``path``: None when it has no coordinators,
+    "nobody" when it has some and ``user`` is not one; None too when it cannot be read."""
+    try:
+        conn = sqlite3.connect(file_uri(path, mode="ro"), uri=True, timeout=5)
+    except sqlite3.Error:
+        return None
+    try:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'coordinators'").fetchone() is None:
+            return None
+        if conn.execute("SELECT 1 FROM coordinators LIMIT 1").fetchone() is None:
+            return None
+        row = conn.execute("SELECT role FROM coordinators WHERE os_user = ?", (user,)).fetchone()
+        return "nobody" if row is None else str(row[0])
+    except sqlite3.DatabaseError:
+        return None  # too damaged to say
+    finally:
+        conn.close()
+
+
+def _take_mode_and_group(path: Path, old: os.stat_result) -> None:
+    """Give the new file the permissions and group of the file it replaces (when allowed)."""
+    try:
+        os.chmod(path, old.st_mode & 0o7777)
+        if path.stat().st_gid != old.st_gid:
+            os.chown(path, -1, old.st_gid)
+    except PermissionError:
+        pass  # not a member of that group: the setgid folder's group and 0660 stay
 
 
 def _fsync_folder(folder: Path) -> None:

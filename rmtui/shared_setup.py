@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import grp
 import os
-from rmtui.db.sqlite import sqlite3
+from rmtui.db.sqlite import file_uri, sqlite3
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -310,7 +310,7 @@ def _reader(database: Path, *, timeout: float) -> sqlite3.Connection:
     cannot tidy away the -wal/-shm files it creates, and the check should leave none behind."""
     if os.access(database, os.W_OK) and os.access(database.parent, os.W_OK):
         return sqlite3.connect(str(database), timeout=timeout)
-    return sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=timeout)
+    return sqlite3.connect(file_uri(database, mode="ro"), uri=True, timeout=timeout)
 
 
 def _group_name(gid: int) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-from rmtui.db.sqlite import sqlite3
+from rmtui.db.sqlite import file_uri, sqlite3
 import stat
 import subprocess
 import sys
@@ -23,7 +23,7 @@ def rmtui(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def count(path: Path, sql: str) -> int:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(file_uri(path, mode="ro"), uri=True)
     try:
         return conn.execute(sql).fetchone()[0]
     finally:
@@ -149,3 +149,121 @@ def test_a_commit_just_before_the_restore_stamps_the_pairs_does_not_fail_it(
         restored, _ = restore_programme(store, backup)
     assert restored.participants == 1
     assert count(db, "SELECT count(*) FROM pair_changes") >= 2
+
+
+def _names(path: Path) -> set[str]:
+    conn = sqlite3.connect(file_uri(path, mode="ro"), uri=True)
+    try:
+        return {row[0] for row in conn.execute("SELECT name FROM participants")}
+    finally:
+        conn.close()
+
+
+def test_restore_loses_no_acknowledged_commit_of_a_process_committing_all_along(tmp_path: Path) -> None:
+    """Issue 12.3: commits acknowledged between the copy aside and the overwrite were in
+    neither file. The lock is now held across both: each is in the copy or after."""
+    db = tmp_path / "programme.db"
+    with Store(db, actor="setup") as store, store.write() as writer:
+        for n in range(2000):
+            writer.insert(Participant(name=f"Person {n}", role="mentor", job_title="Analyst " * 10))
+    backup = backup_programme(db, tmp_path / "monday.db").path
+    child = subprocess.Popen([sys.executable, str(WORKER), "commits", str(db), "ack"], stdout=subprocess.PIPE, text=True)
+    acknowledged: list[int] = []
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "started"
+        acknowledged.append(int(child.stdout.readline()))  # it commits before the restore ...
+        result = rmtui("--db", str(db), "restore", str(backup), "--yes")
+        assert result.returncode == 0, result.stderr
+        restored_at = len(_names(db))
+        while len(_names(db)) <= restored_at:  # ... and goes on after it
+            assert child.poll() is None, "the writer died"
+        assert child.poll() is None
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    assert child.stdout is not None
+    acknowledged += [int(line) for line in child.stdout.read().split()]
+    (before,) = tmp_path.glob("programme.before-restore-*.db")
+    kept = _names(before) | _names(db)
+    lost = [n for n in acknowledged if f"Committed {n}" not in kept]
+    assert not lost, f"{len(lost)} acknowledged commits are in neither file"
+    assert any(f"Committed {n}" in _names(db) for n in acknowledged), "no commit landed after the restore"
+    assert count(db, "PRAGMA integrity_check") == "ok"
+
+
+def _damage(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    db.write_bytes(db.read_bytes()[: db.stat().st_size // 2])
+
+
+def test_a_viewer_cannot_restore_over_a_damaged_programme(tmp_path: Path) -> None:
+    from rmtui.coordinators import set_role
+    from rmtui.db import os_user
+
+    db = tmp_path / "programme.db"
+    with Store(db) as store:  # this user becomes admin, adds ada, then is made a viewer
+        add_coordinator(store, "ada", "admin")
+        with store.write() as writer:
+            for n in range(300):
+                writer.insert(Participant(name=f"Person {n}", role="mentor", job_title="Analyst " * 20))
+        set_role(store, os_user(), "viewer")
+    assert rmtui("--db", str(db), "backup", str(tmp_path / "good.db")).returncode == 0
+    _damage(db)
+    damaged = db.read_bytes()
+    result = rmtui("--db", str(db), "restore", str(tmp_path / "good.db"), "--yes")
+    assert result.returncode == 1 and "Only an admin" in result.stderr and "Traceback" not in result.stderr
+    assert db.read_bytes() == damaged and not list(tmp_path.glob("programme.damaged-*")), "nothing was moved or replaced"
+
+
+def test_restore_over_a_damaged_shared_programme_makes_the_file_like_init(tmp_path: Path) -> None:
+    import grp
+    import os
+
+    from rmtui.shared_setup import init_shared
+
+    made = init_shared(tmp_path / "shared", "users")
+    db = made.database
+    with Store(db) as store, store.write() as writer:
+        for n in range(300):
+            writer.insert(Participant(name=f"Person {n}", role="mentor", job_title="Analyst " * 20))
+    assert rmtui("--db", str(db), "backup", str(tmp_path / "good.db")).returncode == 0
+    _damage(db)
+    old = os.umask(0o077)  # a restorer whose umask would lock the others out
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "rmtui", "--db", str(db), "restore", str(tmp_path / "good.db"), "--yes"],
+            capture_output=True, text=True, timeout=300,
+        )
+    finally:
+        os.umask(old)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(db.stat().st_mode) == 0o660
+    assert db.stat().st_gid == grp.getgrnam("users").gr_gid
+    assert count(db, "PRAGMA journal_mode") == "wal"
+    assert count(db, "SELECT count(*) FROM participants") == 300
+
+
+@pytest.mark.parametrize("folder", ["team #2", "what?mode=rwc", "a#b?c=d e%20f"])
+def test_backup_and_restore_in_a_folder_whose_name_holds_uri_characters(tmp_path: Path, folder: str) -> None:
+    """Issue 12.4: ``file:{path}?mode=ro`` cut the path at # or ?: a backup held another file."""
+    home = tmp_path / folder
+    home.mkdir()
+    decoy = tmp_path / folder.split("#")[0].split("?")[0]
+    db = home / "programme.db"
+    with Store(db, actor="ada") as store, store.write() as writer:
+        for name in ("Ann Lee", "Ben Okafor", "Cleo Park"):
+            writer.insert(Participant(name=name, role="mentor"))
+    copy = home / "copy #1?.db"
+    result = rmtui("--db", str(db), "backup", str(copy))
+    assert result.returncode == 0, result.stderr
+    assert check_backup(copy).participants == 3 and _names(copy) == {"Ann Lee", "Ben Okafor", "Cleo Park"}
+    with Store(db, actor="ada") as store, store.write() as writer:
+        writer.insert(Participant(name="Added later", role="mentee"))
+    result = rmtui("--db", str(db), "restore", str(copy), "--yes")
+    assert result.returncode == 0, result.stderr
+    assert _names(db) == {"Ann Lee", "Ben Okafor", "Cleo Park"}
+    (before,) = home.glob("programme.before-restore-*.db")
+    assert "Added later" in _names(before)
+    assert not decoy.is_file() or decoy == home, "a file was created at the cut-off path"

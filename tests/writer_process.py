@@ -8,7 +8,8 @@ Modes:
                                  on every conflict, counting conflicts and busy retries
   bench DB WORKER EDITS          update this worker's own row EDITS times; print latencies
   hold DB ROWS                   insert ROWS people in one transaction, say "inside", then wait
-  commits DB                     insert people one transaction at a time, forever
+  commits DB [ack]               insert people one transaction at a time, forever (with ack:
+                                 print each person's number once their commit returned)
   lock DB SECONDS [ACTOR]        take the write lock, say "locked", hold it SECONDS, commit
 """
 
@@ -82,13 +83,15 @@ def hold(db: str, rows: int) -> None:
         time.sleep(600)
 
 
-def commits(db: str) -> None:
+def commits(db: str, ack: bool = False) -> None:
     with Store(db, actor="killed") as store:
         n = 0
         print("started", flush=True)
         while True:
             with store.write() as writer:
                 writer.insert(Participant(name=f"Committed {n}", role="mentor"))
+            if ack:
+                print(n, flush=True)
             n += 1
 
 
@@ -109,7 +112,7 @@ if __name__ == "__main__":
     elif mode == "hold":
         hold(db, int(rest[0]))
     elif mode == "commits":
-        commits(db)
+        commits(db, rest[:1] == ["ack"])
     elif mode == "lock":
         lock(db, float(rest[0]), rest[1] if len(rest) > 1 else None)
     else:
