@@ -199,3 +199,40 @@ def test_writer_conflict_names_who_changed_the_row_or_says_it_was_deleted(db_pat
     assert changed.current["team"] == "Claims North"
     assert "changed by alice" in str(changed) and f"version {person.version} → {person.version + 1}" in str(changed)
     assert gone.current is None and "was deleted by someone else" in str(gone)
+
+
+def _journal_mode(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("PRAGMA journal_mode").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_another_programs_file_in_rollback_journal_mode_is_refused_without_being_switched_to_wal(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+    conn.execute("INSERT INTO invoices (total) VALUES (12.5)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreOpenError, match="not an rmtui one"):
+        Store(path)
+    assert _journal_mode(path) == "delete"
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+
+
+def test_a_newer_schema_in_rollback_journal_mode_is_refused_without_being_switched_to_wal(db_path: Path) -> None:
+    with Store(db_path):
+        pass
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    before = db_path.read_bytes()
+    with pytest.raises(SchemaTooNewError):
+        Store(db_path)
+    assert _journal_mode(db_path) == "delete"
+    assert db_path.read_bytes() == before
