@@ -35,6 +35,7 @@ from rmtui.db.errors import (
     is_locked,
 )
 from rmtui.db.records import Record
+from rmtui.db.audit_labels import audit_label
 from rmtui.db.schema import MIGRATIONS, SCHEMA_VERSION
 
 R = TypeVar("R", bound=Record)
@@ -360,10 +361,10 @@ class Writer:
         before: Any = None,
         after: Any = None,
     ) -> None:
-        """Record who did what to which row, in this transaction."""
+        """Record who did what to which row, in this transaction, with the row's label now."""
         self.conn.execute(
-            "INSERT INTO audit (at, actor, entity, entity_id, action, before, after) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit (at, actor, entity, entity_id, action, before, after, label) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 self.now,
                 self.store.actor,
@@ -372,6 +373,7 @@ class Writer:
                 action,
                 None if before is None else json.dumps(before, ensure_ascii=False),
                 None if after is None else json.dumps(after, ensure_ascii=False),
+                audit_label(self.conn, entity, entity_id, before, after),
             ),
         )
 

@@ -14,8 +14,8 @@ from rmtui.audit_log import (
     describe_change,
     entity_table,
     local_time,
+    entry_label,
     people_named,
-    subject,
     subject_labels,
 )
 from rmtui.backup import BackupError, backup_programme, restore_damaged, restore_programme
@@ -191,7 +191,7 @@ def audit_command(
         click.echo("No changes match.")
         return
     for entry in entries:
-        what = labels.get((entry.entity, entry.entity_id or 0)) or subject(entry)
+        what = entry_label(labels, entry)
         click.echo(f"{local_time(entry, tz)}  {clean(entry.actor):<12} {entry.action:<7} {what}: {describe_change(entry)}")
 
 
