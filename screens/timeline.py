@@ -25,7 +25,7 @@ from rmtui import timeline as service
 from rmtui.calendar_export import export_calendar
 from rmtui.schedule import as_date, session_start
 from rmtui.session_status import KIND_LABEL, relative_day, short_day
-from rmtui.text import clean
+from rmtui.text import clean, clean_path
 from rmtui.timeline import Outcome, PairTimeline, attempt, parse_when
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.widgets.ask import AskLine, EditText
@@ -525,7 +525,7 @@ class TimelineScreen(ProgrammeScreen):
         def answered(text: str | None) -> None:
             if not text:
                 return
-            self.export(pair_id, Path(text).expanduser())
+            self.export(pair_id, Path(clean_path(text)).expanduser())
 
         self.app.push_screen(
             AskLine("Write this pair's sessions to the calendar file…", f"pair-{pair_id}.ics", "Import it in any calendar; importing again updates the events."),

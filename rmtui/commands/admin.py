@@ -19,7 +19,7 @@ from rmtui.audit_log import (
     subject_labels,
 )
 from rmtui.backup import BackupError, backup_programme, restore_damaged, restore_programme
-from rmtui.commands import db_option
+from rmtui.commands import CleanPath, db_option
 from rmtui.coordinators import ROLES, add_coordinator, list_coordinators, remove_coordinator, set_role
 from rmtui.shared_setup import check_programme, init_shared, problems
 from rmtui.text import clean
@@ -28,7 +28,7 @@ DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @click.command(name="init")
-@click.option("--shared", "folder", required=True, type=click.Path(file_okay=False, path_type=Path), help="The programme folder to create.")
+@click.option("--shared", "folder", required=True, type=CleanPath(file_okay=False, path_type=Path), help="The programme folder to create.")
 @click.option("--group", required=True, help="The Unix group of the coordinators (the security boundary).")
 def init_command(folder: Path, group: str) -> None:
     """Create a programme folder shared by GROUP (setgid, 2770; database 0660); you become admin."""
@@ -196,7 +196,7 @@ def audit_command(
 
 
 @click.command(name="backup")
-@click.argument("destination", type=click.Path(path_type=Path))
+@click.argument("destination", type=CleanPath(path_type=Path))
 @db_option
 @click.option("--overwrite", is_flag=True, help="Replace DESTINATION if it exists.")
 @click.pass_obj
@@ -217,7 +217,7 @@ def backup_command(obj: Any, destination: Path, db: str | None, overwrite: bool)
 
 
 @click.command(name="restore")
-@click.argument("backup", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("backup", type=CleanPath(exists=True, dir_okay=False, path_type=Path))
 @db_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from rmtui.calendar_export import export_calendar
-from rmtui.commands import db_option
+from rmtui.commands import CleanPath, db_option
 
 
 @click.command(name="calendar")
@@ -19,7 +19,7 @@ from rmtui.commands import db_option
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=CleanPath(dir_okay=False, writable=True, path_type=Path),
     help="The .ics file to write ('-' for standard output).",
 )
 @click.pass_obj

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from rmtui.commands import db_option
+from rmtui.commands import CleanPath, db_option
 from rmtui.report import report_format, write_report
 
 
@@ -17,7 +17,7 @@ from rmtui.report import report_format, write_report
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=CleanPath(dir_okay=False, path_type=Path),
     help="The file to write: .md (Markdown), .html or .csv, chosen by its extension.",
 )
 @click.pass_obj
