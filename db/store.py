@@ -77,6 +77,15 @@ def _create_private_file(path: Path) -> None:
         os.close(fd)
 
 
+def _no_space(folder: Path) -> bool:
+    """Return True when the file system holding ``folder`` has (almost) no room left."""
+    try:
+        found = os.statvfs(folder)
+    except OSError:
+        return False
+    return found.f_bavail * found.f_frsize < 256 * 1024
+
+
 def _damaged(path: Path, error: sqlite3.Error) -> StoreOpenError:
     return StoreOpenError(
         f"{path} is damaged (SQLite says: {error}); restore the latest backup with rmtui restore BACKUP."
@@ -169,6 +178,11 @@ class Store:
 
     def _open_error(self, error: sqlite3.Error) -> StoreError:
         text = str(error)
+        if "disk is full" in text or ("disk I/O error" in text and _no_space(self.path.parent)):
+            return StoreOpenError(
+                f"The disk holding {self.path} is full (or your disk quota is used up), so it cannot be opened; "
+                "free some space and try again."
+            )
         if "not a database" in text:
             return StoreOpenError(f"{self.path} is not an rmtui database (SQLite says: {text}).")
         if "malformed" in text or "disk image" in text:

@@ -39,6 +39,14 @@ def _group_of(path: Path) -> str | None:
     return None
 
 
+def _no_space(folder: Path) -> bool:
+    try:
+        found = os.statvfs(folder)
+    except OSError:
+        return False
+    return found.f_bavail * found.f_frsize < 256 * 1024
+
+
 def _inside(path: Path, db_path: Path | None) -> bool:
     if db_path is None:
         return False
@@ -46,7 +54,7 @@ def _inside(path: Path, db_path: Path | None) -> bool:
 
 
 def full_disk(where: Path | str | None) -> str:
-    place = f"the disk holding {where}" if where else "the disk"
+    place = f"The disk holding {where}" if where else "The disk"
     return f"{place} is full (or your disk quota is used up), so nothing more was saved; free some space and run the command again."
 
 
@@ -55,8 +63,8 @@ def explain(error: BaseException, db_path: Path | None = None) -> str | None:
     if isinstance(error, sqlite3.Error):
         text = str(error)
         low = text.lower()
-        if any(word in low for word in _FULL):
-            return full_disk(db_path).capitalize()
+        if any(word in low for word in _FULL) or ("disk i/o error" in low and db_path is not None and _no_space(db_path.parent)):
+            return full_disk(db_path)
         if any(word in low for word in _DAMAGED):
             name = db_path or "The programme database"
             return (
@@ -71,7 +79,7 @@ def explain(error: BaseException, db_path: Path | None = None) -> str | None:
         target = Path(error.filename) if isinstance(error.filename, str) else None
         where = target or db_path
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
-            return full_disk(where).capitalize()
+            return full_disk(where)
         if error.errno == errno.EROFS:
             return f"{where or 'That file'} is on a read-only disk; choose a file on a writable one."
         if error.errno in (errno.EACCES, errno.EPERM):

@@ -23,6 +23,22 @@ class CleanPath(click.Path):
         return super().convert(value, param, ctx)
 
 
+def write_failed(output: Any, error: OSError) -> click.ClickException:
+    """Remove the half-written ``output`` and return the one-sentence error (with the fix)
+    for a file that could not be written (a full disk, no permission...)."""
+    from pathlib import Path
+
+    from rmtui.failures import explain
+
+    try:
+        Path(output).unlink(missing_ok=True)
+    except OSError:
+        pass
+    if error.filename is None:
+        error.filename = str(output)
+    return click.ClickException(explain(error) or f"{output} could not be written: {error.strerror or error}.")
+
+
 db_option = click.option(
     "--db",
     "db",

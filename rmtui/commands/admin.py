@@ -20,7 +20,7 @@ from rmtui.audit_log import (
 )
 from rmtui.backup import BackupError, backup_programme, restore_damaged, restore_programme
 from rmtui.commands import CleanPath, db_option
-from rmtui.coordinators import ROLES, add_coordinator, list_coordinators, remove_coordinator, set_role
+from rmtui.coordinators import ROLES, add_coordinator, check_login, list_coordinators, remove_coordinator, set_role
 from rmtui.shared_setup import check_programme, init_shared, problems
 from rmtui.text import clean
 
@@ -113,11 +113,18 @@ def _manage(ctx: click.Context, db: str | None, action: Any, done: str) -> None:
 @users_group.command(name="add")
 @click.argument("user")
 @click.option("--role", type=click.Choice(ROLES), default="coordinator", show_default=True)
+@click.option("--force", is_flag=True, help="Add USER even though this server has no such login (yet).")
 @db_option
 @click.pass_context
-def users_add(ctx: click.Context, user: str, role: str, db: str | None) -> None:
+def users_add(ctx: click.Context, user: str, role: str, force: bool, db: str | None) -> None:
     """Let USER (their login on this server) open the programme (admins only)."""
-    _manage(ctx, db, lambda store: add_coordinator(store, user, role), f"{clean(user)} is now {role}.")
+    user = clean(user)
+    if not force:
+        try:
+            check_login(user)
+        except NotAllowedError as error:
+            raise click.ClickException(str(error)) from error
+    _manage(ctx, db, lambda store: add_coordinator(store, user, role), f"{user} is now {role}.")
 
 
 @users_group.command(name="set-role")

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from rmtui.calendar_export import export_calendar
-from rmtui.commands import CleanPath, db_option
+from rmtui.commands import CleanPath, db_option, write_failed
 
 
 @click.command(name="calendar")
@@ -41,5 +41,5 @@ def calendar_command(obj: Any, db: str | None, pair_id: int | None, wave_id: int
     try:
         output.write_bytes(data)
     except OSError as error:
-        raise click.ClickException(f"{output} could not be written: {error.strerror}.") from error
+        raise write_failed(output, error) from error
     click.echo(f"Wrote {count} session{'s' if count != 1 else ''} to {output}.", err=True)

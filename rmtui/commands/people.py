@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from rmtui.commands import CleanPath, db_option, progress_bar
+from rmtui.commands import CleanPath, db_option, progress_bar, write_failed
 from rmtui.csv_export import export_participants
 from rmtui.csv_import import ImportFileError, describe_duplicates, describe_errors, import_file, plan_import
 
@@ -124,7 +124,7 @@ def export_participants_command(obj: Any, output: Path, include_sensitive: bool,
         try:
             count = export_participants(programme.store, output, include_sensitive=include_sensitive)
         except OSError as error:
-            raise click.ClickException(f"{output} cannot be written: {error.strerror or error}.") from error
+            raise write_failed(output, error) from error
     finally:
         programme.close()
     click.echo(f"Exported {count:,} participant{'s' if count != 1 else ''} to {output}.")
