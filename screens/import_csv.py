@@ -99,8 +99,8 @@ class ImportScreen(ProgrammeScreen):
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
-        if self.initial:
-            self.preview(self.initial)
+        if clean_path(self.initial):
+            self.preview(clean_path(self.initial))
 
     @on(VirtualTable.CursorMoved, "#preview")
     def show_row(self, event: VirtualTable.CursorMoved) -> None:

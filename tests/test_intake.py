@@ -504,7 +504,7 @@ async def test_keys_typed_before_the_edit_form_is_filled_land_nowhere_and_save_n
         try:
             await _settle(app, pilot)
             await pilot.press("down", "e")  # Ann Lee, from the roster
-            await pilot.press("tab", "tab", "x", "y", "ctrl+s")
+            await pilot.press("tab", "tab", "x", "y", "ctrl+s", "1", "q")  # "1" and "q" would leave, outside a field
             screen = app.screen
             assert isinstance(screen, IntakeScreen) and not screen.loaded
             assert screen.query_one("#form").disabled

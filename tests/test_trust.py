@@ -379,7 +379,10 @@ async def test_the_import_screen_lists_likely_duplicates_first_and_asks_before_a
         writer.insert(Participant(name="Lee, Ann", role="mentor", department="Finance"))
     app = RmtuiApp(programme, start="roster")
     async with app.run_test(size=(100, 30)) as pilot:
-        app.push_screen(ImportScreen(str(source)))
+        app.push_screen(ImportScreen())
+        await pilot.pause()
+        app.screen.query_one("#path").value = f"\u200b{source}\ufeff"  # pasted from a chat
+        await pilot.press("enter")
         for _ in range(3):
             await pilot.pause()
             await app.workers.wait_for_complete()
