@@ -180,3 +180,4 @@ class AuditEntry(Record):
     before: Any = None
     after: Any = None
     id: int | None = None
+    label: str | None = None

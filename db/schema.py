@@ -221,6 +221,20 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX audit_actor ON audit(actor);
     """,
+    # N (issue 12): each audit row keeps a readable label of the row it changed, taken when it
+    # changed. SQLite reuses a deleted row's id (a removed coordinator's, a withdrawn pair's),
+    # so a label looked up later named the new holder of the id. Rows written before this
+    # migration get the label their own before/after values carry (a person's name, a
+    # coordinator's login, a wave's name); the rest stay NULL and are named as before.
+    """
+    ALTER TABLE audit ADD COLUMN label TEXT;
+    UPDATE audit SET label = CASE entity
+        WHEN 'participants' THEN coalesce(json_extract(after, '$.name'), json_extract(before, '$.name'))
+        WHEN 'coordinators' THEN 'coordinator ' || coalesce(json_extract(after, '$.os_user'), json_extract(before, '$.os_user'))
+        WHEN 'waves' THEN 'wave ' || coalesce(json_extract(after, '$.name'), json_extract(before, '$.name'))
+    END
+    WHERE entity_id IS NOT NULL AND json_valid(coalesce(after, '{}')) AND json_valid(coalesce(before, '{}'));
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -38,6 +38,7 @@ from rmtui.db.errors import (
     is_locked,
 )
 from rmtui.db.records import Record
+from rmtui.db.audit_labels import audit_label
 from rmtui.db.schema import MIGRATIONS, SCHEMA_VERSION
 
 R = TypeVar("R", bound=Record)
@@ -94,6 +95,15 @@ def create_database_file(path: str | os.PathLike[str]) -> None:
     """Create an empty database file as the store does: 0660 in a shared (setgid) folder,
     whose group it takes; elsewhere as private as the umask makes it. Nothing if it exists."""
     _create_private_file(Path(path))
+
+
+def _no_space(folder: Path) -> bool:
+    """Return True when the file system holding ``folder`` has (almost) no room left."""
+    try:
+        found = os.statvfs(folder)
+    except OSError:
+        return False
+    return found.f_bavail * found.f_frsize < 256 * 1024
 
 
 def _damaged(path: Path, error: sqlite3.Error) -> StoreOpenError:
@@ -241,6 +251,11 @@ class Store:
 
     def _open_error(self, error: sqlite3.Error) -> StoreError:
         text = str(error)
+        if "disk is full" in text or ("disk I/O error" in text and _no_space(self.path.parent)):
+            return StoreOpenError(
+                f"The disk holding {self.path} is full (or your disk quota is used up), so it cannot be opened; "
+                "free some space and try again."
+            )
         if isinstance(error, sqlite3.OperationalError) and is_locked(error):
             return StoreBusyError(self.busy_timeout)
         if "not a database" in text:
@@ -609,10 +624,10 @@ class Writer:
         before: Any = None,
         after: Any = None,
     ) -> None:
-        """Record who did what to which row, in this transaction."""
+        """Record who did what to which row, in this transaction, with the row's label now."""
         self.conn.execute(
-            "INSERT INTO audit (at, actor, entity, entity_id, action, before, after) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit (at, actor, entity, entity_id, action, before, after, label) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 self.now,
                 self.store.actor,
@@ -621,6 +636,7 @@ class Writer:
                 action,
                 None if before is None else json.dumps(before, ensure_ascii=False),
                 None if after is None else json.dumps(after, ensure_ascii=False),
+                audit_label(self.conn, entity, entity_id, before, after),
             ),
         )
 

@@ -15,6 +15,7 @@ from typing import Any
 import pendulum
 
 from rmtui.db import AuditEntry, Store
+from rmtui.db.audit_labels import LABEL_SQL
 from rmtui.text import clean
 
 ENTITY_NAMES = {
@@ -214,34 +215,41 @@ def subject(entry: AuditEntry) -> str:
 
 def subject_labels(store: Store, entries: list[AuditEntry]) -> dict[tuple[str, int], str]:
     """Return a readable name for each row the entries are about: a person's name, "pair
-    Mentor & Mentee", "session 3, Mentor & Mentee", "wave Pilot". Rows since deleted have none."""
+    Mentor & Mentee", "session 3, Mentor & Mentee", "wave Pilot".
+
+    The label each audit row kept when it was written wins: ids are reused, so the row
+    holding an id now may be another one (a coordinator added after one was removed). Rows
+    written before labels were kept are named from the row as it is now; rows since deleted
+    have none."""
+    labels: dict[tuple[str, int], str] = {}
     wanted: dict[str, set[int]] = {}
     for entry in entries:
-        if entry.entity_id is not None:
+        if entry.entity_id is None:
+            continue
+        if entry.label:
+            labels[(entry.entity, entry.entity_id)] = clean(entry.label)
+        else:
             wanted.setdefault(entry.entity, set()).add(entry.entity_id)
-    queries = {
-        "participants": "SELECT id, name FROM participants WHERE id IN ({})",
-        "waves": "SELECT id, 'wave ' || name FROM waves WHERE id IN ({})",
-        "pairs": """SELECT pairs.id, 'pair ' || mentor.name || ' & ' || mentee.name FROM pairs
-            JOIN participants AS mentor ON mentor.id = pairs.mentor_id
-            JOIN participants AS mentee ON mentee.id = pairs.mentee_id WHERE pairs.id IN ({})""",
-        "sessions": """SELECT sessions.id, 'session ' || sessions.seq || ', ' || mentor.name || ' & ' || mentee.name
-            FROM sessions JOIN pairs ON pairs.id = sessions.pair_id
-            JOIN participants AS mentor ON mentor.id = pairs.mentor_id
-            JOIN participants AS mentee ON mentee.id = pairs.mentee_id WHERE sessions.id IN ({})""",
-        "coordinators": "SELECT id, 'coordinator ' || os_user FROM coordinators WHERE id IN ({})",
-    }
-    labels: dict[tuple[str, int], str] = {}
+    looked_up: dict[tuple[str, int], str] = {}
     for entity, ids in wanted.items():
-        sql = queries.get(entity)
+        sql = LABEL_SQL.get(entity)
         if sql is None:
             continue
         ordered = sorted(ids)
         for start in range(0, len(ordered), 500):
             chunk = ordered[start : start + 500]
             for row_id, label in store.query_tuples(sql.format(", ".join("?" for _ in chunk)), chunk):
-                labels[(entity, row_id)] = clean(label)
-    return labels
+                looked_up[(entity, row_id)] = clean(label)
+    return {**looked_up, **labels}
+
+
+def entry_label(labels: dict[tuple[str, int], str], entry: AuditEntry) -> str:
+    """Return what ``entry`` is about: the label it kept, else the looked-up one, else ``pair #3``."""
+    if entry.entity_id is None:
+        return subject(entry)
+    if entry.label:
+        return clean(entry.label)
+    return labels.get((entry.entity, entry.entity_id)) or subject(entry)
 
 
 def _value(value: Any) -> str:

@@ -22,6 +22,7 @@ from rmtui.db import Session, Store
 from rmtui.db.errors import NotAllowedError
 from rmtui.programme import Programme
 from rmtui.schedule import DEFAULT_SESSION_TIME, session_start
+from rmtui.text import clean
 
 PROGRAMME_UID_SETTING = "programme_uid"
 
@@ -90,6 +91,17 @@ def session_uid(programme_id: str, session_id: int) -> str:
     return f"session-{session_id}@{programme_id}.rmtui"
 
 
+def ics_time(instant: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """Return ``instant`` (aware) as the event time to write: local time in ``zone``, or UTC
+    when the local time alone would name another instant. In the hour repeated when the
+    clocks go back (01:30 twice in Europe/London on 2026-10-25) an iCalendar TZID time means
+    the first occurrence, so the second is written in UTC instead of an hour early."""
+    local = instant.astimezone(zone)
+    if local.replace(fold=0).astimezone(dt.UTC) != instant.astimezone(dt.UTC):
+        return instant.astimezone(dt.UTC)
+    return local
+
+
 def build_calendar(
     sessions: list[CalendarSession],
     *,
@@ -104,31 +116,32 @@ def build_calendar(
     calendar.add("prodid", "-//rmtui//reverse mentoring//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"{programme_name}: sessions")
+    calendar.add("x-wr-calname", f"{clean(programme_name)}: sessions")
     calendar.add("x-wr-timezone", timezone)
     zone = ZoneInfo(timezone)
     for item in sessions:
         session = item.session
         assert session.id is not None
-        start = session_start(session, timezone, default_time)
-        start_local = dt.datetime(start.year, start.month, start.day, start.hour, start.minute, tzinfo=zone)
+        start = session_start(session, timezone, default_time).in_timezone("UTC")
+        start_utc = dt.datetime(start.year, start.month, start.day, start.hour, start.minute, tzinfo=dt.UTC)
+        mentor, mentee, wave = clean(item.mentor), clean(item.mentee), clean(item.wave)
         event = icalendar.Event()
         event.add("uid", session_uid(programme_id, session.id))
         event.add("sequence", session.version)
         event.add("dtstamp", stamp.in_timezone("UTC"))
-        event.add("dtstart", start_local)
-        event.add("dtend", start_local + dt.timedelta(minutes=item.minutes))
-        title = f"Reverse mentoring: {item.mentor} & {item.mentee}, session {session.seq}"
+        event.add("dtstart", ics_time(start_utc, zone))
+        event.add("dtend", ics_time(start_utc + dt.timedelta(minutes=item.minutes), zone))
+        title = f"Reverse mentoring: {mentor} & {mentee}, session {session.seq}"
         if session.checkpoint:
             title += " (mid-point checkpoint)"
         event.add("summary", title)
-        lines = [f"Wave: {item.wave}", f"Mentor: {item.mentor}", f"Mentee: {item.mentee}", f"Length: {item.minutes} minutes"]
+        lines = [f"Wave: {wave}", f"Mentor: {mentor}", f"Mentee: {mentee}", f"Length: {item.minutes} minutes"]
         if session.status != "scheduled":
             lines.append(f"Due on {session.due_on}; the time is a placeholder until the pair agrees one.")
         lines.append("")
         lines.append("Agenda:" if session.agenda else "Agenda: set by the mentor before the session.")
         if session.agenda:
-            lines.append(session.agenda)
+            lines.append(clean(session.agenda, multiline=True))
         event.add("description", "\n".join(lines))
         event.add("status", "CONFIRMED" if session.status == "scheduled" else "TENTATIVE")
         calendar.add_component(event)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from rmtui.commands.calendar import calendar_command
 from rmtui.commands.people import export_group, import_command
 from rmtui.commands.report import report_command
 from rmtui.db.sqlite import file_uri, sqlite3
+from rmtui.failures import explain
 from rmtui.programme import Programme, default_db_path, resolve_db_path
 from rmtui.screens import AREAS
 
@@ -45,7 +47,13 @@ class Context:
         return resolve_db_path(option or self.db)
 
     def open(self, option: str | None = None, *, create: bool = True) -> Programme:
-        return Programme.open(self.db_path(option), self.clock, create=create)
+        global _opening
+        _opening = self.db_path(option)
+        return Programme.open(_opening, self.clock, create=create)
+
+
+_opening: Path | None = None
+"""The database the command opened last: named by the one-line error if something fails."""
 
 
 def _parse_clock(ctx: click.Context, param: click.Parameter, value: str | None) -> Clock:
@@ -221,10 +229,19 @@ for _command in (
     cli.add_command(_command)
 
 
-def _error_log() -> Path:
-    folder = Path(platformdirs.user_state_dir("rmtui"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / "error.log"
+def _error_log() -> Path | None:
+    """Return the file the details of an unexpected error go to: the state folder, else the
+    temporary folder; None when neither can be written (the error is still one line)."""
+    for folder in (Path(platformdirs.user_state_dir("rmtui")), Path(tempfile.gettempdir()) / f"rmtui-{os.geteuid()}"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            log = folder / "error.log"
+            with log.open("a", encoding="utf-8") as handle:
+                traceback.print_exc(file=handle)
+            return log
+        except OSError:
+            continue
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -246,9 +263,12 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("rmtui: stopped.", err=True)
         sys.exit(130)
     except Exception as error:  # noqa: BLE001 - the last line of defence: no tracebacks
+        known = explain(error, _opening)
+        if known is not None:
+            click.echo(f"rmtui: {known}", err=True)
+            sys.exit(1)
         log = _error_log()
-        with log.open("a", encoding="utf-8") as handle:
-            traceback.print_exc(file=handle)
-        click.echo(f"rmtui: unexpected error: {error} (details in {log}).", err=True)
+        where = f"details in {log}" if log else "no log could be written"
+        click.echo(f"rmtui: unexpected error: {error} ({where}).", err=True)
         sys.exit(1)
 

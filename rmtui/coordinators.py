@@ -3,11 +3,33 @@ so the store enforces them whoever calls it)."""
 
 from __future__ import annotations
 
-from rmtui.db import Store
+import pwd
+
+from rmtui.db import NotAllowedError, Store
 from rmtui.db import coordinators as rules
 from rmtui.db.coordinators import ROLES, Coordinator
 
-__all__ = ["ROLES", "Coordinator", "add_coordinator", "list_coordinators", "remove_coordinator", "set_role"]
+__all__ = [
+    "ROLES",
+    "Coordinator",
+    "add_coordinator",
+    "check_login",
+    "list_coordinators",
+    "remove_coordinator",
+    "set_role",
+]
+
+
+def check_login(user: str) -> None:
+    """Refuse (NotAllowedError) a login this server does not know: rmtui names people by
+    their login, so a typo ("alcie") would admit nobody and show up in no audit."""
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        raise NotAllowedError(
+            f"There is no login {user} on this server; check the spelling (the login, not the full name: "
+            "id LOGIN shows it), or add it anyway with --force if the account is being created."
+        ) from None
 
 
 def list_coordinators(store: Store) -> list[Coordinator]:

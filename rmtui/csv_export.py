@@ -15,6 +15,7 @@ from typing import Any
 from rmtui.db import Participant, Store
 from rmtui.intake import PROFILE_FIELDS, display_value
 from rmtui.people import participant_count
+from rmtui.text import clean
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -69,7 +70,9 @@ def export_participants(
                         value: Any = emails.get(person.manager_id, "") if person.manager_id else ""
                     else:
                         value = getattr(person, column)
-                    cells.append(neutralise(display_value(column, value)))
+                    # Stored text is written without control or zero-width characters: a
+                    # spreadsheet or HR system would keep them invisibly (issue 12).
+                    cells.append(neutralise(clean(display_value(column, value), multiline=True)))
                 writer.writerow(cells)
             count += len(rows)
             last_id = rows[-1]["id"]

@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rmtui.db import ConflictError, Participant, Store
+from rmtui.db import ConflictError, Participant, Store, StoreError
+from rmtui.db.sqlite import sqlite3
 from rmtui.csv_export import neutralise
+from rmtui.duplicates import Duplicate, DuplicateFinder
 from rmtui.intake import LABELS, PROFILE_FIELDS, check_profile, programme_levels, to_column
 from rmtui.text import clean, fold
 
@@ -112,6 +114,7 @@ class ImportRow:
     version: int | None = None
     changes: dict[str, Any] = field(default_factory=dict)
     before: dict[str, Any] = field(default_factory=dict)  # stored column values of the changes
+    duplicates: list[Duplicate] = field(default_factory=list)  # people it may already be (a new row)
 
 
 @dataclass
@@ -137,6 +140,11 @@ class ImportPlan:
     def count(self, action: str) -> int:
         return sum(1 for row in self.rows if not row.errors and row.action == action)
 
+    @property
+    def likely_duplicates(self) -> list[ImportRow]:
+        """The valid rows to be added that look like someone already in the programme."""
+        return [row for row in self.rows if not row.errors and row.action == "new" and row.duplicates]
+
 
 @dataclass(frozen=True)
 class ImportSummary:
@@ -149,9 +157,12 @@ class ImportSummary:
     dry_run: bool
     written: bool
     rejects_path: Path | None = None
+    duplicates: int = 0
 
     def __str__(self) -> str:
         text = f"{self.created:,} new, {self.updated:,} updated, {self.unchanged:,} unchanged, {self.rejected:,} rejected"
+        if self.duplicates:
+            text += f", {self.duplicates:,} of the new likely already here"
         if self.dry_run:
             text += " (dry run: nothing was saved)"
         elif not self.written:
@@ -320,7 +331,42 @@ def check_rows(store: Store, plan: ImportPlan, progress: Progress | None = None)
     _check_managers(plan.rows, existing, seen_emails, header_of.get("manager_email", ""))
     for row in plan.rows:
         _plan_row(row, existing)
+    _find_duplicates(store, plan)
     return plan
+
+
+FUZZY_BUDGET = 2_000_000
+"""Name comparisons (new rows × people) up to which an import also flags names merely alike;
+beyond it only the same name or email is flagged, so a 100,000-row file still checks in seconds."""
+
+
+def _find_duplicates(store: Store, plan: ImportPlan) -> None:
+    """Flag each row to be added that looks like someone already in the programme, by the
+    form's rule (rmtui.duplicates): the same email, the same or a similar name."""
+    new = [row for row in plan.rows if not row.errors and row.action == "new"]
+    if not new:
+        return
+    finder = DuplicateFinder.from_store(store)
+    fuzzy = len(new) * len(finder.rows) <= FUZZY_BUDGET
+    for row in new:
+        values = row.values
+        row.duplicates = finder.find(
+            values.get("name") or "", values.get("email"), values.get("department") or "", limit=3, fuzzy=fuzzy
+        )
+
+
+def describe_duplicates(plan: ImportPlan, limit: int | None = ERROR_PREVIEW) -> list[str]:
+    """Return one line per row that looks like someone already in the programme (``limit``
+    of them, then "… and N more"; None: all)."""
+    rows = plan.likely_duplicates
+    shown = rows if limit is None else rows[:limit]
+    lines = []
+    for row in shown:
+        others = "; ".join(f"#{d.participant_id} {clean(d.name)} ({d.reason})" for d in row.duplicates)
+        lines.append(f"line {row.line}: “{clean(str(row.values.get('name') or ''))}” looks like {others}")
+    if limit is not None and len(rows) > limit:
+        lines.append(f"… and {len(rows) - limit:,} more (--dry-run lists them all).")
+    return lines
 
 
 def _check_managers(
@@ -418,12 +464,54 @@ def _new_row(values: Mapping[str, Any], now: str) -> dict[str, Any]:
     return row
 
 
+class ImportRaceError(StoreError):
+    """Another coordinator added an email of the file while the import ran: nothing was saved."""
+
+
 def apply_plan(store: Store, plan: ImportPlan, progress: Progress | None = None, batch: int = 2000) -> None:
     """Write every valid row of ``plan`` in ONE transaction, auditing each person.
 
     New people are inserted, matched people updated through the version check (a
-    ConflictError aborts the whole import), then managers are linked by email.
+    ConflictError aborts the whole import), then managers are linked by email. If another
+    coordinator added one of the file's emails since the plan was made, the transaction is
+    rolled back and :class:`ImportRaceError` names who added it.
     """
+    try:
+        _apply_plan(store, plan, progress, batch)
+    except sqlite3.IntegrityError as error:
+        if "email" not in str(error):
+            raise
+        raise _race_error(store, plan) from error
+
+
+def _race_error(store: Store, plan: ImportPlan) -> StoreError:
+    """Return the sentence for an import whose email another coordinator took meanwhile."""
+    for row in plan.rows:
+        email = row.values.get("email")
+        if row.errors or row.action not in ("new", "update") or not email:
+            continue
+        if row.action == "update" and "email" not in row.changes:
+            continue
+        found = store.query_tuples(
+            "SELECT id, name FROM participants WHERE email = ? COLLATE NOCASE AND id IS NOT ?", (email, row.participant_id)
+        )
+        if not found:
+            continue
+        person_id, name = found[0]
+        added = store.query_tuples(
+            "SELECT actor, at FROM audit WHERE entity = 'participants' AND entity_id = ? ORDER BY id DESC LIMIT 1", (person_id,)
+        )
+        who = f"{clean(added[0][0])} saved {clean(name)} (#{person_id}) with it at {added[0][1]}" if added else f"{clean(name)} (#{person_id}) has it now"
+        return ImportRaceError(
+            f"Line {row.line}'s email {clean(email)} was taken while the import ran: {who}; nothing was imported. "
+            "Run the import again: that person will be updated instead of added."
+        )
+    return ImportRaceError(
+        "Another coordinator saved one of the file's emails while the import ran; nothing was imported. Run the import again."
+    )
+
+
+def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch: int) -> None:
     valid = [row for row in plan.rows if not row.errors and row.action in ("new", "update")]
     linking = [
         row
@@ -456,6 +544,7 @@ def apply_plan(store: Store, plan: ImportPlan, progress: Progress | None = None,
                         "action": "create",
                         "before": None,
                         "after": json.dumps({**after, "id": row.participant_id, **source}, ensure_ascii=False),
+                        "label": record["name"],
                     }
                 )
             writer.insert_many("audit", audits, batch=batch)
@@ -530,6 +619,7 @@ def _update_rows(writer: Any, rows: list[ImportRow], source: Mapping[str, str]) 
                     "action": "update",
                     "before": json.dumps({name: row.before[name] for name in public}, ensure_ascii=False),
                     "after": json.dumps({name: to_column(name, row.changes[name]) for name in public}, ensure_ascii=False),
+                    "label": row.values.get("name"),
                 }
             )
         writer.insert_many("audit", audits)
@@ -553,17 +643,21 @@ def import_file(
     column_map: Mapping[str, str] | None = None,
     progress: Progress | None = None,
     plan: ImportPlan | None = None,
+    add_duplicates: bool = False,
 ) -> tuple[ImportPlan, ImportSummary]:
     """Import the participants in ``path``; return the plan and the summary.
 
     With any invalid row and no ``skip_invalid`` nothing is written (the summary says so
     and the plan's errors say why). With ``skip_invalid`` the valid rows are written and
     the rejects go to ``NAME.rejects.csv`` beside the file. ``dry_run`` writes nothing.
+    A row to be added that looks like someone already in the programme (the form's rule)
+    stops the import too, as the form asks before saving one, unless ``add_duplicates``.
     """
     if plan is None:
         plan = plan_import(store, path, column_map, progress=progress)
     rejected = len(plan.rejected)
-    write = not dry_run and (rejected == 0 or skip_invalid)
+    duplicates = len(plan.likely_duplicates)
+    write = not dry_run and (rejected == 0 or skip_invalid) and (duplicates == 0 or add_duplicates)
     rejects = None
     if write:
         apply_plan(store, plan, progress)
@@ -579,6 +673,7 @@ def import_file(
         dry_run=dry_run,
         written=write,
         rejects_path=rejects,
+        duplicates=duplicates,
     )
     return plan, summary
 

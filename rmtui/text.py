@@ -16,25 +16,39 @@ _ESCAPE_SEQUENCE = re.compile(
 )
 
 
+def _without_format_characters(text: str) -> str:
+    """Drop the invisible format characters (Unicode category Cf: zero-width space U+200B,
+    joiner U+200D, byte-order mark U+FEFF, soft hyphen...): they take no cell, or one the
+    reader cannot see, and misalign columns or make two equal names differ."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def clean(text: str | None, *, multiline: bool = False) -> str:
-    """Return ``text`` without terminal escape sequences and control characters.
+    """Return ``text`` without terminal escape sequences, control and zero-width characters.
 
     Whole escape sequences (CSI, OSC) are removed, not just their ESC byte, so no stray
-    ``[31m`` is left behind. Newlines and tabs are kept only when ``multiline``.
-    Plain printable text (nearly every name and field) skips the regular expressions:
-    every character ``clean`` removes is non-printable.
+    ``[31m`` is left behind. Format characters (category Cf: U+200B, U+200D, U+FEFF...)
+    go too. Newlines and tabs are kept only when ``multiline``. Plain printable text
+    (nearly every name and field) skips the regular expressions: every character
+    ``clean`` removes is non-printable.
     """
     if not text:
         return ""
     if text.isprintable():
         return text if multiline else text.strip()
-    text = _ESCAPE_SEQUENCE.sub("", text)
+    text = _without_format_characters(_ESCAPE_SEQUENCE.sub("", text))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if multiline:
         text = text.replace("\t", "    ")
         return "\n".join(_CONTROL.sub("", line) for line in text.split("\n"))
     text = text.replace("\t", " ").replace("\n", " ")
     return _CONTROL.sub("", text).strip()
+
+
+def clean_path(text: str) -> str:
+    """Return a file path as typed or pasted, without control or zero-width characters and
+    surrounding blanks (a path copied from a chat often carries a U+200B or U+FEFF)."""
+    return clean(text)
 
 
 def literal(text: str | None) -> str:

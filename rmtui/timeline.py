@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import pendulum
+
 from rmtui.db import ConflictError, Pair, Session, Store, StoreError, Wave
 from rmtui.schedule import Replan, as_date, local_instant, utc_text, write_pair_plan
 from rmtui.session_status import Flag, pair_flags
@@ -34,11 +36,13 @@ _RELATIVE = re.compile(r"^([+-])(\d{1,3})\s*([dw]?)$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
-def parse_when(text: str, today: dt.date) -> When:
-    """Return the day (and time) ``text`` names, counted from ``today``.
+def parse_when(text: str, today: dt.date, anchor: dt.date | None = None) -> When:
+    """Return the day (and time) ``text`` names.
 
-    Accepts ``+3d``, ``+1w``, ``+3`` (days), ``-2d`` (two days ago), ``today``, ``tomorrow``, a weekday (``fri`` or
-    ``friday``: the next one after today), ``2026-12-04``, each optionally followed by a
+    Relative words count from ``anchor`` (the session being moved) when one is given, else
+    from ``today``: ``+3d``, ``+1w``, ``+3`` (days), ``-2d``, a weekday (``fri`` or
+    ``friday``: the next one after the anchor). ``today``, ``tomorrow`` and ``yesterday``
+    always name days around today; ``2026-12-04`` is that day. Each may be followed by a
     time (``2026-12-04 14:00``, ``fri 9:30``). Raises ValueError with a one-line hint.
     """
     hint = f"{text.strip()!r} is not a day: try +1w, +3d, fri, 2026-12-04 or 2026-12-04 14:00"
@@ -52,9 +56,10 @@ def parse_when(text: str, today: dt.date) -> When:
             raise ValueError(hint)
         time = f"{int(match.group(1)):02d}:{match.group(2)}"
     word, today = parts[0], as_date(today)
+    start = today if anchor is None else as_date(anchor)
     if match := _RELATIVE.match(word):
         amount = int(match.group(2)) * (7 if match.group(3) == "w" else 1)
-        return When(today + dt.timedelta(days=amount if match.group(1) == "+" else -amount), time)
+        return When(start + dt.timedelta(days=amount if match.group(1) == "+" else -amount), time)
     if word == "today":
         return When(today, time)
     if word == "yesterday":
@@ -65,13 +70,80 @@ def parse_when(text: str, today: dt.date) -> When:
         full = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
         for number, name in enumerate(full):
             if name.startswith(word):
-                ahead = (number - today.weekday() - 1) % 7 + 1
-                return When(today + dt.timedelta(days=ahead), time)
+                ahead = (number - start.weekday() - 1) % 7 + 1
+                return When(start + dt.timedelta(days=ahead), time)
         raise ValueError(hint)
     try:
         return When(dt.date.fromisoformat(word), time)
     except ValueError:
         raise ValueError(hint) from None
+
+
+def session_when(session: Session, timezone: str) -> When:
+    """Return the day ``session`` is on (its set time's day, else its due day) and its time."""
+    if session.scheduled_at:
+        local = pendulum.parse(session.scheduled_at).in_timezone(timezone)  # type: ignore[union-attr]
+        return When(dt.date(local.year, local.month, local.day), local.strftime("%H:%M"))
+    return When(as_date(session.due_on))
+
+
+@dataclass(frozen=True)
+class Move:
+    """Where a session would move to, and why the coordinator should confirm it (if so)."""
+
+    session: Session
+    when: When
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        """The warnings as one phrase, "it is in the past and before session 3 (…)" ("" if none)."""
+        return f"it is {' and '.join(self.warnings)}" if self.warnings else ""
+
+
+class MoveNeedsConfirmation(ValueError):
+    """A move into the past or before the previous session, not confirmed: the reason."""
+
+
+def move_when(session: Session, text: str, today: dt.date, timezone: str) -> When:
+    """Return where ``text`` moves ``session``: relative words (``+1w``, ``fri``) count from
+    the session's own day, and its time of day is kept unless ``text`` names another
+    (ValueError if ``text`` is not a day). Reads no database."""
+    current = session_when(session, timezone)
+    when = parse_when(text, today, anchor=current.day)
+    if when.time is None and current.time is not None:
+        when = When(when.day, current.time)
+    return when
+
+
+def plan_move(store: Store, session: Session, text: str, today: dt.date, timezone: str) -> Move:
+    """Return where ``text`` moves ``session`` (see :func:`move_when`), with a warning for a
+    day before today or before the pair's previous session."""
+    when = move_when(session, text, today, timezone)
+    return Move(session, when, move_warnings(store, session, when, today, timezone))
+
+
+def move_warnings(store: Store, session: Session, when: When, today: dt.date, timezone: str) -> tuple[str, ...]:
+    """Return why moving ``session`` to ``when`` needs confirming: in the past, or before the
+    pair's previous (not cancelled) session."""
+    warnings: list[str] = []
+    today = as_date(today)
+    if when.day < today:
+        warnings.append("in the past")
+    rows = store.query(
+        "SELECT * FROM sessions WHERE pair_id = ? AND seq < ? AND status != 'cancelled' ORDER BY seq DESC LIMIT 1",
+        (session.pair_id, session.seq),
+    )
+    if rows:
+        previous = Session.from_row(rows[0])
+        day = as_date(previous.held_on) if previous.held_on else session_when(previous, timezone).day
+        if when.day < day:
+            warnings.append(f"before session {previous.seq} ({_day_text(day)})")
+    return tuple(warnings)
+
+
+def _day_text(day: dt.date) -> str:
+    return f"{day.strftime('%a')} {day.day} {day.strftime('%b %Y')}"
 
 
 @dataclass(frozen=True)
@@ -160,10 +232,23 @@ def mark_held(store: Store, session: Session, day: dt.date, today: dt.date) -> i
     return _update(store, session, {"status": "held", "held_on": day.isoformat()})
 
 
-def reschedule(store: Store, session: Session, when: When, timezone: str) -> int:
-    """Move ``session`` to ``when`` (a set time makes it scheduled); return its new version."""
+def reschedule(
+    store: Store, session: Session, when: When, timezone: str, *, today: dt.date | None = None, confirmed: bool = False
+) -> int:
+    """Move ``session`` to ``when`` (a set time makes it scheduled); return its new version.
+
+    Given ``today`` and not ``confirmed``, a move into the past or before the pair's
+    previous session raises :class:`MoveNeedsConfirmation` with the reason, and nothing
+    is written.
+    """
     if session.status == "held":
         raise ValueError(f"Session {session.seq} was already held; it cannot be moved.")
+    if today is not None and not confirmed:
+        warnings = move_warnings(store, session, when, today, timezone)
+        if warnings:
+            raise MoveNeedsConfirmation(
+                f"Session {session.seq} would move to {_day_text(when.day)}, but it is {' and '.join(warnings)}."
+            )
     changes: dict[str, object] = {"due_on": when.day.isoformat(), "held_on": None}
     if when.time:
         changes["scheduled_at"] = utc_text(local_instant(when.day, when.time, timezone))
@@ -253,16 +338,25 @@ class Outcome:
     severity: str = "information"
     retry: Callable[[], None] | None = None
     ok: bool = True
+    confirm: Callable[[], None] | None = None
+    """Set when the edit needs a yes first: ``message`` is the question, this does it anyway."""
 
 
-def attempt(edit: Callable[[], str], retry: Callable[[], None] | None = None) -> Outcome:
+def attempt(
+    edit: Callable[[], str], retry: Callable[[], None] | None = None, confirm: Callable[[], None] | None = None
+) -> Outcome:
     """Run ``edit`` (which returns what it did) and turn the expected failures into an Outcome.
 
-    A conflict says what the other coordinator changed and hands back ``retry`` so the
+    A move that needs confirming hands back ``confirm`` (which redoes it confirmed). A
+    conflict says what the other coordinator changed and hands back ``retry`` so the
     user's text is not lost; a broken rule or a busy database is one sentence.
     """
     try:
         return Outcome(edit())
+    except MoveNeedsConfirmation as error:
+        if confirm is None:
+            return Outcome(str(error), "warning", retry, ok=False)
+        return Outcome(f"{error} Move it anyway?", "warning", ok=False, confirm=confirm)
     except ConflictError as error:
         return Outcome(describe_conflict(error), "warning", retry, ok=False)
     except ValueError as error:

@@ -21,6 +21,7 @@ from rmtui.audit_log import (
     audit_entries,
     describe_change,
     describe_full,
+    entry_label,
     local_time,
     parse_filter,
     subject,
@@ -55,9 +56,7 @@ class AuditView:
 
     def label(self, entry: AuditEntry) -> str:
         """Return the name of what ``entry`` is about, else ``person #12``."""
-        if entry.entity_id is None:
-            return subject(entry)
-        return self.labels.get((entry.entity, entry.entity_id)) or subject(entry)
+        return entry_label(self.labels, entry)
 
 
 class AuditRows:

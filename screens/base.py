@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from rmtui.programme import Programme
+from rmtui.widgets.ask import Confirm
 
 T = TypeVar("T")
 
@@ -75,7 +76,13 @@ class ProgrammeScreen(Screen):
         self._catch_up()
 
     def report_outcome(self, outcome: Outcome) -> None:
-        """Say how an edit went; reopen the user's input if it did not land, and refresh."""
+        """Say how an edit went; reopen the user's input if it did not land, and refresh.
+
+        An edit that needs a yes first (a move into the past) asks, and redoes it confirmed."""
+        if outcome.confirm is not None:
+            confirm = outcome.confirm
+            self.app.push_screen(Confirm(outcome.message), lambda yes: confirm() if yes else None)
+            return
         self.notify(outcome.message, severity=outcome.severity, timeout=6 if outcome.ok else 10)
         if outcome.retry is not None:
             outcome.retry()

@@ -10,8 +10,16 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from rmtui.db import ConflictError, StoreError
-from rmtui.coordinators import ROLES, Coordinator, add_coordinator, list_coordinators, remove_coordinator, set_role
+from rmtui.db import ConflictError, NotAllowedError, StoreError
+from rmtui.coordinators import (
+    ROLES,
+    Coordinator,
+    add_coordinator,
+    check_login,
+    list_coordinators,
+    remove_coordinator,
+    set_role,
+)
 from rmtui.text import clean
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.widgets.virtual_table import Column, VirtualTable
@@ -143,6 +151,13 @@ class CoordinatorsScreen(ProgrammeScreen):
 
     @work(thread=True, exit_on_error=False, group="coordinators-save")
     def save_new(self, user: str) -> str:
+        try:
+            check_login(user)
+        except NotAllowedError:
+            raise NotAllowedError(
+                f"There is no login {user} on this server; check the spelling (the login, not the full name), "
+                "or add it with rmtui users add --force if the account is being created."
+            ) from None
         self.save_with_retry(lambda: add_coordinator(self.programme.store, user, "coordinator"), what=f"adding {user}")
         return f"{user} may now open the programme as coordinator (r changes the role)."
 

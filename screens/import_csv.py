@@ -11,8 +11,8 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from rmtui.csv_import import ImportFileError, ImportPlan, ImportSummary, import_file, plan_import
-from rmtui.text import clean
+from rmtui.csv_import import ImportFileError, ImportPlan, ImportRow, ImportSummary, import_file, plan_import
+from rmtui.text import clean, clean_path
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
@@ -26,12 +26,17 @@ COLUMNS = [
 ACTION_LABELS = {"new": "added", "update": "updated", "unchanged": "unchanged"}
 
 
+def _duplicates_text(row: ImportRow) -> str:
+    return "; ".join(f"#{d.participant_id} {clean(d.name)} ({d.reason})" for d in row.duplicates)
+
+
 class PreviewSource:
     """The rows of a checked file, rejected ones first, built only when painted."""
 
     def __init__(self, plan: ImportPlan) -> None:
         self.plan = plan
-        self.rows = sorted(plan.rows, key=lambda row: (not row.errors, row.line))
+        # Rejected rows first, then the ones that may already be in the programme.
+        self.rows = sorted(plan.rows, key=lambda row: (not row.errors, not (row.action == "new" and row.duplicates), row.line))
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -41,6 +46,8 @@ class PreviewSource:
         problem = Text(" ".join(error.message for error in row.errors), style="bold" if row.errors else "")
         if row.errors and row.errors[0].column:
             problem = Text(f"{row.errors[0].column}: ") + problem
+        elif not row.errors and row.action == "new" and row.duplicates:
+            problem = Text(f"may already be {_duplicates_text(row)}")
         return {
             "line": Text(str(row.line)),
             "action": Text("rejected", style="bold") if row.errors else Text(ACTION_LABELS.get(row.action, row.action)),
@@ -74,6 +81,8 @@ class ImportScreen(ProgrammeScreen):
         self.source: PreviewSource | None = None
         self.importing = False
         self.initial = path or ""
+        self.add_duplicates = False
+        """Set by a second ctrl+s after the warning that some rows may already be here."""
 
     def compose(self):
         yield Header()
@@ -90,8 +99,8 @@ class ImportScreen(ProgrammeScreen):
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
-        if self.initial:
-            self.preview(self.initial)
+        if clean_path(self.initial):
+            self.preview(clean_path(self.initial))
 
     @on(VirtualTable.CursorMoved, "#preview")
     def show_row(self, event: VirtualTable.CursorMoved) -> None:
@@ -104,6 +113,8 @@ class ImportScreen(ProgrammeScreen):
         text = Text(f"Line {row.line}: ", style="bold")
         if not row.errors:
             text.append(f"will be {ACTION_LABELS.get(row.action, row.action)}.")
+            if row.action == "new" and row.duplicates:
+                text.append(f"\nMay already be in the programme: {_duplicates_text(row)}.")
         for error in row.errors:
             text.append(f"\n{error.column}: " if error.column else "\n")
             text.append(error.message)
@@ -111,7 +122,7 @@ class ImportScreen(ProgrammeScreen):
 
     @on(Input.Submitted, "#path")
     def path_given(self, event: Input.Submitted) -> None:
-        path = event.value.strip()
+        path = clean_path(event.value)
         if path:
             self.query_one("#summary", Static).update("Reading the file…")
             self.preview(path)
@@ -121,7 +132,7 @@ class ImportScreen(ProgrammeScreen):
         return plan_import(self.programme.store, Path(path).expanduser())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import-run")
-    def run_import(self, plan: ImportPlan, skip_invalid: bool) -> ImportSummary:
+    def run_import(self, plan: ImportPlan, skip_invalid: bool, add_duplicates: bool = False) -> ImportSummary:
         worker = get_current_worker()
         bar = self.query_one("#progress", ProgressBar)
 
@@ -131,7 +142,9 @@ class ImportScreen(ProgrammeScreen):
 
         store = self.programme.store
         return self.save_with_retry(
-            lambda: import_file(store, plan.path, skip_invalid=skip_invalid, plan=plan, progress=progress)[1],
+            lambda: import_file(
+                store, plan.path, skip_invalid=skip_invalid, plan=plan, progress=progress, add_duplicates=add_duplicates
+            )[1],
             what="the import",
         )
 
@@ -152,6 +165,7 @@ class ImportScreen(ProgrammeScreen):
             return
         if worker.group == "import-preview":
             self.plan = worker.result
+            self.add_duplicates = False
             self.source = PreviewSource(self.plan)
             self.query_one("#preview", VirtualTable).set_source(self.source, cursor=0)
             summary.update(self._plan_text(self.plan))
@@ -175,6 +189,13 @@ class ImportScreen(ProgrammeScreen):
         )
         if plan.ignored:
             text.append(f" Ignored columns: {', '.join(plan.ignored)}.")
+        duplicates = len(plan.likely_duplicates)
+        if duplicates:
+            text.append(
+                f" {duplicates:,} of those to add may already be in the programme (listed first): "
+                "check them before importing.",
+                style="bold",
+            )
         if plan.rejected:
             text.append(" ctrl+t imports the valid rows and writes the rejects beside the file.")
         return text
@@ -192,12 +213,22 @@ class ImportScreen(ProgrammeScreen):
                 severity="warning",
             )
             return
+        duplicates = len(self.plan.likely_duplicates)
+        if duplicates and not self.add_duplicates:
+            self.add_duplicates = True
+            self.notify(
+                f"{duplicates:,} of the people to add may already be in the programme (listed first); "
+                "press the key again to add them anyway.",
+                severity="warning",
+                timeout=10,
+            )
+            return
         self.importing = True
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
         self.query_one("#summary", Static).update("Importing… (one transaction: stopping now saves nothing)")
-        self.run_import(self.plan, skip_invalid)
+        self.run_import(self.plan, skip_invalid, self.add_duplicates)
 
     def action_import_all(self) -> None:
         self._start(False)

@@ -88,6 +88,22 @@ class FormSelect(Select, inherit_bindings=False):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter,space", "show_overlay", "Choose", show=False)]
 
 
+class LoadingGuard(Static, can_focus=True):
+    """Holds the focus while an edit form is being filled and swallows what is typed.
+
+    A form that took keys before it was filled saved them over the stored person (issue
+    12: ``e``, Tab Tab, ``x`` saved the name as "x"). Until the person is in the form, the
+    fields are disabled and this takes every key but escape (back) and ctrl+q/ctrl+c.
+    """
+
+    PASSED: ClassVar[frozenset[str]] = frozenset({"escape", "ctrl+q", "ctrl+c"})
+
+    def on_key(self, event: Any) -> None:
+        if event.key not in self.PASSED:
+            event.stop()
+            event.prevent_default()
+
+
 class IntakeScreen(ProgrammeScreen):
     """The talent-profile form. ``participant_id`` given: edit that person, else add someone new."""
 
@@ -108,6 +124,7 @@ class IntakeScreen(ProgrammeScreen):
     IntakeScreen #form { padding: 0 1; }
     IntakeScreen #intake-title { height: auto; padding: 0 1; text-style: bold; }
     IntakeScreen #intake-banner { height: auto; padding: 0 1; color: $warning; display: none; }
+    IntakeScreen #intake-loading { height: auto; padding: 0 1; color: $text-muted; }
     IntakeScreen .section { margin-top: 1; text-style: bold reverse; padding: 0 1; width: 100%; }
     IntakeScreen .row { height: auto; margin-bottom: 1; }
     IntakeScreen .row > Label { width: 17; padding: 0 1 0 0; text-align: right; color: $text-muted; }
@@ -135,12 +152,16 @@ class IntakeScreen(ProgrammeScreen):
         self.names: dict[int, str] = {}
         self.leaving = False
         self._filling = False
+        self.loaded = participant_id is None
+        """False while an edit form waits for the person: its fields are disabled until filled."""
 
     # -- layout ------------------------------------------------------------------------
 
     def compose(self):
         yield Header()
-        with FormScroll(id="form"):
+        if not self.loaded:
+            yield LoadingGuard(Text(f"Loading #{self.participant_id}… the form opens when it is filled."), id="intake-loading")
+        with FormScroll(id="form", disabled=not self.loaded):
             yield Static(id="intake-title")
             yield Static(id="intake-banner")
             for title, fields in SECTIONS:
@@ -167,12 +188,25 @@ class IntakeScreen(ProgrammeScreen):
             return TextArea(id=widget_id, classes="field", soft_wrap=True, tab_behavior="focus", compact=True)
         if name in LIST_FIELDS:
             return TagInput(placeholder=HINTS.get(name, ""), id=widget_id).add_class("field")
-        return Input(placeholder=HINTS.get(name, ""), id=widget_id, classes="field", compact=True)
+        # Focus leaves the text as it is: a letter typed on arriving in a filled field adds
+        # to it instead of replacing the whole value (a name saved as "x", issue 12).
+        return Input(placeholder=HINTS.get(name, ""), id=widget_id, classes="field", compact=True, select_on_focus=False)
 
     def on_mount(self) -> None:
         self._show_title()
-        self.query_one("#f-name").focus()
+        if self.loaded:
+            self.query_one("#f-name").focus()
+        else:
+            self.query_one("#intake-loading").focus()
         self.load()
+
+    def _open_form(self) -> None:
+        """The person is in the form: enable its fields and put the cursor in the name."""
+        self.loaded = True
+        self.query_one("#form").disabled = False
+        guard = self.query_one("#intake-loading")
+        self.query_one("#f-name").focus()
+        guard.remove()
 
     def _show_title(self) -> None:
         if self.participant_id is None:
@@ -375,6 +409,10 @@ class IntakeScreen(ProgrammeScreen):
     def worker_done(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if event.state == WorkerState.ERROR:
+            if worker.group == "intake-load" and not self.loaded:
+                self.query_one("#intake-loading", Static).update(
+                    Text(f"This person could not be loaded ({worker.error}); escape goes back.")
+                )
             self._report(worker.error)
             return
         if event.state != WorkerState.SUCCESS:
@@ -387,6 +425,13 @@ class IntakeScreen(ProgrammeScreen):
                 self.version = person.version
                 self.fill(self.base)
                 self._show_title()
+            if not self.loaded:
+                if person is None:
+                    self.query_one("#intake-loading", Static).update(
+                        Text(f"#{self.participant_id} is no longer in the programme; escape goes back.")
+                    )
+                else:
+                    self._open_form()
         elif worker.group == "intake-email":
             email, taken = worker.result
             if email == self.query_one("#f-email", Input).value:
@@ -431,6 +476,9 @@ class IntakeScreen(ProgrammeScreen):
 
     def action_save(self, save_anyway: bool = False) -> None:
         """Check every field; save when all are right, else focus the first wrong one."""
+        if not self.loaded:
+            self.notify("The form is still loading; nothing was saved.", severity="warning")
+            return
         for name in PROFILE_FIELDS:
             self.validate_field(name)
         if self.errors:

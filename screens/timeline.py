@@ -25,13 +25,14 @@ from rmtui import timeline as service
 from rmtui.calendar_export import export_calendar
 from rmtui.schedule import as_date, session_start
 from rmtui.session_status import KIND_LABEL, relative_day, short_day
-from rmtui.text import clean
+from rmtui.text import clean, clean_path
 from rmtui.timeline import Outcome, PairTimeline, attempt, parse_when
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.widgets.ask import AskLine, EditText
 from rmtui.widgets.virtual_table import Column, EmptySource, VirtualTable
 
 WHEN_HINT = "+1w, +3d, fri, tomorrow, 2026-12-04 or 2026-12-04 14:00 (programme time)"
+MOVE_HINT = "+1w, +3d, fri (from the session's day, same time), tomorrow, 2026-12-04 or 2026-12-04 14:00"
 
 COLUMNS = [
     Column("seq", "#", 2, justify="right"),
@@ -312,9 +313,11 @@ class TimelineScreen(ProgrammeScreen):
     # -- edits -------------------------------------------------------------------------
 
     @work(thread=True, exit_on_error=False, group="timeline-edit")
-    def run_edit(self, edit: Callable[[], str], retry: Callable[[], None] | None = None) -> Outcome:
+    def run_edit(
+        self, edit: Callable[[], str], retry: Callable[[], None] | None = None, confirm: Callable[[], None] | None = None
+    ) -> Outcome:
         """Run ``edit`` (one store write), waiting out another coordinator's write lock."""
-        return attempt(lambda: self.save_with_retry(edit, what="the change"), retry)
+        return attempt(lambda: self.save_with_retry(edit, what="the change"), retry, confirm)
 
     def _a_day(self, text: str) -> None:
         """Check an answer to a "which day" question (the dialog shows what is wrong)."""
@@ -357,26 +360,34 @@ class TimelineScreen(ProgrammeScreen):
         )
 
     def action_reschedule(self) -> None:
+        """Move the session: ``+1w`` and ``fri`` count from the session's own day and keep its
+        time; a day in the past or before the previous session asks first."""
         session = self._need_session()
         if session is None:
             return
-        store, timezone = self.programme.store, self.timezone
+        store, timezone, today = self.programme.store, self.timezone, self.today
+
+        def check(text: str) -> None:
+            service.move_when(session, text, today, timezone)
 
         def ask(value: str) -> None:
-            self.app.push_screen(AskLine(f"Move session {session.seq} to…", value, WHEN_HINT, check=self._a_day), answered)
+            self.app.push_screen(AskLine(f"Move session {session.seq} to…", value, MOVE_HINT, check=check), answered)
 
         def answered(text: str | None) -> None:
             if not text:
                 return
-            when = parse_when(text, self.today)
+            when = service.move_when(session, text, today, timezone)
 
-            def edit() -> str:
-                service.reschedule(store, session, when, timezone)
-                at = f" at {when.time}" if when.time else ""
-                return f"Session {session.seq} moved to {short_day(when.day)}{at}."
+            def move(confirmed: bool) -> None:
+                def edit() -> str:
+                    service.reschedule(store, session, when, timezone, today=today, confirmed=confirmed)
+                    at = f" at {when.time}" if when.time else ""
+                    return f"Session {session.seq} moved to {short_day(when.day)}{at}."
 
-            self.focus_session = session.id
-            self.run_edit(edit, lambda: ask(text))
+                self.focus_session = session.id
+                self.run_edit(edit, lambda: ask(text), lambda: move(True))
+
+            move(False)
 
         ask("+1w")
 
@@ -514,7 +525,7 @@ class TimelineScreen(ProgrammeScreen):
         def answered(text: str | None) -> None:
             if not text:
                 return
-            self.export(pair_id, Path(text).expanduser())
+            self.export(pair_id, Path(clean_path(text)).expanduser())
 
         self.app.push_screen(
             AskLine("Write this pair's sessions to the calendar file…", f"pair-{pair_id}.ics", "Import it in any calendar; importing again updates the events."),

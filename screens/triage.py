@@ -218,8 +218,10 @@ class TriageScreen(ProgrammeScreen):
         return [item] if item is not None else []
 
     @work(thread=True, exit_on_error=False, group="triage-edit")
-    def run_edit(self, edit: Callable[[], str], retry: Callable[[], None] | None = None) -> Outcome:
-        return attempt(edit, retry)
+    def run_edit(
+        self, edit: Callable[[], str], retry: Callable[[], None] | None = None, confirm: Callable[[], None] | None = None
+    ) -> Outcome:
+        return attempt(edit, retry, confirm)
 
     def _apply(
         self,
@@ -227,11 +229,16 @@ class TriageScreen(ProgrammeScreen):
         items: list[TriageItem],
         act: Callable[[TriageItem], str | None],
         same: Callable[[TriageItem], object] = lambda item: ("session", item.session_id),
+        *,
+        precheck: Callable[[], None] | None = None,
+        confirm: Callable[[], None] | None = None,
     ) -> None:
         """Apply ``act`` to each item in its own transaction; report what happened in one line.
 
         Items that ``same`` says share their target (a session's overdue line and its
         pair's at-risk line) are acted on once: a second edit would trip over the first.
+        ``precheck`` runs first in the worker; a MoveNeedsConfirmation it raises changes
+        nothing and asks, and ``confirm`` then does the action anyway.
         """
         if not items:
             return
@@ -242,6 +249,8 @@ class TriageScreen(ProgrammeScreen):
             self.query_one("#filters", Static).update(self._filters_text())
 
         def edit() -> str:
+            if precheck is not None:
+                precheck()
             done, skipped, conflicts = 0, [], []  # type: ignore[var-annotated]
             acted: set[object] = set()
             for item in items:
@@ -275,7 +284,7 @@ class TriageScreen(ProgrammeScreen):
                 message += f" {len(conflicts)} changed by someone else first; press the key again to apply."
             return message
 
-        self.run_edit(edit)
+        self.run_edit(edit, confirm=confirm)
 
     def _session(self, item: TriageItem):  # -> Session
         if item.session_id is None:
@@ -300,16 +309,47 @@ class TriageScreen(ProgrammeScreen):
         self._apply("Marked held today", self.targets(), act)
 
     def action_reschedule(self) -> None:
+        self._reschedule(self.targets(), confirmed=False)
+
+    def _reschedule(self, items: list[TriageItem], *, confirmed: bool) -> None:
+        """Move each session one week from its own day, keeping its time; if any would land
+        in the past or before its previous session, ask once before moving any."""
         store, today, timezone = self.programme.store, self.programme.today(), self.programme.timezone
-        when = sessions.When(today + dt.timedelta(days=7))
+
+        def moving(item: TriageItem):  # -> Session | None
+            if item.flag.kind not in ("overdue", "at_risk") or item.session_id is None:
+                return None
+            return self._session(item)
+
+        def precheck() -> None:
+            reasons = []
+            for item in items:
+                session = moving(item)
+                if session is None:
+                    continue
+                when = sessions.move_when(session, "+1w", today, timezone)
+                warnings = sessions.move_warnings(store, session, when, today, timezone)
+                if warnings:
+                    reasons.append(f"session {session.seq} of pair {item.pair.id} would move to {short_day(when.day)}, {' and '.join(warnings)}")
+            if reasons:
+                more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+                raise sessions.MoveNeedsConfirmation(f"One week on, {reasons[0]}{more}.")
 
         def act(item: TriageItem) -> str | None:
             if item.flag.kind not in ("overdue", "at_risk"):
                 return f"Session {item.flag.seq} was already held."
-            sessions.reschedule(store, self._session(item), when, timezone)
+            session = self._session(item)
+            when = sessions.move_when(session, "+1w", today, timezone)
+            sessions.reschedule(store, session, when, timezone)
             return None
 
-        self._apply(f"Moved to {short_day(when.day)}", self.targets(), act)
+        self._apply(
+            "Moved one week on",
+            items,
+            act,
+            precheck=None if confirmed else precheck,
+            confirm=lambda: self._reschedule(items, confirmed=True),
+        )
 
     def action_follow_up(self) -> None:
         store = self.programme.store

@@ -181,3 +181,82 @@ def test_one_coordinators_changes_and_their_count_come_from_an_index(history: Pr
                     f"SELECT count(*) FROM audit WHERE {where}")
     ]
     assert all("audit_actor" in plan and "TEMP B-TREE" not in plan for plan in plans), plans
+
+
+def _audit_lines(db_path: Path) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "rmtui", "--db", str(db_path), "audit"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_a_reused_coordinator_id_keeps_each_audit_row_named_as_it_was(db_path: Path, programme: Programme) -> None:
+    from rmtui.coordinators import add_coordinator, remove_coordinator
+
+    import os
+    import pwd
+
+    me = pwd.getpwuid(os.geteuid()).pw_name  # the CLI below runs as this user: make them admin
+    with Store(db_path, actor=me) as admin:
+        with admin.write() as w:
+            w.execute("INSERT OR IGNORE INTO coordinators (os_user, role, added_at) VALUES (?, 'admin', 'x')", (me,))
+        add_coordinator(admin, "alice", "coordinator")
+        alice_id = admin.scalar("SELECT id FROM coordinators WHERE os_user = 'alice'")
+        remove_coordinator(admin, "alice")
+        add_coordinator(admin, "bob", "viewer")
+        assert admin.scalar("SELECT id FROM coordinators WHERE os_user = 'bob'") == alice_id  # SQLite reused it
+    programme.store.close()
+    lines = [line for line in _audit_lines(db_path) if "coordinator" in line]
+    assert "create  coordinator bob: new: bob" in lines[0]
+    assert "delete  coordinator alice: removed: alice" in lines[1]
+    assert "create  coordinator alice: new: alice" in lines[2]
+    assert not any("bob" in line and "alice" in line for line in lines)
+
+
+async def test_a_withdrawn_pair_keeps_its_names_on_the_audit_screen_after_its_id_is_reused(
+    db_path: Path, programme: Programme
+) -> None:
+    from rmtui.pairing import withdraw_proposal
+
+    with programme.store.write() as w:
+        ann = w.insert(Participant(name="Ann Lee", role="mentor", level=2))
+        bo = w.insert(Participant(name="Bo Chen", role="mentee", level=7))
+        cy = w.insert(Participant(name="Cy Ray", role="mentee", level=6))
+        wave = w.insert(Wave(name="Pilot", starts_on="2026-09-01"))
+        first = w.insert(Pair(wave_id=wave.id, mentor_id=ann.id, mentee_id=bo.id))
+    withdraw_proposal(programme, first.id, 1)
+    with programme.store.write() as w:
+        second = w.insert(Pair(wave_id=wave.id, mentor_id=ann.id, mentee_id=cy.id))
+    assert second.id == first.id  # the id was reused
+    app = RmtuiApp(programme, start="audit")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _settled(app, pilot)
+        view = app.screen.view
+        named = [(e.action, view.label(e)) for e in view.entries if e.entity == "pairs"]
+    assert named == [
+        ("create", "pair Ann Lee & Cy Ray"),
+        ("withdraw", "pair Ann Lee & Bo Chen"),
+        ("create", "pair Ann Lee & Bo Chen"),
+    ]
+
+
+def test_the_label_migration_applies_to_a_database_with_audit_rows(tmp_path: Path) -> None:
+    from rmtui.db.schema import MIGRATIONS, SCHEMA_VERSION
+    from rmtui.db.sqlite import sqlite3
+    from rmtui.db.store import _split_statements
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for number in range(SCHEMA_VERSION - 1):
+        for statement in _split_statements(MIGRATIONS[number]):
+            conn.execute(statement)
+    conn.execute(
+        "INSERT INTO audit (at, actor, entity, entity_id, action, before, after) VALUES "
+        "('2026-01-01T00:00:00Z', 'root', 'coordinators', 2, 'delete', '{\"os_user\": \"alice\"}', NULL), "
+        "('2026-01-01T00:00:00Z', 'root', 'settings', NULL, 'set', NULL, '{\"timezone\": \"UTC\"}')"
+    )
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.close()
+    with Store(path, actor="root") as store:
+        assert store.query_tuples("SELECT label FROM audit ORDER BY id") == [("coordinator alice",), (None,)]

@@ -65,9 +65,13 @@ async def test_an_admin_adds_and_removes_someone(team_db: Path, clock: FixedCloc
     app = RmtuiApp(programme, start="coordinators")
     async with app.run_test(size=(80, 24)) as pilot:
         await settled(app, pilot)
-        await pilot.press("a", *"cleo", "enter")
+        await pilot.press("a", *"cleo", "enter")  # no such login on this server
         await settled(app, pilot)
-        assert roles(team_db)["cleo"] == "coordinator"
+        assert "cleo" not in roles(team_db)
+        assert any("There is no login cleo on this server" in str(n.message) for n in app._notifications)
+        await pilot.press("a", *"nobody", "enter")  # a login every Unix server has
+        await settled(app, pilot)
+        assert roles(team_db)["nobody"] == "coordinator"
         users = [p.os_user for p in app.screen.people]
         await pilot.press(*["down"] * users.index("vera"), "x")
         await settled(app, pilot)

@@ -477,3 +477,75 @@ def test_snapshot_conflict_view(snap_compare, tmp_path: Path) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=conflict)
+
+
+# -- an edit form takes no keys until it is filled (issue 12) ----------------------------
+
+
+async def test_keys_typed_before_the_edit_form_is_filled_land_nowhere_and_save_nothing(
+    staffed: Programme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import rmtui.screens.intake as intake_screen
+
+    release = threading.Event()
+    real_get = intake_screen.get_participant
+
+    def slow_get(store, participant_id):  # the load waits until the test has typed
+        release.wait(timeout=30)
+        return real_get(store, participant_id)
+
+    monkeypatch.setattr(intake_screen, "get_participant", slow_get)
+    before = staffed.store.get(Participant, 2)
+    audits = staffed.store.scalar("SELECT count(*) FROM audit")
+    app = RmtuiApp(staffed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await _settle(app, pilot)
+            await pilot.press("down", "e")  # Ann Lee, from the roster
+            await pilot.press("tab", "tab", "x", "y", "ctrl+s", "1", "q")  # "1" and "q" would leave, outside a field
+            screen = app.screen
+            assert isinstance(screen, IntakeScreen) and not screen.loaded
+            assert screen.query_one("#form").disabled
+            assert all(not value for value in (screen.query_one("#f-name").value, screen.query_one("#f-email").value))
+            assert app.focused is screen.query_one("#intake-loading")
+        finally:
+            release.set()
+        await _settle(app, pilot)
+        assert screen.loaded and not screen.query_one("#form").disabled
+        assert screen.query_one("#f-name").value == "Ann Lee"
+        assert app.focused is screen.query_one("#f-name")
+        await pilot.press("tab", "shift+tab")  # arriving in a filled field selects nothing to type over
+        assert app.focused is screen.query_one("#f-name") and screen.query_one("#f-name").selected_text == ""
+        assert staffed.store.get(Participant, 2) == before  # nothing typed while loading was saved
+        assert staffed.store.scalar("SELECT count(*) FROM audit") == audits
+        # Now filled, an edit saves only the field really edited, against the loaded version.
+        screen.query_one("#f-job_title").focus()
+        await pilot.press("ctrl+a", "ctrl+k")
+        await _type(pilot, "Lead Analyst")
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+    after = staffed.store.get(Participant, 2)
+    assert after.job_title == "Lead Analyst" and after.version == before.version + 1
+    from dataclasses import replace
+
+    assert replace(after, job_title=before.job_title, version=before.version, updated_at=before.updated_at) == before
+    last = staffed.store.query("SELECT before, after FROM audit ORDER BY id DESC LIMIT 1")[0]
+    assert json.loads(last["after"]) == {"job_title": "Lead Analyst"}
+
+
+async def test_an_edit_form_for_someone_deleted_meanwhile_says_so_and_escape_goes_back(staffed: Programme) -> None:
+    app = RmtuiApp(staffed, start="roster")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        roster = app.screen
+        app.push_screen(IntakeScreen(99))
+        await _settle(app, pilot)
+        screen = app.screen
+        assert "no longer in the programme" in str(screen.query_one("#intake-loading").render())
+        await pilot.press("x", "ctrl+s")
+        assert screen.query_one("#form").disabled
+        await pilot.press("escape")
+        await _settle(app, pilot)
+        assert app.screen is roster

@@ -201,7 +201,7 @@ def test_the_last_admin_cannot_be_removed_or_demoted(tmp_path: Path) -> None:
 def test_users_command_adds_lists_changes_and_removes(tmp_path: Path) -> None:
     made = init_shared(tmp_path / "p", GROUP)
     db = str(made.database)
-    assert rmtui("--db", db, "users", "add", "alice", "--role", "viewer").returncode == 0
+    assert rmtui("--db", db, "users", "add", "alice", "--role", "viewer", "--force").returncode == 0  # no such login here
     assert rmtui("--db", db, "users", "set-role", "alice", "coordinator").returncode == 0
     listing = rmtui("--db", db, "users", "list").stdout
     assert "alice" in listing and "coordinator" in listing and f"{made.admin}" in listing

@@ -370,3 +370,121 @@ async def test_P_replans_the_sessions_to_come_and_keeps_the_held_ones(sessions_p
         await _settled(pilot)
     dues = [s.due_on for s in sessions_programme.store.all(Session, "pair_id = 2", order="seq")]
     assert dues == ["2026-09-07", "2026-11-23", "2026-12-14", "2027-01-04", "2027-01-25", "2027-02-15", "2027-03-08"]
+
+
+# -- moves count from the session, keep its time, and ask before the past (issue 12) -----
+
+TUESDAY_15_DEC = dt.date(2026, 12, 15)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("+1w", When(dt.date(2026, 12, 22))),
+        ("-1w", When(dt.date(2026, 12, 8))),
+        ("+3d", When(dt.date(2026, 12, 18))),
+        ("fri", When(dt.date(2026, 12, 18))),  # the Friday after the session, not after today
+        ("tue 10:00", When(dt.date(2026, 12, 22), "10:00")),
+        ("today", When(FRIDAY)),  # words naming a day around today still do
+        ("tomorrow", When(dt.date(2026, 11, 21))),
+        ("2026-12-04", When(dt.date(2026, 12, 4))),
+    ],
+)
+def test_parse_when_counts_relative_words_from_the_anchor(text: str, expected: When) -> None:
+    assert parse_when(text, FRIDAY, anchor=TUESDAY_15_DEC) == expected
+
+
+def _book_tuesday(programme: Programme) -> Session:
+    """Book pair 3's session 5 on Tue 15 Dec at 15:00 (programme time, Europe/London)."""
+    store = programme.store
+    with store.write() as w:
+        w.set_setting("timezone", "Europe/London")
+    timeline.reschedule(store, _session(programme, 3, 5), When(TUESDAY_15_DEC, "15:00"), "Europe/London")
+    return _session(programme, 3, 5)
+
+
+def test_plus_one_week_moves_from_the_session_and_keeps_its_time(sessions_programme: Programme) -> None:
+    session = _book_tuesday(sessions_programme)
+    move = timeline.plan_move(sessions_programme.store, session, "+1w", FRIDAY, "Europe/London")
+    assert move.when == When(dt.date(2026, 12, 22), "15:00") and move.warnings == ()
+    timeline.reschedule(sessions_programme.store, session, move.when, "Europe/London", today=FRIDAY)
+    moved = _session(sessions_programme, 3, 5)
+    assert (moved.due_on, moved.scheduled_at, moved.status) == ("2026-12-22", "2026-12-22T15:00:00Z", "scheduled")
+
+
+def test_fri_moves_to_the_friday_after_the_session_at_its_time(sessions_programme: Programme) -> None:
+    session = _book_tuesday(sessions_programme)
+    assert timeline.move_when(session, "fri", FRIDAY, "Europe/London") == When(dt.date(2026, 12, 18), "15:00")
+    # The time of day is the programme's: in summer time 15:00 London is 14:00 UTC.
+    summer = Session(pair_id=3, seq=5, due_on="2026-06-02", scheduled_at="2026-06-02T14:00:00Z")
+    assert timeline.move_when(summer, "+1w", FRIDAY, "Europe/London") == When(dt.date(2026, 6, 9), "15:00")
+
+
+def test_a_move_into_the_past_is_refused_until_confirmed(sessions_programme: Programme) -> None:
+    session = _book_tuesday(sessions_programme)
+    when = timeline.move_when(session, "2026-11-18", FRIDAY, "Europe/London")
+    with pytest.raises(timeline.MoveNeedsConfirmation, match="would move to Wed 18 Nov 2026, but it is in the past"):
+        timeline.reschedule(sessions_programme.store, session, when, "Europe/London", today=FRIDAY)
+    assert _session(sessions_programme, 3, 5).due_on == "2026-12-15"  # nothing written
+    timeline.reschedule(sessions_programme.store, session, when, "Europe/London", today=FRIDAY, confirmed=True)
+    assert _session(sessions_programme, 3, 5).scheduled_at == "2026-11-18T15:00:00Z"
+
+
+def test_a_move_before_the_previous_session_is_refused_until_confirmed(sessions_programme: Programme) -> None:
+    session = _book_tuesday(sessions_programme)
+    before = _session(sessions_programme, 3, 4)  # overdue, due 9 Nov: move it after today but before 5
+    timeline.reschedule(sessions_programme.store, before, When(dt.date(2026, 12, 1)), "Europe/London")
+    move = timeline.plan_move(sessions_programme.store, session, "2026-11-27", FRIDAY, "Europe/London")
+    assert move.warnings == ("before session 4 (Tue 1 Dec 2026)",)
+    assert move.reason == "it is before session 4 (Tue 1 Dec 2026)"
+    with pytest.raises(timeline.MoveNeedsConfirmation, match="before session 4"):
+        timeline.reschedule(sessions_programme.store, session, move.when, "Europe/London", today=FRIDAY)
+
+
+async def test_r_plus_one_week_in_the_dialog_moves_from_the_session(sessions_programme: Programme) -> None:
+    _book_tuesday(sessions_programme)
+    async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
+        await _open(pilot, 3, 5)
+        await pilot.press("r")
+        await pilot.pause()
+        assert pilot.app.screen.query_one("Input").value == "+1w"
+        await pilot.press("enter")
+        await _settled(pilot)
+        moved = _session(sessions_programme, 3, 5)
+        assert (moved.due_on, moved.scheduled_at) == ("2026-12-22", "2026-12-22T15:00:00Z")
+        await pilot.press("r")
+        await pilot.pause()
+        pilot.app.screen.query_one("Input").value = "fri"
+        await pilot.press("enter")
+        await _settled(pilot)
+        assert _session(sessions_programme, 3, 5).scheduled_at == "2026-12-25T15:00:00Z"
+
+
+async def test_r_into_the_past_asks_first(sessions_programme: Programme) -> None:
+    from rmtui.widgets.ask import Confirm
+
+    _book_tuesday(sessions_programme)
+    async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
+        await _open(pilot, 3, 5)
+        await pilot.press("r")
+        await pilot.pause()
+        pilot.app.screen.query_one("Input").value = "-6w"  # 3 Nov: the past, and before session 4 (9 Nov)
+        await pilot.press("enter")
+        await _settled(pilot)
+        assert isinstance(pilot.app.screen, Confirm)
+        question = str(pilot.app.screen.query_one("#question").render())
+        assert question == (
+            "Session 5 would move to Tue 3 Nov 2026, but it is in the past and before session 4 (Mon 9 Nov 2026)."
+            " Move it anyway?"
+        )
+        await pilot.press("n")
+        await _settled(pilot)
+        assert _session(sessions_programme, 3, 5).due_on == "2026-12-15"  # declined: unchanged
+        await pilot.press("r")
+        await pilot.pause()
+        pilot.app.screen.query_one("Input").value = "-6w"
+        await pilot.press("enter")
+        await _settled(pilot)
+        await pilot.press("y")
+        await _settled(pilot)
+        assert _session(sessions_programme, 3, 5).scheduled_at == "2026-11-03T15:00:00Z"

@@ -111,3 +111,34 @@ class EditText(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class Confirm(ModalScreen[bool]):
+    """Ask a yes/no question: ``y`` or Enter on "Yes" answers yes; ``n`` or escape answers no."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,n", "answer(False)", "No"),
+        Binding("y", "answer(True)", "Yes"),
+    ]
+
+    DEFAULT_CSS = """
+    Confirm { align: center middle; }
+    Confirm > Vertical {
+        width: 70; max-width: 95%; height: auto; padding: 1 2;
+        border: thick $warning; background: $surface;
+    }
+    Confirm .hint { color: $text-muted; }
+    """
+
+    def __init__(self, question: str, hint: str = "y: yes · n or escape: no") -> None:
+        super().__init__()
+        self.question = question
+        self.hint = hint
+
+    def compose(self):
+        with Vertical():
+            yield Static(Text(self.question, style="bold"), id="question")
+            yield Static(Text(self.hint), classes="hint")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

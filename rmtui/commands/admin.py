@@ -14,13 +14,13 @@ from rmtui.audit_log import (
     describe_change,
     entity_table,
     local_time,
+    entry_label,
     people_named,
-    subject,
     subject_labels,
 )
 from rmtui.backup import BackupError, backup_programme, restore_damaged, restore_programme
-from rmtui.commands import db_option
-from rmtui.coordinators import ROLES, add_coordinator, list_coordinators, remove_coordinator, set_role
+from rmtui.commands import CleanPath, db_option
+from rmtui.coordinators import ROLES, add_coordinator, check_login, list_coordinators, remove_coordinator, set_role
 from rmtui.shared_setup import check_programme, init_shared, problems
 from rmtui.text import clean
 
@@ -28,7 +28,7 @@ DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @click.command(name="init")
-@click.option("--shared", "folder", required=True, type=click.Path(file_okay=False, path_type=Path), help="The programme folder to create.")
+@click.option("--shared", "folder", required=True, type=CleanPath(file_okay=False, path_type=Path), help="The programme folder to create.")
 @click.option("--group", required=True, help="The Unix group of the coordinators (the security boundary).")
 def init_command(folder: Path, group: str) -> None:
     """Create a programme folder shared by GROUP (setgid, 2770; database 0660); you become admin."""
@@ -113,11 +113,18 @@ def _manage(ctx: click.Context, db: str | None, action: Any, done: str) -> None:
 @users_group.command(name="add")
 @click.argument("user")
 @click.option("--role", type=click.Choice(ROLES), default="coordinator", show_default=True)
+@click.option("--force", is_flag=True, help="Add USER even though this server has no such login (yet).")
 @db_option
 @click.pass_context
-def users_add(ctx: click.Context, user: str, role: str, db: str | None) -> None:
+def users_add(ctx: click.Context, user: str, role: str, force: bool, db: str | None) -> None:
     """Let USER (their login on this server) open the programme (admins only)."""
-    _manage(ctx, db, lambda store: add_coordinator(store, user, role), f"{clean(user)} is now {role}.")
+    user = clean(user)
+    if not force:
+        try:
+            check_login(user)
+        except NotAllowedError as error:
+            raise click.ClickException(str(error)) from error
+    _manage(ctx, db, lambda store: add_coordinator(store, user, role), f"{user} is now {role}.")
 
 
 @users_group.command(name="set-role")
@@ -191,12 +198,12 @@ def audit_command(
         click.echo("No changes match.")
         return
     for entry in entries:
-        what = labels.get((entry.entity, entry.entity_id or 0)) or subject(entry)
+        what = entry_label(labels, entry)
         click.echo(f"{local_time(entry, tz)}  {clean(entry.actor):<12} {entry.action:<7} {what}: {describe_change(entry)}")
 
 
 @click.command(name="backup")
-@click.argument("destination", type=click.Path(path_type=Path))
+@click.argument("destination", type=CleanPath(path_type=Path))
 @db_option
 @click.option("--overwrite", is_flag=True, help="Replace DESTINATION if it exists.")
 @click.pass_obj
@@ -217,7 +224,7 @@ def backup_command(obj: Any, destination: Path, db: str | None, overwrite: bool)
 
 
 @click.command(name="restore")
-@click.argument("backup", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("backup", type=CleanPath(exists=True, dir_okay=False, path_type=Path))
 @db_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from rmtui.calendar_export import export_calendar
-from rmtui.commands import db_option
+from rmtui.commands import CleanPath, db_option, write_failed
 
 
 @click.command(name="calendar")
@@ -19,7 +19,7 @@ from rmtui.commands import db_option
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=CleanPath(dir_okay=False, writable=True, path_type=Path),
     help="The .ics file to write ('-' for standard output).",
 )
 @click.pass_obj
@@ -41,5 +41,5 @@ def calendar_command(obj: Any, db: str | None, pair_id: int | None, wave_id: int
     try:
         output.write_bytes(data)
     except OSError as error:
-        raise click.ClickException(f"{output} could not be written: {error.strerror}.") from error
+        raise write_failed(output, error) from error
     click.echo(f"Wrote {count} session{'s' if count != 1 else ''} to {output}.", err=True)

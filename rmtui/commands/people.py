@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from rmtui.commands import db_option, progress_bar
+from rmtui.commands import CleanPath, db_option, progress_bar, write_failed
 from rmtui.csv_export import export_participants
-from rmtui.csv_import import ImportFileError, describe_errors, import_file, plan_import
+from rmtui.csv_import import ImportFileError, describe_duplicates, describe_errors, import_file, plan_import
 
 def _column_map(pairs: tuple[str, ...]) -> dict[str, str]:
     mapping = {}
@@ -23,10 +23,15 @@ def _column_map(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.command(name="import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=CleanPath(dir_okay=False, path_type=Path))
 @db_option
 @click.option("--dry-run", is_flag=True, help="Check the file and say what would change; save nothing.")
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows; write the others to FILE.rejects.csv.")
+@click.option(
+    "--add-duplicates",
+    is_flag=True,
+    help="Add the people who look like someone already in the programme anyway (--dry-run lists them).",
+)
 @click.option(
     "--map",
     "maps",
@@ -35,11 +40,14 @@ def _column_map(pairs: tuple[str, ...]) -> dict[str, str]:
     help="Read COLUMN into field (e.g. --map \"Staff grade=level\"); COLUMN=- ignores a column.",
 )
 @click.pass_obj
-def import_command(obj: Any, file: Path, db: str | None, dry_run: bool, skip_invalid: bool, maps: tuple[str, ...]) -> None:
+def import_command(
+    obj: Any, file: Path, db: str | None, dry_run: bool, skip_invalid: bool, add_duplicates: bool, maps: tuple[str, ...]
+) -> None:
     """Add and update participants from an HR system's CSV export.
 
     People are matched by email: known emails are updated, the rest added. By default a
-    file with any invalid row imports nothing.
+    file with any invalid row imports nothing, nor does one adding someone who looks like
+    a person already in the programme (same email, same or similar name: the form's rule).
     """
     if not file.exists():
         raise click.ClickException(f"There is no file {file}.")
@@ -64,6 +72,7 @@ def import_command(obj: Any, file: Path, db: str | None, dry_run: bool, skip_inv
                 file,
                 dry_run=dry_run,
                 skip_invalid=skip_invalid,
+                add_duplicates=add_duplicates,
                 plan=plan,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
@@ -71,6 +80,14 @@ def import_command(obj: Any, file: Path, db: str | None, dry_run: bool, skip_inv
         programme.close()
     for line in describe_errors(plan.errors):
         click.echo(line, err=True)
+    if summary.duplicates:
+        click.echo(
+            f"{summary.duplicates:,} row{'s' if summary.duplicates != 1 else ''} to add look{'s' if summary.duplicates == 1 else ''} "
+            "like someone already in the programme:",
+            err=True,
+        )
+        for line in describe_duplicates(plan, limit=None if dry_run else 20):
+            click.echo(f"  {line}", err=True)
     click.echo(str(summary))
     if summary.rejects_path is not None:
         verb = "would be written" if dry_run else "written"
@@ -81,6 +98,11 @@ def import_command(obj: Any, file: Path, db: str | None, dry_run: bool, skip_inv
             f"{'would be' if dry_run else 'was'} imported; "
             "fix them or use --skip-invalid."
         )
+    if summary.duplicates and not add_duplicates and not dry_run:
+        raise click.ClickException(
+            f"{summary.duplicates:,} of the people to add may already be in the programme, so nothing was imported; "
+            "check them with --dry-run (or add an email column), then use --add-duplicates to add them anyway."
+        )
 
 
 @click.group(name="export")
@@ -89,7 +111,7 @@ def export_group() -> None:
 
 
 @export_group.command(name="participants")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The CSV file to write.")
+@click.option("-o", "--output", required=True, type=CleanPath(dir_okay=False, path_type=Path), help="The CSV file to write.")
 @click.option("--include-sensitive", is_flag=True, help="Also write the programme-objective attributes (sensitive).")
 @db_option
 @click.pass_obj
@@ -102,7 +124,7 @@ def export_participants_command(obj: Any, output: Path, include_sensitive: bool,
         try:
             count = export_participants(programme.store, output, include_sensitive=include_sensitive)
         except OSError as error:
-            raise click.ClickException(f"{output} cannot be written: {error.strerror or error}.") from error
+            raise write_failed(output, error) from error
     finally:
         programme.close()
     click.echo(f"Exported {count:,} participant{'s' if count != 1 else ''} to {output}.")

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from rmtui.commands import db_option
+from rmtui.commands import CleanPath, db_option, write_failed
 from rmtui.report import report_format, write_report
 
 
@@ -17,7 +17,7 @@ from rmtui.report import report_format, write_report
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=CleanPath(dir_okay=False, path_type=Path),
     help="The file to write: .md (Markdown), .html or .csv, chosen by its extension.",
 )
 @click.pass_obj
@@ -34,7 +34,7 @@ def report_command(obj: Any, db: str | None, output: Path) -> None:
     try:
         report = write_report(programme, output)
     except OSError as error:
-        raise click.ClickException(f"{output} could not be written: {error.strerror}.") from error
+        raise write_failed(output, error) from error
     finally:
         programme.close()
     click.echo(f"Wrote the {kind} report ({len(report.board)} pairs) to {output}.", err=True)
