@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rmtui.db import ConflictError, Pair, Session, Store, StoreError, Wave
+from rmtui.lifecycle import complete_if_last_held
 from rmtui.schedule import Replan, as_date, local_instant, utc_text, write_pair_plan
 from rmtui.session_status import Flag, pair_flags
 from rmtui.text import clean
@@ -151,13 +152,22 @@ def _update(store: Store, session: Session, changes: dict[str, object]) -> int:
 
 
 def mark_held(store: Store, session: Session, day: dt.date, today: dt.date) -> int:
-    """Record that ``session`` was held on ``day``; return its new version."""
+    """Record that ``session`` was held on ``day``; return its new version.
+
+    If it was the pair's last session still to happen, the pair is completed (audited) in
+    the same transaction (:func:`rmtui.lifecycle.complete_if_last_held`).
+    """
     day, today = as_date(day), as_date(today)
     if day > today:
         raise ValueError(f"Session {session.seq} cannot be held on {day.isoformat()}, which is after today.")
     if session.status == "cancelled":
         raise ValueError(f"Session {session.seq} was cancelled; add a new session instead.")
-    return _update(store, session, {"status": "held", "held_on": day.isoformat()})
+    assert session.id is not None
+    with store.write() as writer:
+        version = writer.update("sessions", session.id, session.version, {"status": "held", "held_on": day.isoformat()})
+        # Holding the last planned session completes the pair, in this same transaction.
+        complete_if_last_held(writer, session.pair_id)
+    return version
 
 
 def reschedule(store: Store, session: Session, when: When, timezone: str) -> int:

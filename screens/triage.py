@@ -37,7 +37,7 @@ COLUMNS = [
     Column("reason", "Why", 36, grow=2),
 ]
 
-KIND_STYLE = {"at_risk": "bold red", "overdue": "red", "notes_late": "yellow", "follow_up": "cyan"}
+KIND_STYLE = {"at_risk": "bold red", "overdue": "red", "notes_late": "yellow", "follow_up": "cyan", "survey": "magenta"}
 EMPTY = "Nothing needs you today: no overdue sessions, late notes, missing follow-ups or pairs at risk."
 
 
