@@ -163,6 +163,8 @@ class TriageScreen(ProgrammeScreen):
         text.append(f"{len(queue)} item{'s' if len(queue) != 1 else ''}:", style="bold")
         for n, kind in enumerate(service.QUEUE_KINDS):
             count = queue.counts.get(kind, 0)
+            if kind == "survey" and not count:
+                continue  # survey reminders are named only when there are some
             text.append(" · " if n else " ")
             text.append(f"{count} {KIND_LABEL[kind].lower()}", style=KIND_STYLE[kind] if count else "dim")
         if queue.snoozed:
