@@ -26,6 +26,8 @@ from rmtui.commands.admin import (
     users_group,
 )
 from rmtui.commands.calendar import calendar_command
+from rmtui.commands.coach import coach_group
+from rmtui.commands.feedback import feedback_group
 from rmtui.commands.people import export_group, import_command
 from rmtui.commands.report import report_command
 from rmtui.programme import Programme, resolve_db_path
@@ -168,6 +170,8 @@ for _command in (
     backup_command,
     restore_command,
     report_command,
+    coach_group,
+    feedback_group,
 ):
     cli.add_command(_command)
 

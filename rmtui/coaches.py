@@ -57,8 +57,10 @@ def add_coach(store: Store, name: str, email: str | None = None, os_user: str | 
         return add_coach_in(writer, name, email, os_user)
 
 
-def add_coach_in(writer: Writer, name: str, email: str | None = None, os_user: str | None = None) -> Coach:
-    """Add a coach inside the caller's write transaction (the demo builds through this)."""
+def add_coach_in(writer: Writer, name: str, email: str | None = None, os_user: str | None = None,
+                 *, audit: bool = True) -> Coach:
+    """Add a coach inside the caller's write transaction (the demo builds through this;
+    ``audit`` False leaves the record of it to the caller, as the demo's one build row does)."""
     text = clean(name or "").strip()
     if not text:
         raise CoachError("A coach needs a name.")
@@ -71,7 +73,7 @@ def add_coach_in(writer: Writer, name: str, email: str | None = None, os_user: s
         raise CoachError(f"There is already a coach called {same[0]}; give the new one another name.")
     if address and writer.execute("SELECT 1 FROM coaches WHERE email = ? COLLATE NOCASE", (address,)).fetchone():
         raise CoachError(f"Another coach already has the email {address}.")
-    return writer.insert(Coach(name=text, email=address, os_user=clean(os_user or "") or None))
+    return writer.insert(Coach(name=text, email=address, os_user=clean(os_user or "") or None), audit=audit)
 
 
 def coaches(store: Store) -> list[Coach]:
@@ -116,8 +118,9 @@ def assign_coach(store: Store, pair_id: int, coach_id: int | None, expected_vers
         return assign_coach_in(writer, pair_id, coach_id, expected_version)
 
 
-def assign_coach_in(writer: Writer, pair_id: int, coach_id: int | None, expected_version: int | None = None) -> Pair:
-    """Assign a coach inside the caller's write transaction."""
+def assign_coach_in(writer: Writer, pair_id: int, coach_id: int | None, expected_version: int | None = None,
+                    *, audit: bool = True) -> Pair:
+    """Assign a coach inside the caller's write transaction (``audit`` False: the caller audits)."""
     cursor = writer.execute("SELECT * FROM pairs WHERE id = ?", (pair_id,))
     row = cursor.fetchone()
     if row is None:
@@ -129,9 +132,16 @@ def assign_coach_in(writer: Writer, pair_id: int, coach_id: int | None, expected
         if found is None:
             raise CoachError("That coach was removed meanwhile; choose another.")
         name = found[0]
-    version = writer.update(
-        "pairs", pair_id, pair.version if expected_version is None else expected_version, {"coach_id": coach_id, "coach": name}
-    )
+    expected = pair.version if expected_version is None else expected_version
+    if audit:
+        version = writer.update("pairs", pair_id, expected, {"coach_id": coach_id, "coach": name})
+    else:
+        if writer.execute(
+            "UPDATE pairs SET coach_id = ?, coach = ?, version = version + 1 WHERE id = ? AND version = ?",
+            (coach_id, name, pair_id, expected),
+        ).rowcount == 0:
+            raise writer.conflict("pairs", pair_id, expected)
+        version = expected + 1
     pair.coach_id, pair.coach, pair.version = coach_id, name, version
     return pair
 

@@ -190,3 +190,31 @@ def resume_pair(store: Store, pair_id: int, expected_version: int, reason: str, 
                      {"reason": text, "days": shift, "sessions_moved": moved})
     pair.status, pair.paused_on, pair.pause_reason, pair.version = "active", None, None, version
     return pair, shift
+
+
+def resolve_pair(store: Store, text: str) -> Pair:
+    """Return the pair ``text`` names: its number, or one of its people's email or name.
+
+    A person in several pairs names their pair still going (active or paused), else the
+    error lists their pairs.
+    """
+    wanted = clean(str(text)).strip()
+    if wanted.isdigit():
+        pair = store.get(Pair, int(wanted))
+        if pair is None:
+            raise LifecycleError(f"There is no pair {wanted}; pairs are named by the number the timeline shows.")
+        return pair
+    people = store.query_tuples(
+        "SELECT id, name FROM participants WHERE email = ? COLLATE NOCASE OR name = ? COLLATE NOCASE", (wanted, wanted)
+    )
+    if not people:
+        raise LifecycleError(f"No pair has a person called {wanted!r}; give the pair's number or a person's email.")
+    ids = [p[0] for p in people]
+    marks = ",".join("?" for _ in ids)
+    pairs = store.all(Pair, f"mentor_id IN ({marks}) OR mentee_id IN ({marks})", (*ids, *ids))
+    if len(pairs) > 1:
+        pairs = [p for p in pairs if p.status in GOING] or pairs
+    if len(pairs) != 1:
+        listed = ", ".join(f"pair {p.id} ({p.status.replace('_', ' ')})" for p in pairs) or "no pair"
+        raise LifecycleError(f"{wanted!r} names {listed}; give the pair's number instead.")
+    return pairs[0]

@@ -162,8 +162,11 @@ def check_answer(kind: str, respondent: str, rating: int | None, goal: bool | No
     return Answer(kind, respondent, rating, goal, comment)
 
 
-def record_answer_in(writer: Writer, pair_id: int, answer: Answer, day: dt.date) -> Feedback:
-    """Record ``answer`` on pair ``pair_id`` (replacing the same person's earlier answer to that survey)."""
+def record_answer_in(writer: Writer, pair_id: int, answer: Answer, day: dt.date, *, audit: bool = True) -> Feedback:
+    """Record ``answer`` on pair ``pair_id`` (replacing the same person's earlier answer to that survey).
+
+    ``audit`` False leaves the record of it to the caller (the demo's one build row).
+    """
     if writer.execute("SELECT status FROM pairs WHERE id = ?", (pair_id,)).fetchone() is None:
         raise SurveyError(f"There is no pair {pair_id}.")
     values = {
@@ -179,13 +182,14 @@ def record_answer_in(writer: Writer, pair_id: int, answer: Answer, day: dt.date)
     if old is None:
         return writer.insert(Feedback(pair_id=pair_id, kind=answer.kind, respondent=answer.respondent,
                                       submitted_on=values["submitted_on"], rating=answer.rating,
-                                      goal_achieved=answer.goal_achieved, comment=answer.comment))
+                                      goal_achieved=answer.goal_achieved, comment=answer.comment), audit=audit)
     before = dict(zip(("rating", "goal_achieved", "comment", "submitted_on"), old[1:]))
     writer.execute(
         "UPDATE feedback SET rating = ?, goal_achieved = ?, comment = ?, submitted_on = ? WHERE id = ?",
         (*values.values(), old[0]),
     )
-    writer.audit("feedback", old[0], "update", before, values)
+    if audit:
+        writer.audit("feedback", old[0], "update", before, values)
     return Feedback(pair_id=pair_id, kind=answer.kind, respondent=answer.respondent, id=old[0],
                     submitted_on=values["submitted_on"], rating=answer.rating, goal_achieved=answer.goal_achieved,
                     comment=answer.comment)
