@@ -120,4 +120,7 @@ class RmtuiApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for area in self.areas.values():
             yield SystemCommand(f"{area.title} ({area.key})", area.help, partial(self.action_go, area.name))
+        for title, help_text, action in getattr(screen, "PALETTE_ACTIONS", ()):
+            if screen.check_action(action, ()) is not False:
+                yield SystemCommand(title, help_text, getattr(screen, f"action_{action}"))
         yield from super().get_system_commands(screen)

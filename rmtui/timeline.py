@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rmtui.db import ConflictError, Pair, Session, Store, StoreError, Wave
+from rmtui.db import ConflictError, Feedback, Pair, Session, Store, StoreError, Wave
 from rmtui.lifecycle import complete_if_last_held
 from rmtui.schedule import Replan, as_date, local_instant, utc_text, write_pair_plan
 from rmtui.session_status import Flag, pair_flags
@@ -95,6 +95,7 @@ class PairTimeline:
     mentee: Person
     sessions: list[Session]
     flags: list[Flag] = field(default_factory=list)
+    answers: list[Feedback] = field(default_factory=list)
 
     def session_flags(self, session_id: int | None) -> list[Flag]:
         """Return the flags raised by one session."""
@@ -120,8 +121,9 @@ def load_timeline(store: Store, pair_id: int, today: dt.date) -> PairTimeline | 
         assert wave is not None
         sessions = store.all(Session, "pair_id = ?", (pair_id,), order="seq")
         mentor, mentee = _person(store, pair.mentor_id), _person(store, pair.mentee_id)
+        answers = store.all(Feedback, "pair_id = ?", (pair_id,), order="id")
     flags = pair_flags(pair_id, pair.started_on, sessions, wave, today) if pair.status == "active" else []
-    return PairTimeline(pair, wave, mentor, mentee, sessions, flags)
+    return PairTimeline(pair, wave, mentor, mentee, sessions, flags, answers)
 
 
 def first_pair(store: Store) -> int | None:
