@@ -218,3 +218,8 @@ def resolve_pair(store: Store, text: str) -> Pair:
         listed = ", ".join(f"pair {p.id} ({p.status.replace('_', ' ')})" for p in pairs) or "no pair"
         raise LifecycleError(f"{wanted!r} names {listed}; give the pair's number instead.")
     return pairs[0]
+
+
+def status_of(store: Store, pair_id: int) -> str | None:
+    """Return the pair's status now (None if there is no such pair)."""
+    return store.scalar("SELECT status FROM pairs WHERE id = ?", (pair_id,))

@@ -366,7 +366,10 @@ class TimelineScreen(ProgrammeScreen):
         store, today = self.programme.store, self.today
 
         def edit() -> str:
+            was = self.view.pair.status if self.view is not None else None
             service.mark_held(store, session, day, today)
+            if was == "active" and lifecycle.status_of(store, session.pair_id) == "completed":
+                return f"Session {session.seq} held on {short_day(as_date(day))}: the last one, so the pair is completed."
             return f"Session {session.seq} marked held on {short_day(as_date(day))}."
 
         self.focus_session = session.id
