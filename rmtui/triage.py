@@ -17,7 +17,7 @@ from typing import NamedTuple, overload
 from rmtui.db import Store, Wave
 from rmtui.schedule import as_date
 from rmtui.db.records import FEEDBACK_KINDS, ROLES
-from rmtui.surveys import SURVEY_GRACE_DAYS, missing_answers
+from rmtui.surveys import missing_answers
 from rmtui.session_status import KIND_RANK, Flag, at_risk, days_late, days_overdue
 
 QUEUE_KINDS = ("at_risk", "overdue", "notes_late", "follow_up", "survey")
@@ -289,7 +289,7 @@ def build_queue(store: Store, today: dt.date) -> TriageQueue:
             snoozed += 1
             continue
         code = 2 * FEEDBACK_KINDS.index(answer.kind) + ROLES.index(answer.respondent) + 1
-        late = (today - answer.due_on).days - SURVEY_GRACE_DAYS
+        late = (today - answer.due_on).days
         ranked.append((-rank["survey"], -late, answer.pair_id, code, len(ranked), "survey", None, answer.due_on, None))
     ranked.sort()
     counts.update(row[5] for row in ranked)
