@@ -602,9 +602,15 @@ class TimelineScreen(ProgrammeScreen):
         self.app.push_screen(
             AskLine(f"Pair {pair.id} completed on which day?", "today",
                     "today, yesterday, 2026-11-18, -3d. Sessions still planned are cancelled; both people become alumni "
-                    "unless in another pair.", check=self._a_day),
+                    "unless in another pair.", check=self._a_past_day),
             answered,
         )
+
+    def _a_past_day(self, text: str) -> None:
+        """Check an answer naming a day that has come (today or before)."""
+        day = parse_when(text, self.today).day
+        if day > self.today:
+            raise ValueError(f"{short_day(day)} is after today; a pair is completed on a day that has come.")
 
     def _a_reason(self, text: str) -> None:
         if len(clean(text).strip()) < lifecycle.MIN_REASON:
