@@ -229,6 +229,7 @@ MIGRATIONS: list[str] = [
     #   texts become coaches (one per distinct name) and their pairs point at them.
     # - pairs.paused_on / pause_reason: when and why a pair was paused, so resuming moves
     #   its planned sessions by the length of the pause.
+    # - indexes for the survey answers due (the first session, held checkpoints, ended pairs).
     # - hobbies and interests split on commas as well (issue 11 item 8): a stored element
     #   "chess, painting" becomes "chess" and "painting" (order kept, duplicates dropped).
     """
@@ -245,6 +246,9 @@ MIGRATIONS: list[str] = [
     ALTER TABLE pairs ADD COLUMN paused_on TEXT;
     ALTER TABLE pairs ADD COLUMN pause_reason TEXT;
     CREATE INDEX pairs_coach ON pairs(coach_id);
+    CREATE INDEX sessions_checkpoint_held ON sessions(held_on, pair_id, seq) WHERE status = 'held' AND checkpoint = 1;
+    CREATE INDEX sessions_first ON sessions(due_on, pair_id) WHERE seq = 1;
+    CREATE INDEX pairs_ended ON pairs(ended_on, wave_id, status) WHERE status IN ('completed', 'closed_early');
     INSERT INTO coaches (name, created_at, updated_at)
         SELECT trim(coach), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
         FROM pairs WHERE trim(coach) <> '' GROUP BY trim(coach) COLLATE NOCASE ORDER BY min(id);

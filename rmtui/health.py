@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from rmtui.db import Store
 from rmtui.schedule import as_date
 from rmtui.session_status import days_overdue
-from rmtui.surveys import DueAnswer, answers_due, pre_post_change, response_rate
+from rmtui.surveys import pre_post_change, response_counts
 from rmtui.text import clean
 
 WEEKS_CHARTED = 26
@@ -185,14 +185,13 @@ def pre_post(ratings: list[tuple]) -> Metric:
     return Metric("pre_post", "Rating pre → post", value, people, people, "", None, percent=False)
 
 
-def survey_response(due: list[DueAnswer]) -> Metric:
+def survey_response(received: int, owed: int) -> Metric:
     """Survey response rate: answers received / answers due by today (no target).
 
-    What is due is :func:`rmtui.surveys.answers_due`'s rule: pre at the first session, mid
-    once the checkpoint session is held, post at completion, close when closed early; from
-    the mentor and the mentee each.
+    What is due is :mod:`rmtui.surveys`' rule: pre at the first session, mid once the
+    checkpoint session is held, post at completion, close when closed early; from the
+    mentor and the mentee each (:func:`rmtui.surveys.response_counts`).
     """
-    received, owed = response_rate(due)
     return _share("response", "Survey response rate", received, owed, "")
 
 
@@ -261,13 +260,10 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
         held_days = store.query_tuples(_HELD_DAYS, params)
         open_days = store.query_tuples(_OPEN, params)
         ratings = store.query_tuples(_RATINGS)
-    due = answers_due(store, today)
+        responses = response_counts(store, today)
     ratings_by_wave: dict[int, list[tuple]] = defaultdict(list)
     for wave_id, *rating in ratings:
         ratings_by_wave[wave_id].append(tuple(rating))
-    due_by_wave: dict[int, list[DueAnswer]] = defaultdict(list)
-    for answer in due:
-        due_by_wave[answer.wave_id].append(answer)
     overdue_by_wave: dict[int, int] = defaultdict(int)
     for wave_id, due_on, grace, count in open_days:
         if days_overdue(dt.date.fromisoformat(due_on), grace, today) is not None:
@@ -290,13 +286,14 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
             scoped_answers = [a for group in answers_by_wave.values() for a in group]
             scoped_days = [d for group in days_by_wave.values() for d in group]
             overdue = sum(overdue_by_wave.values())
-            scoped_ratings, scoped_due = [r for g in ratings_by_wave.values() for r in g], due
+            scoped_ratings = [r for g in ratings_by_wave.values() for r in g]
+            scoped_due = (sum(r for r, _ in responses.values()), sum(d for _, d in responses.values()))
         else:
             scoped_pairs = pairs_by_wave[wave_id]
             scoped_answers = answers_by_wave[wave_id]
             scoped_days = days_by_wave[wave_id]
             overdue = overdue_by_wave.get(wave_id, 0)
-            scoped_ratings, scoped_due = ratings_by_wave[wave_id], due_by_wave[wave_id]
+            scoped_ratings, scoped_due = ratings_by_wave[wave_id], responses.get(wave_id, (0, 0))
         weekly = weekly_held(scoped_days, today)
         metrics = [
             drop_out(scoped_pairs),
@@ -306,7 +303,7 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
             goal_achievement(scoped_answers),
             programme_satisfaction(scoped_answers),
             pre_post(scoped_ratings),
-            survey_response(scoped_due),
+            survey_response(*scoped_due),
             sessions_per_week(weekly),
             overdue_count(overdue),
         ]

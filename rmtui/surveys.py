@@ -9,8 +9,9 @@ export twice counts nothing twice.
 **When an answer is due** (what the response rate and the triage read):
 
 * ``pre``  — on the due day of the pair's first session (the survey goes out before it);
-* ``mid``  — on the day the mid-point checkpoint session was held (the session marked as
-  the checkpoint; if none is marked, session ⌈planned / 2⌉), once it is held;
+* ``mid``  — on the day the mid-point checkpoint session was held (the session the plan
+  marks as the checkpoint; the first, if several are marked), once it is held; a pair
+  whose plan marks no checkpoint owes no mid-point answer;
 * ``post`` — on the day a completed pair ended;
 * ``close`` — on the day a pair closed early ended.
 
@@ -33,7 +34,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from rmtui.db import Feedback, Store, Writer
 from rmtui.db.records import FEEDBACK_KINDS, ROLES
@@ -210,8 +211,7 @@ def answers_of(store: Store, pair_id: int) -> list[Feedback]:
 # -- what is due -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DueAnswer:
+class DueAnswer(NamedTuple):
     """One answer a person owes: pair, wave, survey, who, the day it was due, and whether it came."""
 
     pair_id: int
@@ -222,64 +222,69 @@ class DueAnswer:
     answered: bool
 
 
-_DUE_PAIRS = """
-SELECT p.id, p.wave_id, p.status, p.started_on, p.ended_on, w.sessions_planned,
-       (SELECT s.due_on FROM sessions s WHERE s.pair_id = p.id ORDER BY s.seq LIMIT 1),
-       (SELECT s.held_on FROM sessions s WHERE s.pair_id = p.id AND s.status = 'held' AND s.checkpoint = 1
-        ORDER BY s.seq LIMIT 1),
-       (SELECT count(*) FROM sessions s WHERE s.pair_id = p.id AND s.checkpoint = 1)
-FROM pairs p JOIN waves w ON w.id = p.wave_id
-WHERE p.status <> 'proposed'
+# What is due, as one set-based query (the rules of the module's docstring) over a window
+# of due days [:since, :until]; every part reads an index or one pass, never a query per pair.
+_DUE = """
+WITH due(pair_id, wave_id, kind, day) AS (
+    SELECT s.pair_id, p.wave_id, 'pre', s.due_on FROM sessions s JOIN pairs p ON p.id = s.pair_id
+    WHERE s.seq = 1 AND p.status <> 'proposed' AND s.due_on BETWEEN :since AND :until
+  UNION ALL
+    SELECT s.pair_id, p.wave_id, 'mid', s.held_on FROM sessions s JOIN pairs p ON p.id = s.pair_id
+    WHERE s.checkpoint = 1 AND s.status = 'held' AND p.status <> 'proposed' AND s.held_on BETWEEN :since AND :until
+      AND NOT EXISTS (SELECT 1 FROM sessions c WHERE c.pair_id = s.pair_id AND c.checkpoint = 1 AND c.seq < s.seq)
+  UNION ALL
+    SELECT id, wave_id, CASE status WHEN 'completed' THEN 'post' ELSE 'close' END, ended_on FROM pairs
+    WHERE status IN ('completed', 'closed_early') AND ended_on BETWEEN :since AND :until
+)
 """
-_MIDPOINT_HELD = """
-SELECT s.pair_id, s.held_on FROM sessions s JOIN pairs p ON p.id = s.pair_id JOIN waves w ON w.id = p.wave_id
-WHERE s.status = 'held' AND s.seq = (w.sessions_planned + 1) / 2 AND p.status <> 'proposed'
-"""
+_ANSWERED = "EXISTS (SELECT 1 FROM feedback f WHERE f.pair_id = due.pair_id AND f.kind = due.kind AND f.respondent = '{}')"
+_DUE_ROWS = _DUE + (
+    f"SELECT pair_id, wave_id, kind, day, {_ANSWERED.format('mentor')} AS mentor, {_ANSWERED.format('mentee')} AS mentee "
+    "FROM due"
+)
+_MISSING_ROWS = f"SELECT * FROM ({_DUE_ROWS}) WHERE NOT (mentor AND mentee)"
+_DUE_COUNTS = _DUE + (
+    f"SELECT wave_id, 2 * count(*), sum({_ANSWERED.format('mentor')}) + sum({_ANSWERED.format('mentee')}) "
+    "FROM due GROUP BY wave_id"
+)
+_SURVEYED = "SELECT 1 FROM pairs p WHERE p.wave_id = ? AND EXISTS (SELECT 1 FROM feedback f WHERE f.pair_id = p.id) LIMIT 1"
+
+
+def _window(until: dt.date, since: dt.date | None = None) -> dict[str, str]:
+    return {"since": since.isoformat() if since else "0000-01-01", "until": as_date(until).isoformat()}
+
+
+def _due_answers(rows: list[tuple]) -> list[DueAnswer]:
+    due = []
+    for pair_id, wave_id, kind, day, mentor, mentee in rows:
+        when = dt.date.fromisoformat(day)
+        due.append(DueAnswer(pair_id, wave_id, kind, "mentor", when, bool(mentor)))
+        due.append(DueAnswer(pair_id, wave_id, kind, "mentee", when, bool(mentee)))
+    return due
 
 
 def answers_due(store: Store, today: dt.date) -> list[DueAnswer]:
     """Return every answer due by ``today`` (see the module's rules) and whether it was received."""
-    today = as_date(today)
-    with store.snapshot():
-        pairs = store.query_tuples(_DUE_PAIRS)
-        midpoint = dict(store.query_tuples(_MIDPOINT_HELD))
-        received = {(r[0], r[1], r[2]) for r in store.query_tuples("SELECT pair_id, kind, respondent FROM feedback")}
-    due: list[DueAnswer] = []
-    for pair_id, wave_id, status, started_on, ended_on, _planned, first_due, checkpoint_held, checkpoints in pairs:
-        days: list[tuple[str, str | None]] = [("pre", first_due or started_on)]
-        days.append(("mid", checkpoint_held if checkpoints else midpoint.get(pair_id)))
-        if status == "completed":
-            days.append(("post", ended_on))
-        elif status == "closed_early":
-            days.append(("close", ended_on))
-        for kind, day in days:
-            if not day or as_date(day) > today:
-                continue
-            for respondent in ROLES:
-                due.append(DueAnswer(pair_id, wave_id, kind, respondent, as_date(day),
-                                     (pair_id, kind, respondent) in received))
-    return due
+    return _due_answers(store.query_tuples(_DUE_ROWS, _window(today)))
+
+
+def response_counts(store: Store, today: dt.date) -> dict[int, tuple[int, int]]:
+    """Return, per wave, (answers received, answers due) by ``today``: the response rate's counts."""
+    return {row[0]: (int(row[2] or 0), int(row[1])) for row in store.query_tuples(_DUE_COUNTS, _window(today))}
 
 
 def missing_answers(store: Store, today: dt.date) -> list[DueAnswer]:
-    """Return the answers to chase today: missing from SURVEY_GRACE_DAYS until SURVEY_CHASE_DAYS after due."""
+    """Return the answers to chase today: missing from SURVEY_GRACE_DAYS until SURVEY_CHASE_DAYS
+    after due, in waves that run their surveys through rmtui (at least one answer recorded)."""
     today = as_date(today)
-    surveyed = {row[0] for row in store.query_tuples(
-        "SELECT DISTINCT p.wave_id FROM feedback f JOIN pairs p ON p.id = f.pair_id")}
-    if not surveyed:
-        return []
-    return [
-        d for d in answers_due(store, today)
-        if not d.answered and d.wave_id in surveyed and SURVEY_GRACE_DAYS < (today - d.due_on).days <= SURVEY_CHASE_DAYS
-    ]
+    since = today - dt.timedelta(days=SURVEY_CHASE_DAYS)
+    until = today - dt.timedelta(days=SURVEY_GRACE_DAYS + 1)
+    missing = [d for d in _due_answers(store.query_tuples(_MISSING_ROWS, _window(until, since))) if not d.answered]
+    surveyed = {wave for wave in {d.wave_id for d in missing} if store.query_tuples(_SURVEYED, (wave,))}
+    return [d for d in missing if d.wave_id in surveyed]
 
 
 # -- figures ---------------------------------------------------------------------------
-
-
-def response_rate(due: list[DueAnswer]) -> tuple[int, int]:
-    """Return (answers received, answers due) among ``due``."""
-    return sum(1 for d in due if d.answered), len(due)
 
 
 def pre_post_change(ratings: list[tuple[int, str, str, int | None]]) -> tuple[float | None, int]:
