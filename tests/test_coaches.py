@@ -125,3 +125,54 @@ def test_coach_commands(programme: Programme, db_path: Path) -> None:
     assert "Ana Silva" in lines[0] and "1 active" in lines[0] and "<ana@example.com>" in lines[0]
     assert "Bo Li" in lines[1] and "2 active" in lines[1]
     assert run("coach", "assign", "--pair", "1").exit_code != 0
+
+
+async def test_the_coaches_screen_adds_coaches_and_assigns_a_wave(programme: Programme) -> None:
+    from textual.widgets import Input
+
+    from rmtui.app import RmtuiApp
+    from rmtui.screens.coaches import CoachesScreen, parse_coach
+    from rmtui.widgets.virtual_table import VirtualTable
+
+    assert parse_coach("Priya Raman, priya@example.com") == ("Priya Raman", "priya@example.com")
+    assert parse_coach("Tom <tom@example.com>") == ("Tom", "tom@example.com")
+    assert parse_coach("Smith, Jo") == ("Smith, Jo", None)
+    build(programme, pairs=3)
+    app = RmtuiApp(programme, start="timeline")
+
+    async def settle(pilot) -> None:
+        for _ in range(3):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "Coaches and their workload" in [c.title for c in app.get_system_commands(app.screen)]
+        app.action_show_coaches()
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CoachesScreen)
+        for line in ("Ana Silva, ana@example.com", "Bo Li"):
+            await pilot.press("a")
+            await pilot.pause()
+            app.screen.query_one(Input).value = line
+            await pilot.press("enter")
+            await settle(pilot)
+        await pilot.press("w")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "wave 1"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert going(programme) == {"Ana Silva": 2, "Bo Li": 1}
+        table = screen.query_one("#coaches", VirtualTable)
+        assert len(table.source) == 2
+        await pilot.press("w")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "Wave 7"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert going(programme) == {"Ana Silva": 2, "Bo Li": 1}
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "TimelineScreen"
