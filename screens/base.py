@@ -77,7 +77,7 @@ class ProgrammeScreen(Screen):
 
     def report_outcome(self, outcome: Outcome) -> None:
         """Say how an edit went; reopen the user's input if it did not land, and refresh."""
-        self.notify(outcome.message, severity=outcome.severity, timeout=6 if outcome.ok else 10)
+        self.notify(outcome.message, severity=outcome.severity, timeout=6 if outcome.ok else 10, markup=False)
         if outcome.retry is not None:
             outcome.retry()
         if outcome.ok:

@@ -41,7 +41,7 @@ from rmtui.pairing import (
 from rmtui.rule_settings import SPECS, RuleConfig, RuleConfigError, default_rule_config, load_rule_config
 from rmtui.rules import FAIL, ONGOING, PASS, Person
 from rmtui.scoring import score
-from rmtui.text import clean
+from rmtui.text import clean, literal
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScreen
 from rmtui.screens.profile import ProfileScreen
@@ -292,8 +292,8 @@ class PairingScreen(ProgrammeScreen):
         if isinstance(error, ConflictError):
             self.notify(f"{error} Press the key again to reapply.", severity="warning", timeout=10)
             self.load()
-        elif isinstance(error, (PairingError, StoreError)):
-            self.notify(str(error), severity="error", timeout=10)
+        elif isinstance(error, (PairingError, StoreError, ValueError)):
+            self.notify(str(error), severity="error", timeout=10, markup=False)
             if group == "pairing-write":
                 self.load()
         else:
@@ -667,8 +667,8 @@ class PairingScreen(ProgrammeScreen):
         def picked(coach_id: int | None) -> None:
             if coach_id is None:
                 return
-            chosen = next((clean(w.coach.name) for w in loads if w.coach.id == coach_id), "no coach")
-            self.write(f"Coach of {who}: {chosen}.",
+            chosen = next((literal(w.coach.name) for w in loads if w.coach.id == coach_id), "no coach")
+            self.write(f"Coach of {literal(who)}: {chosen}.",
                        lambda programme, *args: assign_coach(programme.store, *args), pair.id, coach_id or None, pair.version)
 
         self.app.push_screen(

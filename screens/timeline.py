@@ -678,7 +678,8 @@ class TimelineScreen(ProgrammeScreen):
 
     def _pick_coach(self, pair: Pair, loads: list[coaches.Workload]) -> None:
         if not loads:
-            self.notify("The programme has no coaches yet; add them with  rmtui coach add NAME.", severity="warning", timeout=8)
+            self.notify("The programme has no coaches yet; add them from the palette (Coaches and their workload) "
+                        "or with  rmtui coach add NAME.", severity="warning", timeout=8)
             return
         choices = [(f"{clean(w.coach.name)} — {w.shown()}", w.coach.id) for w in loads] + [("No coach", 0)]
         current = next((n for n, w in enumerate(loads) if w.coach.id == pair.coach_id), None)

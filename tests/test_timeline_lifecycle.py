@@ -92,7 +92,7 @@ async def test_s_records_a_survey_answer_and_explains_a_wrong_one(programme: Pro
 async def test_k_picks_the_coach_from_a_list_showing_workloads(programme: Programme) -> None:
     build(programme)
     add_coach(programme.store, "Ana Silva")
-    bo = add_coach(programme.store, "Bo Li")
+    bo = add_coach(programme.store, "Bo [b]Li[/b]")  # typed text shows literally
     assign_coach(programme.store, 2, bo.id)
     async with RmtuiApp(programme, start="timeline").run_test(size=(80, 24)) as pilot:
         await _settled(pilot)
@@ -102,11 +102,13 @@ async def test_k_picks_the_coach_from_a_list_showing_workloads(programme: Progra
         assert isinstance(dialog, PickOne)
         options = dialog.query_one(OptionList)
         labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        assert labels == ["Ana Silva — 0 active · 0 finished", "Bo Li — 1 active · 0 finished", "No coach"]
+        assert labels == ["Ana Silva — 0 active · 0 finished", "Bo [b]Li[/b] — 1 active · 0 finished", "No coach"]
         await pilot.press("down", "enter")
         screen = await _settled(pilot)
-        assert (_pair(programme).coach_id, _pair(programme).coach) == (bo.id, "Bo Li")
-        assert "Coach Bo Li" in str(screen.query_one("#pair").render())
+        assert (_pair(programme).coach_id, _pair(programme).coach) == (bo.id, "Bo [b]Li[/b]")
+        assert "Coach Bo [b]Li[/b]" in str(screen.query_one("#pair").render())
+        shown = [str(n.message) for n in pilot.app._notifications]
+        assert "Pair 1: coach Bo [b]Li[/b]." in shown
 
 
 async def test_the_palette_offers_the_pair_actions(programme: Programme) -> None:
