@@ -65,8 +65,8 @@ class Flag(NamedTuple):
         if self.kind == "survey":
             kind, respondent = self.detail
             name = ("pre", "mid-point", "post", "closing")[kind]
-            return (f"The {('mentor', 'mentee')[respondent]}'s {name} survey answer, due "
-                    f"{short_day(self.day, self.today)}, is {_days(self.days)} late")
+            return (f"{('Mentor', 'Mentee')[respondent]}'s {name} survey answer {_days(self.days)} late "
+                    f"(due {short_day(self.day, self.today)})")
         if self.kind == "behind":
             held, due = self.detail
             return f"{held} of {due} sessions due by today held"

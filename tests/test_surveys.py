@@ -204,9 +204,9 @@ def test_missing_answers_appear_in_triage_after_the_grace_days(programme: Progra
     assert survey_items(TODAY + dt.timedelta(days=7)) == set()  # still within the grace days
     later = TODAY + dt.timedelta(days=10)
     # Wave 1 misses pair 1's mentor mid and pair 2's mentor pre; Wave 2 runs no surveys: not chased.
-    assert survey_items(later) == {(first, "The mentor's mid-point"), (second, "The mentor's pre")}
+    assert survey_items(later) == {(first, "Mentor's mid-point"), (second, "Mentor's pre")}
     item = next(i for i in build_queue(programme.store, later) if i.flag.kind == "survey" and i.pair.id == second)
-    assert item.flag.reason == "The mentor's pre survey answer, due 20 Nov, is 10 days late"
+    assert item.flag.reason == "Mentor's pre survey answer 10 days late (due 20 Nov)"
     assert survey_items(TODAY + dt.timedelta(days=60)) == set()  # past the chasing window
     assert programme.store.get(Pair, first).status == "completed"
     assert all(i.flag.kind == "survey" for i in build_queue(programme.store, later) if i.pair.id == first)
