@@ -28,6 +28,7 @@ from rmtui.commands.admin import (
 from rmtui.commands.calendar import calendar_command
 from rmtui.commands.coach import coach_group
 from rmtui.commands.feedback import feedback_group
+from rmtui.commands.pair import pair_group
 from rmtui.commands.people import export_group, import_command
 from rmtui.commands.report import report_command
 from rmtui.programme import Programme, resolve_db_path
@@ -172,6 +173,7 @@ for _command in (
     report_command,
     coach_group,
     feedback_group,
+    pair_group,
 ):
     cli.add_command(_command)
 

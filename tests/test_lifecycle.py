@@ -166,3 +166,34 @@ def test_resolve_pair_by_number_email_or_name(programme: Programme) -> None:
         lifecycle.resolve_pair(programme.store, "99")
     with pytest.raises(LifecycleError, match="No pair has a person called"):
         lifecycle.resolve_pair(programme.store, "Nobody Here")
+
+
+def test_pair_commands_complete_pause_and_resume(programme: Programme, db_path) -> None:
+    from click.testing import CliRunner
+
+    from rmtui.cli import cli
+
+    first, second = build(programme)
+    mentee_email = programme.store.get(Participant, pair(programme, second).mentee_id).email
+    programme.close()
+    runner = CliRunner()
+
+    def run(today: str, *args: str):
+        return runner.invoke(cli, ["--db", str(db_path), "--today", today, "pair", *args])
+
+    paused = run("2026-11-20", "pause", mentee_email, "--reason", "Mentee on leave")
+    assert paused.exit_code == 0 and f"Pair {second} paused." in paused.output
+    resumed = run("2026-11-25", "resume", str(second), "--reason", "Back")
+    assert resumed.exit_code == 0 and "moved 5 days later" in resumed.output
+    done = run("2026-11-25", "complete", str(first), "--on", "yesterday")
+    assert done.exit_code == 0 and f"Pair {first} completed on 2026-11-24." in done.output
+    again = run("2026-11-25", "complete", str(first))
+    assert again.exit_code != 0 and "Only an active or paused pair can be completed" in again.output
+    missing = run("2026-11-25", "pause", "42", "--reason", "x y z")
+    assert missing.exit_code != 0 and "There is no pair 42" in missing.output
+    reopened = Programme.open(db_path)
+    try:
+        assert reopened.store.get(Pair, first).status == "completed"
+        assert reopened.store.get(Pair, second).status == "active"
+    finally:
+        reopened.close()
