@@ -277,6 +277,8 @@ def missing_answers(store: Store, today: dt.date) -> list[DueAnswer]:
     """Return the answers to chase today: missing from SURVEY_GRACE_DAYS until SURVEY_CHASE_DAYS
     after due, in waves that run their surveys through rmtui (at least one answer recorded)."""
     today = as_date(today)
+    if store.scalar("SELECT 1 FROM feedback LIMIT 1") is None:
+        return []  # no survey runs through rmtui: nothing to chase
     since = today - dt.timedelta(days=SURVEY_CHASE_DAYS)
     until = today - dt.timedelta(days=SURVEY_GRACE_DAYS + 1)
     missing = [d for d in _due_answers(store.query_tuples(_MISSING_ROWS, _window(until, since))) if not d.answered]
