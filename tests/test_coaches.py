@@ -176,3 +176,30 @@ async def test_the_coaches_screen_adds_coaches_and_assigns_a_wave(programme: Pro
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen.__class__.__name__ == "TimelineScreen"
+
+
+def _coaches_app(tmp_path: Path):
+    from rmtui.app import RmtuiApp
+    from rmtui.clock import FixedClock
+    from rmtui.demo import build_demo
+
+    programme = Programme.open(tmp_path / "programme.db", FixedClock.on("2026-11-20"), actor="coordinator")
+    build_demo(programme.store, people=60, seed=7, today=programme.today())
+    return RmtuiApp(programme, start="timeline")
+
+
+async def _show_coaches(pilot) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    pilot.app.action_show_coaches()
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_snapshot_coaches(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(_coaches_app(tmp_path), terminal_size=size, run_before=_show_coaches)
