@@ -16,6 +16,7 @@ from rmtui.db.errors import (
 from rmtui.db.records import (
     AuditEntry,
     Feedback,
+    Coach,
     Pair,
     Participant,
     Record,
@@ -32,6 +33,7 @@ __all__ = [
     "Feedback",
     "NotACoordinatorError",
     "NotAllowedError",
+    "Coach",
     "Pair",
     "Participant",
     "Record",

@@ -120,12 +120,30 @@ class Pair(Record):
     mentee_id: int
     id: int | None = None
     coach: str = ""
+    coach_id: int | None = None
     status: str = "proposed"
     started_on: str | None = None
     ended_on: str | None = None
     close_reason: str | None = None
     score: float | None = None
     overrides: list[dict[str, Any]] = field(default_factory=list)
+    paused_on: str | None = None
+    pause_reason: str | None = None
+    created_at: str = ""
+    updated_at: str = ""
+    version: int = 1
+
+
+@dataclass
+class Coach(Record):
+    """An HR coach the programme keeps (a coordinator may be one: ``os_user``)."""
+
+    TABLE: ClassVar[str] = "coaches"
+
+    name: str
+    id: int | None = None
+    email: str | None = None
+    os_user: str | None = None
     created_at: str = ""
     updated_at: str = ""
     version: int = 1

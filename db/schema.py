@@ -221,7 +221,7 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX audit_actor ON audit(actor);
     """,
-    # N (issue 12): each audit row keeps a readable label of the row it changed, taken when it
+    # 7 (issue 12): each audit row keeps a readable label of the row it changed, taken when it
     # changed. SQLite reuses a deleted row's id (a removed coordinator's, a withdrawn pair's),
     # so a label looked up later named the new holder of the id. Rows written before this
     # migration get the label their own before/after values carry (a person's name, a
@@ -234,6 +234,68 @@ MIGRATIONS: list[str] = [
         WHEN 'waves' THEN 'wave ' || coalesce(json_extract(after, '$.name'), json_extract(before, '$.name'))
     END
     WHERE entity_id IS NOT NULL AND json_valid(coalesce(after, '{}')) AND json_valid(coalesce(before, '{}'));
+    """,
+    # 8 (issue 11, items 5-8): the life of a pair after it is confirmed.
+    # - coaches: the HR coaches the programme keeps (a coordinator may be one: os_user).
+    #   pairs.coach_id names the coach; pairs.coach stays as the coach's name (the column
+    #   DESIGN.md lists and the triage, export and leaderboard read), copied from coaches by
+    #   the service and kept in step by a trigger when a coach is renamed. Existing coach
+    #   texts become coaches (one per distinct name) and their pairs point at them.
+    # - pairs.paused_on / pause_reason: when and why a pair was paused, so resuming moves
+    #   its planned sessions by the length of the pause.
+    # - indexes for the survey answers due (the first session, held checkpoints, ended pairs).
+    # - hobbies and interests split on commas as well (issue 11 item 8): a stored element
+    #   "chess, painting" becomes "chess" and "painting" (order kept, duplicates dropped).
+    """
+    CREATE TABLE coaches (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL COLLATE NOCASE UNIQUE CHECK (length(trim(name)) > 0),
+        email TEXT COLLATE NOCASE UNIQUE,
+        os_user TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    ALTER TABLE pairs ADD COLUMN coach_id INTEGER REFERENCES coaches(id);
+    ALTER TABLE pairs ADD COLUMN paused_on TEXT;
+    ALTER TABLE pairs ADD COLUMN pause_reason TEXT;
+    CREATE INDEX pairs_coach ON pairs(coach_id);
+    CREATE INDEX sessions_checkpoint_held ON sessions(held_on, pair_id, seq) WHERE status = 'held' AND checkpoint = 1;
+    CREATE INDEX sessions_first ON sessions(due_on, pair_id) WHERE seq = 1;
+    CREATE INDEX pairs_ended ON pairs(ended_on, wave_id, status) WHERE status IN ('completed', 'closed_early');
+    INSERT INTO coaches (name, created_at, updated_at)
+        SELECT trim(coach), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+        FROM pairs WHERE trim(coach) <> '' GROUP BY trim(coach) COLLATE NOCASE ORDER BY min(id);
+    UPDATE pairs SET coach_id = (SELECT id FROM coaches WHERE coaches.name = trim(pairs.coach)),
+                     coach = (SELECT name FROM coaches WHERE coaches.name = trim(pairs.coach))
+        WHERE trim(coach) <> '';
+    CREATE TRIGGER coaches_renamed AFTER UPDATE OF name ON coaches WHEN OLD.name IS NOT NEW.name BEGIN
+        UPDATE pairs SET coach = NEW.name WHERE coach_id = NEW.id;
+    END;
+    UPDATE participants SET hobbies = (
+        WITH RECURSIVE parts(ord, tag, rest) AS (
+            SELECT CAST(j.key AS INTEGER) * 10000, NULL, j.value || ',' FROM json_each(participants.hobbies) AS j
+            UNION ALL
+            SELECT ord + 1, trim(substr(rest, 1, instr(rest, ',') - 1)), substr(rest, instr(rest, ',') + 1)
+            FROM parts WHERE rest <> ''
+        )
+        SELECT coalesce(json_group_array(tag ORDER BY first), '[]') FROM (
+            SELECT tag, min(ord) AS first FROM parts WHERE tag IS NOT NULL AND tag <> '' GROUP BY tag
+        )
+    ), version = version + 1
+    WHERE json_valid(hobbies) AND EXISTS (SELECT 1 FROM json_each(participants.hobbies) WHERE value LIKE '%,%');
+    UPDATE participants SET interests = (
+        WITH RECURSIVE parts(ord, tag, rest) AS (
+            SELECT CAST(j.key AS INTEGER) * 10000, NULL, j.value || ',' FROM json_each(participants.interests) AS j
+            UNION ALL
+            SELECT ord + 1, trim(substr(rest, 1, instr(rest, ',') - 1)), substr(rest, instr(rest, ',') + 1)
+            FROM parts WHERE rest <> ''
+        )
+        SELECT coalesce(json_group_array(tag ORDER BY first), '[]') FROM (
+            SELECT tag, min(ord) AS first FROM parts WHERE tag IS NOT NULL AND tag <> '' GROUP BY tag
+        )
+    ), version = version + 1
+    WHERE json_valid(interests) AND EXISTS (SELECT 1 FROM json_each(participants.interests) WHERE value LIKE '%,%');
     """,
 ]
 

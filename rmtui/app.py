@@ -137,7 +137,18 @@ class RmtuiApp(App[None]):
         else:
             self.action_show_help_panel()
 
+    def action_show_coaches(self) -> None:
+        """Open the coaches screen over the current one (escape comes back)."""
+        from rmtui.screens.coaches import CoachesScreen
+
+        self.push_screen(CoachesScreen())
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for area in self.areas.values():
             yield SystemCommand(f"{area.title} ({area.key})", area.help, partial(self.action_go, area.name))
+        yield SystemCommand("Coaches and their workload", "The HR coaches: add one, give a whole wave coaches",
+                            self.action_show_coaches)
+        for title, help_text, action in getattr(screen, "PALETTE_ACTIONS", ()):
+            if screen.check_action(action, ()) is not False:
+                yield SystemCommand(title, help_text, getattr(screen, f"action_{action}"))
         yield from super().get_system_commands(screen)

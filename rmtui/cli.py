@@ -27,6 +27,9 @@ from rmtui.commands.admin import (
     users_group,
 )
 from rmtui.commands.calendar import calendar_command
+from rmtui.commands.coach import coach_group
+from rmtui.commands.feedback import feedback_group
+from rmtui.commands.pair import pair_group
 from rmtui.commands.people import export_group, import_command
 from rmtui.commands.report import report_command
 from rmtui.db.sqlite import file_uri, sqlite3
@@ -225,6 +228,9 @@ for _command in (
     backup_command,
     restore_command,
     report_command,
+    coach_group,
+    feedback_group,
+    pair_group,
 ):
     cli.add_command(_command)
 

@@ -27,8 +27,10 @@ from zoneinfo import ZoneInfo
 
 import pendulum
 
+from rmtui.coaches import add_coach_in, assign_coach_in
 from rmtui.db import Store, Writer
 from rmtui.schedule import checkpoint_seq, due_days
+from rmtui.surveys import Answer, record_answer_in
 
 EVERY_STATE_PEOPLE = 50  # the smallest demo guaranteed to show every state
 MENTOR_SHARE = 0.45
@@ -1081,7 +1083,6 @@ class _DemoBuilder:
                 "wave_id": pair.wave,
                 "mentor_id": pair.mentor + 1,
                 "mentee_id": pair.mentee + 1,
-                "coach": COACHES[pair.id % len(COACHES)],
                 "status": pair.status,
                 "started_on": None if pair.start is None else self.iso(pair.start),
                 "ended_on": None if pair.end is None else self.iso(pair.end),
@@ -1265,9 +1266,33 @@ class _DemoBuilder:
         waves = w.insert_many("waves", self.wave_rows())
         pairs = w.insert_many("pairs", self.counted(self.pair_rows()))
         sessions = w.insert_many("sessions", self.counted(self.session_rows()))
-        feedback = w.insert_many("feedback", self.feedback_rows())
+        feedback = build_coaches_and_answers(self, w)
         w.audit("programme", None, "demo", None, {"people": self.n, "seed": seed})
         return DemoSummary(participants, waves, pairs, sessions, feedback)
+
+
+def coach_email(name: str) -> str:
+    """Return a demo coach's email ("Priya Raman (HR)" → "priya.raman@hr.example")."""
+    given, family = name.split(" (")[0].split(" ", 1)
+    return f"{email_local_part(given, family)}@hr.example"
+
+
+def build_coaches_and_answers(builder: _DemoBuilder, w: Writer) -> int:
+    """Add the demo's coaches, give each pair its coach and record the survey answers, all
+    through the coordinator's services (:mod:`rmtui.coaches`, :mod:`rmtui.surveys`), inside
+    the build's transaction; return how many answers. (Issue 11: the demo is never the only
+    writer of a table.) The build's one audit row covers them, as it covers the pairs.
+    """
+    ids = [add_coach_in(w, name, coach_email(name), audit=False).id for name in COACHES]
+    for pair in builder.pairs:
+        assign_coach_in(w, pair.id, ids[pair.id % len(ids)], audit=False)
+    answers = 0
+    for row in builder.feedback_rows():
+        goal = row["goal_achieved"]
+        answer = Answer(row["kind"], row["respondent"], row["rating"], None if goal is None else bool(goal), row["comment"])
+        record_answer_in(w, row["pair_id"], answer, dt.date.fromisoformat(row["submitted_on"]), audit=False)
+        answers += 1
+    return answers
 
 
 def _existing_programme(execute: Callable[[str], Any]) -> tuple[int, int]:

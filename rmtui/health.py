@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from rmtui.db import Store
 from rmtui.schedule import as_date
 from rmtui.session_status import days_overdue
+from rmtui.surveys import pre_post_change, response_counts
 from rmtui.text import clean
 
 WEEKS_CHARTED = 26
@@ -44,6 +45,8 @@ class Metric:
             return f"{self.value * 100:.0f}% ({self.numerator} of {self.denominator})"
         if self.key == "overdue":
             return f"{self.numerator}"
+        if self.key == "pre_post":
+            return f"{self.value:+.1f} ({self.numerator} rated both)"
         return f"{self.value:.1f} a week"
 
 
@@ -172,6 +175,26 @@ def programme_satisfaction(answers: list[tuple]) -> Metric:
     return _share("programme_satisfaction", "Programme satisfaction", good, sum(a[4] for a in rated), "≥ 80%", at_least=0.80)
 
 
+def pre_post(ratings: list[tuple]) -> Metric:
+    """Pre → post rating change: the mean of (post rating − pre rating) over the people who
+    rated both surveys of their pair (no target; a positive figure means the programme helped).
+
+    ``ratings`` are (pair, kind, respondent, rating) of pre and post answers.
+    """
+    value, people = pre_post_change(ratings)
+    return Metric("pre_post", "Rating pre → post", value, people, people, "", None, percent=False)
+
+
+def survey_response(received: int, owed: int) -> Metric:
+    """Survey response rate: answers received / answers due by today (no target).
+
+    What is due is :mod:`rmtui.surveys`' rule: pre at the first session, mid once the
+    checkpoint session is held, post at completion, close when closed early; from the
+    mentor and the mentee each (:func:`rmtui.surveys.response_counts`).
+    """
+    return _share("response", "Survey response rate", received, owed, "")
+
+
 def sessions_per_week(weekly: list[int]) -> Metric:
     """Sessions held per week: the mean over the last four whole weeks before today (no target)."""
     recent = weekly[-4:]
@@ -209,6 +232,10 @@ SELECT p.wave_id, f.kind, f.respondent, f.rating, f.goal_achieved, count(*) FROM
 WHERE f.kind = 'mid' OR (f.kind IN ('post', 'close') AND f.respondent = 'mentee')  -- the answers a metric reads
 GROUP BY 1, 2, 3, 4, 5
 """
+_RATINGS = """
+SELECT p.wave_id, f.pair_id, f.kind, f.respondent, f.rating FROM feedback f JOIN pairs p ON p.id = f.pair_id
+WHERE f.kind IN ('pre', 'post') AND f.rating IS NOT NULL
+"""
 _HELD_DAYS = """
 SELECT p.wave_id, s.held_on, count(*) FROM sessions s JOIN pairs p ON p.id = s.pair_id
 WHERE s.status = 'held' AND s.held_on >= :since AND s.held_on < :today GROUP BY 1, 2
@@ -232,6 +259,11 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
         answers = store.query_tuples(_ANSWERS)
         held_days = store.query_tuples(_HELD_DAYS, params)
         open_days = store.query_tuples(_OPEN, params)
+        ratings = store.query_tuples(_RATINGS)
+        responses = response_counts(store, today)
+    ratings_by_wave: dict[int, list[tuple]] = defaultdict(list)
+    for wave_id, *rating in ratings:
+        ratings_by_wave[wave_id].append(tuple(rating))
     overdue_by_wave: dict[int, int] = defaultdict(int)
     for wave_id, due_on, grace, count in open_days:
         if days_overdue(dt.date.fromisoformat(due_on), grace, today) is not None:
@@ -254,11 +286,14 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
             scoped_answers = [a for group in answers_by_wave.values() for a in group]
             scoped_days = [d for group in days_by_wave.values() for d in group]
             overdue = sum(overdue_by_wave.values())
+            scoped_ratings = [r for g in ratings_by_wave.values() for r in g]
+            scoped_due = (sum(r for r, _ in responses.values()), sum(d for _, d in responses.values()))
         else:
             scoped_pairs = pairs_by_wave[wave_id]
             scoped_answers = answers_by_wave[wave_id]
             scoped_days = days_by_wave[wave_id]
             overdue = overdue_by_wave.get(wave_id, 0)
+            scoped_ratings, scoped_due = ratings_by_wave[wave_id], responses.get(wave_id, (0, 0))
         weekly = weekly_held(scoped_days, today)
         metrics = [
             drop_out(scoped_pairs),
@@ -267,6 +302,8 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
             match_satisfaction(scoped_answers),
             goal_achievement(scoped_answers),
             programme_satisfaction(scoped_answers),
+            pre_post(scoped_ratings),
+            survey_response(*scoped_due),
             sessions_per_week(weekly),
             overdue_count(overdue),
         ]

@@ -88,6 +88,10 @@ LIST_FIELDS = ("current_role", "development_goals", "competencies", "hobbies", "
 TEXT_FIELDS = ("past_experience",)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _TAG_SEPARATOR = re.compile(r"[;\n]")
+# Hobbies and interests are short words ("chess, painting" is two hobbies); goals, role
+# statements and competencies are sentences that may hold a comma, so only ; and lines split them.
+COMMA_LIST_FIELDS = ("hobbies", "interests")
+_TAG_OR_COMMA = re.compile(r"[;,\n]")
 _YES = {"yes", "y", "true", "1", "x", "consent", "agreed"}
 _NO = {"no", "n", "false", "0", "", "none"}
 
@@ -281,21 +285,33 @@ def parse_text(raw: Any, label: str) -> str:
     return text
 
 
-def split_tags(raw: Any) -> list[str]:
-    """Return the tags in ``raw``: a list, or text separated by ``;`` or line breaks."""
+def tag_separators(field_name: str | None = None) -> str:
+    """Return the characters that separate the tags of ``field_name`` as typed or imported."""
+    return ";,\n" if field_name in COMMA_LIST_FIELDS else ";\n"
+
+
+def split_tags(raw: Any, field_name: str | None = None) -> list[str]:
+    """Return the tags in ``raw``: a list, or text separated by ``;`` or line breaks.
+
+    For hobbies and interests (:data:`COMMA_LIST_FIELDS`) a comma separates too, also
+    inside a list's items ("chess, painting" is two hobbies). The one splitting rule of the
+    form (the tag widget calls it), the CSV import and the stored values (the migration of
+    issue 11 applies it to what was stored before).
+    """
+    separator = _TAG_OR_COMMA if field_name in COMMA_LIST_FIELDS else _TAG_SEPARATOR
     items: Iterable[Any] = raw if isinstance(raw, (list, tuple)) else [raw]
     tags: list[str] = []
     for item in items:
-        for part in _TAG_SEPARATOR.split(_text(item)):
+        for part in separator.split(_text(item)):
             tag = _line(part)
             if tag and tag not in tags:
                 tags.append(tag)
     return tags
 
 
-def parse_tags(raw: Any, label: str) -> list[str]:
+def parse_tags(raw: Any, label: str, field_name: str | None = None) -> list[str]:
     """Return the cleaned, de-duplicated tags of a list field."""
-    tags = split_tags(raw)
+    tags = split_tags(raw, field_name)
     if len(tags) > MAX_TAGS:
         raise FieldError(f"{label} has {len(tags)} entries; keep it to {MAX_TAGS} at most.")
     for tag in tags:
@@ -356,7 +372,7 @@ def parse_field(field_name: str, raw: Any, levels: tuple[int, int] = DEFAULT_LEV
     if field_name == "timezone":
         return parse_timezone(raw)
     if field_name in LIST_FIELDS:
-        return parse_tags(raw, label)
+        return parse_tags(raw, label, field_name)
     if field_name in TEXT_FIELDS:
         return parse_text(raw, label)
     if field_name == "attributes":

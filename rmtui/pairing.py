@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rmtui.db import Pair, Store, Wave
+from rmtui.lifecycle import activate_people
 from rmtui.matching import Pool, load_pair_pool
 from rmtui.programme import Programme
 from rmtui.rule_settings import RuleConfig, load_rule_config
@@ -176,6 +177,8 @@ def confirm_pair(programme: Programme, pair_id: int, expected_version: int, *, c
         pair.score = round(result.total, 1)
         # The master schedule is set the moment the pair goes ahead, in this same transaction.
         write_pair_plan(writer, pair_id, started)
+        # Paired applicants become active participants (issue 11: status follows the pair).
+        activate_people(writer, (pair.mentor_id, pair.mentee_id))
     return pair
 
 

@@ -17,7 +17,7 @@ from rmtui.schedule import as_date
 OPEN_STATUSES = ("planned", "scheduled", "missed")
 """Sessions that still have to happen (a missed session must be rescheduled or cancelled)."""
 
-KIND_RANK = {"at_risk": 4, "overdue": 3, "notes_late": 2, "follow_up": 1, "behind": 0}
+KIND_RANK = {"at_risk": 4, "overdue": 3, "notes_late": 2, "follow_up": 1, "survey": 0, "behind": -1}
 """How serious each kind of flag is; the triage queue puts higher first."""
 
 KIND_LABEL = {
@@ -25,6 +25,7 @@ KIND_LABEL = {
     "overdue": "Overdue",
     "notes_late": "Notes late",
     "follow_up": "No follow-up",
+    "survey": "No answer",
     "behind": "Behind",
 }
 
@@ -61,6 +62,11 @@ class Flag(NamedTuple):
             return f"Session {self.seq} held {short_day(self.day, self.today)}, notes {_days(self.days)} late"
         if self.kind == "follow_up":
             return f"Session {self.seq} held {short_day(self.day, self.today)}, follow-up not sent"
+        if self.kind == "survey":
+            kind, respondent = self.detail
+            name = ("pre", "mid-point", "post", "closing")[kind]
+            return (f"{('Mentor', 'Mentee')[respondent]}'s {name} survey answer {_days(self.days)} late "
+                    f"(due {short_day(self.day, self.today)})")
         if self.kind == "behind":
             held, due = self.detail
             return f"{held} of {due} sessions due by today held"

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import pendulum
 
-from rmtui.db import ConflictError, Pair, Session, Store, StoreError, Wave
+from rmtui.db import ConflictError, Feedback, Pair, Session, Store, StoreError, Wave
+from rmtui.lifecycle import complete_if_last_held
 from rmtui.schedule import Replan, as_date, local_instant, utc_text, write_pair_plan
 from rmtui.session_status import Flag, pair_flags
 from rmtui.text import clean
@@ -166,6 +167,7 @@ class PairTimeline:
     mentee: Person
     sessions: list[Session]
     flags: list[Flag] = field(default_factory=list)
+    answers: list[Feedback] = field(default_factory=list)
 
     def session_flags(self, session_id: int | None) -> list[Flag]:
         """Return the flags raised by one session."""
@@ -191,8 +193,9 @@ def load_timeline(store: Store, pair_id: int, today: dt.date) -> PairTimeline | 
         assert wave is not None
         sessions = store.all(Session, "pair_id = ?", (pair_id,), order="seq")
         mentor, mentee = _person(store, pair.mentor_id), _person(store, pair.mentee_id)
+        answers = store.all(Feedback, "pair_id = ?", (pair_id,), order="id")
     flags = pair_flags(pair_id, pair.started_on, sessions, wave, today) if pair.status == "active" else []
-    return PairTimeline(pair, wave, mentor, mentee, sessions, flags)
+    return PairTimeline(pair, wave, mentor, mentee, sessions, flags, answers)
 
 
 def first_pair(store: Store) -> int | None:
@@ -223,13 +226,22 @@ def _update(store: Store, session: Session, changes: dict[str, object]) -> int:
 
 
 def mark_held(store: Store, session: Session, day: dt.date, today: dt.date) -> int:
-    """Record that ``session`` was held on ``day``; return its new version."""
+    """Record that ``session`` was held on ``day``; return its new version.
+
+    If it was the pair's last session still to happen, the pair is completed (audited) in
+    the same transaction (:func:`rmtui.lifecycle.complete_if_last_held`).
+    """
     day, today = as_date(day), as_date(today)
     if day > today:
         raise ValueError(f"Session {session.seq} cannot be held on {day.isoformat()}, which is after today.")
     if session.status == "cancelled":
         raise ValueError(f"Session {session.seq} was cancelled; add a new session instead.")
-    return _update(store, session, {"status": "held", "held_on": day.isoformat()})
+    assert session.id is not None
+    with store.write() as writer:
+        version = writer.update("sessions", session.id, session.version, {"status": "held", "held_on": day.isoformat()})
+        # Holding the last planned session completes the pair, in this same transaction.
+        complete_if_last_held(writer, session.pair_id)
+    return version
 
 
 def reschedule(

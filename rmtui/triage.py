@@ -16,9 +16,11 @@ from typing import NamedTuple, overload
 
 from rmtui.db import Store, Wave
 from rmtui.schedule import as_date
+from rmtui.db.records import FEEDBACK_KINDS, ROLES
+from rmtui.surveys import missing_answers
 from rmtui.session_status import KIND_RANK, Flag, at_risk, days_late, days_overdue
 
-QUEUE_KINDS = ("at_risk", "overdue", "notes_late", "follow_up")
+QUEUE_KINDS = ("at_risk", "overdue", "notes_late", "follow_up", "survey")
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class TriageItem(NamedTuple):
     @property
     def subject(self) -> tuple[str, int]:
         """Return what a snooze or flag is attached to: the session, or the pair."""
-        if self.flag.kind == "at_risk" or self.session_id is None:
+        if self.flag.kind in ("at_risk", "survey") or self.session_id is None:
             return ("pair", self.pair.id)
         return ("session", self.session_id)
 
@@ -125,6 +127,9 @@ class TriageQueue(Sequence[TriageItem]):
         if kind == "at_risk":
             flag = Flag(kind, pair_id, session_id, -minus_days, today=self._today, detail=self._details[pair_id])
             subject = ("pair", pair_id)
+        elif kind == "survey":  # seq holds which answer: 2 × kind + respondent + 1
+            flag = Flag(kind, pair_id, None, -minus_days, None, day, self._today, divmod(seq - 1, 2))
+            subject = ("pair", pair_id)
         else:
             flag = Flag(kind, pair_id, session_id, -minus_days, seq, day, self._today)
             subject = ("session", session_id)
@@ -181,6 +186,12 @@ JOIN participants mentor ON mentor.id = p.mentor_id
 JOIN participants mentee ON mentee.id = p.mentee_id
 WHERE p.status = 'active'
 """
+
+
+def _finished_pair(store: Store, pair_id: int) -> tuple | None:
+    """Return the queue's row for a pair no longer active (a survey answer is still owed)."""
+    rows = store.query_tuples(_PAIRS.replace("WHERE p.status = 'active'", "WHERE p.id = ?"), (pair_id,))
+    return rows[0] if rows else None
 
 
 def _waves(store: Store) -> dict[int, Wave]:
@@ -267,6 +278,19 @@ def build_queue(store: Store, today: dt.date) -> TriageQueue:
             continue
         details[pair_id] = flag.detail
         ranked.append((-rank["at_risk"], -flag.days, pair_id, 0, len(ranked), "at_risk", first, None, version))
+    for answer in missing_answers(store, today):
+        card = pair_rows.get(answer.pair_id)
+        if card is None:
+            card = _finished_pair(store, answer.pair_id)
+            if card is None:
+                continue
+            pair_rows[answer.pair_id] = card
+        if marks and hidden("pair", answer.pair_id):
+            snoozed += 1
+            continue
+        code = 2 * FEEDBACK_KINDS.index(answer.kind) + ROLES.index(answer.respondent) + 1
+        late = (today - answer.due_on).days
+        ranked.append((-rank["survey"], -late, answer.pair_id, code, len(ranked), "survey", None, answer.due_on, None))
     ranked.sort()
     counts.update(row[5] for row in ranked)
     wave_names = {wave_id: w.name for wave_id, w in waves.items()}

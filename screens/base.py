@@ -83,7 +83,7 @@ class ProgrammeScreen(Screen):
             confirm = outcome.confirm
             self.app.push_screen(Confirm(outcome.message), lambda yes: confirm() if yes else None)
             return
-        self.notify(outcome.message, severity=outcome.severity, timeout=6 if outcome.ok else 10)
+        self.notify(outcome.message, severity=outcome.severity, timeout=6 if outcome.ok else 10, markup=False)
         if outcome.retry is not None:
             outcome.retry()
         if outcome.ok:

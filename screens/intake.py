@@ -8,6 +8,7 @@ to the save opens the conflict view, and nothing typed is lost either way.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -26,6 +27,8 @@ from rmtui.intake import (
     DEFAULT_LEVELS,
     LABELS,
     LIST_FIELDS,
+    split_tags,
+    tag_separators,
     PROFILE_FIELDS,
     FieldError,
     ManagerChoice,
@@ -66,8 +69,8 @@ HINTS = {
     "current_role": "3–5 statements, Enter after each",
     "development_goals": "3–4 goals, Enter after each",
     "competencies": "3–4 competencies, Enter after each",
-    "hobbies": "Enter after each",
-    "interests": "Enter after each",
+    "hobbies": "Enter or , after each",
+    "interests": "Enter or , after each",
 }
 
 ROLE_OPTIONS = [("mentor", "mentor"), ("mentee", "mentee")]
@@ -187,7 +190,10 @@ class IntakeScreen(ProgrammeScreen):
         if name == "past_experience":
             return TextArea(id=widget_id, classes="field", soft_wrap=True, tab_behavior="focus", compact=True)
         if name in LIST_FIELDS:
-            return TagInput(placeholder=HINTS.get(name, ""), id=widget_id).add_class("field")
+            return TagInput(
+                placeholder=HINTS.get(name, ""), id=widget_id, split=partial(split_tags, field_name=name),
+                separators=tag_separators(name),
+            ).add_class("field")
         # Focus leaves the text as it is: a letter typed on arriving in a filled field adds
         # to it instead of replacing the whole value (a name saved as "x", issue 12).
         return Input(placeholder=HINTS.get(name, ""), id=widget_id, classes="field", compact=True, select_on_focus=False)

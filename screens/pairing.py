@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from rmtui.db import ConflictError, Pair, StoreError, Wave
+from rmtui.coaches import assign_coach, workloads
 from rmtui.matching import Pool, Ranking, load_pool, rank_candidates
 from rmtui.pairing import (
     OVERRIDABLE,
@@ -40,10 +41,11 @@ from rmtui.pairing import (
 from rmtui.rule_settings import SPECS, RuleConfig, RuleConfigError, default_rule_config, load_rule_config
 from rmtui.rules import FAIL, ONGOING, PASS, Person
 from rmtui.scoring import score
-from rmtui.text import clean
+from rmtui.text import clean, literal
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScreen
 from rmtui.screens.profile import ProfileScreen
+from rmtui.widgets.pick import PickOne
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 CANDIDATE_COLUMNS = [
@@ -171,10 +173,14 @@ class PairingScreen(ProgrammeScreen):
         Binding("w", "next_wave", "Wave", id="pairing.wave"),
         Binding("m", "match_wave", "Match wave", id="pairing.match"),
         Binding("r", "edit_rules", "Rules", id="pairing.rules"),
+        Binding("k", "coach", "Coach", id="pairing.coach"),
         Binding("escape", "leave_find", "Back", show=False),
     ]
 
-    EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"propose", "confirm", "override", "close_pair", "withdraw"})
+    EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"propose", "confirm", "override", "close_pair", "withdraw", "coach"})
+    PALETTE_ACTIONS: ClassVar[list[tuple[str, str, str]]] = [
+        ("Assign a coach to this person's pair (k)", "Pick the HR coach; each coach's workload is shown", "coach"),
+    ]
 
     DEFAULT_CSS = """
     PairingScreen #find { height: 1; border: none; padding: 0 1; background: $boost; }
@@ -286,8 +292,8 @@ class PairingScreen(ProgrammeScreen):
         if isinstance(error, ConflictError):
             self.notify(f"{error} Press the key again to reapply.", severity="warning", timeout=10)
             self.load()
-        elif isinstance(error, (PairingError, StoreError)):
-            self.notify(str(error), severity="error", timeout=10)
+        elif isinstance(error, (PairingError, StoreError, ValueError)):
+            self.notify(str(error), severity="error", timeout=10, markup=False)
             if group == "pairing-write":
                 self.load()
         else:
@@ -634,6 +640,42 @@ class PairingScreen(ProgrammeScreen):
             self.notify("There is no proposal with this candidate to withdraw.", severity="warning")
             return
         self.write("Proposal withdrawn.", withdraw_proposal, proposal.id, proposal.version)
+
+    def action_coach(self) -> None:
+        """Pick the coach of the pair of the person being matched (their proposal in this wave first)."""
+        pairs = [p for p in self._own_pairs() if p.status in ("proposed", "active", "paused")]
+        pairs.sort(key=lambda p: (p.status != "proposed" or p.wave_id != self.wave_id, p.status != "active", p.id))
+        if not pairs or self.loaded is None:
+            self.notify("The person being matched has no pair yet; propose or confirm one first.", severity="warning")
+            return
+        self._load_coaches(pairs[0])
+
+    @work(thread=True, exit_on_error=False, group="pairing-coaches")
+    def _load_coaches(self, pair: Pair) -> None:
+        loads = workloads(self.programme.store)
+        self.app.call_from_thread(self._pick_coach, pair, loads)
+
+    def _pick_coach(self, pair: Pair, loads: list) -> None:
+        if not loads:
+            self.notify("The programme has no coaches yet; add them with  rmtui coach add NAME.", severity="warning", timeout=8)
+            return
+        assert self.loaded is not None
+        who = f"{self.loaded.name(pair.mentor_id)} → {self.loaded.name(pair.mentee_id)}"
+        choices = [(f"{clean(w.coach.name)} — {w.shown()}", w.coach.id) for w in loads] + [("No coach", 0)]
+        current = next((n for n, w in enumerate(loads) if w.coach.id == pair.coach_id), None)
+
+        def picked(coach_id: int | None) -> None:
+            if coach_id is None:
+                return
+            chosen = next((literal(w.coach.name) for w in loads if w.coach.id == coach_id), "no coach")
+            self.write(f"Coach of {literal(who)}: {chosen}.",
+                       lambda programme, *args: assign_coach(programme.store, *args), pair.id, coach_id or None, pair.version)
+
+        self.app.push_screen(
+            PickOne(f"Coach of {who} (pair {pair.id})", choices, "Workload: each coach's pairs going (active, paused, proposed).",
+                    current),
+            picked,
+        )
 
     def action_close_pair(self) -> None:
         pairs = [p for p in self._own_pairs() if p.status in ("active", "paused")]

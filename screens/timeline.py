@@ -20,7 +20,8 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from rmtui.db import Session
+from rmtui.db import Pair, Session
+from rmtui import coaches, lifecycle, surveys
 from rmtui import timeline as service
 from rmtui.calendar_export import export_calendar
 from rmtui.schedule import as_date, session_start
@@ -29,6 +30,7 @@ from rmtui.text import clean, clean_path
 from rmtui.timeline import Outcome, PairTimeline, attempt, parse_when
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.widgets.ask import AskLine, EditText
+from rmtui.widgets.pick import PickOne
 from rmtui.widgets.virtual_table import Column, EmptySource, VirtualTable
 
 WHEN_HINT = "+1w, +3d, fri, tomorrow, 2026-12-04 or 2026-12-04 14:00 (programme time)"
@@ -139,11 +141,24 @@ class TimelineScreen(ProgrammeScreen):
         Binding("left_square_bracket", "pair(-1)", "Prev pair", key_display="["),
         Binding("g", "go_to_pair", "Go to pair"),
         Binding("e", "export", "Export .ics"),
+        Binding("c", "complete", "Complete…"),
+        Binding("p", "pause", "Pause/resume"),
+        Binding("s", "answer", "Survey answer"),
+        Binding("k", "coach", "Coach"),
         Binding("escape", "back", "Back", show=False),
     ]
 
+    # Palette entries (ctrl+p) for the pair's life: (title, help, action).
+    PALETTE_ACTIONS: ClassVar[list[tuple[str, str, str]]] = [
+        ("Complete this pair (c)", "Mark the pair on the timeline completed on a day", "complete"),
+        ("Pause or resume this pair (p)", "Pause with a reason; resuming moves its planned sessions", "pause"),
+        ("Record a survey answer (s)", "Pre, mid, post or close answer of the mentor or mentee", "answer"),
+        ("Assign a coach to this pair (k)", "Pick the HR coach; each coach's workload is shown", "coach"),
+    ]
+
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset(
-        {"held", "held_on", "reschedule", "cancel_session", "agenda", "notes", "follow_up", "add_session", "replan"}
+        {"held", "held_on", "reschedule", "cancel_session", "agenda", "notes", "follow_up", "add_session", "replan",
+         "complete", "pause", "answer", "coach"}
     )
 
     DEFAULT_CSS = """
@@ -255,9 +270,25 @@ class TimelineScreen(ProgrammeScreen):
         return text
 
     def _flags_text(self, view: PairTimeline) -> Text:
+        text = self._state_text(view)
+        if view.answers:
+            got = Counter(a.kind for a in view.answers)
+            text.append(" · Answers: " + ", ".join(f"{k} {got[k]}/2" for k in ("pre", "mid", "post", "close") if got[k]),
+                        style="dim")
+        return text
+
+    def _state_text(self, view: PairTimeline) -> Text:
         pair_flags = [f for f in view.flags if f.kind in ("at_risk", "behind")]
-        if view.pair.status != "active":
-            return Text(f"This pair is {view.pair.status.replace('_', ' ')}.", style="dim")
+        pair = view.pair
+        if pair.status == "paused":
+            since = f" since {short_day(as_date(pair.paused_on))}" if pair.paused_on else ""
+            text = Text(f"Paused{since}", style="bold yellow")
+            text.append(f": {clean(pair.pause_reason or '')}. Press p to resume (planned sessions move by the pause).")
+            return text
+        if pair.status == "completed":
+            return Text(f"Completed on {short_day(as_date(pair.ended_on))}." if pair.ended_on else "Completed.", style="green")
+        if pair.status != "active":
+            return Text(f"This pair is {pair.status.replace('_', ' ')}.", style="dim")
         session_flags = [f for f in view.flags if f.kind not in ("at_risk", "behind")]
         text = Text()
         if not pair_flags:
@@ -338,7 +369,10 @@ class TimelineScreen(ProgrammeScreen):
         store, today = self.programme.store, self.today
 
         def edit() -> str:
+            was = self.view.pair.status if self.view is not None else None
             service.mark_held(store, session, day, today)
+            if was == "active" and lifecycle.status_of(store, session.pair_id) == "completed":
+                return f"Session {session.seq} held on {short_day(as_date(day))}: the last one, so the pair is completed."
             return f"Session {session.seq} marked held on {short_day(as_date(day))}."
 
         self.focus_session = session.id
@@ -545,6 +579,137 @@ class TimelineScreen(ProgrammeScreen):
             return f"Wrote {count} session{'s' if count != 1 else ''} to {path}."
 
         return attempt(edit)
+
+    # -- the pair's life ------------------------------------------------------------------
+
+    def _pair_or_warn(self, *statuses: str) -> Pair | None:
+        if self.view is None:
+            self.notify("There is no pair on screen.", severity="warning")
+            return None
+        pair = self.view.pair
+        if statuses and pair.status not in statuses:
+            self.notify(f"Pair {pair.id} is {pair.status.replace('_', ' ')}; that applies to an "
+                        f"{' or '.join(statuses)} pair.", severity="warning")
+            return None
+        return pair
+
+    def action_complete(self) -> None:
+        pair = self._pair_or_warn("active", "paused")
+        if pair is None:
+            return
+        store = self.programme.store
+
+        def answered(text: str | None) -> None:
+            if not text:
+                return
+            day = parse_when(text, self.today).day
+
+            def edit() -> str:
+                lifecycle.complete_pair(store, pair.id, pair.version, day, self.today)
+                return f"Pair {pair.id} completed on {short_day(day)}; sessions still planned were cancelled."
+
+            self.run_edit(edit)
+
+        self.app.push_screen(
+            AskLine(f"Pair {pair.id} completed on which day?", "today",
+                    "today, yesterday, 2026-11-18, -3d. Sessions still planned are cancelled; both people become alumni "
+                    "unless in another pair.", check=self._a_past_day),
+            answered,
+        )
+
+    def _a_past_day(self, text: str) -> None:
+        """Check an answer naming a day that has come (today or before)."""
+        day = parse_when(text, self.today).day
+        if day > self.today:
+            raise ValueError(f"{short_day(day)} is after today; a pair is completed on a day that has come.")
+
+    def _a_reason(self, text: str) -> None:
+        if len(clean(text).strip()) < lifecycle.MIN_REASON:
+            raise ValueError(f"Say in a few words why (at least {lifecycle.MIN_REASON} characters).")
+
+    def action_pause(self) -> None:
+        pair = self._pair_or_warn("active", "paused")
+        if pair is None:
+            return
+        store, today = self.programme.store, self.today
+        resuming = pair.status == "paused"
+
+        def answered(text: str | None) -> None:
+            if not text:
+                return
+
+            def edit() -> str:
+                if resuming:
+                    _, days = lifecycle.resume_pair(store, pair.id, pair.version, text, today)
+                    moved = f"planned sessions moved {days} day{'s' if days != 1 else ''} later" if days else "no session moved"
+                    return f"Pair {pair.id} resumed; {moved}."
+                lifecycle.pause_pair(store, pair.id, pair.version, text, today)
+                return f"Pair {pair.id} paused; it leaves triage until it resumes (p)."
+
+            self.run_edit(edit)
+
+        if resuming:
+            title, hint = f"Resume pair {pair.id}: what changed?", "Planned and booked sessions move later by the days the pair was paused."
+        else:
+            title, hint = f"Pause pair {pair.id}: why?", "E.g. mentee on leave until January. Resume with p; planned sessions then move by the pause."
+        self.app.push_screen(AskLine(title, "", hint, check=self._a_reason), answered)
+
+    def action_answer(self) -> None:
+        pair = self._pair_or_warn("active", "paused", "completed", "closed_early")
+        if pair is None:
+            return
+        store, today = self.programme.store, self.today
+
+        def answered(text: str | None) -> None:
+            if not text:
+                return
+            answer = surveys.parse_answer_line(text)
+
+            def edit() -> str:
+                surveys.record_answer(store, pair.id, answer, today)
+                rating = f"{answer.rating}/5" if answer.rating else "no rating"
+                goal = {True: ", goal achieved", False: ", goal not achieved", None: ""}[answer.goal_achieved]
+                return f"Recorded the {answer.respondent}'s {answer.kind} answer on pair {pair.id}: {rating}{goal}."
+
+            self.run_edit(edit)
+
+        self.app.push_screen(
+            AskLine(f"Survey answer for pair {pair.id}", "", surveys.ANSWER_HINT, check=surveys.parse_answer_line), answered
+        )
+
+    def action_coach(self) -> None:
+        pair = self._pair_or_warn()
+        if pair is not None:
+            self._load_coaches(pair)
+
+    @work(thread=True, exit_on_error=False, group="timeline-coaches")
+    def _load_coaches(self, pair: Pair) -> None:
+        loads = coaches.workloads(self.programme.store)
+        self.app.call_from_thread(self._pick_coach, pair, loads)
+
+    def _pick_coach(self, pair: Pair, loads: list[coaches.Workload]) -> None:
+        if not loads:
+            self.notify("The programme has no coaches yet; add them from the palette (Coaches and their workload) "
+                        "or with  rmtui coach add NAME.", severity="warning", timeout=8)
+            return
+        choices = [(f"{clean(w.coach.name)} — {w.shown()}", w.coach.id) for w in loads] + [("No coach", 0)]
+        current = next((n for n, w in enumerate(loads) if w.coach.id == pair.coach_id), None)
+        store = self.programme.store
+
+        def picked(coach_id: int | None) -> None:
+            if coach_id is None:
+                return
+
+            def edit() -> str:
+                done = coaches.assign_coach(store, pair.id, coach_id or None, pair.version)
+                return f"Pair {pair.id}: coach {clean(done.coach)}." if done.coach else f"Pair {pair.id} has no coach now."
+
+            self.run_edit(edit)
+
+        self.app.push_screen(
+            PickOne(f"Coach of pair {pair.id}", choices, "Workload: each coach's pairs going (active, paused, proposed).", current),
+            picked,
+        )
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:

@@ -37,7 +37,7 @@ COLUMNS = [
     Column("reason", "Why", 36, grow=2),
 ]
 
-KIND_STYLE = {"at_risk": "bold red", "overdue": "red", "notes_late": "yellow", "follow_up": "cyan"}
+KIND_STYLE = {"at_risk": "bold red", "overdue": "red", "notes_late": "yellow", "follow_up": "cyan", "survey": "magenta"}
 EMPTY = "Nothing needs you today: no overdue sessions, late notes, missing follow-ups or pairs at risk."
 
 
@@ -163,6 +163,8 @@ class TriageScreen(ProgrammeScreen):
         text.append(f"{len(queue)} item{'s' if len(queue) != 1 else ''}:", style="bold")
         for n, kind in enumerate(service.QUEUE_KINDS):
             count = queue.counts.get(kind, 0)
+            if kind == "survey" and not count:
+                continue  # survey reminders are named only when there are some
             text.append(" · " if n else " ")
             text.append(f"{count} {KIND_LABEL[kind].lower()}", style=KIND_STYLE[kind] if count else "dim")
         if queue.snoozed:

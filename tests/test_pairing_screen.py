@@ -198,3 +198,24 @@ async def test_cohort_proposals_are_accepted_except_the_rejected_one(demo_progra
         after = demo_programme.store.all(Pair, "status = 'proposed'")
         assert len(after) == before + len(proposals) - 1
         assert (rejected.mentee.id, rejected.mentor.id) not in {(p.mentee_id, p.mentor_id) for p in after}
+
+
+async def test_k_picks_the_coach_of_the_persons_pair(demo_programme: Programme) -> None:
+    from rmtui.coaches import resolve_coach
+    from rmtui.widgets.pick import PickOne
+
+    active = demo_programme.store.all(Pair, "status = 'active'")[0]
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _pairing(app, pilot)
+        screen._pick(screen.loaded.pool.by_id[active.mentee_id])
+        await _settled(app, pilot)
+        await pilot.press("k")
+        await _settled(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, PickOne)
+        choices = [label for label, _ in dialog.choices]
+        assert choices[-1] == "No coach" and "Tom Okafor (HR) — " in choices[1] and "active" in choices[1]
+        await pilot.press("home", "down", "enter")  # the second coach of the list
+        await _settled(app, pilot)
+        assert demo_programme.store.get(Pair, active.id).coach_id == resolve_coach(demo_programme.store, "Tom Okafor (HR)").id

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Static
+
+
+def _default_split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("\n", ";").split(";") if part.strip()]
 
 
 class TagEntry(Input):
@@ -43,8 +49,20 @@ class TagInput(Widget):
         def control(self) -> TagInput:
             return self.tag_input
 
-    def __init__(self, tags: list[str] | None = None, *, placeholder: str = "", id: str | None = None) -> None:
+    def __init__(
+        self,
+        tags: list[str] | None = None,
+        *,
+        placeholder: str = "",
+        id: str | None = None,
+        split: Callable[[str], list[str]] | None = None,
+        separators: str = ";",
+    ) -> None:
+        """``split`` turns typed text into tags (the domain's rule, e.g. intake.split_tags);
+        typing one of ``separators`` adds what was typed before it as tags."""
         super().__init__(id=id)
+        self.split = split or _default_split
+        self.separators = separators.replace("\n", "") or ";"
         self.tags: list[str] = list(tags or [])
         self.placeholder = placeholder or "type an entry, Enter adds it"
 
@@ -89,8 +107,7 @@ class TagInput(Widget):
         label.set_class(not self.tags, "-empty")
 
     def _add(self, text: str) -> None:
-        for part in text.replace("\n", ";").split(";"):
-            tag = part.strip()
+        for tag in self.split(text):
             if tag and tag not in self.tags:
                 self.tags.append(tag)
         self._show()
@@ -108,8 +125,9 @@ class TagInput(Widget):
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
         event.stop()
-        if ";" in event.value:
-            head, _, tail = event.value.rpartition(";")
+        cut = max(event.value.rfind(sep) for sep in self.separators)
+        if cut >= 0:
+            head, tail = event.value[:cut], event.value[cut + 1 :]
             self._add(head)
             self.entry.value = tail.lstrip()
         self.post_message(self.Changed(self))

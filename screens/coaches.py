@@ -1,0 +1,165 @@
+"""The HR coaches: who they are and their workload; add a coach, give a whole wave coaches.
+
+Opened from the command palette ("Coaches and their workload"). Every read and write runs
+in a worker through :mod:`rmtui.coaches`; a wave is named by its name or number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from rmtui.coaches import Workload, add_coach, assign_wave, workloads
+from rmtui.text import clean
+from rmtui.timeline import Outcome, attempt
+from rmtui.waves import resolve_wave
+from rmtui.screens.base import ProgrammeScreen
+from rmtui.widgets.ask import AskLine
+from rmtui.widgets.virtual_table import Column, VirtualTable
+
+COLUMNS = [
+    Column("name", "Coach", 14, grow=2),
+    Column("active", "Active", 6, justify="right"),
+    Column("paused", "Paused", 6, justify="right"),
+    Column("proposed", "Proposed", 8, justify="right"),
+    Column("finished", "Finished", 8, justify="right"),
+    Column("email", "Email", 10, grow=2),
+]
+
+HELP = ("Workload = pairs going (active, paused, proposed). a adds a coach; w gives every pair of a wave "
+        "without a coach one, the least loaded first. Pick a pair's coach with k on the timeline or pairing screen.")
+
+
+def parse_coach(text: str) -> tuple[str, str | None]:
+    """Return (name, email) from "Name, email", "Name <email>" or just "Name"."""
+    text = clean(text).strip()
+    match = re.match(r"^(.*?)\s*<([^>]+)>\s*$", text)
+    if match:
+        return match.group(1).strip(), match.group(2).strip()
+    name, comma, email = text.rpartition(",")
+    if comma and "@" in email:
+        return name.strip(), email.strip()
+    return text, None
+
+
+class CoachRows:
+    def __init__(self, loads: list[Workload]) -> None:
+        self.loads = loads
+
+    def __len__(self) -> int:
+        return len(self.loads)
+
+    def cells(self, index: int) -> dict[str, Text]:
+        load = self.loads[index]
+        return {
+            "name": Text(clean(load.coach.name)),
+            "active": Text(str(load.active)),
+            "paused": Text(str(load.paused), style="" if load.paused else "dim"),
+            "proposed": Text(str(load.proposed), style="" if load.proposed else "dim"),
+            "finished": Text(str(load.finished), style="dim"),
+            "email": Text(clean(load.coach.email or "—"), style="" if load.coach.email else "dim"),
+        }
+
+
+class CoachesScreen(ProgrammeScreen):
+    """The coaches table; a adds a coach, w assigns a wave balanced by workload."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add_coach", "Add coach"),
+        Binding("w", "assign_wave", "Assign a wave"),
+        Binding("escape", "back", "Back"),
+    ]
+    EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"add_coach", "assign_wave"})
+
+    DEFAULT_CSS = """
+    CoachesScreen #coach-help { height: auto; padding: 0 1; color: $text-muted; }
+    """
+
+    def compose(self):
+        yield Header()
+        yield Static(Text(HELP), id="coach-help")
+        yield VirtualTable(COLUMNS, id="coaches")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#coaches", VirtualTable).focus()
+        self.load()
+
+    def refresh_data(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="coaches-load")
+    def load(self) -> list[Workload]:
+        return workloads(self.programme.store)
+
+    @work(thread=True, exit_on_error=False, group="coaches-edit")
+    def run_edit(self, edit: Callable[[], str]) -> Outcome:
+        return attempt(lambda: self.save_with_retry(edit, what="the coaches"))
+
+    @on(Worker.StateChanged)
+    def worker_done(self, event: Worker.StateChanged) -> None:
+        group = event.worker.group
+        if not group.startswith("coaches-"):
+            return
+        if event.state == WorkerState.ERROR:
+            self.notify(f"That did not work: {event.worker.error}", severity="error", timeout=8)
+        elif event.state == WorkerState.SUCCESS:
+            if group == "coaches-load":
+                loads = event.worker.result
+                self.query_one("#coaches", VirtualTable).set_source(CoachRows(loads))
+                if not loads:
+                    self.notify("No coaches yet: press a to add the first.", timeout=6)
+            else:
+                self.report_outcome(event.worker.result)
+
+    def action_add_coach(self) -> None:
+        store = self.programme.store
+
+        def answered(text: str | None) -> None:
+            if not text or not text.strip():
+                return
+            name, email = parse_coach(text)
+
+            def edit() -> str:
+                coach = add_coach(store, name, email)
+                return f"Added coach {clean(coach.name)}."
+
+            self.run_edit(edit)
+
+        self.app.push_screen(
+            AskLine("Add a coach: name, then email", "", "E.g.  Priya Raman, priya.raman@example.com  (the email is optional)"),
+            answered,
+        )
+
+    def action_assign_wave(self) -> None:
+        store = self.programme.store
+
+        def answered(text: str | None) -> None:
+            if not text or not text.strip():
+                return
+
+            def edit() -> str:
+                wave = resolve_wave(store, text)
+                given = assign_wave(store, wave.id)
+                if not given:
+                    return f"Every pair of {clean(wave.name)} still going has a coach already."
+                listed = ", ".join(f"{clean(name)} {count}" for name, count in given.items())
+                return f"{clean(wave.name)}: {sum(given.values())} pairs given coaches ({listed})."
+
+            self.run_edit(edit)
+
+        self.app.push_screen(
+            AskLine("Give coaches to every pair of the wave…", "", "The wave's name or number; pairs that have a coach keep theirs."),
+            answered,
+        )
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
