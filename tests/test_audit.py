@@ -242,13 +242,14 @@ async def test_a_withdrawn_pair_keeps_its_names_on_the_audit_screen_after_its_id
 
 
 def test_the_label_migration_applies_to_a_database_with_audit_rows(tmp_path: Path) -> None:
-    from rmtui.db.schema import MIGRATIONS, SCHEMA_VERSION
+    from rmtui.db.schema import MIGRATIONS
     from rmtui.db.sqlite import sqlite3
     from rmtui.db.store import _split_statements
 
+    labels = next(n for n, script in enumerate(MIGRATIONS) if "ADD COLUMN label" in script)
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)
-    for number in range(SCHEMA_VERSION - 1):
+    for number in range(labels):
         for statement in _split_statements(MIGRATIONS[number]):
             conn.execute(statement)
     conn.execute(
@@ -256,7 +257,7 @@ def test_the_label_migration_applies_to_a_database_with_audit_rows(tmp_path: Pat
         "('2026-01-01T00:00:00Z', 'root', 'coordinators', 2, 'delete', '{\"os_user\": \"alice\"}', NULL), "
         "('2026-01-01T00:00:00Z', 'root', 'settings', NULL, 'set', NULL, '{\"timezone\": \"UTC\"}')"
     )
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.execute(f"PRAGMA user_version = {labels}")
     conn.close()
     with Store(path, actor="root") as store:
         assert store.query_tuples("SELECT label FROM audit ORDER BY id") == [("coordinator alice",), (None,)]
