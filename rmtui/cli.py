@@ -28,23 +28,10 @@ from rmtui.commands.admin import (
 from rmtui.commands.calendar import calendar_command
 from rmtui.commands.people import export_group, import_command
 from rmtui.commands.report import report_command
+from rmtui.context import Context
 from rmtui.programme import Programme, resolve_db_path
+from rmtui.run import run_app
 from rmtui.screens import AREAS
-
-
-
-class Context:
-    """What the group's options decided, shared with every sub-command."""
-
-    def __init__(self, db: str | None, clock: Clock) -> None:
-        self.db = db
-        self.clock = clock
-
-    def db_path(self, option: str | None = None) -> Path:
-        return resolve_db_path(option or self.db)
-
-    def open(self, option: str | None = None, *, create: bool = True) -> Programme:
-        return Programme.open(self.db_path(option), self.clock, create=create)
 
 
 def _parse_clock(ctx: click.Context, param: click.Parameter, value: str | None) -> Clock:
@@ -54,16 +41,6 @@ def _parse_clock(ctx: click.Context, param: click.Parameter, value: str | None) 
         return parse_today(value)
     except ValueError as error:
         raise click.BadParameter(str(error)) from error
-
-
-def run_app(programme: Programme, screen: str | None) -> None:
-    """Open the Textual app on ``programme`` at ``screen`` and close the store after."""
-    from rmtui.app import RmtuiApp
-
-    try:
-        RmtuiApp(programme, start=screen).run()
-    finally:
-        programme.close()
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,7 +58,7 @@ def cli(ctx: click.Context, db: str | None, today: Clock) -> None:
 
     Run with no command to open the app, or name a screen: rmtui roster.
     """
-    ctx.obj = Context(db, today)
+    ctx.obj = Context(db, today, run_app)
     if ctx.invoked_subcommand is None:
         run_app(ctx.obj.open(), None)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPOSITION_ROOT = {"rmtui/app.py", "rmtui/cli.py", "rmtui/__main__.py"}
+COMPOSITION_ROOT = {"rmtui/app.py", "rmtui/cli.py", "rmtui/run.py", "rmtui/__main__.py"}
 
 
 LAYERS = ("db", "screens", "widgets")
