@@ -204,6 +204,10 @@ class AuditScreen(ProgrammeScreen):
             entry = self.view.entries[event.index]
             self.app.push_screen(AuditDetailScreen(entry, self.view.tz, self.view.label(entry)))
 
+    def show_query(self, text: str) -> None:
+        """Show the audit filtered by ``text`` (e.g. ``by:alice`` from the coordinators screen)."""
+        self.query_one("#filter", Input).value = text
+
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
 

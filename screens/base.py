@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar, cast
 
 from textual.message import Message
 from textual.screen import Screen
@@ -16,8 +16,21 @@ from rmtui.programme import Programme
 T = TypeVar("T")
 
 if TYPE_CHECKING:
-    from rmtui.app import RmtuiApp
     from rmtui.timeline import Outcome
+
+
+class ProgrammeHost(Protocol):
+    """What a ProgrammeScreen needs of the App it runs in (rmtui.app.RmtuiApp provides it).
+
+    Screens depend on this, not on the concrete App; showing another screen is a
+    message (rmtui.screens.navigation) the App handles.
+    """
+
+    programme: Programme
+    may_edit: bool
+    data_generation: int
+
+    def poll_changes(self) -> bool: ...
 
 
 class DataChanged(Message):
@@ -40,11 +53,22 @@ class ProgrammeScreen(Screen):
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset()
     """Actions that change the programme: hidden from viewers (the store refuses them anyway)."""
 
-    app: RmtuiApp  # type: ignore[assignment]  # every ProgrammeScreen runs in RmtuiApp
+    @property
+    def host(self) -> ProgrammeHost:
+        """The App this screen runs in, as far as screens may know it."""
+        return cast("ProgrammeHost", self.app)
 
     @property
     def programme(self) -> Programme:
-        return self.app.programme
+        return self.host.programme
+
+    @property
+    def may_edit(self) -> bool:
+        """Whether this coordinator may change the programme (viewers may not)."""
+        return self.host.may_edit
+
+    def show_query(self, text: str) -> None:
+        """Show this screen filtered by ``text`` (typed into its search); screens with one override."""
 
     def refresh_data(self) -> None:
         """Reload what this screen shows from the database (in a worker)."""
@@ -55,12 +79,12 @@ class ProgrammeScreen(Screen):
             self.refresh_data()
 
     def on_screen_resume(self) -> None:
-        self.app.poll_changes()  # a commit just made (say by the dialog that closed) shows now
+        self.host.poll_changes()  # a commit just made (say by the dialog that closed) shows now
         self._catch_up()
 
     def _catch_up(self) -> None:
         """Refresh once if the app has seen commits since this screen last refreshed."""
-        generation = self.app.data_generation
+        generation = self.host.data_generation
         if generation > self.seen_generation:
             self.seen_generation = generation
             self.refresh_data()
@@ -72,7 +96,7 @@ class ProgrammeScreen(Screen):
         reloaded after its save would read everything twice. Instead the app polls now
         (not at its next tick) and this screen catches up at once.
         """
-        self.app.poll_changes()
+        self.host.poll_changes()
         self._catch_up()
 
     def report_outcome(self, outcome: Outcome) -> None:
@@ -86,7 +110,7 @@ class ProgrammeScreen(Screen):
             self.refresh_data()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.EDIT_ACTIONS and not self.app.may_edit:
+        if action in self.EDIT_ACTIONS and not self.may_edit:
             return False
         return True
 

@@ -14,6 +14,7 @@ from rmtui.db import ConflictError, StoreError
 from rmtui.coordinators import ROLES, Coordinator, add_coordinator, list_coordinators, remove_coordinator, set_role
 from rmtui.text import clean
 from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.navigation import Navigate
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
@@ -204,13 +205,12 @@ class CoordinatorsScreen(ProgrammeScreen):
         self.save_removal(person.os_user)
 
     @on(VirtualTable.Selected, "#people")
-    async def show_their_changes(self, event: VirtualTable.Selected) -> None:
+    def show_their_changes(self, event: VirtualTable.Selected) -> None:
         """Enter: the audit, filtered to what the selected person changed."""
         if not 0 <= event.index < len(self.people):
             return
         user = self.people[event.index].os_user
-        await self.app.switch_mode("audit")
-        self.app.screen.query_one("#filter", Input).value = f"by:{user}"
+        self.post_message(Navigate("audit", query=f"by:{user}"))
 
     @on(VirtualTable.CursorMoved, "#people")
     def cursor_moved(self) -> None:

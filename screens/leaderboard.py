@@ -22,7 +22,7 @@ from rmtui.leaderboard import DepartmentStanding, Leaderboard, LeaderRow, Sessio
 from rmtui.schedule import as_date
 from rmtui.session_status import short_day
 from rmtui.screens.base import ProgrammeScreen
-from rmtui.screens.timeline import TimelineScreen
+from rmtui.screens.navigation import OpenPair
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 VIEWS = ("pairs", "departments", "sessions")
@@ -353,9 +353,9 @@ class LeaderboardScreen(ProgrammeScreen):
     def open_pair(self) -> None:
         row = self.current_pair()
         if row is not None:
-            self.app.push_screen(TimelineScreen(row.pair_id))
+            self.post_message(OpenPair(row.pair_id))
 
     @on(VirtualTable.Selected, "#sessions")
     def open_session_pair(self, event: VirtualTable.Selected) -> None:
         if self.loaded is not None and self.loaded.sessions and event.index < len(self.loaded.sessions):
-            self.app.push_screen(TimelineScreen(self.loaded.sessions[event.index].pair_id))
+            self.post_message(OpenPair(self.loaded.sessions[event.index].pair_id))

@@ -17,6 +17,7 @@ from rmtui.db import Participant
 from rmtui.people import PairSummary, get_participant, pairs_of, participant_name
 from rmtui.text import clean
 from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.navigation import EditPerson
 
 
 def _section(title: str, rows: list[tuple[str, str | Text]]) -> Table:
@@ -116,9 +117,7 @@ class ProfileScreen(ProgrammeScreen):
 
     def action_edit(self) -> None:
         """Edit this participant in the intake form."""
-        from rmtui.screens.intake import IntakeScreen
-
-        self.app.push_screen(IntakeScreen(self.participant_id))
+        self.post_message(EditPerson(self.participant_id))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="profile")
     def load(self) -> tuple[Participant | None, str | None, list[PairSummary]]:

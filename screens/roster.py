@@ -14,7 +14,7 @@ from textual.worker import Worker, WorkerState
 from rmtui.search import SORT_KEYS, RosterIndex, RosterRow, SearchResult, first_page
 from rmtui.text import clean
 from rmtui.screens.base import ProgrammeScreen
-from rmtui.screens.profile import ProfileScreen
+from rmtui.screens.navigation import EditPerson, OpenProfile
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
@@ -277,7 +277,7 @@ class RosterScreen(ProgrammeScreen):
     def open_profile(self, event: VirtualTable.Selected) -> None:
         person = self.person_at(event.index)
         if person is not None:
-            self.app.push_screen(ProfileScreen(person))
+            self.post_message(OpenProfile(person))
 
     @on(VirtualTable.HeaderClicked, "#results")
     def header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
@@ -305,11 +305,9 @@ class RosterScreen(ProgrammeScreen):
 
     def action_edit(self) -> None:
         """Open the highlighted participant in the intake form to edit them."""
-        from rmtui.screens.intake import IntakeScreen
-
         person = self.person_at(self.query_one("#results", VirtualTable).cursor)
         if person is not None:
-            self.app.push_screen(IntakeScreen(person))
+            self.post_message(EditPerson(person))
 
     def action_reverse(self) -> None:
         self.descending = not self.descending

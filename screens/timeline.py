@@ -26,12 +26,11 @@ from rmtui.calendar_export import export_calendar
 from rmtui.schedule import as_date, session_start
 from rmtui.session_status import KIND_LABEL, relative_day, short_day
 from rmtui.text import clean
-from rmtui.timeline import Outcome, PairTimeline, attempt, parse_when
+from rmtui.timeline import WHEN_HINT, Outcome, PairTimeline, attempt, parse_when
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.widgets.ask import AskLine, EditText
 from rmtui.widgets.virtual_table import Column, EmptySource, VirtualTable
 
-WHEN_HINT = "+1w, +3d, fri, tomorrow, 2026-12-04 or 2026-12-04 14:00 (programme time)"
 
 COLUMNS = [
     Column("seq", "#", 2, justify="right"),
@@ -276,7 +275,7 @@ class TimelineScreen(ProgrammeScreen):
     def open_session(self) -> None:
         """Enter edits the notes of a held session, else its agenda (viewers read them below)."""
         session = self.current()
-        if session is not None and self.app.may_edit:
+        if session is not None and self.may_edit:
             if session.status == "held":
                 self.action_notes()
             else:

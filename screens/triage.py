@@ -23,10 +23,10 @@ from rmtui import timeline as sessions
 from rmtui import triage as service
 from rmtui.session_status import KIND_LABEL, short_day
 from rmtui.text import clean
-from rmtui.timeline import Outcome, attempt, parse_when
+from rmtui.timeline import WHEN_HINT, Outcome, attempt, parse_when
 from rmtui.triage import TriageFilter, TriageItem, TriageQueue
 from rmtui.screens.base import ProgrammeScreen
-from rmtui.screens.timeline import WHEN_HINT, TimelineScreen
+from rmtui.screens.navigation import OpenPair
 from rmtui.widgets.ask import AskLine, EditText
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
@@ -397,7 +397,7 @@ class TriageScreen(ProgrammeScreen):
     def action_timeline(self) -> None:
         item = self.current()
         if item is not None:
-            self.app.push_screen(TimelineScreen(item.pair.id, item.session_id))
+            self.post_message(OpenPair(item.pair.id, item.session_id))
 
     @on(VirtualTable.Selected, "#queue")
     def open_timeline(self) -> None:
