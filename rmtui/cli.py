@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from pathlib import Path
 
 import click
-import platformdirs
 
 from rmtui.db import StoreError
 from rmtui.clock import Clock, clock_from_env, parse_today
@@ -29,6 +27,7 @@ from rmtui.commands.calendar import calendar_command
 from rmtui.commands.people import export_group, import_command
 from rmtui.commands.report import report_command
 from rmtui.context import Context
+from rmtui.error_log import log_exception
 from rmtui.programme import Programme, resolve_db_path
 from rmtui.run import run_app
 from rmtui.screens import AREAS
@@ -149,12 +148,6 @@ for _command in (
     cli.add_command(_command)
 
 
-def _error_log() -> Path:
-    folder = Path(platformdirs.user_state_dir("rmtui"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / "error.log"
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command line, turning failures into one clear line."""
     # Programme data is confidential: nothing rmtui creates is readable by others.
@@ -174,9 +167,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("rmtui: stopped.", err=True)
         sys.exit(130)
     except Exception as error:  # noqa: BLE001 - the last line of defence: no tracebacks
-        log = _error_log()
-        with log.open("a", encoding="utf-8") as handle:
-            traceback.print_exc(file=handle)
+        log = log_exception(error)
         click.echo(f"rmtui: unexpected error: {error} (details in {log}).", err=True)
         sys.exit(1)
 

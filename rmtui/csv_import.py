@@ -23,6 +23,7 @@ from typing import Any
 
 from rmtui.db import ConflictError, Participant, Store
 from rmtui.csv_export import neutralise
+from rmtui.error_log import UserError
 from rmtui.intake import LABELS, PROFILE_FIELDS, check_profile, programme_levels, to_column
 from rmtui.text import clean, fold
 
@@ -80,7 +81,7 @@ def _alias_table() -> dict[str, str]:
 FIELD_BY_HEADER = _alias_table()
 
 
-class ImportFileError(Exception):
+class ImportFileError(UserError):
     """The file as a whole cannot be imported (unreadable, no header, a required column missing)."""
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rmtui.db import Store, read_setting, read_settings
+from rmtui.error_log import UserError
 from rmtui.rules import RULE_BOOK, RuleSpec, Threshold
 
 SETTINGS_KEY = "rules"
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 
-class RuleConfigError(ValueError):
+class RuleConfigError(ValueError, UserError):
     """The stored rule configuration is not valid; the message says which rule and why."""
 
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
 
+from textual import on
 from textual.message import Message
 from textual.screen import Screen
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from rmtui import saving
+from rmtui.db import StoreError
+from rmtui.error_log import UserError, log_exception
 from rmtui.programme import Programme
 
 T = TypeVar("T")
@@ -39,6 +43,25 @@ class DataChanged(Message):
     def __init__(self, generation: int) -> None:
         super().__init__()
         self.generation = generation
+
+
+@dataclass
+class WorkDone(Message):
+    """A worker started by :meth:`ProgrammeScreen.run_work` ended: its result or its error."""
+
+    worker: Worker[None]
+    result: Any = None
+    error: BaseException | None = None
+
+
+@dataclass(frozen=True)
+class _Delivery(Generic[T]):
+    """Where a worker's outcome goes (see :meth:`ProgrammeScreen.run_work`)."""
+
+    what: str
+    done: Callable[[T], object] | None
+    failed: Callable[[BaseException], bool] | None
+    after: Callable[[], object] | None
 
 
 class ProgrammeScreen(Screen):
@@ -70,8 +93,99 @@ class ProgrammeScreen(Screen):
     def show_query(self, text: str) -> None:
         """Show this screen filtered by ``text`` (typed into its search); screens with one override."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deliveries: dict[Worker[None], _Delivery[Any]] = {}
+
     def refresh_data(self) -> None:
         """Reload what this screen shows from the database (in a worker)."""
+
+    # -- running work off the UI thread: the one way ------------------------------------
+
+    def run_work(
+        self,
+        work: Callable[..., T],
+        *args: Any,
+        what: str,
+        done: Callable[[T], object] | None = None,
+        failed: Callable[[BaseException], bool] | None = None,
+        after: Callable[[], object] | None = None,
+        group: str = "default",
+        exclusive: bool = True,
+    ) -> Worker[None]:
+        """Run ``work(*args)`` in a thread worker and hand its result to ``done`` on the UI thread.
+
+        ``work`` receives everything it needs as arguments: read the screen's state here, on
+        the UI thread, never from the worker. ``what`` completes "Could not …" ("read the
+        leaderboard"). A failure goes to ``failed`` first, which returns True when it dealt
+        with it (say a ConflictError the screen resolves); otherwise to
+        :meth:`_handle_worker_error`, so every screen shows failures the same way. ``after``
+        runs once the worker has ended either way. With ``exclusive`` a newer run in the same
+        ``group`` supersedes an older one, whose outcome is then dropped (``after`` still runs).
+
+        In a screen::
+
+            def refresh_data(self) -> None:
+                self.run_work(load_board, self.programme.store, self.today,
+                              what="read the leaderboard", done=self.show, group="load")
+        """
+
+        def job() -> None:
+            worker = get_current_worker()
+            try:
+                result = work(*args)
+            except Exception as error:  # noqa: BLE001 - delivered to the UI thread, shown there
+                self.post_message(WorkDone(worker, error=error))
+            else:
+                self.post_message(WorkDone(worker, result))
+
+        worker = self.run_worker(
+            job, name=what, group=f"{type(self).__name__}-{group}", thread=True, exclusive=exclusive, exit_on_error=False
+        )
+        self._deliveries[worker] = _Delivery(what, done, failed, after)
+        return worker
+
+    @on(WorkDone)
+    def _work_done(self, message: WorkDone) -> None:
+        message.stop()
+        delivery = self._deliveries.pop(message.worker, None)
+        if delivery is None:
+            return
+        try:
+            if message.worker.is_cancelled:
+                return  # superseded by a newer run of the same group
+            if message.error is not None:
+                if delivery.failed is None or not delivery.failed(message.error):
+                    self._handle_worker_error(message.error, delivery.what)
+            elif delivery.done is not None:
+                delivery.done(message.result)
+        finally:
+            if delivery.after is not None:
+                delivery.after()
+
+    def run_edit(self, edit: Callable[[], str], retry: Callable[[], None] | None = None) -> Worker[None]:
+        """Run one edit (``edit`` returns what it did) in a worker and report its outcome.
+
+        Expected failures (a conflict, a broken rule, a busy database) become an Outcome via
+        :func:`rmtui.timeline.attempt`; ``retry`` reopens the user's input after a conflict.
+        """
+        from rmtui.timeline import attempt
+
+        return self.run_work(attempt, edit, retry, what="save your change", done=self.report_outcome,
+                             group="edit", exclusive=False)
+
+    def _handle_worker_error(self, error: BaseException, what: str) -> None:
+        """Show a worker's failure: the message of an error meant for users, else one sentence and the log."""
+        if isinstance(error, (StoreError, UserError)):
+            self.notify(str(error), title=f"Could not {what}", severity="error", timeout=10, markup=False)
+        else:
+            log = log_exception(error)
+            self.notify(
+                f"Could not {what}: something unexpected went wrong (details in {log}).",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
 
     def on_data_changed(self, message: DataChanged) -> None:
         if message.generation > self.seen_generation:  # else this screen has refreshed since
