@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from textual import on
@@ -162,6 +163,25 @@ class ProgrammeScreen(Screen):
         finally:
             if delivery.after is not None:
                 delivery.after()
+
+    def run_save(
+        self,
+        save: Callable[[], T],
+        *,
+        saving: str,
+        done: Callable[[T], object] | None = None,
+        failed: Callable[[BaseException], bool] | None = None,
+        group: str = "save",
+    ) -> Worker[None]:
+        """Run one store write in a worker through :meth:`save_with_retry`; see :meth:`run_work`.
+
+        ``save`` is built on the UI thread from values read there (a closure over the store and
+        the user's input); ``saving`` names what is saved ("the notes", "alice's new role").
+        """
+        return self.run_work(
+            partial(self.save_with_retry, what=saving), save, what=f"save {saving}", done=done, failed=failed,
+            group=group, exclusive=False,
+        )
 
     def run_edit(self, edit: Callable[[], str], retry: Callable[[], None] | None = None) -> Worker[None]:
         """Run one edit (``edit`` returns what it did) in a worker and report its outcome.
