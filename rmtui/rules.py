@@ -342,9 +342,9 @@ def _outside_reporting_line_matrix(params: Params, pool: Pool, rows: Ix, cols: I
                 met[r, c] = False
     for c, person in enumerate(col_ids):
         for boss in pool.chain(int(person)):
-            r = row_at.get(boss)
-            if r is not None:
-                met[r, c] = False
+            row = row_at.get(boss)
+            if row is not None:
+                met[row, c] = False
     return met, None
 
 

@@ -167,9 +167,9 @@ class RosterIndex:
                     marked.update(range(start + at, start + at + len(token)))
                     continue
                 # A typo: mark the stretch of the word the query word lines up with.
-                equal = [op for op in LCSseq.opcodes(token, word) if op[0] == "equal"]
+                equal = [op for op in LCSseq.opcodes(token, word) if op.tag == "equal"]
                 if equal:
-                    marked.update(range(start + equal[0][3], start + equal[-1][4]))
+                    marked.update(range(start + equal[0].dest_start, start + equal[-1].dest_end))
         spans: list[tuple[int, int]] = []
         for k in sorted({origin[k] for k in marked}):
             if spans and spans[-1][1] == k:
