@@ -141,7 +141,8 @@ class ProgrammeScreen(Screen):
                 self.post_message(WorkDone(worker, result))
 
         worker = self.run_worker(
-            job, name=what, group=f"{type(self).__name__}-{group}", thread=True, exclusive=exclusive, exit_on_error=False
+            job, name=what, group=f"{type(self).__name__}-{group}", thread=True, exclusive=exclusive,
+            exit_on_error=False,
         )
         self._deliveries[worker] = _Delivery(what, done, failed, after)
         return worker

@@ -13,7 +13,16 @@ from rapidfuzz.distance import LCSseq
 
 from rmtui.search.build import LEVEL_NONE, Column, IndexData, build_index_data
 from rmtui.search.query import ROLES, SORT_KEYS, STATUSES, level_test, one_of, parse_query, short_key, shorten
-from rmtui.search.words import LOOSE_MISSES, SHOWN_MIN, SHOWN_SIMILARITY, WORD, Vocabulary, search_key, word_score, word_scores
+from rmtui.search.words import (
+    LOOSE_MISSES,
+    SHOWN_MIN,
+    SHOWN_SIMILARITY,
+    WORD,
+    Vocabulary,
+    search_key,
+    word_score,
+    word_scores,
+)
 
 if TYPE_CHECKING:
     import rmtui.db
