@@ -21,6 +21,8 @@ from rmtui.programme import Programme
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from rmtui.timeline import Outcome
 
 
@@ -236,7 +238,8 @@ class ProgrammeScreen(Screen):
 
     def report_outcome(self, outcome: Outcome) -> None:
         """Say how an edit went; reopen the user's input if it did not land, and refresh."""
-        self.notify(outcome.message, severity=outcome.severity, timeout=6 if outcome.ok else 10)
+        severity = cast("SeverityLevel", outcome.severity)  # information, warning or error
+        self.notify(outcome.message, severity=severity, timeout=6 if outcome.ok else 10)
         if outcome.retry is not None:
             outcome.retry()
         if outcome.ok:

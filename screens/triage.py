@@ -228,7 +228,9 @@ class TriageScreen(ProgrammeScreen):
             self.query_one("#filters", Static).update(self._filters_text())
 
         def edit() -> str:
-            done, skipped, conflicts = 0, [], []  # type: ignore[var-annotated]
+            done = 0
+            skipped: list[str] = []
+            conflicts: list[ConflictError] = []
             acted: set[object] = set()
             for item in items:
                 target = same(item)
