@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from functools import partial
 from typing import ClassVar
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -14,7 +15,16 @@ from rmtui.db.watch import ChangeWatcher
 from rmtui.programme import Programme
 from rmtui.shared_setup import Finding, startup_problems
 from rmtui.screens import AREAS, Area
-from rmtui.screens.base import DataChanged
+from rmtui.screens.base import DataChanged, ProgrammeScreen
+from rmtui.screens.navigation import (
+    EditPerson,
+    EditRules,
+    Navigate,
+    OpenCohort,
+    OpenImport,
+    OpenPair,
+    OpenProfile,
+)
 
 # DESIGN.md asks for ~250 ms; 150 ms keeps another coordinator's edit under the 500 ms p95
 # budget even when a screen's refresh takes ~120 ms (the leaderboard at 10k pairs). A poll
@@ -129,6 +139,54 @@ class RmtuiApp(App[None]):
         """Switch to the area ``name`` (a number key or the palette)."""
         if name in self.areas and self.current_mode != name:
             self.switch_mode(name)
+
+    # -- navigation: screens post these messages; only the App knows the screen classes ----------
+    # (each screen module is imported when first needed, like the areas, to keep start-up quick)
+
+    @on(Navigate)
+    async def _navigate(self, message: Navigate) -> None:
+        if message.area not in self.areas:
+            return
+        if self.current_mode != message.area:
+            await self.switch_mode(message.area)
+        if message.query is not None and isinstance(self.screen, ProgrammeScreen):
+            self.screen.show_query(message.query)
+
+    @on(OpenProfile)
+    def _open_profile(self, message: OpenProfile) -> None:
+        from rmtui.screens.profile import ProfileScreen
+
+        self.push_screen(ProfileScreen(message.person_id))
+
+    @on(EditPerson)
+    def _edit_person(self, message: EditPerson) -> None:
+        from rmtui.screens.intake import IntakeScreen
+
+        self.push_screen(IntakeScreen(message.person_id))
+
+    @on(OpenPair)
+    def _open_pair(self, message: OpenPair) -> None:
+        from rmtui.screens.timeline import TimelineScreen
+
+        self.push_screen(TimelineScreen(message.pair_id, message.session_id))
+
+    @on(OpenImport)
+    def _open_import(self, message: OpenImport) -> None:
+        from rmtui.screens.import_csv import ImportScreen
+
+        self.push_screen(ImportScreen(message.path))
+
+    @on(OpenCohort)
+    def _open_cohort(self, message: OpenCohort) -> None:
+        from rmtui.screens.cohort import CohortScreen
+
+        self.push_screen(CohortScreen(message.wave_id, message.wave_name))
+
+    @on(EditRules)
+    def _edit_rules(self, message: EditRules) -> None:
+        from rmtui.screens.rule_editor import RuleEditorScreen
+
+        self.push_screen(RuleEditorScreen(message.config))
 
     def action_toggle_keys(self) -> None:
         """Show or hide the keys of the current screen."""

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 
 import click
-import platformdirs
 
 from rmtui.db import StoreError
 from rmtui.clock import Clock, clock_from_env, parse_today
@@ -32,31 +29,13 @@ from rmtui.commands.feedback import feedback_group
 from rmtui.commands.pair import pair_group
 from rmtui.commands.people import export_group, import_command
 from rmtui.commands.report import report_command
+from rmtui.context import Context, last_opened
 from rmtui.db.sqlite import file_uri, sqlite3
+from rmtui.error_log import log_exception
 from rmtui.failures import explain
 from rmtui.programme import Programme, default_db_path, resolve_db_path
+from rmtui.run import run_app
 from rmtui.screens import AREAS
-
-
-
-class Context:
-    """What the group's options decided, shared with every sub-command."""
-
-    def __init__(self, db: str | None, clock: Clock) -> None:
-        self.db = db
-        self.clock = clock
-
-    def db_path(self, option: str | None = None) -> Path:
-        return resolve_db_path(option or self.db)
-
-    def open(self, option: str | None = None, *, create: bool = True) -> Programme:
-        global _opening
-        _opening = self.db_path(option)
-        return Programme.open(_opening, self.clock, create=create)
-
-
-_opening: Path | None = None
-"""The database the command opened last: named by the one-line error if something fails."""
 
 
 def _parse_clock(ctx: click.Context, param: click.Parameter, value: str | None) -> Clock:
@@ -66,16 +45,6 @@ def _parse_clock(ctx: click.Context, param: click.Parameter, value: str | None) 
         return parse_today(value)
     except ValueError as error:
         raise click.BadParameter(str(error)) from error
-
-
-def run_app(programme: Programme, screen: str | None) -> None:
-    """Open the Textual app on ``programme`` at ``screen`` and close the store after."""
-    from rmtui.app import RmtuiApp
-
-    try:
-        RmtuiApp(programme, start=screen).run()
-    finally:
-        programme.close()
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -93,7 +62,7 @@ def cli(ctx: click.Context, db: str | None, today: Clock) -> None:
 
     Run with no command to open the app, or name a screen: rmtui roster.
     """
-    ctx.obj = Context(db, today)
+    ctx.obj = Context(db, today, run_app)
     if ctx.invoked_subcommand is None:
         run_app(ctx.obj.open(), None)
 
@@ -235,21 +204,6 @@ for _command in (
     cli.add_command(_command)
 
 
-def _error_log() -> Path | None:
-    """Return the file the details of an unexpected error go to: the state folder, else the
-    temporary folder; None when neither can be written (the error is still one line)."""
-    for folder in (Path(platformdirs.user_state_dir("rmtui")), Path(tempfile.gettempdir()) / f"rmtui-{os.geteuid()}"):
-        try:
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            log = folder / "error.log"
-            with log.open("a", encoding="utf-8") as handle:
-                traceback.print_exc(file=handle)
-            return log
-        except OSError:
-            continue
-    return None
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command line, turning failures into one clear line."""
     # Programme data is confidential: nothing rmtui creates is readable by others.
@@ -269,11 +223,11 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("rmtui: stopped.", err=True)
         sys.exit(130)
     except Exception as error:  # noqa: BLE001 - the last line of defence: no tracebacks
-        known = explain(error, _opening)
+        known = explain(error, last_opened())
         if known is not None:
             click.echo(f"rmtui: {known}", err=True)
             sys.exit(1)
-        log = _error_log()
+        log = log_exception(error)
         where = f"details in {log}" if log else "no log could be written"
         click.echo(f"rmtui: unexpected error: {error} ({where}).", err=True)
         sys.exit(1)

@@ -25,6 +25,7 @@ from rmtui.db import ConflictError, Participant, Store, StoreError
 from rmtui.db.sqlite import sqlite3
 from rmtui.csv_export import neutralise
 from rmtui.duplicates import Duplicate, DuplicateFinder
+from rmtui.error_log import UserError
 from rmtui.intake import LABELS, PROFILE_FIELDS, check_profile, programme_levels, to_column
 from rmtui.text import clean, fold
 
@@ -82,7 +83,7 @@ def _alias_table() -> dict[str, str]:
 FIELD_BY_HEADER = _alias_table()
 
 
-class ImportFileError(Exception):
+class ImportFileError(UserError):
     """The file as a whole cannot be imported (unreadable, no header, a required column missing)."""
 
 

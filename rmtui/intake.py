@@ -21,6 +21,7 @@ from typing import Any
 
 from rmtui.db import Participant, Store, read_settings
 from rmtui.db.records import PARTICIPANT_STATUSES, ROLES
+from rmtui.error_log import UserError
 from rmtui.search import name_matches
 from rmtui.text import clean, fold
 
@@ -96,7 +97,7 @@ _YES = {"yes", "y", "true", "1", "x", "consent", "agreed"}
 _NO = {"no", "n", "false", "0", "", "none"}
 
 
-class FieldError(ValueError):
+class FieldError(ValueError, UserError):
     """A value a field cannot take; the message is one sentence for a coordinator."""
 
 

@@ -22,7 +22,17 @@ from scipy.optimize import linear_sum_assignment
 
 from rmtui.db import Store
 from rmtui.rule_settings import RuleConfig
-from rmtui.rules import AVAILABLE, ONGOING, Facts, Person, keywords, manager_chain, objective_value, utc_offset_hours
+from rmtui.rules import (
+    AVAILABLE,
+    ONGOING,
+    RULES,
+    Facts,
+    Person,
+    keywords,
+    manager_chain,
+    objective_value,
+    utc_offset_hours,
+)
 from rmtui.text import fold
 
 
@@ -312,57 +322,6 @@ class Evaluation:
     failures: dict[str, np.ndarray] = field(default_factory=dict)  # hard rule → bool "fails" matrix
 
 
-def _reporting_line_met(pool: Pool, rows: np.ndarray, cols: np.ndarray, facts: Facts) -> np.ndarray:
-    met = np.ones((len(rows), len(cols)), dtype=bool)
-    row_ids, col_ids = pool.ids[rows], pool.ids[cols]
-    if len(rows) == 1 or len(cols) == 1:
-        single_rows = len(rows) == 1
-        person = int(row_ids[0] if single_rows else col_ids[0])
-        others = col_ids if single_rows else row_ids
-        line = pool.line_of(person)
-        if line:
-            hit = np.fromiter((int(i) in line for i in others), dtype=bool, count=len(others))
-            if single_rows:
-                met[0, hit] = False
-            else:
-                met[hit, 0] = False
-        return met
-    row_at = {int(i): k for k, i in enumerate(row_ids)}
-    col_at = {int(i): k for k, i in enumerate(col_ids)}
-    for r, person in enumerate(row_ids):
-        for boss in pool.chain(int(person)):
-            c = col_at.get(boss)
-            if c is not None:
-                met[r, c] = False
-    for c, person in enumerate(col_ids):
-        for boss in pool.chain(int(person)):
-            r = row_at.get(boss)
-            if r is not None:
-                met[r, c] = False
-    return met
-
-
-def _former_met(pool: Pool, rows: np.ndarray, cols: np.ndarray, facts: Facts) -> np.ndarray:
-    met = np.ones((len(rows), len(cols)), dtype=bool)
-    if not facts.former:
-        return met
-    row_at = {int(pool.ids[p]): k for k, p in enumerate(rows)}
-    col_at = {int(pool.ids[p]): k for k, p in enumerate(cols)}
-    for pair in facts.former:
-        if len(pair) != 2:
-            continue
-        a, b = tuple(pair)
-        for x, y in ((a, b), (b, a)):
-            r, c = row_at.get(x), col_at.get(y)
-            if r is not None and c is not None:
-                met[r, c] = False
-    return met
-
-
-def _outer_ne(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (a[:, None] == 0) | (b[None, :] == 0) | (a[:, None] != b[None, :])
-
-
 def evaluate(pool: Pool, rows: np.ndarray, cols: np.ndarray, facts: Facts, config: RuleConfig) -> Evaluation:
     """Return the rules of ``config`` for mentee positions ``rows`` × mentor positions ``cols``."""
     rows = np.asarray(rows, dtype=np.int64)
@@ -375,7 +334,7 @@ def evaluate(pool: Pool, rows: np.ndarray, cols: np.ndarray, facts: Facts, confi
     for rule_id, setting in config.rules.items():
         if not setting.enabled:
             continue
-        met, fit = _rule_matrix(rule_id, setting.params, pool, rows, cols, facts)
+        met, fit = RULES[rule_id].matrix(setting.params, pool, rows, cols, facts)
         if setting.hard:
             fails = ~np.broadcast_to(met, shape)
             failures[rule_id] = fails
@@ -385,65 +344,6 @@ def evaluate(pool: Pool, rows: np.ndarray, cols: np.ndarray, facts: Facts, confi
             total = total + setting.weight * np.broadcast_to(met.astype(np.float64) if fit is None else fit, shape)
     score = 100 * total / weights if weights else np.zeros(shape)
     return Evaluation(rows, cols, allowed, score, failures)
-
-
-def _rule_matrix(
-    rule_id: str, params: dict, pool: Pool, rows: np.ndarray, cols: np.ndarray, facts: Facts
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Return (met, fit) of one rule for rows × cols; fit None means 1 when met, else 0."""
-    if rule_id == "right_roles":
-        return pool.is_mentee[rows][:, None] & pool.is_mentor[cols][None, :], None
-    if rule_id == "different_people":
-        return pool.ids[rows][:, None] != pool.ids[cols][None, :], None
-    if rule_id == "different_line_of_business":
-        return _outer_ne(pool.business[rows], pool.business[cols]), None
-    if rule_id == "different_team":
-        return _outer_ne(pool.teams[rows], pool.teams[cols]), None
-    if rule_id == "outside_reporting_line":
-        return _reporting_line_met(pool, rows, cols, facts), None
-    if rule_id == "level_gap":
-        gap = pool.levels[rows][:, None] - pool.levels[cols][None, :]
-        with np.errstate(invalid="ignore"):
-            return gap >= int(params["min_gap"]), None
-    if rule_id == "mentor_capacity":
-        load = np.array([facts.mentor_load.get(int(i), 0) for i in pool.ids[cols]], dtype=np.int64)
-        return (load < pool.capacity[cols])[None, :], None
-    if rule_id == "mentee_free":
-        return np.array([not facts.busy_waves(int(i)) for i in pool.ids[rows]], dtype=bool)[:, None], None
-    if rule_id == "never_paired_before":
-        return _former_met(pool, rows, cols, facts), None
-    if rule_id == "both_available":
-        return pool.available[rows][:, None] & pool.available[cols][None, :], None
-    if rule_id == "shared_interests":
-        need = int(params["min_shared"])
-        matrix = pool.interest_matrix
-        common = (matrix[rows] @ matrix[cols].T).toarray()
-        return common >= need, np.minimum(1.0, common / need)
-    if rule_id == "goals_met":
-        goals, _ = pool.goal_matrix
-        competencies, _ = pool.competency_matrix
-        wanted = goals[rows]
-        asked = np.unique(wanted.indices)  # only the goals these mentees have matter
-        close = sparse.csr_matrix((pool.shared_keywords[asked] >= int(params["min_words"])).astype(np.float64))
-        can_meet = ((competencies[cols] @ close.T).toarray() > 0).astype(np.float64)  # mentor × asked goal
-        met_count = np.asarray(wanted[:, asked] @ can_meet.T)
-        counts = pool.goal_counts[rows][:, None]
-        has_both = (counts > 0) & (pool.competency_counts[cols] > 0)[None, :]
-        fit = np.where(has_both, met_count / np.where(counts > 0, counts, 1), 0.0)
-        return has_both & (fit >= float(params["min_fraction"])), fit
-    if rule_id == "timezone_gap":
-        a, b = pool.offsets[rows][:, None], pool.offsets[cols][None, :]
-        gap = np.abs(a - b)
-        gap = np.minimum(gap, 24 - gap)
-        known = ~np.isnan(gap)
-        with np.errstate(invalid="ignore"):
-            met = known & (gap <= float(params["max_hours"]))
-        return met, np.where(known, met.astype(np.float64), 0.5)
-    if rule_id == "objective_attribute":
-        codes = pool.objective_codes(str(params["attribute"]))
-        a, b = codes[rows][:, None], codes[cols][None, :]
-        return (a != 0) & (b != 0) & (a != b), None
-    raise KeyError(rule_id)
 
 
 # -- candidates for one person ---------------------------------------------------------

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from rmtui.db import Pair, Store, Wave
 from rmtui.lifecycle import activate_people
+from rmtui.error_log import UserError
 from rmtui.matching import Pool, load_pair_pool
 from rmtui.programme import Programme
 from rmtui.rule_settings import RuleConfig, load_rule_config
@@ -38,7 +39,7 @@ CLOSE_REASONS: dict[str, str] = {
 }
 
 
-class PairingError(Exception):
+class PairingError(UserError):
     """A pairing action that cannot be done; the message says why and what to do."""
 
 

@@ -12,82 +12,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rmtui.db import Store, read_setting, read_settings
+from rmtui.error_log import UserError
+from rmtui.rules import RULE_BOOK, RuleSpec, Threshold
 
 SETTINGS_KEY = "rules"
 
+__all__ = [
+    "RULE_SPECS",
+    "SPECS",
+    "RuleConfig",
+    "RuleConfigError",
+    "RuleSetting",
+    "RuleSpec",
+    "Threshold",
+    "default_rule_config",
+    "load_rule_config",
+    "rules_from_value",
+    "save_rule_config",
+    "setting_value",
+    "stored_rule_config",
+]
 
-class RuleConfigError(ValueError):
+
+class RuleConfigError(ValueError, UserError):
     """The stored rule configuration is not valid; the message says which rule and why."""
 
 
-@dataclass(frozen=True)
-class Threshold:
-    """One number a rule is tuned by, with its allowed range."""
-
-    name: str
-    label: str
-    default: float
-    low: float
-    high: float
-    integer: bool = True
-    step: float = 1
-
-
-@dataclass(frozen=True)
-class RuleSpec:
-    """What a rule is and how it starts out in a new programme."""
-
-    id: str
-    label: str
-    hard: bool
-    weight: float
-    enabled: bool = True
-    short: str = ""  # a few words for narrow places: why a candidate is blocked
-    fixed: bool = False  # always on and hard: a pair that breaks it is not a pair at all
-    thresholds: tuple[Threshold, ...] = ()
-    text: tuple[str, ...] = ()  # names of free-text options (the objective attribute)
-
-
-RULE_SPECS: tuple[RuleSpec, ...] = (
-    RuleSpec("right_roles", "Right roles", short="wrong roles", hard=True, weight=1, fixed=True),
-    RuleSpec("different_people", "Two different people", short="same person", hard=True, weight=1, fixed=True),
-    RuleSpec("different_line_of_business", "Different line of business", short="same business", hard=True, weight=1),
-    RuleSpec("different_team", "Different team", short="same team", hard=True, weight=1),
-    RuleSpec("outside_reporting_line", "Outside each other's reporting line", short="reporting line", hard=True, weight=1),
-    RuleSpec("level_gap", "Mentor levels below mentee", short="level gap",
-        hard=True,
-        weight=1,
-        thresholds=(Threshold("min_gap", "levels below", 2, 0, 20),),
-    ),
-    RuleSpec("mentor_capacity", "Mentor has room", short="mentor full", hard=True, weight=1),
-    RuleSpec("mentee_free", "Mentee not already paired in the wave", short="already paired", hard=True, weight=1),
-    RuleSpec("never_paired_before", "Never paired before", short="paired before", hard=True, weight=1),
-    RuleSpec("both_available", "Both still in the programme", short="not available", hard=True, weight=1),
-    RuleSpec("shared_interests", "Shared hobbies or interests", short="no shared interests",
-        hard=False,
-        weight=3,
-        thresholds=(Threshold("min_shared", "shared needed", 1, 1, 10),),
-    ),
-    RuleSpec("goals_met", "Mentee goals met by mentor competencies", short="goals not met",
-        hard=False,
-        weight=4,
-        thresholds=(
-            Threshold("min_words", "shared words", 1, 1, 5),
-            Threshold("min_fraction", "share of goals", 0.5, 0, 1, integer=False, step=0.25),
-        ),
-    ),
-    RuleSpec("timezone_gap", "Time zones close", short="time zones apart",
-        hard=False,
-        weight=2,
-        thresholds=(Threshold("max_hours", "hours apart", 3, 0, 12),),
-    ),
-    RuleSpec("objective_attribute", "Differ on the programme's objective", short="same objective group",
-        hard=False,
-        weight=2,
-        enabled=False,
-        text=("attribute",),
-    ),
-)
+# Every rule's spec lives with its check and its matrix form in rules.py (one Rule object each).
+RULE_SPECS: tuple[RuleSpec, ...] = tuple(rule.spec for rule in RULE_BOOK)
 
 SPECS: dict[str, RuleSpec] = {spec.id: spec for spec in RULE_SPECS}
 
@@ -168,10 +120,10 @@ def rules_from_value(value: Any, *, base: RuleConfig | None = None) -> RuleConfi
             setting_value(spec, setting, key, raw)
         if spec.fixed and not (setting.enabled and setting.hard):
             raise RuleConfigError(f"Rule {rule_id!r} ({spec.label}) is always on and hard; it cannot be changed.")
-        if rule_id == "objective_attribute" and setting.enabled and not str(setting.params["attribute"]).strip():
-            raise RuleConfigError(
-                "Rule 'objective_attribute' is on but names no attribute; set attribute to e.g. generation or gender."
-            )
+        for name in spec.text:
+            if setting.enabled and not str(setting.params[name]).strip():
+                example = f" to e.g. {spec.text_example}" if spec.text_example else ""
+                raise RuleConfigError(f"Rule {rule_id!r} is on but names no {name}; set {name}{example}.")
     return config
 
 

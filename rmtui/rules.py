@@ -6,8 +6,11 @@ manager chain, who is already paired, who was paired before) and returns a
 facts, and a fit between 0 and 1 that the score weighs. A hard rule that is not met fails
 (the pair is blocked); a soft rule that is not met warns (the pair scores lower).
 
-``matching.py`` computes the same rules for whole matrices of people at once; a test keeps
-the two in agreement.
+Each rule is one :class:`Rule` object in this file: its setting spec (label, hard or soft,
+weight, thresholds), its check for one pair, and its matrix form, which ``matching.py``
+computes for whole matrices of people at once; a test keeps the two forms in agreement.
+:data:`RULE_BOOK` lists them in the order the rule panel shows them; the registries
+(:data:`RULES` here, ``RULE_SPECS``/``SPECS`` in ``rule_settings.py``) are built from it.
 """
 
 from __future__ import annotations
@@ -17,11 +20,17 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rmtui.rule_settings import RuleConfig, RuleSetting
+import numpy as np
+from scipy import sparse
+
 from rmtui.text import clean, fold
+
+if TYPE_CHECKING:
+    from rmtui.matching import Pool
+    from rmtui.rule_settings import RuleConfig, RuleSetting
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 ONGOING = ("proposed", "active", "paused")  # pair statuses that hold a mentor's place
@@ -134,6 +143,63 @@ def _verdict(setting: RuleSetting, met: bool, reason: str, fit: float | None = N
     )
 
 
+RuleFunction = Callable[[Person, Person, Facts, "RuleSetting"], Verdict]
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One number a rule is tuned by, with its allowed range."""
+
+    name: str
+    label: str
+    default: float
+    low: float
+    high: float
+    integer: bool = True
+    step: float = 1
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """What a rule is and how it starts out in a new programme."""
+
+    id: str
+    label: str
+    hard: bool
+    weight: float
+    enabled: bool = True
+    short: str = ""  # a few words for narrow places: why a candidate is blocked
+    fixed: bool = False  # always on and hard: a pair that breaks it is not a pair at all
+    thresholds: tuple[Threshold, ...] = ()
+    text: tuple[str, ...] = ()  # names of free-text options (the objective attribute), required when on
+    text_example: str = ""  # what such an option usually names, for the message when it is empty
+
+
+# (met, fit) of one rule for mentee positions rows × mentor positions cols; fit None means
+# 1 when met, else 0. Either may be a row or a column that broadcasts to the full shape.
+Params = dict[str, Any]
+Ix = np.ndarray  # pool positions
+Pair = tuple[np.ndarray, "np.ndarray | None"]
+MatrixFunction = Callable[[Params, "Pool", Ix, Ix, "Facts"], Pair]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One matching rule: its setting spec, its check of one pair, and its matrix form."""
+
+    spec: RuleSpec
+    check: RuleFunction
+    matrix: MatrixFunction
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def __call__(self, mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
+        """Return this rule's verdict on ``mentor`` with ``mentee`` (the scalar form)."""
+        return self.check(mentor, mentee, facts, setting)
+
+
 # -- the rules ------------------------------------------------------------------------
 
 
@@ -149,11 +215,33 @@ def right_roles(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetti
     return _verdict(setting, True, "Mentor and mentee roles are right")
 
 
+def _right_roles_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Facts) -> Pair:
+    return pool.is_mentee[rows][:, None] & pool.is_mentor[cols][None, :], None
+
+
+RIGHT_ROLES = Rule(
+    RuleSpec("right_roles", "Right roles", short="wrong roles", hard=True, weight=1, fixed=True),
+    right_roles,
+    _right_roles_matrix,
+)
+
+
 def different_people(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
     """Nobody can be paired with themselves."""
     if mentor.id == mentee.id:
         return _verdict(setting, False, f"{mentor.name} cannot be paired with themselves")
     return _verdict(setting, True, "Two different people")
+
+
+def _different_people_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Facts) -> Pair:
+    return pool.ids[rows][:, None] != pool.ids[cols][None, :], None
+
+
+DIFFERENT_PEOPLE = Rule(
+    RuleSpec("different_people", "Two different people", short="same person", hard=True, weight=1, fixed=True),
+    different_people,
+    _different_people_matrix,
+)
 
 
 def different_line_of_business(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
@@ -166,6 +254,22 @@ def different_line_of_business(mentor: Person, mentee: Person, facts: Facts, set
     return _verdict(setting, True, f"{mentor.line_of_business} and {mentee.line_of_business}")
 
 
+def _outer_ne(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Return rows × cols: the codes differ, or one of them is unrecorded (code 0)."""
+    return (a[:, None] == 0) | (b[None, :] == 0) | (a[:, None] != b[None, :])
+
+
+def _different_line_of_business_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Facts) -> Pair:
+    return _outer_ne(pool.business[rows], pool.business[cols]), None
+
+
+DIFFERENT_LINE_OF_BUSINESS = Rule(
+    RuleSpec("different_line_of_business", "Different line of business", short="same business", hard=True, weight=1),
+    different_line_of_business,
+    _different_line_of_business_matrix,
+)
+
+
 def different_team(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
     """People from the same team cannot speak freely outside the management line."""
     a, b = fold(mentor.team), fold(mentee.team)
@@ -174,6 +278,17 @@ def different_team(mentor: Person, mentee: Person, facts: Facts, setting: RuleSe
     if a == b:
         return _verdict(setting, False, f"Both in team {mentee.team}")
     return _verdict(setting, True, f"Teams {mentor.team} and {mentee.team}")
+
+
+def _different_team_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Facts) -> Pair:
+    return _outer_ne(pool.teams[rows], pool.teams[cols]), None
+
+
+DIFFERENT_TEAM = Rule(
+    RuleSpec("different_team", "Different team", short="same team", hard=True, weight=1),
+    different_team,
+    _different_team_matrix,
+)
 
 
 def _missing(mentor: Person, mentee: Person, a: str, b: str) -> str:
@@ -203,6 +318,45 @@ def outside_reporting_line(mentor: Person, mentee: Person, facts: Facts, setting
     return _verdict(setting, True, "Not in each other's reporting line")
 
 
+def _outside_reporting_line_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Facts) -> Pair:
+    met = np.ones((len(rows), len(cols)), dtype=bool)
+    row_ids, col_ids = pool.ids[rows], pool.ids[cols]
+    if len(rows) == 1 or len(cols) == 1:
+        single_rows = len(rows) == 1
+        person = int(row_ids[0] if single_rows else col_ids[0])
+        others = col_ids if single_rows else row_ids
+        line = pool.line_of(person)
+        if line:
+            hit = np.fromiter((int(i) in line for i in others), dtype=bool, count=len(others))
+            if single_rows:
+                met[0, hit] = False
+            else:
+                met[hit, 0] = False
+        return met, None
+    row_at = {int(i): k for k, i in enumerate(row_ids)}
+    col_at = {int(i): k for k, i in enumerate(col_ids)}
+    for r, person in enumerate(row_ids):
+        for boss in pool.chain(int(person)):
+            c = col_at.get(boss)
+            if c is not None:
+                met[r, c] = False
+    for c, person in enumerate(col_ids):
+        for boss in pool.chain(int(person)):
+            row = row_at.get(boss)
+            if row is not None:
+                met[row, c] = False
+    return met, None
+
+
+OUTSIDE_REPORTING_LINE = Rule(
+    RuleSpec(
+        "outside_reporting_line", "Outside each other's reporting line", short="reporting line", hard=True, weight=1
+    ),
+    outside_reporting_line,
+    _outside_reporting_line_matrix,
+)
+
+
 def level_gap(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
     """The mentor sits at least N levels below the mentee in the hierarchy."""
     need = int(setting.params["min_gap"])
@@ -219,12 +373,44 @@ def level_gap(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting
     return _verdict(setting, False, f"{where}; the programme needs {need}")
 
 
+def _level_gap_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Facts) -> Pair:
+    gap = pool.levels[rows][:, None] - pool.levels[cols][None, :]
+    with np.errstate(invalid="ignore"):
+        return gap >= int(params["min_gap"]), None
+
+
+LEVEL_GAP = Rule(
+    RuleSpec(
+        "level_gap",
+        "Mentor levels below mentee",
+        short="level gap",
+        hard=True,
+        weight=1,
+        thresholds=(Threshold("min_gap", "levels below", 2, 0, 20),),
+    ),
+    level_gap,
+    _level_gap_matrix,
+)
+
+
 def mentor_capacity(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
     """The mentor has room for one more mentee."""
     taken = facts.mentor_load.get(mentor.id, 0)
     if taken >= mentor.capacity:
         return _verdict(setting, False, f"{mentor.name} already mentors {taken} of {mentor.capacity}")
     return _verdict(setting, True, f"{mentor.name} has room ({taken} of {mentor.capacity} taken)")
+
+
+def _mentor_capacity_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Facts) -> Pair:
+    load = np.array([facts.mentor_load.get(int(i), 0) for i in pool.ids[cols]], dtype=np.int64)
+    return (load < pool.capacity[cols])[None, :], None
+
+
+MENTOR_CAPACITY = Rule(
+    RuleSpec("mentor_capacity", "Mentor has room", short="mentor full", hard=True, weight=1),
+    mentor_capacity,
+    _mentor_capacity_matrix,
+)
 
 
 def mentee_free(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
@@ -236,11 +422,46 @@ def mentee_free(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetti
     return _verdict(setting, True, f"{mentee.name} has no other pair in this wave")
 
 
+def _mentee_free_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Facts) -> Pair:
+    return np.array([not facts.busy_waves(int(i)) for i in pool.ids[rows]], dtype=bool)[:, None], None
+
+
+MENTEE_FREE = Rule(
+    RuleSpec("mentee_free", "Mentee not already paired in the wave", short="already paired", hard=True, weight=1),
+    mentee_free,
+    _mentee_free_matrix,
+)
+
+
 def never_paired_before(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
     """A pair that ended is never re-made: re-matching looks for someone new."""
     if frozenset((mentor.id, mentee.id)) in facts.former:
         return _verdict(setting, False, f"{mentor.name} and {mentee.name} were paired before")
     return _verdict(setting, True, "Never paired before")
+
+
+def _never_paired_before_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Facts) -> Pair:
+    met = np.ones((len(rows), len(cols)), dtype=bool)
+    if not facts.former:
+        return met, None
+    row_at = {int(pool.ids[p]): k for k, p in enumerate(rows)}
+    col_at = {int(pool.ids[p]): k for k, p in enumerate(cols)}
+    for pair in facts.former:
+        if len(pair) != 2:
+            continue
+        a, b = tuple(pair)
+        for x, y in ((a, b), (b, a)):
+            r, c = row_at.get(x), col_at.get(y)
+            if r is not None and c is not None:
+                met[r, c] = False
+    return met, None
+
+
+NEVER_PAIRED_BEFORE = Rule(
+    RuleSpec("never_paired_before", "Never paired before", short="paired before", hard=True, weight=1),
+    never_paired_before,
+    _never_paired_before_matrix,
+)
 
 
 AVAILABLE = ("applicant", "active")
@@ -252,6 +473,17 @@ def both_available(mentor: Person, mentee: Person, facts: Facts, setting: RuleSe
     if gone:
         return _verdict(setting, False, "; ".join(gone))
     return _verdict(setting, True, "Both are in the programme")
+
+
+def _both_available_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Facts) -> Pair:
+    return pool.available[rows][:, None] & pool.available[cols][None, :], None
+
+
+BOTH_AVAILABLE = Rule(
+    RuleSpec("both_available", "Both still in the programme", short="not available", hard=True, weight=1),
+    both_available,
+    _both_available_matrix,
+)
 
 
 def shared_interests(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting) -> Verdict:
@@ -266,6 +498,29 @@ def shared_interests(mentor: Person, mentee: Person, facts: Facts, setting: Rule
 
 
 # Words that say nothing about what a goal is about ("understand how to use …").
+
+
+def _shared_interests_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Facts) -> Pair:
+    need = int(params["min_shared"])
+    matrix = pool.interest_matrix
+    common = (matrix[rows] @ matrix[cols].T).toarray()
+    return common >= need, np.minimum(1.0, common / need)
+
+
+SHARED_INTERESTS = Rule(
+    RuleSpec(
+        "shared_interests",
+        "Shared hobbies or interests",
+        short="no shared interests",
+        hard=False,
+        weight=3,
+        thresholds=(Threshold("min_shared", "shared needed", 1, 1, 10),),
+    ),
+    shared_interests,
+    _shared_interests_matrix,
+)
+
+
 STOPWORDS = frozenset(
     "a an the and or of to in on at for with from into by about how what my our their your more less "
     "better well get make use using understand improve build learn grow work everyday new through without "
@@ -304,6 +559,37 @@ def goals_met(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting
     return _verdict(setting, fit >= need, reason, fit)
 
 
+def _goals_met_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Facts) -> Pair:
+    goals, _ = pool.goal_matrix
+    competencies, _ = pool.competency_matrix
+    wanted = goals[rows]
+    asked = np.unique(wanted.indices)  # only the goals these mentees have matter
+    close = sparse.csr_matrix((pool.shared_keywords[asked] >= int(params["min_words"])).astype(np.float64))
+    can_meet = ((competencies[cols] @ close.T).toarray() > 0).astype(np.float64)  # mentor × asked goal
+    met_count = np.asarray(wanted[:, asked] @ can_meet.T)
+    counts = pool.goal_counts[rows][:, None]
+    has_both = (counts > 0) & (pool.competency_counts[cols] > 0)[None, :]
+    fit = np.where(has_both, met_count / np.where(counts > 0, counts, 1), 0.0)
+    return has_both & (fit >= float(params["min_fraction"])), fit
+
+
+GOALS_MET = Rule(
+    RuleSpec(
+        "goals_met",
+        "Mentee goals met by mentor competencies",
+        short="goals not met",
+        hard=False,
+        weight=4,
+        thresholds=(
+            Threshold("min_words", "shared words", 1, 1, 5),
+            Threshold("min_fraction", "share of goals", 0.5, 0, 1, integer=False, step=0.25),
+        ),
+    ),
+    goals_met,
+    _goals_met_matrix,
+)
+
+
 @lru_cache(maxsize=1024)
 def utc_offset_hours(timezone: str, day: dt.date) -> float | None:
     """Return ``timezone``'s offset from UTC in hours at noon on ``day`` (None if unknown)."""
@@ -336,6 +622,30 @@ def timezone_gap(mentor: Person, mentee: Person, facts: Facts, setting: RuleSett
     return _verdict(setting, False, f"{gap:g} h apart; more than {most:g} h")
 
 
+def _timezone_gap_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Facts) -> Pair:
+    a, b = pool.offsets[rows][:, None], pool.offsets[cols][None, :]
+    gap = np.abs(a - b)
+    gap = np.minimum(gap, 24 - gap)
+    known = ~np.isnan(gap)
+    with np.errstate(invalid="ignore"):
+        met = known & (gap <= float(params["max_hours"]))
+    return met, np.where(known, met.astype(np.float64), 0.5)
+
+
+TIMEZONE_GAP = Rule(
+    RuleSpec(
+        "timezone_gap",
+        "Time zones close",
+        short="time zones apart",
+        hard=False,
+        weight=2,
+        thresholds=(Threshold("max_hours", "hours apart", 3, 0, 12),),
+    ),
+    timezone_gap,
+    _timezone_gap_matrix,
+)
+
+
 def objective_value(person: Person, attribute: str) -> str:
     """Return ``person``'s folded value of the objective ``attribute`` ("" when absent)."""
     value = person.attributes.get(attribute)
@@ -353,30 +663,52 @@ def objective_attribute(mentor: Person, mentee: Person, facts: Facts, setting: R
     return _verdict(setting, True, f"Different {attribute}")
 
 
-RuleFunction = Callable[[Person, Person, Facts, RuleSetting], Verdict]
+def _objective_attribute_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Facts) -> Pair:
+    codes = pool.objective_codes(str(params["attribute"]))
+    a, b = codes[rows][:, None], codes[cols][None, :]
+    return (a != 0) & (b != 0) & (a != b), None
 
-RULES: dict[str, RuleFunction] = {
-    "right_roles": right_roles,
-    "different_people": different_people,
-    "different_line_of_business": different_line_of_business,
-    "different_team": different_team,
-    "outside_reporting_line": outside_reporting_line,
-    "level_gap": level_gap,
-    "mentor_capacity": mentor_capacity,
-    "mentee_free": mentee_free,
-    "never_paired_before": never_paired_before,
-    "both_available": both_available,
-    "shared_interests": shared_interests,
-    "goals_met": goals_met,
-    "timezone_gap": timezone_gap,
-    "objective_attribute": objective_attribute,
-}
+
+OBJECTIVE_ATTRIBUTE = Rule(
+    RuleSpec(
+        "objective_attribute",
+        "Differ on the programme's objective",
+        short="same objective group",
+        hard=False,
+        weight=2,
+        enabled=False,
+        text=("attribute",),
+        text_example="generation or gender",
+    ),
+    objective_attribute,
+    _objective_attribute_matrix,
+)
+
+
+RULE_BOOK: tuple[Rule, ...] = (
+    RIGHT_ROLES,
+    DIFFERENT_PEOPLE,
+    DIFFERENT_LINE_OF_BUSINESS,
+    DIFFERENT_TEAM,
+    OUTSIDE_REPORTING_LINE,
+    LEVEL_GAP,
+    MENTOR_CAPACITY,
+    MENTEE_FREE,
+    NEVER_PAIRED_BEFORE,
+    BOTH_AVAILABLE,
+    SHARED_INTERESTS,
+    GOALS_MET,
+    TIMEZONE_GAP,
+    OBJECTIVE_ATTRIBUTE,
+)
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in RULE_BOOK}
 
 
 def check_pair(mentor: Person, mentee: Person, facts: Facts, config: RuleConfig) -> list[Verdict]:
     """Return the verdict of every switched-on rule for ``mentor`` with ``mentee``."""
     return [
-        RULES[rule_id](mentor, mentee, facts, setting)
+        RULES[rule_id].check(mentor, mentee, facts, setting)
         for rule_id, setting in config.rules.items()
         if setting.enabled
     ]

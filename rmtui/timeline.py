@@ -33,6 +33,9 @@ class When:
     time: str | None = None
 
 
+WHEN_HINT = "+1w, +3d, fri, tomorrow, 2026-12-04 or 2026-12-04 14:00 (programme time)"
+"""What :func:`parse_when` accepts, for the dialogs that ask for a day."""
+
 _RELATIVE = re.compile(r"^([+-])(\d{1,3})\s*([dw]?)$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 

@@ -137,7 +137,7 @@ class TriageQueue(Sequence[TriageItem]):
         if card is None:
             row = self._pairs[pair_id]
             card = self._cards[pair_id] = PairInfo(row[0], row[1], self._wave_names[row[1]], *row[2:7])
-        return TriageItem(flag, card, session_id, version, self._marks.get(subject))  # type: ignore[arg-type]
+        return TriageItem(flag, card, session_id, version, self._marks.get(subject))
 
     @property
     def items(self) -> TriageQueue:

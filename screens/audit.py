@@ -7,12 +7,11 @@ from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Input, Static
-from textual.worker import Worker, WorkerState
 
 from rmtui.db import AuditEntry
 from rmtui.audit_log import (
@@ -27,6 +26,7 @@ from rmtui.audit_log import (
     subject,
     subject_labels,
 )
+from rmtui.programme import Programme
 from rmtui.text import clean
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.widgets.virtual_table import Column, VirtualTable
@@ -118,6 +118,14 @@ class AuditDetailScreen(ModalScreen[None]):
             yield Static(Text("escape closes", style="dim"))
 
 
+def _load(programme: Programme, text: str) -> AuditView:
+    """The newest changes matching filter ``text`` (in a worker)."""
+    store, tz = programme.store, programme.timezone
+    flt = parse_filter(store, text)
+    entries = audit_entries(store, flt, tz=tz, limit=SHOWN)
+    return AuditView(text, flt, entries, audit_count(store, flt, tz=tz), tz, subject_labels(store, entries))
+
+
 class AuditScreen(ProgrammeScreen):
     """The whole history of the programme, newest first; Enter shows one change in full."""
 
@@ -151,24 +159,10 @@ class AuditScreen(ProgrammeScreen):
     def refresh_data(self) -> None:
         self.load(self.query_one("#filter", Input).value)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="audit-load")
-    def load(self, text: str) -> AuditView:
-        store = self.programme.store
-        tz = self.programme.timezone
-        flt = parse_filter(store, text)
-        entries = audit_entries(store, flt, tz=tz, limit=SHOWN)
-        return AuditView(text, flt, entries, audit_count(store, flt, tz=tz), tz, subject_labels(store, entries))
+    def load(self, text: str) -> None:
+        self.run_work(_load, self.programme, text, what="read the audit", done=self.loaded, group="load")
 
-    @on(Worker.StateChanged)
-    def loaded(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "audit-load":
-            return
-        if event.state == WorkerState.ERROR:
-            self.query_one("#status", Static).update(Text(f"The audit could not be read: {event.worker.error}"))
-            return
-        if event.state != WorkerState.SUCCESS:
-            return
-        view: AuditView = event.worker.result
+    def loaded(self, view: AuditView) -> None:
         if view.text != self.query_one("#filter", Input).value:
             return  # a later keystroke's load is on its way
         same = self.view is not None and self.view.text == view.text
@@ -202,6 +196,10 @@ class AuditScreen(ProgrammeScreen):
         if self.view is not None and event.index < len(self.view.entries):
             entry = self.view.entries[event.index]
             self.app.push_screen(AuditDetailScreen(entry, self.view.tz, self.view.label(entry)))
+
+    def show_query(self, text: str) -> None:
+        """Show the audit filtered by ``text`` (e.g. ``by:alice`` from the coordinators screen)."""
+        self.query_one("#filter", Input).value = text
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()

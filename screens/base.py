@@ -4,20 +4,40 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
 
+from textual import on
 from textual.message import Message
 from textual.screen import Screen
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
+from rmtui.db import StoreError
+from rmtui.error_log import UserError, log_exception
 from rmtui.programme import Programme
 from rmtui.widgets.ask import Confirm
 
 T = TypeVar("T")
 
 if TYPE_CHECKING:
-    from rmtui.app import RmtuiApp
+    from textual.notifications import SeverityLevel
+
     from rmtui.timeline import Outcome
+
+
+class ProgrammeHost(Protocol):
+    """What a ProgrammeScreen needs of the App it runs in (rmtui.app.RmtuiApp provides it).
+
+    Screens depend on this, not on the concrete App; showing another screen is a
+    message (rmtui.screens.navigation) the App handles.
+    """
+
+    programme: Programme
+    may_edit: bool
+    data_generation: int
+
+    def poll_changes(self) -> bool: ...
 
 
 class DataChanged(Message):
@@ -26,6 +46,25 @@ class DataChanged(Message):
     def __init__(self, generation: int) -> None:
         super().__init__()
         self.generation = generation
+
+
+@dataclass
+class WorkDone(Message):
+    """A worker started by :meth:`ProgrammeScreen.run_work` ended: its result or its error."""
+
+    worker: Worker[None]
+    result: Any = None
+    error: BaseException | None = None
+
+
+@dataclass(frozen=True)
+class _Delivery(Generic[T]):
+    """Where a worker's outcome goes (see :meth:`ProgrammeScreen.run_work`)."""
+
+    what: str
+    done: Callable[[T], object] | None
+    failed: Callable[[BaseException], bool] | None
+    after: Callable[[], object] | None
 
 
 class ProgrammeScreen(Screen):
@@ -40,14 +79,139 @@ class ProgrammeScreen(Screen):
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset()
     """Actions that change the programme: hidden from viewers (the store refuses them anyway)."""
 
-    app: RmtuiApp  # type: ignore[assignment]  # every ProgrammeScreen runs in RmtuiApp
+    @property
+    def host(self) -> ProgrammeHost:
+        """The App this screen runs in, as far as screens may know it."""
+        return cast("ProgrammeHost", self.app)
 
     @property
     def programme(self) -> Programme:
-        return self.app.programme
+        return self.host.programme
+
+    @property
+    def may_edit(self) -> bool:
+        """Whether this coordinator may change the programme (viewers may not)."""
+        return self.host.may_edit
+
+    def show_query(self, text: str) -> None:
+        """Show this screen filtered by ``text`` (typed into its search); screens with one override."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deliveries: dict[Worker[None], _Delivery[Any]] = {}
 
     def refresh_data(self) -> None:
         """Reload what this screen shows from the database (in a worker)."""
+
+    # -- running work off the UI thread: the one way ------------------------------------
+
+    def run_work(
+        self,
+        work: Callable[..., T],
+        *args: Any,
+        what: str,
+        done: Callable[[T], object] | None = None,
+        failed: Callable[[BaseException], bool] | None = None,
+        after: Callable[[], object] | None = None,
+        group: str = "default",
+        exclusive: bool = True,
+    ) -> Worker[None]:
+        """Run ``work(*args)`` in a thread worker and hand its result to ``done`` on the UI thread.
+
+        ``work`` receives everything it needs as arguments: read the screen's state here, on
+        the UI thread, never from the worker. ``what`` completes "Could not …" ("read the
+        leaderboard"). A failure goes to ``failed`` first, which returns True when it dealt
+        with it (say a ConflictError the screen resolves); otherwise to
+        :meth:`_handle_worker_error`, so every screen shows failures the same way. ``after``
+        runs once the worker has ended either way. With ``exclusive`` a newer run in the same
+        ``group`` supersedes an older one, whose outcome is then dropped (``after`` still runs).
+
+        In a screen::
+
+            def refresh_data(self) -> None:
+                self.run_work(load_board, self.programme.store, self.today,
+                              what="read the leaderboard", done=self.show, group="load")
+        """
+
+        def job() -> None:
+            worker = get_current_worker()
+            try:
+                result = work(*args)
+            except Exception as error:  # noqa: BLE001 - delivered to the UI thread, shown there
+                self.post_message(WorkDone(worker, error=error))
+            else:
+                self.post_message(WorkDone(worker, result))
+
+        worker = self.run_worker(
+            job, name=what, group=f"{type(self).__name__}-{group}", thread=True, exclusive=exclusive,
+            exit_on_error=False,
+        )
+        self._deliveries[worker] = _Delivery(what, done, failed, after)
+        return worker
+
+    @on(WorkDone)
+    def _work_done(self, message: WorkDone) -> None:
+        message.stop()
+        delivery = self._deliveries.pop(message.worker, None)
+        if delivery is None:
+            return
+        try:
+            if message.worker.is_cancelled:
+                return  # superseded by a newer run of the same group
+            if message.error is not None:
+                if delivery.failed is None or not delivery.failed(message.error):
+                    self._handle_worker_error(message.error, delivery.what)
+            elif delivery.done is not None:
+                delivery.done(message.result)
+        finally:
+            if delivery.after is not None:
+                delivery.after()
+
+    def run_save(
+        self,
+        save: Callable[[], T],
+        *,
+        saving: str,
+        done: Callable[[T], object] | None = None,
+        failed: Callable[[BaseException], bool] | None = None,
+        group: str = "save",
+    ) -> Worker[None]:
+        """Run one store write in a worker through :meth:`save_with_retry`; see :meth:`run_work`.
+
+        ``save`` is built on the UI thread from values read there (a closure over the store and
+        the user's input); ``saving`` names what is saved ("the notes", "alice's new role").
+        """
+        return self.run_work(
+            partial(self.save_with_retry, what=saving), save, what=f"save {saving}", done=done, failed=failed,
+            group=group, exclusive=False,
+        )
+
+    def run_edit(
+        self, edit: Callable[[], str], retry: Callable[[], None] | None = None, confirm: Callable[[], None] | None = None
+    ) -> Worker[None]:
+        """Run one edit (``edit`` returns what it did) in a worker and report its outcome.
+
+        Expected failures (a conflict, a broken rule, a busy database) become an Outcome via
+        :func:`rmtui.timeline.attempt`; ``retry`` reopens the user's input after a conflict;
+        ``confirm`` redoes the edit once the user said yes to what it asked first.
+        """
+        from rmtui.timeline import attempt
+
+        return self.run_work(attempt, edit, retry, confirm, what="save your change", done=self.report_outcome,
+                             group="edit", exclusive=False)
+
+    def _handle_worker_error(self, error: BaseException, what: str) -> None:
+        """Show a worker's failure: the message of an error meant for users, else one sentence and the log."""
+        if isinstance(error, (StoreError, UserError)):
+            self.notify(str(error), title=f"Could not {what}", severity="error", timeout=10, markup=False)
+        else:
+            log = log_exception(error)
+            self.notify(
+                f"Could not {what}: something unexpected went wrong (details in {log}).",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
 
     def on_data_changed(self, message: DataChanged) -> None:
         if message.generation > self.seen_generation:  # else this screen has refreshed since
@@ -55,12 +219,12 @@ class ProgrammeScreen(Screen):
             self.refresh_data()
 
     def on_screen_resume(self) -> None:
-        self.app.poll_changes()  # a commit just made (say by the dialog that closed) shows now
+        self.host.poll_changes()  # a commit just made (say by the dialog that closed) shows now
         self._catch_up()
 
     def _catch_up(self) -> None:
         """Refresh once if the app has seen commits since this screen last refreshed."""
-        generation = self.app.data_generation
+        generation = self.host.data_generation
         if generation > self.seen_generation:
             self.seen_generation = generation
             self.refresh_data()
@@ -72,7 +236,7 @@ class ProgrammeScreen(Screen):
         reloaded after its save would read everything twice. Instead the app polls now
         (not at its next tick) and this screen catches up at once.
         """
-        self.app.poll_changes()
+        self.host.poll_changes()
         self._catch_up()
 
     def report_outcome(self, outcome: Outcome) -> None:
@@ -83,7 +247,8 @@ class ProgrammeScreen(Screen):
             confirm = outcome.confirm
             self.app.push_screen(Confirm(outcome.message), lambda yes: confirm() if yes else None)
             return
-        self.notify(outcome.message, severity=outcome.severity, timeout=6 if outcome.ok else 10, markup=False)
+        severity = cast("SeverityLevel", outcome.severity)  # information, warning or error
+        self.notify(outcome.message, severity=severity, timeout=6 if outcome.ok else 10, markup=False)
         if outcome.retry is not None:
             outcome.retry()
         if outcome.ok:
@@ -92,7 +257,7 @@ class ProgrammeScreen(Screen):
             self.refresh_data()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.EDIT_ACTIONS and not self.app.may_edit:
+        if action in self.EDIT_ACTIONS and not self.may_edit:
             return False
         return True
 

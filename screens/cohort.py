@@ -20,6 +20,7 @@ from rmtui.matching import CohortMatch, Proposal, load_pool, match_cohort
 from rmtui.pairing import PairingError, propose_pair
 from rmtui.rule_settings import RuleConfigError, load_rule_config
 from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.navigation import OpenProfile
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
@@ -238,9 +239,7 @@ class CohortScreen(ProgrammeScreen):
             self._open_profile(self.result.unmatched[event.index].person.id)
 
     def _open_profile(self, participant_id: int) -> None:
-        from rmtui.screens.profile import ProfileScreen
-
-        self.app.push_screen(ProfileScreen(participant_id))
+        self.post_message(OpenProfile(participant_id))
 
     def action_switch_table(self) -> None:
         proposals = self.query_one("#proposals", VirtualTable)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, Static
-from textual.worker import Worker, WorkerState
 
-from rmtui.db import ConflictError, NotAllowedError, StoreError
+from rmtui.db import ConflictError, NotAllowedError
 from rmtui.coordinators import (
     ROLES,
     Coordinator,
@@ -22,6 +22,7 @@ from rmtui.coordinators import (
 )
 from rmtui.text import clean
 from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.navigation import Navigate
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
@@ -60,6 +61,11 @@ class CoordinatorRows:
             "since": Text(person.added_at[:10]),
             "by": Text(clean(person.added_by)),
         }
+
+
+def _load(store: Store) -> tuple[list[Coordinator], str | None]:
+    """Everyone who may open the programme, and this user's role (in a worker)."""
+    return list_coordinators(store), store.role()
 
 
 class CoordinatorsScreen(ProgrammeScreen):
@@ -107,64 +113,58 @@ class CoordinatorsScreen(ProgrammeScreen):
 
     # -- loading -------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="coordinators-load")
-    def load(self) -> tuple[list[Coordinator], str | None]:
-        store = self.programme.store
-        return list_coordinators(store), store.role()
+    def load(self) -> None:
+        self.run_work(_load, self.programme.store, what="read the coordinators", done=self._loaded, group="load")
 
-    @on(Worker.StateChanged)
-    def worker_done(self, event: Worker.StateChanged) -> None:
-        group = event.worker.group
-        if not group.startswith("coordinators-"):
-            return
-        if event.state == WorkerState.ERROR:
-            self._report(event.worker.error)
-            if group == "coordinators-save":
-                self.load()
-            return
-        if event.state != WorkerState.SUCCESS:
-            return
-        if group == "coordinators-load":
-            self.people, self.role = event.worker.result
-            me = self.programme.store.actor
-            self.query_one("#people", VirtualTable).set_source(CoordinatorRows(self.people, me))
-            self.query_one("#me", Static).update(Text(ROLE_HELP[self.role]))
-            self.refresh_bindings()
-        else:
-            self.query_one("#status", Static).update(Text(event.worker.result))
-            self.after_save()
-
-    def _report(self, error: BaseException | None) -> None:
-        if isinstance(error, ConflictError):
-            self.notify(f"{error} Press r again to apply yours to the current role.", severity="warning", timeout=10)
-        elif isinstance(error, StoreError):
-            self.notify(str(error), severity="error", timeout=10)
-        else:
-            self.notify(f"That did not work: {error}.", severity="error", timeout=10)
+    def _loaded(self, loaded: tuple[list[Coordinator], str | None]) -> None:
+        self.people, self.role = loaded
+        me = self.programme.store.actor
+        self.query_one("#people", VirtualTable).set_source(CoordinatorRows(self.people, me))
+        self.query_one("#me", Static).update(Text(ROLE_HELP[self.role]))
+        self.refresh_bindings()
 
     # -- saving --------------------------------------------------------------------------
 
-    @work(thread=True, exit_on_error=False, group="coordinators-save")
-    def save_role(self, user: str, role: str, version: int) -> str:
-        self.save_with_retry(lambda: set_role(self.programme.store, user, role, version), what=f"{user}'s new role")
-        return f"{user} is now {role}."
+    def _save(self, save: Callable[[], object], saving: str, said: str) -> None:
+        self.run_save(save, saving=saving, done=lambda _: self._saved(said), failed=self._save_failed)
 
-    @work(thread=True, exit_on_error=False, group="coordinators-save")
-    def save_new(self, user: str) -> str:
-        try:
-            check_login(user)
-        except NotAllowedError:
-            raise NotAllowedError(
-                f"There is no login {user} on this server; check the spelling (the login, not the full name), "
-                "or add it with rmtui users add --force if the account is being created."
-            ) from None
-        self.save_with_retry(lambda: add_coordinator(self.programme.store, user, "coordinator"), what=f"adding {user}")
-        return f"{user} may now open the programme as coordinator (r changes the role)."
+    def _saved(self, said: str) -> None:
+        self.query_one("#status", Static).update(Text(said))
+        self.after_save()
 
-    @work(thread=True, exit_on_error=False, group="coordinators-save")
-    def save_removal(self, user: str) -> str:
-        self.save_with_retry(lambda: remove_coordinator(self.programme.store, user), what=f"removing {user}")
-        return f"{user} can no longer open the programme."
+    def _save_failed(self, error: BaseException) -> bool:
+        self.load()
+        if isinstance(error, ConflictError):
+            self.notify(f"{error} Press r again to apply yours to the current role.", severity="warning", timeout=10)
+            return True
+        return False
+
+    def save_role(self, user: str, role: str, version: int) -> None:
+        store = self.programme.store
+        self._save(lambda: set_role(store, user, role, version), f"{user}'s new role", f"{user} is now {role}.")
+
+    def save_new(self, user: str) -> None:
+        store = self.programme.store
+
+        def add() -> None:
+            try:
+                check_login(user)
+            except NotAllowedError:
+                raise NotAllowedError(
+                    f"There is no login {user} on this server; check the spelling (the login, not the full name), "
+                    "or add it with rmtui users add --force if the account is being created."
+                ) from None
+            add_coordinator(store, user, "coordinator")
+
+        self._save(
+            add,
+            f"{user} as coordinator",
+            f"{user} may now open the programme as coordinator (r changes the role).",
+        )
+
+    def save_removal(self, user: str) -> None:
+        store = self.programme.store
+        self._save(lambda: remove_coordinator(store, user), f"the removal of {user}", f"{user} can no longer open the programme.")
 
     def _selected(self) -> Coordinator | None:
         table = self.query_one("#people", VirtualTable)
@@ -219,13 +219,12 @@ class CoordinatorsScreen(ProgrammeScreen):
         self.save_removal(person.os_user)
 
     @on(VirtualTable.Selected, "#people")
-    async def show_their_changes(self, event: VirtualTable.Selected) -> None:
+    def show_their_changes(self, event: VirtualTable.Selected) -> None:
         """Enter: the audit, filtered to what the selected person changed."""
         if not 0 <= event.index < len(self.people):
             return
         user = self.people[event.index].os_user
-        await self.app.switch_mode("audit")
-        self.app.screen.query_one("#filter", Input).value = f"by:{user}"
+        self.post_message(Navigate("audit", query=f"by:{user}"))
 
     @on(VirtualTable.CursorMoved, "#people")
     def cursor_moved(self) -> None:

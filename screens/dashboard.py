@@ -11,14 +11,13 @@ from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Sparkline, Static
-from textual.worker import Worker, WorkerState
 
 from rmtui import health as service
 from rmtui.health import Health, Metric
+from rmtui.programme import Programme
 from rmtui.screens.base import ProgrammeScreen
 
 
@@ -44,6 +43,11 @@ def metrics_table(health: Health) -> Table:
             value.stylize("bold red")
         table.add_row(Text(metric.label), value, Text(metric.target or "—", style="" if metric.target else "dim"), verdict(metric))
     return table
+
+
+def _load(programme: Programme) -> list[Health]:
+    """The programme's health, whole and per wave (in a worker)."""
+    return service.programme_health(programme.store, programme.today())
 
 
 class DashboardScreen(ProgrammeScreen):
@@ -82,22 +86,15 @@ class DashboardScreen(ProgrammeScreen):
     def refresh_data(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard-load")
-    def load(self) -> list[Health]:
-        return service.programme_health(self.programme.store, self.programme.today())
+    def load(self) -> None:
+        self.run_work(_load, self.programme, what="read the programme's health", done=self.loaded, group="load")
 
-    @on(Worker.StateChanged)
-    def loaded(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "dashboard-load":
-            return
-        if event.state == WorkerState.ERROR:
-            self.notify(f"The programme's health could not be read: {event.worker.error}", severity="error", timeout=8)
-        elif event.state == WorkerState.SUCCESS:
-            previous = self.scopes[self.scope_index].wave_id if self.scopes else None
-            self.scopes = event.worker.result
-            ids = [h.wave_id for h in self.scopes]
-            self.scope_index = ids.index(previous) if previous in ids else 0
-            self.show()
+    def loaded(self, scopes: list[Health]) -> None:
+        previous = self.scopes[self.scope_index].wave_id if self.scopes else None
+        self.scopes = scopes
+        ids = [h.wave_id for h in self.scopes]
+        self.scope_index = ids.index(previous) if previous in ids else 0
+        self.show()
 
     def show(self) -> None:
         if not self.scopes:

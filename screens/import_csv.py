@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import get_current_worker
 
 from rmtui.csv_import import ImportFileError, ImportPlan, ImportRow, ImportSummary, import_file, plan_import
 from rmtui.text import clean, clean_path
@@ -127,57 +127,55 @@ class ImportScreen(ProgrammeScreen):
             self.query_one("#summary", Static).update("Reading the file…")
             self.preview(path)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="import-preview")
-    def preview(self, path: str) -> ImportPlan:
-        return plan_import(self.programme.store, Path(path).expanduser())
+    def preview(self, path: str) -> None:
+        self.run_work(
+            plan_import, self.programme.store, Path(path).expanduser(),
+            what="read the file", done=self._previewed, failed=self._failed, group="preview",
+        )
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="import-run")
-    def run_import(self, plan: ImportPlan, skip_invalid: bool, add_duplicates: bool = False) -> ImportSummary:
-        worker = get_current_worker()
+    def _previewed(self, plan: ImportPlan) -> None:
+        self.plan = plan
+        self.add_duplicates = False
+        self.source = PreviewSource(plan)
+        self.query_one("#preview", VirtualTable).set_source(self.source, cursor=0)
+        self.query_one("#summary", Static).update(self._plan_text(plan))
+
+    def run_import(self, plan: ImportPlan, skip_invalid: bool, add_duplicates: bool = False) -> None:
         bar = self.query_one("#progress", ProgressBar)
+        call_from_thread = self.app.call_from_thread
 
-        def progress(done: int, total: int) -> None:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(bar.update, total=total, progress=done)
+        def progress(done: int, total: int) -> None:  # called in the worker
+            if not get_current_worker().is_cancelled:
+                call_from_thread(bar.update, total=total, progress=done)
 
         store = self.programme.store
-        return self.save_with_retry(
+        self.run_save(
             lambda: import_file(
                 store, plan.path, skip_invalid=skip_invalid, plan=plan, progress=progress, add_duplicates=add_duplicates
             )[1],
-            what="the import",
+            saving="the import", done=self._imported, failed=self._failed, group="run",
         )
 
-    @on(Worker.StateChanged)
-    def worker_done(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        summary = self.query_one("#summary", Static)
-        if event.state == WorkerState.ERROR:
-            self.importing = False
-            self.query_one("#progress").display = False
-            error = worker.error
-            if isinstance(error, ImportFileError):
-                summary.update(Text(str(error)))
-            else:
-                summary.update(Text(f"The import did not finish and nothing was saved: {error}"))
-            return
-        if event.state != WorkerState.SUCCESS:
-            return
-        if worker.group == "import-preview":
-            self.plan = worker.result
-            self.add_duplicates = False
-            self.source = PreviewSource(self.plan)
-            self.query_one("#preview", VirtualTable).set_source(self.source, cursor=0)
-            summary.update(self._plan_text(self.plan))
-        elif worker.group == "import-run":
-            self.importing = False
-            self.query_one("#progress").display = False
-            result: ImportSummary = worker.result
-            text = Text(f"Imported: {result}.")
-            if result.rejects_path:
-                text.append(f" Rejected rows are in {result.rejects_path}.")
-            summary.update(text)
-            self.plan = None
+    def _imported(self, result: ImportSummary) -> None:
+        self.importing = False
+        self.query_one("#progress").display = False
+        text = Text(f"Imported: {result}.")
+        if result.rejects_path:
+            text.append(f" Rejected rows are in {result.rejects_path}.")
+        self.query_one("#summary", Static).update(text)
+        self.plan = None
+
+    def _failed(self, error: BaseException) -> bool:
+        """Say in the summary that nothing was imported; the error itself is shown as everywhere."""
+        running = self.importing
+        self.importing = False
+        self.query_one("#progress").display = False
+        if isinstance(error, ImportFileError):
+            said = str(error)
+        else:
+            said = "The import did not finish and nothing was saved." if running else "The file was not read."
+        self.query_one("#summary", Static).update(Text(said))
+        return False
 
     def _plan_text(self, plan: ImportPlan) -> Text:
         separator = {",": "commas", ";": "semicolons", "\t": "tabs"}[plan.delimiter]

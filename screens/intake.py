@@ -48,6 +48,7 @@ from rmtui.people import get_participant, participant_name
 from rmtui.text import clean
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.screens.intake_dialogs import ConflictScreen, DuplicateScreen, WithdrawScreen
+from rmtui.screens.navigation import OpenImport, OpenProfile
 from rmtui.widgets.tags import TagInput
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -556,9 +557,7 @@ class IntakeScreen(ProgrammeScreen):
         if choice == "save":
             self.save(self.raw_values(), True)
         elif choice == "open" and participant_id is not None:
-            from rmtui.screens.profile import ProfileScreen
-
-            self.app.push_screen(ProfileScreen(participant_id))
+            self.post_message(OpenProfile(participant_id))
 
     def open_conflict(self, conflict: ConflictError, mine: dict[str, Any]) -> None:
         """Show what the other coordinator changed, field by field, against what was typed."""
@@ -633,9 +632,7 @@ class IntakeScreen(ProgrammeScreen):
         )
 
     def action_import_csv(self) -> None:
-        from rmtui.screens.import_csv import ImportScreen
-
-        self.app.push_screen(ImportScreen())
+        self.post_message(OpenImport())
 
     def action_leave_field(self) -> None:
         """In the intake area, escape leaves the field (so number keys switch areas again)."""

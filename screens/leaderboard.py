@@ -12,17 +12,17 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
-from textual.worker import Worker, WorkerState
 
 from rmtui import leaderboard as service
 from rmtui.leaderboard import DepartmentStanding, Leaderboard, LeaderRow, SessionProgress
+from rmtui.programme import Programme
 from rmtui.schedule import as_date
 from rmtui.session_status import short_day
 from rmtui.screens.base import ProgrammeScreen
-from rmtui.screens.timeline import TimelineScreen
+from rmtui.screens.navigation import OpenPair
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 VIEWS = ("pairs", "departments", "sessions")
@@ -143,6 +143,20 @@ class Loaded:
     waves: list[tuple[int, str]]
 
 
+def _load(programme: Programme, boards: service.Leaderboards, wave_id: int | None, view: str, seq: int) -> Loaded:
+    """Read everything the leaderboard's views show (in a worker)."""
+    store, today = programme.store, programme.today()
+    with store.snapshot():
+        board = boards.build(store, today, wave_id)
+        numbers, sessions = [seq], None
+        if view == "sessions":
+            numbers = service.session_numbers(store) or [1]
+            seq = seq if seq in numbers else numbers[0]
+            sessions = service.session_progress(store, board, seq)
+        waves = service.wave_choices(store)
+    return Loaded(board, service.department_standings(board), sessions, seq, numbers, waves)
+
+
 class LeaderboardScreen(ProgrammeScreen):
     """The live leaderboard; v switches the view."""
 
@@ -198,27 +212,12 @@ class LeaderboardScreen(ProgrammeScreen):
 
     # -- loading -----------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="leaderboard-load")
-    def load(self) -> Loaded:
-        store, today = self.programme.store, self.programme.today()
-        with store.snapshot():
-            board = self.boards.setdefault(self.wave_id, service.Leaderboards()).build(store, today, self.wave_id)
-            numbers, seq, sessions = [self.seq], self.seq, None
-            if self.view == "sessions":
-                numbers = service.session_numbers(store) or [1]
-                seq = self.seq if self.seq in numbers else numbers[0]
-                sessions = service.session_progress(store, board, seq)
-            waves = service.wave_choices(store)
-        return Loaded(board, service.department_standings(board), sessions, seq, numbers, waves)
-
-    @on(Worker.StateChanged)
-    def loaded_event(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "leaderboard-load":
-            return
-        if event.state == WorkerState.ERROR:
-            self.notify(f"The leaderboard could not be read: {event.worker.error}", severity="error", timeout=8)
-        elif event.state == WorkerState.SUCCESS:
-            self.show(event.worker.result)
+    def load(self) -> None:
+        boards = self.boards.setdefault(self.wave_id, service.Leaderboards())
+        self.run_work(
+            _load, self.programme, boards, self.wave_id, self.view, self.seq,
+            what="read the leaderboard", done=self.show, group="load",
+        )
 
     def show(self, loaded: Loaded) -> None:
         """Replace every view's rows in place; each cursor stays on the same pair or department."""
@@ -353,9 +352,9 @@ class LeaderboardScreen(ProgrammeScreen):
     def open_pair(self) -> None:
         row = self.current_pair()
         if row is not None:
-            self.app.push_screen(TimelineScreen(row.pair_id))
+            self.post_message(OpenPair(row.pair_id))
 
     @on(VirtualTable.Selected, "#sessions")
     def open_session_pair(self, event: VirtualTable.Selected) -> None:
         if self.loaded is not None and self.loaded.sessions and event.index < len(self.loaded.sessions):
-            self.app.push_screen(TimelineScreen(self.loaded.sessions[event.index].pair_id))
+            self.post_message(OpenPair(self.loaded.sessions[event.index].pair_id))

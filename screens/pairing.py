@@ -44,7 +44,7 @@ from rmtui.scoring import score
 from rmtui.text import clean, literal
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScreen
-from rmtui.screens.profile import ProfileScreen
+from rmtui.screens.navigation import EditRules, OpenCohort, OpenProfile
 from rmtui.widgets.pick import PickOne
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
@@ -554,7 +554,7 @@ class PairingScreen(ProgrammeScreen):
     @on(VirtualTable.Selected, "#candidates")
     def open_candidate(self, event: VirtualTable.Selected) -> None:
         if self.source is not None and event.index < len(self.source):
-            self.app.push_screen(ProfileScreen(self.source.candidate(event.index).id))
+            self.post_message(OpenProfile(self.source.candidate(event.index).id))
 
     # -- actions -----------------------------------------------------------------------
 
@@ -714,15 +714,11 @@ class PairingScreen(ProgrammeScreen):
         if self.wave_id is None:
             self.notify("There is no wave to match yet.", severity="warning")
             return
-        from rmtui.screens.cohort import CohortScreen
-
-        self.app.push_screen(CohortScreen(self.wave_id, self._wave_name()))
+        self.post_message(OpenCohort(self.wave_id, self._wave_name()))
 
     def action_edit_rules(self) -> None:
-        from rmtui.screens.rule_editor import RuleEditorScreen
-
         config = self.loaded.config if self.loaded is not None else default_rule_config()
-        self.app.push_screen(RuleEditorScreen(config))
+        self.post_message(EditRules(config))
 
     def _other(self, result: PairCheck) -> Person:
         return result.mentor if result.mentee.id == self.person_id else result.mentee

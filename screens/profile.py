@@ -7,16 +7,16 @@ from typing import ClassVar
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
-from textual.worker import Worker, WorkerState
 
 from rmtui.db import Participant
 from rmtui.people import PairSummary, get_participant, pairs_of, participant_name
+from rmtui.programme import Programme
 from rmtui.text import clean
 from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.navigation import EditPerson
 
 
 def _section(title: str, rows: list[tuple[str, str | Text]]) -> Table:
@@ -88,6 +88,15 @@ def profile_sections(person: Participant, manager: str | None, pairs: list[PairS
     return [programme, work, growth, background, _section("Pairs", pair_rows)]
 
 
+def _load(programme: Programme, participant_id: int) -> tuple[Participant | None, str | None, list[PairSummary]]:
+    """One participant, their manager's name and their pairs (in a worker)."""
+    store = programme.store
+    person = get_participant(store, participant_id)
+    if person is None:
+        return None, None, []
+    return person, participant_name(store, person.manager_id), pairs_of(store, participant_id)
+
+
 class ProfileScreen(ProgrammeScreen):
     """One participant's talent profile; escape goes back to where it was opened."""
 
@@ -116,27 +125,15 @@ class ProfileScreen(ProgrammeScreen):
 
     def action_edit(self) -> None:
         """Edit this participant in the intake form."""
-        from rmtui.screens.intake import IntakeScreen
+        self.post_message(EditPerson(self.participant_id))
 
-        self.app.push_screen(IntakeScreen(self.participant_id))
+    def load(self) -> None:
+        self.run_work(
+            _load, self.programme, self.participant_id, what="load this profile", done=self.show, group="load"
+        )
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="profile")
-    def load(self) -> tuple[Participant | None, str | None, list[PairSummary]]:
-        store = self.programme.store
-        person = get_participant(store, self.participant_id)
-        if person is None:
-            return None, None, []
-        return person, participant_name(store, person.manager_id), pairs_of(store, self.participant_id)
-
-    @on(Worker.StateChanged)
-    def show(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "profile":
-            return
-        if event.state == WorkerState.ERROR:
-            self.query_one("#profile-title", Static).update(Text(f"Could not load this profile: {event.worker.error}"))
-        if event.state != WorkerState.SUCCESS:
-            return
-        person, manager, pairs = event.worker.result
+    def show(self, loaded: tuple[Participant | None, str | None, list[PairSummary]]) -> None:
+        person, manager, pairs = loaded
         title = self.query_one("#profile-title", Static)
         if person is None:
             title.update(Text("This person is no longer in the programme."))

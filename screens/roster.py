@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import threading
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, Static
-from textual.worker import Worker, WorkerState
 
 from rmtui.search import SORT_KEYS, RosterIndex, RosterRow, SearchResult, first_page
 from rmtui.text import clean
 from rmtui.screens.base import ProgrammeScreen
-from rmtui.screens.profile import ProfileScreen
+from rmtui.screens.navigation import EditPerson, OpenProfile
 from rmtui.widgets.virtual_table import Column, VirtualTable
+
+if TYPE_CHECKING:
+    from rmtui.db import Store
 
 COLUMNS = [
     Column("name", "Name", 18, grow=3),
@@ -98,6 +100,20 @@ class PreviewSource:
         return self.rows[index].id
 
 
+def _build_index(store: Store, first_page_shown: threading.Event) -> RosterIndex:
+    """Build the roster's search index (in a worker)."""
+    # Building the index competes with the thread that paints: wait (briefly) until the
+    # first page is on screen, so 100k people show at once.
+    first_page_shown.wait(timeout=2.0)
+    return RosterIndex.from_store(store)
+
+
+def _search(
+    index: RosterIndex, query: str, sort: str | None, descending: bool, previous: SearchResult | None
+) -> SearchResult:
+    return index.search(query, sort=sort, descending=descending, previous=previous)
+
+
 class RosterScreen(ProgrammeScreen):
     """Search field on top, results below; Enter opens the talent profile."""
 
@@ -147,16 +163,37 @@ class RosterScreen(ProgrammeScreen):
 
     # -- loading and searching ---------------------------------------------------------
 
-    @work(thread=True, exit_on_error=False, group="roster-preview")
-    def load_preview(self) -> list[RosterRow]:
-        return first_page(self.programme.store, PREVIEW_ROWS)
+    def load_preview(self) -> None:
+        self.run_work(
+            first_page, self.programme.store, PREVIEW_ROWS,
+            what="load the roster", done=self._preview_loaded, after=self._preview_done,
+            group="preview", exclusive=False,
+        )
 
-    @work(thread=True, exit_on_error=False, group="roster-load")
-    def load_index(self) -> RosterIndex:
-        # Building the index competes with the thread that paints: wait (briefly) until the
-        # first page is on screen, so 100k people show at once.
-        self.first_page_shown.wait(timeout=2.0)
-        return RosterIndex.from_store(self.programme.store)
+    def _preview_loaded(self, rows: list[RosterRow]) -> None:
+        if self.index is None:
+            self._show_preview(rows)
+
+    def _preview_done(self) -> None:
+        self.call_after_refresh(self.first_page_shown.set)
+
+    def load_index(self) -> None:
+        self.run_work(
+            _build_index, self.programme.store, self.first_page_shown,
+            what="load the roster", done=self._index_loaded, after=self._index_done,
+            group="load", exclusive=False,
+        )
+
+    def _index_loaded(self, index: RosterIndex) -> None:
+        self.index = index
+        self.result = None
+        self._search(incremental=False)
+
+    def _index_done(self) -> None:
+        self.index_building = False
+        if self.reload_pending:
+            self.reload_pending = False
+            self.refresh_data()
 
     def refresh_data(self) -> None:
         """Rebuild the index from the database (after an edit or another coordinator's).
@@ -171,10 +208,16 @@ class RosterScreen(ProgrammeScreen):
         self.load_index()
 
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="roster-search")
-    def run_search(self, query: str, sort: str | None, descending: bool, previous: SearchResult | None) -> SearchResult:
+    def run_search(self, query: str, sort: str | None, descending: bool, previous: SearchResult | None) -> None:
         assert self.index is not None
-        return self.index.search(query, sort=sort, descending=descending, previous=previous)
+        self.run_work(
+            _search, self.index, query, sort, descending, previous,
+            what="search the roster", done=self._searched, group="search",
+        )
+
+    def _searched(self, result: SearchResult) -> None:
+        if result.query == self.query_one("#search", Input).value:  # else a later keystroke's is on its way
+            self.show(result)
 
     def _search(self, *, incremental: bool = True) -> None:
         if self.index is None:
@@ -187,33 +230,6 @@ class RosterScreen(ProgrammeScreen):
             self.show(self.index.search(query, sort=self.sort, descending=self.descending, previous=previous))
         else:
             self.run_search(query, self.sort, self.descending, previous)
-
-    @on(Worker.StateChanged)
-    def worker_done(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group == "roster-load" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
-            self.index_building = False
-            if self.reload_pending:
-                self.reload_pending = False
-                self.refresh_data()
-        if worker.group == "roster-preview" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
-            self.call_after_refresh(self.first_page_shown.set)
-        if event.state == WorkerState.ERROR:
-            self.notify(f"The roster could not be loaded: {worker.error}", severity="error", timeout=8)
-            return
-        if event.state != WorkerState.SUCCESS:
-            return
-        if worker.group == "roster-preview" and self.index is None:
-            self._show_preview(worker.result)
-        elif worker.group == "roster-load":
-            self.index = worker.result
-            self.result = None
-            self._search(incremental=False)
-        elif worker.group == "roster-search":
-            result: SearchResult = worker.result
-            if result.query != self.query_one("#search", Input).value:
-                return  # a later keystroke's search is on its way
-            self.show(result)
 
     def show(self, result: SearchResult) -> None:
         """Put ``result`` on screen; the cursor goes to the best match on a new query."""
@@ -277,7 +293,7 @@ class RosterScreen(ProgrammeScreen):
     def open_profile(self, event: VirtualTable.Selected) -> None:
         person = self.person_at(event.index)
         if person is not None:
-            self.app.push_screen(ProfileScreen(person))
+            self.post_message(OpenProfile(person))
 
     @on(VirtualTable.HeaderClicked, "#results")
     def header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
@@ -305,11 +321,9 @@ class RosterScreen(ProgrammeScreen):
 
     def action_edit(self) -> None:
         """Open the highlighted participant in the intake form to edit them."""
-        from rmtui.screens.intake import IntakeScreen
-
         person = self.person_at(self.query_one("#results", VirtualTable).cursor)
         if person is not None:
-            self.app.push_screen(IntakeScreen(person))
+            self.post_message(EditPerson(person))
 
     def action_reverse(self) -> None:
         self.descending = not self.descending

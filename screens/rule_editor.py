@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, Static
-from textual.worker import Worker, WorkerState
 
 from rmtui.db import ConflictError
 from rmtui.rule_settings import (
@@ -105,10 +104,17 @@ class RuleEditorScreen(ProgrammeScreen):
         self.query_one("#rules", VirtualTable).focus()
         self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="rules-load")
-    def load(self) -> tuple[RuleConfig | None, int]:
+    def load(self) -> None:
         """Read the stored rules with their version, which the save is checked against."""
-        return stored_rule_config(self.programme.store)
+        self.run_work(
+            stored_rule_config, self.programme.store, what="read the stored rules", done=self.loaded, group="load"
+        )
+
+    def loaded(self, stored: tuple[RuleConfig | None, int]) -> None:
+        config, self.version = stored
+        if config is not None and not self.changed:
+            self.config = config
+            self._refresh()
 
     def _refresh(self, cursor: int | None = None) -> None:
         self.query_one("#rules", VirtualTable).set_source(RuleSource(self.config), cursor=cursor)
@@ -182,10 +188,10 @@ class RuleEditorScreen(ProgrammeScreen):
         else:
             self._change(spec.text[0], event.value)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="rules-save")
-    def save(self, config: RuleConfig, version: int) -> int:
-        return self.save_with_retry(
-            lambda: save_rule_config(self.programme.store, config, version), what="the rules"
+    def save(self, config: RuleConfig, version: int) -> None:
+        store = self.programme.store
+        self.run_save(
+            lambda: save_rule_config(store, config, version), saving="the rules", done=self.saved, failed=self.not_saved
         )
 
     def action_save(self) -> None:
@@ -194,31 +200,18 @@ class RuleEditorScreen(ProgrammeScreen):
             return
         self.save(self.config, self.version)
 
-    @on(Worker.StateChanged)
-    def saved(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "rules-load":
-            if event.state == WorkerState.SUCCESS:
-                config, self.version = event.worker.result
-                if config is not None and not self.changed:
-                    self.config = config
-                    self._refresh()
-            elif event.state == WorkerState.ERROR:
-                self.query_one("#message", Static).update(
-                    Text(f"The stored rules could not be read: {event.worker.error}", style="bold red")
-                )
-            return
-        if event.worker.group != "rules-save":
-            return
-        if event.state == WorkerState.ERROR:
-            error = event.worker.error
-            if isinstance(error, ConflictError):
-                self.conflicted(error)
-                return
-            self.query_one("#message", Static).update(Text(f"Not saved: {error}", style="bold red"))
-        elif event.state == WorkerState.SUCCESS:
-            self.changed = False
-            self.notify("Matching rules saved for every coordinator.")
-            self.dismiss(True)
+    def saved(self, version: int) -> None:
+        self.changed = False
+        self.notify("Matching rules saved for every coordinator.")
+        self.dismiss(True)
+
+    def not_saved(self, error: BaseException) -> bool:
+        """A conflict is explained here (the edits stay); other failures are shown as everywhere."""
+        if isinstance(error, ConflictError):
+            self.conflicted(error)
+            return True
+        self.query_one("#message", Static).update(Text("Not saved; your edits are still here.", style="bold red"))
+        return False
 
     def conflicted(self, error: ConflictError) -> None:
         """Another coordinator saved the rules first: say who; keep these edits on screen."""

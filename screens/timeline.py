@@ -27,13 +27,12 @@ from rmtui.calendar_export import export_calendar
 from rmtui.schedule import as_date, session_start
 from rmtui.session_status import KIND_LABEL, relative_day, short_day
 from rmtui.text import clean, clean_path
-from rmtui.timeline import Outcome, PairTimeline, attempt, parse_when
+from rmtui.timeline import WHEN_HINT, Outcome, PairTimeline, attempt, parse_when
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.widgets.ask import AskLine, EditText
 from rmtui.widgets.pick import PickOne
 from rmtui.widgets.virtual_table import Column, EmptySource, VirtualTable
 
-WHEN_HINT = "+1w, +3d, fri, tomorrow, 2026-12-04 or 2026-12-04 14:00 (programme time)"
 MOVE_HINT = "+1w, +3d, fri (from the session's day, same time), tomorrow, 2026-12-04 or 2026-12-04 14:00"
 
 COLUMNS = [
@@ -308,7 +307,7 @@ class TimelineScreen(ProgrammeScreen):
     def open_session(self) -> None:
         """Enter edits the notes of a held session, else its agenda (viewers read them below)."""
         session = self.current()
-        if session is not None and self.app.may_edit:
+        if session is not None and self.may_edit:
             if session.status == "held":
                 self.action_notes()
             else:

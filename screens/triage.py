@@ -13,20 +13,20 @@ from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
-from textual.worker import Worker, WorkerState
 
 from rmtui.db import ConflictError
 from rmtui import timeline as sessions
 from rmtui import triage as service
 from rmtui.session_status import KIND_LABEL, short_day
+from rmtui.programme import Programme
 from rmtui.text import clean
-from rmtui.timeline import Outcome, attempt, parse_when
+from rmtui.timeline import WHEN_HINT, parse_when
 from rmtui.triage import TriageFilter, TriageItem, TriageQueue
 from rmtui.screens.base import ProgrammeScreen
-from rmtui.screens.timeline import WHEN_HINT, TimelineScreen
+from rmtui.screens.navigation import OpenPair
 from rmtui.widgets.ask import AskLine, EditText
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
@@ -62,6 +62,11 @@ class QueueRows:
             "pair": Text(f"{clean(pair.mentor)} / {clean(pair.mentee)}"),
             "reason": Text(item.flag.reason),
         }
+
+
+def _build_queue(programme: Programme) -> TriageQueue:
+    """Everything that needs a coordinator today (in a worker)."""
+    return service.build_queue(programme.store, programme.today())
 
 
 class TriageScreen(ProgrammeScreen):
@@ -119,23 +124,8 @@ class TriageScreen(ProgrammeScreen):
 
     # -- loading -----------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="triage-load")
-    def load(self) -> TriageQueue:
-        return service.build_queue(self.programme.store, self.programme.today())
-
-    @on(Worker.StateChanged)
-    def worker_done(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if event.state == WorkerState.ERROR:
-            what = "The queue could not be built" if worker.group == "triage-load" else "The change was not saved"
-            self.notify(f"{what}: {worker.error}", severity="error", timeout=8)
-            return
-        if event.state != WorkerState.SUCCESS:
-            return
-        if worker.group == "triage-load":
-            self.show(worker.result)
-        elif worker.group == "triage-edit":
-            self.report_outcome(worker.result)
+    def load(self) -> None:
+        self.run_work(_build_queue, self.programme, what="build the queue", done=self.show, group="load")
 
     def show(self, queue: TriageQueue, *, cursor: int | None = None) -> None:
         """Show ``queue`` through the filters; the cursor keeps its line unless ``cursor`` is given."""
@@ -219,12 +209,6 @@ class TriageScreen(ProgrammeScreen):
         item = self.current()
         return [item] if item is not None else []
 
-    @work(thread=True, exit_on_error=False, group="triage-edit")
-    def run_edit(
-        self, edit: Callable[[], str], retry: Callable[[], None] | None = None, confirm: Callable[[], None] | None = None
-    ) -> Outcome:
-        return attempt(edit, retry, confirm)
-
     def _apply(
         self,
         verb: str,
@@ -253,7 +237,9 @@ class TriageScreen(ProgrammeScreen):
         def edit() -> str:
             if precheck is not None:
                 precheck()
-            done, skipped, conflicts = 0, [], []  # type: ignore[var-annotated]
+            done = 0
+            skipped: list[str] = []
+            conflicts: list[ConflictError] = []
             acted: set[object] = set()
             for item in items:
                 target = same(item)
@@ -439,7 +425,7 @@ class TriageScreen(ProgrammeScreen):
     def action_timeline(self) -> None:
         item = self.current()
         if item is not None:
-            self.app.push_screen(TimelineScreen(item.pair.id, item.session_id))
+            self.post_message(OpenPair(item.pair.id, item.session_id))
 
     @on(VirtualTable.Selected, "#queue")
     def open_timeline(self) -> None:

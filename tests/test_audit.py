@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import settled
 from rmtui.db import Pair, Participant, Session, Store, Wave
 from rmtui.app import RmtuiApp
 from rmtui.audit_log import AuditFilter, audit_count, audit_entries, describe_change, parse_filter
@@ -114,23 +115,17 @@ def test_audit_command_refuses_an_unknown_entity_in_one_line(history: Programme,
     assert result.returncode == 1 and "spaceship" in result.stderr and "Traceback" not in result.stderr
 
 
-async def _settled(app: RmtuiApp, pilot) -> None:
-    for _ in range(5):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-
-
 async def test_audit_screen_filters_as_you_type_and_opens_a_change(history: Programme) -> None:
     app = RmtuiApp(history, start="audit")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settled(app, pilot)
+        await settled(pilot)
         screen = app.screen
         assert screen.view.total == 11
         await pilot.press("slash", *"by:bob")
-        await _settled(app, pilot)
+        await settled(pilot)
         assert screen.view.total == 2
         await pilot.press("enter", "enter")
-        await _settled(app, pilot)
+        await settled(pilot)
         assert isinstance(app.screen, AuditDetailScreen)
         assert app.screen.entry.actor == "bob"
         await pilot.press("escape")
@@ -141,20 +136,16 @@ async def test_audit_screen_filters_as_you_type_and_opens_a_change(history: Prog
 def test_audit_screen_snapshot(snap_compare, history: Programme) -> None:
     app = RmtuiApp(history, start="audit")
 
-    async def settle(pilot) -> None:
-        await _settled(app, pilot)
-        app.screen.query_one("#filter").cursor_blink = False
-
-    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled)
 
 
 def test_audit_detail_snapshot(snap_compare, history: Programme) -> None:
     app = RmtuiApp(history, start="audit")
 
     async def open_first(pilot) -> None:
-        await _settled(app, pilot)
+        await settled(pilot)
         await pilot.press("down", "down", "enter")
-        await _settled(app, pilot)
+        await settled(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_first)
 
@@ -163,10 +154,9 @@ def test_audit_screen_snapshot_wide_filtered_to_a_person(snap_compare, history: 
     app = RmtuiApp(history, start="audit")
 
     async def filter_ann(pilot) -> None:
-        await _settled(app, pilot)
+        await settled(pilot)
         await pilot.press("slash", *"person:ann")
-        await _settled(app, pilot)
-        app.screen.query_one("#filter").cursor_blink = False
+        await settled(pilot)
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=filter_ann)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import line_from, wait_until
 from rmtui.db import Participant, Store
 from rmtui.backup import BackupError, backup_programme, check_backup, restore_programme
 from rmtui.coordinators import add_coordinator
@@ -41,14 +42,15 @@ def test_backup_while_two_coordinators_keep_writing(tmp_path: Path) -> None:
     ]
     try:
         for writer in writers:
-            assert writer.stdout is not None and writer.stdout.readline().strip() == "started"
+            assert line_from(writer) == "started"
         before = count(db, "SELECT count(*) FROM participants")
         result = rmtui("--db", str(db), "backup", str(tmp_path / "copy.db"))
         assert result.returncode == 0, result.stderr
         assert "integrity ok. Done." in result.stdout
         during = count(db, "SELECT count(*) FROM participants")
-        while count(db, "SELECT count(*) FROM participants") <= during:
-            pass  # the writers were never blocked: they go on committing after the backup
+        # The writers were never blocked: they go on committing after the backup.
+        wait_until(lambda: count(db, "SELECT count(*) FROM participants") > during,
+                   what="a commit after the backup", processes=writers)
         assert all(writer.poll() is None for writer in writers)
     finally:
         for writer in writers:

@@ -132,6 +132,8 @@ def test_help_works_for_every_command(args: list[str]) -> None:
 
 def test_the_demo_progress_bar_draws_on_stderr_when_stderr_is_a_terminal(tmp_path: Path) -> None:
     import pty
+    import select
+    import time
 
     leader, follower = pty.openpty()
     try:
@@ -142,7 +144,10 @@ def test_the_demo_progress_bar_draws_on_stderr_when_stderr_is_a_terminal(tmp_pat
         )
         os.close(follower)
         drawn = b""
+        deadline = time.monotonic() + 120
         while True:
+            ready, _, _ = select.select([leader], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, "the demo did not finish drawing within 120 s"
             try:
                 chunk = os.read(leader, 65536)
             except OSError:  # the child closed the terminal

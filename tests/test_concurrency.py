@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+from conftest import Notes, line_from, wait_until
 from rmtui.db.sqlite import sqlite3
 import subprocess
 import sys
@@ -70,7 +71,7 @@ def test_sigkill_inside_a_write_leaves_nothing_half_written(tmp_path: Path) -> N
     people(db, 3)
     holder = start("hold", db, 500)
     assert holder.stdout is not None
-    assert holder.stdout.readline().strip() == "inside"
+    assert line_from(holder) == "inside"
     holder.send_signal(signal.SIGKILL)
     holder.wait(timeout=60)
     assert holder.returncode == -signal.SIGKILL
@@ -89,11 +90,14 @@ def test_sigkill_between_commits_keeps_every_commit_whole(tmp_path: Path) -> Non
     people(db, 1)
     writer = start("commits", db)
     assert writer.stdout is not None
-    assert writer.stdout.readline().strip() == "started"
+    assert line_from(writer) == "started"
     with Store(db, actor="setup") as store:
         # Let it commit for a while: wait until at least 50 of its rows are visible.
-        while (store.scalar("SELECT count(*) FROM participants WHERE name LIKE 'Committed %'") or 0) < 50:
-            pass
+        wait_until(
+            lambda: (store.scalar("SELECT count(*) FROM participants WHERE name LIKE 'Committed %'") or 0) >= 50,
+            what="50 of the writer's commits",
+            processes=[writer],
+        )
     os.kill(writer.pid, signal.SIGKILL)
     writer.wait(timeout=60)
 
@@ -109,6 +113,7 @@ def test_sigkill_between_commits_keeps_every_commit_whole(tmp_path: Path) -> Non
 
 async def test_the_app_stays_responsive_while_another_process_holds_the_lock_and_the_save_lands_after(
     tmp_path: Path,
+    notes: Notes,
 ) -> None:
     from rmtui.app import RmtuiApp
     from rmtui.clock import FixedClock
@@ -122,22 +127,22 @@ async def test_the_app_stays_responsive_while_another_process_holds_the_lock_and
         add_coordinator(store, "locker", "coordinator")
     programme = Programme.open(db, FixedClock.on("2026-11-20"), actor="ada")
     app = RmtuiApp(programme, start="coordinators")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
         for _ in range(5):
             await pilot.pause()
             await app.workers.wait_for_complete()
         people = [p.os_user for p in app.screen.people]
         locker = start("lock", db, 10, "locker")
         assert locker.stdout is not None
-        assert locker.stdout.readline().strip() == "locked"
+        assert line_from(locker) == "locked"
 
         await pilot.press(*["down"] * people.index("ben"), "r")  # ben → viewer, while locked
         table = app.screen.query_one("#people")
         for _ in range(200):  # wait (not timed) for rmtui to say it is waiting
             await pilot.pause(0.05)
-            if any("another coordinator is saving" in n.message for n in app._notifications):
+            if any("another coordinator is saving" in m for m in notes.messages):
                 break
-        assert any("your edit is kept" in n.message for n in app._notifications)
+        assert any("your edit is kept" in m for m in notes.messages)
         assert locker.poll() is None, "the lock is still held"
         await pilot.press("up")  # the app answers keys while the save waits
         await pilot.pause()
@@ -149,8 +154,8 @@ async def test_the_app_stays_responsive_while_another_process_holds_the_lock_and
 
         await app.workers.wait_for_complete()
         assert locker.wait(timeout=60) == 0
-        assert locker.stdout.readline().strip() == "released"
-        assert any(n.message.startswith("Saved ben's new role after waiting") for n in app._notifications)
+        assert line_from(locker) == "released"
+        assert any(m.startswith("Saved ben's new role after waiting") for m in notes.messages)
     programme.close()
     with Store(db, actor="ada") as store:
         assert {c.os_user: c.role for c in list_coordinators(store)}["ben"] == "viewer"

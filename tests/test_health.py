@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import settled
 from rmtui.db import Feedback, Pair, Participant, Session, Wave
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
@@ -210,18 +211,10 @@ def test_programme_and_wave_health_on_a_real_database(health_programme: Programm
 
 # -- the dashboard ---------------------------------------------------------------------------
 
-async def _settled(pilot) -> DashboardScreen:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    return pilot.app.screen
-
-
 async def test_dashboard_marks_targets_and_switches_waves(health_programme: Programme) -> None:
     app = RmtuiApp(health_programme, start="dashboard")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert isinstance(screen, DashboardScreen)
         scope = str(screen.query_one("#scope").render())
         assert scope.startswith("Whole programme") and "1 target met" in scope and "missed" in scope
@@ -237,7 +230,7 @@ async def test_dashboard_marks_targets_and_switches_waves(health_programme: Prog
         with store.write() as w:
             w.update("sessions", session.id, session.version, {"status": "held", "held_on": "2026-11-19"})
         screen.refresh_data()
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert str(screen.query_one("#scope").render()).startswith("Wave 2")
         assert screen.scopes[2].metric("overdue").numerator == 1
 
@@ -252,7 +245,7 @@ def _demo_app(tmp_path: Path) -> RmtuiApp:
 
 def _run_before(*keys: str):
     async def run_before(pilot) -> None:
-        await _settled(pilot)
+        await settled(pilot)
         if keys:
             await pilot.press(*keys)
         pilot.app.clear_notifications()

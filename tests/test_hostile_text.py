@@ -20,6 +20,7 @@ import termios
 import time
 from pathlib import Path
 
+from conftest import settled
 from rmtui.db import Participant, Store
 from rmtui.app import RmtuiApp
 from rmtui.programme import Programme
@@ -68,12 +69,6 @@ def add_hostile(programme: Programme) -> int:
         return writer.insert(hostile_person()).id
 
 
-async def settled(app: RmtuiApp, pilot) -> None:
-    for _ in range(4):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-
-
 def screen_text(svg: str) -> str:
     """Return the characters of a screenshot, row by row (the SVG splits rows into styled runs)."""
     rows: dict[float, list[tuple[float, str]]] = {}
@@ -93,12 +88,12 @@ async def test_hostile_text_is_shown_literally_in_the_roster_and_profile(program
     add_hostile(programme)
     app = RmtuiApp(programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settled(app, pilot)
+        await settled(pilot)
         roster = assert_literal(app.export_screenshot())
         assert "Zed [bold red]Markup[/bold" in roster
 
         await pilot.press("enter", "enter")  # into the results, open the profile
-        await settled(app, pilot)
+        await settled(pilot)
         assert isinstance(app.screen, ProfileScreen)
         text = assert_literal(app.export_screenshot())
         assert "[bold red]Markup[/bold red]" in text

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import settled
 from rmtui.db import ConflictError, Participant
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
@@ -177,18 +178,12 @@ def test_managers_are_found_by_fuzzy_name(staffed: Programme) -> None:
 # -- the form, from the keyboard -------------------------------------------------------
 
 
-async def _settle(app: RmtuiApp, pilot) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 async def _type(pilot, text: str) -> None:
     await pilot.press(*[c if c != " " else "space" for c in text])
 
 
 async def _open_intake(app: RmtuiApp, pilot) -> IntakeScreen:
-    await _settle(app, pilot)
+    await settled(pilot)
     screen = app.screen
     assert isinstance(screen, IntakeScreen)
     return screen
@@ -220,7 +215,7 @@ async def test_messages_appear_as_you_type(staffed: Programme) -> None:
         assert _error(screen, "level") == ""
         screen.query_one("#f-email").focus()
         await _type(pilot, "ann.lee@example.org")
-        await _settle(app, pilot)
+        await settled(pilot)
         assert _error(screen, "email") == "ann.lee@example.org is already Ann Lee's email (#2)."
 
 
@@ -234,7 +229,7 @@ async def test_save_is_refused_until_fixed_and_focus_goes_to_the_first_error(sta
         screen.query_one("#f-joined_on").focus()
         await _type(pilot, "2020-13-01")
         await pilot.press("ctrl+s")
-        await _settle(app, pilot)
+        await settled(pilot)
         assert app.focused is screen.query_one("#f-email")
         assert _error(screen, "role") == "Role is required: mentor or mentee."
         assert _error(screen, "joined_on") == "2020-13-01 is not a real date."
@@ -258,10 +253,10 @@ async def test_a_new_person_is_saved_and_the_form_clears(staffed: Programme) -> 
         await _type(pilot, "jazz")  # typed but not yet added: still saved
         screen.query_one("#f-manager_id").focus()
         await _type(pilot, "mara schmit")
-        await _settle(app, pilot)
+        await settled(pilot)
         await pilot.press("enter")  # picks the best match
         await pilot.press("ctrl+s")
-        await _settle(app, pilot)
+        await settled(pilot)
         zed = staffed.store.get(Participant, 3)
         assert (zed.name, zed.email, zed.role, zed.level) == ("Zed Quinn", "zed@example.org", "mentor", 2)
         assert zed.hobbies == ["climbing", "jazz"]
@@ -278,29 +273,29 @@ async def test_a_likely_duplicate_is_shown_before_saving(staffed: Programme) -> 
         screen.query_one("#f-department").focus()
         await _type(pilot, "Finance")
         await pilot.press("ctrl+s")
-        await _settle(app, pilot)
+        await settled(pilot)
         dialog = app.screen
         assert isinstance(dialog, DuplicateScreen)
         assert [(d.name, d.reason) for d in dialog.duplicates] == [("Ann Lee", "name 93% alike, same department")]
         await pilot.press("o")
-        await _settle(app, pilot)
+        await settled(pilot)
         assert isinstance(app.screen, ProfileScreen) and app.screen.participant_id == 2
         assert staffed.store.scalar("SELECT count(*) FROM participants") == 2
         await pilot.press("escape")
         await pilot.press("ctrl+s")
-        await _settle(app, pilot)
+        await settled(pilot)
         await pilot.press("s")  # save anyway
-        await _settle(app, pilot)
+        await settled(pilot)
         assert staffed.store.scalar("SELECT count(*) FROM participants WHERE name = 'Anne Lee'") == 1
 
 
 async def test_edit_from_the_roster_with_e(staffed: Programme) -> None:
     app = RmtuiApp(staffed)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
+        await settled(pilot)
         await pilot.press("down")  # to the results (Ann Lee sorts first)
         await pilot.press("e")
-        await _settle(app, pilot)
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, IntakeScreen) and screen.participant_id == 2
         assert screen.query_one("#f-name").value == "Ann Lee"
@@ -314,7 +309,7 @@ def _second_coordinator(path: Path) -> Programme:
 async def test_conflict_view_shows_their_change_and_merges_per_field(staffed: Programme) -> None:
     app = RmtuiApp(staffed, start="roster")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
+        await settled(pilot)
         app.push_screen(IntakeScreen(2))
         screen = await _open_intake(app, pilot)
         other = _second_coordinator(staffed.store.path)
@@ -329,7 +324,7 @@ async def test_conflict_view_shows_their_change_and_merges_per_field(staffed: Pr
         await pilot.press("ctrl+a", "ctrl+k")
         await _type(pilot, "Senior Analyst")
         await pilot.press("ctrl+s")
-        await _settle(app, pilot)
+        await settled(pilot)
         dialog = app.screen
         assert isinstance(dialog, ConflictScreen)
         assert dialog.changed_by == "bob"
@@ -341,7 +336,7 @@ async def test_conflict_view_shows_their_change_and_merges_per_field(staffed: Pr
         assert dialog.choices == {"level": "mine", "job_title": "mine", "team": "theirs"}
         await pilot.press("t")  # on the first row: take their level
         await pilot.press("ctrl+s")
-        await _settle(app, pilot)
+        await settled(pilot)
         ann = staffed.store.get(Participant, 2)
         assert (ann.level, ann.job_title, ann.team, ann.version) == (4, "Senior Analyst", "Payments", 3)
 
@@ -349,7 +344,7 @@ async def test_conflict_view_shows_their_change_and_merges_per_field(staffed: Pr
 async def test_leaving_the_conflict_view_keeps_the_typed_input(staffed: Programme) -> None:
     app = RmtuiApp(staffed, start="roster")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
+        await settled(pilot)
         app.push_screen(IntakeScreen(2))
         screen = await _open_intake(app, pilot)
         other = _second_coordinator(staffed.store.path)
@@ -361,10 +356,10 @@ async def test_leaving_the_conflict_view_keeps_the_typed_input(staffed: Programm
         await pilot.press("ctrl+a", "ctrl+k")
         await _type(pilot, "6")
         await pilot.press("ctrl+s")
-        await _settle(app, pilot)
+        await settled(pilot)
         assert isinstance(app.screen, ConflictScreen)
         await pilot.press("escape")
-        await _settle(app, pilot)
+        await settled(pilot)
         assert app.screen is screen
         assert screen.query_one("#f-level").value == "6"
         assert staffed.store.get(Participant, 2).level == 4
@@ -373,7 +368,7 @@ async def test_leaving_the_conflict_view_keeps_the_typed_input(staffed: Programm
 async def test_withdraw_asks_for_a_reason(staffed: Programme) -> None:
     app = RmtuiApp(staffed, start="roster")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
+        await settled(pilot)
         app.push_screen(IntakeScreen(2))
         await _open_intake(app, pilot)
         await pilot.press("ctrl+r")
@@ -383,7 +378,7 @@ async def test_withdraw_asks_for_a_reason(staffed: Programme) -> None:
         assert "Say why" in str(app.screen.query_one("#reason-error").render())
         await _type(pilot, "Left the company")
         await pilot.press("enter")
-        await _settle(app, pilot)
+        await settled(pilot)
         assert staffed.store.get(Participant, 2).status == "withdrawn"
         assert staffed.store.scalar("SELECT after FROM audit WHERE action = 'withdraw'") == '{"reason": "Left the company"}'
 
@@ -392,19 +387,13 @@ async def test_markup_in_a_name_shows_as_typed(programme: Programme) -> None:
     _add(programme, name="[b]Ann[/b] \x1b[31mLee", role="mentor")
     app = RmtuiApp(programme, start="roster")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
+        await settled(pilot)
         app.push_screen(IntakeScreen(1))
         screen = await _open_intake(app, pilot)
         assert "Editing [b]Ann[/b] Lee" in str(screen.query_one("#intake-title").render())
 
 
 # -- snapshots at 80×24 ----------------------------------------------------------------
-
-
-def _no_blink(pilot) -> None:
-    """Stop every text cursor blinking, so a snapshot never catches it half-way."""
-    for widget in pilot.app.screen.query("Input, TextArea"):
-        widget.cursor_blink = False
 
 
 def _snapshot_programme(tmp_path: Path) -> Programme:
@@ -419,12 +408,7 @@ def _snapshot_programme(tmp_path: Path) -> Programme:
 def test_snapshot_empty_form(snap_compare, tmp_path: Path) -> None:
     app = RmtuiApp(_snapshot_programme(tmp_path), start="intake")
 
-    async def settle(pilot) -> None:
-        await pilot.app.workers.wait_for_complete()
-        _no_blink(pilot)
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled)
 
 
 def test_snapshot_form_with_errors(snap_compare, tmp_path: Path) -> None:
@@ -432,7 +416,6 @@ def test_snapshot_form_with_errors(snap_compare, tmp_path: Path) -> None:
 
     async def fill_badly(pilot) -> None:
         await pilot.app.workers.wait_for_complete()
-        _no_blink(pilot)
         await _type(pilot, "[b]Zed[/b]")
         await pilot.press("tab")
         await _type(pilot, "ann.lee@example.org")
@@ -464,7 +447,6 @@ def test_snapshot_conflict_view(snap_compare, tmp_path: Path) -> None:
         finally:
             other.close()
         screen = pilot.app.screen
-        _no_blink(pilot)
         screen.query_one("#f-level").focus()
         await pilot.press("ctrl+a", "ctrl+k", "5")
         screen.query_one("#f-job_title").focus()

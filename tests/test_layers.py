@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPOSITION_ROOT = {"rmtui/app.py", "rmtui/cli.py", "rmtui/__main__.py"}
+COMPOSITION_ROOT = {"rmtui/app.py", "rmtui/cli.py", "rmtui/run.py", "rmtui/__main__.py"}
 
 
 LAYERS = ("db", "screens", "widgets")
@@ -114,3 +116,57 @@ def test_rmtui_and_sqlite_utils_open_databases_with_the_same_library() -> None:
     ours, theirs = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                                   check=True).stdout.split()
     assert ours.split(".")[0] == theirs.split(".")[0]
+
+
+# -- import-linter: the contracts in pyproject.toml ([tool.importlinter]) --------------------
+
+
+def _lint_imports() -> str:
+    """Return the lint-imports of the running interpreter's environment."""
+    beside = Path(sys.executable).parent / "lint-imports"
+    found = str(beside) if beside.exists() else shutil.which("lint-imports")
+    assert found, "lint-imports is not installed: pip install -e '.[test]'"
+    return found
+
+
+def _installed_tree(dest: Path) -> Path:
+    """Copy the sources into the shape they install as (rmtui/db, rmtui/screens, rmtui/widgets).
+
+    import-linter reads files under the package's folder, and the editable install maps
+    db/, screens/ and widgets/ into rmtui by an import hook it cannot see.
+    """
+    src = dest / "src"
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "rmtui", src / "rmtui", ignore=skip)
+    for layer in LAYERS:
+        shutil.copytree(ROOT / layer, src / "rmtui" / layer, ignore=skip)
+    return src
+
+
+def _run_lint_imports(tmp_path: Path, src: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [_lint_imports(), "--no-cache", str(ROOT / "pyproject.toml")],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(src)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_import_linter_contracts_hold(tmp_path: Path) -> None:
+    """DESIGN.md's layer picture, no screen importing another, dialogs kept by their screen."""
+    result = _run_lint_imports(tmp_path, _installed_tree(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_import_linter_catches_a_screen_importing_another(tmp_path: Path) -> None:
+    """The contracts can fail: a screen that imports another screen to navigate breaks one."""
+    src = _installed_tree(tmp_path)
+    roster = src / "rmtui" / "screens" / "roster.py"
+    roster.write_text(roster.read_text(encoding="utf-8") + "\nfrom rmtui.screens.profile import ProfileScreen\n",
+                      encoding="utf-8")
+    result = _run_lint_imports(tmp_path, src)
+    assert result.returncode != 0
+    assert "rmtui.screens.roster is not allowed to import rmtui.screens.profile" in result.stdout

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import settled
 from rmtui.db import Session, Wave
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
@@ -216,7 +217,7 @@ async def test_no_name_of_a_non_consenting_person_in_any_screen_cell(demo_progra
     withheld = [row[0] for row in store.query_tuples("SELECT name FROM participants WHERE consent_share = 0")]
     app = RmtuiApp(demo_programme, start="leaderboard")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         cells = []
         for view in ("pairs", "departments", "sessions"):
             table = screen.query_one(f"#{view}", VirtualTable)
@@ -229,14 +230,6 @@ async def test_no_name_of_a_non_consenting_person_in_any_screen_cell(demo_progra
 # -- the screen ------------------------------------------------------------------------
 
 
-async def _settled(pilot) -> LeaderboardScreen:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    return pilot.app.screen
-
-
 def _shown_pairs(screen: LeaderboardScreen) -> list[int]:
     return [row.pair_id for row in screen.pair_rows]
 
@@ -244,7 +237,7 @@ def _shown_pairs(screen: LeaderboardScreen) -> list[int]:
 async def test_views_sorts_wave_and_session_keys(board_programme: Programme) -> None:
     app = RmtuiApp(board_programme, start="leaderboard")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert isinstance(screen, LeaderboardScreen)
         assert _shown_pairs(screen) == [5, 4, 1, 3, 2]
         await pilot.press("p")
@@ -265,17 +258,17 @@ async def test_views_sorts_wave_and_session_keys(board_programme: Programme) -> 
         assert screen.view == "sessions"
         assert screen.seq == 1
         await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert screen.seq == 4
         assert "3 of 5 pairs have held session 4" in str(screen.query_one("#standing").render())
         await pilot.press("left_square_bracket")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert screen.seq == 3
         await pilot.press("w")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert screen.wave_id == 1 and "Wave 2" in str(screen.query_one("#summary").render())
         await pilot.press("v", "end", "enter")
-        await _settled(pilot)
+        await settled(pilot)
         assert isinstance(pilot.app.screen, TimelineScreen)
         assert pilot.app.screen.pair_id == 2
 
@@ -284,7 +277,7 @@ async def test_a_refresh_keeps_the_cursor_on_the_same_pair_when_ranks_move(board
     store = board_programme.store
     app = RmtuiApp(board_programme, start="leaderboard")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         await pilot.press("down", "down", "down")  # pair 3, fourth
         assert screen.current_pair().pair_id == 3
         # Pair 3 holds its overdue session and jumps above pair 1.
@@ -293,7 +286,7 @@ async def test_a_refresh_keeps_the_cursor_on_the_same_pair_when_ranks_move(board
             w.update("sessions", session.id, session.version,
                      {"status": "held", "held_on": "2026-11-19", "notes": "Done.", "notes_posted_on": "2026-11-19"})
         screen.refresh_data()
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert _shown_pairs(screen) == [5, 3, 4, 1, 2]
         assert screen.current_pair().pair_id == 3
         assert screen.query_one("#pairs", VirtualTable).cursor == 1
@@ -312,10 +305,10 @@ def _demo_app(tmp_path: Path) -> RmtuiApp:
 
 def _run_before(*keys: str):
     async def run_before(pilot) -> None:
-        await _settled(pilot)
+        await settled(pilot)
         if keys:
             await pilot.press(*keys)
-            await _settled(pilot)
+            await settled(pilot)
         pilot.app.clear_notifications()
         await pilot.pause()
 
@@ -346,25 +339,25 @@ async def test_number_keys_reach_the_leaderboard_and_the_dashboard(board_program
 
     app = RmtuiApp(board_programme, start="roster")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settled(pilot)
+        await settled(pilot)
         await pilot.press("escape", "5")
-        assert isinstance(await _settled(pilot), LeaderboardScreen)
+        assert isinstance(await settled(pilot), LeaderboardScreen)
         await pilot.press("7")
-        assert isinstance(await _settled(pilot), DashboardScreen)
+        assert isinstance(await settled(pilot), DashboardScreen)
 
 
 async def test_coming_back_to_a_wave_reads_nothing_again(board_programme: Programme) -> None:
     app = RmtuiApp(board_programme, start="leaderboard")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert screen.boards[None].reread is None  # opening reads the whole board
         await pilot.press("w")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert screen.wave_id == 1 and screen.boards[1].reread is None
         for _ in range(5):
             if screen.wave_id is None:
                 break
             await pilot.press("w")
-            screen = await _settled(pilot)
+            screen = await settled(pilot)
         assert screen.wave_id is None and screen.boards[None].reread == 0
         assert _shown_pairs(screen) == [5, 4, 1, 3, 2]

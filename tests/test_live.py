@@ -1,6 +1,7 @@
 """Live updates between real processes: another coordinator's process commits to the same
-file and the open app's leaderboard shows it within 1 s, keeping the cursor on its pair;
-with nothing committed the screen does not re-read."""
+file and the open app's leaderboard shows it, keeping the cursor on its pair; with nothing
+committed the screen does not re-read. How fast it shows is a figure, not an assertion:
+tests/bench/bench_leaderboard.py prints the commit → shown delay (p50/p95)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from conftest import settled
 from rmtui.app import RmtuiApp
 from rmtui.programme import Programme
 from rmtui.screens.dashboard import DashboardScreen
@@ -28,41 +30,30 @@ def _start_writer(db: Path, pair_id: int, count: int = 1, pause: float = 0.0) ->
     )
 
 
-async def _settled(pilot):
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    return pilot.app.screen
-
-
-async def _wait_for(pilot, condition, limit: float = 10.0) -> float:
-    """Pump the app until ``condition()`` holds; return the wall-clock time it first did."""
+async def _wait_for(pilot, condition, limit: float = 30.0) -> None:
+    """Pump the app until ``condition()`` holds; fail after ``limit`` seconds (not a timing)."""
     deadline = time.monotonic() + limit
     while not condition():
         assert time.monotonic() < deadline, "the change never showed"
         await pilot.pause(0.01)
-    return time.time()
 
 
 def _held(screen: LeaderboardScreen, pair_id: int) -> int:
     return next(r.held for r in screen.pair_rows if r.pair_id == pair_id)
 
 
-async def test_another_process_write_shows_within_a_second_and_the_cursor_stays(programme: Programme, db_path: Path) -> None:
+async def test_another_process_write_shows_and_the_cursor_stays(programme: Programme, db_path: Path) -> None:
     build_sessions_programme(programme.store)
     consent(programme, "Kai Analyst", "Dana Director")
     app = RmtuiApp(programme, start="leaderboard")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         await pilot.press("down", "down", "down")
         assert screen.current_pair().pair_id == 3 and _held(screen, 3) == 3
         writer = _start_writer(db_path, 3)
-        shown_at = await _wait_for(pilot, lambda: _held(screen, 3) == 4)
-        out, err = writer.communicate(timeout=30)
+        await _wait_for(pilot, lambda: _held(screen, 3) == 4)
+        _, err = writer.communicate(timeout=30)
         assert writer.returncode == 0, err
-        committed_at = float(out.split()[0])
-        assert shown_at - committed_at <= 1.0
         # Pair 3 caught up and climbed the board; the cursor went with it.
         assert [r.pair_id for r in screen.pair_rows] == [5, 3, 4, 1, 2]
         assert screen.current_pair().pair_id == 3
@@ -77,7 +68,7 @@ async def test_every_commit_of_a_busy_writer_shows(programme: Programme, db_path
     build_sessions_programme(programme.store)
     app = RmtuiApp(programme, start="leaderboard")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         writer = _start_writer(db_path, 2, count=3, pause=0.3)
         await _wait_for(pilot, lambda: _held(screen, 2) == 4)
         out, err = writer.communicate(timeout=30)
@@ -90,7 +81,7 @@ async def test_the_dashboard_follows_another_process(programme: Programme, db_pa
     build_sessions_programme(programme.store)
     app = RmtuiApp(programme, start="dashboard")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert isinstance(screen, DashboardScreen)
         assert screen.scopes[0].metric("overdue").numerator == 4
         writer = _start_writer(db_path, 3)
@@ -102,9 +93,9 @@ async def test_nothing_is_re_read_while_nobody_commits(programme: Programme) -> 
     build_sessions_programme(programme.store)
     app = RmtuiApp(programme, start="leaderboard")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         loaded = screen.loaded
         await pilot.pause(1.0)  # four polls of the watcher
-        await _settled(pilot)
+        await settled(pilot)
         assert screen.loaded is loaded
         assert app.sub_title.endswith("· live")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import settled
 from rmtui.db import Pair
 from rmtui.app import RmtuiApp
 from rmtui.pairing import OVERRIDABLE
@@ -14,15 +15,8 @@ from rmtui.screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScree
 from rmtui.screens.rule_editor import RuleEditorScreen
 
 
-async def _settled(app: RmtuiApp, pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 async def _pairing(app: RmtuiApp, pilot) -> PairingScreen:
-    await _settled(app, pilot)
+    await settled(pilot)
     screen = app.screen
     assert isinstance(screen, PairingScreen)
     assert screen.source is not None and len(screen.source) > 3
@@ -93,7 +87,7 @@ async def test_an_override_needs_a_reason(demo_programme: Programme) -> None:
         assert demo_programme.store.scalar("SELECT count(*) FROM audit WHERE action = 'override'") == 0
         await pilot.press(*" because the mentee asked for her")
         await pilot.press("enter")
-        await _settled(app, pilot)
+        await settled(pilot)
         assert isinstance(app.screen, PairingScreen)
         pair = demo_programme.store.all(Pair, "mentee_id = ? AND status = 'proposed'", (screen.current.mentee.id,))[-1]
         assert pair.overrides and pair.overrides[0]["reason"] == "too short because the mentee asked for her"
@@ -106,7 +100,7 @@ async def test_escape_cancels_an_override_and_saves_nothing(demo_programme: Prog
         before = demo_programme.store.scalar("SELECT count(*) FROM pairs")
         screen.query_one("#candidates").cursor = screen.ranking.allowed.index(False)
         await pilot.press("o", "x", "escape")
-        await _settled(app, pilot)
+        await settled(pilot)
         assert isinstance(app.screen, PairingScreen)
         assert demo_programme.store.scalar("SELECT count(*) FROM pairs") == before
 
@@ -118,7 +112,7 @@ async def test_confirm_pairs_the_person_with_the_best_candidate(demo_programme: 
         best = screen.current
         assert not best.blocking
         await pilot.press("c")
-        await _settled(app, pilot)
+        await settled(pilot)
         pair = demo_programme.store.all(Pair, "mentor_id = ? AND mentee_id = ?", (best.mentor.id, best.mentee.id))
         assert [(p.status, p.started_on) for p in pair] == [("active", "2026-11-20")]
         assert "active with" in str(screen.query_one("#person").render())
@@ -129,9 +123,9 @@ async def test_find_picks_the_person_to_match(demo_programme: Programme) -> None
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _pairing(app, pilot)
         await pilot.press("slash", *"jose nunez")
-        await _settled(app, pilot)
+        await settled(pilot)
         await pilot.press("enter")
-        await _settled(app, pilot)
+        await settled(pilot)
         assert screen.ranking.person.name == "José Núñez"
         assert screen.query_one("#candidates").has_focus
 
@@ -142,12 +136,12 @@ async def test_closing_a_pair_early_offers_new_candidates_never_the_former_partn
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _pairing(app, pilot)
         screen._pick(screen.loaded.pool.by_id[active.mentee_id])
-        await _settled(app, pilot)
+        await settled(pilot)
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, CloseReasonScreen)
         await pilot.press("down", "down", "enter")  # "Their schedules could not be aligned"
-        await _settled(app, pilot)
+        await settled(pilot)
         stored = demo_programme.store.get(Pair, active.id)
         assert (stored.status, stored.close_reason) == ("closed_early", "schedule")
         assert active.mentor_id not in {c.id for c in screen.ranking.candidates}
@@ -158,13 +152,13 @@ async def test_match_wave_and_rules_open_their_screens(demo_programme: Programme
     async with app.run_test(size=(80, 24)) as pilot:
         await _pairing(app, pilot)
         await pilot.press("m")
-        await _settled(app, pilot)
+        await settled(pilot)
         assert isinstance(app.screen, CohortScreen) and app.screen.result is not None
         await pilot.press("escape", "r")
-        await _settled(app, pilot)
+        await settled(pilot)
         assert isinstance(app.screen, RuleEditorScreen)
         await pilot.press("down", "down", "down", "down", "down", "right_square_bracket", "s")
-        await _settled(app, pilot)
+        await settled(pilot)
         assert isinstance(app.screen, PairingScreen)
         assert app.screen.loaded.config.param("level_gap", "min_gap") == 3
 
@@ -173,12 +167,12 @@ async def test_match_wave_and_rules_open_their_screens(demo_programme: Programme
 def test_pairing_snapshot(snap_compare, demo_programme: Programme, size: tuple[int, int]) -> None:
     app = RmtuiApp(demo_programme, start="pairing")
 
-    async def settle(pilot) -> None:
-        await _settled(app, pilot)
+    async def on_the_second_person(pilot) -> None:
+        await settled(pilot)
         await pilot.press("down")
-        await _settled(app, pilot)
+        await settled(pilot)
 
-    assert snap_compare(app, terminal_size=size, run_before=settle)
+    assert snap_compare(app, terminal_size=size, run_before=on_the_second_person)
 
 
 async def test_cohort_proposals_are_accepted_except_the_rejected_one(demo_programme: Programme) -> None:
@@ -187,14 +181,14 @@ async def test_cohort_proposals_are_accepted_except_the_rejected_one(demo_progra
     async with app.run_test(size=(80, 24)) as pilot:
         await _pairing(app, pilot)
         await pilot.press("m")
-        await _settled(app, pilot)
+        await settled(pilot)
         cohort = app.screen
         assert isinstance(cohort, CohortScreen)
         proposals = cohort.result.new_pairs
         assert len(proposals) >= 2
         rejected = proposals[0]
         await pilot.press("d", "A")
-        await _settled(app, pilot)
+        await settled(pilot)
         after = demo_programme.store.all(Pair, "status = 'proposed'")
         assert len(after) == before + len(proposals) - 1
         assert (rejected.mentee.id, rejected.mentor.id) not in {(p.mentee_id, p.mentor_id) for p in after}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import settled
 from rmtui.app import RmtuiApp
 from rmtui.programme import Programme
 from rmtui.screens.profile import ProfileScreen
@@ -11,19 +12,10 @@ from rmtui.screens.roster import RosterScreen
 from rmtui.widgets.virtual_table import VirtualTable
 
 
-async def _settled(app: RmtuiApp, pilot) -> RosterScreen:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    screen = app.screen
-    assert isinstance(screen, RosterScreen)
-    return screen
-
-
 async def _type(app: RmtuiApp, pilot, text: str) -> RosterScreen:
     for character in text:
         await pilot.press(character if character != " " else "space")
-    return await _settled(app, pilot)
+    return await settled(pilot)
 
 
 def _names(screen: RosterScreen, count: int) -> list[str]:
@@ -34,7 +26,7 @@ def _names(screen: RosterScreen, count: int) -> list[str]:
 async def test_typos_find_john_smith_first(demo_programme: Programme) -> None:
     app = RmtuiApp(demo_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settled(app, pilot)
+        await settled(pilot)
         screen = await _type(app, pilot, "jhon smtih")
         assert _names(screen, 1) == ["John Smith"]
 
@@ -42,7 +34,7 @@ async def test_typos_find_john_smith_first(demo_programme: Programme) -> None:
 async def test_accents_do_not_matter(demo_programme: Programme) -> None:
     app = RmtuiApp(demo_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settled(app, pilot)
+        await settled(pilot)
         screen = await _type(app, pilot, "jose nunez")
         assert _names(screen, 1) == ["José Núñez"]
 
@@ -50,7 +42,7 @@ async def test_accents_do_not_matter(demo_programme: Programme) -> None:
 async def test_filter_tokens_narrow_to_matching_people(demo_programme: Programme) -> None:
     app = RmtuiApp(demo_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(app, pilot)
+        screen = await settled(pilot)
         everyone = screen.result.total
         screen = await _type(app, pilot, "role:mentor level:<=3")
         result = screen.result
@@ -62,7 +54,7 @@ async def test_filter_tokens_narrow_to_matching_people(demo_programme: Programme
 async def test_backspace_widens_the_results_again(demo_programme: Programme) -> None:
     app = RmtuiApp(demo_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(app, pilot)
+        screen = await settled(pilot)
         everyone = screen.result.total
         screen = await _type(app, pilot, "role:mentee")
         mentees = screen.result.total
@@ -75,15 +67,15 @@ async def test_backspace_widens_the_results_again(demo_programme: Programme) -> 
 async def test_sort_key_cycles_columns_and_orders_rows(demo_programme: Programme) -> None:
     app = RmtuiApp(demo_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settled(app, pilot)
+        await settled(pilot)
         await pilot.press("escape", "s", "s", "s")  # best match → name → role → level
-        screen = await _settled(app, pilot)
+        screen = await settled(pilot)
         assert screen.sort == "level"
         levels = [screen.result.row(i).level for i in range(screen.result.total)]
         known = [level for level in levels if level is not None]
         assert known == sorted(known)
         await pilot.press("S")
-        screen = await _settled(app, pilot)
+        screen = await settled(pilot)
         levels = [screen.result.row(i).level for i in range(screen.result.total)]
         known = [level for level in levels if level is not None]
         assert known == sorted(known, reverse=True)
@@ -92,7 +84,7 @@ async def test_sort_key_cycles_columns_and_orders_rows(demo_programme: Programme
 async def test_enter_opens_the_talent_profile_and_escape_comes_back(demo_programme: Programme) -> None:
     app = RmtuiApp(demo_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settled(app, pilot)
+        await settled(pilot)
         await _type(app, pilot, "jose nunez")
         await pilot.press("enter", "enter")  # leave the field, then open the row
         await pilot.pause()
@@ -109,7 +101,7 @@ async def test_enter_opens_the_talent_profile_and_escape_comes_back(demo_program
 async def test_cursor_moves_and_pages_without_leaving_the_results(demo_programme: Programme) -> None:
     app = RmtuiApp(demo_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(app, pilot)
+        screen = await settled(pilot)
         await pilot.press("escape", "down", "down", "pagedown", "end")
         table = screen.query_one(VirtualTable)
         assert table.cursor == screen.result.total - 1
@@ -126,9 +118,8 @@ def test_roster_snapshot(snap_compare, demo_programme: Programme, size: tuple[in
     app = RmtuiApp(demo_programme)
 
     async def search(pilot) -> None:
-        await _settled(app, pilot)
+        await settled(pilot)
         await _type(app, pilot, query)
-        app.screen.query_one("#search").cursor_blink = False
 
     assert snap_compare(app, terminal_size=size, run_before=search)
 
@@ -136,18 +127,14 @@ def test_roster_snapshot(snap_compare, demo_programme: Programme, size: tuple[in
 def test_empty_roster_snapshot(snap_compare, programme: Programme) -> None:
     app = RmtuiApp(programme)
 
-    async def settle(pilot) -> None:
-        await _settled(app, pilot)
-        app.screen.query_one("#search").cursor_blink = False
-
-    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled)
 
 
 
 async def test_a_bad_filter_is_explained_first_on_the_status_line(demo_programme: Programme) -> None:
     app = RmtuiApp(demo_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settled(app, pilot)
+        await settled(pilot)
         screen = await _type(app, pilot, "level:>=x")
         status = str(screen.query_one("#status").render())
         assert status.startswith("level:>=x")

@@ -388,3 +388,15 @@ def test_name_matches_puts_names_containing_the_text_first_then_typos() -> None:
     assert name_matches("mara schmit", names, 3)[:2] == [0, 4]
     assert name_matches("", names, 3) == []
     assert name_matches("zzzz", names, 3) == []
+
+
+def test_the_index_and_its_results_are_frozen(index: RosterIndex) -> None:
+    """A built index and a search result refuse changes: screens share them across threads."""
+    with pytest.raises(AttributeError):
+        index.word_count = 0  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        index.extra = 1  # type: ignore[attr-defined]
+    result = index.search("smith")
+    with pytest.raises(AttributeError):
+        result.total = 0  # type: ignore[misc]
+    assert index.search("smith").total == result.total

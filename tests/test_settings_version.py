@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets._footer import FooterKey
 
 from rmtui.db import ConflictError, Store, read_setting, read_settings
 from rmtui.app import RmtuiApp
@@ -66,7 +65,7 @@ async def test_rule_editor_conflict_keeps_the_edits_and_names_who(programme: Pro
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert screen.version == 1
-        assert "Open" not in [key.description for key in screen.query(FooterKey)]  # Enter opens nothing here
+        assert "Open" not in [key.description for key in screen.query("FooterKey")]  # Enter opens nothing here
         # Another coordinator saves the rules while this one edits them.
         other = Store(programme.store.path, actor="bea")
         try:

@@ -9,6 +9,7 @@ import icalendar
 import pytest
 from click.testing import CliRunner
 
+from conftest import Notes, settled
 from rmtui.db import ConflictError, Session
 from rmtui import timeline
 from rmtui.app import RmtuiApp
@@ -104,23 +105,15 @@ def test_add_session_continues_the_rhythm(sessions_programme: Programme) -> None
 # -- the screen -----------------------------------------------------------------------------
 
 
-async def _settled(pilot) -> TimelineScreen:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    return pilot.app.screen
-
-
 async def _open(pilot, pair_id: int, seq: int) -> TimelineScreen:
-    screen = await _settled(pilot)
+    screen = await settled(pilot)
     if screen.view.pair.id != pair_id:
         await pilot.press("g")
         await pilot.pause()
         for key in str(pair_id):
             await pilot.press(key)
         await pilot.press("enter")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
     table = screen.query_one("#sessions", VirtualTable)
     table.cursor = next(i for i, s in enumerate(screen.view.sessions) if s.seq == seq)
     await pilot.pause()
@@ -133,13 +126,13 @@ def _app(programme: Programme) -> RmtuiApp:
 
 async def test_the_timeline_opens_on_the_first_active_pair_at_its_next_session(sessions_programme: Programme) -> None:
     async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert screen.view.pair.id == 1 and screen.current().seq == 5
         await pilot.press("right_square_bracket")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert screen.view.pair.id == 2
         await pilot.press("left_square_bracket", "left_square_bracket")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert screen.view.pair.id == 5  # wraps around
 
 
@@ -147,14 +140,14 @@ async def test_h_marks_held_today_and_H_on_a_given_day(sessions_programme: Progr
     async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
         await _open(pilot, 2, 2)
         await pilot.press("h")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert _session(sessions_programme, 2, 2).held_on == "2026-11-20"
         assert screen.current().seq == 2  # the cursor stays on the edited session
         await pilot.press("down", "H")
         await pilot.pause()
         screen.app.screen.query_one("Input").value = "-3d"
         await pilot.press("enter")
-        await _settled(pilot)
+        await settled(pilot)
         assert _session(sessions_programme, 2, 3).held_on == "2026-11-17"
 
 
@@ -165,7 +158,7 @@ async def test_r_reschedules_to_what_was_typed(sessions_programme: Programme) ->
         await pilot.pause()
         screen.app.screen.query_one("Input").value = "2026-12-04 14:00"
         await pilot.press("enter")
-        await _settled(pilot)
+        await settled(pilot)
         moved = _session(sessions_programme, 3, 4)
         assert (moved.due_on, moved.status, moved.scheduled_at) == ("2026-12-04", "scheduled", "2026-12-04T14:00:00Z")
 
@@ -183,7 +176,7 @@ async def test_a_bad_day_is_explained_and_the_question_asked_again(sessions_prog
         # Corrected in place, the answer goes through.
         screen.app.screen.query_one("Input").value = "2026-12-04"
         await pilot.press("enter")
-        await _settled(pilot)
+        await settled(pilot)
         assert _session(sessions_programme, 3, 4).due_on == "2026-12-04"
 
 
@@ -209,11 +202,11 @@ async def test_x_cancels_and_f_marks_the_follow_up(sessions_programme: Programme
     async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
         await _open(pilot, 3, 4)
         await pilot.press("x")
-        await _settled(pilot)
+        await settled(pilot)
         assert _session(sessions_programme, 3, 4).status == "cancelled"
         await _open(pilot, 1, 4)
         await pilot.press("f")
-        await _settled(pilot)
+        await settled(pilot)
         assert _session(sessions_programme, 1, 4).follow_up_sent is True
 
 
@@ -224,20 +217,20 @@ async def test_a_and_n_edit_agenda_and_notes_over_several_lines(sessions_program
         await pilot.pause()
         screen.app.screen.query_one("TextArea").text = "Line one\n[b]not markup[/b]\x1b[31m"
         await pilot.press("ctrl+s")
-        await _settled(pilot)
+        await settled(pilot)
         assert _session(sessions_programme, 1, 5).agenda == "Line one\n[b]not markup[/b]"
         await _open(pilot, 1, 4)
         await pilot.press("n")
         await pilot.pause()
         screen.app.screen.query_one("TextArea").text = "Talked about AI."
         await pilot.press("ctrl+s")
-        await _settled(pilot)
+        await settled(pilot)
         notes = _session(sessions_programme, 1, 4)
         assert (notes.notes, notes.notes_posted_on) == ("Talked about AI.", "2026-11-20")
 
 
-async def test_a_conflict_keeps_the_users_notes_and_shows_theirs(sessions_programme: Programme, db_path: Path, clock: FixedClock) -> None:
-    async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
+async def test_a_conflict_keeps_the_users_notes_and_shows_theirs(sessions_programme: Programme, db_path: Path, clock: FixedClock, notes: Notes) -> None:
+    async with _app(sessions_programme).run_test(size=(80, 24), message_hook=notes) as pilot:
         screen = await _open(pilot, 1, 4)
         await pilot.press("n")
         await pilot.pause()
@@ -248,13 +241,13 @@ async def test_a_conflict_keeps_the_users_notes_and_shows_theirs(sessions_progra
             other.close()
         screen.app.screen.query_one("TextArea").text = "My notes"
         await pilot.press("ctrl+s")
-        await _settled(pilot)
+        await settled(pilot)
         assert _session(sessions_programme, 1, 4).notes == "Alice's notes"
-        assert any("alice changed this session first" in n.message for n in screen.app._notifications)
+        assert any("alice changed this session first" in m for m in notes.messages)
         editor = screen.app.screen.query_one("TextArea")
         assert editor.text == "My notes"  # reopened with the user's text
         await pilot.press("ctrl+s")  # apply again, now over alice's version
-        await _settled(pilot)
+        await settled(pilot)
         assert _session(sessions_programme, 1, 4).notes == "My notes"
 
 
@@ -264,7 +257,7 @@ async def test_plus_adds_a_session(sessions_programme: Programme) -> None:
         await pilot.press("plus")
         await pilot.pause()
         await pilot.press("enter")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert [s.seq for s in screen.view.sessions][-1] == 8 and screen.current().seq == 8
 
 
@@ -276,7 +269,7 @@ async def test_e_exports_the_pairs_calendar(sessions_programme: Programme, tmp_p
         await pilot.pause()
         screen.app.screen.query_one("Input").value = str(target)
         await pilot.press("enter")
-        await _settled(pilot)
+        await settled(pilot)
     events = icalendar.Calendar.from_ical(target.read_bytes()).walk("VEVENT")
     assert [str(e["summary"]) for e in events][0] == "Reverse mentoring: Mia Mentor & Sam Senior, session 5"
     assert len(events) == 3
@@ -345,19 +338,19 @@ def test_snapshot_timeline(snap_compare, tmp_path: Path, size: tuple[int, int]) 
     assert snap_compare(_snapshot_app(tmp_path), terminal_size=size, run_before=_on_pair_2)
 
 
-async def test_going_to_a_pair_that_does_not_exist_keeps_the_current_one(sessions_programme: Programme) -> None:
-    async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+async def test_going_to_a_pair_that_does_not_exist_keeps_the_current_one(sessions_programme: Programme, notes: Notes) -> None:
+    async with _app(sessions_programme).run_test(size=(80, 24), message_hook=notes) as pilot:
+        screen = await settled(pilot)
         await pilot.press("g")
         await pilot.pause()
         for key in "99":
             await pilot.press(key)
         await pilot.press("enter")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert screen.view.pair.id == 1 and screen.pair_id == 1
-        assert any("There is no pair 99" in n.message for n in screen.app._notifications)
+        assert any("There is no pair 99" in m for m in notes.messages)
         await pilot.press("right_square_bracket")
-        assert (await _settled(pilot)).view.pair.id == 2
+        assert (await settled(pilot)).view.pair.id == 2
 
 
 async def test_P_replans_the_sessions_to_come_and_keeps_the_held_ones(sessions_programme: Programme) -> None:
@@ -367,7 +360,7 @@ async def test_P_replans_the_sessions_to_come_and_keeps_the_held_ones(sessions_p
         await pilot.pause()
         screen.app.screen.query_one("Input").value = "2026-11-23"
         await pilot.press("enter")
-        await _settled(pilot)
+        await settled(pilot)
     dues = [s.due_on for s in sessions_programme.store.all(Session, "pair_id = 2", order="seq")]
     assert dues == ["2026-09-07", "2026-11-23", "2026-12-14", "2027-01-04", "2027-01-25", "2027-02-15", "2027-03-08"]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import Notes, settled
 from rmtui.db import Session, Wave
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
@@ -103,14 +104,6 @@ def test_filters_by_wave_department_and_coach(sessions_programme: Programme) -> 
 # -- the screen, key by key --------------------------------------------------------------
 
 
-async def _settled(pilot) -> TriageScreen:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    return pilot.app.screen
-
-
 def _app(programme: Programme) -> RmtuiApp:
     return RmtuiApp(programme, start="triage")
 
@@ -131,10 +124,10 @@ async def _go_to(pilot, screen: TriageScreen, index: int) -> None:
 async def test_h_marks_the_session_held_today_and_the_cursor_stays(sessions_programme: Programme) -> None:
     app = _app(sessions_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         await _go_to(pilot, screen, 4)  # pair 3's overdue session 4
         await pilot.press("h")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         held = _session(sessions_programme, 3, 4)
         assert (held.status, held.held_on) == ("held", "2026-11-20")
         assert ("overdue", 3, 4) not in _kinds(screen)
@@ -145,9 +138,9 @@ async def test_h_marks_the_session_held_today_and_the_cursor_stays(sessions_prog
 async def test_h_on_an_at_risk_pair_holds_its_oldest_overdue_session(sessions_programme: Programme) -> None:
     app = _app(sessions_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settled(pilot)
+        await settled(pilot)
         await pilot.press("h")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert _session(sessions_programme, 2, 2).status == "held"
         assert ("at_risk", 2, None) in _kinds(screen)  # still two overdue
 
@@ -159,7 +152,7 @@ async def test_r_moves_the_session_a_week_from_its_own_day_asking_first_when_tha
 
     app = _app(sessions_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         await _go_to(pilot, screen, 4)
         await pilot.press("r")  # session 4 of pair 3 was due 9 Nov: a week on is 16 Nov, still past
         await _settled(pilot)
@@ -188,7 +181,7 @@ async def test_r_on_a_session_whose_week_on_is_ahead_moves_it_without_asking(ses
         index = next(i for i, item in enumerate(screen.shown) if (item.flag.kind, item.pair.id) == ("overdue", 3))
         await _go_to(pilot, screen, index)
         await pilot.press("r")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         moved = _session(sessions_programme, 3, 4)
         assert (moved.due_on, moved.status) == ("2026-11-23", "planned")
         assert ("overdue", 3, 4) not in _kinds(screen)
@@ -197,10 +190,10 @@ async def test_r_on_a_session_whose_week_on_is_ahead_moves_it_without_asking(ses
 async def test_f_marks_the_follow_up_sent(sessions_programme: Programme) -> None:
     app = _app(sessions_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         await _go_to(pilot, screen, 6)
         await pilot.press("f")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert _session(sessions_programme, 1, 4).follow_up_sent is True
         assert ("follow_up", 1, 4) not in _kinds(screen)
 
@@ -208,14 +201,14 @@ async def test_f_marks_the_follow_up_sent(sessions_programme: Programme) -> None
 async def test_n_writes_the_late_notes_in_place(sessions_programme: Programme) -> None:
     app = _app(sessions_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         await _go_to(pilot, screen, 5)
         await pilot.press("n")
         await pilot.pause()
         for key in ["O", "K", "enter", "x"]:
             await pilot.press(key)
         await pilot.press("ctrl+s")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         session = _session(sessions_programme, 1, 4)
         assert (session.notes, session.notes_posted_on) == ("OK\nx", "2026-11-20")
         assert isinstance(screen, TriageScreen) and ("notes_late", 1, 4) not in _kinds(screen)
@@ -224,12 +217,12 @@ async def test_n_writes_the_late_notes_in_place(sessions_programme: Programme) -
 async def test_z_snoozes_until_the_day_typed(sessions_programme: Programme) -> None:
     app = _app(sessions_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         await _go_to(pilot, screen, 4)
         await pilot.press("z")
         await pilot.pause()
         await pilot.press("enter")  # the default: +1w
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert mark_of(sessions_programme.store, "session", _session(sessions_programme, 3, 4).id).snoozed_until == "2026-11-27"
         assert ("overdue", 3, 4) not in _kinds(screen) and screen.queue.snoozed == 1
 
@@ -237,7 +230,7 @@ async def test_z_snoozes_until_the_day_typed(sessions_programme: Programme) -> N
 async def test_z_explains_a_day_that_is_not_later_and_keeps_it(sessions_programme: Programme) -> None:
     app = _app(sessions_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         await _go_to(pilot, screen, 4)
         await pilot.press("z")
         await pilot.pause()
@@ -249,32 +242,32 @@ async def test_z_explains_a_day_that_is_not_later_and_keeps_it(sessions_programm
         assert "Snooze until a day after today." in str(dialog.query_one("#error").render())
         dialog.query_one("Input").value = "+3d"
         await pilot.press("enter")
-        await _settled(pilot)
+        await settled(pilot)
         assert mark_of(sessions_programme.store, "session", _session(sessions_programme, 3, 4).id).snoozed_until == "2026-11-23"
 
 
 async def test_m_flags_for_the_review_meeting_and_clears_again(sessions_programme: Programme) -> None:
     app = _app(sessions_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settled(pilot)
+        await settled(pilot)
         await pilot.press("m")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert screen.shown[0].flagged and mark_of(sessions_programme.store, "pair", 2).flagged
         await pilot.press("m")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert not screen.shown[0].flagged
 
 
 async def test_space_selects_items_for_one_bulk_action(sessions_programme: Programme) -> None:
     app = _app(sessions_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         await _go_to(pilot, screen, 1)
         for _ in range(4):
             await pilot.press("space")  # selects and moves down: pair 2's three, pair 3's one
         assert len(screen.selected) == 4
         await pilot.press("h")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert [_session(sessions_programme, p, s).status for p, s in [(2, 2), (2, 3), (2, 4), (3, 4)]] == ["held"] * 4
         assert _kinds(screen) == [("notes_late", 1, 4), ("follow_up", 1, 4)]
         assert not screen.selected
@@ -283,22 +276,22 @@ async def test_space_selects_items_for_one_bulk_action(sessions_programme: Progr
 async def test_t_and_enter_open_the_pairs_timeline_and_escape_comes_back(sessions_programme: Programme) -> None:
     app = _app(sessions_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         await _go_to(pilot, screen, 4)
         await pilot.press("t")
-        timeline = await _settled(pilot)
+        timeline = await settled(pilot)
         assert isinstance(timeline, TimelineScreen) and timeline.view.pair.id == 3
         assert timeline.current().seq == 4
         await pilot.press("escape")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         await pilot.press("enter")
-        assert isinstance(await _settled(pilot), TimelineScreen)
+        assert isinstance(await settled(pilot), TimelineScreen)
 
 
 async def test_w_d_c_cycle_the_filters_and_escape_clears_them(sessions_programme: Programme) -> None:
     app = _app(sessions_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         await pilot.press("d")  # Claims: pair 2 only
         assert {i.pair.id for i in screen.shown} == {2}
         await pilot.press("d")  # Finance: pairs 1 and 3
@@ -313,10 +306,10 @@ async def test_w_d_c_cycle_the_filters_and_escape_clears_them(sessions_programme
         assert len(screen.shown) == 7 and screen.filter.wave == "Wave 2"
 
 
-async def test_a_session_changed_by_someone_else_is_not_overwritten(sessions_programme: Programme, db_path: Path, clock: FixedClock) -> None:
+async def test_a_session_changed_by_someone_else_is_not_overwritten(sessions_programme: Programme, db_path: Path, clock: FixedClock, notes: Notes) -> None:
     app = _app(sessions_programme)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
+        screen = await settled(pilot)
         await _go_to(pilot, screen, 4)
         other = Programme.open(db_path, clock, actor="alice")
         try:
@@ -327,17 +320,17 @@ async def test_a_session_changed_by_someone_else_is_not_overwritten(sessions_pro
             other.close()
         app.clear_notifications()
         await pilot.press("h")  # acts on the version the queue showed
-        await _settled(pilot)
+        await settled(pilot)
         session = _session(sessions_programme, 3, 4)
         assert (session.status, session.due_on) == ("planned", "2026-11-21")
-        messages = [n.message for n in app._notifications]
+        messages = notes.messages
         assert any("alice changed this session first" in m for m in messages)
 
 
 async def test_an_empty_queue_says_so(programme: Programme) -> None:
     app = _app(programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert screen.query_one("#empty").display
 
 
@@ -351,9 +344,9 @@ def _snapshot_app(tmp_path: Path) -> RmtuiApp:
 
 
 async def _settle_and_select(pilot) -> None:
-    await _settled(pilot)
+    await settled(pilot)
     await pilot.press("m")
-    await _settled(pilot)
+    await settled(pilot)
     await pilot.press("down", "space")
     pilot.app.clear_notifications()
     await pilot.pause()
@@ -379,10 +372,10 @@ async def test_twenty_items_clear_with_twenty_keystrokes(programme: Programme) -
     assert len(build_queue(programme.store, TODAY)) == 20  # session 2 of each, due 16 Nov
     app = _app(programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         for _ in range(20):
             await pilot.press("h")
-            screen = await _settled(pilot)
+            screen = await settled(pilot)
         assert len(screen.shown) == 0 and screen.query_one("#empty").display
         assert programme.store.scalar("SELECT count(*) FROM sessions WHERE seq = 2 AND held_on = '2026-11-20'") == 20
 
@@ -390,7 +383,7 @@ async def test_twenty_items_clear_with_twenty_keystrokes(programme: Programme) -
 async def test_another_coordinators_edit_reaches_the_open_queue(sessions_programme: Programme, db_path: Path, clock: FixedClock) -> None:
     app = _app(sessions_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert len(screen.shown) == 7
         other = Programme.open(db_path, clock, actor="alice")
         try:
@@ -407,20 +400,20 @@ async def test_another_coordinators_edit_reaches_the_open_queue(sessions_program
         assert ("overdue", 3, 4) not in _kinds(screen)
 
 
-async def test_select_all_then_one_key_acts_once_per_session(sessions_programme: Programme) -> None:
+async def test_select_all_then_one_key_acts_once_per_session(sessions_programme: Programme, notes: Notes) -> None:
     app = _app(sessions_programme)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _settled(pilot)
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
+        await settled(pilot)
         await pilot.press("A", "h")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert sessions_programme.store.scalar(
             "SELECT count(*) FROM sessions WHERE held_on = '2026-11-20'"
         ) == 4  # pair 2's three (its at-risk line adds nothing) and pair 3's one
         assert _kinds(screen) == [("notes_late", 1, 4), ("follow_up", 1, 4)]
-        message = [n.message for n in app._notifications][-1]
+        message = notes.messages[-1]
         assert message.startswith("Marked held today: 5 of 7.") and "2 skipped: Session 4 was already held." in message
         assert "someone else" not in message
         await pilot.press("A", "f")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert _session(sessions_programme, 1, 4).follow_up_sent is True
-        assert "someone else" not in [n.message for n in app._notifications][-1]
+        assert "someone else" not in notes.messages[-1]

@@ -213,22 +213,22 @@ def test_a_full_disk_gives_one_sentence_and_leaves_no_half_written_file(full_dis
 
 
 def test_the_last_resort_log_falls_back_and_never_crashes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import rmtui.cli as cli_module
+    import rmtui.error_log as log_module
 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    monkeypatch.setattr(cli_module.platformdirs, "user_state_dir", lambda name: str(blocker / "state"))
-    monkeypatch.setattr(cli_module.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    monkeypatch.setattr(log_module.platformdirs, "user_state_dir", lambda name: str(blocker / "state"))
+    monkeypatch.setattr(log_module.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
     try:
         raise RuntimeError("boom")
-    except RuntimeError:
-        log = cli_module._error_log()
+    except RuntimeError as error:
+        log = log_module.log_exception(error)
     assert log == tmp_path / "tmp" / f"rmtui-{os.geteuid()}" / "error.log" and "boom" in log.read_text()
-    monkeypatch.setattr(cli_module.tempfile, "gettempdir", lambda: str(blocker / "tmp"))
+    monkeypatch.setattr(log_module.tempfile, "gettempdir", lambda: str(blocker / "tmp"))
     try:
         raise RuntimeError("boom")
-    except RuntimeError:
-        assert cli_module._error_log() is None
+    except RuntimeError as error:
+        assert log_module.log_exception(error) is None
 
 
 def test_the_last_resort_handler_says_one_line_when_no_log_folder_can_be_made(tmp_path: Path) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from conftest import settled
 from rmtui.db.sqlite import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from textual.screen import Screen
-from textual.widgets._footer import FooterKey
 
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
@@ -44,20 +44,13 @@ def database(path: Path) -> list[tuple]:
         conn.close()
 
 
-async def settle(app: RmtuiApp, pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def shown_actions(screen: Screen) -> set[str]:
     """The actions of the screen's active bindings (what the Footer may show)."""
     return {active.binding.action.split("(")[0] for active in screen.active_bindings.values()}
 
 
 def footer_text(app: RmtuiApp) -> str:
-    return " ".join(key.description for key in app.screen.query(FooterKey))
+    return " ".join(key.description for key in app.screen.query("FooterKey"))
 
 
 def assert_no_edit_keys(app: RmtuiApp, screen: Screen, labels: list[str]) -> None:
@@ -73,7 +66,7 @@ async def press_and_check(app: RmtuiApp, pilot, screen: Screen, keys: list[str])
     before = database(app.programme.store.path)
     for key in keys:
         await pilot.press(key)
-        await settle(app, pilot)
+        await settled(pilot)
         assert app.screen is screen, (key, app.screen)
     assert database(app.programme.store.path) == before
 
@@ -81,7 +74,7 @@ async def press_and_check(app: RmtuiApp, pilot, screen: Screen, keys: list[str])
 async def test_roster_hides_edit(vera: Programme) -> None:
     app = RmtuiApp(vera, start="roster")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, RosterScreen)
         screen.query_one("#results").focus()
@@ -94,7 +87,7 @@ async def test_roster_hides_edit(vera: Programme) -> None:
 async def test_intake_area_hides_save_new_and_import(vera: Programme) -> None:
     app = RmtuiApp(vera, start="intake")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, IntakeScreen)
         assert_no_edit_keys(app, screen, ["Save", "New person", "Import CSV"])
@@ -105,12 +98,12 @@ async def test_intake_area_hides_save_new_and_import(vera: Programme) -> None:
 async def test_editing_a_person_hides_save_and_withdraw(vera: Programme) -> None:
     app = RmtuiApp(vera, start="roster")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+        await settled(pilot)
         person = get_participant(vera.store, 1)
         assert person is not None and person.status != "withdrawn"
         screen = IntakeScreen(1)
         await app.push_screen(screen)
-        await settle(app, pilot)
+        await settled(pilot)
         assert_no_edit_keys(app, screen, ["Save", "Withdraw"])
         await press_and_check(app, pilot, screen, ["ctrl+s", "ctrl+r"])
 
@@ -118,10 +111,10 @@ async def test_editing_a_person_hides_save_and_withdraw(vera: Programme) -> None
 async def test_import_hides_both_imports(vera: Programme) -> None:
     app = RmtuiApp(vera, start="roster")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+        await settled(pilot)
         screen = ImportScreen(str(CSV))
         await app.push_screen(screen)
-        await settle(app, pilot)
+        await settled(pilot)
         assert screen.plan is not None and screen.plan.rows  # the preview still works
         assert_no_edit_keys(app, screen, ["Import"])
         await press_and_check(app, pilot, screen, ["ctrl+s", "ctrl+t"])
@@ -130,7 +123,7 @@ async def test_import_hides_both_imports(vera: Programme) -> None:
 async def test_timeline_hides_every_session_edit(vera: Programme) -> None:
     app = RmtuiApp(vera, start="timeline")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, TimelineScreen) and screen.view is not None
         assert_no_edit_keys(app, screen, ["Held today", "Reschedule", "Agenda", "Notes", "Follow-up sent", "Add"])
@@ -141,7 +134,7 @@ async def test_timeline_hides_every_session_edit(vera: Programme) -> None:
 async def test_triage_hides_every_action_that_writes(vera: Programme) -> None:
     app = RmtuiApp(vera, start="triage")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, TriageScreen) and screen.queue is not None and len(screen.queue)
         assert_no_edit_keys(app, screen, ["Held", "+1 week", "Follow-up sent", "Notes", "Snooze", "Flag for review"])
@@ -153,7 +146,7 @@ async def test_an_admin_still_sees_the_edit_keys(demo_programme: Programme) -> N
     add_coordinator(demo_programme.store, demo_programme.store.actor, "admin")
     app = RmtuiApp(demo_programme, start="triage")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+        await settled(pilot)
         assert app.may_edit
         assert {"held", "reschedule", "snooze"} <= shown_actions(app.screen)
 
@@ -161,9 +154,9 @@ async def test_an_admin_still_sees_the_edit_keys(demo_programme: Programme) -> N
 async def test_the_header_says_you_are_a_viewer(vera: Programme, demo_programme: Programme) -> None:
     app = RmtuiApp(vera, start="roster")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+        await settled(pilot)
         assert app.sub_title == "programme.db · vera (viewer) · live"
     admin = RmtuiApp(demo_programme, start="roster")
     async with admin.run_test(size=(80, 24)) as pilot:
-        await settle(admin, pilot)
+        await settled(pilot)
         assert admin.sub_title == f"programme.db · {demo_programme.store.actor} · live"

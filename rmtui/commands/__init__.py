@@ -1,5 +1,8 @@
 """Sub-commands of the rmtui command line, one module per area (registered in rmtui/cli.py).
 
+Each command gets the group's :class:`rmtui.context.Context` as its ``obj``; no command imports
+rmtui.cli.
+
 What several commands share lives here (imports only click and rmtui.text, so rmtui/cli.py
 and every area module can use it without an import cycle).
 """

@@ -20,8 +20,10 @@ from rmtui.audit_log import (
 )
 from rmtui.backup import BackupError, backup_programme, restore_damaged, restore_programme
 from rmtui.commands import CleanPath, db_option
+from rmtui.context import Context
 from rmtui.coordinators import ROLES, add_coordinator, check_login, list_coordinators, remove_coordinator, set_role
 from rmtui.shared_setup import check_programme, init_shared, problems
+from rmtui.programme import Programme
 from rmtui.text import clean
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
@@ -49,7 +51,7 @@ def init_command(folder: Path, group: str) -> None:
 @db_option
 @click.option("--quick", is_flag=True, help="Skip the integrity check (it reads the whole file).")
 @click.pass_obj
-def check_command(obj: Any, db: str | None, quick: bool) -> None:
+def check_command(obj: Context, db: str | None, quick: bool) -> None:
     """Check the database: integrity, journal mode, schema, permissions, filesystem. Exit 1 if unhealthy."""
     path = obj.db_path(db)
     findings = check_programme(path, full=not quick)
@@ -76,8 +78,9 @@ def users_group(ctx: click.Context, db: str | None) -> None:
         ctx.invoke(users_list)
 
 
-def _open(ctx: click.Context, db: str | None) -> Any:
-    return ctx.obj.open(db or ctx.meta.get("users_db"), create=False)
+def _open(ctx: click.Context, db: str | None) -> Programme:
+    obj: Context = ctx.obj
+    return obj.open(db or ctx.meta.get("users_db"), create=False)
 
 
 @users_group.command(name="list")
@@ -159,14 +162,12 @@ def users_remove(ctx: click.Context, user: str, db: str | None) -> None:
 @click.option("--app", "open_app", is_flag=True, help="Open the audit screen of the app instead of printing.")
 @click.pass_obj
 def audit_command(
-    obj: Any, db: str | None, entity: str | None, entity_id: int | None, person: str | None,
+    obj: Context, db: str | None, entity: str | None, entity_id: int | None, person: str | None,
     pair: int | None, actor: str | None, since: Any, until: Any, limit: int, open_app: bool,
 ) -> None:
     """Who changed what and when, before → after, newest first (--app opens the audit screen)."""
     if open_app:
-        from rmtui.cli import run_app
-
-        run_app(obj.open(db, create=False), "audit")
+        obj.run_app(obj.open(db, create=False), "audit")
         return
     table = None
     if entity:
@@ -207,7 +208,7 @@ def audit_command(
 @db_option
 @click.option("--overwrite", is_flag=True, help="Replace DESTINATION if it exists.")
 @click.pass_obj
-def backup_command(obj: Any, destination: Path, db: str | None, overwrite: bool) -> None:
+def backup_command(obj: Context, destination: Path, db: str | None, overwrite: bool) -> None:
     """Copy the programme to DESTINATION while others keep working; integrity-checked before done.
 
     Restore with: rmtui restore DESTINATION (admins; the current database is saved first).
@@ -228,7 +229,7 @@ def backup_command(obj: Any, destination: Path, db: str | None, overwrite: bool)
 @db_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
-def restore_command(obj: Any, backup: Path, db: str | None, yes: bool) -> None:
+def restore_command(obj: Context, backup: Path, db: str | None, yes: bool) -> None:
     """Replace the programme with BACKUP (admins only), after checking BACKUP's integrity.
 
     The database as it was is first saved beside it (NAME.before-restore-TIME.db), and

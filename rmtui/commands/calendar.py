@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
 from rmtui.calendar_export import export_calendar
 from rmtui.commands import CleanPath, db_option, write_failed
+from rmtui.context import Context
 
 
 @click.command(name="calendar")
@@ -23,7 +23,7 @@ from rmtui.commands import CleanPath, db_option, write_failed
     help="The .ics file to write ('-' for standard output).",
 )
 @click.pass_obj
-def calendar_command(obj: Any, db: str | None, pair_id: int | None, wave_id: int | None, output: Path) -> None:
+def calendar_command(obj: Context, db: str | None, pair_id: int | None, wave_id: int | None, output: Path) -> None:
     """Write the sessions still to happen as an iCalendar file (re-import updates events)."""
     programme = obj.open(db, create=False)
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from rmtui.context import Context
 
 import click
 
@@ -24,7 +24,7 @@ def coach_group() -> None:
 @click.option("--os-user", default=None, help="When a coordinator is also a coach: their login name.")
 @db_option
 @click.pass_obj
-def coach_add(obj: Any, name: str, email: str | None, os_user: str | None, db: str | None) -> None:
+def coach_add(obj: Context, name: str, email: str | None, os_user: str | None, db: str | None) -> None:
     """Add a coach to the programme's list."""
     programme = obj.open(db)
     try:
@@ -39,7 +39,7 @@ def coach_add(obj: Any, name: str, email: str | None, os_user: str | None, db: s
 @coach_group.command(name="list")
 @db_option
 @click.pass_obj
-def coach_list(obj: Any, db: str | None) -> None:
+def coach_list(obj: Context, db: str | None) -> None:
     """List the coaches with their workload (pairs going and finished)."""
     programme = obj.open(db, create=False)
     try:
@@ -61,7 +61,7 @@ def coach_list(obj: Any, db: str | None) -> None:
 @click.argument("coach", required=False)
 @db_option
 @click.pass_obj
-def coach_assign(obj: Any, wave: str | None, pair: str | None, coach: str | None, db: str | None) -> None:
+def coach_assign(obj: Context, wave: str | None, pair: str | None, coach: str | None, db: str | None) -> None:
     """Assign coaches: --wave WAVE (balanced by workload) or --pair PAIR COACH."""
     if bool(wave) == bool(pair):
         raise click.UsageError("Give either --wave WAVE or --pair PAIR COACH.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from rmtui.context import Context
 
 import click
 
@@ -22,7 +22,7 @@ def feedback_group() -> None:
 @click.option("--dry-run", is_flag=True, help="Check the file and say what would be recorded; save nothing.")
 @db_option
 @click.pass_obj
-def feedback_import(obj: Any, file: Path, dry_run: bool, db: str | None) -> None:
+def feedback_import(obj: Context, file: Path, dry_run: bool, db: str | None) -> None:
     """Record answers from a CSV with columns email, kind, rating, goal, comment (and a date).
 
     The email finds the person and their pair (the active one if they have several). A file

@@ -6,11 +6,10 @@ words (today, yesterday, -3d, 2026-11-18).
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from rmtui.commands import db_option
+from rmtui.context import Context
 from rmtui.lifecycle import LifecycleError, complete_pair, pause_pair, resolve_pair, resume_pair
 from rmtui.timeline import parse_when
 
@@ -20,7 +19,7 @@ def pair_group() -> None:
     """A pair's life: complete it, pause it, resume it (close early on the pairing screen)."""
 
 
-def _run(obj: Any, db: str | None, action) -> str:  # noqa: ANN001
+def _run(obj: Context, db: str | None, action) -> str:  # noqa: ANN001
     programme = obj.open(db, create=False)
     try:
         return action(programme)
@@ -35,7 +34,7 @@ def _run(obj: Any, db: str | None, action) -> str:  # noqa: ANN001
 @click.option("--on", "day", default="today", show_default=True, help="The day it ended (today, -3d, 2026-11-18).")
 @db_option
 @click.pass_obj
-def pair_complete(obj: Any, pair: str, day: str, db: str | None) -> None:
+def pair_complete(obj: Context, pair: str, day: str, db: str | None) -> None:
     """Complete PAIR on a day; sessions still planned are cancelled."""
 
     def action(programme) -> str:  # noqa: ANN001
@@ -53,7 +52,7 @@ def pair_complete(obj: Any, pair: str, day: str, db: str | None) -> None:
 @click.option("--reason", required=True, help="Why the pair pauses (e.g. mentee on leave until January).")
 @db_option
 @click.pass_obj
-def pair_pause(obj: Any, pair: str, reason: str, db: str | None) -> None:
+def pair_pause(obj: Context, pair: str, reason: str, db: str | None) -> None:
     """Pause PAIR from today; it leaves triage until it resumes."""
 
     def action(programme) -> str:  # noqa: ANN001
@@ -69,7 +68,7 @@ def pair_pause(obj: Any, pair: str, reason: str, db: str | None) -> None:
 @click.option("--reason", required=True, help="What changed.")
 @db_option
 @click.pass_obj
-def pair_resume(obj: Any, pair: str, reason: str, db: str | None) -> None:
+def pair_resume(obj: Context, pair: str, reason: str, db: str | None) -> None:
     """Resume PAIR today; its planned sessions move later by the days it was paused."""
 
     def action(programme) -> str:  # noqa: ANN001

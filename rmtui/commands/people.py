@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from rmtui.commands import CleanPath, db_option, progress_bar, write_failed
+from rmtui.context import Context
 from rmtui.csv_export import export_participants
 from rmtui.csv_import import ImportFileError, describe_duplicates, describe_errors, import_file, plan_import
+
 
 def _column_map(pairs: tuple[str, ...]) -> dict[str, str]:
     mapping = {}
@@ -41,7 +42,7 @@ def _column_map(pairs: tuple[str, ...]) -> dict[str, str]:
 )
 @click.pass_obj
 def import_command(
-    obj: Any, file: Path, db: str | None, dry_run: bool, skip_invalid: bool, add_duplicates: bool, maps: tuple[str, ...]
+    obj: Context, file: Path, db: str | None, dry_run: bool, skip_invalid: bool, add_duplicates: bool, maps: tuple[str, ...]
 ) -> None:
     """Add and update participants from an HR system's CSV export.
 
@@ -115,7 +116,7 @@ def export_group() -> None:
 @click.option("--include-sensitive", is_flag=True, help="Also write the programme-objective attributes (sensitive).")
 @db_option
 @click.pass_obj
-def export_participants_command(obj: Any, output: Path, include_sensitive: bool, db: str | None) -> None:
+def export_participants_command(obj: Context, output: Path, include_sensitive: bool, db: str | None) -> None:
     """Write every participant to a CSV file that spreadsheets open safely."""
     if not output.parent.exists():
         raise click.ClickException(f"The folder {output.parent} does not exist.")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
 from rmtui.commands import CleanPath, db_option, write_failed
+from rmtui.context import Context
 from rmtui.report import report_format, write_report
 
 
@@ -21,7 +21,7 @@ from rmtui.report import report_format, write_report
     help="The file to write: .md (Markdown), .html or .csv, chosen by its extension.",
 )
 @click.pass_obj
-def report_command(obj: Any, db: str | None, output: Path) -> None:
+def report_command(obj: Context, db: str | None, output: Path) -> None:
     """Write programme health against the targets, department standings and the leaderboard.
 
     Pairs are named only where both people consented to disclosure.

@@ -18,9 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 from rmtui.clock import FixedClock
 from rmtui.csv_import import import_file
 from rmtui.programme import Programme
+
+pytestmark = pytest.mark.bench
 
 DEPARTMENTS = ["Claims", "Finance", "Technology", "Marketing", "Legal", "Operations", "HR", "Sales"]
 HOBBIES = ["chess", "cycling", "sailing", "jazz", "climbing", "baking", "gaming", "running"]

@@ -141,7 +141,10 @@ async def _propagation(path: Path, samples: int) -> list[float]:
             await asyncio.sleep(random.uniform(0.0, 0.25))  # commits land anywhere in a poll interval
             writer = subprocess.Popen([sys.executable, str(WRITER), str(path), "bench", str(pair_id)],
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            deadline = time.monotonic() + 30
             while held(pair_id) == before:
+                if writer.poll() not in (None, 0) or time.monotonic() > deadline:
+                    raise RuntimeError(f"pair {pair_id}'s new session never showed: {writer.stderr.read() if writer.stderr else ''}")
                 await pilot.pause(0.002)
             shown = time.time()
             out, err = writer.communicate(timeout=60)

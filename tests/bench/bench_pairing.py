@@ -18,9 +18,13 @@ import random
 import statistics
 import time
 
+import pytest
+
 from rmtui.matching import PairFact, Pool, match_cohort, rank_candidates
 from rmtui.rule_settings import default_rule_config
 from rmtui.rules import Person, check_pair
+
+pytestmark = pytest.mark.bench
 
 TODAY = dt.date(2026, 11, 20)
 ZONES = ["Europe/London", "Europe/Paris", "America/New_York", "America/Chicago", "Asia/Kolkata", "Asia/Tokyo", "Australia/Sydney"]

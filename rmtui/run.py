@@ -1,0 +1,15 @@
+"""Running the Textual app: part of the composition root (it imports the App)."""
+
+from __future__ import annotations
+
+from rmtui.programme import Programme
+
+
+def run_app(programme: Programme, screen: str | None) -> None:
+    """Open the Textual app on ``programme`` at ``screen`` and close the store after."""
+    from rmtui.app import RmtuiApp
+
+    try:
+        RmtuiApp(programme, start=screen).run()
+    finally:
+        programme.close()

@@ -1,0 +1,95 @@
+"""Roster search: fuzzy, typo-tolerant, filterable, instant at 100,000 people.
+
+How a query is answered
+-----------------------
+Every searchable field (name, email, job title, department, line of business, interests,
+hobbies) is folded (:func:`rmtui.text.fold`, plus a few look-alike letters) and split into
+words. The index keeps one *vocabulary* of distinct words and, per person, a compact list of
+*terms* (a term is a word seen in one field class, so a name word and the same word in a hobby
+are different terms with different weights). A roster of 100k people has a few tens of
+thousands of distinct words, far fewer than people, so the fuzzy work is done once per word:
+
+1. For each query word, rapidfuzz scores it against the whole vocabulary in C (LCS, then
+   OSA edit distance on the prefix and the whole word for the candidates LCS lets through).
+2. numpy spreads the word scores to terms (times the field weight) and takes, per person,
+   the best term: ``maximum.reduceat`` over the person-major term array.
+3. A person matches when every query word matched one of their words; their score is the sum
+   of the best per query word. Results are sorted by score, then name (or by a column).
+
+Narrowing as you type
+---------------------
+A word matches *loosely* when at most :data:`LOOSE_MISSES` of its characters are absent from
+the longest common subsequence with some word of the person. Appending characters to a query
+word can only add missing characters (``LCS(t + x, w) <= LCS(t, w) + len(x)``), and a shown
+match never has more than ``LOOSE_MISSES`` missing, so anyone who matches a longer query
+already matched the shorter one loosely. Only the last word can still grow (the text ends
+inside it); finished words are held to the shown cutoff. Each result keeps these *survivors*
+(a superset of what it shows), and the next keystroke that only extends the free text scores
+just those: narrowing returns exactly what a fresh search would, and gets cheaper as the
+query grows. Anything else (a deletion, a changed filter) searches afresh, reusing the
+per-word scores of the last dozen words from a small cache.
+
+The package: :mod:`.words` (folding, word scores), :mod:`.query` (parsing free text and
+filters), :mod:`.build` (rows → frozen columns), :mod:`.index` (the immutable
+:class:`RosterIndex`: filtering, scoring, ranking), :mod:`.names` (picking one person by name).
+"""
+
+from rmtui.search.build import LEVEL_NONE, Column, IndexData, as_list, build_index_data
+from rmtui.search.index import TOKEN_CACHE_SIZE, RosterIndex, RosterRow, SearchResult, first_page
+from rmtui.search.names import name_matches
+from rmtui.search.query import (
+    MAX_QUERY_WORDS,
+    MAX_WORD_LENGTH,
+    ROLES,
+    SORT_KEYS,
+    STATUSES,
+    ParsedQuery,
+    parse_query,
+)
+from rmtui.search.words import (
+    FIELD_WEIGHTS,
+    LOOSE_MISSES,
+    LOOSE_SCORE,
+    PREFIX_FACTOR,
+    SHOWN_MIN,
+    SHOWN_SIMILARITY,
+    SUBSTRING_SCORE,
+    Vocabulary,
+    allowed_misses,
+    search_key,
+    word_score,
+    word_scores,
+)
+
+__all__ = [
+    "FIELD_WEIGHTS",
+    "LEVEL_NONE",
+    "LOOSE_MISSES",
+    "LOOSE_SCORE",
+    "MAX_QUERY_WORDS",
+    "MAX_WORD_LENGTH",
+    "PREFIX_FACTOR",
+    "ROLES",
+    "SHOWN_MIN",
+    "SHOWN_SIMILARITY",
+    "SORT_KEYS",
+    "STATUSES",
+    "SUBSTRING_SCORE",
+    "TOKEN_CACHE_SIZE",
+    "Column",
+    "IndexData",
+    "ParsedQuery",
+    "RosterIndex",
+    "RosterRow",
+    "SearchResult",
+    "Vocabulary",
+    "allowed_misses",
+    "as_list",
+    "build_index_data",
+    "first_page",
+    "name_matches",
+    "parse_query",
+    "search_key",
+    "word_score",
+    "word_scores",
+]

@@ -1,0 +1,411 @@
+"""The roster index: search (filters, fuzzy words, narrowing as you type) and ranking."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from rapidfuzz.distance import LCSseq
+
+from rmtui.search.build import LEVEL_NONE, Column, IndexData, build_index_data
+from rmtui.search.query import ROLES, SORT_KEYS, STATUSES, level_test, one_of, parse_query, short_key, shorten
+from rmtui.search.words import (
+    LOOSE_MISSES,
+    SHOWN_MIN,
+    SHOWN_SIMILARITY,
+    WORD,
+    Vocabulary,
+    search_key,
+    word_score,
+    word_scores,
+)
+
+if TYPE_CHECKING:
+    import rmtui.db
+
+TOKEN_CACHE_SIZE = 12
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    """What one result line displays."""
+
+    id: int
+    name: str
+    email: str
+    role: str
+    job_title: str
+    level: int | None
+    department: str
+    line_of_business: str
+    status: str
+
+
+class RosterIndex:
+    """Everything the roster searches and shows, held in compact columns (no per-row dicts)."""
+
+    __slots__ = (
+        "_lock", "_token_cache", "_n", "_ids", "_level", "_names", "_emails", "_role", "_title",
+        "_department", "_business", "_status", "_word_count", "_max_word", "_vocabularies",
+        "_term_word", "_term_weight", "_postings", "_starts", "_by_name", "_name_rank",
+        "_column_ranks", "_built",
+    )
+
+    def __init__(self, data: IndexData) -> None:
+        """Wrap built ``data`` (see :meth:`from_rows`, :meth:`from_store`); frozen from here on."""
+        # The one mutable part: a small cache of per-word scores, guarded by a lock.
+        self._lock = threading.Lock()
+        self._token_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._n: int = data.n
+        self._ids: np.ndarray = data.ids
+        self._level: np.ndarray = data.level
+        self._names: tuple[str, ...] = data.names
+        self._emails: tuple[str, ...] = data.emails
+        self._role: Column = data.role
+        self._title: Column = data.title
+        self._department: Column = data.department
+        self._business: Column = data.business
+        self._status: Column = data.status
+        self._word_count: int = data.word_count
+        self._max_word: int = data.max_word
+        self._vocabularies: dict[str, tuple[np.ndarray, Vocabulary]] = data.vocabularies
+        self._term_word: np.ndarray = data.term_word
+        self._term_weight: np.ndarray = data.term_weight
+        self._postings: np.ndarray = data.postings
+        self._starts: np.ndarray = data.starts
+        self._by_name: np.ndarray = data.by_name
+        self._name_rank: np.ndarray = data.name_rank
+        self._column_ranks: dict[str, tuple[np.ndarray, int]] = data.column_ranks
+        self._built = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if getattr(self, "_built", False):
+            raise AttributeError(f"a RosterIndex is immutable once built (tried to set {name})")
+        object.__setattr__(self, name, value)
+
+    @classmethod
+    def empty(cls) -> RosterIndex:
+        """Return an index of nobody."""
+        return cls.from_rows(())
+
+    # -- building ----------------------------------------------------------------------
+
+    @classmethod
+    def from_store(cls, store: rmtui.db.Store, *, chunk: int = 10_000) -> RosterIndex:
+        """Return the index of every participant in ``store``.
+
+        Read in id order, ``chunk`` rows per query, so 100k rows never sit in memory at once
+        and no read transaction is held while the index is built. A write landing between
+        two chunks may be half-seen; the data_version refresh rebuilds the index anyway.
+        """
+
+        def rows() -> Iterator[tuple]:
+            last = None
+            while True:
+                batch = store.query_tuples(
+                    "SELECT id, name, email, role, job_title, level, department, line_of_business,"
+                    " status, hobbies, interests FROM participants"
+                    + ("" if last is None else " WHERE id > ?")
+                    + " ORDER BY id LIMIT ?",
+                    (chunk,) if last is None else (last, chunk),
+                )
+                yield from batch
+                if len(batch) < chunk:
+                    return
+                last = batch[-1][0]
+
+        return cls.from_rows(rows())
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple]) -> RosterIndex:
+        """Return the index of ``rows``: (id, name, email, role, job_title, level, department,
+        line_of_business, status, hobbies, interests); hobbies/interests as JSON text or lists."""
+        return cls(build_index_data(rows))
+
+    # -- reading -----------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def word_count(self) -> int:
+        """Return how many distinct words the index searches (what each keystroke scores)."""
+        return self._word_count
+
+    def row(self, position: int) -> RosterRow:
+        """Return the display row of the person at ``position`` in the index."""
+        level = int(self._level[position])
+        return RosterRow(
+            id=int(self._ids[position]),
+            name=self._names[position],
+            email=self._emails[position],
+            role=self._role.values[self._role.codes[position]],
+            job_title=self._title.values[self._title.codes[position]],
+            level=None if level == LEVEL_NONE else level,
+            department=self._department.values[self._department.codes[position]],
+            line_of_business=self._business.values[self._business.codes[position]],
+            status=self._status.values[self._status.codes[position]],
+        )
+
+    def name_spans(self, position: int, tokens: tuple[str, ...]) -> list[tuple[int, int]]:
+        """Return the merged character spans of the name at ``position`` matched by ``tokens``."""
+        if not tokens:
+            return []
+        name = self._names[position]
+        folded_chars: list[str] = []
+        origin: list[int] = []  # folded character -> index of the name character it came from
+        for j, ch in enumerate(name):
+            for f in search_key(ch):
+                folded_chars.append(f)
+                origin.append(j)
+        folded = "".join(folded_chars)
+        name_words = [(m.group(), m.start()) for m in WORD.finditer(folded)]
+        if not name_words:
+            return []
+        marked: set[int] = set()
+        for token in dict.fromkeys(tokens):
+            for word, start in name_words:
+                if word_score(token, word) < SHOWN_SIMILARITY:
+                    continue
+                at = word.find(token)
+                if at >= 0:
+                    marked.update(range(start + at, start + at + len(token)))
+                    continue
+                # A typo: mark the stretch of the word the query word lines up with.
+                equal = [op for op in LCSseq.opcodes(token, word) if op.tag == "equal"]
+                if equal:
+                    marked.update(range(start + equal[0].dest_start, start + equal[-1].dest_end))
+        spans: list[tuple[int, int]] = []
+        for k in sorted({origin[k] for k in marked}):
+            if spans and spans[-1][1] == k:
+                spans[-1] = (spans[-1][0], k + 1)
+            else:
+                spans.append((k, k + 1))
+        return spans
+
+    # -- searching ---------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        sort: str | None = None,
+        descending: bool = False,
+        previous: SearchResult | None = None,
+    ) -> SearchResult:
+        """Return the people matching ``query`` (free text and filter tokens), best first.
+
+        With ``sort`` (one of :data:`SORT_KEYS`) the matches are ordered by that column, ties
+        by name; without it by relevance, or by name when there is no free text.
+        ``descending`` reverses the order. ``previous`` is the last keystroke's result: when
+        this query only extends its free text, only its survivors are scored.
+        """
+        if sort is not None and sort not in SORT_KEYS:
+            raise ValueError(f"sort must be one of {', '.join(SORT_KEYS)}, not {sort!r}")
+        query = query if isinstance(query, str) else str(query)
+        parsed = parse_query(query)
+        tokens = parsed.tokens
+        reuse: dict[int, np.ndarray] = {}
+        if (
+            previous is not None
+            and previous._index is self
+            and previous._filters == parsed.filters
+            and parsed.text.startswith(previous._text)
+        ):
+            subset = previous._survivors
+            filter_problems = previous._filter_problems
+            for i, token in enumerate(previous._tokens):
+                if i < len(tokens) and tokens[i] == token:
+                    reuse[i] = previous._best[i]
+        else:
+            filter_problems = []
+            mask = self._filter_mask(parsed.filters, filter_problems)
+            subset = np.arange(self._n, dtype=np.int64) if mask is None else np.flatnonzero(mask)
+
+        problems = [*parsed.problems, *filter_problems]
+        if not tokens:
+            order = self._sort(subset, sort or "name", descending)
+            return SearchResult(query, order, len(order), problems, self, parsed.text, (),
+                                parsed.filters, filter_problems, subset,
+                                np.zeros((0, len(subset)), np.float32))
+
+        best = np.empty((len(tokens), len(subset)), dtype=np.float32)
+        first_row: dict[str, int] = {}
+        for i, token in enumerate(tokens):
+            if i in reuse:
+                best[i] = reuse[i]
+            elif token in first_row:
+                best[i] = best[first_row[token]]
+            else:
+                best[i] = self._token_best(token, subset)
+            first_row.setdefault(token, i)
+        # Finished words must match as shown; the word being typed need only match loosely,
+        # so the next keystroke can narrow from these survivors (see the module docstring).
+        survive = np.ones(len(subset), dtype=bool)
+        for i in range(len(tokens)):
+            survive &= best[i] > 0 if (parsed.open_last and i == len(tokens) - 1) else best[i] >= SHOWN_MIN
+        survivors = subset[survive]
+        best = best[:, survive]
+        shown = (best >= SHOWN_MIN).all(axis=0)
+        matched = survivors[shown]
+        if sort is None:
+            order = self._by_score(matched, best[:, shown].sum(axis=0), descending)
+        else:
+            order = self._sort(matched, sort, descending)
+        return SearchResult(query, order, len(order), problems, self, parsed.text, tokens,
+                            parsed.filters, filter_problems, survivors, best)
+
+    def _token_best(self, token: str, subset: np.ndarray) -> np.ndarray:
+        """Return each subset person's best term score for query word ``token``."""
+        if len(subset) * 3 >= self._n:
+            return self._full_best(token)[subset] if len(subset) < self._n else self._full_best(token)
+        term_scores = self._term_scores(token)
+        starts = self._starts[subset]
+        lengths = self._starts[subset + 1] - starts
+        ends = np.cumsum(lengths)
+        firsts = ends - lengths
+        if len(subset) == 0:
+            return np.zeros(0, np.float32)
+        index = np.repeat(starts - firsts, lengths) + np.arange(ends[-1], dtype=np.int64)
+        return np.maximum.reduceat(term_scores[self._postings[index]], firsts)
+
+    def _full_best(self, token: str) -> np.ndarray:
+        with self._lock:
+            cached = self._token_cache.get(token)
+            if cached is not None:
+                self._token_cache.move_to_end(token)
+                return cached
+        if self._n == 0:
+            return np.zeros(0, np.float32)
+        best = np.maximum.reduceat(self._term_scores(token)[self._postings], self._starts[:-1])
+        with self._lock:
+            self._token_cache[token] = best
+            while len(self._token_cache) > TOKEN_CACHE_SIZE:
+                self._token_cache.popitem(last=False)
+        return best
+
+    def _term_scores(self, token: str) -> np.ndarray:
+        scores = np.zeros(self._word_count, dtype=np.float32)
+        if len(token) <= self._max_word + LOOSE_MISSES:
+            ids, words = self._vocabularies["digits" if token.isdigit() else "letters"]
+            scores[ids] = word_scores(token, words)
+        scores[0] = 0.0  # the empty word stands for "no words at all"
+        return scores[self._term_word] * self._term_weight
+
+    def _filter_mask(self, filters: tuple[tuple[str, str], ...], problems: list[str]) -> np.ndarray | None:
+        mask: np.ndarray | None = None
+        for key, value in filters:
+            part = self._one_filter(key, value, problems)
+            if part is not None:
+                mask = part if mask is None else mask & part
+        return mask
+
+    def _one_filter(self, key: str, value: str, problems: list[str]) -> np.ndarray | None:
+        shown = shorten(f"{short_key(key)}:{value}")
+        wanted = search_key(value)
+        if key == "level":
+            test = level_test(value)
+            if test is None:
+                problems.append(f"{shown} — level needs a number, like level:>=5")
+                return None
+            low, high = test
+            return (self._level != LEVEL_NONE) & (self._level >= low) & (self._level <= high)
+        if key in ("role", "status"):
+            column, known = (self._role, ROLES) if key == "role" else (self._status, STATUSES)
+            if not any(k.startswith(wanted) or wanted.rstrip("s") == k for k in known):
+                problems.append(f"{shown} — {key} is {one_of(known)}")
+                return None
+            mask, _ = column.mask_where(lambda k: k.startswith(wanted) or wanted.rstrip("s") == k)
+            return mask
+        column, noun = {
+            "department": (self._department, "department"),
+            "line_of_business": (self._business, "line of business"),
+            "job_title": (self._title, "job title"),
+        }[key]
+        mask, any_value = column.mask_where(lambda k: wanted in k)
+        if not any_value:
+            problems.append(f'{shown} — no {noun} contains "{shorten(value, 20)}"')
+        return mask
+
+    def _sort(self, positions: np.ndarray, column: str, descending: bool) -> np.ndarray:
+        """Return ``positions`` ordered by ``column`` (ties by name); missing values last."""
+        if column == "name":
+            order = self._in_name_order(positions)
+            return order[::-1].copy() if descending else order
+        ranks, count = self._column_ranks[column]
+        key = ranks[positions]
+        if descending:
+            key = np.where(key < count, count - 1 - key, key)
+        return self._ordered_by(positions, key)
+
+    def _by_score(self, positions: np.ndarray, scores: np.ndarray, descending: bool) -> np.ndarray:
+        """Return ``positions`` best score first, ties by name."""
+        points = np.rint(scores * 1000).astype(np.int32)
+        order = self._ordered_by(positions, points.max(initial=0) - points)
+        return order[::-1].copy() if descending else order
+
+    def _in_name_order(self, positions: np.ndarray) -> np.ndarray:
+        """Return ``positions`` sorted by name (case- and accent-insensitive)."""
+        if len(positions) * 16 < self._n:
+            return positions[np.argsort(self._name_rank[positions], kind="stable")]
+        chosen = np.zeros(self._n, dtype=bool)
+        chosen[positions] = True
+        return self._by_name[chosen[self._by_name]]
+
+    def _ordered_by(self, positions: np.ndarray, key: np.ndarray) -> np.ndarray:
+        """Return ``positions`` sorted by ``key`` (small non-negative ints), ties by name."""
+        if len(positions) * 16 < self._n:
+            return positions[np.lexsort((self._name_rank[positions], key))]
+        # Many rows: take them in name order, then a stable sort on a 16-bit key, which numpy
+        # does as a radix sort: a few ms at 100k rows where a general sort takes several times more.
+        full_key = np.zeros(self._n, dtype=np.int16 if key.max(initial=0) < 2**15 else np.int32)
+        full_key[positions] = key
+        by_name = self._in_name_order(positions)
+        return by_name[np.argsort(full_key[by_name], kind="stable")]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The people one query matched, in display order; rows are built only when asked for."""
+
+    query: str
+    order: np.ndarray
+    total: int
+    problems: list[str]
+    _index: RosterIndex = field(repr=False)
+    _text: str = field(repr=False)
+    _tokens: tuple[str, ...] = field(repr=False)
+    _filters: tuple[tuple[str, str], ...] = field(repr=False)
+    _filter_problems: list[str] = field(repr=False)
+    # The loose survivors (index positions, ascending) and their per-query-word best scores:
+    # what the next keystroke narrows from. A superset of ``order``; see the module docstring.
+    _survivors: np.ndarray = field(repr=False)
+    _best: np.ndarray = field(repr=False)
+
+    def row(self, i: int) -> RosterRow:
+        """Return the ``i``-th result."""
+        return self._index.row(int(self.order[i]))
+
+    def name_spans(self, i: int) -> list[tuple[int, int]]:
+        """Return the (start, end) character spans of the ``i``-th result's name that matched."""
+        return self._index.name_spans(int(self.order[i]), self._tokens)
+
+
+def first_page(store: rmtui.db.Store, limit: int) -> list[RosterRow]:
+    """Return the first ``limit`` participants by name, straight from SQL.
+
+    The roster shows these while the full index is still being built, so the first paint
+    of a 100,000-person roster does not wait for the index.
+    """
+    rows = store.query_tuples(
+        "SELECT id, name, coalesce(email, ''), role, job_title, level, department,"
+        " line_of_business, status FROM participants ORDER BY name COLLATE NOCASE, id LIMIT ?",
+        (limit,),
+    )
+    return [RosterRow(*row) for row in rows]
+
+
