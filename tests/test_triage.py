@@ -155,18 +155,18 @@ async def test_r_moves_the_session_a_week_from_its_own_day_asking_first_when_tha
         screen = await settled(pilot)
         await _go_to(pilot, screen, 4)
         await pilot.press("r")  # session 4 of pair 3 was due 9 Nov: a week on is 16 Nov, still past
-        await _settled(pilot)
+        await settled(pilot)
         assert isinstance(app.screen, Confirm)
         assert str(app.screen.query_one("#question").render()) == (
             "One week on, session 4 of pair 3 would move to 16 Nov, in the past. Move it anyway?"
         )
         await pilot.press("n")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         assert _session(sessions_programme, 3, 4).due_on == "2026-11-09"  # declined: nothing moved
         await pilot.press("r")
-        await _settled(pilot)
+        await settled(pilot)
         await pilot.press("y")
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         moved = _session(sessions_programme, 3, 4)
         assert (moved.due_on, moved.status) == ("2026-11-16", "planned")
 
@@ -177,7 +177,7 @@ async def test_r_on_a_session_whose_week_on_is_ahead_moves_it_without_asking(ses
     timeline.reschedule(sessions_programme.store, _session(sessions_programme, 3, 4), timeline.When(dt.date(2026, 11, 16)), "UTC")
     app = _app(sessions_programme)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _settled(pilot)
+        screen = await settled(pilot)
         index = next(i for i, item in enumerate(screen.shown) if (item.flag.kind, item.pair.id) == ("overdue", 3))
         await _go_to(pilot, screen, index)
         await pilot.press("r")
