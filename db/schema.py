@@ -221,6 +221,10 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX audit_actor ON audit(actor);
     """,
+    # 7: a wave can be closed (issue 11): no new pairs go into it once closed_on is set.
+    """
+    ALTER TABLE waves ADD COLUMN closed_on TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

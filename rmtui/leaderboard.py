@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from rmtui.db import Store
 from rmtui.schedule import as_date
-from rmtui.session_status import days_overdue, is_behind, short_day
+from rmtui.session_status import counts_as_due, days_overdue, is_behind, short_day
 from rmtui.text import clean
 
 
@@ -171,7 +171,8 @@ SELECT p.id, w.name, p.status,
        max(coalesce(max(CASE WHEN s.status = 'held' THEN s.held_on END), ''),
            coalesce(max(s.notes_posted_on), ''), coalesce(p.started_on, '')),
        count(*) FILTER (WHERE s.status = 'held' AND s.held_on <= :then),
-       count(*) FILTER (WHERE s.status != 'cancelled' AND s.due_on <= :then)
+       count(*) FILTER (WHERE s.status != 'cancelled' AND s.due_on <= :then),
+       min(s.due_on) FILTER (WHERE s.status != 'cancelled'), w.grace_days
 FROM pairs p
 JOIN waves w ON w.id = p.wave_id
 JOIN participants mr ON mr.id = p.mentor_id
@@ -291,7 +292,13 @@ class Leaderboards:
         params = {"today": today.isoformat(), "then": then.isoformat(), "wave": wave_id, "seen": seen}
         labels, read = self._labels, {}
         for (pair_id, wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
-             held, planned, due, notes_due, notes_ok, last, held_then, due_then) in store.query_tuples(sql, params):
+             held, planned, due, notes_due, notes_ok, last, held_then, due_then, first_due, grace) in store.query_tuples(sql, params):
+            # Nothing is due before the first session's day plus the wave's grace days.
+            first = dt.date.fromisoformat(first_due) if first_due else None
+            if not counts_as_due(first, grace, today):
+                due = 0
+            if not counts_as_due(first, grace, then):
+                due_then = 0
             mentee_department = labels[mentee_department]
             if mentor_name and mentee_name:
                 mentor, mentee = clean(mentor_name), clean(mentee_name)
