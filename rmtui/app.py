@@ -50,7 +50,8 @@ class RmtuiApp(App[None]):
         self.start = start if start in self.areas else next(iter(self.areas))
         for area in self.areas.values():
             self.add_mode(area.name, partial(_open_area, area))
-            self.bind(area.key, f"go('{area.name}')", description=area.title, show=False)
+            if area.key:
+                self.bind(area.key, f"go('{area.name}')", description=area.title, show=False)
 
     def on_mount(self) -> None:
         self.title = self.programme.name
@@ -119,5 +120,6 @@ class RmtuiApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for area in self.areas.values():
-            yield SystemCommand(f"{area.title} ({area.key})", area.help, partial(self.action_go, area.name))
+            title = f"{area.title} ({area.key})" if area.key else area.title
+            yield SystemCommand(title, area.help, partial(self.action_go, area.name))
         yield from super().get_system_commands(screen)

@@ -27,6 +27,7 @@ from rmtui.commands.admin import (
 )
 from rmtui.commands.calendar import calendar_command
 from rmtui.commands.people import export_group, import_command
+from rmtui.commands.programme import match_command, programme_group, wave_group
 from rmtui.commands.report import report_command
 from rmtui.programme import Programme, resolve_db_path
 from rmtui.screens import AREAS
@@ -59,8 +60,11 @@ def _parse_clock(ctx: click.Context, param: click.Parameter, value: str | None) 
 def run_app(programme: Programme, screen: str | None) -> None:
     """Open the Textual app on ``programme`` at ``screen`` and close the store after."""
     from rmtui.app import RmtuiApp
+    from rmtui.programme_settings import is_set_up
 
     try:
+        if screen is None and not is_set_up(programme.store):
+            screen = "settings"  # an empty programme opens on its setup, not a dead end
         RmtuiApp(programme, start=screen).run()
     finally:
         programme.close()
@@ -168,6 +172,9 @@ for _command in (
     backup_command,
     restore_command,
     report_command,
+    programme_group,
+    wave_group,
+    match_command,
 ):
     cli.add_command(_command)
 
