@@ -26,7 +26,7 @@ def programme_group() -> None:
 @click.pass_obj
 def programme_show(obj: Any, db: str | None) -> None:
     """Print every setting as KEY VALUE (with what it is)."""
-    programme = obj.open(db, create=False)
+    programme = obj.open(db)
     try:
         values = programme_settings(programme.store)
     finally:
@@ -91,7 +91,7 @@ def wave_add(obj: Any, db: str | None, name: str, starts: str, sessions: int | N
 @click.pass_obj
 def wave_list(obj: Any, db: str | None) -> None:
     """List the waves with their pairs and sessions held."""
-    programme = obj.open(db, create=False)
+    programme = obj.open(db)
     try:
         rows = wave_summaries(programme.store, programme.today())
     finally:
