@@ -60,12 +60,11 @@ def _parse_clock(ctx: click.Context, param: click.Parameter, value: str | None) 
 def run_app(programme: Programme, screen: str | None) -> None:
     """Open the Textual app on ``programme`` at ``screen`` and close the store after."""
     from rmtui.app import RmtuiApp
-    from rmtui.programme_settings import is_set_up
+    from rmtui.programme_settings import first_screen
 
     try:
-        if screen is None and not is_set_up(programme.store):
-            screen = "settings"  # an empty programme opens on its setup, not a dead end
-        RmtuiApp(programme, start=screen).run()
+        # An empty programme opens on its setup, not on a dead end.
+        RmtuiApp(programme, start=first_screen(programme.store, screen)).run()
     finally:
         programme.close()
 

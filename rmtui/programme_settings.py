@@ -143,6 +143,13 @@ def is_set_up(store: Store) -> bool:
     return bool(store.scalar("SELECT EXISTS (SELECT 1 FROM participants) OR EXISTS (SELECT 1 FROM waves)"))
 
 
+def first_screen(store: Store, requested: str | None) -> str | None:
+    """Return the screen to open: the one asked for, else the setup ("settings") of an empty programme."""
+    if requested is None and not is_set_up(store):
+        return "settings"
+    return requested
+
+
 def timezone_change_note(old: str, new: str) -> str:
     """Return, in words, what changing the programme's time zone from ``old`` to ``new`` changes."""
     return (
