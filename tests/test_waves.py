@@ -9,8 +9,9 @@ import pytest
 
 from rmtui.clock import FixedClock
 from rmtui.db import ConflictError, Pair, Participant, Session, Wave
+from rmtui.health import programme_health
 from rmtui.leaderboard import Leaderboards
-from rmtui.pairing import PairingError, accept_wave, confirm_pair, pair_now, propose_pair
+from rmtui.pairing import PairingError, accept_wave, close_pair, confirm_pair, pair_now, propose_pair
 from rmtui.programme import Programme
 from rmtui.programme_settings import (
     SettingError,
@@ -309,3 +310,17 @@ def test_a_programme_with_nothing_needs_its_setup(programme):
     save_settings(programme.store, {"programme_name": "Reverse Mentoring 2027"}, setting_versions(programme.store))
     assert is_set_up(programme.store)
     assert programme.name == "Reverse Mentoring 2027"
+
+
+def test_the_dashboard_judges_against_the_programmes_own_targets(programme, people):
+    ana, eve, ben, dan = people
+    wave = add_wave(programme, "Pilot", "2026-11-01")
+    kept = pair_now(programme, ana, ben, wave.id)
+    dropped = pair_now(programme, eve, dan, wave.id)
+    close_pair(programme, dropped.id, dropped.version, "schedule")
+    assert kept.status == "active"
+    metric = programme_health(programme.store, TODAY)[0].metric("drop_out")
+    assert (metric.target, metric.met) == ("≤ 15%", False)  # 1 of 2 closed early
+    save_settings(programme.store, {"target_drop_out": "50"}, setting_versions(programme.store))
+    metric = programme_health(programme.store, TODAY)[0].metric("drop_out")
+    assert (metric.target, metric.met) == ("≤ 50%", True)
