@@ -181,8 +181,8 @@ def test_pairing_snapshot(snap_compare, demo_programme: Programme, size: tuple[i
     assert snap_compare(app, terminal_size=size, run_before=settle)
 
 
-async def test_cohort_proposals_are_accepted_except_the_rejected_one(demo_programme: Programme) -> None:
-    before = demo_programme.store.scalar("SELECT count(*) FROM pairs WHERE status = 'proposed'")
+async def test_cohort_proposals_are_confirmed_at_once_except_the_rejected_one(demo_programme: Programme) -> None:
+    before = demo_programme.store.scalar("SELECT count(*) FROM pairs WHERE status = 'active'")
     app = RmtuiApp(demo_programme, start="pairing")
     async with app.run_test(size=(80, 24)) as pilot:
         await _pairing(app, pilot)
@@ -195,6 +195,10 @@ async def test_cohort_proposals_are_accepted_except_the_rejected_one(demo_progra
         rejected = proposals[0]
         await pilot.press("d", "A")
         await _settled(app, pilot)
-        after = demo_programme.store.all(Pair, "status = 'proposed'")
-        assert len(after) == before + len(proposals) - 1
+        after = demo_programme.store.all(Pair, "status = 'active'")
+        assert len(after) == before + len(proposals) - 1  # A confirms them all in one transaction
         assert (rejected.mentee.id, rejected.mentor.id) not in {(p.mentee_id, p.mentor_id) for p in after}
+        new = [p for p in after if p.started_on == "2026-11-20"]  # wave 2 has started: from today
+        planned = demo_programme.store.scalar(
+            f"SELECT count(*) FROM sessions WHERE pair_id IN ({','.join(str(p.id) for p in new)})")
+        assert len(new) == len(proposals) - 1 and planned == 7 * len(new)
