@@ -162,10 +162,15 @@ def is_behind(held: int, due: int) -> bool:
     return held < due
 
 
+def due_from(grace_days: int, today: dt.date) -> dt.date:
+    """Return the day a pair's first session must be due before for its sessions to count as due."""
+    return as_date(today) - dt.timedelta(days=grace_days)
+
+
 def counts_as_due(first_due: dt.date | None, grace_days: int, today: dt.date) -> bool:
     """Return whether a pair's sessions count as due yet: not before its first session's due
     day plus the wave's grace days has passed (a pair just confirmed is not "behind")."""
-    return first_due is not None and (as_date(today) - as_date(first_due)).days > grace_days
+    return first_due is not None and as_date(first_due) < due_from(grace_days, today)
 
 
 def behind(pair_id: int, sessions: Iterable[Session], today: dt.date, grace_days: int = 0) -> Flag | None:
