@@ -100,6 +100,17 @@ def test_match_and_calendar_name_an_unknown_wave_with_the_valid_names(run):
     one_error(run("calendar", "--wave", "Spring", "-o", "-"), "no wave 'Spring'", "Spring 2027 (#1)")
 
 
+def test_report_scoped_to_one_wave_by_name(run, tmp_path: Path):
+    run("wave", "add", "Spring 2027", "--starts", "2026-12-01")
+    run("wave", "add", "Autumn", "--starts", "2027-09-01")
+    out = tmp_path / "spring.md"
+    result = run("report", "--wave", "spring 2027", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "Spring 2027" in text and "Autumn" not in text and "Whole programme" not in text
+    one_error(run("report", "--wave", "Winter", "-o", str(out)), "no wave 'Winter'", "Autumn (#2)")
+
+
 def test_wave_list_on_a_programme_without_waves_says_how_to_add_one(run):
     assert "rmtui wave add NAME --starts DATE" in run("wave", "list").output
 
