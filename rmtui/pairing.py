@@ -65,8 +65,8 @@ class PairCheck:
 
 
 def waves(store: Store) -> list[Wave]:
-    """Return every wave, the newest start first."""
-    return store.all(Wave, order="starts_on DESC, id DESC")
+    """Return every wave still open to new pairs, the newest start first."""
+    return store.all(Wave, "closed_on IS NULL", order="starts_on DESC, id DESC")
 
 
 def roles_of(first: Person, second: Person) -> tuple[Person, Person]:

@@ -9,6 +9,7 @@ from textual.widgets import Input, Static
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
 from rmtui.db import Participant, Wave
+from rmtui.pairing import pair_now
 from rmtui.programme import Programme
 from rmtui.programme_settings import first_screen, programme_settings, save_settings, setting_versions
 from rmtui.screens.programme import ProgrammeSettingsScreen
@@ -157,3 +158,32 @@ async def test_a_started_wave_only_lets_its_name_change(programme: Programme) ->
         await settled(app, pilot)
         assert app.screen.query_one("#wave-starts", Input).disabled
         assert not app.screen.query_one("#wave-name", Input).disabled
+
+
+def test_setup_snapshot(snap_compare, programme: Programme) -> None:
+    app = RmtuiApp(programme, start=first_screen(programme.store, None))
+
+    async def settle(pilot) -> None:
+        await settled(app, pilot)
+        await type_text(pilot, "Reverse Mentoring 2027")
+        await pilot.press("enter")
+        app.screen.query_one("#set-timezone", Input).value = ""
+        await type_text(pilot, "lon")
+        await settled(app, pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+
+
+def test_waves_snapshot(snap_compare, programme: Programme) -> None:
+    with programme.store.write() as writer:
+        ana = writer.insert(Participant(name="Ana", role="mentor", level=2, line_of_business="IT", status="active"))
+        ben = writer.insert(Participant(name="Ben", role="mentee", level=7, line_of_business="Claims", status="active"))
+    pilot_wave = add_wave(programme, "Pilot", "2026-09-01")
+    add_wave(programme, "Spring 2027", "2027-03-01", sessions_planned=6, cadence_days=28)
+    pair_now(programme, ana.id, ben.id, pilot_wave.id)
+    app = RmtuiApp(programme, start="waves")
+
+    async def settle(pilot) -> None:
+        await settled(app, pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
