@@ -21,6 +21,7 @@ from rmtui.matching import CohortMatch, Proposal, load_pool, match_cohort
 from rmtui.pairing import PairingError, accept_wave, propose_pair
 from rmtui.rule_settings import RuleConfigError, load_rule_config
 from rmtui.screens.base import ProgrammeScreen
+from rmtui.text import literal
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
@@ -175,7 +176,7 @@ class CohortScreen(ProgrammeScreen):
                     else f"Nothing was confirmed: {problems[0] if problems else 'no proposals left'}"
                 ))
             if done and confirmed:
-                self.notify(f"{len(done)} pair(s) confirmed in {self.wave_name}; their sessions follow the wave's schedule.")
+                self.notify(f"{len(done)} pair(s) confirmed in {literal(self.wave_name)}; their sessions follow the wave's schedule.")
             elif done:
                 self.notify(f"{len(done)} pair(s) proposed in {self.wave_name}; confirm them on the pairing screen.")
             for problem in problems[:3]:

@@ -15,7 +15,7 @@ from rmtui.db import ConflictError
 from rmtui.programme_settings import WAVE_DEFAULT_KEYS, programme_settings
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.screens.wave_dialogs import WaveFormScreen, whole_number
-from rmtui.text import clean
+from rmtui.text import clean, literal
 from rmtui.waves import WaveSummary, add_wave, close_wave, edit_wave, parse_day, wave_summaries
 from rmtui.widgets.ask import AskLine
 from rmtui.widgets.virtual_table import Column, VirtualTable
@@ -168,7 +168,7 @@ class WavesScreen(ProgrammeScreen):
             return
         w = row.wave
         if row.state == "closed":
-            self.notify(f"{clean(w.name)} is closed; a closed wave cannot be edited.", severity="warning")
+            self.notify(f"{literal(w.name)} is closed; a closed wave cannot be edited.", severity="warning")
             return
         values = {"name": w.name, "starts": w.starts_on, "sessions": str(w.sessions_planned),
                   "every": str(w.cadence_days), "minutes": str(w.session_minutes)}
@@ -191,11 +191,11 @@ class WavesScreen(ProgrammeScreen):
         try:
             if editing is None:
                 wave = self.save_with_retry(lambda: add_wave(self.programme, **parsed), what="the wave")  # type: ignore[arg-type]
-                return f"Added {clean(wave.name)}: starts {wave.starts_on}, {wave.sessions_planned} sessions every {wave.cadence_days} days."
+                return f"Added {literal(wave.name)}: starts {wave.starts_on}, {wave.sessions_planned} sessions every {wave.cadence_days} days."
             wave_id, version = editing
             changes = {k: v for k, v in parsed.items() if not (k != "name" and locked)}
             wave = self.save_with_retry(lambda: edit_wave(self.programme, wave_id, version, **changes), what="the wave")
-            return f"Saved {clean(wave.name)}."
+            return f"Saved {literal(wave.name)}."
         except (ValueError, ConflictError) as error:
             # Nothing typed is lost: the form opens again with the same values and the reason.
             self.app.call_from_thread(self._open_form, title, typed, editing, locked, note, f"Not saved: {error}")
@@ -209,7 +209,7 @@ class WavesScreen(ProgrammeScreen):
             return
         w = row.wave
         if row.state == "closed":
-            self.notify(f"{clean(w.name)} is already closed.")
+            self.notify(f"{literal(w.name)} is already closed.")
             return
 
         def answered(text: str | None) -> None:
@@ -225,7 +225,7 @@ class WavesScreen(ProgrammeScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="waves-close")
     def close(self, wave_id: int, version: int) -> str:
         wave = self.save_with_retry(lambda: close_wave(self.programme, wave_id, version), what="the wave")
-        return f"Closed {clean(wave.name)}; its running pairs go on to their end."
+        return f"Closed {literal(wave.name)}; its running pairs go on to their end."
 
     @on(Worker.StateChanged)
     def worker_changed(self, event: Worker.StateChanged) -> None:
@@ -234,7 +234,7 @@ class WavesScreen(ProgrammeScreen):
             return
         if event.state == WorkerState.ERROR:
             if worker.group != "waves-save":  # a failed save has said why and reopened its form
-                self.notify(str(worker.error), severity="error", timeout=10)
+                self.notify(literal(str(worker.error)), severity="error", timeout=10)
             if worker.group in ("waves-save", "waves-close"):
                 self.refresh_data()
             return
