@@ -324,3 +324,26 @@ def test_the_dashboard_judges_against_the_programmes_own_targets(programme, peop
     save_settings(programme.store, {"target_drop_out": "50"}, setting_versions(programme.store))
     metric = programme_health(programme.store, TODAY)[0].metric("drop_out")
     assert (metric.target, metric.met) == ("≤ 50%", True)
+
+
+def test_the_closed_on_migration_applies_to_a_programme_with_waves(tmp_path):
+    """A database from before the migration, with a wave, gains waves.closed_on (empty)."""
+    from rmtui.db import SCHEMA_VERSION, Store
+    from rmtui.db.schema import MIGRATIONS
+    from rmtui.db.sqlite import sqlite3
+    from rmtui.db.store import _split_statements
+
+    path = tmp_path / "old.db"
+    before = next(n for n, script in enumerate(MIGRATIONS) if "ADD COLUMN closed_on" in script)
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:before]:
+        for statement in _split_statements(script):
+            conn.execute(statement)
+    conn.execute("INSERT INTO waves (name, starts_on) VALUES ('Pilot', '2026-01-05')")
+    conn.execute(f"PRAGMA user_version = {before}")
+    conn.commit()
+    conn.close()
+    with Store(path, actor="coordinator") as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        (wave,) = store.all(Wave)
+        assert (wave.name, wave.closed_on) == ("Pilot", None)
