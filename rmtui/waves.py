@@ -16,7 +16,7 @@ from typing import Any
 from rmtui.db import Store, Wave, Writer
 from rmtui.programme import Programme
 from rmtui.programme_settings import WAVE_DEFAULT_KEYS, programme_settings
-from rmtui.schedule import as_date, due_days
+from rmtui.schedule import as_date, due_days, wave_session_days, write_pair_plan
 from rmtui.text import clean
 from rmtui.timeline import parse_when
 
@@ -144,8 +144,6 @@ def edit_wave(programme: Programme, wave_id: int, expected_version: int, **chang
     its name may change, so pairs' plans never move under them. Planned sessions of pairs
     already confirmed in it are re-planned on the new dates.
     """
-    from rmtui.schedule import write_pair_plan, wave_session_days
-
     store = programme.store
     today = programme.today()
     if "starts_on" in changes and changes["starts_on"] is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -99,7 +98,3 @@ def whole_number(text: str, label: str) -> int | None:
         return int(text.strip())
     except ValueError:
         raise ValueError(f"{label} must be a whole number, not {text.strip()!r}.") from None
-
-
-def describe_day(day: dt.date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
