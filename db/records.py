@@ -107,6 +107,7 @@ class Wave(Record):
     session_minutes: int = 60
     grace_days: int = 3
     notes_due_days: int = 3
+    closed_on: str | None = None
     version: int = 1
 
 

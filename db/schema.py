@@ -297,6 +297,10 @@ MIGRATIONS: list[str] = [
     ), version = version + 1
     WHERE json_valid(interests) AND EXISTS (SELECT 1 FROM json_each(participants.interests) WHERE value LIKE '%,%');
     """,
+    # 9: a wave can be closed (issue 11): no new pairs go into it once closed_on is set.
+    """
+    ALTER TABLE waves ADD COLUMN closed_on TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

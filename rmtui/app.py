@@ -65,7 +65,8 @@ class RmtuiApp(App[None]):
         self._timezone = str(settings["timezone"])
         for area in self.areas.values():
             self.add_mode(area.name, partial(_open_area, area))
-            self.bind(area.key, f"go('{area.name}')", description=area.title, show=False)
+            if area.key:
+                self.bind(area.key, f"go('{area.name}')", description=area.title, show=False)
 
     def on_mount(self) -> None:
         self.title = self._programme_name
@@ -203,7 +204,8 @@ class RmtuiApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for area in self.areas.values():
-            yield SystemCommand(f"{area.title} ({area.key})", area.help, partial(self.action_go, area.name))
+            title = f"{area.title} ({area.key})" if area.key else area.title
+            yield SystemCommand(title, area.help, partial(self.action_go, area.name))
         yield SystemCommand("Coaches and their workload", "The HR coaches: add one, give a whole wave coaches",
                             self.action_show_coaches)
         for title, help_text, action in getattr(screen, "PALETTE_ACTIONS", ()):

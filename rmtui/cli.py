@@ -28,6 +28,7 @@ from rmtui.commands.coach import coach_group
 from rmtui.commands.feedback import feedback_group
 from rmtui.commands.pair import pair_group
 from rmtui.commands.people import export_group, import_command
+from rmtui.commands.programme import match_command, programme_group, wave_group
 from rmtui.commands.report import report_command
 from rmtui.context import Context, last_opened
 from rmtui.db.sqlite import file_uri, sqlite3
@@ -200,6 +201,9 @@ for _command in (
     coach_group,
     feedback_group,
     pair_group,
+    programme_group,
+    wave_group,
+    match_command,
 ):
     cli.add_command(_command)
 

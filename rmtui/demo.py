@@ -28,9 +28,10 @@ from zoneinfo import ZoneInfo
 import pendulum
 
 from rmtui.coaches import add_coach_in, assign_coach_in
-from rmtui.db import Store, Writer
-from rmtui.schedule import checkpoint_seq, due_days
+from rmtui.db import Store, Wave, Writer
+from rmtui.schedule import checkpoint_seq, wave_session_days
 from rmtui.surveys import Answer, record_answer_in
+from rmtui.waves import insert_wave
 
 EVERY_STATE_PEOPLE = 50  # the smallest demo guaranteed to show every state
 MENTOR_SHARE = 0.45
@@ -555,6 +556,7 @@ class _Pair:
     kind: str
     status: str
     start: int | None  # day ordinals
+    dues: list[int] = field(default_factory=list)  # the master schedule's due days (ordinals)
     end: int | None = None
     last_held: int = SESSIONS_PLANNED  # closed early / paused: last session held
     pause: int | None = None
@@ -578,6 +580,14 @@ class _DemoBuilder:
         self._cumulative: dict[tuple[int, ...], list[int]] = {}
         pilot = pendulum.Date(today.year, today.month, today.day).subtract(months=7)
         self.wave_start = {1: self._monday(pilot.toordinal()), 2: self._monday(self.today - 70)}
+        self.waves = {
+            number: Wave(
+                name=name, starts_on=self.iso(self.wave_start[number]), cadence_days=CADENCE_DAYS,
+                sessions_planned=SESSIONS_PLANNED, session_minutes=SESSION_MINUTES, grace_days=GRACE_DAYS,
+                notes_due_days=NOTES_DUE_DAYS,
+            )
+            for number, name in ((1, "Wave 1 (pilot)"), (2, "Wave 2"))
+        }
         # per-participant columns (index = id - 1)
         self.role: list[str] = []
         self.level: list[int] = []
@@ -661,8 +671,7 @@ class _DemoBuilder:
 
     def due(self, pair: _Pair, seq: int) -> int:
         """Return the due day (ordinal) of session ``seq``: the master schedule's rule."""
-        assert pair.start is not None
-        return due_days(dt.date.fromordinal(pair.start), CADENCE_DAYS, seq)[-1].toordinal()
+        return pair.dues[seq - 1]
 
     # -- progress --------------------------------------------------------------------
 
@@ -897,10 +906,13 @@ class _DemoBuilder:
             return
         if after is not None:
             assert after.end is not None
-            pair.start = self._weekday(after.end + self.between(7, 10))
+            confirmed = self._weekday(after.end + self.between(7, 10))
             pair.created = after.end + self.between(2, 5)
         else:
-            pair.start = self.wave_start[pair.wave] + self.pick((0, 0, 0, 1, 2, 3))
+            confirmed = self.wave_start[pair.wave] + self.pick((0, 0, 0, 1, 2, 3))  # some a few days late
+        # The plan a coordinator's confirmation makes: the same function as confirm_pair's.
+        pair.dues = [day.toordinal() for day in wave_session_days(self.waves[pair.wave], dt.date.fromordinal(confirmed))]
+        pair.start = pair.dues[0]
         intake = pair.created - self.between(14, 50)
         if kind in ("completed", "completed_missed"):
             pair.status = "completed"
@@ -1059,21 +1071,6 @@ class _DemoBuilder:
                 "status": self.status[i],
                 **self.stamps(created, self.updated[i]),
             }
-
-    def wave_rows(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": wave,
-                "name": name,
-                "starts_on": self.iso(self.wave_start[wave]),
-                "cadence_days": CADENCE_DAYS,
-                "sessions_planned": SESSIONS_PLANNED,
-                "session_minutes": SESSION_MINUTES,
-                "grace_days": GRACE_DAYS,
-                "notes_due_days": NOTES_DUE_DAYS,
-            }
-            for wave, name in ((1, "Wave 1 (pilot)"), (2, "Wave 2"))
-        ]
 
     def pair_rows(self) -> Iterator[dict[str, Any]]:
         for pair in self.pairs:
@@ -1263,7 +1260,9 @@ class _DemoBuilder:
         w.set_setting("programme_name", f"Reverse Mentoring {dt.date.fromordinal(self.today).year}")
         w.set_setting("timezone", "Europe/London")
         participants = w.insert_many("participants", self.counted(self.participant_rows()))
-        waves = w.insert_many("waves", self.wave_rows())
+        stored = [insert_wave(w, wave) for wave in self.waves.values()]  # the one writer of waves
+        assert [wave.id for wave in stored] == list(self.waves), "the demo's waves are numbered 1 and 2"
+        waves = len(stored)
         pairs = w.insert_many("pairs", self.counted(self.pair_rows()))
         sessions = w.insert_many("sessions", self.counted(self.session_rows()))
         feedback = build_coaches_and_answers(self, w)

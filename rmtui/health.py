@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rmtui.db import Store
+from rmtui.programme_settings import programme_settings
 from rmtui.schedule import as_date
 from rmtui.session_status import days_overdue
 from rmtui.surveys import pre_post_change, response_counts
@@ -78,17 +79,17 @@ def _share(key: str, label: str, numerator: int, denominator: int, target: str, 
     return Metric(key, label, value, numerator, denominator, target, met)
 
 
-def drop_out(pairs: list[tuple]) -> Metric:
+def drop_out(pairs: list[tuple], target: int = 15) -> Metric:
     """Drop-out rate: pairs closed early / pairs started (started = not a proposal). Target ≤ 15%.
 
     The seeds: 10–15% over a 6–12 month programme is normal; more signals poor design.
     """
     started = [p for p in pairs if p[3] != "proposed"]
     closed = sum(1 for p in started if p[3] == "closed_early")
-    return _share("drop_out", "Drop-out rate", closed, len(started), "≤ 15%", at_most=0.15)
+    return _share("drop_out", "Drop-out rate", closed, len(started), f"≤ {target}%", at_most=target / 100)
 
 
-def completion(pairs: list[tuple], held: dict[int, int]) -> Metric:
+def completion(pairs: list[tuple], held: dict[int, int], target: int = 70) -> Metric:
     """Completion: finished mentees who held at least 5 of 7 sessions / finished mentees. Target ≥ 70%.
 
     A mentee is finished when they have a started pair and none still active or paused; their
@@ -114,7 +115,7 @@ def completion(pairs: list[tuple], held: dict[int, int]) -> Metric:
             continue
         finished += 1
         done += held_sessions >= math.ceil(COMPLETION_SHARE_OF_PLAN * planned - 1e-9)
-    return _share("completion", "Completion (≥ 5 of 7 held)", done, finished, "≥ 70%", at_least=0.70)
+    return _share("completion", "Completion (≥ 5 of 7 held)", done, finished, f"≥ {target}%", at_least=target / 100)
 
 
 def rematched_pairs(pairs: list[tuple]) -> set[int]:
@@ -130,7 +131,7 @@ def rematched_pairs(pairs: list[tuple]) -> set[int]:
     return rematched
 
 
-def rematch(pairs: list[tuple], wave_id: int | None = None, rematched: set[int] | None = None) -> Metric:
+def rematch(pairs: list[tuple], wave_id: int | None = None, rematched: set[int] | None = None, target: int = 10) -> Metric:
     """Re-match rate: started pairs whose mentee had an earlier pair closed early / pairs started.
 
     For one wave, both counts are of that wave's pairs (the earlier pair may be in any wave).
@@ -144,10 +145,10 @@ def rematch(pairs: list[tuple], wave_id: int | None = None, rematched: set[int] 
         if p[3] != "proposed" and (wave_id is None or p[1] == wave_id):
             started += 1
             rematches += p[0] in rematched
-    return _share("rematch", "Re-match rate", rematches, started, "≤ 10%", at_most=0.10)
+    return _share("rematch", "Re-match rate", rematches, started, f"≤ {target}%", at_most=target / 100)
 
 
-def match_satisfaction(answers: list[tuple]) -> Metric:
+def match_satisfaction(answers: list[tuple], target: int = 80) -> Metric:
     """Match satisfaction: mid-point answers (mentors and mentees) rating 4–5 / mid-point answers rated.
 
     ``answers`` are survey answers counted alike: (kind, respondent, rating, goal_achieved, count).
@@ -155,24 +156,24 @@ def match_satisfaction(answers: list[tuple]) -> Metric:
     """
     rated = [a for a in answers if a[0] == "mid" and a[2] is not None]
     good = sum(a[4] for a in rated if a[2] >= GOOD_RATING)
-    return _share("match_satisfaction", "Match satisfaction", good, sum(a[4] for a in rated), "≥ 80%", at_least=0.80)
+    return _share("match_satisfaction", "Match satisfaction", good, sum(a[4] for a in rated), f"≥ {target}%", at_least=target / 100)
 
 
-def goal_achievement(answers: list[tuple]) -> Metric:
+def goal_achievement(answers: list[tuple], target: int = 50) -> Metric:
     """Mentee goal achievement: mentees' post and close answers saying the goal was achieved / those answering.
 
     The seeds ask whether "most mentees achieved what they intended": more than half.
     """
     answered = [a for a in answers if a[0] in ("post", "close") and a[1] == "mentee" and a[3] is not None]
     achieved = sum(a[4] for a in answered if a[3])
-    return _share("goal_achievement", "Mentee goals achieved", achieved, sum(a[4] for a in answered), "> 50%", above=0.5)
+    return _share("goal_achievement", "Mentee goals achieved", achieved, sum(a[4] for a in answered), f"> {target}%", above=target / 100)
 
 
-def programme_satisfaction(answers: list[tuple]) -> Metric:
+def programme_satisfaction(answers: list[tuple], target: int = 80) -> Metric:
     """Programme satisfaction: mentees' post-programme ratings of 4–5 ("good" or "one of the best") / rated. Target ≥ 80%."""
     rated = [a for a in answers if a[0] == "post" and a[1] == "mentee" and a[2] is not None]
     good = sum(a[4] for a in rated if a[2] >= GOOD_RATING)
-    return _share("programme_satisfaction", "Programme satisfaction", good, sum(a[4] for a in rated), "≥ 80%", at_least=0.80)
+    return _share("programme_satisfaction", "Programme satisfaction", good, sum(a[4] for a in rated), f"≥ {target}%", at_least=target / 100)
 
 
 def pre_post(ratings: list[tuple]) -> Metric:
@@ -248,7 +249,10 @@ GROUP BY 1, 2, 3
 
 
 def programme_health(store: Store, today: dt.date) -> list[Health]:
-    """Return the health of the whole programme, then of each wave (oldest first)."""
+    """Return the health of the whole programme, then of each wave (oldest first).
+
+    The targets are the programme's settings (``target_*``; the seeds' figures by default).
+    """
     today = as_date(today)
     since = today - dt.timedelta(days=7 * WEEKS_CHARTED + 1)
     params = {"today": today.isoformat(), "since": since.isoformat()}
@@ -261,6 +265,7 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
         open_days = store.query_tuples(_OPEN, params)
         ratings = store.query_tuples(_RATINGS)
         responses = response_counts(store, today)
+        targets = programme_settings(store)
     ratings_by_wave: dict[int, list[tuple]] = defaultdict(list)
     for wave_id, *rating in ratings:
         ratings_by_wave[wave_id].append(tuple(rating))
@@ -296,12 +301,12 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
             scoped_ratings, scoped_due = ratings_by_wave[wave_id], responses.get(wave_id, (0, 0))
         weekly = weekly_held(scoped_days, today)
         metrics = [
-            drop_out(scoped_pairs),
-            completion(scoped_pairs, held),
-            rematch(pairs, wave_id, rematched),
-            match_satisfaction(scoped_answers),
-            goal_achievement(scoped_answers),
-            programme_satisfaction(scoped_answers),
+            drop_out(scoped_pairs, targets["target_drop_out"]),
+            completion(scoped_pairs, held, targets["target_completion"]),
+            rematch(pairs, wave_id, rematched, targets["target_rematch"]),
+            match_satisfaction(scoped_answers, targets["target_match_satisfaction"]),
+            goal_achievement(scoped_answers, targets["target_goals"]),
+            programme_satisfaction(scoped_answers, targets["target_programme_satisfaction"]),
             pre_post(scoped_ratings),
             survey_response(*scoped_due),
             sessions_per_week(weekly),

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from rmtui.db import Store
 from rmtui.schedule import as_date
-from rmtui.session_status import days_overdue, is_behind, short_day
+from rmtui.session_status import days_overdue, due_from, is_behind, short_day
 from rmtui.text import clean
 
 
@@ -169,9 +169,11 @@ SELECT p.id, w.name, p.status,
            AND (s.notes_posted_on IS NULL OR s.notes_posted_on <= s.held_on
                 OR julianday(s.notes_posted_on) - julianday(s.held_on) <= w.notes_due_days)),
        max(coalesce(max(CASE WHEN s.status = 'held' THEN s.held_on END), ''),
-           coalesce(max(s.notes_posted_on), ''), coalesce(p.started_on, '')),
+           coalesce(max(s.notes_posted_on), ''),
+           coalesce(CASE WHEN p.started_on <= :today THEN p.started_on END, '')),
        count(*) FILTER (WHERE s.status = 'held' AND s.held_on <= :then),
-       count(*) FILTER (WHERE s.status != 'cancelled' AND s.due_on <= :then)
+       count(*) FILTER (WHERE s.status != 'cancelled' AND s.due_on <= :then),
+       min(s.due_on) FILTER (WHERE s.status != 'cancelled'), w.grace_days
 FROM pairs p
 JOIN waves w ON w.id = p.wave_id
 JOIN participants mr ON mr.id = p.mentor_id
@@ -290,8 +292,18 @@ class Leaderboards:
         sql = _PAIRS.format(started=_STARTED, changed="" if seen is None else _CHANGED)
         params = {"today": today.isoformat(), "then": then.isoformat(), "wave": wave_id, "seen": seen}
         labels, read = self._labels, {}
+        cutoffs: dict[int, tuple[str, str]] = {}
         for (pair_id, wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
-             held, planned, due, notes_due, notes_ok, last, held_then, due_then) in store.query_tuples(sql, params):
+             held, planned, due, notes_due, notes_ok, last, held_then, due_then, first_due, grace) in store.query_tuples(sql, params):
+            # Nothing is due before the first session's day plus the wave's grace days
+            # (session_status.counts_as_due, compared as ISO text: one dict look-up a row).
+            cutoff = cutoffs.get(grace)
+            if cutoff is None:
+                cutoff = cutoffs[grace] = (due_from(grace, today).isoformat(), due_from(grace, then).isoformat())
+            if not first_due or first_due >= cutoff[0]:
+                due = 0
+            if not first_due or first_due >= cutoff[1]:
+                due_then = 0
             mentee_department = labels[mentee_department]
             if mentor_name and mentee_name:
                 mentor, mentee = clean(mentor_name), clean(mentee_name)

@@ -11,17 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rmtui.db import Pair, Store, Wave
-from rmtui.lifecycle import activate_people
+from rmtui.db import Pair, Store, Wave, Writer
 from rmtui.error_log import UserError
+from rmtui.lifecycle import activate_people
 from rmtui.matching import Pool, load_pair_pool
 from rmtui.programme import Programme
 from rmtui.rule_settings import RuleConfig, load_rule_config
 from rmtui.rules import AVAILABLE, Person, Verdict, blocking, check_pair
-from rmtui.schedule import write_pair_plan
+from rmtui.schedule import wave_session_days, write_pair_plan
 from rmtui.scoring import score
 from rmtui.search import name_matches
 from rmtui.text import clean, fold
+from rmtui.waves import WaveError, check_open_for_pairs
 
 # A failed hard rule may be overridden with a written reason, except the ones that would
 # make the pair meaningless or re-pair two people (DOMAIN.md: never re-pair the same two).
@@ -43,6 +44,14 @@ class PairingError(UserError):
     """A pairing action that cannot be done; the message says why and what to do."""
 
 
+def _open_wave(wave: Wave | None) -> None:
+    """Raise PairingError when pairs cannot go into ``wave`` (removed or closed)."""
+    try:
+        check_open_for_pairs(wave)
+    except WaveError as error:
+        raise PairingError(str(error)) from error
+
+
 @dataclass(frozen=True)
 class PairCheck:
     """Every rule's verdict for one would-be pair, and its score."""
@@ -58,8 +67,8 @@ class PairCheck:
 
 
 def waves(store: Store) -> list[Wave]:
-    """Return every wave, the newest start first."""
-    return store.all(Wave, order="starts_on DESC, id DESC")
+    """Return every wave still open to new pairs, the newest start first."""
+    return store.all(Wave, "closed_on IS NULL", order="starts_on DESC, id DESC")
 
 
 def roles_of(first: Person, second: Person) -> tuple[Person, Person]:
@@ -111,6 +120,30 @@ def _refusal(blocked: list[Verdict], overridden: set[str]) -> str | None:
     return f"Blocked: {left[0].reason}; press o to override it with a written reason."
 
 
+def _propose_in(writer: Writer, programme: Programme, mentor_id: int, mentee_id: int, wave_id: int,
+                config: RuleConfig, reason: str = "") -> Pair:
+    """Check and insert one proposal inside ``writer``'s transaction (see :func:`propose_pair`)."""
+    _open_wave(programme.store.get(Wave, wave_id))
+    result = _check_in_transaction(programme, mentor_id, mentee_id, wave_id, config)
+    blocked = result.blocking
+    overridden = {v.rule for v in blocked if v.rule in OVERRIDABLE} if reason else set()
+    refusal = _refusal(blocked, overridden)
+    if refusal:
+        raise PairingError(refusal)
+    overrides = [
+        {"rule": v.rule, "failed": v.reason, "reason": reason, "who": programme.store.actor, "when": writer.now}
+        for v in blocked
+        if v.rule in overridden
+    ]
+    pair = writer.insert(
+        Pair(wave_id=wave_id, mentor_id=mentor_id, mentee_id=mentee_id, status="proposed",
+             score=round(result.total, 1), overrides=overrides)
+    )
+    if overrides:
+        writer.audit("pairs", pair.id, "override", None, {"overrides": overrides})
+    return pair
+
+
 def propose_pair(
     programme: Programme,
     mentor_id: int,
@@ -124,63 +157,58 @@ def propose_pair(
 
     Refused if a hard rule fails, unless ``override_reason`` (a written reason) is given:
     then every failed hard rule that may be overridden is recorded on the pair's
-    ``overrides`` and in the audit with that reason.
+    ``overrides`` and in the audit with that reason. Refused in a closed wave.
     """
     config = config or load_rule_config(programme.store)
     reason = clean(override_reason or "")
     if override_reason is not None and len(reason) < MIN_REASON:
         raise PairingError(f"An override needs a written reason of at least {MIN_REASON} characters.")
     with programme.store.write() as writer:
-        result = _check_in_transaction(programme, mentor_id, mentee_id, wave_id, config)
-        blocked = result.blocking
-        overridden = {v.rule for v in blocked if v.rule in OVERRIDABLE} if reason else set()
-        refusal = _refusal(blocked, overridden)
-        if refusal:
-            raise PairingError(refusal)
-        overrides = [
-            {"rule": v.rule, "failed": v.reason, "reason": reason, "who": programme.store.actor, "when": writer.now}
-            for v in blocked
-            if v.rule in overridden
-        ]
-        pair = writer.insert(
-            Pair(wave_id=wave_id, mentor_id=mentor_id, mentee_id=mentee_id, status="proposed",
-                 score=round(result.total, 1), overrides=overrides)
-        )
-        if overrides:
-            writer.audit("pairs", pair.id, "override", None, {"overrides": overrides})
+        return _propose_in(writer, programme, mentor_id, mentee_id, wave_id, config, reason)
+
+
+def _confirm_in(writer: Writer, programme: Programme, pair_id: int, expected_version: int, config: RuleConfig) -> Pair:
+    """Confirm one proposal inside ``writer``'s transaction (see :func:`confirm_pair`)."""
+    store = programme.store
+    pair = store.get(Pair, pair_id)
+    if pair is None:
+        raise PairingError("This pair was removed by another coordinator; nothing was saved.")
+    if pair.version == expected_version and pair.status != "proposed":
+        raise PairingError(f"This pair is already {pair.status.replace('_', ' ')}; only a proposal can be confirmed.")
+    wave = store.get(Wave, pair.wave_id)
+    _open_wave(wave)
+    assert wave is not None
+    days = wave_session_days(wave, programme.today())
+    started = days[0].isoformat()
+    # The update comes first so that a stale version is reported as the conflict it is
+    # (who changed the pair); a rule that now fails rolls the whole transaction back.
+    version = writer.update("pairs", pair_id, expected_version, {"status": "active", "started_on": started})
+    result = _check_in_transaction(programme, pair.mentor_id, pair.mentee_id, pair.wave_id, config, [pair.id])
+    refusal = _refusal(result.blocking, {o["rule"] for o in pair.overrides})
+    if refusal:
+        raise PairingError(refusal)
+    if pair.score != round(result.total, 1):
+        version = writer.update("pairs", pair_id, version, {"score": round(result.total, 1)})
+    pair.status, pair.started_on, pair.version = "active", started, version
+    pair.score = round(result.total, 1)
+    # The master schedule is set the moment the pair goes ahead, in this same transaction.
+    write_pair_plan(writer, pair_id, days=days)
+    # Paired applicants become active participants (issue 11: status follows the pair).
+    activate_people(writer, (pair.mentor_id, pair.mentee_id))
     return pair
 
 
 def confirm_pair(programme: Programme, pair_id: int, expected_version: int, *, config: RuleConfig | None = None) -> Pair:
-    """Make a proposed pair active from today and return it.
+    """Make a proposed pair active and plan its sessions on the wave's master schedule.
 
-    The rules are checked again (a rule overridden when the pair was proposed stays
-    overridden); a pair another coordinator changed meanwhile raises ConflictError.
+    The pair starts with the wave (or today, if the wave has already started) and its
+    sessions fall on the wave's days (:func:`rmtui.schedule.wave_session_days`). The rules
+    are checked again (a rule overridden when the pair was proposed stays overridden); a
+    pair another coordinator changed meanwhile raises ConflictError.
     """
     config = config or load_rule_config(programme.store)
     with programme.store.write() as writer:
-        pair = programme.store.get(Pair, pair_id)
-        if pair is None:
-            raise PairingError("This pair was removed by another coordinator; nothing was saved.")
-        if pair.version == expected_version and pair.status != "proposed":
-            raise PairingError(f"This pair is already {pair.status.replace('_', ' ')}; only a proposal can be confirmed.")
-        started = programme.today().isoformat()
-        # The update comes first so that a stale version is reported as the conflict it is
-        # (who changed the pair); a rule that now fails rolls the whole transaction back.
-        version = writer.update("pairs", pair_id, expected_version, {"status": "active", "started_on": started})
-        result = _check_in_transaction(programme, pair.mentor_id, pair.mentee_id, pair.wave_id, config, [pair.id])
-        refusal = _refusal(result.blocking, {o["rule"] for o in pair.overrides})
-        if refusal:
-            raise PairingError(refusal)
-        if pair.score != round(result.total, 1):
-            version = writer.update("pairs", pair_id, version, {"score": round(result.total, 1)})
-        pair.status, pair.started_on, pair.version = "active", started, version
-        pair.score = round(result.total, 1)
-        # The master schedule is set the moment the pair goes ahead, in this same transaction.
-        write_pair_plan(writer, pair_id, started)
-        # Paired applicants become active participants (issue 11: status follows the pair).
-        activate_people(writer, (pair.mentor_id, pair.mentee_id))
-    return pair
+        return _confirm_in(writer, programme, pair_id, expected_version, config)
 
 
 def pair_now(programme: Programme, mentor_id: int, mentee_id: int, wave_id: int,
@@ -190,6 +218,36 @@ def pair_now(programme: Programme, mentor_id: int, mentee_id: int, wave_id: int,
     proposed = propose_pair(programme, mentor_id, mentee_id, wave_id, config=config)
     assert proposed.id is not None
     return confirm_pair(programme, proposed.id, proposed.version, config=config)
+
+
+def accept_wave(programme: Programme, wave_id: int, matches: Iterable[tuple[int, int]],
+                *, config: RuleConfig | None = None) -> list[Pair]:
+    """Accept a whole wave's matching at once: propose and confirm every (mentor id, mentee id).
+
+    One transaction: every pair is re-checked against the rules as the programme is now
+    (and against the pairs accepted before it in the same batch); if any fails, nothing is
+    saved and PairingError names the pair and the rule. An existing proposal of the same
+    two people in the wave is confirmed rather than duplicated. The batch is audited as one
+    "accept wave" entry besides each pair's own rows. Returns the active pairs.
+    """
+    config = config or load_rule_config(programme.store)
+    store = programme.store
+    matches = list(matches)
+    names = dict(store.query_tuples("SELECT id, name FROM participants"))
+    accepted: list[Pair] = []
+    with store.write() as writer:
+        for mentor_id, mentee_id in matches:
+            try:
+                existing = store.all(Pair, "wave_id = ? AND mentor_id = ? AND mentee_id = ? AND status = 'proposed'",
+                                     (wave_id, mentor_id, mentee_id))
+                proposal = existing[0] if existing else _propose_in(writer, programme, mentor_id, mentee_id, wave_id, config)
+                assert proposal.id is not None
+                accepted.append(_confirm_in(writer, programme, proposal.id, proposal.version, config))
+            except PairingError as error:
+                who = f"{names.get(mentor_id, mentor_id)} with {names.get(mentee_id, mentee_id)}"
+                raise PairingError(f"{who}: {error} Nothing was saved; match the wave again.") from error
+        writer.audit("waves", wave_id, "accept wave", None, {"pairs": [p.id for p in accepted]})
+    return accepted
 
 
 def withdraw_proposal(programme: Programme, pair_id: int, expected_version: int) -> None:

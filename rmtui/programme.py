@@ -15,11 +15,9 @@ import platformdirs
 
 from rmtui.db import Store, StoreOpenError, read_settings
 from rmtui.clock import Clock, SystemClock, iso_instant, today
+from rmtui.programme_settings import DEFAULTS
 
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "programme_name": "Reverse mentoring",
-    "timezone": "UTC",
-}
+DEFAULT_SETTINGS: dict[str, Any] = dict(DEFAULTS)
 
 
 def default_db_path(name: str = "programme.db") -> Path:

@@ -49,11 +49,14 @@ def report_format(path: str | Path) -> str:
     return FORMATS[suffix]
 
 
-def gather(programme: Programme) -> Report:
-    """Return the report's figures for ``programme`` today."""
+def gather(programme: Programme, wave_id: int | None = None) -> Report:
+    """Return the report's figures for ``programme`` today: every wave, or only ``wave_id``'s."""
     store, today = programme.store, programme.today()
-    board = build_leaderboard(store, today)
-    return Report(clean(programme.name), today, programme_health(store, today), board, department_standings(board))
+    board = build_leaderboard(store, today, wave_id)
+    health = programme_health(store, today)
+    if wave_id is not None:
+        health = [h for h in health if h.wave_id == wave_id]
+    return Report(clean(programme.name), today, health, board, department_standings(board))
 
 
 def _percent(value: float | None) -> str:
@@ -166,10 +169,11 @@ def to_csv(report: Report) -> str:
     return buffer.getvalue()
 
 
-def write_report(programme: Programme, path: str | Path) -> Report:
-    """Write the report to ``path`` in the format its extension names; return what it held."""
+def write_report(programme: Programme, path: str | Path, wave_id: int | None = None) -> Report:
+    """Write the report (of every wave, or of ``wave_id``) to ``path`` in the format its
+    extension names; return what it held."""
     kind = report_format(path)
-    report = gather(programme)
+    report = gather(programme, wave_id)
     text = {"markdown": to_markdown, "html": to_html, "csv": to_csv}[kind](report)
     encoding = "utf-8-sig" if kind == "csv" else "utf-8"
     Path(path).write_text(text, encoding=encoding, newline="" if kind == "csv" else None)

@@ -8,8 +8,10 @@ from rmtui.programme import Programme
 def run_app(programme: Programme, screen: str | None) -> None:
     """Open the Textual app on ``programme`` at ``screen`` and close the store after."""
     from rmtui.app import RmtuiApp
+    from rmtui.programme_settings import first_screen
 
     try:
-        RmtuiApp(programme, start=screen).run()
+        # An empty programme opens on its setup, not on a dead end.
+        RmtuiApp(programme, start=first_screen(programme.store, screen)).run()
     finally:
         programme.close()

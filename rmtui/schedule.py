@@ -49,6 +49,29 @@ def due_days(start: str | dt.date, cadence_days: int, count: int) -> list[dt.dat
     return [first + dt.timedelta(days=cadence_days * n) for n in range(count)]
 
 
+def wave_session_days(wave: Wave, confirmed_on: str | dt.date) -> list[dt.date]:
+    """Return the due days of a pair confirmed in ``wave`` on ``confirmed_on``: the master schedule.
+
+    A pair confirmed before the wave starts meets on the wave's own days (its start, then
+    every ``cadence_days``), so every pair of the wave shares them. A pair confirmed once
+    the wave has started holds its first session on the day it is confirmed and then joins
+    the wave's rhythm: each later session falls on the next of the wave's days at least
+    half a cadence after the one before (continuing the rhythm past the wave's last day
+    as far as needed), so late pairs still share the wave's dates where they can.
+    """
+    start, confirmed = as_date(wave.starts_on), as_date(confirmed_on)
+    cadence, count = wave.cadence_days, wave.sessions_planned
+    if confirmed <= start:
+        return due_days(start, cadence, count)
+    days = [confirmed]
+    gap = max(1, (cadence + 1) // 2)
+    while len(days) < count:
+        earliest = days[-1] + dt.timedelta(days=gap)
+        steps = -(-(earliest - start).days // cadence)  # ceiling: the first wave day on or after it
+        days.append(start + dt.timedelta(days=steps * cadence))
+    return days
+
+
 def plan(wave: Wave, start: str | dt.date) -> list[PlannedSession]:
     """Return the wave's plan for a pair starting on ``start``: every session, checkpoint marked."""
     middle = checkpoint_seq(wave.sessions_planned)
@@ -86,17 +109,21 @@ class Replan:
     added: list[PlannedSession]
 
 
-def replan(sessions: list[Session], wave: Wave, start: str | dt.date) -> Replan:
+def replan(sessions: list[Session], wave: Wave, start: str | dt.date, days: list[dt.date] | None = None) -> Replan:
     """Return how to re-plan a pair's ``sessions`` from ``start``.
 
     Held and cancelled sessions stay as they are. The others, in order, are moved to
     ``start``, ``start + cadence`` and so on. Sessions the wave plans but the pair does not
-    have yet are added after them, continuing the rhythm.
+    have yet are added after them, continuing the rhythm. ``days``, when given, are the due
+    days to use in order (the wave's master schedule) instead of a rhythm from ``start``.
     """
     kept = [s for s in sessions if s.status in ("held", "cancelled")]
     open_sessions = sorted((s for s in sessions if s.status not in ("held", "cancelled")), key=lambda s: s.seq)
     missing = max(0, wave.sessions_planned - len(sessions))
-    days = due_days(start, wave.cadence_days, len(open_sessions) + missing)
+    wanted = len(open_sessions) + missing
+    if days is None or len(days) < wanted:
+        days = due_days(start, wave.cadence_days, wanted)
+    days = days[:wanted]
     moved = [(s, day) for s, day in zip(open_sessions, days) if as_date(s.due_on) != day or s.scheduled_at]
     next_seq = max((s.seq for s in sessions), default=0) + 1
     middle = checkpoint_seq(wave.sessions_planned)
@@ -108,12 +135,15 @@ def replan(sessions: list[Session], wave: Wave, start: str | dt.date) -> Replan:
     return Replan(kept=kept, moved=moved, added=added)
 
 
-def write_pair_plan(writer: Writer, pair_id: int, start: str | dt.date | None = None) -> Replan:
+def write_pair_plan(writer: Writer, pair_id: int, start: str | dt.date | None = None,
+                    *, days: list[dt.date] | None = None) -> Replan:
     """Plan (or re-plan) the sessions of ``pair_id`` inside ``writer``'s transaction.
 
     ``start`` defaults to the pair's ``started_on``. A pair with no sessions gets the wave's
     whole plan; a pair with sessions keeps the held ones and has the rest moved. Returns
-    what was done. Raises ValueError when the pair, its wave or its start day is unknown.
+    what was done. ``days`` are the due days to plan on (:func:`wave_session_days`), when the
+    plan follows the wave rather than a rhythm from ``start``. Raises ValueError when the
+    pair, its wave or its start day is unknown.
     """
     store = writer.store  # its lock is re-entrant: these reads run inside the transaction
     pair = store.get(Pair, pair_id)
@@ -122,11 +152,11 @@ def write_pair_plan(writer: Writer, pair_id: int, start: str | dt.date | None = 
     wave = store.get(Wave, pair.wave_id)
     if wave is None:
         raise ValueError(f"Pair #{pair_id} belongs to wave #{pair.wave_id}, which no longer exists.")
-    start = start or pair.started_on
+    start = start or (days[0] if days else None) or pair.started_on
     if not start:
         raise ValueError(f"Pair #{pair_id} has no start day to plan from.")
     sessions = store.all(Session, "pair_id = ?", (pair_id,), order="seq")
-    change = replan(sessions, wave, start)
+    change = replan(sessions, wave, start, days)
     for session, day in change.moved:
         assert session.id is not None
         writer.update(

@@ -168,12 +168,29 @@ def is_behind(held: int, due: int) -> bool:
     return held < due
 
 
-def behind(pair_id: int, sessions: Iterable[Session], today: dt.date) -> Flag | None:
-    """Flag a pair that has held fewer sessions than were due by ``today``."""
+def due_from(grace_days: int, today: dt.date) -> dt.date:
+    """Return the day a pair's first session must be due before for its sessions to count as due."""
+    return as_date(today) - dt.timedelta(days=grace_days)
+
+
+def counts_as_due(first_due: dt.date | None, grace_days: int, today: dt.date) -> bool:
+    """Return whether a pair's sessions count as due yet: not before its first session's due
+    day plus the wave's grace days has passed (a pair just confirmed is not "behind")."""
+    return first_due is not None and as_date(first_due) < due_from(grace_days, today)
+
+
+def behind(pair_id: int, sessions: Iterable[Session], today: dt.date, grace_days: int = 0) -> Flag | None:
+    """Flag a pair that has held fewer sessions than were due by ``today``.
+
+    Nothing counts as due until the first session's due day plus ``grace_days`` has passed.
+    """
     today = as_date(today)
     listed = list(sessions)
     held = sum(1 for s in listed if s.status == "held")
-    due = sum(1 for s in listed if s.status != "cancelled" and as_date(s.due_on) <= today)
+    planned = [as_date(s.due_on) for s in listed if s.status != "cancelled"]
+    if not counts_as_due(min(planned, default=None), grace_days, today):
+        return None
+    due = sum(1 for day in planned if day <= today)
     if not is_behind(held, due):
         return None
     return Flag("behind", pair_id, None, due - held, today=today, detail=(held, due))
@@ -207,7 +224,7 @@ def pair_flags(pair_id: int, started_on: str | None, sessions: list[Session], wa
     held_days = [as_date(s.held_on) for s in sessions if s.status == "held" and s.held_on]
     last = max(held_days) if held_days else (as_date(started_on) if started_on else None)
     for flag in (
-        behind(pair_id, sessions, today),
+        behind(pair_id, sessions, today, wave.grace_days),
         at_risk(pair_id, len(late), last, wave.cadence_days, today, late[0].session_id if late else None),
     ):
         if flag is not None:

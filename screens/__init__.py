@@ -15,7 +15,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Area:
-    """A top-level screen: its command-line name, number key, title, purpose and class."""
+    """A top-level screen: its command-line name, number key ("" for none), title, purpose and class."""
 
     name: str
     key: str
@@ -39,4 +39,7 @@ AREAS: tuple[Area, ...] = (
     Area("dashboard", "7", "Dashboard", "Programme health against the targets: drop-out, completion, satisfaction, sessions a week", "rmtui.screens.dashboard:DashboardScreen"),
     Area("audit", "8", "Audit", "Who changed what and when, before → after, by person, pair, coordinator or day", "rmtui.screens.audit:AuditScreen"),
     Area("coordinators", "9", "Coordinators", "Who may use this programme and their roles; admins manage them", "rmtui.screens.coordinators:CoordinatorsScreen"),
+    # No number key left: reached by the palette and `rmtui waves` / `rmtui settings`.
+    Area("waves", "", "Waves", "Every wave with its pairs and sessions; add, edit before it starts, close", "rmtui.screens.waves:WavesScreen"),
+    Area("settings", "", "Programme settings", "Name, time zone, defaults for new waves, health targets; the setup of a new programme", "rmtui.screens.programme:ProgrammeSettingsScreen"),
 )

@@ -1,7 +1,8 @@
 """Whole-cohort matching for one wave: the best assignment, shown as proposals.
 
-Each proposal can be accepted (it becomes a proposed pair) or rejected one by one, or all
-at once; pinned proposals are kept when the matching is run again. The total score is
+Each proposal can be accepted (it becomes a proposed pair) or rejected one by one; A
+confirms every remaining proposal at once (one transaction, re-checked against the rules,
+sessions planned on the wave's schedule); pinned proposals are kept when the matching is run again. The total score is
 shown against a greedy pass, and everyone left unmatched is listed with what blocked them.
 """
 
@@ -17,10 +18,11 @@ from textual.worker import Worker, WorkerState
 
 from rmtui.db import ConflictError, StoreError
 from rmtui.matching import CohortMatch, Proposal, load_pool, match_cohort
-from rmtui.pairing import PairingError, propose_pair
+from rmtui.pairing import PairingError, accept_wave, propose_pair
 from rmtui.rule_settings import RuleConfigError, load_rule_config
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.screens.navigation import OpenProfile
+from rmtui.text import literal
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
@@ -80,7 +82,7 @@ class CohortScreen(ProgrammeScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "accept", "Accept"),
-        Binding("A", "accept_all", "Accept all", key_display="A"),
+        Binding("A", "accept_all", "Confirm all", key_display="A"),
         Binding("d", "reject", "Reject"),
         Binding("space", "pin", "Pin"),
         Binding("g", "rerun", "Re-match"),
@@ -126,12 +128,11 @@ class CohortScreen(ProgrammeScreen):
         return match_cohort(load_pool(store, self.programme.today()), self.wave_id, config, pinned=pinned)
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="cohort-accept")
-    def accept(self, indexes: list[int]) -> tuple[list[int], list[str]]:
-        assert self.result is not None
+    def accept(self, chosen: list[tuple[int, Proposal]]) -> tuple[list[int], list[str], bool]:
+        """Propose each chosen (index, proposal) as its own pair; return (done, problems, confirmed=False)."""
         done, problems = [], []
         config = load_rule_config(self.programme.store)
-        for index in indexes:
-            proposal = self.result.proposals[index]
+        for index, proposal in chosen:
             try:
                 self.save_with_retry(
                     lambda: propose_pair(self.programme, proposal.mentor.id, proposal.mentee.id, self.wave_id, config=config),
@@ -141,7 +142,17 @@ class CohortScreen(ProgrammeScreen):
                 problems.append(f"{proposal.mentee.name}: {error}")
             else:
                 done.append(index)
-        return done, problems
+        return done, problems, False
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="cohort-accept-all")
+    def accept_all(self, chosen: list[tuple[int, Proposal]]) -> tuple[list[int], list[str], bool]:
+        """Accept the whole wave at once: propose and confirm every chosen proposal in one transaction."""
+        matches = [(proposal.mentor.id, proposal.mentee.id) for _, proposal in chosen]
+        try:
+            self.save_with_retry(lambda: accept_wave(self.programme, self.wave_id, matches), what="the wave's pairs")
+        except (PairingError, ConflictError, StoreError) as error:
+            return [], [str(error)], True
+        return [index for index, _ in chosen], [], True
 
     @on(Worker.StateChanged)
     def worker_changed(self, event: Worker.StateChanged) -> None:
@@ -156,11 +167,18 @@ class CohortScreen(ProgrammeScreen):
         if worker.group == "cohort-match":
             self.show(worker.result)
         else:
-            done, problems = worker.result
+            done, problems, confirmed = worker.result
             for index in done:
                 self.states[index] = "accepted"
             self._refresh_rows()
-            if done:
+            if confirmed:
+                self.query_one("#summary", Static).update(Text(
+                    f"{len(done)} pair(s) confirmed in {self.wave_name}." if done
+                    else f"Nothing was confirmed: {problems[0] if problems else 'no proposals left'}"
+                ))
+            if done and confirmed:
+                self.notify(f"{len(done)} pair(s) confirmed in {literal(self.wave_name)}; their sessions follow the wave's schedule.")
+            elif done:
                 self.notify(f"{len(done)} pair(s) proposed in {self.wave_name}; confirm them on the pairing screen.")
             for problem in problems[:3]:
                 self.notify(problem, severity="error", timeout=10)
@@ -192,15 +210,17 @@ class CohortScreen(ProgrammeScreen):
 
     def action_accept(self) -> None:
         index = self._cursor()
-        if index is not None and self.states.get(index) not in ("accepted", "rejected"):
-            self.accept([index])
+        if index is not None and self.result is not None and self.states.get(index) not in ("accepted", "rejected"):
+            self.accept([(index, self.result.proposals[index])])
 
     def action_accept_all(self) -> None:
+        """A: confirm every proposal not rejected or accepted already, in one transaction."""
         if self.result is None:
             return
-        todo = [i for i in range(len(self.result.proposals)) if self.states.get(i) not in ("accepted", "rejected")]
+        todo = [(i, p) for i, p in enumerate(self.result.proposals) if self.states.get(i) not in ("accepted", "rejected")]
         if todo:
-            self.accept(todo)
+            self.query_one("#summary", Static).update(f"Confirming {len(todo)} pair(s) in {self.wave_name}…")
+            self.accept_all(todo)
 
     def action_reject(self) -> None:
         index = self._cursor()

@@ -563,7 +563,7 @@ class PairingScreen(ProgrammeScreen):
             self.notify("Pick a person and a candidate first.", severity="warning")
             return None
         if self.wave_id is None:
-            self.notify("There is no wave to pair into yet; create one first.", severity="warning")
+            self.notify("There is no wave to pair into yet; add one on the waves screen (ctrl+p Waves, a) or with rmtui wave add.", severity="warning")
             return None
         return self.current
 

@@ -12,6 +12,7 @@ import pytest
 
 from rmtui.db import Feedback, Pair, Participant, Session, Store, Wave
 from rmtui.demo import EVERY_STATE_PEOPLE, DemoSummary, ascii_fold, build_demo, email_local_part, json_list
+from rmtui.schedule import wave_session_days
 
 TODAY = pendulum.date(2026, 3, 2)
 DOMAIN_TABLES = ("participants", "waves", "pairs", "sessions", "feedback")
@@ -156,10 +157,12 @@ def test_states_follow_today(tmp_path: Path, day: str) -> None:
 
 def test_sessions_follow_the_master_schedule(demo: Store) -> None:
     pairs = {p.id: p for p in demo.all(Pair)}
+    waves = {w.id: w for w in demo.all(Wave)}
     for session in demo.all(Session):
         pair = pairs[session.pair_id]
-        start = pendulum.parse(pair.started_on).date()
-        assert session.due_on == start.add(days=21 * (session.seq - 1)).isoformat()
+        # The plan confirm_pair makes: the wave's days (a pair confirmed late joins their rhythm).
+        plan = wave_session_days(waves[pair.wave_id], pair.started_on)
+        assert session.due_on == plan[session.seq - 1].isoformat()
         assert session.checkpoint == (session.seq == 4)
         if session.seq == 1:
             assert session.agenda == "Getting started"
@@ -330,7 +333,7 @@ def test_settings_and_one_audit_row_record_the_build(demo: Store) -> None:
     demo_rows = demo.query("SELECT * FROM audit WHERE entity = 'programme'")
     assert len(demo_rows) == 1
     assert json.loads(demo_rows[0]["after"]) == {"people": 60, "seed": 7}
-    assert demo.scalar("SELECT count(*) FROM audit") == 3  # two settings and the build
+    assert demo.scalar("SELECT count(*) FROM audit") == 5  # two settings, two waves (insert_wave) and the build
 
 
 def test_progress_is_reported_up_to_its_total(tmp_path: Path) -> None:

@@ -175,8 +175,8 @@ def test_pairing_snapshot(snap_compare, demo_programme: Programme, size: tuple[i
     assert snap_compare(app, terminal_size=size, run_before=on_the_second_person)
 
 
-async def test_cohort_proposals_are_accepted_except_the_rejected_one(demo_programme: Programme) -> None:
-    before = demo_programme.store.scalar("SELECT count(*) FROM pairs WHERE status = 'proposed'")
+async def test_cohort_proposals_are_confirmed_at_once_except_the_rejected_one(demo_programme: Programme) -> None:
+    before = demo_programme.store.scalar("SELECT count(*) FROM pairs WHERE status = 'active'")
     app = RmtuiApp(demo_programme, start="pairing")
     async with app.run_test(size=(80, 24)) as pilot:
         await _pairing(app, pilot)
@@ -189,9 +189,13 @@ async def test_cohort_proposals_are_accepted_except_the_rejected_one(demo_progra
         rejected = proposals[0]
         await pilot.press("d", "A")
         await settled(pilot)
-        after = demo_programme.store.all(Pair, "status = 'proposed'")
-        assert len(after) == before + len(proposals) - 1
+        after = demo_programme.store.all(Pair, "status = 'active'")
+        assert len(after) == before + len(proposals) - 1  # A confirms them all in one transaction
         assert (rejected.mentee.id, rejected.mentor.id) not in {(p.mentee_id, p.mentor_id) for p in after}
+        new = [p for p in after if p.started_on == "2026-11-20"]  # wave 2 has started: from today
+        planned = demo_programme.store.scalar(
+            f"SELECT count(*) FROM sessions WHERE pair_id IN ({','.join(str(p.id) for p in new)})")
+        assert len(new) == len(proposals) - 1 and planned == 7 * len(new)
 
 
 async def test_k_picks_the_coach_of_the_persons_pair(demo_programme: Programme) -> None:
@@ -203,13 +207,13 @@ async def test_k_picks_the_coach_of_the_persons_pair(demo_programme: Programme) 
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _pairing(app, pilot)
         screen._pick(screen.loaded.pool.by_id[active.mentee_id])
-        await _settled(app, pilot)
+        await settled(pilot)
         await pilot.press("k")
-        await _settled(app, pilot)
+        await settled(pilot)
         dialog = app.screen
         assert isinstance(dialog, PickOne)
         choices = [label for label, _ in dialog.choices]
         assert choices[-1] == "No coach" and "Tom Okafor (HR) — " in choices[1] and "active" in choices[1]
         await pilot.press("home", "down", "enter")  # the second coach of the list
-        await _settled(app, pilot)
+        await settled(pilot)
         assert demo_programme.store.get(Pair, active.id).coach_id == resolve_coach(demo_programme.store, "Tom Okafor (HR)").id

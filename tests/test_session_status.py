@@ -82,7 +82,9 @@ def test_follow_up_missing(case: Session, expected: str | None) -> None:
         ([session(1, "2026-10-01", "held", "2026-10-01"), session(2, "2026-10-22"), session(3, "2026-11-30")], "1 of 2 sessions due by today held"),
         ([session(1, "2026-10-01", "held", "2026-10-01"), session(2, "2026-10-22", "cancelled")], None),
         ([session(1, "2026-10-01", "held", "2026-10-01"), session(2, "2026-12-01", "held", "2026-11-19")], None),  # held early
-        ([session(1, "2026-11-20")], "0 of 1 sessions due by today held"),  # due today counts
+        ([session(1, "2026-11-19")], "0 of 1 sessions due by today held"),
+        ([session(1, "2026-11-20")], None),  # the first session is due today: not behind yet
+        ([session(1, "2026-10-01", "held", "2026-10-01"), session(2, "2026-11-20")], "1 of 2 sessions due by today held"),  # due today counts once started
         ([], None),
     ],
 )
