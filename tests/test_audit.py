@@ -221,7 +221,7 @@ async def test_a_withdrawn_pair_keeps_its_names_on_the_audit_screen_after_its_id
     assert second.id == first.id  # the id was reused
     app = RmtuiApp(programme, start="audit")
     async with app.run_test(size=(120, 30)) as pilot:
-        await _settled(app, pilot)
+        await settled(pilot)
         view = app.screen.view
         named = [(e.action, view.label(e)) for e in view.entries if e.entity == "pairs"]
     assert named == [

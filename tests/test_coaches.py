@@ -116,7 +116,7 @@ def test_coach_commands(programme: Programme, db_path: Path) -> None:
     by_id = run("coach", "assign", "--wave", "1")
     assert by_id.exit_code == 0 and "already" in by_id.output
     unknown = run("coach", "assign", "--wave", "Wave 9")
-    assert unknown.exit_code != 0 and "the waves are: Wave 1 (1)" in unknown.output
+    assert unknown.exit_code != 0 and "the waves are: Wave 1 (#1)" in unknown.output
     moved = run("coach", "assign", "--pair", "1", "bo li")
     assert moved.exit_code == 0, moved.output
     listed = run("coach", "list")

@@ -484,7 +484,7 @@ async def test_keys_typed_before_the_edit_form_is_filled_land_nowhere_and_save_n
     app = RmtuiApp(staffed)
     async with app.run_test(size=(80, 24)) as pilot:
         try:
-            await _settle(app, pilot)
+            await settled(pilot)
             await pilot.press("down", "e")  # Ann Lee, from the roster
             await pilot.press("tab", "tab", "x", "y", "ctrl+s", "1", "q")  # "1" and "q" would leave, outside a field
             screen = app.screen
@@ -494,7 +494,7 @@ async def test_keys_typed_before_the_edit_form_is_filled_land_nowhere_and_save_n
             assert app.focused is screen.query_one("#intake-loading")
         finally:
             release.set()
-        await _settle(app, pilot)
+        await settled(pilot)
         assert screen.loaded and not screen.query_one("#form").disabled
         assert screen.query_one("#f-name").value == "Ann Lee"
         assert app.focused is screen.query_one("#f-name")
@@ -507,7 +507,7 @@ async def test_keys_typed_before_the_edit_form_is_filled_land_nowhere_and_save_n
         await pilot.press("ctrl+a", "ctrl+k")
         await _type(pilot, "Lead Analyst")
         await pilot.press("ctrl+s")
-        await _settle(app, pilot)
+        await settled(pilot)
     after = staffed.store.get(Participant, 2)
     assert after.job_title == "Lead Analyst" and after.version == before.version + 1
     from dataclasses import replace
@@ -520,14 +520,14 @@ async def test_keys_typed_before_the_edit_form_is_filled_land_nowhere_and_save_n
 async def test_an_edit_form_for_someone_deleted_meanwhile_says_so_and_escape_goes_back(staffed: Programme) -> None:
     app = RmtuiApp(staffed, start="roster")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _settle(app, pilot)
+        await settled(pilot)
         roster = app.screen
         app.push_screen(IntakeScreen(99))
-        await _settle(app, pilot)
+        await settled(pilot)
         screen = app.screen
         assert "no longer in the programme" in str(screen.query_one("#intake-loading").render())
         await pilot.press("x", "ctrl+s")
         assert screen.query_one("#form").disabled
         await pilot.press("escape")
-        await _settle(app, pilot)
+        await settled(pilot)
         assert app.screen is roster

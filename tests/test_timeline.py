@@ -442,14 +442,14 @@ async def test_r_plus_one_week_in_the_dialog_moves_from_the_session(sessions_pro
         await pilot.pause()
         assert pilot.app.screen.query_one("Input").value == "+1w"
         await pilot.press("enter")
-        await _settled(pilot)
+        await settled(pilot)
         moved = _session(sessions_programme, 3, 5)
         assert (moved.due_on, moved.scheduled_at) == ("2026-12-22", "2026-12-22T15:00:00Z")
         await pilot.press("r")
         await pilot.pause()
         pilot.app.screen.query_one("Input").value = "fri"
         await pilot.press("enter")
-        await _settled(pilot)
+        await settled(pilot)
         assert _session(sessions_programme, 3, 5).scheduled_at == "2026-12-25T15:00:00Z"
 
 
@@ -463,7 +463,7 @@ async def test_r_into_the_past_asks_first(sessions_programme: Programme) -> None
         await pilot.pause()
         pilot.app.screen.query_one("Input").value = "-6w"  # 3 Nov: the past, and before session 4 (9 Nov)
         await pilot.press("enter")
-        await _settled(pilot)
+        await settled(pilot)
         assert isinstance(pilot.app.screen, Confirm)
         question = str(pilot.app.screen.query_one("#question").render())
         assert question == (
@@ -471,13 +471,13 @@ async def test_r_into_the_past_asks_first(sessions_programme: Programme) -> None
             " Move it anyway?"
         )
         await pilot.press("n")
-        await _settled(pilot)
+        await settled(pilot)
         assert _session(sessions_programme, 3, 5).due_on == "2026-12-15"  # declined: unchanged
         await pilot.press("r")
         await pilot.pause()
         pilot.app.screen.query_one("Input").value = "-6w"
         await pilot.press("enter")
-        await _settled(pilot)
+        await settled(pilot)
         await pilot.press("y")
-        await _settled(pilot)
+        await settled(pilot)
         assert _session(sessions_programme, 3, 5).scheduled_at == "2026-11-03T15:00:00Z"
