@@ -1,16 +1,17 @@
 """Sub-commands of the rmtui command line, one module per area (registered in rmtui/cli.py).
 
-What several commands share lives here (imports only click and rmtui.text, so rmtui/cli.py
-and every area module can use it without an import cycle).
+What several commands share lives here (imports only click and rmtui.text at load time, so
+rmtui/cli.py and every area module can use it without an import cycle).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import click
 
-from rmtui.text import clean_path
+from rmtui.text import clean, clean_path
 
 
 class CleanPath(click.Path):
@@ -21,6 +22,61 @@ class CleanPath(click.Path):
         if isinstance(value, str):
             value = clean_path(value)
         return super().convert(value, param, ctx)
+
+
+DAY_FORMS = "today, yesterday, tomorrow, -7d, +1w, a weekday (fri) or 2026-12-04"
+
+
+class DayError(click.ClickException):
+    """A day option that names no day: one line (no usage block), exit status 2 like click's."""
+
+    exit_code = 2
+
+
+class Day:
+    """A day as typed on the command line (``yesterday``, ``-7d``, ``2026-12-04``), checked
+    when the command line is read and resolved against the programme's today with :meth:`on`
+    (today depends on the programme's time zone, known only once the database is open)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def on(self, today: dt.date) -> dt.date:
+        """Return the day this names when today is ``today``."""
+        from rmtui.timeline import parse_when
+
+        return parse_when(self.text, today).day
+
+    def __repr__(self) -> str:
+        return f"Day({self.text!r})"
+
+
+class DayParam(click.ParamType):
+    """A day option taking the words the dialogs take (:func:`rmtui.timeline.parse_when`):
+    today, yesterday, tomorrow, -7d, +1w, a weekday or 2026-12-04; a time is refused.
+    Gives a :class:`Day`; a wrong word is one clear line listing the accepted forms."""
+
+    name = "day"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, Day):
+            return value
+        if isinstance(value, (dt.date, dt.datetime)):
+            return Day(value.isoformat()[:10])
+        from rmtui.timeline import parse_when
+
+        text = clean(str(value))
+        try:
+            when = parse_when(text, dt.date(2026, 1, 1))  # only checked here; resolved by Day.on
+        except ValueError:
+            when = None
+        if when is None or when.time is not None:
+            option = f"{param.opts[0] if param is not None and param.opts else 'The day'} "
+            raise DayError(f"{option}“{text}” is not a day; write {DAY_FORMS}.")
+        return Day(text)
+
+
+DAY = DayParam()
 
 
 def write_failed(output: Any, error: OSError) -> click.ClickException:

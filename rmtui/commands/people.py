@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from rmtui.commands import CleanPath, db_option, progress_bar, write_failed
-from rmtui.csv_export import export_participants
+from rmtui.csv_export import export_feedback, export_format, export_pairs, export_participants, export_sessions
 from rmtui.csv_import import ImportFileError, describe_duplicates, describe_errors, import_file, plan_import
 
 def _column_map(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -107,24 +107,94 @@ def import_command(
 
 @click.group(name="export")
 def export_group() -> None:
-    """Write programme data to files."""
+    """Write programme data to CSV files that spreadsheets open safely.
+
+    participants, pairs, sessions or feedback; -o FILE.csv (the extension picks the format,
+    CSV is the one rmtui writes). Pairs, sessions and feedback are coordinators' working
+    files: they name people, but never hold the sensitive programme-objective attributes.
+    """
 
 
-@export_group.command(name="participants")
-@click.option("-o", "--output", required=True, type=CleanPath(dir_okay=False, path_type=Path), help="The CSV file to write.")
-@click.option("--include-sensitive", is_flag=True, help="Also write the programme-objective attributes (sensitive).")
-@db_option
-@click.pass_obj
-def export_participants_command(obj: Any, output: Path, include_sensitive: bool, db: str | None) -> None:
-    """Write every participant to a CSV file that spreadsheets open safely."""
+_OUTPUT = click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=CleanPath(dir_okay=False, path_type=Path),
+    help="The file to write, FILE.csv (an existing file is replaced).",
+)
+
+
+def _export(obj: Any, db: str | None, output: Path, what: str, write: Any) -> None:
+    """Check ``output``, open the programme, run ``write(programme)`` → count, and say so.
+
+    A file left half-written by a failure (full disk, no permission) is removed.
+    """
+    try:
+        export_format(output)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
     if not output.parent.exists():
         raise click.ClickException(f"The folder {output.parent} does not exist.")
+    if output.is_dir():
+        raise click.ClickException(f"{output} is a folder; name a file, e.g. {output / (what + '.csv')}.")
     programme = obj.open(db, create=False)
     try:
         try:
-            count = export_participants(programme.store, output, include_sensitive=include_sensitive)
+            count = write(programme)
         except OSError as error:
             raise write_failed(output, error) from error
     finally:
         programme.close()
-    click.echo(f"Exported {count:,} participant{'s' if count != 1 else ''} to {output}.")
+    noun = what if count != 1 else what.removesuffix("s")
+    click.echo(f"Exported {count:,} {noun} to {output}.")
+
+
+@export_group.command(name="participants")
+@_OUTPUT
+@click.option("--include-sensitive", is_flag=True, help="Also write the programme-objective attributes (sensitive).")
+@db_option
+@click.pass_obj
+def export_participants_command(obj: Any, output: Path, include_sensitive: bool, db: str | None) -> None:
+    """Write every participant; rmtui import reads the file back."""
+    _export(
+        obj, db, output, "participants",
+        lambda programme: export_participants(programme.store, output, include_sensitive=include_sensitive),
+    )
+
+
+@export_group.command(name="pairs")
+@_OUTPUT
+@db_option
+@click.pass_obj
+def export_pairs_command(obj: Any, output: Path, db: str | None) -> None:
+    """Write every pair: wave, mentor and mentee (names and emails), coach, status, dates, score.
+
+    A coordinators' working file: it names people (never their attributes); share it as such.
+    """
+    _export(obj, db, output, "pairs", lambda programme: export_pairs(programme.store, output))
+
+
+@export_group.command(name="sessions")
+@_OUTPUT
+@db_option
+@click.pass_obj
+def export_sessions_command(obj: Any, output: Path, db: str | None) -> None:
+    """Write every session: pair and people's names, due day, set time (programme time zone),
+    held day, status, agenda, notes, follow-up.
+
+    A coordinators' working file: it names people and holds session notes (never attributes).
+    """
+    _export(obj, db, output, "sessions", lambda programme: export_sessions(programme.store, output, programme.timezone))
+
+
+@export_group.command(name="feedback")
+@_OUTPUT
+@db_option
+@click.pass_obj
+def export_feedback_command(obj: Any, output: Path, db: str | None) -> None:
+    """Write every survey answer: pair, wave, who answered (name, email), kind, rating, goal, comment, day.
+
+    A coordinators' working file: it names people (never their attributes). rmtui feedback
+    import reads it back.
+    """
+    _export(obj, db, output, "answers", lambda programme: export_feedback(programme.store, output))
