@@ -12,7 +12,10 @@ coordinators' working files: they name people, never their attributes.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -71,11 +74,32 @@ def safe_cell(value: Any) -> str:
     return neutralise(clean(str(value), multiline=True))
 
 
+@contextmanager
+def replacing(path: str | Path) -> Iterator[Any]:
+    """Yield a text handle (UTF-8 with BOM, for Excel) whose content replaces ``path`` only
+    once all of it is written: a failure (full disk...) leaves no half-written file and the
+    file that was there before untouched. An OSError names ``path``."""
+    path = Path(path)
+    partial: Path | None = None
+    try:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+        partial = Path(name)
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
+            yield handle
+        os.replace(partial, path)
+    except BaseException as error:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        if isinstance(error, OSError) and (error.filename is None or error.filename == str(partial) or partial is None):
+            error.filename = str(path)
+        raise
+
+
 def write_csv(path: str | Path, columns: tuple[str, ...], rows: Any) -> int:
     """Write ``columns`` then every row of ``rows`` (sequences of values) to ``path`` as CSV
     (UTF-8 with BOM, for Excel), each cell through :func:`safe_cell`; return how many rows."""
     count = 0
-    with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
+    with replacing(path) as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
         for row in rows:
@@ -183,7 +207,7 @@ def export_participants(
     emails = dict(store.query_tuples("SELECT id, email FROM participants WHERE email IS NOT NULL"))
     total = participant_count(store)
     count = 0
-    with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
+    with replacing(path) as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
         last_id = 0

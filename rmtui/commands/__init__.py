@@ -79,17 +79,19 @@ class DayParam(click.ParamType):
 DAY = DayParam()
 
 
-def write_failed(output: Any, error: OSError) -> click.ClickException:
+def write_failed(output: Any, error: OSError, *, remove: bool = True) -> click.ClickException:
     """Remove the half-written ``output`` and return the one-sentence error (with the fix)
-    for a file that could not be written (a full disk, no permission...)."""
+    for a file that could not be written (a full disk, no permission...). Pass ``remove``
+    False when ``output`` was written through a temporary file (it holds what it held)."""
     from pathlib import Path
 
     from rmtui.failures import explain
 
-    try:
-        Path(output).unlink(missing_ok=True)
-    except OSError:
-        pass
+    if remove:
+        try:
+            Path(output).unlink(missing_ok=True)
+        except OSError:
+            pass
     if error.filename is None:
         error.filename = str(output)
     return click.ClickException(explain(error) or f"{output} could not be written: {error.strerror or error}.")

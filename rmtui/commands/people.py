@@ -141,8 +141,8 @@ def _export(obj: Any, db: str | None, output: Path, what: str, write: Any) -> No
     try:
         try:
             count = write(programme)
-        except OSError as error:
-            raise write_failed(output, error) from error
+        except OSError as error:  # written through a temporary file: nothing half-written is left
+            raise write_failed(output, error, remove=False) from error
     finally:
         programme.close()
     noun = what if count != 1 else what.removesuffix("s")
