@@ -155,7 +155,10 @@ def _export(obj: Any, db: str | None, output: Path, what: str, write: Any) -> No
 @db_option
 @click.pass_obj
 def export_participants_command(obj: Any, output: Path, include_sensitive: bool, db: str | None) -> None:
-    """Write every participant; rmtui import reads the file back."""
+    """Every participant (rmtui import reads it back).
+
+    The sensitive programme-objective attributes only with --include-sensitive.
+    """
     _export(
         obj, db, output, "participants",
         lambda programme: export_participants(programme.store, output, include_sensitive=include_sensitive),
@@ -167,7 +170,10 @@ def export_participants_command(obj: Any, output: Path, include_sensitive: bool,
 @db_option
 @click.pass_obj
 def export_pairs_command(obj: Any, output: Path, db: str | None) -> None:
-    """Write every pair: wave, mentor and mentee (names and emails), coach, status, dates, score.
+    """Every pair: people, coach, status, dates.
+
+    Wave, mentor and mentee (names and emails), coach, status, started, ended, why closed,
+    pause, score.
 
     A coordinators' working file: it names people (never their attributes); share it as such.
     """
@@ -179,8 +185,10 @@ def export_pairs_command(obj: Any, output: Path, db: str | None) -> None:
 @db_option
 @click.pass_obj
 def export_sessions_command(obj: Any, output: Path, db: str | None) -> None:
-    """Write every session: pair and people's names, due day, set time (programme time zone),
-    held day, status, agenda, notes, follow-up.
+    """Every session: days, status, agenda, notes.
+
+    Pair and people's names, due day, set time (programme time zone), held day, status,
+    agenda, notes, follow-up sent.
 
     A coordinators' working file: it names people and holds session notes (never attributes).
     """
@@ -192,7 +200,9 @@ def export_sessions_command(obj: Any, output: Path, db: str | None) -> None:
 @db_option
 @click.pass_obj
 def export_feedback_command(obj: Any, output: Path, db: str | None) -> None:
-    """Write every survey answer: pair, wave, who answered (name, email), kind, rating, goal, comment, day.
+    """Every survey answer (feedback import reads it).
+
+    Pair, wave, who answered (role, name, email), kind, rating, goal achieved, comment, day.
 
     A coordinators' working file: it names people (never their attributes). rmtui feedback
     import reads it back.
