@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -82,8 +82,10 @@ def replacing(path: str | Path) -> Iterator[Any]:
     path = Path(path)
     partial: Path | None = None
     try:
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-        partial = Path(name)
+        # Created like any file (the umask decides who may read it, as for the file replaced).
+        name = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        partial = name
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
             yield handle
         os.replace(partial, path)
