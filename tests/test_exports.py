@@ -293,3 +293,15 @@ async def test_the_timeline_names_the_full_path_of_the_calendar_file(
     written = folder / f"pair-{pair_id}.ics"
     assert written.exists()
     assert any(str(written) in message for message in messages), messages
+
+
+def test_demo_says_where_it_builds_before_it_builds(tmp_path: Path) -> None:
+    path = tmp_path / "demo.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "rmtui", "--today", "2026-11-20", "demo", "--db", str(path), "--no-open", "--people", "20"],
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"Building the demo programme in {path}…"
+    assert lines[-1].startswith(f"Demo programme in {path}: 20 people")
