@@ -13,8 +13,8 @@ from pathlib import Path
 import click
 
 from rmtui.db import StoreError
-from rmtui.clock import Clock, clock_from_env, parse_today
-from rmtui.commands import db_option, progress_bar
+from rmtui.clock import Clock, ShiftedClock, SystemClock, clock_from_env, parse_today, today as clock_today
+from rmtui.commands import DAY, DAY_FORMS, db_option, progress_bar
 from rmtui.commands.admin import (
     audit_command,
     backup_command,
@@ -43,9 +43,14 @@ def _parse_clock(ctx: click.Context, param: click.Parameter, value: str | None) 
     if not value:
         return clock_from_env()
     try:
-        return parse_today(value)
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from error
+        return parse_today(value)  # a date, or a full instant (2026-11-20T09:00:00Z)
+    except ValueError:
+        pass
+    # The dialogs' words (yesterday, -7d, +1w...), counted from the real today.
+    import pendulum
+
+    day = DAY.convert(value, param, ctx).on(clock_today(SystemClock()))
+    return ShiftedClock(pendulum.Date(day.year, day.month, day.day))
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,7 +59,7 @@ def _parse_clock(ctx: click.Context, param: click.Parameter, value: str | None) 
     "--today",
     callback=_parse_clock,
     metavar="DATE",
-    help="Pretend today is DATE (YYYY-MM-DD); also $RMTUI_TODAY. For demos and reviews.",
+    help=f"Pretend today is DATE ({DAY_FORMS}); also $RMTUI_TODAY. For demos and reviews.",
 )
 @click.version_option(package_name="rmtui")
 @click.pass_context
@@ -97,6 +102,7 @@ def demo(obj: Context, db: str | None, people: int, seed: int, no_open: bool) ->
     explicit = db or obj.db
     path = Path(explicit).expanduser() if explicit else default_db_path("demo.db")
     _refuse_unless_demo(path)
+    click.echo(f"Building the demo programme in {path}…", err=True)
     programme = Programme.open(path, obj.clock)
     try:
         _clear_old_demo(programme)

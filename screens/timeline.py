@@ -558,7 +558,7 @@ class TimelineScreen(ProgrammeScreen):
         def answered(text: str | None) -> None:
             if not text:
                 return
-            self.export(pair_id, Path(clean_path(text)).expanduser())
+            self.export(pair_id, Path(clean_path(text)).expanduser().absolute())  # the message names the full path
 
         self.app.push_screen(
             AskLine("Write this pair's sessions to the calendar file…", f"pair-{pair_id}.ics", "Import it in any calendar; importing again updates the events."),

@@ -3,17 +3,18 @@
 Each command gets the group's :class:`rmtui.context.Context` as its ``obj``; no command imports
 rmtui.cli.
 
-What several commands share lives here (imports only click and rmtui.text, so rmtui/cli.py
-and every area module can use it without an import cycle).
+What several commands share lives here (imports only click and rmtui.text at load time, so
+rmtui/cli.py and every area module can use it without an import cycle).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import click
 
-from rmtui.text import clean_path
+from rmtui.text import clean, clean_path
 
 
 class CleanPath(click.Path):
@@ -26,17 +27,74 @@ class CleanPath(click.Path):
         return super().convert(value, param, ctx)
 
 
-def write_failed(output: Any, error: OSError) -> click.ClickException:
+DAY_FORMS = "today, yesterday, tomorrow, -7d, +1w, a weekday (fri) or 2026-12-04"
+
+
+class DayError(click.ClickException):
+    """A day option that names no day: one line (no usage block), exit status 2 like click's."""
+
+    exit_code = 2
+
+
+class Day:
+    """A day as typed on the command line (``yesterday``, ``-7d``, ``2026-12-04``), checked
+    when the command line is read and resolved against the programme's today with :meth:`on`
+    (today depends on the programme's time zone, known only once the database is open)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def on(self, today: dt.date) -> dt.date:
+        """Return the day this names when today is ``today``."""
+        from rmtui.timeline import parse_when
+
+        return parse_when(self.text, today).day
+
+    def __repr__(self) -> str:
+        return f"Day({self.text!r})"
+
+
+class DayParam(click.ParamType):
+    """A day option taking the words the dialogs take (:func:`rmtui.timeline.parse_when`):
+    today, yesterday, tomorrow, -7d, +1w, a weekday or 2026-12-04; a time is refused.
+    Gives a :class:`Day`; a wrong word is one clear line listing the accepted forms."""
+
+    name = "day"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, Day):
+            return value
+        if isinstance(value, (dt.date, dt.datetime)):
+            return Day(value.isoformat()[:10])
+        from rmtui.timeline import parse_when
+
+        text = clean(str(value))
+        try:
+            when = parse_when(text, dt.date(2026, 1, 1))  # only checked here; resolved by Day.on
+        except ValueError:
+            when = None
+        if when is None or when.time is not None:
+            option = f"{param.opts[0] if param is not None and param.opts else 'The day'} "
+            raise DayError(f"{option}“{text}” is not a day; write {DAY_FORMS}.")
+        return Day(text)
+
+
+DAY = DayParam()
+
+
+def write_failed(output: Any, error: OSError, *, remove: bool = True) -> click.ClickException:
     """Remove the half-written ``output`` and return the one-sentence error (with the fix)
-    for a file that could not be written (a full disk, no permission...)."""
+    for a file that could not be written (a full disk, no permission...). Pass ``remove``
+    False when ``output`` was written through a temporary file (it holds what it held)."""
     from pathlib import Path
 
     from rmtui.failures import explain
 
-    try:
-        Path(output).unlink(missing_ok=True)
-    except OSError:
-        pass
+    if remove:
+        try:
+            Path(output).unlink(missing_ok=True)
+        except OSError:
+            pass
     if error.filename is None:
         error.filename = str(output)
     return click.ClickException(explain(error) or f"{output} could not be written: {error.strerror or error}.")

@@ -19,14 +19,12 @@ from rmtui.audit_log import (
     subject_labels,
 )
 from rmtui.backup import BackupError, backup_programme, restore_damaged, restore_programme
-from rmtui.commands import CleanPath, db_option
+from rmtui.commands import DAY, DAY_FORMS, CleanPath, db_option
 from rmtui.context import Context
 from rmtui.coordinators import ROLES, add_coordinator, check_login, list_coordinators, remove_coordinator, set_role
 from rmtui.shared_setup import check_programme, init_shared, problems
 from rmtui.programme import Programme
 from rmtui.text import clean
-
-DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @click.command(name="init")
@@ -156,8 +154,8 @@ def users_remove(ctx: click.Context, user: str, db: str | None) -> None:
 @click.option("--person", help="Changes to a person, their pairs and sessions (id or part of the name).")
 @click.option("--pair", type=int, help="Changes to a pair and its sessions and feedback.")
 @click.option("--by", "actor", help="Only changes made by this coordinator.")
-@click.option("--since", type=DAY, help="From this day (YYYY-MM-DD, the programme's time zone).")
-@click.option("--until", type=DAY, help="Up to and including this day.")
+@click.option("--since", type=DAY, metavar="DAY", help=f"From this day ({DAY_FORMS}; the programme's time zone).")
+@click.option("--until", type=DAY, metavar="DAY", help="Up to and including this day (the same words).")
 @click.option("--limit", type=click.IntRange(1), default=200, show_default=True, help="At most this many, newest first.")
 @click.option("--app", "open_app", is_flag=True, help="Open the audit screen of the app instead of printing.")
 @click.pass_obj
@@ -187,8 +185,8 @@ def audit_command(
             people=people,
             pair=pair,
             actor=actor,
-            since=since.strftime("%Y-%m-%d") if since else None,
-            until=until.strftime("%Y-%m-%d") if until else None,
+            since=since.on(programme.today()).isoformat() if since else None,
+            until=until.on(programme.today()).isoformat() if until else None,
         )
         tz = programme.timezone
         entries = audit_entries(programme.store, flt, tz=tz, limit=limit)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import click
 
-from rmtui.commands import db_option
+from rmtui.commands import DAY, Day, db_option
 from rmtui.context import Context
 from rmtui.lifecycle import LifecycleError, complete_pair, pause_pair, resolve_pair, resume_pair
-from rmtui.timeline import parse_when
 
 
 @click.group(name="pair")
@@ -31,16 +30,16 @@ def _run(obj: Context, db: str | None, action) -> str:  # noqa: ANN001
 
 @pair_group.command(name="complete")
 @click.argument("pair")
-@click.option("--on", "day", default="today", show_default=True, help="The day it ended (today, -3d, 2026-11-18).")
+@click.option("--on", "day", type=DAY, default="today", show_default=True, metavar="DAY", help="The day it ended (today, -3d, 2026-11-18).")
 @db_option
 @click.pass_obj
-def pair_complete(obj: Context, pair: str, day: str, db: str | None) -> None:
+def pair_complete(obj: Context, pair: str, day: Day, db: str | None) -> None:
     """Complete PAIR on a day; sessions still planned are cancelled."""
 
     def action(programme) -> str:  # noqa: ANN001
         found = resolve_pair(programme.store, pair)
         today = programme.today()
-        when = parse_when(day, today).day
+        when = day.on(today)
         complete_pair(programme.store, found.id, found.version, when, today)
         return f"Pair {found.id} completed on {when.isoformat()}."
 

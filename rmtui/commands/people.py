@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 from pathlib import Path
 
 import click
 
 from rmtui.commands import CleanPath, db_option, progress_bar, write_failed
 from rmtui.context import Context
-from rmtui.csv_export import export_participants
+from rmtui.csv_export import export_feedback, export_format, export_pairs, export_participants, export_sessions
 from rmtui.csv_import import ImportFileError, describe_duplicates, describe_errors, import_file, plan_import
 
 
@@ -108,24 +109,104 @@ def import_command(
 
 @click.group(name="export")
 def export_group() -> None:
-    """Write programme data to files."""
+    """Write programme data to CSV files that spreadsheets open safely.
+
+    participants, pairs, sessions or feedback; -o FILE.csv (the extension picks the format,
+    CSV is the one rmtui writes). Pairs, sessions and feedback are coordinators' working
+    files: they name people, but never hold the sensitive programme-objective attributes.
+    """
+
+
+_OUTPUT = click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=CleanPath(dir_okay=False, path_type=Path),
+    help="The file to write, FILE.csv (an existing file is replaced).",
+)
+
+
+def _export(obj: Context, db: str | None, output: Path, what: str, write: Any) -> None:
+    """Check ``output``, open the programme, run ``write(programme)`` → count, and say so.
+
+    A file left half-written by a failure (full disk, no permission) is removed.
+    """
+    try:
+        export_format(output)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    if not output.parent.exists():
+        raise click.ClickException(f"The folder {output.parent} does not exist.")
+    if output.is_dir():
+        raise click.ClickException(f"{output} is a folder; name a file, e.g. {output / (what + '.csv')}.")
+    programme = obj.open(db, create=False)
+    try:
+        try:
+            count = write(programme)
+        except OSError as error:  # written through a temporary file: nothing half-written is left
+            raise write_failed(output, error, remove=False) from error
+    finally:
+        programme.close()
+    noun = what if count != 1 else what.removesuffix("s")
+    click.echo(f"Exported {count:,} {noun} to {output}.")
 
 
 @export_group.command(name="participants")
-@click.option("-o", "--output", required=True, type=CleanPath(dir_okay=False, path_type=Path), help="The CSV file to write.")
+@_OUTPUT
 @click.option("--include-sensitive", is_flag=True, help="Also write the programme-objective attributes (sensitive).")
 @db_option
 @click.pass_obj
 def export_participants_command(obj: Context, output: Path, include_sensitive: bool, db: str | None) -> None:
-    """Write every participant to a CSV file that spreadsheets open safely."""
-    if not output.parent.exists():
-        raise click.ClickException(f"The folder {output.parent} does not exist.")
-    programme = obj.open(db, create=False)
-    try:
-        try:
-            count = export_participants(programme.store, output, include_sensitive=include_sensitive)
-        except OSError as error:
-            raise write_failed(output, error) from error
-    finally:
-        programme.close()
-    click.echo(f"Exported {count:,} participant{'s' if count != 1 else ''} to {output}.")
+    """Every participant (rmtui import reads it back).
+
+    The sensitive programme-objective attributes only with --include-sensitive.
+    """
+    _export(
+        obj, db, output, "participants",
+        lambda programme: export_participants(programme.store, output, include_sensitive=include_sensitive),
+    )
+
+
+@export_group.command(name="pairs")
+@_OUTPUT
+@db_option
+@click.pass_obj
+def export_pairs_command(obj: Context, output: Path, db: str | None) -> None:
+    """Every pair: people, coach, status, dates.
+
+    Wave, mentor and mentee (names and emails), coach, status, started, ended, why closed,
+    pause, score.
+
+    A coordinators' working file: it names people (never their attributes); share it as such.
+    """
+    _export(obj, db, output, "pairs", lambda programme: export_pairs(programme.store, output))
+
+
+@export_group.command(name="sessions")
+@_OUTPUT
+@db_option
+@click.pass_obj
+def export_sessions_command(obj: Context, output: Path, db: str | None) -> None:
+    """Every session: days, status, agenda, notes.
+
+    Pair and people's names, due day, set time (programme time zone), held day, status,
+    agenda, notes, follow-up sent.
+
+    A coordinators' working file: it names people and holds session notes (never attributes).
+    """
+    _export(obj, db, output, "sessions", lambda programme: export_sessions(programme.store, output, programme.timezone))
+
+
+@export_group.command(name="feedback")
+@_OUTPUT
+@db_option
+@click.pass_obj
+def export_feedback_command(obj: Context, output: Path, db: str | None) -> None:
+    """Every survey answer (feedback import reads it).
+
+    Pair, wave, who answered (role, name, email), kind, rating, goal achieved, comment, day.
+
+    A coordinators' working file: it names people (never their attributes). rmtui feedback
+    import reads it back.
+    """
+    _export(obj, db, output, "answers", lambda programme: export_feedback(programme.store, output))
