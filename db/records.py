@@ -26,6 +26,14 @@ class Record:
     JSON_FIELDS: ClassVar[tuple[str, ...]] = ()
     BOOL_FIELDS: ClassVar[tuple[str, ...]] = ()
 
+    @property
+    def stored_id(self) -> int:
+        """Return the id of a record read from the database (ValueError if it was never stored)."""
+        row_id: int | None = getattr(self, "id", None)
+        if row_id is None:
+            raise ValueError(f"This {self.TABLE} row was never stored.")
+        return row_id
+
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Self:
         """Return the record for ``row``, JSON and boolean columns decoded."""

@@ -432,7 +432,7 @@ class Store:
         self, conn: sqlite3.Connection, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
     ) -> sqlite3.Cursor:
         try:
-            return conn.execute(sql, params)  # type: ignore[arg-type]
+            return conn.execute(sql, params)
         except sqlite3.OperationalError as error:
             if is_locked(error):
                 raise StoreBusyError(self.busy_timeout) from error
@@ -614,7 +614,7 @@ class Writer:
 
     def execute(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
         """Run one statement inside the transaction (no audit: callers audit)."""
-        return self.conn.execute(sql, params)  # type: ignore[arg-type]
+        return self.conn.execute(sql, params)
 
     def audit(
         self,

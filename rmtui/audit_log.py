@@ -63,9 +63,13 @@ def entity_table(name: str) -> str | None:
 
 def day_bounds(day: str, tz: str) -> tuple[str, str]:
     """Return the UTC instants [start, end) of calendar ``day`` in time zone ``tz``."""
-    start = pendulum.parse(day, tz=tz)
-    if not isinstance(start, pendulum.DateTime):
-        start = pendulum.datetime(start.year, start.month, start.day, tz=tz)
+    parsed = pendulum.parse(day, tz=tz)
+    if isinstance(parsed, pendulum.DateTime):
+        start = parsed
+    elif isinstance(parsed, pendulum.Date):
+        start = pendulum.datetime(parsed.year, parsed.month, parsed.day, tz=tz)
+    else:
+        raise ValueError(f"{day!r} is not a day.")
     end = start.add(days=1)
     fmt = "%Y-%m-%dT%H:%M:%SZ"
     return start.in_timezone("UTC").strftime(fmt), end.in_timezone("UTC").strftime(fmt)
@@ -202,7 +206,10 @@ def _is_day(text: str) -> bool:
 def local_time(entry: AuditEntry, tz: str) -> str:
     """Return when ``entry`` happened as ``YYYY-MM-DD HH:MM`` in the programme's zone."""
     try:
-        return pendulum.parse(entry.at).in_timezone(tz).strftime("%Y-%m-%d %H:%M")
+        instant = pendulum.parse(entry.at)
+        if not isinstance(instant, pendulum.DateTime):
+            return clean(entry.at)
+        return instant.in_timezone(tz).strftime("%Y-%m-%d %H:%M")
     except (ValueError, pendulum.parsing.exceptions.ParserError):
         return clean(entry.at)
 

@@ -751,15 +751,15 @@ class _DemoBuilder:
         for i in range(self.n):
             if self.role[i] == "mentee":
                 above = range(self.level[i] + 1, 11)
-                groups = [by_dept.get((self.dept[i], lv)) for lv in above] if rng.random() < 0.7 else []
-                groups = [g for g in groups if g] or [g for lv in above if (g := by_lob.get((self.lob[i], lv)))]
+                near = [by_dept.get((self.dept[i], lv)) for lv in above] if rng.random() < 0.7 else []
+                groups = [g for g in near if g] or [g for lv in above if (g := by_lob.get((self.lob[i], lv)))]
                 if groups:
                     group = groups[0] if len(groups) == 1 or rng.random() < 0.7 else groups[1]
                     manager[i] = self.pick(group)
             elif rng.random() < 0.55:
-                group = by_dept.get((self.dept[i], 6)) or by_dept.get((self.dept[i], 7))
-                if group:
-                    manager[i] = self.pick(group)
+                seniors = by_dept.get((self.dept[i], 6)) or by_dept.get((self.dept[i], 7))
+                if seniors:
+                    manager[i] = self.pick(seniors)
         self.manager = manager
 
     def in_reporting_line(self, a: int, b: int) -> bool:
@@ -829,11 +829,10 @@ class _DemoBuilder:
             (2, "overdue"), (2, "overdue"), (2, "notes_late"), (2, "missing_followup"),
             (2, "bumpy"), (2, "paused"), (2, "rematch"), (0, "proposed"), (0, "proposed"),
         ]
-        fill_pilot = (("completed", 76), ("completed_missed", 8), ("late_finisher", 5), ("closed_early", 11))
-        fill_wave2 = (
-            ("on_track", 52), ("overdue", 15), ("notes_late", 10), ("missing_followup", 6),
-            ("bumpy", 6), ("paused", 3), ("closed_early", 5), ("rematch", 3),
-        )
+        pilot_kinds = ("completed", "completed_missed", "late_finisher", "closed_early")
+        pilot_weights = (76, 8, 5, 11)
+        wave2_kinds = ("on_track", "overdue", "notes_late", "missing_followup", "bumpy", "paused", "closed_early", "rematch")
+        wave2_weights = (52, 15, 10, 6, 6, 3, 5, 3)
         plans = iter(required)
         spare_capacity_given = False
         while True:
@@ -845,9 +844,9 @@ class _DemoBuilder:
                 if draw < 0.04:
                     plan = (0, "proposed")
                 elif draw < 0.26:
-                    plan = (1, self.weighted(*zip(*fill_pilot)))
+                    plan = (1, self.weighted(pilot_kinds, pilot_weights))
                 else:
-                    plan = (2, self.weighted(*zip(*fill_wave2)))
+                    plan = (2, self.weighted(wave2_kinds, wave2_weights))
                     if plan[1] == "on_track" and rng.random() < 0.03:
                         plan = (2, "on_track_override")
             wave, kind = plan
@@ -1098,6 +1097,8 @@ class _DemoBuilder:
         """Return the seven sessions of ``pair`` as they stand today."""
         rng, today = self.rng, self.today
         kind = pair.kind
+        assert pair.start is not None, "only a started pair has sessions"
+        started = pair.start
         dues = [self.due(pair, s) for s in range(1, SESSIONS_PLANNED + 1)]
         past = [s for s, d in enumerate(dues, 1) if d + GRACE_DAYS < today]
         skipped: set[int] = set()  # past sessions not held: the overdue ones
@@ -1199,7 +1200,7 @@ class _DemoBuilder:
             else:
                 row["notes_posted_on"] = None
                 row["follow_up_sent"] = 0
-                last = held_on.get(seq, pair.pause or pair.end or pair.start - self.between(3, 7))
+                last = held_on.get(seq, pair.pause or pair.end or started - self.between(3, 7))
             row["updated_at"] = self.instant(last)
         pair.checkpoint_held = held_on.get(CHECKPOINT_SEQ)
         return rows

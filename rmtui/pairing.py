@@ -183,7 +183,7 @@ def _confirm_in(writer: Writer, programme: Programme, pair_id: int, expected_ver
     # The update comes first so that a stale version is reported as the conflict it is
     # (who changed the pair); a rule that now fails rolls the whole transaction back.
     version = writer.update("pairs", pair_id, expected_version, {"status": "active", "started_on": started})
-    result = _check_in_transaction(programme, pair.mentor_id, pair.mentee_id, pair.wave_id, config, [pair.id])
+    result = _check_in_transaction(programme, pair.mentor_id, pair.mentee_id, pair.wave_id, config, [pair_id])
     refusal = _refusal(result.blocking, {o["rule"] for o in pair.overrides})
     if refusal:
         raise PairingError(refusal)

@@ -56,17 +56,18 @@ class Flag(NamedTuple):
     @property
     def reason(self) -> str:
         """Return why this was flagged, in words ("Session 3 due 4 Nov, 16 days overdue")."""
+        on = short_day(self.day, self.today) if self.day is not None else "?"
         if self.kind == "overdue":
-            return f"Session {self.seq} due {short_day(self.day, self.today)}, {_days(self.days)} overdue"
+            return f"Session {self.seq} due {on}, {_days(self.days)} overdue"
         if self.kind == "notes_late":
-            return f"Session {self.seq} held {short_day(self.day, self.today)}, notes {_days(self.days)} late"
+            return f"Session {self.seq} held {on}, notes {_days(self.days)} late"
         if self.kind == "follow_up":
-            return f"Session {self.seq} held {short_day(self.day, self.today)}, follow-up not sent"
+            return f"Session {self.seq} held {on}, follow-up not sent"
         if self.kind == "survey":
             kind, respondent = self.detail
             name = ("pre", "mid-point", "post", "closing")[kind]
             return (f"{('Mentor', 'Mentee')[respondent]}'s {name} survey answer {_days(self.days)} late "
-                    f"(due {short_day(self.day, self.today)})")
+                    f"(due {on})")
         if self.kind == "behind":
             held, due = self.detail
             return f"{held} of {due} sessions due by today held"

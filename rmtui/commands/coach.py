@@ -73,7 +73,7 @@ def coach_assign(obj: Context, wave: str | None, pair: str | None, coach: str | 
     try:
         if wave:
             found = resolve_wave(programme.store, wave)
-            given = assign_wave(programme.store, found.id)
+            given = assign_wave(programme.store, found.stored_id)
             if not given:
                 click.echo(f"Every pair of {clean(found.name)} still going has a coach already.", err=True)
             for name, count in given.items():
@@ -81,7 +81,7 @@ def coach_assign(obj: Context, wave: str | None, pair: str | None, coach: str | 
         else:
             chosen = resolve_coach(programme.store, coach or "")
             target = resolve_pair(programme.store, pair or "")
-            assign_coach(programme.store, target.id, chosen.id)
+            assign_coach(programme.store, target.stored_id, chosen.stored_id)
             click.echo(f"Pair {target.id}: coach {clean(chosen.name)}.", err=True)
     except (CoachError, LifecycleError, ValueError) as error:
         raise click.ClickException(str(error)) from error

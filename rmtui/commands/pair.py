@@ -40,7 +40,7 @@ def pair_complete(obj: Context, pair: str, day: Day, db: str | None) -> None:
         found = resolve_pair(programme.store, pair)
         today = programme.today()
         when = day.on(today)
-        complete_pair(programme.store, found.id, found.version, when, today)
+        complete_pair(programme.store, found.stored_id, found.version, when, today)
         return f"Pair {found.id} completed on {when.isoformat()}."
 
     click.echo(_run(obj, db, action), err=True)
@@ -56,7 +56,7 @@ def pair_pause(obj: Context, pair: str, reason: str, db: str | None) -> None:
 
     def action(programme) -> str:  # noqa: ANN001
         found = resolve_pair(programme.store, pair)
-        pause_pair(programme.store, found.id, found.version, reason, programme.today())
+        pause_pair(programme.store, found.stored_id, found.version, reason, programme.today())
         return f"Pair {found.id} paused."
 
     click.echo(_run(obj, db, action), err=True)
@@ -72,7 +72,7 @@ def pair_resume(obj: Context, pair: str, reason: str, db: str | None) -> None:
 
     def action(programme) -> str:  # noqa: ANN001
         found = resolve_pair(programme.store, pair)
-        _, days = resume_pair(programme.store, found.id, found.version, reason, programme.today())
+        _, days = resume_pair(programme.store, found.stored_id, found.version, reason, programme.today())
         return f"Pair {found.id} resumed; planned sessions moved {days} day{'s' if days != 1 else ''} later."
 
     click.echo(_run(obj, db, action), err=True)
