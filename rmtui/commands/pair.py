@@ -1,4 +1,4 @@
-"""``rmtui pair complete|pause|resume PAIR``: a pair's life from the command line.
+"""``rmtui pair held|complete|pause|resume PAIR``: a pair's life from the command line.
 
 PAIR is the pair's number or one of its people's email or name; a day accepts the dialogs'
 words (today, yesterday, -3d, 2026-11-18).
@@ -10,12 +10,14 @@ import click
 
 from rmtui.commands import DAY, Day, db_option
 from rmtui.context import Context
+from rmtui.db import Session
 from rmtui.lifecycle import LifecycleError, complete_pair, pause_pair, resolve_pair, resume_pair
+from rmtui.timeline import mark_held
 
 
 @click.group(name="pair")
 def pair_group() -> None:
-    """A pair's life: complete it, pause it, resume it (close early on the pairing screen)."""
+    """A pair's life: sessions held, complete, pause, resume (close early on the pairing screen)."""
 
 
 def _run(obj: Context, db: str | None, action) -> str:  # noqa: ANN001
@@ -26,6 +28,30 @@ def _run(obj: Context, db: str | None, action) -> str:  # noqa: ANN001
         raise click.ClickException(str(error)) from error
     finally:
         programme.close()
+
+
+@pair_group.command(name="held")
+@click.argument("pair")
+@click.argument("seq", type=click.IntRange(1, 99), metavar="SESSION")
+@click.option("--on", "day", type=DAY, default="today", show_default=True, metavar="DAY", help="The day it was held (today, -3d, 2026-11-18).")
+@db_option
+@click.pass_obj
+def pair_held(obj: Context, pair: str, seq: int, day: Day, db: str | None) -> None:
+    """Record that session SESSION (its number) of PAIR was held; holding the last one completes the pair."""
+
+    def action(programme) -> str:  # noqa: ANN001
+        found = resolve_pair(programme.store, pair)
+        sessions = programme.store.all(Session, "pair_id = ? AND seq = ?", (found.stored_id, seq))
+        if not sessions:
+            raise LifecycleError(f"Pair {found.id} has no session {seq}.")
+        today = programme.today()
+        when = day.on(today)
+        mark_held(programme.store, sessions[0], when, today)
+        status = programme.store.scalar("SELECT status FROM pairs WHERE id = ?", (found.stored_id,))
+        done = " It was the last one: the pair is completed." if status == "completed" else ""
+        return f"Pair {found.id}: session {seq} held on {when.isoformat()}.{done}"
+
+    click.echo(_run(obj, db, action), err=True)
 
 
 @pair_group.command(name="complete")
