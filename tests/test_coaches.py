@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import settled
 from rmtui.cli import cli
 from rmtui.coaches import CoachError, add_coach, assign_coach, assign_wave, resolve_coach, workloads
 from rmtui.db import SCHEMA_VERSION, Pair, Store
@@ -140,17 +141,11 @@ async def test_the_coaches_screen_adds_coaches_and_assigns_a_wave(programme: Pro
     build(programme, pairs=3)
     app = RmtuiApp(programme, start="timeline")
 
-    async def settle(pilot) -> None:
-        for _ in range(3):
-            await pilot.pause()
-            await app.workers.wait_for_complete()
-        await pilot.pause()
-
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        await settled(pilot)
         assert "Coaches and their workload" in [c.title for c in app.get_system_commands(app.screen)]
         app.action_show_coaches()
-        await settle(pilot)
+        await settled(pilot)
         screen = app.screen
         assert isinstance(screen, CoachesScreen)
         for line in ("Ana Silva, ana@example.com", "Bo Li"):
@@ -158,12 +153,12 @@ async def test_the_coaches_screen_adds_coaches_and_assigns_a_wave(programme: Pro
             await pilot.pause()
             app.screen.query_one(Input).value = line
             await pilot.press("enter")
-            await settle(pilot)
+            await settled(pilot)
         await pilot.press("w")
         await pilot.pause()
         app.screen.query_one(Input).value = "wave 1"
         await pilot.press("enter")
-        await settle(pilot)
+        await settled(pilot)
         assert going(programme) == {"Ana Silva": 2, "Bo Li": 1}
         table = screen.query_one("#coaches", VirtualTable)
         assert len(table.source) == 2
@@ -171,10 +166,10 @@ async def test_the_coaches_screen_adds_coaches_and_assigns_a_wave(programme: Pro
         await pilot.pause()
         app.screen.query_one(Input).value = "Wave 7"
         await pilot.press("enter")
-        await settle(pilot)
+        await settled(pilot)
         assert going(programme) == {"Ana Silva": 2, "Bo Li": 1}
         await pilot.press("escape")
-        await settle(pilot)
+        await settled(pilot)
         assert app.screen.__class__.__name__ == "TimelineScreen"
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from textual.widgets import Input, Static
 
+from conftest import settled
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
 from rmtui.db import Participant, Wave
@@ -16,12 +17,6 @@ from rmtui.screens.programme import ProgrammeSettingsScreen
 from rmtui.screens.wave_dialogs import WaveFormScreen
 from rmtui.screens.waves import WavesScreen
 from rmtui.waves import add_wave
-
-
-async def settled(app: RmtuiApp, pilot) -> None:
-    for _ in range(5):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
 
 
 async def type_text(pilot, text: str) -> None:
@@ -37,12 +32,12 @@ async def test_an_empty_programme_opens_on_its_setup_and_saves_it(programme: Pro
     assert start == "settings"
     app = RmtuiApp(programme, start=start)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settled(app, pilot)
+        await settled(pilot)
         assert isinstance(app.screen, ProgrammeSettingsScreen)
         assert app.screen.sub_title == "Set up the programme"
         assert "A new programme" in text_of(app, "#intro")
         await pilot.press("ctrl+s")  # no name yet: refused, said why
-        await settled(app, pilot)
+        await settled(pilot)
         assert "Give the programme a name first" in text_of(app, "#message")
         await type_text(pilot, "Reverse Mentoring 2027")
         await pilot.press("enter")
@@ -55,7 +50,7 @@ async def test_an_empty_programme_opens_on_its_setup_and_saves_it(programme: Pro
         sessions = app.screen.query_one("#set-wave_sessions", Input)
         sessions.value = "6"
         await pilot.press("ctrl+s")
-        await settled(app, pilot)
+        await settled(pilot)
         assert "Saved for every coordinator" in text_of(app, "#message")
         assert app.screen.sub_title == "Programme settings"
         assert app.title == "Reverse Mentoring 2027"
@@ -75,31 +70,31 @@ async def test_a_concurrent_settings_edit_is_a_conflict_and_keeps_what_was_typed
     save_settings(programme.store, {"programme_name": "Ours"}, setting_versions(programme.store))
     app = RmtuiApp(programme, start="settings")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settled(app, pilot)
+        await settled(pilot)
         other = Programme.open(db_path, FixedClock.on("2026-11-20"), actor="coordinator")
         save_settings(other.store, {"timezone": "Europe/Paris"}, setting_versions(other.store))
         other.close()
         zone = app.screen.query_one("#set-timezone", Input)
         zone.value = "Europe/London"
         await pilot.press("ctrl+s")
-        await settled(app, pilot)
+        await settled(pilot)
         message = text_of(app, "#message")
         assert "Not saved" in message and "timezone setting" in message
         assert zone.value == "Europe/London"  # nothing typed is lost
         assert programme_settings(programme.store)["timezone"] == "Europe/Paris"
         await pilot.press("ctrl+s")  # saves mine over theirs, knowingly
-        await settled(app, pilot)
+        await settled(pilot)
     assert programme_settings(programme.store)["timezone"] == "Europe/London"
 
 
 async def test_a_coordinator_adds_edits_and_closes_a_wave(programme: Programme) -> None:
     app = RmtuiApp(programme, start="waves")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settled(app, pilot)
+        await settled(pilot)
         assert isinstance(app.screen, WavesScreen)
         assert "No waves yet: press a" in text_of(app, "#detail")
         await pilot.press("a")
-        await settled(app, pilot)
+        await settled(pilot)
         assert isinstance(app.screen, WaveFormScreen)
         await type_text(pilot, "Spring 2027")
         await pilot.press("enter")
@@ -110,25 +105,25 @@ async def test_a_coordinator_adds_edits_and_closes_a_wave(programme: Programme) 
         starts.value = "2026-12-01"
         app.screen.query_one("#wave-every", Input).value = "14"
         await pilot.press("ctrl+s")
-        await settled(app, pilot)
+        await settled(pilot)
         assert isinstance(app.screen, WavesScreen)
         (wave,) = programme.store.all(Wave)
         assert (wave.name, wave.starts_on, wave.cadence_days, wave.sessions_planned) == ("Spring 2027", "2026-12-01", 14, 7)
         assert [row.wave.name for row in app.screen.rows] == ["Spring 2027"]
 
         await pilot.press("e")
-        await settled(app, pilot)
+        await settled(pilot)
         form = app.screen
         assert isinstance(form, WaveFormScreen)
         form.query_one("#wave-starts", Input).value = "2026-12-08"
         await pilot.press("ctrl+s")
-        await settled(app, pilot)
+        await settled(pilot)
         assert programme.store.all(Wave)[0].starts_on == "2026-12-08"
 
         await pilot.press("x")
-        await settled(app, pilot)
+        await settled(pilot)
         await pilot.press("y", "enter")
-        await settled(app, pilot)
+        await settled(pilot)
         assert programme.store.all(Wave)[0].closed_on == "2026-11-20"
         assert app.screen.rows[0].state == "closed"
 
@@ -137,12 +132,12 @@ async def test_a_duplicate_wave_name_reopens_the_form_with_what_was_typed(progra
     add_wave(programme, "Spring 2027", "2026-12-01")
     app = RmtuiApp(programme, start="waves")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settled(app, pilot)
+        await settled(pilot)
         await pilot.press("a")
-        await settled(app, pilot)
+        await settled(pilot)
         await type_text(pilot, "spring 2027")
         await pilot.press("ctrl+s")
-        await settled(app, pilot)
+        await settled(pilot)
         assert isinstance(app.screen, WaveFormScreen)
         assert app.screen.query_one("#wave-name", Input).value == "spring 2027"
         assert "already a wave named" in text_of(app, "#error")
@@ -153,9 +148,9 @@ async def test_a_started_wave_only_lets_its_name_change(programme: Programme) ->
     add_wave(programme, "Pilot", "2026-11-01")
     app = RmtuiApp(programme, start="waves")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settled(app, pilot)
+        await settled(pilot)
         await pilot.press("e")
-        await settled(app, pilot)
+        await settled(pilot)
         assert app.screen.query_one("#wave-starts", Input).disabled
         assert not app.screen.query_one("#wave-name", Input).disabled
 
@@ -164,12 +159,12 @@ def test_setup_snapshot(snap_compare, programme: Programme) -> None:
     app = RmtuiApp(programme, start=first_screen(programme.store, None))
 
     async def settle(pilot) -> None:
-        await settled(app, pilot)
+        await settled(pilot)
         await type_text(pilot, "Reverse Mentoring 2027")
         await pilot.press("enter")
         app.screen.query_one("#set-timezone", Input).value = ""
         await type_text(pilot, "lon")
-        await settled(app, pilot)
+        await settled(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
 
@@ -183,7 +178,4 @@ def test_waves_snapshot(snap_compare, programme: Programme) -> None:
     pair_now(programme, ana.id, ben.id, pilot_wave.id)
     app = RmtuiApp(programme, start="waves")
 
-    async def settle(pilot) -> None:
-        await settled(app, pilot)
-
-    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled)
