@@ -28,6 +28,7 @@ from rmtui.programme_settings import (
     timezone_change_note,
 )
 from rmtui.screens.base import ProgrammeScreen
+from rmtui.widgets.ask import Confirm
 
 SETUP_TEXT = (
     "A new programme. Give it a name and its time zone, check the defaults for new waves and "
@@ -42,7 +43,7 @@ class ProgrammeSettingsScreen(ProgrammeScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="programme.save"),
-        Binding("escape", "revert", "Undo edits", id="programme.revert"),
+        Binding("escape", "revert", "Leave field", id="programme.revert"),
     ]
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"save"})
 
@@ -70,7 +71,7 @@ class ProgrammeSettingsScreen(ProgrammeScreen):
             for spec in SETTING_SPECS:
                 with Horizontal(classes="row"):
                     yield Label(spec.label)
-                    yield Input(id=f"set-{spec.key}", placeholder=spec.help)
+                    yield Input(id=f"set-{spec.key}", placeholder=spec.help, select_on_focus=False)
                 if spec.key == "timezone":
                     yield OptionList(id="zones")
         yield Static("", id="message")
@@ -209,11 +210,19 @@ class ProgrammeSettingsScreen(ProgrammeScreen):
         self.query_one("#message", Static).update(Text(text, style=style))
 
     def action_revert(self) -> None:
-        """Escape: close the zone list, else put back the saved values."""
+        """Escape: close the zone list, else leave the field (number keys then switch screens),
+        else ask before putting back the saved values (nothing typed is dropped unasked)."""
         zones = self.query_one("#zones", OptionList)
         if zones.has_class("shown"):
             zones.remove_class("shown")
             return
+        if isinstance(self.focused, Input):
+            self.set_focus(None)
+            return
         if self.edited():
-            self.load()
-            self.say("Edits undone; showing the saved settings.", "dim")
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.load()
+                    self.say("Edits undone; showing the saved settings.", "dim")
+
+            self.app.push_screen(Confirm("Undo your edits and show the saved settings?"), answered)

@@ -179,3 +179,25 @@ def test_waves_snapshot(snap_compare, programme: Programme) -> None:
     app = RmtuiApp(programme, start="waves")
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=settled)
+
+
+async def test_escape_leaves_the_field_so_number_keys_switch_and_undoing_edits_asks_first(programme: Programme) -> None:
+    from rmtui.widgets.ask import Confirm
+
+    save_settings(programme.store, {"programme_name": "Ours"}, setting_versions(programme.store))
+    app = RmtuiApp(programme, start="settings")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await type_text(pilot, " and theirs")  # typed into the focused name
+        await pilot.press("escape")  # leaves the field, keeps the text
+        assert app.focused is None
+        assert app.screen.query_one("#set-programme_name", Input).value == "Ours and theirs"
+        await pilot.press("escape")  # undoing the edits asks first
+        await settled(pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("n")
+        await settled(pilot)
+        assert app.screen.query_one("#set-programme_name", Input).value == "Ours and theirs"
+        await pilot.press("3")  # no field has focus: a number key switches screens
+        await settled(pilot)
+        assert app.current_mode == "pairing"
