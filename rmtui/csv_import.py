@@ -7,6 +7,11 @@ exactly like the intake form. People already in the programme are matched by ema
 updated; everyone else is added. The whole import is one transaction: a file with an
 invalid row imports nothing (unless invalid rows are skipped), and an import killed
 half-way leaves the database as it was.
+
+A file is streamed, never held whole: it is read, checked and planned in chunks (the
+plan keeps a compact record per row, its checked values packed in one string), then
+written in chunks inside the one write transaction, and managers are linked by email in
+a few set-based statements once everyone is in.
 """
 
 from __future__ import annotations
@@ -688,7 +693,9 @@ def apply_plan(store: Store, plan: ImportPlan, progress: Progress | None = None,
     """Write every valid row of ``plan`` in ONE transaction, auditing each person.
 
     New people are inserted, matched people updated through the version check (a
-    ConflictError aborts the whole import), then managers are linked by email. If another
+    ConflictError aborts the whole import), then managers are linked by email in a few
+    set-based statements (:func:`_link_managers`). ``progress`` gets (people written,
+    people to write + 1 for the linking). If another
     coordinator added one of the file's emails since the plan was made, the transaction is
     rolled back and :class:`ImportRaceError` names who added it.
     """
@@ -735,7 +742,7 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
         if row.manager and (row.action == "new" or "manager_email" in row.changes)
         or row.action == "update" and "manager_email" in row.changes
     ]
-    total = len(valid) + len(linking)
+    total = len(valid) + (1 if linking else 0)  # the people, then linking managers as one step
     done = 0
     with store.write() as writer:
         now = writer.now
