@@ -406,3 +406,109 @@ def test_the_import_conflict_names_the_person_and_who_changed_them(programme: Pr
     with pytest.raises(ConflictError, match=r"participants #2 was changed by someone-else .*\(version 1 → 2\)"):
         import_file(programme.store, source, plan=plan)
     assert [(p.name, p.level) for p in _people(programme)] == [("Zoe Park", 2), ("Ann Lee", 8)]
+
+
+# -- streaming, set-based linking, progress (issue 14) -----------------------------------
+
+
+def _write(path: Path, rows: list[list[object]], encoding: str = "utf-8") -> Path:
+    with path.open("w", encoding=encoding, newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def test_managers_are_linked_in_one_pass_with_the_audit_of_a_one_person_update(programme: Programme, tmp_path: Path) -> None:
+    boss = _add(programme, name="Old Boss", role="mentor", email="old.boss@example.org")
+    kept = _add(programme, name="Kept Kim", role="mentor", email="kim@example.org", manager_id=boss.id)
+    moved = _add(programme, name="Moved Mo", role="mentee", email="mo@example.org", manager_id=boss.id)
+    source = _write(
+        tmp_path / "people.csv",
+        [
+            ["name", "email", "role", "manager"],
+            ["Ann Early", "ann@example.org", "mentee", "zed@example.org"],  # her manager comes later
+            ["Zed Later", "zed@example.org", "mentor", "old.boss@example.org"],
+            ["Kept Kim", "kim@example.org", "mentor", "OLD.BOSS@example.org"],  # unchanged (any case)
+            ["Moved Mo", "mo@example.org", "mentee", "zed@example.org"],
+            ["Nobody Above", "", "mentee", ""],
+        ],
+    )
+    plan, summary = import_file(programme.store, source)
+    assert str(summary) == "3 new, 1 updated, 1 unchanged, 0 rejected"
+    people = {p.name: p for p in _people(programme)}
+    ann, zed = people["Ann Early"], people["Zed Later"]
+    assert (ann.manager_id, zed.manager_id) == (zed.id, boss.id)
+    assert (people["Kept Kim"].manager_id, people["Kept Kim"].version) == (boss.id, kept.version)
+    assert (people["Moved Mo"].manager_id, people["Moved Mo"].version) == (zed.id, moved.version + 1)
+    # Someone new with a manager is created, then linked: version 2, as before.
+    assert (ann.version, zed.version, people["Nobody Above"].version) == (2, 2, 1)
+    links = programme.store.query_tuples(
+        "SELECT entity_id, before, after, label FROM audit WHERE action = 'update' ORDER BY id"
+    )
+    assert links == [
+        (ann.id, '{"manager_id": null}', f'{{"manager_id": {zed.id}}}', "Ann Early"),
+        (zed.id, '{"manager_id": null}', f'{{"manager_id": {boss.id}}}', "Zed Later"),
+        (moved.id, f'{{"manager_id": {boss.id}}}', f'{{"manager_id": {zed.id}}}', "Moved Mo"),
+    ]
+    assert programme.store.scalar("SELECT count(*) FROM audit WHERE action = 'create' AND after LIKE '%\"import\"%'") == 3
+    assert programme.store.query_tuples("SELECT name FROM sqlite_temp_master") == []  # the link tables are gone
+
+
+def test_the_rejects_file_reads_the_cells_again_even_for_rows_rejected_by_their_manager(
+    programme: Programme, tmp_path: Path
+) -> None:
+    source = _write(
+        tmp_path / "people.csv",
+        [
+            ["name", "email", "role", "manager", "experience"],
+            ["Bad Boss", "boss@example.org", "chef", "", "two\nlines"],  # rejected: the role
+            ["Ann Lee", "ann@example.org", "mentee", "boss@example.org", "=SUM(A1)"],  # rejected: her manager's row
+            ["Bo Chen", "bo@example.org", "mentor", "", "ok"],
+        ],
+    )
+    plan, summary = import_file(programme.store, source, skip_invalid=True)
+    assert str(summary) == "1 new, 0 updated, 0 unchanged, 2 rejected"
+    assert [row.cells for row in plan.rejected] == [["Bad Boss", "boss@example.org", "chef", "", "two\nlines"], []]
+    with summary.rejects_path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[1][0] == "2" and rows[1][2:] == ["Bad Boss", "boss@example.org", "chef", "", "two\nlines"]
+    assert rows[2][0] == "4" and rows[2][2:] == ["Ann Lee", "ann@example.org", "mentee", "boss@example.org", "'=SUM(A1)"]
+    assert "line 2, which is rejected" in rows[2][1]
+    assert len(rows) == 3
+
+
+def test_a_windows_1252_byte_deep_in_a_large_file_is_found_before_reading(programme: Programme, tmp_path: Path) -> None:
+    rows = [["name", "email", "role", "location"]]
+    rows += [[f"Person {n}", f"p{n}@example.org", "mentee", "Paris " + "x" * 40] for n in range(30_000)]
+    rows.append(["Zoë Müller", "zoe@example.org", "mentor", "Köln"])
+    source = _write(tmp_path / "late.csv", rows, encoding="cp1252")
+    assert source.stat().st_size > 1 << 20  # the byte is beyond the first block read
+    plan, summary = import_file(programme.store, source, dry_run=True)
+    assert plan.encoding == "Windows-1252"
+    assert plan.rows[-1].values["name"] == "Zoë Müller" and plan.rows[-1].values["location"] == "Köln"
+
+
+def test_progress_counts_rows_while_reading_and_writing(programme: Programme, tmp_path: Path) -> None:
+    rows = [["name", "email", "role"]] + [[f"Person {n}", f"p{n}@example.org", "mentee"] for n in range(5_000)]
+    source = _write(tmp_path / "many.csv", rows)
+    checking: list[tuple[int, int]] = []
+    plan = plan_import(programme.store, source, progress=lambda done, total: checking.append((done, total)))
+    assert [done for done, _ in checking] == [2_000, 4_000, 5_000]
+    assert all(done <= total for done, total in checking) and checking[-1] == (5_000, 5_000)
+    writing: list[tuple[int, int]] = []
+    import_file(programme.store, source, plan=plan, progress=lambda done, total: writing.append((done, total)))
+    assert writing[-1] == (5_000, 5_000) and [done for done, _ in writing] == sorted(done for done, _ in writing)
+
+
+def test_a_planned_row_keeps_its_checked_values_exactly(programme: Programme, tmp_path: Path) -> None:
+    source = _write(
+        tmp_path / "one.csv",
+        [
+            ["name", "email", "role", "consent", "level", "hobbies", "objective data", "manager"],
+            ["Ann Lee", "ann@example.org", "mentor", "yes", "3", "chess, jazz", "generation: Gen Z", ""],
+        ],
+    )
+    row = plan_import(programme.store, source).rows[0]
+    assert row.values == {
+        "name": "Ann Lee", "email": "ann@example.org", "role": "mentor", "level": 3, "consent_share": True,
+        "hobbies": ["chess", "jazz"], "attributes": {"generation": "Gen Z"}, "manager_email": "",
+    }
