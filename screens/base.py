@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
 
-from rmtui.db import StoreError
+from rmtui.db import Store, StoreError
 from rmtui.error_log import UserError, log_exception
 from rmtui.programme import Programme
 from rmtui.widgets.ask import Confirm
@@ -182,22 +182,30 @@ class ProgrammeScreen(Screen):
         the user's input); ``saving`` names what is saved ("the notes", "alice's new role").
         """
         return self.run_work(
-            partial(self.save_with_retry, what=saving), save, what=f"save {saving}", done=done, failed=failed,
-            group=group, exclusive=False,
+            partial(self.save_with_retry, what=saving, store=self.programme.store), save, what=f"save {saving}",
+            done=done, failed=failed, group=group, exclusive=False,
         )
 
     def run_edit(
-        self, edit: Callable[[], str], retry: Callable[[], None] | None = None, confirm: Callable[[], None] | None = None
+        self,
+        edit: Callable[[], str],
+        retry: Callable[[], None] | None = None,
+        confirm: Callable[[], None] | None = None,
+        *,
+        what: str = "the change",
     ) -> Worker[None]:
         """Run one edit (``edit`` returns what it did) in a worker and report its outcome.
 
-        Expected failures (a conflict, a broken rule, a busy database) become an Outcome via
-        :func:`rmtui.timeline.attempt`; ``retry`` reopens the user's input after a conflict;
-        ``confirm`` redoes the edit once the user said yes to what it asked first.
+        The edit waits out another coordinator's write lock through :meth:`save_with_retry`
+        (the user is told, and their edit is kept). Expected failures (a conflict, a broken
+        rule, a busy database) become an Outcome via :func:`rmtui.timeline.attempt`; ``retry``
+        reopens the user's input after a conflict; ``confirm`` redoes the edit once the user
+        said yes to what it asked first.
         """
         from rmtui.timeline import attempt
 
-        return self.run_work(attempt, edit, retry, confirm, what="save your change", done=self.report_outcome,
+        waiting = partial(self.save_with_retry, edit, what=what, store=self.programme.store)
+        return self.run_work(attempt, waiting, retry, confirm, what="save your change", done=self.report_outcome,
                              group="edit", exclusive=False)
 
     def _handle_worker_error(self, error: BaseException, what: str) -> None:
@@ -261,7 +269,7 @@ class ProgrammeScreen(Screen):
             return False
         return True
 
-    def save_with_retry(self, save: Callable[[], T], *, what: str = "your change") -> T:
+    def save_with_retry(self, save: Callable[[], T], *, what: str = "your change", store: Store | None = None) -> T:
         """Run ``save`` (one store write) from a thread worker until it lands; return its result.
 
         While another process holds the write lock the screen stays responsive (the store
@@ -272,14 +280,17 @@ class ProgrammeScreen(Screen):
 
         In a screen::
 
-            @work(thread=True, exit_on_error=False, group="intake-save")
-            def save(self, changes):
-                return self.save_with_retry(
-                    lambda: update_participant(store, pid, version, changes), what="the profile"
-                )
+            store = self.programme.store
+            self.run_work(
+                partial(self.save_with_retry, what="the profile", store=store),
+                lambda: update_participant(store, pid, version, changes),
+                what="save the profile", done=self.saved, group="save",
+            )
 
         ``save`` should do all its work in one ``store.write()`` (every write it begins
-        waits the same way, see :meth:`rmtui.db.Store.wait_policy`).
+        waits the same way, see :meth:`rmtui.db.Store.wait_policy`). Pass ``store`` (read on
+        the UI thread) so the worker reads no screen state; :meth:`run_save` and
+        :meth:`run_edit` do.
         """
         worker = get_current_worker()
         started = time.monotonic()
@@ -300,7 +311,7 @@ class ProgrammeScreen(Screen):
 
         # The store waits for the write lock (retrying BEGIN IMMEDIATE), tells us while it
         # does, and gives up only if this worker is cancelled (StoreBusyError then).
-        with self.programme.store.wait_policy(True, on_waiting=on_waiting, cancelled=lambda: worker.is_cancelled):
+        with (store or self.programme.store).wait_policy(True, on_waiting=on_waiting, cancelled=lambda: worker.is_cancelled):
             result = save()
         if waited:
             seconds = time.monotonic() - started
