@@ -68,6 +68,11 @@ class RmtuiApp(App[None]):
             if area.key:
                 self.bind(area.key, f"go('{area.name}')", description=area.title, show=False)
 
+    @property
+    def timezone(self) -> str:
+        """The programme's time zone as last read (screens use it on the UI thread, see ProgrammeHost)."""
+        return self._timezone
+
     def on_mount(self) -> None:
         self.title = self._programme_name
         self._show_live_state()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
 
 from rmtui.db import Store, StoreError
+from rmtui.clock import today
 from rmtui.error_log import UserError, log_exception
 from rmtui.programme import Programme
 from rmtui.widgets.ask import Confirm
@@ -36,6 +38,8 @@ class ProgrammeHost(Protocol):
     programme: Programme
     may_edit: bool
     data_generation: int
+    timezone: str
+    """The programme's time zone, read in a worker when the app starts and after each change."""
 
     def poll_changes(self) -> bool: ...
 
@@ -92,6 +96,17 @@ class ProgrammeScreen(Screen):
     def may_edit(self) -> bool:
         """Whether this coordinator may change the programme (viewers may not)."""
         return self.host.may_edit
+
+    def programme_zone(self) -> str:
+        """The programme's time zone as last read (no database access: safe on the UI thread)."""
+        return self.host.timezone
+
+    def programme_today(self) -> dt.date:
+        """Today in the programme's time zone (no database access: safe on the UI thread).
+
+        ``self.programme.today()`` reads the settings; call that in workers only.
+        """
+        return today(self.programme.clock, self.host.timezone)
 
     def show_query(self, text: str) -> None:
         """Show this screen filtered by ``text`` (typed into its search); screens with one override."""

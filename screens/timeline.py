@@ -449,10 +449,10 @@ class TimelineScreen(ProgrammeScreen):
                     service.set_notes(store, session, value, today)
                 return f"Session {session.seq}: {what} saved."
 
-            def again() -> None:
-                fresh = service.get_session(store, session.id) if session.id else None
-                if fresh is not None:
-                    self._edit_text(fresh, what, value)
+            def again() -> None:  # after a conflict: the session as it is now, with what was typed
+                if session.id is not None:
+                    self.run_work(service.get_session, store, session.id, what="read the session",
+                                  done=lambda fresh: self._edit_text(fresh, what, value) if fresh else None, group="again")
 
             self.focus_session = session.id
             self.run_edit(edit, again)
@@ -548,9 +548,9 @@ class TimelineScreen(ProgrammeScreen):
         self.app.push_screen(AskLine("Go to pair number…", "", "The number after “Pair” at the top."), answered)
 
     def action_export(self) -> None:
-        if self.view is None:
+        pair_id = self._pair_id()
+        if pair_id is None:
             return
-        pair_id = self.view.pair.id
 
         def answered(text: str | None) -> None:
             if not text:
