@@ -41,7 +41,8 @@ class ProgrammeHost(Protocol):
     timezone: str
     """The programme's time zone, read in a worker when the app starts and after each change."""
 
-    def poll_changes(self) -> bool: ...
+    def poll_changes(self) -> None:
+        """Ask (in a worker) whether anyone committed; a change reaches the screen as DataChanged."""
 
 
 class DataChanged(Message):
@@ -242,7 +243,7 @@ class ProgrammeScreen(Screen):
             self.refresh_data()
 
     def on_screen_resume(self) -> None:
-        self.host.poll_changes()  # a commit just made (say by the dialog that closed) shows now
+        self.host.poll_changes()  # a commit just made (say by the dialog that closed) shows soon
         self._catch_up()
 
     def _catch_up(self) -> None:
@@ -257,7 +258,8 @@ class ProgrammeScreen(Screen):
 
         The watcher notices this app's commits like anyone else's, so a screen that also
         reloaded after its save would read everything twice. Instead the app polls now
-        (not at its next tick) and this screen catches up at once.
+        (in a worker, not at its next tick) and the change reaches this screen as DataChanged;
+        a change seen before this screen showed is caught up here.
         """
         self.host.poll_changes()
         self._catch_up()
