@@ -14,8 +14,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
 
-from rmtui.db import Store, StoreError
 from rmtui.clock import today
+from rmtui.db import Store, StoreError
 from rmtui.error_log import UserError, log_exception
 from rmtui.programme import Programme
 from rmtui.widgets.ask import Confirm
@@ -328,7 +328,8 @@ class ProgrammeScreen(Screen):
 
         # The store waits for the write lock (retrying BEGIN IMMEDIATE), tells us while it
         # does, and gives up only if this worker is cancelled (StoreBusyError then).
-        with (store or self.programme.store).wait_policy(True, on_waiting=on_waiting, cancelled=lambda: worker.is_cancelled):
+        store = store or self.programme.store
+        with store.wait_policy(True, on_waiting=on_waiting, cancelled=lambda: worker.is_cancelled):
             result = save()
         if waited:
             seconds = time.monotonic() - started

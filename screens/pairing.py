@@ -274,8 +274,8 @@ class PairingScreen(ProgrammeScreen):
     def write(self, description: str, action: Callable[..., object], *args: object, **kwargs: object) -> None:
         """Run ``action(programme, *args, **kwargs)`` (one store write) and say ``description`` once it landed."""
         programme = self.programme
-        self.run_save(lambda: action(programme, *args, **kwargs), saving="the pairing", done=lambda _: self._written(description),
-                      failed=partial(self._failed, "write"), group="write")
+        self.run_save(lambda: action(programme, *args, **kwargs), saving="the pairing",
+                      done=lambda _: self._written(description), failed=partial(self._failed, "write"), group="write")
 
     def _written(self, description: str) -> None:
         self.notify(description, timeout=6)

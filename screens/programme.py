@@ -95,8 +95,8 @@ class ProgrammeSettingsScreen(ProgrammeScreen):
             self.load()
 
     def load(self) -> None:
-        self.run_work(_load, self.programme.store, what="read the settings", done=lambda loaded: self.show_loaded(*loaded),
-                      group="load")
+        self.run_work(_load, self.programme.store, what="read the settings",
+                      done=lambda loaded: self.show_loaded(*loaded), group="load")
 
     def _input(self, key: str) -> Input:
         return self.query_one(f"#set-{key}", Input)

@@ -451,8 +451,8 @@ class TimelineScreen(ProgrammeScreen):
 
             def again() -> None:  # after a conflict: the session as it is now, with what was typed
                 if session.id is not None:
-                    self.run_work(service.get_session, store, session.id, what="read the session",
-                                  done=lambda fresh: self._edit_text(fresh, what, value) if fresh else None, group="again")
+                    self.run_work(service.get_session, store, session.id, what="read the session", group="again",
+                                  done=lambda fresh: self._edit_text(fresh, what, value) if fresh else None)
 
             self.focus_session = session.id
             self.run_edit(edit, again)

@@ -106,7 +106,8 @@ class WavesScreen(ProgrammeScreen):
         self.load()
 
     def load(self) -> None:
-        self.run_work(_load, self.programme, what="read the waves", done=lambda loaded: self.show(*loaded), group="load")
+        self.run_work(_load, self.programme, what="read the waves", done=lambda loaded: self.show(*loaded),
+                      group="load")
 
     def show(self, rows: list[WaveSummary], today: dt.date) -> None:
         self.rows, self.today = rows, today
@@ -199,7 +200,8 @@ class WavesScreen(ProgrammeScreen):
         programme = self.programme
         if editing is None:
             def save() -> str:
-                wave = add_wave(programme, **parsed)  # type: ignore[arg-type]  # _check built the keyword arguments
+                # _check built the keyword arguments (typed loosely as object)
+                wave = add_wave(programme, **parsed)  # type: ignore[arg-type]
                 return (f"Added {literal(wave.name)}: starts {wave.starts_on}, {wave.sessions_planned} sessions every "
                         f"{wave.cadence_days} days.")
         else:

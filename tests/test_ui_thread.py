@@ -15,13 +15,13 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import pytest
+from conftest import settled
 from textual.pilot import Pilot
 
 from rmtui.app import RmtuiApp
 from rmtui.db import Store
 from rmtui.programme import Programme
 from rmtui.screens import AREAS
-from conftest import settled
 
 
 class UiThreadAccess:
