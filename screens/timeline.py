@@ -497,7 +497,7 @@ class TimelineScreen(ProgrammeScreen):
 
             def edit() -> str:
                 added = service.add_session(store, pair_id, day)
-                self.focus_session = added.id
+                self.app.call_from_thread(self._focus, added.id)  # before the outcome arrives
                 return f"Session {added.seq} added, due {short_day(as_date(added.due_on))}."
 
             self.run_edit(edit)
@@ -579,6 +579,10 @@ class TimelineScreen(ProgrammeScreen):
                       exclusive=False)
 
     # -- the pair's life ------------------------------------------------------------------
+
+    def _focus(self, session_id: int | None) -> None:
+        """Put the cursor on ``session_id`` at the next load (on the UI thread)."""
+        self.focus_session = session_id
 
     def _pair_id(self) -> int | None:
         """The id of the pair on screen, if any."""
