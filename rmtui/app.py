@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from functools import partial
 from typing import ClassVar
@@ -9,9 +10,11 @@ from typing import ClassVar
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 
 from rmtui.db.watch import ChangeWatcher
+from rmtui.error_log import log_exception
 from rmtui.programme import Programme
 from rmtui.shared_setup import Finding, startup_problems
 from rmtui.screens import AREAS, Area
@@ -30,6 +33,14 @@ from rmtui.screens.navigation import (
 # budget even when a screen's refresh takes ~120 ms (the leaderboard at 10k pairs). A poll
 # is one PRAGMA on an idle connection: about 1 ms of CPU a minute.
 POLL_SECONDS = 0.15
+
+
+class Polled(Message):
+    """A poll of the change watcher ended (see :meth:`RmtuiApp.poll_changes`)."""
+
+    def __init__(self, changed: bool) -> None:
+        super().__init__()
+        self.changed = changed
 
 
 def _open_area(area: Area) -> Screen:
@@ -68,11 +79,21 @@ class RmtuiApp(App[None]):
             if area.key:
                 self.bind(area.key, f"go('{area.name}')", description=area.title, show=False)
 
+    @property
+    def timezone(self) -> str:
+        """The programme's time zone as last read (screens use it on the UI thread, see ProgrammeHost)."""
+        return self._timezone
+
     def on_mount(self) -> None:
         self.title = self._programme_name
         self._show_live_state()
         self.watcher = ChangeWatcher(self.programme.store.path)
-        self.set_interval(POLL_SECONDS, self.poll_changes, name="data-watch")
+        self._polling = False  # a poll's worker is running
+        self._poll_again = False  # someone asked for a poll while one ran: another follows at once
+        self._watch_lock = threading.Lock()  # the watcher is closed only between two polls
+        self._watch_failed = False
+        self._watching = True
+        self.set_interval(POLL_SECONDS, self._tick, name="data-watch")
         self.switch_mode(self.start)
         self.run_worker(self._startup_check, thread=True, exit_on_error=False, group="startup-check")
 
@@ -95,26 +116,62 @@ class RmtuiApp(App[None]):
             self.push_screen(HealthWarningScreen(found))
 
     def on_unmount(self) -> None:
-        self.watcher.close()
+        with self._watch_lock:  # waits for a running poll's one PRAGMA at most
+            self._watching = False
+            self.watcher.close()
 
-    def poll_changes(self) -> bool:
-        """Tell the screen on show when anyone committed (one cheap PRAGMA when nothing did).
+    def _tick(self) -> None:
+        """Every POLL_SECONDS: poll unless a poll is still running (the next tick will)."""
+        if not self._polling:
+            self._start_poll()
 
-        Runs every POLL_SECONDS, and at once when a screen has saved or comes back, so that
-        change shows without waiting for the next tick. Returns True when there was one.
-        The PRAGMA runs on the watcher's own idle connection and never waits for a lock;
-        the settings (the programme's name and time zone may have changed too) are read
-        in a worker.
+    def poll_changes(self) -> None:
+        """Ask now whether anyone committed (a screen has saved, or comes back); see :meth:`_changed`.
+
+        Runs every POLL_SECONDS too. The PRAGMA runs in a worker, on the watcher's own idle
+        connection, and never waits for a lock; one poll runs at a time, and one asked for
+        meanwhile follows it at once.
         """
-        if not self.watcher.changed():
-            return False
+        if self._polling:
+            self._poll_again = True
+        else:
+            self._start_poll()
+
+    def _start_poll(self) -> None:
+        self._polling = True
+        self.run_worker(self._poll, thread=True, exit_on_error=False, group="data-watch", name="data-watch")
+
+    def _poll(self) -> None:
+        """In a worker: one PRAGMA data_version; the answer goes back as a message."""
+        with self._watch_lock:
+            if not self._watching:
+                return  # the app is closing
+            try:
+                changed = self.watcher.changed()
+            except Exception as error:  # noqa: BLE001 - the file went away or broke: log it once, keep watching
+                if not self._watch_failed:
+                    self._watch_failed = True
+                    log_exception(error)
+                changed = False
+        self.post_message(Polled(changed))
+
+    @on(Polled)
+    def _polled(self, message: Polled) -> None:
+        self._polling = False
+        if message.changed:
+            self._changed()
+        if self._poll_again:
+            self._poll_again = False
+            self._start_poll()
+
+    def _changed(self) -> None:
+        """Someone committed: tell the screen on show, and re-read the settings in a worker."""
         self.data_generation += 1
         changed_at = self.programme.clock.now().in_timezone(self._timezone)
         self.changed_at = changed_at.strftime("%H:%M:%S")
         self._show_live_state()
         self.screen.post_message(DataChanged(self.data_generation))
         self.run_worker(self._read_settings, thread=True, exclusive=True, exit_on_error=False, group="live-settings")
-        return True
 
     def _read_settings(self) -> None:
         """Read the programme's name and time zone after a change (off the UI thread)."""

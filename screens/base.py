@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, get_current_worker
 
-from rmtui.db import StoreError
+from rmtui.clock import today
+from rmtui.db import Store, StoreError
 from rmtui.error_log import UserError, log_exception
 from rmtui.programme import Programme
 from rmtui.widgets.ask import Confirm
@@ -36,8 +38,11 @@ class ProgrammeHost(Protocol):
     programme: Programme
     may_edit: bool
     data_generation: int
+    timezone: str
+    """The programme's time zone, read in a worker when the app starts and after each change."""
 
-    def poll_changes(self) -> bool: ...
+    def poll_changes(self) -> None:
+        """Ask (in a worker) whether anyone committed; a change reaches the screen as DataChanged."""
 
 
 class DataChanged(Message):
@@ -92,6 +97,17 @@ class ProgrammeScreen(Screen):
     def may_edit(self) -> bool:
         """Whether this coordinator may change the programme (viewers may not)."""
         return self.host.may_edit
+
+    def programme_zone(self) -> str:
+        """The programme's time zone as last read (no database access: safe on the UI thread)."""
+        return self.host.timezone
+
+    def programme_today(self) -> dt.date:
+        """Today in the programme's time zone (no database access: safe on the UI thread).
+
+        ``self.programme.today()`` reads the settings; call that in workers only.
+        """
+        return today(self.programme.clock, self.host.timezone)
 
     def show_query(self, text: str) -> None:
         """Show this screen filtered by ``text`` (typed into its search); screens with one override."""
@@ -182,22 +198,30 @@ class ProgrammeScreen(Screen):
         the user's input); ``saving`` names what is saved ("the notes", "alice's new role").
         """
         return self.run_work(
-            partial(self.save_with_retry, what=saving), save, what=f"save {saving}", done=done, failed=failed,
-            group=group, exclusive=False,
+            partial(self.save_with_retry, what=saving, store=self.programme.store), save, what=f"save {saving}",
+            done=done, failed=failed, group=group, exclusive=False,
         )
 
     def run_edit(
-        self, edit: Callable[[], str], retry: Callable[[], None] | None = None, confirm: Callable[[], None] | None = None
+        self,
+        edit: Callable[[], str],
+        retry: Callable[[], None] | None = None,
+        confirm: Callable[[], None] | None = None,
+        *,
+        what: str = "the change",
     ) -> Worker[None]:
         """Run one edit (``edit`` returns what it did) in a worker and report its outcome.
 
-        Expected failures (a conflict, a broken rule, a busy database) become an Outcome via
-        :func:`rmtui.timeline.attempt`; ``retry`` reopens the user's input after a conflict;
-        ``confirm`` redoes the edit once the user said yes to what it asked first.
+        The edit waits out another coordinator's write lock through :meth:`save_with_retry`
+        (the user is told, and their edit is kept). Expected failures (a conflict, a broken
+        rule, a busy database) become an Outcome via :func:`rmtui.timeline.attempt`; ``retry``
+        reopens the user's input after a conflict; ``confirm`` redoes the edit once the user
+        said yes to what it asked first.
         """
         from rmtui.timeline import attempt
 
-        return self.run_work(attempt, edit, retry, confirm, what="save your change", done=self.report_outcome,
+        waiting = partial(self.save_with_retry, edit, what=what, store=self.programme.store)
+        return self.run_work(attempt, waiting, retry, confirm, what="save your change", done=self.report_outcome,
                              group="edit", exclusive=False)
 
     def _handle_worker_error(self, error: BaseException, what: str) -> None:
@@ -219,7 +243,7 @@ class ProgrammeScreen(Screen):
             self.refresh_data()
 
     def on_screen_resume(self) -> None:
-        self.host.poll_changes()  # a commit just made (say by the dialog that closed) shows now
+        self.host.poll_changes()  # a commit just made (say by the dialog that closed) shows soon
         self._catch_up()
 
     def _catch_up(self) -> None:
@@ -234,7 +258,8 @@ class ProgrammeScreen(Screen):
 
         The watcher notices this app's commits like anyone else's, so a screen that also
         reloaded after its save would read everything twice. Instead the app polls now
-        (not at its next tick) and this screen catches up at once.
+        (in a worker, not at its next tick) and the change reaches this screen as DataChanged;
+        a change seen before this screen showed is caught up here.
         """
         self.host.poll_changes()
         self._catch_up()
@@ -261,7 +286,7 @@ class ProgrammeScreen(Screen):
             return False
         return True
 
-    def save_with_retry(self, save: Callable[[], T], *, what: str = "your change") -> T:
+    def save_with_retry(self, save: Callable[[], T], *, what: str = "your change", store: Store | None = None) -> T:
         """Run ``save`` (one store write) from a thread worker until it lands; return its result.
 
         While another process holds the write lock the screen stays responsive (the store
@@ -272,14 +297,17 @@ class ProgrammeScreen(Screen):
 
         In a screen::
 
-            @work(thread=True, exit_on_error=False, group="intake-save")
-            def save(self, changes):
-                return self.save_with_retry(
-                    lambda: update_participant(store, pid, version, changes), what="the profile"
-                )
+            store = self.programme.store
+            self.run_work(
+                partial(self.save_with_retry, what="the profile", store=store),
+                lambda: update_participant(store, pid, version, changes),
+                what="save the profile", done=self.saved, group="save",
+            )
 
         ``save`` should do all its work in one ``store.write()`` (every write it begins
-        waits the same way, see :meth:`rmtui.db.Store.wait_policy`).
+        waits the same way, see :meth:`rmtui.db.Store.wait_policy`). Pass ``store`` (read on
+        the UI thread) so the worker reads no screen state; :meth:`run_save` and
+        :meth:`run_edit` do.
         """
         worker = get_current_worker()
         started = time.monotonic()
@@ -300,7 +328,8 @@ class ProgrammeScreen(Screen):
 
         # The store waits for the write lock (retrying BEGIN IMMEDIATE), tells us while it
         # does, and gives up only if this worker is cancelled (StoreBusyError then).
-        with self.programme.store.wait_policy(True, on_waiting=on_waiting, cancelled=lambda: worker.is_cancelled):
+        store = store or self.programme.store
+        with store.wait_policy(True, on_waiting=on_waiting, cancelled=lambda: worker.is_cancelled):
             result = save()
         if waited:
             seconds = time.monotonic() - started

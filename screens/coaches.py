@@ -7,18 +7,14 @@ in a worker through :mod:`rmtui.coaches`; a wave is named by its name or number.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
-from textual.worker import Worker, WorkerState
 
 from rmtui.coaches import Workload, add_coach, assign_wave, workloads
 from rmtui.text import clean
-from rmtui.timeline import Outcome, attempt
 from rmtui.waves import resolve_wave
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.widgets.ask import AskLine
@@ -95,29 +91,13 @@ class CoachesScreen(ProgrammeScreen):
     def refresh_data(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="coaches-load")
-    def load(self) -> list[Workload]:
-        return workloads(self.programme.store)
+    def load(self) -> None:
+        self.run_work(workloads, self.programme.store, what="read the coaches", done=self._loaded, group="load")
 
-    @work(thread=True, exit_on_error=False, group="coaches-edit")
-    def run_edit(self, edit: Callable[[], str]) -> Outcome:
-        return attempt(lambda: self.save_with_retry(edit, what="the coaches"))
-
-    @on(Worker.StateChanged)
-    def worker_done(self, event: Worker.StateChanged) -> None:
-        group = event.worker.group
-        if not group.startswith("coaches-"):
-            return
-        if event.state == WorkerState.ERROR:
-            self.notify(f"That did not work: {event.worker.error}", severity="error", timeout=8)
-        elif event.state == WorkerState.SUCCESS:
-            if group == "coaches-load":
-                loads = event.worker.result
-                self.query_one("#coaches", VirtualTable).set_source(CoachRows(loads))
-                if not loads:
-                    self.notify("No coaches yet: press a to add the first.", timeout=6)
-            else:
-                self.report_outcome(event.worker.result)
+    def _loaded(self, loads: list[Workload]) -> None:
+        self.query_one("#coaches", VirtualTable).set_source(CoachRows(loads))
+        if not loads:
+            self.notify("No coaches yet: press a to add the first.", timeout=6)
 
     def action_add_coach(self) -> None:
         store = self.programme.store
@@ -131,7 +111,7 @@ class CoachesScreen(ProgrammeScreen):
                 coach = add_coach(store, name, email)
                 return f"Added coach {clean(coach.name)}."
 
-            self.run_edit(edit)
+            self.run_edit(edit, what="the coaches")
 
         self.app.push_screen(
             AskLine("Add a coach: name, then email", "", "E.g.  Priya Raman, priya.raman@example.com  (the email is optional)"),
@@ -147,13 +127,14 @@ class CoachesScreen(ProgrammeScreen):
 
             def edit() -> str:
                 wave = resolve_wave(store, text)
+                assert wave.id is not None  # a wave read from the database has its id
                 given = assign_wave(store, wave.id)
                 if not given:
                     return f"Every pair of {clean(wave.name)} still going has a coach already."
                 listed = ", ".join(f"{clean(name)} {count}" for name, count in given.items())
                 return f"{clean(wave.name)}: {sum(given.values())} pairs given coaches ({listed})."
 
-            self.run_edit(edit)
+            self.run_edit(edit, what="the coaches")
 
         self.app.push_screen(
             AskLine("Give coaches to every pair of the wave…", "", "The wave's name or number; pairs that have a coach keep theirs."),

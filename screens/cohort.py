@@ -8,17 +8,19 @@ shown against a greedy pass, and everyone left unmatched is listed with what blo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
-from textual.worker import Worker, WorkerState
 
 from rmtui.db import ConflictError, StoreError
 from rmtui.matching import CohortMatch, Proposal, load_pool, match_cohort
 from rmtui.pairing import PairingError, accept_wave, propose_pair
+from rmtui.programme import Programme
 from rmtui.rule_settings import RuleConfigError, load_rule_config
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.screens.navigation import OpenProfile
@@ -37,6 +39,8 @@ UNMATCHED_COLUMNS = [
     Column("role", "Role", 6),
     Column("why", "Why", 20, grow=3),
 ]
+Accepted = tuple[list[int], list[str], bool]
+"""(indexes of the proposals done, problems met, whether they were confirmed too)"""
 STATE_MARKS = {"accepted": ("✓", "green"), "rejected": ("✗", "red"), "pinned": ("⚲", "bold"), "": ("·", "dim")}
 
 
@@ -75,6 +79,44 @@ class UnmatchedSource:
     def cells(self, index: int) -> dict[str, Text]:
         row = self.rows[index]
         return {"name": Text(row.person.name), "role": Text(row.person.role), "why": Text(row.why)}
+
+
+Saver = Callable[[Callable[[], object]], object]
+"""Runs one store write from a worker, waiting out another coordinator's lock (save_with_retry)."""
+
+
+def _match(programme: Programme, wave_id: int, pinned: list[tuple[int, int]]) -> CohortMatch:
+    store = programme.store
+    try:
+        config = load_rule_config(store)
+    except RuleConfigError as error:
+        raise PairingError(f"{error} Fix the rules (r on the pairing screen) first.") from error
+    return match_cohort(load_pool(store, programme.today()), wave_id, config, pinned=pinned)
+
+
+def _accept(programme: Programme, wave_id: int, chosen: list[tuple[int, Proposal]], save: Saver) -> Accepted:
+    """Propose each chosen (index, proposal) as its own pair; return (done, problems, confirmed=False)."""
+    done: list[int] = []
+    problems: list[str] = []
+    config = load_rule_config(programme.store)
+    for index, proposal in chosen:
+        try:
+            save(lambda: propose_pair(programme, proposal.mentor.id, proposal.mentee.id, wave_id, config=config))
+        except (PairingError, ConflictError, StoreError) as error:
+            problems.append(f"{proposal.mentee.name}: {error}")
+        else:
+            done.append(index)
+    return done, problems, False
+
+
+def _accept_all(programme: Programme, wave_id: int, chosen: list[tuple[int, Proposal]], save: Saver) -> Accepted:
+    """Propose and confirm every chosen proposal in one transaction; return (done, problems, confirmed=True)."""
+    matches = [(proposal.mentor.id, proposal.mentee.id) for _, proposal in chosen]
+    try:
+        save(lambda: accept_wave(programme, wave_id, matches))
+    except (PairingError, ConflictError, StoreError) as error:
+        return [], [str(error)], True
+    return [index for index, _ in chosen], [], True
 
 
 class CohortScreen(ProgrammeScreen):
@@ -118,70 +160,47 @@ class CohortScreen(ProgrammeScreen):
         self.query_one("#proposals", VirtualTable).focus()
         self.run_matching(list(self.pinned))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="cohort-match")
-    def run_matching(self, pinned: list[tuple[int, int]]) -> CohortMatch:
-        store = self.programme.store
-        try:
-            config = load_rule_config(store)
-        except RuleConfigError as error:
-            raise PairingError(f"{error} Fix the rules (r on the pairing screen) first.") from error
-        return match_cohort(load_pool(store, self.programme.today()), self.wave_id, config, pinned=pinned)
+    def run_matching(self, pinned: list[tuple[int, int]]) -> None:
+        self.run_work(_match, self.programme, self.wave_id, pinned, what="match the wave", done=self.show,
+                      failed=self._matching_failed, group="match")
 
-    @work(thread=True, exclusive=False, exit_on_error=False, group="cohort-accept")
-    def accept(self, chosen: list[tuple[int, Proposal]]) -> tuple[list[int], list[str], bool]:
-        """Propose each chosen (index, proposal) as its own pair; return (done, problems, confirmed=False)."""
-        done, problems = [], []
-        config = load_rule_config(self.programme.store)
-        for index, proposal in chosen:
-            try:
-                self.save_with_retry(
-                    lambda: propose_pair(self.programme, proposal.mentor.id, proposal.mentee.id, self.wave_id, config=config),
-                    what="the accepted pairs",
-                )
-            except (PairingError, ConflictError, StoreError) as error:
-                problems.append(f"{proposal.mentee.name}: {error}")
-            else:
-                done.append(index)
-        return done, problems, False
+    def _matching_failed(self, error: BaseException) -> bool:
+        """A rule or pairing problem is said in the summary line; anything else the usual way."""
+        said = isinstance(error, (PairingError, StoreError))
+        self.query_one("#summary", Static).update(Text(f"Matching could not finish: {error}" if said else
+                                                       "Matching could not finish (see the notice)."))
+        return said
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="cohort-accept-all")
-    def accept_all(self, chosen: list[tuple[int, Proposal]]) -> tuple[list[int], list[str], bool]:
+    def accept(self, chosen: list[tuple[int, Proposal]]) -> None:
+        """Propose each chosen (index, proposal) as its own pair (each waits out another's lock)."""
+        self.run_work(_accept, self.programme, self.wave_id, chosen, self._waiting("the accepted pairs"),
+                      what="propose the pairs", done=self._accepted, group="accept", exclusive=False)
+
+    def accept_all(self, chosen: list[tuple[int, Proposal]]) -> None:
         """Accept the whole wave at once: propose and confirm every chosen proposal in one transaction."""
-        matches = [(proposal.mentor.id, proposal.mentee.id) for _, proposal in chosen]
-        try:
-            self.save_with_retry(lambda: accept_wave(self.programme, self.wave_id, matches), what="the wave's pairs")
-        except (PairingError, ConflictError, StoreError) as error:
-            return [], [str(error)], True
-        return [index for index, _ in chosen], [], True
+        self.run_work(_accept_all, self.programme, self.wave_id, chosen, self._waiting("the wave's pairs"),
+                      what="confirm the wave's pairs", done=self._accepted, group="accept-all")
 
-    @on(Worker.StateChanged)
-    def worker_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if not worker.group.startswith("cohort-"):
-            return
-        if event.state == WorkerState.ERROR:
-            self.query_one("#summary", Static).update(Text(f"Matching could not finish: {worker.error}"))
-            return
-        if event.state != WorkerState.SUCCESS:
-            return
-        if worker.group == "cohort-match":
-            self.show(worker.result)
-        else:
-            done, problems, confirmed = worker.result
-            for index in done:
-                self.states[index] = "accepted"
-            self._refresh_rows()
-            if confirmed:
-                self.query_one("#summary", Static).update(Text(
-                    f"{len(done)} pair(s) confirmed in {self.wave_name}." if done
-                    else f"Nothing was confirmed: {problems[0] if problems else 'no proposals left'}"
-                ))
-            if done and confirmed:
-                self.notify(f"{len(done)} pair(s) confirmed in {literal(self.wave_name)}; their sessions follow the wave's schedule.")
-            elif done:
-                self.notify(f"{len(done)} pair(s) proposed in {self.wave_name}; confirm them on the pairing screen.")
-            for problem in problems[:3]:
-                self.notify(problem, severity="error", timeout=10)
+    def _waiting(self, what: str) -> Callable[[Callable[[], object]], object]:
+        """How a worker saves: through save_with_retry, with the store read here on the UI thread."""
+        return partial(self.save_with_retry, what=what, store=self.programme.store)
+
+    def _accepted(self, outcome: tuple[list[int], list[str], bool]) -> None:
+        done, problems, confirmed = outcome
+        for index in done:
+            self.states[index] = "accepted"
+        self._refresh_rows()
+        if confirmed:
+            self.query_one("#summary", Static).update(Text(
+                f"{len(done)} pair(s) confirmed in {self.wave_name}." if done
+                else f"Nothing was confirmed: {problems[0] if problems else 'no proposals left'}"
+            ))
+        if done and confirmed:
+            self.notify(f"{len(done)} pair(s) confirmed in {literal(self.wave_name)}; their sessions follow the wave's schedule.")
+        elif done:
+            self.notify(f"{len(done)} pair(s) proposed in {self.wave_name}; confirm them on the pairing screen.")
+        for problem in problems[:3]:
+            self.notify(problem, severity="error", timeout=10, markup=False)
 
     def show(self, result: CohortMatch) -> None:
         self.result = result

@@ -10,7 +10,7 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, Static
 
-from rmtui.db import ConflictError, NotAllowedError
+from rmtui.db import ConflictError, NotAllowedError, Store
 from rmtui.coordinators import (
     ROLES,
     Coordinator,

@@ -9,18 +9,18 @@ to the save opens the conflict view, and nothing typed is lost either way.
 from __future__ import annotations
 
 from functools import partial
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Header, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
 
-from rmtui.db import ConflictError, Participant, StoreError
+from rmtui.db import ConflictError, Participant, Store, StoreError
 from rmtui.db.records import PARTICIPANT_STATUSES
 from rmtui.duplicates import likely_duplicates
 from rmtui.intake import (
@@ -106,6 +106,55 @@ class LoadingGuard(Static, can_focus=True):
         if event.key not in self.PASSED:
             event.stop()
             event.prevent_default()
+
+
+def _load(store: Store, participant_id: int | None) -> tuple[tuple[int, int], Participant | None, dict[int, str]]:
+    """(the programme's levels, the person edited or None, their manager's name by id)."""
+    person = get_participant(store, participant_id) if participant_id is not None else None
+    names = {}
+    if person is not None and person.manager_id is not None:
+        names[person.manager_id] = participant_name(store, person.manager_id) or f"#{person.manager_id}"
+    return programme_levels(store), person, names
+
+
+def _find_managers(
+    store: Store, managers: ManagerIndex | None, participant_id: int | None, typed: str
+) -> tuple[ManagerIndex, list[ManagerChoice]]:
+    if managers is None:  # built on first use, again after any save (see refresh_data)
+        managers = ManagerIndex.from_store(store, participant_id)
+    return managers, managers.find(typed)
+
+
+Saver = Callable[..., Any]
+"""ProgrammeScreen.save_with_retry bound to the store: waits out another coordinator's lock."""
+
+
+def _save(
+    store: Store, save: Saver, raw: dict[str, Any], participant_id: int | None, version: int | None,
+    base: dict[str, Any], save_anyway: bool,
+) -> tuple[str, Any]:
+    """Check and save the form: ("invalid" | "duplicates" | "created" | "updated" | "conflict", what goes with it)."""
+    check = check_for_save(store, raw, participant_id)
+    if not check.ok:
+        return "invalid", check.errors
+    if participant_id is None:
+        if not save_anyway:
+            found = likely_duplicates(
+                store, check.values["name"], check.values.get("email"), check.values.get("department", "")
+            )
+            if found:
+                return "duplicates", found
+        return "created", save(lambda: create_participant(store, check.values), what="the new person")
+    if version is None:
+        raise StoreError("This person has not finished loading; save again in a moment.")
+    edited_id, changes = participant_id, changed_fields(base, check.values)
+    try:
+        version = save(lambda: update_participant(store, edited_id, version, changes), what="the profile")
+    except ConflictError as conflict:
+        theirs = (conflict.current or {}).get("manager_id")
+        names = {theirs: participant_name(store, theirs) or f"#{theirs}"} if theirs is not None else {}
+        return "conflict", (conflict, check.values, names)
+    return "updated", (version, check.values)
 
 
 class IntakeScreen(ProgrammeScreen):
@@ -226,14 +275,32 @@ class IntakeScreen(ProgrammeScreen):
 
     # -- loading -----------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="intake-load")
-    def load(self) -> tuple[tuple[int, int], Participant | None, dict[int, str]]:
-        store = self.programme.store
-        person = get_participant(store, self.participant_id) if self.participant_id is not None else None
-        names = {}
-        if person is not None and person.manager_id is not None:
-            names[person.manager_id] = participant_name(store, person.manager_id) or f"#{person.manager_id}"
-        return programme_levels(store), person, names
+    def load(self) -> None:
+        self.run_work(_load, self.programme.store, self.participant_id, what="read this person", done=self._loaded,
+                      failed=self._load_failed, group="load")
+
+    def _load_failed(self, error: BaseException) -> bool:
+        if not self.loaded:
+            self.query_one("#intake-loading", Static).update(
+                Text(f"This person could not be loaded ({error}); escape goes back.")
+            )
+        return self._failed(error)
+
+    def _loaded(self, loaded: tuple[tuple[int, int], Participant | None, dict[int, str]]) -> None:
+        self.levels, person, names = loaded
+        self.names.update(names)
+        if person is not None and not self.base:
+            self.base = profile_values(person)
+            self.version = person.version
+            self.fill(self.base)
+            self._show_title()
+        if not self.loaded:
+            if person is None:
+                self.query_one("#intake-loading", Static).update(
+                    Text(f"#{self.participant_id} is no longer in the programme; escape goes back.")
+                )
+            else:
+                self._open_form()
 
     def refresh_data(self) -> None:
         """Another save happened: rebuild the managers to pick from; warn if it was this person."""
@@ -241,9 +308,16 @@ class IntakeScreen(ProgrammeScreen):
         if self.participant_id is not None:
             self.check_version()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="intake-version")
-    def check_version(self) -> int | None:
-        return self.programme.store.scalar("SELECT version FROM participants WHERE id = ?", (self.participant_id,))
+    def check_version(self) -> None:
+        self.run_work(self.programme.store.scalar, "SELECT version FROM participants WHERE id = ?", (self.participant_id,),
+                      what="check this person's version", done=self._version_checked, failed=self._failed,
+                      group="version")
+
+    def _version_checked(self, current: int | None) -> None:
+        banner = self.query_one("#intake-banner", Static)
+        if current is not None and self.version is not None and current != self.version:
+            banner.update(Text("Another coordinator has saved this person since you opened it; saving will show what they changed."))
+            banner.display = True
 
     # -- reading and filling the form --------------------------------------------------
 
@@ -362,16 +436,23 @@ class IntakeScreen(ProgrammeScreen):
     def field_changed(self, event: Any) -> None:
         self._edited(event.control)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="intake-email")
-    def check_email(self, email: str) -> tuple[str, str | None]:
-        return email, email_taken_error(self.programme.store, clean(email), except_id=self.participant_id)
+    def check_email(self, email: str) -> None:
+        self.run_work(partial(email_taken_error, except_id=self.participant_id), self.programme.store, clean(email),
+                      what="check the email", done=partial(self._email_checked, email), failed=self._failed,
+                      group="email")
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="intake-manager")
-    def search_managers(self, typed: str) -> tuple[ManagerIndex, list[ManagerChoice]]:
-        managers = self.managers
-        if managers is None:  # built on first use, again after any save (see refresh_data)
-            managers = ManagerIndex.from_store(self.programme.store, self.participant_id)
-        return managers, managers.find(typed)
+    def _email_checked(self, email: str, taken: str | None) -> None:
+        if email == self.query_one("#f-email", Input).value:
+            self.email_error = taken
+            self.validate_field("email")
+
+    def search_managers(self, typed: str) -> None:
+        self.run_work(_find_managers, self.programme.store, self.managers, self.participant_id, typed,
+                      what="find the manager", done=self._managers_found, failed=self._failed, group="manager")
+
+    def _managers_found(self, found: tuple[ManagerIndex, list[ManagerChoice]]) -> None:
+        self.managers, choices = found
+        self._show_managers(choices)
 
     def _show_managers(self, found: list[ManagerChoice]) -> None:
         self.found_managers = found
@@ -412,62 +493,15 @@ class IntakeScreen(ProgrammeScreen):
 
     # -- workers report back -----------------------------------------------------------
 
-    @on(Worker.StateChanged)
-    def worker_done(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if event.state == WorkerState.ERROR:
-            if worker.group == "intake-load" and not self.loaded:
-                self.query_one("#intake-loading", Static).update(
-                    Text(f"This person could not be loaded ({worker.error}); escape goes back.")
-                )
-            self._report(worker.error)
-            return
-        if event.state != WorkerState.SUCCESS:
-            return
-        if worker.group == "intake-load":
-            self.levels, person, names = worker.result
-            self.names.update(names)
-            if person is not None and not self.base:
-                self.base = profile_values(person)
-                self.version = person.version
-                self.fill(self.base)
-                self._show_title()
-            if not self.loaded:
-                if person is None:
-                    self.query_one("#intake-loading", Static).update(
-                        Text(f"#{self.participant_id} is no longer in the programme; escape goes back.")
-                    )
-                else:
-                    self._open_form()
-        elif worker.group == "intake-email":
-            email, taken = worker.result
-            if email == self.query_one("#f-email", Input).value:
-                self.email_error = taken
-                self.validate_field("email")
-        elif worker.group == "intake-manager":
-            self.managers, found = worker.result
-            self._show_managers(found)
-        elif worker.group == "intake-version":
-            current = worker.result
-            banner = self.query_one("#intake-banner", Static)
-            if current is not None and self.version is not None and current != self.version:
-                banner.update(Text("Another coordinator has saved this person since you opened it; saving will show what they changed."))
-                banner.display = True
-        elif worker.group == "intake-save":
-            self.saved(worker.result)
-        elif worker.group == "intake-withdraw":
-            self.version = worker.result
-            self.base["status"] = "withdrawn"
-            self.fill({**self.raw_values_stored(), "status": "withdrawn"})
-            self.notify("Withdrawn. The profile and its history are kept.")
-
-    def _report(self, error: BaseException | None) -> None:
+    def _failed(self, error: BaseException) -> bool:
+        """Say a conflict or a refused value in one sentence; anything unexpected goes the usual way."""
         if isinstance(error, ConflictError):
-            self.notify(str(error), severity="warning", timeout=10)
+            self.notify(str(error), severity="warning", timeout=10, markup=False)
         elif isinstance(error, (StoreError, FieldError)):
-            self.notify(str(error), severity="error", timeout=10)
+            self.notify(str(error), severity="error", timeout=10, markup=False)
         else:
-            self.notify(f"That did not work: {error}. Your typing is still in the form.", severity="error", timeout=10)
+            return False
+        return True
 
     def raw_values_stored(self) -> dict[str, Any]:
         """Return the form's values cleaned into stored values (fields in error left as typed)."""
@@ -499,31 +533,11 @@ class IntakeScreen(ProgrammeScreen):
             return
         self.save(self.raw_values(), save_anyway)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="intake-save")
-    def save(self, raw: dict[str, Any], save_anyway: bool) -> tuple[str, Any]:
+    def save(self, raw: dict[str, Any], save_anyway: bool) -> None:
         store = self.programme.store
-        check = check_for_save(store, raw, self.participant_id)
-        if not check.ok:
-            return "invalid", check.errors
-        if self.participant_id is None:
-            if not save_anyway:
-                found = likely_duplicates(
-                    store, check.values["name"], check.values.get("email"), check.values.get("department", "")
-                )
-                if found:
-                    return "duplicates", found
-            return "created", self.save_with_retry(lambda: create_participant(store, check.values), what="the new person")
-        assert self.version is not None
-        participant_id, version, changes = self.participant_id, self.version, changed_fields(self.base, check.values)
-        try:
-            version = self.save_with_retry(
-                lambda: update_participant(store, participant_id, version, changes), what="the profile"
-            )
-        except ConflictError as conflict:
-            theirs = (conflict.current or {}).get("manager_id")
-            names = {theirs: participant_name(store, theirs) or f"#{theirs}"} if theirs is not None else {}
-            return "conflict", (conflict, check.values, names)
-        return "updated", (version, check.values)
+        saver = partial(self.save_with_retry, store=store)
+        self.run_work(_save, store, saver, raw, self.participant_id, self.version, dict(self.base), save_anyway,
+                      what="save this person", done=self.saved, failed=self._failed, group="save")
 
     def saved(self, outcome: tuple[str, Any]) -> None:
         kind, detail = outcome
@@ -623,13 +637,18 @@ class IntakeScreen(ProgrammeScreen):
         if reason:
             self.withdraw(reason)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="intake-withdraw")
-    def withdraw(self, reason: str) -> int:
-        assert self.participant_id is not None and self.version is not None
+    def withdraw(self, reason: str) -> None:
+        if self.participant_id is None or self.version is None:
+            return
         store, participant_id, version = self.programme.store, self.participant_id, self.version
-        return self.save_with_retry(
-            lambda: withdraw_participant(store, participant_id, version, reason), what="the withdrawal"
-        )
+        self.run_save(lambda: withdraw_participant(store, participant_id, version, reason), saving="the withdrawal",
+                      done=self._withdrawn, failed=self._failed, group="withdraw")
+
+    def _withdrawn(self, version: int) -> None:
+        self.version = version
+        self.base["status"] = "withdrawn"
+        self.fill({**self.raw_values_stored(), "status": "withdrawn"})
+        self.notify("Withdrawn. The profile and its history are kept.")
 
     def action_import_csv(self) -> None:
         self.post_message(OpenImport())

@@ -8,20 +8,21 @@ shared interests highlighted (summaries at 80×24, more detail on a taller termi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import ClassVar
 
 from rich.console import Group
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Input, Static
-from textual.worker import Worker, WorkerState
 
 from rmtui.db import ConflictError, Pair, StoreError, Wave
-from rmtui.coaches import assign_coach, workloads
+from rmtui.coaches import Workload, assign_coach, workloads
+from rmtui.programme import Programme
 from rmtui.matching import Pool, Ranking, load_pool, rank_candidates
 from rmtui.pairing import (
     OVERRIDABLE,
@@ -96,6 +97,20 @@ class Loaded:
             partner[pair.mentor_id] = f"{status} with {self.name(pair.mentee_id)}"
             partner[pair.mentee_id] = f"{status} with {self.name(pair.mentor_id)}"
         return partner
+
+
+def _load(programme: Programme) -> Loaded:
+    """Read what the screen shows in one go (off the UI thread)."""
+    store = programme.store
+    problem = None
+    try:
+        config = load_rule_config(store)
+    except RuleConfigError as error:
+        config, problem = default_rule_config(), str(error)
+    pool = load_pool(store, programme.today())
+    marks = ", ".join("?" for _ in ONGOING)
+    pairs = store.all(Pair, f"status IN ({marks})", ONGOING)
+    return Loaded(pool, config, problem, waves(store), pairs)
 
 
 class CandidateSource:
@@ -240,64 +255,44 @@ class PairingScreen(ProgrammeScreen):
 
     # -- loading -----------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="pairing-load")
-    def load(self) -> Loaded:
-        store = self.programme.store
-        problem = None
-        try:
-            config = load_rule_config(store)
-        except RuleConfigError as error:
-            config, problem = default_rule_config(), str(error)
-        pool = load_pool(store, self.programme.today())
-        marks = ", ".join("?" for _ in ONGOING)
-        pairs = store.all(Pair, f"status IN ({marks})", ONGOING)
-        return Loaded(pool, config, problem, waves(store), pairs)
+    def load(self) -> None:
+        self.run_work(_load, self.programme, what="read the programme", done=self._loaded,
+                      failed=partial(self._failed, "load"), group="load")
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="pairing-rank")
-    def rank(self, loaded: Loaded, person_id: int, wave_id: int | None, excluding: list[int]) -> Ranking:
-        return rank_candidates(loaded.pool, person_id, loaded.config, wave_id, excluding=excluding)
+    def rank(self, loaded: Loaded, person_id: int, wave_id: int | None, excluding: list[int]) -> None:
+        self.run_work(partial(rank_candidates, excluding=excluding), loaded.pool, person_id, loaded.config, wave_id,
+                      what="rank the candidates", done=self._ranked, failed=partial(self._failed, "rank"), group="rank")
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="pairing-find")
-    def find(self, loaded: Loaded, query: str, wave_id: int | None) -> tuple[str, list[Person]]:
-        return query, find_people(loaded.pool, query, wave_id)
+    def find(self, loaded: Loaded, query: str, wave_id: int | None) -> None:
+        self.run_work(find_people, loaded.pool, query, wave_id, what="find the person",
+                      done=partial(self._found, query), failed=partial(self._failed, "find"), group="find")
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="pairing-write")
-    def write(self, description: str, action, *args, **kwargs) -> tuple[str, object]:
-        return description, self.save_with_retry(lambda: action(self.programme, *args, **kwargs), what="the pairing")
+    def _found(self, query: str, people: list[Person]) -> None:
+        if query == self.query_one("#find", Input).value:
+            self._show_found(people)
 
-    @on(Worker.StateChanged)
-    def worker_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if not worker.group.startswith("pairing-"):
-            return
-        if event.state == WorkerState.ERROR:
-            self._failed(worker.group, worker.error)
-            return
-        if event.state != WorkerState.SUCCESS:
-            return
-        if worker.group == "pairing-load":
-            self._loaded(worker.result)
-        elif worker.group == "pairing-rank":
-            self._ranked(worker.result)
-        elif worker.group == "pairing-find":
-            query, people = worker.result
-            if query == self.query_one("#find", Input).value:
-                self._show_found(people)
-        elif worker.group == "pairing-write":
-            message, _ = worker.result
-            self.notify(message, timeout=6)
-            self.after_save()
+    def write(self, description: str, action: Callable[..., object], *args: object, **kwargs: object) -> None:
+        """Run ``action(programme, *args, **kwargs)`` (one store write) and say ``description`` once it landed."""
+        programme = self.programme
+        self.run_save(lambda: action(programme, *args, **kwargs), saving="the pairing",
+                      done=lambda _: self._written(description), failed=partial(self._failed, "write"), group="write")
 
-    def _failed(self, group: str, error: BaseException | None) -> None:
+    def _written(self, description: str) -> None:
+        self.notify(description, timeout=6)
+        self.after_save()
+
+    def _failed(self, group: str, error: BaseException) -> bool:
+        """Say what went wrong in words; True when said (anything unexpected goes the usual way)."""
         if isinstance(error, ConflictError):
             self.notify(f"{error} Press the key again to reapply.", severity="warning", timeout=10)
             self.load()
-        elif isinstance(error, (PairingError, StoreError, ValueError)):
+            return True
+        if isinstance(error, (PairingError, StoreError, ValueError)):
             self.notify(str(error), severity="error", timeout=10, markup=False)
-            if group == "pairing-write":
+            if group == "write":
                 self.load()
-        else:
-            self.notify(f"Pairing could not finish: {error}", severity="error", timeout=10)
+            return True
+        return False
 
     def _loaded(self, loaded: Loaded) -> None:
         self.loaded = loaded
@@ -321,7 +316,7 @@ class PairingScreen(ProgrammeScreen):
         if self.loaded is None or self.person_id is None:
             return
         self._checks.clear()
-        self.rank(self.loaded, self.person_id, self.wave_id, [p.id for p in self._own_proposals()])
+        self.rank(self.loaded, self.person_id, self.wave_id, self._own_proposal_ids())
 
     def _ranked(self, ranking: Ranking) -> None:
         if ranking.person.id != self.person_id:
@@ -358,6 +353,9 @@ class PairingScreen(ProgrammeScreen):
 
     def _own_proposals(self) -> list[Pair]:
         return [p for p in self._own_pairs() if p.status == "proposed" and p.wave_id == self.wave_id]
+
+    def _own_proposal_ids(self) -> list[int]:
+        return [p.id for p in self._own_proposals() if p.id is not None]
 
     def proposed_with(self, other_id: int) -> Pair | None:
         """Return the proposal of the person being matched with ``other_id`` in this wave."""
@@ -397,7 +395,7 @@ class PairingScreen(ProgrammeScreen):
         if found is None:
             pool = self.loaded.pool
             mentor, mentee = roles_of(pool.by_id[self.person_id], candidate)
-            excluding = [p.id for p in self._own_proposals()]
+            excluding = self._own_proposal_ids()
             found = check(pool, mentor.id, mentee.id, self.loaded.config, self.wave_id, excluding=excluding)
             self._checks[candidate.id] = found
         return found
@@ -591,7 +589,7 @@ class PairingScreen(ProgrammeScreen):
             return
         self.write(
             f"Proposed {result.mentor.name} to mentor {result.mentee.name}.",
-            propose_pair, result.mentor.id, result.mentee.id, self.wave_id, config=self.loaded.config,
+            propose_pair, result.mentor.id, result.mentee.id, self.wave_id, config=self._config(),
         )
 
     def action_confirm(self) -> None:
@@ -601,9 +599,9 @@ class PairingScreen(ProgrammeScreen):
         message = f"{result.mentor.name} now mentors {result.mentee.name}, from today."
         proposal = self.proposed_with(self._other(result).id)
         if proposal is not None:
-            self.write(message, confirm_pair, proposal.id, proposal.version, config=self.loaded.config)
+            self.write(message, confirm_pair, proposal.id, proposal.version, config=self._config())
         else:
-            self.write(message, pair_now, result.mentor.id, result.mentee.id, self.wave_id, config=self.loaded.config)
+            self.write(message, pair_now, result.mentor.id, result.mentee.id, self.wave_id, config=self._config())
 
     def action_override(self) -> None:
         result = self._ready()
@@ -625,7 +623,7 @@ class PairingScreen(ProgrammeScreen):
             self.write(
                 f"Proposed {result.mentor.name} with {result.mentee.name}, overriding {len(failing)} rule(s).",
                 propose_pair, result.mentor.id, result.mentee.id, self.wave_id,
-                override_reason=reason, config=self.loaded.config,
+                override_reason=reason, config=self._config(),
             )
 
         who = f"{result.mentor.name} → {result.mentee.name}"
@@ -648,14 +646,10 @@ class PairingScreen(ProgrammeScreen):
         if not pairs or self.loaded is None:
             self.notify("The person being matched has no pair yet; propose or confirm one first.", severity="warning")
             return
-        self._load_coaches(pairs[0])
+        self.run_work(workloads, self.programme.store, what="read the coaches", done=partial(self._pick_coach, pairs[0]),
+                      group="coaches")
 
-    @work(thread=True, exit_on_error=False, group="pairing-coaches")
-    def _load_coaches(self, pair: Pair) -> None:
-        loads = workloads(self.programme.store)
-        self.app.call_from_thread(self._pick_coach, pair, loads)
-
-    def _pick_coach(self, pair: Pair, loads: list) -> None:
+    def _pick_coach(self, pair: Pair, loads: list[Workload]) -> None:
         if not loads:
             self.notify("The programme has no coaches yet; add them with  rmtui coach add NAME.", severity="warning", timeout=8)
             return
@@ -716,8 +710,12 @@ class PairingScreen(ProgrammeScreen):
             return
         self.post_message(OpenCohort(self.wave_id, self._wave_name()))
 
+    def _config(self) -> RuleConfig:
+        """The matching rules read with the programme (the defaults before it is read)."""
+        return self.loaded.config if self.loaded is not None else default_rule_config()
+
     def action_edit_rules(self) -> None:
-        config = self.loaded.config if self.loaded is not None else default_rule_config()
+        config = self._config()
         self.post_message(EditRules(config))
 
     def _other(self, result: PairCheck) -> Person:

@@ -8,18 +8,20 @@ meanwhile nothing is saved, their name is shown and the typed values stay in the
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
-from textual.worker import Worker, WorkerState
 
-from rmtui.db import ConflictError
+from rmtui.db import ConflictError, Store, StoreError
+from rmtui.error_log import UserError
 from rmtui.programme_settings import (
     SETTING_SPECS,
+    SettingError,
     find_timezones,
     is_set_up,
     programme_settings,
@@ -35,6 +37,14 @@ SETUP_TEXT = (
     "the health targets, then ctrl+s. Next: import people (2 intake, ctrl+o) and add a wave "
     "(ctrl+p Waves, then a)."
 )
+
+
+def _load(store: Store) -> tuple[dict[str, Any], dict[str, int], bool]:
+    """(the settings, their versions, whether the programme still needs setting up), in one snapshot."""
+    with store.snapshot():
+        return programme_settings(store), setting_versions(store), not is_set_up(store)
+
+
 EDIT_TEXT = "The programme's settings, shared by every coordinator. ctrl+s saves what you changed."
 
 
@@ -85,11 +95,9 @@ class ProgrammeSettingsScreen(ProgrammeScreen):
         if not self.edited():
             self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="programme-load")
-    def load(self) -> tuple[dict[str, Any], dict[str, int], bool]:
-        store = self.programme.store
-        with store.snapshot():
-            return programme_settings(store), setting_versions(store), not is_set_up(store)
+    def load(self) -> None:
+        self.run_work(_load, self.programme.store, what="read the settings",
+                      done=lambda loaded: self.show_loaded(*loaded), group="load")
 
     def _input(self, key: str) -> Input:
         return self.query_one(f"#set-{key}", Input)
@@ -156,31 +164,22 @@ class ProgrammeSettingsScreen(ProgrammeScreen):
         self.say("Saving…", "dim")
         self.save(changes, dict(self.versions))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="programme-save")
-    def save(self, changes: dict[str, str], versions: dict[str, int]) -> tuple[dict[str, str], dict[str, int]]:
-        new_versions = self.save_with_retry(
-            lambda: save_settings(self.programme.store, changes, versions), what="the settings"
-        )
-        return changes, new_versions
+    def save(self, changes: dict[str, str], versions: dict[str, int]) -> None:
+        store = self.programme.store
+        self.run_save(lambda: save_settings(store, changes, versions), saving="the settings",
+                      done=partial(self._saved, changes), failed=self._not_saved, group="save")
 
-    @on(Worker.StateChanged)
-    def worker_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if not worker.group.startswith("programme-"):
-            return
-        if event.state == WorkerState.ERROR:
-            error = worker.error
-            if isinstance(error, ConflictError):
-                self.conflicted(error)
-            else:  # SettingError and the store's errors: one sentence each
-                self.say(f"Not saved: {error}", "bold red")
-            return
-        if event.state != WorkerState.SUCCESS:
-            return
-        if worker.group == "programme-load":
-            self.show_loaded(*worker.result)
-            return
-        changes, versions = worker.result
+    def _not_saved(self, error: BaseException) -> bool:
+        if isinstance(error, ConflictError):
+            self.conflicted(error)
+            return True
+        if isinstance(error, (SettingError, StoreError, UserError)):  # one sentence each
+            self.say(f"Not saved: {error}", "bold red")
+            return True
+        self.say("Not saved (see the notice).", "bold red")
+        return False
+
+    def _saved(self, changes: dict[str, str], versions: dict[str, int]) -> None:
         old_zone = self.loaded.get("timezone")
         self.versions = versions
         was_setup = self.setup

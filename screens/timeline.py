@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
-from textual.worker import Worker, WorkerState
 
 from rmtui.db import Pair, Session
 from rmtui import coaches, lifecycle, surveys
@@ -27,13 +26,34 @@ from rmtui.calendar_export import export_calendar
 from rmtui.schedule import as_date, session_start
 from rmtui.session_status import KIND_LABEL, relative_day, short_day
 from rmtui.text import clean, clean_path
-from rmtui.timeline import WHEN_HINT, Outcome, PairTimeline, attempt, parse_when
+from rmtui.programme import Programme
+from rmtui.timeline import WHEN_HINT, PairTimeline, attempt, parse_when
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.widgets.ask import AskLine, EditText
 from rmtui.widgets.pick import PickOne
 from rmtui.widgets.virtual_table import Column, EmptySource, VirtualTable
 
 MOVE_HINT = "+1w, +3d, fri (from the session's day, same time), tomorrow, 2026-12-04 or 2026-12-04 14:00"
+
+Loaded = tuple[int | None, PairTimeline | None, dt.date, str]
+"""(the pair asked for, its timeline or None, today, the programme's time zone)"""
+
+
+def _load(programme: Programme, pair_id: int | None, step: int) -> Loaded:
+    """Read a pair's timeline off the UI thread: ``pair_id`` (or ``step`` from it), else the first pair."""
+    today, timezone = programme.today(), programme.timezone
+    store = programme.store
+    wanted = pair_id
+    if wanted is not None and step:
+        wanted = service.neighbour_pair(store, wanted, step)
+        if wanted is None:
+            return pair_id, None, today, timezone  # no neighbour that way: stay
+    if wanted is None:
+        wanted = service.first_pair(store)
+    if wanted is None:
+        return None, None, today, timezone
+    return wanted, service.load_timeline(store, wanted, today), today, timezone
+
 
 COLUMNS = [
     Column("seq", "#", 2, justify="right"),
@@ -191,33 +211,18 @@ class TimelineScreen(ProgrammeScreen):
 
     # -- loading -----------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="timeline-load")
-    def load(self, pair_id: int | None = None) -> tuple[int | None, PairTimeline | None, dt.date, str]:
-        """Return (the pair asked for, its timeline or None, today, the programme's zone)."""
-        programme = self.programme
-        today, timezone = programme.today(), programme.timezone
-        wanted = pair_id or self.pair_id or service.first_pair(programme.store)
-        if wanted is None:
-            return None, None, today, timezone
-        return wanted, service.load_timeline(programme.store, wanted, today), today, timezone
+    def load(self, pair_id: int | None = None, step: int = 0) -> None:
+        """Load pair ``pair_id`` (else the one shown, else the first), or the one ``step`` away from it."""
+        self.run_work(_load, self.programme, pair_id or self.pair_id, step, what="load the timeline",
+                      done=self._loaded, group="load")
 
-    @on(Worker.StateChanged)
-    def worker_done(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group == "timeline-load":
-            if event.state == WorkerState.ERROR:
-                self.notify(f"The timeline could not be loaded: {worker.error}", severity="error", timeout=8)
-            elif event.state == WorkerState.SUCCESS:
-                wanted, view, self.today, self.timezone = worker.result
-                if view is None and wanted is not None and self.view is not None:
-                    self.notify(f"There is no pair {wanted}.", severity="warning")
-                    return
-                self.show(view)
-        elif worker.group == "timeline-edit":
-            if event.state == WorkerState.ERROR:
-                self.notify(f"The change was not saved: {worker.error}", severity="error", timeout=8)
-            elif event.state == WorkerState.SUCCESS:
-                self.report_outcome(worker.result)
+    def _loaded(self, loaded: Loaded) -> None:
+        wanted, view, self.today, self.timezone = loaded
+        if view is None and wanted is not None and self.view is not None:
+            if wanted != self.pair_id:  # a neighbour that is not there is no news
+                self.notify(f"There is no pair {wanted}.", severity="warning")
+            return
+        self.show(view)
 
     def show(self, view: PairTimeline | None) -> None:
         """Put the pair and its sessions on screen, keeping the cursor on the same session."""
@@ -340,14 +345,7 @@ class TimelineScreen(ProgrammeScreen):
         text.append(clean(session.notes).replace("\n", " / ") if session.notes else "—")
         detail.update(text)
 
-    # -- edits -------------------------------------------------------------------------
-
-    @work(thread=True, exit_on_error=False, group="timeline-edit")
-    def run_edit(
-        self, edit: Callable[[], str], retry: Callable[[], None] | None = None, confirm: Callable[[], None] | None = None
-    ) -> Outcome:
-        """Run ``edit`` (one store write), waiting out another coordinator's write lock."""
-        return attempt(lambda: self.save_with_retry(edit, what="the change"), retry, confirm)
+    # -- edits (each through ProgrammeScreen.run_edit, which waits out another's lock) --------
 
     def _a_day(self, text: str) -> None:
         """Check an answer to a "which day" question (the dialog shows what is wrong)."""
@@ -366,9 +364,9 @@ class TimelineScreen(ProgrammeScreen):
 
     def _held(self, session: Session, day: dt.date) -> None:
         store, today = self.programme.store, self.today
+        was = self.view.pair.status if self.view is not None else None
 
         def edit() -> str:
-            was = self.view.pair.status if self.view is not None else None
             service.mark_held(store, session, day, today)
             if was == "active" and lifecycle.status_of(store, session.pair_id) == "completed":
                 return f"Session {session.seq} held on {short_day(as_date(day))}: the last one, so the pair is completed."
@@ -451,10 +449,10 @@ class TimelineScreen(ProgrammeScreen):
                     service.set_notes(store, session, value, today)
                 return f"Session {session.seq}: {what} saved."
 
-            def again() -> None:
-                fresh = service.get_session(store, session.id) if session.id else None
-                if fresh is not None:
-                    self._edit_text(fresh, what, value)
+            def again() -> None:  # after a conflict: the session as it is now, with what was typed
+                if session.id is not None:
+                    self.run_work(service.get_session, store, session.id, what="read the session", group="again",
+                                  done=lambda fresh: self._edit_text(fresh, what, value) if fresh else None)
 
             self.focus_session = session.id
             self.run_edit(edit, again)
@@ -487,9 +485,10 @@ class TimelineScreen(ProgrammeScreen):
         self.run_edit(edit)
 
     def action_add_session(self) -> None:
-        if self.view is None:
+        pair_id = self._pair_id()
+        if pair_id is None:
             return
-        store, pair_id = self.programme.store, self.view.pair.id
+        store = self.programme.store
 
         def answered(text: str | None) -> None:
             if text is None:
@@ -498,7 +497,7 @@ class TimelineScreen(ProgrammeScreen):
 
             def edit() -> str:
                 added = service.add_session(store, pair_id, day)
-                self.focus_session = added.id
+                self.app.call_from_thread(self._focus, added.id)  # before the outcome arrives
                 return f"Session {added.seq} added, due {short_day(as_date(added.due_on))}."
 
             self.run_edit(edit)
@@ -508,9 +507,10 @@ class TimelineScreen(ProgrammeScreen):
         )
 
     def action_replan(self) -> None:
-        if self.view is None:
+        pair_id = self._pair_id()
+        if pair_id is None:
             return
-        store, pair_id = self.programme.store, self.view.pair.id
+        store = self.programme.store
 
         def answered(text: str | None) -> None:
             if not text:
@@ -533,11 +533,8 @@ class TimelineScreen(ProgrammeScreen):
         )
 
     def action_pair(self, step: int) -> None:
-        if self.pair_id is None:
-            return
-        target = service.neighbour_pair(self.programme.store, self.pair_id, step)
-        if target is not None:
-            self.load(target)
+        if self.pair_id is not None:
+            self.load(self.pair_id, step)  # the worker finds the neighbour
 
     def action_go_to_pair(self) -> None:
         def answered(text: str | None) -> None:
@@ -551,9 +548,9 @@ class TimelineScreen(ProgrammeScreen):
         self.app.push_screen(AskLine("Go to pair number…", "", "The number after “Pair” at the top."), answered)
 
     def action_export(self) -> None:
-        if self.view is None:
+        pair_id = self._pair_id()
+        if pair_id is None:
             return
-        pair_id = self.view.pair.id
 
         def answered(text: str | None) -> None:
             if not text:
@@ -565,10 +562,11 @@ class TimelineScreen(ProgrammeScreen):
             answered,
         )
 
-    @work(thread=True, exit_on_error=False, group="timeline-edit")
-    def export(self, pair_id: int, path: Path) -> Outcome:
+    def export(self, pair_id: int, path: Path) -> None:
+        programme = self.programme
+
         def edit() -> str:
-            data, count = export_calendar(self.programme, pair_id=pair_id)
+            data, count = export_calendar(programme, pair_id=pair_id)
             try:
                 path.write_bytes(data)
             except OSError as error:
@@ -577,12 +575,22 @@ class TimelineScreen(ProgrammeScreen):
                 return f"Pair {pair_id} has no sessions still to happen; {path} holds no events."
             return f"Wrote {count} session{'s' if count != 1 else ''} to {path}."
 
-        return attempt(edit)
+        self.run_work(attempt, edit, what="export the calendar", done=self.report_outcome, group="export",
+                      exclusive=False)
 
     # -- the pair's life ------------------------------------------------------------------
 
-    def _pair_or_warn(self, *statuses: str) -> Pair | None:
-        if self.view is None:
+    def _focus(self, session_id: int | None) -> None:
+        """Put the cursor on ``session_id`` at the next load (on the UI thread)."""
+        self.focus_session = session_id
+
+    def _pair_id(self) -> int | None:
+        """The id of the pair on screen, if any."""
+        return self.view.pair.id if self.view is not None else None
+
+    def _pair_or_warn(self, *statuses: str) -> tuple[Pair, int] | None:
+        """The pair on screen and its id, if it is in one of ``statuses``; else say why not."""
+        if self.view is None or self.view.pair.id is None:
             self.notify("There is no pair on screen.", severity="warning")
             return None
         pair = self.view.pair
@@ -590,21 +598,22 @@ class TimelineScreen(ProgrammeScreen):
             self.notify(f"Pair {pair.id} is {pair.status.replace('_', ' ')}; that applies to an "
                         f"{' or '.join(statuses)} pair.", severity="warning")
             return None
-        return pair
+        return pair, self.view.pair.id
 
     def action_complete(self) -> None:
-        pair = self._pair_or_warn("active", "paused")
-        if pair is None:
+        found = self._pair_or_warn("active", "paused")
+        if found is None:
             return
-        store = self.programme.store
+        pair, pair_id = found
+        store, today = self.programme.store, self.today
 
         def answered(text: str | None) -> None:
             if not text:
                 return
-            day = parse_when(text, self.today).day
+            day = parse_when(text, today).day
 
             def edit() -> str:
-                lifecycle.complete_pair(store, pair.id, pair.version, day, self.today)
+                lifecycle.complete_pair(store, pair_id, pair.version, day, today)
                 return f"Pair {pair.id} completed on {short_day(day)}; sessions still planned were cancelled."
 
             self.run_edit(edit)
@@ -627,9 +636,10 @@ class TimelineScreen(ProgrammeScreen):
             raise ValueError(f"Say in a few words why (at least {lifecycle.MIN_REASON} characters).")
 
     def action_pause(self) -> None:
-        pair = self._pair_or_warn("active", "paused")
-        if pair is None:
+        found = self._pair_or_warn("active", "paused")
+        if found is None:
             return
+        pair, pair_id = found
         store, today = self.programme.store, self.today
         resuming = pair.status == "paused"
 
@@ -639,10 +649,10 @@ class TimelineScreen(ProgrammeScreen):
 
             def edit() -> str:
                 if resuming:
-                    _, days = lifecycle.resume_pair(store, pair.id, pair.version, text, today)
+                    _, days = lifecycle.resume_pair(store, pair_id, pair.version, text, today)
                     moved = f"planned sessions moved {days} day{'s' if days != 1 else ''} later" if days else "no session moved"
                     return f"Pair {pair.id} resumed; {moved}."
-                lifecycle.pause_pair(store, pair.id, pair.version, text, today)
+                lifecycle.pause_pair(store, pair_id, pair.version, text, today)
                 return f"Pair {pair.id} paused; it leaves triage until it resumes (p)."
 
             self.run_edit(edit)
@@ -654,9 +664,10 @@ class TimelineScreen(ProgrammeScreen):
         self.app.push_screen(AskLine(title, "", hint, check=self._a_reason), answered)
 
     def action_answer(self) -> None:
-        pair = self._pair_or_warn("active", "paused", "completed", "closed_early")
-        if pair is None:
+        found = self._pair_or_warn("active", "paused", "completed", "closed_early")
+        if found is None:
             return
+        pair, pair_id = found
         store, today = self.programme.store, self.today
 
         def answered(text: str | None) -> None:
@@ -665,7 +676,7 @@ class TimelineScreen(ProgrammeScreen):
             answer = surveys.parse_answer_line(text)
 
             def edit() -> str:
-                surveys.record_answer(store, pair.id, answer, today)
+                surveys.record_answer(store, pair_id, answer, today)
                 rating = f"{answer.rating}/5" if answer.rating else "no rating"
                 goal = {True: ", goal achieved", False: ", goal not achieved", None: ""}[answer.goal_achieved]
                 return f"Recorded the {answer.respondent}'s {answer.kind} answer on pair {pair.id}: {rating}{goal}."
@@ -677,16 +688,12 @@ class TimelineScreen(ProgrammeScreen):
         )
 
     def action_coach(self) -> None:
-        pair = self._pair_or_warn()
-        if pair is not None:
-            self._load_coaches(pair)
+        found = self._pair_or_warn()
+        if found is not None:
+            self.run_work(coaches.workloads, self.programme.store, what="read the coaches",
+                          done=partial(self._pick_coach, *found), group="coaches")
 
-    @work(thread=True, exit_on_error=False, group="timeline-coaches")
-    def _load_coaches(self, pair: Pair) -> None:
-        loads = coaches.workloads(self.programme.store)
-        self.app.call_from_thread(self._pick_coach, pair, loads)
-
-    def _pick_coach(self, pair: Pair, loads: list[coaches.Workload]) -> None:
+    def _pick_coach(self, pair: Pair, pair_id: int, loads: list[coaches.Workload]) -> None:
         if not loads:
             self.notify("The programme has no coaches yet; add them from the palette (Coaches and their workload) "
                         "or with  rmtui coach add NAME.", severity="warning", timeout=8)
@@ -700,7 +707,7 @@ class TimelineScreen(ProgrammeScreen):
                 return
 
             def edit() -> str:
-                done = coaches.assign_coach(store, pair.id, coach_id or None, pair.version)
+                done = coaches.assign_coach(store, pair_id, coach_id or None, pair.version)
                 return f"Pair {pair.id}: coach {clean(done.coach)}." if done.coach else f"Pair {pair.id} has no coach now."
 
             self.run_edit(edit)

@@ -17,7 +17,7 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
-from rmtui.db import ConflictError
+from rmtui.db import ConflictError, Session, Store
 from rmtui import timeline as sessions
 from rmtui import triage as service
 from rmtui.session_status import KIND_LABEL, short_day
@@ -247,7 +247,7 @@ class TriageScreen(ProgrammeScreen):
                     done += 1
                     continue
                 try:
-                    why_not = self.save_with_retry(lambda item=item: act(item), what="the change")  # type: ignore[misc]
+                    why_not = act(item)  # run_edit waits out another coordinator's lock for each write
                 except ConflictError as error:
                     conflicts.append(error)
                     continue
@@ -274,10 +274,12 @@ class TriageScreen(ProgrammeScreen):
 
         self.run_edit(edit, confirm=confirm)
 
-    def _session(self, item: TriageItem):  # -> Session
+    @staticmethod
+    def _session(store: Store, item: TriageItem) -> Session:
+        """The item's session as the queue showed it (read in the worker that edits it)."""
         if item.session_id is None:
             raise ValueError(f"Pair {item.pair.id} has no overdue session to act on; open its timeline (t).")
-        session = sessions.get_session(self.programme.store, item.session_id)
+        session = sessions.get_session(store, item.session_id)
         if session is None:
             raise ValueError("That session was deleted.")
         # Edit the session as the queue showed it: if someone changed it since, the store's
@@ -285,13 +287,13 @@ class TriageScreen(ProgrammeScreen):
         return replace(session, version=item.session_version or session.version)
 
     def action_held(self) -> None:
-        today = self.programme.today()
+        today = self.programme_today()
         store = self.programme.store
 
         def act(item: TriageItem) -> str | None:
             if item.flag.kind not in ("overdue", "at_risk"):
                 return f"Session {item.flag.seq} was already held."
-            sessions.mark_held(store, self._session(item), today, today)
+            sessions.mark_held(store, self._session(store, item), today, today)
             return None
 
         self._apply("Marked held today", self.targets(), act)
@@ -302,12 +304,12 @@ class TriageScreen(ProgrammeScreen):
     def _reschedule(self, items: list[TriageItem], *, confirmed: bool) -> None:
         """Move each session one week from its own day, keeping its time; if any would land
         in the past or before its previous session, ask once before moving any."""
-        store, today, timezone = self.programme.store, self.programme.today(), self.programme.timezone
+        store, today, timezone = self.programme.store, self.programme_today(), self.programme_zone()
 
-        def moving(item: TriageItem):  # -> Session | None
+        def moving(item: TriageItem) -> Session | None:
             if item.flag.kind not in ("overdue", "at_risk") or item.session_id is None:
                 return None
-            return self._session(item)
+            return self._session(store, item)
 
         def precheck() -> None:
             reasons = []
@@ -326,7 +328,7 @@ class TriageScreen(ProgrammeScreen):
         def act(item: TriageItem) -> str | None:
             if item.flag.kind not in ("overdue", "at_risk"):
                 return f"Session {item.flag.seq} was already held."
-            session = self._session(item)
+            session = self._session(store, item)
             when = sessions.move_when(session, "+1w", today, timezone)
             sessions.reschedule(store, session, when, timezone)
             return None
@@ -345,7 +347,7 @@ class TriageScreen(ProgrammeScreen):
         def act(item: TriageItem) -> str | None:
             if item.flag.kind not in ("follow_up", "notes_late"):
                 return "Only a held session has a follow-up to send; this one is not held yet."
-            sessions.set_follow_up(store, self._session(item), True)
+            sessions.set_follow_up(store, self._session(store, item), True)
             return None
 
         self._apply("Follow-up marked sent", self.targets(), act)
@@ -357,35 +359,39 @@ class TriageScreen(ProgrammeScreen):
         if item.session_id is None or item.flag.kind not in ("notes_late", "follow_up"):
             self.notify("Notes belong to a held session: this item has none; open the timeline (t).", severity="warning")
             return
-        store, today = self.programme.store, self.programme.today()
-        session = sessions.get_session(store, item.session_id)
+        store, today = self.programme.store, self.programme_today()
+        self.run_work(sessions.get_session, store, item.session_id, what="read the session",
+                      done=lambda session: self._edit_notes(store, today, session, session.notes if session else ""),
+                      group="notes")
+
+    def _edit_notes(self, store: Store, today: dt.date, session: Session | None, text: str) -> None:
+        """Open the notes editor on ``session`` (read by a worker) holding ``text``; save in a worker."""
         if session is None:
             return
 
-        def saved(value: str | None, session=session) -> None:  # noqa: ANN001
+        def saved(value: str | None) -> None:
             if value is None:
                 return
 
             def edit() -> str:
-                self.save_with_retry(lambda: sessions.set_notes(store, session, value, today), what="the notes")
+                sessions.set_notes(store, session, value, today)
                 return f"Session {session.seq} notes saved."
 
-            def again() -> None:
-                fresh = sessions.get_session(store, session.id)
-                if fresh is not None:
-                    self.app.push_screen(EditText(f"Session {fresh.seq} notes — pair {fresh.pair_id}", value), lambda v: saved(v, fresh))
+            def again() -> None:  # after a conflict: the session as it is now, with what was typed
+                if session.id is not None:
+                    self.run_work(sessions.get_session, store, session.id, what="read the session",
+                                  done=lambda fresh: self._edit_notes(store, today, fresh, value), group="notes")
 
-            self.run_edit(edit, again)
+            self.run_edit(edit, again, what="the notes")
 
-        self.app.push_screen(EditText(f"Session {session.seq} notes — pair {session.pair_id}", session.notes), saved)
+        self.app.push_screen(EditText(f"Session {session.seq} notes — pair {session.pair_id}", text), saved)
 
     def action_snooze(self) -> None:
         items = self.targets()
         if not items:
             return
         store = self.programme.store
-
-        today = self.programme.today()
+        today = self.programme_today()
 
         def a_later_day(text: str) -> dt.date:
             until = parse_when(text, today).day

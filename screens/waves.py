@@ -6,12 +6,12 @@ import datetime as dt
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
-from textual.worker import Worker, WorkerState
 
-from rmtui.db import ConflictError
+from rmtui.db import ConflictError, Store
+from rmtui.programme import Programme
 from rmtui.programme_settings import WAVE_DEFAULT_KEYS, programme_settings
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.screens.wave_dialogs import WaveFormScreen, whole_number
@@ -54,6 +54,23 @@ class WaveRows:
         }
 
 
+def _load(programme: Programme) -> tuple[list[WaveSummary], dt.date]:
+    today = programme.today()
+    return wave_summaries(programme.store, today), today
+
+
+def _defaults(store: Store) -> dict[str, str]:
+    """The add-a-wave form's first values: the programme's wave defaults."""
+    settings = programme_settings(store)
+    return {
+        "name": "",
+        "starts": "+1w",
+        "sessions": str(settings[WAVE_DEFAULT_KEYS["sessions_planned"]]),
+        "every": str(settings[WAVE_DEFAULT_KEYS["cadence_days"]]),
+        "minutes": str(settings[WAVE_DEFAULT_KEYS["session_minutes"]]),
+    }
+
+
 class WavesScreen(ProgrammeScreen):
     """The programme's waves: a to add one, e to edit one before it starts, x to close one."""
 
@@ -88,10 +105,9 @@ class WavesScreen(ProgrammeScreen):
     def refresh_data(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="waves-load")
-    def load(self) -> tuple[list[WaveSummary], dt.date]:
-        today = self.programme.today()
-        return wave_summaries(self.programme.store, today), today
+    def load(self) -> None:
+        self.run_work(_load, self.programme, what="read the waves", done=lambda loaded: self.show(*loaded),
+                      group="load")
 
     def show(self, rows: list[WaveSummary], today: dt.date) -> None:
         self.rows, self.today = rows, today
@@ -120,7 +136,7 @@ class WavesScreen(ProgrammeScreen):
     @on(VirtualTable.Selected)
     def open_wave(self, event: VirtualTable.Selected) -> None:
         """Enter on a wave edits it."""
-        if self.app.may_edit:
+        if self.may_edit:
             self.action_edit()
 
     def current(self) -> WaveSummary | None:
@@ -151,16 +167,9 @@ class WavesScreen(ProgrammeScreen):
             return
         self._open_form("Add a wave", values, None)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="waves-defaults")
-    def defaults_for_form(self) -> dict[str, str]:
-        settings = programme_settings(self.programme.store)
-        return {
-            "name": "",
-            "starts": "+1w",
-            "sessions": str(settings[WAVE_DEFAULT_KEYS["sessions_planned"]]),
-            "every": str(settings[WAVE_DEFAULT_KEYS["cadence_days"]]),
-            "minutes": str(settings[WAVE_DEFAULT_KEYS["session_minutes"]]),
-        }
+    def defaults_for_form(self) -> None:
+        self.run_work(_defaults, self.programme.store, what="read the wave defaults",
+                      done=lambda values: self._open_form("Add a wave", values, None), group="defaults")
 
     def action_edit(self) -> None:
         row = self.current()
@@ -175,6 +184,7 @@ class WavesScreen(ProgrammeScreen):
         started = row.state == "running"
         locked = frozenset({"starts", "sessions", "every", "minutes"}) if started else frozenset()
         note = f"{clean(w.name)} has started: only its name can change. ctrl+s saves · escape cancels" if started else ""
+        assert w.id is not None  # a wave read from the database has its id
         self._open_form(f"Edit {clean(w.name)}", values, (w.id, w.version), locked, note)
 
     def _open_form(self, title: str, values: dict[str, str], editing: tuple[int, int] | None,
@@ -185,21 +195,35 @@ class WavesScreen(ProgrammeScreen):
 
         self.app.push_screen(WaveFormScreen(title, values, self._check, locked, note, error), done)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="waves-save")
     def save(self, typed: dict[str, str], parsed: dict[str, object], editing: tuple[int, int] | None,
-             title: str, locked: frozenset[str], note: str) -> str:
-        try:
-            if editing is None:
-                wave = self.save_with_retry(lambda: add_wave(self.programme, **parsed), what="the wave")  # type: ignore[arg-type]
-                return f"Added {literal(wave.name)}: starts {wave.starts_on}, {wave.sessions_planned} sessions every {wave.cadence_days} days."
+             title: str, locked: frozenset[str], note: str) -> None:
+        programme = self.programme
+        if editing is None:
+            def save() -> str:
+                # _check built the keyword arguments (typed loosely as object)
+                wave = add_wave(programme, **parsed)  # type: ignore[arg-type]
+                return (f"Added {literal(wave.name)}: starts {wave.starts_on}, {wave.sessions_planned} sessions every "
+                        f"{wave.cadence_days} days.")
+        else:
             wave_id, version = editing
             changes = {k: v for k, v in parsed.items() if not (k != "name" and locked)}
-            wave = self.save_with_retry(lambda: edit_wave(self.programme, wave_id, version, **changes), what="the wave")
-            return f"Saved {literal(wave.name)}."
-        except (ValueError, ConflictError) as error:
-            # Nothing typed is lost: the form opens again with the same values and the reason.
-            self.app.call_from_thread(self._open_form, title, typed, editing, locked, note, f"Not saved: {error}")
-            raise
+
+            def save() -> str:
+                return f"Saved {literal(edit_wave(programme, wave_id, version, **changes).name)}."
+
+        def failed(error: BaseException) -> bool:
+            self.refresh_data()
+            if isinstance(error, (ValueError, ConflictError)):
+                # Nothing typed is lost: the form opens again with the same values and the reason.
+                self._open_form(title, typed, editing, locked, note, f"Not saved: {error}")
+                return True
+            return False
+
+        self.run_save(save, saving="the wave", done=self._saved, failed=failed)
+
+    def _saved(self, said: str) -> None:
+        self.notify(said, markup=False)
+        self.after_save()
 
     # -- close -------------------------------------------------------------------------
 
@@ -214,6 +238,7 @@ class WavesScreen(ProgrammeScreen):
 
         def answered(text: str | None) -> None:
             if text is not None and text.strip().lower() in ("y", "yes"):
+                assert w.id is not None  # a wave read from the database has its id
                 self.close(w.id, w.version)
 
         self.app.push_screen(
@@ -222,28 +247,18 @@ class WavesScreen(ProgrammeScreen):
             answered,
         )
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="waves-close")
-    def close(self, wave_id: int, version: int) -> str:
-        wave = self.save_with_retry(lambda: close_wave(self.programme, wave_id, version), what="the wave")
-        return f"Closed {literal(wave.name)}; its running pairs go on to their end."
+    def close(self, wave_id: int, version: int) -> None:
+        programme = self.programme
 
-    @on(Worker.StateChanged)
-    def worker_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if not worker.group.startswith("waves-"):
-            return
-        if event.state == WorkerState.ERROR:
-            if worker.group != "waves-save":  # a failed save has said why and reopened its form
-                self.notify(literal(str(worker.error)), severity="error", timeout=10)
-            if worker.group in ("waves-save", "waves-close"):
-                self.refresh_data()
-            return
-        if event.state != WorkerState.SUCCESS:
-            return
-        if worker.group == "waves-load":
-            self.show(*worker.result)
-        elif worker.group == "waves-defaults":
-            self._open_form("Add a wave", worker.result, None)
-        else:
-            self.notify(worker.result)
-            self.after_save()
+        def save() -> str:
+            wave = close_wave(programme, wave_id, version)
+            return f"Closed {literal(wave.name)}; its running pairs go on to their end."
+
+        self.run_save(save, saving="the wave", done=self._saved, failed=self._close_failed)
+
+    def _close_failed(self, error: BaseException) -> bool:
+        self.refresh_data()
+        if isinstance(error, (ValueError, ConflictError)):
+            self.notify(str(error), severity="error", timeout=10, markup=False)
+            return True
+        return False

@@ -37,6 +37,7 @@ class ProbeApp(App[None]):
     programme: Any = None
     may_edit = True
     data_generation = 0
+    timezone = "UTC"
 
     def poll_changes(self) -> bool:
         return False
