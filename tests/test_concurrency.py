@@ -132,13 +132,16 @@ async def test_the_app_stays_responsive_while_another_process_holds_the_lock_and
             await pilot.pause()
             await app.workers.wait_for_complete()
         people = [p.os_user for p in app.screen.people]
-        locker = start("lock", db, 10, "locker")
-        assert locker.stdout is not None
+        locker = subprocess.Popen(  # holds the lock until told, however slow this machine is
+            [sys.executable, str(WORKER), "lock", str(db), "stdin", "locker"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        assert locker.stdout is not None and locker.stdin is not None
         assert line_from(locker) == "locked"
 
         await pilot.press(*["down"] * people.index("ben"), "r")  # ben → viewer, while locked
         table = app.screen.query_one("#people")
-        for _ in range(200):  # wait (not timed) for rmtui to say it is waiting
+        for _ in range(1200):  # wait (bounded, not timed) for rmtui to say it is waiting
             await pilot.pause(0.05)
             if any("another coordinator is saving" in m for m in notes.messages):
                 break
@@ -152,6 +155,8 @@ async def test_the_app_stays_responsive_while_another_process_holds_the_lock_and
         assert app.current_mode == "audit"
         assert locker.poll() is None, "all of that happened while the lock was held"
 
+        locker.stdin.write("release\n")
+        locker.stdin.flush()
         await app.workers.wait_for_complete()
         assert locker.wait(timeout=60) == 0
         assert line_from(locker) == "released"

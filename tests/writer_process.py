@@ -10,7 +10,8 @@ Modes:
   hold DB ROWS                   insert ROWS people in one transaction, say "inside", then wait
   commits DB [ack]               insert people one transaction at a time, forever (with ack:
                                  print each person's number once their commit returned)
-  lock DB SECONDS [ACTOR]        take the write lock, say "locked", hold it SECONDS, commit
+  lock DB SECONDS [ACTOR]        take the write lock, say "locked", hold it SECONDS (or, given
+                                 "stdin", until a line arrives on stdin), commit
 """
 
 from __future__ import annotations
@@ -95,11 +96,15 @@ def commits(db: str, ack: bool = False) -> None:
             n += 1
 
 
-def lock(db: str, seconds: float, actor: str | None = None) -> None:
+def lock(db: str, seconds: str, actor: str | None = None) -> None:
+    """Hold the write lock for ``seconds``, or until a line arrives on stdin if it is "stdin"."""
     with Store(db, actor=actor) as store, store.write() as writer:
         writer.set_setting("locked_by", "locker")
         print("locked", flush=True)
-        time.sleep(seconds)
+        if seconds == "stdin":
+            sys.stdin.readline()
+        else:
+            time.sleep(float(seconds))
     print("released", flush=True)
 
 
@@ -114,6 +119,6 @@ if __name__ == "__main__":
     elif mode == "commits":
         commits(db, rest[:1] == ["ack"])
     elif mode == "lock":
-        lock(db, float(rest[0]), rest[1] if len(rest) > 1 else None)
+        lock(db, rest[0], rest[1] if len(rest) > 1 else None)
     else:
         raise SystemExit(f"unknown mode {mode}")
