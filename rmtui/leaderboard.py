@@ -153,19 +153,17 @@ class Leaderboard:
         return len(self.rows)
 
 
-# One row per started pair, in two queries read in one snapshot (issue 14): the sessions'
-# aggregate per pair first, over pairs, waves and sessions only; then each pair's two people,
-# read through the narrow covering index ``participants_card`` rather than the wide
-# participant rows (reading those between the sessions' pages cost three quarters of the
-# build). Names are read only for people who consented, the rest never leave the database.
-# ``{changed}`` is empty for a whole build, or keeps the pairs logged in ``pair_changes``
-# after revision ``:seen``.
-_WHERE = """
-WHERE p.status IN {started} AND p.started_on IS NOT NULL
-  AND (:wave IS NULL OR p.wave_id = :wave) {changed}
-"""
+# One row per started pair; names are read only for people who consented, the rest never
+# leave the database. ``{changed}`` is empty for a whole build, or keeps the pairs logged in
+# ``pair_changes`` after revision ``:seen``. The two people are read from the narrow covering
+# index ``participants_card`` (consent, name, department), not from their wide rows: looking
+# those up between the sessions' pages was most of the build on a realistic roster (issue
+# 14; SQLite picks the table for an id look-up unless told). Aggregating the sessions first
+# and joining people after in a second query measured no faster than this.
 _PAIRS = """
 SELECT p.id, w.name, p.status,
+       CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN mr.name END, mr.department,
+       CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN me.name END, me.department,
        count(*) FILTER (WHERE s.status = 'held'),
        count(*) FILTER (WHERE s.status != 'cancelled'),
        count(*) FILTER (WHERE s.status != 'cancelled' AND s.due_on <= :today),
@@ -182,18 +180,13 @@ SELECT p.id, w.name, p.status,
        min(s.due_on) FILTER (WHERE s.status != 'cancelled'), w.grace_days
 FROM pairs p
 JOIN waves w ON w.id = p.wave_id
-LEFT JOIN sessions s ON s.pair_id = p.id
-""" + _WHERE + """
-GROUP BY p.id
-"""
-_PEOPLE = """
-SELECT p.id,
-       CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN mr.name END, mr.department,
-       CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN me.name END, me.department
-FROM pairs p
 JOIN participants mr INDEXED BY participants_card ON mr.id = p.mentor_id
 JOIN participants me INDEXED BY participants_card ON me.id = p.mentee_id
-""" + _WHERE
+LEFT JOIN sessions s ON s.pair_id = p.id
+WHERE p.status IN {started} AND p.started_on IS NOT NULL
+  AND (:wave IS NULL OR p.wave_id = :wave) {changed}
+GROUP BY p.id
+"""
 _CHANGED = "AND p.id IN (SELECT pair_id FROM pair_changes WHERE rev > :seen)"
 
 _REREAD_ALL_SHARE = 0.25
@@ -300,19 +293,12 @@ class Leaderboards:
     def _read(self, store: Store, today: dt.date, wave_id: int | None, seen: int | None) -> dict[int, tuple[_Tie, tuple]]:
         """Return pair id → (tie, row fields after the rank) of every pair, or of those logged after ``seen``."""
         then = today - dt.timedelta(days=TREND_DAYS)
-        changed = "" if seen is None else _CHANGED
+        sql = _PAIRS.format(started=_STARTED, changed="" if seen is None else _CHANGED)
         params = {"today": today.isoformat(), "then": then.isoformat(), "wave": wave_id, "seen": seen}
-        with store.snapshot():
-            figures = store.query_tuples(_PAIRS.format(started=_STARTED, changed=changed), params)
-            people = {row[0]: row for row in store.query_tuples(_PEOPLE.format(started=_STARTED, changed=changed), params)}
         labels, read = self._labels, {}
         cutoffs: dict[int, tuple[str, str]] = {}
-        for (pair_id, wave, status, held, planned, due, notes_due, notes_ok, last, held_then, due_then,
-             first_due, grace) in figures:
-            person = people.get(pair_id)
-            if person is None:
-                continue  # its people went between the two queries (cannot happen in one snapshot)
-            _, mentor_name, mentor_department, mentee_name, mentee_department = person
+        for (pair_id, wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
+             held, planned, due, notes_due, notes_ok, last, held_then, due_then, first_due, grace) in store.query_tuples(sql, params):
             # Nothing is due before the first session's day plus the wave's grace days
             # (session_status.counts_as_due, compared as ISO text: one dict look-up a row).
             cutoff = cutoffs.get(grace)
