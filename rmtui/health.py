@@ -310,7 +310,7 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
         metrics = [
             drop_out(scoped_pairs, targets["target_drop_out"]),
             completion(scoped_pairs, held, targets["target_completion"]),
-            rematch(pairs, wave_id, rematched, targets["target_rematch"]),
+            rematch(scoped_pairs, wave_id, rematched, targets["target_rematch"]),  # (a wave's own pairs: the same count)
             match_satisfaction(scoped_answers, targets["target_match_satisfaction"]),
             goal_achievement(scoped_answers, targets["target_goals"]),
             programme_satisfaction(scoped_answers, targets["target_programme_satisfaction"]),
