@@ -282,7 +282,8 @@ def missing_answers(store: Store, today: dt.date) -> list[DueAnswer]:
         return []  # no survey runs through rmtui: nothing to chase
     since = today - dt.timedelta(days=SURVEY_CHASE_DAYS)
     until = today - dt.timedelta(days=SURVEY_GRACE_DAYS + 1)
-    missing = [d for d in _due_answers(store.query_tuples(_DUE_ROWS, _window(until, since))) if not d.answered]
+    owed = [row for row in store.query_tuples(_DUE_ROWS, _window(until, since)) if not (row[4] and row[5])]
+    missing = [d for d in _due_answers(owed) if not d.answered]
     surveyed = {wave for wave in {d.wave_id for d in missing} if store.query_tuples(_SURVEYED, (wave,))}
     return [d for d in missing if d.wave_id in surveyed]
 
