@@ -301,6 +301,19 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE waves ADD COLUMN closed_on TEXT;
     """,
+    # perfboard (issue 14): survey answers read through one covering index (pair, survey,
+    # respondent, rating, goal), so "was this answer received?" is one index probe and the
+    # dashboard's survey figures never read the comments; it replaces feedback_pair (its
+    # prefix). The checkpoint sessions by pair, so "the pair's first checkpoint" is a probe.
+    # participants_card: what the leaderboard and the triage show of a pair's two people
+    # (consent, name, department), so they are read from a narrow index, not the wide rows
+    # (the leaderboard names it with INDEXED BY: SQLite looks ids up in the table otherwise).
+    """
+    CREATE INDEX IF NOT EXISTS feedback_answer ON feedback(pair_id, kind, respondent, rating, goal_achieved);
+    DROP INDEX IF EXISTS feedback_pair;
+    CREATE INDEX IF NOT EXISTS sessions_checkpoint ON sessions(pair_id, seq) WHERE checkpoint = 1;
+    CREATE INDEX IF NOT EXISTS participants_card ON participants(id, consent_share, name, department);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

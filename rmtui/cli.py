@@ -14,22 +14,7 @@ import click
 
 from rmtui.db import StoreError
 from rmtui.clock import Clock, ShiftedClock, SystemClock, clock_from_env, parse_today, today as clock_today
-from rmtui.commands import DAY, DAY_FORMS, db_option, progress_bar
-from rmtui.commands.admin import (
-    audit_command,
-    backup_command,
-    check_command,
-    init_command,
-    restore_command,
-    users_group,
-)
-from rmtui.commands.calendar import calendar_command
-from rmtui.commands.coach import coach_group
-from rmtui.commands.feedback import feedback_group
-from rmtui.commands.pair import pair_group
-from rmtui.commands.people import export_group, import_command
-from rmtui.commands.programme import match_command, programme_group, wave_group
-from rmtui.commands.report import report_command
+from rmtui.commands import DAY, DAY_FORMS, LazyGroup, db_option, progress_bar
 from rmtui.context import Context, last_opened
 from rmtui.db.sqlite import file_uri, sqlite3
 from rmtui.error_log import log_exception
@@ -53,7 +38,7 @@ def _parse_clock(ctx: click.Context, param: click.Parameter, value: str | None) 
     return ShiftedClock(pendulum.Date(day.year, day.month, day.day))
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @db_option
 @click.option(
     "--today",
@@ -191,27 +176,47 @@ def _clear_old_demo(programme: Programme) -> None:
             w.execute(f'DELETE FROM "{table}"')
 
 
-# Sub-commands of the other areas live in rmtui/commands/<area>.py; register each here.
+# Sub-commands of the other areas live in rmtui/commands/<area>.py; register each here,
+# lazily: its module (and what it imports: icalendar, scipy...) loads only when the command
+# runs, so starting the app imports none of them (issue 14). The text is the first paragraph
+# of the command's help, what `rmtui --help` lists (tests/test_cli_lazy.py keeps them equal).
 # (`audit` replaces the screen command of the same name: `rmtui audit --app` opens the screen.)
-for _command in (
-    import_command,
-    export_group,
-    calendar_command,
-    init_command,
-    check_command,
-    users_group,
-    audit_command,
-    backup_command,
-    restore_command,
-    report_command,
-    coach_group,
-    feedback_group,
-    pair_group,
-    programme_group,
-    wave_group,
-    match_command,
-):
-    cli.add_command(_command)
+LAZY_COMMANDS: tuple[tuple[str, str, str, str], ...] = (
+    ("import", "rmtui.commands.people", "import_command",
+     "Add and update participants from an HR system's CSV export."),
+    ("export", "rmtui.commands.people", "export_group",
+     "Write programme data to CSV files that spreadsheets open safely."),
+    ("calendar", "rmtui.commands.calendar", "calendar_command",
+     "Write the sessions still to happen as an iCalendar file (re-import updates events)."),
+    ("init", "rmtui.commands.admin", "init_command",
+     "Create a programme folder shared by GROUP (setgid, 2770; database 0660); you become admin."),
+    ("check", "rmtui.commands.admin", "check_command",
+     "Check the database: integrity, journal mode, schema, permissions, filesystem. Exit 1 if unhealthy."),
+    ("users", "rmtui.commands.admin", "users_group",
+     "Who may use the programme: list, add USER --role R, set-role USER R, remove USER."),
+    ("audit", "rmtui.commands.admin", "audit_command",
+     "Who changed what and when, before → after, newest first (--app opens the audit screen)."),
+    ("backup", "rmtui.commands.admin", "backup_command",
+     "Copy the programme to DESTINATION while others keep working; integrity-checked before done."),
+    ("restore", "rmtui.commands.admin", "restore_command",
+     "Replace the programme with BACKUP (admins only), after checking BACKUP's integrity."),
+    ("report", "rmtui.commands.report", "report_command",
+     "Write programme health against the targets, department standings and the leaderboard."),
+    ("coach", "rmtui.commands.coach", "coach_group",
+     "The HR coaches: add them, see their workload, assign them to pairs."),
+    ("feedback", "rmtui.commands.feedback", "feedback_group",
+     "Survey answers (pre, mid-point, post, closing)."),
+    ("pair", "rmtui.commands.pair", "pair_group",
+     "A pair's life: complete it, pause it, resume it (close early on the pairing screen)."),
+    ("programme", "rmtui.commands.programme", "programme_group",
+     "The programme's settings: name, time zone, defaults for new waves, health targets."),
+    ("wave", "rmtui.commands.programme", "wave_group",
+     "The waves pairs are deployed in: add, list, close."),
+    ("match", "rmtui.commands.programme", "match_command",
+     "Match a wave's unpaired mentees to mentors: print the pairs, scores and who is left, and why."),
+)
+for _lazy in LAZY_COMMANDS:
+    cli.add_lazy(*_lazy)
 
 
 def main(argv: list[str] | None = None) -> None:

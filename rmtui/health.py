@@ -96,23 +96,21 @@ def completion(pairs: list[tuple], held: dict[int, int], target: int = 70) -> Me
     held sessions are summed over their pairs (a re-matched mentee keeps what they held). The
     bar is ⌈5/7 × sessions planned⌉ of their wave (5 for The Hartford's seven).
     """
-    # mentee -> [still going?, most sessions planned, sessions held]: one pass over the pairs.
+    # Mentees still going are left out first (most pairs, mid-programme); then
+    # mentee -> [most sessions planned, sessions held] over their started pairs.
+    going = {p[2] for p in pairs if p[3] == "active" or p[3] == "paused"}
     mentees: dict[int, list] = {}
     for pair_id, _wave, mentee, status, _started, planned in pairs:
-        if status == "proposed":
+        if status == "proposed" or mentee in going:
             continue
         seen = mentees.get(mentee)
         if seen is None:
-            seen = mentees[mentee] = [False, 0, 0]
-        if status in ("active", "paused"):
-            seen[0] = True
-        if planned > seen[1]:
-            seen[1] = planned
-        seen[2] += held.get(pair_id, 0)
+            seen = mentees[mentee] = [0, 0]
+        if planned > seen[0]:
+            seen[0] = planned
+        seen[1] += held.get(pair_id, 0)
     finished = done = 0
-    for going, planned, held_sessions in mentees.values():
-        if going:
-            continue
+    for planned, held_sessions in mentees.values():
         finished += 1
         done += held_sessions >= math.ceil(COMPLETION_SHARE_OF_PLAN * planned - 1e-9)
     return _share("completion", "Completion (≥ 5 of 7 held)", done, finished, f"≥ {target}%", at_least=target / 100)
@@ -186,6 +184,12 @@ def pre_post(ratings: list[tuple]) -> Metric:
     return Metric("pre_post", "Rating pre → post", value, people, people, "", None, percent=False)
 
 
+def pre_post_totals(change: int, people: int) -> Metric:
+    """Return :func:`pre_post` from its totals: the sum of (post − pre) over ``people`` who rated both."""
+    value = change / people if people else None
+    return Metric("pre_post", "Rating pre → post", value, people, people, "", None, percent=False)
+
+
 def survey_response(received: int, owed: int) -> Metric:
     """Survey response rate: answers received / answers due by today (no target).
 
@@ -233,9 +237,15 @@ SELECT p.wave_id, f.kind, f.respondent, f.rating, f.goal_achieved, count(*) FROM
 WHERE f.kind = 'mid' OR (f.kind IN ('post', 'close') AND f.respondent = 'mentee')  -- the answers a metric reads
 GROUP BY 1, 2, 3, 4, 5
 """
-_RATINGS = """
-SELECT p.wave_id, f.pair_id, f.kind, f.respondent, f.rating FROM feedback f JOIN pairs p ON p.id = f.pair_id
-WHERE f.kind IN ('pre', 'post') AND f.rating IS NOT NULL
+# pre_post's totals per wave, summed in SQL: each post rating with the same person's pre
+# rating (a pair holds one answer per survey and respondent), read from the covering index.
+_PRE_POST = """
+SELECT p.wave_id, sum(post.rating - pre.rating), count(*)
+FROM feedback post
+JOIN feedback pre ON pre.pair_id = post.pair_id AND pre.kind = 'pre' AND pre.respondent = post.respondent
+JOIN pairs p ON p.id = post.pair_id
+WHERE post.kind = 'post' AND post.rating IS NOT NULL AND pre.rating IS NOT NULL
+GROUP BY p.wave_id
 """
 _HELD_DAYS = """
 SELECT p.wave_id, s.held_on, count(*) FROM sessions s JOIN pairs p ON p.id = s.pair_id
@@ -263,12 +273,9 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
         answers = store.query_tuples(_ANSWERS)
         held_days = store.query_tuples(_HELD_DAYS, params)
         open_days = store.query_tuples(_OPEN, params)
-        ratings = store.query_tuples(_RATINGS)
+        changes = {row[0]: (row[1], row[2]) for row in store.query_tuples(_PRE_POST)}
         responses = response_counts(store, today)
         targets = programme_settings(store)
-    ratings_by_wave: dict[int, list[tuple]] = defaultdict(list)
-    for wave_id, *rating in ratings:
-        ratings_by_wave[wave_id].append(tuple(rating))
     overdue_by_wave: dict[int, int] = defaultdict(int)
     for wave_id, due_on, grace, count in open_days:
         if days_overdue(dt.date.fromisoformat(due_on), grace, today) is not None:
@@ -291,23 +298,23 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
             scoped_answers = [a for group in answers_by_wave.values() for a in group]
             scoped_days = [d for group in days_by_wave.values() for d in group]
             overdue = sum(overdue_by_wave.values())
-            scoped_ratings = [r for g in ratings_by_wave.values() for r in g]
+            scoped_change = (sum(c for c, _ in changes.values()), sum(n for _, n in changes.values()))
             scoped_due = (sum(r for r, _ in responses.values()), sum(d for _, d in responses.values()))
         else:
             scoped_pairs = pairs_by_wave[wave_id]
             scoped_answers = answers_by_wave[wave_id]
             scoped_days = days_by_wave[wave_id]
             overdue = overdue_by_wave.get(wave_id, 0)
-            scoped_ratings, scoped_due = ratings_by_wave[wave_id], responses.get(wave_id, (0, 0))
+            scoped_change, scoped_due = changes.get(wave_id, (0, 0)), responses.get(wave_id, (0, 0))
         weekly = weekly_held(scoped_days, today)
         metrics = [
             drop_out(scoped_pairs, targets["target_drop_out"]),
             completion(scoped_pairs, held, targets["target_completion"]),
-            rematch(pairs, wave_id, rematched, targets["target_rematch"]),
+            rematch(scoped_pairs, wave_id, rematched, targets["target_rematch"]),  # (a wave's own pairs: the same count)
             match_satisfaction(scoped_answers, targets["target_match_satisfaction"]),
             goal_achievement(scoped_answers, targets["target_goals"]),
             programme_satisfaction(scoped_answers, targets["target_programme_satisfaction"]),
-            pre_post(scoped_ratings),
+            pre_post_totals(*scoped_change),
             survey_response(*scoped_due),
             sessions_per_week(weekly),
             overdue_count(overdue),

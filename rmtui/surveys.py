@@ -242,7 +242,8 @@ _DUE_ROWS = _DUE + (
     f"SELECT pair_id, wave_id, kind, day, {_ANSWERED.format('mentor')} AS mentor, {_ANSWERED.format('mentee')} AS mentee "
     "FROM due"
 )
-_MISSING_ROWS = f"SELECT * FROM ({_DUE_ROWS}) WHERE NOT (mentor AND mentee)"
+# (What is missing is filtered in Python: "SELECT * FROM (due rows) WHERE NOT (mentor AND
+# mentee)" had SQLite copy both EXISTS probes into the filter, doubling them.)
 _DUE_COUNTS = _DUE + (
     f"SELECT wave_id, 2 * count(*), sum({_ANSWERED.format('mentor')}) + sum({_ANSWERED.format('mentee')}) "
     "FROM due GROUP BY wave_id"
@@ -281,7 +282,8 @@ def missing_answers(store: Store, today: dt.date) -> list[DueAnswer]:
         return []  # no survey runs through rmtui: nothing to chase
     since = today - dt.timedelta(days=SURVEY_CHASE_DAYS)
     until = today - dt.timedelta(days=SURVEY_GRACE_DAYS + 1)
-    missing = [d for d in _due_answers(store.query_tuples(_MISSING_ROWS, _window(until, since))) if not d.answered]
+    owed = [row for row in store.query_tuples(_DUE_ROWS, _window(until, since)) if not (row[4] and row[5])]
+    missing = [d for d in _due_answers(owed) if not d.answered]
     surveyed = {wave for wave in {d.wave_id for d in missing} if store.query_tuples(_SURVEYED, (wave,))}
     return [d for d in missing if d.wave_id in surveyed]
 

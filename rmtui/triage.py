@@ -182,10 +182,12 @@ _PAIRS = """
 SELECT p.id, p.wave_id, mentor.name, mentee.name, mentor.department, mentee.department, p.coach,
        coalesce((SELECT max(s.held_on) FROM sessions s WHERE s.pair_id = p.id AND s.status = 'held'), p.started_on)
 FROM pairs p
-JOIN participants mentor ON mentor.id = p.mentor_id
-JOIN participants mentee ON mentee.id = p.mentee_id
+JOIN participants mentor INDEXED BY participants_card ON mentor.id = p.mentor_id
+JOIN participants mentee INDEXED BY participants_card ON mentee.id = p.mentee_id
 WHERE p.status = 'active'
 """
+# (The two people from the narrow covering index of name and department, not their wide
+# rows: see rmtui.leaderboard._PAIRS.)
 
 
 def _finished_pair(store: Store, pair_id: int) -> tuple | None:

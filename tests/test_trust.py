@@ -33,9 +33,13 @@ import pendulum
 
 NOBODY = 65534
 CHILD = """
-import difflib, os, sys
-from rmtui.cli import main
+import difflib, importlib, os, sys
+from rmtui.cli import LAZY_COMMANDS, main
 if os.environ.get("RMTUI_TEST_AS_NOBODY") and os.getuid() == 0:
+    # Sub-commands load lazily; load them while root: nobody cannot read this root-installed
+    # Python's files (a real user runs an interpreter they can read from the start).
+    for _name, module, *_ in LAZY_COMMANDS:
+        importlib.import_module(module)
     os.setgroups([])
     os.setgid({uid})
     os.setuid({uid})

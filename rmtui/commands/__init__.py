@@ -10,11 +10,64 @@ rmtui/cli.py and every area module can use it without an import cycle).
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from typing import Any
 
 import click
 
 from rmtui.text import clean, clean_path
+
+
+class LazyGroup(click.Group):
+    """A command group whose sub-commands are imported only when one is run or asked for help.
+
+    Each lazy sub-command is registered with :meth:`add_lazy`: its name, the module and
+    attribute that define it, and the first paragraph of its help, so that ``--help`` lists
+    it with the same line as the command itself would give without importing its module
+    (and the heavy libraries behind it: icalendar, scipy...). A lazy entry wins over a
+    command of the same name added with ``add_command`` (as registering it later did).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, tuple[str, str, str]] = {}
+        """name → (module, attribute, first paragraph of its help)."""
+        self._loaded: set[str] = set()
+
+    def add_lazy(self, name: str, module: str, attribute: str, summary: str) -> None:
+        self.lazy[name] = (module, attribute, summary)
+        self._loaded.discard(name)
+
+    def load(self, name: str) -> click.Command:
+        """Import and return the lazy sub-command ``name``."""
+        module, attribute, _summary = self.lazy[name]
+        command = getattr(importlib.import_module(module), attribute)
+        self.commands[name] = command
+        self._loaded.add(name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self._loaded:
+            return self.load(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List every sub-command with its one-line help, importing none of the lazy ones."""
+        commands = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy and name not in self._loaded:
+                command: click.Command | None = click.Command(name, help=self.lazy[name][2])
+            else:
+                command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                commands.append((name, command))
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _ in commands)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in commands])
 
 
 class CleanPath(click.Path):

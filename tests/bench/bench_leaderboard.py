@@ -1,12 +1,12 @@
 """Benchmark: the leaderboard and the dashboard over 10,000 pairs / 70,000 sessions (budget
-≤ 100 ms each), change propagation between two processes (p50/p95; budget ≤ 1 s, p95 ≤ 500 ms)
+≤ 60 ms and ≤ 50 ms), change propagation between two processes (p50/p95; budget ≤ 1 s, p95 ≤ 500 ms)
 and the idle cost of a running app (CPU seconds per minute).
 
 Run ``python tests/bench/bench_leaderboard.py [--quick]``; pytest also collects it and prints
 the same figures (``RMTUI_BENCH_QUICK=1`` makes it small). Nothing here asserts a time.
 
-The programme is bench_triage's (seeded random pairs and sessions), with 85% of people
-consenting to disclosure and survey answers for every pair.
+The programme is bench_triage's (seeded random pairs, sessions and survey answers for most
+pairs), with 85% of people consenting to disclosure.
 """
 
 from __future__ import annotations
@@ -40,20 +40,8 @@ def fill(path: Path, pairs: int) -> int:
     """Build the programme at ``path``; return its session count."""
     store = Store(path, actor="bench")
     sessions = build(store, pairs)
-    rng = random.Random(11)
     with store.write() as w:
         w.execute("UPDATE participants SET consent_share = 1 WHERE id % 20 NOT IN (3, 7, 11)")
-        w.insert_many(
-            "feedback",
-            (
-                {"pair_id": p, "kind": kind, "respondent": who, "rating": rng.randint(2, 5),
-                 "goal_achieved": int(rng.random() < 0.7) if (kind == "post" and who == "mentee") else None,
-                 "comment": "", "submitted_on": STAMP[:10]}
-                for p in range(1, pairs + 1)
-                for kind in ("pre", "mid", "post")
-                for who in ("mentor", "mentee")
-            ),
-        )
     store.close()
     return sessions
 
@@ -199,7 +187,7 @@ def report(quick: bool) -> None:
         path = Path(folder) / "bench.db"
         sessions = fill(path, pairs)
         print(f"\nleaderboard over {pairs:,} pairs / {sessions:,} sessions "
-              f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores) — budget 100 ms:")
+              f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores) — budget: leaderboard whole build 60 ms, dashboard 50 ms:")
         for what, (median, worst, cpu) in compute(path, repeats).items():
             print(f"  {what}: median {median:.1f} ms, max {worst:.1f} ms, CPU median {cpu:.1f} ms")
         delays = sorted(asyncio.run(_propagation(path, samples)))
