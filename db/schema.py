@@ -301,7 +301,7 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE waves ADD COLUMN closed_on TEXT;
     """,
-    # perfboard (issue 14): survey answers read through one covering index (pair, survey,
+    # 10 (issue 14): survey answers read through one covering index (pair, survey,
     # respondent, rating, goal), so "was this answer received?" is one index probe and the
     # dashboard's survey figures never read the comments; it replaces feedback_pair (its
     # prefix). The checkpoint sessions by pair, so "the pair's first checkpoint" is a probe.

@@ -207,7 +207,7 @@ LAZY_COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("feedback", "rmtui.commands.feedback", "feedback_group",
      "Survey answers (pre, mid-point, post, closing)."),
     ("pair", "rmtui.commands.pair", "pair_group",
-     "A pair's life: complete it, pause it, resume it (close early on the pairing screen)."),
+     "A pair's life: sessions held, complete, pause, resume (close early on the pairing screen)."),
     ("programme", "rmtui.commands.programme", "programme_group",
      "The programme's settings: name, time zone, defaults for new waves, health targets."),
     ("wave", "rmtui.commands.programme", "wave_group",
