@@ -10,7 +10,7 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, Static
 
-from rmtui.search import SORT_KEYS, RosterIndex, RosterRow, SearchResult, first_page
+from rmtui.search import SORT_KEYS, KeptRosterIndex, RosterIndex, RosterRow, SearchResult, first_page
 from rmtui.text import clean
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.screens.navigation import EditPerson, OpenProfile
@@ -48,7 +48,24 @@ EMPTY_HELP = (
 
 
 PREVIEW_ROWS = 200
-INLINE_SEARCH_MAX = 20_000  # people; above this a keystroke's search runs in a worker
+INLINE_SEARCH_MAX = 250_000  # people; above this a keystroke's search runs in a worker
+
+
+class SearchInput(Input):
+    """The roster's search field: it hands each new value to the screen at once.
+
+    Input says "Changed" by a message, which reaches the screen after the input line has
+    been painted: the results then went out a frame or two later. Searching in the same
+    call that changed the value puts input, table and status on screen in one refresh.
+    """
+
+    def __init__(self, on_value, **kwargs) -> None:  # noqa: ANN001
+        super().__init__(**kwargs)
+        self._on_value = on_value
+
+    def _watch_value(self, value: str) -> None:
+        super()._watch_value(value)
+        self._on_value(value)
 
 
 def _cells(row: RosterRow, name: Text) -> dict[str, Text]:
@@ -71,6 +88,10 @@ class RosterSource:
 
     def __len__(self) -> int:
         return self.result.total
+
+    def row_key(self, index: int) -> tuple:
+        """What row ``index`` looks like depends on: the person, and the words highlighted."""
+        return (self.result.row_id(index), self.result._tokens)
 
     def cells(self, index: int) -> dict[str, Text]:
         row = self.result.row(index)
@@ -100,12 +121,12 @@ class PreviewSource:
         return self.rows[index].id
 
 
-def _build_index(store: Store, first_page_shown: threading.Event) -> RosterIndex:
-    """Build the roster's search index (in a worker)."""
+def _build_index(store: Store, first_page_shown: threading.Event, kept: KeptRosterIndex) -> RosterIndex:
+    """Build the roster's search index, or update it by the people changed since (in a worker)."""
     # Building the index competes with the thread that paints: wait (briefly) until the
     # first page is on screen, so 100k people show at once.
     first_page_shown.wait(timeout=2.0)
-    return RosterIndex.from_store(store)
+    return kept.build(store)
 
 
 def _search(
@@ -137,6 +158,7 @@ class RosterScreen(ProgrammeScreen):
     def __init__(self) -> None:
         super().__init__()
         self.index: RosterIndex | None = None
+        self.kept = KeptRosterIndex()
         self.result: SearchResult | None = None
         self.shown_query: str | None = None
         self.sort: str | None = None
@@ -147,7 +169,8 @@ class RosterScreen(ProgrammeScreen):
 
     def compose(self):
         yield Header()
-        yield Input(
+        yield SearchInput(
+            self._value_typed,
             placeholder="Search: name, email, title, interests…  filters: role:mentor dept:finance level:>=5",
             id="search",
         )
@@ -179,12 +202,14 @@ class RosterScreen(ProgrammeScreen):
 
     def load_index(self) -> None:
         self.run_work(
-            _build_index, self.programme.store, self.first_page_shown,
+            _build_index, self.programme.store, self.first_page_shown, self.kept,
             what="load the roster", done=self._index_loaded, after=self._index_done,
             group="load", exclusive=False,
         )
 
     def _index_loaded(self, index: RosterIndex) -> None:
+        if index is self.index:
+            return  # nothing the roster shows changed
         self.index = index
         self.result = None
         self._search(incremental=False)
@@ -241,9 +266,12 @@ class RosterScreen(ProgrammeScreen):
         shown_sort = self.sort or (None if result.query.strip() else "name")
         table.set_sort(shown_sort, self.descending)
         empty = self.index is not None and len(self.index) == 0
-        self.query_one("#empty").display = empty
-        table.display = not empty
-        self.query_one("#status", Static).update(self._status_text(result))
+        empty_help = self.query_one("#empty")
+        if empty_help.display != empty:
+            empty_help.display = empty
+            table.display = not empty
+        # One line of fixed height: no layout pass, so it goes out with the table.
+        self.query_one("#status", Static).update(self._status_text(result), layout=False)
 
     def _show_preview(self, rows: list[RosterRow]) -> None:
         table = self.query_one("#results", VirtualTable)
@@ -274,9 +302,9 @@ class RosterScreen(ProgrammeScreen):
             order = "name"
         return status.append(f" · sorted by {order}{' (reversed)' if self.descending else ''}")
 
-    @on(Input.Changed, "#search")
-    def query_changed(self) -> None:
-        self._search()
+    def _value_typed(self, value: str) -> None:
+        if self.is_mounted:
+            self._search()
 
     @on(Input.Submitted, "#search")
     def query_submitted(self) -> None:

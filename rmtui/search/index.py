@@ -411,6 +411,10 @@ class SearchResult:
         """Return the ``i``-th result."""
         return self._index.row(int(self.order[i]))
 
+    def row_id(self, i: int) -> int:
+        """Return the participant id of the ``i``-th result."""
+        return int(self._index._ids[self.order[i]])
+
     def name_spans(self, i: int) -> list[tuple[int, int]]:
         """Return the (start, end) character spans of the ``i``-th result's name that matched."""
         return self._index.name_spans(int(self.order[i]), self._tokens)
