@@ -11,6 +11,9 @@ Modes:
   commits DB [ack]               insert people one transaction at a time, forever (with ack:
                                  print each person's number once their commit returned)
   lock DB SECONDS [ACTOR]        take the write lock, say "locked", hold it SECONDS, commit
+  rename DB ID                   say "ready"; then for each line N read from stdin rename
+                                 participant ID to "Livetest Run{N:04d}" and print
+                                 "N <wall-clock time the commit returned>" (live benchmark)
 """
 
 from __future__ import annotations
@@ -103,6 +106,22 @@ def lock(db: str, seconds: float, actor: str | None = None) -> None:
     print("released", flush=True)
 
 
+def rename(db: str, row_id: int) -> None:
+    with Store(db, actor="live-bench") as store:
+        print("ready", flush=True)
+        for line in sys.stdin:
+            n = int(line)
+            while True:
+                try:
+                    version = store.scalar("SELECT version FROM participants WHERE id = ?", (row_id,))
+                    with store.write() as writer:
+                        writer.update("participants", row_id, version, {"name": f"Livetest Run{n:04d}"})
+                    break
+                except (ConflictError, StoreBusyError):
+                    continue
+            print(n, time.time(), flush=True)
+
+
 if __name__ == "__main__":
     mode, db, *rest = sys.argv[1:]
     if mode == "edit":
@@ -113,6 +132,8 @@ if __name__ == "__main__":
         hold(db, int(rest[0]))
     elif mode == "commits":
         commits(db, rest[:1] == ["ack"])
+    elif mode == "rename":
+        rename(db, int(rest[0]))
     elif mode == "lock":
         lock(db, float(rest[0]), rest[1] if len(rest) > 1 else None)
     else:
