@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.widgets import Footer, Header, Input, Static
 
 from rmtui.search import SORT_KEYS, KeptRosterIndex, RosterIndex, RosterRow, SearchResult, first_page
@@ -64,6 +66,10 @@ class SearchInput(Input):
         self._on_value = on_value
 
     def _watch_value(self, value: str) -> None:
+        # Input sets its virtual size on every change, which asks for a layout pass of the
+        # whole screen; a one-line field of fixed size needs none (it scrolls its own text).
+        if not self.styles.auto_dimensions:
+            self.set_reactive(Input.virtual_size, Size(self.content_width, 1))
         super()._watch_value(value)
         self._on_value(value)
 
@@ -211,6 +217,10 @@ class RosterScreen(ProgrammeScreen):
         if index is self.index:
             return  # nothing the roster shows changed
         self.index = index
+        # The objects alive now (the app's, the index's) are long-lived: keep them out of the
+        # cyclic collector's full passes, which otherwise stop a keystroke for 100+ ms now and
+        # then at 10k people. Reference counting still frees them when they go.
+        gc.freeze()
         self.result = None
         self._search(incremental=False)
 

@@ -175,11 +175,29 @@ class VirtualTable(ScrollView, can_focus=True):
         self.source = source
         count = len(source)
         target = self.cursor if cursor is None else cursor
-        self.virtual_size = Size(0, count + 1)
+        self._set_virtual_height(count + 1)
         self.set_reactive(VirtualTable.cursor, max(0, min(target, count - 1)))
         self._scroll_cursor_into_view()
         self.refresh()
         self.post_message(self.CursorMoved(self, self.cursor))
+
+    def _set_virtual_height(self, height: int) -> None:
+        """Set the scrollable height; without a layout pass when the scrollbar stays as it is.
+
+        A layout pass repaints the whole screen (header, footer, every widget) a frame later:
+        a new search result that only changes the row count needs none, so the table's new
+        lines go out in the same frame as the keystroke's input line.
+        """
+        new = Size(0, height)
+        old = self.virtual_size
+        if new == old:
+            return
+        window = self.container_size.height
+        if self.is_mounted and window > 0 and (old.height > window) == (height > window):
+            self.set_reactive(VirtualTable.virtual_size, new)
+            self._scroll_update(new)
+        else:
+            self.virtual_size = new
 
     def set_sort(self, column: str | None, descending: bool = False) -> None:
         """Mark ``column`` as the sorted one in the header."""

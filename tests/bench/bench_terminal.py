@@ -40,6 +40,7 @@ pytestmark = pytest.mark.bench
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = "2026-11-20"
 WIDTH, HEIGHT = 120, 40
+SOCKET = f"rmtui-bench-{os.getpid()}"  # a tmux server of our own: other people's sessions are left alone
 QUERIES = ["jhon smtih", "jose nunez", "role:mentor chess", "dept:finance anal", "maria garcia", "priya"]
 
 BARE_APP = r"""
@@ -75,19 +76,23 @@ class Pane:
     def __init__(self, command: str, *, env: dict[str, str] | None = None) -> None:
         self.name = f"rmtui-bench-{os.getpid()}-{random.randrange(10**9)}"
         exports = " ".join(f"{k}={v!r}" for k, v in (env or {}).items())
-        subprocess.run(
-            ["tmux", "new-session", "-d", "-s", self.name, "-x", str(WIDTH), "-y", str(HEIGHT),
-             f"cd {str(ROOT)!r} && {exports} exec {command}"],
-            check=True,
-        )
+        for attempt in range(5):  # a server that just lost its last session may be exiting
+            started = subprocess.run(
+                ["tmux", "-L", SOCKET, "new-session", "-d", "-s", self.name, "-x", str(WIDTH), "-y", str(HEIGHT),
+                 f"cd {str(ROOT)!r} && {exports} exec {command}"],
+                check=attempt == 4, capture_output=True,
+            )
+            if started.returncode == 0:
+                break
+            time.sleep(0.5)
 
     def capture(self) -> str:
         return subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True, check=False
+            ["tmux", "-L", SOCKET, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True, check=False
         ).stdout
 
     def send(self, *keys: str, literal: bool = False) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *(["-l"] if literal else []), *keys], check=True)
+        subprocess.run(["tmux", "-L", SOCKET, "send-keys", "-t", self.name, *(["-l"] if literal else []), *keys], check=True)
 
     def wait_for(self, test: Callable[[str], bool], timeout: float = 60.0) -> float:
         """Poll the pane until ``test`` passes; return the time.perf_counter() it did."""
@@ -102,7 +107,7 @@ class Pane:
             time.sleep(0.001)
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], check=False, capture_output=True)
+        subprocess.run(["tmux", "-L", SOCKET, "kill-session", "-t", self.name], check=False, capture_output=True)
 
 
 def type_queries(
@@ -173,7 +178,7 @@ def open_roster(db: Path) -> Pane:
 
 def rss_of_pane(pane: Pane) -> float | None:
     """Return the resident memory (MB) of the pane's process, or None when unknown."""
-    pid = subprocess.run(["tmux", "display-message", "-p", "-t", pane.name, "#{pane_pid}"],
+    pid = subprocess.run(["tmux", "-L", SOCKET, "display-message", "-p", "-t", pane.name, "#{pane_pid}"],
                          capture_output=True, text=True, check=False).stdout.strip()
     try:
         with open(f"/proc/{pid}/status") as status:
