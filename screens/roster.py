@@ -159,6 +159,9 @@ class RosterScreen(ProgrammeScreen):
     RosterScreen #search:focus { border: tall $border; }
     RosterScreen #status { height: 1; padding: 0 1; color: $text-muted; }
     RosterScreen #empty { height: auto; padding: 1 2; display: none; }
+    /* Always there: a scrollbar that comes and goes with the result's length costs two
+       layout passes, and the keystroke's results a frame or two. */
+    RosterScreen #results { overflow-y: scroll; }
     """
 
     def __init__(self) -> None:

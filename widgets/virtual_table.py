@@ -194,7 +194,8 @@ class VirtualTable(ScrollView, can_focus=True):
         if new == old:
             return
         window = self.container_size.height
-        if self.is_mounted and window > 0 and (old.height > window) == (height > window):
+        scrollbar_stays = self.styles.overflow_y == "scroll" or (old.height > window) == (height > window)
+        if self.is_mounted and window > 0 and scrollbar_stays:
             self.set_reactive(VirtualTable.virtual_size, new)
             self._scroll_update(new)
         else:
