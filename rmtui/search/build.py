@@ -397,13 +397,19 @@ def update_index_data(data: IndexData, lexicon: Lexicon, rows: list[tuple], remo
     level[kept_positions] = data.level[kept]
     level[new_positions] = [LEVEL_NONE if row[5] is None else _level_value(row[5]) for row in rows]
 
+    replaced_only = n == data.n and bool(np.array_equal(ids, old_ids))
+    kept_list = None if replaced_only else kept.tolist()
+    new_list = new_positions.tolist()
+
     def merged(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:
-        out: list[str] = [""] * n
-        kept_list, old_list = kept_positions.tolist(), kept.tolist()
-        for position, source in zip(kept_list, old_list):
-            out[position] = old[source]
-        for position, value in zip(new_positions.tolist(), new):
-            out[position] = value
+        if replaced_only:  # the common edit: the same people, some changed in place
+            out = list(old)
+            for position, value in zip(new_list, new):
+                out[position] = value
+            return tuple(out)
+        out = list(map(old.__getitem__, kept_list)) if kept_list else []
+        for position, value in zip(new_list, new):  # ascending: each lands where it belongs
+            out.insert(position, value)
         return tuple(out)
 
     names = merged(data.names, [row[1] or "" for row in rows])
@@ -475,7 +481,12 @@ def update_index_data(data: IndexData, lexicon: Lexicon, rows: list[tuple], remo
     name_rank[by_name] = np.arange(n, dtype=np.int32)
 
     word_list = lexicon.word_list
-    term_field = np.array(lexicon.term_field, dtype=np.int8)
+    if len(lexicon.term_word) == len(data.term_word):  # no new terms: share the term arrays
+        term_word, term_field, term_weight = data.term_word, data.term_field, data.term_weight
+    else:
+        term_word = _frozen(np.array(lexicon.term_word, dtype=np.int32))
+        term_field = _frozen(np.array(lexicon.term_field, dtype=np.int8))
+        term_weight = _frozen(FIELD_WEIGHTS[term_field])
     if len(word_list) == data.word_count:
         vocabularies, max_word = data.vocabularies, data.max_word
     else:
@@ -499,9 +510,9 @@ def update_index_data(data: IndexData, lexicon: Lexicon, rows: list[tuple], remo
         word_count=len(word_list),
         max_word=max_word,
         vocabularies=vocabularies,
-        term_word=_frozen(np.array(lexicon.term_word, dtype=np.int32)),
-        term_weight=_frozen(FIELD_WEIGHTS[term_field]),
-        term_field=_frozen(term_field),
+        term_word=term_word,
+        term_weight=term_weight,
+        term_field=term_field,
         postings=_frozen(postings),
         starts=_frozen(starts),
         by_name=_frozen(by_name),
