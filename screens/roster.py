@@ -89,8 +89,9 @@ def _cells(row: RosterRow, name: Text) -> dict[str, Text]:
 class RosterSource:
     """Cells of one search result, built only for rows that are painted."""
 
-    def __init__(self, result: SearchResult) -> None:
+    def __init__(self, result: SearchResult, generation: int = 0) -> None:
         self.result = result
+        self.cache_scope = generation  # a new index (people changed): rendered lines are stale
 
     def __len__(self) -> int:
         return self.result.total
@@ -168,6 +169,7 @@ class RosterScreen(ProgrammeScreen):
         super().__init__()
         self.index: RosterIndex | None = None
         self.kept = KeptRosterIndex()
+        self.index_generation = 0
         self.result: SearchResult | None = None
         self.shown_query: str | None = None
         self.sort: str | None = None
@@ -220,6 +222,7 @@ class RosterScreen(ProgrammeScreen):
         if index is self.index:
             return  # nothing the roster shows changed
         self.index = index
+        self.index_generation += 1
         # The objects alive now (the app's, the index's) are long-lived: keep them out of the
         # cyclic collector's full passes, which otherwise stop a keystroke for 100+ ms now and
         # then at 10k people. Reference counting still frees them when they go.
@@ -275,7 +278,7 @@ class RosterScreen(ProgrammeScreen):
         self.result = result
         self.shown_query = result.query
         table = self.query_one("#results", VirtualTable)
-        table.set_source(RosterSource(result), cursor=None if same_query else 0)
+        table.set_source(RosterSource(result, self.index_generation), cursor=None if same_query else 0)
         shown_sort = self.sort or (None if result.query.strip() else "name")
         table.set_sort(shown_sort, self.descending)
         empty = self.index is not None and len(self.index) == 0

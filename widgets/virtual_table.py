@@ -45,6 +45,8 @@ class RowSource(Protocol):
     # Optional: ``row_key(index)`` returns a hashable value that changes whenever the cells
     # of row ``index`` would (say the person's id and the highlighted words). A source that
     # has it gets its rendered lines cached: scrolling back and repainting cost nothing.
+    # The cached lines are dropped when a source with another ``cache_scope`` is set (say
+    # after the data behind the rows changed).
 
 
 class EmptySource:
@@ -173,6 +175,8 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def set_source(self, source: RowSource, *, cursor: int | None = None) -> None:
         """Show ``source``; keep the cursor where it was unless told otherwise."""
+        if getattr(source, "cache_scope", None) != getattr(self.source, "cache_scope", None):
+            self._line_cache.clear()
         self.source = source
         count = len(source)
         target = self.cursor if cursor is None else cursor
