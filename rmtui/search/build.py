@@ -490,11 +490,16 @@ def update_index_data(data: IndexData, lexicon: Lexicon, rows: list[tuple], remo
     if len(word_list) == data.word_count:
         vocabularies, max_word = data.vocabularies, data.max_word
     else:
-        numeric = np.fromiter((w.isdigit() for w in word_list), dtype=bool, count=len(word_list))
-        vocabularies = {
-            kind: (_frozen(ids_), Vocabulary([word_list[i] for i in ids_]))
-            for kind, ids_ in (("digits", np.flatnonzero(numeric)), ("letters", np.flatnonzero(~numeric)))
-        }
+        # Only the part (letters or digits) that got new words is made again: a new number
+        # must not cost re-packing 60,000 words.
+        added = word_list[data.word_count:]
+        vocabularies = dict(data.vocabularies)
+        for kind, is_kind in (("digits", str.isdigit), ("letters", lambda w: not w.isdigit())):
+            new_ids = [data.word_count + i for i, w in enumerate(added) if is_kind(w)]
+            if new_ids:
+                ids_, vocabulary = data.vocabularies[kind]
+                all_ids = np.concatenate([ids_, np.array(new_ids, dtype=ids_.dtype)])
+                vocabularies[kind] = (_frozen(all_ids), Vocabulary([*vocabulary.words, *(word_list[i] for i in new_ids)]))
         max_word = max(data.max_word, max((len(w) for w in word_list[data.word_count:]), default=0))
     return IndexData(
         n=n,
