@@ -227,6 +227,8 @@ class RosterScreen(ProgrammeScreen):
         # cyclic collector's full passes, which otherwise stop a keystroke for 100+ ms now and
         # then at 10k people. Reference counting still frees them when they go.
         gc.freeze()
+        if self.kept.reread is None:  # a full build: ready the word lookup its updates need
+            self.run_work(self.kept.prepare, what="load the roster", group="prepare", exclusive=False)
         self.result = None
         self._search(incremental=False)
 

@@ -143,6 +143,13 @@ class RosterIndex:
             self._lexicon[0] = None  # it grows below: it will fit the new index, not this one
         return RosterIndex(update_index_data(self._data, lexicon, list(rows), removed), lexicon)
 
+    def prepare_changes(self) -> None:
+        """Make what :meth:`with_changes` needs now (a word and term lookup, some 100 ms at
+        100k people), so that the first live edit does not wait for it. Call it off the UI thread."""
+        with self._lock:
+            if self._lexicon[0] is None or not self._lexicon[0].fits(self._data):
+                self._lexicon[0] = Lexicon(self._data)
+
     def ids(self) -> np.ndarray:
         """Return the participant ids, one per position (ascending; read-only)."""
         return self._ids

@@ -65,6 +65,12 @@ class KeptRosterIndex:
             self._mark, self.reread = mark, None
             return self.index
 
+    def prepare(self) -> None:
+        """Get the kept index ready for its first update (off the UI thread, when idle)."""
+        index = self.index
+        if index is not None:
+            index.prepare_changes()
+
     @staticmethod
     def _still_logged(store: rmtui.db.Store, seen: tuple[int, int]) -> bool:
         """Whether the log still holds the entry last seen (not so after a restore)."""
