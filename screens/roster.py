@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gc
 import threading
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -61,7 +62,7 @@ class SearchInput(Input):
     call that changed the value puts input, table and status on screen in one refresh.
     """
 
-    def __init__(self, on_value, **kwargs) -> None:  # noqa: ANN001
+    def __init__(self, on_value: Callable[[str], object], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._on_value = on_value
 
@@ -98,7 +99,7 @@ class RosterSource:
 
     def row_key(self, index: int) -> tuple:
         """What row ``index`` looks like depends on: the person, and the words highlighted."""
-        return (self.result.row_id(index), self.result._tokens)
+        return (self.result.row_id(index), self.result.tokens)
 
     def cells(self, index: int) -> dict[str, Text]:
         row = self.result.row(index)
@@ -223,11 +224,12 @@ class RosterScreen(ProgrammeScreen):
             return  # nothing the roster shows changed
         self.index = index
         self.index_generation += 1
-        # The objects alive now (the app's, the index's) are long-lived: keep them out of the
-        # cyclic collector's full passes, which otherwise stop a keystroke for 100+ ms now and
-        # then at 10k people. Reference counting still frees them when they go.
-        gc.freeze()
-        if self.kept.reread is None:  # a full build: ready the word lookup its updates need
+        if self.kept.reread is None:  # a full build (not a live update of a few people)
+            # The objects alive now (the app's, the index's) are long-lived: keep them out of
+            # the cyclic collector's full passes, which otherwise stop a keystroke for 100+ ms
+            # every few keys at 10k people. Reference counting still frees them when they go.
+            gc.freeze()
+            # And ready the word lookup the index's updates need, so the first is quick too.
             self.run_work(self.kept.prepare, what="load the roster", group="prepare", exclusive=False)
         self.result = None
         self._search(incremental=False)

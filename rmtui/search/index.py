@@ -418,6 +418,11 @@ class SearchResult:
         """Return the ``i``-th result."""
         return self._index.row(int(self.order[i]))
 
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        """The query words the shown names are highlighted by."""
+        return self._tokens
+
     def row_id(self, i: int) -> int:
         """Return the participant id of the ``i``-th result."""
         return int(self._index._ids[self.order[i]])

@@ -59,6 +59,17 @@ Bare().run()
 """
 
 
+def read_only(db: Path, sql: str) -> list[tuple]:
+    """Rows of ``sql`` read without opening a Store (which would migrate an older file)."""
+    from rmtui.db.sqlite import sqlite3
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -137,12 +148,11 @@ def type_queries(
 
 def rmtui_expectations(db: Path) -> Callable[[str], Callable[[str], bool] | None]:
     """Return typed text → a test for the roster showing its results (None: same as before)."""
-    from rmtui.db import Store
     from rmtui.search import RosterIndex
     from rmtui.text import clean
 
-    with Store(db) as store:
-        index = RosterIndex.from_store(store)
+    index = RosterIndex.from_rows(read_only(db, "SELECT id, name, email, role, job_title, level, department,"
+                                               " line_of_business, status, hobbies, interests FROM participants ORDER BY id"))
     total = len(index)
     previous: list[tuple] = [()]
 
@@ -244,10 +254,7 @@ def bench_bare(queries: list[str], folder: Path) -> list[float]:
 
 def bench_live(db: Path, edits: int) -> list[float]:
     """ms from another process's commit returning to the open roster showing it."""
-    from rmtui.db import Store
-
-    with Store(db) as store:
-        probe = store.scalar("SELECT id FROM participants ORDER BY id LIMIT 1 OFFSET 7")
+    probe = read_only(db, "SELECT id FROM participants ORDER BY id LIMIT 1 OFFSET 7")[0][0]
     writer = subprocess.Popen(
         [sys.executable, str(ROOT / "tests" / "writer_process.py"), "rename", str(db), str(probe)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
@@ -291,12 +298,8 @@ def build_demo_db(folder: Path, people: int) -> Path:
 
 def fzf_lines(db: Path, folder: Path) -> tuple[Path, int]:
     """The same people as fzf input: name, e-mail, title, department, business, one a line."""
-    from rmtui.db import Store
-
-    with Store(db) as store:
-        rows = store.query_tuples(
-            "SELECT name, coalesce(email, ''), job_title, department, line_of_business, role, status"
-            " FROM participants ORDER BY id")
+    rows = read_only(db, "SELECT name, coalesce(email, ''), job_title, department, line_of_business, role, status"
+                         " FROM participants ORDER BY id")
     path = folder / f"fzf-{db.stem}.txt"
     path.write_text("".join("  ".join(str(v) for v in row).replace("\n", " ") + "\n" for row in rows))
     return path, len(rows)
