@@ -475,7 +475,7 @@ def update_index_data(data: IndexData, lexicon: Lexicon, rows: list[tuple], remo
 
     probes = _Keys()
     placed = sorted(zip(keys, new_positions.tolist()))
-    points = [bisect_left(probes, item) for item in placed]  # type: ignore[arg-type]
+    points = [bisect_left(probes, item) for item in placed]
     by_name = np.insert(kept_by_name, points, [position for _, position in placed]) if placed else kept_by_name.copy()
     name_rank = np.empty(n, dtype=np.int32)
     name_rank[by_name] = np.arange(n, dtype=np.int32)
