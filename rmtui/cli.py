@@ -120,7 +120,9 @@ def demo(obj: Context, db: str | None, people: int, seed: int, no_open: bool) ->
 
 
 _NOT_A_DEMO = "{path} already holds a real programme (it is not marked as a demo); give the demo another file with --db."
-_KEPT = "pair_changes"  # the change log open leaderboards follow: cleared rows are logged in it
+# The change logs open leaderboards and rosters follow: the rows cleared are logged in them,
+# so an app left open on the old demo updates rather than missing the rebuild.
+_KEPT = {"pair_changes", "participant_changes"}
 
 
 def _refuse_unless_demo(path: Path) -> None:
@@ -142,8 +144,8 @@ def _refuse_unless_demo(path: Path) -> None:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "settings" in tables and conn.execute("SELECT 1 FROM settings WHERE key = 'demo' AND value = 'true'").fetchone():
             return
-        if tables - {_KEPT} and any(
-            conn.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() for table in tables - {_KEPT} if not table.startswith("sqlite_")
+        if tables - _KEPT and any(
+            conn.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() for table in tables - _KEPT if not table.startswith("sqlite_")
         ):
             raise click.ClickException(_NOT_A_DEMO.format(path=path))
     except sqlite3.DatabaseError as error:  # not a database, or damaged: not ours to replace
@@ -170,7 +172,7 @@ def _clear_old_demo(programme: Programme) -> None:
         tables = [
             row[0]
             for row in w.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-            if row[0] != _KEPT
+            if row[0] not in _KEPT
         ]
         for table in tables:
             w.execute(f'DELETE FROM "{table}"')

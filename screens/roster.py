@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import threading
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.widgets import Footer, Header, Input, Static
 
-from rmtui.search import SORT_KEYS, RosterIndex, RosterRow, SearchResult, first_page
+from rmtui.search import SORT_KEYS, KeptRosterIndex, RosterIndex, RosterRow, SearchResult, first_page
 from rmtui.text import clean
 from rmtui.screens.base import ProgrammeScreen
 from rmtui.screens.navigation import EditPerson, OpenProfile
@@ -48,7 +51,28 @@ EMPTY_HELP = (
 
 
 PREVIEW_ROWS = 200
-INLINE_SEARCH_MAX = 20_000  # people; above this a keystroke's search runs in a worker
+INLINE_SEARCH_MAX = 250_000  # people; above this a keystroke's search runs in a worker
+
+
+class SearchInput(Input):
+    """The roster's search field: it hands each new value to the screen at once.
+
+    Input says "Changed" by a message, which reaches the screen after the input line has
+    been painted: the results then went out a frame or two later. Searching in the same
+    call that changed the value puts input, table and status on screen in one refresh.
+    """
+
+    def __init__(self, on_value: Callable[[str], object], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_value = on_value
+
+    def _watch_value(self, value: str) -> None:
+        # Input sets its virtual size on every change, which asks for a layout pass of the
+        # whole screen; a one-line field of fixed size needs none (it scrolls its own text).
+        if not self.styles.auto_dimensions:
+            self.set_reactive(Input.virtual_size, Size(self.content_width, 1))
+        super()._watch_value(value)
+        self._on_value(value)
 
 
 def _cells(row: RosterRow, name: Text) -> dict[str, Text]:
@@ -66,11 +90,16 @@ def _cells(row: RosterRow, name: Text) -> dict[str, Text]:
 class RosterSource:
     """Cells of one search result, built only for rows that are painted."""
 
-    def __init__(self, result: SearchResult) -> None:
+    def __init__(self, result: SearchResult, generation: int = 0) -> None:
         self.result = result
+        self.cache_scope = generation  # a new index (people changed): rendered lines are stale
 
     def __len__(self) -> int:
         return self.result.total
+
+    def row_key(self, index: int) -> tuple:
+        """What row ``index`` looks like depends on: the person, and the words highlighted."""
+        return (self.result.row_id(index), self.result.tokens)
 
     def cells(self, index: int) -> dict[str, Text]:
         row = self.result.row(index)
@@ -100,12 +129,12 @@ class PreviewSource:
         return self.rows[index].id
 
 
-def _build_index(store: Store, first_page_shown: threading.Event) -> RosterIndex:
-    """Build the roster's search index (in a worker)."""
+def _build_index(store: Store, first_page_shown: threading.Event, kept: KeptRosterIndex) -> RosterIndex:
+    """Build the roster's search index, or update it by the people changed since (in a worker)."""
     # Building the index competes with the thread that paints: wait (briefly) until the
     # first page is on screen, so 100k people show at once.
     first_page_shown.wait(timeout=2.0)
-    return RosterIndex.from_store(store)
+    return kept.build(store)
 
 
 def _search(
@@ -132,11 +161,16 @@ class RosterScreen(ProgrammeScreen):
     RosterScreen #search:focus { border: tall $border; }
     RosterScreen #status { height: 1; padding: 0 1; color: $text-muted; }
     RosterScreen #empty { height: auto; padding: 1 2; display: none; }
+    /* Always there: a scrollbar that comes and goes with the result's length costs two
+       layout passes, and the keystroke's results a frame or two. */
+    RosterScreen #results { overflow-y: scroll; }
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.index: RosterIndex | None = None
+        self.kept = KeptRosterIndex()
+        self.index_generation = 0
         self.result: SearchResult | None = None
         self.shown_query: str | None = None
         self.sort: str | None = None
@@ -147,7 +181,8 @@ class RosterScreen(ProgrammeScreen):
 
     def compose(self):
         yield Header()
-        yield Input(
+        yield SearchInput(
+            self._value_typed,
             placeholder="Search: name, email, title, interests…  filters: role:mentor dept:finance level:>=5",
             id="search",
         )
@@ -179,13 +214,23 @@ class RosterScreen(ProgrammeScreen):
 
     def load_index(self) -> None:
         self.run_work(
-            _build_index, self.programme.store, self.first_page_shown,
+            _build_index, self.programme.store, self.first_page_shown, self.kept,
             what="load the roster", done=self._index_loaded, after=self._index_done,
             group="load", exclusive=False,
         )
 
     def _index_loaded(self, index: RosterIndex) -> None:
+        if index is self.index:
+            return  # nothing the roster shows changed
         self.index = index
+        self.index_generation += 1
+        if self.kept.reread is None:  # a full build (not a live update of a few people)
+            # The objects alive now (the app's, the index's) are long-lived: keep them out of
+            # the cyclic collector's full passes, which otherwise stop a keystroke for 100+ ms
+            # every few keys at 10k people. Reference counting still frees them when they go.
+            gc.freeze()
+            # And ready the word lookup the index's updates need, so the first is quick too.
+            self.run_work(self.kept.prepare, what="load the roster", group="prepare", exclusive=False)
         self.result = None
         self._search(incremental=False)
 
@@ -237,13 +282,16 @@ class RosterScreen(ProgrammeScreen):
         self.result = result
         self.shown_query = result.query
         table = self.query_one("#results", VirtualTable)
-        table.set_source(RosterSource(result), cursor=None if same_query else 0)
+        table.set_source(RosterSource(result, self.index_generation), cursor=None if same_query else 0)
         shown_sort = self.sort or (None if result.query.strip() else "name")
         table.set_sort(shown_sort, self.descending)
         empty = self.index is not None and len(self.index) == 0
-        self.query_one("#empty").display = empty
-        table.display = not empty
-        self.query_one("#status", Static).update(self._status_text(result))
+        empty_help = self.query_one("#empty")
+        if empty_help.display != empty:
+            empty_help.display = empty
+            table.display = not empty
+        # One line of fixed height: no layout pass, so it goes out with the table.
+        self.query_one("#status", Static).update(self._status_text(result), layout=False)
 
     def _show_preview(self, rows: list[RosterRow]) -> None:
         table = self.query_one("#results", VirtualTable)
@@ -274,9 +322,9 @@ class RosterScreen(ProgrammeScreen):
             order = "name"
         return status.append(f" · sorted by {order}{' (reversed)' if self.descending else ''}")
 
-    @on(Input.Changed, "#search")
-    def query_changed(self) -> None:
-        self._search()
+    def _value_typed(self, value: str) -> None:
+        if self.is_mounted:
+            self._search()
 
     @on(Input.Submitted, "#search")
     def query_submitted(self) -> None:

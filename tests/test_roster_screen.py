@@ -139,3 +139,37 @@ async def test_a_bad_filter_is_explained_first_on_the_status_line(demo_programme
         status = str(screen.query_one("#status").render())
         assert status.startswith("level:>=x")
         assert "level" in status and "number" in status.split("·")[0]
+
+
+def _shown_lines(table: VirtualTable) -> list[str]:
+    """The table's lines as painted (rendered strips, not the data behind them)."""
+    return [table.render_line(y).text for y in range(1, min(table.size.height, table.row_count + 1))]
+
+
+async def test_another_coordinators_edit_shows_in_the_open_roster(demo_programme: Programme, db_path) -> None:
+    """Only the changed person is re-read, and the painted line shows the new name (not a
+    line rendered before the change)."""
+    import asyncio
+
+    from rmtui.db.sqlite import sqlite3
+
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+        screen = await _type(app, pilot, "john smith")
+        table = screen.query_one("#results", VirtualTable)
+        assert _shown_lines(table)[0].startswith("John Smith")
+        person = screen.result.row_id(0)
+        other = sqlite3.connect(str(db_path), isolation_level=None)  # another coordinator's connection
+        try:
+            other.execute("UPDATE participants SET name = 'John Smithson' WHERE id = ?", (person,))
+        finally:
+            other.close()
+        for _ in range(300):
+            await asyncio.sleep(0.02)
+            if screen.result.row(0).name == "John Smithson" and not screen.index_building:
+                break
+        await pilot.pause()
+        assert screen.kept.reread == 1
+        assert screen.result.row(0).name == "John Smithson"
+        assert _shown_lines(table)[0].startswith("John Smithson")

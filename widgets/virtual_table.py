@@ -42,6 +42,12 @@ class RowSource(Protocol):
         """Return the cells of row ``index`` keyed by column key."""
         ...
 
+    # Optional: ``row_key(index)`` returns a hashable value that changes whenever the cells
+    # of row ``index`` would (say the person's id and the highlighted words). A source that
+    # has it gets its rendered lines cached: scrolling back and repainting cost nothing.
+    # The cached lines are dropped when a source with another ``cache_scope`` is set (say
+    # after the data behind the rows changed).
+
 
 class EmptySource:
     """No rows: what a table shows before (or instead of) any data."""
@@ -154,6 +160,12 @@ class VirtualTable(ScrollView, can_focus=True):
         self.sort_descending = False
         self._widths: list[int] = []
         self._widths_for = -1
+        # Rendered lines (before the cursor's style) by (row key, width, match style), and
+        # rendered plain cells by (text, width, justify): columns such as role, department
+        # and status repeat, so most cells of a new line are already rendered.
+        self._line_cache: dict[tuple, Strip] = {}
+        self._paint_styles: tuple[Style, Style, Style] | None = None
+        self._cell_cache: dict[tuple[str, int, str], list[Segment]] = {}
 
     # -- data ------------------------------------------------------------------------
 
@@ -163,14 +175,35 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def set_source(self, source: RowSource, *, cursor: int | None = None) -> None:
         """Show ``source``; keep the cursor where it was unless told otherwise."""
+        if getattr(source, "cache_scope", None) != getattr(self.source, "cache_scope", None):
+            self._line_cache.clear()
         self.source = source
         count = len(source)
         target = self.cursor if cursor is None else cursor
-        self.virtual_size = Size(0, count + 1)
+        self._set_virtual_height(count + 1)
         self.set_reactive(VirtualTable.cursor, max(0, min(target, count - 1)))
         self._scroll_cursor_into_view()
         self.refresh()
         self.post_message(self.CursorMoved(self, self.cursor))
+
+    def _set_virtual_height(self, height: int) -> None:
+        """Set the scrollable height; without a layout pass when the scrollbar stays as it is.
+
+        A layout pass repaints the whole screen (header, footer, every widget) a frame later:
+        a new search result that only changes the row count needs none, so the table's new
+        lines go out in the same frame as the keystroke's input line.
+        """
+        new = Size(0, height)
+        old = self.virtual_size
+        if new == old:
+            return
+        window = self.container_size.height
+        scrollbar_stays = self.styles.overflow_y == "scroll" or (old.height > window) == (height > window)
+        if self.is_mounted and window > 0 and scrollbar_stays:
+            self.set_reactive(VirtualTable.virtual_size, new)
+            self._scroll_update(new)
+        else:
+            self.virtual_size = new
 
     def set_sort(self, column: str | None, descending: bool = False) -> None:
         """Mark ``column`` as the sorted one in the header."""
@@ -203,28 +236,54 @@ class VirtualTable(ScrollView, can_focus=True):
 
     # -- rendering -------------------------------------------------------------------
 
-    def _line(self, cells: list[Text], base: Style) -> Strip:
-        line = Text(no_wrap=True, overflow="ellipsis", end="")
-        first = True
+    def _cell(self, text: Text, width: int, justify: str) -> list[Segment]:
+        """Return the segments of one cell: ``text`` cut or padded to ``width`` cells."""
+        plain = not text.spans and not text.style
+        if plain:
+            cached = self._cell_cache.get((text.plain, width, justify))
+            if cached is not None:
+                return cached
+        cell = text.copy()
+        cell.end = ""
+        cell.truncate(width, overflow="ellipsis", pad=False)
+        if cell.style:  # Text.render leaves the text's own style to its caller: make it a span
+            cell.stylize(cell.style, 0, len(cell))
+            cell.style = ""
+        padding = " " * (width - cell.cell_len)
+        segments = [s for s in cell.render(self.app.console) if s.text]
+        if padding:
+            segments = [Segment(padding), *segments] if justify == "right" else [*segments, Segment(padding)]
+        if plain:
+            if len(self._cell_cache) > 8192:
+                self._cell_cache.clear()
+            self._cell_cache[(text.plain, width, justify)] = segments
+        return segments
+
+    def _plain_line(self, cells: list[Text]) -> Strip:
+        segments: list[Segment] = []
         for position, (text, width) in enumerate(zip(cells, self._widths)):
             if not width:
                 continue
-            if not first:
-                line.append(" ")
-            first = False
-            cell = text.copy()
-            cell.truncate(width, overflow="ellipsis", pad=False)
-            padding = width - cell.cell_len
-            column = self.columns[position]
-            if column.justify == "right":
-                line.append(" " * padding)
-                line.append_text(cell)
-            else:
-                line.append_text(cell)
-                line.append(" " * padding)
-        segments = list(line.render(self.app.console))
-        strip = Strip(segments).adjust_cell_length(self._widths_for)
-        return strip.apply_style(base)
+            if segments:
+                segments.append(Segment(" "))
+            segments += self._cell(text, width, self.columns[position].justify)
+        return Strip(segments).adjust_cell_length(self._widths_for)
+
+    def _line(self, cells: list[Text], base: Style) -> Strip:
+        return self._plain_line(cells).apply_style(base)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's styles are looked up once for all the lines of one paint: each lookup
+        # walks the CSS of the widget and its ancestors, and used to cost a third of a line.
+        self._paint_styles = (
+            self.rich_style,
+            self.get_component_rich_style("virtual-table--cursor"),
+            self.get_component_rich_style("virtual-table--match", partial=True),
+        )
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint_styles = None
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -234,21 +293,36 @@ class VirtualTable(ScrollView, can_focus=True):
         if y == 0:
             return self._header_line()
         index = int(self.scroll_offset.y) + y - 1
+        styles = self._paint_styles
+        if styles is None:
+            styles = (
+                self.rich_style,
+                self.get_component_rich_style("virtual-table--cursor"),
+                self.get_component_rich_style("virtual-table--match", partial=True),
+            )
+        base, cursor_style, match_style = styles
         if index >= len(self.source):
-            return Strip([Segment(" " * width, self.rich_style)])
-        base = self.rich_style
+            return Strip([Segment(" " * width, base)])
         if index == self.cursor:
-            base = base + self.get_component_rich_style("virtual-table--cursor")
-        cells = self.source.cells(index)
-        match_style = self.get_component_rich_style("virtual-table--match", partial=True)
-        rendered = []
-        for column in self.columns:
-            text = cells.get(column.key, Text(""))
-            if text.spans and match_style:
-                text = text.copy()
-                text.spans = [span._replace(style=match_style) if span.style == "match" else span for span in text.spans]
-            rendered.append(text)
-        return self._line(rendered, base)
+            base = base + cursor_style
+        row_key = getattr(self.source, "row_key", None)
+        key = None if row_key is None else (row_key(index), width, match_style)
+        strip = None if key is None else self._line_cache.get(key)
+        if strip is None:
+            cells = self.source.cells(index)
+            rendered = []
+            for column in self.columns:
+                text = cells.get(column.key, Text(""))
+                if text.spans and match_style:
+                    text = text.copy()
+                    text.spans = [span._replace(style=match_style) if span.style == "match" else span for span in text.spans]
+                rendered.append(text)
+            strip = self._plain_line(rendered)
+            if key is not None:
+                if len(self._line_cache) > 2048:
+                    self._line_cache.clear()
+                self._line_cache[key] = strip
+        return strip.apply_style(base)
 
     def _header_line(self) -> Strip:
         header_style = self.get_component_rich_style("virtual-table--header")

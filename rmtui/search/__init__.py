@@ -36,6 +36,7 @@ filters), :mod:`.build` (rows → frozen columns), :mod:`.index` (the immutable
 
 from rmtui.search.build import LEVEL_NONE, Column, IndexData, as_list, build_index_data
 from rmtui.search.index import TOKEN_CACHE_SIZE, RosterIndex, RosterRow, SearchResult, first_page
+from rmtui.search.kept import KeptRosterIndex
 from rmtui.search.names import name_matches
 from rmtui.search.query import (
     MAX_QUERY_WORDS,
@@ -78,6 +79,7 @@ __all__ = [
     "TOKEN_CACHE_SIZE",
     "Column",
     "IndexData",
+    "KeptRosterIndex",
     "ParsedQuery",
     "RosterIndex",
     "RosterRow",

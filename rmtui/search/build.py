@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -132,6 +133,7 @@ class IndexData:
     vocabularies: dict[str, tuple[np.ndarray, Vocabulary]]
     term_word: np.ndarray  # term → word id
     term_weight: np.ndarray  # term → field weight
+    term_field: np.ndarray  # term → field class (int8)
     postings: np.ndarray  # person-major terms
     starts: np.ndarray  # person → first posting (n + 1 entries)
     by_name: np.ndarray  # positions in name order
@@ -256,6 +258,7 @@ def build_index_data(rows: Iterable[tuple]) -> IndexData:
         vocabularies=vocabularies,
         term_word=_frozen(np.frombuffer(term_word, dtype=np.int32).copy()),
         term_weight=_frozen(FIELD_WEIGHTS[np.frombuffer(term_field, dtype=np.int8)]),
+        term_field=_frozen(np.frombuffer(term_field, dtype=np.int8).copy()),
         postings=_frozen(np.frombuffer(postings, dtype=np.int32).copy() if postings else np.zeros(0, np.int32)),
         starts=_frozen(starts),
         by_name=by_name,
@@ -273,11 +276,17 @@ def _sort_ranks(
     by_name = np.array(sorted(range(n), key=keys.__getitem__), dtype=np.int64)
     name_rank = np.empty(n, dtype=np.int32)
     name_rank[by_name] = np.arange(n, dtype=np.int32)
+    return _frozen(by_name), _frozen(name_rank), _column_ranks(level, columns)
+
+
+def _column_ranks(level: np.ndarray, columns: dict[str, Column]) -> dict[str, tuple[np.ndarray, int]]:
+    """Return sort column → (rank per person, distinct values) for every column but the name."""
+    n = len(level)
     present = level != LEVEL_NONE
     levels = np.unique(level[present])
     level_rank = np.full(n, len(levels), dtype=np.int32)  # no level sorts last
     level_rank[present] = np.searchsorted(levels, level[present])
-    column_ranks = {
+    return {
         "level": (_frozen(level_rank), len(levels)),
         **{
             key: (_frozen(columns[name].sort_ranks()), len(columns[name].values))
@@ -285,4 +294,233 @@ def _sort_ranks(
                               ("line_of_business", "business"), ("status", "status"))
         },
     }
-    return _frozen(by_name), _frozen(name_rank), column_ranks
+
+
+# -- updating a built index by a few rows ----------------------------------------------------
+
+
+def name_key(name: str) -> str:
+    """Return how the index orders ``name``: its pieces folded, one space apart."""
+    return " ".join(search_key(piece) for piece in name.split())
+
+
+class Lexicon:
+    """The words and terms of a built index, looked up by text, to add rows' terms to it.
+
+    Made from an :class:`IndexData` (the build frees its dictionaries to keep its peak memory
+    low), then grown append-only by :func:`update_index_data`. ``terms`` says how many terms it
+    knows: an index with another count made its own lexicon (see :meth:`fits`).
+    """
+
+    __slots__ = ("words", "word_list", "term_maps", "term_word", "term_field")
+
+    def __init__(self, data: IndexData) -> None:
+        word_list = [""] * data.word_count
+        for ids_, vocabulary in data.vocabularies.values():
+            for word_id, word in zip(ids_.tolist(), vocabulary.words):
+                word_list[word_id] = word
+        self.word_list = word_list
+        self.words = {word: i for i, word in enumerate(word_list)}
+        self.term_word = data.term_word.tolist()
+        self.term_field = data.term_field.tolist()
+        self.term_maps: list[dict[str, int]] = [{} for _ in FIELD_WEIGHTS]
+        for term, (word_id, field_class) in enumerate(zip(self.term_word, self.term_field)):
+            if term:
+                self.term_maps[field_class][word_list[word_id]] = term
+
+    def fits(self, data: IndexData) -> bool:
+        return len(self.term_word) == len(data.term_word) and len(self.word_list) == data.word_count
+
+    def terms_of(self, field_class: int, text_words: Iterable[str]) -> list[int]:
+        found = self.term_maps[field_class]
+        out = []
+        for word in text_words:
+            term = found.get(word)
+            if term is None:
+                word_id = self.words.get(word)
+                if word_id is None:
+                    word_id = self.words[word] = len(self.word_list)
+                    self.word_list.append(word)
+                term = found[word] = len(self.term_word)
+                self.term_word.append(word_id)
+                self.term_field.append(field_class)
+            out.append(term)
+        return out
+
+
+def _extended(column: Column, values: list[Any]) -> tuple[Column, list[int]]:
+    """Return ``column`` with any new ``values`` added (codes unchanged) and the values' codes."""
+    lookup = {value: code for code, value in enumerate(column.values)}
+    new_values, new_keys, codes = list(column.values), list(column.keys), []
+    for value in values:
+        text = value if isinstance(value, str) else ("" if value is None else str(value))
+        code = lookup.get(text)
+        if code is None:
+            code = lookup[text] = len(new_values)
+            new_values.append(text)
+            new_keys.append(search_key(text))
+        codes.append(code)
+    if len(new_values) == len(column.values):
+        return column, codes
+    return Column(column.codes, tuple(new_values), tuple(new_keys)), codes
+
+
+def update_index_data(data: IndexData, lexicon: Lexicon, rows: list[tuple], removed: Iterable[int]) -> IndexData:
+    """Return ``data`` with ``rows`` put in (new ids added, known ids replaced) and ``removed`` ids
+    taken out: the same index a fresh build over the changed table gives, at the cost of a few
+    array copies instead of re-reading and re-splitting every person.
+
+    ``lexicon`` must fit ``data`` (:meth:`Lexicon.fits`); it grows by the rows' new words.
+    Words nobody has any more stay in the vocabulary: they match no one.
+    """
+    rows = list({int(row[0]): row for row in rows}.values())  # the last of an id wins
+    gone = {int(i) for i in removed} | {int(row[0]) for row in rows}
+    old_ids = data.ids
+    drop = np.isin(old_ids, np.fromiter(gone, dtype=np.int64, count=len(gone))) if gone else np.zeros(data.n, bool)
+    kept = np.flatnonzero(~drop)
+    rows.sort(key=lambda row: int(row[0]))
+    add_ids = np.array([int(row[0]) for row in rows], dtype=np.int64)
+    # The new positions: kept people and added rows merged in id order.
+    insert_at = np.searchsorted(old_ids[kept], add_ids)
+    n = len(kept) + len(rows)
+    is_new = np.zeros(n, dtype=bool)
+    new_positions = insert_at + np.arange(len(rows), dtype=np.int64)
+    is_new[new_positions] = True
+    kept_positions = np.flatnonzero(~is_new)
+    old_to_new = np.full(data.n, -1, dtype=np.int64)
+    old_to_new[kept] = kept_positions
+
+    ids = np.empty(n, dtype=np.int64)
+    ids[kept_positions] = old_ids[kept]
+    ids[new_positions] = add_ids
+    level = np.empty(n, dtype=np.int32)
+    level[kept_positions] = data.level[kept]
+    level[new_positions] = [LEVEL_NONE if row[5] is None else _level_value(row[5]) for row in rows]
+
+    replaced_only = n == data.n and bool(np.array_equal(ids, old_ids))
+    kept_list = None if replaced_only else kept.tolist()
+    new_list = new_positions.tolist()
+
+    def merged(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:
+        if replaced_only:  # the common edit: the same people, some changed in place
+            out = list(old)
+            for position, value in zip(new_list, new):
+                out[position] = value
+            return tuple(out)
+        out = list(map(old.__getitem__, kept_list)) if kept_list else []
+        for position, value in zip(new_list, new):  # ascending: each lands where it belongs
+            out.insert(position, value)
+        return tuple(out)
+
+    names = merged(data.names, [row[1] or "" for row in rows])
+    emails = merged(data.emails, [row[2] or "" for row in rows])
+
+    columns: dict[str, Column] = {}
+    row_codes: dict[str, list[int]] = {}
+    for key, column, slot in (("role", data.role, 3), ("title", data.title, 4), ("department", data.department, 6),
+                              ("business", data.business, 7), ("status", data.status, 8)):
+        extended, codes = _extended(column, [row[slot] for row in rows])
+        all_codes = np.empty(n, dtype=np.int32)
+        all_codes[kept_positions] = column.codes[kept]
+        all_codes[new_positions] = codes
+        columns[key] = Column(_frozen(all_codes), extended.values, extended.keys)
+        row_codes[key] = codes
+
+    # Each added row's terms, as the build makes them.
+    row_terms: list[list[int]] = []
+    for k, row in enumerate(rows):
+        terms: list[int] = []
+        name, email = row[1] or "", row[2] or ""
+        for piece in name.split():
+            terms += lexicon.terms_of(NAME, WORD.findall(search_key(piece)))
+        for piece in _EMAIL_PIECES.split(email):
+            terms += lexicon.terms_of(EMAIL, words_of(piece))
+        for key, field_class in (("title", TITLE), ("department", DEPARTMENT), ("business", BUSINESS)):
+            terms += lexicon.terms_of(field_class, WORD.findall(columns[key].keys[row_codes[key][k]]))
+        for value in (row[9], row[10]):
+            terms += lexicon.terms_of(INTERESTS, (w for item in as_list(value) for w in words_of(item)))
+        row_terms.append(terms or [0])
+
+    old_lengths = np.diff(data.starts)
+    lengths = np.empty(n, dtype=np.int64)
+    lengths[kept_positions] = old_lengths[kept]
+    lengths[new_positions] = [len(t) for t in row_terms]
+    starts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    postings = np.empty(int(starts[-1]), dtype=np.int32)
+    if len(kept):
+        # Copy the kept people's postings run by run (consecutive kept people are one slice).
+        breaks = np.flatnonzero(np.diff(kept) != 1) + 1
+        for run in np.split(np.arange(len(kept)), breaks):
+            first, last = int(kept[run[0]]), int(kept[run[-1]])
+            to = int(starts[kept_positions[run[0]]])
+            piece = data.postings[data.starts[first] : data.starts[last + 1]]
+            postings[to : to + len(piece)] = piece
+    for position, terms in zip(new_positions.tolist(), row_terms):
+        postings[starts[position] : starts[position] + len(terms)] = terms
+
+    # Name order: the kept people keep theirs; each added row goes where its key sorts
+    # (ties by position, as the build's stable sort leaves them).
+    kept_by_name = old_to_new[data.by_name]
+    kept_by_name = kept_by_name[kept_by_name >= 0]
+    keys = [name_key(row[1] or "") for row in rows]
+
+    class _Keys:
+        def __len__(self) -> int:
+            return len(kept_by_name)
+
+        def __getitem__(self, i: int) -> tuple[str, int]:
+            position = int(kept_by_name[i])
+            return (name_key(names[position]), position)
+
+    probes = _Keys()
+    placed = sorted(zip(keys, new_positions.tolist()))
+    points = [bisect_left(probes, item) for item in placed]
+    by_name = np.insert(kept_by_name, points, [position for _, position in placed]) if placed else kept_by_name.copy()
+    name_rank = np.empty(n, dtype=np.int32)
+    name_rank[by_name] = np.arange(n, dtype=np.int32)
+
+    word_list = lexicon.word_list
+    if len(lexicon.term_word) == len(data.term_word):  # no new terms: share the term arrays
+        term_word, term_field, term_weight = data.term_word, data.term_field, data.term_weight
+    else:
+        term_word = _frozen(np.array(lexicon.term_word, dtype=np.int32))
+        term_field = _frozen(np.array(lexicon.term_field, dtype=np.int8))
+        term_weight = _frozen(FIELD_WEIGHTS[term_field])
+    if len(word_list) == data.word_count:
+        vocabularies, max_word = data.vocabularies, data.max_word
+    else:
+        # Only the part (letters or digits) that got new words is made again: a new number
+        # must not cost re-packing 60,000 words.
+        added = word_list[data.word_count:]
+        vocabularies = dict(data.vocabularies)
+        for kind, is_kind in (("digits", str.isdigit), ("letters", lambda w: not w.isdigit())):
+            new_ids = [data.word_count + i for i, w in enumerate(added) if is_kind(w)]
+            if new_ids:
+                ids_, vocabulary = data.vocabularies[kind]
+                all_ids = np.concatenate([ids_, np.array(new_ids, dtype=ids_.dtype)])
+                vocabularies[kind] = (_frozen(all_ids), Vocabulary([*vocabulary.words, *(word_list[i] for i in new_ids)]))
+        max_word = max(data.max_word, max((len(w) for w in word_list[data.word_count:]), default=0))
+    return IndexData(
+        n=n,
+        ids=_frozen(ids),
+        level=_frozen(level),
+        names=names,
+        emails=emails,
+        role=columns["role"],
+        title=columns["title"],
+        department=columns["department"],
+        business=columns["business"],
+        status=columns["status"],
+        word_count=len(word_list),
+        max_word=max_word,
+        vocabularies=vocabularies,
+        term_word=term_word,
+        term_weight=term_weight,
+        term_field=term_field,
+        postings=_frozen(postings),
+        starts=_frozen(starts),
+        by_name=_frozen(by_name),
+        name_rank=_frozen(name_rank),
+        column_ranks=_column_ranks(level, columns),
+    )

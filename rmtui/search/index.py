@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from rapidfuzz.distance import LCSseq
 
-from rmtui.search.build import LEVEL_NONE, Column, IndexData, build_index_data
+from rmtui.search.build import LEVEL_NONE, Column, IndexData, Lexicon, build_index_data, update_index_data
 from rmtui.search.query import ROLES, SORT_KEYS, STATUSES, level_test, one_of, parse_query, short_key, shorten
 from rmtui.search.words import (
     LOOSE_MISSES,
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     import rmtui.db
 
 TOKEN_CACHE_SIZE = 12
+ROW_COLUMNS = "id, name, email, role, job_title, level, department, line_of_business, status, hobbies, interests"
+"""The participants' columns an index is built of, in the order :meth:`RosterIndex.from_rows` takes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +54,10 @@ class RosterIndex:
         "_lock", "_token_cache", "_n", "_ids", "_level", "_names", "_emails", "_role", "_title",
         "_department", "_business", "_status", "_word_count", "_max_word", "_vocabularies",
         "_term_word", "_term_weight", "_postings", "_starts", "_by_name", "_name_rank",
-        "_column_ranks", "_built",
+        "_column_ranks", "_data", "_lexicon", "_built",
     )
 
-    def __init__(self, data: IndexData) -> None:
+    def __init__(self, data: IndexData, lexicon: Lexicon | None = None) -> None:
         """Wrap built ``data`` (see :meth:`from_rows`, :meth:`from_store`); frozen from here on."""
         # The one mutable part: a small cache of per-word scores, guarded by a lock.
         self._lock = threading.Lock()
@@ -80,6 +82,9 @@ class RosterIndex:
         self._by_name: np.ndarray = data.by_name
         self._name_rank: np.ndarray = data.name_rank
         self._column_ranks: dict[str, tuple[np.ndarray, int]] = data.column_ranks
+        self._data = data
+        # Made on the first update (see with_changes), handed on to the updated index.
+        self._lexicon: list[Lexicon | None] = [lexicon]
         self._built = True
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -107,8 +112,7 @@ class RosterIndex:
             last = None
             while True:
                 batch = store.query_tuples(
-                    "SELECT id, name, email, role, job_title, level, department, line_of_business,"
-                    " status, hobbies, interests FROM participants"
+                    f"SELECT {ROW_COLUMNS} FROM participants"
                     + ("" if last is None else " WHERE id > ?")
                     + " ORDER BY id LIMIT ?",
                     (chunk,) if last is None else (last, chunk),
@@ -125,6 +129,30 @@ class RosterIndex:
         """Return the index of ``rows``: (id, name, email, role, job_title, level, department,
         line_of_business, status, hobbies, interests); hobbies/interests as JSON text or lists."""
         return cls(build_index_data(rows))
+
+    def with_changes(self, rows: Iterable[tuple], removed: Iterable[int] = ()) -> RosterIndex:
+        """Return a new index: this one with ``rows`` (as :meth:`from_rows` takes them) added or,
+        for ids it has, replaced, and the ``removed`` ids taken out. The same searches as a
+        fresh build of the changed table, for the cost of a few array copies (this index is
+        left as it was). Changes are applied by one thread at a time per chain of indexes.
+        """
+        with self._lock:
+            lexicon = self._lexicon[0]
+            if lexicon is None or not lexicon.fits(self._data):
+                lexicon = Lexicon(self._data)
+            self._lexicon[0] = None  # it grows below: it will fit the new index, not this one
+        return RosterIndex(update_index_data(self._data, lexicon, list(rows), removed), lexicon)
+
+    def prepare_changes(self) -> None:
+        """Make what :meth:`with_changes` needs now (a word and term lookup, some 100 ms at
+        100k people), so that the first live edit does not wait for it. Call it off the UI thread."""
+        with self._lock:
+            if self._lexicon[0] is None or not self._lexicon[0].fits(self._data):
+                self._lexicon[0] = Lexicon(self._data)
+
+    def ids(self) -> np.ndarray:
+        """Return the participant ids, one per position (ascending; read-only)."""
+        return self._ids
 
     # -- reading -----------------------------------------------------------------------
 
@@ -389,6 +417,15 @@ class SearchResult:
     def row(self, i: int) -> RosterRow:
         """Return the ``i``-th result."""
         return self._index.row(int(self.order[i]))
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        """The query words the shown names are highlighted by."""
+        return self._tokens
+
+    def row_id(self, i: int) -> int:
+        """Return the participant id of the ``i``-th result."""
+        return int(self._index._ids[self.order[i]])
 
     def name_spans(self, i: int) -> list[tuple[int, int]]:
         """Return the (start, end) character spans of the ``i``-th result's name that matched."""

@@ -1,0 +1,356 @@
+"""Benchmark: what a coordinator sees in a real terminal (a tmux pane), with floors.
+
+Keystroke → results visible: each key is sent with ``tmux send-keys`` and the pane is read
+with ``tmux capture-pane -p`` until the screen shows that keystroke's results (for rmtui's
+roster: the typed text, the first result's name and the "N of M people match" status line;
+for fzf: its "matched/total" count; for a bare Textual Input → Label app: the label).
+fzf (when installed) and the bare Textual app run in the same harness, in the same run, as
+floors; the ratios are printed. Only keystrokes whose results differ from the previous
+keystroke's are timed for rmtui and fzf (else "visible" would only mean the input line).
+
+Live propagation: a separate writer process (tests/writer_process.py rename) renames one
+participant; the clock runs from the moment its commit returned until the open roster (a
+search that shows only that person) shows the new name.
+
+    python tests/bench/bench_terminal.py           # 10k and 100k people
+    RMTUI_BENCH_QUICK=1 python tests/bench/bench_terminal.py   # 1k people, a few keys
+
+Budgets (DESIGN.md "Performance budgets"): keystroke → visible p95 ≤ 33 ms at 10k, ≤ 50 ms
+at 100k, ≤ 1.0× fzf; another process's edit visible at 100k p95 ≤ 300 ms. Printed, never
+asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.bench
+
+ROOT = Path(__file__).resolve().parents[2]
+TODAY = "2026-11-20"
+WIDTH, HEIGHT = 120, 40
+SOCKET = f"rmtui-bench-{os.getpid()}"  # a tmux server of our own: other people's sessions are left alone
+QUERIES = ["jhon smtih", "jose nunez", "role:mentor chess", "dept:finance anal", "maria garcia", "priya"]
+
+BARE_APP = r"""
+from textual.app import App
+from textual.widgets import Input, Label
+
+class Bare(App):
+    def compose(self):
+        yield Input(id="q")
+        yield Label("ready", id="out")
+
+    def on_input_changed(self, event):
+        self.query_one("#out", Label).update("=> " + event.value + " <=")
+
+Bare().run()
+"""
+
+
+def read_only(db: Path, sql: str) -> list[tuple]:
+    """Rows of ``sql`` read without opening a Store (which would migrate an older file)."""
+    from rmtui.db.sqlite import sqlite3
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def summary(values: list[float]) -> str:
+    if not values:
+        return "no keystrokes timed"
+    return f"p50 {percentile(values, 0.5):.1f} ms, p95 {percentile(values, 0.95):.1f} ms over {len(values)}"
+
+
+class Pane:
+    """One tmux session running ``command`` in a WIDTH x HEIGHT pane."""
+
+    def __init__(self, command: str, *, env: dict[str, str] | None = None) -> None:
+        self.name = f"rmtui-bench-{os.getpid()}-{random.randrange(10**9)}"
+        exports = " ".join(f"{k}={v!r}" for k, v in (env or {}).items())
+        for attempt in range(5):  # a server that just lost its last session may be exiting
+            started = subprocess.run(
+                ["tmux", "-L", SOCKET, "new-session", "-d", "-s", self.name, "-x", str(WIDTH), "-y", str(HEIGHT),
+                 f"cd {str(ROOT)!r} && {exports} exec {command}"],
+                check=attempt == 4, capture_output=True,
+            )
+            if started.returncode == 0:
+                break
+            time.sleep(0.5)
+
+    def capture(self) -> str:
+        return subprocess.run(
+            ["tmux", "-L", SOCKET, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True, check=False
+        ).stdout
+
+    def send(self, *keys: str, literal: bool = False) -> None:
+        subprocess.run(["tmux", "-L", SOCKET, "send-keys", "-t", self.name, *(["-l"] if literal else []), *keys], check=True)
+
+    def wait_for(self, test: Callable[[str], bool], timeout: float = 60.0) -> float:
+        """Poll the pane until ``test`` passes; return the time.perf_counter() it did."""
+        deadline = time.perf_counter() + timeout
+        while True:
+            screen = self.capture()
+            now = time.perf_counter()
+            if test(screen):
+                return now
+            if now > deadline:
+                raise TimeoutError(f"the pane never showed what was expected; it shows:\n{screen}")
+            time.sleep(0.001)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", SOCKET, "kill-session", "-t", self.name], check=False, capture_output=True)
+
+
+def type_queries(
+    pane: Pane, queries: list[str], expected: Callable[[str], Callable[[str], bool] | None],
+    clear: Callable[[], None],
+) -> list[float]:
+    """Type ``queries`` key by key; return ms from send-keys to ``expected(typed)`` on screen."""
+    latencies = []
+    for query in queries:
+        typed = ""
+        for character in query:
+            typed += character
+            test = expected(typed)
+            started = time.perf_counter()
+            pane.send(character, literal=True)
+            seen = pane.wait_for(test or (lambda screen, t=typed.rstrip(): t in screen))
+            if test is not None:
+                latencies.append((seen - started) * 1000)
+            time.sleep(0.05 + random.random() * 0.05)  # a person's pace between keys
+        clear()
+        time.sleep(0.3)
+    return latencies
+
+
+# -- rmtui -----------------------------------------------------------------------------------
+
+
+def rmtui_expectations(db: Path) -> Callable[[str], Callable[[str], bool] | None]:
+    """Return typed text → a test for the roster showing its results (None: same as before)."""
+    from rmtui.search import RosterIndex
+    from rmtui.text import clean
+
+    index = RosterIndex.from_rows(read_only(db, "SELECT id, name, email, role, job_title, level, department,"
+                                               " line_of_business, status, hobbies, interests FROM participants ORDER BY id"))
+    total = len(index)
+    previous: list[tuple] = [()]
+
+    def expected(typed: str) -> Callable[[str], bool] | None:
+        result = index.search(typed)
+        first = clean(result.row(0).name)[:14].rstrip() if result.total else ""
+        if result.total:
+            status = f"{result.total:,} of {total:,} "
+        else:
+            status = "No one matches"
+        shown = (first, status)
+        if shown == previous[0]:
+            return None
+        previous[0] = shown
+
+        def test(screen: str) -> bool:
+            lines = screen.splitlines()
+            return (any(typed in line for line in lines[:6]) and status in screen
+                    and (not first or any(line.lstrip("▎ ").startswith(first) for line in lines)))
+
+        return test
+
+    return expected
+
+
+def open_roster(db: Path) -> Pane:
+    pane = Pane(f"{sys.executable} -m rmtui --db {str(db)!r} --today {TODAY} roster",
+                env={"TEXTUAL_ANIMATIONS": "none"})
+    pane.wait_for(lambda screen: " people · sorted by" in screen and "preparing" not in screen, timeout=120)
+    time.sleep(0.5)
+    return pane
+
+
+def rss_of_pane(pane: Pane) -> float | None:
+    """Return the resident memory (MB) of the pane's process, or None when unknown."""
+    pid = subprocess.run(["tmux", "-L", SOCKET, "display-message", "-p", "-t", pane.name, "#{pane_pid}"],
+                         capture_output=True, text=True, check=False).stdout.strip()
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def bench_rmtui(db: Path, queries: list[str]) -> tuple[list[float], float | None]:
+    pane = open_roster(db)
+    try:
+        latencies = type_queries(pane, queries, rmtui_expectations(db), lambda: pane.send("C-u"))
+        return latencies, rss_of_pane(pane)
+    finally:
+        pane.close()
+
+
+# -- the floors ------------------------------------------------------------------------------
+
+
+def bench_fzf(lines_file: Path, queries: list[str], total: int) -> list[float] | None:
+    fzf = shutil.which("fzf")
+    if fzf is None:
+        return None
+    previous: list[str] = [""]
+
+    def expected(typed: str) -> Callable[[str], bool] | None:
+        count = subprocess.run([fzf, "--filter", typed], stdin=lines_file.open(), capture_output=True,
+                               check=False).stdout.count(b"\n")
+        shown = f"{count}/{total}"
+        if shown == previous[0]:
+            return None
+        previous[0] = shown
+        return lambda screen: f" {shown}" in screen and typed.rstrip() in screen
+
+    pane = Pane(f"{fzf} < {str(lines_file)!r}")
+    try:
+        pane.wait_for(lambda screen: f"{total}/{total}" in screen)
+        time.sleep(0.3)
+        return type_queries(pane, queries, expected, lambda: pane.send("C-u"))
+    finally:
+        pane.close()
+
+
+def bench_bare(queries: list[str], folder: Path) -> list[float]:
+    script = folder / "bare_textual.py"
+    script.write_text(BARE_APP)
+    pane = Pane(f"{sys.executable} {str(script)!r}", env={"TEXTUAL_ANIMATIONS": "none"})
+    try:
+        pane.wait_for(lambda screen: "ready" in screen)
+        time.sleep(0.3)
+        return type_queries(pane, queries, lambda typed: lambda screen: f"=> {typed} <=" in screen,
+                            lambda: pane.send("C-u"))
+    finally:
+        pane.close()
+
+
+# -- live propagation ------------------------------------------------------------------------
+
+
+def bench_live(db: Path, edits: int) -> list[float]:
+    """ms from another process's commit returning to the open roster showing it."""
+    probe = read_only(db, "SELECT id FROM participants ORDER BY id LIMIT 1 OFFSET 7")[0][0]
+    writer = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "writer_process.py"), "rename", str(db), str(probe)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+    )
+    assert writer.stdin is not None and writer.stdout is not None
+    assert writer.stdout.readline().strip() == "ready"
+    pane = None
+    try:
+        writer.stdin.write("0\n")
+        writer.stdin.flush()
+        writer.stdout.readline()
+        pane = open_roster(db)
+        pane.send("livetest", literal=True)
+        pane.wait_for(lambda screen: "Livetest Run0000" in screen)
+        latencies = []
+        for n in range(1, edits + 1):
+            time.sleep(0.2 + random.random() * 0.3)
+            writer.stdin.write(f"{n}\n")
+            writer.stdin.flush()
+            _, committed = writer.stdout.readline().split()
+            seen = pane.wait_for(lambda screen, n=n: f"Livetest Run{n:04d}" in screen)
+            # perf_counter → wall clock: both clocks advance together over this short span.
+            latencies.append((time.time() - (time.perf_counter() - seen) - float(committed)) * 1000)
+        return latencies
+    finally:
+        if pane is not None:
+            pane.close()
+        writer.stdin.close()
+        writer.wait(timeout=30)
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+
+def build_demo_db(folder: Path, people: int) -> Path:
+    path = folder / f"terminal-{people}.db"
+    subprocess.run([sys.executable, "-m", "rmtui", "demo", "--people", str(people), "--no-open", "--db", str(path)],
+                   check=True, cwd=ROOT, capture_output=True)
+    return path
+
+
+def fzf_lines(db: Path, folder: Path) -> tuple[Path, int]:
+    """The same people as fzf input: name, e-mail, title, department, business, one a line."""
+    rows = read_only(db, "SELECT name, coalesce(email, ''), job_title, department, line_of_business, role, status"
+                         " FROM participants ORDER BY id")
+    path = folder / f"fzf-{db.stem}.txt"
+    path.write_text("".join("  ".join(str(v) for v in row).replace("\n", " ") + "\n" for row in rows))
+    return path, len(rows)
+
+
+def run(quick: bool, databases: dict[int, Path] | None = None) -> list[str]:
+    if shutil.which("tmux") is None:
+        return ["tmux not installed: the terminal benchmarks need it (apt-get install tmux)"]
+    sizes = [1_000] if quick else [10_000, 100_000]
+    queries = QUERIES[:2] if quick else QUERIES
+    lines = []
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        bare = bench_bare(queries, folder)
+        lines.append(f"bare Textual Input → Label: keystroke → visible {summary(bare)}")
+        for people in sizes:
+            db = (databases or {}).get(people) or build_demo_db(folder, people)
+            ours, rss = bench_rmtui(db, queries)
+            lines.append(f"rmtui roster, {people:,} people: keystroke → visible {summary(ours)}"
+                         + (f"; resident memory {rss:.0f} MB" if rss else ""))
+            lines_file, total = fzf_lines(db, folder)
+            floor = bench_fzf(lines_file, queries, total)
+            if floor is None:
+                lines.append("fzf not installed: its floor is skipped (apt-get install fzf)")
+            else:
+                lines.append(f"fzf, {people:,} lines: keystroke → visible {summary(floor)}")
+            ratios = []
+            for label, other in (("fzf", floor), ("bare Textual", bare)):
+                if other and ours:
+                    ratios.append(f"p50 {percentile(ours, 0.5) / percentile(other, 0.5):.2f}× and "
+                                  f"p95 {percentile(ours, 0.95) / percentile(other, 0.95):.2f}× {label}")
+            if ratios:
+                lines.append(f"rmtui / floors, {people:,} people: " + "; ".join(ratios))
+            live = bench_live(db, 5 if quick else 30)
+            lines.append(f"another process's edit → visible on the open roster, {people:,} people: {summary(live)}")
+    return lines
+
+
+def test_bench_terminal() -> None:
+    """Smoke run in the suite: prints the figures, asserts nothing about time."""
+    quick = os.environ.get("RMTUI_BENCH_QUICK", "1") != "0"
+    for line in run(quick):
+        print(line)
+
+
+if __name__ == "__main__":
+    quick = os.environ.get("RMTUI_BENCH_QUICK") == "1" or "--quick" in sys.argv
+    given = {}
+    for argument in sys.argv[1:]:
+        if "=" in argument:  # 10000=/path/to/demo.db: reuse a demo built before
+            people, path = argument.split("=", 1)
+            given[int(people)] = Path(path)
+    for line in run(quick, given):
+        print(line, flush=True)

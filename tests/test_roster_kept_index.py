@@ -1,0 +1,140 @@
+"""The roster index kept up to date row by row (participant_changes) searches like a fresh build."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from rmtui.db.sqlite import sqlite3
+from rmtui.search import KeptRosterIndex, RosterIndex
+
+QUERIES = ["", "jo", "smith", "ana fin", "dept:fin", "role:mentor ch", "level:>=5 a", "zyxwv", "qqnew", "lee"]
+SORTS = [None, "name", "level", "department", "status"]
+
+WORDS = ["Lee", "Ana", "Qqnew", "Smith", "Joan", "Finance", "Claims", "Chess", "Zed", "Émile", "O'Brien", "42"]
+
+
+def results(index: RosterIndex) -> list:
+    """Everything a roster shows for a set of queries and sorts."""
+    out = []
+    for query in QUERIES:
+        for sort in SORTS:
+            for descending in (False, True):
+                result = index.search(query, sort=sort, descending=descending)
+                out.append((query, sort, descending, result.total,
+                            [result.row(i) for i in range(result.total)],
+                            [result.name_spans(i) for i in range(min(result.total, 5))]))
+    return out
+
+
+def random_edit(conn: sqlite3.Connection, rng: random.Random) -> None:
+    ids = [row[0] for row in conn.execute("SELECT id FROM participants")]
+    kind = rng.choice(["name", "title", "department", "level", "hobbies", "status", "insert", "delete", "noise"])
+    target = rng.choice(ids)
+    word = rng.choice(WORDS) + (str(rng.randrange(100)) if rng.random() < 0.3 else "")
+    if kind == "name":
+        conn.execute("UPDATE participants SET name = ? WHERE id = ?", (f"{word} {rng.choice(WORDS)}", target))
+    elif kind == "title":
+        conn.execute("UPDATE participants SET job_title = ? WHERE id = ?", (f"Head of {word}", target))
+    elif kind == "department":
+        conn.execute("UPDATE participants SET department = ? WHERE id = ?", (word, target))
+    elif kind == "level":
+        conn.execute("UPDATE participants SET level = ? WHERE id = ?", (rng.choice([None, 1, 5, 9, 12]), target))
+    elif kind == "hobbies":
+        conn.execute("UPDATE participants SET hobbies = ? WHERE id = ?", (json.dumps([word, "running"]), target))
+    elif kind == "status":
+        conn.execute("UPDATE participants SET status = ? WHERE id = ?", (rng.choice(["active", "alumni"]), target))
+    elif kind == "insert":
+        conn.execute(
+            "INSERT INTO participants (name, role, job_title, department, level, hobbies, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, '2026-11-20', '2026-11-20')",
+            (f"{word} Newcomer", rng.choice(["mentor", "mentee"]), f"{word} lead", rng.choice(WORDS), 5, "[]"),
+        )
+    elif kind == "delete":
+        conn.execute("DELETE FROM participants WHERE id = ?", (target,))
+    else:  # a column the roster does not show: logged by no trigger
+        conn.execute("UPDATE participants SET capacity = capacity + 1 WHERE id = ?", (target,))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_kept_index_after_random_edits_equals_a_fresh_build(demo_programme, db_path: Path, seed: int) -> None:
+    store = demo_programme.store
+    kept = KeptRosterIndex()
+    kept.build(store)
+    assert kept.reread is None  # the first build reads everyone
+    rng = random.Random(seed)
+    other = sqlite3.connect(str(db_path), isolation_level=None)  # another coordinator's connection
+    try:
+        for _round in range(6):
+            for _ in range(rng.randrange(1, 6)):
+                random_edit(other, rng)
+            index = kept.build(store)
+            assert kept.reread is not None and kept.reread <= 5  # only the people changed were read
+            assert results(index) == results(RosterIndex.from_store(store))
+    finally:
+        other.close()
+
+
+def test_nothing_changed_returns_the_same_index(demo_programme) -> None:
+    kept = KeptRosterIndex()
+    first = kept.build(demo_programme.store)
+    assert kept.build(demo_programme.store) is first
+    assert kept.reread == 0
+
+
+def test_a_log_gone_backwards_rebuilds_the_whole_index(demo_programme, db_path: Path) -> None:
+    """A restore (or a demo rebuilt in place) takes the change log back: everything is read again."""
+    store = demo_programme.store
+    kept = KeptRosterIndex()
+    kept.build(store)
+    other = sqlite3.connect(str(db_path), isolation_level=None)
+    try:
+        other.execute("UPDATE participants SET name = 'Renamed Quentin' WHERE id = (SELECT min(id) FROM participants)")
+        kept.build(store)
+        assert kept.reread == 1
+        # As a restore of an older copy leaves it: fewer revisions than seen, other data.
+        other.execute("DELETE FROM participant_changes WHERE rev > (SELECT max(rev) - 3 FROM participant_changes)")
+        other.execute("UPDATE participants SET name = 'Restored Quilla' WHERE id = (SELECT max(id) FROM participants)")
+    finally:
+        other.close()
+    index = kept.build(store)
+    assert kept.reread is None
+    assert results(index) == results(RosterIndex.from_store(store))
+
+
+def test_a_replaced_log_with_as_many_revisions_rebuilds_too(demo_programme, db_path: Path) -> None:
+    """Same top revision count but another history (the entry last seen is not there): full read."""
+    store = demo_programme.store
+    kept = KeptRosterIndex()
+    kept.build(store)
+    other = sqlite3.connect(str(db_path), isolation_level=None)
+    try:
+        top = other.execute("SELECT max(rev) FROM participant_changes").fetchone()[0]
+        other.execute("DELETE FROM participant_changes WHERE rev = ?", (top,))
+        other.execute("UPDATE participants SET department = 'Quorum' WHERE id = (SELECT min(id) FROM participants)")
+        other.execute("UPDATE participants SET department = 'Quorum' WHERE id = (SELECT max(id) FROM participants)")
+    finally:
+        other.close()
+    kept.build(store)
+    assert kept.reread is None
+
+
+def test_a_large_change_rebuilds_instead_of_updating(demo_programme, db_path: Path, monkeypatch) -> None:
+    import rmtui.search.kept as kept_module
+
+    monkeypatch.setattr(kept_module, "REBUILD_MIN", 3)
+    monkeypatch.setattr(kept_module, "REBUILD_SHARE", 0.01)
+    store = demo_programme.store
+    kept = KeptRosterIndex()
+    kept.build(store)
+    other = sqlite3.connect(str(db_path), isolation_level=None)
+    try:
+        other.execute("UPDATE participants SET job_title = 'Everyone New' WHERE id % 2 = 0")
+    finally:
+        other.close()
+    index = kept.build(store)
+    assert kept.reread is None
+    assert results(index) == results(RosterIndex.from_store(store))
