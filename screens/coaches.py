@@ -12,15 +12,15 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from rmtui.coaches import Workload, add_coach, assign_wave, workloads
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.text import clean
 from rmtui.timeline import Outcome, attempt
 from rmtui.waves import resolve_wave
-from rmtui.screens.base import ProgrammeScreen
 from rmtui.widgets.ask import AskLine
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
@@ -71,11 +71,7 @@ class CoachRows:
 class CoachesScreen(ProgrammeScreen):
     """The coaches table; a adds a coach, w assigns a wave balanced by workload."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add_coach", "Add coach"),
-        Binding("w", "assign_wave", "Assign a wave"),
-        Binding("escape", "back", "Back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("CoachesScreen")  # type: ignore[assignment]
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"add_coach", "assign_wave"})
 
     DEFAULT_CSS = """

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
@@ -20,7 +20,7 @@ from rmtui.db import ConflictError, StoreError
 from rmtui.matching import CohortMatch, Proposal, load_pool, match_cohort
 from rmtui.pairing import PairingError, accept_wave, propose_pair
 from rmtui.rule_settings import RuleConfigError, load_rule_config
-from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import OpenProfile
 from rmtui.text import literal
 from rmtui.widgets.virtual_table import Column, VirtualTable
@@ -80,15 +80,7 @@ class UnmatchedSource:
 class CohortScreen(ProgrammeScreen):
     """Proposals for a whole wave; accept or reject each, or all at once."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "accept", "Accept"),
-        Binding("A", "accept_all", "Confirm all", key_display="A"),
-        Binding("d", "reject", "Reject"),
-        Binding("space", "pin", "Pin"),
-        Binding("g", "rerun", "Re-match"),
-        Binding("tab", "switch_table", "Unmatched"),
-        Binding("escape", "back", "Back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("CohortScreen")  # type: ignore[assignment]
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"accept", "accept_all"})
 

@@ -7,10 +7,9 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, Header, Input, Static
 
-from rmtui.db import ConflictError, NotAllowedError
 from rmtui.coordinators import (
     ROLES,
     Coordinator,
@@ -20,9 +19,10 @@ from rmtui.coordinators import (
     remove_coordinator,
     set_role,
 )
-from rmtui.text import clean
-from rmtui.screens.base import ProgrammeScreen
+from rmtui.db import ConflictError, NotAllowedError
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import Navigate
+from rmtui.text import clean
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
@@ -71,12 +71,7 @@ def _load(store: Store) -> tuple[list[Coordinator], str | None]:
 class CoordinatorsScreen(ProgrammeScreen):
     """The coordinators table; r cycles a role, a adds, x (twice) removes. Admins only."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add", "Add"),
-        Binding("r", "cycle_role", "Role"),
-        Binding("x", "remove", "Remove"),
-        Binding("escape", "cancel_add", "Cancel", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("CoordinatorsScreen")  # type: ignore[assignment]
 
     DEFAULT_CSS = """
     CoordinatorsScreen #me { height: auto; padding: 0 1; }

@@ -27,8 +27,6 @@ from rmtui.intake import (
     DEFAULT_LEVELS,
     LABELS,
     LIST_FIELDS,
-    split_tags,
-    tag_separators,
     PROFILE_FIELDS,
     FieldError,
     ManagerChoice,
@@ -41,14 +39,16 @@ from rmtui.intake import (
     parse_field,
     profile_values,
     programme_levels,
+    split_tags,
+    tag_separators,
     update_participant,
     withdraw_participant,
 )
 from rmtui.people import get_participant, participant_name
-from rmtui.text import clean
-from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.intake_dialogs import ConflictScreen, DuplicateScreen, WithdrawScreen
 from rmtui.screens.navigation import OpenImport, OpenProfile
+from rmtui.text import clean
 from rmtui.widgets.tags import TagInput
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -111,16 +111,7 @@ class LoadingGuard(Static, can_focus=True):
 class IntakeScreen(ProgrammeScreen):
     """The talent-profile form. ``participant_id`` given: edit that person, else add someone new."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="intake.save"),
-        Binding("ctrl+n", "new", "New person", id="intake.new"),
-        Binding("ctrl+r", "withdraw", "Withdraw", id="intake.withdraw"),
-        Binding("ctrl+o", "import_csv", "Import CSV", id="intake.import"),
-        Binding("escape", "leave_field", "Leave field", id="intake.leave_field"),
-        Binding("escape", "leave", "Back", id="intake.leave"),
-        Binding("down", "next_field", "Next field", show=False),
-        Binding("up", "previous_field", "Previous field", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("IntakeScreen")  # type: ignore[assignment]
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"save", "new", "withdraw", "import_csv"})
 

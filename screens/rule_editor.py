@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, Header, Input, Static
 
 from rmtui.db import ConflictError
@@ -19,7 +19,7 @@ from rmtui.rule_settings import (
     setting_value,
     stored_rule_config,
 )
-from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
@@ -56,19 +56,7 @@ class RuleSource:
 class RuleEditorScreen(ProgrammeScreen):
     """The rules every coordinator's pairing uses; s saves them for everyone."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_on", "On/off"),
-        Binding("k", "toggle_hard", "Hard/soft"),
-        Binding("plus,equals_sign", "weight(1)", "Weight+", key_display="+"),
-        Binding("minus", "weight(-1)", "Weight−", key_display="-"),
-        Binding("right_square_bracket", "threshold(0, 1)", "Thr+", key_display="]"),
-        Binding("left_square_bracket", "threshold(0, -1)", "Thr−", key_display="["),
-        Binding("greater_than_sign", "threshold(1, 1)", "2nd+", key_display=">"),
-        Binding("less_than_sign", "threshold(1, -1)", "2nd−", key_display="<"),
-        Binding("e", "edit_text", "Objective"),
-        Binding("s", "save", "Save"),
-        Binding("escape", "back", "Back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("RuleEditorScreen")  # type: ignore[assignment]
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset(
         {"toggle_on", "toggle_hard", "weight", "threshold", "edit_text", "save"}

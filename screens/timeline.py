@@ -16,19 +16,19 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from rmtui.db import Pair, Session
 from rmtui import coaches, lifecycle, surveys
 from rmtui import timeline as service
 from rmtui.calendar_export import export_calendar
+from rmtui.db import Pair, Session
 from rmtui.schedule import as_date, session_start
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.session_status import KIND_LABEL, relative_day, short_day
 from rmtui.text import clean, clean_path
 from rmtui.timeline import WHEN_HINT, Outcome, PairTimeline, attempt, parse_when
-from rmtui.screens.base import ProgrammeScreen
 from rmtui.widgets.ask import AskLine, EditText
 from rmtui.widgets.pick import PickOne
 from rmtui.widgets.virtual_table import Column, EmptySource, VirtualTable
@@ -126,34 +126,8 @@ class SessionRows:
 class TimelineScreen(ProgrammeScreen):
     """One pair: who, which wave, its sessions; keys edit the highlighted session."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("h", "held", "Held today"),
-        Binding("H", "held_on", "Held on…", key_display="H"),
-        Binding("r", "reschedule", "Reschedule"),
-        Binding("x", "cancel_session", "Cancel"),
-        Binding("a", "agenda", "Agenda"),
-        Binding("n", "notes", "Notes"),
-        Binding("f", "follow_up", "Follow-up sent"),
-        Binding("plus", "add_session", "Add", key_display="+"),
-        Binding("P", "replan", "Re-plan from…", key_display="P"),
-        Binding("right_square_bracket", "pair(1)", "Next pair", key_display="]"),
-        Binding("left_square_bracket", "pair(-1)", "Prev pair", key_display="["),
-        Binding("g", "go_to_pair", "Go to pair"),
-        Binding("e", "export", "Export .ics"),
-        Binding("c", "complete", "Complete…"),
-        Binding("p", "pause", "Pause/resume"),
-        Binding("s", "answer", "Survey answer"),
-        Binding("k", "coach", "Coach"),
-        Binding("escape", "back", "Back", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("TimelineScreen")  # type: ignore[assignment]
 
-    # Palette entries (ctrl+p) for the pair's life: (title, help, action).
-    PALETTE_ACTIONS: ClassVar[list[tuple[str, str, str]]] = [
-        ("Complete this pair (c)", "Mark the pair on the timeline completed on a day", "complete"),
-        ("Pause or resume this pair (p)", "Pause with a reason; resuming moves its planned sessions", "pause"),
-        ("Record a survey answer (s)", "Pre, mid, post or close answer of the mentor or mentee", "answer"),
-        ("Assign a coach to this pair (k)", "Pick the HR coach; each coach's workload is shown", "coach"),
-    ]
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset(
         {"held", "held_on", "reschedule", "cancel_session", "agenda", "notes", "follow_up", "add_session", "replan",

@@ -8,25 +8,25 @@ action; w, d and c cycle the wave, department and coach filters.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, Header, Static
 
-from rmtui.db import ConflictError
 from rmtui import timeline as sessions
 from rmtui import triage as service
-from rmtui.session_status import KIND_LABEL, short_day
+from rmtui.db import ConflictError
 from rmtui.programme import Programme
+from rmtui.screens.base import ProgrammeScreen, bindings
+from rmtui.screens.navigation import OpenPair
+from rmtui.session_status import KIND_LABEL, short_day
 from rmtui.text import clean
 from rmtui.timeline import WHEN_HINT, parse_when
 from rmtui.triage import TriageFilter, TriageItem, TriageQueue
-from rmtui.screens.base import ProgrammeScreen
-from rmtui.screens.navigation import OpenPair
 from rmtui.widgets.ask import AskLine, EditText
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
@@ -72,21 +72,7 @@ def _build_queue(programme: Programme) -> TriageQueue:
 class TriageScreen(ProgrammeScreen):
     """The queue; h/f/r/z/m act on the highlighted item (or the selected ones)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("h", "held", "Held"),
-        Binding("r", "reschedule", "+1 week"),
-        Binding("f", "follow_up", "Follow-up sent"),
-        Binding("n", "notes", "Notes"),
-        Binding("z", "snooze", "Snooze"),
-        Binding("m", "review_flag", "Flag for review"),
-        Binding("t", "timeline", "Timeline"),
-        Binding("space", "select", "Select"),
-        Binding("A", "select_all", "Select all", key_display="A"),
-        Binding("w", "cycle_filter('wave')", "Wave"),
-        Binding("d", "cycle_filter('department')", "Dept"),
-        Binding("c", "cycle_filter('coach')", "Coach"),
-        Binding("escape", "clear", "Clear", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("TriageScreen")  # type: ignore[assignment]
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset(
         {"held", "reschedule", "follow_up", "notes", "snooze", "review_flag"}
