@@ -33,7 +33,7 @@ COLUMNS = [
     Column("email", "Email", 10, grow=2),
 ]
 
-HELP = ("Workload = pairs going (active, paused, proposed). a adds a coach; w gives every pair of a wave "
+HELP = ("Workload = pairs going (active, paused, proposed). a adds a coach; k gives every pair of a wave "
         "without a coach one, the least loaded first. Pick a pair's coach with k on the timeline or pairing screen.")
 
 
@@ -69,7 +69,7 @@ class CoachRows:
 
 
 class CoachesScreen(ProgrammeScreen):
-    """The coaches table; a adds a coach, w assigns a wave balanced by workload."""
+    """The coaches table; a adds a coach, k assigns a wave balanced by workload."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("CoachesScreen")  # type: ignore[assignment]
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"add_coach", "assign_wave"})

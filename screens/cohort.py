@@ -221,7 +221,7 @@ class CohortScreen(ProgrammeScreen):
             self._refresh_rows()
 
     def action_pin(self) -> None:
-        """Pin or unpin the proposal under the cursor: pinned pairs survive a re-match (g)."""
+        """Pin or unpin the proposal under the cursor: pinned pairs survive a re-match (m)."""
         index = self._cursor()
         if index is None or self.result is None or self.states.get(index):
             return

@@ -35,7 +35,7 @@ COLUMNS = [
 ROLE_STYLE = {"admin": "bold", "coordinator": "", "viewer": "dim"}
 ROLE_HELP = {
     None: "No coordinators yet: anyone who can open this file may edit it. Press a to add someone; you become admin.",
-    "admin": "You are an admin: a adds someone, r changes the selected person's role, x removes them. Enter shows what they changed.",
+    "admin": "You are an admin: a adds someone, e changes the selected person's role, x removes them. Enter shows what they changed.",
     "coordinator": "You are a coordinator: you edit the programme; an admin manages who may use it. Enter shows what someone changed.",
     "viewer": "You are a viewer: you can look at everything but not change it. Enter shows what someone changed.",
 }
@@ -69,7 +69,7 @@ def _load(store: Store) -> tuple[list[Coordinator], str | None]:
 
 
 class CoordinatorsScreen(ProgrammeScreen):
-    """The coordinators table; r cycles a role, a adds, x (twice) removes. Admins only."""
+    """The coordinators table; e cycles a role, a adds, x (twice) removes. Admins only."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("CoordinatorsScreen")  # type: ignore[assignment]
 
@@ -154,7 +154,7 @@ class CoordinatorsScreen(ProgrammeScreen):
         self._save(
             add,
             f"{user} as coordinator",
-            f"{user} may now open the programme as coordinator (r changes the role).",
+            f"{user} may now open the programme as coordinator (e changes the role).",
         )
 
     def save_removal(self, user: str) -> None:

@@ -60,7 +60,7 @@ class DuplicateScreen(ModalScreen[tuple[str, int | None] | None]):
                 label.append(f"\n  {duplicate.reason}", style="italic")
                 options.append(Option(label, id=str(duplicate.participant_id)))
             yield OptionList(*options, id="duplicates")
-            yield Static("o opens the highlighted person instead · s saves the new person anyway · escape goes back to the form", classes="hint")
+            yield Static("enter opens the highlighted person instead · ctrl+s saves the new person anyway · escape goes back to the form", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:

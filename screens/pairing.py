@@ -287,7 +287,7 @@ class PairingScreen(ProgrammeScreen):
         self.loaded = loaded
         self._checks.clear()
         if loaded.config_problem:
-            self.notify(f"{loaded.config_problem} Using the default rules until it is fixed (r).", severity="error", timeout=12)
+            self.notify(f"{loaded.config_problem} Using the default rules until it is fixed (e).", severity="error", timeout=12)
         wave_ids = [w.id for w in loaded.waves]
         if self.wave_id not in wave_ids:
             self.wave_id = wave_ids[0] if wave_ids else None

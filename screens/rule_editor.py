@@ -54,7 +54,7 @@ class RuleSource:
 
 
 class RuleEditorScreen(ProgrammeScreen):
-    """The rules every coordinator's pairing uses; s saves them for everyone."""
+    """The rules every coordinator's pairing uses; ctrl+s saves them for everyone."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("RuleEditorScreen")  # type: ignore[assignment]
 
@@ -78,7 +78,7 @@ class RuleEditorScreen(ProgrammeScreen):
         yield Header()
         yield Static(
             "Hard rules block a pair; soft rules only lower its score by their weight. "
-            "Changes apply to every coordinator once saved (s).",
+            "Changes apply to every coordinator once saved (ctrl+s).",
             id="help",
         )
         yield VirtualTable(COLUMNS, id="rules", selectable=False)
@@ -125,7 +125,7 @@ class RuleEditorScreen(ProgrammeScreen):
             return
         self.config = candidate
         self.changed = True
-        message.update(Text("Not saved yet: s saves for everyone, Escape discards.", style="italic"))
+        message.update(Text("Not saved yet: ctrl+s saves for everyone, Escape discards.", style="italic"))
         self._refresh()
 
     def action_toggle_on(self) -> None:
@@ -209,7 +209,7 @@ class RuleEditorScreen(ProgrammeScreen):
         self.query_one("#message", Static).update(
             Text(
                 f"Not saved: {who} saved the rules{when} while you were editing. Your edits are still "
-                "here: s saves yours over theirs, Escape discards yours (then reopen to see theirs).",
+                "here: ctrl+s saves yours over theirs, Escape discards yours (then reopen to see theirs).",
                 style="bold yellow",
             )
         )

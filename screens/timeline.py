@@ -617,7 +617,7 @@ class TimelineScreen(ProgrammeScreen):
                     moved = f"planned sessions moved {days} day{'s' if days != 1 else ''} later" if days else "no session moved"
                     return f"Pair {pair.id} resumed; {moved}."
                 lifecycle.pause_pair(store, pair.id, pair.version, text, today)
-                return f"Pair {pair.id} paused; it leaves triage until it resumes (p)."
+                return f"Pair {pair.id} paused; it leaves triage until it resumes (u)."
 
             self.run_edit(edit)
 

@@ -262,7 +262,7 @@ class TriageScreen(ProgrammeScreen):
 
     def _session(self, item: TriageItem):  # -> Session
         if item.session_id is None:
-            raise ValueError(f"Pair {item.pair.id} has no overdue session to act on; open its timeline (t).")
+            raise ValueError(f"Pair {item.pair.id} has no overdue session to act on; open its timeline (g).")
         session = sessions.get_session(self.programme.store, item.session_id)
         if session is None:
             raise ValueError("That session was deleted.")
@@ -341,7 +341,7 @@ class TriageScreen(ProgrammeScreen):
         if item is None:
             return
         if item.session_id is None or item.flag.kind not in ("notes_late", "follow_up"):
-            self.notify("Notes belong to a held session: this item has none; open the timeline (t).", severity="warning")
+            self.notify("Notes belong to a held session: this item has none; open the timeline (g).", severity="warning")
             return
         store, today = self.programme.store, self.programme.today()
         session = sessions.get_session(store, item.session_id)

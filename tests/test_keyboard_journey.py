@@ -1,0 +1,116 @@
+"""A keyboard journey per screen at 80×24: every footer key fits, exists, and does what it says.
+
+The footer of each area is read as rendered (its FooterKey widgets): no key overlaps the
+palette hint or runs past column 80. Then every key shown is pressed on the demo programme;
+it must run its action without an error, and the main verbs must have their effect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.widgets import Input
+
+from rmtui.app import RmtuiApp
+from rmtui.keymap import keys_for
+from rmtui.programme import Programme
+from rmtui.screens import AREAS
+from conftest import settled
+
+WIDTH = 80
+
+
+def footer_keys(app: RmtuiApp) -> list[Any]:
+    return [key for key in app.screen.query("FooterKey") if key.description != "palette"]
+
+
+def assert_footer_fits(app: RmtuiApp) -> None:
+    palette = [key for key in app.screen.query("FooterKey") if key.description == "palette"]
+    limit = palette[0].region.x if palette else WIDTH
+    for key in footer_keys(app):
+        text = f"{key.key_display} {key.description}"
+        assert key.region.right <= limit, f"{text!r} runs into the palette hint at {limit}"
+        assert key.region.width >= len(text), f"{text!r} is cut"
+
+
+def errors(app: RmtuiApp) -> list[str]:
+    return [n.message for n in app._notifications if n.severity == "error"]
+
+
+@pytest.mark.parametrize("area", AREAS, ids=lambda area: area.name)
+async def test_every_footer_key_fits_and_runs(demo_programme: Programme, area) -> None:
+    app = RmtuiApp(demo_programme, start=area.name)
+    async with app.run_test(size=(WIDTH, 24)) as pilot:
+        screen = await settled(pilot)
+        assert screen.title.startswith(area.title), "the header names the screen"
+        assert_footer_fits(app)
+        shown = {key.key: key.description for key in footer_keys(app)}
+        mine: dict[str, set[str]] = {}
+        for k in keys_for(type(screen).__name__):
+            mine.setdefault(k.key.split(",")[0], set()).add(k.label)
+        # Every shown key is the keymap's (or the table's Open, or the app's Keys).
+        for key, label in shown.items():
+            assert key in mine or label in ("Open", "Keys"), (key, label)
+            if key in mine:
+                assert label in mine[key]
+        for key in [k for k in shown if k in mine]:
+            await pilot.press(key)
+            await settled(pilot)
+            assert not errors(app), (key, errors(app))
+            # Back to the area: close whatever dialog or screen the key opened.
+            for _ in range(3):
+                if app.screen is screen and not isinstance(app.focused, Input):
+                    break
+                await pilot.press("escape")
+                await settled(pilot)
+            assert app.screen is screen, f"{key} left the screen"
+
+
+async def test_number_keys_work_right_after_start_and_always_show_the_screen(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(WIDTH, 24)) as pilot:
+        await settled(pilot)
+        assert not isinstance(app.focused, Input), "the roster starts on its table, not its search"
+        await pilot.press("3")
+        await settled(pilot)
+        assert app.current_mode == "pairing" and app.screen.title.startswith("Pairing")
+        await pilot.press("1")
+        await settled(pilot)
+        assert app.current_mode == "roster"
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+
+
+async def test_main_verbs_do_what_their_label_says(demo_programme: Programme) -> None:
+    from rmtui.screens.cohort import CohortScreen
+    from rmtui.screens.waves import WavesScreen
+    from rmtui.widgets.keys_panel import KeysPanel
+
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(WIDTH, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("m")  # Match wave
+        await settled(pilot)
+        assert isinstance(app.screen, CohortScreen)
+        await pilot.press("escape")
+        await settled(pilot)
+        await pilot.press("question_mark")  # Keys
+        await settled(pilot)
+        assert isinstance(app.screen, KeysPanel)
+        await pilot.press("escape", "5")
+        board = await settled(pilot)
+        before = board.sort_by
+        await pilot.press("s")  # Sort
+        await settled(pilot)
+        assert board.sort_by != before
+        await pilot.press("7")
+        dashboard = await settled(pilot)
+        assert len(dashboard.scopes) > 1
+        await pilot.press("w")  # Wave
+        await settled(pilot)
+        assert dashboard.scope_index == 1
+        app.action_go("waves")
+        await settled(pilot)
+        assert isinstance(app.screen, WavesScreen)
+        assert app.screen.title.startswith("Waves")
