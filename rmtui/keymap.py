@@ -114,7 +114,7 @@ KEYS: tuple[Key, ...] = (
     _k("intake.withdraw", "IntakeScreen", "withdraw", "ctrl+r", "Withdraw", "withdraw form", "Change", edits=True,
        help="Withdraw this person from the programme"),
     _k("intake.leave_field", "IntakeScreen", "leave_field", "escape", "Leave field", V_BACK, "Navigate"),
-    _k("intake.leave", "IntakeScreen", "leave", "escape", "Back", V_BACK, "Navigate", show=False),
+    _k("intake.leave", "IntakeScreen", "leave", "escape", "Back", V_BACK, "Navigate"),
     _k("intake.next_field", "IntakeScreen", "next_field", "down", "Next field", "down", "Navigate", show=False),
     _k("intake.previous_field", "IntakeScreen", "previous_field", "up", "Previous field", "up", "Navigate",
        show=False),

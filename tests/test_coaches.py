@@ -159,7 +159,7 @@ async def test_the_coaches_screen_adds_coaches_and_assigns_a_wave(programme: Pro
             app.screen.query_one(Input).value = line
             await pilot.press("enter")
             await settle(pilot)
-        await pilot.press("w")
+        await pilot.press("k")
         await pilot.pause()
         app.screen.query_one(Input).value = "wave 1"
         await pilot.press("enter")
@@ -167,7 +167,7 @@ async def test_the_coaches_screen_adds_coaches_and_assigns_a_wave(programme: Pro
         assert going(programme) == {"Ana Silva": 2, "Bo Li": 1}
         table = screen.query_one("#coaches", VirtualTable)
         assert len(table.source) == 2
-        await pilot.press("w")
+        await pilot.press("k")
         await pilot.pause()
         app.screen.query_one(Input).value = "Wave 7"
         await pilot.press("enter")

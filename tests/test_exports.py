@@ -283,7 +283,7 @@ async def test_the_timeline_names_the_full_path_of_the_calendar_file(
             await pilot.pause()
             await app.workers.wait_for_complete()
         pair_id = app.screen.view.pair.id
-        await pilot.press("e")
+        await pilot.press("i")
         await pilot.pause()
         await pilot.press("enter")  # the offered name, pair-N.ics, in the current folder
         for _ in range(3):

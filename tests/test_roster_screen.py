@@ -13,6 +13,7 @@ from rmtui.widgets.virtual_table import VirtualTable
 
 
 async def _type(app: RmtuiApp, pilot, text: str) -> RosterScreen:
+    await pilot.press("slash")  # the roster starts on its table; / searches
     for character in text:
         await pilot.press(character if character != " " else "space")
     return await settled(pilot)

@@ -39,7 +39,7 @@ async def test_c_completes_the_pair_on_the_day_typed(programme: Programme) -> No
     async with RmtuiApp(programme, start="timeline").run_test(size=(80, 24)) as pilot:
         screen = await _settled(pilot)
         assert screen.view.pair.id == 1
-        await pilot.press("c")
+        await pilot.press("E")
         await _answer(pilot, "tomorrow")  # refused: the dialog explains and stays
         await pilot.pause()
         assert "after today" in str(pilot.app.screen.query_one("#error").render())
@@ -53,7 +53,7 @@ async def test_p_pauses_with_a_reason_and_p_again_resumes(programme: Programme) 
     build(programme)
     async with RmtuiApp(programme, start="timeline").run_test(size=(80, 24)) as pilot:
         await _settled(pilot)
-        await pilot.press("p")
+        await pilot.press("u")
         await _answer(pilot, "x")  # too short: explained, asked again
         await pilot.pause()
         assert "at least 3 characters" in str(pilot.app.screen.query_one("#error").render())
@@ -65,7 +65,7 @@ async def test_p_pauses_with_a_reason_and_p_again_resumes(programme: Programme) 
         programme.clock.instant = programme.clock.instant.add(days=7)  # a week later
         screen.load()
         await _settled(pilot)
-        await pilot.press("p")
+        await pilot.press("u")
         await _answer(pilot, "Back from leave")
         await _settled(pilot)
         assert _pair(programme).status == "active"
@@ -77,7 +77,7 @@ async def test_s_records_a_survey_answer_and_explains_a_wrong_one(programme: Pro
     build(programme)
     async with RmtuiApp(programme, start="timeline").run_test(size=(80, 24)) as pilot:
         await _settled(pilot)
-        await pilot.press("s")
+        await pilot.press("v")
         await _answer(pilot, "pre mentee 9")
         await pilot.pause()
         assert "Rating 9 is outside the scale" in str(pilot.app.screen.query_one("#error").render())
@@ -117,6 +117,5 @@ async def test_the_palette_offers_the_pair_actions(programme: Programme) -> None
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _settled(pilot)
         titles = [c.title for c in app.get_system_commands(screen)]
-        for title in ("Complete this pair (c)", "Pause or resume this pair (p)", "Record a survey answer (s)",
-                      "Assign a coach to this pair (k)"):
+        for title in ("Complete…  E", "Pause/resume  u", "Survey answer  v", "Coach  k", "Held today  h"):
             assert title in titles

@@ -160,7 +160,7 @@ async def test_r_moves_the_session_a_week_from_its_own_day_asking_first_when_tha
         assert str(app.screen.query_one("#question").render()) == (
             "One week on, session 4 of pair 3 would move to 16 Nov, in the past. Move it anyway?"
         )
-        await pilot.press("n")
+        await pilot.press("escape")
         screen = await settled(pilot)
         assert _session(sessions_programme, 3, 4).due_on == "2026-11-09"  # declined: nothing moved
         await pilot.press("r")
