@@ -183,7 +183,7 @@ async def test_a_bad_day_is_explained_and_the_question_asked_again(sessions_prog
 async def test_every_which_day_question_keeps_a_mistyped_day_and_says_why(sessions_programme: Programme) -> None:
     async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
         screen = await _open(pilot, 3, 4)
-        for key in ("H", "plus", "P"):  # held on…, add a session, re-plan
+        for key in ("H", "a", "R"):  # held on…, add a session, re-plan
             await pilot.press(key)
             await pilot.pause()
             dialog = screen.app.screen
