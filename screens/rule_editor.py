@@ -87,7 +87,6 @@ class RuleEditorScreen(ProgrammeScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "Matching rules"
         self._refresh(cursor=0)
         self.query_one("#rules", VirtualTable).focus()
         self.load()

@@ -77,7 +77,6 @@ class WavesScreen(ProgrammeScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "Waves"
         self.query_one("#waves", VirtualTable).focus()
         self.refresh_data()
 
