@@ -142,10 +142,18 @@ class RmtuiApp(App[None]):
         live = f"live, changed {self.changed_at}" if self.changed_at else "live"
         self.sub_title = f"{store.path.name} · {who} · {live}"
 
-    def action_go(self, name: str) -> None:
-        """Switch to the area ``name`` (a number key or the palette)."""
-        if name in self.areas and self.current_mode != name:
-            self.switch_mode(name)
+    # Screens opened over an area that hold nothing typed: a number key closes them, so that
+    # `5` always shows the leaderboard, not the timeline once opened from it.
+    VIEW_SCREENS: ClassVar[frozenset[str]] = frozenset({"TimelineScreen", "ProfileScreen", "CoachesScreen"})
+
+    async def action_go(self, name: str) -> None:
+        """Switch to the area ``name`` (a number key or the palette) and show the area itself."""
+        if name not in self.areas:
+            return
+        if self.current_mode != name:
+            await self.switch_mode(name)
+        while len(self.screen_stack) > 1 and type(self.screen).__name__ in self.VIEW_SCREENS:
+            await self.pop_screen()
 
     # -- navigation: screens post these messages; only the App knows the screen classes ----------
     # (each screen module is imported when first needed, like the areas, to keep start-up quick)

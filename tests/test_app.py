@@ -82,7 +82,7 @@ async def test_areas_without_a_number_key_open_from_the_palette(programme: Progr
     async with app.run_test(size=(80, 24)) as pilot:
         for area in [a for a in AREAS if not a.key]:
             command = next(c for c in app.get_system_commands(app.screen) if c.title == area.title)
-            command.callback()
+            await command.callback()
             await pilot.pause()
             assert app.current_mode == area.name
 

@@ -110,7 +110,27 @@ async def test_main_verbs_do_what_their_label_says(demo_programme: Programme) ->
         await pilot.press("w")  # Wave
         await settled(pilot)
         assert dashboard.scope_index == 1
-        app.action_go("waves")
+        await app.action_go("waves")
         await settled(pilot)
         assert isinstance(app.screen, WavesScreen)
         assert app.screen.title.startswith("Waves")
+
+
+async def test_a_number_key_always_shows_its_area_not_a_screen_opened_over_it(demo_programme: Programme) -> None:
+    from rmtui.screens.leaderboard import LeaderboardScreen
+    from rmtui.screens.timeline import TimelineScreen
+
+    app = RmtuiApp(demo_programme, start="leaderboard")
+    async with app.run_test(size=(WIDTH, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("enter")  # the top pair's timeline, over the leaderboard
+        await settled(pilot)
+        assert isinstance(app.screen, TimelineScreen)
+        await pilot.press("1", "5")
+        await settled(pilot)
+        assert isinstance(app.screen, LeaderboardScreen)
+        await pilot.press("enter")
+        await settled(pilot)
+        await pilot.press("5")  # on the timeline opened from the leaderboard: back to the board
+        await settled(pilot)
+        assert isinstance(app.screen, LeaderboardScreen)
