@@ -240,4 +240,20 @@ class RmtuiApp(App[None]):
                 continue
             if screen.check_action(key.method, ()) is not False:
                 yield SystemCommand(palette_title(key), key.help or key.label, partial(self._run_key, screen, key))
+        # The other areas' actions too, so "import" or "new wave" are found from anywhere:
+        # the command shows that area, then runs the action there.
+        here = type(screen).__name__
+        for area in self.areas.values():
+            cls = area.screen.partition(":")[2]
+            if cls == here:
+                continue
+            for key in keys_for(cls, self.keymap_keys):
+                if key.group == "Navigate" or (key.edits and not self.may_edit):
+                    continue
+                yield SystemCommand(f"{palette_title(key)} ({area.title})", key.help or key.label,
+                                    partial(self._go_and_run, area.name, key))
         yield from super().get_system_commands(screen)
+
+    async def _go_and_run(self, name: str, key: Key) -> None:
+        await self.action_go(name)
+        await self.run_action(key.action, self.screen)

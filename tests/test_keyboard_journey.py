@@ -134,3 +134,22 @@ async def test_a_number_key_always_shows_its_area_not_a_screen_opened_over_it(de
         await pilot.press("5")  # on the timeline opened from the leaderboard: back to the board
         await settled(pilot)
         assert isinstance(app.screen, LeaderboardScreen)
+
+
+async def test_every_action_is_a_palette_command_with_its_key(demo_programme: Programme) -> None:
+    """On the roster, "Import CSV" (intake) and "Add wave" (waves) are found and run from the palette."""
+    from rmtui.screens.intake import IntakeScreen
+
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(WIDTH, 24)) as pilot:
+        screen = await settled(pilot)
+        titles = {command.title: command for command in app.get_system_commands(screen)}
+        assert "Edit  e" in titles and "Sort  s" in titles  # this screen's own
+        assert "Import CSV  ctrl+o (Intake)" in titles
+        assert "Match wave  m (Pairing)" in titles
+        assert "Add wave  a (Waves)" in titles
+        await titles["Import CSV  ctrl+o (Intake)"].callback()
+        await settled(pilot)
+        assert app.current_mode == "intake"
+        assert not isinstance(app.screen, IntakeScreen)  # the import screen, over the intake
+        assert app.screen.title.startswith("Import CSV")

@@ -117,5 +117,5 @@ async def test_the_palette_offers_the_pair_actions(programme: Programme) -> None
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _settled(pilot)
         titles = [c.title for c in app.get_system_commands(screen)]
-        for title in ("Complete…  E", "Pause/resume  u", "Survey answer  v", "Coach  k", "Held today  h"):
+        for title in ("Complete…  E", "Pause/resume  u", "Survey answer  v", "Assign coach  k", "Held today  h"):
             assert title in titles
