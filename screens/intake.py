@@ -108,6 +108,11 @@ class LoadingGuard(Static, can_focus=True):
             event.prevent_default()
 
 
+def consent_words(consent: bool) -> str:
+    """The consent checkbox's label: the state in words, readable without colour."""
+    return "consent: yes, their pairing may be disclosed" if consent else "consent: no, their pairing stays confidential"
+
+
 class IntakeScreen(ProgrammeScreen):
     """The talent-profile form. ``participant_id`` given: edit that person, else add someone new."""
 
@@ -178,7 +183,7 @@ class IntakeScreen(ProgrammeScreen):
             options = [(s, s) for s in PARTICIPANT_STATUSES if s != "withdrawn"]
             return FormSelect(options, value="applicant", allow_blank=False, id=widget_id, classes="field", compact=True)
         if name == "consent_share":
-            return Checkbox("agrees that their pairing may be disclosed", id=widget_id, classes="field", compact=True)
+            return Checkbox(consent_words(False), id=widget_id, classes="field", compact=True)
         if name == "past_experience":
             return TextArea(id=widget_id, classes="field", soft_wrap=True, tab_behavior="focus", compact=True)
         if name in LIST_FIELDS:
@@ -351,6 +356,8 @@ class IntakeScreen(ProgrammeScreen):
     @on(TextArea.Changed)
     @on(TagInput.Changed)
     def field_changed(self, event: Any) -> None:
+        if isinstance(event.control, Checkbox) and event.control.id == "f-consent_share":
+            event.control.label = consent_words(event.control.value)  # in words, not only a tick (NO_COLOR)
         self._edited(event.control)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="intake-email")

@@ -46,7 +46,8 @@ def profile_sections(person: Participant, manager: str | None, pairs: list[PairS
             ("Status", person.status),
             ("Level", "" if person.level is None else str(person.level)),
             ("Capacity", str(person.capacity) if person.role == "mentor" else "—"),
-            ("Disclosure", "may be shown on shared views" if person.consent_share else "confidential (no consent)"),
+            ("Disclosure", "consent: yes, may be shown on shared views" if person.consent_share
+             else "consent: no, confidential"),
             ("Objective data", f"{len(person.attributes)} sensitive attribute(s) recorded" if person.attributes else "none"),
         ],
     )

@@ -153,3 +153,16 @@ async def test_every_action_is_a_palette_command_with_its_key(demo_programme: Pr
         assert app.current_mode == "intake"
         assert not isinstance(app.screen, IntakeScreen)  # the import screen, over the intake
         assert app.screen.title.startswith("Import CSV")
+
+
+async def test_consent_is_shown_in_words(demo_programme: Programme) -> None:
+    from textual.widgets import Checkbox
+
+    app = RmtuiApp(demo_programme, start="intake")
+    async with app.run_test(size=(WIDTH, 24)) as pilot:
+        await settled(pilot)
+        box = app.screen.query_one("#f-consent_share", Checkbox)
+        assert str(box.label).startswith("consent: no")
+        box.value = True
+        await settled(pilot)
+        assert str(box.label).startswith("consent: yes")
