@@ -514,15 +514,22 @@ class TimelineScreen(ProgrammeScreen):
             self.load(target)
 
     def action_go_to_pair(self) -> None:
-        def answered(text: str | None) -> None:
-            if not text:
+        def found(pair_id: int | None, text: str) -> None:
+            if pair_id is None:
+                self.notify(f"No pair is numbered or named {clean(text)!r}.", severity="warning", markup=False)
                 return
-            if not text.strip().isdigit():
-                self.notify(f"{clean(text)!r} is not a pair number.", severity="warning")
-                return
-            self.load(int(text.strip()))
+            self.load(pair_id)
 
-        self.app.push_screen(AskLine("Go to pair number…", "", "The number after “Pair” at the top."), answered)
+        def answered(text: str | None) -> None:
+            if not text or not text.strip():
+                return
+            self.run_work(service.find_pair, self.programme.store, text, what="find the pair",
+                          done=lambda pair_id: found(pair_id, text), group="find-pair")
+
+        self.app.push_screen(
+            AskLine("Go to pair: its number or a name…", "", "e.g. 12, or part of the mentor's or mentee's name (typos are fine)."),
+            answered,
+        )
 
     def action_export(self) -> None:
         if self.view is None:

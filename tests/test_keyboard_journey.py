@@ -166,3 +166,24 @@ async def test_consent_is_shown_in_words(demo_programme: Programme) -> None:
         box.value = True
         await settled(pilot)
         assert str(box.label).startswith("consent: yes")
+
+
+async def test_go_to_pair_by_a_name_with_a_typo(demo_programme: Programme) -> None:
+    from rmtui.screens.timeline import TimelineScreen
+
+    pair_id, mentee = demo_programme.store.query_tuples(
+        "SELECT pairs.id, p.name FROM pairs JOIN participants p ON p.id = pairs.mentee_id"
+        " WHERE pairs.status = 'active' ORDER BY pairs.id DESC LIMIT 1"
+    )[0]
+    first = mentee.split()[0]
+    typo = first[:-2] + first[-1] + first[-2]  # last two letters swapped
+    app = RmtuiApp(demo_programme, start="timeline")
+    async with app.run_test(size=(WIDTH, 24)) as pilot:
+        screen = await settled(pilot)
+        assert isinstance(screen, TimelineScreen) and screen.view.pair.id != pair_id
+        await pilot.press("g")
+        await pilot.pause()
+        app.screen.query_one(Input).value = f"{typo} {mentee.split()[-1]}"
+        await pilot.press("enter")
+        screen = await settled(pilot)
+        assert screen.view.pair.id == pair_id
