@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import settled
 from textual.widgets import Input
 
 from rmtui.app import RmtuiApp
 from rmtui.keymap import keys_for
 from rmtui.programme import Programme
 from rmtui.screens import AREAS
-from conftest import settled
 
 WIDTH = 80
 
