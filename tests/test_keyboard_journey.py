@@ -187,3 +187,23 @@ async def test_go_to_pair_by_a_name_with_a_typo(demo_programme: Programme) -> No
         await pilot.press("enter")
         screen = await settled(pilot)
         assert screen.view.pair.id == pair_id
+
+
+async def test_footers_of_screens_opened_over_the_areas_fit(demo_programme: Programme) -> None:
+    """Cohort matching, the rule editor, a profile, the import and the coaches: footers fit at 80."""
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(WIDTH, 24)) as pilot:
+        await settled(pilot)
+        for keys, title in ((("m",), "Match a wave"), (("escape", "e"), "Matching rules"),
+                            (("escape", "1", "enter"), "Profile"), (("escape", "2", "escape", "ctrl+o"), "Import CSV")):
+            await pilot.press(*keys)
+            await settled(pilot)
+            assert app.screen.title.startswith(title)
+            assert footer_keys(app), title
+            assert_footer_fits(app)
+        await pilot.press("escape")
+        await settled(pilot)
+        app.action_show_coaches()
+        await settled(pilot)
+        assert app.screen.title.startswith("Coaches")
+        assert_footer_fits(app)
