@@ -15,8 +15,8 @@ from rmtui.db.errors import (
 )
 from rmtui.db.records import (
     AuditEntry,
-    Feedback,
     Coach,
+    Feedback,
     Pair,
     Participant,
     Record,

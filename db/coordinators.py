@@ -12,11 +12,11 @@ write becomes its admin.
 
 from __future__ import annotations
 
-from rmtui.db.sqlite import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rmtui.db.errors import NotAllowedError
+from rmtui.db.sqlite import sqlite3
 
 if TYPE_CHECKING:
     from rmtui.db.store import Writer

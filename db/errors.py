@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 SQLITE_BUSY = 5
 SQLITE_LOCKED = 6
 SQLITE_CORRUPT = 11

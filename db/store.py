@@ -23,8 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-
-from rmtui.db.sqlite import file_uri, sqlite3
+from rmtui.db.audit_labels import audit_label
 from rmtui.db.coordinators import admins_of, admit_writer, has_coordinators, require_admin, role_of
 from rmtui.db.errors import (
     ConflictError,
@@ -37,8 +36,8 @@ from rmtui.db.errors import (
     is_locked,
 )
 from rmtui.db.records import Record
-from rmtui.db.audit_labels import audit_label
 from rmtui.db.schema import MIGRATIONS, SCHEMA_VERSION
+from rmtui.db.sqlite import file_uri, sqlite3
 
 if TYPE_CHECKING:  # sqlite_utils (and the numpy it imports) loads only when .db is used
     import sqlite_utils

@@ -9,16 +9,16 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import App, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 from textual.screen import Screen
 
 from rmtui.db.watch import ChangeWatcher
 from rmtui.error_log import log_exception
+from rmtui.keymap import KEYS, SCREEN_TITLES, Key, keys_for, palette_title
 from rmtui.programme import Programme
-from rmtui.shared_setup import Finding, startup_problems
 from rmtui.screens import AREAS, Area
-from rmtui.screens.base import DataChanged, ProgrammeScreen
+from rmtui.screens.base import DataChanged, ProgrammeScreen, bindings
 from rmtui.screens.navigation import (
     EditPerson,
     EditRules,
@@ -28,6 +28,7 @@ from rmtui.screens.navigation import (
     OpenPair,
     OpenProfile,
 )
+from rmtui.shared_setup import Finding, startup_problems
 
 # DESIGN.md asks for ~250 ms; 150 ms keeps another coordinator's edit under the 500 ms p95
 # budget even when a screen's refresh takes ~120 ms (the leaderboard at 10k pairs). A poll
@@ -54,13 +55,12 @@ class RmtuiApp(App[None]):
     TITLE = "rmtui"
     CSS_PATH = "app.tcss"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("question_mark", "toggle_keys", "Keys", key_display="?", id="keys"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("app")  # type: ignore[assignment]
 
-    def __init__(self, programme: Programme, *, start: str | None = None) -> None:
+    def __init__(self, programme: Programme, *, start: str | None = None, keymap: tuple[Key, ...] = KEYS) -> None:
         super().__init__()
+        self.keymap_keys = keymap
+        """The keymap in use: rmtui.keymap.KEYS with the user's keys.toml applied."""
         self.programme = programme
         self.data_generation = 0
         """How many batches of commits the watcher has seen; screens compare it on resume."""
@@ -78,6 +78,9 @@ class RmtuiApp(App[None]):
             self.add_mode(area.name, partial(_open_area, area))
             if area.key:
                 self.bind(area.key, f"go('{area.name}')", description=area.title, show=False)
+        overrides = {key.id: key.key for key, default in zip(keymap, KEYS, strict=True) if key.key != default.key}
+        if overrides:
+            self.set_keymap(overrides)
 
     @property
     def timezone(self) -> str:
@@ -180,6 +183,9 @@ class RmtuiApp(App[None]):
 
     def _settings_read(self, name: str, timezone: str) -> None:
         self._programme_name, self.title = name, name
+        screen_name = SCREEN_TITLES.get(type(self.screen).__name__)
+        if screen_name:
+            self.screen.title = f"{screen_name} — {name}"
         if timezone != self._timezone:
             self._timezone = timezone
             if self.changed_at:
@@ -193,10 +199,18 @@ class RmtuiApp(App[None]):
         live = f"live, changed {self.changed_at}" if self.changed_at else "live"
         self.sub_title = f"{store.path.name} · {who} · {live}"
 
-    def action_go(self, name: str) -> None:
-        """Switch to the area ``name`` (a number key or the palette)."""
-        if name in self.areas and self.current_mode != name:
-            self.switch_mode(name)
+    # Screens opened over an area that hold nothing typed: a number key closes them, so that
+    # `5` always shows the leaderboard, not the timeline once opened from it.
+    VIEW_SCREENS: ClassVar[frozenset[str]] = frozenset({"TimelineScreen", "ProfileScreen", "CoachesScreen"})
+
+    async def action_go(self, name: str) -> None:
+        """Switch to the area ``name`` (a number key or the palette) and show the area itself."""
+        if name not in self.areas:
+            return
+        if self.current_mode != name:
+            await self.switch_mode(name)
+        while len(self.screen_stack) > 1 and type(self.screen).__name__ in self.VIEW_SCREENS:
+            await self.pop_screen()
 
     # -- navigation: screens post these messages; only the App knows the screen classes ----------
     # (each screen module is imported when first needed, like the areas, to keep start-up quick)
@@ -247,11 +261,19 @@ class RmtuiApp(App[None]):
         self.push_screen(RuleEditorScreen(message.config))
 
     def action_toggle_keys(self) -> None:
-        """Show or hide the keys of the current screen."""
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
+        """Show or hide the keys of the current screen: its actions by purpose, then the global keys."""
+        from rmtui.widgets.keys_panel import KeysPanel
+
+        screen = self.screen
+        if isinstance(screen, KeysPanel):
+            screen.dismiss()
+            return
+        name = type(screen).__name__
+        allowed = [key for key in keys_for(name, self.keymap_keys) if screen.check_action(key.method, ()) is not False]
+        global_keys = [(area.key, area.title) for area in self.areas.values() if area.key]
+        global_keys += [("/", "Search or filter"), ("ctrl+p", "Palette: every action by name"), ("esc", "Back")]
+        global_keys += [(key.display, key.label) for key in keys_for("app", self.keymap_keys)]
+        self.push_screen(KeysPanel(SCREEN_TITLES.get(name, name), allowed, global_keys))
 
     def action_show_coaches(self) -> None:
         """Open the coaches screen over the current one (escape comes back)."""
@@ -259,13 +281,36 @@ class RmtuiApp(App[None]):
 
         self.push_screen(CoachesScreen())
 
+    async def _run_key(self, screen: Screen, key: Key) -> None:
+        """Run a palette command: the key's action on the screen it was listed for."""
+        await self.run_action(key.action, screen)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for area in self.areas.values():
             title = f"{area.title} ({area.key})" if area.key else area.title
             yield SystemCommand(title, area.help, partial(self.action_go, area.name))
         yield SystemCommand("Coaches and their workload", "The HR coaches: add one, give a whole wave coaches",
                             self.action_show_coaches)
-        for title, help_text, action in getattr(screen, "PALETTE_ACTIONS", ()):
-            if screen.check_action(action, ()) is not False:
-                yield SystemCommand(title, help_text, getattr(screen, f"action_{action}"))
+        # Every action of this screen, with its key ("Match wave  m"); edits hidden from viewers.
+        for key in keys_for(type(screen).__name__, self.keymap_keys):
+            if key.group == "Navigate" and key.verb == "back":
+                continue
+            if screen.check_action(key.method, ()) is not False:
+                yield SystemCommand(palette_title(key), key.help or key.label, partial(self._run_key, screen, key))
+        # The other areas' actions too, so "import" or "new wave" are found from anywhere:
+        # the command shows that area, then runs the action there.
+        here = type(screen).__name__
+        for area in self.areas.values():
+            cls = area.screen.partition(":")[2]
+            if cls == here:
+                continue
+            for key in keys_for(cls, self.keymap_keys):
+                if key.group == "Navigate" or (key.edits and not self.may_edit):
+                    continue
+                yield SystemCommand(f"{palette_title(key)} ({area.title})", key.help or key.label,
+                                    partial(self._go_and_run, area.name, key))
         yield from super().get_system_commands(screen)
+
+    async def _go_and_run(self, name: str, key: Key) -> None:
+        await self.action_go(name)
+        await self.run_action(key.action, self.screen)

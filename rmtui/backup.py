@@ -15,7 +15,6 @@ aside and the overwrite, so every acknowledged commit is in one or the other.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 

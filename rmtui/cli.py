@@ -12,14 +12,16 @@ from pathlib import Path
 
 import click
 
-from rmtui.db import StoreError
-from rmtui.clock import Clock, ShiftedClock, SystemClock, clock_from_env, parse_today, today as clock_today
+from rmtui.clock import Clock, ShiftedClock, SystemClock, clock_from_env, parse_today
+from rmtui.clock import today as clock_today
 from rmtui.commands import DAY, DAY_FORMS, LazyGroup, db_option, progress_bar
 from rmtui.context import Context, last_opened
+from rmtui.db import StoreError
 from rmtui.db.sqlite import file_uri, sqlite3
 from rmtui.error_log import log_exception
 from rmtui.failures import explain
-from rmtui.programme import Programme, default_db_path, resolve_db_path
+from rmtui.keymap import KeymapError
+from rmtui.programme import Programme, default_db_path
 from rmtui.run import run_app
 from rmtui.screens import AREAS
 
@@ -236,6 +238,9 @@ def main(argv: list[str] | None = None) -> None:
     except StoreError as error:
         click.echo(f"rmtui: {error}", err=True)
         sys.exit(1)
+    except KeymapError as error:
+        click.echo(f"rmtui: {error}", err=True)
+        sys.exit(2)
     except KeyboardInterrupt:
         click.echo("rmtui: stopped.", err=True)
         sys.exit(130)

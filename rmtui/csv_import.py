@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rmtui.csv_export import neutralise
 from rmtui.db import ConflictError, Participant, Store, StoreError
 from rmtui.db.sqlite import sqlite3
-from rmtui.csv_export import neutralise
 from rmtui.duplicates import Duplicate, DuplicateFinder
 from rmtui.error_log import UserError
 from rmtui.intake import LABELS, PROFILE_FIELDS, check_profile, programme_levels, to_column

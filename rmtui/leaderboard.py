@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import defaultdict
 from bisect import bisect_left, insort
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -23,7 +23,6 @@ from rmtui.db import Store
 from rmtui.schedule import as_date
 from rmtui.session_status import days_overdue, due_from, is_behind, short_day
 from rmtui.text import clean
-
 
 STARTED_STATUSES = ("active", "paused", "completed", "closed_early")
 """Pairs on the leaderboard: every pair that has started (a proposal has not)."""

@@ -13,8 +13,8 @@ from typing import Any
 
 import platformdirs
 
-from rmtui.db import Store, StoreOpenError, read_settings
 from rmtui.clock import Clock, SystemClock, iso_instant, today
+from rmtui.db import Store, StoreOpenError, read_settings
 from rmtui.programme_settings import DEFAULTS
 
 DEFAULT_SETTINGS: dict[str, Any] = dict(DEFAULTS)

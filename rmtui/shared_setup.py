@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import grp
 import os
-from rmtui.db.sqlite import file_uri, sqlite3
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from rmtui.db import SCHEMA_VERSION, Store, StoreError, os_user
 from rmtui.db.coordinators import add_coordinator, has_coordinators, role_of, set_role
+from rmtui.db.sqlite import file_uri, sqlite3
 
 DB_NAME = "programme.db"
 DIR_MODE = 0o2770

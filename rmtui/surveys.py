@@ -36,9 +36,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from rmtui.csv_import import (
+    ImportFileError,
+    RowError,
+    decode,
+    describe_errors,
+    header_key,
+    sniff_delimiter,
+    unneutralise,
+)
 from rmtui.db import Feedback, Store, Writer
 from rmtui.db.records import FEEDBACK_KINDS, ROLES
-from rmtui.csv_import import ImportFileError, RowError, decode, describe_errors, header_key, sniff_delimiter, unneutralise
 from rmtui.schedule import as_date
 from rmtui.text import clean
 

@@ -208,6 +208,26 @@ def first_pair(store: Store) -> int | None:
     ) or store.scalar("SELECT id FROM pairs ORDER BY id LIMIT 1")
 
 
+def find_pair(store: Store, text: str) -> int | None:
+    """The pair named by ``text``: its number ("12", "#12", "pair 12"), else a mentor's or
+    mentee's name, typos forgiven (the same rule as the pairing finder); active pairs first."""
+    from rmtui.search.names import name_matches
+    from rmtui.text import fold
+
+    wanted = text.strip().lower().removeprefix("pair").strip().lstrip("#").strip()
+    if wanted.isdigit():
+        return int(wanted)  # the timeline says so if there is no such pair
+    rows = store.query_tuples(
+        "SELECT pairs.id, mentor.name, mentee.name FROM pairs"
+        " JOIN participants AS mentor ON mentor.id = pairs.mentor_id"
+        " JOIN participants AS mentee ON mentee.id = pairs.mentee_id"
+        " ORDER BY pairs.status <> 'active', pairs.status = 'proposed', pairs.id"
+    )
+    names = [fold(f"{mentor} / {mentee}") for _, mentor, mentee in rows]
+    found = name_matches(text, names, limit=1)
+    return rows[found[0]][0] if found else None
+
+
 def neighbour_pair(store: Store, pair_id: int, step: int) -> int | None:
     """Return the next (``step`` 1) or previous (-1) pair after ``pair_id``, wrapping around."""
     if step > 0:

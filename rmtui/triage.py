@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import NamedTuple, overload
 
 from rmtui.db import Store, Wave
-from rmtui.schedule import as_date
 from rmtui.db.records import FEEDBACK_KINDS, ROLES
-from rmtui.surveys import missing_answers
+from rmtui.schedule import as_date
 from rmtui.session_status import KIND_RANK, Flag, at_risk, days_late, days_overdue
+from rmtui.surveys import missing_answers
 
 QUEUE_KINDS = ("at_risk", "overdue", "notes_late", "follow_up", "survey")
 

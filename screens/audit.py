@@ -8,12 +8,11 @@ from typing import ClassVar
 from rich.table import Table
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Input, Static
 
-from rmtui.db import AuditEntry
 from rmtui.audit_log import (
     AuditFilter,
     audit_count,
@@ -26,9 +25,10 @@ from rmtui.audit_log import (
     subject,
     subject_labels,
 )
+from rmtui.db import AuditEntry
 from rmtui.programme import Programme
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.text import clean
-from rmtui.screens.base import ProgrammeScreen
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 SHOWN = 10_000
@@ -85,7 +85,7 @@ class AuditRows:
 class AuditDetailScreen(ModalScreen[None]):
     """Every field of one change, before and after, in full."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("AuditDetailScreen")  # type: ignore[assignment]
 
     DEFAULT_CSS = """
     AuditDetailScreen { align: center middle; }
@@ -129,11 +129,7 @@ def _load(programme: Programme, text: str) -> AuditView:
 class AuditScreen(ProgrammeScreen):
     """The whole history of the programme, newest first; Enter shows one change in full."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_filter", "Filter", key_display="/"),
-        Binding("escape,down", "results", "Results", show=False),
-        Binding("ctrl+l", "clear_filter", "Clear filter"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("AuditScreen")  # type: ignore[assignment]
 
     DEFAULT_CSS = """
     AuditScreen #filter { border: tall $border-blurred; }

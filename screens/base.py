@@ -17,6 +17,10 @@ from textual.worker import Worker, get_current_worker
 from rmtui.clock import today
 from rmtui.db import Store, StoreError
 from rmtui.error_log import UserError, log_exception
+from rmtui.keymap import SCREEN_TITLES
+from rmtui.widgets.keys_panel import bindings
+
+__all__ = ["DataChanged", "ProgrammeHost", "ProgrammeScreen", "WorkDone", "bindings"]
 from rmtui.programme import Programme
 from rmtui.widgets.ask import Confirm
 
@@ -118,6 +122,13 @@ class ProgrammeScreen(Screen):
 
     def refresh_data(self) -> None:
         """Reload what this screen shows from the database (in a worker)."""
+
+    def on_mount(self) -> None:
+        """Name the screen in the header: "Roster — <programme>" (the app's title is the programme)."""
+        name = SCREEN_TITLES.get(type(self).__name__)
+        if name:
+            programme = str(getattr(self.app, "title", "") or "")
+            self.title = f"{name} — {programme}" if programme else name
 
     # -- running work off the UI thread: the one way ------------------------------------
 

@@ -10,13 +10,13 @@ import re
 from typing import ClassVar
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, Header, Static
 
 from rmtui.coaches import Workload, add_coach, assign_wave, workloads
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.text import clean
 from rmtui.waves import resolve_wave
-from rmtui.screens.base import ProgrammeScreen
 from rmtui.widgets.ask import AskLine
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
@@ -29,7 +29,7 @@ COLUMNS = [
     Column("email", "Email", 10, grow=2),
 ]
 
-HELP = ("Workload = pairs going (active, paused, proposed). a adds a coach; w gives every pair of a wave "
+HELP = ("Workload = pairs going (active, paused, proposed). a adds a coach; k gives every pair of a wave "
         "without a coach one, the least loaded first. Pick a pair's coach with k on the timeline or pairing screen.")
 
 
@@ -65,13 +65,9 @@ class CoachRows:
 
 
 class CoachesScreen(ProgrammeScreen):
-    """The coaches table; a adds a coach, w assigns a wave balanced by workload."""
+    """The coaches table; a adds a coach, k assigns a wave balanced by workload."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add_coach", "Add coach"),
-        Binding("w", "assign_wave", "Assign a wave"),
-        Binding("escape", "back", "Back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("CoachesScreen")  # type: ignore[assignment]
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"add_coach", "assign_wave"})
 
     DEFAULT_CSS = """

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, Header, Static
 
 from rmtui.db import ConflictError, StoreError
@@ -22,7 +22,7 @@ from rmtui.matching import CohortMatch, Proposal, load_pool, match_cohort
 from rmtui.pairing import PairingError, accept_wave, propose_pair
 from rmtui.programme import Programme
 from rmtui.rule_settings import RuleConfigError, load_rule_config
-from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import OpenProfile
 from rmtui.text import literal
 from rmtui.widgets.virtual_table import Column, VirtualTable
@@ -122,15 +122,7 @@ def _accept_all(programme: Programme, wave_id: int, chosen: list[tuple[int, Prop
 class CohortScreen(ProgrammeScreen):
     """Proposals for a whole wave; accept or reject each, or all at once."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "accept", "Accept"),
-        Binding("A", "accept_all", "Confirm all", key_display="A"),
-        Binding("d", "reject", "Reject"),
-        Binding("space", "pin", "Pin"),
-        Binding("g", "rerun", "Re-match"),
-        Binding("tab", "switch_table", "Unmatched"),
-        Binding("escape", "back", "Back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("CohortScreen")  # type: ignore[assignment]
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"accept", "accept_all"})
 
@@ -248,7 +240,7 @@ class CohortScreen(ProgrammeScreen):
             self._refresh_rows()
 
     def action_pin(self) -> None:
-        """Pin or unpin the proposal under the cursor: pinned pairs survive a re-match (g)."""
+        """Pin or unpin the proposal under the cursor: pinned pairs survive a re-match (m)."""
         index = self._cursor()
         if index is None or self.result is None or self.states.get(index):
             return

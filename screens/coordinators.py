@@ -7,10 +7,9 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, Header, Input, Static
 
-from rmtui.db import ConflictError, NotAllowedError, Store
 from rmtui.coordinators import (
     ROLES,
     Coordinator,
@@ -20,9 +19,10 @@ from rmtui.coordinators import (
     remove_coordinator,
     set_role,
 )
-from rmtui.text import clean
-from rmtui.screens.base import ProgrammeScreen
+from rmtui.db import ConflictError, NotAllowedError, Store
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import Navigate
+from rmtui.text import clean
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
@@ -35,7 +35,7 @@ COLUMNS = [
 ROLE_STYLE = {"admin": "bold", "coordinator": "", "viewer": "dim"}
 ROLE_HELP = {
     None: "No coordinators yet: anyone who can open this file may edit it. Press a to add someone; you become admin.",
-    "admin": "You are an admin: a adds someone, r changes the selected person's role, x removes them. Enter shows what they changed.",
+    "admin": "You are an admin: a adds someone, e changes the selected person's role, x removes them. Enter shows what they changed.",
     "coordinator": "You are a coordinator: you edit the programme; an admin manages who may use it. Enter shows what someone changed.",
     "viewer": "You are a viewer: you can look at everything but not change it. Enter shows what someone changed.",
 }
@@ -69,14 +69,9 @@ def _load(store: Store) -> tuple[list[Coordinator], str | None]:
 
 
 class CoordinatorsScreen(ProgrammeScreen):
-    """The coordinators table; r cycles a role, a adds, x (twice) removes. Admins only."""
+    """The coordinators table; e cycles a role, a adds, x (twice) removes. Admins only."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add", "Add"),
-        Binding("r", "cycle_role", "Role"),
-        Binding("x", "remove", "Remove"),
-        Binding("escape", "cancel_add", "Cancel", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("CoordinatorsScreen")  # type: ignore[assignment]
 
     DEFAULT_CSS = """
     CoordinatorsScreen #me { height: auto; padding: 0 1; }
@@ -159,7 +154,7 @@ class CoordinatorsScreen(ProgrammeScreen):
         self._save(
             add,
             f"{user} as coordinator",
-            f"{user} may now open the programme as coordinator (r changes the role).",
+            f"{user} may now open the programme as coordinator (e changes the role).",
         )
 
     def save_removal(self, user: str) -> None:

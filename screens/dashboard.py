@@ -11,14 +11,14 @@ from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Sparkline, Static
 
 from rmtui import health as service
 from rmtui.health import Health, Metric
 from rmtui.programme import Programme
-from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.base import ProgrammeScreen, bindings
 
 
 def verdict(metric: Metric) -> Text:
@@ -53,9 +53,7 @@ def _load(programme: Programme) -> list[Health]:
 class DashboardScreen(ProgrammeScreen):
     """Programme health; w switches the wave."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("w", "next_scope", "Wave", id="dashboard.wave"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("DashboardScreen")  # type: ignore[assignment]
 
     DEFAULT_CSS = """
     DashboardScreen #scope { height: 1; padding: 0 1; background: $panel; }

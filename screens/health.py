@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from rmtui.screens.base import bindings
 from rmtui.shared_setup import Finding
 
 
@@ -28,10 +29,7 @@ def findings_text(findings: list[Finding]) -> Text:
 class HealthWarningScreen(ModalScreen[None]):
     """Cannot be missed: it covers the screen until the coordinator acknowledges it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "dismiss", "Continue anyway"),
-        Binding("escape", "dismiss", "Continue anyway", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("HealthWarningScreen")  # type: ignore[assignment]
 
     DEFAULT_CSS = """
     HealthWarningScreen { align: center middle; }

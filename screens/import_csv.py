@@ -7,13 +7,13 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from rmtui.csv_import import ImportFileError, ImportPlan, ImportRow, ImportSummary, import_file, plan_import
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.text import clean, clean_path
-from rmtui.screens.base import ProgrammeScreen
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
@@ -59,11 +59,7 @@ class PreviewSource:
 class ImportScreen(ProgrammeScreen):
     """Type a file's path, see what importing it would do, then import (valid rows or all)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "import_all", "Import", id="import.all"),
-        Binding("ctrl+t", "import_valid", "Import valid rows", id="import.valid"),
-        Binding("escape", "app.pop_screen", "Back", id="import.back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("ImportScreen")  # type: ignore[assignment]
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"import_all", "import_valid"})
 

@@ -8,8 +8,8 @@ to the save opens the conflict view, and nothing typed is lost either way.
 
 from __future__ import annotations
 
-from functools import partial
 from collections.abc import Callable
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -27,8 +27,6 @@ from rmtui.intake import (
     DEFAULT_LEVELS,
     LABELS,
     LIST_FIELDS,
-    split_tags,
-    tag_separators,
     PROFILE_FIELDS,
     FieldError,
     ManagerChoice,
@@ -41,14 +39,16 @@ from rmtui.intake import (
     parse_field,
     profile_values,
     programme_levels,
+    split_tags,
+    tag_separators,
     update_participant,
     withdraw_participant,
 )
 from rmtui.people import get_participant, participant_name
-from rmtui.text import clean
-from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.intake_dialogs import ConflictScreen, DuplicateScreen, WithdrawScreen
 from rmtui.screens.navigation import OpenImport, OpenProfile
+from rmtui.text import clean
 from rmtui.widgets.tags import TagInput
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -157,19 +157,15 @@ def _save(
     return "updated", (version, check.values)
 
 
+def consent_words(consent: bool) -> str:
+    """The consent checkbox's label: the state in words, readable without colour."""
+    return "consent: yes, their pairing may be disclosed" if consent else "consent: no, their pairing stays confidential"
+
+
 class IntakeScreen(ProgrammeScreen):
     """The talent-profile form. ``participant_id`` given: edit that person, else add someone new."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="intake.save"),
-        Binding("ctrl+n", "new", "New person", id="intake.new"),
-        Binding("ctrl+r", "withdraw", "Withdraw", id="intake.withdraw"),
-        Binding("ctrl+o", "import_csv", "Import CSV", id="intake.import"),
-        Binding("escape", "leave_field", "Leave field", id="intake.leave_field"),
-        Binding("escape", "leave", "Back", id="intake.leave"),
-        Binding("down", "next_field", "Next field", show=False),
-        Binding("up", "previous_field", "Previous field", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("IntakeScreen")  # type: ignore[assignment]
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"save", "new", "withdraw", "import_csv"})
 
@@ -236,7 +232,7 @@ class IntakeScreen(ProgrammeScreen):
             options = [(s, s) for s in PARTICIPANT_STATUSES if s != "withdrawn"]
             return FormSelect(options, value="applicant", allow_blank=False, id=widget_id, classes="field", compact=True)
         if name == "consent_share":
-            return Checkbox("agrees that their pairing may be disclosed", id=widget_id, classes="field", compact=True)
+            return Checkbox(consent_words(False), id=widget_id, classes="field", compact=True)
         if name == "past_experience":
             return TextArea(id=widget_id, classes="field", soft_wrap=True, tab_behavior="focus", compact=True)
         if name in LIST_FIELDS:
@@ -434,6 +430,8 @@ class IntakeScreen(ProgrammeScreen):
     @on(TextArea.Changed)
     @on(TagInput.Changed)
     def field_changed(self, event: Any) -> None:
+        if isinstance(event.control, Checkbox) and event.control.id == "f-consent_share":
+            event.control.label = consent_words(event.control.value)  # in words, not only a tick (NO_COLOR)
         self._edited(event.control)
 
     def check_email(self, email: str) -> None:

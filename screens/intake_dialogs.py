@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from rmtui.duplicates import Duplicate
 from rmtui.intake import LABELS, FieldConflict, display_value, field_conflicts, merge_profile
+from rmtui.screens.base import bindings
 from rmtui.text import clean
 
 DIALOG_CSS = """
@@ -36,11 +37,7 @@ def _readable(instant: str) -> str:
 class DuplicateScreen(ModalScreen[tuple[str, int | None] | None]):
     """Likely duplicates of the person about to be saved; open one, or save anyway."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("o", "open", "Open existing"),
-        Binding("s", "save", "Save anyway"),
-        Binding("escape", "back", "Back to the form"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("DuplicateScreen")  # type: ignore[assignment]
     DEFAULT_CSS = DIALOG_CSS.format(name="DuplicateScreen") + "DuplicateScreen OptionList { height: auto; max-height: 10; }"
 
     def __init__(self, duplicates: list[Duplicate]) -> None:
@@ -63,7 +60,7 @@ class DuplicateScreen(ModalScreen[tuple[str, int | None] | None]):
                 label.append(f"\n  {duplicate.reason}", style="italic")
                 options.append(Option(label, id=str(duplicate.participant_id)))
             yield OptionList(*options, id="duplicates")
-            yield Static("o opens the highlighted person instead · s saves the new person anyway · escape goes back to the form", classes="hint")
+            yield Static("enter opens the highlighted person instead · ctrl+s saves the new person anyway · escape goes back to the form", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -88,14 +85,7 @@ class DuplicateScreen(ModalScreen[tuple[str, int | None] | None]):
 class ConflictScreen(ModalScreen[dict[str, Any] | None]):
     """Field by field: what the other coordinator saved against what you typed; pick per field."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("m", "choose('mine')", "Keep mine"),
-        Binding("t", "choose('theirs')", "Take theirs"),
-        Binding("M", "choose_all('mine')", "All mine", key_display="M"),
-        Binding("T", "choose_all('theirs')", "All theirs", key_display="T"),
-        Binding("ctrl+s", "save", "Save merged"),
-        Binding("escape", "back", "Back to the form"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("ConflictScreen")  # type: ignore[assignment]
     DEFAULT_CSS = (
         DIALOG_CSS.format(name="ConflictScreen")
         + """
@@ -205,7 +195,7 @@ class ConflictScreen(ModalScreen[dict[str, Any] | None]):
 class WithdrawScreen(ModalScreen[str | None]):
     """Ask why a person is withdrawing; the reason goes to the audit with the status change."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("WithdrawScreen")  # type: ignore[assignment]
     DEFAULT_CSS = DIALOG_CSS.format(name="WithdrawScreen") + "WithdrawScreen .error { color: $error; height: auto; }"
 
     def __init__(self, name: str) -> None:

@@ -13,16 +13,16 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, Header, Static
 
 from rmtui import leaderboard as service
 from rmtui.leaderboard import DepartmentStanding, Leaderboard, LeaderRow, SessionProgress
 from rmtui.programme import Programme
 from rmtui.schedule import as_date
-from rmtui.session_status import short_day
-from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import OpenPair
+from rmtui.session_status import short_day
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 VIEWS = ("pairs", "departments", "sessions")
@@ -160,16 +160,7 @@ def _load(programme: Programme, boards: service.Leaderboards, wave_id: int | Non
 class LeaderboardScreen(ProgrammeScreen):
     """The live leaderboard; v switches the view."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("v", "next_view", "View", id="leaderboard.view"),
-        Binding("g", "sort('progress')", "Progress", id="leaderboard.sort_progress"),
-        Binding("p", "sort('pair')", "Pair", id="leaderboard.sort_pair"),
-        Binding("d", "sort('department')", "Dept", id="leaderboard.sort_department"),
-        Binding("n", "sort('notes')", "Notes", id="leaderboard.sort_notes"),
-        Binding("w", "next_wave", "Wave", id="leaderboard.wave"),
-        Binding("left_square_bracket", "session(-1)", "Session −", key_display="[", id="leaderboard.session_prev"),
-        Binding("right_square_bracket", "session(1)", "Session +", key_display="]", id="leaderboard.session_next"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("LeaderboardScreen")  # type: ignore[assignment]
 
     DEFAULT_CSS = """
     LeaderboardScreen #summary { height: 1; padding: 0 1; background: $panel; }
@@ -204,7 +195,7 @@ class LeaderboardScreen(ProgrammeScreen):
         self.load()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "sort":
+        if action in ("sort", "next_sort", "reverse"):
             return self.view == "pairs" or None
         if action == "session":
             return self.view == "sessions" or None
@@ -333,6 +324,14 @@ class LeaderboardScreen(ProgrammeScreen):
             self.sort_by, self.descending = by, False
         self._fill_pairs(keep=True)
         self._show_summary()
+
+    def action_next_sort(self) -> None:
+        """Sort by the next column: progress → pair → department → notes."""
+        order = list(SORT_LABEL)
+        self.action_sort(order[(order.index(self.sort_by) + 1) % len(order)] if self.sort_by in order else order[0])
+
+    def action_reverse(self) -> None:
+        self.action_sort(self.sort_by)
 
     def action_next_wave(self) -> None:
         choices: list[int | None] = [None, *(wave_id for wave_id, _ in (self.loaded.waves if self.loaded else []))]

@@ -16,13 +16,12 @@ from typing import ClassVar
 from rich.console import Group
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Input, Static
 
-from rmtui.db import ConflictError, Pair, StoreError, Wave
 from rmtui.coaches import Workload, assign_coach, workloads
-from rmtui.programme import Programme
+from rmtui.db import ConflictError, Pair, StoreError, Wave
 from rmtui.matching import Pool, Ranking, load_pool, rank_candidates
 from rmtui.pairing import (
     OVERRIDABLE,
@@ -39,13 +38,14 @@ from rmtui.pairing import (
     waves,
     withdraw_proposal,
 )
+from rmtui.programme import Programme
 from rmtui.rule_settings import SPECS, RuleConfig, RuleConfigError, default_rule_config, load_rule_config
 from rmtui.rules import FAIL, ONGOING, PASS, Person
 from rmtui.scoring import score
-from rmtui.text import clean, literal
-from rmtui.screens.base import ProgrammeScreen
-from rmtui.screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScreen
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import EditRules, OpenCohort, OpenProfile
+from rmtui.screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScreen
+from rmtui.text import clean, literal
 from rmtui.widgets.pick import PickOne
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
@@ -177,25 +177,9 @@ class PeopleSource:
 class PairingScreen(ProgrammeScreen):
     """Match one person: ranked candidates, live rules, side-by-side profiles."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "find", "Find", key_display="/", id="pairing.find"),
-        Binding("p", "propose", "Propose", id="pairing.propose"),
-        Binding("c", "confirm", "Confirm", id="pairing.confirm"),
-        Binding("o", "override", "Override", id="pairing.override"),
-        Binding("x", "close_pair", "Close pair", id="pairing.close"),
-        Binding("d", "withdraw", "Withdraw", id="pairing.withdraw"),
-        Binding("h", "toggle_blocked", "Hide blocked", id="pairing.hide"),
-        Binding("w", "next_wave", "Wave", id="pairing.wave"),
-        Binding("m", "match_wave", "Match wave", id="pairing.match"),
-        Binding("r", "edit_rules", "Rules", id="pairing.rules"),
-        Binding("k", "coach", "Coach", id="pairing.coach"),
-        Binding("escape", "leave_find", "Back", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("PairingScreen")  # type: ignore[assignment]
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"propose", "confirm", "override", "close_pair", "withdraw", "coach"})
-    PALETTE_ACTIONS: ClassVar[list[tuple[str, str, str]]] = [
-        ("Assign a coach to this person's pair (k)", "Pick the HR coach; each coach's workload is shown", "coach"),
-    ]
 
     DEFAULT_CSS = """
     PairingScreen #find { height: 1; border: none; padding: 0 1; background: $boost; }
@@ -298,7 +282,7 @@ class PairingScreen(ProgrammeScreen):
         self.loaded = loaded
         self._checks.clear()
         if loaded.config_problem:
-            self.notify(f"{loaded.config_problem} Using the default rules until it is fixed (r).", severity="error", timeout=12)
+            self.notify(f"{loaded.config_problem} Using the default rules until it is fixed (e).", severity="error", timeout=12)
         wave_ids = [w.id for w in loaded.waves]
         if self.wave_id not in wave_ids:
             self.wave_id = wave_ids[0] if wave_ids else None

@@ -6,20 +6,21 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rmtui.pairing import CLOSE_REASONS, MIN_REASON
+from rmtui.screens.base import bindings
 from rmtui.text import clean
 
 
 class OverrideReasonScreen(ModalScreen[str | None]):
     """Ask why a failed hard rule is being overridden; no reason, no override."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("OverrideReasonScreen")  # type: ignore[assignment]
 
     DEFAULT_CSS = """
     OverrideReasonScreen { align: center middle; }
@@ -71,10 +72,7 @@ class OverrideReasonScreen(ModalScreen[str | None]):
 class CloseReasonScreen(ModalScreen[tuple[str, str] | None]):
     """Close a pair early: pick a no-blame reason and add a note."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("tab", "app.focus_next", "Next field", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("CloseReasonScreen")  # type: ignore[assignment]
 
     DEFAULT_CSS = """
     CloseReasonScreen { align: center middle; }

@@ -7,16 +7,16 @@ from typing import ClassVar
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from rmtui.db import Participant
 from rmtui.people import PairSummary, get_participant, pairs_of, participant_name
 from rmtui.programme import Programme
-from rmtui.text import clean
-from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import EditPerson
+from rmtui.text import clean
 
 
 def _section(title: str, rows: list[tuple[str, str | Text]]) -> Table:
@@ -46,7 +46,8 @@ def profile_sections(person: Participant, manager: str | None, pairs: list[PairS
             ("Status", person.status),
             ("Level", "" if person.level is None else str(person.level)),
             ("Capacity", str(person.capacity) if person.role == "mentor" else "—"),
-            ("Disclosure", "may be shown on shared views" if person.consent_share else "confidential (no consent)"),
+            ("Disclosure", "consent: yes, may be shown on shared views" if person.consent_share
+             else "consent: no, confidential"),
             ("Objective data", f"{len(person.attributes)} sensitive attribute(s) recorded" if person.attributes else "none"),
         ],
     )
@@ -100,10 +101,7 @@ def _load(programme: Programme, participant_id: int) -> tuple[Participant | None
 class ProfileScreen(ProgrammeScreen):
     """One participant's talent profile; escape goes back to where it was opened."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("e", "edit", "Edit"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("ProfileScreen")  # type: ignore[assignment]
 
     def __init__(self, participant_id: int) -> None:
         super().__init__()

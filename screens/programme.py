@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 
@@ -29,7 +29,7 @@ from rmtui.programme_settings import (
     setting_versions,
     timezone_change_note,
 )
-from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.widgets.ask import Confirm
 
 SETUP_TEXT = (
@@ -51,10 +51,7 @@ EDIT_TEXT = "The programme's settings, shared by every coordinator. ctrl+s saves
 class ProgrammeSettingsScreen(ProgrammeScreen):
     """Edit the programme's settings; on an empty programme, its setup."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="programme.save"),
-        Binding("escape", "revert", "Leave field", id="programme.revert"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("ProgrammeSettingsScreen")  # type: ignore[assignment]
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"save"})
 
     DEFAULT_CSS = """

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Size
 from textual.widgets import Footer, Header, Input, Static
 
+from rmtui.screens.base import ProgrammeScreen, bindings
+from rmtui.screens.navigation import EditPerson, OpenProfile
 from rmtui.search import SORT_KEYS, KeptRosterIndex, RosterIndex, RosterRow, SearchResult, first_page
 from rmtui.text import clean
-from rmtui.screens.base import ProgrammeScreen
-from rmtui.screens.navigation import EditPerson, OpenProfile
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 if TYPE_CHECKING:
@@ -146,13 +146,7 @@ def _search(
 class RosterScreen(ProgrammeScreen):
     """Search field on top, results below; Enter opens the talent profile."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_search", "Search", key_display="/"),
-        Binding("s", "sort", "Sort"),
-        Binding("S", "reverse", "Reverse", key_display="S"),
-        Binding("e", "edit", "Edit"),
-        Binding("escape,down", "results", "Results", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("RosterScreen")  # type: ignore[assignment]
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"edit"})
 
@@ -192,7 +186,8 @@ class RosterScreen(ProgrammeScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#search", Input).focus()
+        # The table, not the search field: q, ? and the number keys work at once; / searches.
+        self.query_one("#results", VirtualTable).focus()
         self.load_preview()
         self.refresh_data()
 

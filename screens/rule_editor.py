@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, Header, Input, Static
 
 from rmtui.db import ConflictError
@@ -19,7 +19,7 @@ from rmtui.rule_settings import (
     setting_value,
     stored_rule_config,
 )
-from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
@@ -54,21 +54,9 @@ class RuleSource:
 
 
 class RuleEditorScreen(ProgrammeScreen):
-    """The rules every coordinator's pairing uses; s saves them for everyone."""
+    """The rules every coordinator's pairing uses; ctrl+s saves them for everyone."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_on", "On/off"),
-        Binding("k", "toggle_hard", "Hard/soft"),
-        Binding("plus,equals_sign", "weight(1)", "Weight+", key_display="+"),
-        Binding("minus", "weight(-1)", "Weight−", key_display="-"),
-        Binding("right_square_bracket", "threshold(0, 1)", "Thr+", key_display="]"),
-        Binding("left_square_bracket", "threshold(0, -1)", "Thr−", key_display="["),
-        Binding("greater_than_sign", "threshold(1, 1)", "2nd+", key_display=">"),
-        Binding("less_than_sign", "threshold(1, -1)", "2nd−", key_display="<"),
-        Binding("e", "edit_text", "Objective"),
-        Binding("s", "save", "Save"),
-        Binding("escape", "back", "Back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("RuleEditorScreen")  # type: ignore[assignment]
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset(
         {"toggle_on", "toggle_hard", "weight", "threshold", "edit_text", "save"}
@@ -90,7 +78,7 @@ class RuleEditorScreen(ProgrammeScreen):
         yield Header()
         yield Static(
             "Hard rules block a pair; soft rules only lower its score by their weight. "
-            "Changes apply to every coordinator once saved (s).",
+            "Changes apply to every coordinator once saved (ctrl+s).",
             id="help",
         )
         yield VirtualTable(COLUMNS, id="rules", selectable=False)
@@ -99,7 +87,6 @@ class RuleEditorScreen(ProgrammeScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "Matching rules"
         self._refresh(cursor=0)
         self.query_one("#rules", VirtualTable).focus()
         self.load()
@@ -137,7 +124,7 @@ class RuleEditorScreen(ProgrammeScreen):
             return
         self.config = candidate
         self.changed = True
-        message.update(Text("Not saved yet: s saves for everyone, Escape discards.", style="italic"))
+        message.update(Text("Not saved yet: ctrl+s saves for everyone, Escape discards.", style="italic"))
         self._refresh()
 
     def action_toggle_on(self) -> None:
@@ -221,7 +208,7 @@ class RuleEditorScreen(ProgrammeScreen):
         self.query_one("#message", Static).update(
             Text(
                 f"Not saved: {who} saved the rules{when} while you were editing. Your edits are still "
-                "here: s saves yours over theirs, Escape discards yours (then reopen to see theirs).",
+                "here: ctrl+s saves yours over theirs, Escape discards yours (then reopen to see theirs).",
                 style="bold yellow",
             )
         )

@@ -16,19 +16,19 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, Header, Static
 
-from rmtui.db import Pair, Session
 from rmtui import coaches, lifecycle, surveys
 from rmtui import timeline as service
 from rmtui.calendar_export import export_calendar
+from rmtui.db import Pair, Session
+from rmtui.programme import Programme
 from rmtui.schedule import as_date, session_start
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.session_status import KIND_LABEL, relative_day, short_day
 from rmtui.text import clean, clean_path
-from rmtui.programme import Programme
 from rmtui.timeline import WHEN_HINT, PairTimeline, attempt, parse_when
-from rmtui.screens.base import ProgrammeScreen
 from rmtui.widgets.ask import AskLine, EditText
 from rmtui.widgets.pick import PickOne
 from rmtui.widgets.virtual_table import Column, EmptySource, VirtualTable
@@ -146,34 +146,8 @@ class SessionRows:
 class TimelineScreen(ProgrammeScreen):
     """One pair: who, which wave, its sessions; keys edit the highlighted session."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("h", "held", "Held today"),
-        Binding("H", "held_on", "Held on…", key_display="H"),
-        Binding("r", "reschedule", "Reschedule"),
-        Binding("x", "cancel_session", "Cancel"),
-        Binding("a", "agenda", "Agenda"),
-        Binding("n", "notes", "Notes"),
-        Binding("f", "follow_up", "Follow-up sent"),
-        Binding("plus", "add_session", "Add", key_display="+"),
-        Binding("P", "replan", "Re-plan from…", key_display="P"),
-        Binding("right_square_bracket", "pair(1)", "Next pair", key_display="]"),
-        Binding("left_square_bracket", "pair(-1)", "Prev pair", key_display="["),
-        Binding("g", "go_to_pair", "Go to pair"),
-        Binding("e", "export", "Export .ics"),
-        Binding("c", "complete", "Complete…"),
-        Binding("p", "pause", "Pause/resume"),
-        Binding("s", "answer", "Survey answer"),
-        Binding("k", "coach", "Coach"),
-        Binding("escape", "back", "Back", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("TimelineScreen")  # type: ignore[assignment]
 
-    # Palette entries (ctrl+p) for the pair's life: (title, help, action).
-    PALETTE_ACTIONS: ClassVar[list[tuple[str, str, str]]] = [
-        ("Complete this pair (c)", "Mark the pair on the timeline completed on a day", "complete"),
-        ("Pause or resume this pair (p)", "Pause with a reason; resuming moves its planned sessions", "pause"),
-        ("Record a survey answer (s)", "Pre, mid, post or close answer of the mentor or mentee", "answer"),
-        ("Assign a coach to this pair (k)", "Pick the HR coach; each coach's workload is shown", "coach"),
-    ]
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset(
         {"held", "held_on", "reschedule", "cancel_session", "agenda", "notes", "follow_up", "add_session", "replan",
@@ -537,15 +511,22 @@ class TimelineScreen(ProgrammeScreen):
             self.load(self.pair_id, step)  # the worker finds the neighbour
 
     def action_go_to_pair(self) -> None:
-        def answered(text: str | None) -> None:
-            if not text:
+        def found(pair_id: int | None, text: str) -> None:
+            if pair_id is None:
+                self.notify(f"No pair is numbered or named {clean(text)!r}.", severity="warning", markup=False)
                 return
-            if not text.strip().isdigit():
-                self.notify(f"{clean(text)!r} is not a pair number.", severity="warning")
-                return
-            self.load(int(text.strip()))
+            self.load(pair_id)
 
-        self.app.push_screen(AskLine("Go to pair number…", "", "The number after “Pair” at the top."), answered)
+        def answered(text: str | None) -> None:
+            if not text or not text.strip():
+                return
+            self.run_work(service.find_pair, self.programme.store, text, what="find the pair",
+                          done=lambda pair_id: found(pair_id, text), group="find-pair")
+
+        self.app.push_screen(
+            AskLine("Go to pair: its number or a name…", "", "e.g. 12, or part of the mentor's or mentee's name (typos are fine)."),
+            answered,
+        )
 
     def action_export(self) -> None:
         pair_id = self._pair_id()
@@ -653,7 +634,7 @@ class TimelineScreen(ProgrammeScreen):
                     moved = f"planned sessions moved {days} day{'s' if days != 1 else ''} later" if days else "no session moved"
                     return f"Pair {pair.id} resumed; {moved}."
                 lifecycle.pause_pair(store, pair_id, pair.version, text, today)
-                return f"Pair {pair.id} paused; it leaves triage until it resumes (p)."
+                return f"Pair {pair.id} paused; it leaves triage until it resumes (u)."
 
             self.run_edit(edit)
 

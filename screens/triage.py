@@ -8,25 +8,25 @@ action; w, d and c cycle the wave, department and coach filters.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, Header, Static
 
-from rmtui.db import ConflictError, Session, Store
 from rmtui import timeline as sessions
 from rmtui import triage as service
-from rmtui.session_status import KIND_LABEL, short_day
+from rmtui.db import ConflictError, Session, Store
 from rmtui.programme import Programme
+from rmtui.screens.base import ProgrammeScreen, bindings
+from rmtui.screens.navigation import OpenPair
+from rmtui.session_status import KIND_LABEL, short_day
 from rmtui.text import clean
 from rmtui.timeline import WHEN_HINT, parse_when
 from rmtui.triage import TriageFilter, TriageItem, TriageQueue
-from rmtui.screens.base import ProgrammeScreen
-from rmtui.screens.navigation import OpenPair
 from rmtui.widgets.ask import AskLine, EditText
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
@@ -72,21 +72,7 @@ def _build_queue(programme: Programme) -> TriageQueue:
 class TriageScreen(ProgrammeScreen):
     """The queue; h/f/r/z/m act on the highlighted item (or the selected ones)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("h", "held", "Held"),
-        Binding("r", "reschedule", "+1 week"),
-        Binding("f", "follow_up", "Follow-up sent"),
-        Binding("n", "notes", "Notes"),
-        Binding("z", "snooze", "Snooze"),
-        Binding("m", "review_flag", "Flag for review"),
-        Binding("t", "timeline", "Timeline"),
-        Binding("space", "select", "Select"),
-        Binding("A", "select_all", "Select all", key_display="A"),
-        Binding("w", "cycle_filter('wave')", "Wave"),
-        Binding("d", "cycle_filter('department')", "Dept"),
-        Binding("c", "cycle_filter('coach')", "Coach"),
-        Binding("escape", "clear", "Clear", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("TriageScreen")  # type: ignore[assignment]
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset(
         {"held", "reschedule", "follow_up", "notes", "snooze", "review_flag"}
@@ -278,7 +264,7 @@ class TriageScreen(ProgrammeScreen):
     def _session(store: Store, item: TriageItem) -> Session:
         """The item's session as the queue showed it (read in the worker that edits it)."""
         if item.session_id is None:
-            raise ValueError(f"Pair {item.pair.id} has no overdue session to act on; open its timeline (t).")
+            raise ValueError(f"Pair {item.pair.id} has no overdue session to act on; open its timeline (g).")
         session = sessions.get_session(store, item.session_id)
         if session is None:
             raise ValueError("That session was deleted.")
@@ -357,7 +343,7 @@ class TriageScreen(ProgrammeScreen):
         if item is None:
             return
         if item.session_id is None or item.flag.kind not in ("notes_late", "follow_up"):
-            self.notify("Notes belong to a held session: this item has none; open the timeline (t).", severity="warning")
+            self.notify("Notes belong to a held session: this item has none; open the timeline (g).", severity="warning")
             return
         store, today = self.programme.store, self.programme_today()
         self.run_work(sessions.get_session, store, item.session_id, what="read the session",

@@ -7,10 +7,12 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
+
+from rmtui.screens.base import bindings
 
 FIELDS = (
     ("name", "Name", "e.g. Spring 2027"),
@@ -24,10 +26,7 @@ FIELDS = (
 class WaveFormScreen(ModalScreen[dict[str, str] | None]):
     """Create or edit a wave. ctrl+s (or Enter on the last line) checks and returns what was typed."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("escape", "cancel", "Cancel"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("WaveFormScreen")  # type: ignore[assignment]
 
     DEFAULT_CSS = """
     WaveFormScreen { align: center middle; }

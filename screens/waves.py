@@ -7,13 +7,13 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, Header, Static
 
 from rmtui.db import ConflictError, Store
 from rmtui.programme import Programme
 from rmtui.programme_settings import WAVE_DEFAULT_KEYS, programme_settings
-from rmtui.screens.base import ProgrammeScreen
+from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.wave_dialogs import WaveFormScreen, whole_number
 from rmtui.text import clean, literal
 from rmtui.waves import WaveSummary, add_wave, close_wave, edit_wave, parse_day, wave_summaries
@@ -74,11 +74,7 @@ def _defaults(store: Store) -> dict[str, str]:
 class WavesScreen(ProgrammeScreen):
     """The programme's waves: a to add one, e to edit one before it starts, x to close one."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add", "Add wave", id="waves.add"),
-        Binding("e", "edit", "Edit", id="waves.edit"),
-        Binding("x", "close_wave", "Close wave", id="waves.close"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("WavesScreen")  # type: ignore[assignment]
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"add", "edit", "close_wave"})
 
     DEFAULT_CSS = """
@@ -98,7 +94,6 @@ class WavesScreen(ProgrammeScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "Waves"
         self.query_one("#waves", VirtualTable).focus()
         self.refresh_data()
 

@@ -11,11 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
-from pathlib import Path
 
-
-from rmtui.db import Session, Store
 from rmtui import timeline
+from rmtui.db import Session, Store
 
 
 def main(db: str, actor: str, pair_id: int, count: int = 1, pause: float = 0.0) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rmtui.db import Participant, Store
 from rmtui.app import RmtuiApp
+from rmtui.db import Participant, Store
 from rmtui.programme import Programme
 from rmtui.screens import AREAS
 
@@ -41,15 +41,32 @@ async def test_q_quits_when_no_text_field_has_focus(programme: Programme) -> Non
 
 
 async def test_question_mark_toggles_the_keys_panel(programme: Programme) -> None:
-    app = RmtuiApp(programme)
+    """`?` lists this screen's actions by purpose first, then the keys that work everywhere."""
+    from rmtui.widgets.keys_panel import KeysPanel
+
+    app = RmtuiApp(programme, start="pairing")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await pilot.press("escape", "question_mark")
         await pilot.pause()
-        assert app.screen.query("HelpPanel")
+        assert isinstance(app.screen, KeysPanel)
+        lines = _panel_text(app.screen)
+        assert lines[0] == "Pairing: Pair"
+        everywhere = lines.index("Everywhere")
+        assert any(line.startswith("m") and "Match wave" in line for line in lines[:everywhere])
+        assert any(line.split() == ["1", "Roster"] for line in lines[everywhere:])
         await pilot.press("question_mark")
         await pilot.pause()
-        assert not app.screen.query("HelpPanel")
+        assert not isinstance(app.screen, KeysPanel)
+
+
+def _panel_text(screen) -> list[str]:
+    """The keys panel's lines as a person reads them (rendered at the panel's width)."""
+    from rich.console import Console
+
+    console = Console(width=58, record=True, color_system=None)
+    console.print(screen.table)
+    return [line.strip() for line in console.export_text().splitlines() if line.strip()]
 
 
 async def test_command_palette_offers_every_area(programme: Programme) -> None:
@@ -65,7 +82,7 @@ async def test_areas_without_a_number_key_open_from_the_palette(programme: Progr
     async with app.run_test(size=(80, 24)) as pilot:
         for area in [a for a in AREAS if not a.key]:
             command = next(c for c in app.get_system_commands(app.screen) if c.title == area.title)
-            command.callback()
+            await command.callback()
             await pilot.pause()
             assert app.current_mode == area.name
 

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import settled
-from rmtui.db import Pair, Participant, Session, Store, Wave
+
 from rmtui.app import RmtuiApp
 from rmtui.audit_log import AuditFilter, audit_count, audit_entries, describe_change, parse_filter
+from rmtui.db import Pair, Participant, Session, Store, Wave
 from rmtui.programme import Programme
 from rmtui.screens.audit import AuditDetailScreen
 
@@ -182,10 +182,10 @@ def _audit_lines(db_path: Path) -> list[str]:
 
 
 def test_a_reused_coordinator_id_keeps_each_audit_row_named_as_it_was(db_path: Path, programme: Programme) -> None:
-    from rmtui.coordinators import add_coordinator, remove_coordinator
-
     import os
     import pwd
+
+    from rmtui.coordinators import add_coordinator, remove_coordinator
 
     me = pwd.getpwuid(os.geteuid()).pw_name  # the CLI below runs as this user: make them admin
     with Store(db_path, actor=me) as admin:

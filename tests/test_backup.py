@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import signal
-from rmtui.db.sqlite import file_uri, sqlite3
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import line_from, wait_until
-from rmtui.db import Participant, Store
+
 from rmtui.backup import BackupError, backup_programme, check_backup, restore_programme
 from rmtui.coordinators import add_coordinator
+from rmtui.db import Participant, Store
+from rmtui.db.sqlite import file_uri, sqlite3
 
 WORKER = Path(__file__).with_name("writer_process.py")
 

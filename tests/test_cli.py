@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rmtui.db.sqlite import sqlite3
 import os
 import subprocess
 import sys
@@ -12,6 +11,7 @@ import pytest
 
 from rmtui.coordinators import add_coordinator
 from rmtui.db import SCHEMA_VERSION, Participant, Store
+from rmtui.db.sqlite import sqlite3
 
 
 def rmtui(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

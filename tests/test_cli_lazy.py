@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 import click
-from click.testing import CliRunner
 import pytest
+from click.testing import CliRunner
 
 from rmtui.cli import LAZY_COMMANDS, cli
 

@@ -6,16 +6,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import settled
+from lifecycle_data import build
+
 from rmtui.cli import cli
 from rmtui.coaches import CoachError, add_coach, assign_coach, assign_wave, resolve_coach, workloads
 from rmtui.db import SCHEMA_VERSION, Pair, Store
 from rmtui.db.schema import MIGRATIONS
 from rmtui.db.sqlite import sqlite3
 from rmtui.programme import Programme
-
-from lifecycle_data import build
 
 
 def going(programme: Programme) -> dict[str, int]:
@@ -154,7 +153,7 @@ async def test_the_coaches_screen_adds_coaches_and_assigns_a_wave(programme: Pro
             app.screen.query_one(Input).value = line
             await pilot.press("enter")
             await settled(pilot)
-        await pilot.press("w")
+        await pilot.press("k")
         await pilot.pause()
         app.screen.query_one(Input).value = "wave 1"
         await pilot.press("enter")
@@ -162,7 +161,7 @@ async def test_the_coaches_screen_adds_coaches_and_assigns_a_wave(programme: Pro
         assert going(programme) == {"Ana Silva": 2, "Bo Li": 1}
         table = screen.query_one("#coaches", VirtualTable)
         assert len(table.source) == 2
-        await pilot.press("w")
+        await pilot.press("k")
         await pilot.pause()
         app.screen.query_one(Input).value = "Wave 7"
         await pilot.press("enter")

@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-from conftest import Notes, line_from, wait_until
-from rmtui.db.sqlite import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from conftest import Notes, line_from, wait_until
 
 from rmtui.db import Participant, Store
+from rmtui.db.sqlite import sqlite3
 
 WORKER = Path(__file__).with_name("writer_process.py")
 PROCESSES = 8
@@ -139,7 +138,7 @@ async def test_the_app_stays_responsive_while_another_process_holds_the_lock_and
         assert locker.stdout is not None and locker.stdin is not None
         assert line_from(locker) == "locked"
 
-        await pilot.press(*["down"] * people.index("ben"), "r")  # ben → viewer, while locked
+        await pilot.press(*["down"] * people.index("ben"), "e")  # ben → viewer, while locked
         table = app.screen.query_one("#people")
         for _ in range(1200):  # wait (bounded, not timed) for rmtui to say it is waiting
             await pilot.pause(0.05)
@@ -219,7 +218,7 @@ async def test_the_ui_answers_keys_and_reads_while_an_in_process_worker_waits_on
         try:
             assert locker.stdout is not None
             assert locker.stdout.readline().strip() == "locked"
-            await pilot.press(*["down"] * people.index("ben"), "r")  # ben → viewer: the save waits
+            await pilot.press(*["down"] * people.index("ben"), "e")  # ben → viewer: the save waits
             await until(lambda: any("your edit is kept" in text for text in told), "rmtui said it waits")
             saving = [w for w in app.workers if w.is_running and w.node is app.screen]
             assert saving, "the save's worker is waiting"

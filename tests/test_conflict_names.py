@@ -6,13 +6,13 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from session_data import build_sessions_programme
 
-from rmtui.db import ConflictError, Participant
 from rmtui.clock import FixedClock
+from rmtui.db import ConflictError, Participant
 from rmtui.intake import update_participant
 from rmtui.programme import Programme
 from rmtui.triage import build_queue, toggle_review_flag
-from session_data import build_sessions_programme
 
 
 def test_a_triage_mark_made_meanwhile_names_its_maker(programme: Programme, db_path: Path, clock: FixedClock) -> None:

@@ -8,13 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import Notes, settled
 from textual.app import App
 
-from conftest import Notes, settled
-from rmtui.db import Participant, Store
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
 from rmtui.coordinators import add_coordinator, list_coordinators, set_role
+from rmtui.db import Participant, Store
 from rmtui.programme import Programme
 from rmtui.screens.coordinators import CoordinatorsScreen
 from rmtui.screens.health import HealthWarningScreen
@@ -51,7 +51,7 @@ async def test_an_admin_changes_a_role_with_one_key(team_db: Path, clock: FixedC
     async with app.run_test(size=(80, 24)) as pilot:
         await settled(pilot)
         assert [p.os_user for p in app.screen.people] == ["ada", "ben", "vera"]
-        await pilot.press("down", "r")
+        await pilot.press("down", "e")
         await settled(pilot)
     programme.close()
     assert roles(team_db)["ben"] == "viewer"
@@ -90,7 +90,7 @@ async def test_a_viewer_sees_the_list_but_no_editing_keys(team_db: Path, clock: 
         shown = {binding.action for binding in (b.binding for b in screen.active_bindings.values())}
         assert not shown & {"add", "cycle_role", "remove"}
         assert "viewer" in str(screen.query_one("#me").render())
-        await pilot.press("down", "r", "x", "x")
+        await pilot.press("down", "e", "x", "x")
         await settled(pilot)
     programme.close()
     assert roles(team_db) == {"ada": "admin", "ben": "coordinator", "vera": "viewer"}

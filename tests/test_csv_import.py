@@ -6,7 +6,6 @@ import csv
 import json
 import os
 import signal
-from rmtui.db.sqlite import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -14,10 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rmtui.db import ConflictError, Participant
 from rmtui.cli import cli
 from rmtui.csv_export import export_participants, neutralise
 from rmtui.csv_import import ImportFileError, import_file, plan_import, unneutralise
+from rmtui.db import ConflictError, Participant
+from rmtui.db.sqlite import sqlite3
 from rmtui.intake import PROFILE_FIELDS, profile_values
 from rmtui.programme import Programme
 

@@ -377,8 +377,8 @@ def test_demo_module_imports_no_textual() -> None:
 def test_a_demo_interrupted_as_it_is_marked_is_rebuilt_next_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
-    from rmtui.db.store import Writer
     from rmtui.cli import cli
+    from rmtui.db.store import Writer
 
     path = tmp_path / "demo.db"
     args = ["--today", "2026-03-02", "demo", "--db", str(path), "--no-open", "--people", "20"]

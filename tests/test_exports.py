@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from lifecycle_data import build
+
 from rmtui.cli import cli
 from rmtui.db import Session, Store
 from rmtui.programme import Programme
@@ -270,8 +270,9 @@ def test_today_takes_a_date_an_instant_or_the_dialogs_words() -> None:
 async def test_the_timeline_names_the_full_path_of_the_calendar_file(
     programme: Programme, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rmtui.app import RmtuiApp
     from session_data import build_sessions_programme
+
+    from rmtui.app import RmtuiApp
 
     build_sessions_programme(programme.store)
     folder = tmp_path / "here"
@@ -283,7 +284,7 @@ async def test_the_timeline_names_the_full_path_of_the_calendar_file(
             await pilot.pause()
             await app.workers.wait_for_complete()
         pair_id = app.screen.view.pair.id
-        await pilot.press("e")
+        await pilot.press("i")
         await pilot.pause()
         await pilot.press("enter")  # the offered name, pair-N.ics, in the current folder
         for _ in range(3):

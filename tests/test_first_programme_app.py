@@ -16,9 +16,9 @@ import re
 import shutil
 from pathlib import Path
 
+from conftest import settled
 from textual.widgets import Input
 
-from conftest import settled
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
 from rmtui.db import Pair, Session

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from conftest import settled
+
 from rmtui.app import RmtuiApp
 from rmtui.programme import Programme
 from rmtui.screens.cohort import CohortScreen

@@ -7,11 +7,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
 from conftest import settled
-from rmtui.db import Feedback, Pair, Participant, Session, Wave
+from textual.widgets import Sparkline
+
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
+from rmtui.db import Feedback, Pair, Participant, Session, Wave
 from rmtui.health import (
     completion,
     drop_out,
@@ -26,7 +27,6 @@ from rmtui.health import (
 from rmtui.programme import Programme
 from rmtui.schedule import write_pair_plan
 from rmtui.screens.dashboard import DashboardScreen
-from textual.widgets import Sparkline
 
 TODAY = dt.date(2026, 11, 20)
 

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import settled
-from rmtui.db import ConflictError, Participant
+
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
+from rmtui.db import ConflictError, Participant
 from rmtui.duplicates import likely_duplicates
 from rmtui.intake import (
     ManagerIndex,
@@ -277,14 +277,14 @@ async def test_a_likely_duplicate_is_shown_before_saving(staffed: Programme) -> 
         dialog = app.screen
         assert isinstance(dialog, DuplicateScreen)
         assert [(d.name, d.reason) for d in dialog.duplicates] == [("Ann Lee", "name 93% alike, same department")]
-        await pilot.press("o")
+        await pilot.press("enter")
         await settled(pilot)
         assert isinstance(app.screen, ProfileScreen) and app.screen.participant_id == 2
         assert staffed.store.scalar("SELECT count(*) FROM participants") == 2
         await pilot.press("escape")
         await pilot.press("ctrl+s")
         await settled(pilot)
-        await pilot.press("s")  # save anyway
+        await pilot.press("ctrl+s")  # save anyway
         await settled(pilot)
         assert staffed.store.scalar("SELECT count(*) FROM participants WHERE name = 'Anne Lee'") == 1
 
@@ -293,8 +293,7 @@ async def test_edit_from_the_roster_with_e(staffed: Programme) -> None:
     app = RmtuiApp(staffed)
     async with app.run_test(size=(80, 24)) as pilot:
         await settled(pilot)
-        await pilot.press("down")  # to the results (Ann Lee sorts first)
-        await pilot.press("e")
+        await pilot.press("e")  # the roster starts on its results (Ann Lee sorts first)
         await settled(pilot)
         screen = app.screen
         assert isinstance(screen, IntakeScreen) and screen.participant_id == 2
@@ -334,7 +333,7 @@ async def test_conflict_view_shows_their_change_and_merges_per_field(staffed: Pr
             ("team", "Payments", "Treasury"),
         ]
         assert dialog.choices == {"level": "mine", "job_title": "mine", "team": "theirs"}
-        await pilot.press("t")  # on the first row: take their level
+        await pilot.press("greater_than_sign")  # on the first row: take their level
         await pilot.press("ctrl+s")
         await settled(pilot)
         ann = staffed.store.get(Participant, 2)
@@ -485,7 +484,7 @@ async def test_keys_typed_before_the_edit_form_is_filled_land_nowhere_and_save_n
     async with app.run_test(size=(80, 24)) as pilot:
         try:
             await settled(pilot)
-            await pilot.press("down", "e")  # Ann Lee, from the roster
+            await pilot.press("e")  # Ann Lee, from the roster (it starts on its table)
             await pilot.press("tab", "tab", "x", "y", "ctrl+s", "1", "q")  # "1" and "q" would leave, outside a field
             screen = app.screen
             assert isinstance(screen, IntakeScreen) and not screen.loaded

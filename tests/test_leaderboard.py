@@ -7,11 +7,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
 from conftest import settled
-from rmtui.db import Session, Wave
+from session_data import build_sessions_programme
+
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
+from rmtui.db import Session, Wave
 from rmtui.leaderboard import (
     WITHHELD,
     build_leaderboard,
@@ -23,10 +24,9 @@ from rmtui.leaderboard import (
     withheld_label,
 )
 from rmtui.programme import Programme
-from rmtui.session_status import pair_flags
 from rmtui.screens.leaderboard import LeaderboardScreen
 from rmtui.screens.timeline import TimelineScreen
-from session_data import build_sessions_programme
+from rmtui.session_status import pair_flags
 from rmtui.widgets.virtual_table import VirtualTable
 
 TODAY = dt.date(2026, 11, 20)
@@ -240,21 +240,21 @@ async def test_views_sorts_wave_and_session_keys(board_programme: Programme) -> 
         screen = await settled(pilot)
         assert isinstance(screen, LeaderboardScreen)
         assert _shown_pairs(screen) == [5, 4, 1, 3, 2]
-        await pilot.press("p")
+        await pilot.press("s")  # progress → pair
         assert _shown_pairs(screen) == [3, 1, 4, 5, 2]
-        await pilot.press("p")
+        await pilot.press("S")  # reversed
         assert _shown_pairs(screen) == [2, 5, 4, 1, 3]
-        await pilot.press("n")
-        assert _shown_pairs(screen)[-1] == 1
-        await pilot.press("d")
+        await pilot.press("s")  # → department
         assert _shown_pairs(screen)[0] == 2  # Claims
-        await pilot.press("g")
+        await pilot.press("s")  # → notes
+        assert _shown_pairs(screen)[-1] == 1
+        await pilot.press("s")  # → progress again
         assert _shown_pairs(screen) == [5, 4, 1, 3, 2]
-        await pilot.press("v")
+        await pilot.press("tab")
         assert screen.view == "departments"
         assert screen.query_one("#departments", VirtualTable).display
         assert "Ahead: Legal" in str(screen.query_one("#standing").render())
-        await pilot.press("v")
+        await pilot.press("tab")
         assert screen.view == "sessions"
         assert screen.seq == 1
         await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket")
@@ -267,7 +267,7 @@ async def test_views_sorts_wave_and_session_keys(board_programme: Programme) -> 
         await pilot.press("w")
         screen = await settled(pilot)
         assert screen.wave_id == 1 and "Wave 2" in str(screen.query_one("#summary").render())
-        await pilot.press("v", "end", "enter")
+        await pilot.press("tab", "end", "enter")
         await settled(pilot)
         assert isinstance(pilot.app.screen, TimelineScreen)
         assert pilot.app.screen.pair_id == 2
@@ -325,12 +325,12 @@ def test_snapshot_leaderboard_pairs(snap_compare, tmp_path: Path, size: tuple[in
 
 @pytest.mark.parametrize("size", SIZES)
 def test_snapshot_leaderboard_departments(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
-    assert snap_compare(_demo_app(tmp_path), terminal_size=size, run_before=_run_before("v"))
+    assert snap_compare(_demo_app(tmp_path), terminal_size=size, run_before=_run_before("tab"))
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_snapshot_leaderboard_sessions(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
-    keys = ("v", "v", "right_square_bracket", "right_square_bracket", "right_square_bracket")
+    keys = ("tab", "tab", "right_square_bracket", "right_square_bracket", "right_square_bracket")
     assert snap_compare(_demo_app(tmp_path), terminal_size=size, run_before=_run_before(*keys))
 
 

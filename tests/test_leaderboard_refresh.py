@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from rmtui.db import Store
 from rmtui import timeline
 from rmtui.backup import backup_programme, restore_programme
+from rmtui.db import Store
 from rmtui.leaderboard import Leaderboards, build_leaderboard
 from rmtui.programme import Programme
 

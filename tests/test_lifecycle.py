@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from lifecycle_data import build, person
 
-from rmtui.db import ConflictError, Pair, Participant, Session
 from rmtui import lifecycle, timeline
+from rmtui.db import ConflictError, Pair, Participant, Session
+from rmtui.health import programme_health
 from rmtui.lifecycle import LifecycleError
 from rmtui.pairing import pair_now
 from rmtui.programme import Programme
 from rmtui.triage import build_queue
-from rmtui.health import programme_health
-
-from lifecycle_data import build, person
 
 TODAY = dt.date(2026, 11, 20)
 

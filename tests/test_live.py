@@ -11,12 +11,13 @@ import time
 from pathlib import Path
 
 from conftest import settled
+from session_data import build_sessions_programme
+from test_leaderboard import consent
+
 from rmtui.app import RmtuiApp
 from rmtui.programme import Programme
 from rmtui.screens.dashboard import DashboardScreen
 from rmtui.screens.leaderboard import LeaderboardScreen
-from session_data import build_sessions_programme
-from test_leaderboard import consent
 
 WRITER = Path(__file__).with_name("live_writer.py")
 

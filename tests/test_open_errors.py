@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from rmtui.db.sqlite import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from rmtui.db import Participant, Store
+from rmtui.db.sqlite import sqlite3
 
 NOBODY = 65534
 AS_OTHER_USER = """

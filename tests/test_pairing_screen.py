@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import settled
-from rmtui.db import Pair
+
 from rmtui.app import RmtuiApp
+from rmtui.db import Pair
 from rmtui.pairing import OVERRIDABLE
 from rmtui.programme import Programme
 from rmtui.screens.cohort import CohortScreen
@@ -51,10 +51,10 @@ async def test_blocked_candidates_are_greyed_with_the_reason_and_can_be_hidden(d
         blocked = ranking.allowed.index(False)
         cells = screen.source.cells(blocked)
         assert str(cells["note"]).startswith("✗ ") and cells["name"].style == "dim"
-        await pilot.press("h")
+        await pilot.press("b")
         await pilot.pause()
         assert len(screen.source) == sum(ranking.allowed)
-        await pilot.press("h")
+        await pilot.press("b")
         await pilot.pause()
         assert len(screen.source) == len(ranking)
 
@@ -154,10 +154,10 @@ async def test_match_wave_and_rules_open_their_screens(demo_programme: Programme
         await pilot.press("m")
         await settled(pilot)
         assert isinstance(app.screen, CohortScreen) and app.screen.result is not None
-        await pilot.press("escape", "r")
+        await pilot.press("escape", "e")
         await settled(pilot)
         assert isinstance(app.screen, RuleEditorScreen)
-        await pilot.press("down", "down", "down", "down", "down", "right_square_bracket", "s")
+        await pilot.press("down", "down", "down", "down", "down", "right_parenthesis", "ctrl+s")
         await settled(pilot)
         assert isinstance(app.screen, PairingScreen)
         assert app.screen.loaded.config.param("level_gap", "min_gap") == 3
@@ -187,10 +187,10 @@ async def test_cohort_proposals_are_confirmed_at_once_except_the_rejected_one(de
         proposals = cohort.result.new_pairs
         assert len(proposals) >= 2
         rejected = proposals[0]
-        await pilot.press("d", "A")
+        await pilot.press("x", "C")
         await settled(pilot)
         after = demo_programme.store.all(Pair, "status = 'active'")
-        assert len(after) == before + len(proposals) - 1  # A confirms them all in one transaction
+        assert len(after) == before + len(proposals) - 1  # C confirms them all in one transaction
         assert (rejected.mentee.id, rejected.mentor.id) not in {(p.mentee_id, p.mentor_id) for p in after}
         new = [p for p in after if p.started_on == "2026-11-20"]  # wave 2 has started: from today
         planned = demo_programme.store.scalar(

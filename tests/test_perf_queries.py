@@ -13,7 +13,7 @@ import pytest
 from rmtui import leaderboard
 from rmtui.health import pre_post, programme_health
 from rmtui.programme import Programme
-from rmtui.surveys import SURVEY_CHASE_DAYS, SURVEY_GRACE_DAYS, _DUE_ROWS, _due_answers, _window, missing_answers
+from rmtui.surveys import _DUE_ROWS, SURVEY_CHASE_DAYS, SURVEY_GRACE_DAYS, _due_answers, _window, missing_answers
 
 OLD_LEADERBOARD = """
 SELECT p.id, w.name, p.status,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import settled
 from textual.widgets import Input, Static
 
-from conftest import settled
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
 from rmtui.db import Participant, Wave

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from session_data import build_sessions_programme
 
-from rmtui.db import Participant
 from rmtui.cli import cli
 from rmtui.csv_export import export_participants
+from rmtui.db import Participant
 from rmtui.programme import Programme
 from rmtui.report import gather, markdown_cell, report_format, to_csv, to_html, to_markdown, write_report
-from session_data import build_sessions_programme
 
 NASTY = '<script>alert(1)</script> =HYPERLINK("x") | *b* [y](z)'
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import settled
+from textual.widgets import Input
+
 from rmtui.app import RmtuiApp
 from rmtui.programme import Programme
 from rmtui.screens.profile import ProfileScreen
@@ -13,6 +14,8 @@ from rmtui.widgets.virtual_table import VirtualTable
 
 
 async def _type(app: RmtuiApp, pilot, text: str) -> RosterScreen:
+    if not isinstance(app.focused, Input):
+        await pilot.press("slash")  # the roster starts on its table; / searches
     for character in text:
         await pilot.press(character if character != " " else "space")
     return await settled(pilot)

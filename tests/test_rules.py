@@ -14,7 +14,7 @@ from rmtui.rule_settings import (
     rules_from_value,
     save_rule_config,
 )
-from rmtui.rules import FAIL, PASS, WARN, RULES, Facts, Person, check_pair, manager_chain
+from rmtui.rules import FAIL, PASS, RULES, WARN, Facts, Person, check_pair, manager_chain
 from rmtui.scoring import score
 
 TODAY = dt.date(2026, 11, 20)

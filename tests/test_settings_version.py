@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rmtui.db import ConflictError, Store, read_setting, read_settings
 from rmtui.app import RmtuiApp
+from rmtui.db import ConflictError, Store, read_setting, read_settings
 from rmtui.programme import Programme
 from rmtui.rule_settings import default_rule_config, load_rule_config, save_rule_config, stored_rule_config
 from rmtui.screens.rule_editor import RuleEditorScreen
@@ -74,10 +74,10 @@ async def test_rule_editor_conflict_keeps_the_edits_and_names_who(programme: Pro
             save_rule_config(other, theirs)
         finally:
             other.close()
-        await pilot.press("down", "down", "down", "down", "down", "right_square_bracket")
+        await pilot.press("down", "down", "down", "down", "down", "right_parenthesis")
         mine = screen.config.param("level_gap", "min_gap")
         assert mine == 3
-        await pilot.press("s")
+        await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.screen is screen  # still editing
@@ -86,7 +86,7 @@ async def test_rule_editor_conflict_keeps_the_edits_and_names_who(programme: Pro
         assert screen.config.param("level_gap", "min_gap") == 3
         assert load_rule_config(programme.store).param("level_gap", "min_gap") == 4
         # Pressing s again, knowingly, saves these edits over theirs.
-        await pilot.press("s")
+        await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.screen is not screen

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from rmtui.db import NotACoordinatorError, NotAllowedError, Participant, Store, os_user
 from rmtui.coordinators import add_coordinator, list_coordinators, remove_coordinator, set_role
+from rmtui.db import NotACoordinatorError, NotAllowedError, Participant, Store, os_user
 from rmtui.shared_setup import check_programme, init_shared, network_filesystem_finding, problems
 
 GROUP = "users"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from rmtui.db.sqlite import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from rmtui.coordinators import add_coordinator
 from rmtui.db import (
     SCHEMA_VERSION,
     ConflictError,
@@ -18,7 +18,7 @@ from rmtui.db import (
     StoreBusyError,
     StoreOpenError,
 )
-from rmtui.coordinators import add_coordinator
+from rmtui.db.sqlite import sqlite3
 
 
 def _person(store: Store, name: str = "Ann Lee", **fields) -> Participant:

@@ -7,19 +7,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from lifecycle_data import build, person
 
 from rmtui import lifecycle, surveys, timeline
 from rmtui.cli import cli
 from rmtui.csv_import import ImportFileError
 from rmtui.db import Feedback, Pair, Session
 from rmtui.health import programme_health
+from rmtui.pairing import pair_now
 from rmtui.programme import Programme
 from rmtui.report import write_report
 from rmtui.surveys import Answer, SurveyError, import_feedback, parse_answer_line, record_answer
 from rmtui.triage import build_queue
-
-from lifecycle_data import build, person
-from rmtui.pairing import pair_now
 
 TODAY = dt.date(2026, 11, 20)
 

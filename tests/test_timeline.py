@@ -8,18 +8,18 @@ from pathlib import Path
 import icalendar
 import pytest
 from click.testing import CliRunner
-
 from conftest import Notes, settled
-from rmtui.db import ConflictError, Session
+from session_data import build_sessions_programme
+
 from rmtui import timeline
 from rmtui.app import RmtuiApp
 from rmtui.calendar_export import export_calendar
 from rmtui.cli import cli
 from rmtui.clock import FixedClock
+from rmtui.db import ConflictError, Session
 from rmtui.programme import Programme
-from rmtui.timeline import When, parse_when
 from rmtui.screens.timeline import TimelineScreen
-from session_data import build_sessions_programme
+from rmtui.timeline import When, parse_when
 from rmtui.widgets.virtual_table import VirtualTable
 
 FRIDAY = dt.date(2026, 11, 20)  # the clock fixture's today is a Friday
@@ -183,7 +183,7 @@ async def test_a_bad_day_is_explained_and_the_question_asked_again(sessions_prog
 async def test_every_which_day_question_keeps_a_mistyped_day_and_says_why(sessions_programme: Programme) -> None:
     async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
         screen = await _open(pilot, 3, 4)
-        for key in ("H", "plus", "P"):  # held on…, add a session, re-plan
+        for key in ("H", "a", "R"):  # held on…, add a session, re-plan
             await pilot.press(key)
             await pilot.pause()
             dialog = screen.app.screen
@@ -213,7 +213,7 @@ async def test_x_cancels_and_f_marks_the_follow_up(sessions_programme: Programme
 async def test_a_and_n_edit_agenda_and_notes_over_several_lines(sessions_programme: Programme) -> None:
     async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
         screen = await _open(pilot, 1, 5)
-        await pilot.press("a")
+        await pilot.press("t")
         await pilot.pause()
         screen.app.screen.query_one("TextArea").text = "Line one\n[b]not markup[/b]\x1b[31m"
         await pilot.press("ctrl+s")
@@ -254,7 +254,7 @@ async def test_a_conflict_keeps_the_users_notes_and_shows_theirs(sessions_progra
 async def test_plus_adds_a_session(sessions_programme: Programme) -> None:
     async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
         await _open(pilot, 3, 4)
-        await pilot.press("plus")
+        await pilot.press("a")
         await pilot.pause()
         await pilot.press("enter")
         screen = await settled(pilot)
@@ -265,7 +265,7 @@ async def test_e_exports_the_pairs_calendar(sessions_programme: Programme, tmp_p
     target = tmp_path / "pair.ics"
     async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
         screen = await _open(pilot, 1, 5)
-        await pilot.press("e")
+        await pilot.press("i")
         await pilot.pause()
         screen.app.screen.query_one("Input").value = str(target)
         await pilot.press("enter")
@@ -356,7 +356,7 @@ async def test_going_to_a_pair_that_does_not_exist_keeps_the_current_one(session
 async def test_P_replans_the_sessions_to_come_and_keeps_the_held_ones(sessions_programme: Programme) -> None:
     async with _app(sessions_programme).run_test(size=(80, 24)) as pilot:
         screen = await _open(pilot, 2, 2)
-        await pilot.press("P")
+        await pilot.press("R")
         await pilot.pause()
         screen.app.screen.query_one("Input").value = "2026-11-23"
         await pilot.press("enter")
@@ -470,7 +470,7 @@ async def test_r_into_the_past_asks_first(sessions_programme: Programme) -> None
             "Session 5 would move to Tue 3 Nov 2026, but it is in the past and before session 4 (Mon 9 Nov 2026)."
             " Move it anyway?"
         )
-        await pilot.press("n")
+        await pilot.press("escape")
         await settled(pilot)
         assert _session(sessions_programme, 3, 5).due_on == "2026-12-15"  # declined: unchanged
         await pilot.press("r")

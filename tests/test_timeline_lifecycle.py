@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from conftest import settled
+from lifecycle_data import build
 from textual.widgets import Input, OptionList
 
 from rmtui.app import RmtuiApp
 from rmtui.coaches import add_coach, assign_coach
 from rmtui.db import Pair, Session
 from rmtui.programme import Programme
-from rmtui.screens.timeline import TimelineScreen
 from rmtui.widgets.pick import PickOne
-
-from conftest import settled
-from lifecycle_data import build
 
 
 async def _answer(pilot, text: str) -> None:
@@ -32,7 +30,7 @@ async def test_c_completes_the_pair_on_the_day_typed(programme: Programme) -> No
     async with RmtuiApp(programme, start="timeline").run_test(size=(80, 24)) as pilot:
         screen = await settled(pilot)
         assert screen.view.pair.id == 1
-        await pilot.press("c")
+        await pilot.press("E")
         await _answer(pilot, "tomorrow")  # refused: the dialog explains and stays
         await pilot.pause()
         assert "after today" in str(pilot.app.screen.query_one("#error").render())
@@ -46,7 +44,7 @@ async def test_p_pauses_with_a_reason_and_p_again_resumes(programme: Programme) 
     build(programme)
     async with RmtuiApp(programme, start="timeline").run_test(size=(80, 24)) as pilot:
         await settled(pilot)
-        await pilot.press("p")
+        await pilot.press("u")
         await _answer(pilot, "x")  # too short: explained, asked again
         await pilot.pause()
         assert "at least 3 characters" in str(pilot.app.screen.query_one("#error").render())
@@ -58,7 +56,7 @@ async def test_p_pauses_with_a_reason_and_p_again_resumes(programme: Programme) 
         programme.clock.instant = programme.clock.instant.add(days=7)  # a week later
         screen.load()
         await settled(pilot)
-        await pilot.press("p")
+        await pilot.press("u")
         await _answer(pilot, "Back from leave")
         await settled(pilot)
         assert _pair(programme).status == "active"
@@ -70,7 +68,7 @@ async def test_s_records_a_survey_answer_and_explains_a_wrong_one(programme: Pro
     build(programme)
     async with RmtuiApp(programme, start="timeline").run_test(size=(80, 24)) as pilot:
         await settled(pilot)
-        await pilot.press("s")
+        await pilot.press("v")
         await _answer(pilot, "pre mentee 9")
         await pilot.pause()
         assert "Rating 9 is outside the scale" in str(pilot.app.screen.query_one("#error").render())
@@ -110,6 +108,5 @@ async def test_the_palette_offers_the_pair_actions(programme: Programme) -> None
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await settled(pilot)
         titles = [c.title for c in app.get_system_commands(screen)]
-        for title in ("Complete this pair (c)", "Pause or resume this pair (p)", "Record a survey answer (s)",
-                      "Assign a coach to this pair (k)"):
+        for title in ("Complete…  E", "Pause/resume  u", "Survey answer  v", "Assign coach  k", "Held today  h"):
             assert title in titles

@@ -6,17 +6,17 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
 from conftest import Notes, settled
-from rmtui.db import Session, Wave
+from session_data import build_sessions_programme
+
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
+from rmtui.db import Session, Wave
 from rmtui.programme import Programme
-from rmtui.session_status import pair_flags
-from rmtui.triage import TriageFilter, build_queue, filter_values, mark_of, snooze, toggle_review_flag
 from rmtui.screens.timeline import TimelineScreen
 from rmtui.screens.triage import TriageScreen
-from session_data import build_sessions_programme
+from rmtui.session_status import pair_flags
+from rmtui.triage import TriageFilter, build_queue, filter_values, mark_of, snooze, toggle_review_flag
 from rmtui.widgets.virtual_table import VirtualTable
 
 TODAY = dt.date(2026, 11, 20)
@@ -160,7 +160,7 @@ async def test_r_moves_the_session_a_week_from_its_own_day_asking_first_when_tha
         assert str(app.screen.query_one("#question").render()) == (
             "One week on, session 4 of pair 3 would move to 16 Nov, in the past. Move it anyway?"
         )
-        await pilot.press("n")
+        await pilot.press("escape")
         screen = await settled(pilot)
         assert _session(sessions_programme, 3, 4).due_on == "2026-11-09"  # declined: nothing moved
         await pilot.press("r")
@@ -250,10 +250,10 @@ async def test_m_flags_for_the_review_meeting_and_clears_again(sessions_programm
     app = _app(sessions_programme)
     async with app.run_test(size=(80, 24)) as pilot:
         await settled(pilot)
-        await pilot.press("m")
+        await pilot.press("exclamation_mark")
         screen = await settled(pilot)
         assert screen.shown[0].flagged and mark_of(sessions_programme.store, "pair", 2).flagged
-        await pilot.press("m")
+        await pilot.press("exclamation_mark")
         screen = await settled(pilot)
         assert not screen.shown[0].flagged
 
@@ -278,7 +278,7 @@ async def test_t_and_enter_open_the_pairs_timeline_and_escape_comes_back(session
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await settled(pilot)
         await _go_to(pilot, screen, 4)
-        await pilot.press("t")
+        await pilot.press("g")
         timeline = await settled(pilot)
         assert isinstance(timeline, TimelineScreen) and timeline.view.pair.id == 3
         assert timeline.current().seq == 4
@@ -292,13 +292,13 @@ async def test_w_d_c_cycle_the_filters_and_escape_clears_them(sessions_programme
     app = _app(sessions_programme)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await settled(pilot)
-        await pilot.press("d")  # Claims: pair 2 only
+        await pilot.press("D")  # Claims: pair 2 only
         assert {i.pair.id for i in screen.shown} == {2}
-        await pilot.press("d")  # Finance: pairs 1 and 3
+        await pilot.press("D")  # Finance: pairs 1 and 3
         assert {i.pair.id for i in screen.shown} == {1, 3}
-        await pilot.press("c")  # and coach Priya Raman
+        await pilot.press("K")  # and coach Priya Raman
         assert {i.pair.id for i in screen.shown} == {1, 3}
-        await pilot.press("c")  # and coach Tom Okafor: nobody
+        await pilot.press("K")  # and coach Tom Okafor: nobody
         assert screen.shown == []
         await pilot.press("escape")
         assert len(screen.shown) == 7
@@ -404,7 +404,7 @@ async def test_select_all_then_one_key_acts_once_per_session(sessions_programme:
     app = _app(sessions_programme)
     async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
         await settled(pilot)
-        await pilot.press("A", "h")
+        await pilot.press("asterisk", "h")
         screen = await settled(pilot)
         assert sessions_programme.store.scalar(
             "SELECT count(*) FROM sessions WHERE held_on = '2026-11-20'"
@@ -413,7 +413,7 @@ async def test_select_all_then_one_key_acts_once_per_session(sessions_programme:
         message = notes.messages[-1]
         assert message.startswith("Marked held today: 5 of 7.") and "2 skipped: Session 4 was already held." in message
         assert "someone else" not in message
-        await pilot.press("A", "f")
+        await pilot.press("asterisk", "f")
         screen = await settled(pilot)
         assert _session(sessions_programme, 1, 4).follow_up_sent is True
         assert "someone else" not in notes.messages[-1]

@@ -15,21 +15,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import icalendar
+import pendulum
 import pytest
 
-from rmtui.db import Participant, Session, Store
-from rmtui.db.sqlite import sqlite3
 from rmtui.app import RmtuiApp
 from rmtui.calendar_export import CalendarSession, build_calendar
 from rmtui.clock import FixedClock
 from rmtui.csv_export import export_participants
 from rmtui.csv_import import ImportRaceError, import_file, plan_import
+from rmtui.db import Participant, Session, Store
+from rmtui.db.sqlite import sqlite3
 from rmtui.intake import check_profile
 from rmtui.programme import Programme
 from rmtui.screens.import_csv import ImportScreen
 from rmtui.text import clean
-
-import pendulum
 
 NOBODY = 65534
 CHILD = """

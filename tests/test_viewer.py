@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from conftest import settled
-from rmtui.db.sqlite import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import settled
 from textual.screen import Screen
 
 from rmtui.app import RmtuiApp
 from rmtui.clock import FixedClock
 from rmtui.coordinators import add_coordinator
+from rmtui.db.sqlite import sqlite3
 from rmtui.people import get_participant
 from rmtui.programme import Programme
 from rmtui.screens.import_csv import ImportScreen
@@ -126,9 +126,9 @@ async def test_timeline_hides_every_session_edit(vera: Programme) -> None:
         await settled(pilot)
         screen = app.screen
         assert isinstance(screen, TimelineScreen) and screen.view is not None
-        assert_no_edit_keys(app, screen, ["Held today", "Reschedule", "Agenda", "Notes", "Follow-up sent", "Add"])
+        assert_no_edit_keys(app, screen, ["Held today", "Reschedule", "Agenda", "Notes", "Follow-up sent", "Add session"])
         assert "pair" in shown_actions(screen)  # moving between pairs stays
-        await press_and_check(app, pilot, screen, ["h", "H", "r", "x", "a", "n", "f", "plus", "P", "enter"])
+        await press_and_check(app, pilot, screen, ["h", "H", "r", "x", "t", "n", "f", "a", "R", "enter"])
 
 
 async def test_triage_hides_every_action_that_writes(vera: Programme) -> None:
@@ -139,7 +139,7 @@ async def test_triage_hides_every_action_that_writes(vera: Programme) -> None:
         assert isinstance(screen, TriageScreen) and screen.queue is not None and len(screen.queue)
         assert_no_edit_keys(app, screen, ["Held", "+1 week", "Follow-up sent", "Notes", "Snooze", "Flag for review"])
         assert "timeline" in shown_actions(screen)
-        await press_and_check(app, pilot, screen, ["h", "r", "f", "n", "z", "m"])
+        await press_and_check(app, pilot, screen, ["h", "r", "f", "n", "z", "exclamation_mark"])
 
 
 async def test_an_admin_still_sees_the_edit_keys(demo_programme: Programme) -> None:

@@ -23,8 +23,6 @@ import json
 import random
 import sys
 import time
-from pathlib import Path
-
 
 from rmtui.db import ConflictError, Participant, Store, StoreBusyError
 

@@ -11,10 +11,12 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
+
+from rmtui.widgets.keys_panel import bindings
 
 
 class AskLine(ModalScreen[str | None]):
@@ -25,7 +27,7 @@ class AskLine(ModalScreen[str | None]):
     typed, so a mistyped day is corrected, not typed again.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("AskLine")  # type: ignore[assignment]
 
     DEFAULT_CSS = """
     AskLine { align: center middle; }
@@ -74,10 +76,7 @@ class AskLine(ModalScreen[str | None]):
 class EditText(ModalScreen[str | None]):
     """Edit several lines of text; ctrl+s saves, escape cancels."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("escape", "cancel", "Cancel"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("EditText")  # type: ignore[assignment]
 
     DEFAULT_CSS = """
     EditText { align: center middle; }
@@ -114,12 +113,9 @@ class EditText(ModalScreen[str | None]):
 
 
 class Confirm(ModalScreen[bool]):
-    """Ask a yes/no question: ``y`` or Enter on "Yes" answers yes; ``n`` or escape answers no."""
+    """Ask a yes/no question: ``y`` or Enter on "Yes" answers yes; escape answers no (``n`` is notes everywhere else)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "answer(False)", "No"),
-        Binding("y", "answer(True)", "Yes"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("Confirm")  # type: ignore[assignment]
 
     DEFAULT_CSS = """
     Confirm { align: center middle; }

@@ -10,17 +10,19 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from rmtui.widgets.keys_panel import bindings
+
 
 class PickOne(ModalScreen[Any]):
     """A titled list of choices; returns the value of the one picked (None: cancelled)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("PickOne")  # type: ignore[assignment]
 
     DEFAULT_CSS = """
     PickOne { align: center middle; }

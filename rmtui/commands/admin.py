@@ -7,14 +7,13 @@ from typing import Any
 
 import click
 
-from rmtui.db import NotAllowedError, StoreOpenError
 from rmtui.audit_log import (
     AuditFilter,
     audit_entries,
     describe_change,
     entity_table,
-    local_time,
     entry_label,
+    local_time,
     people_named,
     subject_labels,
 )
@@ -22,8 +21,9 @@ from rmtui.backup import BackupError, backup_programme, restore_damaged, restore
 from rmtui.commands import DAY, DAY_FORMS, CleanPath, db_option
 from rmtui.context import Context
 from rmtui.coordinators import ROLES, add_coordinator, check_login, list_coordinators, remove_coordinator, set_role
-from rmtui.shared_setup import check_programme, init_shared, problems
+from rmtui.db import NotAllowedError, StoreOpenError
 from rmtui.programme import Programme
+from rmtui.shared_setup import check_programme, init_shared, problems
 from rmtui.text import clean
 
 

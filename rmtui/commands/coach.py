@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from rmtui.context import Context
-
 import click
 
 from rmtui.coaches import CoachError, add_coach, assign_coach, assign_wave, resolve_coach, workloads
 from rmtui.commands import db_option
+from rmtui.context import Context
 from rmtui.lifecycle import LifecycleError, resolve_pair
 from rmtui.text import clean
 from rmtui.waves import resolve_wave

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from rmtui.context import Context
 
 import click
 
 from rmtui.commands import db_option
+from rmtui.context import Context
 from rmtui.csv_import import ImportFileError
 from rmtui.surveys import import_feedback
 

@@ -23,9 +23,8 @@ from pathlib import Path
 
 import psutil
 import pytest
+from bench_triage import TODAY, build
 
-
-from bench_triage import STAMP, TODAY, build
 from rmtui.db import Store
 from rmtui.db.watch import ChangeWatcher
 from rmtui.health import programme_health

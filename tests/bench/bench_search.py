@@ -24,7 +24,6 @@ from pathlib import Path
 
 import pytest
 
-
 from rmtui.db import Store
 from rmtui.search import RosterIndex
 

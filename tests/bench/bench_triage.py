@@ -24,7 +24,6 @@ from pathlib import Path
 
 import pytest
 
-
 from rmtui.db import Store, Wave
 from rmtui.schedule import plan
 from rmtui.triage import build_queue

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 
-
 from rmtui.db import Participant, Store
 
 pytestmark = pytest.mark.bench
