@@ -195,7 +195,7 @@ async def test_escape_leaves_the_field_so_number_keys_switch_and_undoing_edits_a
         await pilot.press("escape")  # undoing the edits asks first
         await settled(pilot)
         assert isinstance(app.screen, Confirm)
-        await pilot.press("n")
+        await pilot.press("escape")  # no
         await settled(pilot)
         assert app.screen.query_one("#set-programme_name", Input).value == "Ours and theirs"
         await pilot.press("3")  # no field has focus: a number key switches screens

@@ -94,7 +94,7 @@ async def test_no_screen_touches_the_database_on_the_ui_thread(
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot)
         for area in AREAS:
-            app.action_go(area.name)
+            await app.action_go(area.name)
             screen = await settled(pilot)
             await _press(pilot, "down", "down", "up")
             assert app.screen is screen, f"{area.name}: moving the cursor opened {app.screen!r}"
@@ -107,19 +107,19 @@ async def test_no_screen_touches_the_database_on_the_ui_thread(
             "waves": ["add", "edit"],
         }
         for name, actions in dialogs.items():
-            app.action_go(name)
+            await app.action_go(name)
             screen = await settled(pilot)
             for action in actions:
                 await _action(pilot, action)
                 await _close_dialogs(pilot, screen, seen)
-        app.action_go("roster")
+        await app.action_go("roster")
         roster = await settled(pilot)
         app.action_show_coaches()
         await _close_dialogs(pilot, roster, seen)
         await _press(pilot, "enter")  # a person's profile
         await _close_dialogs(pilot, roster, seen)
         # A save, and the refresh every screen makes after it.
-        app.action_go("timeline")
+        await app.action_go("timeline")
         timeline = await settled(pilot)
         await _action(pilot, "follow_up")
         assert app.screen is timeline
