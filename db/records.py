@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping, Self
+from typing import Any, ClassVar, Self
 
 ROLES = ("mentor", "mentee")
 PARTICIPANT_STATUSES = ("applicant", "active", "withdrawn", "alumni")

@@ -330,7 +330,7 @@ def _open_text(path: Path, codec: str) -> Iterator[tuple[io.TextIOWrapper, io.Bu
     raw = path.open("rb")
     text = io.TextIOWrapper(raw, encoding=codec, errors="replace" if codec == "cp1252" else "strict", newline="")
     try:
-        yield text, raw  # type: ignore[misc]
+        yield text, raw
     finally:
         text.close()
 
@@ -525,7 +525,7 @@ def _plan_chunk(
         row.packed = _pack(columns)
         if row.action == "new":
             continue
-        before = stored.get(row.participant_id)
+        before = stored.get(row.participant_id) if row.participant_id is not None else None
         if before is None:  # gone since the emails were read: add them again
             row.action, row.participant_id, row.version = "new", None, None
             continue
@@ -892,7 +892,7 @@ def _raise_conflict(writer: Any, rows: list[ImportRow]) -> None:
         version = writer.execute("SELECT version FROM participants WHERE id = ?", (row.participant_id,)).fetchone()
         if version is None or version[0] != row.version:
             raise writer.conflict("participants", row.participant_id, row.version)
-    raise ConflictError("participants", rows[0].participant_id, rows[0].version, None, None, None)
+    raise ConflictError("participants", rows[0].participant_id or 0, rows[0].version or 0, None, None, None)
 
 
 def import_file(

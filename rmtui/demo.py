@@ -128,8 +128,8 @@ TEAM_NAMES = (
 # location -> (time zone, weight, cultures whose names are common there)
 # department -> its three teams (a fixed rotation, so every build names teams alike)
 TEAMS: dict[str, tuple[str, ...]] = {
-    dept: tuple(f"{dept} – {TEAM_NAMES[(3 * d + 5 * k + l) % len(TEAM_NAMES)]}" for k in range(3))
-    for l, lob in enumerate(LINES_OF_BUSINESS.values())
+    dept: tuple(f"{dept} – {TEAM_NAMES[(3 * d + 5 * k + line) % len(TEAM_NAMES)]}" for k in range(3))
+    for line, lob in enumerate(LINES_OF_BUSINESS.values())
     for d, dept in enumerate(lob[1])
 }
 
@@ -332,7 +332,7 @@ def ascii_fold(text: str) -> str:
     return "".join(ch for ch in decomposed if ch.isascii() and not unicodedata.combining(ch))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def email_local_part(given: str, family: str) -> str:
     """Return ``firstname.lastname`` for an email, ASCII only ("Siobhán", "Ó Briain" → "siobhan.obriain")."""
     def part(text: str) -> str:
@@ -1214,7 +1214,7 @@ class _DemoBuilder:
             local.year, local.month, local.day, self.between(9, 16),
             self.pick((0, 30)), tzinfo=zone,
         )
-        return start.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def feedback_rows(self) -> Iterator[dict[str, Any]]:
         """Yield the surveys each pair has reached: pre, mid-point, post and close."""

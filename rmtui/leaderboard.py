@@ -267,6 +267,7 @@ class Leaderboards:
         board = self._board
         same_view = board is not None and board.today == today and board.wave_id == wave_id
         if same_view and revision == self._seen:
+            assert board is not None  # same_view says so
             self.reread = 0
             return board
         if same_view and revision > self._seen:  # (lower: a restore went back; read everything)
@@ -346,7 +347,8 @@ class Leaderboards:
 
     def _rank(self, today: dt.date, wave_id: int | None) -> Leaderboard:
         """Number the pairs in order; a pair keeps its row unless it changed or its rank moved."""
-        entries, groups, kept, rows = self._entries, self._groups, self._rows, []
+        rows: list[LeaderRow] = []
+        entries, groups, kept = self._entries, self._groups, self._rows
         append, make = rows.append, tuple.__new__
         for tie in self._ties:
             rank = len(rows) + 1

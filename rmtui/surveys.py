@@ -178,11 +178,12 @@ def record_answer_in(writer: Writer, pair_id: int, answer: Answer, day: dt.date,
     """
     if writer.execute("SELECT status FROM pairs WHERE id = ?", (pair_id,)).fetchone() is None:
         raise SurveyError(f"There is no pair {pair_id}.")
-    values = {
+    submitted_on = as_date(day).isoformat()
+    values: dict[str, object] = {
         "rating": answer.rating,
         "goal_achieved": None if answer.goal_achieved is None else int(answer.goal_achieved),
         "comment": answer.comment,
-        "submitted_on": as_date(day).isoformat(),
+        "submitted_on": submitted_on,
     }
     old = writer.execute(
         "SELECT id, rating, goal_achieved, comment, submitted_on FROM feedback WHERE pair_id = ? AND kind = ? AND respondent = ?",
@@ -190,7 +191,7 @@ def record_answer_in(writer: Writer, pair_id: int, answer: Answer, day: dt.date,
     ).fetchone()
     if old is None:
         return writer.insert(Feedback(pair_id=pair_id, kind=answer.kind, respondent=answer.respondent,
-                                      submitted_on=values["submitted_on"], rating=answer.rating,
+                                      submitted_on=submitted_on, rating=answer.rating,
                                       goal_achieved=answer.goal_achieved, comment=answer.comment), audit=audit)
     before = dict(zip(("rating", "goal_achieved", "comment", "submitted_on"), old[1:]))
     writer.execute(
@@ -200,7 +201,7 @@ def record_answer_in(writer: Writer, pair_id: int, answer: Answer, day: dt.date,
     if audit:
         writer.audit("feedback", old[0], "update", before, values)
     return Feedback(pair_id=pair_id, kind=answer.kind, respondent=answer.respondent, id=old[0],
-                    submitted_on=values["submitted_on"], rating=answer.rating, goal_achieved=answer.goal_achieved,
+                    submitted_on=submitted_on, rating=answer.rating, goal_achieved=answer.goal_achieved,
                     comment=answer.comment)
 
 

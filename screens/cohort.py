@@ -101,7 +101,7 @@ def _accept(programme: Programme, wave_id: int, chosen: list[tuple[int, Proposal
     config = load_rule_config(programme.store)
     for index, proposal in chosen:
         try:
-            save(lambda: propose_pair(programme, proposal.mentor.id, proposal.mentee.id, wave_id, config=config))
+            save(partial(propose_pair, programme, proposal.mentor.id, proposal.mentee.id, wave_id, config=config))
         except (PairingError, ConflictError, StoreError) as error:
             problems.append(f"{proposal.mentee.name}: {error}")
         else:

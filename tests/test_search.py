@@ -256,7 +256,7 @@ def test_narrowing_on_a_large_roster_matches_fresh_search():
         (i, f"{first} {last}", f"{first.lower()}.{last.lower()}{i}@example.com", "mentor", "Analyst", i % 9,
          "Finance", "Claims", "active", json.dumps(["chess"]), "[]")
         for i, (first, last) in enumerate(
-            ((f, l) for f in ("John", "Joan", "Jon", "Jonas", "Johan", "Jhon") for l in
+            ((f, s) for f in ("John", "Joan", "Jon", "Jonas", "Johan", "Jhon") for s in
              ("Smith", "Smyth", "Smit", "Smithers", "Schmidt", "Smithson", "Mitchell")),
             start=1,
         )

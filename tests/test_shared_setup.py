@@ -122,7 +122,7 @@ def test_local_filesystems_are_fine(tmp_path: Path, fstype: str) -> None:
 
 def test_a_local_disk_is_fine(tmp_path: Path) -> None:
     mounts = tmp_path / "mounts"
-    mounts.write_text(f"/dev/vda / ext4 rw 0 0\nserver:/x /elsewhere nfs rw 0 0\n")
+    mounts.write_text("/dev/vda / ext4 rw 0 0\nserver:/x /elsewhere nfs rw 0 0\n")
     assert network_filesystem_finding(tmp_path / "programme.db", str(mounts)).ok
 
 

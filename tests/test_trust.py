@@ -31,7 +31,7 @@ from rmtui.screens.import_csv import ImportScreen
 from rmtui.text import clean
 
 NOBODY = 65534
-CHILD = """
+CHILD = f"""
 import difflib, importlib, os, sys
 from rmtui.cli import LAZY_COMMANDS, main
 if os.environ.get("RMTUI_TEST_AS_NOBODY") and os.getuid() == 0:
@@ -40,10 +40,10 @@ if os.environ.get("RMTUI_TEST_AS_NOBODY") and os.getuid() == 0:
     for _name, module, *_ in LAZY_COMMANDS:
         importlib.import_module(module)
     os.setgroups([])
-    os.setgid({uid})
-    os.setuid({uid})
+    os.setgid({NOBODY})
+    os.setuid({NOBODY})
 main(sys.argv[1:])
-""".format(uid=NOBODY)
+"""
 
 
 def cli(*args: str, home: Path, as_nobody: bool = False, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -267,7 +267,7 @@ ZW = "\u200b\u200d\ufeff\u2060\u00ad"
 
 def test_zero_width_characters_are_stripped_at_intake_form_and_csv(programme: Programme, tmp_path: Path) -> None:
     assert clean(f"A{ZW}nn Lee{ZW}") == "Ann Lee"
-    assert check_profile({"name": f"Ann\u200b Lee", "role": "mentor", "team": "\ufeffTreasury"}).values["name"] == "Ann Lee"
+    assert check_profile({"name": "Ann\u200b Lee", "role": "mentor", "team": "\ufeffTreasury"}).values["name"] == "Ann Lee"
     source = tmp_path / "hr.csv"
     source.write_text(f"name,role,email,department\nBo{ZW} Chen,mentee,bo\u200b@example.org,Fin\u200dance\n", encoding="utf-8")
     _, summary = import_file(programme.store, source)

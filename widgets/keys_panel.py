@@ -41,8 +41,8 @@ def keys_table(title: str, screen_keys: list[Key], global_keys: list[tuple[str, 
                 label.append(f" — {key.help}", style="dim")
             table.add_row(Text(key.display), label)
     table.add_row("", Text("Everywhere", style="bold reverse"))
-    for shown, label in global_keys:
-        table.add_row(Text(shown), Text(label))
+    for shown, meaning in global_keys:
+        table.add_row(Text(shown), Text(meaning))
     return table
 
 

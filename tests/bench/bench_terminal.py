@@ -133,7 +133,8 @@ def type_queries(
             test = expected(typed)
             started = time.perf_counter()
             pane.send(character, literal=True)
-            seen = pane.wait_for(test or (lambda screen, t=typed.rstrip(): t in screen))
+            expected = typed.rstrip()
+            seen = pane.wait_for(test or (lambda screen, t=expected: t in screen))
             if test is not None:
                 latencies.append((seen - started) * 1000)
             time.sleep(0.05 + random.random() * 0.05)  # a person's pace between keys
