@@ -155,6 +155,16 @@ def assign_wave(store: Store, wave_id: int) -> dict[str, int]:
         return assign_wave_in(writer, wave_id)
 
 
+def nothing_assigned(store: Store, wave_id: int, wave_name: str) -> str:
+    """Say why a whole-wave assignment gave no pair a coach: no pairs going yet, or all coached."""
+    going = store.scalar(
+        "SELECT count(*) FROM pairs WHERE wave_id = ? AND status IN ('proposed', 'active', 'paused')", (wave_id,)
+    )
+    if not going:
+        return f"{wave_name} has no pairs going yet; match the wave first (rmtui match --wave, or m on the pairing screen)."
+    return f"Every pair of {wave_name} still going has a coach already."
+
+
 def assign_wave_in(writer: Writer, wave_id: int) -> dict[str, int]:
     """The balanced assignment inside the caller's write transaction (see the module's rule)."""
     listed = writer.execute("SELECT id, name FROM coaches ORDER BY id").fetchall()

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.binding import BindingType
 from textual.widgets import Footer, Header, Static
 
-from rmtui.coaches import Workload, add_coach, assign_wave, workloads
+from rmtui.coaches import Workload, add_coach, assign_wave, nothing_assigned, workloads
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.text import clean
 from rmtui.waves import resolve_wave
@@ -126,7 +126,7 @@ class CoachesScreen(ProgrammeScreen):
                 assert wave.id is not None  # a wave read from the database has its id
                 given = assign_wave(store, wave.id)
                 if not given:
-                    return f"Every pair of {clean(wave.name)} still going has a coach already."
+                    return nothing_assigned(store, wave.stored_id, clean(wave.name))
                 listed = ", ".join(f"{clean(name)} {count}" for name, count in given.items())
                 return f"{clean(wave.name)}: {sum(given.values())} pairs given coaches ({listed})."
 

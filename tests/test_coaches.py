@@ -197,3 +197,16 @@ async def _show_coaches(pilot) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_snapshot_coaches(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(_coaches_app(tmp_path), terminal_size=size, run_before=_show_coaches)
+
+
+def test_assigning_a_wave_with_no_pairs_yet_says_to_match_it_first(programme) -> None:
+    from click.testing import CliRunner
+
+    from rmtui.cli import cli
+    from rmtui.waves import add_wave
+
+    add_wave(programme, "Spring 2027", "2026-12-01")
+    db = str(programme.store.path)
+    assert CliRunner().invoke(cli, ["--db", db, "coach", "add", "Ana Silva"]).exit_code == 0
+    result = CliRunner().invoke(cli, ["--db", db, "coach", "assign", "--wave", "Spring 2027"])
+    assert "Spring 2027 has no pairs going yet; match the wave first" in result.output

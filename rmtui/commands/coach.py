@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from rmtui.coaches import CoachError, add_coach, assign_coach, assign_wave, resolve_coach, workloads
+from rmtui.coaches import CoachError, add_coach, assign_coach, assign_wave, nothing_assigned, resolve_coach, workloads
 from rmtui.commands import db_option
 from rmtui.context import Context
 from rmtui.lifecycle import LifecycleError, resolve_pair
@@ -74,7 +74,7 @@ def coach_assign(obj: Context, wave: str | None, pair: str | None, coach: str | 
             found = resolve_wave(programme.store, wave)
             given = assign_wave(programme.store, found.stored_id)
             if not given:
-                click.echo(f"Every pair of {clean(found.name)} still going has a coach already.", err=True)
+                click.echo(nothing_assigned(programme.store, found.stored_id, clean(found.name)), err=True)
             for name, count in given.items():
                 click.echo(f"{clean(name)}: {count} pair{'s' if count != 1 else ''}")
         else:
