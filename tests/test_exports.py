@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import Notes
 from lifecycle_data import build
 
 from rmtui.cli import cli
@@ -268,7 +269,7 @@ def test_today_takes_a_date_an_instant_or_the_dialogs_words() -> None:
 
 
 async def test_the_timeline_names_the_full_path_of_the_calendar_file(
-    programme: Programme, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    programme: Programme, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, notes: Notes
 ) -> None:
     from session_data import build_sessions_programme
 
@@ -279,7 +280,7 @@ async def test_the_timeline_names_the_full_path_of_the_calendar_file(
     folder.mkdir()
     monkeypatch.chdir(folder)
     app = RmtuiApp(programme, start="timeline")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
         for _ in range(3):
             await pilot.pause()
             await app.workers.wait_for_complete()
@@ -290,7 +291,7 @@ async def test_the_timeline_names_the_full_path_of_the_calendar_file(
         for _ in range(3):
             await pilot.pause()
             await app.workers.wait_for_complete()
-        messages = [str(n.message) for n in app._notifications]
+        messages = notes.messages
     written = folder / f"pair-{pair_id}.ics"
     assert written.exists()
     assert any(str(written) in message for message in messages), messages

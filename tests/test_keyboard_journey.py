@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import settled
+from conftest import Notes, settled
 from textual.widgets import Input
 
 from rmtui.app import RmtuiApp
@@ -34,14 +34,14 @@ def assert_footer_fits(app: RmtuiApp) -> None:
         assert key.region.width >= len(text), f"{text!r} is cut"
 
 
-def errors(app: RmtuiApp) -> list[str]:
-    return [n.message for n in app._notifications if n.severity == "error"]
+def errors(notes: Notes) -> list[str]:
+    return [note.message for note in notes.shown if note.severity == "error"]
 
 
 @pytest.mark.parametrize("area", AREAS, ids=lambda area: area.name)
-async def test_every_footer_key_fits_and_runs(demo_programme: Programme, area) -> None:
+async def test_every_footer_key_fits_and_runs(demo_programme: Programme, area, notes: Notes) -> None:
     app = RmtuiApp(demo_programme, start=area.name)
-    async with app.run_test(size=(WIDTH, 24)) as pilot:
+    async with app.run_test(size=(WIDTH, 24), message_hook=notes) as pilot:
         screen = await settled(pilot)
         assert screen.title.startswith(area.title), "the header names the screen"
         assert_footer_fits(app)
@@ -57,7 +57,7 @@ async def test_every_footer_key_fits_and_runs(demo_programme: Programme, area) -
         for key in [k for k in shown if k in mine]:
             await pilot.press(key)
             await settled(pilot)
-            assert not errors(app), (key, errors(app))
+            assert not errors(notes), (key, errors(notes))
             # Back to the area: close whatever dialog or screen the key opened.
             for _ in range(3):
                 if app.screen is screen and not isinstance(app.focused, Input):

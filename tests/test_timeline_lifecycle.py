@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import settled
+from conftest import Notes, settled
 from lifecycle_data import build
 from textual.widgets import Input, OptionList
 
@@ -80,12 +80,12 @@ async def test_s_records_a_survey_answer_and_explains_a_wrong_one(programme: Pro
         assert "Answers: pre 1/2" in str(screen.query_one("#flags").render())
 
 
-async def test_k_picks_the_coach_from_a_list_showing_workloads(programme: Programme) -> None:
+async def test_k_picks_the_coach_from_a_list_showing_workloads(programme: Programme, notes: Notes) -> None:
     build(programme)
     add_coach(programme.store, "Ana Silva")
     bo = add_coach(programme.store, "Bo [b]Li[/b]")  # typed text shows literally
     assign_coach(programme.store, 2, bo.id)
-    async with RmtuiApp(programme, start="timeline").run_test(size=(80, 24)) as pilot:
+    async with RmtuiApp(programme, start="timeline").run_test(size=(80, 24), message_hook=notes) as pilot:
         await settled(pilot)
         await pilot.press("k")
         await settled(pilot)
@@ -98,7 +98,7 @@ async def test_k_picks_the_coach_from_a_list_showing_workloads(programme: Progra
         screen = await settled(pilot)
         assert (_pair(programme).coach_id, _pair(programme).coach) == (bo.id, "Bo [b]Li[/b]")
         assert "Coach Bo [b]Li[/b]" in str(screen.query_one("#pair").render())
-        shown = [str(n.message) for n in pilot.app._notifications]
+        shown = notes.messages
         assert "Pair 1: coach Bo [b]Li[/b]." in shown
 
 

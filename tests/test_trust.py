@@ -17,6 +17,7 @@ from pathlib import Path
 import icalendar
 import pendulum
 import pytest
+from conftest import Notes
 
 from rmtui.app import RmtuiApp
 from rmtui.calendar_export import CalendarSession, build_calendar
@@ -375,13 +376,13 @@ def test_re_importing_a_file_without_emails_stops_on_likely_duplicates_and_dry_r
 
 
 async def test_the_import_screen_lists_likely_duplicates_first_and_asks_before_adding_them(
-    programme: Programme, tmp_path: Path
+    programme: Programme, tmp_path: Path, notes: Notes
 ) -> None:
     source = _no_email_file(tmp_path)
     with programme.store.write() as writer:
         writer.insert(Participant(name="Lee, Ann", role="mentor", department="Finance"))
     app = RmtuiApp(programme, start="roster")
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30), message_hook=notes) as pilot:
         app.push_screen(ImportScreen())
         await pilot.pause()
         app.screen.query_one("#path").value = f"\u200b{source}\ufeff"  # pasted from a chat
@@ -396,7 +397,7 @@ async def test_the_import_screen_lists_likely_duplicates_first_and_asks_before_a
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert programme.store.scalar("SELECT count(*) FROM participants") == 1  # asked, nothing imported yet
-        assert any("press the key again to add them anyway" in str(n.message) for n in app._notifications)
+        assert any("press the key again to add them anyway" in message for message in notes.messages)
         await pilot.press("ctrl+s")
         for _ in range(3):
             await pilot.pause()
