@@ -98,7 +98,7 @@ def create_database_file(path: str | os.PathLike[str]) -> None:
     _create_private_file(Path(path))
 
 
-def _no_space(folder: Path) -> bool:
+def no_space(folder: Path) -> bool:
     """Return True when the file system holding ``folder`` has (almost) no room left."""
     try:
         found = os.statvfs(folder)
@@ -262,7 +262,7 @@ class Store:
 
     def _open_error(self, error: sqlite3.Error) -> StoreError:
         text = str(error)
-        if "disk is full" in text or ("disk I/O error" in text and _no_space(self.path.parent)):
+        if "disk is full" in text or ("disk I/O error" in text and no_space(self.path.parent)):
             return StoreOpenError(
                 f"The disk holding {self.path} is full (or your disk quota is used up), so it cannot be opened; "
                 "free some space and try again."

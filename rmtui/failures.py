@@ -14,6 +14,7 @@ import pwd
 from pathlib import Path
 
 from rmtui.db.sqlite import sqlite3
+from rmtui.db.store import no_space
 
 _DAMAGED = ("malformed", "not a database", "could not decode", "disk i/o error", "database corrupt")
 _FULL = ("database or disk is full", "no space left")
@@ -39,14 +40,6 @@ def _group_of(path: Path) -> str | None:
     return None
 
 
-def _no_space(folder: Path) -> bool:
-    try:
-        found = os.statvfs(folder)
-    except OSError:
-        return False
-    return found.f_bavail * found.f_frsize < 256 * 1024
-
-
 def _inside(path: Path, db_path: Path | None) -> bool:
     if db_path is None:
         return False
@@ -63,7 +56,7 @@ def explain(error: BaseException, db_path: Path | None = None) -> str | None:
     if isinstance(error, sqlite3.Error):
         text = str(error)
         low = text.lower()
-        if any(word in low for word in _FULL) or ("disk i/o error" in low and db_path is not None and _no_space(db_path.parent)):
+        if any(word in low for word in _FULL) or ("disk i/o error" in low and db_path is not None and no_space(db_path.parent)):
             return full_disk(db_path)
         if any(word in low for word in _DAMAGED):
             name = db_path or "The programme database"
