@@ -62,6 +62,8 @@ async def main():
         figures["rss_mb"] = psutil.Process().memory_info().rss / 2**20
         latencies = []
         search = app.screen.query_one("#search")
+        search.focus()  # the roster starts on its table; / would move here
+        await pilot.pause()
         for query in sys.argv[4:]:
             typed = ""
             for character in query:
@@ -126,8 +128,10 @@ def run(quick: bool) -> list[str]:
             path = Path(folder) / f"bench-{people}.db"
             seconds = build(path, people)
             lines.append(f"demo build, {people:,} people: {seconds:.2f} s")
-            if people <= 10_000:
-                lines.append(startup_in_tmux(path, 3 if quick else 7))
+            if quick:  # the smoke run in CI has no terminal to spare; the full run measures it
+                lines.append("start → first paint in a tmux pane: measured in full runs (python tests/bench/bench_app.py)")
+            elif people <= 10_000:
+                lines.append(startup_in_tmux(path, 7))
             painted, ready, rss, keys = [], [], [], []
             for _ in range(runs):
                 figures = measure(path, QUERIES)

@@ -133,8 +133,8 @@ def type_queries(
             test = expected(typed)
             started = time.perf_counter()
             pane.send(character, literal=True)
-            expected = typed.rstrip()
-            seen = pane.wait_for(test or (lambda screen, t=expected: t in screen))
+            shown = typed.rstrip()
+            seen = pane.wait_for(test or (lambda screen, t=shown: t in screen))
             if test is not None:
                 latencies.append((seen - started) * 1000)
             time.sleep(0.05 + random.random() * 0.05)  # a person's pace between keys
@@ -182,6 +182,7 @@ def open_roster(db: Path) -> Pane:
     pane = Pane(f"{sys.executable} -m rmtui --db {str(db)!r} --today {TODAY} roster",
                 env={"TEXTUAL_ANIMATIONS": "none"})
     pane.wait_for(lambda screen: " people · sorted by" in screen and "preparing" not in screen, timeout=120)
+    pane.send("/")  # the roster starts on its table; / moves to the search field, as a person would
     time.sleep(0.5)
     return pane
 
