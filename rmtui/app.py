@@ -161,6 +161,8 @@ class RmtuiApp(App[None]):
     @on(Polled)
     def _polled(self, message: Polled) -> None:
         self._polling = False
+        if not self._watching or not self.screen_stack:
+            return  # the app is closing: a poll that finished meanwhile has no screen to tell
         if message.changed:
             self._changed()
         if self._poll_again:
