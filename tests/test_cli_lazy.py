@@ -35,7 +35,7 @@ def test_help_lists_every_command_without_importing_their_modules() -> None:
         f"print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r} or m in {HEAVY!r} "
         "or m.startswith('rmtui.commands.')))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"COLUMNS": "100", "PATH": ""})
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"COLUMNS": "100", "PATH": "", "PYTHONSAFEPATH": "1"})
     listed = result.stdout.split("Commands:", 1)[1]
     for name, *_ in LAZY_COMMANDS:
         assert f"\n  {name} " in listed, name

@@ -133,7 +133,7 @@ def test_rmtui_refuses_to_start_with_a_bad_keys_toml(tmp_path: Path) -> None:
     (config / "rmtui").mkdir(parents=True)
     (config / "rmtui" / "keys.toml").write_text('[keys]\n"pairing.match" = "ctrl+j"\n', encoding="utf-8")
     env = {"XDG_CONFIG_HOME": str(config), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
-           "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_STATE_HOME": str(tmp_path / "state")}
+           "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_STATE_HOME": str(tmp_path / "state"), "PYTHONSAFEPATH": "1"}
     result = subprocess.run([sys.executable, "-m", "rmtui", "--db", str(tmp_path / "p.db")], env=env,
                             capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert result.returncode == 2
