@@ -209,3 +209,5 @@ class AuditEntry(Record):
     after: Any = None
     id: int | None = None
     label: str | None = None
+    change_id: int | None = None
+    """The change (one write transaction, one user action) this row belongs to: the id of its first audit row."""

@@ -337,6 +337,15 @@ MIGRATIONS: list[str] = [
         INSERT INTO participant_changes (participant_id) SELECT OLD.id WHERE OLD.id != NEW.id;
     END;
     """,
+    # (issue 15 item 2, undo) one user action = one write transaction: every audit row a
+    # transaction writes carries the same change_id (the id of its first audit row), so an
+    # import, a whole-wave accept or a restore is taken back as the one change it was. Rows
+    # written before this migration are each their own change.
+    """
+    ALTER TABLE audit ADD COLUMN change_id INTEGER;
+    UPDATE audit SET change_id = id;
+    CREATE INDEX audit_change ON audit(change_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -19,6 +19,7 @@ import pwd
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+import contextlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -326,6 +327,10 @@ class Store:
 
     # -- reading ---------------------------------------------------------------------
 
+    def reading(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """Lend the calling thread a connection to read several queries with (see ``_reading``)."""
+        return self._reading()
+
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
         """Lend the calling thread a connection to read with.
@@ -593,6 +598,7 @@ class Store:
             writer = Writer(self)
             admit_writer(writer, may_enrol=self.actor == os_user())
             yield writer
+            writer.seal()
 
     def close(self) -> None:
         """Close every connection."""
@@ -622,6 +628,17 @@ class Writer:
         self.store = store
         self.conn = store.conn
         self.now = store.now()
+        self._audit_floor = int(self.conn.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0])
+        self.change_id = self._audit_floor + 1
+        """The change this transaction's audit rows belong to (audit.change_id): the id its
+        first audit row gets, as the write lock is held and audit ids only grow."""
+
+    def seal(self) -> None:
+        """Put every audit row this transaction wrote without a change_id (bulk paths that
+        insert audit rows themselves) in this transaction's change; called before COMMIT."""
+        self.conn.execute(
+            "UPDATE audit SET change_id = ? WHERE id > ? AND change_id IS NULL", (self.change_id, self._audit_floor)
+        )
 
     def execute(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
         """Run one statement inside the transaction (no audit: callers audit)."""
@@ -637,8 +654,8 @@ class Writer:
     ) -> None:
         """Record who did what to which row, in this transaction, with the row's label now."""
         self.conn.execute(
-            "INSERT INTO audit (at, actor, entity, entity_id, action, before, after, label) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit (at, actor, entity, entity_id, action, before, after, label, change_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 self.now,
                 self.store.actor,
@@ -648,6 +665,7 @@ class Writer:
                 None if before is None else json.dumps(before, ensure_ascii=False),
                 None if after is None else json.dumps(after, ensure_ascii=False),
                 audit_label(self.conn, entity, entity_id, before, after),
+                self.change_id,
             ),
         )
 

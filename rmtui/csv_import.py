@@ -751,8 +751,8 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
         source = {"import": plan.path.name}
         insert_person = f"INSERT INTO participants ({', '.join(_NEW_ROW)}) VALUES ({', '.join('?' * len(_NEW_ROW))})"
         insert_audit = (
-            "INSERT INTO audit (at, actor, entity, entity_id, action, before, after, label) "
-            "VALUES (?, ?, 'participants', ?, 'create', NULL, ?, ?)"
+            "INSERT INTO audit (at, actor, entity, entity_id, action, before, after, label, change_id) "
+            "VALUES (?, ?, 'participants', ?, 'create', NULL, ?, ?, ?)"
         )
         new_rows = [row for row in valid if row.action == "new"]
         for start in range(0, len(new_rows), batch):
@@ -767,7 +767,7 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
                 record["id"] = row.participant_id
                 record.update(source)
                 audits.append(
-                    (now, actor, row.participant_id, json.dumps(record, ensure_ascii=False), record["name"])
+                    (now, actor, row.participant_id, json.dumps(record, ensure_ascii=False), record["name"], writer.change_id)
                 )
             writer.conn.executemany(insert_audit, audits)
             del records, audits
@@ -827,12 +827,12 @@ def _link_managers(writer: Any, rows: list[ImportRow]) -> None:
             (writer.now, ids[start], ids[min(start + LINK_BATCH, len(ids)) - 1]),
         )
     execute(
-        "INSERT INTO audit (at, actor, entity, entity_id, action, before, after, label) "
+        "INSERT INTO audit (at, actor, entity, entity_id, action, before, after, label, change_id) "
         "SELECT ?, ?, 'participants', c.person_id, 'update', "
         "'{\"manager_id\": ' || coalesce(c.old_manager, 'null') || '}', "
-        "'{\"manager_id\": ' || coalesce(c.new_manager, 'null') || '}', p.name "
+        "'{\"manager_id\": ' || coalesce(c.new_manager, 'null') || '}', p.name, ? "
         "FROM temp.import_link_changes c JOIN participants p ON p.id = c.person_id ORDER BY c.line",
-        (writer.now, writer.store.actor),
+        (writer.now, writer.store.actor, writer.change_id),
     )
     execute("DROP TABLE temp.import_links")
     execute("DROP TABLE temp.import_link_changes")
@@ -881,6 +881,7 @@ def _update_rows(writer: Any, rows: list[ImportRow], source: Mapping[str, str]) 
                     "before": json.dumps({name: row.before[name] for name in public}, ensure_ascii=False),
                     "after": json.dumps({name: to_column(name, row.changes[name]) for name in public}, ensure_ascii=False),
                     "label": row.values.get("name"),
+                    "change_id": writer.change_id,
                 }
             )
         writer.insert_many("audit", audits)

@@ -71,13 +71,17 @@ def _pair(writer: Writer, pair_id: int) -> Pair:
 
 
 def _cancel_open(writer: Writer, pair_id: int) -> int:
+    was = dict(writer.execute(
+        "SELECT id, status FROM sessions WHERE pair_id = ? AND status IN ('planned', 'scheduled') AND held_on IS NULL",
+        (pair_id,),
+    ).fetchall())
     cancelled = writer.execute(
         "UPDATE sessions SET status = 'cancelled', version = version + 1, updated_at = ? "
         "WHERE pair_id = ? AND status IN ('planned', 'scheduled') AND held_on IS NULL",
         (writer.now, pair_id),
     ).rowcount
     if cancelled:
-        writer.audit("sessions", None, "cancel", None, {"pair_id": pair_id, "sessions": cancelled, "why": "pair completed"})
+        writer.audit("sessions", None, "cancel", None, {"pair_id": pair_id, "sessions": cancelled, "why": "pair completed", "was": was})
     return cancelled
 
 

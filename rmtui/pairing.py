@@ -261,7 +261,8 @@ def withdraw_proposal(programme: Programme, pair_id: int, expected_version: int)
         cursor = writer.execute("DELETE FROM pairs WHERE id = ? AND version = ?", (pair_id, expected_version))
         if cursor.rowcount == 0:
             raise writer.conflict("pairs", pair_id, expected_version)
-        writer.audit("pairs", pair_id, "withdraw", {"mentor_id": pair.mentor_id, "mentee_id": pair.mentee_id}, None)
+        # The whole row (not only its two people), so undo can put the proposal back as it was.
+        writer.audit("pairs", pair_id, "withdraw", pair.to_row(), None)
 
 
 def close_wording(code: str, note: str = "") -> str:
@@ -292,12 +293,16 @@ def close_pair(programme: Programme, pair_id: int, expected_version: int, code: 
         version = writer.update(
             "pairs", pair_id, expected_version, {"status": "closed_early", "ended_on": ended, "close_reason": reason}
         )
+        was = dict(writer.execute(
+            "SELECT id, status FROM sessions WHERE pair_id = ? AND status IN ('planned', 'scheduled')", (pair_id,)
+        ).fetchall())
         cancelled = writer.execute(
             "UPDATE sessions SET status = 'cancelled', version = version + 1, updated_at = ? "
             "WHERE pair_id = ? AND status IN ('planned', 'scheduled')",
             (writer.now, pair_id),
         ).rowcount
         if cancelled:
-            writer.audit("sessions", None, "cancel", None, {"pair_id": pair_id, "sessions": cancelled})
+            # "was": each session's status before, so undo can reopen exactly these.
+            writer.audit("sessions", None, "cancel", None, {"pair_id": pair_id, "sessions": cancelled, "was": was})
     pair.status, pair.ended_on, pair.close_reason, pair.version = "closed_early", ended, reason, version
     return pair

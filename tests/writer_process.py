@@ -15,6 +15,9 @@ Modes:
   rename DB ID                   say "ready"; then for each line N read from stdin rename
                                  participant ID to "Livetest Run{N:04d}" and print
                                  "N <wall-clock time the commit returned>" (live benchmark)
+  set DB ACTOR TABLE ID COLUMN VALUE
+                                 as coordinator ACTOR, set one column of one row (an audited,
+                                 versioned update) and print its new version (undo tests)
 """
 
 from __future__ import annotations
@@ -125,12 +128,21 @@ def rename(db: str, row_id: int) -> None:
             print(n, time.time(), flush=True)
 
 
+def set_value(db: str, actor: str, table: str, row_id: int, column: str, value: str) -> int:
+    with Store(db, actor=actor) as store:
+        version = store.scalar(f"SELECT version FROM {table} WHERE id = ?", (row_id,))
+        with store.write() as writer:
+            return writer.update(table, row_id, version, {column: value})
+
+
 if __name__ == "__main__":
     mode, db, *rest = sys.argv[1:]
     if mode == "edit":
         print(json.dumps(edit(db, int(rest[0]), int(rest[1]), int(rest[2]))))
     elif mode == "bench":
         print(json.dumps(bench(db, int(rest[0]), int(rest[1]))))
+    elif mode == "set":
+        print(set_value(db, rest[0], rest[1], int(rest[2]), rest[3], rest[4]))
     elif mode == "hold":
         hold(db, int(rest[0]))
     elif mode == "commits":

@@ -1,0 +1,597 @@
+"""Undo, redo and an admin's revert: taking back one audited change (issue 15 item 2).
+
+One change is one write transaction: every audit row it wrote carries the same
+``audit.change_id`` (db/store.py), so an edit, an import or a whole-wave accept is taken
+back as the unit it was. Taking a change back writes its inverse as a **new** audited
+change (the rows as they were, through the same tables, so the change logs and every open
+screen see it) plus one marker row: entity ``change``, entity_id the change taken back,
+action ``undo`` (your own), ``revert`` (an admin's, of anyone's) or ``redo`` (an undo
+taken back).
+
+Before writing, inside the same ``BEGIN IMMEDIATE`` transaction, every row the change
+touched must still be as the change left it, and no later audit row may name it (other
+than changes since taken back): else :class:`UndoConflictError` says who changed it and
+when, and carries the fields (what undo would restore against what is there now).
+
+What cannot be taken back honestly is refused with one sentence (:class:`UndoError`):
+a demo build, a resume that moved sessions (which ones is not recorded), rows written
+before undo kept whole rows, and a row whose sensitive attributes were not kept.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from rmtui.db import Store, StoreError
+from rmtui.db.coordinators import admins_of, has_coordinators, require_admin, role_of
+from rmtui.db.sqlite import sqlite3
+from rmtui.db.store import Writer
+from rmtui.text import clean
+
+MARKER = "change"
+"""The audit entity of the row that says which change an undo, redo or revert took back."""
+TAKE_BACK = ("undo", "revert", "redo")
+BIG_CHANGE = 10
+"""A change touching this many rows or more is confirmed before it is undone (the app asks)."""
+_WALK = 500
+_IGNORED = {"version", "updated_at", "created_at", "id"}
+_COMPANIONS = {"override", "accept wave", "complete", "pause", "import", "plan sessions", "cancel", *TAKE_BACK}
+"""Audit actions that describe rows other audit rows of the same change record (no data of their own)."""
+
+
+class UndoError(StoreError):
+    """A change that cannot be taken back (or nothing to take back); the message says why."""
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of a row someone changed since: what undo would restore, what is there now."""
+
+    field: str
+    restore: Any
+    now: Any
+
+
+class UndoConflictError(UndoError):
+    """Someone changed a row of the change since: who, when, and the fields, for a field-by-field view."""
+
+    def __init__(self, verb: str, summary: str, table: str, row_id: Any, label: str,
+                 changed_by: str | None, changed_at: str | None, fields: list[FieldChange]) -> None:
+        who = clean(changed_by) if changed_by else "another change the audit does not name"
+        when = f" at {changed_at}" if changed_at else ""
+        super().__init__(
+            f"Cannot {verb} “{summary}”: {who} changed {label}{when} since, so nothing was changed; "
+            "see their change in the audit (8) and decide field by field."
+        )
+        self.table, self.row_id, self.label = table, row_id, label
+        self.changed_by, self.changed_at, self.fields = changed_by, changed_at, fields
+        self.summary = summary
+
+
+@dataclass
+class Change:
+    """One audited change (a transaction's audit rows), as undo sees it."""
+
+    change_id: int
+    actor: str
+    at: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    summary: str = ""
+    size: int = 0
+    """How many rows it changed (what a coordinator would count: pairs, people, sessions)."""
+    kind: str = "change"
+    """``change``, or ``undo``/``revert``/``redo`` when it took another change back."""
+    target: int | None = None
+
+    @property
+    def big(self) -> bool:
+        return self.size >= BIG_CHANGE
+
+
+# ---------------------------------------------------------------- reading changes
+
+
+def _rows(conn: sqlite3.Connection, change_id: int) -> list[dict[str, Any]]:
+    cursor = conn.execute("SELECT * FROM audit WHERE change_id = ? ORDER BY id", (change_id,))
+    names = [d[0] for d in cursor.description]
+    rows = []
+    for values in cursor.fetchall():
+        row = dict(zip(names, values))
+        for key in ("before", "after"):
+            row[key] = json.loads(row[key]) if row[key] is not None else None
+        rows.append(row)
+    return rows
+
+
+def _change(conn: sqlite3.Connection, change_id: int) -> Change | None:
+    rows = _rows(conn, change_id)
+    if not rows:
+        return None
+    change = Change(change_id, rows[0]["actor"], rows[0]["at"], rows)
+    marker = next((r for r in rows if r["entity"] == MARKER and r["action"] in TAKE_BACK), None)
+    if marker is not None:
+        change.kind, change.target = marker["action"], marker["entity_id"]
+    change.summary, change.size = _describe(change)
+    return change
+
+
+def _describe(change: Change) -> tuple[str, int]:
+    """Return what a coordinator would call the change, in a few words, and its size."""
+    rows = change.rows
+    if change.kind in TAKE_BACK:
+        # Named after the change first made: redo of an undo of X is X again.
+        marker = next(r for r in rows if r["entity"] == MARKER)
+        what = (marker["after"] or {}).get("summary") or f"change {change.target}"
+        size = len({(r["entity"], r["entity_id"]) for r in rows if r["entity"] != MARKER})
+        return str(what), size
+    accept = next((r for r in rows if r["action"] == "accept wave"), None)
+    if accept is not None:
+        count = len((accept["after"] or {}).get("pairs", []))
+        return f"accepted {count} pair{'s' if count != 1 else ''} in {clean(accept['label'] or 'the wave')}", count
+    imported = [r for r in rows if r["entity"] == "participants" and isinstance(r["after"], dict) and "import" in r["after"]]
+    if imported:
+        files = sorted({str(r["after"]["import"]) for r in imported})
+        people = len({r["entity_id"] for r in rows if r["entity"] == "participants"})
+        return f"imported {people} {'person' if people == 1 else 'people'} from {clean(', '.join(files))}", people
+    feedback = next((r for r in rows if r["entity"] == "feedback" and r["action"] == "import"), None)
+    if feedback is not None:
+        count = int((feedback["after"] or {}).get("answers", 0))
+        return f"imported {count} survey answers from {clean(str((feedback['after'] or {}).get('file', 'a file')))}", count
+    main = [r for r in rows if r["entity"] != "coordinators" or not (r["after"] or {}).get("reason")]
+    main = main or rows
+    keys = {(r["entity"], r["entity_id"]) for r in main}
+    first = main[0]
+    label = clean(first["label"] or "") or (f"{first['entity']} #{first['entity_id']}" if first["entity_id"] else first["entity"])
+    verb = {"create": "added", "update": "edited", "delete": "removed", "set": "set"}.get(first["action"], clean(first["action"]))
+    if first["action"] == "set" and isinstance(first["after"], dict):
+        label = ", ".join(clean(str(k)) for k in first["after"]) or label
+    if first["action"] == "update" and isinstance(first["after"], dict) and first["after"]:
+        label += f" ({', '.join(clean(str(k)) for k in list(first['after'])[:3])})"
+    others = len(keys) - 1
+    tail = f" and {others} more row{'s' if others != 1 else ''}" if others > 0 else ""
+    return f"{verb} {label}{tail}", len(keys)
+
+
+def _taken_back(conn: sqlite3.Connection, change_id: int) -> tuple[str, str, int] | None:
+    """Return (who, when, by change) if a later undo, revert or redo took ``change_id`` back."""
+    row = conn.execute(
+        "SELECT actor, at, change_id FROM audit WHERE entity = ? AND entity_id = ? AND action IN ('undo', 'revert', 'redo') "
+        "ORDER BY id DESC LIMIT 1",
+        (MARKER, change_id),
+    ).fetchone()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def _recent(conn: sqlite3.Connection, actor: str) -> list[int]:
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT change_id FROM audit WHERE actor = ? AND change_id IS NOT NULL ORDER BY change_id DESC LIMIT ?",
+        (actor, _WALK),
+    )]
+
+
+def _last_undoable(conn: sqlite3.Connection, actor: str) -> Change | None:
+    for change_id in _recent(conn, actor):
+        change = _change(conn, change_id)
+        if change is None or change.kind in ("undo", "revert"):
+            continue
+        if _taken_back(conn, change_id) is None:
+            return change
+    return None
+
+
+def _last_redoable(conn: sqlite3.Connection, actor: str) -> Change | None:
+    for change_id in _recent(conn, actor):
+        change = _change(conn, change_id)
+        if change is None:
+            continue
+        if change.kind == "change":
+            return None  # a new change since the last undo: nothing to redo
+        if change.kind == "redo":
+            continue
+        if _taken_back(conn, change_id) is None:
+            return change
+    return None
+
+
+def last_undoable(store: Store, actor: str | None = None) -> Change | None:
+    """Return the newest change by ``actor`` (default the store's) not taken back yet, or None."""
+    with store.reading() as conn:
+        return _last_undoable(conn, actor or store.actor)
+
+
+def last_redoable(store: Store, actor: str | None = None) -> Change | None:
+    """Return the newest undo by ``actor`` that ``redo`` would take back, or None."""
+    with store.reading() as conn:
+        return _last_redoable(conn, actor or store.actor)
+
+
+def read_change(store: Store, change_id: int) -> Change | None:
+    """Return one change by its id (``audit.change_id``), or None."""
+    with store.reading() as conn:
+        return _change(conn, change_id)
+
+
+# ---------------------------------------------------------------- what a change did, row by row
+
+
+@dataclass
+class _Effect:
+    """One row a change touched: as it was before the change and as the change left it."""
+
+    table: str
+    key: Any  # the row id (a setting's key for settings)
+    label: str
+    initial: dict[str, Any] | None = None
+    final: dict[str, Any] | None = None
+    existed: bool = True  # whether the row existed before the change
+    exists: bool = True  # whether the change left it in place
+    order: int = 0
+    dropped_sensitive: bool = False
+
+
+def _refuse(summary: str, why: str) -> UndoError:
+    return UndoError(f"“{summary}” cannot be taken back: {why}.")
+
+
+def _effects(conn: sqlite3.Connection, change: Change) -> list[_Effect]:
+    """Fold the change's audit rows into one effect per row touched, refusing what cannot be reversed."""
+    effects: dict[tuple[str, Any], _Effect] = {}
+
+    def effect(table: str, key: Any, label: str | None) -> _Effect:
+        found = effects.get((table, key))
+        if found is None:
+            found = effects[(table, key)] = _Effect(table, key, clean(label or "") or f"{table} #{key}", order=len(effects))
+        return found
+
+    for row in change.rows:
+        entity, action, before, after = row["entity"], row["action"], row["before"], row["after"]
+        label = row["label"]
+        if entity == MARKER:
+            continue
+        if entity == "coordinators" and action == "create" and (after or {}).get("reason"):
+            continue  # the first writer's enrolment as admin: not the change they made
+        if entity == "settings" and action == "set":
+            for key in dict(after or {}) | dict(before or {}):
+                e = effect("settings", key, f"the {key} setting")
+                if e.initial is None and e.final is None:
+                    e.existed = before is not None and key in before
+                    e.initial = {"value": (before or {}).get(key)}
+                e.exists = after is not None and key in after
+                e.final = {"value": (after or {}).get(key)}
+            continue
+        if entity == "sessions" and action == "cancel":
+            was = (after or {}).get("was")
+            if was is None:
+                raise _refuse(change.summary, "its cancelled sessions were recorded before undo kept which ones")
+            for session_id, status in was.items():
+                e = effect("sessions", int(session_id), f"session {session_id}")
+                e.initial = {**{"status": status}, **(e.initial or {})}
+                e.final = {**(e.final or {}), "status": "cancelled"}
+            continue
+        if action == "plan sessions":
+            for seq, due_on in (after or {}).get("sessions", []):
+                found = conn.execute("SELECT id FROM sessions WHERE pair_id = ? AND seq = ?", (row["entity_id"], seq)).fetchone()
+                if found is None:
+                    raise UndoConflictError("undo", change.summary, "sessions", None, f"session {seq} of {clean(label or 'the pair')}",
+                                            *_last_writer(conn, "pairs", row["entity_id"], change.change_id), [])
+                e = effect("sessions", found[0], f"session {seq} of {clean(label or 'the pair')}")
+                e.existed, e.initial = False, None
+                e.final = {"pair_id": row["entity_id"], "seq": seq, "due_on": due_on}
+            continue
+        if action == "resume":
+            if (after or {}).get("sessions_moved"):
+                raise _refuse(change.summary, "the sessions a resume moved are not recorded one by one")
+            continue
+        if action == "withdraw" and entity == "participants":
+            continue  # the status update beside it is the change
+        if action == "demo":
+            raise _refuse(change.summary, "a demo build is replaced by building the demo again (rmtui demo)")
+        if action in _COMPANIONS:
+            continue
+        if row["entity_id"] is None:
+            raise _refuse(change.summary, f"its “{clean(action)}” on {clean(entity)} records no row to restore")
+        e = effect(entity, row["entity_id"], label)
+        if action == "create":
+            if e.initial is None and e.final is None:
+                e.existed = False
+            e.exists, e.final = True, dict(after or {})
+        elif action == "update":
+            if e.initial is None and e.final is None:
+                e.initial, e.final = {}, {}
+            if e.existed:  # the earliest value of each field is the one to restore
+                e.initial = {**dict(before or {}), **(e.initial or {})}
+            e.final = {**(e.final or {}), **(after or {})}
+        elif action in ("delete", "withdraw"):
+            whole = before or {}
+            if "id" not in whole or (entity == "pairs" and "wave_id" not in whole) or (entity == "participants" and "role" not in whole):
+                if entity != "coordinators":
+                    raise _refuse(change.summary, f"{e.label} was removed before undo kept whole rows")
+            if e.initial is None and e.final is None:
+                e.initial = dict(whole)
+                e.dropped_sensitive = bool(whole.get("sensitive_not_kept"))
+            e.exists, e.final = False, None
+        else:
+            raise _refuse(change.summary, f"“{clean(action)}” records no before and after values to restore")
+    return sorted(effects.values(), key=lambda e: e.order)
+
+
+def _last_writer(conn: sqlite3.Connection, table: str, key: Any, since: int) -> tuple[str | None, str | None]:
+    row = conn.execute(
+        "SELECT actor, at FROM audit WHERE entity = ? AND entity_id = ? AND change_id > ? ORDER BY id DESC LIMIT 1",
+        (table, key, since),
+    ).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def _current(conn: sqlite3.Connection, table: str, key: Any) -> dict[str, Any] | None:
+    if table == "settings":
+        row = conn.execute("SELECT value, version FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else {"value": json.loads(row[0]), "version": row[1]}
+    cursor = conn.execute(f'SELECT * FROM "{table}" WHERE id = ?', (key,))
+    found = cursor.fetchone()
+    return None if found is None else dict(zip([d[0] for d in cursor.description], found))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, str) and isinstance(b, (list, dict)):
+        try:
+            return bool(json.loads(a) == b)
+        except ValueError:
+            return False
+    if isinstance(b, str) and isinstance(a, (list, dict)):
+        return _same(b, a)
+    return bool(a == b)
+
+
+def _later_change(conn: sqlite3.Connection, e: _Effect, change: Change) -> tuple[str, str, int] | None:
+    """Return (who, when, change) of the newest later audit row naming the row, ignoring
+    changes since taken back and the take-backs of changes newer than this one."""
+    if e.table == "settings":
+        rows = conn.execute(
+            "SELECT actor, at, change_id FROM audit WHERE entity = 'settings' AND entity_id IS NULL AND change_id > ? "
+            "AND (EXISTS (SELECT 1 FROM json_each(audit.after) WHERE json_each.key = ?) "
+            "OR EXISTS (SELECT 1 FROM json_each(audit.before) WHERE json_each.key = ?)) ORDER BY id DESC",
+            (change.change_id, e.key, e.key),
+        ).fetchall()
+    else:
+        rows = conn.execute(
+            "SELECT actor, at, change_id FROM audit WHERE entity = ? AND entity_id = ? AND change_id > ? ORDER BY id DESC",
+            (e.table, e.key, change.change_id),
+        ).fetchall()
+    for actor, at, later in rows:
+        if _taken_back(conn, later) is not None:
+            continue
+        marker = conn.execute(
+            "SELECT entity_id FROM audit WHERE change_id = ? AND entity = ? AND action IN ('undo', 'revert', 'redo')",
+            (later, MARKER),
+        ).fetchone()
+        if marker is not None and marker[0] is not None and marker[0] > change.change_id:
+            continue
+        return actor, at, later
+    return None
+
+
+def _check(conn: sqlite3.Connection, change: Change, effects: list[_Effect], verb: str) -> None:
+    """Refuse (naming who and when) unless every row is still as the change left it."""
+    for e in effects:
+        later = _later_change(conn, e, change)
+        now = _current(conn, e.table, e.key)
+        differs: list[FieldChange] = []
+        if e.exists:
+            if now is None:
+                differs = [FieldChange("(the whole row)", "as it was", "removed")]
+            else:
+                for name, value in (e.final or {}).items():
+                    if name in _IGNORED or name not in now:
+                        continue
+                    if not _same(now[name], value):
+                        restore = (e.initial or {}).get(name, value)
+                        differs.append(FieldChange(name, restore, now[name]))
+        elif now is not None:
+            differs = [FieldChange("(the whole row)", "removed", "back in place")]
+        if later is None and not differs:
+            continue
+        who, when = (later[0], later[1]) if later else _last_writer(conn, e.table, e.key, change.change_id)
+        if not differs and now is not None:
+            differs = [
+                FieldChange(name, (e.initial or {}).get(name, value), now.get(name))
+                for name, value in (e.final or {}).items() if name not in _IGNORED and name in now
+            ]
+        raise UndoConflictError(verb, change.summary, e.table, e.key, e.label, who, when, differs)
+
+
+# ---------------------------------------------------------------- writing the inverse
+
+
+def _dependents(conn: sqlite3.Connection, e: _Effect, removing: set[tuple[str, Any]]) -> str | None:
+    """Return why row ``e`` cannot be removed (other rows still point at it), or None."""
+    checks = {
+        "participants": [("pairs", "mentor_id = ? OR mentee_id = ?", 2, "is in a pair"),
+                         ("participants", "manager_id = ?", 1, "is someone's manager")],
+        "pairs": [("sessions", "pair_id = ?", 1, "has sessions"), ("feedback", "pair_id = ?", 1, "has survey answers")],
+        "waves": [("pairs", "wave_id = ?", 1, "has pairs")],
+        "coaches": [("pairs", "coach_id = ?", 1, "coaches a pair")],
+    }
+    for table, where, count, why in checks.get(e.table, []):
+        for (found,) in conn.execute(f"SELECT id FROM {table} WHERE {where}", (e.key,) * count):
+            if (table, found) not in removing:
+                return f"{e.label} {why} added since"
+    return None
+
+
+_PARENTS_FIRST = {"coordinators": 0, "coaches": 1, "participants": 2, "waves": 3, "pairs": 4, "sessions": 5, "feedback": 6}
+
+
+def _write_inverse(writer: Writer, change: Change, effects: list[_Effect], verb: str) -> None:
+    conn = writer.conn
+    removing = {(e.table, e.key) for e in effects if e.existed is False and e.exists}
+    # Put back what the change removed (parents first), then restore edited fields, then
+    # remove what it added (children first: sessions before their pair, pair before person).
+    for e in sorted(effects, key=lambda e: (_PARENTS_FIRST.get(e.table, 9), e.order)):
+        if e.existed and not e.exists:
+            _put_back(writer, change, e)
+    for e in effects:
+        if e.existed and e.exists:
+            _restore_fields(writer, e)
+    for e in sorted(effects, key=lambda e: (-_PARENTS_FIRST.get(e.table, 9), -e.order)):
+        if not e.existed and e.exists:
+            why = _dependents(conn, e, removing)
+            if why:
+                raise _refuse(change.summary, why)
+            _remove(writer, e)
+
+
+def _put_back(writer: Writer, change: Change, e: _Effect) -> None:
+    row = dict(e.initial or {})
+    if e.table == "settings":
+        writer.set_setting(e.key, row.get("value"))
+        return
+    if e.dropped_sensitive:
+        raise _refuse(change.summary, f"{e.label}'s sensitive attributes were not kept when it was removed")
+    if e.table == "coordinators":
+        require_admin(writer)
+        if role_of(conn := writer.conn, row.get("os_user", "")) is not None:
+            raise _refuse(change.summary, f"{clean(row.get('os_user', ''))} is a coordinator again already")
+        row.setdefault("added_at", writer.now)
+        row.setdefault("added_by", writer.store.actor)
+    else:
+        conn = writer.conn
+    if conn.execute(f'SELECT 1 FROM "{e.table}" WHERE id = ?', (e.key,)).fetchone():
+        raise _refuse(change.summary, f"its number {e.key} is used by another {e.table} row now")
+    columns = [d[1] for d in conn.execute(f'PRAGMA table_info("{e.table}")')]
+    values = {k: v for k, v in row.items() if k in columns}
+    values["id"] = e.key
+    if "version" in columns:
+        values["version"] = int(values.get("version") or 0) + 1
+    if "updated_at" in columns:
+        values["updated_at"] = writer.now
+    if "created_at" in columns and not values.get("created_at"):
+        values["created_at"] = writer.now
+    try:
+        conn.execute(
+            f'INSERT INTO "{e.table}" ({", ".join(values)}) VALUES ({", ".join("?" for _ in values)})', tuple(values.values())
+        )
+    except sqlite3.IntegrityError as error:
+        raise _refuse(change.summary, f"{e.label} no longer fits ({error})") from error
+    stored = _current(conn, e.table, e.key) or values
+    writer.audit(e.table, e.key, "create", None, {k: v for k, v in stored.items() if k != "attributes"})
+
+
+def _restore_fields(writer: Writer, e: _Effect) -> None:
+    values = {k: v for k, v in (e.initial or {}).items() if k not in _IGNORED}
+    if e.table == "settings":
+        writer.set_setting(e.key, values.get("value"))
+        return
+    if not values:
+        return
+    now = _current(writer.conn, e.table, e.key) or {}
+    values = {k: v for k, v in values.items() if k in now}
+    if not values:
+        return
+    if "version" in now:
+        writer.update(e.table, e.key, int(now["version"]), values)
+        return
+    writer.execute(f'UPDATE "{e.table}" SET {", ".join(f"{k} = ?" for k in values)} WHERE id = ?', (*values.values(), e.key))
+    writer.audit(e.table, e.key, "update", {k: now[k] for k in values}, values)
+
+
+def _remove(writer: Writer, e: _Effect) -> None:
+    if e.table == "settings":
+        old = writer.conn.execute("SELECT value FROM settings WHERE key = ?", (e.key,)).fetchone()
+        writer.execute("DELETE FROM settings WHERE key = ?", (e.key,))
+        writer.audit("settings", None, "set", {e.key: json.loads(old[0])} if old else None, None)
+        return
+    if e.table == "coordinators":
+        require_admin(writer)
+    now = _current(writer.conn, e.table, e.key)
+    if now is None:
+        return
+    writer.execute(f'DELETE FROM "{e.table}" WHERE id = ?', (e.key,))
+    before = {k: v for k, v in now.items() if k != "attributes"}
+    if now.get("attributes") not in (None, "", "{}"):
+        before["sensitive_not_kept"] = True
+    writer.audit(e.table, e.key, "delete", before, None)
+
+
+# ---------------------------------------------------------------- the three verbs
+
+
+def _take_back(store: Store, change: Change | None, verb: str, *, dry_run: bool = False, admin: bool = False) -> Change:
+    """Write the inverse of ``change`` as a new audited change, after checking nothing moved on."""
+    if change is None:
+        raise UndoError("Nothing to redo: you have undone nothing since your last change." if verb == "redo"
+                        else "Nothing to undo: none of your changes is left to take back.")
+    try:
+        with store.write() as writer:
+            conn = writer.conn
+            fresh = _change(conn, change.change_id)  # as it is now, under the write lock
+            if fresh is None:
+                raise UndoError(f"Change {change.change_id} is not in the audit.")
+            if admin and has_coordinators(conn) and role_of(conn, store.actor) != "admin":
+                raise UndoError(
+                    f"Only an admin ({', '.join(admins_of(conn))}) can revert a change; undo your own last change with ctrl+z."
+                )
+            elif fresh.actor != store.actor:
+                raise UndoError(f"“{fresh.summary}” was made by {clean(fresh.actor)}; only an admin can revert it, from the audit (8).")
+            done = _taken_back(conn, fresh.change_id)
+            if done is not None:
+                raise UndoError(f"“{fresh.summary}” was already taken back by {clean(done[0])} at {done[1]}.")
+            effects = _effects(conn, fresh)
+            if not effects:
+                raise _refuse(fresh.summary, "it changed no rows undo can restore")
+            _check(conn, fresh, effects, "redo" if verb == "redo" else "undo")
+            if dry_run:
+                raise _DryRun(fresh)
+            _write_inverse(writer, fresh, effects, verb)
+            writer.audit(MARKER, fresh.change_id, verb, None, {"change": fresh.change_id, "summary": fresh.summary, "by": fresh.actor})
+            result = _change(conn, writer.change_id)
+    except _DryRun as dry:
+        return dry.change
+    except sqlite3.IntegrityError as error:
+        raise _refuse(change.summary, f"the rows no longer fit together ({error})") from error
+    assert result is not None
+    return result
+
+
+class _DryRun(Exception):
+    def __init__(self, change: Change) -> None:
+        super().__init__()
+        self.change = change
+
+
+def undo(store: Store, actor: str | None = None, *, dry_run: bool = False) -> Change:
+    """Take back ``actor``'s (default the store's) newest change not yet taken back.
+
+    Returns the new change that did it (``summary`` "undo of …"); with ``dry_run`` the
+    change that would be undone, nothing written. Raises :class:`UndoError` when there is
+    nothing to undo or it cannot be undone, :class:`UndoConflictError` when someone
+    changed its rows since (who, when, which fields).
+    """
+    if actor is not None and actor != store.actor:
+        raise UndoError(f"Only {clean(actor)} can undo their own changes; an admin can revert them from the audit (8).")
+    return _take_back(store, last_undoable(store), "undo", dry_run=dry_run)
+
+
+def redo(store: Store, actor: str | None = None, *, dry_run: bool = False) -> Change:
+    """Take back ``actor``'s newest undo (if no change of theirs came after it): the change again."""
+    if actor is not None and actor != store.actor:
+        raise UndoError(f"Only {clean(actor)} can redo their own changes.")
+    return _take_back(store, last_redoable(store), "redo", dry_run=dry_run)
+
+
+def revert(store: Store, change_id: int, *, dry_run: bool = False) -> Change:
+    """An admin takes back any audited change (anyone's), checked like an undo."""
+    change = read_change(store, change_id)
+    if change is None:
+        raise UndoError(f"There is no change {change_id} in the audit.")
+    return _take_back(store, change, "revert", dry_run=dry_run, admin=True)
+
+
+def may_revert(store: Store) -> str | None:
+    """Return why this user cannot revert others' changes (not an admin), or None if they can."""
+    role = store.role()
+    if role in (None, "admin"):
+        return None
+    return f"Only an admin can revert a change; you are a {role}. Undo your own last change with ctrl+z."

@@ -1,0 +1,218 @@
+"""Undo, redo and an admin's revert (issue 15 item 2): one audited change taken back as a unit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rmtui.csv_import import import_file
+from rmtui.db import Participant, Store
+from rmtui.db.coordinators import add_coordinator
+from rmtui.db.schema import MIGRATIONS, SCHEMA_VERSION
+from rmtui.db.sqlite import sqlite3
+from rmtui.intake import create_participant, update_participant
+from rmtui.pairing import accept_wave, propose_pair, withdraw_proposal
+from rmtui.undo import UndoConflictError, UndoError, last_redoable, last_undoable, redo, revert, undo
+from rmtui.waves import add_wave
+
+DATA = Path(__file__).parent / "data" / "csv"
+WRITER = Path(__file__).parent / "writer_process.py"
+
+
+def snapshot(store: Store) -> dict[str, list[tuple]]:
+    """Every programme row a coordinator sees (versions and stamps left out)."""
+    return {
+        "participants": store.query_tuples("SELECT id, name, email, status, manager_id, department FROM participants ORDER BY id"),
+        "pairs": store.query_tuples("SELECT id, wave_id, mentor_id, mentee_id, status, started_on, score FROM pairs ORDER BY id"),
+        "sessions": store.query_tuples("SELECT id, pair_id, seq, due_on, status FROM sessions ORDER BY id"),
+    }
+
+
+@pytest.fixture
+def people(programme):
+    with programme.store.write() as w:
+        ana = w.insert(Participant(name="Ana", role="mentor", level=2, line_of_business="IT", status="applicant"))
+        eve = w.insert(Participant(name="Eve", role="mentor", level=2, line_of_business="Legal", status="applicant"))
+        ben = w.insert(Participant(name="Ben", role="mentee", level=7, line_of_business="Claims", status="applicant"))
+        dan = w.insert(Participant(name="Dan", role="mentee", level=7, line_of_business="Finance", status="applicant"))
+    return ana.id, eve.id, ben.id, dan.id
+
+
+def test_every_audit_row_of_one_transaction_shares_its_change_id(programme, people):
+    store = programme.store
+    wave = add_wave(programme, "Spring", "2026-12-01")
+    ana, eve, ben, dan = people
+    accept_wave(programme, wave.id, [(ana, ben), (eve, dan)])
+    groups = store.query_tuples("SELECT change_id, count(*), min(id) FROM audit GROUP BY change_id ORDER BY change_id")
+    assert [g[0] for g in groups] == [g[2] for g in groups]  # each change is named by its first row
+    accept = store.scalar("SELECT change_id FROM audit WHERE action = 'accept wave'")
+    actions = [r[0] for r in store.query_tuples("SELECT action FROM audit WHERE change_id = ?", (accept,))]
+    assert actions.count("create") == 2 and "plan sessions" in actions and actions[-1] == "accept wave"
+    assert store.scalar("SELECT count(*) FROM audit WHERE change_id IS NULL") == 0
+
+
+def test_the_migration_makes_each_older_row_its_own_change(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:-1]:
+        conn.executescript(script)
+    conn.execute("INSERT INTO audit (at, actor, entity, entity_id, action) VALUES ('2026-01-01T00:00:00Z', 'x', 'waves', 1, 'create')")
+    conn.execute("INSERT INTO audit (at, actor, entity, entity_id, action) VALUES ('2026-01-01T00:00:00Z', 'x', 'waves', 1, 'update')")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.commit()
+    conn.close()
+    with Store(path, actor="x") as store:
+        assert store.query_tuples("SELECT id, change_id FROM audit ORDER BY id") == [(1, 1), (2, 2)]
+
+
+def test_an_edit_is_undone_and_redone(programme):
+    store = programme.store
+    ann = create_participant(store, {"name": "Ann Lee", "role": "mentor", "email": "ann@example.org"})
+    update_participant(store, ann.id, ann.version, {"name": "Ann Byrne", "department": "Legal"})
+    assert last_undoable(store).summary == "edited Ann Byrne (name, department)"
+    done = undo(store)
+    assert done.summary == "edited Ann Byrne (name, department)" and done.kind == "undo"
+    assert store.query_tuples("SELECT name, department FROM participants") == [("Ann Lee", "")]
+    # The undo is itself an audited change, marking the change it took back.
+    marker = store.query("SELECT actor, entity_id, action FROM audit WHERE entity = 'change'")
+    assert marker == [{"actor": "coordinator", "entity_id": done.target, "action": "undo"}]
+    assert last_redoable(store).change_id == done.change_id
+    redo(store)
+    assert store.query_tuples("SELECT name, department FROM participants") == [("Ann Byrne", "Legal")]
+    assert last_redoable(store) is None
+
+
+def test_a_create_is_undone_by_removing_the_row_and_redone_with_its_old_id(programme):
+    store = programme.store
+    ann = create_participant(store, {"name": "Ann Lee", "role": "mentor", "email": "ann@example.org"})
+    undo(store)
+    assert store.scalar("SELECT count(*) FROM participants") == 0
+    with pytest.raises(UndoError, match="Nothing to undo"):
+        undo(store)
+    redo(store)
+    assert store.query_tuples("SELECT id, name, email FROM participants") == [(ann.id, "Ann Lee", "ann@example.org")]
+    with pytest.raises(UndoError, match="Nothing to redo"):
+        redo(store)
+
+
+def test_undo_goes_back_change_by_change_and_redo_forward(programme):
+    store = programme.store
+    ann = create_participant(store, {"name": "Ann", "role": "mentor"})
+    v = update_participant(store, ann.id, ann.version, {"name": "Ann B"})
+    update_participant(store, ann.id, v, {"name": "Ann C"})
+    names = lambda: [r[0] for r in store.query_tuples("SELECT name FROM participants")]  # noqa: E731
+    undo(store)
+    assert names() == ["Ann B"]
+    undo(store)
+    assert names() == ["Ann"]
+    redo(store)
+    assert names() == ["Ann B"]
+    redo(store)
+    assert names() == ["Ann C"]
+    undo(store)
+    assert names() == ["Ann B"]
+
+
+def test_a_whole_wave_accept_is_undone_as_one_change_and_redone(programme, people):
+    store = programme.store
+    ana, eve, ben, dan = people
+    wave = add_wave(programme, "Spring 2027", "2026-12-01")
+    proposal = propose_pair(programme, eve, dan, wave.id)
+    before = snapshot(store)
+    accept_wave(programme, wave.id, [(ana, ben), (eve, dan)])
+    after = snapshot(store)
+    assert len(after["sessions"]) == 14
+    pending = last_undoable(store)
+    assert pending.summary == "accepted 2 pairs in wave Spring 2027" and pending.size == 2
+    undo(store)
+    assert snapshot(store) == before  # Ana & Ben gone, Eve & Dan proposed again, no sessions, people applicants
+    assert store.scalar("SELECT status FROM pairs WHERE id = ?", (proposal.id,)) == "proposed"
+    redo(store)
+    assert snapshot(store) == after
+
+
+def test_an_import_is_undone_by_removing_exactly_the_people_it_added(programme):
+    store = programme.store
+    kept = create_participant(store, {"name": "Already Here", "role": "mentee"})
+    import_file(store, DATA / "bom_semicolons.csv")
+    imported = store.scalar("SELECT count(*) FROM participants") - 1
+    assert imported >= 2
+    pending = last_undoable(store)
+    assert pending.summary == f"imported {imported} people from bom_semicolons.csv"
+    undo(store)
+    assert store.query_tuples("SELECT id FROM participants") == [(kept.id,)]
+    redo(store)
+    assert store.scalar("SELECT count(*) FROM participants") == imported + 1
+
+
+def test_undo_refuses_over_a_row_someone_else_changed_since(programme, db_path):
+    store = programme.store
+    ann = create_participant(store, {"name": "Ann", "role": "mentor"})
+    update_participant(store, ann.id, ann.version, {"name": "Ann Lee"})
+    # Another coordinator's process renames her after that.
+    child = subprocess.run(
+        [sys.executable, str(WRITER), "set", str(db_path), "rosa", "participants", str(ann.id), "name", "Ann Rivera"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert child.returncode == 0, child.stderr
+    with pytest.raises(UndoConflictError) as raised:
+        undo(store)
+    error = raised.value
+    assert error.changed_by == "rosa" and error.changed_at == "2026-11-20T09:00:00Z" or error.changed_at
+    assert str(error).startswith("Cannot undo “edited Ann Lee (name)”: rosa changed Ann")
+    assert [(f.field, f.restore, f.now) for f in error.fields] == [("name", "Ann", "Ann Rivera")]
+    assert store.scalar("SELECT name FROM participants") == "Ann Rivera"  # nothing written
+    assert store.scalar("SELECT count(*) FROM audit WHERE entity = 'change'") == 0
+
+
+def test_undo_refuses_what_it_cannot_take_back_honestly(programme):
+    store = programme.store
+    with store.write() as w:
+        w.audit("programme", None, "demo", None, {"people": 60})
+    with pytest.raises(UndoError, match="cannot be taken back: a demo build"):
+        undo(store)
+
+
+def test_a_withdrawn_proposal_comes_back_with_its_old_id(programme, people):
+    ana, _, ben, _ = people
+    wave = add_wave(programme, "Spring", "2026-12-01")
+    pair = propose_pair(programme, ana, ben, wave.id)
+    withdraw_proposal(programme, pair.id, pair.version)
+    undo(programme.store)
+    assert programme.store.query_tuples("SELECT id, status, mentor_id FROM pairs") == [(pair.id, "proposed", ana)]
+
+
+def test_only_an_admin_reverts_someone_elses_change(db_path, clock):
+    from rmtui.programme import Programme
+
+    with Store(db_path, actor="boss") as boss:
+        with boss.write() as w:  # the first coordinators: boss (admin) and kim
+            w.execute("INSERT INTO coordinators (os_user, role, added_at) VALUES ('boss', 'admin', '2026-11-20')")
+            add_coordinator(w, "kim", "coordinator")
+    kim = Programme.open(db_path, clock, actor="kim")
+    ann = create_participant(kim.store, {"name": "Ann", "role": "mentor"})
+    change = last_undoable(kim.store)
+    with Store(db_path, actor="kim") as same:
+        assert last_undoable(same).change_id == change.change_id
+    with pytest.raises(UndoError, match="Only an admin"):
+        revert(kim.store, change.change_id - 1)
+    with Store(db_path, actor="boss") as boss:
+        done = revert(boss, change.change_id)
+        assert done.kind == "revert" and done.actor == "boss"
+        assert boss.scalar("SELECT count(*) FROM participants WHERE id = ?", (ann.id,)) == 0
+    # Kim's undo skips what the admin already took back.
+    with pytest.raises(UndoError, match="Nothing to undo"):
+        undo(kim.store)
+    kim.close()
+
+
+def test_undo_names_the_change_and_marker_json(programme):
+    store = programme.store
+    create_participant(store, {"name": "[bold]Ann[/]", "role": "mentor"})
+    done = undo(store)
+    after = json.loads(store.scalar("SELECT after FROM audit WHERE entity = 'change'"))
+    assert after["summary"] == done.summary == "added [bold]Ann[/]"
