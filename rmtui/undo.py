@@ -533,7 +533,7 @@ def _take_back(store: Store, change: Change | None, verb: str, *, dry_run: bool 
                 raise UndoError(
                     f"Only an admin ({', '.join(admins_of(conn))}) can revert a change; undo your own last change with ctrl+z."
                 )
-            elif fresh.actor != store.actor:
+            if not admin and fresh.actor != store.actor:
                 raise UndoError(f"“{fresh.summary}” was made by {clean(fresh.actor)}; only an admin can revert it, from the audit (8).")
             done = _taken_back(conn, fresh.change_id)
             if done is not None:
