@@ -216,3 +216,55 @@ def test_undo_names_the_change_and_marker_json(programme):
     done = undo(store)
     after = json.loads(store.scalar("SELECT after FROM audit WHERE entity = 'change'"))
     assert after["summary"] == done.summary == "added [bold]Ann[/]"
+
+
+def rmtui(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "rmtui", *args], capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+
+
+def test_rmtui_undo_and_redo_from_the_command_line(db_path, clock):
+    from rmtui.programme import Programme
+
+    me = Programme.open(db_path, clock)  # the OS user, as the command line is
+    ann = create_participant(me.store, {"name": "Ann Lee", "role": "mentor"})
+    update_participant(me.store, ann.id, ann.version, {"department": "Legal"})
+    me.close()
+    db = ["--db", str(db_path)]
+    dry = rmtui("undo", "--dry-run", *db)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.startswith("Would undo: edited Ann Lee (department) (made 2026-")
+    assert dry.stdout.rstrip().endswith("nothing was changed.") and dry.stdout.count("\n") == 1
+    with Store(db_path) as store:
+        assert store.scalar("SELECT department FROM participants") == "Legal"
+    done = rmtui("undo", *db)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Undone: edited Ann Lee (department); `rmtui redo` puts it back.\n"
+    with Store(db_path) as store:
+        assert store.scalar("SELECT department FROM participants") == ""
+    again = rmtui("redo", *db)
+    assert again.stdout == "Redone: edited Ann Lee (department); `rmtui undo` takes it back again.\n"
+    with Store(db_path) as store:
+        assert store.scalar("SELECT department FROM participants") == "Legal"
+    nothing = rmtui("redo", *db)
+    assert nothing.returncode == 1 and nothing.stdout == ""
+    assert nothing.stderr == "rmtui: Nothing to redo: you have undone nothing since your last change.\n"
+
+
+def test_rmtui_undo_refuses_over_another_coordinators_change_naming_them(db_path, clock):
+    from rmtui.programme import Programme
+
+    me = Programme.open(db_path, clock)
+    ann = create_participant(me.store, {"name": "Ann Lee", "role": "mentor"})
+    with me.store.write() as w:
+        add_coordinator(w, "rosa", "coordinator")
+    update_participant(me.store, ann.id, ann.version, {"department": "Legal"})
+    me.close()
+    other = subprocess.run([sys.executable, str(WRITER), "set", str(db_path), "rosa", "participants", str(ann.id),
+                            "department", "Claims"], capture_output=True, text=True, timeout=120)
+    assert other.returncode == 0, other.stderr
+    refused = rmtui("undo", "--db", str(db_path))
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1
+    assert refused.stderr.startswith("rmtui: Cannot undo “edited Ann Lee (department)”: rosa changed Ann Lee at 2026-")
+    with Store(db_path) as store:
+        assert store.scalar("SELECT department FROM participants") == "Claims"
