@@ -27,6 +27,7 @@ from rmtui.screens.navigation import (
     OpenImport,
     OpenPair,
     OpenProfile,
+    RevertChange,
 )
 from rmtui.shared_setup import Finding, startup_problems
 
@@ -277,6 +278,126 @@ class RmtuiApp(App[None]):
         global_keys += [(key.display, key.label) for key in keys_for("app", self.keymap_keys)]
         self.push_screen(KeysPanel(SCREEN_TITLES.get(name, name), allowed, global_keys))
 
+    # -- undo, redo, an admin's revert (issue 15): checked and written in a worker; the App
+    # asks first when the change is big, and says what was taken back.
+
+    def action_undo(self) -> None:
+        """ctrl+z: take back your own last change (in a text area, Textual's own undo of typing runs first)."""
+        self._take_back("undo")
+
+    def action_redo(self) -> None:
+        """ctrl+y: put back the change your last undo took back."""
+        self._take_back("redo")
+
+    @on(RevertChange)
+    def _revert_change(self, message: RevertChange) -> None:
+        self._take_back("revert", message.change_id)
+
+    def _take_back(self, verb: str, change_id: int | None = None, confirmed: int | None = None) -> None:
+        from textual.widgets import Input
+
+        if confirmed is None and isinstance(self.focused, Input):
+            key = "ctrl+y" if verb == "redo" else "ctrl+z"
+            self.notify(f"{key} {verb}es saved changes, not typing: leave the field (escape) first.", timeout=6)
+            return
+        if not self.may_edit:
+            self.notify("You are a viewer: you cannot undo or redo changes.", severity="warning")
+            return
+        self.run_worker(partial(self._take_back_work, verb, change_id, confirmed), thread=True,
+                        exit_on_error=False, group="undo", name="undo")
+
+    def _take_back_work(self, verb: str, change_id: int | None, confirmed: int | None) -> None:
+        """In a worker: check (a dry run under the write lock), ask if big, then write the inverse."""
+        from rmtui import undo as undoing
+        from rmtui.db import StoreError
+
+        store = self.programme.store
+
+        def run(dry_run: bool, expect: int | None = None) -> undoing.Change:
+            if verb == "revert":
+                assert change_id is not None
+                return undoing.take_back(store, change_id, dry_run=dry_run)
+            act = undoing.redo if verb == "redo" else undoing.undo
+            return act(store, dry_run=dry_run, expect=expect)
+
+        try:
+            if confirmed is None:
+                pending = run(True)
+                if pending.big or verb == "revert":
+                    self.call_from_thread(self._ask_take_back, verb, change_id, pending)
+                    return
+                confirmed = pending.change_id
+            done = run(False, confirmed)
+        except undoing.UndoConflictError as conflict:
+            self.call_from_thread(self._take_back_conflict, conflict)
+            return
+        except StoreError as error:
+            self.call_from_thread(self.notify, str(error), title=f"Could not {verb}", severity="error",
+                                  timeout=10, markup=False)
+            return
+        except Exception as error:  # noqa: BLE001 - logged, told in one sentence
+            log = log_exception(error)
+            self.call_from_thread(self.notify, f"Could not {verb}: something unexpected went wrong (details in {log}).",
+                                  severity="error", markup=False)
+            return
+        self.call_from_thread(self._taken_back, verb, done)
+
+    def _ask_take_back(self, verb: str, change_id: int | None, pending: object) -> None:
+        from rmtui.undo import Change
+        from rmtui.widgets.ask import Confirm
+
+        assert isinstance(pending, Change)
+        who = "" if pending.actor == self.programme.store.actor else f" (made by {pending.actor})"
+        word = {"undo": "Undo", "redo": "Redo", "revert": "Revert"}[verb]
+        question = f"{word}: {pending.summary}{who}?"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._take_back(verb, change_id, pending.change_id)
+
+        self.push_screen(Confirm(question), callback=answered)
+
+    def _taken_back(self, verb: str, done: object) -> None:
+        from rmtui.undo import Change
+
+        assert isinstance(done, Change)
+        if done.kind == "redo":
+            message = f"Redone: {done.summary} · ctrl+z takes it back again"
+        elif done.kind == "revert":
+            message = f"Reverted: {done.summary} · ctrl+y puts it back"
+        else:
+            message = f"Undone: {done.summary} · ctrl+y redoes it"
+        self.notify(message, timeout=8, markup=False)
+        self.poll_changes()
+
+    def _take_back_conflict(self, conflict: object) -> None:
+        from rmtui.screens.undo_dialogs import UndoConflictScreen
+        from rmtui.undo import UndoConflictError
+
+        assert isinstance(conflict, UndoConflictError)
+
+        def chosen(values: dict | None) -> None:
+            if values:
+                self.run_worker(partial(self._apply_chosen, conflict, values), thread=True, exit_on_error=False,
+                                group="undo", name="undo-apply")
+
+        self.push_screen(UndoConflictScreen(conflict), callback=chosen)
+
+    def _apply_chosen(self, conflict: object, values: dict) -> None:
+        from rmtui.db import StoreError
+        from rmtui.undo import UndoConflictError, apply_fields
+
+        assert isinstance(conflict, UndoConflictError)
+        try:
+            apply_fields(self.programme.store, conflict.table, conflict.row_id, conflict.version, values)
+        except StoreError as error:
+            self.call_from_thread(self.notify, str(error), title="Could not apply", severity="error", markup=False)
+            return
+        names = ", ".join(values)
+        self.call_from_thread(self.notify, f"Restored {names} of {conflict.label}; their other changes stay.",
+                              markup=False)
+        self.call_from_thread(self.poll_changes)
+
     def action_show_coaches(self) -> None:
         """Open the coaches screen over the current one (escape comes back)."""
         from rmtui.screens.coaches import CoachesScreen
@@ -293,6 +414,9 @@ class RmtuiApp(App[None]):
             yield SystemCommand(title, area.help, partial(self.action_go, area.name))
         yield SystemCommand("Coaches and their workload", "The HR coaches: add one, give a whole wave coaches",
                             self.action_show_coaches)
+        if self.may_edit:
+            yield SystemCommand("Undo your last change  ctrl+z", "Take back your own last change", self.action_undo)
+            yield SystemCommand("Redo  ctrl+y", "Put back what your last undo took back", self.action_redo)
         # Every action of this screen, with its key ("Match wave  m"); edits hidden from viewers.
         for key in keys_for(type(screen).__name__, self.keymap_keys):
             if key.group == "Navigate" and key.verb == "back":

@@ -29,7 +29,8 @@ Other keys: ``space`` mark (select, pin, rule on/off) · ``*`` select all · ``t
 view or table · ``[``/``]`` previous/next (pair, session) · ``+``/``-`` weight · ``{``/``}``
 second threshold · ``(``/``)`` threshold · ``ctrl+s`` save (import, save merged) ·
 ``ctrl+t`` import valid rows · ``ctrl+n`` new person · ``ctrl+r`` withdraw (in the form) ·
-``ctrl+o`` import CSV · ``ctrl+l`` clear filter.
+``ctrl+o`` import CSV · ``ctrl+l`` clear filter · ``ctrl+z`` undo your last change (on an
+audit entry: revert it) · ``ctrl+y`` redo.
 
 No ctrl+h / ctrl+m / ctrl+i / ctrl+j: many terminals send them for Backspace, Enter, Tab
 and newline.
@@ -94,6 +95,10 @@ KEYS: tuple[Key, ...] = (
     # -- global -----------------------------------------------------------------------------
     _k("keys", "app", "toggle_keys", "question_mark", "Keys", "keys", "Global", help="This screen's keys"),
     _k("quit", "app", "quit", "q", "Quit", "quit", "Global", show=False, help="Leave rmtui"),
+    _k("undo", "app", "undo", "ctrl+z", "Undo", "undo", "Global", show=False, edits=True,
+       help="Take back your own last change (asks first when it is big)"),
+    _k("redo", "app", "redo", "ctrl+y", "Redo", "redo", "Global", show=False, edits=True,
+       help="Put back the change your last undo took back"),
     # -- roster -----------------------------------------------------------------------------
     _k("roster.search", "RosterScreen", "focus_search", "slash", "Search", V_SEARCH, "Find",
        help="Type a name, skill, department…"),
@@ -252,6 +257,8 @@ KEYS: tuple[Key, ...] = (
     _k("audit.clear", "AuditScreen", "clear_filter", "ctrl+l", "Clear filter", "clear filter", "Find"),
     _k("audit.results", "AuditScreen", "results", "escape,down", "Results", V_BACK, "Find", show=False),
     _k("audit_detail.close", "AuditDetailScreen", "dismiss", "escape", "Close", V_BACK, "Navigate"),
+    _k("audit_detail.revert", "AuditDetailScreen", "revert", "ctrl+z", "Revert", "undo", "Change", edits=True,
+       help="Take back this whole change (admins: anyone's; others: their own)"),
     # -- coordinators, coaches, waves, settings -------------------------------------------------
     _k("coordinators.add", "CoordinatorsScreen", "add", "a", "Add", V_ADD, "Change", edits=True),
     _k("coordinators.role", "CoordinatorsScreen", "cycle_role", "e", "Change role", "edit", "Change", edits=True),
@@ -282,6 +289,12 @@ KEYS: tuple[Key, ...] = (
        show=False),
     _k("conflict.save", "ConflictScreen", "save", "ctrl+s", "Save merged", V_SAVE, "Dialog"),
     _k("conflict.back", "ConflictScreen", "back", "escape", "Back to the form", V_BACK, "Dialog"),
+    _k("undo_conflict.mine", "UndoConflictScreen", "choose('mine')", "less_than_sign", "Restore mine", "mine",
+       "Dialog"),
+    _k("undo_conflict.theirs", "UndoConflictScreen", "choose('theirs')", "greater_than_sign", "Keep theirs",
+       "theirs", "Dialog"),
+    _k("undo_conflict.save", "UndoConflictScreen", "save", "ctrl+s", "Apply chosen", V_SAVE, "Dialog"),
+    _k("undo_conflict.back", "UndoConflictScreen", "back", "escape", "Close", V_BACK, "Dialog"),
     _k("withdraw.cancel", "WithdrawScreen", "back", "escape", "Cancel", V_BACK, "Dialog"),
     _k("override.cancel", "OverrideReasonScreen", "cancel", "escape", "Cancel", V_BACK, "Dialog"),
     _k("close_reason.cancel", "CloseReasonScreen", "cancel", "escape", "Cancel", V_BACK, "Dialog"),

@@ -68,6 +68,8 @@ class UndoConflictError(UndoError):
         self.table, self.row_id, self.label = table, row_id, label
         self.changed_by, self.changed_at, self.fields = changed_by, changed_at, fields
         self.summary = summary
+        self.version: int | None = None
+        """The row's version now, for applying the fields the coordinator chose (:func:`apply_fields`)."""
 
 
 @dataclass
@@ -399,7 +401,9 @@ def _check(conn: sqlite3.Connection, change: Change, effects: list[_Effect], ver
                 FieldChange(name, (e.initial or {}).get(name, value), now.get(name))
                 for name, value in (e.final or {}).items() if name not in _IGNORED and name in now
             ]
-        raise UndoConflictError(verb, change.summary, e.table, e.key, e.label, who, when, differs)
+        error = UndoConflictError(verb, change.summary, e.table, e.key, e.label, who, when, differs)
+        error.version = None if now is None or now.get("version") is None else int(now["version"])
+        raise error
 
 
 # ---------------------------------------------------------------- writing the inverse
@@ -518,11 +522,16 @@ def _remove(writer: Writer, e: _Effect) -> None:
 # ---------------------------------------------------------------- the three verbs
 
 
-def _take_back(store: Store, change: Change | None, verb: str, *, dry_run: bool = False, admin: bool = False) -> Change:
+def _take_back(store: Store, change: Change | None, verb: str, *, dry_run: bool = False, admin: bool = False,
+               expect: int | None = None) -> Change:
     """Write the inverse of ``change`` as a new audited change, after checking nothing moved on."""
     if change is None:
         raise UndoError("Nothing to redo: you have undone nothing since your last change." if verb == "redo"
                         else "Nothing to undo: none of your changes is left to take back.")
+    if expect is not None and change.change_id != expect:
+        key = "ctrl+y" if verb == "redo" else "ctrl+z"
+        raise UndoError(f"Your last change is now “{change.summary}”, not the one you were asked about; "
+                        f"press {key} again to {verb} it.")
     try:
         with store.write() as writer:
             conn = writer.conn
@@ -561,7 +570,7 @@ class _DryRun(Exception):
         self.change = change
 
 
-def undo(store: Store, actor: str | None = None, *, dry_run: bool = False) -> Change:
+def undo(store: Store, actor: str | None = None, *, dry_run: bool = False, expect: int | None = None) -> Change:
     """Take back ``actor``'s (default the store's) newest change not yet taken back.
 
     Returns the new change that did it (``summary`` "undo of …"); with ``dry_run`` the
@@ -571,14 +580,14 @@ def undo(store: Store, actor: str | None = None, *, dry_run: bool = False) -> Ch
     """
     if actor is not None and actor != store.actor:
         raise UndoError(f"Only {clean(actor)} can undo their own changes; an admin can revert them from the audit (8).")
-    return _take_back(store, last_undoable(store), "undo", dry_run=dry_run)
+    return _take_back(store, last_undoable(store), "undo", dry_run=dry_run, expect=expect)
 
 
-def redo(store: Store, actor: str | None = None, *, dry_run: bool = False) -> Change:
+def redo(store: Store, actor: str | None = None, *, dry_run: bool = False, expect: int | None = None) -> Change:
     """Take back ``actor``'s newest undo (if no change of theirs came after it): the change again."""
     if actor is not None and actor != store.actor:
         raise UndoError(f"Only {clean(actor)} can redo their own changes.")
-    return _take_back(store, last_redoable(store), "redo", dry_run=dry_run)
+    return _take_back(store, last_redoable(store), "redo", dry_run=dry_run, expect=expect)
 
 
 def revert(store: Store, change_id: int, *, dry_run: bool = False) -> Change:
@@ -587,6 +596,36 @@ def revert(store: Store, change_id: int, *, dry_run: bool = False) -> Change:
     if change is None:
         raise UndoError(f"There is no change {change_id} in the audit.")
     return _take_back(store, change, "revert", dry_run=dry_run, admin=True)
+
+
+def take_back(store: Store, change_id: int, *, dry_run: bool = False) -> Change:
+    """Take back one change named by its id: your own as an undo, anyone's as an admin's revert."""
+    change = read_change(store, change_id)
+    if change is None:
+        raise UndoError(f"There is no change {change_id} in the audit.")
+    if change.actor == store.actor:
+        return _take_back(store, change, "undo", dry_run=dry_run)
+    return _take_back(store, change, "revert", dry_run=dry_run, admin=True)
+
+
+def revert_refusal(role: str | None, me: str, actor: str) -> str | None:
+    """Return why ``me`` (with ``role``) may not take back a change ``actor`` made, or None if they may."""
+    if actor == me or role in (None, "admin"):
+        return None
+    return (f"Only an admin can revert {clean(actor)}'s change; you are a {role}. "
+            "ctrl+z elsewhere undoes your own last change.")
+
+
+def apply_fields(store: Store, table: str, row_id: int, expected_version: int | None, values: dict[str, Any]) -> int:
+    """Write the fields a coordinator chose after an undo conflict, as a normal audited edit.
+
+    The row must still be at ``expected_version`` (ConflictError otherwise, naming who)."""
+    if not values:
+        raise UndoError("You kept every field as it is now; nothing was changed.")
+    if expected_version is None:
+        raise UndoError(f"{table} rows have no version to check; change the fields by hand.")
+    with store.write() as writer:
+        return writer.update(table, row_id, expected_version, values)
 
 
 def may_revert(store: Store) -> str | None:

@@ -28,7 +28,9 @@ from rmtui.audit_log import (
 from rmtui.db import AuditEntry
 from rmtui.programme import Programme
 from rmtui.screens.base import ProgrammeScreen, bindings
+from rmtui.screens.navigation import RevertChange
 from rmtui.text import clean
+from rmtui.undo import revert_refusal
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 SHOWN = 10_000
@@ -82,7 +84,7 @@ class AuditRows:
         }
 
 
-class AuditDetailScreen(ModalScreen[None]):
+class AuditDetailScreen(ModalScreen[int | None]):
     """Every field of one change, before and after, in full."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("AuditDetailScreen")  # type: ignore[assignment]
@@ -95,11 +97,13 @@ class AuditDetailScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, entry: AuditEntry, tz: str, label: str) -> None:
+    def __init__(self, entry: AuditEntry, tz: str, label: str, refusal: str | None = None) -> None:
         super().__init__()
         self.entry = entry
         self.tz = tz
         self.label = label
+        self.refusal = refusal
+        """Why this person may not revert the change (not an admin, not theirs), or None."""
 
     def compose(self):
         entry = self.entry
@@ -115,7 +119,17 @@ class AuditDetailScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Static(heading)
             yield Static(table)
-            yield Static(Text("escape closes", style="dim"))
+            if self.refusal:
+                yield Static(Text(self.refusal, style="dim"), id="revert-hint")
+            else:
+                yield Static(Text("ctrl+z reverts the whole change this row belongs to · escape closes", style="dim"),
+                             id="revert-hint")
+
+    def action_revert(self) -> None:
+        if self.refusal:
+            self.notify(self.refusal, severity="warning", markup=False)
+            return
+        self.dismiss(self.entry.change_id or self.entry.id)
 
 
 def _load(programme: Programme, text: str) -> AuditView:
@@ -191,7 +205,18 @@ class AuditScreen(ProgrammeScreen):
     def open_entry(self, event: VirtualTable.Selected) -> None:
         if self.view is not None and event.index < len(self.view.entries):
             entry = self.view.entries[event.index]
-            self.app.push_screen(AuditDetailScreen(entry, self.view.tz, self.view.label(entry)))
+            app = self.app
+            role = getattr(app, "role", None)
+            refusal = revert_refusal(role, self.programme.store.actor, entry.actor)
+            if not self.may_edit:
+                refusal = "You are a viewer: you cannot revert changes."
+            self.app.push_screen(AuditDetailScreen(entry, self.view.tz, self.view.label(entry), refusal),
+                                 callback=self._revert)
+
+    def _revert(self, change_id: int | None) -> None:
+        """The detail asked to take its change back: the App asks, checks and tells (as for ctrl+z)."""
+        if change_id is not None:
+            self.post_message(RevertChange(change_id))
 
     def show_query(self, text: str) -> None:
         """Show the audit filtered by ``text`` (e.g. ``by:alice`` from the coordinators screen)."""

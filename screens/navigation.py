@@ -67,3 +67,10 @@ class EditRules(Message):
     """Open the rule editor on ``config``."""
 
     config: RuleConfig
+
+
+@dataclass
+class RevertChange(Message):
+    """Take back one audited change (``audit.change_id``): the App asks first if it is big, then tells."""
+
+    change_id: int
