@@ -340,11 +340,13 @@ MIGRATIONS: list[str] = [
     # (issue 15 item 2, undo) one user action = one write transaction: every audit row a
     # transaction writes carries the same change_id (the id of its first audit row), so an
     # import, a whole-wave accept or a restore is taken back as the one change it was. Rows
-    # written before this migration are each their own change.
+    # written before this migration are each their own change. audit_actor_change finds a
+    # coordinator's newest changes (what ctrl+z takes back) without reading their rows.
     """
     ALTER TABLE audit ADD COLUMN change_id INTEGER;
     UPDATE audit SET change_id = id;
     CREATE INDEX audit_change ON audit(change_id);
+    CREATE INDEX audit_actor_change ON audit(actor, change_id);
     """,
 ]
 

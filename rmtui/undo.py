@@ -173,27 +173,33 @@ def _recent(conn: sqlite3.Connection, actor: str) -> list[int]:
     )]
 
 
+def _kind(conn: sqlite3.Connection, change_id: int) -> str:
+    """Return ``change``, or ``undo``/``revert``/``redo`` for a change that took another back (one index probe)."""
+    row = conn.execute(
+        "SELECT action FROM audit WHERE change_id = ? AND entity = ? AND action IN ('undo', 'revert', 'redo') LIMIT 1",
+        (change_id, MARKER),
+    ).fetchone()
+    return str(row[0]) if row else "change"
+
+
 def _last_undoable(conn: sqlite3.Connection, actor: str) -> Change | None:
     for change_id in _recent(conn, actor):
-        change = _change(conn, change_id)
-        if change is None or change.kind in ("undo", "revert"):
+        if _kind(conn, change_id) in ("undo", "revert"):
             continue
         if _taken_back(conn, change_id) is None:
-            return change
+            return _change(conn, change_id)
     return None
 
 
 def _last_redoable(conn: sqlite3.Connection, actor: str) -> Change | None:
     for change_id in _recent(conn, actor):
-        change = _change(conn, change_id)
-        if change is None:
-            continue
-        if change.kind == "change":
+        kind = _kind(conn, change_id)
+        if kind == "change":
             return None  # a new change since the last undo: nothing to redo
-        if change.kind == "redo":
+        if kind == "redo":
             continue
         if _taken_back(conn, change_id) is None:
-            return change
+            return _change(conn, change_id)
     return None
 
 
