@@ -11,6 +11,7 @@ Rules (DESIGN.md, "The shared store"):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
@@ -19,7 +20,6 @@ import pwd
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-import contextlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
