@@ -278,6 +278,10 @@ def _mapping(value: Any) -> dict[str, Any]:
 def describe_change(entry: AuditEntry) -> str:
     """Return the change in one line, before → after, user text cleaned of control codes."""
     before, after = _mapping(entry.before), _mapping(entry.after)
+    if entry.entity == "change" and entry.action in ("undo", "redo", "revert"):
+        # rmtui.undo's marker: which change this one took back (its own rows are listed beside it).
+        by = f" by {clean(str(after['by']))}" if after.get("by") else ""
+        return f"{entry.action}: {clean(str(after.get('summary', '')))} (change {entry.entity_id}{by})"
     if entry.action == "update" or (before and after):
         keys = list(dict.fromkeys([*before, *after]))
         parts = [f"{clean(key)}: {_value(before.get(key))} → {_value(after.get(key))}" for key in keys]

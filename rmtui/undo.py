@@ -87,9 +87,12 @@ class Change:
     """``change``, or ``undo``/``revert``/``redo`` when it took another change back."""
     target: int | None = None
 
+    bulk: bool = False
+    """A whole-wave accept or an import: always confirmed before it is taken back."""
+
     @property
     def big(self) -> bool:
-        return self.size >= BIG_CHANGE
+        return self.bulk or self.size >= BIG_CHANGE
 
 
 # ---------------------------------------------------------------- reading changes
@@ -116,6 +119,8 @@ def _change(conn: sqlite3.Connection, change_id: int) -> Change | None:
     if marker is not None:
         change.kind, change.target = marker["action"], marker["entity_id"]
     change.summary, change.size = _describe(change)
+    bulk = ("accept wave", "import")
+    change.bulk = any(r["action"] in bulk or (isinstance(r["after"], dict) and "import" in r["after"]) for r in rows)
     return change
 
 
@@ -128,6 +133,8 @@ def _describe(change: Change) -> tuple[str, int]:
         what = (marker["after"] or {}).get("summary") or f"change {change.target}"
         size = len({(r["entity"], r["entity_id"]) for r in rows if r["entity"] != MARKER})
         return str(what), size
+    if any(r["action"] == "demo" for r in rows):
+        return "built the demo programme", len(rows)
     accept = next((r for r in rows if r["action"] == "accept wave"), None)
     if accept is not None:
         count = len((accept["after"] or {}).get("pairs", []))
@@ -561,6 +568,7 @@ def _take_back(store: Store, change: Change | None, verb: str, *, dry_run: bool 
                 raise _DryRun(fresh)
             _write_inverse(writer, fresh, effects, verb)
             writer.audit(MARKER, fresh.change_id, verb, None, {"change": fresh.change_id, "summary": fresh.summary, "by": fresh.actor})
+            writer.execute("UPDATE audit SET label = ? WHERE id = last_insert_rowid()", (f"{verb}: {fresh.summary}",))
             result = _change(conn, writer.change_id)
     except _DryRun as dry:
         return dry.change

@@ -173,7 +173,7 @@ def test_undo_refuses_what_it_cannot_take_back_honestly(programme):
     store = programme.store
     with store.write() as w:
         w.audit("programme", None, "demo", None, {"people": 60})
-    with pytest.raises(UndoError, match="cannot be taken back: a demo build"):
+    with pytest.raises(UndoError, match="“built the demo programme” cannot be taken back: a demo build"):
         undo(store)
 
 
