@@ -177,6 +177,7 @@ def resume_pair(store: Store, pair_id: int, expected_version: int, reason: str, 
         shift = max(0, (today - as_date(pair.paused_on)).days) if pair.paused_on else 0
         version = writer.update("pairs", pair_id, expected_version, {"status": "active", "paused_on": None, "pause_reason": None})
         moved = 0
+        shifted: dict[str, list[list[str | None]]] = {}
         if shift:
             rows = writer.execute(
                 "SELECT id, due_on, scheduled_at FROM sessions WHERE pair_id = ? "
@@ -184,14 +185,17 @@ def resume_pair(store: Store, pair_id: int, expected_version: int, reason: str, 
                 (pair_id,),
             ).fetchall()
             for session_id, due_on, scheduled_at in rows:
+                new = ((as_date(due_on) + dt.timedelta(days=shift)).isoformat(),
+                       _shift_instant(scheduled_at, shift) if scheduled_at else None)
                 writer.execute(
                     "UPDATE sessions SET due_on = ?, scheduled_at = ?, version = version + 1, updated_at = ? WHERE id = ?",
-                    ((as_date(due_on) + dt.timedelta(days=shift)).isoformat(),
-                     _shift_instant(scheduled_at, shift) if scheduled_at else None, writer.now, session_id),
+                    (*new, writer.now, session_id),
                 )
+                # Each session's days before and after, so undo can move exactly these back.
+                shifted[str(session_id)] = [[due_on, scheduled_at], list(new)]
             moved = len(rows)
         writer.audit("pairs", pair_id, "resume", {"paused_on": pair.paused_on, "pause_reason": pair.pause_reason},
-                     {"reason": text, "days": shift, "sessions_moved": moved})
+                     {"reason": text, "days": shift, "sessions_moved": moved, "moved": shifted})
     pair.status, pair.paused_on, pair.pause_reason, pair.version = "active", None, None, version
     return pair, shift
 

@@ -14,8 +14,12 @@ than changes since taken back): else :class:`UndoConflictError` says who changed
 when, and carries the fields (what undo would restore against what is there now).
 
 What cannot be taken back honestly is refused with one sentence (:class:`UndoError`):
-a demo build, a resume that moved sessions (which ones is not recorded), rows written
-before undo kept whole rows, and a row whose sensitive attributes were not kept.
+a demo build; changes written before this version of rmtui that did not record which rows
+they touched (a withdrawn proposal kept only its two people, cancelled sessions and a
+resume's moved sessions only their count); a row removed whose sensitive attributes the
+audit does not keep; a row other rows have come to depend on since (a person now in a
+pair, a pair with survey answers). A person's sensitive attributes are never in the audit,
+so an undone edit of them is not restored either.
 """
 
 from __future__ import annotations
@@ -296,8 +300,13 @@ def _effects(conn: sqlite3.Connection, change: Change) -> list[_Effect]:
                 e.final = {"pair_id": row["entity_id"], "seq": seq, "due_on": due_on}
             continue
         if action == "resume":
-            if (after or {}).get("sessions_moved"):
-                raise _refuse(change.summary, "the sessions a resume moved are not recorded one by one")
+            moved = (after or {}).get("moved")
+            if (after or {}).get("sessions_moved") and moved is None:
+                raise _refuse(change.summary, "the sessions it moved were recorded before undo kept which ones")
+            for session_id, ((due_was, at_was), (due_now, at_now)) in (moved or {}).items():
+                e = effect("sessions", int(session_id), f"session {session_id} of {clean(label or 'the pair')}")
+                e.initial = {"due_on": due_was, "scheduled_at": at_was, **(e.initial or {})}
+                e.final = {**(e.final or {}), "due_on": due_now, "scheduled_at": at_now}
             continue
         if action == "withdraw" and entity == "participants":
             continue  # the status update beside it is the change

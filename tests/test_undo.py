@@ -268,3 +268,38 @@ def test_rmtui_undo_refuses_over_another_coordinators_change_naming_them(db_path
     assert refused.stderr.startswith("rmtui: Cannot undo “edited Ann Lee (department)”: rosa changed Ann Lee at 2026-")
     with Store(db_path) as store:
         assert store.scalar("SELECT department FROM participants") == "Claims"
+
+
+def test_a_resume_close_and_setting_are_each_undone_and_redone(programme):
+    import datetime as dt
+
+    from lifecycle_data import build
+
+    from rmtui import lifecycle
+    from rmtui.db.store import read_setting
+    from rmtui.pairing import close_pair
+
+    store = programme.store
+    today = dt.date(2026, 11, 20)
+    first, second = build(programme)
+    version = lambda pair_id: store.scalar("SELECT version FROM pairs WHERE id = ?", (pair_id,))  # noqa: E731
+    lifecycle.pause_pair(store, first, version(first), "Mentee on leave", today)
+    paused = snapshot(store)
+    lifecycle.resume_pair(store, first, version(first), "Back from leave", today + dt.timedelta(days=10))
+    resumed = snapshot(store)
+    assert resumed != paused
+    undo(store)
+    assert snapshot(store) == paused  # status paused again, every session back on its day
+    redo(store)
+    assert snapshot(store) == resumed
+    before_close = snapshot(store)
+    close_pair(programme, second, version(second), "other", "Moved abroad")
+    assert snapshot(store) != before_close
+    undo(store)
+    assert snapshot(store) == before_close  # the pair active, its cancelled sessions planned again
+    with store.write() as w:
+        w.set_setting("programme_name", "Spring mentoring")
+    undo(store)
+    assert read_setting(store, "programme_name")[0] != "Spring mentoring"
+    redo(store)
+    assert read_setting(store, "programme_name")[0] == "Spring mentoring"
