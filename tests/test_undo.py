@@ -12,7 +12,7 @@ import pytest
 from rmtui.csv_import import import_file
 from rmtui.db import Participant, Store
 from rmtui.db.coordinators import add_coordinator
-from rmtui.db.schema import MIGRATIONS, SCHEMA_VERSION
+from rmtui.db.schema import MIGRATIONS
 from rmtui.db.sqlite import sqlite3
 from rmtui.intake import create_participant, update_participant
 from rmtui.pairing import accept_wave, propose_pair, withdraw_proposal
@@ -58,11 +58,12 @@ def test_every_audit_row_of_one_transaction_shares_its_change_id(programme, peop
 def test_the_migration_makes_each_older_row_its_own_change(tmp_path):
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    for script in MIGRATIONS[:-1]:
+    ours = next(i for i, script in enumerate(MIGRATIONS) if "ADD COLUMN change_id" in script)
+    for script in MIGRATIONS[:ours]:
         conn.executescript(script)
     conn.execute("INSERT INTO audit (at, actor, entity, entity_id, action) VALUES ('2026-01-01T00:00:00Z', 'x', 'waves', 1, 'create')")
     conn.execute("INSERT INTO audit (at, actor, entity, entity_id, action) VALUES ('2026-01-01T00:00:00Z', 'x', 'waves', 1, 'update')")
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.execute(f"PRAGMA user_version = {ours}")
     conn.commit()
     conn.close()
     with Store(path, actor="x") as store:
@@ -303,3 +304,30 @@ def test_a_resume_close_and_setting_are_each_undone_and_redone(programme):
     assert read_setting(store, "programme_name")[0] != "Spring mentoring"
     redo(store)
     assert read_setting(store, "programme_name")[0] == "Spring mentoring"
+
+
+def test_undoing_an_import_refuses_once_someone_edited_an_imported_person(programme, db_path):
+    store = programme.store
+    import_file(store, DATA / "bom_semicolons.csv")
+    person = store.query_tuples("SELECT id, name FROM participants ORDER BY id LIMIT 1")[0]
+    other = subprocess.run([sys.executable, str(WRITER), "set", str(db_path), "rosa", "participants", str(person[0]),
+                            "team", "Night shift"], capture_output=True, text=True, timeout=120)
+    assert other.returncode == 0, other.stderr
+    count = store.scalar("SELECT count(*) FROM participants")
+    with pytest.raises(UndoConflictError, match=f"rosa changed {person[1]}"):
+        undo(store)
+    assert store.scalar("SELECT count(*) FROM participants") == count  # all or nothing
+
+
+def test_redo_refuses_over_a_later_change_and_undo_asked_about_one_change_does_not_take_another(programme, db_path):
+    store = programme.store
+    ann = create_participant(store, {"name": "Ann", "role": "mentor"})
+    v = update_participant(store, ann.id, ann.version, {"team": "Risk"})
+    undone = undo(store)
+    with Store(db_path, actor="rosa") as rosa, rosa.write() as w:
+        w.update("participants", ann.id, v + 1, {"team": "Audit"})
+    with pytest.raises(UndoConflictError, match="Cannot redo “edited Ann \\(team\\)”: rosa changed Ann"):
+        redo(store)
+    assert undone.target is not None
+    with pytest.raises(UndoError, match="Your last change is now “added Ann”"):
+        undo(store, expect=undone.target)
