@@ -25,7 +25,7 @@ so an undone edit of them is not restored either.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rmtui.db import Store, StoreError
@@ -56,6 +56,14 @@ class FieldChange:
     field: str
     restore: Any
     now: Any
+    changed: bool = True
+    """True when someone changed this field since; False for a field undo would restore unopposed."""
+
+
+def _readable(instant: str) -> str:
+    """Return a stored UTC instant (2026-11-20T09:05:00Z) as "2026-11-20 09:05 UTC"."""
+    day, _, time = instant.partition("T")
+    return f"{day} {time[:5]} UTC" if time else day
 
 
 class UndoConflictError(UndoError):
@@ -64,7 +72,7 @@ class UndoConflictError(UndoError):
     def __init__(self, verb: str, summary: str, table: str, row_id: Any, label: str,
                  changed_by: str | None, changed_at: str | None, fields: list[FieldChange]) -> None:
         who = clean(changed_by) if changed_by else "another change the audit does not name"
-        when = f" at {changed_at}" if changed_at else ""
+        when = f" at {_readable(changed_at)}" if changed_at else ""
         super().__init__(
             f"Cannot {verb} “{summary}”: {who} changed {label}{when} since, so nothing was changed; "
             "see their change in the audit (8) and decide field by field."
@@ -418,11 +426,17 @@ def _check(conn: sqlite3.Connection, change: Change, effects: list[_Effect], ver
         if later is None and not differs:
             continue
         who, when = (later[0], later[1]) if later else _last_writer(conn, e.table, e.key, change.change_id)
-        if not differs and now is not None:
-            differs = [
-                FieldChange(name, (e.initial or {}).get(name, value), now.get(name))
-                for name, value in (e.final or {}).items() if name not in _IGNORED and name in now
+        if now is not None and e.exists and e.existed:
+            # The fields undo would restore unopposed too, so the field view can restore them as well.
+            seen = {f.field for f in differs}
+            differs += [
+                FieldChange(name, (e.initial or {})[name], now[name], changed=False)
+                for name in (e.final or {})
+                if name not in _IGNORED and name in now and name not in seen and name in (e.initial or {})
+                and not _same(now[name], (e.initial or {})[name])
             ]
+            if not any(f.changed for f in differs):  # a later audit row, no field differs: show them all
+                differs = [replace(f, changed=True) for f in differs]
         error = UndoConflictError(verb, change.summary, e.table, e.key, e.label, who, when, differs)
         error.version = None if now is None or now.get("version") is None else int(now["version"])
         raise error

@@ -56,7 +56,8 @@ class UndoConflictScreen(ModalScreen[dict[str, Any] | None]):
         self.error = error
         self.fields = [f for f in error.fields if f.field != WHOLE_ROW]
         self.whole_row = any(f.field == WHOLE_ROW for f in error.fields)
-        self.choices = {f.field: "theirs" for f in self.fields}  # nothing is overwritten unless chosen
+        # What someone changed since stays theirs unless chosen; the rest of your undo is restored.
+        self.choices = {f.field: "theirs" if f.changed else "mine" for f in self.fields}
 
     def compose(self):
         with Vertical():
@@ -66,15 +67,15 @@ class UndoConflictScreen(ModalScreen[dict[str, Any] | None]):
                 yield Static("The row was added or removed since: there are no fields to choose; escape closes.",
                              classes="hint")
             else:
-                yield Static("< restores yours · > keeps theirs · ctrl+s applies the fields you restore · escape "
+                yield Static("* changed by them since · < restore · > keep as now · ctrl+s applies · escape "
                              "leaves everything as it is", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("Field", width=16, key="field")
-        table.add_column("Yours (undo restores)", width=24, key="mine")
-        table.add_column("Theirs (now)", width=24, key="theirs")
+        table.add_column("Field", width=14, key="field")
+        table.add_column("Undo restores", width=22, key="mine")
+        table.add_column("Now", width=22, key="theirs")
         table.add_column("Keep", width=7, key="keep")
         for change in self.error.fields:
             table.add_row(*self._cells(change.field), key=change.field)
@@ -86,8 +87,11 @@ class UndoConflictScreen(ModalScreen[dict[str, Any] | None]):
         mine = Text(_shown(change.restore), overflow="ellipsis", no_wrap=True)
         theirs = Text(_shown(change.now), overflow="ellipsis", no_wrap=True)
         (theirs if choice == "theirs" else mine).stylize("bold")
-        keep = Text("—" if name == WHOLE_ROW else ("theirs" if choice == "theirs" else "mine"), style="bold")
-        return Text(clean(name)), mine, theirs, keep
+        keep = Text("—" if name == WHOLE_ROW else ("now" if choice == "theirs" else "undo"), style="bold")
+        label = Text(clean(name))
+        if change.changed and name != WHOLE_ROW:
+            label.append(" *", style="bold")  # changed by them since
+        return label, mine, theirs, keep
 
     def action_choose(self, side: str) -> None:
         table = self.query_one(DataTable)

@@ -94,12 +94,19 @@ async def test_undo_over_another_coordinators_edit_opens_the_field_view(programm
         await _wait_for(pilot, lambda: isinstance(app.screen, UndoConflictScreen))
         dialog = app.screen
         assert str(dialog.error).startswith("Cannot undo “edited Ann Lee (department, team)”: rosa changed Ann Lee")
-        assert [(f.field, f.restore, f.now) for f in dialog.error.fields] == [("department", "", "Claims")]
+        assert [(f.field, f.restore, f.now, f.changed) for f in dialog.error.fields] == [
+            ("department", "", "Claims", True), ("team", "", "Risk", False)
+        ]
         table = dialog.query_one(DataTable)
-        assert [str(c) for c in table.get_row_at(0)] == ["department", "—", "Claims", "theirs"]
-        await pilot.press("less_than_sign", "ctrl+s")  # restore mine: the department as before your edit
+        assert [str(c) for c in table.get_row_at(0)] == ["department *", "—", "Claims", "now"]
+        assert [str(c) for c in table.get_row_at(1)] == ["team", "—", "Risk", "undo"]
+        await pilot.press("less_than_sign")  # restore the department too
+        assert [str(c) for c in table.get_row_at(0)] == ["department *", "—", "Claims", "undo"]
+        await pilot.press("down", "greater_than_sign")  # ...but keep the team as it is now
+        assert [str(c) for c in table.get_row_at(1)] == ["team", "—", "Risk", "now"]
+        await pilot.press("ctrl+s")
         await _wait_for(pilot, lambda: store.scalar("SELECT department FROM participants") == "")
-        assert store.scalar("SELECT team FROM participants") == "Risk"  # only the chosen field was written
+        assert store.scalar("SELECT team FROM participants") == "Risk"
         await _wait_for(pilot, lambda: "Restored department of Ann Lee; their other changes stay." in notes.messages)
 
 
