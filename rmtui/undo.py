@@ -583,9 +583,11 @@ def _take_back(store: Store, change: Change | None, verb: str, *, dry_run: bool 
             done = _taken_back(conn, fresh.change_id)
             if done is not None:
                 raise UndoError(f"“{fresh.summary}” was already taken back by {clean(done[0])} at {done[1]}.")
-            effects = _effects(conn, fresh)
+            effects = [e for e in _effects(conn, fresh) if not (e.existed and e.exists and not e.initial)]
             if not effects:
-                raise _refuse(fresh.summary, "it changed no rows undo can restore")
+                # An edit of a person's sensitive attributes only is audited without its values.
+                raise _refuse(fresh.summary, "it changed nothing the audit keeps (a person's sensitive attributes "
+                              "are never kept), so there is nothing to restore")
             _check(conn, fresh, effects, "redo" if verb == "redo" else "undo")
             if dry_run:
                 raise _DryRun(fresh)

@@ -331,3 +331,11 @@ def test_redo_refuses_over_a_later_change_and_undo_asked_about_one_change_does_n
     assert undone.target is not None
     with pytest.raises(UndoError, match="Your last change is now “added Ann”"):
         undo(store, expect=undone.target)
+
+
+def test_an_edit_of_sensitive_attributes_only_is_refused_not_pretended(programme):
+    store = programme.store
+    ann = create_participant(store, {"name": "Ann", "role": "mentor"})
+    update_participant(store, ann.id, ann.version, {"attributes": {"gender": "f"}})
+    with pytest.raises(UndoError, match="sensitive attributes are never kept"):
+        undo(store)
