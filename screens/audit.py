@@ -108,6 +108,8 @@ class AuditDetailScreen(ModalScreen[int | None]):
     def compose(self):
         entry = self.entry
         heading = Text(f"{local_time(entry, self.tz)} · {clean(entry.actor)} · {entry.action} {subject(entry)}", style="bold")
+        if entry.change_id is not None:  # the number `rmtui undo --change` takes
+            heading.append(f" · change {entry.change_id}", style="")
         if self.label != subject(entry):
             heading.append(f"\n{self.label}", style="")
         table = Table(expand=True, show_edge=False, pad_edge=False)
