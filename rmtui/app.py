@@ -364,7 +364,8 @@ class RmtuiApp(App[None]):
         if done.kind == "redo":
             message = f"Redone: {done.summary} · ctrl+z takes it back again"
         elif done.kind == "revert":
-            message = f"Reverted: {done.summary} · ctrl+y puts it back"
+            whose = "your" if done.made_by == done.actor else f"{done.made_by or 'someone'}'s"
+            message = f"Reverted {whose} change: {done.summary} · ctrl+y puts it back"
         else:
             message = f"Undone: {done.summary} · ctrl+y redoes it"
         self.notify(message, timeout=8, markup=False)

@@ -98,6 +98,8 @@ class Change:
     kind: str = "change"
     """``change``, or ``undo``/``revert``/``redo`` when it took another change back."""
     target: int | None = None
+    made_by: str | None = None
+    """For an undo, redo or revert: who made the change it took back."""
 
     bulk: bool = False
     """A whole-wave accept or an import: always confirmed before it is taken back."""
@@ -130,6 +132,7 @@ def _change(conn: sqlite3.Connection, change_id: int) -> Change | None:
     marker = next((r for r in rows if r["entity"] == MARKER and r["action"] in TAKE_BACK), None)
     if marker is not None:
         change.kind, change.target = marker["action"], marker["entity_id"]
+        change.made_by = (marker["after"] or {}).get("by")
     change.summary, change.size = _describe(change)
     bulk = ("accept wave", "import")
     change.bulk = any(r["action"] in bulk or (isinstance(r["after"], dict) and "import" in r["after"]) for r in rows)

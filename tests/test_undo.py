@@ -339,3 +339,25 @@ def test_an_edit_of_sensitive_attributes_only_is_refused_not_pretended(programme
     update_participant(store, ann.id, ann.version, {"attributes": {"gender": "f"}})
     with pytest.raises(UndoError, match="sensitive attributes are never kept"):
         undo(store)
+
+
+def test_an_admin_reverts_a_coordinators_change_from_the_command_line(db_path, clock):
+    from rmtui.programme import Programme
+
+    me = Programme.open(db_path, clock)  # the OS user: the programme's first admin
+    with me.store.write() as w:
+        add_coordinator(w, "kim", "coordinator")
+    me.close()
+    with Store(db_path, actor="kim") as kim:
+        create_participant(kim, {"name": "Ann Lee", "role": "mentor"})
+        change = last_undoable(kim).change_id
+    dry = rmtui("undo", "--change", str(change), "--dry-run", "--db", str(db_path))
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.startswith("Would revert: added Ann Lee (made 2026-") and "by kim); nothing was changed." in dry.stdout
+    done = rmtui("undo", "--change", str(change), "--db", str(db_path))
+    assert done.stdout == "Reverted kim's change: added Ann Lee; `rmtui redo` puts it back.\n", done.stderr
+    with Store(db_path) as store:
+        assert store.scalar("SELECT count(*) FROM participants") == 0
+    again = rmtui("undo", "--change", str(change), "--db", str(db_path))
+    assert again.returncode == 1
+    assert again.stderr.startswith("rmtui: “added Ann Lee” was already taken back by ")

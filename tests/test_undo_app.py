@@ -156,6 +156,6 @@ async def test_an_admin_reverts_a_change_from_the_audit(db_path, clock, notes) -
         await _wait_for(pilot, lambda: isinstance(app.screen, Confirm))
         assert app.screen.question == "Revert: added Ann Lee (made by kim)?"
         await pilot.press("y")
-        await _wait_for(pilot, lambda: "Reverted: added Ann Lee · ctrl+y puts it back" in notes.messages)
+        await _wait_for(pilot, lambda: "Reverted kim's change: added Ann Lee · ctrl+y puts it back" in notes.messages)
         assert admin.store.scalar("SELECT count(*) FROM participants") == 0
     admin.close()

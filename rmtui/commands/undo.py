@@ -32,7 +32,8 @@ def _run(obj: Context, db: str | None, verb: str, dry_run: bool, change_id: int 
         by = "" if done.actor == programme.store.actor else f" by {clean(done.actor)}"
         click.echo(f"Would {verb_word}: {what} (made {_when(done, tz)}{by}); nothing was changed.")
     elif change_id is not None:
-        click.echo(f"Reverted: {what} (by {clean(done.actor)}); `rmtui redo` puts it back.")
+        whose = "your" if done.made_by == done.actor else f"{clean(done.made_by or 'someone')}'s"
+        click.echo(f"Reverted {whose} change: {what}; `rmtui redo` puts it back.")
     elif verb == "redo":
         click.echo(f"Redone: {what}; `rmtui undo` takes it back again.")
     else:
