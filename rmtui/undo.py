@@ -25,7 +25,7 @@ so an undone edit of them is not restored either.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from rmtui.db import Store, StoreError
@@ -438,8 +438,6 @@ def _check(conn: sqlite3.Connection, change: Change, effects: list[_Effect], ver
                 if name not in _IGNORED and name in now and name not in seen and name in (e.initial or {})
                 and not _same(now[name], (e.initial or {})[name])
             ]
-            if not any(f.changed for f in differs):  # a later audit row, no field differs: show them all
-                differs = [replace(f, changed=True) for f in differs]
         error = UndoConflictError(verb, change.summary, e.table, e.key, e.label, who, when, differs)
         error.version = None if now is None or now.get("version") is None else int(now["version"])
         raise error

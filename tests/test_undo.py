@@ -361,3 +361,14 @@ def test_an_admin_reverts_a_coordinators_change_from_the_command_line(db_path, c
     again = rmtui("undo", "--change", str(change), "--db", str(db_path))
     assert again.returncode == 1
     assert again.stderr.startswith("rmtui: “added Ann Lee” was already taken back by ")
+
+
+def test_a_later_edit_of_another_field_of_the_row_still_stops_undo_and_leaves_yours_to_restore(programme, db_path):
+    store = programme.store
+    ann = create_participant(store, {"name": "Ann", "role": "mentor"})
+    update_participant(store, ann.id, ann.version, {"team": "Risk"})
+    with Store(db_path, actor="rosa") as rosa, rosa.write() as w:
+        w.update("participants", ann.id, ann.version + 1, {"location": "Leeds"})
+    with pytest.raises(UndoConflictError, match="rosa changed Ann") as raised:
+        undo(store)
+    assert [(f.field, f.restore, f.now, f.changed) for f in raised.value.fields] == [("team", "", "Risk", False)]
