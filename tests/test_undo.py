@@ -372,3 +372,51 @@ def test_a_later_edit_of_another_field_of_the_row_still_stops_undo_and_leaves_yo
     with pytest.raises(UndoConflictError, match="rosa changed Ann") as raised:
         undo(store)
     assert [(f.field, f.restore, f.now, f.changed) for f in raised.value.fields] == [("team", "", "Risk", False)]
+
+
+AS_NOBODY = """
+import os, sys
+from rmtui.db import Store  # loaded while root: nobody cannot read root's Python files
+from rmtui.intake import update_participant
+os.setgroups([])
+os.setgid(65534)
+os.setuid(65534)
+with Store(sys.argv[1]) as store:  # the actor is the kernel's: nobody
+    version = store.scalar("SELECT version FROM participants WHERE id = ?", (int(sys.argv[2]),))
+    update_participant(store, int(sys.argv[2]), version, {"department": sys.argv[3]})
+"""
+
+
+def test_undo_refuses_over_another_unix_users_change_and_names_them(clock):
+    """Two real people: this user (root in CI) and `nobody`, each identified by the kernel."""
+    import os
+    import pwd
+    import shutil
+    import tempfile
+
+    if os.getuid() != 0:
+        pytest.skip("needs root to run a child process as another user (CI runs as root)")
+    other = pwd.getpwuid(65534).pw_name
+    folder = Path(tempfile.mkdtemp(prefix="rmtui-undo-", dir="/tmp"))
+    try:
+        folder.chmod(0o777)
+        db = folder / "programme.db"
+        with Store(db) as me:  # the OS user: the programme's first admin
+            ann = create_participant(me, {"name": "Ann Lee", "role": "mentor", "email": "ann@example.org"})
+            with me.write() as w:
+                add_coordinator(w, other, "coordinator")
+            update_participant(me, ann.id, ann.version, {"department": "Legal"})
+        db.chmod(0o666)
+        theirs = subprocess.run([sys.executable, "-c", AS_NOBODY, str(db), str(ann.id), "Claims"],
+                                capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "HOME": str(folder), "XDG_DATA_HOME": str(folder),
+                                     "XDG_STATE_HOME": str(folder)})
+        assert theirs.returncode == 0, theirs.stderr
+        refused = rmtui("undo", "--db", str(db))
+        assert refused.returncode == 1
+        assert refused.stderr.startswith(f"rmtui: Cannot undo “edited Ann Lee (department)”: {other} changed Ann Lee at 2026-")
+        with Store(db) as store:
+            assert store.scalar("SELECT department FROM participants") == "Claims"
+            assert store.scalar("SELECT actor FROM audit WHERE entity = 'participants' ORDER BY id DESC LIMIT 1") == other
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
