@@ -296,17 +296,16 @@ class RmtuiApp(App[None]):
     def _take_back(self, verb: str, change_id: int | None = None, confirmed: int | None = None) -> None:
         from textual.widgets import Input
 
-        if confirmed is None and isinstance(self.focused, Input):
-            key = "ctrl+y" if verb == "redo" else "ctrl+z"
-            self.notify(f"{key} {verb}es saved changes, not typing: leave the field (escape) first.", timeout=6)
-            return
         if not self.may_edit:
             self.notify("You are a viewer: you cannot undo or redo changes.", severity="warning")
             return
-        self.run_worker(partial(self._take_back_work, verb, change_id, confirmed), thread=True,
+        # Textual's Input keeps no typing history, so ctrl+z there is the app's undo too; but
+        # someone typing may have meant their typing: from a text field it always asks first.
+        ask = confirmed is None and isinstance(self.focused, Input)
+        self.run_worker(partial(self._take_back_work, verb, change_id, confirmed, ask), thread=True,
                         exit_on_error=False, group="undo", name="undo")
 
-    def _take_back_work(self, verb: str, change_id: int | None, confirmed: int | None) -> None:
+    def _take_back_work(self, verb: str, change_id: int | None, confirmed: int | None, ask: bool = False) -> None:
         """In a worker: check (a dry run under the write lock), ask if big, then write the inverse."""
         from rmtui import undo as undoing
         from rmtui.db import StoreError
@@ -323,7 +322,7 @@ class RmtuiApp(App[None]):
         try:
             if confirmed is None:
                 pending = run(True)
-                if pending.big or verb == "revert":
+                if pending.big or verb == "revert" or ask:
                     self.call_from_thread(self._ask_take_back, verb, change_id, pending)
                     return
                 confirmed = pending.change_id

@@ -159,3 +159,20 @@ async def test_an_admin_reverts_a_change_from_the_audit(db_path, clock, notes) -
         await _wait_for(pilot, lambda: "Reverted kim's change: added Ann Lee · ctrl+y puts it back" in notes.messages)
         assert admin.store.scalar("SELECT count(*) FROM participants") == 0
     admin.close()
+
+
+async def test_ctrl_z_in_a_text_field_asks_before_it_undoes_a_saved_change(programme: Programme, notes) -> None:
+    store = programme.store
+    ann = create_participant(store, {"name": "Ann Lee", "role": "mentor"})
+    update_participant(store, ann.id, ann.version, {"name": "Ann Byrne"})
+    app = RmtuiApp(programme, start="roster")
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
+        screen = await settled(pilot)
+        await pilot.press("slash", "a", "n")  # typing in the search field (Input keeps no typing history)
+        await pilot.press("ctrl+z")
+        await _wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        assert app.screen.question == "Undo: edited Ann Byrne (name)?"
+        await pilot.press("escape")
+        await settled(pilot)
+        assert store.scalar("SELECT name FROM participants") == "Ann Byrne"
+        assert screen.query_one("#search").value == "an"  # the typing is untouched
