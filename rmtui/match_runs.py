@@ -313,23 +313,24 @@ class Comparison:
     def lines(self) -> list[str]:
         """Return the comparison as plain lines (what ``rmtui match --compare`` prints)."""
         a, b = self.a, self.b
-        width = max(len(a.name), len(b.name), 12)
-        out = [f"{'':<16}{a.name:<{width}}  {b.name}"]
-        out.append(f"{'total score':<16}{a.total:<{width}.0f}  {b.total:.0f}")
-        out.append(f"{'matched':<16}{a.matched:<{width}}  {b.matched}")
-        out.append(f"{'unmatched':<16}{len(a.unmatched):<{width}}  {len(b.unmatched)}")
-        out.append(f"{'pairs in both':<16}{len(self.both)}")
+        name_a, name_b = clean(a.name), clean(b.name)
+        width = max(len(name_a), 12)
+
+        def row(label: str, left: object, right: object) -> str:
+            return f"{label:<22}{left!s:<{width}}  {right!s}".rstrip()
+
+        out = [row("", name_a, name_b), row("total score", f"{a.total:.0f}", f"{b.total:.0f}"),
+               row("matched", a.matched, b.matched), row("unmatched", len(a.unmatched), len(b.unmatched)),
+               row("pairs in both", len(self.both), len(self.both))]
         out.append("Binding rule (the hard rule blocking most candidate pairs, else the soft rule costing most points):")
         for run in (a, b):
             binding = run.binding
-            out.append(f"  {run.name}: {binding.describe() if binding else 'none'}")
-        out.append(f"Only in {a.name}: {len(self.only_a)}")
-        out += [f"  {p.score:5.1f}  {p.mentor} (mentor) → {p.mentee} (mentee)" for p in self.only_a]
-        out.append(f"Only in {b.name}: {len(self.only_b)}")
-        out += [f"  {p.score:5.1f}  {p.mentor} (mentor) → {p.mentee} (mentee)" for p in self.only_b]
+            out.append(f"  {clean(run.name)}: {binding.describe() if binding else 'none'}")
+        for name, only in ((name_a, self.only_a), (name_b, self.only_b)):
+            out.append(f"Only in {name}: {len(only)}")
+            out += [f"  {p.score:5.1f}  {clean(p.mentor)} (mentor) → {clean(p.mentee)} (mentee)" for p in only]
         out.append("Mentees matched per department (matched/tried):")
-        for share in self.departments:
-            out.append(f"  {share.department:<20} {_share(share.a):>12}  {_share(share.b):>12}")
+        out += [row(f"  {clean(share.department)[:19]}", _share(share.a), _share(share.b)) for share in self.departments]
         return out
 
 
