@@ -5,30 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
+from match_run_data import small_cohort
 
-from rmtui.db import Pair, Participant, Wave
+from rmtui.db import Pair
 from rmtui.match_runs import MatchRunError, accept_run, compare, list_runs, load_run, match_and_keep, newest_other
 from rmtui.pairing import pair_now
 
 
 @pytest.fixture
 def cohort(programme):
-    """A wave, three mentors (two in IT, one in HR), three mentees (two in Claims, one in Finance)."""
-    with programme.store.write() as w:
-        wave = w.insert(Wave(name="Spring", starts_on="2026-12-01"))
-        people = {}
-        for name, role, level, business, department, interests in [
-            ("Ana", "mentor", 2, "IT", "Technology", ["chess"]),
-            ("Eve", "mentor", 2, "HR", "People", ["golf"]),
-            ("Ian", "mentor", 2, "IT", "Technology", []),
-            ("Ben", "mentee", 7, "Claims", "Claims", ["chess"]),
-            ("Dan", "mentee", 7, "Claims", "Claims", ["golf"]),
-            ("Fay", "mentee", 7, "Finance", "Finance", []),
-        ]:
-            people[name] = w.insert(Participant(
-                name=name, role=role, level=level, line_of_business=business, department=department,
-                interests=interests, status="active")).id
-    return wave.id, people
+    return small_cohort(programme)
 
 
 def test_each_matching_is_kept_with_its_rules_pins_and_result(programme, cohort):
