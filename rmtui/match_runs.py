@@ -240,10 +240,11 @@ def save_run(programme: Programme, wave_id: int, pool: Pool, config: RuleConfig,
 
 
 def list_runs(store: Store, wave_id: int) -> list[RunSummary]:
-    """Return the wave's kept runs, newest first."""
+    """Return the wave's kept runs, newest first (by id: the order they were saved in, whatever
+    each coordinator's clock said)."""
     rows = store.query_tuples(
         "SELECT id, wave_id, name, created_at, actor, total, matched, unmatched FROM match_runs "
-        "WHERE wave_id = ? ORDER BY created_at DESC, id DESC", (wave_id,))
+        "WHERE wave_id = ? ORDER BY id DESC", (wave_id,))
     return [RunSummary(*row) for row in rows]
 
 

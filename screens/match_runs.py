@@ -45,7 +45,7 @@ DEPARTMENT_COLUMNS = [
     Column("a", "A matched/tried", 15, justify="right"),
     Column("b", "B matched/tried", 15, justify="right"),
 ]
-BINDING_NOTE = "Binding rule: the hard rule that blocks most candidate pairs, else the soft rule costing most points."
+BINDING_NOTE = "Binds most: hard rule blocking most candidate pairs; else costliest soft rule"
 
 
 class RunRows:
