@@ -464,8 +464,11 @@ def department_standings(board: Leaderboard) -> list[DepartmentStanding]:
             t[3] += row.state == "behind"
             t[4] += row.notes_due
             t[5] += row.notes_on_time_count
-    standings = [DepartmentStanding(0, name, *figures, len(people[name]), len(people[name]) < board.k)
-                 for name, figures in totals.items()]
+    standings = [
+        DepartmentStanding(0, name, pairs, held, due, behind, notes_due, notes_ok, len(people[name]),
+                           len(people[name]) < board.k)
+        for name, (pairs, held, due, behind, notes_due, notes_ok) in totals.items()
+    ]
     withheld = sorted((s for s in standings if s.withheld), key=lambda s: s.department.casefold())
     shown = [s for s in standings if not s.withheld]
 

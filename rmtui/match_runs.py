@@ -179,7 +179,8 @@ def _result_value(pool: Pool, wave_id: int, config: RuleConfig, result: CohortMa
         })
     unmatched = [{"id": left.person.id, "name": left.person.name, "role": left.person.role, "why": left.why}
                  for left in result.unmatched]
-    mentee_ids = [p["mentee_id"] for p in pairs] + [u["id"] for u in unmatched if u["role"] == "mentee"]
+    mentee_ids = [p.mentee.id for p in result.proposals] + [u.person.id for u in result.unmatched
+                                                              if u.person.role == "mentee"]
     return {
         "pairs": pairs,
         "unmatched": unmatched,
