@@ -157,7 +157,7 @@ KEYS: tuple[Key, ...] = (
        help="Keep this pair when re-matching"),
     _k("cohort.rerun", "CohortScreen", "rerun", "m", "Re-match", "match", "Pair",
        help="Match the rest again around pins and rejections"),
-    _k("cohort.runs", "CohortScreen", "compare_runs", "V", "Runs", "compare", "View",
+    _k("cohort.runs", "CohortScreen", "compare_runs", "V", "Compare runs", "compare", "View", show=False,
        help="Compare this wave's kept matching runs side by side (and accept one)"),
     _k("cohort.switch", "CohortScreen", "switch_table", "tab", "Unmatched", "next view", "View", show=False,
        help="Switch between proposals and the unmatched"),

@@ -221,6 +221,8 @@ class CohortScreen(ProgrammeScreen):
         summary.append(f" · total score {result.total:.0f}")
         summary.append(f" (greedy: {result.greedy_total:.0f} over {result.greedy_pairs} pairs)", style="dim")
         summary.append(f" · {len(result.unmatched)} unmatched")
+        if self.run_name:
+            summary.append(" · V compares runs", style="dim")
         self.query_one("#summary", Static).update(summary)
         self.query_one("#unmatched", VirtualTable).set_source(UnmatchedSource(result), cursor=0)
         self._refresh_rows(cursor=0)
