@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from bisect import bisect_left, insort
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -271,6 +271,10 @@ class Leaderboards:
         self._ties: list[_Tie] = []
         self._rows: dict[int, LeaderRow] = {}
         self._labels = _Cleaned()
+        # Small-group suppression: department → {person id: pairs on the board} of each role,
+        # kept up to date pair by pair, and the small departments the kept rows were built for.
+        self._people: tuple[dict[str, Counter[int]], dict[str, Counter[int]]] = (defaultdict(Counter), defaultdict(Counter))
+        self._small: tuple[int, frozenset[str], frozenset[str]] | None = None
         self._lock = threading.Lock()
         self.reread: int | None = None
         """Pairs read from the database by the last build (None: the whole leaderboard)."""
@@ -303,6 +307,9 @@ class Leaderboards:
                 self._seen, self.reread = revision, len(changed)
                 return self._rank(today, wave_id, k)
         self._entries = entries = self._read(store, today, wave_id, None)
+        self._people = (defaultdict(Counter), defaultdict(Counter))
+        for _tie, fields in entries.values():
+            self._count(fields, 1)
         groups: dict[_Tie, list[int]] = {}
         for pair_id, (tie, _fields) in entries.items():
             if tie in groups:
@@ -357,6 +364,8 @@ class Leaderboards:
             self._rows.pop(pair_id, None)
             old = entries.pop(pair_id, None)
             if old is not None:
+                self._count(old[1], -1)
+            if old is not None:
                 members = groups[old[0]]
                 members.remove(pair_id)
                 if not members:
@@ -365,50 +374,59 @@ class Leaderboards:
             entry = fresh.get(pair_id)
             if entry is not None:  # else: no longer started, or not of this wave
                 entries[pair_id] = entry
+                self._count(entry[1], 1)
                 if entry[0] in groups:
                     insort(groups[entry[0]], pair_id)
                 else:
                     groups[entry[0]] = [pair_id]
                     insort(ties, entry[0])
 
+    def _count(self, fields: tuple, step: int) -> None:
+        """Count a pair's two people in (``step`` 1) or out of (-1) their departments."""
+        for people, department, person in ((self._people[0], fields[6], fields[16]),
+                                           (self._people[1], fields[7], fields[17])):
+            counts = people[department]
+            counts[person] += step
+            if counts[person] <= 0:
+                del counts[person]
+
     def _rank(self, today: dt.date, wave_id: int | None, k: int) -> Leaderboard:
         """Number the pairs in order; a pair keeps its row unless it changed, its rank moved or
-        what small-group suppression lets it show did."""
+        which departments are too small to name (small-group suppression) changed."""
+        mentors, mentees = self._people
+        small = (k, frozenset(d for d, ids in mentors.items() if len(ids) < k),
+                 frozenset(d for d, ids in mentees.items() if len(ids) < k))
+        if small != self._small:
+            self._rows, self._small = {}, small
         rows: list[LeaderRow] = []
         entries, groups, kept = self._entries, self._groups, self._rows
         append, make = rows.append, tuple.__new__
-        mentors, mentees = _role_counts(fields for _tie, fields in entries.values())
         for tie in self._ties:
             rank = len(rows) + 1
             for pair_id in groups[tie]:
-                fields = entries[pair_id][1]
-                label, shown = fields[2], _departments(fields[6], fields[7])
-                if not fields[3]:  # withheld names: a small department is not named either
-                    mentor_side = fields[6] if mentors.get(fields[6], 0) >= k else WITHHELD
-                    mentee_side = fields[7] if mentees.get(fields[7], 0) >= k else WITHHELD
-                    label = withheld_label(pair_id, "" if mentee_side == WITHHELD else fields[7])
-                    shown = _departments(mentor_side, mentee_side)
                 row = kept.get(pair_id)
-                if row is None or row[0] != rank or row[3] != label or row[-1] != shown:
-                    row = kept[pair_id] = make(LeaderRow, (rank, fields[0], fields[1], label, *fields[3:], shown))
+                if row is None or row[0] != rank:
+                    row = kept[pair_id] = make(LeaderRow, (rank, *_shown(entries[pair_id][1], small)))
                 append(row)
         self._board = Leaderboard(rows, today, wave_id, k)
         return self._board
 
 
+def _shown(fields: tuple, small: tuple[int, frozenset[str], frozenset[str]]) -> tuple:
+    """Return a row's fields after the rank as the views may show them: a withheld pair names
+    only departments with k people of that role on the board ("withheld" for the others)."""
+    mentor_department, mentee_department = fields[6], fields[7]
+    if fields[3]:  # named: both consented
+        return (*fields, _departments(mentor_department, mentee_department))
+    mentor_side = WITHHELD if mentor_department in small[1] else mentor_department
+    mentee_side = WITHHELD if mentee_department in small[2] else mentee_department
+    label = withheld_label(fields[0], "" if mentee_side == WITHHELD else mentee_department)
+    return (fields[0], fields[1], label, *fields[3:], _departments(mentor_side, mentee_side))
+
+
 def _departments(mentor: str, mentee: str) -> str:
     a, b = mentor or "—", mentee or "—"
     return a if a == b else f"{a} → {b}"
-
-
-def _role_counts(all_fields) -> tuple[dict[str, int], dict[str, int]]:  # noqa: ANN001
-    """Return (department → distinct mentors, department → distinct mentees) of the board's pairs."""
-    mentors: dict[str, set[int]] = defaultdict(set)
-    mentees: dict[str, set[int]] = defaultdict(set)
-    for fields in all_fields:
-        mentors[fields[6]].add(fields[16])
-        mentees[fields[7]].add(fields[17])
-    return {d: len(ids) for d, ids in mentors.items()}, {d: len(ids) for d, ids in mentees.items()}
 
 
 def build_leaderboard(store: Store, today: dt.date, wave_id: int | None = None, k: int | None = None) -> Leaderboard:
