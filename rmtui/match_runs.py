@@ -434,10 +434,13 @@ def _still_invalid(programme: Programme, pair: RunPair, wave_id: int, config: Ru
 
 
 def match_and_keep(programme: Programme, wave_id: int, *, pins: list[tuple[int, int]] | tuple = (),
-                   name: str | None = None) -> tuple[CohortMatch, MatchRun]:
+                   name: str | None = None) -> tuple[CohortMatch, MatchRun | None]:
     """Match the wave's free mentees (keeping ``pins``) under the programme's rules, keep the
-    run (named ``name``, else the next "run N · HH:MM") and return (the matching, the run)."""
+    run (named ``name``, else the next "run N · HH:MM") and return (the matching, the run).
+    A viewer, who may not write, gets the matching and no run (None)."""
     config = load_rule_config(programme.store)
     pool = load_pool(programme.store, programme.today())
     result = match_cohort(pool, wave_id, config, pinned=pins)
+    if not programme.store.may_edit():
+        return result, None
     return result, save_run(programme, wave_id, pool, config, result, pins=list(pins), name=name)

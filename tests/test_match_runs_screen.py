@@ -72,3 +72,33 @@ async def test_two_runs_of_a_wave_are_compared_side_by_side_and_one_accepted(pro
     assert active == {(p["Eve"], p["Dan"]), (p["Ian"], p["Fay"])}
     assert any("2 of 3 pair(s) of run 1 · 09:00 confirmed in Spring" in m for m in notes.messages)
     assert any(m.startswith("Dropped Ana with Ben:") and "withdrawn" in m for m in notes.messages)
+
+
+async def test_a_viewer_matches_without_keeping_a_run_and_cannot_confirm_one(programme: Programme, clock) -> None:
+    from rmtui.coordinators import add_coordinator
+    from rmtui.match_runs import match_and_keep
+
+    wave, _ = small_cohort(programme)
+    match_and_keep(programme, wave)
+    match_and_keep(programme, wave)
+    add_coordinator(programme.store, programme.store.actor, "admin")
+    add_coordinator(programme.store, "vera", "viewer")
+    vera = Programme.open(programme.store.path, clock, actor="vera")
+    try:
+        app = RmtuiApp(vera, start="pairing")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settled(pilot)
+            app.push_screen(CohortScreen(wave, "Spring"))
+            cohort = await settled(pilot)
+            assert isinstance(cohort, CohortScreen) and cohort.result is not None and cohort.run_name is None
+            await pilot.press("V")
+            runs = await settled(pilot)
+            assert isinstance(runs, MatchRunsScreen) and runs.comparison is not None
+            assert "confirm_run" not in {b.binding.action for b in runs.active_bindings.values()}
+            await pilot.press("c")
+            await settled(pilot)
+            assert app.screen is runs  # no question asked
+    finally:
+        vera.close()
+    assert programme.store.scalar("SELECT count(*) FROM match_runs") == 2
+    assert programme.store.scalar("SELECT count(*) FROM pairs") == 0

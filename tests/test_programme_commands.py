@@ -219,3 +219,19 @@ def test_a_kept_run_is_accepted_later_rechecked(run, tmp_path: Path):
     both = run("match", "--wave", "Spring 2027", "--accept", "plan A", "--list")
     assert both.exit_code == 2
     one_error(both, "Choose one of --list, --compare RUN and --accept RUN.")
+
+
+def test_a_viewer_sees_the_matching_but_keeps_no_run(run, tmp_path: Path):
+    from rmtui.coordinators import add_coordinator, set_role
+    from rmtui.db.store import os_user
+
+    _spring_with_people(run, tmp_path)  # the import made this user the programme's admin
+    with Store(run.db) as store:
+        add_coordinator(store, "alice", "admin")
+    with Store(run.db, actor="alice") as store:
+        set_role(store, os_user(), "viewer")
+    shown = run("match", "--wave", "Spring 2027")
+    assert shown.exit_code == 0, shown.output
+    assert "Spring 2027: 3 proposed pair(s)" in shown.output and "Kept as run" not in shown.output
+    with Store(run.db) as store:
+        assert store.scalar("SELECT count(*) FROM match_runs") == 0

@@ -217,7 +217,8 @@ def _match_and_print(programme, wave, run_name: str | None, accept: bool) -> Non
         click.echo(f"Unmatched: {len(result.unmatched)}")
         for left in result.unmatched:
             click.echo(f"  {clean(left.person.name)} ({left.person.role}): {left.why}")
-    click.echo(f"Kept as run “{clean(run.name)}”; compare runs with: rmtui match --wave {clean(wave.name)!r} --compare RUN")
+    if run is not None:
+        click.echo(f"Kept as run “{clean(run.name)}”; compare runs with: rmtui match --wave {clean(wave.name)!r} --compare RUN")
     matches = [(p.mentor_id, p.mentee_id) for p in waiting] + [(p.mentor.id, p.mentee.id) for p in result.proposals]
     if not accept:
         if matches:
