@@ -24,6 +24,7 @@ LABEL_SQL: dict[str, str] = {
         JOIN participants AS mentor ON mentor.id = pairs.mentor_id
         JOIN participants AS mentee ON mentee.id = pairs.mentee_id WHERE sessions.id IN ({})""",
     "coordinators": "SELECT id, 'coordinator ' || os_user FROM coordinators WHERE id IN ({})",
+    "match_runs": "SELECT id, 'match run ' || name FROM match_runs WHERE id IN ({})",
 }
 
 

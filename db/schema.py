@@ -348,6 +348,26 @@ MIGRATIONS: list[str] = [
     CREATE INDEX audit_change ON audit(change_id);
     CREATE INDEX audit_actor_change ON audit(actor, change_id);
     """,
+    # (issue 15, item 3) match runs you can compare: every whole-cohort matching of a wave is
+    # kept with the rules and weights it ran under, its pins and its result (proposals with
+    # scores and rule notes, who was left and why, what each hard rule blocked), named
+    # uniquely within its wave, so two runs can be compared and one accepted later.
+    """
+    CREATE TABLE IF NOT EXISTS match_runs (
+        id INTEGER PRIMARY KEY,
+        wave_id INTEGER NOT NULL REFERENCES waves(id) ON DELETE CASCADE,
+        name TEXT NOT NULL COLLATE NOCASE CHECK (length(trim(name)) > 0),
+        created_at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        rules TEXT NOT NULL DEFAULT '{}',
+        pins TEXT NOT NULL DEFAULT '[]',
+        result TEXT NOT NULL DEFAULT '{}',
+        total REAL NOT NULL DEFAULT 0,
+        matched INTEGER NOT NULL DEFAULT 0,
+        unmatched INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (wave_id, name)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -25,6 +25,7 @@ from rmtui.screens.navigation import (
     Navigate,
     OpenCohort,
     OpenImport,
+    OpenMatchRuns,
     OpenPair,
     OpenProfile,
     RevertChange,
@@ -256,6 +257,12 @@ class RmtuiApp(App[None]):
         from rmtui.screens.cohort import CohortScreen
 
         self.push_screen(CohortScreen(message.wave_id, message.wave_name))
+
+    @on(OpenMatchRuns)
+    def _open_match_runs(self, message: OpenMatchRuns) -> None:
+        from rmtui.screens.match_runs import MatchRunsScreen
+
+        self.push_screen(MatchRunsScreen(message.wave_id, message.wave_name))
 
     @on(EditRules)
     def _edit_rules(self, message: EditRules) -> None:

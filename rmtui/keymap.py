@@ -21,7 +21,7 @@ person · ``e`` edit (a person, a wave, the rules, a role) · ``E`` end: complet
 export .ics · ``k`` assign a coach · ``l`` hard/soft rule · ``m`` match (a wave) ·
 ``n`` notes · ``o`` override the rules · ``p`` propose · ``r`` reschedule (``R`` re-plan
 from a day) · ``s`` sort (``S`` reverse) · ``t`` agenda (topics) · ``u`` pause/resume ·
-``v`` survey answer · ``w`` next wave · ``x`` close / cancel / remove / reject · ``y`` yes ·
+``v`` survey answer · ``V`` compare matching runs · ``w`` next wave · ``x`` close / cancel / remove / reject · ``y`` yes ·
 ``z`` snooze · ``!`` flag for review · ``D`` department filter · ``K`` coach filter ·
 ``M``/``T`` all mine / all theirs · ``<``/``>`` keep mine / take theirs.
 
@@ -162,9 +162,19 @@ KEYS: tuple[Key, ...] = (
        help="Keep this pair when re-matching"),
     _k("cohort.rerun", "CohortScreen", "rerun", "m", "Re-match", "match", "Pair",
        help="Match the rest again around pins and rejections"),
+    _k("cohort.runs", "CohortScreen", "compare_runs", "V", "Compare runs", "compare", "View", show=False,
+       help="Compare this wave's kept matching runs side by side (and accept one)"),
     _k("cohort.switch", "CohortScreen", "switch_table", "tab", "Unmatched", "next view", "View", show=False,
        help="Switch between proposals and the unmatched"),
     _k("cohort.back", "CohortScreen", "back", "escape", "Back", V_BACK, "Navigate", show=False),
+    # -- match runs (compare two kept runs of a wave) -------------------------------------------
+    _k("runs.mark", "MatchRunsScreen", "mark", "space", "Mark", "mark", "View",
+       help="Mark a run to compare (two marked runs are compared)"),
+    _k("runs.confirm", "MatchRunsScreen", "confirm_run", "c", "Confirm run", "confirm", "Pair", edits=True,
+       help="Accept the highlighted run as a whole, each pair re-checked against the programme now"),
+    _k("runs.switch", "MatchRunsScreen", "switch_view", "tab", "Pairs/departments", "next view", "View",
+       help="Show the differing pairs or the department shares"),
+    _k("runs.back", "MatchRunsScreen", "back", "escape", "Back", V_BACK, "Navigate"),
     # -- rule editor --------------------------------------------------------------------------
     _k("rules.save", "RuleEditorScreen", "save", "ctrl+s", "Save", V_SAVE, "Change", edits=True),
     _k("rules.on", "RuleEditorScreen", "toggle_on", "space", "On/off", "mark", "Change", edits=True),
@@ -319,6 +329,7 @@ SCREEN_TITLES: dict[str, str] = {
     "AuditScreen": "Audit", "CoordinatorsScreen": "Coordinators", "WavesScreen": "Waves",
     "ProgrammeSettingsScreen": "Programme settings", "CoachesScreen": "Coaches", "ProfileScreen": "Profile",
     "ImportScreen": "Import CSV", "CohortScreen": "Match a wave", "RuleEditorScreen": "Matching rules",
+    "MatchRunsScreen": "Compare runs",
 }
 
 

@@ -8,6 +8,14 @@ Confidentiality is enforced here and only here: a pair where either person has n
 consented to disclosure (``participants.consent_share = 0``) is labelled "Pair 12 · Claims"
 (its id and the mentee's department) and neither name ever leaves this module. Screens,
 reports and exports show what these rows hold; the sensitive ``attributes`` are never read.
+
+Small groups (issue 15, item 4; k is the programme setting ``small_group_k``, default 3):
+- a withheld pair names a department only where at least k people of the same role from that
+  department are on the board ("Pair 12 · Claims" needs k Claims mentees; else "Pair 12",
+  and its departments read "withheld"), so the label never narrows to one person;
+- a department standing whose department has fewer than k people on the board (mentors and
+  mentees of its pairs, each counted once) shows its counts (pairs, people) but no rates or
+  figures from which one could be worked out: held/due, progress, behind, notes on time.
 """
 
 from __future__ import annotations
@@ -15,11 +23,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from bisect import bisect_left, insort
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from rmtui.db import Store
+from rmtui.programme_settings import small_group_k
 from rmtui.schedule import as_date
 from rmtui.session_status import days_overdue, due_from, is_behind, short_day
 from rmtui.text import clean
@@ -33,6 +42,9 @@ TREND_DAYS = 28
 
 WITHHELD = "withheld"
 """What a report shows in place of the names of a pair without both people's consent."""
+
+SMALL_GROUP_NOTE = "fewer than {k} people: rates withheld"
+"""The footnote of a department whose figures small-group suppression withholds."""
 
 STATE_LABEL = {
     "ahead": "ahead",
@@ -73,12 +85,17 @@ class LeaderRow(NamedTuple):
     notes_on_time_count: int
     last_activity: str | None
     trend: int
+    mentor_id: int
+    mentee_id: int
+    shown_departments: str
+    """What every view shows as the departments: see :attr:`departments`."""
 
     @property
     def departments(self) -> str:
-        """Return "Technology → Claims" (mentor's → mentee's), or one name when they match."""
-        a, b = self.mentor_department or "—", self.mentee_department or "—"
-        return a if a == b else f"{a} → {b}"
+        """Return "Technology → Claims" (mentor's → mentee's), or one name when they match; for a
+        withheld pair, a department with fewer than k people of that role on the board reads
+        "withheld" (small-group suppression)."""
+        return self.shown_departments
 
     @property
     def lead(self) -> int:
@@ -107,15 +124,20 @@ class DepartmentStanding:
     behind: int
     notes_due: int
     notes_on_time_count: int
+    people: int = 0
+    """Distinct people of this department on the board (mentors and mentees of its pairs)."""
+    withheld: bool = False
+    """Fewer than k people: the views show pairs and people only, no rate or figure behind one."""
 
     @property
     def progress(self) -> float | None:
-        """Return sessions held per session due by today (1.0 = exactly up to date), or None."""
-        return self.held / self.due if self.due else None
+        """Return sessions held per session due by today (1.0 = exactly up to date), or None
+        (none due, or withheld for a small group)."""
+        return self.held / self.due if self.due and not self.withheld else None
 
     @property
     def notes_on_time(self) -> float | None:
-        return self.notes_on_time_count / self.notes_due if self.notes_due else None
+        return self.notes_on_time_count / self.notes_due if self.notes_due and not self.withheld else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +169,8 @@ class Leaderboard:
     rows: list[LeaderRow]
     today: dt.date
     wave_id: int | None = None
+    k: int = 3
+    """Small-group suppression's k the board was built with (see the module)."""
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -176,7 +200,7 @@ SELECT p.id, w.name, p.status,
            coalesce(CASE WHEN p.started_on <= :today THEN p.started_on END, '')),
        count(*) FILTER (WHERE s.status = 'held' AND s.held_on <= :then),
        count(*) FILTER (WHERE s.status != 'cancelled' AND s.due_on <= :then),
-       min(s.due_on) FILTER (WHERE s.status != 'cancelled'), w.grace_days
+       min(s.due_on) FILTER (WHERE s.status != 'cancelled'), w.grace_days, p.mentor_id, p.mentee_id
 FROM pairs p
 JOIN waves w ON w.id = p.wave_id
 JOIN participants mr INDEXED BY participants_card ON mr.id = p.mentor_id
@@ -247,20 +271,25 @@ class Leaderboards:
         self._ties: list[_Tie] = []
         self._rows: dict[int, LeaderRow] = {}
         self._labels = _Cleaned()
+        # Small-group suppression: department → {person id: pairs on the board} of each role,
+        # kept up to date pair by pair, and the small departments the kept rows were built for.
+        self._people: tuple[dict[str, Counter[int]], dict[str, Counter[int]]] = (defaultdict(Counter), defaultdict(Counter))
+        self._small: tuple[int, frozenset[str], frozenset[str]] | None = None
         self._lock = threading.Lock()
         self.reread: int | None = None
         """Pairs read from the database by the last build (None: the whole leaderboard)."""
 
-    def build(self, store: Store, today: dt.date, wave_id: int | None = None) -> Leaderboard:
+    def build(self, store: Store, today: dt.date, wave_id: int | None = None, k: int | None = None) -> Leaderboard:
         """Return every started pair (of ``wave_id``, or all waves), ranked by progress.
 
         The rank is by lead over the schedule (held minus due by today), then notes on time,
-        then sessions held; pairs equal on all three share a rank (1, 2, 2, 4).
+        then sessions held; pairs equal on all three share a rank (1, 2, 2, 4). ``k`` (None:
+        the programme's setting) is small-group suppression's (see the module).
         """
         with self._lock:
-            return self._build(store, as_date(today), wave_id)
+            return self._build(store, as_date(today), wave_id, small_group_k(store) if k is None else k)
 
-    def _build(self, store: Store, today: dt.date, wave_id: int | None) -> Leaderboard:
+    def _build(self, store: Store, today: dt.date, wave_id: int | None, k: int) -> Leaderboard:
         # The revision is read before the pairs: whatever commits in between is read now and
         # again next time, never missed.
         revision = store.scalar("SELECT coalesce(max(rev), 0) FROM pair_changes")
@@ -269,15 +298,18 @@ class Leaderboards:
         if same_view and revision == self._seen:
             assert board is not None  # same_view says so
             self.reread = 0
-            return board
+            return board if board.k == k else self._rank(today, wave_id, k)
         if same_view and revision > self._seen:  # (lower: a restore went back; read everything)
             changed = {row[0] for row in store.query_tuples(
                 "SELECT DISTINCT pair_id FROM pair_changes WHERE rev > ?", (self._seen,))}
             if len(changed) <= _REREAD_ALL_SHARE * max(len(self._entries), 1):
                 self._update(store, today, wave_id, changed)
                 self._seen, self.reread = revision, len(changed)
-                return self._rank(today, wave_id)
+                return self._rank(today, wave_id, k)
         self._entries = entries = self._read(store, today, wave_id, None)
+        self._people = (defaultdict(Counter), defaultdict(Counter))
+        for _tie, fields in entries.values():
+            self._count(fields, 1)
         groups: dict[_Tie, list[int]] = {}
         for pair_id, (tie, _fields) in entries.items():
             if tie in groups:
@@ -288,7 +320,7 @@ class Leaderboards:
             members.sort()
         self._groups, self._ties, self._rows = groups, sorted(groups), {}
         self._seen, self.reread = revision, None
-        return self._rank(today, wave_id)
+        return self._rank(today, wave_id, k)
 
     def _read(self, store: Store, today: dt.date, wave_id: int | None, seen: int | None) -> dict[int, tuple[_Tie, tuple]]:
         """Return pair id → (tie, row fields after the rank) of every pair, or of those logged after ``seen``."""
@@ -298,7 +330,8 @@ class Leaderboards:
         labels, read = self._labels, {}
         cutoffs: dict[int, tuple[str, str]] = {}
         for (pair_id, wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
-             held, planned, due, notes_due, notes_ok, last, held_then, due_then, first_due, grace) in store.query_tuples(sql, params):
+             held, planned, due, notes_due, notes_ok, last, held_then, due_then, first_due, grace,
+             mentor_id, mentee_id) in store.query_tuples(sql, params):
             # Nothing is due before the first session's day plus the wave's grace days
             # (session_status.counts_as_due, compared as ISO text: one dict look-up a row).
             cutoff = cutoffs.get(grace)
@@ -319,7 +352,7 @@ class Leaderboards:
                 (due - held, -(notes_ok / notes_due) if notes_due else 1.0, -held),
                 (pair_id, labels[wave], label, named, mentor, mentee, labels[mentor_department],
                  mentee_department, held, planned, due, pair_state(status, held, due), notes_due,
-                 notes_ok, last or None, (held - due) - (held_then - due_then)),
+                 notes_ok, last or None, (held - due) - (held_then - due_then), mentor_id, mentee_id),
             )
         return read
 
@@ -331,6 +364,8 @@ class Leaderboards:
             self._rows.pop(pair_id, None)
             old = entries.pop(pair_id, None)
             if old is not None:
+                self._count(old[1], -1)
+            if old is not None:
                 members = groups[old[0]]
                 members.remove(pair_id)
                 if not members:
@@ -339,14 +374,30 @@ class Leaderboards:
             entry = fresh.get(pair_id)
             if entry is not None:  # else: no longer started, or not of this wave
                 entries[pair_id] = entry
+                self._count(entry[1], 1)
                 if entry[0] in groups:
                     insort(groups[entry[0]], pair_id)
                 else:
                     groups[entry[0]] = [pair_id]
                     insort(ties, entry[0])
 
-    def _rank(self, today: dt.date, wave_id: int | None) -> Leaderboard:
-        """Number the pairs in order; a pair keeps its row unless it changed or its rank moved."""
+    def _count(self, fields: tuple, step: int) -> None:
+        """Count a pair's two people in (``step`` 1) or out of (-1) their departments."""
+        for people, department, person in ((self._people[0], fields[6], fields[16]),
+                                           (self._people[1], fields[7], fields[17])):
+            counts = people[department]
+            counts[person] += step
+            if counts[person] <= 0:
+                del counts[person]
+
+    def _rank(self, today: dt.date, wave_id: int | None, k: int) -> Leaderboard:
+        """Number the pairs in order; a pair keeps its row unless it changed, its rank moved or
+        which departments are too small to name (small-group suppression) changed."""
+        mentors, mentees = self._people
+        small = (k, frozenset(d for d, ids in mentors.items() if len(ids) < k),
+                 frozenset(d for d, ids in mentees.items() if len(ids) < k))
+        if small != self._small:
+            self._rows, self._small = {}, small
         rows: list[LeaderRow] = []
         entries, groups, kept = self._entries, self._groups, self._rows
         append, make = rows.append, tuple.__new__
@@ -355,18 +406,35 @@ class Leaderboards:
             for pair_id in groups[tie]:
                 row = kept.get(pair_id)
                 if row is None or row[0] != rank:
-                    row = kept[pair_id] = make(LeaderRow, (rank, *entries[pair_id][1]))
+                    row = kept[pair_id] = make(LeaderRow, (rank, *_shown(entries[pair_id][1], small)))
                 append(row)
-        self._board = Leaderboard(rows, today, wave_id)
+        self._board = Leaderboard(rows, today, wave_id, k)
         return self._board
 
 
-def build_leaderboard(store: Store, today: dt.date, wave_id: int | None = None) -> Leaderboard:
+def _shown(fields: tuple, small: tuple[int, frozenset[str], frozenset[str]]) -> tuple:
+    """Return a row's fields after the rank as the views may show them: a withheld pair names
+    only departments with k people of that role on the board ("withheld" for the others)."""
+    mentor_department, mentee_department = fields[6], fields[7]
+    if fields[3]:  # named: both consented
+        return (*fields, _departments(mentor_department, mentee_department))
+    mentor_side = WITHHELD if mentor_department in small[1] else mentor_department
+    mentee_side = WITHHELD if mentee_department in small[2] else mentee_department
+    label = withheld_label(fields[0], "" if mentee_side == WITHHELD else mentee_department)
+    return (fields[0], fields[1], label, *fields[3:], _departments(mentor_side, mentee_side))
+
+
+def _departments(mentor: str, mentee: str) -> str:
+    a, b = mentor or "—", mentee or "—"
+    return a if a == b else f"{a} → {b}"
+
+
+def build_leaderboard(store: Store, today: dt.date, wave_id: int | None = None, k: int | None = None) -> Leaderboard:
     """Return every started pair (of ``wave_id``, or all waves), ranked by progress, read afresh.
 
     A view refreshed again and again keeps a :class:`Leaderboards` instead.
     """
-    return Leaderboards().build(store, today, wave_id)
+    return Leaderboards().build(store, today, wave_id, k)
 
 
 def sort_rows(rows: list[LeaderRow], by: str, descending: bool = False) -> list[LeaderRow]:
@@ -397,10 +465,16 @@ def department_standings(board: Leaderboard) -> list[DepartmentStanding]:
 
     A pair counts once for each department it touches (mentor's and mentee's). The order is
     by progress (held per due), then notes on time, then name; equal figures share a rank.
+    A department with fewer than ``board.k`` people on the board is withheld (see the module):
+    it comes last, unranked (rank 0), by name, so its place gives no rate away either.
     """
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+    people: dict[str, set[int]] = defaultdict(set)
     for row in board.rows:
-        for department in {row.mentor_department or "—", row.mentee_department or "—"}:
+        mentor_department, mentee_department = row.mentor_department or "—", row.mentee_department or "—"
+        people[mentor_department].add(row.mentor_id)
+        people[mentee_department].add(row.mentee_id)
+        for department in {mentor_department, mentee_department}:
             t = totals[department]
             t[0] += 1
             t[1] += row.held
@@ -408,18 +482,24 @@ def department_standings(board: Leaderboard) -> list[DepartmentStanding]:
             t[3] += row.state == "behind"
             t[4] += row.notes_due
             t[5] += row.notes_on_time_count
-    standings = [DepartmentStanding(0, name, *figures) for name, figures in totals.items()]
+    standings = [
+        DepartmentStanding(0, name, pairs, held, due, behind, notes_due, notes_ok, len(people[name]),
+                           len(people[name]) < board.k)
+        for name, (pairs, held, due, behind, notes_due, notes_ok) in totals.items()
+    ]
+    withheld = sorted((s for s in standings if s.withheld), key=lambda s: s.department.casefold())
+    shown = [s for s in standings if not s.withheld]
 
     def key(s: DepartmentStanding) -> tuple[float, float]:
         return (-(s.progress if s.progress is not None else -1.0), -(s.notes_on_time if s.notes_on_time is not None else -1.0))
 
-    standings.sort(key=lambda s: (key(s), s.department.casefold()))
+    shown.sort(key=lambda s: (key(s), s.department.casefold()))
     ranked, previous, rank = [], None, 0
-    for position, standing in enumerate(standings, start=1):
+    for position, standing in enumerate(shown, start=1):
         if key(standing) != previous:
             rank, previous = position, key(standing)
         ranked.append(DepartmentStanding(rank, *(getattr(standing, f) for f in DepartmentStanding.__slots__[1:])))
-    return ranked
+    return ranked + withheld
 
 
 def session_numbers(store: Store) -> list[int]:

@@ -437,6 +437,10 @@ class CohortMatch:
     greedy_total: float
     greedy_pairs: int
     unmatched: list[Unmatched]
+    blocked: dict[str, int] = field(default_factory=dict)
+    """Hard rule id → how many of the mentee × mentor candidate pairs it rules out."""
+    candidates: int = 0
+    """How many mentee × mentor candidate pairs the matching weighed (mentees free × mentors with room)."""
 
     @property
     def new_pairs(self) -> list[Proposal]:
@@ -536,6 +540,8 @@ def match_cohort(
         greedy_total=float(sum(result.score[r, c] for r, c in greedy)),
         greedy_pairs=len(greedy),
         unmatched=unmatched,
+        blocked={rule: int(fails.sum()) for rule, fails in result.failures.items()},
+        candidates=len(rows) * len(cols),
     )
 
 

@@ -51,6 +51,8 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("target_match_satisfaction", "Match satisfaction, at least %", "percent", 80, 0, 100),
     SettingSpec("target_goals", "Mentee goals achieved, above %", "percent", 50, 0, 100),
     SettingSpec("target_programme_satisfaction", "Programme satisfaction, at least %", "percent", 80, 0, 100),
+    SettingSpec("small_group_k", "Smallest group shown with rates", "count", 3, 1, 50,
+                "shared views: a department with fewer people shows counts, no rates"),
 )
 SPECS: dict[str, SettingSpec] = {spec.key: spec for spec in SETTING_SPECS}
 DEFAULTS: dict[str, Any] = {spec.key: spec.default for spec in SETTING_SPECS}
@@ -124,6 +126,14 @@ def programme_settings(store: Store) -> dict[str, Any]:
     """Return every programme setting of :data:`SETTING_SPECS`, stored values over the defaults."""
     stored = read_settings(store)
     return {key: stored.get(key, default) for key, default in DEFAULTS.items()}
+
+
+def small_group_k(store: Store) -> int:
+    """Return k of small-group suppression: in shared views (the leaderboard's departments, the
+    report) a department with fewer than k people shows counts but no rates, and a withheld
+    pair's label names a department only when k people of that role in it are shown."""
+    value, _version = read_setting(store, "small_group_k")
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else int(DEFAULTS["small_group_k"])
 
 
 def setting_versions(store: Store) -> dict[str, int]:

@@ -18,7 +18,14 @@ from pathlib import Path
 
 from rmtui.csv_export import neutralise
 from rmtui.health import Health, programme_health
-from rmtui.leaderboard import STATE_LABEL, DepartmentStanding, Leaderboard, build_leaderboard, department_standings
+from rmtui.leaderboard import (
+    SMALL_GROUP_NOTE,
+    STATE_LABEL,
+    DepartmentStanding,
+    Leaderboard,
+    build_leaderboard,
+    department_standings,
+)
 from rmtui.programme import Programme
 from rmtui.text import clean
 
@@ -27,7 +34,7 @@ FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": 
 HEALTH_HEADER = ("Scope", "Metric", "Value", "Target", "Verdict")
 LEADERBOARD_HEADER = ("Rank", "Pair", "Mentor", "Mentee", "Wave", "Departments", "Held", "Planned",
                       "State", "Notes on time", "Last activity", "Trend")
-DEPARTMENT_HEADER = ("Rank", "Department", "Pairs", "Held", "Due", "Progress", "Behind", "Notes on time")
+DEPARTMENT_HEADER = ("Rank", "Department", "Pairs", "People", "Held", "Due", "Progress", "Behind", "Notes on time")
 
 
 @dataclass(frozen=True)
@@ -88,25 +95,39 @@ def leaderboard_rows(report: Report) -> list[tuple[str, ...]]:
 
 
 def department_rows(report: Report) -> list[tuple[str, ...]]:
-    """Return one row per department standing, most ahead first."""
+    """Return one row per department standing, most ahead first; a small group's figures are
+    "—" (counts only: see :func:`department_note`)."""
     return [
-        (str(s.rank), s.department, str(s.pairs), str(s.held), str(s.due), _percent(s.progress), str(s.behind),
-         _percent(s.notes_on_time))
+        ("—", s.department, str(s.pairs), str(s.people), "—", "—", "—", "—", "—") if s.withheld else
+        (str(s.rank), s.department, str(s.pairs), str(s.people), str(s.held), str(s.due), _percent(s.progress),
+         str(s.behind), _percent(s.notes_on_time))
         for s in report.standings
     ]
 
 
-def _sections(report: Report) -> list[tuple[str, tuple[str, ...], list[tuple[str, ...]]]]:
+def department_note(report: Report) -> str:
+    """Return the footnote of the department standings when small-group suppression withheld any."""
+    if not any(s.withheld for s in report.standings):
+        return ""
+    return f"— {SMALL_GROUP_NOTE.format(k=report.board.k)} (counts only, so no one in a small department is singled out)."
+
+
+Section = tuple[str, tuple[str, ...], list[tuple[str, ...]], str]
+"""(heading, header, rows, footnote or "")"""
+
+
+def _sections(report: Report) -> list[Section]:
     return [
-        ("Programme health", HEALTH_HEADER, health_rows(report)),
-        ("Department standings", DEPARTMENT_HEADER, department_rows(report)),
-        ("Leaderboard", LEADERBOARD_HEADER, leaderboard_rows(report)),
+        ("Programme health", HEALTH_HEADER, health_rows(report), ""),
+        ("Department standings", DEPARTMENT_HEADER, department_rows(report), department_note(report)),
+        ("Leaderboard", LEADERBOARD_HEADER, leaderboard_rows(report), ""),
     ]
 
 
 def _subtitle(report: Report) -> str:
     return (f"Report of {report.today.isoformat()}. Pairs are named only where both people consented to "
-            "disclosure; the others are shown as their pair number and the mentee's department.")
+            "disclosure; the others are shown as their pair number and the mentee's department (only where "
+            f"at least {report.board.k} mentees of that department are shown).")
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
@@ -120,10 +141,12 @@ def markdown_cell(text: str) -> str:
 def to_markdown(report: Report) -> str:
     """Return the report as Markdown: a heading, then one table per section."""
     out = [f"# {markdown_cell(report.title)}", "", _subtitle(report), ""]
-    for heading, header, rows in _sections(report):
+    for heading, header, rows, note in _sections(report):
         out += [f"## {heading}", "", "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
         out += ["| " + " | ".join(markdown_cell(c) for c in row) + " |" for row in rows]
         out.append("")
+        if note:
+            out += [markdown_cell(note), ""]
     return "\n".join(out)
 
 
@@ -138,7 +161,7 @@ def to_html(report: Report) -> str:
         ".missed{color:#b00;font-weight:bold}.met{color:#070}</style>",
         "</head>", "<body>", f"<h1>{e(report.title)}</h1>", f"<p>{e(_subtitle(report))}</p>",
     ]
-    for heading, header, rows in _sections(report):
+    for heading, header, rows, note in _sections(report):
         out.append(f"<h2>{e(heading)}</h2>")
         out.append("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr></thead><tbody>")
         for row in rows:
@@ -148,6 +171,8 @@ def to_html(report: Report) -> str:
                 cells.append(f"<td{css}>{e(clean(cell))}</td>")
             out.append("<tr>" + "".join(cells) + "</tr>")
         out.append("</tbody></table>")
+        if note:
+            out.append(f"<p>{e(note)}</p>")
     out += ["</body>", "</html>", ""]
     return "\n".join(out)
 
@@ -159,13 +184,15 @@ def to_csv(report: Report) -> str:
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for number, (heading, header, rows) in enumerate(_sections(report)):
+    for number, (heading, header, rows, note) in enumerate(_sections(report)):
         if number:
             writer.writerow([])
         writer.writerow([heading])
         writer.writerow(header)
         for row in rows:
             writer.writerow([neutralise(clean(cell)) for cell in row])
+        if note:
+            writer.writerow([neutralise(note)])
     return buffer.getvalue()
 
 

@@ -1,9 +1,10 @@
 """Whole-cohort matching for one wave: the best assignment, shown as proposals.
 
-Each proposal can be accepted (it becomes a proposed pair) or rejected one by one; A
+Each proposal can be accepted (it becomes a proposed pair) or rejected one by one; C
 confirms every remaining proposal at once (one transaction, re-checked against the rules,
 sessions planned on the wave's schedule); pinned proposals are kept when the matching is run again. The total score is
 shown against a greedy pass, and everyone left unmatched is listed with what blocked them.
+Every run is kept under a name (rmtui.match_runs); V compares two kept runs.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from textual.binding import BindingType
 from textual.widgets import Footer, Header, Static
 
 from rmtui.db import ConflictError, StoreError
+from rmtui.match_runs import save_run
 from rmtui.matching import CohortMatch, Proposal, load_pool, match_cohort
 from rmtui.pairing import PairingError, accept_wave, propose_pair
 from rmtui.programme import Programme
 from rmtui.rule_settings import RuleConfigError, load_rule_config
 from rmtui.screens.base import ProgrammeScreen, bindings
-from rmtui.screens.navigation import OpenProfile
+from rmtui.screens.navigation import OpenMatchRuns, OpenProfile
 from rmtui.text import literal
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
@@ -85,13 +87,23 @@ Saver = Callable[[Callable[[], object]], object]
 """Runs one store write from a worker, waiting out another coordinator's lock (save_with_retry)."""
 
 
-def _match(programme: Programme, wave_id: int, pinned: list[tuple[int, int]]) -> CohortMatch:
+Matched = tuple[CohortMatch, str | None]
+"""(the matching, the name of the run it was kept as: None for a viewer, who cannot keep one)"""
+
+
+def _match(programme: Programme, wave_id: int, pinned: list[tuple[int, int]], save: Saver) -> Matched:
+    """Match the wave around ``pinned`` and keep the run (issue 15: every run can be compared)."""
     store = programme.store
     try:
         config = load_rule_config(store)
     except RuleConfigError as error:
         raise PairingError(f"{error} Fix the rules (r on the pairing screen) first.") from error
-    return match_cohort(load_pool(store, programme.today()), wave_id, config, pinned=pinned)
+    pool = load_pool(store, programme.today())
+    result = match_cohort(pool, wave_id, config, pinned=pinned)
+    if not store.may_edit():
+        return result, None
+    run = save(partial(save_run, programme, wave_id, pool, config, result, pins=pinned))
+    return result, run.name  # type: ignore[attr-defined]
 
 
 def _accept(programme: Programme, wave_id: int, chosen: list[tuple[int, Proposal]], save: Saver) -> Accepted:
@@ -139,6 +151,7 @@ class CohortScreen(ProgrammeScreen):
         self.result: CohortMatch | None = None
         self.states: dict[int, str] = {}
         self.pinned: list[tuple[int, int]] = []
+        self.run_name: str | None = None
 
     def compose(self):
         yield Header()
@@ -153,8 +166,8 @@ class CohortScreen(ProgrammeScreen):
         self.run_matching(list(self.pinned))
 
     def run_matching(self, pinned: list[tuple[int, int]]) -> None:
-        self.run_work(_match, self.programme, self.wave_id, pinned, what="match the wave", done=self.show,
-                      failed=self._matching_failed, group="match")
+        self.run_work(_match, self.programme, self.wave_id, pinned, self._waiting("the matching run"),
+                      what="match the wave", done=self.show, failed=self._matching_failed, group="match")
 
     def _matching_failed(self, error: BaseException) -> bool:
         """A rule or pairing problem is said in the summary line; anything else the usual way."""
@@ -194,10 +207,13 @@ class CohortScreen(ProgrammeScreen):
         for problem in problems[:3]:
             self.notify(problem, severity="error", timeout=10, markup=False)
 
-    def show(self, result: CohortMatch) -> None:
+    def show(self, matched: Matched) -> None:
+        result, self.run_name = matched
         self.result = result
         self.states = {}
         summary = Text()
+        if self.run_name:
+            summary.append(f"{self.run_name}: ", style="bold")
         new = len(result.new_pairs)
         summary.append(f"{new} new pair(s)", style="bold")
         if len(result.proposals) > new:
@@ -205,6 +221,8 @@ class CohortScreen(ProgrammeScreen):
         summary.append(f" · total score {result.total:.0f}")
         summary.append(f" (greedy: {result.greedy_total:.0f} over {result.greedy_pairs} pairs)", style="dim")
         summary.append(f" · {len(result.unmatched)} unmatched")
+        if self.run_name:
+            summary.append(" · V compares runs", style="dim")
         self.query_one("#summary", Static).update(summary)
         self.query_one("#unmatched", VirtualTable).set_source(UnmatchedSource(result), cursor=0)
         self._refresh_rows(cursor=0)
@@ -256,6 +274,10 @@ class CohortScreen(ProgrammeScreen):
         """Match the wave again, keeping the pinned proposals as they are."""
         self.query_one("#summary", Static).update(f"Matching {self.wave_name} again…")
         self.run_matching(list(self.pinned))
+
+    def action_compare_runs(self) -> None:
+        """V: compare this wave's kept runs side by side, and accept one as a whole."""
+        self.post_message(OpenMatchRuns(self.wave_id, self.wave_name))
 
     @on(VirtualTable.Selected, "#proposals")
     def open_mentee(self, event: VirtualTable.Selected) -> None:

@@ -42,6 +42,7 @@ DEPARTMENT_COLUMNS = [
     Column("rank", "#", 3, justify="right"),
     Column("department", "Department", 16, grow=2),
     Column("pairs", "Pairs", 5, justify="right"),
+    Column("people", "People", 6, justify="right"),
     Column("held", "Held/due", 9, justify="right"),
     Column("progress", "Progress", 8, justify="right"),
     Column("behind", "Behind", 6, justify="right"),
@@ -100,10 +101,17 @@ class DepartmentRows:
 
     def cells(self, index: int) -> dict[str, Text]:
         s = self.rows[index]
+        if s.withheld:  # a small group: counts only (the footnote under the summary says why)
+            return {
+                "rank": Text("—", style="dim"), "department": Text(s.department), "pairs": Text(str(s.pairs)),
+                "people": Text(str(s.people)), "held": Text("—", style="dim"), "progress": Text("—", style="dim"),
+                "behind": Text("—", style="dim"), "notes": Text("—", style="dim"),
+            }
         return {
             "rank": Text(str(s.rank)),
             "department": Text(s.department),
             "pairs": Text(str(s.pairs)),
+            "people": Text(str(s.people)),
             "held": Text(f"{s.held}/{s.due}"),
             "progress": Text(percent(s.progress)),
             "behind": Text(str(s.behind), style="bold red" if s.behind else "dim"),
@@ -285,11 +293,14 @@ class LeaderboardScreen(ProgrammeScreen):
                 standing.append(" · ")
             standing.append(f"sorted by {SORT_LABEL[self.sort_by]}{' (reversed)' if self.descending else ''}")
         elif self.view == "departments":
-            if loaded.standings:
+            ranked = [s for s in loaded.standings if not s.withheld]
+            if ranked:
                 standing.append("Ahead: ", style="bold")
-                standing.append(loaded.standings[0].department, style="green")
+                standing.append(ranked[0].department, style="green")
                 standing.append(" · Behind: ", style="bold")
-                standing.append(loaded.standings[-1].department, style="red")
+                standing.append(ranked[-1].department, style="red")
+            if len(ranked) < len(loaded.standings):  # the footnote of the "—" rows
+                summary.append(f" · — {service.SMALL_GROUP_NOTE.format(k=loaded.board.k)}", style="italic")
         elif loaded.sessions is None:
             standing.append("Reading who has held each session…", style="dim")
         else:

@@ -63,6 +63,14 @@ class OpenCohort(Message):
 
 
 @dataclass
+class OpenMatchRuns(Message):
+    """Compare the kept matching runs of a wave (and accept one)."""
+
+    wave_id: int
+    wave_name: str
+
+
+@dataclass
 class EditRules(Message):
     """Open the rule editor on ``config``."""
 

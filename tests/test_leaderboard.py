@@ -43,10 +43,16 @@ def consent(programme: Programme, *names: str) -> None:
 
 @pytest.fixture
 def board_programme(programme: Programme) -> Programme:
-    """session_data's five pairs; pair 2's mentee ([red]Ana[/] Boss) has not consented."""
+    """session_data's five pairs; pair 2's mentee ([red]Ana[/] Boss) has not consented.
+
+    Every department here has one or two people, so these tests of the figures turn
+    small-group suppression off (k = 1); the tests of suppression set k themselves.
+    """
     build_sessions_programme(programme.store)
     consent(programme, "Mia Mentor", "Sam Senior", "Lee Junior", "Kai Analyst", "Dana Director",
             "Noor Dev", "Eli Chief", "Old Mentor", "Old Mentee")
+    with programme.store.write() as w:
+        w.set_setting("small_group_k", 1)
     return programme
 
 
@@ -361,3 +367,79 @@ async def test_coming_back_to_a_wave_reads_nothing_again(board_programme: Progra
             screen = await settled(pilot)
         assert screen.wave_id is None and screen.boards[None].reread == 0
         assert _shown_pairs(screen) == [5, 4, 1, 3, 2]
+
+
+# -- small-group suppression (issue 15, item 4) ------------------------------------------
+
+
+def _set_k(programme: Programme, k: int) -> None:
+    from rmtui.programme_settings import set_one
+
+    set_one(programme.store, "small_group_k", str(k))
+
+
+def test_a_department_of_two_people_shows_counts_but_no_rates_below_k(board_programme: Programme) -> None:
+    _set_k(board_programme, 3)
+    standings = {s.department: s for s in department_standings(build_leaderboard(board_programme.store, TODAY))}
+    marketing = standings["Marketing"]  # Mia Mentor (pair 1) and Eli Chief (pair 4)
+    assert (marketing.pairs, marketing.people, marketing.withheld) == (2, 2, True)
+    assert (marketing.rank, marketing.progress, marketing.notes_on_time) == (0, None, None)
+    _set_k(board_programme, 2)  # k changes it: two people are now enough
+    standings = {s.department: s for s in department_standings(build_leaderboard(board_programme.store, TODAY))}
+    assert standings["Marketing"].withheld is False and standings["Marketing"].progress == 1.0
+    assert standings["Claims"].withheld is True  # Claims has one person on the board
+
+
+def test_withheld_departments_come_last_unranked_so_their_place_gives_nothing_away(board_programme: Programme) -> None:
+    standings = department_standings(build_leaderboard(board_programme.store, TODAY, k=2))
+    ranked = [s.department for s in standings if not s.withheld]
+    withheld = [s.department for s in standings if s.withheld]
+    assert ranked == ["Marketing", "Finance", "Technology"]
+    assert withheld == sorted(withheld, key=str.casefold) and [s.department for s in standings][-len(withheld):] == withheld
+
+
+def test_a_withheld_pair_names_its_department_only_with_k_mentees_of_it(board_programme: Programme) -> None:
+    store = board_programme.store
+    row = next(r for r in build_leaderboard(store, TODAY, k=1).rows if r.pair_id == 2)
+    assert (row.pair, row.departments) == ("Pair 2 · Claims", "Technology → Claims")
+    # Pair 2's mentee is the only Claims mentee (and its mentor one of two in Technology):
+    # at k = 2 "Pair 2 · Claims" would single her out, so neither side is named.
+    row = next(r for r in build_leaderboard(store, TODAY, k=2).rows if r.pair_id == 2)
+    assert (row.pair, row.named, row.departments) == ("Pair 2", False, "Technology → withheld")
+    row = next(r for r in build_leaderboard(store, TODAY, k=3).rows if r.pair_id == 2)
+    assert (row.pair, row.departments) == ("Pair 2", "withheld")
+    assert all("Claims" not in s.pair for s in session_progress(store, build_leaderboard(store, TODAY, k=3), 1))
+
+
+def test_a_kept_board_follows_a_change_of_k_without_any_pair_changing(board_programme: Programme) -> None:
+    from rmtui.leaderboard import Leaderboards
+
+    boards = Leaderboards()
+    store = board_programme.store
+    assert next(r for r in boards.build(store, TODAY).rows if r.pair_id == 2).pair == "Pair 2 · Claims"
+    _set_k(board_programme, 3)
+    assert next(r for r in boards.build(store, TODAY).rows if r.pair_id == 2).pair == "Pair 2"
+
+
+async def test_the_department_view_withholds_a_small_departments_rates_and_k_changes_it(
+        board_programme: Programme) -> None:
+    _set_k(board_programme, 3)
+    app = RmtuiApp(board_programme, start="leaderboard")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settled(pilot)
+        await pilot.press("tab")
+        await settled(pilot)
+        table = screen.query_one("#departments", VirtualTable)
+        rows = {str(table.source.cells(i)["department"]): table.source.cells(i) for i in range(table.row_count)}
+        marketing = {name: str(text) for name, text in rows["Marketing"].items()}
+        assert marketing == {"rank": "—", "department": "Marketing", "pairs": "2", "people": "2", "held": "—",
+                             "progress": "—", "behind": "—", "notes": "—"}
+        assert "— fewer than 3 people: rates withheld" in str(screen.query_one("#summary").render())
+        _set_k(board_programme, 2)
+        screen.refresh_data()
+        await settled(pilot)
+        table = screen.query_one("#departments", VirtualTable)
+        rows = {str(table.source.cells(i)["department"]): table.source.cells(i) for i in range(table.row_count)}
+        assert str(rows["Marketing"]["progress"]) == "100%" and str(rows["Marketing"]["held"]) == "8/8"
+        assert str(rows["Claims"]["progress"]) == "—"
+        assert "fewer than 2 people: rates withheld" in str(screen.query_one("#summary").render())

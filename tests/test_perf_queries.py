@@ -50,7 +50,11 @@ WHERE f.kind IN ('pre', 'post') AND f.rating IS NOT NULL
 
 
 def _new_leaderboard_rows(programme: Programme, params: dict, changed: str) -> list[tuple]:
-    return sorted(programme.store.query_tuples(leaderboard._PAIRS.format(started=leaderboard._STARTED, changed=changed), params))
+    """The new query's rows without the two columns it added since (the pair's mentor and mentee
+    ids, which small-group suppression counts: issue 15), so they compare with the old rows."""
+    rows = programme.store.query_tuples(leaderboard._PAIRS.format(started=leaderboard._STARTED, changed=changed), params)
+    assert all(len(row) == 19 for row in rows)
+    return sorted(row[:-2] for row in rows)
 
 
 @pytest.mark.parametrize("wave", [None, 1, 2])

@@ -146,3 +146,92 @@ def test_a_first_programme_from_an_empty_database_through_the_cli_alone(run, tmp
     assert "Spring 2027" in listed and "   3 " in listed
     ics = run("calendar", "--wave", "Spring 2027", "-o", "-")
     assert ics.exit_code == 0 and ics.output.count("BEGIN:VEVENT") == 21
+
+
+def _spring_with_people(run, tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    shutil.copy(CSV, people)
+    assert run("import", str(people)).exit_code == 0
+    assert run("wave", "add", "Spring 2027", "--starts", "2026-12-01").exit_code == 0
+
+
+def test_each_match_is_kept_as_a_named_run_and_listed(run, tmp_path: Path):
+    _spring_with_people(run, tmp_path)
+    first = run("match", "--wave", "Spring 2027")
+    assert first.exit_code == 0, first.output
+    assert "Kept as run “run 1 · 09:00”" in first.output
+    second = run("match", "--wave", "Spring 2027", "--name", "after the review")
+    assert "Kept as run “after the review”" in second.output
+    listed = run("match", "--wave", "Spring 2027", "--list")
+    assert listed.exit_code == 0, listed.output
+    lines = listed.output.splitlines()
+    assert "Run" in lines[0] and "after the review" in lines[1] and "run 1 · 09:00" in lines[2]
+    taken = run("match", "--wave", "Spring 2027", "--name", "AFTER the review")
+    assert taken.exit_code == 2
+    one_error(taken, "already has a run named “AFTER the review”", "choose another name")
+
+
+def test_match_compare_prints_two_runs_side_by_side(run, tmp_path: Path):
+    _spring_with_people(run, tmp_path)
+    run("match", "--wave", "Spring 2027", "--name", "first")
+    run("match", "--wave", "Spring 2027", "--name", "second")
+    compared = run("match", "--wave", "Spring 2027", "--compare", "first")  # with the newest other: second
+    assert compared.exit_code == 0, compared.output
+    out = compared.output
+    assert out.splitlines()[0].split() == ["first", "second"]
+    for words in ("total score", "matched", "unmatched", "pairs in both", "Binding rule", "Only in first: 0",
+                  "Only in second: 0", "Mentees matched per department (matched/tried):"):
+        assert words in out, words
+    assert run("match", "--wave", "Spring 2027", "--compare", "second", "--with", "first").output.splitlines()[0].split() == ["second", "first"]
+    missing = run("match", "--wave", "Spring 2027", "--compare", "third")
+    assert missing.exit_code == 2
+    one_error(missing, "no run “third”", "its runs: second, first")
+    only_with = run("match", "--wave", "Spring 2027", "--with", "first")
+    assert only_with.exit_code == 2
+    one_error(only_with, "--compare RUN")
+
+
+def test_the_only_run_cannot_be_compared_with_another(run, tmp_path: Path):
+    _spring_with_people(run, tmp_path)
+    run("match", "--wave", "Spring 2027")
+    alone = run("match", "--wave", "Spring 2027", "--compare", "run 1 · 09:00")
+    assert alone.exit_code == 2
+    one_error(alone, "the wave's only run", "match the wave again")
+
+
+def test_a_kept_run_is_accepted_later_rechecked(run, tmp_path: Path):
+    _spring_with_people(run, tmp_path)
+    kept = run("match", "--wave", "Spring 2027", "--name", "plan A")
+    assert kept.exit_code == 0
+    # Meanwhile one mentor from the run withdraws.
+    with Store(run.db) as store:
+        mentor = store.scalar("SELECT id FROM participants WHERE name = 'Tom Okafor'")
+        version = store.scalar("SELECT version FROM participants WHERE id = ?", (mentor,))
+        with store.write() as w:
+            w.update("participants", mentor, version, {"status": "withdrawn"})
+    accepted = run("match", "--wave", "Spring 2027", "--accept", "plan a")
+    assert accepted.exit_code == 0, accepted.output
+    assert "Accepted 2 of 3 pair(s) of run plan A in Spring 2027." in accepted.output
+    assert "Dropped 1, no longer valid:" in accepted.output
+    assert "Tom Okafor (mentor) → Grace Wong (mentee): " in accepted.output and "withdrawn" in accepted.output
+    with Store(run.db) as store:
+        assert store.scalar("SELECT count(*) FROM pairs WHERE status = 'active'") == 2
+    both = run("match", "--wave", "Spring 2027", "--accept", "plan A", "--list")
+    assert both.exit_code == 2
+    one_error(both, "Choose one of --list, --compare RUN and --accept RUN.")
+
+
+def test_a_viewer_sees_the_matching_but_keeps_no_run(run, tmp_path: Path):
+    from rmtui.coordinators import add_coordinator, set_role
+    from rmtui.db.store import os_user
+
+    _spring_with_people(run, tmp_path)  # the import made this user the programme's admin
+    with Store(run.db) as store:
+        add_coordinator(store, "alice", "admin")
+    with Store(run.db, actor="alice") as store:
+        set_role(store, os_user(), "viewer")
+    shown = run("match", "--wave", "Spring 2027")
+    assert shown.exit_code == 0, shown.output
+    assert "Spring 2027: 3 proposed pair(s)" in shown.output and "Kept as run" not in shown.output
+    with Store(run.db) as store:
+        assert store.scalar("SELECT count(*) FROM match_runs") == 0

@@ -67,7 +67,7 @@ def test_markdown_escapes_table_breakers_and_markup(nasty_programme: Programme) 
     for line in text.splitlines():
         if line.startswith("| ") and "Mentor" not in line:
             cells = line.replace("\\|", "").count("|")
-            assert cells in (6, 9, 13), line
+            assert cells in (6, 10, 13), line
 
 
 def test_csv_cells_are_formula_safe_and_read_back(nasty_programme: Programme) -> None:
@@ -142,3 +142,21 @@ def test_cli_writes_each_format_and_says_so(demo_programme: Programme, db_path: 
     assert bad.exit_code == 1 and "choose a .md, .html or .csv file" in bad.output
     missing = runner.invoke(cli, ["--db", str(tmp_path / "none.db"), "report", "-o", str(tmp_path / "r.md")])
     assert "There is no database" in str(missing.exception)  # main() prints it as one line
+
+
+def test_the_report_withholds_a_small_departments_rates_and_k_changes_it(programme: Programme, tmp_path) -> None:
+    from rmtui.programme_settings import set_one
+
+    build_sessions_programme(programme.store)
+    set_one(programme.store, "small_group_k", "3")
+    text = to_markdown(gather(programme))
+    marketing = next(line for line in text.splitlines() if line.startswith("| — | Marketing |"))
+    assert marketing == "| — | Marketing | 2 | 2 | — | — | — | — | — |"  # two people: counts only
+    assert "— fewer than 3 people: rates withheld" in text
+    assert "Pair 2 · Claims" not in text and "| Pair 2 |" in text
+    csv_rows = list(csv.reader(to_csv(gather(programme)).splitlines()))
+    assert ["—", "Marketing", "2", "2", "—", "—", "—", "—", "—"] in csv_rows
+    set_one(programme.store, "small_group_k", "2")
+    text = to_markdown(gather(programme))
+    assert "| 1 | Marketing | 2 | 2 | 8 | 8 | 100% | 0 | 88% |" in text
+    assert "fewer than 2 people: rates withheld" in text  # Claims still has one person
