@@ -31,6 +31,7 @@ from rmtui.programme import Programme
 from rmtui.rule_settings import SPECS, RuleConfig, load_rule_config
 from rmtui.rules import check_pair
 from rmtui.text import clean
+from rmtui.undo import KEEP_RUN
 
 
 class MatchRunError(UserError):
@@ -230,7 +231,7 @@ def save_run(programme: Programme, wave_id: int, pool: Pool, config: RuleConfig,
              len(value["pairs"]), len(value["unmatched"])),
         )
         run_id = int(cursor.lastrowid or 0)
-        writer.audit("match_runs", run_id, "create", None,
+        writer.audit("match_runs", run_id, KEEP_RUN, None,
                      {"wave_id": wave_id, "name": run_name, "pairs": len(value["pairs"]),
                       "unmatched": len(value["unmatched"]), "total": round(total, 1)})
     found = load_run(store, wave_id, str(run_id))

@@ -41,7 +41,10 @@ BIG_CHANGE = 10
 """A change touching this many rows or more is confirmed before it is undone (the app asks)."""
 _WALK = 500
 _IGNORED = {"version", "updated_at", "created_at", "id"}
-_COMPANIONS = {"override", "accept wave", "complete", "pause", "import", "plan sessions", "cancel", *TAKE_BACK}
+KEEP_RUN = "keep run"
+"""The audit action of keeping a match run (rmtui.match_runs): ctrl+z passes over it."""
+
+_COMPANIONS = {"override", "accept wave", "accept run", "complete", "pause", "import", "plan sessions", "cancel", *TAKE_BACK}
 """Audit actions that describe rows other audit rows of the same change record (no data of their own)."""
 
 
@@ -150,6 +153,10 @@ def _describe(change: Change) -> tuple[str, int]:
         return str(what), size
     if any(r["action"] == "demo" for r in rows):
         return "built the demo programme", len(rows)
+    run = next((r for r in rows if r["action"] == "accept run"), None)
+    if run is not None:
+        count = len((run["after"] or {}).get("pairs", []))
+        return f"accepted {count} pair{'s' if count != 1 else ''} of {clean(run['label'] or 'a match run')}", count
     accept = next((r for r in rows if r["action"] == "accept wave"), None)
     if accept is not None:
         count = len((accept["after"] or {}).get("pairs", []))
@@ -204,9 +211,16 @@ def _kind(conn: sqlite3.Connection, change_id: int) -> str:
     return str(row[0]) if row else "change"
 
 
+def _only_kept_run(conn: sqlite3.Connection, change_id: int) -> bool:
+    """Whether the change only kept a match run: a record to compare, not a change to take back."""
+    return conn.execute(
+        "SELECT 1 FROM audit WHERE change_id = ? AND action != ? LIMIT 1", (change_id, KEEP_RUN)
+    ).fetchone() is None
+
+
 def _last_undoable(conn: sqlite3.Connection, actor: str) -> Change | None:
     for change_id in _recent(conn, actor):
-        if _kind(conn, change_id) in ("undo", "revert"):
+        if _kind(conn, change_id) in ("undo", "revert") or _only_kept_run(conn, change_id):
             continue
         if _taken_back(conn, change_id) is None:
             return _change(conn, change_id)
@@ -215,6 +229,8 @@ def _last_undoable(conn: sqlite3.Connection, actor: str) -> Change | None:
 
 def _last_redoable(conn: sqlite3.Connection, actor: str) -> Change | None:
     for change_id in _recent(conn, actor):
+        if _only_kept_run(conn, change_id):
+            continue
         kind = _kind(conn, change_id)
         if kind == "change":
             return None  # a new change since the last undo: nothing to redo

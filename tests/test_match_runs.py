@@ -29,7 +29,7 @@ def test_each_matching_is_kept_with_its_rules_pins_and_result(programme, cohort)
     assert "Shared hobbies or interests" in fay.notes  # the soft rule Fay's pair missed
     assert run.mentees == {p["Ben"]: "Claims", p["Dan"]: "Claims", p["Fay"]: "Finance"}
     audit = programme.store.query("SELECT action, label, after FROM audit WHERE entity = 'match_runs'")
-    assert [(a["action"], a["label"]) for a in audit] == [("create", "match run run 1 · 09:00")]
+    assert [(a["action"], a["label"]) for a in audit] == [("keep run", "match run run 1 · 09:00")]
     assert json.loads(audit[0]["after"])["pairs"] == 3
 
 
@@ -127,3 +127,21 @@ def test_a_run_of_a_closed_wave_cannot_be_accepted(programme, cohort):
     with pytest.raises(MatchRunError, match="closed"):
         accept_run(programme, run)
     assert programme.store.scalar("SELECT count(*) FROM pairs") == 0
+
+
+def test_undo_passes_over_a_kept_run_and_takes_back_an_accepted_run_as_one_change(programme, cohort):
+    from rmtui.undo import last_undoable, undo
+
+    wave, p = cohort
+    with programme.store.write() as w:  # the coordinator's edit before matching
+        w.update("participants", p["Ian"], 1, {"department": "Platform"})
+    match_and_keep(programme, wave)  # keeping a run is a record to compare, not a change to take back
+    assert "Ian" in last_undoable(programme.store).summary
+    _, run = match_and_keep(programme, wave, name="to accept")
+    outcome = accept_run(programme, run)
+    assert len(outcome.accepted) == 3
+    change = last_undoable(programme.store)
+    assert change.summary == "accepted 3 pairs of match run to accept"
+    undo(programme.store)
+    assert programme.store.scalar("SELECT count(*) FROM pairs") == 0
+    assert "Ian" in last_undoable(programme.store).summary
