@@ -431,7 +431,7 @@ class RmtuiApp(App[None]):
         for area in self.areas.values():
             title = f"{area.title} ({area.key})" if area.key else area.title
             yield SystemCommand(title, area.help, partial(self.action_go, area.name))
-        yield SystemCommand("Who is here (W)", "Who else has this programme open: their screen and record",
+        yield SystemCommand("Who is here (U)", "Who else has this programme open: their screen and record",
                             self.action_who_is_here)
         yield SystemCommand("Coaches and their workload", "The HR coaches: add one, give a whole wave coaches",
                             self.action_show_coaches)

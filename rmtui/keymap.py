@@ -23,7 +23,7 @@ export .ics · ``k`` assign a coach · ``l`` hard/soft rule · ``m`` match (a wa
 from a day) · ``s`` sort (``S`` reverse) · ``t`` agenda (topics) · ``u`` pause/resume ·
 ``v`` survey answer · ``w`` next wave · ``x`` close / cancel / remove / reject · ``y`` yes ·
 ``z`` snooze · ``!`` flag for review · ``D`` department filter · ``K`` coach filter ·
-``M``/``T`` all mine / all theirs · ``W`` who is here · ``<``/``>`` keep mine / take theirs.
+``M``/``T`` all mine / all theirs · ``U`` who is here (users) · ``<``/``>`` keep mine / take theirs.
 
 Other keys: ``space`` mark (select, pin, rule on/off) · ``*`` select all · ``tab`` next
 view or table · ``[``/``]`` previous/next (pair, session) · ``+``/``-`` weight · ``{``/``}``
@@ -94,7 +94,7 @@ KEYS: tuple[Key, ...] = (
     # -- global -----------------------------------------------------------------------------
     _k("keys", "app", "toggle_keys", "question_mark", "Keys", "keys", "Global", help="This screen's keys"),
     _k("quit", "app", "quit", "q", "Quit", "quit", "Global", show=False, help="Leave rmtui"),
-    _k("who", "app", "who_is_here", "W", "Who is here", "who is here", "Global", show=False,
+    _k("who", "app", "who_is_here", "U", "Who is here", "who is here", "Global", show=False,
        help="Who else has this programme open: their screen and record"),
     # -- roster -----------------------------------------------------------------------------
     _k("roster.search", "RosterScreen", "focus_search", "slash", "Search", V_SEARCH, "Find",

@@ -251,8 +251,8 @@ def fit_header(
     ``width`` characters.
 
     What gives way first: the database's name, the seconds of "changed 14:02:03", your own
-    name, then the others' screens and records ("+2 here: alice, bob"), then their names;
-    the live state goes last. The full list is under ``W`` (and the header's tooltip).
+    name, then the others' screens and records ("+2 here: alice, bob"), the live state,
+    then the others' names ("+3 here"). The full list is under ``U`` (and the header's tooltip).
     """
     people = _people(others)
     who = f"{actor} (viewer)" if viewer else actor
@@ -268,9 +268,9 @@ def fit_header(
     # (what of the rest is kept, the others' form), most informative first; the live state
     # ("changed 14:02") stays unless not even "+2 here" fits beside it.
     candidates = [(parts, "full") for parts in ([db, who, live], [who, live], [who, short_live], [mine, short_live])]
-    candidates += [(parts, "names") for parts in ([who, short_live], [mine, short_live])]
-    candidates += [([mine, short_live], "some names"), ([mine, short_live], "count")]
-    candidates += [([], form) for form in ("names", "some names", "count")]
+    candidates += [(parts, "names") for parts in ([who, short_live], [mine, short_live], [mine])]
+    candidates += [(parts, "some names") for parts in ([mine, short_live], [mine])]
+    candidates += [([mine, short_live], "count"), ([mine], "count")]
     for parts, form in candidates:
         base = " · ".join(p for p in parts if p)
         room = width - len(base) - (3 if base else 0)
