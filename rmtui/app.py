@@ -234,7 +234,8 @@ class RmtuiApp(App[None]):
         return pendulum.from_timestamp(instant).in_timezone(self._timezone).strftime("%H:%M")
 
     def who_is_here_lines(self) -> list[str]:
-        return [describe_entry(entry, self.since(entry.started_at)) for entry in self.others]
+        me = self.programme.store.actor
+        return [describe_entry(entry, self.since(entry.started_at), me) for entry in self.others]
 
     def action_who_is_here(self) -> None:
         """Say who else has the programme open, each with their screen and record."""

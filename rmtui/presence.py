@@ -215,22 +215,25 @@ HERE_FORMS = ("full", "names", "some names", "count")
 """The header's forms for the others, longest first (see :func:`who_is_here`)."""
 
 
-def who_is_here(entries: Iterable[Entry], width: int, *, forms: Iterable[str] = HERE_FORMS) -> str:
+def who_is_here(
+    entries: Iterable[Entry], width: int, *, forms: Iterable[str] = HERE_FORMS, me: str | None = None
+) -> str:
     """The header's words for the others in the first of ``forms`` that fits ``width``
     characters ("" when alone or when none fits).
 
     "full": "2 others here: alice (pair 14 · timeline), bob (intake)"; "names": "+2 here:
     alice, bob"; "some names": "+3 here: alice, …"; "count": "+3 here".
+    Another app of ``me`` (this OS user, in a second window) is called "you".
     """
     people = _people(entries)
     if not people:
         return ""
     n = len(people)
-    names = [e.actor for e in people]
+    names = ["you" if e.actor == me else e.actor for e in people]
     for form in forms:
         if form == "full":
             texts = [f"{n} {'other' if n == 1 else 'others'} here: " + ", ".join(
-                f"{e.actor} ({e.spot.describe()})" if e.spot.describe() else e.actor for e in people
+                f"{name} ({e.spot.describe()})" if e.spot.describe() else name for name, e in zip(names, people)
             )]
         elif form == "names":
             texts = [f"+{n} here: " + ", ".join(names)]
@@ -274,17 +277,18 @@ def fit_header(
     for parts, form in candidates:
         base = " · ".join(p for p in parts if p)
         room = width - len(base) - (3 if base else 0)
-        here = who_is_here(people, room, forms=(form,))
+        here = who_is_here(people, room, forms=(form,), me=actor)
         if here:
             return f"{base} · {here}" if base else here
     return f"+{len(people)}"[: max(0, width)]
 
 
-def describe_entry(entry: Entry, since: str) -> str:
-    """One line of the "Who is here" list: "alice  editing Cécile Martin · intake  since 14:02"."""
+def describe_entry(entry: Entry, since: str, me: str | None = None) -> str:
+    """One line of the "Who is here" list: "alice: editing Cécile Martin · intake (since 14:02)"."""
     where = entry.spot.describe() or "starting"
+    who = "you, in another window" if entry.actor == me else entry.actor
     host = "" if entry.host == this_host() else f" on {entry.host}"
-    return f"{entry.actor}{host}: {where}, since {since}"
+    return f"{who}{host}: {where} (since {since})"
 
 
 def editing_notice(entries: Iterable[Entry], since: Callable[[float], str]) -> str:
