@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Iterable
 from functools import partial
@@ -39,6 +40,8 @@ POLL_SECONDS = 0.15
 SPOT_CHECK_SECONDS = 0.5
 """How often the app looks (on the UI thread, no database) whether its screen, record or
 editing state changed; a change stable over one check is announced (a debounce)."""
+PRESENCE_RETRY_SECONDS = 1.0
+"""A heartbeat skipped because the write lock was busy is tried again after about this long."""
 HEADER_SIDES = 18
 """Columns of the header that are not its title: the icon on the left, the clock space on the right."""
 
@@ -189,16 +192,18 @@ class RmtuiApp(App[None]):
                         group="presence", name="presence")
 
     def _write_presence(self, spot: Spot) -> None:
-        """In a worker: upsert this app's row (skipped if the lock is busy), read the others."""
+        """In a worker: upsert this app's row; a beat skipped (the lock was busy) is tried
+        again within a second, not after a whole heartbeat. The others are read when the
+        watcher sees the commit (see :meth:`read_presence`)."""
         try:
-            self.presence.announce(spot)
-            others = self.presence.others()
+            wrote = self.presence.announce(spot)
         except Exception as error:  # noqa: BLE001 - presence is a courtesy: never an error for the user
             if not self._presence_failed:
                 self._presence_failed = True
                 log_exception(error)
             return
-        self.call_from_thread(self._others_read, others)
+        if not wrote and self._watching:
+            self.call_from_thread(self.set_timer, PRESENCE_RETRY_SECONDS * (0.5 + random.random()), self._heartbeat)
 
     _presence_failed = False
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rmtui.db import Store, StoreBusyError
 
@@ -65,7 +66,8 @@ class Entry:
     """When the app started (Unix seconds)."""
     started_at: float
     """When it arrived at this spot (screen, record, editing state)."""
-    seen_at: float
+    seen_at: float = field(compare=False)
+    """Its last heartbeat (not compared: a heartbeat alone changes nothing on screen)."""
 
 
 def this_host() -> str:
@@ -114,6 +116,8 @@ class Presence:
         """Presence writes committed by this app (benchmarks read it)."""
         self.skipped = 0
         """Beats skipped because another process held the write lock."""
+        self._lock = threading.Lock()  # a heartbeat in a worker never lands after leave()
+        self._left = False
 
     # -- writing -----------------------------------------------------------------------
 
@@ -123,6 +127,12 @@ class Presence:
         Returns False when the write lock was busy: the beat is skipped, the next one
         writes. A new spot restarts ``started_at``; a heartbeat at the same spot keeps it.
         """
+        with self._lock:
+            if self._left:
+                return False
+            return self._announce(spot)
+
+    def _announce(self, spot: Spot | None) -> bool:
         now = self.clock()
         if spot is not None and spot != self.spot:
             if not (spot.same_record(self.spot) and spot.editing == self.spot.editing):
@@ -160,13 +170,15 @@ class Presence:
 
     def leave(self) -> bool:
         """Delete this app's row (on a clean exit). False if the lock stayed busy: age prunes it."""
-        try:
-            with self.store.quick_write(wait=0.1) as conn:
-                conn.execute("DELETE FROM presence WHERE host = ? AND pid = ?", (self.host, self.pid))
-                conn.execute(_STAMP)
-        except StoreBusyError:
-            return False
-        return True
+        with self._lock:
+            self._left = True
+            try:
+                with self.store.quick_write(wait=0.1) as conn:
+                    conn.execute("DELETE FROM presence WHERE host = ? AND pid = ?", (self.host, self.pid))
+                    conn.execute(_STAMP)
+            except StoreBusyError:
+                return False
+            return True
 
     # -- reading -----------------------------------------------------------------------
 
