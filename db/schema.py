@@ -357,11 +357,11 @@ MIGRATIONS: list[str] = [
         started_at REAL NOT NULL,
         seen_at REAL NOT NULL,
         PRIMARY KEY (host, pid)
-    ) WITHOUT ROWID;
+    );
     CREATE TABLE IF NOT EXISTS change_stamps (
         kind TEXT PRIMARY KEY,
         stamp INTEGER NOT NULL
-    ) WITHOUT ROWID;
+    );
     INSERT OR IGNORE INTO change_stamps (kind, stamp) VALUES ('data', 0), ('presence', 0);
     """,
 ]
