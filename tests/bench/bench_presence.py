@@ -180,7 +180,7 @@ def test_presence_write_rate_prints_figures() -> None:
 # -- (b) header latency ----------------------------------------------------------------------
 
 
-async def _header_latency(folder: Path, trials: int) -> list[float]:
+async def _header_latency(folder: Path, trials: int) -> tuple[list[float], int, int]:
     from rmtui.app import RmtuiApp
     from rmtui.programme import Programme
 
@@ -197,6 +197,8 @@ async def _header_latency(folder: Path, trials: int) -> list[float]:
         assert child.stdin is not None and child.stdout is not None
         try:
             assert child.stdout.readline().strip() == "here"
+            generation = app.data_generation
+            reads = _count_presence_reads(app)
             for n in range(1, trials + 1):
                 label = f"pair {n}"
                 began = time.perf_counter()
@@ -208,22 +210,37 @@ async def _header_latency(folder: Path, trials: int) -> list[float]:
                         raise RuntimeError("the header never showed the move")
                 latencies.append((time.perf_counter() - began) * 1000)
                 assert child.stdout.readline().strip() == "moved"
+            refreshed = app.data_generation - generation
             child.stdin.write("leave\n")
             child.stdin.flush()
             child.wait(timeout=30)
         finally:
             child.kill()
     programme.close()
-    return latencies
+    return latencies, refreshed, reads[0]
+
+
+def _count_presence_reads(app) -> list[int]:  # noqa: ANN001 - the app under test
+    """Count the app's presence reads (each presence-only commit costs one, and no screen refresh)."""
+    count = [0]
+    original = app.read_presence
+
+    def counted() -> None:
+        count[0] += 1
+        original()
+
+    app.read_presence = counted
+    return count
 
 
 def run_header_latency(quick: bool) -> list[float]:
     trials = 8 if quick else 40
     with tempfile.TemporaryDirectory(prefix="rmtui-bench-presence-") as folder:
-        latencies = asyncio.run(_header_latency(Path(folder), trials))
+        latencies, refreshed, reads = asyncio.run(_header_latency(Path(folder), trials))
     print(f"\nHeader: another process moves to a record -> an open app's header names it ({trials} moves; "
           f"poll every 0.15 s): p50 {statistics.median(latencies):.0f} ms, p95 {p95(latencies):.0f} ms, "
-          f"max {max(latencies):.0f} ms")
+          f"max {max(latencies):.0f} ms; meanwhile {reads} presence reads (one query each) and "
+          f"{refreshed} screen refreshes")
     return latencies
 
 
