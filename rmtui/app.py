@@ -9,6 +9,7 @@ from functools import partial
 from typing import ClassVar
 
 from rich.cells import cell_len
+from rich.text import Text
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
@@ -334,7 +335,7 @@ class RmtuiApp(App[None]):
         self.sub_title = fit_header(store.path.name, store.actor, viewer, self.changed_at, self.others, width)
         if self.screen_stack:
             lines = self.who_is_here_lines()
-            tip = "\n".join(lines) if lines else None
+            tip = Text("\n".join(lines)) if lines else None  # names shown literally, never as markup
             for header in self.screen.query("Header"):
                 header.tooltip = tip
 

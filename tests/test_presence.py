@@ -292,3 +292,25 @@ async def test_a_closed_app_takes_its_row_away(programme: Programme, db_path: Pa
                 break
         assert _rows(db_path) == [("coordinator", os.getpid(), "roster")]
     assert _rows(db_path) == []
+
+
+async def test_names_in_presence_are_shown_literally(programme: Programme, db_path: Path) -> None:
+    with programme.store.write() as writer:
+        pair_person = writer.insert(Participant(name="Ana Lopez", role="mentor"))
+    alice = _other_app(db_path, "alice", "profile", "participant", str(pair_person.id), "[b]Zoë[/b]", "editing")
+    try:
+        app = RmtuiApp(programme, start="audit")
+        async with app.run_test(size=(200, 24)) as pilot:
+            await settled(pilot)
+            for _ in range(600):
+                await pilot.pause(0.02)
+                if "alice" in app.sub_title:
+                    break
+            assert "alice (editing [b]Zoë[/b] · profile)" in app.sub_title
+            header = app.screen.query_one("Header")
+            assert "editing [b]Zoë[/b] · profile" in str(header.tooltip)
+            title = app.screen.query_one("HeaderTitle")
+            assert "[b]Zoë[/b]" in str(title.render())
+    finally:
+        alice.kill()
+        alice.wait(timeout=30)
