@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.message import Message
@@ -324,13 +324,14 @@ class RmtuiApp(App[None]):
                 self.changed_at = self.programme.clock.now().in_timezone(timezone).strftime("%H:%M:%S")
                 self._show_live_state()
 
-    def _show_live_state(self) -> None:
+    def _show_live_state(self, columns: int | None = None) -> None:
         """Header subtitle: database, who you are (and your role if you only view), live
         state, who else is here; shortened to fit the header beside the screen's title."""
         store = self.programme.store
         title = str(self.screen.title or self.title) if self.screen_stack else str(self.title)
         self._header_title = title
-        width = max(0, self.size.width - HEADER_SIDES - cell_len(title) - 3)  # " — " between them
+        columns = self.size.width if columns is None else columns
+        width = max(0, columns - HEADER_SIDES - cell_len(title) - 3)  # " — " between them
         viewer = self.role == "viewer"
         self.sub_title = fit_header(store.path.name, store.actor, viewer, self.changed_at, self.others, width)
         if self.screen_stack:
@@ -339,8 +340,8 @@ class RmtuiApp(App[None]):
             for header in self.screen.query("Header"):
                 header.tooltip = tip
 
-    def on_resize(self) -> None:
-        self._show_live_state()
+    def on_resize(self, event: events.Resize) -> None:
+        self._show_live_state(event.size.width)  # self.size may still be the old one here
 
     def screen_shown(self) -> None:
         """A programme screen came to the top: fit the header beside its title; say where we are."""

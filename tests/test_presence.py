@@ -314,3 +314,16 @@ async def test_names_in_presence_are_shown_literally(programme: Programme, db_pa
     finally:
         alice.kill()
         alice.wait(timeout=30)
+
+
+async def test_the_header_refits_when_the_terminal_is_resized(programme: Programme) -> None:
+    app = RmtuiApp(programme, start="leaderboard")  # "Leaderboard — Reverse mentoring": 28 columns left
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        assert app.sub_title == "coordinator · live"  # "programme.db · coordinator · live" was cut here
+        await pilot.resize_terminal(160, 40)
+        await settled(pilot)
+        assert app.sub_title == "programme.db · coordinator · live"
+        await pilot.resize_terminal(80, 24)
+        await settled(pilot)
+        assert app.sub_title == "coordinator · live"
