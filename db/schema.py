@@ -368,6 +368,33 @@ MIGRATIONS: list[str] = [
         UNIQUE (wave_id, name)
     );
     """,
+    # (issue 15) Presence: who else has the programme open, on which screen and record. One
+    # row per running app (host, pid), upserted by its heartbeat every few seconds and deleted
+    # when it closes; rows of dead processes are pruned by pid (same host) and by age. Times
+    # are Unix seconds. Presence writes are not audited. ``change_stamps`` tells an open app's
+    # watcher what a commit changed: every data write through the store sets the 'data' stamp,
+    # every presence write the 'presence' stamp, so a heartbeat refreshes only the header.
+    """
+    CREATE TABLE IF NOT EXISTS presence (
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        area TEXT NOT NULL DEFAULT '',
+        entity TEXT,
+        entity_id INTEGER,
+        label TEXT NOT NULL DEFAULT '',
+        editing INTEGER NOT NULL DEFAULT 0 CHECK (editing IN (0, 1)),
+        joined_at REAL NOT NULL,
+        started_at REAL NOT NULL,
+        seen_at REAL NOT NULL,
+        PRIMARY KEY (host, pid)
+    );
+    CREATE TABLE IF NOT EXISTS change_stamps (
+        kind TEXT PRIMARY KEY,
+        stamp INTEGER NOT NULL
+    );
+    INSERT OR IGNORE INTO change_stamps (kind, stamp) VALUES ('data', 0), ('presence', 0);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -52,6 +52,9 @@ polls within it); between tries the wait is reported and cancellation checked.""
 REPORT_EVERY = 10.0
 """While ``write()`` waits for the lock, ``on_waiting`` is called when the wait starts and this often after."""
 MAX_IDLE_READERS = 4
+QUICK_WAIT = 0.01
+"""How long a quick (housekeeping) write waits for the write lock before it skips its turn."""
+STAMP_DATA = "UPDATE change_stamps SET stamp = random() WHERE kind = 'data'"
 _OUR_TABLES = {"participants", "waves", "pairs", "sessions", "feedback", "audit", "settings"}
 
 
@@ -163,6 +166,9 @@ class Store:
         self._readers: list[sqlite3.Connection] = []
         self._watch_lock = threading.Lock()
         self._watch_conn: sqlite3.Connection | None = None
+        self._quick_lock = threading.Lock()
+        self._quick_conn: sqlite3.Connection | None = None
+        self._stamped = False  # the schema has change_stamps (set by _migrate)
         self._closed = False
         self._busy_ms = int(busy_timeout * 1000)  # the write connection's busy timeout now
         self.conn = self._connect(create)
@@ -287,6 +293,7 @@ class Store:
         if found > SCHEMA_VERSION:
             raise SchemaTooNewError(str(self.path), found, SCHEMA_VERSION)
         if found == SCHEMA_VERSION:
+            self._stamped = self._has_table("change_stamps")
             return
         try:
             with self._transaction(None, None, None):
@@ -297,6 +304,7 @@ class Store:
                 self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as error:
             raise self._open_error(error) from error
+        self._stamped = self._has_table("change_stamps")
 
     def _admit(self) -> None:
         """Refuse to open for someone who is not a coordinator once the programme has any."""
@@ -595,10 +603,55 @@ class Store:
         if policy is not None and wait is None and on_waiting is None and cancelled is None:
             wait, on_waiting, cancelled = policy
         with self._transaction(wait, on_waiting, cancelled):
+            changes = self.conn.total_changes
             writer = Writer(self)
             admit_writer(writer, may_enrol=self.actor == os_user())
             yield writer
             writer.seal()
+            if self._stamped and self.conn.total_changes != changes:
+                # Tells every open app's watcher that data (not only presence) changed.
+                self.conn.execute(STAMP_DATA)
+
+    @contextmanager
+    def quick_write(self, wait: float = QUICK_WAIT) -> Iterator[sqlite3.Connection]:
+        """Run one small unaudited housekeeping write (presence) that never waits long.
+
+        It uses its own connection, not the store's write connection, so it never queues
+        behind (or holds up) this process's saves; it waits at most ``wait`` seconds for
+        SQLite's write lock and raises :class:`StoreBusyError` if another process holds it:
+        the caller skips its turn. The connection commits with ``synchronous = NORMAL``
+        (no fsync per commit: a presence row lost to a power cut is simply written again),
+        so it holds the lock for a fraction of a millisecond. Nothing checks roles: viewers
+        are present too. Callers name what they write themselves (no audit row).
+        """
+        if not self._quick_lock.acquire(timeout=wait):
+            raise StoreBusyError(wait)
+        try:
+            if self._closed:
+                raise StoreError(f"{self.path} is closed.")
+            if self._quick_conn is None:
+                conn = self._open_connection()
+                conn.execute("PRAGMA synchronous = NORMAL")
+                self._quick_conn = conn
+            conn = self._quick_conn
+            conn.execute(f"PRAGMA busy_timeout = {max(0, int(wait * 1000))}")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                if is_locked(error):
+                    raise StoreBusyError(wait) from error
+                raise
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException as error:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(error, sqlite3.OperationalError) and is_locked(error):
+                    raise StoreBusyError(wait) from error
+                raise
+        finally:
+            self._quick_lock.release()
 
     def close(self) -> None:
         """Close every connection."""
@@ -611,6 +664,10 @@ class Store:
             if self._watch_conn is not None:
                 self._watch_conn.close()
                 self._watch_conn = None
+        with self._quick_lock:
+            if self._quick_conn is not None:
+                self._quick_conn.close()
+                self._quick_conn = None
         with self._write_lock:
             self.conn.close()
 

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Iterable
 from functools import partial
 from typing import ClassVar
 
-from textual import on
+from rich.cells import cell_len
+from rich.text import Text
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.message import Message
 from textual.screen import Screen
 
-from rmtui.db.watch import ChangeWatcher
+from rmtui.db.watch import DATA, PRESENCE, ChangeWatcher
 from rmtui.error_log import log_exception
 from rmtui.keymap import KEYS, SCREEN_TITLES, Key, keys_for, palette_title
+from rmtui.presence import HEARTBEAT_SECONDS, Entry, Presence, Spot, describe_entry, fit_header
 from rmtui.programme import Programme
 from rmtui.screens import AREAS, Area
 from rmtui.screens.base import DataChanged, ProgrammeScreen, bindings
@@ -36,14 +40,22 @@ from rmtui.shared_setup import Finding, startup_problems
 # budget even when a screen's refresh takes ~120 ms (the leaderboard at 10k pairs). A poll
 # is one PRAGMA on an idle connection: about 1 ms of CPU a minute.
 POLL_SECONDS = 0.15
+SPOT_CHECK_SECONDS = 0.5
+"""How often the app looks (on the UI thread, no database) whether its screen, record or
+editing state changed; a change stable over one check is announced (a debounce)."""
+PRESENCE_RETRY_SECONDS = 1.0
+"""A heartbeat skipped because the write lock was busy is tried again after about this long."""
+HEADER_SIDES = 18
+"""Columns of the header that are not its title: the icon on the left, the clock space on the right."""
 
 
 class Polled(Message):
     """A poll of the change watcher ended (see :meth:`RmtuiApp.poll_changes`)."""
 
-    def __init__(self, changed: bool) -> None:
+    def __init__(self, changed: bool, presence: bool = False) -> None:
         super().__init__()
         self.changed = changed
+        self.presence = presence
 
 
 def _open_area(area: Area) -> Screen:
@@ -69,6 +81,13 @@ class RmtuiApp(App[None]):
         self.may_edit = True
         self.role: str | None = None
         self.changed_at: str | None = None
+        self.presence = Presence(programme.store)
+        """This app's presence row; its methods run in workers only."""
+        self.others: list[Entry] = []
+        """The other open apps, as last read (see rmtui.presence)."""
+        self._announced: Spot | None = None  # the spot last written
+        self._pending_spot: Spot | None = None  # a new spot waiting one check to be stable
+        self._header_title = ""  # the screen title the subtitle was fitted beside
         self.areas: dict[str, Area] = {area.name: area for area in AREAS}
         self.start = start if start in self.areas else next(iter(self.areas))
         # Read before the app runs; afterwards settings are read in workers only (the UI
@@ -99,6 +118,8 @@ class RmtuiApp(App[None]):
         self._watch_failed = False
         self._watching = True
         self.set_interval(POLL_SECONDS, self._tick, name="data-watch")
+        self.set_interval(HEARTBEAT_SECONDS, self._heartbeat, name="presence-heartbeat")
+        self.set_interval(SPOT_CHECK_SECONDS, self._check_spot, name="presence-spot")
         self.switch_mode(self.start)
         self.run_worker(self._startup_check, thread=True, exit_on_error=False, group="startup-check")
 
@@ -124,6 +145,113 @@ class RmtuiApp(App[None]):
         with self._watch_lock:  # waits for a running poll's one PRAGMA at most
             self._watching = False
             self.watcher.close()
+        # A clean exit takes this app's presence row away (off the UI thread; it waits
+        # 0.1 s at most for the lock, else the row ages out).
+        leaving = threading.Thread(target=self._leave, name="presence-leave")
+        leaving.start()
+        leaving.join(0.5)
+
+    def _leave(self) -> None:
+        try:
+            self.presence.leave()
+        except Exception as error:  # noqa: BLE001 - closing anyway: the row ages out
+            log_exception(error)
+
+    # -- presence: who else is here ------------------------------------------------------
+
+    def current_spot(self) -> Spot:
+        """Where this app is: the top programme screen's area and record; a dialog open over
+        a record means it is being edited. Reads widgets only (no database)."""
+        top = self.screen
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, ProgrammeScreen):
+                spot = screen.presence_spot()
+                if screen is not top and spot.entity is not None and not spot.editing:
+                    spot = Spot(spot.area, spot.entity, spot.entity_id, spot.label, True)
+                return spot
+        return Spot()
+
+    def _check_spot(self) -> None:
+        """Every SPOT_CHECK_SECONDS: announce a new spot once it held for one check."""
+        if not self.screen_stack:
+            return
+        if self.screen.title != self._header_title:  # another screen: the subtitle's room changed
+            self._show_live_state()
+        spot = self.current_spot()
+        if spot == self._announced:
+            self._pending_spot = None
+        elif spot == self._pending_spot:
+            self._pending_spot = None
+            self._announce(spot)
+        else:
+            self._pending_spot = spot
+
+    def _heartbeat(self) -> None:
+        self._announce(self._announced or self.current_spot())
+
+    def _announce(self, spot: Spot) -> None:
+        self._announced = spot
+        self.run_worker(partial(self._write_presence, spot), thread=True, exclusive=True, exit_on_error=False,
+                        group="presence", name="presence")
+
+    def _write_presence(self, spot: Spot) -> None:
+        """In a worker: upsert this app's row; a beat skipped (the lock was busy) is tried
+        again within a second, not after a whole heartbeat. The others are read when the
+        watcher sees the commit (see :meth:`read_presence`)."""
+        try:
+            wrote = self.presence.announce(spot)
+        except Exception as error:  # noqa: BLE001 - presence is a courtesy: never an error for the user
+            if not self._presence_failed:
+                self._presence_failed = True
+                log_exception(error)
+            return
+        if not wrote and self._watching:
+            self.call_from_thread(self.set_timer, PRESENCE_RETRY_SECONDS * (0.5 + random.random()), self._heartbeat)
+
+    _presence_failed = False
+
+    def read_presence(self) -> None:
+        """Read the others again (another app's presence changed)."""
+        self.run_worker(self._read_others, thread=True, exclusive=True, exit_on_error=False,
+                        group="presence-read", name="presence-read")
+
+    def _read_others(self) -> None:
+        try:
+            others = self.presence.others()
+        except Exception as error:  # noqa: BLE001 - see _write_presence
+            if not self._presence_failed:
+                self._presence_failed = True
+                log_exception(error)
+            return
+        self.call_from_thread(self._others_read, others)
+
+    def _others_read(self, others: list[Entry]) -> None:
+        if not self.screen_stack:
+            return
+        if others != self.others:
+            self.others = others
+            self._show_live_state()
+            for screen in self.screen_stack:
+                if isinstance(screen, ProgrammeScreen):
+                    screen.show_presence(others)
+
+    def since(self, instant: float) -> str:
+        """An instant (Unix seconds) as the programme's local time of day, "14:02"."""
+        import pendulum
+
+        return pendulum.from_timestamp(instant).in_timezone(self._timezone).strftime("%H:%M")
+
+    def who_is_here_lines(self) -> list[str]:
+        me = self.programme.store.actor
+        return [describe_entry(entry, self.since(entry.started_at), me) for entry in self.others]
+
+    def action_who_is_here(self) -> None:
+        """Say who else has the programme open, each with their screen and record."""
+        lines = self.who_is_here_lines()
+        if not lines:
+            self.notify("Nobody else has this programme open.", title="Who is here", markup=False)
+            return
+        self.notify("\n".join(lines), title=f"Who is here ({len(lines)} others)", timeout=12, markup=False)
 
     def _tick(self) -> None:
         """Every POLL_SECONDS: poll unless a poll is still running (the next tick will)."""
@@ -152,13 +280,13 @@ class RmtuiApp(App[None]):
             if not self._watching:
                 return  # the app is closing
             try:
-                changed = self.watcher.changed()
+                changes = self.watcher.changes()
             except Exception as error:  # noqa: BLE001 - the file went away or broke: log it once, keep watching
                 if not self._watch_failed:
                     self._watch_failed = True
                     log_exception(error)
-                changed = False
-        self.post_message(Polled(changed))
+                changes = frozenset()
+        self.post_message(Polled(DATA in changes, PRESENCE in changes))
 
     @on(Polled)
     def _polled(self, message: Polled) -> None:
@@ -167,6 +295,8 @@ class RmtuiApp(App[None]):
             return  # the app is closing: a poll that finished meanwhile has no screen to tell
         if message.changed:
             self._changed()
+        if message.presence:  # only the header (and a notice over a record) may change
+            self.read_presence()
         if self._poll_again:
             self._poll_again = False
             self._start_poll()
@@ -196,12 +326,30 @@ class RmtuiApp(App[None]):
                 self.changed_at = self.programme.clock.now().in_timezone(timezone).strftime("%H:%M:%S")
                 self._show_live_state()
 
-    def _show_live_state(self) -> None:
-        """Header subtitle: database, who you are (and your role if you only view), live state."""
+    def _show_live_state(self, columns: int | None = None) -> None:
+        """Header subtitle: database, who you are (and your role if you only view), live
+        state, who else is here; shortened to fit the header beside the screen's title."""
         store = self.programme.store
-        who = f"{store.actor} (viewer)" if self.role == "viewer" else store.actor
-        live = f"live, changed {self.changed_at}" if self.changed_at else "live"
-        self.sub_title = f"{store.path.name} · {who} · {live}"
+        title = str(self.screen.title or self.title) if self.screen_stack else str(self.title)
+        self._header_title = title
+        columns = self.size.width if columns is None else columns
+        width = max(0, columns - HEADER_SIDES - cell_len(title) - 3)  # " — " between them
+        viewer = self.role == "viewer"
+        self.sub_title = fit_header(store.path.name, store.actor, viewer, self.changed_at, self.others, width)
+        if self.screen_stack:
+            lines = self.who_is_here_lines()
+            tip = Text("\n".join(lines)) if lines else None  # names shown literally, never as markup
+            for header in self.screen.query("Header"):
+                header.tooltip = tip
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._show_live_state(event.size.width)  # self.size may still be the old one here
+
+    def screen_shown(self) -> None:
+        """A programme screen came to the top: fit the header beside its title; say where we are."""
+        self._show_live_state()
+        if isinstance(self.screen, ProgrammeScreen):
+            self.screen.show_presence(self.others)
 
     # Screens opened over an area that hold nothing typed: a number key closes them, so that
     # `5` always shows the leaderboard, not the timeline once opened from it.
@@ -419,6 +567,8 @@ class RmtuiApp(App[None]):
         for area in self.areas.values():
             title = f"{area.title} ({area.key})" if area.key else area.title
             yield SystemCommand(title, area.help, partial(self.action_go, area.name))
+        yield SystemCommand("Who is here (U)", "Who else has this programme open: their screen and record",
+                            self.action_who_is_here)
         yield SystemCommand("Coaches and their workload", "The HR coaches: add one, give a whole wave coaches",
                             self.action_show_coaches)
         if self.may_edit:

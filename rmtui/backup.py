@@ -131,8 +131,8 @@ def restore_programme(store: Store, backup: str | os.PathLike[str]) -> tuple[Bac
     def save_aside(status: int, remaining: int, total: int) -> None:
         # Called after the first page went into the live file's (uncommitted) transaction:
         # its write lock is held, nobody can commit, and a reader sees the last commit.
-        if saved:
-            return
+        if saved or status not in (0, 101):  # SQLITE_OK, SQLITE_DONE: a page was copied
+            return  # busy: another coordinator's commit held the lock; the step is tried again
         if remaining == 0:  # pragma: no cover - an rmtui database is never one page
             raise BackupError(f"{backup} is too small to be an rmtui backup.")
         tops.append(store.query_tuples(_TOP_PAIR_AND_REVISION)[0])

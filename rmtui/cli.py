@@ -123,8 +123,9 @@ def demo(obj: Context, db: str | None, people: int, seed: int, no_open: bool) ->
 
 _NOT_A_DEMO = "{path} already holds a real programme (it is not marked as a demo); give the demo another file with --db."
 # The change logs open leaderboards and rosters follow: the rows cleared are logged in them,
-# so an app left open on the old demo updates rather than missing the rebuild.
-_KEPT = {"pair_changes", "participant_changes"}
+# so an app left open on the old demo updates rather than missing the rebuild. Presence and
+# the change stamps are housekeeping of the open apps, not programme data.
+_KEPT = {"pair_changes", "participant_changes", "presence", "change_stamps"}
 
 
 def _refuse_unless_demo(path: Path) -> None:

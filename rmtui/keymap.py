@@ -23,7 +23,7 @@ export .ics · ``k`` assign a coach · ``l`` hard/soft rule · ``m`` match (a wa
 from a day) · ``s`` sort (``S`` reverse) · ``t`` agenda (topics) · ``u`` pause/resume ·
 ``v`` survey answer · ``V`` compare matching runs · ``w`` next wave · ``x`` close / cancel / remove / reject · ``y`` yes ·
 ``z`` snooze · ``!`` flag for review · ``D`` department filter · ``K`` coach filter ·
-``M``/``T`` all mine / all theirs · ``<``/``>`` keep mine / take theirs.
+``M``/``T`` all mine / all theirs · ``U`` who is here (users) · ``<``/``>`` keep mine / take theirs.
 
 Other keys: ``space`` mark (select, pin, rule on/off) · ``*`` select all · ``tab`` next
 view or table · ``[``/``]`` previous/next (pair, session) · ``+``/``-`` weight · ``{``/``}``
@@ -99,6 +99,8 @@ KEYS: tuple[Key, ...] = (
        help="Take back your own last change (asks first when it is big)"),
     _k("redo", "app", "redo", "ctrl+y", "Redo", "redo", "Global", show=False, edits=True,
        help="Put back the change your last undo took back"),
+    _k("who", "app", "who_is_here", "U", "Who is here", "who is here", "Global", show=False,
+       help="Who else has this programme open: their screen and record"),
     # -- roster -----------------------------------------------------------------------------
     _k("roster.search", "RosterScreen", "focus_search", "slash", "Search", V_SEARCH, "Find",
        help="Type a name, skill, department…"),

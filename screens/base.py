@@ -9,15 +9,19 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
 
+from rich.text import Text
 from textual import on
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
+from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
 from rmtui.clock import today
 from rmtui.db import Store, StoreError
 from rmtui.error_log import UserError, log_exception
 from rmtui.keymap import SCREEN_TITLES
+from rmtui.presence import Entry, Spot, editing, editing_notice
 from rmtui.widgets.keys_panel import bindings
 
 __all__ = ["DataChanged", "ProgrammeHost", "ProgrammeScreen", "WorkDone", "bindings"]
@@ -47,6 +51,15 @@ class ProgrammeHost(Protocol):
 
     def poll_changes(self) -> None:
         """Ask (in a worker) whether anyone committed; a change reaches the screen as DataChanged."""
+
+    others: list[Entry]
+    """The other open apps (presence), as last read."""
+
+    def screen_shown(self) -> None:
+        """A screen came to the top: fit the header beside its title, announce where we are."""
+
+    def since(self, instant: float) -> str:
+        """An instant (Unix seconds) as the programme's local time of day, "14:02"."""
 
 
 class DataChanged(Message):
@@ -122,6 +135,28 @@ class ProgrammeScreen(Screen):
 
     def refresh_data(self) -> None:
         """Reload what this screen shows from the database (in a worker)."""
+
+    # -- presence: where this screen is, and who else edits its record ------------------
+
+    def presence_area(self) -> str:
+        """The screen's name as others read it in the header ("timeline")."""
+        return SCREEN_TITLES.get(type(self).__name__, "").lower()
+
+    def presence_spot(self) -> Spot:
+        """Where this screen is, for the others' headers; screens showing one record override
+        it (no database access: the app asks on the UI thread)."""
+        return Spot(self.presence_area())
+
+    def show_presence(self, others: list[Entry]) -> None:
+        """Show, above this screen's record, who else is editing it (its ``#presence-notice``)."""
+        try:
+            notice = self.query_one("#presence-notice", Static)
+        except NoMatches:  # a screen without a notice line
+            return
+        spot = self.presence_spot()
+        text = editing_notice(editing(others, spot.entity, spot.entity_id), self.host.since)
+        notice.update(Text(text))
+        notice.display = bool(text)
 
     def on_mount(self) -> None:
         """Name the screen in the header: "Roster — <programme>" (the app's title is the programme)."""
@@ -256,6 +291,7 @@ class ProgrammeScreen(Screen):
     def on_screen_resume(self) -> None:
         self.host.poll_changes()  # a commit just made (say by the dialog that closed) shows soon
         self._catch_up()
+        self.host.screen_shown()
 
     def _catch_up(self) -> None:
         """Refresh once if the app has seen commits since this screen last refreshed."""

@@ -45,6 +45,7 @@ from rmtui.intake import (
     withdraw_participant,
 )
 from rmtui.people import get_participant, participant_name
+from rmtui.presence import Spot
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.intake_dialogs import ConflictScreen, DuplicateScreen, WithdrawScreen
 from rmtui.screens.navigation import OpenImport, OpenProfile
@@ -173,6 +174,7 @@ class IntakeScreen(ProgrammeScreen):
     IntakeScreen #form { padding: 0 1; }
     IntakeScreen #intake-title { height: auto; padding: 0 1; text-style: bold; }
     IntakeScreen #intake-banner { height: auto; padding: 0 1; color: $warning; display: none; }
+    IntakeScreen #presence-notice { height: auto; padding: 0 1; color: $warning; display: none; }
     IntakeScreen #intake-loading { height: auto; padding: 0 1; color: $text-muted; }
     IntakeScreen .section { margin-top: 1; text-style: bold reverse; padding: 0 1; width: 100%; }
     IntakeScreen .row { height: auto; margin-bottom: 1; }
@@ -212,6 +214,7 @@ class IntakeScreen(ProgrammeScreen):
             yield LoadingGuard(Text(f"Loading #{self.participant_id}… the form opens when it is filled."), id="intake-loading")
         with FormScroll(id="form", disabled=not self.loaded):
             yield Static(id="intake-title")
+            yield Static(id="presence-notice")
             yield Static(id="intake-banner")
             for title, fields in SECTIONS:
                 yield Static(title, classes="section")
@@ -260,6 +263,13 @@ class IntakeScreen(ProgrammeScreen):
         self.query_one("#f-name").focus()
         guard.remove()
 
+    def presence_spot(self) -> Spot:
+        """Editing a person once their form is filled; a new person is no record yet."""
+        if self.participant_id is None or not self.base:
+            return Spot(self.presence_area())
+        name = clean(self.base.get("name", "")) or f"#{self.participant_id}"
+        return Spot(self.presence_area(), "participant", self.participant_id, name, editing=True)
+
     def _show_title(self) -> None:
         if self.participant_id is None:
             title = Text("New participant — the talent profile")
@@ -290,6 +300,7 @@ class IntakeScreen(ProgrammeScreen):
             self.version = person.version
             self.fill(self.base)
             self._show_title()
+            self.show_presence(self.host.others)  # someone else editing them shows before you type
         if not self.loaded:
             if person is None:
                 self.query_one("#intake-loading", Static).update(

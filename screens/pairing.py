@@ -38,6 +38,7 @@ from rmtui.pairing import (
     waves,
     withdraw_proposal,
 )
+from rmtui.presence import Spot
 from rmtui.programme import Programme
 from rmtui.rule_settings import SPECS, RuleConfig, RuleConfigError, default_rule_config, load_rule_config
 from rmtui.rules import FAIL, ONGOING, PASS, Person
@@ -295,6 +296,13 @@ class PairingScreen(ProgrammeScreen):
             )
             return
         self._rank()
+
+    def presence_spot(self) -> Spot:
+        """Matching one person: the others see whom (not an edit of that person)."""
+        if self.ranking is None:
+            return Spot(self.presence_area())
+        person = self.ranking.person
+        return Spot(self.presence_area(), "participant", person.id, " ".join(str(person.name).split()))
 
     def _rank(self) -> None:
         if self.loaded is None or self.person_id is None:

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Header, Static
 
 from rmtui.db import Participant
 from rmtui.people import PairSummary, get_participant, pairs_of, participant_name
+from rmtui.presence import Spot
 from rmtui.programme import Programme
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import EditPerson
@@ -106,11 +107,13 @@ class ProfileScreen(ProgrammeScreen):
     def __init__(self, participant_id: int) -> None:
         super().__init__()
         self.participant_id = participant_id
+        self.person_name: str | None = None
 
     def compose(self):
         yield Header()
         with VerticalScroll(id="profile"):
             yield Static("Loading…", id="profile-title")
+            yield Static(id="presence-notice")
             yield Static(id="profile-body")
         yield Footer()
 
@@ -120,6 +123,11 @@ class ProfileScreen(ProgrammeScreen):
     def refresh_data(self) -> None:
         """Reload the profile (after an edit here or another coordinator's)."""
         self.load()
+
+    def presence_spot(self) -> Spot:
+        if self.person_name is None:
+            return Spot(self.presence_area())
+        return Spot(self.presence_area(), "participant", self.participant_id, self.person_name)
 
     def action_edit(self) -> None:
         """Edit this participant in the intake form."""
@@ -140,6 +148,8 @@ class ProfileScreen(ProgrammeScreen):
         heading.append(f"  {clean(person.job_title)}" if person.job_title else "")
         title.update(heading)
         self.sub_title = clean(person.name)
+        self.person_name = clean(person.name)
+        self.show_presence(self.host.others)
         sections: list[Table | Text] = []
         for section in profile_sections(person, manager, pairs):
             sections += [Text(""), section]

@@ -23,6 +23,7 @@ from rmtui import coaches, lifecycle, surveys
 from rmtui import timeline as service
 from rmtui.calendar_export import export_calendar
 from rmtui.db import Pair, Session
+from rmtui.presence import Spot
 from rmtui.programme import Programme
 from rmtui.schedule import as_date, session_start
 from rmtui.screens.base import ProgrammeScreen, bindings
@@ -157,6 +158,7 @@ class TimelineScreen(ProgrammeScreen):
     DEFAULT_CSS = """
     TimelineScreen #pair { height: auto; padding: 0 1; background: $panel; }
     TimelineScreen #flags { height: auto; max-height: 2; padding: 0 1; }
+    TimelineScreen #presence-notice { height: auto; max-height: 2; padding: 0 1; color: $warning; display: none; }
     TimelineScreen #detail { height: auto; max-height: 5; padding: 0 1; border-top: solid $border-blurred; }
     """
 
@@ -172,6 +174,7 @@ class TimelineScreen(ProgrammeScreen):
         yield Header()
         yield Static("Loading the timeline…", id="pair")
         yield Static("", id="flags")
+        yield Static("", id="presence-notice")
         yield VirtualTable(COLUMNS, id="sessions")
         yield Static("", id="detail")
         yield Footer()
@@ -182,6 +185,11 @@ class TimelineScreen(ProgrammeScreen):
 
     def refresh_data(self) -> None:
         self.load()
+
+    def presence_spot(self) -> Spot:
+        if self.pair_id is None or self.view is None:
+            return Spot(self.presence_area())
+        return Spot(self.presence_area(), "pair", self.pair_id, f"pair {self.pair_id}")
 
     # -- loading -----------------------------------------------------------------------
 
@@ -224,6 +232,7 @@ class TimelineScreen(ProgrammeScreen):
         self.focus_session = None
         self.query_one("#pair", Static).update(self._pair_text(view))
         self.query_one("#flags", Static).update(self._flags_text(view))
+        self.show_presence(self.host.others)
         table.set_source(SessionRows(view, self.today, self.timezone), cursor=cursor)  # CursorMoved: the detail
 
     @staticmethod

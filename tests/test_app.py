@@ -110,4 +110,4 @@ async def test_another_coordinators_commit_reaches_the_open_roster(programme: Pr
             if app.screen.result.total == 1:
                 break
         assert app.screen.result.total == 1
-        assert "live, changed" in app.sub_title
+        assert "changed 09:00" in app.sub_title  # "live, changed 09:00:00" when the header has room

@@ -39,8 +39,16 @@ class ProbeApp(App[None]):
     data_generation = 0
     timezone = "UTC"
 
+    others: list[Any] = []
+
     def poll_changes(self) -> bool:
         return False
+
+    def screen_shown(self) -> None:
+        pass
+
+    def since(self, instant: float) -> str:
+        return "00:00"
 
     def on_mount(self) -> None:
         self.push_screen(Probe())

@@ -18,6 +18,11 @@ Modes:
   set DB ACTOR TABLE ID COLUMN VALUE
                                  as coordinator ACTOR, set one column of one row (an audited,
                                  versioned update) and print its new version (undo tests)
+  presence DB ACTOR SECONDS [AREA [ENTITY ID LABEL [editing]]]
+                                 an open app's presence: announce (say "here"), heartbeat every
+                                 SECONDS; on a line "move AREA [ENTITY ID LABEL [editing]]" on
+                                 stdin announce the new spot (say "moved"); on "leave" or the
+                                 end of stdin leave cleanly (say "left") and exit
 """
 
 from __future__ import annotations
@@ -135,6 +140,44 @@ def set_value(db: str, actor: str, table: str, row_id: int, column: str, value: 
             return writer.update(table, row_id, version, {column: value})
 
 
+def _spot(words: list[str]):
+    from rmtui.presence import Spot
+
+    if not words:
+        return Spot()
+    if len(words) < 4:
+        return Spot(words[0])
+    return Spot(words[0], words[1], int(words[2]), words[3].replace("_", " "), words[4:5] == ["editing"])
+
+
+def presence(db: str, actor: str, seconds: str, spot_words: list[str]) -> None:
+    import select
+
+    from rmtui.presence import Presence
+
+    with Store(db, actor=actor) as store:
+        here = Presence(store)
+        here.announce(_spot(spot_words))
+        print("here", flush=True)
+        interval = float(seconds)
+        next_beat = time.monotonic() + interval
+        while True:
+            ready, _, _ = select.select([sys.stdin], [], [], max(0.0, next_beat - time.monotonic()))
+            if ready:
+                line = sys.stdin.readline()
+                words = line.split()
+                if not line or words[:1] == ["leave"]:
+                    here.leave()
+                    print("left", flush=True)
+                    return
+                if words[:1] == ["move"]:
+                    here.announce(_spot(words[1:]))
+                    print("moved", flush=True)
+                continue
+            here.heartbeat()
+            next_beat = time.monotonic() + interval
+
+
 if __name__ == "__main__":
     mode, db, *rest = sys.argv[1:]
     if mode == "edit":
@@ -149,6 +192,8 @@ if __name__ == "__main__":
         commits(db, rest[:1] == ["ack"])
     elif mode == "rename":
         rename(db, int(rest[0]))
+    elif mode == "presence":
+        presence(db, rest[0], rest[1], rest[2:])
     elif mode == "lock":
         lock(db, rest[0], rest[1] if len(rest) > 1 else None)
     else:
