@@ -432,7 +432,7 @@ class TimelineScreen(ProgrammeScreen):
             self.run_edit(edit, again)
 
         title = f"Session {session.seq} {what} — pair {session.pair_id}"
-        self.app.push_screen(EditText(title, text), saved)
+        self.app.push_screen(EditText(title, text, name=f"the {what} of session {session.seq}"), saved)
 
     def action_agenda(self) -> None:
         session = self._need_session()
