@@ -217,3 +217,23 @@ async def test_k_picks_the_coach_of_the_persons_pair(demo_programme: Programme) 
         await pilot.press("home", "down", "enter")  # the second coach of the list
         await settled(pilot)
         assert demo_programme.store.get(Pair, active.id).coach_id == resolve_coach(demo_programme.store, "Tom Okafor (HR)").id
+
+
+async def test_notices_replace_each_other_one_toast_the_newest(demo_programme: Programme, notes) -> None:
+    """p, then o, then c each say something: one toast is shown, the newest, not three stacked."""
+    from textual.widgets._toast import Toast
+
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24), message_hook=notes, notifications=True) as pilot:
+        await _pairing(app, pilot)
+        for key in ("p", "o", "c"):
+            await pilot.press(key)
+            await settled(pilot)
+            if not isinstance(app.screen, PairingScreen):  # a dialog (the override's reason): leave it
+                await pilot.press("escape")
+                await settled(pilot)
+        assert len(notes.messages) >= 3, notes.messages
+        toasts = list(app.screen.query(Toast))
+        assert len(toasts) == 1
+        assert toasts[0]._notification.message == notes.messages[-1]
+        assert len(app._notifications) == 1
