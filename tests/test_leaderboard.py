@@ -60,7 +60,7 @@ def test_a_row_per_started_pair_with_progress_state_notes_and_rank(board_program
         (2, 4, "Noor Dev / Eli Chief", 4, 7, 4, "on_track", 1.0, "2026-11-10"),
         (3, 1, "Mia Mentor / Sam Senior", 4, 7, 4, "on_track", 0.75, "2026-11-10"),
         (4, 3, "Kai Analyst / Dana Director", 3, 7, 4, "behind", 1.0, "2026-10-20"),
-        (5, 2, "Pair 2 · Claims", 1, 7, 4, "behind", 1.0, "2026-09-08"),
+        (5, 2, "Pair 2 (names withheld)", 1, 7, 4, "behind", 1.0, "2026-09-08"),
     ]
     row = board.rows[2]
     assert (row.departments, row.mentor, row.mentee) == ("Marketing → Finance", "Mia Mentor", "Sam Senior")
@@ -130,7 +130,7 @@ def test_sorts_by_pair_department_progress_and_notes(board_programme: Programme)
     assert [r.pair_id for r in sort_rows(rows, "progress", descending=True)] == [2, 3, 1, 4, 5]
     assert [r.pair for r in sort_rows(rows, "pair")] == [
         "Kai Analyst / Dana Director", "Mia Mentor / Sam Senior", "Noor Dev / Eli Chief",
-        "Old Mentor / Old Mentee", "Pair 2 · Claims",
+        "Old Mentor / Old Mentee", "Pair 2 (names withheld)",
     ]
     # by the mentee's department, then the mentor's
     assert [r.mentee_department for r in sort_rows(rows, "department")] == ["Claims", "Finance", "Marketing", "Operations", "Sales"]
@@ -180,10 +180,10 @@ def test_a_wave_filter_ranks_within_the_wave(board_programme: Programme) -> None
 # -- confidentiality -------------------------------------------------------------------
 
 
-def test_a_pair_without_both_consents_is_named_by_number_and_department(board_programme: Programme) -> None:
+def test_a_pair_without_both_consents_is_named_by_number_and_says_why(board_programme: Programme) -> None:
     row = next(r for r in build_leaderboard(board_programme.store, TODAY).rows if r.pair_id == 2)
-    assert (row.pair, row.named, row.mentor, row.mentee) == ("Pair 2 · Claims", False, WITHHELD, WITHHELD)
-    assert withheld_label(12, "") == "Pair 12"
+    assert (row.pair, row.named, row.mentor, row.mentee) == ("Pair 2 (names withheld)", False, WITHHELD, WITHHELD)
+    assert withheld_label(12) == "Pair 12 (names withheld)"
 
 
 def test_no_name_of_a_non_consenting_person_in_any_leaderboard_view_on_the_demo(demo_programme: Programme) -> None:

@@ -8,6 +8,7 @@ from conftest import settled
 from rmtui.app import RmtuiApp
 from rmtui.db import Pair
 from rmtui.pairing import OVERRIDABLE
+from rmtui.rule_settings import SPECS
 from rmtui.programme import Programme
 from rmtui.screens.cohort import CohortScreen
 from rmtui.screens.pairing import PairingScreen
@@ -50,7 +51,9 @@ async def test_blocked_candidates_are_greyed_with_the_reason_and_can_be_hidden(d
         ranking = screen.ranking
         blocked = ranking.allowed.index(False)
         cells = screen.source.cells(blocked)
-        assert str(cells["note"]).startswith("✗ ") and cells["name"].style == "dim"
+        assert str(cells["score"]) == "✗" and cells["name"].style == "dim"
+        rule = ranking.first_failure[blocked]
+        assert str(cells["note"]) == SPECS[rule].short  # the reason has the whole cell: not cut at 80 columns
         await pilot.press("b")
         await pilot.pause()
         assert len(screen.source) == sum(ranking.allowed)
