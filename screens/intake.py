@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
@@ -45,6 +45,7 @@ from rmtui.intake import (
     withdraw_participant,
 )
 from rmtui.people import get_participant, participant_name
+from rmtui.screens import AREAS
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.intake_dialogs import ConflictScreen, DuplicateScreen, WithdrawScreen
 from rmtui.screens.navigation import OpenImport, OpenProfile
@@ -91,6 +92,22 @@ class FormSelect(Select, inherit_bindings=False):
     """A Select that opens on Enter or Space only, so ↑/↓ keep moving between fields."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter,space", "show_overlay", "Choose", show=False)]
+
+
+class NameInput(Input):
+    """The name field, where the cursor starts: on a clean new-person form a number key
+    switches areas as everywhere else (no name starts with a digit), instead of typing into
+    the name (issue 13: "2" then "1" left "1" in the Name field)."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        screen = self.screen
+        if (event.character and event.character in "123456789" and not self.value
+                and isinstance(screen, IntakeScreen) and screen.number_keys_switch()):
+            area = next((area.name for area in AREAS if area.key == event.character), None)
+            if area is not None:
+                event.stop()
+                event.prevent_default()  # not typed
+                self.app.call_later(self.app.run_action, f"app.go('{area}')")
 
 
 class LoadingGuard(Static, can_focus=True):
@@ -245,6 +262,9 @@ class IntakeScreen(ProgrammeScreen):
             ).add_class("field")
         # Focus leaves the text as it is: a letter typed on arriving in a filled field adds
         # to it instead of replacing the whole value (a name saved as "x", issue 12).
+        if name == "name":
+            return NameInput(placeholder=HINTS.get(name, ""), id=widget_id, classes="field", compact=True,
+                             select_on_focus=False)
         return Input(placeholder=HINTS.get(name, ""), id=widget_id, classes="field", compact=True, select_on_focus=False)
 
     def on_mount(self) -> None:
@@ -326,6 +346,10 @@ class IntakeScreen(ProgrammeScreen):
     def _snapshot(self) -> dict[str, Any]:
         """The form's widgets as they stand, the manager's typed name included."""
         return {**self.raw_values(), "manager typed": self.query_one("#f-manager_id", Input).value}
+
+    def number_keys_switch(self) -> bool:
+        """Whether a number key typed in the empty name switches areas: a new-person form with nothing typed."""
+        return self.participant_id is None and not self.is_dirty()
 
     def is_dirty(self) -> bool:
         """Whether anything was typed since the form was filled (a clean form never asks)."""

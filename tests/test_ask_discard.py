@@ -180,3 +180,26 @@ async def test_programme_settings_ask_before_undoing_typed_values(programme: Pro
         await settled(pilot)
         assert app.screen.query_one("#set-programme_name", Input).value == "Ours"
         assert programme_settings(programme.store)["programme_name"] == "Ours"
+
+
+async def test_intake_starts_in_the_name_yet_number_keys_switch_while_the_form_is_clean(programme: Programme) -> None:
+    """2 then 1 lands on the roster with the Name field empty; typing a name still works at once."""
+    with programme.store.write() as writer:
+        writer.insert(Participant(name="Ann Lee", role="mentor", level=3, status="active"))
+    app = RmtuiApp(programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("2")
+        form = await settled(pilot)
+        assert isinstance(form, IntakeScreen)
+        name = form.query_one("#f-name", Input)
+        assert app.focused is name  # the cursor is where a person expects to type
+        await pilot.press("1")
+        await settled(pilot)
+        assert app.current_mode == "roster"
+        assert name.value == ""
+        await pilot.press("2")
+        await settled(pilot)
+        assert app.focused is name
+        await _type(pilot, "Zed 2nd")  # once something is typed, digits are text
+        assert name.value == "Zed 2nd" and app.current_mode == "intake"
