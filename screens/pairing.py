@@ -420,7 +420,7 @@ class PairingScreen(ProgrammeScreen):
         head = Text()
         head.append(f"{result.mentor.name} → {result.mentee.name}\n", style="bold")
         if blocking:
-            head.append(f"Blocked by {len(blocking)} rule(s)", style="bold red")
+            head.append(f"Blocked by {len(blocking)} rule{'s' if len(blocking) > 1 else ''}", style="bold red")
         elif overridden:
             head.append("Allowed by override", style="bold yellow")
         else:
