@@ -8,8 +8,8 @@ from conftest import settled
 from rmtui.app import RmtuiApp
 from rmtui.db import Pair
 from rmtui.pairing import OVERRIDABLE
-from rmtui.rule_settings import SPECS
 from rmtui.programme import Programme
+from rmtui.rule_settings import SPECS
 from rmtui.screens.cohort import CohortScreen
 from rmtui.screens.pairing import PairingScreen
 from rmtui.screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScreen
