@@ -240,3 +240,25 @@ async def test_notices_replace_each_other_one_toast_the_newest(demo_programme: P
         assert len(toasts) == 1
         assert toasts[0]._notification.message == notes.messages[-1]
         assert len(app._notifications) == 1
+        app.notify("Not saved: the day is in the past.", severity="error", timeout=3)
+        await pilot.pause()
+        assert notes.shown[-1].timeout == app.ERROR_SECONDS  # an error stays long enough to read
+        assert [toast._notification.message for toast in app.screen.query(Toast)] == ["Not saved: the day is in the past."]
+
+
+async def test_a_warning_that_earns_part_of_its_points_says_how_many_of_how_many(demo_programme: Programme) -> None:
+    """An unknown time zone earns half the rule's points: "! +11 of 22 Time zone unknown…", not a bare "+11"."""
+    store = demo_programme.store
+    aditi = store.scalar("SELECT id FROM participants WHERE name = 'Aditi Subramanian'")
+    version = store.scalar("SELECT version FROM participants WHERE id = ?", (aditi,))
+    with store.write() as writer:
+        writer.update("participants", aditi, version, {"timezone": ""})
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _pairing(app, pilot)
+        lines = _panel_text(screen).splitlines()
+        warning = next(line for line in lines if "Time zone unknown" in line)
+        mark, plus, of, best, *_ = warning.split()
+        assert (mark, of) == ("!", "of") and plus.startswith("+")
+        assert 0 < int(plus[1:]) < int(best)
+        assert lines[1].startswith("Allowed · score ") and lines[1].endswith(" of 100")
