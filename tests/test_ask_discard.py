@@ -203,3 +203,38 @@ async def test_intake_starts_in_the_name_yet_number_keys_switch_while_the_form_i
         assert app.focused is name
         await _type(pilot, "Zed 2nd")  # once something is typed, digits are text
         assert name.value == "Zed 2nd" and app.current_mode == "intake"
+
+
+async def test_one_line_questions_and_reasons_ask_before_dropping_what_was_typed(programme: Programme) -> None:
+    """A day offered and left as it was closes at once; a line typed, a withdrawal reason, ask first."""
+    from rmtui.screens.intake_dialogs import WithdrawScreen
+    from rmtui.widgets.ask import AskLine
+
+    app = RmtuiApp(programme, start="dashboard")
+    answers: list[str | None] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        app.push_screen(AskLine("Move session 3 to…", "+1w"), answers.append)
+        await settled(pilot)
+        await pilot.press("escape")  # the offered answer, untouched: no question
+        await settled(pilot)
+        assert answers == [None] and not isinstance(app.screen, (AskLine, Confirm))
+        app.push_screen(AskLine("Move session 3 to…", "+1w"), answers.append)
+        await settled(pilot)
+        await _type(pilot, " fri")
+        await pilot.press("escape")
+        await settled(pilot)
+        assert _question(app) == "Discard your changes to this answer? (y/n)"
+        await pilot.press("y")
+        await settled(pilot)
+        assert answers == [None, None] and not isinstance(app.screen, (AskLine, Confirm))
+        app.push_screen(WithdrawScreen("Ann Lee"), answers.append)
+        await settled(pilot)
+        app.screen.query_one("#reason", Input).focus()
+        await _type(pilot, "moved abroad")
+        await pilot.press("escape")
+        await settled(pilot)
+        assert _question(app) == "Discard your changes to the withdrawal reason? (y/n)"
+        await pilot.press("n")
+        await settled(pilot)
+        assert isinstance(app.screen, WithdrawScreen) and app.screen.query_one("#reason", Input).value == "moved abroad"

@@ -14,6 +14,7 @@ from rmtui.screens.cohort import CohortScreen
 from rmtui.screens.pairing import PairingScreen
 from rmtui.screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScreen
 from rmtui.screens.rule_editor import RuleEditorScreen
+from rmtui.widgets.ask import Confirm
 
 
 async def _pairing(app: RmtuiApp, pilot) -> PairingScreen:
@@ -102,10 +103,20 @@ async def test_escape_cancels_an_override_and_saves_nothing(demo_programme: Prog
         screen = await _pairing(app, pilot)
         before = demo_programme.store.scalar("SELECT count(*) FROM pairs")
         screen.query_one("#candidates").cursor = screen.ranking.allowed.index(False)
-        await pilot.press("o", "x", "escape")
+        await pilot.press("o", "x", "escape")  # a reason was typed: escape asks first
+        await settled(pilot)
+        assert isinstance(app.screen, Confirm)
+        assert str(app.screen.query_one("#question").render()) == "Discard your changes to the override reason? (y/n)"
+        await pilot.press("n")  # keep writing: the reason is still there
+        await settled(pilot)
+        assert isinstance(app.screen, OverrideReasonScreen) and app.screen.query_one("#reason").value == "x"
+        await pilot.press("escape", "y")
         await settled(pilot)
         assert isinstance(app.screen, PairingScreen)
         assert demo_programme.store.scalar("SELECT count(*) FROM pairs") == before
+        await pilot.press("o", "escape")  # nothing typed: escape leaves at once
+        await settled(pilot)
+        assert isinstance(app.screen, PairingScreen)
 
 
 async def test_confirm_pairs_the_person_with_the_best_candidate(demo_programme: Programme) -> None:

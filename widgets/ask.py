@@ -39,12 +39,15 @@ class AskLine(ModalScreen[str | None]):
     AskLine .error { color: $error; display: none; }
     """
 
-    def __init__(self, title: str, value: str = "", hint: str = "", check: Callable[[str], object] | None = None) -> None:
+    def __init__(self, title: str, value: str = "", hint: str = "", check: Callable[[str], object] | None = None,
+                 name: str = "this answer") -> None:
         super().__init__()
         self.title_text = title
         self.value = value
         self.hint = hint
         self.check = check
+        self.what = name
+        """What the discard question names ("Discard your changes to this answer?")."""
 
     def compose(self):
         with Vertical():
@@ -70,7 +73,12 @@ class AskLine(ModalScreen[str | None]):
         self.dismiss(event.value)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Leave without answering; a line typed (not the one offered, not blank) is asked about first."""
+        typed = self.query_one(Input).value
+        if typed.strip() and typed != self.value:
+            ask_discard(self, self.what, lambda: self.dismiss(None))
+        else:
+            self.dismiss(None)
 
 
 class EditText(ModalScreen[str | None]):
