@@ -11,9 +11,10 @@ from typing import ClassVar
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on
-from textual.app import App, SystemCommand
+from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import BindingType
 from textual.message import Message
+from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
 
 from rmtui.db.watch import DATA, PRESENCE, ChangeWatcher
@@ -102,6 +103,27 @@ class RmtuiApp(App[None]):
         overrides = {key.id: key.key for key, default in zip(keymap, KEYS, strict=True) if key.key != default.key}
         if overrides:
             self.set_keymap(overrides)
+
+    # -- one notification area: the newest notice replaces the one shown -------------------
+
+    ERROR_SECONDS = 12
+    """An error stays at least this long (unless a newer notice replaces it): time to read it."""
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Show one notice (thread-safe, as Textual's); errors stay long enough to read."""
+        if severity == "error":
+            timeout = max(timeout or 0, self.ERROR_SECONDS)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def on_notify(self, event: Notify) -> None:
+        """Drop the notices shown before this one, so three actions show one toast, the newest
+        (Textual's own handler then adds and shows it); they never stack over the screen."""
+        self._notifications.clear()
+        try:
+            self.screen.query("ToastHolder").remove()  # Textual would leave each empty holder behind
+        except ScreenStackError:
+            pass
 
     @property
     def timezone(self) -> str:

@@ -259,24 +259,119 @@ def entry_label(labels: dict[tuple[str, int], str], entry: AuditEntry) -> str:
     return labels.get((entry.entity, entry.entity_id)) or subject(entry)
 
 
-def _value(value: Any) -> str:
+# What a coordinator reads for a stored field name; others become "Field name" (see field_label).
+FIELD_LABELS: dict[str, str] = {
+    "consent_share": "Consent to share",
+    "follow_up_sent": "Follow-up sent",
+    "checkpoint": "Checkpoint session",
+    "scheduled_at": "Booked for",
+    "due_on": "Due",
+    "held_on": "Held on",
+    "notes_posted_on": "Notes written on",
+    "seq": "Session",
+    "os_user": "User",
+    "line_of_business": "Line of business",
+    "development_goals": "Goals",
+    "past_experience": "Experience",
+    "attributes": "Objective data",
+    "timezone": "Time zone",
+    "programme_name": "Programme name",
+    "cadence_days": "Days between sessions",
+    "sessions_planned": "Sessions",
+    "session_minutes": "Minutes per session",
+    "grace_days": "Grace days",
+    "notes_due_days": "Notes due (days)",
+    "wave_sessions": "Sessions per wave",
+    "wave_cadence_days": "Days between sessions",
+    "wave_minutes": "Minutes per session",
+    "wave_grace_days": "Grace days",
+    "wave_notes_due_days": "Notes due (days)",
+    "goal_achieved": "Goal achieved",
+    "close_reason": "Close reason",
+    "pause_reason": "Pause reason",
+    "paused_on": "Paused on",
+    "started_on": "Started on",
+    "ended_on": "Ended on",
+    "starts_on": "Starts on",
+    "closed_on": "Closed on",
+    "score": "Match score",
+}
+# Stored 0/1 (or true/false): shown as yes/no.
+YES_NO_FIELDS = frozenset({"consent_share", "follow_up_sent", "checkpoint", "goal_achieved", "auto"})
+# Statuses in the words the screens use (a session with a set time is "booked" on the timeline).
+STATUS_WORDS = {"scheduled": "booked", "closed_early": "closed early"}
+
+
+def field_label(key: str) -> str:
+    """Return a stored field's name as a coordinator reads it: ``follow_up_sent`` → "Follow-up sent"."""
+    key = clean(key)
+    if key in FIELD_LABELS:
+        return FIELD_LABELS[key]
+    words = key[:-3] if key.endswith("_id") and len(key) > 3 else key
+    words = words.replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else key
+
+
+def _day_list(value: list[Any]) -> str | None:
+    """``[[1, "2026-12-01"], [2, "2026-12-22"]]`` (planned sessions) → "1 on 2026-12-01, 2 on 2026-12-22"."""
+    if value and all(isinstance(item, list) and len(item) == 2 for item in value):
+        return ", ".join(f"{clean(str(seq))} on {clean(str(day))}" for seq, day in value)
+    return None
+
+
+def plain_value(key: str, value: Any) -> str:
+    """Return a stored value in words, untruncated: yes/no, booked, "1 on 2026-12-01, …", #12."""
     if value is None:
         return "—"
+    if key in YES_NO_FIELDS and (isinstance(value, bool) or value in (0, 1)):
+        return "yes" if value else "no"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if key == "status" and isinstance(value, str):
+        return STATUS_WORDS.get(value, clean(value))
+    if key.endswith("_id") and isinstance(value, int):
+        return f"#{value}"
     if isinstance(value, str):
-        text = clean(value)
-    else:
-        text = clean(json.dumps(value, ensure_ascii=False))
+        return clean(value) or "“”"
+    if isinstance(value, list):
+        days = _day_list(value)
+        if days is not None:
+            return days
+        if all(isinstance(item, (str, int, float)) for item in value):
+            return ", ".join(clean(str(item)) for item in value) or "none"
+    if isinstance(value, dict) and all(isinstance(item, (str, int, float, bool)) or item is None for item in value.values()):
+        return "; ".join(f"{clean(str(k))}: {plain_value(str(k), v)}" for k, v in value.items()) or "none"
+    return clean(json.dumps(value, ensure_ascii=False))
+
+
+def _value(key: str, value: Any) -> str:
+    text = plain_value(key, value)
     if len(text) > VALUE_WIDTH:
         text = text[: VALUE_WIDTH - 1] + "…"
-    return text or "“”"
+    return text
 
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _fields(values: dict[str, Any]) -> str:
+    return "; ".join(f"{field_label(key)}: {_value(key, value)}" for key, value in values.items())
+
+
+def _action_fields(action: str, values: dict[str, Any]) -> str:
+    """"Plan sessions: 1 on 2026-12-01, …", "Withdraw · Reason: moved": a field the action names is not named again."""
+    words = clean(action)
+    words = words[:1].upper() + words[1:]
+    if len(values) == 1:
+        key, value = next(iter(values.items()))
+        if field_label(key).lower() in words.lower():
+            return f"{words}: {_value(key, value)}"
+    return f"{words} · {_fields(values)}"
+
+
 def describe_change(entry: AuditEntry) -> str:
-    """Return the change in one line, before → after, user text cleaned of control codes."""
+    """Return the change in one line, in words: "Follow-up sent: no → yes", user text cleaned."""
     before, after = _mapping(entry.before), _mapping(entry.after)
     if entry.entity == "change" and entry.action in ("undo", "redo", "revert"):
         # rmtui.undo's marker: which change this one took back (its own rows are listed beside it).
@@ -284,30 +379,26 @@ def describe_change(entry: AuditEntry) -> str:
         return f"{entry.action}: {clean(str(after.get('summary', '')))} (change {entry.entity_id}{by})"
     if entry.action == "update" or (before and after):
         keys = list(dict.fromkeys([*before, *after]))
-        parts = [f"{clean(key)}: {_value(before.get(key))} → {_value(after.get(key))}" for key in keys]
+        parts = [f"{field_label(key)}: {_value(key, before.get(key))} → {_value(key, after.get(key))}" for key in keys]
         return "; ".join(parts) or "no visible change"
-    if entry.action in ("create", "set", "insert") or after:
-        label = after.get("name") or after.get("os_user") or after.get("key")
-        if label is None and len(after) == 1:
-            key, value = next(iter(after.items()))
-            return f"{clean(key)} = {_value(value)}"
-        return f"new: {_value(label)}" if label is not None else f"new {subject(entry)}"
+    if entry.action in ("create", "insert") and after:
+        label = after.get("name") or after.get("os_user")
+        return f"new: {_value('name', label)}" if label is not None else f"new {subject(entry)}"
+    if after:
+        return _fields(after) if entry.action in ("set", "create") else _action_fields(entry.action, after)
     if before:
         label = before.get("name") or before.get("os_user")
-        return f"removed: {_value(label)}" if label is not None else f"removed {subject(entry)}"
+        if label is not None:
+            return f"removed: {_value('name', label)}"
+        return _action_fields(entry.action, before) if entry.action != "delete" else f"removed {subject(entry)}"
     if entry.after is not None and not isinstance(entry.after, dict):
-        return _value(entry.after)
+        return _value("", entry.after)
     return clean(entry.action)
 
 
 def describe_full(entry: AuditEntry) -> list[tuple[str, str, str]]:
-    """Return every changed field as (field, before, after), values cleaned and untruncated."""
+    """Return every changed field as (label, before, after), in words, cleaned and untruncated."""
     before, after = _mapping(entry.before), _mapping(entry.after)
     keys = list(dict.fromkeys([*before, *after]))
 
-    def full(value: Any) -> str:
-        if value is None:
-            return "—"
-        return clean(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-
-    return [(clean(key), full(before.get(key)), full(after.get(key))) for key in keys]
+    return [(field_label(key), plain_value(key, before.get(key)), plain_value(key, after.get(key))) for key in keys]

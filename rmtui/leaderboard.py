@@ -5,8 +5,8 @@ department, and by session". Everything here comes from a few bulk queries (one 
 row per pair), so 10,000 pairs cost one pass over the sessions table.
 
 Confidentiality is enforced here and only here: a pair where either person has not
-consented to disclosure (``participants.consent_share = 0``) is labelled "Pair 12 · Claims"
-(its id and the mentee's department) and neither name ever leaves this module. Screens,
+consented to disclosure (``participants.consent_share = 0``) is labelled "Pair 12 (names withheld)"
+(its number; the departments have their own column) and neither name ever leaves this module. Screens,
 reports and exports show what these rows hold; the sensitive ``attributes`` are never read.
 
 Small groups (issue 15, item 4; k is the programme setting ``small_group_k``, default 3):
@@ -62,7 +62,7 @@ class LeaderRow(NamedTuple):
     """One pair on the leaderboard.
 
     ``pair`` is what every view shows: "Mentor / Mentee" when both consented to disclosure,
-    else "Pair 12 · Claims"; ``mentor`` and ``mentee`` are then :data:`WITHHELD`.
+    else "Pair 12 (names withheld)"; ``mentor`` and ``mentee`` are then :data:`WITHHELD`.
     ``lead`` is sessions held minus sessions due by today; ``notes_on_time`` is None when
     no notes were due yet. A row is a tuple: boards built one after the other share the rows
     of the pairs that did not move, and no view can change a row another view shows.
@@ -217,9 +217,11 @@ _REREAD_ALL_SHARE = 0.25
 reads the whole leaderboard again: one pass is then cheaper than looking pairs up one by one."""
 
 
-def withheld_label(pair_id: int, department: str) -> str:
-    """Return how a pair without both people's consent is named: "Pair 12 · Claims"."""
-    return f"Pair {pair_id} · {department}" if department else f"Pair {pair_id}"
+def withheld_label(pair_id: int) -> str:
+    """Return how a pair without both people's consent is named: "Pair 12 (names withheld)".
+
+    The words say why there are no names; the departments stay in their own column."""
+    return f"Pair {pair_id} (names withheld)"
 
 
 def pair_state(status: str, held: int, due: int) -> str:
@@ -347,7 +349,7 @@ class Leaderboards:
                 label, named = f"{mentor} / {mentee}", True
             else:
                 mentor = mentee = WITHHELD
-                label, named = withheld_label(pair_id, mentee_department), False
+                label, named = withheld_label(pair_id), False
             read[pair_id] = (
                 (due - held, -(notes_ok / notes_due) if notes_due else 1.0, -held),
                 (pair_id, labels[wave], label, named, mentor, mentee, labels[mentor_department],
@@ -420,8 +422,7 @@ def _shown(fields: tuple, small: tuple[int, frozenset[str], frozenset[str]]) -> 
         return (*fields, _departments(mentor_department, mentee_department))
     mentor_side = WITHHELD if mentor_department in small[1] else mentor_department
     mentee_side = WITHHELD if mentee_department in small[2] else mentee_department
-    label = withheld_label(fields[0], "" if mentee_side == WITHHELD else mentee_department)
-    return (fields[0], fields[1], label, *fields[3:], _departments(mentor_side, mentee_side))
+    return (*fields, _departments(mentor_side, mentee_side))
 
 
 def _departments(mentor: str, mentee: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rmtui.db import Pair, Participant, Store
+from rmtui.text import clean
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,24 @@ def pairs_of(store: Store, participant_id: int) -> list[PairSummary]:
             )
         )
     return summaries
+
+
+def pair_role(summary: PairSummary, person_id: int) -> str:
+    """What ``person_id`` is in the pair: "mentor of Cécile Martin, wave Spring"."""
+    role = "mentor" if summary.pair.mentor_id == person_id else "mentee"
+    wave = clean(summary.wave_name)
+    wave = wave if wave.lower().startswith("wave") else f"wave {wave}"
+    return f"{role} of {clean(summary.partner_name)}, {wave}"
+
+
+def pair_words(summary: PairSummary, person_id: int) -> str:
+    """One pair as seen by ``person_id``: "Pair 14 (mentor of Cécile Martin, wave Spring), active".
+
+    The number is what the timeline's go-to-pair (``g``) takes."""
+    return f"Pair {summary.pair.id} ({pair_role(summary, person_id)}), {summary.pair.status.replace('_', ' ')}"
+
+
+def pairs_line(store: Store, participant_id: int) -> str:
+    """Every pair of one person in one line, newest first ("Not paired yet" when none)."""
+    pairs = pairs_of(store, participant_id)
+    return "; ".join(pair_words(summary, participant_id) for summary in pairs) or "Not paired yet."

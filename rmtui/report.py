@@ -1,7 +1,7 @@
 """The programme report: health figures and the leaderboard, as Markdown, HTML or CSV.
 
 Everything comes from :mod:`rmtui.health` and :mod:`rmtui.leaderboard`, so names are
-withheld exactly as on screen ("Pair 12 · Claims" where either person has not consented).
+withheld exactly as on screen ("Pair 12 (names withheld)" where either person has not consented).
 Text from the database is escaped for the format: HTML-escaped, Markdown-escaped, and CSV
 cells neutralised against spreadsheet formulas (:func:`rmtui.csv_export.neutralise`).
 """

@@ -350,7 +350,7 @@ def _outside_reporting_line_matrix(params: Params, pool: Pool, rows: Ix, cols: I
 
 OUTSIDE_REPORTING_LINE = Rule(
     RuleSpec(
-        "outside_reporting_line", "Outside each other's reporting line", short="reporting line", hard=True, weight=1
+        "outside_reporting_line", "Outside each other's reporting line", short="manager line", hard=True, weight=1
     ),
     outside_reporting_line,
     _outside_reporting_line_matrix,
@@ -364,13 +364,12 @@ def level_gap(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetting
         who = " and ".join(p.name for p in (mentor, mentee) if p.level is None)
         return _verdict(setting, False, f"Level not recorded for {who}; the programme needs {need} below")
     gap = mentee.level - mentor.level
-    if gap >= 0:
-        where = f"Mentor level {mentor.level} is {gap} below mentee level {mentee.level}"
-    else:
-        where = f"Mentor level {mentor.level} is {-gap} above mentee level {mentee.level}"
+    # Short enough for the rule panel at 80 columns; the two levels are on the profiles below it.
+    levels = "level" if abs(gap) == 1 else "levels"
+    where = f"Mentor is {gap} {levels} lower" if gap >= 0 else f"Mentor is {-gap} {levels} higher"
     if gap >= need:
         return _verdict(setting, True, f"{where} (needs {need})")
-    return _verdict(setting, False, f"{where}; the programme needs {need}")
+    return _verdict(setting, False, f"{where}; needs {need} lower")
 
 
 def _level_gap_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Facts) -> Pair:
@@ -427,7 +426,7 @@ def _mentee_free_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: F
 
 
 MENTEE_FREE = Rule(
-    RuleSpec("mentee_free", "Mentee not already paired in the wave", short="already paired", hard=True, weight=1),
+    RuleSpec("mentee_free", "Mentee not already paired in the wave", short="paired now", hard=True, weight=1),
     mentee_free,
     _mentee_free_matrix,
 )

@@ -26,7 +26,7 @@ from rmtui.programme import Programme
 from rmtui.rule_settings import RuleConfigError, load_rule_config
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import OpenMatchRuns, OpenProfile
-from rmtui.text import literal
+from rmtui.text import clean
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
@@ -200,12 +200,15 @@ class CohortScreen(ProgrammeScreen):
                 f"{len(done)} pair(s) confirmed in {self.wave_name}." if done
                 else f"Nothing was confirmed: {problems[0] if problems else 'no proposals left'}"
             ))
+        said = []
         if done and confirmed:
-            self.notify(f"{len(done)} pair(s) confirmed in {literal(self.wave_name)}; their sessions follow the wave's schedule.")
+            said.append(f"{len(done)} pair(s) confirmed in {clean(self.wave_name)}; their sessions follow the wave's schedule.")
         elif done:
-            self.notify(f"{len(done)} pair(s) proposed in {self.wave_name}; confirm them on the pairing screen.")
-        for problem in problems[:3]:
-            self.notify(problem, severity="error", timeout=10, markup=False)
+            said.append(f"{len(done)} pair(s) proposed in {clean(self.wave_name)}; confirm them on the pairing screen.")
+        said += problems[:3]  # one notice: a newer one replaces the one shown
+        if said:
+            self.notify("\n".join(said), severity="error" if problems else "information", timeout=10 if problems else None,
+                        markup=False)
 
     def show(self, matched: Matched) -> None:
         result, self.run_name = matched
@@ -218,8 +221,10 @@ class CohortScreen(ProgrammeScreen):
         summary.append(f"{new} new pair(s)", style="bold")
         if len(result.proposals) > new:
             summary.append(f" + {len(result.proposals) - new} pinned")
-        summary.append(f" · total score {result.total:.0f}")
-        summary.append(f" (greedy: {result.greedy_total:.0f} over {result.greedy_pairs} pairs)", style="dim")
+        summary.append(f" · their scores add up to {result.total:.0f}")
+        # Against the simple way: each person in turn takes their best free candidate.
+        summary.append(f" (one at a time, best first: {result.greedy_total:.0f} over {result.greedy_pairs} pairs)",
+                       style="dim")
         summary.append(f" · {len(result.unmatched)} unmatched")
         if self.run_name:
             summary.append(" · V compares runs", style="dim")

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
@@ -46,10 +46,12 @@ from rmtui.intake import (
 )
 from rmtui.people import get_participant, participant_name
 from rmtui.presence import Spot
+from rmtui.screens import AREAS
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.intake_dialogs import ConflictScreen, DuplicateScreen, WithdrawScreen
 from rmtui.screens.navigation import OpenImport, OpenProfile
 from rmtui.text import clean
+from rmtui.widgets.ask import ask_discard
 from rmtui.widgets.tags import TagInput
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -91,6 +93,22 @@ class FormSelect(Select, inherit_bindings=False):
     """A Select that opens on Enter or Space only, so ↑/↓ keep moving between fields."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter,space", "show_overlay", "Choose", show=False)]
+
+
+class NameInput(Input):
+    """The name field, where the cursor starts: on a clean new-person form a number key
+    switches areas as everywhere else (no name starts with a digit), instead of typing into
+    the name (issue 13: "2" then "1" left "1" in the Name field)."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        screen = self.screen
+        if (event.character and event.character in "123456789" and not self.value
+                and isinstance(screen, IntakeScreen) and screen.number_keys_switch()):
+            area = next((area.name for area in AREAS if area.key == event.character), None)
+            if area is not None:
+                event.stop()
+                event.prevent_default()  # not typed
+                self.app.call_later(self.app.run_action, f"app.go('{area}')")
 
 
 class LoadingGuard(Static, can_focus=True):
@@ -205,6 +223,8 @@ class IntakeScreen(ProgrammeScreen):
         self._filling = False
         self.loaded = participant_id is None
         """False while an edit form waits for the person: its fields are disabled until filled."""
+        self.pristine: dict[str, Any] | None = None
+        """The form as it was filled (blank, or the person loaded): anything else is typed data."""
 
     # -- layout ------------------------------------------------------------------------
 
@@ -245,10 +265,15 @@ class IntakeScreen(ProgrammeScreen):
             ).add_class("field")
         # Focus leaves the text as it is: a letter typed on arriving in a filled field adds
         # to it instead of replacing the whole value (a name saved as "x", issue 12).
+        if name == "name":
+            return NameInput(placeholder=HINTS.get(name, ""), id=widget_id, classes="field", compact=True,
+                             select_on_focus=False)
         return Input(placeholder=HINTS.get(name, ""), id=widget_id, classes="field", compact=True, select_on_focus=False)
 
     def on_mount(self) -> None:
         self._show_title()
+        if self.participant_id is None:
+            self.pristine = self._snapshot()
         if self.loaded:
             self.query_one("#f-name").focus()
         else:
@@ -299,6 +324,7 @@ class IntakeScreen(ProgrammeScreen):
             self.base = profile_values(person)
             self.version = person.version
             self.fill(self.base)
+            self.pristine = self._snapshot()
             self._show_title()
             self.show_presence(self.host.others)  # someone else editing them shows before you type
         if not self.loaded:
@@ -327,6 +353,18 @@ class IntakeScreen(ProgrammeScreen):
             banner.display = True
 
     # -- reading and filling the form --------------------------------------------------
+
+    def _snapshot(self) -> dict[str, Any]:
+        """The form's widgets as they stand, the manager's typed name included."""
+        return {**self.raw_values(), "manager typed": self.query_one("#f-manager_id", Input).value}
+
+    def number_keys_switch(self) -> bool:
+        """Whether a number key typed in the empty name switches areas: a new-person form with nothing typed."""
+        return self.participant_id is None and not self.is_dirty()
+
+    def is_dirty(self) -> bool:
+        """Whether anything was typed since the form was filled (a clean form never asks)."""
+        return self.loaded and self.pristine is not None and self._snapshot() != self.pristine
 
     def raw_values(self) -> dict[str, Any]:
         """Return what is in the form right now, as typed (lists as tags)."""
@@ -606,6 +644,7 @@ class IntakeScreen(ProgrammeScreen):
     def clear_form(self) -> None:
         self.base, self.version = {}, None
         self.fill({})
+        self.pristine = self._snapshot()
         for name in list(self.errors):
             self.show_error(name, None)
         self.email_error = None
@@ -628,9 +667,20 @@ class IntakeScreen(ProgrammeScreen):
         return True
 
     def action_new(self) -> None:
-        """Clear the form for a new person (only in the intake area, not while editing)."""
+        """Clear the form for a new person (only in the intake area, not while editing);
+        a form with something typed asks first."""
         if self.participant_id is None:
-            self.clear_form()
+            if self.is_dirty():
+                ask_discard(self, self._form_name(), self.clear_form)
+            else:
+                self.clear_form()
+
+    def _form_name(self) -> str:
+        """What the discard question calls this form: the person's name, else "the new person"."""
+        typed = clean(self.query_one("#f-name", Input).value).strip()
+        if self.participant_id is not None:
+            return clean(self.base.get("name", "")) or typed or f"#{self.participant_id}"
+        return typed or "the new person"
 
     def action_withdraw(self) -> None:
         """Ask why, then mark this person withdrawn (their history is kept)."""
@@ -657,6 +707,8 @@ class IntakeScreen(ProgrammeScreen):
         self.version = version
         self.base["status"] = "withdrawn"
         self.fill({**self.raw_values_stored(), "status": "withdrawn"})
+        if self.pristine is not None:
+            self.pristine["status"] = "withdrawn"
         self.notify("Withdrawn. The profile and its history are kept.")
 
     def action_import_csv(self) -> None:
@@ -667,11 +719,14 @@ class IntakeScreen(ProgrammeScreen):
         self.set_focus(None)
 
     def action_leave(self) -> None:
-        """Go back from editing someone (check_action offers it only then); unsaved edits warn once."""
-        if not self.leaving and self.base and changed_fields(self.base, self.raw_values_stored()):
-            self.leaving = True
-            self.notify("You have unsaved edits: ctrl+s saves them, escape again leaves without saving.", severity="warning")
+        """Go back from editing someone (check_action offers it only then); unsaved edits ask first."""
+        if not self.leaving and self.is_dirty():
+            ask_discard(self, self._form_name(), self._leave_now)
             return
+        self.app.pop_screen()
+
+    def _leave_now(self) -> None:
+        self.leaving = True
         self.app.pop_screen()
 
     def action_next_field(self) -> None:

@@ -16,6 +16,7 @@ from rmtui.duplicates import Duplicate
 from rmtui.intake import LABELS, FieldConflict, display_value, field_conflicts, merge_profile
 from rmtui.screens.base import bindings
 from rmtui.text import clean
+from rmtui.widgets.ask import ask_discard
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -223,4 +224,8 @@ class WithdrawScreen(ModalScreen[str | None]):
         self.dismiss(reason)
 
     def action_back(self) -> None:
-        self.dismiss(None)
+        """Leave without withdrawing; a typed reason is asked about first."""
+        if self.query_one("#reason", Input).value:
+            ask_discard(self, "the withdrawal reason", lambda: self.dismiss(None))
+        else:
+            self.dismiss(None)

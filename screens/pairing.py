@@ -51,10 +51,10 @@ from rmtui.widgets.pick import PickOne
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 CANDIDATE_COLUMNS = [
-    Column("score", "Scr", 3, justify="right"),
+    Column("score", "Fit", 3, justify="right"),
     Column("name", "Candidate", 12, grow=3),
     Column("level", "Lvl", 3, justify="right"),
-    Column("note", "Business / why not", 10, grow=3),
+    Column("note", "Business/why", 10, grow=3),
 ]
 PEOPLE_COLUMNS = [
     Column("name", "Person", 14, grow=3),
@@ -138,14 +138,15 @@ class CandidateSource:
         if note is None:
             if allowed:
                 note = Text(clean(person.line_of_business) or "—", style=style)
-            else:
+            else:  # the ✗ is in the Fit column: the reason gets the whole cell
                 rule = self.ranking.first_failure[k]
-                note = Text(f"✗ {SPECS[rule].short if rule else 'blocked'}", style="dim")
+                note = Text(SPECS[rule].short if rule else "blocked", style="dim")
             if self.screen.proposed_with(person.id):
                 note = Text("◆ proposed · ", style="bold").append_text(note)
             self._notes[k] = note
         return {
-            "score": Text(f"{self.ranking.scores[k]:.0f}", style=style),
+            # A blocked candidate shows ✗, not a fit that ranks below lower ones (the panel has its score).
+            "score": Text(f"{self.ranking.scores[k]:.0f}" if allowed else "✗", style=style),
             "name": Text(person.name, style=style),
             "level": Text("" if person.level is None else str(person.level), style=style),
             "note": note,
@@ -374,7 +375,7 @@ class PairingScreen(ProgrammeScreen):
             line.append("not paired", style="italic")
         if self.ranking is not None:
             allowed = sum(self.ranking.allowed)
-            line.append(f" · {allowed}/{len(self.ranking)} allowed", style="dim")
+            line.append(f" · {allowed} of {len(self.ranking)} candidates allowed", style="dim")
             if self.hide_blocked:
                 line.append(" (blocked hidden)", style="dim")
         self.query_one("#person", Static).update(line)
@@ -427,17 +428,19 @@ class PairingScreen(ProgrammeScreen):
         head = Text()
         head.append(f"{result.mentor.name} → {result.mentee.name}\n", style="bold")
         if blocking:
-            head.append(f"Blocked by {len(blocking)} rule(s)", style="bold red")
+            head.append(f"Blocked by {len(blocking)} rule{'s' if len(blocking) > 1 else ''}", style="bold red")
         elif overridden:
             head.append("Allowed by override", style="bold yellow")
         else:
             head.append("Allowed", style="bold green")
-        head.append(f" · score {breakdown.total:.0f}")
+        head.append(f" · score {breakdown.total:.0f} of 100")
         if proposal is not None:
             head.append(" · proposed", style="bold")
         lines = [head]
         order = {FAIL: 0, "warn": 1, PASS: 2}
         points = {part.rule: part.points for part in breakdown.parts}
+        weights = sum(part.weight for part in breakdown.parts)
+        most = {part.rule: 100 * part.weight / weights for part in breakdown.parts} if weights else {}
         # Problems first, then what earned the score, then the hard rules that hold.
         for verdict in sorted(result.verdicts, key=lambda v: (order[v.outcome], v.hard)):
             mark, style = MARKS[verdict.outcome]
@@ -450,7 +453,11 @@ class PairingScreen(ProgrammeScreen):
                 continue
             line.append(f"{mark} ", style=style)
             if not verdict.hard and verdict.rule in points:
-                line.append(f"+{points[verdict.rule]:.0f} ", style="bold")
+                # "! +11 of 22": a warning that still earns part of its points (a time zone
+                # unknown earns half) says so; a met rule's reason already says how well it is met.
+                earned, best = points[verdict.rule], most[verdict.rule]
+                partial = verdict.outcome != PASS and round(earned) < round(best)
+                line.append(f"+{earned:.0f} of {best:.0f} " if partial else f"+{earned:.0f} ", style="bold")
             line.append(verdict.reason, style="" if verdict.outcome == PASS else style)
             lines.append(line)
         return Group(*lines)

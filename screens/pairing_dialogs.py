@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from rmtui.pairing import CLOSE_REASONS, MIN_REASON
 from rmtui.screens.base import bindings
 from rmtui.text import clean
+from rmtui.widgets.ask import ask_discard
 
 
 class OverrideReasonScreen(ModalScreen[str | None]):
@@ -66,7 +67,11 @@ class OverrideReasonScreen(ModalScreen[str | None]):
         self.dismiss(reason)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Leave without overriding; a reason typed since the dialog opened is asked about first."""
+        if self.query_one("#reason", Input).value != self.reason:
+            ask_discard(self, "the override reason", lambda: self.dismiss(None))
+        else:
+            self.dismiss(None)
 
 
 class CloseReasonScreen(ModalScreen[tuple[str, str] | None]):
@@ -131,4 +136,8 @@ class CloseReasonScreen(ModalScreen[tuple[str, str] | None]):
         self.dismiss((code, note))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Leave without closing the pair; a typed note is asked about first."""
+        if self.query_one("#note", Input).value:
+            ask_discard(self, "the closing note", lambda: self.dismiss(None))
+        else:
+            self.dismiss(None)

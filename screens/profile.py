@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from rmtui.db import Participant
-from rmtui.people import PairSummary, get_participant, pairs_of, participant_name
+from rmtui.people import PairSummary, get_participant, pair_role, pairs_of, participant_name
 from rmtui.presence import Spot
 from rmtui.programme import Programme
 from rmtui.screens.base import ProgrammeScreen, bindings
@@ -83,8 +83,9 @@ def profile_sections(person: Participant, manager: str | None, pairs: list[PairS
             ("Interests", ", ".join(clean(i) for i in person.interests)),
         ],
     )
+    # "Pair 14 (mentor of Cécile Martin, wave Spring), active": the number g on the timeline takes.
     pair_rows: list[tuple[str, str | Text]] = [
-        (summary.wave_name, f"with {summary.partner_name} — {summary.pair.status.replace('_', ' ')}")
+        (f"Pair {summary.pair.id}", f"{pair_role(summary, person.id or 0)} · {summary.pair.status.replace('_', ' ')}")
         for summary in pairs
     ] or [("Pairs", "not paired yet")]
     return [programme, work, growth, background, _section("Pairs", pair_rows)]

@@ -30,7 +30,7 @@ from rmtui.programme_settings import (
     timezone_change_note,
 )
 from rmtui.screens.base import ProgrammeScreen, bindings
-from rmtui.widgets.ask import Confirm
+from rmtui.widgets.ask import ask_discard
 
 SETUP_TEXT = (
     "A new programme. Give it a name and its time zone, check the defaults for new waves and "
@@ -216,9 +216,8 @@ class ProgrammeSettingsScreen(ProgrammeScreen):
             self.set_focus(None)
             return
         if self.edited():
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self.load()
-                    self.say("Edits undone; showing the saved settings.", "dim")
+            def discard() -> None:
+                self.load()
+                self.say("Edits undone; showing the saved settings.", "dim")
 
-            self.app.push_screen(Confirm("Undo your edits and show the saved settings?"), answered)
+            ask_discard(self, "the programme settings", discard)

@@ -13,6 +13,7 @@ from textual.binding import BindingType
 from textual.geometry import Size
 from textual.widgets import Footer, Header, Input, Static
 
+from rmtui.people import pairs_line
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import EditPerson, OpenProfile
 from rmtui.search import SORT_KEYS, KeptRosterIndex, RosterIndex, RosterRow, SearchResult, first_page
@@ -158,6 +159,7 @@ class RosterScreen(ProgrammeScreen):
     /* Always there: a scrollbar that comes and goes with the result's length costs two
        layout passes, and the keystroke's results a frame or two. */
     RosterScreen #results { overflow-y: scroll; }
+    RosterScreen #detail { height: 1; padding: 0 1; background: $panel; }
     """
 
     def __init__(self) -> None:
@@ -172,6 +174,7 @@ class RosterScreen(ProgrammeScreen):
         self.index_building = False
         self.first_page_shown = threading.Event()
         self.reload_pending = False
+        self.detail_for: int | None = None  # the person whose pairs the detail line shows (or is reading)
 
     def compose(self):
         yield Header()
@@ -183,6 +186,7 @@ class RosterScreen(ProgrammeScreen):
         yield Static("Loading the roster…", id="status")
         yield Static(EMPTY_HELP, id="empty")
         yield VirtualTable(COLUMNS, id="results")
+        yield Static("", id="detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -241,6 +245,8 @@ class RosterScreen(ProgrammeScreen):
         Changes that arrive while a rebuild runs are coalesced into one more rebuild, so a
         burst of edits elsewhere never stacks up index builds on a 100k roster.
         """
+        if self.is_mounted and self.detail_for is not None:
+            self._follow_cursor(again=True)  # their pairs may have changed too
         if self.index_building:
             self.reload_pending = True
             return
@@ -287,6 +293,7 @@ class RosterScreen(ProgrammeScreen):
             table.display = not empty
         # One line of fixed height: no layout pass, so it goes out with the table.
         self.query_one("#status", Static).update(self._status_text(result), layout=False)
+        self._follow_cursor()
 
     def _show_preview(self, rows: list[RosterRow]) -> None:
         table = self.query_one("#results", VirtualTable)
@@ -298,6 +305,7 @@ class RosterScreen(ProgrammeScreen):
             self.query_one("#status", Static).update(
                 Text(f"First {len(rows)} by name · preparing the search over everyone…")
             )
+        self._follow_cursor()
 
     def _status_text(self, result: SearchResult) -> Text:
         """One line: what is wrong with the query first (it must not be cut off), then counts."""
@@ -331,6 +339,34 @@ class RosterScreen(ProgrammeScreen):
         if isinstance(source, (RosterSource, PreviewSource)) and 0 <= index < len(source):
             return source.person_id(index)
         return None
+
+    # -- the highlighted person's pairs, with their numbers (g on the timeline takes them) --------
+
+    @on(VirtualTable.CursorMoved, "#results")
+    def cursor_moved(self) -> None:
+        self._follow_cursor()
+
+    def _follow_cursor(self, again: bool = False) -> None:
+        """Show the highlighted person's pairs (``again``: re-read them after a change)."""
+        person = self.person_at(self.query_one("#results", VirtualTable).cursor)
+        if person == self.detail_for and not again:
+            return
+        self.detail_for = person
+        # After the results are painted: a keystroke's results never wait for this read.
+        self.call_after_refresh(self._read_detail)
+
+    def _read_detail(self) -> None:
+        person = self.detail_for
+        detail = self.query_one("#detail", Static)
+        detail.display = person is not None  # no one highlighted (no match, no one yet): no line
+        if person is None:
+            return
+        self.run_work(pairs_line, self.programme.store, person, what="read this person's pairs",
+                      done=lambda line: self._show_detail(person, line), group="detail")
+
+    def _show_detail(self, person: int, line: str) -> None:
+        if person == self.detail_for:
+            self.query_one("#detail", Static).update(Text(line, no_wrap=True, overflow="ellipsis"), layout=False)
 
     @on(VirtualTable.Selected, "#results")
     def open_profile(self, event: VirtualTable.Selected) -> None:

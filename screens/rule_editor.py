@@ -20,6 +20,7 @@ from rmtui.rule_settings import (
     stored_rule_config,
 )
 from rmtui.screens.base import ProgrammeScreen, bindings
+from rmtui.widgets.ask import ask_discard
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
@@ -218,5 +219,8 @@ class RuleEditorScreen(ProgrammeScreen):
         if text.display:
             text.display = False
             self.query_one("#rules", VirtualTable).focus()
+            return
+        if self.changed:
+            ask_discard(self, "the matching rules", lambda: self.dismiss(None))
             return
         self.dismiss(None)

@@ -270,7 +270,7 @@ class TimelineScreen(ProgrammeScreen):
         if pair.status == "paused":
             since = f" since {short_day(as_date(pair.paused_on))}" if pair.paused_on else ""
             text = Text(f"Paused{since}", style="bold yellow")
-            text.append(f": {clean(pair.pause_reason or '')}. Press p to resume (planned sessions move by the pause).")
+            text.append(f": {clean(pair.pause_reason or '')}. Press u to resume (planned sessions move by the pause).")
             return text
         if pair.status == "completed":
             return Text(f"Completed on {short_day(as_date(pair.ended_on))}." if pair.ended_on else "Completed.", style="green")
@@ -321,7 +321,7 @@ class TimelineScreen(ProgrammeScreen):
         for flag in flags[1:]:
             text.append(f" · {flag.reason.split(', ', 1)[-1]}", style="red")
         if session.checkpoint:
-            text.append(" · mid-point checkpoint", style="magenta")
+            text.append(" · ◆ mid-point checkpoint: the mid-point survey is due once it is held", style="magenta")
         text.append("\nAgenda: ", style="bold")
         text.append(clean(session.agenda).replace("\n", " / ") if session.agenda else "—")
         text.append("\nNotes: ", style="bold")
@@ -441,7 +441,7 @@ class TimelineScreen(ProgrammeScreen):
             self.run_edit(edit, again)
 
         title = f"Session {session.seq} {what} — pair {session.pair_id}"
-        self.app.push_screen(EditText(title, text), saved)
+        self.app.push_screen(EditText(title, text, name=f"the {what} of session {session.seq}"), saved)
 
     def action_agenda(self) -> None:
         session = self._need_session()

@@ -370,7 +370,8 @@ class TriageScreen(ProgrammeScreen):
 
             self.run_edit(edit, again, what="the notes")
 
-        self.app.push_screen(EditText(f"Session {session.seq} notes — pair {session.pair_id}", text), saved)
+        self.app.push_screen(EditText(f"Session {session.seq} notes — pair {session.pair_id}", text,
+                                      name=f"the notes of session {session.seq}"), saved)
 
     def action_snooze(self) -> None:
         items = self.targets()

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from rmtui.screens.base import bindings
+from rmtui.widgets.ask import ask_discard
 
 FIELDS = (
     ("name", "Name", "e.g. Spring 2027"),
@@ -61,7 +62,7 @@ class WaveFormScreen(ModalScreen[dict[str, str] | None]):
                     yield Input(self.values.get(key, ""), placeholder=placeholder, id=f"wave-{key}",
                                 disabled=key in self.locked)
             yield Static(Text(self.error), id="error")
-            yield Static(Text(self.note or "ctrl+s saves · Enter goes to the next line · escape cancels"), classes="hint")
+            yield Static(Text(self.note or "ctrl+s saves · Enter goes to the next line · escape leaves"), classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#wave-name", Input).focus()
@@ -86,7 +87,12 @@ class WaveFormScreen(ModalScreen[dict[str, str] | None]):
         self.dismiss(values)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Leave without saving; if anything was typed, ask first."""
+        if any(value != self.values.get(key, "") for key, value in self.typed().items()):
+            name = self.values.get("name") or "the new wave"
+            ask_discard(self, name if name == "the new wave" else f"wave {name}", lambda: self.dismiss(None))
+        else:
+            self.dismiss(None)
 
 
 def whole_number(text: str, label: str) -> int | None:

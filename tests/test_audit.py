@@ -11,7 +11,7 @@ from conftest import settled
 
 from rmtui.app import RmtuiApp
 from rmtui.audit_log import AuditFilter, audit_count, audit_entries, describe_change, parse_filter
-from rmtui.db import Pair, Participant, Session, Store, Wave
+from rmtui.db import AuditEntry, Pair, Participant, Session, Store, Wave
 from rmtui.programme import Programme
 from rmtui.screens.audit import AuditDetailScreen
 
@@ -90,7 +90,7 @@ def test_typed_filter_understands_names_and_reports_what_it_does_not(history: Pr
 
 def test_a_change_reads_before_to_after(history: Programme) -> None:
     latest = audit_entries(history.store, AuditFilter(entity="participants", entity_id=history.ids["cy"]))  # type: ignore[attr-defined]
-    assert describe_change(latest[0]) == "level: 6 → 5"
+    assert describe_change(latest[0]) == "Level: 6 → 5"
     assert describe_change(latest[1]) == "new: Cy [bold]Ray[/bold]"
 
 
@@ -103,8 +103,8 @@ def test_audit_command_prints_filtered_changes(history: Programme, db_path: Path
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith("2026-11-19 23:30  bob") and "status: planned → held" in lines[0]
-    assert "job_title: “” → Analyst" in lines[1]
+    assert lines[0].startswith("2026-11-19 23:30  bob") and "Status: planned → held" in lines[0]
+    assert "Job title: “” → Analyst" in lines[1]
 
 
 def test_audit_command_refuses_an_unknown_entity_in_one_line(history: Programme, db_path: Path) -> None:
@@ -251,3 +251,27 @@ def test_the_label_migration_applies_to_a_database_with_audit_rows(tmp_path: Pat
     conn.close()
     with Store(path, actor="root") as store:
         assert store.query_tuples("SELECT label FROM audit ORDER BY id") == [("coordinator alice",), (None,)]
+
+
+def test_changes_read_in_words_not_field_names() -> None:
+    """Labels, yes/no, the timeline's status words, planned days: what a coordinator reads."""
+    def entry(action: str, before, after, entity: str = "sessions") -> AuditEntry:
+        return AuditEntry(at="2026-11-20T09:00:00Z", actor="alice", entity=entity, entity_id=3, action=action,
+                          before=before, after=after)
+
+    assert describe_change(entry("update", {"follow_up_sent": 0}, {"follow_up_sent": 1})) == "Follow-up sent: no → yes"
+    assert describe_change(entry("update", {"consent_share": True}, {"consent_share": False}, "participants")) == (
+        "Consent to share: yes → no"
+    )
+    assert describe_change(entry("update", {"status": "planned", "scheduled_at": None},
+                                 {"status": "scheduled", "scheduled_at": "2026-12-01T14:00:00Z"})) == (
+        "Status: planned → booked; Booked for: — → 2026-12-01T14:00:00Z"
+    )
+    assert describe_change(entry("plan sessions", None, {"sessions": [[1, "2026-12-01"], [2, "2026-12-22"]]}, "pairs")) == (
+        "Plan sessions: 1 on 2026-12-01, 2 on 2026-12-22"
+    )
+    assert describe_change(entry("withdraw", None, {"reason": "moved"}, "participants")) == "Withdraw · Reason: moved"
+    assert describe_change(entry("update", {"manager_id": None}, {"manager_id": 4}, "participants")) == "Manager: — → #4"
+    assert describe_change(entry("update", {"status": "active"}, {"status": "closed_early"}, "pairs")) == (
+        "Status: active → closed early"
+    )

@@ -66,7 +66,7 @@ def test_a_row_per_started_pair_with_progress_state_notes_and_rank(board_program
         (2, 4, "Noor Dev / Eli Chief", 4, 7, 4, "on_track", 1.0, "2026-11-10"),
         (3, 1, "Mia Mentor / Sam Senior", 4, 7, 4, "on_track", 0.75, "2026-11-10"),
         (4, 3, "Kai Analyst / Dana Director", 3, 7, 4, "behind", 1.0, "2026-10-20"),
-        (5, 2, "Pair 2 · Claims", 1, 7, 4, "behind", 1.0, "2026-09-08"),
+        (5, 2, "Pair 2 (names withheld)", 1, 7, 4, "behind", 1.0, "2026-09-08"),
     ]
     row = board.rows[2]
     assert (row.departments, row.mentor, row.mentee) == ("Marketing → Finance", "Mia Mentor", "Sam Senior")
@@ -136,7 +136,7 @@ def test_sorts_by_pair_department_progress_and_notes(board_programme: Programme)
     assert [r.pair_id for r in sort_rows(rows, "progress", descending=True)] == [2, 3, 1, 4, 5]
     assert [r.pair for r in sort_rows(rows, "pair")] == [
         "Kai Analyst / Dana Director", "Mia Mentor / Sam Senior", "Noor Dev / Eli Chief",
-        "Old Mentor / Old Mentee", "Pair 2 · Claims",
+        "Old Mentor / Old Mentee", "Pair 2 (names withheld)",
     ]
     # by the mentee's department, then the mentor's
     assert [r.mentee_department for r in sort_rows(rows, "department")] == ["Claims", "Finance", "Marketing", "Operations", "Sales"]
@@ -186,10 +186,10 @@ def test_a_wave_filter_ranks_within_the_wave(board_programme: Programme) -> None
 # -- confidentiality -------------------------------------------------------------------
 
 
-def test_a_pair_without_both_consents_is_named_by_number_and_department(board_programme: Programme) -> None:
+def test_a_pair_without_both_consents_is_named_by_number_and_says_why(board_programme: Programme) -> None:
     row = next(r for r in build_leaderboard(board_programme.store, TODAY).rows if r.pair_id == 2)
-    assert (row.pair, row.named, row.mentor, row.mentee) == ("Pair 2 · Claims", False, WITHHELD, WITHHELD)
-    assert withheld_label(12, "") == "Pair 12"
+    assert (row.pair, row.named, row.mentor, row.mentee) == ("Pair 2 (names withheld)", False, WITHHELD, WITHHELD)
+    assert withheld_label(12) == "Pair 12 (names withheld)"
 
 
 def test_no_name_of_a_non_consenting_person_in_any_leaderboard_view_on_the_demo(demo_programme: Programme) -> None:
@@ -401,13 +401,13 @@ def test_withheld_departments_come_last_unranked_so_their_place_gives_nothing_aw
 def test_a_withheld_pair_names_its_department_only_with_k_mentees_of_it(board_programme: Programme) -> None:
     store = board_programme.store
     row = next(r for r in build_leaderboard(store, TODAY, k=1).rows if r.pair_id == 2)
-    assert (row.pair, row.departments) == ("Pair 2 · Claims", "Technology → Claims")
+    assert (row.pair, row.departments) == ("Pair 2 (names withheld)", "Technology → Claims")
     # Pair 2's mentee is the only Claims mentee (and its mentor one of two in Technology):
-    # at k = 2 "Pair 2 · Claims" would single her out, so neither side is named.
+    # at k = 2 "Technology → Claims" would single her out, so her side is not named.
     row = next(r for r in build_leaderboard(store, TODAY, k=2).rows if r.pair_id == 2)
-    assert (row.pair, row.named, row.departments) == ("Pair 2", False, "Technology → withheld")
+    assert (row.pair, row.named, row.departments) == ("Pair 2 (names withheld)", False, "Technology → withheld")
     row = next(r for r in build_leaderboard(store, TODAY, k=3).rows if r.pair_id == 2)
-    assert (row.pair, row.departments) == ("Pair 2", "withheld")
+    assert (row.pair, row.departments) == ("Pair 2 (names withheld)", "withheld")
     assert all("Claims" not in s.pair for s in session_progress(store, build_leaderboard(store, TODAY, k=3), 1))
 
 
@@ -416,9 +416,9 @@ def test_a_kept_board_follows_a_change_of_k_without_any_pair_changing(board_prog
 
     boards = Leaderboards()
     store = board_programme.store
-    assert next(r for r in boards.build(store, TODAY).rows if r.pair_id == 2).pair == "Pair 2 · Claims"
+    assert next(r for r in boards.build(store, TODAY).rows if r.pair_id == 2).departments == "Technology → Claims"
     _set_k(board_programme, 3)
-    assert next(r for r in boards.build(store, TODAY).rows if r.pair_id == 2).pair == "Pair 2"
+    assert next(r for r in boards.build(store, TODAY).rows if r.pair_id == 2).departments == "withheld"
 
 
 async def test_the_department_view_withholds_a_small_departments_rates_and_k_changes_it(

@@ -9,10 +9,12 @@ from rmtui.app import RmtuiApp
 from rmtui.db import Pair
 from rmtui.pairing import OVERRIDABLE
 from rmtui.programme import Programme
+from rmtui.rule_settings import SPECS
 from rmtui.screens.cohort import CohortScreen
 from rmtui.screens.pairing import PairingScreen
 from rmtui.screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScreen
 from rmtui.screens.rule_editor import RuleEditorScreen
+from rmtui.widgets.ask import Confirm
 
 
 async def _pairing(app: RmtuiApp, pilot) -> PairingScreen:
@@ -50,7 +52,9 @@ async def test_blocked_candidates_are_greyed_with_the_reason_and_can_be_hidden(d
         ranking = screen.ranking
         blocked = ranking.allowed.index(False)
         cells = screen.source.cells(blocked)
-        assert str(cells["note"]).startswith("✗ ") and cells["name"].style == "dim"
+        assert str(cells["score"]) == "✗" and cells["name"].style == "dim"
+        rule = ranking.first_failure[blocked]
+        assert str(cells["note"]) == SPECS[rule].short  # the reason has the whole cell: not cut at 80 columns
         await pilot.press("b")
         await pilot.pause()
         assert len(screen.source) == sum(ranking.allowed)
@@ -99,10 +103,20 @@ async def test_escape_cancels_an_override_and_saves_nothing(demo_programme: Prog
         screen = await _pairing(app, pilot)
         before = demo_programme.store.scalar("SELECT count(*) FROM pairs")
         screen.query_one("#candidates").cursor = screen.ranking.allowed.index(False)
-        await pilot.press("o", "x", "escape")
+        await pilot.press("o", "x", "escape")  # a reason was typed: escape asks first
+        await settled(pilot)
+        assert isinstance(app.screen, Confirm)
+        assert str(app.screen.query_one("#question").render()) == "Discard your changes to the override reason? (y/n)"
+        await pilot.press("n")  # keep writing: the reason is still there
+        await settled(pilot)
+        assert isinstance(app.screen, OverrideReasonScreen) and app.screen.query_one("#reason").value == "x"
+        await pilot.press("escape", "y")
         await settled(pilot)
         assert isinstance(app.screen, PairingScreen)
         assert demo_programme.store.scalar("SELECT count(*) FROM pairs") == before
+        await pilot.press("o", "escape")  # nothing typed: escape leaves at once
+        await settled(pilot)
+        assert isinstance(app.screen, PairingScreen)
 
 
 async def test_confirm_pairs_the_person_with_the_best_candidate(demo_programme: Programme) -> None:
@@ -217,3 +231,45 @@ async def test_k_picks_the_coach_of_the_persons_pair(demo_programme: Programme) 
         await pilot.press("home", "down", "enter")  # the second coach of the list
         await settled(pilot)
         assert demo_programme.store.get(Pair, active.id).coach_id == resolve_coach(demo_programme.store, "Tom Okafor (HR)").id
+
+
+async def test_notices_replace_each_other_one_toast_the_newest(demo_programme: Programme, notes) -> None:
+    """p, then o, then c each say something: one toast is shown, the newest, not three stacked."""
+    from textual.widgets._toast import Toast
+
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24), message_hook=notes, notifications=True) as pilot:
+        await _pairing(app, pilot)
+        for key in ("p", "o", "c"):
+            await pilot.press(key)
+            await settled(pilot)
+            if not isinstance(app.screen, PairingScreen):  # a dialog (the override's reason): leave it
+                await pilot.press("escape")
+                await settled(pilot)
+        assert len(notes.messages) >= 3, notes.messages
+        toasts = list(app.screen.query(Toast))
+        assert len(toasts) == 1
+        assert toasts[0]._notification.message == notes.messages[-1]
+        assert len(app._notifications) == 1
+        app.notify("Not saved: the day is in the past.", severity="error", timeout=3)
+        await pilot.pause()
+        assert notes.shown[-1].timeout == app.ERROR_SECONDS  # an error stays long enough to read
+        assert [toast._notification.message for toast in app.screen.query(Toast)] == ["Not saved: the day is in the past."]
+
+
+async def test_a_warning_that_earns_part_of_its_points_says_how_many_of_how_many(demo_programme: Programme) -> None:
+    """An unknown time zone earns half the rule's points: "! +11 of 22 Time zone unknown…", not a bare "+11"."""
+    store = demo_programme.store
+    aditi = store.scalar("SELECT id FROM participants WHERE name = 'Aditi Subramanian'")
+    version = store.scalar("SELECT version FROM participants WHERE id = ?", (aditi,))
+    with store.write() as writer:
+        writer.update("participants", aditi, version, {"timezone": ""})
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _pairing(app, pilot)
+        lines = _panel_text(screen).splitlines()
+        warning = next(line for line in lines if "Time zone unknown" in line)
+        mark, plus, of, best, *_ = warning.split()
+        assert (mark, of) == ("!", "of") and plus.startswith("+")
+        assert 0 < int(plus[1:]) < int(best)
+        assert lines[1].startswith("Allowed · score ") and lines[1].endswith(" of 100")

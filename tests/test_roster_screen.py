@@ -176,3 +176,44 @@ async def test_another_coordinators_edit_shows_in_the_open_roster(demo_programme
         assert screen.kept.reread == 1
         assert screen.result.row(0).name == "John Smithson"
         assert _shown_lines(table)[0].startswith("John Smithson")
+
+
+async def test_pair_numbers_show_in_the_roster_detail_and_the_profile(programme: Programme) -> None:
+    """"Pair 1 (mentor of Ben Okoro, wave Spring)": the number g on the timeline takes."""
+    from rmtui.db import Participant
+    from rmtui.pairing import pair_now
+    from rmtui.waves import add_wave
+
+    with programme.store.write() as writer:
+        ana = writer.insert(Participant(name="Ana Silva", role="mentor", level=2, line_of_business="IT", status="active"))
+        ben = writer.insert(Participant(name="Ben Okoro", role="mentee", level=7, line_of_business="Claims", status="active"))
+        writer.insert(Participant(name="Cy Lone", role="mentee", level=6, line_of_business="Risk", status="active"))
+    spring = add_wave(programme, "Spring", "2026-11-02")
+    pair = pair_now(programme, ana.id, ben.id, spring.id)
+    app = RmtuiApp(programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settled(pilot)
+        detail = screen.query_one("#detail")
+        assert str(detail.render()) == f"Pair {pair.id} (mentor of Ben Okoro, wave Spring), active"  # Ana, first by name
+        await pilot.press("down")
+        await settled(pilot)
+        assert str(detail.render()) == f"Pair {pair.id} (mentee of Ana Silva, wave Spring), active"
+        await pilot.press("down")
+        await settled(pilot)
+        assert str(detail.render()) == "Not paired yet."
+        await pilot.press("up", "enter")
+        profile = await settled(pilot)
+        assert isinstance(profile, ProfileScreen)
+        text = _plain(profile.query_one("#profile-body").content)
+        assert f"Pair {pair.id}" in text and "mentee of Ana Silva, wave Spring · active" in text
+
+
+def _plain(renderable) -> str:
+    """What a Rich renderable says, as plain text (100 columns)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=100, record=True, color_system=None, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()

@@ -210,7 +210,7 @@ def test_users_command_adds_lists_changes_and_removes(tmp_path: Path) -> None:
     refused = rmtui("--db", db, "users", "remove", made.admin)
     assert refused.returncode == 1 and "only admin" in refused.stderr and "Traceback" not in refused.stderr
     audit = rmtui("--db", db, "audit", "--entity", "coordinator").stdout
-    assert "new: alice" in audit and "removed: alice" in audit and "role: viewer → coordinator" in audit
+    assert "new: alice" in audit and "removed: alice" in audit and "Role: viewer → coordinator" in audit
 
 
 def test_a_database_created_in_a_shared_folder_stays_group_writable_whatever_the_umask(tmp_path: Path) -> None:

@@ -193,8 +193,11 @@ async def test_every_which_day_question_keeps_a_mistyped_day_and_says_why(sessio
             assert screen.app.screen is dialog, key
             assert dialog.query_one("Input").value == "31/12"
             assert "is not a day" in str(dialog.query_one("#error").render())
-            await pilot.press("escape")
+            await pilot.press("escape")  # something typed: asked first ("Discard your changes to this answer?")
             await pilot.pause()
+            await pilot.press("y")
+            await pilot.pause()
+            assert screen.app.screen is screen, key
         assert _session(sessions_programme, 3, 4).status != "held"
 
 

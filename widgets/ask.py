@@ -10,10 +10,10 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.binding import BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, Static, TextArea
 
 from rmtui.widgets.keys_panel import bindings
@@ -39,12 +39,15 @@ class AskLine(ModalScreen[str | None]):
     AskLine .error { color: $error; display: none; }
     """
 
-    def __init__(self, title: str, value: str = "", hint: str = "", check: Callable[[str], object] | None = None) -> None:
+    def __init__(self, title: str, value: str = "", hint: str = "", check: Callable[[str], object] | None = None,
+                 name: str = "this answer") -> None:
         super().__init__()
         self.title_text = title
         self.value = value
         self.hint = hint
         self.check = check
+        self.what = name
+        """What the discard question names ("Discard your changes to this answer?")."""
 
     def compose(self):
         with Vertical():
@@ -70,7 +73,12 @@ class AskLine(ModalScreen[str | None]):
         self.dismiss(event.value)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Leave without answering; a line typed (not the one offered, not blank) is asked about first."""
+        typed = self.query_one(Input).value
+        if typed.strip() and typed != self.value:
+            ask_discard(self, self.what, lambda: self.dismiss(None))
+        else:
+            self.dismiss(None)
 
 
 class EditText(ModalScreen[str | None]):
@@ -88,11 +96,13 @@ class EditText(ModalScreen[str | None]):
     EditText .hint { color: $text-muted; height: auto; }
     """
 
-    def __init__(self, title: str, text: str = "", hint: str = "") -> None:
+    def __init__(self, title: str, text: str = "", hint: str = "", name: str = "") -> None:
         super().__init__()
         self.title_text = title
         self.text = text
-        self.hint = hint or "ctrl+s saves · escape leaves without saving"
+        self.hint = hint or "ctrl+s saves · escape leaves (asks first if you typed)"
+        self.what = name or title
+        """What the discard question names ("Discard your changes to <what>?")."""
 
     def compose(self):
         with Vertical():
@@ -109,7 +119,11 @@ class EditText(ModalScreen[str | None]):
         self.dismiss(self.query_one(TextArea).text)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Leave without saving; if the text was changed, ask first."""
+        if self.query_one(TextArea).text != self.text:
+            ask_discard(self, self.what, lambda: self.dismiss(None))
+        else:
+            self.dismiss(None)
 
 
 class Confirm(ModalScreen[bool]):
@@ -138,3 +152,31 @@ class Confirm(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+    def on_key(self, event: events.Key) -> None:
+        """``n`` answers no here: a yes/no question reads "(y/n)" (``n`` is notes on screens, not in this dialog)."""
+        if event.key == "n":
+            event.stop()
+            event.prevent_default()
+            self.dismiss(False)
+
+
+def discard_question(name: str) -> str:
+    """The one question asked before typed data is dropped."""
+    return f"Discard your changes to {name}? (y/n)"
+
+
+DISCARD_HINT = "y: discard them · n or escape: keep editing"
+
+
+def ask_discard(screen: Screen, name: str, discard: Callable[[], object]) -> None:
+    """Ask "Discard your changes to <name>? (y/n)"; run ``discard`` only on yes.
+
+    Callers ask only when something was typed: a clean form leaves without a question.
+    """
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            discard()
+
+    screen.app.push_screen(Confirm(discard_question(name), hint=DISCARD_HINT), answered)
