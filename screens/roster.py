@@ -15,12 +15,16 @@ from textual.widgets import Footer, Header, Input, Static
 
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import EditPerson, OpenProfile
-from rmtui.search import SORT_KEYS, KeptRosterIndex, RosterIndex, RosterRow, SearchResult, first_page
+from rmtui.search.rows import RosterRow, first_page
 from rmtui.text import clean
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 if TYPE_CHECKING:
     from rmtui.db import Store
+    from rmtui.search import KeptRosterIndex, RosterIndex, SearchResult
+
+# The search index (numpy, rapidfuzz: 0.15-0.2 s of imports) loads in the index worker, after
+# the first page is on screen; the screen module itself imports only the light .rows.
 
 COLUMNS = [
     Column("name", "Name", 18, grow=3),
@@ -129,12 +133,12 @@ class PreviewSource:
         return self.rows[index].id
 
 
-def _build_index(store: Store, first_page_shown: threading.Event, kept: KeptRosterIndex) -> RosterIndex:
+def _build_index(store: Store, first_page_shown: threading.Event, screen: RosterScreen) -> RosterIndex:
     """Build the roster's search index, or update it by the people changed since (in a worker)."""
     # Building the index competes with the thread that paints: wait (briefly) until the
     # first page is on screen, so 100k people show at once.
     first_page_shown.wait(timeout=2.0)
-    return kept.build(store)
+    return screen.kept.build(store)
 
 
 def _search(
@@ -163,7 +167,7 @@ class RosterScreen(ProgrammeScreen):
     def __init__(self) -> None:
         super().__init__()
         self.index: RosterIndex | None = None
-        self.kept = KeptRosterIndex()
+        self._kept: KeptRosterIndex | None = None
         self.index_generation = 0
         self.result: SearchResult | None = None
         self.shown_query: str | None = None
@@ -172,6 +176,15 @@ class RosterScreen(ProgrammeScreen):
         self.index_building = False
         self.first_page_shown = threading.Event()
         self.reload_pending = False
+
+    @property
+    def kept(self) -> KeptRosterIndex:
+        """The index kept across changes; made (and the search modules imported) when first asked."""
+        if self._kept is None:
+            from rmtui.search import KeptRosterIndex
+
+            self._kept = KeptRosterIndex()
+        return self._kept
 
     def compose(self):
         yield Header()
@@ -209,7 +222,7 @@ class RosterScreen(ProgrammeScreen):
 
     def load_index(self) -> None:
         self.run_work(
-            _build_index, self.programme.store, self.first_page_shown, self.kept,
+            _build_index, self.programme.store, self.first_page_shown, self,
             what="load the roster", done=self._index_loaded, after=self._index_done,
             group="load", exclusive=False,
         )
@@ -340,6 +353,8 @@ class RosterScreen(ProgrammeScreen):
 
     @on(VirtualTable.HeaderClicked, "#results")
     def header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        from rmtui.search import SORT_KEYS
+
         if event.column in SORT_KEYS:
             if self.sort == event.column:
                 self.descending = not self.descending
@@ -357,6 +372,8 @@ class RosterScreen(ProgrammeScreen):
 
     def action_sort(self) -> None:
         """Cycle the sort: best match → name → role → level → department → business → status."""
+        from rmtui.search import SORT_KEYS
+
         order: list[str | None] = [None, *SORT_KEYS]
         self.sort = order[(order.index(self.sort) + 1) % len(order)]
         self.descending = False
