@@ -79,15 +79,16 @@ class SearchInput(Input):
         self._on_value(value)
 
 
-def _cells(row: RosterRow, name: Text) -> dict[str, Text]:
+def _cells(row: RosterRow, name: Text | str) -> dict[str, Text | str]:
+    # Plain str cells: the table renders (and caches) them without a Rich Text each.
     return {
             "name": name,
-            "role": Text(row.role),
-            "level": Text("" if row.level is None else str(row.level)),
-            "department": Text(clean(row.department)),
-            "line_of_business": Text(clean(row.line_of_business)),
-            "status": Text(row.status),
-            "job_title": Text(clean(row.job_title)),
+            "role": row.role,
+            "level": "" if row.level is None else str(row.level),
+            "department": clean(row.department),
+            "line_of_business": clean(row.line_of_business),
+            "status": row.status,
+            "job_title": clean(row.job_title),
         }
 
 
@@ -105,10 +106,13 @@ class RosterSource:
         """What row ``index`` looks like depends on: the person, and the words highlighted."""
         return (self.result.row_id(index), self.result.tokens)
 
-    def cells(self, index: int) -> dict[str, Text]:
+    def cells(self, index: int) -> dict[str, Text | str]:
         row = self.result.row(index)
+        spans = self.result.name_spans(index)
+        if not spans:
+            return _cells(row, clean(row.name))
         name = Text(clean(row.name))
-        for start, end in self.result.name_spans(index):
+        for start, end in spans:
             name.stylize("match", start, end)
         return _cells(row, name)
 
@@ -125,9 +129,9 @@ class PreviewSource:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def cells(self, index: int) -> dict[str, Text]:
+    def cells(self, index: int) -> dict[str, Text | str]:
         row = self.rows[index]
-        return _cells(row, Text(clean(row.name)))
+        return _cells(row, clean(row.name))
 
     def person_id(self, index: int) -> int:
         return self.rows[index].id

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -38,8 +39,8 @@ class RowSource(Protocol):
 
     def __len__(self) -> int: ...
 
-    def cells(self, index: int) -> dict[str, Text]:
-        """Return the cells of row ``index`` keyed by column key."""
+    def cells(self, index: int) -> dict[str, Text | str]:
+        """Return the cells of row ``index`` keyed by column key (a str is a plain cell)."""
         ...
 
     # Optional: ``row_key(index)`` returns a hashable value that changes whenever the cells
@@ -55,7 +56,7 @@ class EmptySource:
     def __len__(self) -> int:
         return 0
 
-    def cells(self, index: int) -> dict[str, Text]:
+    def cells(self, index: int) -> dict[str, Text | str]:
         return {}
 
 
@@ -160,12 +161,15 @@ class VirtualTable(ScrollView, can_focus=True):
         self.sort_descending = False
         self._widths: list[int] = []
         self._widths_for = -1
-        # Rendered lines (before the cursor's style) by (row key, width, match style), and
-        # rendered plain cells by (text, width, justify): columns such as role, department
-        # and status repeat, so most cells of a new line are already rendered.
+        # Rendered lines by (row key, width, match style, line style), and rendered plain
+        # cells by (text, width, justify[, line style]): columns such as role, department and
+        # status repeat, so most cells of a new line are already rendered.
         self._line_cache: dict[tuple, Strip] = {}
-        self._paint_styles: tuple[Style, Style, Style] | None = None
+        self._paint_styles: tuple[int, int, Style, Style, Style] | None = None
+        self._header: tuple[tuple, Strip] | None = None
+        self._blank: Strip | None = None
         self._cell_cache: dict[tuple[str, int, str], list[Segment]] = {}
+        self._styled_cells: dict[tuple[str, int, str, Style], Segment] = {}
 
     # -- data ------------------------------------------------------------------------
 
@@ -259,6 +263,27 @@ class VirtualTable(ScrollView, can_focus=True):
             self._cell_cache[(text.plain, width, justify)] = segments
         return segments
 
+    def _plain_cell(self, text: str, width: int, justify: str, style: Style) -> Segment:
+        """Return one cell of plain ``text`` as one segment in ``style``, cut or padded to ``width``.
+
+        Most cells of a line are plain (role, department, status...) and repeat from row to
+        row: each is made once per text, width and line style, without a Rich Text.
+        """
+        key = (text, width, justify, style)
+        segment = self._styled_cells.get(key)
+        if segment is None:
+            length = cell_len(text)
+            if length > width or "\t" in text:
+                text = "".join(s.text for s in self._cell(Text(text), width, justify))
+            else:
+                padding = " " * (width - length)
+                text = padding + text if justify == "right" else text + padding
+            segment = Segment(text, style)
+            if len(self._styled_cells) > 8192:
+                self._styled_cells.clear()
+            self._styled_cells[key] = segment
+        return segment
+
     def _plain_line(self, cells: list[Text]) -> Strip:
         segments: list[Segment] = []
         for position, (text, width) in enumerate(zip(cells, self._widths)):
@@ -272,68 +297,97 @@ class VirtualTable(ScrollView, can_focus=True):
     def _line(self, cells: list[Text], base: Style) -> Strip:
         return self._plain_line(cells).apply_style(base)
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        # The widget's styles are looked up once for all the lines of one paint: each lookup
-        # walks the CSS of the widget and its ancestors, and used to cost a third of a line.
-        self._paint_styles = (
+    def _row_line(self, cells: dict[str, Text | str], style: Style, match_style: Style) -> Strip:
+        """Return one body line in ``style``: one Strip made once, its segments styled as built."""
+        segments: list[Segment] = []
+        gap = Segment(" ", style)
+        total = 0
+        for column, width in zip(self.columns, self._widths):
+            if not width:
+                continue
+            if segments:
+                segments.append(gap)
+                total += 1
+            text = cells.get(column.key, "")
+            if isinstance(text, Text):
+                if not text.spans and not text.style:
+                    text = text.plain
+                else:
+                    if text.spans and match_style:
+                        text = text.copy()
+                        text.spans = [span._replace(style=match_style) if span.style == "match" else span
+                                      for span in text.spans]
+                    segments += Segment.apply_style(self._cell(text, width, column.justify), style)
+                    total += width
+                    continue
+            segments.append(self._plain_cell(text, width, column.justify, style))
+            total += width
+        if total == self._widths_for:
+            return Strip(segments, total)
+        return Strip(segments).adjust_cell_length(self._widths_for, style)
+
+    def _styles_now(self) -> tuple[int, int, Style, Style, Style]:
+        """Return (width, top row, base, cursor and match styles) of what is painted now."""
+        return (
+            self.scrollable_content_region.width,
+            int(self.scroll_offset.y),
             self.rich_style,
             self.get_component_rich_style("virtual-table--cursor"),
             self.get_component_rich_style("virtual-table--match", partial=True),
         )
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's styles (and its width and scroll offset) are looked up once for all the
+        # lines of one paint: each lookup walks the CSS of the widget and its ancestors, and
+        # used to cost a third of a line.
+        self._paint_styles = self._styles_now()
         try:
             return super().render_lines(crop)
         finally:
             self._paint_styles = None
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width, top, base, cursor_style, match_style = self._paint_styles or self._styles_now()
         if width != self._widths_for:
             self._widths = self._column_widths(width)
             self._widths_for = width
         if y == 0:
             return self._header_line()
-        index = int(self.scroll_offset.y) + y - 1
-        styles = self._paint_styles
-        if styles is None:
-            styles = (
-                self.rich_style,
-                self.get_component_rich_style("virtual-table--cursor"),
-                self.get_component_rich_style("virtual-table--match", partial=True),
-            )
-        base, cursor_style, match_style = styles
+        index = top + y - 1
         if index >= len(self.source):
-            return Strip([Segment(" " * width, base)])
+            blank = self._blank
+            if blank is None or blank.cell_length != width or blank._segments[0].style != base:
+                blank = self._blank = Strip([Segment(" " * width, base)], width)
+            return blank
         if index == self.cursor:
             base = base + cursor_style
         row_key = getattr(self.source, "row_key", None)
-        key = None if row_key is None else (row_key(index), width, match_style)
+        key = None if row_key is None else (row_key(index), width, match_style, base)
         strip = None if key is None else self._line_cache.get(key)
         if strip is None:
-            cells = self.source.cells(index)
-            rendered = []
-            for column in self.columns:
-                text = cells.get(column.key, Text(""))
-                if text.spans and match_style:
-                    text = text.copy()
-                    text.spans = [span._replace(style=match_style) if span.style == "match" else span for span in text.spans]
-                rendered.append(text)
-            strip = self._plain_line(rendered)
+            strip = self._row_line(self.source.cells(index), base, match_style)
             if key is not None:
                 if len(self._line_cache) > 2048:
                     self._line_cache.clear()
                 self._line_cache[key] = strip
-        return strip.apply_style(base)
+        return strip
 
     def _header_line(self) -> Strip:
         header_style = self.get_component_rich_style("virtual-table--header")
         sorted_style = self.get_component_rich_style("virtual-table--sorted", partial=True)
+        base = self.rich_style + header_style
+        key = (self._widths_for, self.sorted_column, self.sort_descending, sorted_style, base)
+        if self._header is not None and self._header[0] == key:
+            return self._header[1]
         labels = []
         for column in self.columns:
             label = Text(column.label)
             if column.key == self.sorted_column:
                 label = Text(column.label + (" ▼" if self.sort_descending else " ▲"), style=sorted_style)
             labels.append(label)
-        return self._line(labels, self.rich_style + header_style)
+        strip = self._line(labels, base)
+        self._header = (key, strip)
+        return strip
 
     # -- cursor ----------------------------------------------------------------------
 
