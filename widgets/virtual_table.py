@@ -16,11 +16,13 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Region, Size
+from textual.color import Color
+from textual.geometry import Region, Size, Spacing
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.style import Style as TextualStyle
 
 
 @dataclass(frozen=True)
@@ -284,6 +286,36 @@ class VirtualTable(ScrollView, can_focus=True):
             self._styled_cells[key] = segment
         return segment
 
+    @staticmethod
+    def _marked_cell(text: Text, width: int, justify: str, style: Style, match_style: Style) -> list[Segment] | None:
+        """Return a cell whose only styling is "match" spans (a highlighted name) without Rich's
+        render; None when it needs Rich (cut to fit, overlapping spans, other styles)."""
+        plain = text.plain
+        if text.style or "\t" in plain or cell_len(plain) > width or not match_style:
+            return None
+        segments = []
+        at = 0
+        marked = style + match_style
+        for span in sorted(text.spans):
+            if span.style != "match" or span.start < at:
+                return None
+            start, end = span.start, min(span.end, len(plain))
+            if start >= end:
+                continue
+            if start > at:
+                segments.append(Segment(plain[at:start], style))
+            segments.append(Segment(plain[start:end], marked))
+            at = end
+        if at < len(plain):
+            segments.append(Segment(plain[at:], style))
+        padding = width - cell_len(plain)
+        if padding:
+            if justify == "right":
+                segments.insert(0, Segment(" " * padding, style))
+            else:
+                segments.append(Segment(" " * padding, style))
+        return segments
+
     def _plain_line(self, cells: list[Text]) -> Strip:
         segments: list[Segment] = []
         for position, (text, width) in enumerate(zip(cells, self._widths)):
@@ -313,6 +345,11 @@ class VirtualTable(ScrollView, can_focus=True):
                 if not text.spans and not text.style:
                     text = text.plain
                 else:
+                    marked = self._marked_cell(text, width, column.justify, style, match_style)
+                    if marked is not None:
+                        segments += marked
+                        total += width
+                        continue
                     if text.spans and match_style:
                         text = text.copy()
                         text.spans = [span._replace(style=match_style) if span.style == "match" else span
@@ -342,9 +379,53 @@ class VirtualTable(ScrollView, can_focus=True):
         # used to cost a third of a line.
         self._paint_styles = self._styles_now()
         try:
-            return super().render_lines(crop)
+            plain = self._plain_paint(crop)
+            if plain is None:
+                return super().render_lines(crop)
+            width, inner, filters, background = plain
+            strips = []
+            for y in crop.line_range:
+                # As Textual does (the scrollbar's column is painted over): cached on the line.
+                strip = self.render_line(y).adjust_cell_length(width, inner)
+                for line_filter in filters:  # cached on the (cached) line: a repaint makes nothing
+                    strip = strip.apply_filter(line_filter, background)
+                strips.append(strip)
+            return strips
         finally:
             self._paint_styles = None
+
+    def _plain_paint(self, crop: Region) -> tuple[int, Style, list, Color] | None:
+        """Return (width, inner style, line filters, background) when Textual's per-line
+        styling is a no-op.
+
+        Textual's styles cache passes every line through border, padding, tint and opacity
+        handling and makes two new Strips of it per paint (each with seven small caches):
+        a third of a keystroke's frame at 40 lines. For this table as styled (no border,
+        padding, outline, tint, hatch or opacity) those steps change nothing, so its lines,
+        already cached, go out as they are, through the app's line filters only (which cache
+        their result on the line). Any other styling takes Textual's way.
+        """
+        styles = self.styles
+        width = self.size.width
+        if (
+            crop.column_span != (0, width)
+            or self.content_region.width != width
+            or any(edge for edge, _ in styles.border)
+            or any(edge for edge, _ in styles.outline)
+            or styles.gutter != Spacing(0, 0, 0, 0)
+            or styles.tint.a
+            or styles.opacity != 1.0
+            or styles.text_opacity != 1.0
+            or (styles.has_rule("hatch") and styles.hatch != "none")
+            or self._border_title is not None
+            or self._border_subtitle is not None
+            or self.opacity != 1.0
+            or self.hover_style._link_id
+        ):
+            return None
+        base_background, background = self.background_colors
+        inner = TextualStyle(background=base_background + background).rich_style
+        return width, inner, list(self.get_line_filters()), background
 
     def render_line(self, y: int) -> Strip:
         width, top, base, cursor_style, match_style = self._paint_styles or self._styles_now()
