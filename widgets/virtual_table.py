@@ -7,6 +7,7 @@ database; the screen gives it a source built from data it already has.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
@@ -41,7 +42,7 @@ class RowSource(Protocol):
 
     def __len__(self) -> int: ...
 
-    def cells(self, index: int) -> dict[str, Text | str]:
+    def cells(self, index: int) -> Mapping[str, Text | str]:
         """Return the cells of row ``index`` keyed by column key (a str is a plain cell)."""
         ...
 
@@ -58,7 +59,7 @@ class EmptySource:
     def __len__(self) -> int:
         return 0
 
-    def cells(self, index: int) -> dict[str, Text | str]:
+    def cells(self, index: int) -> Mapping[str, Text | str]:
         return {}
 
 
@@ -329,7 +330,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def _line(self, cells: list[Text], base: Style) -> Strip:
         return self._plain_line(cells).apply_style(base)
 
-    def _row_line(self, cells: dict[str, Text | str], style: Style, match_style: Style) -> Strip:
+    def _row_line(self, cells: Mapping[str, Text | str], style: Style, match_style: Style) -> Strip:
         """Return one body line in ``style``: one Strip made once, its segments styled as built."""
         segments: list[Segment] = []
         gap = Segment(" ", style)
