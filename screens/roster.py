@@ -16,12 +16,16 @@ from textual.widgets import Footer, Header, Input, Static
 from rmtui.people import pairs_line
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import EditPerson, OpenProfile
-from rmtui.search import SORT_KEYS, KeptRosterIndex, RosterIndex, RosterRow, SearchResult, first_page
+from rmtui.search.rows import RosterRow, first_page
 from rmtui.text import clean
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 if TYPE_CHECKING:
     from rmtui.db import Store
+    from rmtui.search import KeptRosterIndex, RosterIndex, SearchResult
+
+# The search index (numpy, rapidfuzz: 0.15-0.2 s of imports) loads in the index worker, after
+# the first page is on screen; the screen module itself imports only the light .rows.
 
 COLUMNS = [
     Column("name", "Name", 18, grow=3),
@@ -76,15 +80,16 @@ class SearchInput(Input):
         self._on_value(value)
 
 
-def _cells(row: RosterRow, name: Text) -> dict[str, Text]:
+def _cells(row: RosterRow, name: Text | str) -> dict[str, Text | str]:
+    # Plain str cells: the table renders (and caches) them without a Rich Text each.
     return {
             "name": name,
-            "role": Text(row.role),
-            "level": Text("" if row.level is None else str(row.level)),
-            "department": Text(clean(row.department)),
-            "line_of_business": Text(clean(row.line_of_business)),
-            "status": Text(row.status),
-            "job_title": Text(clean(row.job_title)),
+            "role": row.role,
+            "level": "" if row.level is None else str(row.level),
+            "department": clean(row.department),
+            "line_of_business": clean(row.line_of_business),
+            "status": row.status,
+            "job_title": clean(row.job_title),
         }
 
 
@@ -102,10 +107,13 @@ class RosterSource:
         """What row ``index`` looks like depends on: the person, and the words highlighted."""
         return (self.result.row_id(index), self.result.tokens)
 
-    def cells(self, index: int) -> dict[str, Text]:
+    def cells(self, index: int) -> dict[str, Text | str]:
         row = self.result.row(index)
+        spans = self.result.name_spans(index)
+        if not spans:
+            return _cells(row, clean(row.name))
         name = Text(clean(row.name))
-        for start, end in self.result.name_spans(index):
+        for start, end in spans:
             name.stylize("match", start, end)
         return _cells(row, name)
 
@@ -122,20 +130,20 @@ class PreviewSource:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def cells(self, index: int) -> dict[str, Text]:
+    def cells(self, index: int) -> dict[str, Text | str]:
         row = self.rows[index]
-        return _cells(row, Text(clean(row.name)))
+        return _cells(row, clean(row.name))
 
     def person_id(self, index: int) -> int:
         return self.rows[index].id
 
 
-def _build_index(store: Store, first_page_shown: threading.Event, kept: KeptRosterIndex) -> RosterIndex:
+def _build_index(store: Store, first_page_shown: threading.Event, screen: RosterScreen) -> RosterIndex:
     """Build the roster's search index, or update it by the people changed since (in a worker)."""
     # Building the index competes with the thread that paints: wait (briefly) until the
     # first page is on screen, so 100k people show at once.
     first_page_shown.wait(timeout=2.0)
-    return kept.build(store)
+    return screen.kept.build(store)
 
 
 def _search(
@@ -165,7 +173,7 @@ class RosterScreen(ProgrammeScreen):
     def __init__(self) -> None:
         super().__init__()
         self.index: RosterIndex | None = None
-        self.kept = KeptRosterIndex()
+        self._kept: KeptRosterIndex | None = None
         self.index_generation = 0
         self.result: SearchResult | None = None
         self.shown_query: str | None = None
@@ -175,6 +183,15 @@ class RosterScreen(ProgrammeScreen):
         self.first_page_shown = threading.Event()
         self.reload_pending = False
         self.detail_for: int | None = None  # the person whose pairs the detail line shows (or is reading)
+
+    @property
+    def kept(self) -> KeptRosterIndex:
+        """The index kept across changes; made (and the search modules imported) when first asked."""
+        if self._kept is None:
+            from rmtui.search import KeptRosterIndex
+
+            self._kept = KeptRosterIndex()
+        return self._kept
 
     def compose(self):
         yield Header()
@@ -213,7 +230,7 @@ class RosterScreen(ProgrammeScreen):
 
     def load_index(self) -> None:
         self.run_work(
-            _build_index, self.programme.store, self.first_page_shown, self.kept,
+            _build_index, self.programme.store, self.first_page_shown, self,
             what="load the roster", done=self._index_loaded, after=self._index_done,
             group="load", exclusive=False,
         )
@@ -376,6 +393,8 @@ class RosterScreen(ProgrammeScreen):
 
     @on(VirtualTable.HeaderClicked, "#results")
     def header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        from rmtui.search import SORT_KEYS
+
         if event.column in SORT_KEYS:
             if self.sort == event.column:
                 self.descending = not self.descending
@@ -393,6 +412,8 @@ class RosterScreen(ProgrammeScreen):
 
     def action_sort(self) -> None:
         """Cycle the sort: best match → name → role → level → department → business → status."""
+        from rmtui.search import SORT_KEYS
+
         order: list[str | None] = [None, *SORT_KEYS]
         self.sort = order[(order.index(self.sort) + 1) % len(order)]
         self.descending = False

@@ -7,19 +7,23 @@ database; the screen gives it a source built from data it already has.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Region, Size
+from textual.color import Color
+from textual.geometry import Region, Size, Spacing
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.style import Style as TextualStyle
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,8 @@ class RowSource(Protocol):
 
     def __len__(self) -> int: ...
 
-    def cells(self, index: int) -> dict[str, Text]:
-        """Return the cells of row ``index`` keyed by column key."""
+    def cells(self, index: int) -> Mapping[str, Text | str]:
+        """Return the cells of row ``index`` keyed by column key (a str is a plain cell)."""
         ...
 
     # Optional: ``row_key(index)`` returns a hashable value that changes whenever the cells
@@ -55,7 +59,7 @@ class EmptySource:
     def __len__(self) -> int:
         return 0
 
-    def cells(self, index: int) -> dict[str, Text]:
+    def cells(self, index: int) -> Mapping[str, Text | str]:
         return {}
 
 
@@ -160,12 +164,15 @@ class VirtualTable(ScrollView, can_focus=True):
         self.sort_descending = False
         self._widths: list[int] = []
         self._widths_for = -1
-        # Rendered lines (before the cursor's style) by (row key, width, match style), and
-        # rendered plain cells by (text, width, justify): columns such as role, department
-        # and status repeat, so most cells of a new line are already rendered.
+        # Rendered lines by (row key, width, match style, line style), and rendered plain
+        # cells by (text, width, justify[, line style]): columns such as role, department and
+        # status repeat, so most cells of a new line are already rendered.
         self._line_cache: dict[tuple, Strip] = {}
-        self._paint_styles: tuple[Style, Style, Style] | None = None
+        self._paint_styles: tuple[int, int, Style, Style, Style] | None = None
+        self._header: tuple[tuple, Strip] | None = None
+        self._blank: Strip | None = None
         self._cell_cache: dict[tuple[str, int, str], list[Segment]] = {}
+        self._styled_cells: dict[tuple[str, int, str, Style], Segment] = {}
 
     # -- data ------------------------------------------------------------------------
 
@@ -259,6 +266,57 @@ class VirtualTable(ScrollView, can_focus=True):
             self._cell_cache[(text.plain, width, justify)] = segments
         return segments
 
+    def _plain_cell(self, text: str, width: int, justify: str, style: Style) -> Segment:
+        """Return one cell of plain ``text`` as one segment in ``style``, cut or padded to ``width``.
+
+        Most cells of a line are plain (role, department, status...) and repeat from row to
+        row: each is made once per text, width and line style, without a Rich Text.
+        """
+        key = (text, width, justify, style)
+        segment = self._styled_cells.get(key)
+        if segment is None:
+            length = cell_len(text)
+            if length > width or "\t" in text:
+                text = "".join(s.text for s in self._cell(Text(text), width, justify))
+            else:
+                padding = " " * (width - length)
+                text = padding + text if justify == "right" else text + padding
+            segment = Segment(text, style)
+            if len(self._styled_cells) > 8192:
+                self._styled_cells.clear()
+            self._styled_cells[key] = segment
+        return segment
+
+    @staticmethod
+    def _marked_cell(text: Text, width: int, justify: str, style: Style, match_style: Style) -> list[Segment] | None:
+        """Return a cell whose only styling is "match" spans (a highlighted name) without Rich's
+        render; None when it needs Rich (cut to fit, overlapping spans, other styles)."""
+        plain = text.plain
+        if text.style or "\t" in plain or cell_len(plain) > width or not match_style:
+            return None
+        segments = []
+        at = 0
+        marked = style + match_style
+        for span in sorted(text.spans):
+            if span.style != "match" or span.start < at:
+                return None
+            start, end = span.start, min(span.end, len(plain))
+            if start >= end:
+                continue
+            if start > at:
+                segments.append(Segment(plain[at:start], style))
+            segments.append(Segment(plain[start:end], marked))
+            at = end
+        if at < len(plain):
+            segments.append(Segment(plain[at:], style))
+        padding = width - cell_len(plain)
+        if padding:
+            if justify == "right":
+                segments.insert(0, Segment(" " * padding, style))
+            else:
+                segments.append(Segment(" " * padding, style))
+        return segments
+
     def _plain_line(self, cells: list[Text]) -> Strip:
         segments: list[Segment] = []
         for position, (text, width) in enumerate(zip(cells, self._widths)):
@@ -272,68 +330,146 @@ class VirtualTable(ScrollView, can_focus=True):
     def _line(self, cells: list[Text], base: Style) -> Strip:
         return self._plain_line(cells).apply_style(base)
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        # The widget's styles are looked up once for all the lines of one paint: each lookup
-        # walks the CSS of the widget and its ancestors, and used to cost a third of a line.
-        self._paint_styles = (
+    def _row_line(self, cells: Mapping[str, Text | str], style: Style, match_style: Style) -> Strip:
+        """Return one body line in ``style``: one Strip made once, its segments styled as built."""
+        segments: list[Segment] = []
+        gap = Segment(" ", style)
+        total = 0
+        for column, width in zip(self.columns, self._widths):
+            if not width:
+                continue
+            if segments:
+                segments.append(gap)
+                total += 1
+            text = cells.get(column.key, "")
+            if isinstance(text, Text):
+                if not text.spans and not text.style:
+                    text = text.plain
+                else:
+                    marked = self._marked_cell(text, width, column.justify, style, match_style)
+                    if marked is not None:
+                        segments += marked
+                        total += width
+                        continue
+                    if text.spans and match_style:
+                        text = text.copy()
+                        text.spans = [span._replace(style=match_style) if span.style == "match" else span
+                                      for span in text.spans]
+                    segments += Segment.apply_style(self._cell(text, width, column.justify), style)
+                    total += width
+                    continue
+            segments.append(self._plain_cell(text, width, column.justify, style))
+            total += width
+        if total == self._widths_for:
+            return Strip(segments, total)
+        return Strip(segments).adjust_cell_length(self._widths_for, style)
+
+    def _styles_now(self) -> tuple[int, int, Style, Style, Style]:
+        """Return (width, top row, base, cursor and match styles) of what is painted now."""
+        return (
+            self.scrollable_content_region.width,
+            int(self.scroll_offset.y),
             self.rich_style,
             self.get_component_rich_style("virtual-table--cursor"),
             self.get_component_rich_style("virtual-table--match", partial=True),
         )
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's styles (and its width and scroll offset) are looked up once for all the
+        # lines of one paint: each lookup walks the CSS of the widget and its ancestors, and
+        # used to cost a third of a line.
+        self._paint_styles = self._styles_now()
         try:
-            return super().render_lines(crop)
+            plain = self._plain_paint(crop)
+            if plain is None:
+                return super().render_lines(crop)
+            width, inner, filters, background = plain
+            strips = []
+            for y in crop.line_range:
+                # As Textual does (the scrollbar's column is painted over): cached on the line.
+                strip = self.render_line(y).adjust_cell_length(width, inner)
+                for line_filter in filters:  # cached on the (cached) line: a repaint makes nothing
+                    strip = strip.apply_filter(line_filter, background)
+                strips.append(strip)
+            return strips
         finally:
             self._paint_styles = None
 
+    def _plain_paint(self, crop: Region) -> tuple[int, Style, list, Color] | None:
+        """Return (width, inner style, line filters, background) when Textual's per-line
+        styling is a no-op.
+
+        Textual's styles cache passes every line through border, padding, tint and opacity
+        handling and makes two new Strips of it per paint (each with seven small caches):
+        a third of a keystroke's frame at 40 lines. For this table as styled (no border,
+        padding, outline, tint, hatch or opacity) those steps change nothing, so its lines,
+        already cached, go out as they are, through the app's line filters only (which cache
+        their result on the line). Any other styling takes Textual's way.
+        """
+        styles = self.styles
+        width = self.size.width
+        if (
+            crop.column_span != (0, width)
+            or self.content_region.width != width
+            or any(edge for edge, _ in styles.border)
+            or any(edge for edge, _ in styles.outline)
+            or styles.gutter != Spacing(0, 0, 0, 0)
+            or styles.tint.a
+            or styles.opacity != 1.0
+            or styles.text_opacity != 1.0
+            or (styles.has_rule("hatch") and styles.hatch != "none")
+            or self._border_title is not None
+            or self._border_subtitle is not None
+            or self.opacity != 1.0
+            or self.hover_style._link_id
+        ):
+            return None
+        base_background, background = self.background_colors
+        inner = TextualStyle(background=base_background + background).rich_style
+        return width, inner, list(self.get_line_filters()), background
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width, top, base, cursor_style, match_style = self._paint_styles or self._styles_now()
         if width != self._widths_for:
             self._widths = self._column_widths(width)
             self._widths_for = width
         if y == 0:
             return self._header_line()
-        index = int(self.scroll_offset.y) + y - 1
-        styles = self._paint_styles
-        if styles is None:
-            styles = (
-                self.rich_style,
-                self.get_component_rich_style("virtual-table--cursor"),
-                self.get_component_rich_style("virtual-table--match", partial=True),
-            )
-        base, cursor_style, match_style = styles
+        index = top + y - 1
         if index >= len(self.source):
-            return Strip([Segment(" " * width, base)])
+            blank = self._blank
+            if blank is None or blank.cell_length != width or blank._segments[0].style != base:
+                blank = self._blank = Strip([Segment(" " * width, base)], width)
+            return blank
         if index == self.cursor:
             base = base + cursor_style
         row_key = getattr(self.source, "row_key", None)
-        key = None if row_key is None else (row_key(index), width, match_style)
+        key = None if row_key is None else (row_key(index), width, match_style, base)
         strip = None if key is None else self._line_cache.get(key)
         if strip is None:
-            cells = self.source.cells(index)
-            rendered = []
-            for column in self.columns:
-                text = cells.get(column.key, Text(""))
-                if text.spans and match_style:
-                    text = text.copy()
-                    text.spans = [span._replace(style=match_style) if span.style == "match" else span for span in text.spans]
-                rendered.append(text)
-            strip = self._plain_line(rendered)
+            strip = self._row_line(self.source.cells(index), base, match_style)
             if key is not None:
                 if len(self._line_cache) > 2048:
                     self._line_cache.clear()
                 self._line_cache[key] = strip
-        return strip.apply_style(base)
+        return strip
 
     def _header_line(self) -> Strip:
         header_style = self.get_component_rich_style("virtual-table--header")
         sorted_style = self.get_component_rich_style("virtual-table--sorted", partial=True)
+        base = self.rich_style + header_style
+        key = (self._widths_for, self.sorted_column, self.sort_descending, sorted_style, base)
+        if self._header is not None and self._header[0] == key:
+            return self._header[1]
         labels = []
         for column in self.columns:
             label = Text(column.label)
             if column.key == self.sorted_column:
                 label = Text(column.label + (" ▼" if self.sort_descending else " ▲"), style=sorted_style)
             labels.append(label)
-        return self._line(labels, self.rich_style + header_style)
+        strip = self._line(labels, base)
+        self._header = (key, strip)
+        return strip
 
     # -- cursor ----------------------------------------------------------------------
 

@@ -34,33 +34,67 @@ filters), :mod:`.build` (rows → frozen columns), :mod:`.index` (the immutable
 :class:`RosterIndex`: filtering, scoring, ranking), :mod:`.names` (picking one person by name).
 """
 
-from rmtui.search.build import LEVEL_NONE, Column, IndexData, as_list, build_index_data
-from rmtui.search.index import TOKEN_CACHE_SIZE, RosterIndex, RosterRow, SearchResult, first_page
-from rmtui.search.kept import KeptRosterIndex
-from rmtui.search.names import name_matches
-from rmtui.search.query import (
-    MAX_QUERY_WORDS,
-    MAX_WORD_LENGTH,
-    ROLES,
-    SORT_KEYS,
-    STATUSES,
-    ParsedQuery,
-    parse_query,
-)
-from rmtui.search.words import (
-    FIELD_WEIGHTS,
-    LOOSE_MISSES,
-    LOOSE_SCORE,
-    PREFIX_FACTOR,
-    SHOWN_MIN,
-    SHOWN_SIMILARITY,
-    SUBSTRING_SCORE,
-    Vocabulary,
-    allowed_misses,
-    search_key,
-    word_score,
-    word_scores,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rmtui.search.build import LEVEL_NONE, Column, IndexData, as_list, build_index_data
+    from rmtui.search.index import TOKEN_CACHE_SIZE, RosterIndex, RosterRow, SearchResult, first_page
+    from rmtui.search.kept import KeptRosterIndex
+    from rmtui.search.names import name_matches
+    from rmtui.search.query import (
+        MAX_QUERY_WORDS,
+        MAX_WORD_LENGTH,
+        ROLES,
+        SORT_KEYS,
+        STATUSES,
+        ParsedQuery,
+        parse_query,
+    )
+    from rmtui.search.words import (
+        FIELD_WEIGHTS,
+        LOOSE_MISSES,
+        LOOSE_SCORE,
+        PREFIX_FACTOR,
+        SHOWN_MIN,
+        SHOWN_SIMILARITY,
+        SUBSTRING_SCORE,
+        Vocabulary,
+        allowed_misses,
+        search_key,
+        word_score,
+        word_scores,
+    )
+
+# Where each name lives. The package imports its modules when a name is first asked for:
+# numpy and rapidfuzz (0.15-0.2 s) then load in the roster's index worker, after the first
+# paint, instead of before the app shows anything. RosterRow and first_page come from the
+# light .rows module, which is all the first page needs.
+_HOMES = {
+    "LEVEL_NONE": "build", "Column": "build", "IndexData": "build", "as_list": "build",
+    "build_index_data": "build",
+    "TOKEN_CACHE_SIZE": "index", "RosterIndex": "index", "SearchResult": "index",
+    "RosterRow": "rows", "first_page": "rows",
+    "KeptRosterIndex": "kept",
+    "name_matches": "names",
+    "MAX_QUERY_WORDS": "query", "MAX_WORD_LENGTH": "query", "ROLES": "query", "SORT_KEYS": "query",
+    "STATUSES": "query", "ParsedQuery": "query", "parse_query": "query",
+    "FIELD_WEIGHTS": "words", "LOOSE_MISSES": "words", "LOOSE_SCORE": "words", "PREFIX_FACTOR": "words",
+    "SHOWN_MIN": "words", "SHOWN_SIMILARITY": "words", "SUBSTRING_SCORE": "words", "Vocabulary": "words",
+    "allowed_misses": "words", "search_key": "words", "word_score": "words", "word_scores": "words",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "FIELD_WEIGHTS",

@@ -13,6 +13,8 @@ from rapidfuzz.distance import LCSseq
 
 from rmtui.search.build import LEVEL_NONE, Column, IndexData, Lexicon, build_index_data, update_index_data
 from rmtui.search.query import ROLES, SORT_KEYS, STATUSES, level_test, one_of, parse_query, short_key, shorten
+from rmtui.search.rows import RosterRow as RosterRow
+from rmtui.search.rows import first_page as first_page
 from rmtui.search.words import (
     LOOSE_MISSES,
     SHOWN_MIN,
@@ -30,21 +32,6 @@ if TYPE_CHECKING:
 TOKEN_CACHE_SIZE = 12
 ROW_COLUMNS = "id, name, email, role, job_title, level, department, line_of_business, status, hobbies, interests"
 """The participants' columns an index is built of, in the order :meth:`RosterIndex.from_rows` takes."""
-
-
-@dataclass(frozen=True, slots=True)
-class RosterRow:
-    """What one result line displays."""
-
-    id: int
-    name: str
-    email: str
-    role: str
-    job_title: str
-    level: int | None
-    department: str
-    line_of_business: str
-    status: str
 
 
 class RosterIndex:
@@ -432,17 +419,5 @@ class SearchResult:
         return self._index.name_spans(int(self.order[i]), self._tokens)
 
 
-def first_page(store: rmtui.db.Store, limit: int) -> list[RosterRow]:
-    """Return the first ``limit`` participants by name, straight from SQL.
-
-    The roster shows these while the full index is still being built, so the first paint
-    of a 100,000-person roster does not wait for the index.
-    """
-    rows = store.query_tuples(
-        "SELECT id, name, coalesce(email, ''), role, job_title, level, department,"
-        " line_of_business, status FROM participants ORDER BY name COLLATE NOCASE, id LIMIT ?",
-        (limit,),
-    )
-    return [RosterRow(*row) for row in rows]
 
 

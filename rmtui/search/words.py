@@ -8,7 +8,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, LCSseq
 
-from rmtui.text import fold
+from rmtui.search.rows import search_key as search_key
 
 # Field classes of terms and how much a match in each counts: a name match outranks the
 # same match anywhere else.
@@ -25,20 +25,7 @@ SUBSTRING_SCORE = 0.6  # "smith" inside "goldsmith"
 LOOSE_SCORE = 1e-3  # loose-only matches: kept as survivors, never shown
 SHOWN_MIN = 0.1  # any shown word score times any field weight is above this
 
-# Letters from other scripts that look like Latin ones ("mariа" with a Cyrillic а). Applied to
-# both the index and the query, so a genuinely Cyrillic name still matches itself.
-_LOOKALIKES = str.maketrans(
-    "аеорсухіјѕԁӏ" "αοιντκρ",
-    "aeopcyxijsdl" "aoivtkp",
-)
 WORD = re.compile(r"[^\W\d_]+|\d+")
-
-def search_key(text: str) -> str:
-    """Return ``text`` in the form searches compare: folded, look-alike letters made Latin."""
-    if text.isascii():
-        return text.lower()  # fold() of ASCII text is exactly lower(); skip its per-character work
-    return fold(text).translate(_LOOKALIKES)
-
 
 def words_of(text: str) -> list[str]:
     return WORD.findall(search_key(text))

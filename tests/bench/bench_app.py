@@ -165,19 +165,32 @@ class Bare(App):
 Bare().run()
 """
 ROSTER_ROW = re.compile(r"people · sorted by.*\n.*\n\S.* (mentor|mentee) +\d", re.S)
-"""The roster painted: its status line, the header and a first row (a name, role, level)."""
+"""The roster ready to search: its status line, the header and a first row (a name, role, level)."""
+FIRST_ROWS = re.compile(r"(people · sorted by|preparing the search).*\n.*\n\S.* (mentor|mentee) +\d", re.S)
+"""The roster's first page painted: the preview's rows (or the searchable roster's), with the header."""
 
 
 def _first_paint(command: str, painted: Callable[[str], bool], session: str, timeout: float = 60.0) -> float:
     """Start ``command`` in a new 80×24 tmux pane; return seconds until ``painted`` is true of
     what the pane shows (polled with capture-pane, as a person would see it)."""
+    return _paint_times(command, [painted], session, timeout)[0]
+
+
+def _paint_times(command: str, tests: list[Callable[[str], bool]], session: str, timeout: float = 60.0) -> list[float]:
+    """Start ``command`` in a new 80×24 tmux pane; return the seconds until each of ``tests``
+    was first true of what the pane shows (all in one start; the last ends the run)."""
     started = time.perf_counter()
+    seen: list[float | None] = [None] * len(tests)
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command], check=True)
     try:
         while time.perf_counter() - started < timeout:
             shown = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
-            if painted(shown):
-                return time.perf_counter() - started
+            now = time.perf_counter() - started
+            for position, test in enumerate(tests):
+                if seen[position] is None and test(shown):
+                    seen[position] = now
+            if seen[-1] is not None:
+                return [now if at is None else at for at in seen]
             time.sleep(0.005)
         raise RuntimeError(f"{command!r} showed nothing expected within {timeout:.0f} s; the pane shows:\n{shown}")
     finally:
@@ -186,7 +199,11 @@ def _first_paint(command: str, painted: Callable[[str], bool], session: str, tim
 
 def startup_in_tmux(path: Path, runs: int) -> str:
     """Return the start → first paint line: `rmtui` on the roster of ``path`` and a bare
-    Textual app, started the same way (same interpreter, same pane size), alternately."""
+    Textual app, started the same way (same interpreter, same pane size), alternately.
+
+    The roster's first rows (the preview page, painted while the search index is built) are
+    the first paint; the moment the roster is searchable (its "N people · sorted by" status)
+    is printed beside it, from the same starts."""
     if shutil.which("tmux") is None:
         return "start → first paint in a terminal: tmux is not installed; not measured"
     with tempfile.TemporaryDirectory() as folder:
@@ -199,16 +216,20 @@ def startup_in_tmux(path: Path, runs: int) -> str:
         # One start of each first: the page cache and Python's bytecode cache warmed.
         _first_paint(app, ROSTER_ROW.search, session)
         _first_paint(floor, lambda shown: "bare textual app ready" in shown, session)
-        ours, bare_times = [], []
+        ours, ready, bare_times = [], [], []
         for _ in range(runs):
-            ours.append(_first_paint(app, ROSTER_ROW.search, session))
+            rows, searchable = _paint_times(app, [FIRST_ROWS.search, ROSTER_ROW.search], session)
+            ours.append(rows)
+            ready.append(searchable)
             bare_times.append(_first_paint(floor, lambda shown: "bare textual app ready" in shown, session))
+    bare_min, bare_median = min(bare_times), statistics.median(bare_times)
     return (
         f"start → first paint in a tmux pane (80×24), {runs} runs each, load average {os.getloadavg()[0]:.1f}: "
-        f"rmtui roster min {min(ours):.2f} s, median {statistics.median(ours):.2f} s; "
-        f"bare Textual app min {min(bare_times):.2f} s, median {statistics.median(bare_times):.2f} s; "
-        f"ratio {min(ours) / min(bare_times):.2f}× (min), {statistics.median(ours) / statistics.median(bare_times):.2f}× (median) "
-        f"— budget ≤ 1.6×"
+        f"rmtui roster's first rows min {min(ours):.2f} s, median {statistics.median(ours):.2f} s; "
+        f"bare Textual app min {bare_min:.2f} s, median {bare_median:.2f} s; "
+        f"ratio {min(ours) / bare_min:.2f}× (min), {statistics.median(ours) / bare_median:.2f}× (median) "
+        f"— budget ≤ 1.6×; searchable (index built, status \"N people · sorted by\") min {min(ready):.2f} s, "
+        f"median {statistics.median(ready):.2f} s, {statistics.median(ready) / bare_median:.2f}× (median)"
     )
 
 
