@@ -153,6 +153,13 @@ _KEYSETS: list[tuple[str, ...]] = []
 _KEYSET_NUMBER: dict[tuple[str, ...], int] = {}
 
 
+# json.dumps with any option builds an encoder per call: 700,000 calls at 100,000 rows.
+_DUMPS = json.JSONEncoder(ensure_ascii=False).encode
+"""``json.dumps(value, ensure_ascii=False)``, the encoder built once."""
+_PACK_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+_QUOTE = json.encoder.encode_basestring  # one string as _DUMPS writes it: a list of strings is joined by hand
+
+
 def _pack(columns: Mapping[str, Any]) -> str:
     """Return a row's column values (JSON text for lists) as one ASCII JSON string."""
     names = tuple(columns)
@@ -160,7 +167,7 @@ def _pack(columns: Mapping[str, Any]) -> str:
     if number is None:
         number = _KEYSET_NUMBER[names] = len(_KEYSETS)
         _KEYSETS.append(names)
-    return json.dumps([number, *columns.values()], separators=(",", ":"))
+    return _PACK_ENCODE([number, *columns.values()])
 
 
 def _unpack(packed: str) -> dict[str, Any]:
@@ -512,10 +519,11 @@ def _plan_chunk(
             row.participant_id, row.version = match
             matched[row.participant_id] = row
     stored = _stored(store, list(matched)) if matched else {}
-    json_fields = _JSON_FIELDS
+    json_fields, dumps, quote = _JSON_FIELDS, _DUMPS, _QUOTE
     for row, values in chunk:
         columns = {
-            name: json.dumps(value, ensure_ascii=False)
+            name: ("[" + ", ".join(map(quote, value)) + "]" if type(value) is list and all(type(v) is str for v in value)
+                   else dumps(value))
             if name in json_fields
             else int(bool(value))
             if name == "consent_share"
@@ -767,7 +775,7 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
                 record["id"] = row.participant_id
                 record.update(source)
                 audits.append(
-                    (now, actor, row.participant_id, json.dumps(record, ensure_ascii=False), record["name"], writer.change_id)
+                    (now, actor, row.participant_id, _DUMPS(record), record["name"], writer.change_id)
                 )
             writer.conn.executemany(insert_audit, audits)
             del records, audits
