@@ -303,7 +303,9 @@ def split_tags(raw: Any, field_name: str | None = None) -> list[str]:
     """
     separator = _TAG_OR_COMMA if field_name in COMMA_LIST_FIELDS else _TAG_SEPARATOR
     if type(raw) is str and raw.isprintable():  # one line of plain text (an imported cell): no call per tag
-        return list(dict.fromkeys(filter(None, map(str.strip, separator.split(raw)))))
+        # (printable: no line break, so the separators are ";" and perhaps ",", split without a regex)
+        parts = (raw.replace(",", ";") if separator is _TAG_OR_COMMA else raw).split(";")
+        return list(dict.fromkeys(filter(None, map(str.strip, parts))))
     items: Iterable[Any] = raw if isinstance(raw, (list, tuple)) else [raw]
     tags: list[str] = []
     for item in items:
