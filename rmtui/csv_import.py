@@ -353,7 +353,7 @@ def _records(text: io.TextIOWrapper, delimiter: str, path: Path) -> Iterator[tup
         next(reader, None)
         line = reader.line_num + 1
         for cells in reader:
-            if any(cell.strip() for cell in cells):
+            if "".join(cells).strip():  # some cell is not blank (one join, not a generator per row)
                 yield line, cells
             line = reader.line_num + 1
     except csv.Error as error:
