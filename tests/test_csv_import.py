@@ -453,6 +453,42 @@ def test_managers_are_linked_in_one_pass_with_the_audit_of_a_one_person_update(p
     assert programme.store.query_tuples("SELECT name FROM sqlite_temp_master") == []  # the link tables are gone
 
 
+def test_a_file_of_only_new_people_is_linked_as_it_is_inserted_with_the_same_rows_and_audit(
+    programme: Programme, tmp_path: Path
+) -> None:
+    """Only new people name managers: each is inserted with theirs (no update pass), and the
+    rows and audit are those of the link pass: version 2, one update entry per link in file order."""
+    boss = _add(programme, name="Old Boss", role="mentor", email="old.boss@example.org")
+    source = _write(
+        tmp_path / "people.csv",
+        [
+            ["name", "email", "role", "manager"],
+            ["Ann Early", "ann@example.org", "mentee", "ZED@example.org"],  # later in the file, other case
+            ["Zed Later", "zed@example.org", "mentor", "Old.Boss@example.org"],  # already here
+            ["Self Sam", "sam@example.org", "mentor", "sam@example.org"],  # not their own manager
+            ["Nobody Above", "", "mentee", ""],
+        ],
+    )
+    plan, summary = import_file(programme.store, source)
+    assert str(summary) == "4 new, 0 updated, 0 unchanged, 0 rejected"
+    people = {p.name: p for p in _people(programme)}
+    ann, zed, sam = people["Ann Early"], people["Zed Later"], people["Self Sam"]
+    assert [(p.manager_id, p.version) for p in (ann, zed, sam, people["Nobody Above"])] == [
+        (zed.id, 2), (boss.id, 2), (None, 1), (None, 1)
+    ]
+    assert programme.store.query_tuples(
+        "SELECT entity_id, action, before, after, label FROM audit WHERE id > (SELECT min(id) FROM audit) ORDER BY id"
+    ) == [
+        *((p.id, "create", None, programme.store.scalar("SELECT after FROM audit WHERE entity_id = ? AND action = 'create'", (p.id,)), p.name)
+          for p in (ann, zed, sam, people["Nobody Above"])),
+        (ann.id, "update", '{"manager_id": null}', f'{{"manager_id": {zed.id}}}', "Ann Early"),
+        (zed.id, "update", '{"manager_id": null}', f'{{"manager_id": {boss.id}}}', "Zed Later"),
+    ]
+    created = json.loads(programme.store.scalar("SELECT after FROM audit WHERE entity_id = ? AND action = 'create'", (ann.id,)))
+    assert (created["manager_id"], created["version"], created["import"]) == (None, 1, "people.csv")
+    assert programme.store.scalar("PRAGMA foreign_key_check") is None
+
+
 def test_the_rejects_file_reads_the_cells_again_even_for_rows_rejected_by_their_manager(
     programme: Programme, tmp_path: Path
 ) -> None:
