@@ -273,7 +273,8 @@ class RmtuiApp(App[None]):
         if not lines:
             self.notify("Nobody else has this programme open.", title="Who is here", markup=False)
             return
-        self.notify("\n".join(lines), title=f"Who is here ({len(lines)} others)", timeout=12, markup=False)
+        others = "1 other" if len(lines) == 1 else f"{len(lines)} others"
+        self.notify("\n".join(lines), title=f"Who is here ({others})", timeout=12, markup=False)
 
     def _tick(self) -> None:
         """Every POLL_SECONDS: poll unless a poll is still running (the next tick will)."""

@@ -220,10 +220,10 @@ def test_the_editing_notice_names_who_edits_the_record_and_since_when() -> None:
 
 
 async def test_the_header_shows_another_coordinator_without_refreshing_the_screen(
-    programme: Programme, db_path: Path
+    programme: Programme, db_path: Path, notes
 ) -> None:
     app = RmtuiApp(programme, start="audit")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
         await settled(pilot)
         generation = app.data_generation
         alice = _other_app(db_path, "alice", "timeline", "pair", "14", "pair_14", beat=0.1)
@@ -234,6 +234,9 @@ async def test_the_header_shows_another_coordinator_without_refreshing_the_scree
                     break
             assert "+1 here: alice" in app.sub_title or "1 other here: alice (pair 14 · timeline)" in app.sub_title
             assert app.who_is_here_lines()[0].startswith("alice: pair 14 · timeline (since ")
+            await pilot.press("U")
+            assert notes.shown[-1].title == "Who is here (1 other)"
+            assert notes.shown[-1].message.startswith("alice: pair 14 · timeline (since ")
             header = app.screen.query_one("Header")
             assert header.tooltip is not None and "alice: pair 14 · timeline" in str(header.tooltip)
             # Her heartbeats change only presence: no screen re-read its data.
