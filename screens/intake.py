@@ -283,10 +283,14 @@ class IntakeScreen(ProgrammeScreen):
     def _open_form(self) -> None:
         """The person is in the form: enable its fields and put the cursor in the name."""
         self.loaded = True
-        self.query_one("#form").disabled = False
-        guard = self.query_one("#intake-loading")
-        self.query_one("#f-name").focus()
-        guard.remove()
+        form = self.query_one("#form", VerticalScroll)
+        form.disabled = False
+        # Focus the name NOW, before the guard goes: a focused widget removed hands the focus
+        # on (to the last field, Objective data, wrapping round), which scrolled the form to
+        # its end at 80×24 with the cursor still in Name.
+        self.set_focus(self.query_one("#f-name"), scroll_visible=False)
+        self.query_one("#intake-loading").remove()
+        form.scroll_home(animate=False)
 
     def presence_spot(self) -> Spot:
         """Editing a person once their form is filled; a new person is no record yet."""
