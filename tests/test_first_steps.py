@@ -47,6 +47,11 @@ async def test_the_edit_form_opens_at_its_top_and_typing_in_name_keeps_it_in_vie
         await settled(pilot)
         form = app.screen
         assert isinstance(form, IntakeScreen) and form.participant_id == 1
+        for _ in range(20):  # the person is read in a worker; the form opens when it is filled
+            if form.loaded:
+                break
+            await settled(pilot, rounds=1)
+        assert form.loaded
         name = form.query_one("#f-name", Input)
         assert app.focused is name
         scroll = form.query_one("#form", VerticalScroll)
@@ -55,3 +60,67 @@ async def test_the_edit_form_opens_at_its_top_and_typing_in_name_keeps_it_in_vie
         await settled(pilot)
         assert name.value == "Ann Leex" and scroll.scroll_y == 0
         assert name.region.y >= scroll.region.y and name.region.bottom <= scroll.region.bottom
+
+
+# What a new coordinator types in the palette for each task of README's "Run your first
+# programme", and the command it must find first (with its key), from the roster.
+README_TASKS = {
+    "import": "Import CSV  ctrl+o (Intake)",
+    "new wave": "New wave  a · add a wave (Waves)",
+    "add wave": "New wave  a · add a wave (Waves)",
+    "match wave": "Match wave  m · propose all pairs; then C confirms all, V compares runs (Pairing)",
+    "confirm all": "Match wave  m · propose all pairs; then C confirms all, V compares runs (Pairing)",
+    "compare runs": "Match wave  m · propose all pairs; then C confirms all, V compares runs (Pairing)",
+    "add coach": "Add coach  a (Coaches)",
+    "coach a wave": "Coach a wave  k (Coaches)",
+    "record session": "Held today  h · record a session (Timeline)",
+    "survey": "Survey answer  v · feedback (Timeline)",
+    "feedback": "Survey answer  v · feedback (Timeline)",
+    "complete pair": "Complete pair…  E · finish or end a pair (Timeline)",
+    "end pair": "Complete pair…  E · finish or end a pair (Timeline)",
+    "calendar": "Export .ics  i · calendar file (Timeline)",
+    "settings": "Programme settings",
+}
+
+
+async def test_every_task_of_the_readme_is_found_in_the_palette_by_its_words(programme: Programme) -> None:
+    from textual.fuzzy import Matcher
+
+    _set_up(programme)
+    app = RmtuiApp(programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settled(pilot)
+        titles = [command.title for command in app.get_system_commands(screen)]
+        for typed, wanted in README_TASKS.items():
+            matcher = Matcher(typed)
+            best = max(titles, key=lambda title: (matcher.match(title), -titles.index(title)))
+            assert matcher.match(best) > 0 and best == wanted, (typed, best)
+
+
+async def test_add_coach_from_the_palette_opens_the_coaches_screen_and_its_dialog(programme: Programme) -> None:
+    from rmtui.screens.coaches import CoachesScreen
+    from rmtui.widgets.ask import AskLine
+
+    _set_up(programme)
+    app = RmtuiApp(programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settled(pilot)
+        commands = {command.title: command for command in app.get_system_commands(screen)}
+        await commands["Add coach  a (Coaches)"].callback()
+        await settled(pilot)
+        assert isinstance(app.screen, AskLine) and isinstance(app.screen_stack[-2], CoachesScreen)
+
+
+async def test_the_keys_panel_names_the_screens_only_in_the_palette(programme: Programme) -> None:
+    _set_up(programme)
+    app = RmtuiApp(programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("question_mark")
+        await settled(pilot)
+        from rmtui.widgets.keys_panel import KeysPanel
+
+        panel = app.screen
+        assert isinstance(panel, KeysPanel)
+        meanings = [str(cell) for cell in panel.table.columns[1].cells]
+        assert "Waves, Coaches, Programme settings: by name there" in meanings
