@@ -23,8 +23,8 @@ from rmtui.db import ConflictError, NotAllowedError, Store
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import Navigate
 from rmtui.text import clean
-from rmtui.widgets.virtual_table import Column, VirtualTable
 from rmtui.widgets.ask import ask_discard
+from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
     Column("user", "User", 14, grow=2),

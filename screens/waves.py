@@ -17,7 +17,7 @@ from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.wave_dialogs import WaveFormScreen, whole_number
 from rmtui.text import clean, literal
 from rmtui.waves import WaveSummary, add_wave, close_wave, edit_wave, parse_day, wave_summaries
-from rmtui.widgets.ask import AskLine, Confirm
+from rmtui.widgets.ask import Confirm
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
