@@ -628,8 +628,12 @@ class RmtuiApp(App[None]):
         from rmtui.screens.coaches import CoachesScreen
 
         await self.push_screen(CoachesScreen())
+        if isinstance(self.screen, ProgrammeScreen):
+            await self.screen.work_delivered()
         await self.run_action(key.action, self.screen)
 
     async def _go_and_run(self, name: str, key: Key) -> None:
         await self.action_go(name)
+        if isinstance(self.screen, ProgrammeScreen):
+            await self.screen.work_delivered()  # act on what it shows once it is loaded
         await self.run_action(key.action, self.screen)

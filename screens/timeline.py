@@ -337,7 +337,7 @@ class TimelineScreen(ProgrammeScreen):
     def _need_session(self) -> Session | None:
         session = self.current()
         if session is None:
-            self.notify("This pair has no sessions yet; press + to add one.", severity="warning")
+            self.notify("This pair has no sessions yet; press a to add one.", severity="warning")
         return session
 
     def action_held(self) -> None:

@@ -124,3 +124,23 @@ async def test_the_keys_panel_names_the_screens_only_in_the_palette(programme: P
         assert isinstance(panel, KeysPanel)
         meanings = [str(cell) for cell in panel.table.columns[1].cells]
         assert "Waves, Coaches, Programme settings: by name there" in meanings
+
+
+async def test_a_timeline_command_from_the_roster_acts_on_the_loaded_pair(programme: Programme) -> None:
+    """"record a session" from the roster: the timeline opens, loads its pair, then h marks
+    session 1 held (it said "no sessions yet" when h ran before the load)."""
+    from lifecycle_data import build
+
+    from rmtui.db import Session
+    from rmtui.screens.timeline import TimelineScreen
+
+    build(programme, pairs=1)
+    app = RmtuiApp(programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settled(pilot)
+        commands = {command.title: command for command in app.get_system_commands(screen)}
+        await commands["Held today  h · record a session (Timeline)"].callback()
+        await settled(pilot)
+        assert isinstance(app.screen, TimelineScreen)
+    held = [s for s in programme.store.all(Session) if s.status == "held"]
+    assert [(s.seq, s.held_on) for s in held] == [(1, "2026-11-20")]
