@@ -58,7 +58,7 @@ def _load(programme: Programme, pair_id: int | None, step: int) -> Loaded:
 
 COLUMNS = [
     Column("seq", "#", 2, justify="right"),
-    Column("status", "Status", 11),
+    Column("status", "Status", 13),  # "✗ cancelled ◆" whole at 80 columns
     Column("due", "Due", 6),
     Column("held", "Held", 6),
     Column("when", "When", 15, grow=1),
