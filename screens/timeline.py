@@ -83,6 +83,7 @@ class SessionRows:
         self.view = view
         self.today = today
         self.timezone = timezone
+        self.finished = view.pair.status in ("completed", "closed_early")
 
     def __len__(self) -> int:
         return len(self.view.sessions)
@@ -131,6 +132,8 @@ class SessionRows:
         if session.notes.strip():
             return Text("✓ posted", style="green")
         if session.status == "held":
+            if self.finished:
+                return Text("none", style="dim")  # the pair has ended: nothing is due any more
             return Text("due soon", style="yellow")
         return Text("—", style="dim")
 
@@ -140,7 +143,7 @@ class SessionRows:
         if "follow_up" in flags:
             return Text("missing", style="bold red")
         if session.status == "held":
-            return Text("not yet", style="yellow")
+            return Text("not sent" if self.finished else "not yet", style="dim" if self.finished else "yellow")
         return Text("—", style="dim")
 
 

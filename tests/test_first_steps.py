@@ -144,3 +144,32 @@ async def test_a_timeline_command_from_the_roster_acts_on_the_loaded_pair(progra
         assert isinstance(app.screen, TimelineScreen)
     held = [s for s in programme.store.all(Session) if s.status == "held"]
     assert [(s.seq, s.held_on) for s in held] == [(1, "2026-11-20")]
+
+
+def test_a_finished_pairs_held_session_owes_no_notes(programme: Programme) -> None:
+    """A completed pair's held session without notes says "none", not "due soon" (nothing is
+    due once the pair has ended)."""
+    import datetime as dt
+
+    from lifecycle_data import build
+
+    from rmtui import lifecycle
+    from rmtui.db import Pair, Session
+    from rmtui.screens.timeline import SessionRows
+    from rmtui.timeline import load_timeline
+
+    pair_id = build(programme, pairs=1)[0]
+    first = min((s for s in programme.store.all(Session) if s.pair_id == pair_id), key=lambda s: s.seq)
+    with programme.store.write() as writer:
+        writer.update("sessions", first.id, first.version, {"status": "held", "held_on": "2026-11-19"})
+    today = dt.date(2026, 11, 20)
+    view = load_timeline(programme.store, pair_id, today)
+    assert view is not None
+    assert str(SessionRows(view, today, "UTC").cells(0)["notes"]) == "due soon"
+    pair = programme.store.get(Pair, pair_id)
+    assert pair is not None
+    lifecycle.complete_pair(programme.store, pair_id, pair.version, today, today)
+    view = load_timeline(programme.store, pair_id, today)
+    assert view is not None
+    cells = SessionRows(view, today, "UTC").cells(0)
+    assert (str(cells["notes"]), str(cells["follow_up"])) == ("none", "not sent")
