@@ -25,7 +25,7 @@ COLUMNS = [
     Column("state", "State", 11),
     Column("starts", "Starts", 10),
     Column("ends", "Ends", 10),
-    Column("proposed", "Prop", 4, justify="right"),
+    Column("proposed", "Proposed", 8, justify="right"),
     Column("active", "Active", 6, justify="right"),
     Column("completed", "Done", 4, justify="right"),
     Column("held", "Held", 5, justify="right"),
