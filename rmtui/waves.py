@@ -60,9 +60,11 @@ def all_waves(store: Store) -> list[Wave]:
     return store.all(Wave, order="starts_on, id")
 
 
-def resolve_wave(store: Store, text: str | int) -> Wave:
-    """Return the wave named ``text``: its name (any case), its id, or the start of one wave's
-    name. WaveError lists the names if none."""
+def resolve_wave(store: Store, text: str | int, by_start: bool = False) -> Wave:
+    """Return the wave named ``text``: its name (any case) or its id; with ``by_start`` (a
+    dialog's answer) also the start of one wave's name. WaveError lists the names if none.
+
+    The command line keeps to whole names: a script's typo should not pick a wave."""
     key = clean(str(text)).strip()
     waves = all_waves(store)
     by_name = [w for w in waves if w.name.casefold() == key.casefold()]
@@ -73,7 +75,7 @@ def resolve_wave(store: Store, text: str | int) -> Wave:
         if found is not None:
             return found
     # The start of one wave's name ("Spring" for "Spring 2027"), when no other wave starts so.
-    starting = [w for w in waves if key and w.name.casefold().startswith(key.casefold())]
+    starting = [w for w in waves if by_start and key and w.name.casefold().startswith(key.casefold())]
     if len(starting) == 1:
         return starting[0]
     if not waves:

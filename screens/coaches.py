@@ -123,7 +123,7 @@ class CoachesScreen(ProgrammeScreen):
                 return
 
             def edit() -> str:
-                wave = resolve_wave(store, text)
+                wave = resolve_wave(store, text, by_start=True)
                 assert wave.id is not None  # a wave read from the database has its id
                 given = assign_wave(store, wave.id)
                 if not given:

@@ -173,3 +173,26 @@ def test_a_finished_pairs_held_session_owes_no_notes(programme: Programme) -> No
     assert view is not None
     cells = SessionRows(view, today, "UTC").cells(0)
     assert (str(cells["notes"]), str(cells["follow_up"])) == ("none", "not sent")
+
+
+async def test_coach_a_wave_takes_the_start_of_its_name(programme: Programme) -> None:
+    from lifecycle_data import build
+
+    from rmtui.coaches import add_coach
+    from rmtui.db import Pair
+    from rmtui.widgets.ask import AskLine
+
+    build(programme, pairs=2, wave_name="Spring 2027")
+    add_coach(programme.store, "Ana Silva", None)
+    app = RmtuiApp(programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        app.action_show_coaches()
+        await settled(pilot)
+        await pilot.press("k")
+        await settled(pilot)
+        assert isinstance(app.screen, AskLine)
+        app.screen.query_one(Input).value = "spring"
+        await pilot.press("enter")
+        await settled(pilot)
+    assert all(pair.coach_id is not None for pair in programme.store.all(Pair))
