@@ -452,7 +452,8 @@ class RmtuiApp(App[None]):
         name = type(screen).__name__
         allowed = [key for key in keys_for(name, self.keymap_keys) if screen.check_action(key.method, ()) is not False]
         global_keys = [(area.key, area.title) for area in self.areas.values() if area.key]
-        global_keys += [("/", "Search or filter"), ("ctrl+p", "Palette: every action by name"), ("esc", "Back")]
+        global_keys += [("/", "Search or filter"), ("ctrl+p", "Palette: every action by name"),
+                        ("ctrl+p", "Waves, Coaches, Programme settings: by name there"), ("esc", "Back")]
         global_keys += [(key.display, key.label) for key in keys_for("app", self.keymap_keys)]
         self.push_screen(KeysPanel(SCREEN_TITLES.get(name, name), allowed, global_keys))
 
@@ -611,12 +612,29 @@ class RmtuiApp(App[None]):
             if cls == here:
                 continue
             for key in keys_for(cls, self.keymap_keys):
-                if key.group == "Navigate" or (key.edits and not self.may_edit):
+                if key.verb in ("back", "up", "down") or (key.edits and not self.may_edit):
                     continue
                 yield SystemCommand(f"{palette_title(key)} ({area.title})", key.help or key.label,
                                     partial(self._go_and_run, area.name, key))
+        # The coaches screen is no area (it opens over the one you are on): its actions too.
+        if here != "CoachesScreen":
+            for key in keys_for("CoachesScreen", self.keymap_keys):
+                if key.verb == "back" or (key.edits and not self.may_edit):
+                    continue
+                yield SystemCommand(f"{palette_title(key)} (Coaches)", key.help or key.label,
+                                    partial(self._coaches_and_run, key))
         yield from super().get_system_commands(screen)
+
+    async def _coaches_and_run(self, key: Key) -> None:
+        from rmtui.screens.coaches import CoachesScreen
+
+        await self.push_screen(CoachesScreen())
+        if isinstance(self.screen, ProgrammeScreen):
+            await self.screen.work_delivered()
+        await self.run_action(key.action, self.screen)
 
     async def _go_and_run(self, name: str, key: Key) -> None:
         await self.action_go(name)
+        if isinstance(self.screen, ProgrammeScreen):
+            await self.screen.work_delivered()  # act on what it shows once it is loaded
         await self.run_action(key.action, self.screen)

@@ -60,8 +60,11 @@ def all_waves(store: Store) -> list[Wave]:
     return store.all(Wave, order="starts_on, id")
 
 
-def resolve_wave(store: Store, text: str | int) -> Wave:
-    """Return the wave named ``text``: its name (any case) or its id. WaveError lists the names if none."""
+def resolve_wave(store: Store, text: str | int, by_start: bool = False) -> Wave:
+    """Return the wave named ``text``: its name (any case) or its id; with ``by_start`` (a
+    dialog's answer) also the start of one wave's name. WaveError lists the names if none.
+
+    The command line keeps to whole names: a script's typo should not pick a wave."""
     key = clean(str(text)).strip()
     waves = all_waves(store)
     by_name = [w for w in waves if w.name.casefold() == key.casefold()]
@@ -71,6 +74,10 @@ def resolve_wave(store: Store, text: str | int) -> Wave:
         found = next((w for w in waves if w.id == int(key.lstrip("#"))), None)
         if found is not None:
             return found
+    # The start of one wave's name ("Spring" for "Spring 2027"), when no other wave starts so.
+    starting = [w for w in waves if by_start and key and w.name.casefold().startswith(key.casefold())]
+    if len(starting) == 1:
+        return starting[0]
     if not waves:
         raise WaveError(f"There is no wave {key!r}: the programme has no waves yet; add one with rmtui wave add NAME --starts DATE.")
     names = ", ".join(f"{w.name} (#{w.id})" for w in waves)

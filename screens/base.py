@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -210,6 +211,16 @@ class ProgrammeScreen(Screen):
         )
         self._deliveries[worker] = _Delivery(what, done, failed, after)
         return worker
+
+    async def work_delivered(self, rounds: int = 200) -> None:
+        """Wait until the work started so far (a screen's first load) has been handed to the
+        screen, at most ``rounds`` short pauses: a palette command that opens a screen and
+        runs one of its keys then acts on what the screen shows, not on its empty start
+        ("This pair has no sessions yet" on a pair with seven)."""
+        for _ in range(rounds):
+            if not self._deliveries:
+                return
+            await asyncio.sleep(0.01)
 
     @on(WorkDone)
     def _work_done(self, message: WorkDone) -> None:

@@ -110,7 +110,8 @@ class CoachesScreen(ProgrammeScreen):
             self.run_edit(edit, what="the coaches")
 
         self.app.push_screen(
-            AskLine("Add a coach: name, then email", "", "E.g.  Priya Raman, priya.raman@example.com  (the email is optional)"),
+            AskLine("Add a coach: name, then email", "", "E.g.  Priya Raman, priya.raman@example.com  (the email is optional)",
+                    name="the new coach"),
             answered,
         )
 
@@ -122,7 +123,7 @@ class CoachesScreen(ProgrammeScreen):
                 return
 
             def edit() -> str:
-                wave = resolve_wave(store, text)
+                wave = resolve_wave(store, text, by_start=True)
                 assert wave.id is not None  # a wave read from the database has its id
                 given = assign_wave(store, wave.id)
                 if not given:
@@ -133,7 +134,8 @@ class CoachesScreen(ProgrammeScreen):
             self.run_edit(edit, what="the coaches")
 
         self.app.push_screen(
-            AskLine("Give coaches to every pair of the wave…", "", "The wave's name or number; pairs that have a coach keep theirs."),
+            AskLine("Give coaches to every pair of the wave…", "", "The wave's name or number; pairs that have a coach keep theirs.",
+                    name="the wave to coach"),
             answered,
         )
 

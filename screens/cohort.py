@@ -161,7 +161,7 @@ class CohortScreen(ProgrammeScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"Whole-cohort matching · {self.wave_name}"
+        self.sub_title = self.wave_name  # the header already says "Match a wave"
         self.query_one("#proposals", VirtualTable).focus()
         self.run_matching(list(self.pinned))
 

@@ -23,6 +23,7 @@ from rmtui.db import ConflictError, NotAllowedError, Store
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import Navigate
 from rmtui.text import clean
+from rmtui.widgets.ask import ask_discard
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
@@ -185,6 +186,14 @@ class CoordinatorsScreen(ProgrammeScreen):
         field.focus()
 
     def action_cancel_add(self) -> None:
+        """Leave the new-user field; a name typed there is asked about before it is dropped."""
+        field = self.query_one("#new-user", Input)
+        if field.value.strip():
+            ask_discard(self, "the new coordinator's user name", self._drop_new_user)
+        else:
+            self._drop_new_user()
+
+    def _drop_new_user(self) -> None:
         field = self.query_one("#new-user", Input)
         field.value = ""
         field.remove_class("adding")
@@ -195,7 +204,7 @@ class CoordinatorsScreen(ProgrammeScreen):
         user = clean(event.value)
         if not user:
             return
-        self.action_cancel_add()
+        self._drop_new_user()
         self.query_one("#status", Static).update(Text(f"Saving: adding {user}…"))
         self.save_new(user)
 

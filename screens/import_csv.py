@@ -76,6 +76,7 @@ class ImportScreen(ProgrammeScreen):
         self.plan: ImportPlan | None = None
         self.source: PreviewSource | None = None
         self.importing = False
+        self.imported = False  # the previewed rows are in the programme now ("was added")
         self.initial = path or ""
         self.add_duplicates = False
         """Set by a second ctrl+s after the warning that some rows may already be here."""
@@ -100,15 +101,19 @@ class ImportScreen(ProgrammeScreen):
 
     @on(VirtualTable.CursorMoved, "#preview")
     def show_row(self, event: VirtualTable.CursorMoved) -> None:
+        self._show_detail(event.index)
+
+    def _show_detail(self, index: int) -> None:
         """Spell out every problem of the highlighted row under the table."""
         detail = self.query_one("#detail", Static)
-        if self.source is None or not self.source.rows or event.index >= len(self.source):
+        if self.source is None or not self.source.rows or index >= len(self.source):
             detail.update("")
             return
-        row = self.source.rows[event.index]
+        row = self.source.rows[index]
         text = Text(f"Line {row.line}: ", style="bold")
         if not row.errors:
-            text.append(f"will be {ACTION_LABELS.get(row.action, row.action)}.")
+            tense = "was" if self.imported else "will be"
+            text.append(f"{tense} {ACTION_LABELS.get(row.action, row.action)}.")
             if row.action == "new" and row.duplicates:
                 text.append(f"\nMay already be in the programme: {_duplicates_text(row)}.")
         for error in row.errors:
@@ -131,6 +136,7 @@ class ImportScreen(ProgrammeScreen):
 
     def _previewed(self, plan: ImportPlan) -> None:
         self.plan = plan
+        self.imported = False
         self.add_duplicates = False
         self.source = PreviewSource(plan)
         self.query_one("#preview", VirtualTable).set_source(self.source, cursor=0)
@@ -158,8 +164,11 @@ class ImportScreen(ProgrammeScreen):
         text = Text(f"Imported: {result}.")
         if result.rejects_path:
             text.append(f" Rejected rows are in {result.rejects_path}.")
+        text.append(' Next: a wave (ctrl+p "New wave"), then 3 Pairing and m to match it.')
         self.query_one("#summary", Static).update(text)
         self.plan = None
+        self.imported = True
+        self._show_detail(self.query_one("#preview", VirtualTable).cursor)
 
     def _failed(self, error: BaseException) -> bool:
         """Say in the summary that nothing was imported; the error itself is shown as everywhere."""

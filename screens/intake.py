@@ -274,19 +274,32 @@ class IntakeScreen(ProgrammeScreen):
         self._show_title()
         if self.participant_id is None:
             self.pristine = self._snapshot()
+        # At once, not deferred: a deferred focus of the guard could land after a fast load
+        # had already put the cursor in Name, and then hold the focus on a removed guard.
         if self.loaded:
-            self.query_one("#f-name").focus()
+            self.set_focus(self.query_one("#f-name"))
         else:
-            self.query_one("#intake-loading").focus()
+            self.set_focus(self.query_one("#intake-loading"))
         self.load()
 
     def _open_form(self) -> None:
         """The person is in the form: enable its fields and put the cursor in the name."""
         self.loaded = True
-        self.query_one("#form").disabled = False
-        guard = self.query_one("#intake-loading")
-        self.query_one("#f-name").focus()
-        guard.remove()
+        form = self.query_one("#form", VerticalScroll)
+        form.disabled = False
+        # Focus the name NOW, before the guard goes: a focused widget removed hands the focus
+        # on (to the last field, Objective data, wrapping round), which scrolled the form to
+        # its end at 80×24 with the cursor still in Name.
+        name = self.query_one("#f-name")
+        self.set_focus(name, scroll_visible=False)
+        self.query_one("#intake-loading").remove()
+        form.scroll_home(animate=False)
+        if self.focused is not name:  # not focusable yet (the form's enabling not applied): once it is
+            self.call_after_refresh(self._focus_name_at_top)
+
+    def _focus_name_at_top(self) -> None:
+        self.set_focus(self.query_one("#f-name"), scroll_visible=False)
+        self.query_one("#form", VerticalScroll).scroll_home(animate=False)
 
     def presence_spot(self) -> Spot:
         """Editing a person once their form is filled; a new person is no record yet."""

@@ -49,10 +49,15 @@ SORT_LABELS = {
 
 EMPTY_HELP = (
     "No participants yet.\n\n"
-    "• Press escape, then 2, to add someone's talent profile.\n"
-    "• Import an HR export:  rmtui import people.csv\n"
+    "• Press 2 to add someone's talent profile (intake).\n"
+    "• Import an HR export: press 2, then ctrl+o (or ctrl+p, \"Import CSV\").\n"
     "• Or explore a sample programme:  rmtui demo"
 )
+
+
+class EmptyHelp(Static, can_focus=True):
+    """The roster's help when no one is registered yet. It takes the focus the hidden table
+    had, so the number keys, q and ? work at once instead of typing into the search field."""
 
 
 PREVIEW_ROWS = 200
@@ -201,7 +206,7 @@ class RosterScreen(ProgrammeScreen):
             id="search",
         )
         yield Static("Loading the roster…", id="status")
-        yield Static(EMPTY_HELP, id="empty")
+        yield EmptyHelp(EMPTY_HELP, id="empty")
         yield VirtualTable(COLUMNS, id="results")
         yield Static("", id="detail")
         yield Footer()
@@ -304,10 +309,8 @@ class RosterScreen(ProgrammeScreen):
         shown_sort = self.sort or (None if result.query.strip() else "name")
         table.set_sort(shown_sort, self.descending)
         empty = self.index is not None and len(self.index) == 0
-        empty_help = self.query_one("#empty")
-        if empty_help.display != empty:
-            empty_help.display = empty
-            table.display = not empty
+        if self.query_one("#empty").display != empty:
+            self._show_empty(empty)
         # One line of fixed height: no layout pass, so it goes out with the table.
         self.query_one("#status", Static).update(self._status_text(result), layout=False)
         self._follow_cursor()
@@ -316,13 +319,22 @@ class RosterScreen(ProgrammeScreen):
         table = self.query_one("#results", VirtualTable)
         table.set_source(PreviewSource(rows), cursor=0)
         table.set_sort("name")
-        self.query_one("#empty").display = not rows
-        table.display = bool(rows)
+        self._show_empty(not rows)
         if rows:
             self.query_one("#status", Static).update(
                 Text(f"First {len(rows)} by name · preparing the search over everyone…")
             )
         self._follow_cursor()
+
+    def _show_empty(self, empty: bool) -> None:
+        """Show the help (no one yet) or the table; the focus follows, unless it is in search."""
+        table = self.query_one("#results", VirtualTable)
+        help_ = self.query_one("#empty", EmptyHelp)
+        had_focus = self.focused is None or self.focused in (table, help_)
+        help_.display = empty
+        table.display = not empty
+        if had_focus:
+            (help_ if empty else table).focus()
 
     def _status_text(self, result: SearchResult) -> Text:
         """One line: what is wrong with the query first (it must not be cut off), then counts."""

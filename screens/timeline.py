@@ -58,7 +58,7 @@ def _load(programme: Programme, pair_id: int | None, step: int) -> Loaded:
 
 COLUMNS = [
     Column("seq", "#", 2, justify="right"),
-    Column("status", "Status", 11),
+    Column("status", "Status", 13),  # "✗ cancelled ◆" whole at 80 columns
     Column("due", "Due", 6),
     Column("held", "Held", 6),
     Column("when", "When", 15, grow=1),
@@ -83,6 +83,7 @@ class SessionRows:
         self.view = view
         self.today = today
         self.timezone = timezone
+        self.finished = view.pair.status in ("completed", "closed_early")
 
     def __len__(self) -> int:
         return len(self.view.sessions)
@@ -131,6 +132,8 @@ class SessionRows:
         if session.notes.strip():
             return Text("✓ posted", style="green")
         if session.status == "held":
+            if self.finished:
+                return Text("none", style="dim")  # the pair has ended: nothing is due any more
             return Text("due soon", style="yellow")
         return Text("—", style="dim")
 
@@ -140,7 +143,7 @@ class SessionRows:
         if "follow_up" in flags:
             return Text("missing", style="bold red")
         if session.status == "held":
-            return Text("not yet", style="yellow")
+            return Text("not sent" if self.finished else "not yet", style="dim" if self.finished else "yellow")
         return Text("—", style="dim")
 
 
@@ -337,7 +340,7 @@ class TimelineScreen(ProgrammeScreen):
     def _need_session(self) -> Session | None:
         session = self.current()
         if session is None:
-            self.notify("This pair has no sessions yet; press + to add one.", severity="warning")
+            self.notify("This pair has no sessions yet; press a to add one.", severity="warning")
         return session
 
     def action_held(self) -> None:
@@ -369,7 +372,7 @@ class TimelineScreen(ProgrammeScreen):
 
         self.app.push_screen(
             AskLine(f"Session {session.seq} was held on which day?", "today", "today, 2026-11-18, -2d (two days ago), mon…",
-                    check=self._a_day),
+                    check=self._a_day, name="the day it was held"),
             answered,
         )
 
@@ -385,7 +388,8 @@ class TimelineScreen(ProgrammeScreen):
             service.move_when(session, text, today, timezone)
 
         def ask(value: str) -> None:
-            self.app.push_screen(AskLine(f"Move session {session.seq} to…", value, MOVE_HINT, check=check), answered)
+            self.app.push_screen(AskLine(f"Move session {session.seq} to…", value, MOVE_HINT, check=check,
+                                                 name="the new day"), answered)
 
         def answered(text: str | None) -> None:
             if not text:
@@ -486,7 +490,8 @@ class TimelineScreen(ProgrammeScreen):
             self.run_edit(edit)
 
         self.app.push_screen(
-            AskLine("Add a session due on… (empty: one cadence after the last)", "", WHEN_HINT, check=self._a_day), answered
+            AskLine("Add a session due on… (empty: one cadence after the last)", "", WHEN_HINT, check=self._a_day,
+                    name="the new session's day"), answered
         )
 
     def action_replan(self) -> None:
@@ -511,7 +516,7 @@ class TimelineScreen(ProgrammeScreen):
 
         self.app.push_screen(
             AskLine("Re-plan the sessions still to happen, starting on…", "+1w", "Held and cancelled sessions stay as they are. " + WHEN_HINT,
-                    check=self._a_day),
+                    check=self._a_day, name="the re-plan day"),
             answered,
         )
 
@@ -533,7 +538,8 @@ class TimelineScreen(ProgrammeScreen):
                           done=lambda pair_id: found(pair_id, text), group="find-pair")
 
         self.app.push_screen(
-            AskLine("Go to pair: its number or a name…", "", "e.g. 12, or part of the mentor's or mentee's name (typos are fine)."),
+            AskLine("Go to pair: its number or a name…", "", "e.g. 12, or part of the mentor's or mentee's name (typos are fine).",
+                    name="the pair to go to"),
             answered,
         )
 
@@ -548,7 +554,8 @@ class TimelineScreen(ProgrammeScreen):
             self.export(pair_id, Path(clean_path(text)).expanduser().absolute())  # the message names the full path
 
         self.app.push_screen(
-            AskLine("Write this pair's sessions to the calendar file…", f"pair-{pair_id}.ics", "Import it in any calendar; importing again updates the events."),
+            AskLine("Write this pair's sessions to the calendar file…", f"pair-{pair_id}.ics", "Import it in any calendar; importing again updates the events.",
+                    name="the file name"),
             answered,
         )
 
@@ -611,7 +618,7 @@ class TimelineScreen(ProgrammeScreen):
         self.app.push_screen(
             AskLine(f"Pair {pair.id} completed on which day?", "today",
                     "today, yesterday, 2026-11-18, -3d. Sessions still planned are cancelled; both people become alumni "
-                    "unless in another pair.", check=self._a_past_day),
+                    "unless in another pair.", check=self._a_past_day, name="the completion day"),
             answered,
         )
 
@@ -650,8 +657,8 @@ class TimelineScreen(ProgrammeScreen):
         if resuming:
             title, hint = f"Resume pair {pair.id}: what changed?", "Planned and booked sessions move later by the days the pair was paused."
         else:
-            title, hint = f"Pause pair {pair.id}: why?", "E.g. mentee on leave until January. Resume with p; planned sessions then move by the pause."
-        self.app.push_screen(AskLine(title, "", hint, check=self._a_reason), answered)
+            title, hint = f"Pause pair {pair.id}: why?", "E.g. mentee on leave until January. Resume with u; planned sessions then move by the pause."
+        self.app.push_screen(AskLine(title, "", hint, check=self._a_reason, name="the reason"), answered)
 
     def action_answer(self) -> None:
         found = self._pair_or_warn("active", "paused", "completed", "closed_early")
@@ -674,7 +681,8 @@ class TimelineScreen(ProgrammeScreen):
             self.run_edit(edit)
 
         self.app.push_screen(
-            AskLine(f"Survey answer for pair {pair.id}", "", surveys.ANSWER_HINT, check=surveys.parse_answer_line), answered
+            AskLine(f"Survey answer for pair {pair.id}", "", surveys.ANSWER_HINT, check=surveys.parse_answer_line,
+                    name="the survey answer"), answered
         )
 
     def action_coach(self) -> None:

@@ -398,7 +398,8 @@ class TriageScreen(ProgrammeScreen):
             self._apply(f"Snoozed until {short_day(until)}", items, act, same=lambda item: item.subject)
 
         what = f"{len(items)} items" if len(items) > 1 else "this item"
-        self.app.push_screen(AskLine(f"Snooze {what} until…", "+1w", WHEN_HINT, check=a_later_day), answered)
+        self.app.push_screen(AskLine(f"Snooze {what} until…", "+1w", WHEN_HINT, check=a_later_day,
+                                     name="the snooze day"), answered)
 
     def action_review_flag(self) -> None:
         store = self.programme.store

@@ -17,7 +17,7 @@ from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.wave_dialogs import WaveFormScreen, whole_number
 from rmtui.text import clean, literal
 from rmtui.waves import WaveSummary, add_wave, close_wave, edit_wave, parse_day, wave_summaries
-from rmtui.widgets.ask import AskLine
+from rmtui.widgets.ask import Confirm
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
@@ -25,7 +25,7 @@ COLUMNS = [
     Column("state", "State", 11),
     Column("starts", "Starts", 10),
     Column("ends", "Ends", 10),
-    Column("proposed", "Prop", 4, justify="right"),
+    Column("proposed", "Proposed", 8, justify="right"),
     Column("active", "Active", 6, justify="right"),
     Column("completed", "Done", 4, justify="right"),
     Column("held", "Held", 5, justify="right"),
@@ -231,14 +231,14 @@ class WavesScreen(ProgrammeScreen):
             self.notify(f"{literal(w.name)} is already closed.")
             return
 
-        def answered(text: str | None) -> None:
-            if text is not None and text.strip().lower() in ("y", "yes"):
+        def answered(yes: bool | None) -> None:
+            if yes:
                 assert w.id is not None  # a wave read from the database has its id
                 self.close(w.id, w.version)
 
         self.app.push_screen(
-            AskLine(f"Close {clean(w.name)}? No new pairs can go into it; running pairs go on. (y/n)", "",
-                    "Type y and Enter to close, escape to keep it open."),
+            Confirm(f"Close {clean(w.name)}? No new pairs can go into it; running pairs go on. (y/n)",
+                    hint="y: close it · n or escape: keep it open"),
             answered,
         )
 

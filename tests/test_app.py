@@ -25,7 +25,7 @@ async def test_digits_typed_into_the_search_stay_text(programme: Programme) -> N
     app = RmtuiApp(programme)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        await pilot.press("2", "q")
+        await pilot.press("slash", "2", "q")  # in the search field (/), digits and q are text
         assert app.screen.query_one("#search").value == "2q"
         assert app.current_mode == "roster"
         assert app.is_running

@@ -238,3 +238,25 @@ async def test_one_line_questions_and_reasons_ask_before_dropping_what_was_typed
         await pilot.press("n")
         await settled(pilot)
         assert isinstance(app.screen, WithdrawScreen) and app.screen.query_one("#reason", Input).value == "moved abroad"
+
+
+async def test_the_coaches_add_dialog_names_what_escape_would_drop(programme: Programme) -> None:
+    from rmtui.screens.coaches import CoachesScreen
+    from rmtui.widgets.ask import AskLine
+
+    app = RmtuiApp(programme, start="roster")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        app.action_show_coaches()
+        await settled(pilot)
+        assert isinstance(app.screen, CoachesScreen)
+        await pilot.press("a")
+        await settled(pilot)
+        assert isinstance(app.screen, AskLine)
+        await _type(pilot, "Bo Li")
+        await pilot.press("escape")
+        await settled(pilot)
+        assert _question(app) == "Discard your changes to the new coach? (y/n)"
+        await pilot.press("y")
+        await settled(pilot)
+        assert isinstance(app.screen, CoachesScreen)

@@ -182,3 +182,35 @@ async def test_enter_on_a_coordinator_shows_what_they_changed(team_db: Path, clo
         view = app.screen.view
         assert view.flt.actor == "ada" and view.total == 4 and {e.actor for e in view.entries} == {"ada"}
     programme.close()
+
+
+async def test_escape_in_the_new_user_field_asks_before_dropping_the_name(team_db: Path, clock: FixedClock) -> None:
+    from textual.widgets import Input, Static
+
+    from rmtui.widgets.ask import Confirm
+
+    programme = open_as(team_db, "ada", clock)
+    app = RmtuiApp(programme, start="coordinators")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        screen = app.screen
+        await pilot.press("a", "z", "o", "e")
+        await pilot.press("escape")
+        await settled(pilot)
+        assert isinstance(app.screen, Confirm)
+        assert str(app.screen.query_one("#question", Static).render()) == (
+            "Discard your changes to the new coordinator's user name? (y/n)"
+        )
+        await pilot.press("n")  # keep it
+        await settled(pilot)
+        assert app.screen is screen and screen.query_one("#new-user", Input).value == "zoe"
+        await pilot.press("escape")
+        await settled(pilot)
+        await pilot.press("y")
+        await settled(pilot)
+        assert app.screen is screen and screen.query_one("#new-user", Input).value == ""
+        await pilot.press("a", "escape")  # nothing typed: no question
+        await settled(pilot)
+        assert app.screen is screen
+    programme.close()
+    assert "zoe" not in roles(team_db)

@@ -376,7 +376,14 @@ async def test_import_screen_previews_then_imports_the_valid_rows(programme: Pro
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert [p.name for p in _people(programme)] == ["Ann Lee", "Bo Ray"]
-        assert "Imported: 2 new, 0 updated, 0 unchanged, 7 rejected." in str(screen.query_one("#summary").render())
+        summary = str(screen.query_one("#summary").render())
+        assert "Imported: 2 new, 0 updated, 0 unchanged, 7 rejected." in summary
+        assert 'Next: a wave (ctrl+p "New wave")' in summary  # what a new coordinator does next
+        assert screen.source is not None
+        valid = next(i for i, row in enumerate(screen.source.rows) if not row.errors)
+        screen.query_one("#preview").cursor = valid
+        await pilot.pause()
+        assert "was added." in str(screen.query_one("#detail").render())  # in now, not "will be added"
         assert (tmp_path / "messy.rejects.csv").exists()
 
 

@@ -137,17 +137,17 @@ async def test_a_number_key_always_shows_its_area_not_a_screen_opened_over_it(de
 
 
 async def test_every_action_is_a_palette_command_with_its_key(demo_programme: Programme) -> None:
-    """On the roster, "Import CSV" (intake) and "Add wave" (waves) are found and run from the palette."""
+    """On the roster, "Import CSV" (intake) and "New wave" (waves) are found and run from the palette."""
     from rmtui.screens.intake import IntakeScreen
 
     app = RmtuiApp(demo_programme)
     async with app.run_test(size=(WIDTH, 24)) as pilot:
         screen = await settled(pilot)
         titles = {command.title: command for command in app.get_system_commands(screen)}
-        assert "Edit  e" in titles and "Sort  s" in titles  # this screen's own
+        assert "Edit  e · edit a person" in titles and "Sort  s" in titles  # this screen's own
         assert "Import CSV  ctrl+o (Intake)" in titles
-        assert "Match wave  m (Pairing)" in titles
-        assert "Add wave  a (Waves)" in titles
+        assert "Match wave  m · propose all pairs; then C confirms all, V compares runs (Pairing)" in titles
+        assert "New wave  a · add a wave (Waves)" in titles
         await titles["Import CSV  ctrl+o (Intake)"].callback()
         await settled(pilot)
         assert app.current_mode == "intake"

@@ -158,4 +158,4 @@ def test_the_readme_key_table_is_the_keymaps() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     start = readme.index("<!-- keys:start -->\n") + len("<!-- keys:start -->\n")
     end = readme.index("<!-- keys:end -->")
-    assert readme[start:end] == markdown_table(), "run: python -m rmtui.keymap, paste between the key markers"
+    assert readme[start:end] == markdown_table(), "run: python -m rmtui.keymap --readme"

@@ -122,7 +122,7 @@ async def test_a_coordinator_adds_edits_and_closes_a_wave(programme: Programme) 
 
         await pilot.press("x")
         await settled(pilot)
-        await pilot.press("y", "enter")
+        await pilot.press("y")  # a yes/no question: y answers
         await settled(pilot)
         assert programme.store.all(Wave)[0].closed_on == "2026-11-20"
         assert app.screen.rows[0].state == "closed"

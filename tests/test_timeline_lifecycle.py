@@ -108,5 +108,6 @@ async def test_the_palette_offers_the_pair_actions(programme: Programme) -> None
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await settled(pilot)
         titles = [c.title for c in app.get_system_commands(screen)]
-        for title in ("Complete…  E", "Pause/resume  u", "Survey answer  v", "Assign coach  k", "Held today  h"):
+        for title in ("Complete pair…  E · finish or end a pair", "Pause/resume  u", "Survey answer  v · feedback",
+                      "Assign coach  k", "Held today  h · record a session"):
             assert title in titles

@@ -85,6 +85,18 @@ def test_a_wave_is_found_by_name_or_id_and_an_unknown_one_lists_the_names(progra
         resolve_wave(programme.store, "Winter")
 
 
+def test_in_a_dialog_the_start_of_one_waves_name_finds_it_and_an_ambiguous_start_does_not(programme):
+    spring = add_wave(programme, "Spring 2027", "2026-12-01")
+    add_wave(programme, "Spring 2028", "2027-12-01")
+    add_wave(programme, "Autumn", "2027-09-01")
+    assert resolve_wave(programme.store, "aut", by_start=True).name == "Autumn"
+    assert resolve_wave(programme.store, "spring 2027", by_start=True).id == spring.id
+    with pytest.raises(WaveError, match="no wave 'Spring'"):
+        resolve_wave(programme.store, "Spring", by_start=True)  # two waves start so: not guessed
+    with pytest.raises(WaveError, match="no wave 'aut'"):
+        resolve_wave(programme.store, "aut")  # the command line keeps to whole names
+
+
 def test_an_unknown_wave_in_an_empty_programme_says_how_to_add_one(programme):
     with pytest.raises(WaveError, match="rmtui wave add NAME --starts DATE"):
         resolve_wave(programme.store, "Spring")
