@@ -110,13 +110,15 @@ class ProgrammeSettingsScreen(ProgrammeScreen):
         return {key: text for key, text in self.typed().items() if text.strip() != str(self.loaded[key])}
 
     def show_loaded(self, values: dict[str, Any], versions: dict[str, int], setup: bool) -> None:
+        first_load = not self.loaded
         self.loaded, self.versions, self.setup = values, versions, setup
         for spec in SETTING_SPECS:
             self._input(spec.key).value = str(values[spec.key])
         self.query_one("#intro", Static).update(Text(SETUP_TEXT if setup else EDIT_TEXT))
         self.sub_title = "Set up the programme" if setup else "Programme settings"
         first = self._input("programme_name")
-        first.focus()
+        if first_load:  # a reload after a save leaves the focus where it is (number keys switch screens)
+            first.focus()
         if setup:
             first.value = ""  # the default name is a placeholder, not a choice
             first.placeholder = "e.g. Reverse Mentoring 2027"
@@ -183,6 +185,8 @@ class ProgrammeSettingsScreen(ProgrammeScreen):
         self.after_save()
         self.load()
         self.say("Saved for every coordinator.", "green")
+        if isinstance(self.focused, Input):
+            self.set_focus(None)  # saved: number keys switch screens again (the notice says "2 intake")
         zone = changes.get("timezone")
         if zone and old_zone and zone.strip() != old_zone:
             self.notify(timezone_change_note(str(old_zone), zone.strip()), timeout=15)

@@ -54,6 +54,9 @@ async def test_an_empty_programme_opens_on_its_setup_and_saves_it(programme: Pro
         assert "Saved for every coordinator" in text_of(app, "#message")
         assert app.screen.sub_title == "Programme settings"
         assert app.title == "Reverse Mentoring 2027"
+        await pilot.press("2")  # the notice's next step: 2 opens intake, it types nothing into a field
+        await settled(pilot)
+        assert app.current_mode == "intake"
     saved = programme_settings(programme.store)
     assert (saved["programme_name"], saved["timezone"], saved["wave_sessions"]) == ("Reverse Mentoring 2027", "Europe/London", 6)
     assert first_screen(programme.store, None) is None  # set up: rmtui opens as usual
