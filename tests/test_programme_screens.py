@@ -204,3 +204,22 @@ async def test_escape_leaves_the_field_so_number_keys_switch_and_undoing_edits_a
         await pilot.press("3")  # no field has focus: a number key switches screens
         await settled(pilot)
         assert app.current_mode == "pairing"
+
+
+async def test_ctrl_s_right_after_typing_saves_what_was_typed(programme: Programme) -> None:
+    """Keys typed faster than the form handles them (a quick typist on a busy server): ctrl+s
+    waits its turn behind the letters before it, so the wave gets the whole name."""
+    from textual import events
+
+    app = RmtuiApp(programme, start="waves")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("a")
+        await settled(pilot)
+        assert isinstance(app.screen, WaveFormScreen)
+        for key in ("S", "p", "r", "i", "n", "g"):
+            app.post_message(events.Key(key, key))
+        app.post_message(events.Key("ctrl+s", None))
+        await settled(pilot)
+        assert isinstance(app.screen, WavesScreen)
+    assert [wave.name for wave in programme.store.all(Wave)] == ["Spring"]
