@@ -71,6 +71,17 @@ def waves(store: Store) -> list[Wave]:
     return store.all(Wave, "closed_on IS NULL", order="starts_on DESC, id DESC")
 
 
+def pairs_in_wave(store: Store, wave_id: int) -> set[tuple[int, int]]:
+    """Return the (mentor id, mentee id) of the wave's pairs that stand (proposed, running or
+    completed; not withdrawn or closed early): what a kept matching shows as accepted."""
+    return {
+        (int(mentor), int(mentee))
+        for mentor, mentee in store.query_tuples(
+            "SELECT mentor_id, mentee_id FROM pairs WHERE wave_id = ? AND status != 'closed_early'", (wave_id,)
+        )
+    }
+
+
 def roles_of(first: Person, second: Person) -> tuple[Person, Person]:
     """Return (mentor, mentee) of two people in either order."""
     return (second, first) if first.role == "mentee" else (first, second)

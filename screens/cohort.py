@@ -21,7 +21,7 @@ from textual.widgets import Footer, Header, Static
 from rmtui.db import ConflictError, StoreError
 from rmtui.match_runs import save_run
 from rmtui.matching import CohortMatch, Proposal, load_pool, match_cohort
-from rmtui.pairing import PairingError, accept_wave, propose_pair
+from rmtui.pairing import PairingError, accept_wave, pairs_in_wave, propose_pair
 from rmtui.programme import Programme
 from rmtui.rule_settings import RuleConfigError, load_rule_config
 from rmtui.screens.base import ProgrammeScreen, bindings
@@ -209,6 +209,33 @@ class CohortScreen(ProgrammeScreen):
         if said:
             self.notify("\n".join(said), severity="error" if problems else "information", timeout=10 if problems else None,
                         markup=False)
+
+    def refresh_data(self) -> None:
+        """Someone's commit (an undo, another coordinator's confirm): mark which proposals are pairs now."""
+        if self.result is not None:
+            self.run_work(pairs_in_wave, self.programme.store, self.wave_id, what="read the wave's pairs",
+                          done=self._pairs_read, group="pairs")
+
+    def _pairs_read(self, standing: set[tuple[int, int]]) -> None:
+        if self.result is None:
+            return
+        changed = 0
+        for index, proposal in enumerate(self.result.proposals):
+            is_pair = (proposal.mentor.id, proposal.mentee.id) in standing
+            state = self.states.get(index, "")
+            if state == "accepted" and not is_pair:
+                del self.states[index]  # taken back (an undo) or withdrawn: a proposal again
+                changed += 1
+            elif state != "accepted" and is_pair:
+                self.states[index] = "accepted"  # accepted meanwhile (a redo, another coordinator)
+                changed += 1
+        if changed:
+            accepted = sum(1 for state in self.states.values() if state == "accepted")
+            self.query_one("#summary", Static).update(Text(
+                f"Changed since: {accepted} of these {len(self.result.proposals)} proposals are pairs in "
+                f"{self.wave_name} now; c or C accepts the others."
+            ))
+            self._refresh_rows()
 
     def show(self, matched: Matched) -> None:
         result, self.run_name = matched

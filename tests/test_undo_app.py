@@ -176,3 +176,30 @@ async def test_ctrl_z_in_a_text_field_asks_before_it_undoes_a_saved_change(progr
         await settled(pilot)
         assert store.scalar("SELECT name FROM participants") == "Ann Byrne"
         assert screen.query_one("#search").value == "an"  # the typing is untouched
+
+
+async def test_undoing_a_whole_wave_accept_turns_the_match_screens_pairs_back_into_proposals(
+        programme: Programme, notes) -> None:
+    from match_run_data import small_cohort
+
+    from rmtui.screens.cohort import CohortScreen
+
+    wave, _ = small_cohort(programme)
+    app = RmtuiApp(programme, start="pairing")
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
+        await settled(pilot)
+        app.push_screen(CohortScreen(wave, "Spring"))
+        cohort = await settled(pilot)
+        assert isinstance(cohort, CohortScreen) and cohort.result is not None
+        await pilot.press("C")  # confirm all
+        await _wait_for(pilot, lambda: list(cohort.states.values()) == ["accepted"] * 3)
+        await pilot.press("ctrl+z")
+        await _wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await _wait_for(pilot, lambda: app.screen is cohort and not cohort.states)
+        assert programme.store.scalar("SELECT count(*) FROM pairs") == 0
+        assert "0 of these 3 proposals are pairs in Spring now" in str(cohort.query_one("#summary").render())
+        await pilot.press("ctrl+y")  # redo: they are pairs again, and the screen says so
+        await _wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await _wait_for(pilot, lambda: app.screen is cohort and list(cohort.states.values()) == ["accepted"] * 3)
