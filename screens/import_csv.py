@@ -18,7 +18,7 @@ from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
     Column("line", "Line", 5, justify="right"),
-    Column("action", "Will be", 9),
+    Column("action", "Outcome", 9),  # "added" before the import (what will be) and after it (what was)
     Column("name", "Name", 14, grow=2),
     Column("problem", "Problem", 0, grow=5),
 ]
