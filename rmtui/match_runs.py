@@ -207,6 +207,10 @@ def default_name(store: Store, wave_id: int, clock_time: str) -> str:
     return f"run {number} · {clock_time}"
 
 
+RUN_NAME_MAX = 60
+"""A run's name is read in lists and side by side: a short label, not a note."""
+
+
 def save_run(programme: Programme, wave_id: int, pool: Pool, config: RuleConfig, result: CohortMatch,
              *, pins: list[tuple[int, int]] | tuple = (), name: str | None = None) -> MatchRun:
     """Keep ``result`` (a matching of ``wave_id`` over ``pool`` under ``config`` with ``pins``)
@@ -215,6 +219,8 @@ def save_run(programme: Programme, wave_id: int, pool: Pool, config: RuleConfig,
     chosen = clean(name or "").strip()
     if name is not None and not chosen:
         raise MatchRunError("A run's name cannot be empty; leave it out for the next “run N · HH:MM”.")
+    if len(chosen) > RUN_NAME_MAX:
+        raise MatchRunError(f"A run's name is too long: {len(chosen):,} characters, at most {RUN_NAME_MAX}.")
     mentee_ids = [p.mentee.id for p in result.proposals] + [u.person.id for u in result.unmatched if u.person.role == "mentee"]
     value = _result_value(pool, wave_id, config, result, _departments(store, mentee_ids))
     total = sum(p["score"] for p in value["pairs"])

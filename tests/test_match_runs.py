@@ -41,6 +41,8 @@ def test_runs_are_named_uniquely_per_wave_and_listed_newest_first(programme, coh
     assert [r.name for r in list_runs(programme.store, wave)] == ["Ben with Eve", "run 1 · 09:00"]
     with pytest.raises(MatchRunError, match="already has a run named “ben with eve”"):
         match_and_keep(programme, wave, name="ben with eve")
+    with pytest.raises(MatchRunError, match="too long: 61 characters, at most 60"):
+        match_and_keep(programme, wave, name="é" * 61)
     assert load_run(programme.store, wave, "BEN WITH EVE").id == second.id
     assert load_run(programme.store, wave, str(second.id)).name == "Ben with Eve"
     with pytest.raises(MatchRunError, match="no run “nope”; its runs: Ben with Eve, run 1 · 09:00"):
