@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import overload
 
 import numpy as np
 from scipy import sparse
@@ -33,7 +35,7 @@ from rmtui.rules import (
     objective_value,
     utc_offset_hours,
 )
-from rmtui.text import fold
+from rmtui.text import clean, fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,58 +69,267 @@ def _json_dict(value: str | None) -> dict:
     return decoded if isinstance(decoded, dict) else {}
 
 
+class _People(Sequence[Person]):
+    """The pool's people in order, each made into a :class:`Person` the first time it is read.
+
+    A programme of 100,000 people is read as columns; the ranking, the rule panel and the
+    finder read only the few people they show, so only those are ever made.
+    """
+
+    def __init__(self, make: Callable[[int], Person], count: int) -> None:
+        self._make = make
+        self._made: list[Person | None] = [None] * count
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    @overload
+    def __getitem__(self, index: int) -> Person: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Person]: ...
+
+    def __getitem__(self, index: int | slice) -> Person | list[Person]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._made)))]
+        person = self._made[index]
+        if person is None:
+            person = self._made[index] = self._make(index % len(self._made) if index < 0 else index)
+        return person
+
+    def __iter__(self) -> Iterator[Person]:
+        for index in range(len(self._made)):
+            yield self[index]
+
+
+class _ById(Mapping[int, Person]):
+    """Person id → Person, over the pool's positions (made on first read)."""
+
+    def __init__(self, position: dict[int, int], people: Sequence[Person]) -> None:
+        self._position = position
+        self._people = people
+
+    def __getitem__(self, person_id: int) -> Person:
+        return self._people[self._position[person_id]]
+
+    def __contains__(self, person_id: object) -> bool:
+        return person_id in self._position
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._position)
+
+    def __len__(self) -> int:
+        return len(self._position)
+
+
+_LISTS = ("hobbies", "interests", "development_goals", "competencies")
+
+
+@dataclass
+class _Columns:
+    """The participants as read by :func:`load_pool`: one array or list per column, in the
+    pool's order; a :class:`Person` is made from them only when someone reads it."""
+
+    ids: np.ndarray
+    names: list[str]  # as stored (Person.make cleans)
+    roles: list[str]
+    levels: np.ndarray  # float, nan when not recorded
+    business: list[str]
+    teams: list[str]
+    managers: np.ndarray  # float, nan when none
+    timezones: list[str]
+    statuses: list[str]
+    capacity: np.ndarray
+    items: dict[str, tuple[np.ndarray, np.ndarray, list[str]]]  # list column → (indptr, codes, vocabulary)
+    attributes: dict[int, str]  # position → the attributes JSON, where not empty
+
+    def listed(self, column: str, position: int) -> list[str]:
+        indptr, codes, vocabulary = self.items[column]
+        return [vocabulary[c] for c in codes[indptr[position] : indptr[position + 1]].tolist()]
+
+    def person(self, position: int) -> Person:
+        level, manager = self.levels[position], self.managers[position]
+        return Person.make(
+            int(self.ids[position]),
+            self.names[position],
+            self.roles[position],
+            level=None if np.isnan(level) else int(level),
+            line_of_business=self.business[position],
+            team=self.teams[position],
+            manager_id=None if np.isnan(manager) else int(manager),
+            timezone=self.timezones[position],
+            status=self.statuses[position],
+            capacity=int(self.capacity[position]),
+            hobbies=self.listed("hobbies", position),
+            interests=self.listed("interests", position),
+            development_goals=self.listed("development_goals", position),
+            competencies=self.listed("competencies", position),
+            attributes=_json_dict(self.attributes.get(position)),
+        )
+
+
+def _cleaned_folded(values: Iterable[str]) -> list[str]:
+    """Return ``fold(clean(v))`` of each value, working out each distinct value once."""
+    memo: dict[str, str] = {}
+    out = []
+    for value in values:
+        found = memo.get(value)
+        if found is None:
+            found = memo[value] = fold(clean(value))
+        out.append(found)
+    return out
+
+
+def _fold_name(name: str) -> str:
+    """:func:`rmtui.text.fold` of a cleaned name; plain ASCII (most names) is only lower-cased."""
+    return name.lower() if name.isascii() else fold(name)
+
+
 class Pool:
-    """Every participant and pair of the programme, loaded once, with the arrays the rules need."""
+    """Every participant and pair of the programme, loaded once, with the arrays the rules need.
+
+    Built from :class:`Person` objects (tests, a pair's own check) or from the columns
+    :func:`load_pool` reads, when people are made only as they are read. The programme
+    facts (who is paired, each mentor's load, former pairs) are worked out once from the
+    pairs and reused by every check; :meth:`set_pairs` replaces the pairs and forgets them.
+    """
 
     def __init__(
         self,
-        people: Sequence[Person],
+        people: Sequence[Person] = (),
         pairs: Sequence[PairFact] = (),
         wave_names: dict[int, str] | None = None,
         today: dt.date | None = None,
         managers: dict[int, int | None] | None = None,
+        *,
+        columns: _Columns | None = None,
     ) -> None:
-        self.people: list[Person] = list(people)
-        self.by_id: dict[int, Person] = {p.id: p for p in self.people}
-        self.position: dict[int, int] = {p.id: i for i, p in enumerate(self.people)}
-        self.pairs: list[PairFact] = list(pairs)
+        self._columns = columns
+        if columns is not None:
+            self.people: Sequence[Person] = _People(columns.person, len(columns.ids))
+            id_list = columns.ids.tolist()
+            self.position: dict[int, int] = dict(zip(id_list, range(len(id_list))))
+            if managers is None:
+                boss = [None if m != m else int(m) for m in columns.managers.tolist()]
+                managers = dict(zip(id_list, boss))
+        else:
+            self.people = list(people)
+            self.position = {p.id: i for i, p in enumerate(self.people)}
+        self.by_id: Mapping[int, Person] = _ById(self.position, self.people)
+        self._pairs: list[PairFact] = list(pairs)
         self.wave_names = wave_names or {}
         self.today = today or dt.date.today()
         self.managers: dict[int, int | None] = (
             managers if managers is not None else {p.id: p.manager_id for p in self.people}
         )
         self._chains: dict[int, tuple[int, ...]] = {}
+        self._facts: dict[tuple, Facts] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def pairs(self) -> list[PairFact]:
+        """Every pair of the programme (replace them with :meth:`set_pairs`)."""
+        return self._pairs
+
+    def set_pairs(self, pairs: Iterable[PairFact]) -> None:
+        """Replace the programme's pairs; the facts worked out from them are worked out again."""
+        with self._lock:
+            self._pairs = list(pairs)
+            self._facts.clear()
+            self.__dict__.pop("_pair_totals", None)
+
+    def add_pair(self, pair: PairFact) -> None:
+        """Add one pair (see :meth:`set_pairs`)."""
+        self.set_pairs([*self._pairs, pair])
 
     @cached_property
     def folded_names(self) -> list[str]:
         """Every person's name folded for search (:func:`rmtui.text.fold`), in ``people`` order."""
+        if self._columns is not None:
+            return [_fold_name(clean(name)) for name in self._columns.names]
         return [fold(p.name) for p in self.people]
 
     # -- facts ---------------------------------------------------------------------
 
-    def facts(self, wave_id: int | None, *, excluding: Iterable[int] = ()) -> Facts:
-        """Return the programme facts for pairing in ``wave_id``, ignoring pairs ``excluding``."""
-        skip = set(excluding)
+    @cached_property
+    def _pair_totals(self) -> tuple[Counter[int], Counter[tuple[int, int]], Counter[frozenset[int]], int]:
+        """Every pair counted once: each mentor's ongoing pairs, each (mentee, wave) with
+        ongoing pairs, each two people's pairs that went ahead, and how many pairs were
+        counted (a pair appended to ``pairs`` in place since is noticed)."""
         load: Counter[int] = Counter()
-        paired: dict[int, set[int]] = defaultdict(set)
-        former: set[frozenset[int]] = set()
-        for pair in self.pairs:
-            if pair.id in skip:
-                continue
+        waves: Counter[tuple[int, int]] = Counter()
+        former: Counter[frozenset[int]] = Counter()
+        for pair in self._pairs:
             if pair.status in ONGOING:
                 load[pair.mentor_id] += 1
-                paired[pair.mentee_id].add(pair.wave_id)
+                waves[pair.mentee_id, pair.wave_id] += 1
             if pair.status != "proposed":
-                former.add(frozenset((pair.mentor_id, pair.mentee_id)))
-        return Facts(
-            managers=self.managers,
-            mentor_load=dict(load),
-            paired_in_wave=dict(paired),
-            former=former,
-            wave_id=wave_id,
-            today=self.today,
-            wave_names=self.wave_names,
-        )
+                former[frozenset((pair.mentor_id, pair.mentee_id))] += 1
+        return load, waves, former, len(self._pairs)
+
+    def facts(self, wave_id: int | None, *, excluding: Iterable[int] = ()) -> Facts:
+        """Return the programme facts for pairing in ``wave_id``, ignoring pairs ``excluding``.
+
+        Worked out once per wave and set of excluded pairs (the pairs are counted once; the
+        excluded few are taken off those counts) and reused: the rule panel asks for them on
+        every cursor move. Read-only: callers must not change what they return.
+        """
+        wanted = frozenset(excluding)
+        with self._lock:
+            totals = self._pair_totals
+            if totals[3] != len(self._pairs):  # pairs appended in place
+                self.__dict__.pop("_pair_totals", None)
+                self._facts.clear()
+                totals = self._pair_totals
+            left = [p for p in self._pairs if p.id in wanted] if wanted else []
+            key = (wave_id, frozenset(p.id for p in left))
+            found = self._facts.get(key)
+            if found is None:
+                base = None if not left else self._facts.get((wave_id, frozenset()))
+                if left and base is None:
+                    base = self._facts[wave_id, frozenset()] = self._facts_without(wave_id, [], totals, None)
+                found = self._facts[key] = self._facts_without(wave_id, left, totals, base)
+                if len(self._facts) > 64:
+                    self._facts.pop(next(iter(self._facts)))
+            return found
+
+    def _facts_without(self, wave_id: int | None, left: list[PairFact], totals, base: Facts | None) -> Facts:
+        load, waves, former, _ = totals
+        if base is None:
+            paired: dict[int, set[int]] = defaultdict(set)
+            for mentee, wave in waves:
+                paired[mentee].add(wave)
+            return Facts(managers=self.managers, mentor_load=dict(load), paired_in_wave=dict(paired),
+                         former=set(former), wave_id=wave_id, today=self.today, wave_names=self.wave_names)
+        mentor_load = dict(base.mentor_load)
+        paired = dict(base.paired_in_wave)
+        former_pairs = set(base.former)
+        taken_load: Counter[int] = Counter()
+        taken_waves: Counter[tuple[int, int]] = Counter()
+        taken_former: Counter[frozenset[int]] = Counter()
+        for pair in left:
+            if pair.status in ONGOING:
+                taken_load[pair.mentor_id] += 1
+                taken_waves[pair.mentee_id, pair.wave_id] += 1
+            if pair.status != "proposed":
+                taken_former[frozenset((pair.mentor_id, pair.mentee_id))] += 1
+        for mentor, taken in taken_load.items():
+            mentor_load[mentor] -= taken
+            if not mentor_load[mentor]:
+                del mentor_load[mentor]
+        for (mentee, wave), taken in taken_waves.items():
+            if waves[mentee, wave] <= taken:
+                still = paired[mentee] - {wave}
+                if still:
+                    paired[mentee] = still
+                else:
+                    del paired[mentee]
+        removed = {two for two, taken in taken_former.items() if former[two] <= taken}
+        former_pairs -= removed
+        facts = Facts(managers=self.managers, mentor_load=mentor_load, paired_in_wave=paired, former=former_pairs,
+                      wave_id=wave_id, today=self.today, wave_names=self.wave_names)
+        # What differs from the facts of every pair: the arrays below copy those and change these.
+        facts.__dict__["_changed"] = (base, set(taken_load), {m for m, _ in taken_waves}, removed)
+        return facts
 
     def chain(self, person_id: int) -> tuple[int, ...]:
         """Return ``person_id``'s managers up the line (memoised, cycle-safe)."""
@@ -131,9 +342,9 @@ class Pool:
     def reports(self) -> dict[int, list[int]]:
         """Return manager id → the ids of their direct reports."""
         reports: dict[int, list[int]] = defaultdict(list)
-        for person in self.people:
-            if person.manager_id is not None:
-                reports[person.manager_id].append(person.id)
+        for person_id, manager_id in self.managers.items():
+            if manager_id is not None and person_id in self.position:
+                reports[manager_id].append(person_id)
         return reports
 
     def line_of(self, person_id: int) -> set[int]:
@@ -148,48 +359,113 @@ class Pool:
             todo.extend(self.reports.get(current, ()))
         return line
 
+    @cached_property
+    def _parents(self) -> np.ndarray | None:
+        """Return each pool position's manager's position (``n`` for none, ``parents[n] == n``),
+        or None when the management graph has a cycle, a manager outside the pool or is
+        deeper than 500: then the reporting line is worked out person by person."""
+        n = len(self.position)
+        parents = np.full(n + 1, n, dtype=np.int64)
+        for person_id, manager_id in self.managers.items():
+            at = self.position.get(person_id)
+            if at is None or manager_id is None:
+                continue
+            boss = self.position.get(manager_id)
+            if boss is None:
+                return None
+            parents[at] = boss
+        current = parents[:n].copy()
+        for _ in range(500):
+            if (current == n).all():
+                return parents
+            current = parents[current]
+        return None
+
+    def in_line(self, person_id: int, positions: np.ndarray) -> np.ndarray:
+        """Return, for each pool position, whether that person is above or below ``person_id``
+        in the reporting line (:meth:`line_of`, worked out for many people at once)."""
+        parents = self._parents
+        others = self.ids[positions]
+        if parents is None:
+            line = self.line_of(person_id)
+            if not line:
+                return np.zeros(len(positions), dtype=bool)
+            return np.fromiter((int(i) in line for i in others), dtype=bool, count=len(positions))
+        at, n = self.position[person_id], len(self.position)
+        chain = self.chain(person_id)
+        hit = np.isin(others, np.array(chain, dtype=np.int64)) if chain else np.zeros(len(positions), dtype=bool)
+        current = parents[positions]
+        while True:  # walk everyone up at once: below the person when the walk meets them
+            hit |= current == at
+            live = current != n
+            if not live.any():
+                break
+            current = np.where(live, parents[current], n)
+        return hit & (others != person_id)
+
     # -- arrays over every person (built once) ---------------------------------------
 
     @cached_property
     def ids(self) -> np.ndarray:
+        if self._columns is not None:
+            return self._columns.ids
         return np.array([p.id for p in self.people], dtype=np.int64)
 
     def _codes(self, values: Iterable[str]) -> np.ndarray:
         table: dict[str, int] = {"": 0}
         return np.array([table.setdefault(v, len(table)) for v in values], dtype=np.int64)
 
+    def _column(self, name: str) -> list:
+        """Return one column of the people as their Person fields say it."""
+        return [getattr(p, name) for p in self.people]
+
     @cached_property
     def is_mentor(self) -> np.ndarray:
-        return np.array([p.role == "mentor" for p in self.people], dtype=bool)
+        roles = self._columns.roles if self._columns is not None else self._column("role")
+        return np.array([r == "mentor" for r in roles], dtype=bool)
 
     @cached_property
     def is_mentee(self) -> np.ndarray:
-        return np.array([p.role == "mentee" for p in self.people], dtype=bool)
+        roles = self._columns.roles if self._columns is not None else self._column("role")
+        return np.array([r == "mentee" for r in roles], dtype=bool)
 
     @cached_property
     def available(self) -> np.ndarray:
-        return np.array([p.status in AVAILABLE for p in self.people], dtype=bool)
+        statuses = self._columns.statuses if self._columns is not None else self._column("status")
+        return np.array([s in AVAILABLE for s in statuses], dtype=bool)
 
     @cached_property
     def levels(self) -> np.ndarray:
+        if self._columns is not None:
+            return self._columns.levels
         return np.array([np.nan if p.level is None else p.level for p in self.people], dtype=np.float64)
 
     @cached_property
     def business(self) -> np.ndarray:
+        if self._columns is not None:
+            return self._codes(_cleaned_folded(self._columns.business))
         return self._codes(fold(p.line_of_business) for p in self.people)
 
     @cached_property
     def teams(self) -> np.ndarray:
+        if self._columns is not None:
+            return self._codes(_cleaned_folded(self._columns.teams))
         return self._codes(fold(p.team) for p in self.people)
 
     @cached_property
     def capacity(self) -> np.ndarray:
+        if self._columns is not None:
+            return self._columns.capacity
         return np.array([p.capacity for p in self.people], dtype=np.int64)
 
     @cached_property
     def offsets(self) -> np.ndarray:
-        values = [utc_offset_hours(p.timezone, self.today) for p in self.people]
-        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        zones = [clean(z or "") for z in self._columns.timezones] if self._columns is not None else self._column("timezone")
+        memo: dict[str, float] = {}
+        for zone in set(zones):
+            value = utc_offset_hours(zone, self.today)
+            memo[zone] = np.nan if value is None else value
+        return np.array([memo[z] for z in zones], dtype=np.float64)
 
     def _incidence(self, items: Sequence[Iterable[str]]) -> tuple[sparse.csr_matrix, list[str]]:
         vocabulary: dict[str, int] = {}
@@ -203,16 +479,44 @@ class Pool:
         )
         return matrix, list(vocabulary)
 
+    def _column_incidence(self, columns: Sequence[str]) -> tuple[sparse.csr_matrix, list[str]]:
+        """Return the person × distinct folded item matrix of the stored list ``columns`` (as
+        Person.make folds them: each item cleaned and folded, empty ones dropped, once each)."""
+        assert self._columns is not None
+        n = len(self._columns.ids)
+        keys: dict[str, int] = {}
+        rows_parts, cols_parts = [], []
+        for column in columns:
+            indptr, codes, vocabulary = self._columns.items[column]
+            key_of = np.array([keys.setdefault(k, len(keys)) if k else -1
+                               for k in (fold(clean(v)) for v in vocabulary)] or [-1], dtype=np.int64)
+            rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+            cols = key_of[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+            rows_parts.append(rows[cols >= 0])
+            cols_parts.append(cols[cols >= 0])
+        rows = np.concatenate(rows_parts) if rows_parts else np.zeros(0, dtype=np.int64)
+        cols = np.concatenate(cols_parts) if cols_parts else np.zeros(0, dtype=np.int64)
+        matrix = sparse.csr_matrix((np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(n, max(1, len(keys))))
+        matrix.sum_duplicates()
+        matrix.data[:] = 1.0  # an item listed twice (or in both lists) counts once, as Person.make keeps it
+        return matrix, list(keys)
+
     @cached_property
     def interest_matrix(self) -> sparse.csr_matrix:
+        if self._columns is not None:
+            return self._column_incidence(("hobbies", "interests"))[0]
         return self._incidence([p.interests.keys() for p in self.people])[0]
 
     @cached_property
     def goal_matrix(self) -> tuple[sparse.csr_matrix, list[str]]:
+        if self._columns is not None:
+            return self._column_incidence(("development_goals",))
         return self._incidence([p.goals for p in self.people])
 
     @cached_property
     def competency_matrix(self) -> tuple[sparse.csr_matrix, list[str]]:
+        if self._columns is not None:
+            return self._column_incidence(("competencies",))
         return self._incidence([p.competencies for p in self.people])
 
     @cached_property
@@ -240,14 +544,95 @@ class Pool:
 
     @cached_property
     def goal_counts(self) -> np.ndarray:
+        if self._columns is not None:
+            return np.diff(self.goal_matrix[0].indptr).astype(np.float64)
         return np.array([len(p.goals) for p in self.people], dtype=np.float64)
 
     @cached_property
     def competency_counts(self) -> np.ndarray:
+        if self._columns is not None:
+            return np.diff(self.competency_matrix[0].indptr).astype(np.int64)
         return np.array([len(p.competencies) for p in self.people], dtype=np.int64)
 
     def objective_codes(self, attribute: str) -> np.ndarray:
+        if self._columns is not None:
+            found = self.__dict__.setdefault("_objective", {})
+            if attribute not in found:
+                values = [""] * len(self._columns.ids)
+                for position, text in self._columns.attributes.items():
+                    value = _json_dict(text).get(attribute)
+                    values[position] = "" if value is None else fold(clean(str(value)))
+                found[attribute] = self._codes(values)
+            return found[attribute]
         return self._codes(objective_value(p, attribute) for p in self.people)
+
+    # -- facts as arrays ---------------------------------------------------------------
+
+    def _on(self, facts: Facts, name: str, build: Callable[[], object]) -> object:
+        """Return what ``build`` makes of ``facts`` for this pool, kept on the facts (which
+        are read-only and reused: worked out once per facts, not per check)."""
+        kept = facts.__dict__.setdefault("_pool_arrays", {})
+        found = kept.get(name)
+        if found is None or found[0] is not self:
+            found = kept[name] = (self, build())
+        return found[1]
+
+    def mentor_loads(self, facts: Facts) -> np.ndarray:
+        """Return each person's ongoing pairs as a mentor under ``facts``, by pool position."""
+
+        def build() -> np.ndarray:
+            changed = facts.__dict__.get("_changed")
+            if changed is not None:
+                loads = self.mentor_loads(changed[0]).copy()
+                mentors = changed[1]
+            else:
+                loads = np.zeros(len(self.position), dtype=np.int64)
+                mentors = facts.mentor_load
+            for mentor in mentors:
+                at = self.position.get(mentor)
+                if at is not None:
+                    loads[at] = facts.mentor_load.get(mentor, 0)
+            return loads
+
+        return self._on(facts, "loads", build)  # type: ignore[return-value]
+
+    def busy(self, facts: Facts) -> np.ndarray:
+        """Return whether each person, as a mentee, already has a pair in the facts' wave."""
+
+        def build() -> np.ndarray:
+            changed = facts.__dict__.get("_changed")
+            if changed is not None:
+                busy = self.busy(changed[0]).copy()
+                mentees = changed[2]
+            else:
+                busy = np.zeros(len(self.position), dtype=bool)
+                mentees = facts.paired_in_wave
+            for mentee in mentees:
+                at = self.position.get(mentee)
+                if at is not None:
+                    busy[at] = bool(facts.busy_waves(mentee))
+            return busy
+
+        return self._on(facts, "busy", build)  # type: ignore[return-value]
+
+    def former_of(self, facts: Facts, person_id: int) -> set[int]:
+        """Return everyone ``person_id`` was paired with before, under ``facts``."""
+        changed = facts.__dict__.get("_changed")
+        if changed is not None:
+            partners = self.former_of(changed[0], person_id)
+            gone = {other for two in changed[3] if person_id in two for other in two if other != person_id}
+            return partners - gone if gone else partners
+
+        def build() -> dict[int, set[int]]:
+            partners: dict[int, set[int]] = defaultdict(set)
+            for two in facts.former:
+                if len(two) == 2:
+                    a, b = tuple(two)
+                    partners[a].add(b)
+                    partners[b].add(a)
+            return dict(partners)
+
+        return self._on(facts, "former", build).get(person_id, set())  # type: ignore[attr-defined]
 
 
 _PEOPLE_SQL = (
@@ -255,9 +640,166 @@ _PEOPLE_SQL = (
     "capacity, hobbies, interests, development_goals, competencies, attributes FROM participants"
 )
 
+# The whole participants table in one row: each column one text joined by a separator
+# (unit separator for text, comma for numbers), so 100,000 people cost one table scan in
+# SQLite and a few splits in Python, not 100,000 row tuples. All aggregates of one query
+# read the rows in the same order, so the columns line up. ``odd`` counts what the fast
+# path cannot read exactly as the row path does (a number stored as text); ``bad_json``
+# lists people whose lists are not plain JSON (read the row way).
+_COLUMNS_SQL = """
+SELECT count(*),
+       group_concat(id, ','),
+       group_concat(ifnull(level, 'nan'), ','),
+       group_concat(ifnull(manager_id, 'nan'), ','),
+       group_concat(capacity, ','),
+       group_concat(name, char(31)),
+       group_concat(role, char(31)),
+       group_concat(line_of_business, char(31)),
+       group_concat(team, char(31)),
+       group_concat(timezone, char(31)),
+       group_concat(status, char(31)),
+       total(typeof(id) != 'integer' OR typeof(level) NOT IN ('integer', 'null')
+             OR typeof(manager_id) NOT IN ('integer', 'null') OR typeof(capacity) != 'integer'
+             OR typeof(name) != 'text' OR typeof(role) != 'text' OR typeof(line_of_business) != 'text'
+             OR typeof(team) != 'text' OR typeof(timezone) != 'text' OR typeof(status) != 'text'),
+       group_concat(CASE WHEN NOT (json_valid(hobbies) AND json_valid(interests)
+                                   AND json_valid(development_goals) AND json_valid(competencies))
+                         THEN id END, ',')
+FROM participants
+"""
+
+# One list column's items, in the people's order and each list's order; only the text
+# items of valid JSON arrays (a number or a nested list is read the row way).
+_ITEMS_SQL = """
+SELECT group_concat(p.id, ','), group_concat(j.value, char(31)), group_concat(j.type = 'text', '')
+FROM participants AS p,
+     json_each(CASE WHEN json_valid(p.{column}) AND json_type(p.{column}) = 'array' THEN p.{column} ELSE '[]' END) AS j
+"""
+
+
+class _NotPlain(Exception):
+    """The table holds something the column read cannot take exactly; read it row by row."""
+
+
+def _numbers(text: str | None, count: int, dtype: type) -> np.ndarray:
+    if not count:
+        return np.zeros(0, dtype=dtype)
+    values = np.array((text or "").split(","), dtype=np.float64)
+    if len(values) != count:
+        raise _NotPlain
+    return values if dtype is np.float64 else values.astype(dtype)
+
+
+def _texts(text: str | None, count: int) -> list[str]:
+    if not count:
+        return []
+    values = (text or "").split("\x1f")
+    if len(values) != count:
+        raise _NotPlain
+    return values
+
+
+def _read_columns(store: Store) -> _Columns:
+    """Read every participant as columns (:data:`_COLUMNS_SQL`); raise _NotPlain when the
+    table holds a value the columns cannot carry exactly."""
+    row = store.query_tuples(_COLUMNS_SQL)[0]
+    count = int(row[0])
+    if row[11]:
+        raise _NotPlain
+    ids = _numbers(row[1], count, np.int64)
+    order = np.argsort(ids, kind="stable")
+    items = {}
+    odd: set[int] = {int(i) for i in row[12].split(",")} if row[12] else set()
+    for column in _LISTS:
+        found = store.query_tuples(_ITEMS_SQL.format(column=column))[0]
+        owners = np.array(found[0].split(","), dtype=np.int64) if found[0] else np.zeros(0, dtype=np.int64)
+        values = _texts(found[1], len(owners))
+        if found[2] and "0" in found[2]:
+            odd.update(int(i) for i in owners[np.frombuffer(found[2].encode(), dtype=np.uint8) == ord("0")])
+        positions = order[np.searchsorted(ids[order], owners)] if len(owners) else owners
+        vocabulary = sorted(set(values))
+        at = dict(zip(vocabulary, range(len(vocabulary))))
+        codes = np.fromiter(map(at.__getitem__, values), dtype=np.int32, count=len(values))
+        items[column] = [positions, codes, vocabulary]
+    if odd:
+        _read_odd_lists(store, ids, order, sorted(odd), items)
+    for column in _LISTS:
+        positions, codes, vocabulary = items[column]
+        sort = np.argsort(positions, kind="stable")
+        indptr = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(np.bincount(positions, minlength=count), out=indptr[1:])
+        items[column] = (indptr, codes[sort], vocabulary)
+    attributes = {}
+    if count:
+        at = dict(zip(ids.tolist(), range(count)))
+        attributes = {at[i]: text for i, text in store.query_tuples(
+            "SELECT id, attributes FROM participants WHERE attributes NOT IN ('', '{}')")}
+    return _Columns(
+        ids=ids,
+        names=_texts(row[5], count),
+        roles=_texts(row[6], count),
+        levels=_numbers(row[2], count, np.float64),
+        business=_texts(row[7], count),
+        teams=_texts(row[8], count),
+        managers=_numbers(row[3], count, np.float64),
+        timezones=_texts(row[9], count),
+        statuses=_texts(row[10], count),
+        capacity=_numbers(row[4], count, np.int64),
+        items=items,
+        attributes=attributes,
+    )
+
+
+def _read_odd_lists(store: Store, ids: np.ndarray, order: np.ndarray, odd: list[int], items: dict) -> None:
+    """Replace the list items of the ``odd`` people by what the row path reads (json.loads)."""
+    found = []
+    for start in range(0, len(odd), 500):
+        batch = odd[start : start + 500]
+        found += store.query_tuples(
+            f"SELECT id, {', '.join(_LISTS)} FROM participants WHERE id IN ({','.join('?' * len(batch))})", batch)
+    odd_ids = np.array(odd, dtype=np.int64)
+    for k, column in enumerate(_LISTS):
+        positions, codes, vocabulary = items[column]
+        owner_ids = ids[positions] if len(positions) else positions
+        keep = ~np.isin(owner_ids, odd_ids)
+        at = {v: i for i, v in enumerate(vocabulary)}
+        extra_positions, extra_codes = [], []
+        for row in found:
+            position = int(order[np.searchsorted(ids[order], row[0])])
+            for value in _json_list(row[k + 1]):
+                extra_positions.append(position)
+                extra_codes.append(at.setdefault(value, len(at)))
+        items[column] = [
+            np.concatenate([positions[keep], np.array(extra_positions, dtype=np.int64)]),
+            np.concatenate([codes[keep], np.array(extra_codes, dtype=np.int32)]),
+            list(at),
+        ]
+
 
 def load_pool(store: Store, today: dt.date) -> Pool:
-    """Return every participant, pair and wave name of the programme, read in three queries."""
+    """Return every participant, pair and wave name of the programme, read in one snapshot.
+
+    The people are read as columns (a few aggregate queries, one scan each) and made into
+    :class:`Person` objects only when read; a table holding values the columns cannot carry
+    exactly (a number stored as text, a name with a control character) is read row by row.
+    """
+    with store.snapshot():
+        try:
+            columns: _Columns | None = _read_columns(store)
+        except (_NotPlain, ValueError, UnicodeDecodeError):
+            columns = None
+        people_rows = store.query_tuples(_PEOPLE_SQL) if columns is None else []
+        pair_rows = store.query_tuples("SELECT id, wave_id, mentor_id, mentee_id, status FROM pairs")
+        wave_rows = store.query_tuples("SELECT id, name FROM waves")
+    if columns is None:
+        return _pool(people_rows, pair_rows, wave_rows, today)
+    pairs = [PairFact(*row) for row in pair_rows]
+    return Pool(pairs=pairs, wave_names={row[0]: row[1] for row in wave_rows}, today=today, columns=columns)
+
+
+def load_pool_by_rows(store: Store, today: dt.date) -> Pool:
+    """Return the pool as :func:`load_pool` does, read row by row (the reference the tests
+    compare the column read with)."""
     with store.snapshot():
         people_rows = store.query_tuples(_PEOPLE_SQL)
         pair_rows = store.query_tuples("SELECT id, wave_id, mentor_id, mentee_id, status FROM pairs")
@@ -349,12 +891,41 @@ def evaluate(pool: Pool, rows: np.ndarray, cols: np.ndarray, facts: Facts, confi
 # -- candidates for one person ---------------------------------------------------------
 
 
+class _Picked(Sequence[Person]):
+    """Some of a pool's people, by position, each made only when read (the candidate table
+    reads the rows it paints, not all 50,000 candidates)."""
+
+    def __init__(self, people: Sequence[Person], positions: np.ndarray) -> None:
+        self._people = people
+        self._positions = positions.tolist()
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    @overload
+    def __getitem__(self, index: int) -> Person: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Person]: ...
+
+    def __getitem__(self, index: int | slice) -> Person | list[Person]:
+        if isinstance(index, slice):
+            return [self._people[i] for i in self._positions[index]]
+        return self._people[self._positions[index]]
+
+    def __iter__(self) -> Iterator[Person]:
+        for position in self._positions:
+            yield self._people[position]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+
 @dataclass
 class Ranking:
     """Candidates for one person, best first; those a hard rule blocks come last."""
 
     person: Person
-    candidates: list[Person]
+    candidates: Sequence[Person]
     scores: list[float]
     allowed: list[bool]
     first_failure: list[str | None]  # the first hard rule that blocks, by rule id
@@ -381,10 +952,9 @@ def rank_candidates(
     me = np.array([pool.position[person_id]], dtype=np.int64)
     other = pool.is_mentor if person.role == "mentee" else pool.is_mentee
     others = np.flatnonzero(other & (pool.ids != person_id))
-    former = {next(iter(p - {person_id})) for p in facts.former if person_id in p and len(p) == 2}
+    former = pool.former_of(facts, person_id)
     if former:
-        keep = np.fromiter((int(i) not in former for i in pool.ids[others]), dtype=bool, count=len(others))
-        others = others[keep]
+        others = others[~np.isin(pool.ids[others], np.fromiter(former, dtype=np.int64, count=len(former)))]
     if person.role == "mentee":
         result = evaluate(pool, me, others, facts, config)
         allowed, score = result.allowed[0], result.score[0]
@@ -400,7 +970,7 @@ def rank_candidates(
         first[failures[rule_names[k]]] = k
     return Ranking(
         person=person,
-        candidates=[pool.people[i] for i in others[order].tolist()],
+        candidates=_Picked(pool.people, others[order]),
         scores=score[order].tolist(),
         allowed=allowed[order].tolist(),
         first_failure=[rule_names[f] if f >= 0 else None for f in first[order].tolist()],

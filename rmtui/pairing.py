@@ -8,8 +8,11 @@ sentence a coordinator can act on.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+import numpy as np
 
 from rmtui.db import Pair, Store, Wave, Writer
 from rmtui.error_log import UserError
@@ -17,7 +20,7 @@ from rmtui.lifecycle import activate_people
 from rmtui.matching import Pool, load_pair_pool
 from rmtui.programme import Programme
 from rmtui.rule_settings import RuleConfig, load_rule_config
-from rmtui.rules import AVAILABLE, Person, Verdict, blocking, check_pair
+from rmtui.rules import Person, Verdict, blocking, check_pair
 from rmtui.schedule import wave_session_days, write_pair_plan
 from rmtui.scoring import score
 from rmtui.search import name_matches
@@ -103,12 +106,16 @@ def find_people(pool: Pool, query: str, wave_id: int | None, limit: int = 200) -
     text = fold(clean(query))
     if not text:
         facts = pool.facts(wave_id)
+        waiting = pool.is_mentee & pool.available & ~pool.busy(facts)
+        names, ids = pool.folded_names, pool.ids.tolist()
 
-        def waiting(p: Person) -> bool:
-            return p.role == "mentee" and p.status in AVAILABLE and not facts.busy_waves(p.id)
+        def by_name(i: int) -> tuple[str, int]:
+            return names[i], ids[i]
 
-        order = sorted(range(len(pool.people)), key=lambda i: (not waiting(pool.people[i]), pool.folded_names[i], pool.people[i].id))
-        return [pool.people[i] for i in order[:limit]]
+        order = heapq.nsmallest(limit, np.flatnonzero(waiting).tolist(), key=by_name)
+        if len(order) < limit:
+            order += heapq.nsmallest(limit - len(order), np.flatnonzero(~waiting).tolist(), key=by_name)
+        return [pool.people[i] for i in order]
     return [pool.people[i] for i in name_matches(text, pool.folded_names, limit)]
 
 

@@ -322,16 +322,15 @@ def _outside_reporting_line_matrix(params: Params, pool: Pool, rows: Ix, cols: I
     met = np.ones((len(rows), len(cols)), dtype=bool)
     row_ids, col_ids = pool.ids[rows], pool.ids[cols]
     if len(rows) == 1 or len(cols) == 1:
+        # One person against many (ranking): their place in the walk of the management
+        # tree answers "above or below" for every other at once (Pool.in_line).
         single_rows = len(rows) == 1
         person = int(row_ids[0] if single_rows else col_ids[0])
-        others = col_ids if single_rows else row_ids
-        line = pool.line_of(person)
-        if line:
-            hit = np.fromiter((int(i) in line for i in others), dtype=bool, count=len(others))
-            if single_rows:
-                met[0, hit] = False
-            else:
-                met[hit, 0] = False
+        hit = pool.in_line(person, np.asarray(cols if single_rows else rows, dtype=np.int64))
+        if single_rows:
+            met[0, hit] = False
+        else:
+            met[hit, 0] = False
         return met, None
     row_at = {int(i): k for k, i in enumerate(row_ids)}
     col_at = {int(i): k for k, i in enumerate(col_ids)}
@@ -401,8 +400,7 @@ def mentor_capacity(mentor: Person, mentee: Person, facts: Facts, setting: RuleS
 
 
 def _mentor_capacity_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Facts) -> Pair:
-    load = np.array([facts.mentor_load.get(int(i), 0) for i in pool.ids[cols]], dtype=np.int64)
-    return (load < pool.capacity[cols])[None, :], None
+    return (pool.mentor_loads(facts)[cols] < pool.capacity[cols])[None, :], None
 
 
 MENTOR_CAPACITY = Rule(
@@ -422,7 +420,7 @@ def mentee_free(mentor: Person, mentee: Person, facts: Facts, setting: RuleSetti
 
 
 def _mentee_free_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Facts) -> Pair:
-    return np.array([not facts.busy_waves(int(i)) for i in pool.ids[rows]], dtype=bool)[:, None], None
+    return ~pool.busy(facts)[rows][:, None], None
 
 
 MENTEE_FREE = Rule(
@@ -442,6 +440,18 @@ def never_paired_before(mentor: Person, mentee: Person, facts: Facts, setting: R
 def _never_paired_before_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Facts) -> Pair:
     met = np.ones((len(rows), len(cols)), dtype=bool)
     if not facts.former:
+        return met, None
+    if len(rows) == 1 or len(cols) == 1:
+        single_rows = len(rows) == 1
+        person = int(pool.ids[rows[0] if single_rows else cols[0]])
+        partners = pool.former_of(facts, person)
+        if partners:
+            others = pool.ids[cols if single_rows else rows]
+            hit = np.isin(others, np.fromiter(partners, dtype=np.int64, count=len(partners)))
+            if single_rows:
+                met[0, hit] = False
+            else:
+                met[hit, 0] = False
         return met, None
     row_at = {int(pool.ids[p]): k for k, p in enumerate(rows)}
     col_at = {int(pool.ids[p]): k for k, p in enumerate(cols)}
