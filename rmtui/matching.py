@@ -671,9 +671,11 @@ FROM participants
 # One list column's items, in the people's order and each list's order; only the text
 # items of valid JSON arrays (a number or a nested list is read the row way).
 _ITEMS_SQL = """
-SELECT group_concat(p.id, ','), group_concat(j.value, char(31)), group_concat(j.type = 'text', '')
+SELECT group_concat(p.id, ','), group_concat(CASE WHEN j.type = 'text' THEN j.value ELSE '' END, char(31)),
+       group_concat(j.type = 'text', '')
 FROM participants AS p,
-     json_each(CASE WHEN json_valid(p.{column}) AND json_type(p.{column}) = 'array' THEN p.{column} ELSE '[]' END) AS j
+     json_each(CASE WHEN NOT json_valid(p.{column}) THEN '[]'
+                    WHEN json_type(p.{column}) = 'array' THEN p.{column} ELSE '[]' END) AS j
 """
 
 
