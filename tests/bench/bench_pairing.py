@@ -1,7 +1,15 @@
-"""Benchmark: one pair's rule check, ranking candidates among 10,000, a 1,000 × 1,000 cohort.
+"""Benchmark: one pair's rule check, ranking candidates among 10,000, a 1,000 × 1,000 cohort,
+and the pairing screen's work on a real 100,000-person programme file.
 
-    python tests/bench/bench_pairing.py                     # full sizes
-    RMTUI_BENCH_QUICK=1 python tests/bench/bench_pairing.py  # small smoke run
+    python tests/bench/bench_pairing.py                     # full sizes (builds a 100k demo: ~1.5 min)
+    RMTUI_BENCH_QUICK=1 python tests/bench/bench_pairing.py  # small smoke run (2,000 people)
+    RMTUI_BENCH_DB=/tmp/p100k.db python tests/bench/bench_pairing.py  # reuse a demo file
+
+The programme part (issue 14: rule panel update on a cursor move p95 ≤ 10 ms, ranking ≤ 50 ms,
+the pairing screen usable ≤ 1 s at 100k) times exactly what screens/pairing.py runs: its
+``_load`` (rules, ``load_pool``, ongoing pairs, waves), ``find_people`` for the first person,
+``rank_candidates``, and on each cursor move ``pairing.check`` of the person with the
+candidate under the cursor. Wall clock and CPU time are printed side by side.
 
 Budgets (DESIGN.md and issue 4): one candidate's rule check ≤ 1 ms; ranking one person's
 candidates among 10,000 ≤ 100 ms; optimal matching 1,000 × 1,000 ≤ 2 s. Printed, never
@@ -16,7 +24,9 @@ import datetime as dt
 import os
 import random
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -118,10 +128,98 @@ def run(quick: bool) -> dict[str, float]:
     return figures
 
 
+def _timed(action, *args, **kwargs):
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = action(*args, **kwargs)
+    return result, (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
+
+def _p(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def programme_figures(path: Path, moves: int = 200) -> dict[str, float]:
+    """Time the pairing screen's own calls on the programme file ``path``."""
+    from rmtui.clock import FixedClock
+    from rmtui.matching import load_pool
+    from rmtui.pairing import check, find_people, roles_of
+    from rmtui.programme import Programme
+    from rmtui.screens.pairing import _load
+
+    figures: dict[str, float] = {}
+    programme = Programme.open(path, FixedClock.on(TODAY.isoformat()))
+    try:
+        pool, figures["load_pool_ms"], figures["load_pool_cpu_ms"] = _timed(load_pool, programme.store, TODAY)
+        people = len(pool.people)
+        del pool
+        # Time to usable: what the screen does from opening to a ranked, checked first person.
+        loaded, wall, cpu = _timed(_load, programme)
+        wave = loaded.waves[0].id if loaded.waves else None
+        first, w2, c2 = _timed(find_people, loaded.pool, "", wave, limit=1)
+        person = first[0]
+        ranking, w3, c3 = _timed(rank_candidates, loaded.pool, person.id, loaded.config, wave)
+        mentor, mentee = roles_of(person, ranking.candidates[0])
+        _, w4, c4 = _timed(check, loaded.pool, mentor.id, mentee.id, loaded.config, wave)
+        figures["usable_ms"], figures["usable_cpu_ms"] = wall + w2 + w3 + w4, cpu + c2 + c3 + c4
+        print(f"pairing screen at {people:,} people, time to usable (load {wall:.0f} ms, first person {w2:.0f} ms, "
+              f"ranking {w3:.0f} ms, first check {w4:.1f} ms): {figures['usable_ms']:.0f} ms wall, "
+              f"{figures['usable_cpu_ms']:.0f} ms CPU (budget 1 s)")
+        print(f"load_pool alone: {figures['load_pool_ms']:.0f} ms wall, {figures['load_pool_cpu_ms']:.0f} ms CPU")
+        walls, cpus = [], []
+        mentees = [p for p in (loaded.pool.people[i] for i in range(0, people, max(1, people // 40))) if p.role == "mentee"]
+        for other in mentees[:20]:
+            _, w, c = _timed(rank_candidates, loaded.pool, other.id, loaded.config, wave)
+            walls.append(w)
+            cpus.append(c)
+        figures["rank_median_ms"], figures["rank_p95_ms"] = statistics.median(walls), _p(walls, 0.95)
+        print(f"rank_candidates for one mentee among {people:,}: median {figures['rank_median_ms']:.1f} ms, "
+              f"p95 {figures['rank_p95_ms']:.1f} ms wall; CPU median {statistics.median(cpus):.1f} ms (budget 50 ms)")
+        walls, cpus = [], []
+        for index in range(min(moves, len(ranking))):  # the cursor walks down the candidate table
+            mentor, mentee = roles_of(person, ranking.candidates[index])
+            _, w, c = _timed(check, loaded.pool, mentor.id, mentee.id, loaded.config, wave)
+            walls.append(w)
+            cpus.append(c)
+        figures["panel_p50_ms"], figures["panel_p95_ms"] = _p(walls, 0.5), _p(walls, 0.95)
+        print(f"rule panel check on a cursor move: p50 {figures['panel_p50_ms']:.2f} ms, p95 "
+              f"{figures['panel_p95_ms']:.2f} ms wall; CPU p95 {_p(cpus, 0.95):.2f} ms (budget 10 ms)")
+    finally:
+        programme.close()
+    return figures
+
+
+def build_programme(path: Path, people: int) -> None:
+    """Build the demo programme of ``people`` (the project's own generator) into ``path``."""
+    from rmtui.clock import FixedClock
+    from rmtui.demo import build_demo
+    from rmtui.programme import Programme
+
+    programme = Programme.open(path, FixedClock.on(TODAY.isoformat()))
+    try:
+        build_demo(programme.store, people=people, seed=7, today=programme.today())
+    finally:
+        programme.close()
+
+
+def run_programme(quick: bool) -> dict[str, float]:
+    given = os.environ.get("RMTUI_BENCH_DB")
+    if given:
+        return programme_figures(Path(given))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "pairing.db"
+        build_programme(path, 2_000 if quick else 100_000)
+        return programme_figures(path, moves=50 if quick else 200)
+
+
 def test_bench_pairing() -> None:
     """Run the benchmark (quick under RMTUI_BENCH_QUICK=1) and print its figures."""
-    run(os.environ.get("RMTUI_BENCH_QUICK") == "1")
+    quick = os.environ.get("RMTUI_BENCH_QUICK") == "1"
+    run(quick)
+    run_programme(quick)
 
 
 if __name__ == "__main__":
-    run(os.environ.get("RMTUI_BENCH_QUICK") == "1")
+    quick = os.environ.get("RMTUI_BENCH_QUICK") == "1"
+    run(quick)
+    run_programme(quick)
