@@ -710,7 +710,7 @@ def _read_columns(store: Store) -> _Columns:
         raise _NotPlain
     ids = _numbers(row[1], count, np.int64)
     order = np.argsort(ids, kind="stable")
-    items = {}
+    read: dict[str, list] = {}  # column → [positions, codes, vocabulary], in read order
     odd: set[int] = {int(i) for i in row[12].split(",")} if row[12] else set()
     for column in _LISTS:
         found = store.query_tuples(_ITEMS_SQL.format(column=column))[0]
@@ -722,11 +722,12 @@ def _read_columns(store: Store) -> _Columns:
         vocabulary = sorted(set(values))
         at = dict(zip(vocabulary, range(len(vocabulary))))
         codes = np.fromiter(map(at.__getitem__, values), dtype=np.int32, count=len(values))
-        items[column] = [positions, codes, vocabulary]
+        read[column] = [positions, codes, vocabulary]
     if odd:
-        _read_odd_lists(store, ids, order, sorted(odd), items)
+        _read_odd_lists(store, ids, order, sorted(odd), read)
+    items: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
     for column in _LISTS:
-        positions, codes, vocabulary = items[column]
+        positions, codes, vocabulary = read[column]
         sort = np.argsort(positions, kind="stable")
         indptr = np.zeros(count + 1, dtype=np.int64)
         np.cumsum(np.bincount(positions, minlength=count), out=indptr[1:])
