@@ -8,8 +8,9 @@ shared interests highlighted (summaries at 80×24, more detail on a taller termi
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import ClassVar
 
@@ -22,7 +23,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from rmtui.coaches import Workload, assign_coach, workloads
 from rmtui.db import ConflictError, Pair, StoreError, Wave
-from rmtui.matching import Pool, Ranking, load_pool, rank_candidates
+from rmtui.matching import Pool, Ranking, rank_candidates, refresh_pool
 from rmtui.pairing import (
     OVERRIDABLE,
     PairCheck,
@@ -66,52 +67,69 @@ MARKS = {PASS: ("✓", "green"), "warn": ("!", "yellow"), FAIL: ("✗", "bold re
 SHARED = "bold underline"
 
 
+PAIR_COLUMNS = tuple(f.name for f in dataclasses.fields(Pair))
+
+
 @dataclass
 class Loaded:
-    """What the screen reads in one go: the pool, the rules, the waves, the person's pairs."""
+    """What the screen reads in one go: the pool, the rules, the waves, the ongoing pairs."""
 
     pool: Pool
     config: RuleConfig
     config_problem: str | None
     waves: list[Wave]
-    pairs: list[Pair]  # every ongoing pair, for "who is paired with whom"
+    pair_rows: list[tuple]  # every ongoing pair (PAIR_COLUMNS), for "who is paired with whom"
+    _pairs: dict[int, list[Pair]] = field(default_factory=dict)
 
     def name(self, person_id: int) -> str:
         person = self.pool.by_id.get(person_id)
         return person.name if person is not None else "?"
 
     @cached_property
-    def pairs_of(self) -> dict[int, list[Pair]]:
-        """Each person's ongoing pairs (built once per load, not per painted row)."""
-        found: dict[int, list[Pair]] = {}
-        for pair in self.pairs:
-            found.setdefault(pair.mentor_id, []).append(pair)
-            found.setdefault(pair.mentee_id, []).append(pair)
+    def _rows_of(self) -> dict[int, list[int]]:
+        """Each person's ongoing pairs, by row (built once per load, not per painted row)."""
+        found: dict[int, list[int]] = {}
+        mentor, mentee = PAIR_COLUMNS.index("mentor_id"), PAIR_COLUMNS.index("mentee_id")
+        for index, row in enumerate(self.pair_rows):
+            found.setdefault(row[mentor], []).append(index)
+            found.setdefault(row[mentee], []).append(index)
+        return found
+
+    def pairs_of(self, person_id: int) -> list[Pair]:
+        """Return ``person_id``'s ongoing pairs (records made for the people asked about only)."""
+        found = self._pairs.get(person_id)
+        if found is None:
+            found = self._pairs[person_id] = [
+                Pair.from_row(dict(zip(PAIR_COLUMNS, self.pair_rows[i]))) for i in self._rows_of.get(person_id, ())
+            ]
         return found
 
     @cached_property
     def partners(self) -> dict[int, str]:
         """What the person finder notes of each paired person: "active with <name>"."""
         partner: dict[int, str] = {}
-        for pair in self.pairs:
-            status = pair.status.replace("_", " ")
-            partner[pair.mentor_id] = f"{status} with {self.name(pair.mentee_id)}"
-            partner[pair.mentee_id] = f"{status} with {self.name(pair.mentor_id)}"
+        mentor, mentee, state = (PAIR_COLUMNS.index(c) for c in ("mentor_id", "mentee_id", "status"))
+        for row in self.pair_rows:
+            status = row[state].replace("_", " ")
+            partner[row[mentor]] = f"{status} with {self.name(row[mentee])}"
+            partner[row[mentee]] = f"{status} with {self.name(row[mentor])}"
         return partner
 
 
-def _load(programme: Programme) -> Loaded:
-    """Read what the screen shows in one go (off the UI thread)."""
+def _load(programme: Programme, previous: Pool | None = None) -> Loaded:
+    """Read what the screen shows in one go (off the UI thread); the people of ``previous``
+    (the pool shown now) are kept when none of them changed (:func:`refresh_pool`)."""
     store = programme.store
     problem = None
     try:
         config = load_rule_config(store)
     except RuleConfigError as error:
         config, problem = default_rule_config(), str(error)
-    pool = load_pool(store, programme.today())
+    pool = refresh_pool(store, programme.today(), previous)
     marks = ", ".join("?" for _ in ONGOING)
-    pairs = store.all(Pair, f"status IN ({marks})", ONGOING)
-    return Loaded(pool, config, problem, waves(store), pairs)
+    rows = store.query_tuples(
+        f"SELECT {', '.join(PAIR_COLUMNS)} FROM pairs WHERE status IN ({marks}) ORDER BY id", ONGOING)
+    return Loaded(pool, config, problem, waves(store), rows)
 
 
 class CandidateSource:
@@ -242,7 +260,8 @@ class PairingScreen(ProgrammeScreen):
     # -- loading -----------------------------------------------------------------------
 
     def load(self) -> None:
-        self.run_work(_load, self.programme, what="read the programme", done=self._loaded,
+        previous = self.loaded.pool if self.loaded is not None else None
+        self.run_work(_load, self.programme, previous, what="read the programme", done=self._loaded,
                       failed=partial(self._failed, "load"), group="load")
 
     def rank(self, loaded: Loaded, person_id: int, wave_id: int | None, excluding: list[int]) -> None:
@@ -342,7 +361,7 @@ class PairingScreen(ProgrammeScreen):
     def _own_pairs(self) -> list[Pair]:
         if self.loaded is None or self.person_id is None:
             return []
-        return self.loaded.pairs_of.get(self.person_id, [])
+        return self.loaded.pairs_of(self.person_id)
 
     def _own_proposals(self) -> list[Pair]:
         return [p for p in self._own_pairs() if p.status == "proposed" and p.wave_id == self.wave_id]

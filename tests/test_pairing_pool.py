@@ -4,16 +4,20 @@ reporting line walked person by person), and nothing is left stale after a chang
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import random
+import subprocess
+import sys
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from rmtui.db import Pair, Participant, Wave
-from rmtui.matching import PairFact, Pool, evaluate, load_pool, load_pool_by_rows, rank_candidates
+from rmtui.matching import PairFact, Pool, evaluate, load_pool, load_pool_by_rows, rank_candidates, refresh_pool
 from rmtui.pairing import check, find_people
 from rmtui.rule_settings import default_rule_config
 from rmtui.rules import ONGOING, Facts, Person, check_pair
@@ -226,3 +230,78 @@ def test_a_manager_change_is_in_the_next_pool_read(programme):
     assert ranking.allowed == [False] and ranking.first_failure == ["outside_reporting_line"]
     assert "2 levels up" in next(v.reason for v in check(pool, junior.id, boss.id, config, 1).verdicts
                                  if v.rule == "outside_reporting_line")
+
+
+# -- kept up to date: another coordinator's change reaches the open pairing screen ---------
+
+WRITER = Path(__file__).with_name("writer_process.py")
+
+
+def _other_coordinator_sets(db_path: Path, table: str, row_id: int, column: str, value: object) -> None:
+    """A real second process (another coordinator) changes one column of one row."""
+    child = subprocess.run([sys.executable, str(WRITER), "set", str(db_path), "rosa", table, str(row_id), column,
+                            str(value)], capture_output=True, text=True, timeout=120)
+    assert child.returncode == 0, child.stderr
+
+
+def _small_programme(programme):
+    with programme.store.write() as w:
+        mentee = w.insert(Participant(name="Mia Mentee", role="mentee", level=7, line_of_business="Claims",
+                                      status="active", hobbies=["Chess"]))
+        ana = w.insert(Participant(name="Ana Mentor", role="mentor", level=2, line_of_business="IT", capacity=1,
+                                   status="active", hobbies=["Chess"]))
+        other = w.insert(Participant(name="Ned Mentee", role="mentee", level=7, line_of_business="Risk",
+                                     status="active"))
+        wave = w.insert(Wave(name="Pilot", starts_on="2026-12-01"))
+        pair = w.insert(Pair(wave_id=wave.id, mentor_id=ana.id, mentee_id=other.id, status="closed_early"))
+    return mentee, ana, pair
+
+
+def test_refresh_keeps_the_people_when_only_pairs_changed_and_reads_them_after_a_person_changed(programme):
+    mentee, ana, pair = _small_programme(programme)
+    config = default_rule_config()
+    first = load_pool(programme.store, TODAY)
+    assert not check(first, ana.id, mentee.id, config, 1).blocking
+    with programme.store.write() as w:
+        w.update("pairs", pair.id, pair.version, {"status": "active"})
+    kept = refresh_pool(programme.store, TODAY, first)
+    assert kept.people is first.people, "only a pair changed: the people are reused"
+    assert [v.rule for v in check(kept, ana.id, mentee.id, config, 1).blocking] == ["mentor_capacity"]
+    assert not check(first, ana.id, mentee.id, config, 1).blocking, "the pool shown before is left as it was"
+    version = programme.store.scalar("SELECT version FROM participants WHERE id = ?", (ana.id,))
+    with programme.store.write() as w:
+        w.update("participants", ana.id, version, {"manager_id": mentee.id})
+    fresh = refresh_pool(programme.store, TODAY, kept)
+    assert fresh.people is not kept.people
+    assert {v.rule for v in check(fresh, ana.id, mentee.id, config, 1).blocking} == {
+        "mentor_capacity", "outside_reporting_line"}
+
+
+async def test_the_open_rule_panel_follows_another_coordinators_changes(programme, db_path):
+    from conftest import settled
+
+    from rmtui.app import RmtuiApp
+    from rmtui.screens.pairing import PairingScreen
+
+    mentee, ana, pair = _small_programme(programme)
+    app = RmtuiApp(programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settled(pilot)
+        assert isinstance(screen, PairingScreen)
+        assert screen.person_id == mentee.id and screen.current is not None
+        assert screen.current.mentor.id == ana.id and not screen.current.blocking
+
+        async def panel_blocks(rules: set[str]) -> None:
+            for _ in range(400):  # the watcher polls every ~200 ms; a reload then runs in a worker
+                await settled(pilot, rounds=1)
+                current = screen.current
+                if current is not None and current.mentor.id == ana.id and {v.rule for v in current.blocking} == rules:
+                    return
+                await asyncio.sleep(0.02)
+            raise AssertionError(f"the rule panel never showed {rules}: {screen.current}")
+
+        _other_coordinator_sets(db_path, "pairs", pair.id, "status", "active")  # Ana's one place is taken
+        await panel_blocks({"mentor_capacity"})
+        assert "already mentors 1 of 1" in str(screen._rule_panel(screen.current).renderables)
+        _other_coordinator_sets(db_path, "participants", ana.id, "manager_id", mentee.id)  # Mia now manages Ana
+        await panel_blocks({"mentor_capacity", "outside_reporting_line"})
