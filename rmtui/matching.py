@@ -13,6 +13,7 @@ import copy
 import datetime as dt
 import json
 import threading
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -180,9 +181,25 @@ def _cleaned_folded(values: Iterable[str]) -> list[str]:
     return out
 
 
+class _KeepUnlessCombining(dict):
+    """str.translate table: drop combining marks (what :func:`rmtui.text.fold` drops), keep
+    every other character; each character is looked up once, then the table answers in C."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_FOLD_TABLE = _KeepUnlessCombining()
+
+
 def _fold_name(name: str) -> str:
-    """:func:`rmtui.text.fold` of a cleaned name; plain ASCII (most names) is only lower-cased."""
-    return name.lower() if name.isascii() else fold(name)
+    """:func:`rmtui.text.fold` of a cleaned name, the same text, faster: plain ASCII is only
+    lower-cased, the rest decomposed and stripped of combining marks by one translate."""
+    if name.isascii():
+        return name.lower()
+    return unicodedata.normalize("NFKD", name.casefold()).translate(_FOLD_TABLE)
 
 
 class Pool:
@@ -238,6 +255,7 @@ class Pool:
             self._pairs = list(pairs)
             self._facts.clear()
             self.__dict__.pop("_pair_totals", None)
+            self.__dict__.pop("_went_ahead", None)
 
     def with_pairs(self, pairs: Iterable[PairFact], wave_names: dict[int, str]) -> Pool:
         """Return a pool of the same people with these pairs and waves: the people and every
@@ -248,6 +266,7 @@ class Pool:
         twin._facts = {}
         twin._lock = threading.Lock()
         twin.__dict__.pop("_pair_totals", None)
+        twin.__dict__.pop("_went_ahead", None)
         return twin
 
     def add_pair(self, pair: PairFact) -> None:
@@ -259,9 +278,26 @@ class Pool:
         """Every person's name folded for search (:func:`rmtui.text.fold`), in ``people`` order."""
         if self._columns is not None:
             return [_fold_name(clean(name)) for name in self._columns.names]
-        return [fold(p.name) for p in self.people]
+        return [_fold_name(p.name) for p in self.people]
+
+    def folded_name(self, position: int) -> str:
+        """One person's folded name (without folding all 100,000 when only a few are asked)."""
+        names = self.__dict__.get("folded_names")
+        if names is not None:
+            return names[position]
+        if self._columns is not None:
+            return _fold_name(clean(self._columns.names[position]))
+        return _fold_name(self.people[position].name)
 
     # -- facts ---------------------------------------------------------------------
+
+    @cached_property
+    def _went_ahead(self) -> tuple[np.ndarray, np.ndarray]:
+        """The mentor and mentee ids of every pair that went ahead (not a mere proposal), of
+        two different people: who was paired with whom before."""
+        ahead = [(p.mentor_id, p.mentee_id) for p in self._pairs if p.status != "proposed" and p.mentor_id != p.mentee_id]
+        both = np.array(ahead, dtype=np.int64).reshape(-1, 2)
+        return both[:, 0], both[:, 1]
 
     @cached_property
     def _pair_totals(self) -> tuple[Counter[int], Counter[tuple[int, int]], Counter[frozenset[int]], int]:
@@ -291,6 +327,7 @@ class Pool:
             totals = self._pair_totals
             if totals[3] != len(self._pairs):  # pairs appended in place
                 self.__dict__.pop("_pair_totals", None)
+                self.__dict__.pop("_went_ahead", None)
                 self._facts.clear()
                 totals = self._pair_totals
             left = [p for p in self._pairs if p.id in wanted] if wanted else []
@@ -311,8 +348,10 @@ class Pool:
             paired: dict[int, set[int]] = defaultdict(set)
             for mentee, wave in waves:
                 paired[mentee].add(wave)
-            return Facts(managers=self.managers, mentor_load=dict(load), paired_in_wave=dict(paired),
-                         former=set(former), wave_id=wave_id, today=self.today, wave_names=self.wave_names)
+            facts = Facts(managers=self.managers, mentor_load=dict(load), paired_in_wave=dict(paired),
+                          former=set(former), wave_id=wave_id, today=self.today, wave_names=self.wave_names)
+            facts.__dict__["_every_pair_of"] = self
+            return facts
         mentor_load = dict(base.mentor_load)
         paired = dict(base.paired_in_wave)
         former_pairs = set(base.former)
@@ -635,6 +674,10 @@ class Pool:
             partners = self.former_of(changed[0], person_id)
             gone = {other for two in changed[3] if person_id in two for other in two if other != person_id}
             return partners - gone if gone else partners
+
+        if facts.__dict__.get("_every_pair_of") is self:  # the facts of every pair: read the pairs' arrays
+            mentors, mentees = self._went_ahead
+            return set(mentees[mentors == person_id].tolist()) | set(mentors[mentees == person_id].tolist())
 
         def build() -> dict[int, set[int]]:
             partners: dict[int, set[int]] = defaultdict(set)

@@ -107,10 +107,10 @@ def find_people(pool: Pool, query: str, wave_id: int | None, limit: int = 200) -
     if not text:
         facts = pool.facts(wave_id)
         waiting = pool.is_mentee & pool.available & ~pool.busy(facts)
-        names, ids = pool.folded_names, pool.ids.tolist()
+        ids = pool.ids
 
         def by_name(i: int) -> tuple[str, int]:
-            return names[i], ids[i]
+            return pool.folded_name(i), int(ids[i])
 
         order = heapq.nsmallest(limit, np.flatnonzero(waiting).tolist(), key=by_name)
         if len(order) < limit:

@@ -305,3 +305,13 @@ async def test_the_open_rule_panel_follows_another_coordinators_changes(programm
         assert "already mentors 1 of 1" in str(screen._rule_panel(screen.current).renderables)
         _other_coordinator_sets(db_path, "participants", ana.id, "manager_id", mentee.id)  # Mia now manages Ana
         await panel_blocks({"mentor_capacity", "outside_reporting_line"})
+
+
+def test_names_fold_as_the_search_folds_them():
+    from rmtui.matching import _fold_name
+    from rmtui.text import fold
+
+    rng = random.Random(5)
+    names = ["José Núñez", "Adébáyọ̀ Adeyemi", "Øystein", "ǅemal", "ﬁsh", "Straße", "İstanbul", "e\u0301\u0302", ""]
+    names += ["".join(chr(rng.randint(32, 0x2FFFF)) for _ in range(12)) for _ in range(3000)]
+    assert [_fold_name(n) for n in names] == [fold(n) for n in names]
