@@ -79,6 +79,7 @@ class Loaded:
     config_problem: str | None
     waves: list[Wave]
     pair_rows: list[tuple]  # every ongoing pair (PAIR_COLUMNS), for "who is paired with whom"
+    first: dict[int | None, int | None] = field(default_factory=dict)  # wave → the first person waiting
     _pairs: dict[int, list[Pair]] = field(default_factory=dict)
 
     def name(self, person_id: int) -> str:
@@ -116,9 +117,14 @@ class Loaded:
         return partner
 
 
-def _load(programme: Programme, previous: Pool | None = None) -> Loaded:
+def _load(programme: Programme, previous: Pool | None = None, wave_id: int | None = None,
+          person_id: int | None = None) -> Loaded:
     """Read what the screen shows in one go (off the UI thread); the people of ``previous``
-    (the pool shown now) are kept when none of them changed (:func:`refresh_pool`)."""
+    (the pool shown now) are kept when none of them changed (:func:`refresh_pool`).
+
+    The work the screen needs next is done here too, off the UI thread: the first person
+    waiting in the wave shown (when ``person_id`` is gone) and the facts of that wave.
+    """
     store = programme.store
     problem = None
     try:
@@ -129,7 +135,14 @@ def _load(programme: Programme, previous: Pool | None = None) -> Loaded:
     marks = ", ".join("?" for _ in ONGOING)
     rows = store.query_tuples(
         f"SELECT {', '.join(PAIR_COLUMNS)} FROM pairs WHERE status IN ({marks}) ORDER BY id", ONGOING)
-    return Loaded(pool, config, problem, waves(store), rows)
+    loaded = Loaded(pool, config, problem, waves(store), rows)
+    wave_ids = [w.id for w in loaded.waves]
+    wave = wave_id if wave_id in wave_ids else (wave_ids[0] if wave_ids else None)
+    if person_id not in pool.by_id:
+        waiting = find_people(pool, "", wave, limit=1)
+        loaded.first[wave] = waiting[0].id if waiting else None
+    pool.facts(wave)
+    return loaded
 
 
 class CandidateSource:
@@ -261,7 +274,8 @@ class PairingScreen(ProgrammeScreen):
 
     def load(self) -> None:
         previous = self.loaded.pool if self.loaded is not None else None
-        self.run_work(_load, self.programme, previous, what="read the programme", done=self._loaded,
+        self.run_work(_load, self.programme, previous, self.wave_id, self.person_id,
+                      what="read the programme", done=self._loaded,
                       failed=partial(self._failed, "load"), group="load")
 
     def rank(self, loaded: Loaded, person_id: int, wave_id: int | None, excluding: list[int]) -> None:
@@ -308,8 +322,11 @@ class PairingScreen(ProgrammeScreen):
         if self.wave_id not in wave_ids:
             self.wave_id = wave_ids[0] if wave_ids else None
         if self.person_id not in loaded.pool.by_id:
-            waiting = find_people(loaded.pool, "", self.wave_id, limit=1)
-            self.person_id = waiting[0].id if waiting else None
+            if self.wave_id in loaded.first:
+                self.person_id = loaded.first[self.wave_id]
+            else:
+                waiting = find_people(loaded.pool, "", self.wave_id, limit=1)
+                self.person_id = waiting[0].id if waiting else None
         if self.person_id is None:
             self.query_one("#person", Static).update(
                 Text("No participants yet: add people in intake (2) or run  rmtui demo.")

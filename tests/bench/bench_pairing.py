@@ -156,8 +156,12 @@ def programme_figures(path: Path, moves: int = 200) -> dict[str, float]:
         # Time to usable: what the screen does from opening to a ranked, checked first person.
         loaded, wall, cpu = _timed(_load, programme)
         wave = loaded.waves[0].id if loaded.waves else None
-        first, w2, c2 = _timed(find_people, loaded.pool, "", wave, limit=1)
-        person = first[0]
+        chosen = getattr(loaded, "first", {}).get(wave)  # the screen's load picks the first person too
+        if chosen is None:  # (before it did, the screen called find_people on the UI thread)
+            first, w2, c2 = _timed(find_people, loaded.pool, "", wave, limit=1)
+            person = first[0]
+        else:
+            person, w2, c2 = loaded.pool.by_id[chosen], 0.0, 0.0
         ranking, w3, c3 = _timed(rank_candidates, loaded.pool, person.id, loaded.config, wave)
         mentor, mentee = roles_of(person, ranking.candidates[0])
         _, w4, c4 = _timed(check, loaded.pool, mentor.id, mentee.id, loaded.config, wave)
