@@ -1,10 +1,16 @@
 """Finding matches: candidates for one person, and the best assignment for a whole wave.
 
-Everything is loaded in bulk (one query for people, one for pairs, one for waves) into a
-:class:`Pool`. The rules of ``rules.py`` are then computed for many pairs at once as numpy
-matrices (:func:`evaluate`): ranking 10,000 candidates or scoring a 1,000 × 1,000 cohort
-costs a few array operations, not a million Python calls. The rule panel still asks
+Everything is loaded in bulk into a :class:`Pool`: the people as columns (two aggregate
+queries, one table scan each; a :class:`Person` is made only when someone reads it), the
+pairs, the waves. The rules of ``rules.py`` are then computed for many pairs at once as
+numpy matrices (:func:`evaluate`): ranking 100,000 candidates or scoring a 1,000 × 1,000
+cohort costs a few array operations, not a million Python calls. The rule panel still asks
 ``rules.check_pair`` for the one pair under the cursor; a test keeps both in agreement.
+
+The programme facts the rules need (each mentor's load, who is paired in which wave, who
+was paired before) are worked out once per pool and wave and reused by every check and
+ranking (:meth:`Pool.facts`); a change that moved no participant gives a pool of the same
+people with the new pairs (:func:`refresh_pool`), so the facts are never stale.
 """
 
 from __future__ import annotations
