@@ -674,8 +674,9 @@ def _merged(data: IndexData, lexicon: Lexicon, rows: list[tuple], gone: set[int]
     np.cumsum(lengths, out=starts[1:])
     postings = np.empty(int(starts[-1]), dtype=np.int32)
     if len(kept):
-        # Copy the kept people's postings run by run (consecutive kept people are one slice).
-        breaks = np.flatnonzero(np.diff(kept) != 1) + 1
+        # Copy the kept people's postings run by run: people next to each other both before
+        # and after (no one added between them) are one slice.
+        breaks = np.flatnonzero((np.diff(kept) != 1) | (np.diff(kept_positions) != 1)) + 1
         for run in np.split(np.arange(len(kept)), breaks):
             first, last = int(kept[run[0]]), int(kept[run[-1]])
             to = int(starts[kept_positions[run[0]]])
