@@ -169,12 +169,18 @@ def same_searches(updated: RosterIndex, fresh: RosterIndex) -> None:
         assert np.array_equal(best, fresh._full_best(token)), token
 
 
+@pytest.mark.parametrize("side_max", [2, 2048])
 @pytest.mark.parametrize("seed", range(8))
-def test_a_chain_of_updates_searches_like_a_fresh_build(seed: int) -> None:
+def test_a_chain_of_updates_searches_like_a_fresh_build(seed: int, side_max: int, monkeypatch) -> None:
     """Edits (names, renames keeping the order key, levels, departments), additions (between
     and after the others) and removals, applied one batch at a time to an index whose query
     words were just searched (so their cached scores are carried over): each updated index
-    answers every query, sort and cached word exactly as an index built afresh."""
+    answers every query, sort and cached word exactly as an index built afresh. Edited
+    people's terms are kept apart from the postings, which are laid out again when more than
+    ``side_max`` people are apart (and before people are added or removed)."""
+    import rmtui.search.build as build
+
+    monkeypatch.setattr(build, "SIDE_MAX", side_max)
     rng = random.Random(seed)
     table = {i: person(i, rng) for i in range(2, 160, 2)}
     index = RosterIndex.from_rows(sorted(table.values()))

@@ -118,6 +118,24 @@ def _level_value(value: Any) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class Side:
+    """The terms of people edited since the postings were laid out, kept apart from them.
+
+    An edit then shares the (large) postings with the index before it instead of copying
+    them: their own postings still hold these people's old terms, which searches ignore.
+    """
+
+    people: np.ndarray  # int64 positions, ascending
+    starts: np.ndarray  # int64: person i's terms are postings[starts[i]:starts[i + 1]]
+    postings: np.ndarray  # int32
+
+
+NO_SIDE = Side(_frozen(np.zeros(0, np.int64)), _frozen(np.zeros(1, np.int64)), _frozen(np.zeros(0, np.int32)))
+SIDE_MAX = 2048
+"""When more people than this have their terms apart, the postings are laid out again, all in place."""
+
+
+@dataclass(frozen=True, slots=True)
 class IndexData:
     """Everything the roster searches and shows, in compact read-only columns."""
 
@@ -138,8 +156,9 @@ class IndexData:
     term_word: np.ndarray  # term → word id
     term_weight: np.ndarray  # term → field weight
     term_field: np.ndarray  # term → field class (int8)
-    postings: np.ndarray  # person-major terms
+    postings: np.ndarray  # person-major terms (for the people in ``side``: their terms before an edit)
     starts: np.ndarray  # person → first posting (n + 1 entries)
+    side: Side  # the terms of people edited since the postings were laid out
     by_name: np.ndarray  # positions in name order
     name_rank: np.ndarray  # position → rank by name
     column_ranks: dict[str, tuple[np.ndarray, int]]  # sort column → (rank per person, distinct count)
@@ -268,6 +287,7 @@ def build_index_data(rows: Iterable[tuple]) -> IndexData:
         term_field=_frozen(np.frombuffer(term_field, dtype=np.int8).copy()),
         postings=_frozen(np.frombuffer(postings, dtype=np.int32).copy() if postings else np.zeros(0, np.int32)),
         starts=_frozen(starts),
+        side=NO_SIDE,
         by_name=by_name,
         name_rank=name_rank,
         column_ranks=column_ranks,
@@ -480,7 +500,7 @@ def _placed(kept_by_name: np.ndarray, names: Sequence[str], keys: list[str], pos
     as the build's stable sort leaves them."""
     probes = _NameProbes(kept_by_name, names)
     placed = sorted(zip(keys, positions))
-    points = [bisect_left(probes, item) for item in placed]  # type: ignore[call-overload]
+    points = [bisect_left(probes, item) for item in placed]
     by_name = np.insert(kept_by_name, points, [position for _, position in placed]) if placed else kept_by_name.copy()
     name_rank = np.empty(n, dtype=np.int32)
     name_rank[by_name] = np.arange(n, dtype=np.int32)
@@ -552,6 +572,46 @@ def _patched(old: Sequence[str], positions: list[int], values: list[str]) -> Seq
     return tuple(out)
 
 
+def _side_with(side: Side, at: np.ndarray, row_terms: list[list[int]]) -> Side:
+    """Return ``side`` with the people at positions ``at`` (ascending) given ``row_terms``."""
+    people = np.union1d(side.people, at)
+    lengths = np.zeros(len(people), dtype=np.int64)
+    keep = ~np.isin(side.people, at)
+    kept_lengths = np.diff(side.starts)[keep]
+    kept_to = np.searchsorted(people, side.people[keep])
+    lengths[kept_to] = kept_lengths
+    new_to = np.searchsorted(people, at)
+    lengths[new_to] = [len(terms) for terms in row_terms]
+    starts = np.zeros(len(people) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    postings = np.empty(int(starts[-1]), dtype=np.int32)
+    if len(kept_lengths):
+        offsets = np.arange(int(kept_lengths.sum()), dtype=np.int64) - np.repeat(np.cumsum(kept_lengths) - kept_lengths,
+                                                                                 kept_lengths)
+        postings[np.repeat(starts[kept_to], kept_lengths) + offsets] = side.postings[
+            np.repeat(side.starts[:-1][keep], kept_lengths) + offsets]
+    for to, terms in zip(new_to.tolist(), row_terms):
+        postings[starts[to] : starts[to] + len(terms)] = terms
+    return Side(_frozen(people), _frozen(starts), _frozen(postings))
+
+
+def _laid_out(postings: np.ndarray, starts: np.ndarray, side: Side) -> tuple[np.ndarray, np.ndarray]:
+    """Return (postings, starts) with the ``side`` people's terms in place (and nothing apart)."""
+    if not len(side.people):
+        return postings, starts
+    lengths = np.diff(starts)
+    lengths[side.people] = np.diff(side.starts)
+    new_starts = np.zeros(len(starts), dtype=np.int64)
+    np.cumsum(lengths, out=new_starts[1:])
+    pieces: list[np.ndarray] = []
+    end = 0
+    for i, position in enumerate(side.people.tolist()):
+        pieces += [postings[end : int(starts[position])], side.postings[side.starts[i] : side.starts[i + 1]]]
+        end = int(starts[position + 1])
+    pieces.append(postings[end:])
+    return _frozen(np.concatenate(pieces)), _frozen(new_starts)
+
+
 def _replaced(data: IndexData, lexicon: Lexicon, rows: list[tuple], at: np.ndarray) -> tuple[IndexData, Moved]:
     """Put ``rows`` (ascending ids, all in ``data``, at positions ``at``) in place of the people's old rows."""
     n = data.n
@@ -574,22 +634,12 @@ def _replaced(data: IndexData, lexicon: Lexicon, rows: list[tuple], at: np.ndarr
     columns, row_codes = _row_codes(data, rows, codes_of)
     row_terms = _row_terms(lexicon, rows, columns, row_codes)
 
-    # Postings: the runs between the people put in are copied once, their terms go between.
-    pieces: list[np.ndarray] = []
-    end = 0
-    for position, terms in zip(at_list, row_terms):
-        pieces += [data.postings[end : int(data.starts[position])], np.array(terms, dtype=np.int32)]
-        end = int(data.starts[position + 1])
-    pieces.append(data.postings[end:])
-    postings = np.concatenate(pieces)
-    old_lengths = data.starts[at + 1] - data.starts[at]
-    new_lengths = np.array([len(terms) for terms in row_terms], dtype=np.int64)
-    if np.array_equal(old_lengths, new_lengths):
-        starts = data.starts
-    else:
-        shift = np.zeros(n + 1, dtype=np.int64)
-        shift[at + 1] = new_lengths - old_lengths
-        starts = _frozen(data.starts + np.cumsum(shift))
+    # Postings: shared with the index before; the people put in get their terms apart.
+    side = _side_with(data.side, at, row_terms)
+    postings, starts = data.postings, data.starts
+    if len(side.people) > SIDE_MAX:
+        postings, starts = _laid_out(postings, starts, side)
+        side = NO_SIDE
 
     # Name order: unchanged unless someone's order key changed; then they move, nobody else.
     keys = [name_key(row[1] or "") for row in rows]
@@ -628,7 +678,7 @@ def _replaced(data: IndexData, lexicon: Lexicon, rows: list[tuple], at: np.ndarr
         n=n, ids=data.ids, level=level if same_levels else _frozen(level), names=names, emails=emails,
         role=columns["role"], title=columns["title"], department=columns["department"],
         business=columns["business"], status=columns["status"],
-        postings=_frozen(postings), starts=starts, by_name=by_name, name_rank=name_rank,
+        postings=postings, starts=starts, side=side, by_name=by_name, name_rank=name_rank,
         column_ranks=column_ranks, levels=levels, **_grown_words(data, lexicon),
     )
     return updated, Moved(None, None, at, row_terms)
@@ -678,7 +728,8 @@ def _merged(data: IndexData, lexicon: Lexicon, rows: list[tuple], gone: set[int]
     columns, row_codes = _row_codes(data, rows, codes_of)
     row_terms = _row_terms(lexicon, rows, columns, row_codes)
 
-    old_lengths = np.diff(data.starts)
+    old_postings, old_starts = _laid_out(data.postings, data.starts, data.side)
+    old_lengths = np.diff(old_starts)
     lengths = np.empty(n, dtype=np.int64)
     lengths[kept_positions] = old_lengths[kept]
     lengths[new_positions] = [len(t) for t in row_terms]
@@ -692,7 +743,7 @@ def _merged(data: IndexData, lexicon: Lexicon, rows: list[tuple], gone: set[int]
         for run in np.split(np.arange(len(kept)), breaks):
             first, last = int(kept[run[0]]), int(kept[run[-1]])
             to = int(starts[kept_positions[run[0]]])
-            piece = data.postings[data.starts[first] : data.starts[last + 1]]
+            piece = old_postings[old_starts[first] : old_starts[last + 1]]
             postings[to : to + len(piece)] = piece
     for position, terms in zip(new_list, row_terms):
         postings[starts[position] : starts[position] + len(terms)] = terms
@@ -708,7 +759,7 @@ def _merged(data: IndexData, lexicon: Lexicon, rows: list[tuple], gone: set[int]
         n=n, ids=_frozen(ids), level=_frozen(level), names=names, emails=emails,
         role=columns["role"], title=columns["title"], department=columns["department"],
         business=columns["business"], status=columns["status"],
-        postings=_frozen(postings), starts=_frozen(starts), by_name=by_name, name_rank=name_rank,
+        postings=_frozen(postings), starts=_frozen(starts), side=NO_SIDE, by_name=by_name, name_rank=name_rank,
         column_ranks=_column_ranks(level, columns, levels), levels=levels, **_grown_words(data, lexicon),
     )
     return updated, Moved(kept, kept_positions, new_positions, row_terms)

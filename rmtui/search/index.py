@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from rapidfuzz.distance import LCSseq
 
-from rmtui.search.build import LEVEL_NONE, Column, IndexData, Lexicon, Moved, build_index_data, update_index
+from rmtui.search.build import LEVEL_NONE, Column, IndexData, Lexicon, Moved, Side, build_index_data, update_index
 from rmtui.search.query import ROLES, SORT_KEYS, STATUSES, level_test, one_of, parse_query, short_key, shorten
 from rmtui.search.rows import RosterRow as RosterRow
 from rmtui.search.rows import first_page as first_page
@@ -40,7 +40,7 @@ class RosterIndex:
     __slots__ = (
         "_lock", "_token_cache", "_n", "_ids", "_level", "_names", "_emails", "_role", "_title",
         "_department", "_business", "_status", "_word_count", "_max_word", "_vocabularies",
-        "_term_word", "_term_weight", "_postings", "_starts", "_by_name", "_name_rank",
+        "_term_word", "_term_weight", "_postings", "_starts", "_side", "_by_name", "_name_rank",
         "_column_ranks", "_data", "_lexicon", "_built",
     )
 
@@ -68,6 +68,7 @@ class RosterIndex:
         self._term_weight: np.ndarray = data.term_weight
         self._postings: np.ndarray = data.postings
         self._starts: np.ndarray = data.starts
+        self._side: Side = data.side  # people edited since: their terms are here, not in the postings
         self._by_name: np.ndarray = data.by_name
         self._name_rank: np.ndarray = data.name_rank
         self._column_ranks: dict[str, tuple[np.ndarray, int]] = data.column_ranks
@@ -294,7 +295,15 @@ class RosterIndex:
         if len(subset) == 0:
             return np.zeros(0, np.float32)
         index = np.repeat(starts - firsts, lengths) + np.arange(ends[-1], dtype=np.int64)
-        return np.maximum.reduceat(term_scores[self._postings[index]], firsts)
+        best = np.maximum.reduceat(term_scores[self._postings[index]], firsts)
+        side = self._side
+        if len(side.people):  # people edited since the postings were laid out: their terms are apart
+            at = np.searchsorted(side.people, subset)
+            edited = at < len(side.people)
+            edited[edited] = side.people[at[edited]] == subset[edited]
+            if edited.any():
+                best[edited] = np.maximum.reduceat(term_scores[side.postings], side.starts[:-1])[at[edited]]
+        return best
 
     def _full_best(self, token: str) -> np.ndarray:
         with self._lock:
@@ -304,7 +313,11 @@ class RosterIndex:
                 return cached
         if self._n == 0:
             return np.zeros(0, np.float32)
-        best = np.maximum.reduceat(self._term_scores(token)[self._postings], self._starts[:-1])
+        term_scores = self._term_scores(token)
+        best = np.maximum.reduceat(term_scores[self._postings], self._starts[:-1])
+        side = self._side
+        if len(side.people):  # people edited since the postings were laid out: their terms are apart
+            best[side.people] = np.maximum.reduceat(term_scores[side.postings], side.starts[:-1])
         with self._lock:
             self._token_cache[token] = best
             while len(self._token_cache) > TOKEN_CACHE_SIZE:

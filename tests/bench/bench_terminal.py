@@ -193,6 +193,18 @@ def open_roster(db: Path) -> Pane:
     return pane
 
 
+def cpu_of_pane(pane: Pane) -> float | None:
+    """Return the CPU seconds (user + system) the pane's process has used, or None when unknown."""
+    pid = subprocess.run(["tmux", "-L", SOCKET, "display-message", "-p", "-t", pane.name, "#{pane_pid}"],
+                         capture_output=True, text=True, check=False).stdout.strip()
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def rss_of_pane(pane: Pane) -> float | None:
     """Return the resident memory (MB) of the pane's process, or None when unknown."""
     pid = subprocess.run(["tmux", "-L", SOCKET, "display-message", "-p", "-t", pane.name, "#{pane_pid}"],
@@ -294,6 +306,7 @@ class LiveFigures:
     rss_before: float | None  # MB, once the roster showed the first search
     rss_after: float | None  # MB, after all the edits
     edits: int  # edits made in all (timed ones and the memory run's)
+    cpu_per_edit: float | None = None  # ms of the roster process's CPU per edit in the memory run, idle use taken off
 
 
 def bench_live(db: Path, edits: int, memory_edits: int = 0) -> LiveFigures:
@@ -337,14 +350,23 @@ def bench_live(db: Path, edits: int, memory_edits: int = 0) -> LiveFigures:
                 seen = pane.wait_for(lambda screen, n=n: f"Livetest Run{n:04d}" in screen)
                 # perf_counter → wall clock: both clocks advance together over this short span.
                 latencies.append((time.time() - (time.perf_counter() - seen) - committed) * 1000)
+            idle_began, idle_cpu = time.perf_counter(), cpu_of_pane(pane)
+            time.sleep(3.0)  # the roster's own use meanwhile (its watcher's polls, the clock)
+            idle_span, idle_used = time.perf_counter() - idle_began, cpu_of_pane(pane)
+            began, cpu_before = time.perf_counter(), cpu_of_pane(pane)
             for n in range(edits + 1, edits + memory_edits + 1):
                 rename(n)
                 pane.wait_for(lambda screen, n=n: f"Livetest Run{n:04d}" in screen)
+            span, cpu_after = time.perf_counter() - began, cpu_of_pane(pane)
+            cpu_per_edit = None
+            if memory_edits and None not in (idle_cpu, idle_used, cpu_before, cpu_after):
+                idle_rate = (idle_used - idle_cpu) / idle_span  # type: ignore[operator]
+                cpu_per_edit = ((cpu_after - cpu_before) - idle_rate * span) / memory_edits * 1000  # type: ignore[operator]
             time.sleep(1.0)
             rss_after = rss_of_pane(pane)
             made = builds.read_text().split()
             return LiveFigures(latencies, made.count("full"), made.count("update"), rss_before, rss_after,
-                               edits + memory_edits)
+                               edits + memory_edits, cpu_per_edit)
         finally:
             if pane is not None:
                 pane.close()
@@ -357,6 +379,8 @@ def live_lines(people: int, live: LiveFigures) -> list[str]:
     memory = ""
     if live.rss_before is not None and live.rss_after is not None:
         memory = f"; resident memory {live.rss_before:.0f} MB → {live.rss_after:.0f} MB after {live.edits} edits"
+    if live.cpu_per_edit is not None:
+        memory += f"; the roster's CPU per edit {live.cpu_per_edit:.1f} ms (idle use taken off)"
     return [
         f"another process's edit → visible on the open roster, {people:,} people: {summary(live.latencies)}",
         f"the roster's index over {live.edits} edits at {people:,}: {live.full_builds} full build(s) (1 = the first"
