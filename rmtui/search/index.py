@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     import rmtui.db
 
 TOKEN_CACHE_SIZE = 12
+CARRIED_TOKENS = 4
+"""How many of its newest cached query words an index hands on to its update (each costs a
+copy of one score per person): the words of the query on screen, searched again at once."""
 ROW_COLUMNS = "id, name, email, role, job_title, level, department, line_of_business, status, hobbies, interests"
 """The participants' columns an index is built of, in the order :meth:`RosterIndex.from_rows` takes."""
 
@@ -126,8 +129,8 @@ class RosterIndex:
         fresh build of the changed table, for the cost of a few array copies (this index is
         left as it was). Changes are applied by one thread at a time per chain of indexes.
 
-        The query words this index has scored everyone for (its token cache) are carried over,
-        scored again only for the rows put in: the open roster's query, searched again on the
+        The query words this index scored everyone for last (its token cache's newest) are
+        carried over, scored again only for the rows put in: the open roster's query, searched again on the
         new index, then costs no pass over the vocabulary and postings.
         """
         with self._lock:
@@ -135,7 +138,7 @@ class RosterIndex:
             if lexicon is None or not lexicon.fits(self._data):
                 lexicon = Lexicon(self._data)
             self._lexicon[0] = None  # it grows below: it will fit the new index, not this one
-            cached = list(self._token_cache.items())
+            cached = list(self._token_cache.items())[-CARRIED_TOKENS:]  # the newest: the query shown
         data, moved = update_index(self._data, lexicon, list(rows), removed)
         return RosterIndex(data, lexicon, _carried(cached, data, moved, lexicon))
 
