@@ -421,9 +421,12 @@ def update_index(
     taken out: the same index a fresh build over the changed table gives, at the cost of a few
     array copies instead of re-reading and re-splitting every person. Also where people went.
 
-    Rows of people the index has (an edit, the common case) are put in place: every column is
-    copied once and patched, and the name order changes only if a name's order key did. Adding
-    or removing people merges the kept ones with the added ones in id order.
+    Rows of people the index has (an edit, the common case) are put in place: the columns they
+    changed are copied once and patched, the others shared with ``data``; names and e-mails are
+    patched without a copy (:class:`Patched`); their terms go to the :class:`Side` (the large
+    postings are shared); the name order changes only if a name's order key did, and the sort
+    ranks are patched. Adding or removing people merges the kept ones with the added ones in
+    id order (every array copied once: vectorised, still no re-reading or re-splitting).
 
     ``lexicon`` must fit ``data`` (:meth:`Lexicon.fits`); it grows by the rows' new words.
     Words nobody has any more stay in the vocabulary: they match no one.

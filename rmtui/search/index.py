@@ -127,11 +127,12 @@ class RosterIndex:
         """Return a new index: this one with ``rows`` (as :meth:`from_rows` takes them) added or,
         for ids it has, replaced, and the ``removed`` ids taken out. The same searches as a
         fresh build of the changed table, for the cost of a few array copies (this index is
-        left as it was). Changes are applied by one thread at a time per chain of indexes.
+        left as it was; see :func:`rmtui.search.build.update_index`). Changes are applied by
+        one thread at a time per chain of indexes.
 
         The query words this index scored everyone for last (its token cache's newest) are
-        carried over, scored again only for the rows put in: the open roster's query, searched again on the
-        new index, then costs no pass over the vocabulary and postings.
+        carried over, scored again only for the rows put in: the open roster's query, searched
+        again on the new index, then costs no pass over the vocabulary and postings.
         """
         with self._lock:
             lexicon = self._lexicon[0]
