@@ -389,6 +389,7 @@ class RosterScreen(ProgrammeScreen):
         if person == self.detail_for and not again:
             return
         self.detail_for = person
+        self.detail_stale = False  # read now: after any change seen so far
         # After the results are painted: a keystroke's results never wait for this read.
         self.call_after_refresh(self._read_detail)
 
