@@ -188,6 +188,7 @@ class RosterScreen(ProgrammeScreen):
         self.first_page_shown = threading.Event()
         self.reload_pending = False
         self.detail_for: int | None = None  # the person whose pairs the detail line shows (or is reading)
+        self.detail_stale = False  # a change arrived: the detail line is read again after the index update
 
     @property
     def kept(self) -> KeptRosterIndex:
@@ -260,15 +261,22 @@ class RosterScreen(ProgrammeScreen):
         if self.reload_pending:
             self.reload_pending = False
             self.refresh_data()
+        elif self.detail_stale:
+            # The highlighted person's pairs may have changed too: read them once the
+            # changed people are on screen, not beside the update (which they slowed).
+            self.detail_stale = False
+            if self.is_mounted and self.detail_for is not None:
+                self._follow_cursor(again=True)
 
     def refresh_data(self) -> None:
-        """Rebuild the index from the database (after an edit or another coordinator's).
+        """Update the index from the database (after an edit or another coordinator's).
 
-        Changes that arrive while a rebuild runs are coalesced into one more rebuild, so a
-        burst of edits elsewhere never stacks up index builds on a 100k roster.
+        The index is updated by the people changed since (see KeptRosterIndex). Changes
+        that arrive while an update runs are coalesced into one more, so a burst of edits
+        elsewhere never stacks up index work on a 100k roster.
         """
-        if self.is_mounted and self.detail_for is not None:
-            self._follow_cursor(again=True)  # their pairs may have changed too
+        if self.index is not None:  # a change, not the first load
+            self.detail_stale = True
         if self.index_building:
             self.reload_pending = True
             return
@@ -381,6 +389,7 @@ class RosterScreen(ProgrammeScreen):
         if person == self.detail_for and not again:
             return
         self.detail_for = person
+        self.detail_stale = False  # read now: after any change seen so far
         # After the results are painted: a keystroke's results never wait for this read.
         self.call_after_refresh(self._read_detail)
 

@@ -6,6 +6,7 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rmtui.db.sqlite import sqlite3
@@ -138,3 +139,116 @@ def test_a_large_change_rebuilds_instead_of_updating(demo_programme, db_path: Pa
     index = kept.build(store)
     assert kept.reread is None
     assert results(index) == results(RosterIndex.from_store(store))
+
+
+# -- chains of updates on an index whose query words are cached ---------------------------------
+
+FIRST = ["Ana", "Anna", "Ánna", "Ben", "Cy", "Dora", "Émile", "Zoë", "Lee", "O'Brien", "Jo"]
+LAST = ["Smith", "Smyth", "Nuñez", "Garcia", "Lee", "Okoro", "Krawczyk", "Q" + "x" * 30, "42", "Van der Berg"]
+DEPARTMENTS = ["Finance", "Claims", "IT", "Risk", "", None]
+CACHED_QUERIES = ["", "an", "smith", "nunez", "lee ok", "krawc", "qxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "42", "chess",
+                  "role:mentor an", "dept:fin sm", "level:>=5", "xq", "zz"]
+
+
+def person(person_id: int, rng: random.Random) -> tuple:
+    name = f"{rng.choice(FIRST)} {rng.choice(LAST)}" if rng.random() > 0.05 else ""
+    return (person_id, name, f"{name.split(' ')[0].lower() or 'x'}{person_id}@example.org" if rng.random() > 0.2 else None,
+            rng.choice(["mentor", "mentee"]), rng.choice(["Analyst", "Head of Chess", "Engineer 2", None]),
+            rng.choice([None, 1, 3, 5, 9, 12, rng.randrange(100)]), rng.choice(DEPARTMENTS),
+            rng.choice(["Retail", "Wealth", None]), rng.choice(["active", "alumni", "paused"]),
+            json.dumps(rng.sample(["chess", "running", "jazz", "go", "x" * rng.randrange(1, 40)], 2)), "[]")
+
+
+def same_searches(updated: RosterIndex, fresh: RosterIndex) -> None:
+    # The scores carried over to the updated index are the ones a fresh index computes.
+    carried = list(updated._token_cache.items())
+    assert carried  # the words searched last were handed on
+    for token, best in carried:
+        assert np.array_equal(best, fresh._full_best(token)), token
+    assert results(updated) == results(fresh)
+    for query in CACHED_QUERIES:
+        for sort in (None, "name", "level", "department"):
+            assert updated.search(query, sort=sort).order.tolist() == fresh.search(query, sort=sort).order.tolist()
+
+
+@pytest.mark.parametrize("side_max", [2, 2048])
+@pytest.mark.parametrize("seed", range(8))
+def test_a_chain_of_updates_searches_like_a_fresh_build(seed: int, side_max: int, monkeypatch) -> None:
+    """Edits (names, renames keeping the order key, levels, departments), additions (between
+    and after the others) and removals, applied one batch at a time to an index whose query
+    words were just searched (so their cached scores are carried over): each updated index
+    answers every query, sort and cached word exactly as an index built afresh. Edited
+    people's terms are kept apart from the postings, which are laid out again when more than
+    ``side_max`` people are apart (and before people are added or removed)."""
+    import rmtui.search.build as build
+
+    monkeypatch.setattr(build, "SIDE_MAX", side_max)
+    rng = random.Random(seed)
+    table = {i: person(i, rng) for i in range(2, 160, 2)}
+    index = RosterIndex.from_rows(sorted(table.values()))
+    for _round in range(10):
+        for query in rng.sample(CACHED_QUERIES, len(CACHED_QUERIES)):  # which words are newest varies
+            index.search(query)
+        rows, removed = [], []
+        for _ in range(rng.choice([1, 1, 1, 2, 5])):
+            kind = rng.choice(["edit", "edit", "same key", "add", "remove"])
+            ids = sorted(table)
+            if kind == "edit" and ids:
+                row = person(rng.choice(ids), rng)
+            elif kind == "same key" and ids:  # the same name as far as ordering goes: another case
+                old = table[rng.choice(ids)]
+                row = (old[0], (old[1] or "").upper(), *old[2:4], "Chess Master", *old[5:])
+            elif kind == "add":
+                row = person(rng.choice([rng.randrange(1, 170), max(ids, default=0) + 1]), rng)
+            else:
+                if ids:
+                    gone = rng.choice(ids)
+                    removed.append(gone)
+                    table.pop(gone)
+                continue
+            table[row[0]] = row
+            rows.append(row)
+        rows = [r for r in rows if r[0] in table and table[r[0]] is r]  # the last word on an id wins
+        index = index.with_changes(rows, removed)
+        same_searches(index, RosterIndex.from_rows(sorted(table.values())))
+
+
+async def test_other_processes_edits_update_the_open_roster_without_a_full_build(
+    demo_programme, db_path: Path
+) -> None:
+    """Another coordinator's process renames one person three times: the open roster shows
+    each name, reading that one person each time, and never builds its index again."""
+    import asyncio
+    import subprocess
+    import sys
+
+    from conftest import settled
+
+    from rmtui.app import RmtuiApp
+
+    writer = Path(__file__).with_name("writer_process.py")
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+        await pilot.press("slash")
+        for character in "livetest":
+            await pilot.press(character)
+        screen = await settled(pilot)
+        assert screen.kept.full_builds == 1
+        person = int(demo_programme.store.scalar("SELECT min(id) FROM participants"))
+        for n in range(1, 4):
+            name = f"Livetest Run{n:04d}"
+            child = subprocess.run(
+                [sys.executable, str(writer), "set", str(db_path), "coordinator", "participants", str(person), "name", name],
+                capture_output=True, text=True, timeout=120,
+            )
+            assert child.returncode == 0, child.stderr
+            for _ in range(500):
+                await asyncio.sleep(0.02)
+                result = screen.result
+                if result is not None and result.total and result.row(0).name == name and not screen.index_building:
+                    break
+            await pilot.pause()
+            assert screen.result.total == 1 and screen.result.row(0).name == name
+            assert screen.kept.reread == 1
+        assert screen.kept.full_builds == 1

@@ -10,9 +10,9 @@ import json
 import re
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -48,12 +48,16 @@ class Column:
     values: tuple[str, ...]  # code → value as stored
     keys: tuple[str, ...]  # code → value as searches compare it
 
-    def sort_ranks(self) -> np.ndarray:
-        """Return, per person, the rank of their value in case/accent-insensitive order."""
+    def code_ranks(self) -> np.ndarray:
+        """Return, per code, the rank of its value in case/accent-insensitive order."""
         ordered = sorted(range(len(self.values)), key=lambda c: (self.keys[c], self.values[c]))
         rank = np.empty(len(self.values), dtype=np.int64)
         rank[ordered] = np.arange(len(ordered), dtype=np.int64)
-        return rank[self.codes] if len(self.values) else np.zeros(0, np.int64)
+        return rank
+
+    def sort_ranks(self) -> np.ndarray:
+        """Return, per person, the rank of their value in case/accent-insensitive order."""
+        return self.code_ranks()[self.codes] if len(self.values) else np.zeros(0, np.int64)
 
     def mask_where(self, accept: Callable[[str], bool]) -> tuple[np.ndarray, bool]:
         """Return (mask of people whose value key passes ``accept``, whether any value did)."""
@@ -114,14 +118,32 @@ def _level_value(value: Any) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class Side:
+    """The terms of people edited since the postings were laid out, kept apart from them.
+
+    An edit then shares the (large) postings with the index before it instead of copying
+    them: their own postings still hold these people's old terms, which searches ignore.
+    """
+
+    people: np.ndarray  # int64 positions, ascending
+    starts: np.ndarray  # int64: person i's terms are postings[starts[i]:starts[i + 1]]
+    postings: np.ndarray  # int32
+
+
+NO_SIDE = Side(_frozen(np.zeros(0, np.int64)), _frozen(np.zeros(1, np.int64)), _frozen(np.zeros(0, np.int32)))
+SIDE_MAX = 2048
+"""When more people than this have their terms apart, the postings are laid out again, all in place."""
+
+
+@dataclass(frozen=True, slots=True)
 class IndexData:
     """Everything the roster searches and shows, in compact read-only columns."""
 
     n: int
     ids: np.ndarray  # int64 participant ids, one per position
     level: np.ndarray  # int32, LEVEL_NONE when not recorded
-    names: tuple[str, ...]
-    emails: tuple[str, ...]
+    names: Sequence[str]  # a tuple, or a Patched one after updates
+    emails: Sequence[str]
     role: Column
     title: Column
     department: Column
@@ -134,11 +156,15 @@ class IndexData:
     term_word: np.ndarray  # term → word id
     term_weight: np.ndarray  # term → field weight
     term_field: np.ndarray  # term → field class (int8)
-    postings: np.ndarray  # person-major terms
+    postings: np.ndarray  # person-major terms (for the people in ``side``: their terms before an edit)
     starts: np.ndarray  # person → first posting (n + 1 entries)
+    side: Side  # the terms of people edited since the postings were laid out
     by_name: np.ndarray  # positions in name order
     name_rank: np.ndarray  # position → rank by name
     column_ranks: dict[str, tuple[np.ndarray, int]]  # sort column → (rank per person, distinct count)
+    # The distinct levels the level ranks count (ascending). After updates it may hold levels
+    # nobody has any more: ranks then have gaps, which orders people the same.
+    levels: np.ndarray
 
 
 def build_index_data(rows: Iterable[tuple]) -> IndexData:
@@ -241,7 +267,7 @@ def build_index_data(rows: Iterable[tuple]) -> IndexData:
         np.cumsum(np.frombuffer(lengths, dtype=np.int32), out=starts[1:])
     columns = {"role": role.finish(), "title": title.finish(), "department": department.finish(),
                "business": business.finish(), "status": status.finish()}
-    by_name, name_rank, column_ranks = _sort_ranks(name_keys, level, columns)
+    by_name, name_rank, column_ranks, distinct_levels = _sort_ranks(name_keys, level, columns)
     return IndexData(
         n=n,
         ids=_frozen(np.frombuffer(ids, dtype=np.int64).copy() if ids else np.zeros(0, np.int64)),
@@ -261,38 +287,45 @@ def build_index_data(rows: Iterable[tuple]) -> IndexData:
         term_field=_frozen(np.frombuffer(term_field, dtype=np.int8).copy()),
         postings=_frozen(np.frombuffer(postings, dtype=np.int32).copy() if postings else np.zeros(0, np.int32)),
         starts=_frozen(starts),
+        side=NO_SIDE,
         by_name=by_name,
         name_rank=name_rank,
         column_ranks=column_ranks,
+        levels=distinct_levels,
     )
 
 
 def _sort_ranks(
     keys: list[str], level: np.ndarray, columns: dict[str, Column]
-) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[np.ndarray, int]]]:
-    """Return (positions by name, name rank per position, sort column → (ranks, distinct))."""
+) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[np.ndarray, int]], np.ndarray]:
+    """Return (positions by name, name rank per position, sort column → (ranks, distinct), levels)."""
     n = len(keys)
     # Equal keys ("Jose" and "José") keep their id order: sorted() is stable.
     by_name = np.array(sorted(range(n), key=keys.__getitem__), dtype=np.int64)
     name_rank = np.empty(n, dtype=np.int32)
     name_rank[by_name] = np.arange(n, dtype=np.int32)
-    return _frozen(by_name), _frozen(name_rank), _column_ranks(level, columns)
+    levels = _frozen(np.unique(level[level != LEVEL_NONE]))
+    return _frozen(by_name), _frozen(name_rank), _column_ranks(level, columns, levels), levels
 
 
-def _column_ranks(level: np.ndarray, columns: dict[str, Column]) -> dict[str, tuple[np.ndarray, int]]:
-    """Return sort column → (rank per person, distinct values) for every column but the name."""
-    n = len(level)
+def _level_ranks(level: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Return each level's rank among ``levels`` (which hold them all); no level ranks last."""
     present = level != LEVEL_NONE
-    levels = np.unique(level[present])
-    level_rank = np.full(n, len(levels), dtype=np.int32)  # no level sorts last
-    level_rank[present] = np.searchsorted(levels, level[present])
+    rank = np.full(len(level), len(levels), dtype=np.int32)
+    rank[present] = np.searchsorted(levels, level[present])
+    return rank
+
+
+_SORT_COLUMNS = (("role", "role"), ("department", "department"), ("line_of_business", "business"), ("status", "status"))
+
+
+def _column_ranks(
+    level: np.ndarray, columns: dict[str, Column], levels: np.ndarray
+) -> dict[str, tuple[np.ndarray, int]]:
+    """Return sort column → (rank per person, distinct values) for every column but the name."""
     return {
-        "level": (_frozen(level_rank), len(levels)),
-        **{
-            key: (_frozen(columns[name].sort_ranks()), len(columns[name].values))
-            for key, name in (("role", "role"), ("department", "department"),
-                              ("line_of_business", "business"), ("status", "status"))
-        },
+        "level": (_frozen(_level_ranks(level, levels)), len(levels)),
+        **{key: (_frozen(columns[name].sort_ranks()), len(columns[name].values)) for key, name in _SORT_COLUMNS},
     }
 
 
@@ -365,20 +398,300 @@ def _extended(column: Column, values: list[Any]) -> tuple[Column, list[int]]:
     return Column(column.codes, tuple(new_values), tuple(new_keys)), codes
 
 
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """Where :func:`update_index` put people: what a search cache of the old index needs to
+    follow them into the new one."""
+
+    kept_old: np.ndarray | None  # old positions of the people kept (None: everyone, in place)
+    kept_new: np.ndarray | None  # their positions in the new index
+    positions: np.ndarray  # new positions of the rows put in, ascending
+    row_terms: list[list[int]]  # their terms, in the same order
+
+
 def update_index_data(data: IndexData, lexicon: Lexicon, rows: list[tuple], removed: Iterable[int]) -> IndexData:
+    """Return ``data`` updated as :func:`update_index` does (without saying where people moved)."""
+    return update_index(data, lexicon, rows, removed)[0]
+
+
+def update_index(
+    data: IndexData, lexicon: Lexicon, rows: list[tuple], removed: Iterable[int]
+) -> tuple[IndexData, Moved]:
     """Return ``data`` with ``rows`` put in (new ids added, known ids replaced) and ``removed`` ids
     taken out: the same index a fresh build over the changed table gives, at the cost of a few
-    array copies instead of re-reading and re-splitting every person.
+    array copies instead of re-reading and re-splitting every person. Also where people went.
+
+    Rows of people the index has (an edit, the common case) are put in place: the columns they
+    changed are copied once and patched, the others shared with ``data``; names and e-mails are
+    patched without a copy (:class:`Patched`); their terms go to the :class:`Side` (the large
+    postings are shared); the name order changes only if a name's order key did, and the sort
+    ranks are patched. Adding or removing people merges the kept ones with the added ones in
+    id order (every array copied once: vectorised, still no re-reading or re-splitting).
 
     ``lexicon`` must fit ``data`` (:meth:`Lexicon.fits`); it grows by the rows' new words.
     Words nobody has any more stay in the vocabulary: they match no one.
     """
     rows = list({int(row[0]): row for row in rows}.values())  # the last of an id wins
-    gone = {int(i) for i in removed} | {int(row[0]) for row in rows}
+    rows.sort(key=lambda row: int(row[0]))
+    add_ids = np.array([int(row[0]) for row in rows], dtype=np.int64)
+    gone = {int(i) for i in removed} - set(add_ids.tolist())
+    gone_ids = np.fromiter(gone, dtype=np.int64, count=len(gone))
+    if data.n and not np.isin(gone_ids, data.ids).any():
+        at = np.searchsorted(data.ids, add_ids)
+        if bool((at < data.n).all()) and np.array_equal(data.ids[np.minimum(at, data.n - 1)], add_ids):
+            return _replaced(data, lexicon, rows, at)
+    return _merged(data, lexicon, rows, gone | set(add_ids.tolist()))
+
+
+def _row_codes(data: IndexData, rows: list[tuple], codes_of: Callable[[Column, list[int]], np.ndarray]
+               ) -> tuple[dict[str, Column], dict[str, list[int]]]:
+    """Return the updated columns (their codes from ``codes_of(old column, row codes)``) and the rows' codes."""
+    columns: dict[str, Column] = {}
+    row_codes: dict[str, list[int]] = {}
+    for key, column, slot in (("role", data.role, 3), ("title", data.title, 4), ("department", data.department, 6),
+                              ("business", data.business, 7), ("status", data.status, 8)):
+        extended, codes = _extended(column, [row[slot] for row in rows])
+        columns[key] = Column(_frozen(codes_of(column, codes)), extended.values, extended.keys)
+        row_codes[key] = codes
+    return columns, row_codes
+
+
+def _row_terms(lexicon: Lexicon, rows: list[tuple], columns: dict[str, Column],
+               row_codes: dict[str, list[int]]) -> list[list[int]]:
+    """Return each row's terms, as the build makes them."""
+    row_terms: list[list[int]] = []
+    for k, row in enumerate(rows):
+        terms: list[int] = []
+        name, email = row[1] or "", row[2] or ""
+        for piece in name.split():
+            terms += lexicon.terms_of(NAME, WORD.findall(search_key(piece)))
+        for piece in _EMAIL_PIECES.split(email):
+            terms += lexicon.terms_of(EMAIL, words_of(piece))
+        for key, field_class in (("title", TITLE), ("department", DEPARTMENT), ("business", BUSINESS)):
+            terms += lexicon.terms_of(field_class, WORD.findall(columns[key].keys[row_codes[key][k]]))
+        for value in (row[9], row[10]):
+            terms += lexicon.terms_of(INTERESTS, (w for item in as_list(value) for w in words_of(item)))
+        row_terms.append(terms or [0])
+    return row_terms
+
+
+class _NameProbes:
+    """``kept_by_name`` as the (order key, position) pairs it is sorted by, for bisect.
+
+    A class of the module's, not one made per call: a class is a reference cycle, and one
+    made per update kept its arrays alive until a full garbage collection (hundreds of MB
+    of resident memory after a few hundred live edits at 100k people)."""
+
+    __slots__ = ("kept_by_name", "names")
+
+    def __init__(self, kept_by_name: np.ndarray, names: Sequence[str]) -> None:
+        self.kept_by_name = kept_by_name
+        self.names = names
+
+    def __len__(self) -> int:
+        return len(self.kept_by_name)
+
+    def __getitem__(self, i: int) -> tuple[str, int]:
+        position = int(self.kept_by_name[i])
+        return (name_key(self.names[position]), position)
+
+
+def _placed(kept_by_name: np.ndarray, names: Sequence[str], keys: list[str], positions: list[int],
+            n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (positions by name, name rank per position): ``kept_by_name`` (in name order) with
+    the people at ``positions`` (their order ``keys``) put where they sort; ties by position,
+    as the build's stable sort leaves them."""
+    probes = _NameProbes(kept_by_name, names)
+    placed = sorted(zip(keys, positions))
+    points = [bisect_left(probes, item) for item in placed]
+    by_name = np.insert(kept_by_name, points, [position for _, position in placed]) if placed else kept_by_name.copy()
+    name_rank = np.empty(n, dtype=np.int32)
+    name_rank[by_name] = np.arange(n, dtype=np.int32)
+    return _frozen(by_name), _frozen(name_rank)
+
+
+def _grown_words(data: IndexData, lexicon: Lexicon) -> dict[str, Any]:
+    """Return the term and word fields of the updated index: ``data``'s, with the lexicon's new ones."""
+    word_list = lexicon.word_list
+    grown: dict[str, Any] = {"word_count": len(word_list)}
+    old_terms = len(data.term_word)
+    if len(lexicon.term_word) == old_terms:  # no new terms: share the term arrays
+        grown.update(term_word=data.term_word, term_field=data.term_field, term_weight=data.term_weight)
+    else:
+        term_field = np.concatenate([data.term_field, np.array(lexicon.term_field[old_terms:], dtype=np.int8)])
+        grown.update(
+            term_word=_frozen(np.concatenate([data.term_word, np.array(lexicon.term_word[old_terms:], dtype=np.int32)])),
+            term_field=_frozen(term_field),
+            term_weight=_frozen(FIELD_WEIGHTS[term_field]),
+        )
+    if len(word_list) == data.word_count:
+        grown.update(vocabularies=data.vocabularies, max_word=data.max_word)
+        return grown
+    # Only the part (letters or digits) that got new words is made again: a new number
+    # must not cost re-packing 60,000 words.
+    added = word_list[data.word_count:]
+    vocabularies = dict(data.vocabularies)
+    for kind, is_kind in (("digits", str.isdigit), ("letters", lambda w: not w.isdigit())):
+        new_ids = [data.word_count + i for i, w in enumerate(added) if is_kind(w)]
+        if new_ids:
+            ids_, vocabulary = data.vocabularies[kind]
+            all_ids = np.concatenate([ids_, np.array(new_ids, dtype=ids_.dtype)])
+            vocabularies[kind] = (_frozen(all_ids), Vocabulary([*vocabulary.words, *(word_list[i] for i in new_ids)]))
+    grown.update(vocabularies=vocabularies, max_word=max(data.max_word, max((len(w) for w in added), default=0)))
+    return grown
+
+
+PATCHES_KEPT = 1024
+"""A :class:`Patched` text column holds at most this many changed values; then it is copied whole."""
+
+
+class Patched(Sequence[str]):
+    """A text column (names, e-mail addresses) with a few values changed, sharing the rest:
+    an edit to one person of 100k costs no copy of 100k strings."""
+
+    __slots__ = ("base", "changes")
+
+    def __init__(self, base: tuple[str, ...], changes: dict[int, str]) -> None:
+        self.base = base
+        self.changes = changes
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def __getitem__(self, position: int) -> str:  # type: ignore[override]
+        value = self.changes.get(position)
+        return self.base[position] if value is None else value
+
+
+def _patched(old: Sequence[str], positions: list[int], values: list[str]) -> Sequence[str]:
+    """Return ``old`` with the values at ``positions`` changed (``old`` is left as it was)."""
+    base, changes = (old.base, dict(old.changes)) if isinstance(old, Patched) else (old, {})
+    changes.update(zip(positions, values))
+    if len(changes) <= PATCHES_KEPT:
+        return Patched(cast("tuple[str, ...]", base), changes)
+    out = list(base)
+    for position, value in changes.items():
+        out[position] = value
+    return tuple(out)
+
+
+def _side_with(side: Side, at: np.ndarray, row_terms: list[list[int]]) -> Side:
+    """Return ``side`` with the people at positions ``at`` (ascending) given ``row_terms``."""
+    people = np.union1d(side.people, at)
+    lengths = np.zeros(len(people), dtype=np.int64)
+    keep = ~np.isin(side.people, at)
+    kept_lengths = np.diff(side.starts)[keep]
+    kept_to = np.searchsorted(people, side.people[keep])
+    lengths[kept_to] = kept_lengths
+    new_to = np.searchsorted(people, at)
+    lengths[new_to] = [len(terms) for terms in row_terms]
+    starts = np.zeros(len(people) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    postings = np.empty(int(starts[-1]), dtype=np.int32)
+    if len(kept_lengths):
+        offsets = np.arange(int(kept_lengths.sum()), dtype=np.int64) - np.repeat(np.cumsum(kept_lengths) - kept_lengths,
+                                                                                 kept_lengths)
+        postings[np.repeat(starts[kept_to], kept_lengths) + offsets] = side.postings[
+            np.repeat(side.starts[:-1][keep], kept_lengths) + offsets]
+    for to, terms in zip(new_to.tolist(), row_terms):
+        postings[starts[to] : starts[to] + len(terms)] = terms
+    return Side(_frozen(people), _frozen(starts), _frozen(postings))
+
+
+def _laid_out(postings: np.ndarray, starts: np.ndarray, side: Side) -> tuple[np.ndarray, np.ndarray]:
+    """Return (postings, starts) with the ``side`` people's terms in place (and nothing apart)."""
+    if not len(side.people):
+        return postings, starts
+    lengths = np.diff(starts)
+    lengths[side.people] = np.diff(side.starts)
+    new_starts = np.zeros(len(starts), dtype=np.int64)
+    np.cumsum(lengths, out=new_starts[1:])
+    pieces: list[np.ndarray] = []
+    end = 0
+    for i, position in enumerate(side.people.tolist()):
+        pieces += [postings[end : int(starts[position])], side.postings[side.starts[i] : side.starts[i + 1]]]
+        end = int(starts[position + 1])
+    pieces.append(postings[end:])
+    return _frozen(np.concatenate(pieces)), _frozen(new_starts)
+
+
+def _replaced(data: IndexData, lexicon: Lexicon, rows: list[tuple], at: np.ndarray) -> tuple[IndexData, Moved]:
+    """Put ``rows`` (ascending ids, all in ``data``, at positions ``at``) in place of the people's old rows."""
+    n = data.n
+    at_list = at.tolist()
+    given_levels = np.array([LEVEL_NONE if row[5] is None else _level_value(row[5]) for row in rows], dtype=np.int32)
+    same_levels = np.array_equal(data.level[at], given_levels)
+    level = data.level if same_levels else data.level.copy()
+    if not same_levels:
+        level[at] = given_levels
+    names = _patched(data.names, at_list, [row[1] or "" for row in rows])
+    emails = _patched(data.emails, at_list, [row[2] or "" for row in rows])
+
+    def codes_of(column: Column, codes: list[int]) -> np.ndarray:
+        if np.array_equal(column.codes[at], codes):  # this column did not change: share it
+            return column.codes
+        all_codes = column.codes.copy()
+        all_codes[at] = codes
+        return all_codes
+
+    columns, row_codes = _row_codes(data, rows, codes_of)
+    row_terms = _row_terms(lexicon, rows, columns, row_codes)
+
+    # Postings: shared with the index before; the people put in get their terms apart.
+    side = _side_with(data.side, at, row_terms)
+    postings, starts = data.postings, data.starts
+    if len(side.people) > SIDE_MAX:
+        postings, starts = _laid_out(postings, starts, side)
+        side = NO_SIDE
+
+    # Name order: unchanged unless someone's order key changed; then they move, nobody else.
+    keys = [name_key(row[1] or "") for row in rows]
+    if keys == [name_key(data.names[position]) for position in at_list]:
+        by_name, name_rank = data.by_name, data.name_rank
+    else:
+        keep = np.ones(n, dtype=bool)
+        keep[data.name_rank[at]] = False
+        by_name, name_rank = _placed(data.by_name[keep], names, keys, at_list, n)
+
+    # Sort ranks: patched where the columns' value sets stayed (then no one else's rank moves).
+    new_levels = level[at]
+    given = new_levels[new_levels != LEVEL_NONE]
+    levels = data.levels
+    if same_levels:
+        level_rank = data.column_ranks["level"][0]
+    elif np.isin(given, levels).all():
+        level_rank = data.column_ranks["level"][0].copy()
+        level_rank[at] = _level_ranks(new_levels, levels)
+    else:
+        levels = _frozen(np.union1d(levels, given))
+        level_rank = _level_ranks(level, levels)
+    column_ranks = {"level": (_frozen(level_rank), len(levels))}
+    for key, name in _SORT_COLUMNS:
+        column, old = columns[name], getattr(data, name)
+        if column.codes is old.codes:
+            ranks = data.column_ranks[key][0]
+        elif len(column.values) == len(old.values):
+            ranks = data.column_ranks[key][0].copy()
+            ranks[at] = column.code_ranks()[column.codes[at]]
+        else:
+            ranks = column.sort_ranks()
+        column_ranks[key] = (_frozen(ranks), len(column.values))
+
+    updated = IndexData(
+        n=n, ids=data.ids, level=level if same_levels else _frozen(level), names=names, emails=emails,
+        role=columns["role"], title=columns["title"], department=columns["department"],
+        business=columns["business"], status=columns["status"],
+        postings=postings, starts=starts, side=side, by_name=by_name, name_rank=name_rank,
+        column_ranks=column_ranks, levels=levels, **_grown_words(data, lexicon),
+    )
+    return updated, Moved(None, None, at, row_terms)
+
+
+def _merged(data: IndexData, lexicon: Lexicon, rows: list[tuple], gone: set[int]) -> tuple[IndexData, Moved]:
+    """Take the ``gone`` ids out of ``data`` and merge ``rows`` (ascending ids) in, in id order."""
     old_ids = data.ids
     drop = np.isin(old_ids, np.fromiter(gone, dtype=np.int64, count=len(gone))) if gone else np.zeros(data.n, bool)
     kept = np.flatnonzero(~drop)
-    rows.sort(key=lambda row: int(row[0]))
     add_ids = np.array([int(row[0]) for row in rows], dtype=np.int64)
     # The new positions: kept people and added rows merged in id order.
     insert_at = np.searchsorted(old_ids[kept], add_ids)
@@ -397,16 +710,10 @@ def update_index_data(data: IndexData, lexicon: Lexicon, rows: list[tuple], remo
     level[kept_positions] = data.level[kept]
     level[new_positions] = [LEVEL_NONE if row[5] is None else _level_value(row[5]) for row in rows]
 
-    replaced_only = n == data.n and bool(np.array_equal(ids, old_ids))
-    kept_list = None if replaced_only else kept.tolist()
+    kept_list = kept.tolist()
     new_list = new_positions.tolist()
 
-    def merged(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:
-        if replaced_only:  # the common edit: the same people, some changed in place
-            out = list(old)
-            for position, value in zip(new_list, new):
-                out[position] = value
-            return tuple(out)
+    def merged(old: Sequence[str], new: list[str]) -> tuple[str, ...]:
         out = list(map(old.__getitem__, kept_list)) if kept_list else []
         for position, value in zip(new_list, new):  # ascending: each lands where it belongs
             out.insert(position, value)
@@ -415,33 +722,17 @@ def update_index_data(data: IndexData, lexicon: Lexicon, rows: list[tuple], remo
     names = merged(data.names, [row[1] or "" for row in rows])
     emails = merged(data.emails, [row[2] or "" for row in rows])
 
-    columns: dict[str, Column] = {}
-    row_codes: dict[str, list[int]] = {}
-    for key, column, slot in (("role", data.role, 3), ("title", data.title, 4), ("department", data.department, 6),
-                              ("business", data.business, 7), ("status", data.status, 8)):
-        extended, codes = _extended(column, [row[slot] for row in rows])
+    def codes_of(column: Column, codes: list[int]) -> np.ndarray:
         all_codes = np.empty(n, dtype=np.int32)
         all_codes[kept_positions] = column.codes[kept]
         all_codes[new_positions] = codes
-        columns[key] = Column(_frozen(all_codes), extended.values, extended.keys)
-        row_codes[key] = codes
+        return all_codes
 
-    # Each added row's terms, as the build makes them.
-    row_terms: list[list[int]] = []
-    for k, row in enumerate(rows):
-        terms: list[int] = []
-        name, email = row[1] or "", row[2] or ""
-        for piece in name.split():
-            terms += lexicon.terms_of(NAME, WORD.findall(search_key(piece)))
-        for piece in _EMAIL_PIECES.split(email):
-            terms += lexicon.terms_of(EMAIL, words_of(piece))
-        for key, field_class in (("title", TITLE), ("department", DEPARTMENT), ("business", BUSINESS)):
-            terms += lexicon.terms_of(field_class, WORD.findall(columns[key].keys[row_codes[key][k]]))
-        for value in (row[9], row[10]):
-            terms += lexicon.terms_of(INTERESTS, (w for item in as_list(value) for w in words_of(item)))
-        row_terms.append(terms or [0])
+    columns, row_codes = _row_codes(data, rows, codes_of)
+    row_terms = _row_terms(lexicon, rows, columns, row_codes)
 
-    old_lengths = np.diff(data.starts)
+    old_postings, old_starts = _laid_out(data.postings, data.starts, data.side)
+    old_lengths = np.diff(old_starts)
     lengths = np.empty(n, dtype=np.int64)
     lengths[kept_positions] = old_lengths[kept]
     lengths[new_positions] = [len(t) for t in row_terms]
@@ -449,78 +740,29 @@ def update_index_data(data: IndexData, lexicon: Lexicon, rows: list[tuple], remo
     np.cumsum(lengths, out=starts[1:])
     postings = np.empty(int(starts[-1]), dtype=np.int32)
     if len(kept):
-        # Copy the kept people's postings run by run (consecutive kept people are one slice).
-        breaks = np.flatnonzero(np.diff(kept) != 1) + 1
+        # Copy the kept people's postings run by run: people next to each other both before
+        # and after (no one added between them) are one slice.
+        breaks = np.flatnonzero((np.diff(kept) != 1) | (np.diff(kept_positions) != 1)) + 1
         for run in np.split(np.arange(len(kept)), breaks):
             first, last = int(kept[run[0]]), int(kept[run[-1]])
             to = int(starts[kept_positions[run[0]]])
-            piece = data.postings[data.starts[first] : data.starts[last + 1]]
+            piece = old_postings[old_starts[first] : old_starts[last + 1]]
             postings[to : to + len(piece)] = piece
-    for position, terms in zip(new_positions.tolist(), row_terms):
+    for position, terms in zip(new_list, row_terms):
         postings[starts[position] : starts[position] + len(terms)] = terms
 
-    # Name order: the kept people keep theirs; each added row goes where its key sorts
-    # (ties by position, as the build's stable sort leaves them).
+    # Name order: the kept people keep theirs; each added row goes where its key sorts.
     kept_by_name = old_to_new[data.by_name]
     kept_by_name = kept_by_name[kept_by_name >= 0]
-    keys = [name_key(row[1] or "") for row in rows]
+    by_name, name_rank = _placed(kept_by_name, names, [name_key(row[1] or "") for row in rows], new_list, n)
 
-    class _Keys:
-        def __len__(self) -> int:
-            return len(kept_by_name)
-
-        def __getitem__(self, i: int) -> tuple[str, int]:
-            position = int(kept_by_name[i])
-            return (name_key(names[position]), position)
-
-    probes = _Keys()
-    placed = sorted(zip(keys, new_positions.tolist()))
-    points = [bisect_left(probes, item) for item in placed]
-    by_name = np.insert(kept_by_name, points, [position for _, position in placed]) if placed else kept_by_name.copy()
-    name_rank = np.empty(n, dtype=np.int32)
-    name_rank[by_name] = np.arange(n, dtype=np.int32)
-
-    word_list = lexicon.word_list
-    if len(lexicon.term_word) == len(data.term_word):  # no new terms: share the term arrays
-        term_word, term_field, term_weight = data.term_word, data.term_field, data.term_weight
-    else:
-        term_word = _frozen(np.array(lexicon.term_word, dtype=np.int32))
-        term_field = _frozen(np.array(lexicon.term_field, dtype=np.int8))
-        term_weight = _frozen(FIELD_WEIGHTS[term_field])
-    if len(word_list) == data.word_count:
-        vocabularies, max_word = data.vocabularies, data.max_word
-    else:
-        # Only the part (letters or digits) that got new words is made again: a new number
-        # must not cost re-packing 60,000 words.
-        added = word_list[data.word_count:]
-        vocabularies = dict(data.vocabularies)
-        for kind, is_kind in (("digits", str.isdigit), ("letters", lambda w: not w.isdigit())):
-            new_ids = [data.word_count + i for i, w in enumerate(added) if is_kind(w)]
-            if new_ids:
-                ids_, vocabulary = data.vocabularies[kind]
-                all_ids = np.concatenate([ids_, np.array(new_ids, dtype=ids_.dtype)])
-                vocabularies[kind] = (_frozen(all_ids), Vocabulary([*vocabulary.words, *(word_list[i] for i in new_ids)]))
-        max_word = max(data.max_word, max((len(w) for w in word_list[data.word_count:]), default=0))
-    return IndexData(
-        n=n,
-        ids=_frozen(ids),
-        level=_frozen(level),
-        names=names,
-        emails=emails,
-        role=columns["role"],
-        title=columns["title"],
-        department=columns["department"],
-        business=columns["business"],
-        status=columns["status"],
-        word_count=len(word_list),
-        max_word=max_word,
-        vocabularies=vocabularies,
-        term_word=term_word,
-        term_weight=term_weight,
-        term_field=term_field,
-        postings=_frozen(postings),
-        starts=_frozen(starts),
-        by_name=_frozen(by_name),
-        name_rank=_frozen(name_rank),
-        column_ranks=_column_ranks(level, columns),
+    given = level[new_positions]
+    levels = _frozen(np.union1d(data.levels, given[given != LEVEL_NONE]))
+    updated = IndexData(
+        n=n, ids=_frozen(ids), level=_frozen(level), names=names, emails=emails,
+        role=columns["role"], title=columns["title"], department=columns["department"],
+        business=columns["business"], status=columns["status"],
+        postings=_frozen(postings), starts=_frozen(starts), side=NO_SIDE, by_name=by_name, name_rank=name_rank,
+        column_ranks=_column_ranks(level, columns, levels), levels=levels, **_grown_words(data, lexicon),
     )
+    return updated, Moved(kept, kept_positions, new_positions, row_terms)

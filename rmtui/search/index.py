@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rapidfuzz.distance import LCSseq
 
-from rmtui.search.build import LEVEL_NONE, Column, IndexData, Lexicon, build_index_data, update_index_data
+from rmtui.search.build import LEVEL_NONE, Column, IndexData, Lexicon, Moved, Side, build_index_data, update_index
 from rmtui.search.query import ROLES, SORT_KEYS, STATUSES, level_test, one_of, parse_query, short_key, shorten
 from rmtui.search.rows import RosterRow as RosterRow
 from rmtui.search.rows import first_page as first_page
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     import rmtui.db
 
 TOKEN_CACHE_SIZE = 12
+CARRIED_TOKENS = 4
+"""How many of its newest cached query words an index hands on to its update (each costs a
+copy of one score per person): the words of the query on screen, searched again at once."""
 ROW_COLUMNS = "id, name, email, role, job_title, level, department, line_of_business, status, hobbies, interests"
 """The participants' columns an index is built of, in the order :meth:`RosterIndex.from_rows` takes."""
 
@@ -40,20 +43,22 @@ class RosterIndex:
     __slots__ = (
         "_lock", "_token_cache", "_n", "_ids", "_level", "_names", "_emails", "_role", "_title",
         "_department", "_business", "_status", "_word_count", "_max_word", "_vocabularies",
-        "_term_word", "_term_weight", "_postings", "_starts", "_by_name", "_name_rank",
+        "_term_word", "_term_weight", "_postings", "_starts", "_side", "_by_name", "_name_rank",
         "_column_ranks", "_data", "_lexicon", "_built",
     )
 
-    def __init__(self, data: IndexData, lexicon: Lexicon | None = None) -> None:
+    def __init__(
+        self, data: IndexData, lexicon: Lexicon | None = None, token_cache: OrderedDict[str, np.ndarray] | None = None
+    ) -> None:
         """Wrap built ``data`` (see :meth:`from_rows`, :meth:`from_store`); frozen from here on."""
         # The one mutable part: a small cache of per-word scores, guarded by a lock.
         self._lock = threading.Lock()
-        self._token_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._token_cache: OrderedDict[str, np.ndarray] = OrderedDict() if token_cache is None else token_cache
         self._n: int = data.n
         self._ids: np.ndarray = data.ids
         self._level: np.ndarray = data.level
-        self._names: tuple[str, ...] = data.names
-        self._emails: tuple[str, ...] = data.emails
+        self._names: Sequence[str] = data.names
+        self._emails: Sequence[str] = data.emails
         self._role: Column = data.role
         self._title: Column = data.title
         self._department: Column = data.department
@@ -66,6 +71,7 @@ class RosterIndex:
         self._term_weight: np.ndarray = data.term_weight
         self._postings: np.ndarray = data.postings
         self._starts: np.ndarray = data.starts
+        self._side: Side = data.side  # people edited since: their terms are here, not in the postings
         self._by_name: np.ndarray = data.by_name
         self._name_rank: np.ndarray = data.name_rank
         self._column_ranks: dict[str, tuple[np.ndarray, int]] = data.column_ranks
@@ -121,14 +127,21 @@ class RosterIndex:
         """Return a new index: this one with ``rows`` (as :meth:`from_rows` takes them) added or,
         for ids it has, replaced, and the ``removed`` ids taken out. The same searches as a
         fresh build of the changed table, for the cost of a few array copies (this index is
-        left as it was). Changes are applied by one thread at a time per chain of indexes.
+        left as it was; see :func:`rmtui.search.build.update_index`). Changes are applied by
+        one thread at a time per chain of indexes.
+
+        The query words this index scored everyone for last (its token cache's newest) are
+        carried over, scored again only for the rows put in: the open roster's query, searched
+        again on the new index, then costs no pass over the vocabulary and postings.
         """
         with self._lock:
             lexicon = self._lexicon[0]
             if lexicon is None or not lexicon.fits(self._data):
                 lexicon = Lexicon(self._data)
             self._lexicon[0] = None  # it grows below: it will fit the new index, not this one
-        return RosterIndex(update_index_data(self._data, lexicon, list(rows), removed), lexicon)
+            cached = list(self._token_cache.items())[-CARRIED_TOKENS:]  # the newest: the query shown
+        data, moved = update_index(self._data, lexicon, list(rows), removed)
+        return RosterIndex(data, lexicon, _carried(cached, data, moved, lexicon))
 
     def prepare_changes(self) -> None:
         """Make what :meth:`with_changes` needs now (a word and term lookup, some 100 ms at
@@ -286,7 +299,15 @@ class RosterIndex:
         if len(subset) == 0:
             return np.zeros(0, np.float32)
         index = np.repeat(starts - firsts, lengths) + np.arange(ends[-1], dtype=np.int64)
-        return np.maximum.reduceat(term_scores[self._postings[index]], firsts)
+        best = np.maximum.reduceat(term_scores[self._postings[index]], firsts)
+        side = self._side
+        if len(side.people):  # people edited since the postings were laid out: their terms are apart
+            at = np.searchsorted(side.people, subset)
+            edited = at < len(side.people)
+            edited[edited] = side.people[at[edited]] == subset[edited]
+            if edited.any():
+                best[edited] = np.maximum.reduceat(term_scores[side.postings], side.starts[:-1])[at[edited]]
+        return best
 
     def _full_best(self, token: str) -> np.ndarray:
         with self._lock:
@@ -296,7 +317,11 @@ class RosterIndex:
                 return cached
         if self._n == 0:
             return np.zeros(0, np.float32)
-        best = np.maximum.reduceat(self._term_scores(token)[self._postings], self._starts[:-1])
+        term_scores = self._term_scores(token)
+        best = np.maximum.reduceat(term_scores[self._postings], self._starts[:-1])
+        side = self._side
+        if len(side.people):  # people edited since the postings were laid out: their terms are apart
+            best[side.people] = np.maximum.reduceat(term_scores[side.postings], side.starts[:-1])
         with self._lock:
             self._token_cache[token] = best
             while len(self._token_cache) > TOKEN_CACHE_SIZE:
@@ -381,6 +406,43 @@ class RosterIndex:
         full_key[positions] = key
         by_name = self._in_name_order(positions)
         return by_name[np.argsort(full_key[by_name], kind="stable")]
+
+
+def _carried(
+    cached: list[tuple[str, np.ndarray]], data: IndexData, moved: Moved, lexicon: Lexicon
+) -> OrderedDict[str, np.ndarray]:
+    """Return the token cache of the index ``data`` updated from one holding ``cached``:
+    each word's best scores moved with the people kept, and computed for the rows put in
+    exactly as :meth:`RosterIndex._term_scores` would (the same scorer, on their words only)."""
+    carried: OrderedDict[str, np.ndarray] = OrderedDict()
+    if not cached:
+        return carried
+    terms = np.unique(np.array([t for row in moved.row_terms for t in row], dtype=np.int64))
+    word_ids = data.term_word[terms]
+    words = [lexicon.word_list[w] for w in word_ids.tolist()]
+    numeric = np.fromiter((w.isdigit() for w in words), dtype=bool, count=len(words))
+    lengths = np.array([len(t) for t in moved.row_terms], dtype=np.int64)
+    firsts = np.cumsum(lengths) - lengths
+    flat = np.searchsorted(terms, np.array([t for row in moved.row_terms for t in row], dtype=np.int64))
+    for token, best in cached:
+        scores = np.zeros(len(terms), dtype=np.float32)
+        if len(token) <= data.max_word + LOOSE_MISSES:
+            kind = numeric if token.isdigit() else ~numeric
+            chosen = np.flatnonzero(kind)
+            if len(chosen):
+                scores[chosen] = word_scores(token, Vocabulary([words[i] for i in chosen.tolist()]))
+        scores[word_ids == 0] = 0.0  # the empty word stands for "no words at all"
+        scores = scores * data.term_weight[terms]
+        updated = np.empty(data.n, dtype=np.float32)
+        if moved.kept_old is None:
+            updated[:] = best
+        else:
+            assert moved.kept_new is not None
+            updated[moved.kept_new] = best[moved.kept_old]
+        if len(moved.positions):
+            updated[moved.positions] = np.maximum.reduceat(scores[flat], firsts)
+        carried[token] = updated
+    return carried
 
 
 @dataclass(frozen=True)

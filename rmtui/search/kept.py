@@ -31,7 +31,8 @@ class KeptRosterIndex:
     """Builds the roster index once, then updates it by the participants that changed.
 
     One instance per open roster; builds from several threads take turns.
-    ``reread`` tells what the last :meth:`build` read: None for everyone, else how many people.
+    ``reread`` tells what the last :meth:`build` read: None for everyone, else how many people;
+    ``full_builds`` counts the builds that read everyone (the first, a restore, an import).
     """
 
     def __init__(self) -> None:
@@ -39,6 +40,7 @@ class KeptRosterIndex:
         self._mark: tuple[int, int] | None = None  # (revision, participant id logged at it)
         self._lock = threading.Lock()
         self.reread: int | None = None
+        self.full_builds = 0
 
     def build(self, store: rmtui.db.Store) -> RosterIndex:
         """Return the index of every participant in ``store`` as of now."""
@@ -63,6 +65,7 @@ class KeptRosterIndex:
                         return self.index
             self.index = RosterIndex.from_store(store)
             self._mark, self.reread = mark, None
+            self.full_builds += 1
             return self.index
 
     def prepare(self) -> None:

@@ -10,9 +10,12 @@ keystroke's are timed for rmtui and fzf (else "visible" would only mean the inpu
 
 Live propagation: a separate writer process (tests/writer_process.py rename) renames one
 participant; the clock runs from the moment its commit returned until the open roster (a
-search that shows only that person) shows the new name.
+search that shows only that person) shows the new name. Then 500 more renames
+(RMTUI_BENCH_LIVE_EDITS), each waited for on screen: the roster's resident memory before and
+after, and how often its index was built in full (1: only the first time) or updated.
 
     python tests/bench/bench_terminal.py           # 10k and 100k people
+    python tests/bench/bench_terminal.py --live    # only the live propagation part
     RMTUI_BENCH_QUICK=1 python tests/bench/bench_terminal.py   # 1k people, a few keys
 
 Budgets (DESIGN.md "Performance budgets"): keystroke → visible p95 ≤ 33 ms at 10k, ≤ 50 ms
@@ -30,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -40,6 +44,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TODAY = "2026-11-20"
 WIDTH, HEIGHT = 120, 40
 SOCKET = f"rmtui-bench-{os.getpid()}"  # a tmux server of our own: other people's sessions are left alone
+# Edits after the timed ones, for resident memory after many live edits.
+LIVE_MEMORY_EDITS = int(os.environ.get("RMTUI_BENCH_LIVE_EDITS", "500"))
 QUERIES = ["jhon smtih", "jose nunez", "role:mentor chess", "dept:finance anal", "maria garcia", "priya"]
 
 BARE_APP = r"""
@@ -187,6 +193,18 @@ def open_roster(db: Path) -> Pane:
     return pane
 
 
+def cpu_of_pane(pane: Pane) -> float | None:
+    """Return the CPU seconds (user + system) the pane's process has used, or None when unknown."""
+    pid = subprocess.run(["tmux", "-L", SOCKET, "display-message", "-p", "-t", pane.name, "#{pane_pid}"],
+                         capture_output=True, text=True, check=False).stdout.strip()
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def rss_of_pane(pane: Pane) -> float | None:
     """Return the resident memory (MB) of the pane's process, or None when unknown."""
     pid = subprocess.run(["tmux", "-L", SOCKET, "display-message", "-p", "-t", pane.name, "#{pane_pid}"],
@@ -252,9 +270,49 @@ def bench_bare(queries: list[str], folder: Path) -> list[float]:
 
 # -- live propagation ------------------------------------------------------------------------
 
+# The roster as the user runs it, counting how its index was made each time (a full build
+# reading everyone, or an update by the people changed): a probe of the benchmark only.
+LIVE_APP = r"""
+import os
+import sys
 
-def bench_live(db: Path, edits: int) -> list[float]:
-    """ms from another process's commit returning to the open roster showing it."""
+from rmtui.search import kept
+
+_build = kept.KeptRosterIndex.build
+
+
+def counted(self, store):
+    index = _build(self, store)
+    with open(os.environ["RMTUI_BENCH_BUILDS"], "a") as out:
+        out.write("full\n" if self.reread is None else f"update {self.reread}\n")
+    return index
+
+
+kept.KeptRosterIndex.build = counted
+from rmtui.cli import main
+
+sys.argv[0] = "rmtui"
+main()
+"""
+
+
+@dataclass
+class LiveFigures:
+    """What the live benchmark saw on one roster."""
+
+    latencies: list[float]  # ms from another process's commit returning to the pane showing it
+    full_builds: int  # index builds that read everyone (1: the roster's first; more: a rebuild)
+    updates: int  # index updates by the people changed
+    rss_before: float | None  # MB, once the roster showed the first search
+    rss_after: float | None  # MB, after all the edits
+    edits: int  # edits made in all (timed ones and the memory run's)
+    cpu_per_edit: float | None = None  # ms of the roster process's CPU per edit in the memory run, idle use taken off
+
+
+def bench_live(db: Path, edits: int, memory_edits: int = 0) -> LiveFigures:
+    """Another process renames one person ``edits`` times at a person's pace (each timed from
+    its commit returning to the open roster showing it), then ``memory_edits`` times more as
+    fast as the roster shows them (resident memory before and after)."""
     probe = read_only(db, "SELECT id FROM participants ORDER BY id LIMIT 1 OFFSET 7")[0][0]
     writer = subprocess.Popen(
         [sys.executable, str(ROOT / "tests" / "writer_process.py"), "rename", str(db), str(probe)],
@@ -263,28 +321,71 @@ def bench_live(db: Path, edits: int) -> list[float]:
     assert writer.stdin is not None and writer.stdout is not None
     assert writer.stdout.readline().strip() == "ready"
     pane = None
-    try:
-        writer.stdin.write("0\n")
-        writer.stdin.flush()
-        writer.stdout.readline()
-        pane = open_roster(db)
-        pane.send("livetest", literal=True)
-        pane.wait_for(lambda screen: "Livetest Run0000" in screen)
-        latencies = []
-        for n in range(1, edits + 1):
-            time.sleep(0.2 + random.random() * 0.3)
-            writer.stdin.write(f"{n}\n")
-            writer.stdin.flush()
-            _, committed = writer.stdout.readline().split()
-            seen = pane.wait_for(lambda screen, n=n: f"Livetest Run{n:04d}" in screen)
-            # perf_counter → wall clock: both clocks advance together over this short span.
-            latencies.append((time.time() - (time.perf_counter() - seen) - float(committed)) * 1000)
-        return latencies
-    finally:
-        if pane is not None:
-            pane.close()
-        writer.stdin.close()
-        writer.wait(timeout=30)
+    with tempfile.TemporaryDirectory() as name:
+        script, builds = Path(name) / "live_rmtui.py", Path(name) / "builds.txt"
+        script.write_text(LIVE_APP)
+        builds.touch()
+        try:
+
+            def rename(n: int) -> float:
+                """Rename the person to run ``n``; return when the commit returned (wall clock)."""
+                writer.stdin.write(f"{n}\n")  # type: ignore[union-attr]
+                writer.stdin.flush()  # type: ignore[union-attr]
+                return float(writer.stdout.readline().split()[1])  # type: ignore[union-attr]
+
+            rename(0)
+            pane = Pane(f"{sys.executable} {str(script)!r} --db {str(db)!r} --today {TODAY} roster",
+                        env={"TEXTUAL_ANIMATIONS": "none", "RMTUI_BENCH_BUILDS": str(builds)})
+            pane.wait_for(lambda screen: " people · sorted by" in screen and "preparing" not in screen, timeout=120)
+            pane.send("/")
+            time.sleep(0.5)
+            pane.send("livetest", literal=True)
+            pane.wait_for(lambda screen: "Livetest Run0000" in screen)
+            time.sleep(1.0)  # the index's update lookup is made in the background after the first build
+            rss_before = rss_of_pane(pane)
+            latencies = []
+            for n in range(1, edits + 1):
+                time.sleep(0.2 + random.random() * 0.3)
+                committed = rename(n)
+                seen = pane.wait_for(lambda screen, n=n: f"Livetest Run{n:04d}" in screen)
+                # perf_counter → wall clock: both clocks advance together over this short span.
+                latencies.append((time.time() - (time.perf_counter() - seen) - committed) * 1000)
+            idle_began, idle_cpu = time.perf_counter(), cpu_of_pane(pane)
+            time.sleep(3.0)  # the roster's own use meanwhile (its watcher's polls, the clock)
+            idle_span, idle_used = time.perf_counter() - idle_began, cpu_of_pane(pane)
+            began, cpu_before = time.perf_counter(), cpu_of_pane(pane)
+            for n in range(edits + 1, edits + memory_edits + 1):
+                rename(n)
+                pane.wait_for(lambda screen, n=n: f"Livetest Run{n:04d}" in screen)
+            span, cpu_after = time.perf_counter() - began, cpu_of_pane(pane)
+            cpu_per_edit = None
+            if memory_edits and None not in (idle_cpu, idle_used, cpu_before, cpu_after):
+                idle_rate = (idle_used - idle_cpu) / idle_span  # type: ignore[operator]
+                cpu_per_edit = ((cpu_after - cpu_before) - idle_rate * span) / memory_edits * 1000  # type: ignore[operator]
+            time.sleep(1.0)
+            rss_after = rss_of_pane(pane)
+            made = builds.read_text().split()
+            return LiveFigures(latencies, made.count("full"), made.count("update"), rss_before, rss_after,
+                               edits + memory_edits, cpu_per_edit)
+        finally:
+            if pane is not None:
+                pane.close()
+            writer.stdin.close()
+            writer.wait(timeout=30)
+
+
+def live_lines(people: int, live: LiveFigures) -> list[str]:
+    """The live benchmark's figures, as printed."""
+    memory = ""
+    if live.rss_before is not None and live.rss_after is not None:
+        memory = f"; resident memory {live.rss_before:.0f} MB → {live.rss_after:.0f} MB after {live.edits} edits"
+    if live.cpu_per_edit is not None:
+        memory += f"; the roster's CPU per edit {live.cpu_per_edit:.1f} ms (idle use taken off)"
+    return [
+        f"another process's edit → visible on the open roster, {people:,} people: {summary(live.latencies)}",
+        f"the roster's index over {live.edits} edits at {people:,}: {live.full_builds} full build(s) (1 = the first"
+        f" only), {live.updates} update(s) by the people changed{memory}",
+    ]
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -334,8 +435,20 @@ def run(quick: bool, databases: dict[int, Path] | None = None) -> list[str]:
                                   f"p95 {percentile(ours, 0.95) / percentile(other, 0.95):.2f}× {label}")
             if ratios:
                 lines.append(f"rmtui / floors, {people:,} people: " + "; ".join(ratios))
-            live = bench_live(db, 5 if quick else 30)
-            lines.append(f"another process's edit → visible on the open roster, {people:,} people: {summary(live)}")
+            lines += live_lines(people, bench_live(db, 5 if quick else 30, 20 if quick else LIVE_MEMORY_EDITS))
+    return lines
+
+
+def run_live(quick: bool, databases: dict[int, Path] | None = None) -> list[str]:
+    """Only the live propagation part of :func:`run`."""
+    if shutil.which("tmux") is None:
+        return ["tmux not installed: the terminal benchmarks need it (apt-get install tmux)"]
+    lines = []
+    with tempfile.TemporaryDirectory() as name:
+        for people in [1_000] if quick else [10_000, 100_000]:
+            db = (databases or {}).get(people) or build_demo_db(Path(name), people)
+            lines += live_lines(people, bench_live(db, 5 if quick else 30, 20 if quick else LIVE_MEMORY_EDITS))
+            print(*lines[-2:], sep="\n", flush=True)
     return lines
 
 
@@ -353,5 +466,8 @@ if __name__ == "__main__":
         if "=" in argument:  # 10000=/path/to/demo.db: reuse a demo built before
             people, path = argument.split("=", 1)
             given[int(people)] = Path(path)
-    for line in run(quick, given):
-        print(line, flush=True)
+    if "--live" in sys.argv:
+        run_live(quick, given)
+    else:
+        for line in run(quick, given):
+            print(line, flush=True)
