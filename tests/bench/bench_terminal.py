@@ -65,7 +65,7 @@ def probe(phase, info):
     if phase == "start":
         started[0] = time.perf_counter()
     else:
-        passes.append((info["generation"], (time.perf_counter() - started[0]) * 1000))
+        passes.append((info["generation"], (time.perf_counter() - started[0]) * 1000, started[0]))
 
 gc.callbacks.append(probe)
 
@@ -293,9 +293,11 @@ class Typing:
         ]
 
 
-def read_gc(path: Path) -> list[tuple[int, float]]:
+def read_gc(path: Path, start: float, end: float) -> list[tuple[int, float]]:
+    """The collections (generation, ms) that began between ``start`` and ``end`` (perf_counter:
+    the same monotonic clock in every process)."""
     try:
-        return [(int(g), float(ms)) for g, ms in json.loads(path.read_text())]
+        return [(int(g), float(ms)) for g, ms, at in json.loads(path.read_text()) if start <= at <= end]
     except (OSError, ValueError):
         return []
 
@@ -309,13 +311,14 @@ def bench_rmtui(db: Path, queries: list[str], root: Path = ROOT, python: str = s
     probe = folder / f"gc-{os.getpid()}-{random.randrange(10**9)}.json"
     pane = open_roster(db, root, python, env={"RMTUI_GC_PROBE": str(probe)}, launcher=launcher)
     try:
-        time.sleep(0.6)
-        before = len(read_gc(probe))
         cpu: list[float] = []
-        latencies = type_queries(pane, queries, rmtui_expectations(db), lambda: pane.send("C-u"), cpu)
+        expectations = rmtui_expectations(db)
+        start = time.perf_counter()
+        latencies = type_queries(pane, queries, expectations, lambda: pane.send("C-u"), cpu)
+        end = time.perf_counter()
         rss = rss_of_pane(pane)
-        time.sleep(0.6)
-        return Typing(latencies, cpu, read_gc(probe)[before:], rss)
+        time.sleep(0.8)  # the probe writes twice a second
+        return Typing(latencies, cpu, read_gc(probe, start, end), rss)
     finally:
         pane.close()
 
