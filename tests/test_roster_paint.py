@@ -136,3 +136,44 @@ async def test_the_app_paces_full_collections_while_it_runs(demo_programme: Prog
         await pilot.press("down")
         assert app.gc_pacer.last_input > before
     assert gc.get_threshold() == saved
+
+
+def _bar_column(screen, table: VirtualTable) -> list[tuple[str, tuple]]:
+    """The scrollbar's column of the table as the screen paints it now."""
+    x = table.region.right - 1
+    strips = screen._compositor.render_strips()
+    column = []
+    for strip in strips[table.region.y + 1 : table.region.bottom]:
+        cell = strip.crop(x, x + 1)
+        column.append((cell.text, tuple(segment.style for segment in cell)))
+    return column
+
+
+async def test_the_scrollbar_left_unpainted_looks_as_a_repainted_one(demo_programme: Programme) -> None:
+    """A new result that leaves the scrollbar's drawing as it was skips repainting it: after
+    every keystroke its column is what a full scrollbar update paints."""
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 13)) as pilot:  # a short table: small thumbs, often alike
+        screen = await settled(pilot)
+        await pilot.press("slash")
+        table = screen.query_one("#results", VirtualTable)
+        skipped = 0
+        unchanged = table._bar_unchanged
+
+        def counting(old: int, new: int) -> bool:
+            nonlocal skipped
+            same = unchanged(old, new)
+            skipped += same
+            return same
+
+        table._bar_unchanged = counting  # type: ignore[method-assign]
+        for text in ("e", "a", "an", "ann", "anna", "ann", "an", "a", "", "zz", "", "role:mentor", "role:mentee"):
+            search = screen.query_one("#search", Input)
+            search.value = text
+            await settled(pilot)
+            shown = _bar_column(screen, table)
+            assert table.vertical_scrollbar.window_virtual_size == table.virtual_size.height
+            table._scroll_update(table.virtual_size)
+            await settled(pilot)
+            assert _bar_column(screen, table) == shown, f"after {text!r} the scrollbar was stale"
+        assert skipped  # the unpainted case was met

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from math import ceil
 from typing import ClassVar, Protocol
 
 from rich.cells import cell_len
@@ -22,6 +23,7 @@ from textual.geometry import Region, Size, Spacing
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.style import Style as TextualStyle
 
@@ -211,9 +213,31 @@ class VirtualTable(ScrollView, can_focus=True):
         scrollbar_stays = self.styles.overflow_y == "scroll" or (old.height > window) == (height > window)
         if self.is_mounted and window > 0 and scrollbar_stays:
             self.set_reactive(VirtualTable.virtual_size, new)
-            self._scroll_update(new)
+            if self._bar_unchanged(old.height, height):
+                # The bar looks as it did (say 10,000 rows, then 2,000: a one-cell thumb at the
+                # top either way): give it the new size without repainting its column.
+                self.vertical_scrollbar.set_reactive(ScrollBar.window_virtual_size, height)
+            else:
+                self._scroll_update(new)
         else:
             self.virtual_size = new
+
+    def _bar_unchanged(self, old: int, new: int) -> bool:
+        """Whether the vertical scrollbar draws the same for ``new`` rows as for ``old`` (and
+        the scroll offset stays valid): then nothing about it needs repainting."""
+        if not self.show_vertical_scrollbar or self.show_horizontal_scrollbar:
+            return False
+        bar = self.vertical_scrollbar
+        if bar.window_virtual_size != old or self.validate_scroll_y(self.scroll_y) != self.scroll_y:
+            return False
+
+        def drawn(virtual: int) -> list[Segment]:
+            window = bar.window_size if bar.window_size < virtual else 0
+            return list(bar.renderer.render_bar(size=bar.size.height, virtual_size=ceil(virtual),
+                                                window_size=ceil(window), position=bar.position,
+                                                thickness=bar.thickness, vertical=True).segments)
+
+        return drawn(old) == drawn(new)
 
     def set_sort(self, column: str | None, descending: bool = False) -> None:
         """Mark ``column`` as the sorted one in the header."""
