@@ -359,6 +359,28 @@ class VirtualTable(ScrollView, can_focus=True):
     def _row_line(self, cells: Mapping[str, Text | str], style: Style, match_style: Style) -> Strip:
         """Return one body line in ``style``: one Strip, made once, of as few segments as its
         styles allow (the plain cells and the gaps between them are one segment)."""
+        segments, total = self._row_segments(cells, style, match_style)
+        if total == self._widths_for:
+            return Strip(segments, total)
+        return Strip(segments).adjust_cell_length(self._widths_for, style)
+
+    def _finished_row(self, cells: Mapping[str, Text | str], style: Style, match_style: Style,
+                      painted: tuple[int, Style, tuple, Color]) -> Strip:
+        """Return a body line as it goes out (see _painted), made as one Strip."""
+        segments, total = self._row_segments(cells, style, match_style)
+        width, inner, filters, background = painted
+        if total != self._widths_for or width < total:
+            return self._painted(self._row_line(cells, style, match_style), painted)
+        if width > total:
+            segments.append(Segment(" " * (width - total), inner))
+        for line_filter in filters:
+            segments = line_filter.apply(segments, background)
+        return Strip(segments, width)
+
+    def _row_segments(
+        self, cells: Mapping[str, Text | str], style: Style, match_style: Style
+    ) -> tuple[list[Segment], int]:
+        """The segments of a body line and its cell length."""
         segments: list[Segment] = []
         run: list[str] = []  # text in ``style`` not yet made a segment
         total = 0
@@ -393,9 +415,7 @@ class VirtualTable(ScrollView, can_focus=True):
             run.append(self._cell_text(text, width, column.justify))
         if run:
             segments.append(Segment("".join(run), style))
-        if total == self._widths_for:
-            return Strip(segments, total)
-        return Strip(segments).adjust_cell_length(self._widths_for, style)
+        return segments, total
 
     def _styles_now(self) -> tuple[int, int, Style, Style, Style]:
         """Return (width, top row, base, cursor and match styles) of what is painted now."""
@@ -493,9 +513,11 @@ class VirtualTable(ScrollView, can_focus=True):
         key = None if row_key is None else (row_key(index), width, match_style, base, painted)
         strip = None if key is None else self._line_cache.get(key)
         if strip is None:
-            strip = self._row_line(self.source.cells(index), base, match_style)
-            if painted is not None:
-                strip = self._painted(strip, painted)
+            cells = self.source.cells(index)
+            if painted is None:
+                strip = self._row_line(cells, base, match_style)
+            else:
+                strip = self._finished_row(cells, base, match_style, painted)
             if key is not None:
                 if len(self._line_cache) >= self.LINE_CACHE:
                     self._line_cache.clear()
