@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from math import ceil
 from typing import ClassVar, Protocol
 
 from rich.cells import cell_len
@@ -22,6 +23,7 @@ from textual.geometry import Region, Size, Spacing
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.style import Style as TextualStyle
 
@@ -127,6 +129,7 @@ class VirtualTable(ScrollView, can_focus=True):
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
 
     OPTIONAL_MIN = 10
+    LINE_CACHE = 512  # rendered lines kept: a few screens to scroll back to
 
     @dataclass
     class CursorMoved(_TableMessage):
@@ -164,15 +167,17 @@ class VirtualTable(ScrollView, can_focus=True):
         self.sort_descending = False
         self._widths: list[int] = []
         self._widths_for = -1
-        # Rendered lines by (row key, width, match style, line style), and rendered plain
-        # cells by (text, width, justify[, line style]): columns such as role, department and
-        # status repeat, so most cells of a new line are already rendered.
+        # Rendered lines by (row key, width, match style, line style[, how painted]), and the
+        # text of plain cells by (text, width, justify): columns such as role, department and
+        # status repeat, so most cells of a new line are already cut to width. (Strings, not
+        # Segments: the garbage collector has no string to walk; each cached line is a few
+        # dozen objects it walks in every full pass, hence the modest LINE_CACHE.)
         self._line_cache: dict[tuple, Strip] = {}
         self._paint_styles: tuple[int, int, Style, Style, Style] | None = None
         self._header: tuple[tuple, Strip] | None = None
         self._blank: Strip | None = None
         self._cell_cache: dict[tuple[str, int, str], list[Segment]] = {}
-        self._styled_cells: dict[tuple[str, int, str, Style], Segment] = {}
+        self._cell_texts: dict[tuple[str, int, str], str] = {}
 
     # -- data ------------------------------------------------------------------------
 
@@ -208,9 +213,31 @@ class VirtualTable(ScrollView, can_focus=True):
         scrollbar_stays = self.styles.overflow_y == "scroll" or (old.height > window) == (height > window)
         if self.is_mounted and window > 0 and scrollbar_stays:
             self.set_reactive(VirtualTable.virtual_size, new)
-            self._scroll_update(new)
+            if self._bar_unchanged(old.height, height):
+                # The bar looks as it did (say 10,000 rows, then 2,000: a one-cell thumb at the
+                # top either way): give it the new size without repainting its column.
+                self.vertical_scrollbar.set_reactive(ScrollBar.window_virtual_size, height)
+            else:
+                self._scroll_update(new)
         else:
             self.virtual_size = new
+
+    def _bar_unchanged(self, old: int, new: int) -> bool:
+        """Whether the vertical scrollbar draws the same for ``new`` rows as for ``old`` (and
+        the scroll offset stays valid): then nothing about it needs repainting."""
+        if not self.show_vertical_scrollbar or self.show_horizontal_scrollbar:
+            return False
+        bar = self.vertical_scrollbar
+        if bar.window_virtual_size != old or self.validate_scroll_y(self.scroll_y) != self.scroll_y:
+            return False
+
+        def drawn(virtual: int) -> list[Segment]:
+            window = bar.window_size if bar.window_size < virtual else 0
+            return list(bar.renderer.render_bar(size=bar.size.height, virtual_size=ceil(virtual),
+                                                window_size=ceil(window), position=bar.position,
+                                                thickness=bar.thickness, vertical=True).segments)
+
+        return drawn(old) == drawn(new)
 
     def set_sort(self, column: str | None, descending: bool = False) -> None:
         """Mark ``column`` as the sorted one in the header."""
@@ -261,31 +288,30 @@ class VirtualTable(ScrollView, can_focus=True):
         if padding:
             segments = [Segment(padding), *segments] if justify == "right" else [*segments, Segment(padding)]
         if plain:
-            if len(self._cell_cache) > 8192:
+            if len(self._cell_cache) > 2048:
                 self._cell_cache.clear()
             self._cell_cache[(text.plain, width, justify)] = segments
         return segments
 
-    def _plain_cell(self, text: str, width: int, justify: str, style: Style) -> Segment:
-        """Return one cell of plain ``text`` as one segment in ``style``, cut or padded to ``width``.
+    def _cell_text(self, text: str, width: int, justify: str) -> str:
+        """Return plain ``text`` cut or padded to ``width`` cells (made once per text and width).
 
         Most cells of a line are plain (role, department, status...) and repeat from row to
-        row: each is made once per text, width and line style, without a Rich Text.
+        row; a line's plain cells and gaps go out as one segment.
         """
-        key = (text, width, justify, style)
-        segment = self._styled_cells.get(key)
-        if segment is None:
+        key = (text, width, justify)
+        cell = self._cell_texts.get(key)
+        if cell is None:
             length = cell_len(text)
             if length > width or "\t" in text:
-                text = "".join(s.text for s in self._cell(Text(text), width, justify))
+                cell = "".join(s.text for s in self._cell(Text(text), width, justify))
             else:
                 padding = " " * (width - length)
-                text = padding + text if justify == "right" else text + padding
-            segment = Segment(text, style)
-            if len(self._styled_cells) > 8192:
-                self._styled_cells.clear()
-            self._styled_cells[key] = segment
-        return segment
+                cell = padding + text if justify == "right" else text + padding
+            if len(self._cell_texts) > 8192:
+                self._cell_texts.clear()
+            self._cell_texts[key] = cell
+        return cell
 
     @staticmethod
     def _marked_cell(text: Text, width: int, justify: str, style: Style, match_style: Style) -> list[Segment] | None:
@@ -331,38 +357,65 @@ class VirtualTable(ScrollView, can_focus=True):
         return self._plain_line(cells).apply_style(base)
 
     def _row_line(self, cells: Mapping[str, Text | str], style: Style, match_style: Style) -> Strip:
-        """Return one body line in ``style``: one Strip made once, its segments styled as built."""
+        """Return one body line in ``style``: one Strip, made once, of as few segments as its
+        styles allow (the plain cells and the gaps between them are one segment)."""
+        segments, total = self._row_segments(cells, style, match_style)
+        if total == self._widths_for:
+            return Strip(segments, total)
+        return Strip(segments).adjust_cell_length(self._widths_for, style)
+
+    def _finished_row(self, cells: Mapping[str, Text | str], style: Style, match_style: Style,
+                      painted: tuple[int, Style, tuple, Color]) -> Strip:
+        """Return a body line as it goes out (see _painted), made as one Strip."""
+        segments, total = self._row_segments(cells, style, match_style)
+        width, inner, filters, background = painted
+        if total != self._widths_for or width < total:
+            return self._painted(self._row_line(cells, style, match_style), painted)
+        if width > total:
+            segments.append(Segment(" " * (width - total), inner))
+        for line_filter in filters:
+            segments = line_filter.apply(segments, background)
+        return Strip(segments, width)
+
+    def _row_segments(
+        self, cells: Mapping[str, Text | str], style: Style, match_style: Style
+    ) -> tuple[list[Segment], int]:
+        """The segments of a body line and its cell length."""
         segments: list[Segment] = []
-        gap = Segment(" ", style)
+        run: list[str] = []  # text in ``style`` not yet made a segment
         total = 0
         for column, width in zip(self.columns, self._widths):
             if not width:
                 continue
-            if segments:
-                segments.append(gap)
+            if total:
+                run.append(" ")
                 total += 1
+            total += width
             text = cells.get(column.key, "")
             if isinstance(text, Text):
                 if not text.spans and not text.style:
                     text = text.plain
                 else:
                     marked = self._marked_cell(text, width, column.justify, style, match_style)
-                    if marked is not None:
-                        segments += marked
-                        total += width
-                        continue
-                    if text.spans and match_style:
-                        text = text.copy()
-                        text.spans = [span._replace(style=match_style) if span.style == "match" else span
-                                      for span in text.spans]
-                    segments += Segment.apply_style(self._cell(text, width, column.justify), style)
-                    total += width
+                    if marked is None:
+                        if text.spans and match_style:
+                            text = text.copy()
+                            text.spans = [span._replace(style=match_style) if span.style == "match" else span
+                                          for span in text.spans]
+                        marked = list(Segment.apply_style(self._cell(text, width, column.justify), style))
+                    for segment in marked:
+                        if segment.style == style and not segment.control:
+                            run.append(segment.text)
+                        else:
+                            if run:
+                                segments.append(Segment("".join(run), style))
+                                run = []
+                            segments.append(segment)
                     continue
-            segments.append(self._plain_cell(text, width, column.justify, style))
-            total += width
-        if total == self._widths_for:
-            return Strip(segments, total)
-        return Strip(segments).adjust_cell_length(self._widths_for, style)
+            run.append(self._cell_text(text, width, column.justify))
+        if run:
+            segments.append(Segment("".join(run), style))
+        return segments, total
 
     def _styles_now(self) -> tuple[int, int, Style, Style, Style]:
         """Return (width, top row, base, cursor and match styles) of what is painted now."""
@@ -384,14 +437,8 @@ class VirtualTable(ScrollView, can_focus=True):
             if plain is None:
                 return super().render_lines(crop)
             width, inner, filters, background = plain
-            strips = []
-            for y in crop.line_range:
-                # As Textual does (the scrollbar's column is painted over): cached on the line.
-                strip = self.render_line(y).adjust_cell_length(width, inner)
-                for line_filter in filters:  # cached on the (cached) line: a repaint makes nothing
-                    strip = strip.apply_filter(line_filter, background)
-                strips.append(strip)
-            return strips
+            painted = (width, inner, tuple(filters), background)
+            return [self._body_line(y, painted) for y in crop.line_range]
         finally:
             self._paint_styles = None
 
@@ -429,27 +476,50 @@ class VirtualTable(ScrollView, can_focus=True):
         return width, inner, list(self.get_line_filters()), background
 
     def render_line(self, y: int) -> Strip:
+        return self._body_line(y)
+
+    @staticmethod
+    def _painted(strip: Strip, painted: tuple[int, Style, tuple, Color]) -> Strip:
+        """``strip`` as it goes out: as wide as the widget (the scrollbar's column is painted
+        over, as Textual does), through the app's line filters."""
+        width, inner, filters, background = painted
+        strip = strip.adjust_cell_length(width, inner)
+        for line_filter in filters:
+            strip = strip.apply_filter(line_filter, background)
+        return strip
+
+    def _body_line(self, y: int, painted: tuple[int, Style, tuple, Color] | None = None) -> Strip:
+        """Line ``y`` of the widget; ``painted``: finished as it goes out (see _plain_paint).
+
+        A row's finished line is what is cached: a repaint makes nothing, and a new row makes
+        one line, not one line and a copy per step (each copy also kept alive by its cache).
+        """
         width, top, base, cursor_style, match_style = self._paint_styles or self._styles_now()
         if width != self._widths_for:
             self._widths = self._column_widths(width)
             self._widths_for = width
         if y == 0:
-            return self._header_line()
+            header = self._header_line()
+            return header if painted is None else self._painted(header, painted)
         index = top + y - 1
         if index >= len(self.source):
             blank = self._blank
             if blank is None or blank.cell_length != width or blank._segments[0].style != base:
                 blank = self._blank = Strip([Segment(" " * width, base)], width)
-            return blank
+            return blank if painted is None else self._painted(blank, painted)
         if index == self.cursor:
             base = base + cursor_style
         row_key = getattr(self.source, "row_key", None)
-        key = None if row_key is None else (row_key(index), width, match_style, base)
+        key = None if row_key is None else (row_key(index), width, match_style, base, painted)
         strip = None if key is None else self._line_cache.get(key)
         if strip is None:
-            strip = self._row_line(self.source.cells(index), base, match_style)
+            cells = self.source.cells(index)
+            if painted is None:
+                strip = self._row_line(cells, base, match_style)
+            else:
+                strip = self._finished_row(cells, base, match_style, painted)
             if key is not None:
-                if len(self._line_cache) > 2048:
+                if len(self._line_cache) >= self.LINE_CACHE:
                     self._line_cache.clear()
                 self._line_cache[key] = strip
         return strip

@@ -17,6 +17,14 @@ after, and how often its index was built in full (1: only the first time) or upd
     python tests/bench/bench_terminal.py           # 10k and 100k people
     python tests/bench/bench_terminal.py --live    # only the live propagation part
     RMTUI_BENCH_QUICK=1 python tests/bench/bench_terminal.py   # 1k people, a few keys
+    python tests/bench/bench_terminal.py --keys 10000=/tmp/d10k.db --base=/tmp/base --rounds=2
+        # keystrokes only (no live propagation), and an older checkout (with its own .venv)
+        # typed into in the same run, interleaved with this one, for before → after figures
+
+Beside wall clock, each rmtui run reports the main thread's CPU per keystroke (from
+/proc/PID/task/PID/schedstat, from the key sent until the next key), the garbage
+collector's passes while typing (counted by gc.callbacks in the app's process: how many
+took ≥ 5 ms and the longest) and the resident memory at the end.
 
 Budgets (DESIGN.md "Performance budgets"): keystroke → visible p95 ≤ 33 ms at 10k, ≤ 50 ms
 at 100k, ≤ 1.0× fzf; another process's edit visible at 100k p95 ≤ 300 ms. Printed, never
@@ -25,6 +33,7 @@ asserted.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -47,6 +56,38 @@ SOCKET = f"rmtui-bench-{os.getpid()}"  # a tmux server of our own: other people'
 # Edits after the timed ones, for resident memory after many live edits.
 LIVE_MEMORY_EDITS = int(os.environ.get("RMTUI_BENCH_LIVE_EDITS", "500"))
 QUERIES = ["jhon smtih", "jose nunez", "role:mentor chess", "dept:finance anal", "maria garcia", "priya"]
+
+# Runs ``python -m rmtui ...`` with gc.callbacks timing every collection; a thread writes the
+# figures to RMTUI_GC_PROBE (as JSON) twice a second.
+GC_PROBE = r"""
+import gc, json, os, runpy, sys, threading, time
+
+out = os.environ["RMTUI_GC_PROBE"]
+passes = []
+started = [0.0]
+
+def probe(phase, info):
+    if phase == "start":
+        started[0] = time.perf_counter()
+    else:
+        passes.append((info["generation"], (time.perf_counter() - started[0]) * 1000, started[0]))
+
+gc.callbacks.append(probe)
+
+def dump():
+    written = -1
+    while True:
+        time.sleep(0.5)
+        if len(passes) != written:
+            written = len(passes)
+            with open(out + ".tmp", "w") as f:
+                json.dump(passes[:written], f)
+            os.replace(out + ".tmp", out)
+
+threading.Thread(target=dump, daemon=True).start()
+sys.argv = ["rmtui", *sys.argv[1:]]
+runpy.run_module("rmtui", run_name="__main__", alter_sys=True)
+"""
 
 BARE_APP = r"""
 from textual.app import App
@@ -89,13 +130,13 @@ def summary(values: list[float]) -> str:
 class Pane:
     """One tmux session running ``command`` in a WIDTH x HEIGHT pane."""
 
-    def __init__(self, command: str, *, env: dict[str, str] | None = None) -> None:
+    def __init__(self, command: str, *, env: dict[str, str] | None = None, root: Path = ROOT) -> None:
         self.name = f"rmtui-bench-{os.getpid()}-{random.randrange(10**9)}"
         exports = " ".join(f"{k}={v!r}" for k, v in (env or {}).items())
         for attempt in range(5):  # a server that just lost its last session may be exiting
             started = subprocess.run(
                 ["tmux", "-L", SOCKET, "new-session", "-d", "-s", self.name, "-x", str(WIDTH), "-y", str(HEIGHT),
-                 f"cd {str(ROOT)!r} && {exports} exec {command}"],
+                 f"cd {str(root)!r} && {exports} exec {command}"],
                 check=attempt == 4, capture_output=True,
             )
             if started.returncode == 0:
@@ -122,28 +163,54 @@ class Pane:
                 raise TimeoutError(f"the pane never showed what was expected; it shows:\n{screen}")
             time.sleep(0.001)
 
+    def pid(self) -> int | None:
+        """The process the pane runs (its command is exec'd by the shell)."""
+        pid = subprocess.run(["tmux", "-L", SOCKET, "display-message", "-p", "-t", self.name, "#{pane_pid}"],
+                             capture_output=True, text=True, check=False).stdout.strip()
+        return int(pid) if pid.isdigit() else None
+
     def close(self) -> None:
         subprocess.run(["tmux", "-L", SOCKET, "kill-session", "-t", self.name], check=False, capture_output=True)
 
 
+def main_thread_ns(pid: int | None) -> int | None:
+    """CPU time (ns) the main thread of ``pid`` has run, or None when unknown."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/task/{pid}/schedstat") as stat:
+            return int(stat.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def type_queries(
     pane: Pane, queries: list[str], expected: Callable[[str], Callable[[str], bool] | None],
-    clear: Callable[[], None],
+    clear: Callable[[], None], cpu: list[float] | None = None,
 ) -> list[float]:
-    """Type ``queries`` key by key; return ms from send-keys to ``expected(typed)`` on screen."""
+    """Type ``queries`` key by key; return ms from send-keys to ``expected(typed)`` on screen.
+
+    ``cpu``, when given, gets the main thread's CPU ms per timed keystroke (key sent → the
+    next key), read from the pane's process.
+    """
     latencies = []
+    pid = pane.pid() if cpu is not None else None
     for query in queries:
         typed = ""
         for character in query:
             typed += character
             test = expected(typed)
             started = time.perf_counter()
+            before = main_thread_ns(pid)
             pane.send(character, literal=True)
             shown = typed.rstrip()
             seen = pane.wait_for(test or (lambda screen, t=shown: t in screen))
             if test is not None:
                 latencies.append((seen - started) * 1000)
             time.sleep(0.05 + random.random() * 0.05)  # a person's pace between keys
+            after = main_thread_ns(pid)
+            if test is not None and cpu is not None and before is not None and after is not None:
+                cpu.append((after - before) / 1e6)
         clear()
         time.sleep(0.3)
     return latencies
@@ -184,10 +251,14 @@ def rmtui_expectations(db: Path) -> Callable[[str], Callable[[str], bool] | None
     return expected
 
 
-def open_roster(db: Path) -> Pane:
-    pane = Pane(f"{sys.executable} -m rmtui --db {str(db)!r} --today {TODAY} roster",
-                env={"TEXTUAL_ANIMATIONS": "none"})
-    pane.wait_for(lambda screen: " people · sorted by" in screen and "preparing" not in screen, timeout=120)
+def open_roster(db: Path, root: Path = ROOT, python: str = sys.executable,
+                env: dict[str, str] | None = None, launcher: Path | None = None) -> Pane:
+    """Open the roster of ``db`` in a pane, running the checkout at ``root`` (``launcher``:
+    a script run instead of ``-m rmtui``, given rmtui's arguments)."""
+    program = str(launcher) if launcher is not None else "-m rmtui"
+    pane = Pane(f"{python} {program} --db {str(db)!r} --today {TODAY} roster",
+                env={"TEXTUAL_ANIMATIONS": "none", **(env or {})}, root=root)
+    pane.wait_for(lambda screen: " people · sorted by" in screen and "preparing" not in screen, timeout=180)
     pane.send("/")  # the roster starts on its table; / moves to the search field, as a person would
     time.sleep(0.5)
     return pane
@@ -207,10 +278,8 @@ def cpu_of_pane(pane: Pane) -> float | None:
 
 def rss_of_pane(pane: Pane) -> float | None:
     """Return the resident memory (MB) of the pane's process, or None when unknown."""
-    pid = subprocess.run(["tmux", "-L", SOCKET, "display-message", "-p", "-t", pane.name, "#{pane_pid}"],
-                         capture_output=True, text=True, check=False).stdout.strip()
     try:
-        with open(f"/proc/{pid}/status") as status:
+        with open(f"/proc/{pane.pid()}/status") as status:
             for line in status:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) / 1024
@@ -219,11 +288,54 @@ def rss_of_pane(pane: Pane) -> float | None:
     return None
 
 
-def bench_rmtui(db: Path, queries: list[str]) -> tuple[list[float], float | None]:
-    pane = open_roster(db)
+@dataclass
+class Typing:
+    """What one rmtui run of the keystrokes measured."""
+
+    latencies: list[float]
+    cpu: list[float]
+    gc_passes: list[tuple[int, float]]  # (generation, ms) of each collection while typing
+    rss: float | None
+
+    def lines(self, label: str) -> list[str]:
+        slow = [ms for _, ms in self.gc_passes if ms >= 5]
+        full = [ms for generation, ms in self.gc_passes if generation == 2]
+        return [
+            f"{label}: keystroke → visible {summary(self.latencies)}"
+            + (f"; resident memory {self.rss:.0f} MB" if self.rss else ""),
+            f"{label}: main-thread CPU per keystroke p50 {percentile(self.cpu, 0.5):.1f} ms, "
+            f"p95 {percentile(self.cpu, 0.95):.1f} ms" if self.cpu else f"{label}: main-thread CPU unknown",
+            f"{label}: garbage collection while typing: {len(self.gc_passes)} passes, {len(slow)} of ≥ 5 ms, "
+            f"{len(full)} full (gen 2), longest {max((ms for _, ms in self.gc_passes), default=0):.1f} ms",
+        ]
+
+
+def read_gc(path: Path, start: float, end: float) -> list[tuple[int, float]]:
+    """The collections (generation, ms) that began between ``start`` and ``end`` (perf_counter:
+    the same monotonic clock in every process)."""
     try:
-        latencies = type_queries(pane, queries, rmtui_expectations(db), lambda: pane.send("C-u"))
-        return latencies, rss_of_pane(pane)
+        return [(int(g), float(ms)) for g, ms, at in json.loads(path.read_text()) if start <= at <= end]
+    except (OSError, ValueError):
+        return []
+
+
+def bench_rmtui(db: Path, queries: list[str], root: Path = ROOT, python: str = sys.executable,
+                folder: Path | None = None) -> Typing:
+    """Type ``queries`` into the roster of ``db`` run from the checkout at ``root``."""
+    folder = folder or Path(tempfile.mkdtemp())
+    launcher = folder / "gc_probe.py"
+    launcher.write_text(GC_PROBE)
+    probe = folder / f"gc-{os.getpid()}-{random.randrange(10**9)}.json"
+    pane = open_roster(db, root, python, env={"RMTUI_GC_PROBE": str(probe)}, launcher=launcher)
+    try:
+        cpu: list[float] = []
+        expectations = rmtui_expectations(db)
+        start = time.perf_counter()
+        latencies = type_queries(pane, queries, expectations, lambda: pane.send("C-u"), cpu)
+        end = time.perf_counter()
+        rss = rss_of_pane(pane)
+        time.sleep(0.8)  # the probe writes twice a second
+        return Typing(latencies, cpu, read_gc(probe, start, end), rss)
     finally:
         pane.close()
 
@@ -407,35 +519,54 @@ def fzf_lines(db: Path, folder: Path) -> tuple[Path, int]:
     return path, len(rows)
 
 
-def run(quick: bool, databases: dict[int, Path] | None = None) -> list[str]:
+def run(quick: bool, databases: dict[int, Path] | None = None, *, live: bool = True,
+        base: Path | None = None, rounds: int = 1) -> list[str]:
+    """Measure; ``base``: an older checkout (with its .venv) typed into in the same run,
+    alternating with this one for ``rounds`` rounds (before → after in one run)."""
     if shutil.which("tmux") is None:
         return ["tmux not installed: the terminal benchmarks need it (apt-get install tmux)"]
-    sizes = [1_000] if quick else [10_000, 100_000]
+    sizes = sorted(databases) if databases else ([1_000] if quick else [10_000, 100_000])
     queries = QUERIES[:2] if quick else QUERIES
     lines = []
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         bare = bench_bare(queries, folder)
         lines.append(f"bare Textual Input → Label: keystroke → visible {summary(bare)}")
+        print(lines[-1], flush=True)
         for people in sizes:
             db = (databases or {}).get(people) or build_demo_db(folder, people)
-            ours, rss = bench_rmtui(db, queries)
-            lines.append(f"rmtui roster, {people:,} people: keystroke → visible {summary(ours)}"
-                         + (f"; resident memory {rss:.0f} MB" if rss else ""))
             lines_file, total = fzf_lines(db, folder)
-            floor = bench_fzf(lines_file, queries, total)
+            runs: dict[str, list[Typing]] = {"rmtui": [], "base": []}
+            fzf: list[float] = []
+            for _ in range(rounds):
+                runs["rmtui"].append(bench_rmtui(db, queries, folder=folder))
+                if base is not None:
+                    runs["base"].append(bench_rmtui(db, queries, base, str(base / ".venv" / "bin" / "python"), folder))
+                fzf += bench_fzf(lines_file, queries, total) or []
+            floor = fzf or None
+            for label, typed in runs.items():
+                if not typed:
+                    continue
+                merged = Typing([ms for t in typed for ms in t.latencies], [ms for t in typed for ms in t.cpu],
+                                [p for t in typed for p in t.gc_passes], typed[-1].rss)
+                title = f"rmtui roster{' (base ' + str(base) + ')' if label == 'base' else ''}, {people:,} people"
+                lines += merged.lines(title)
+                ratios = []
+                for floor_label, other in (("fzf", floor), ("bare Textual", bare)):
+                    if other and merged.latencies:
+                        ratios.append(f"p50 {percentile(merged.latencies, 0.5) / percentile(other, 0.5):.2f}× and "
+                                      f"p95 {percentile(merged.latencies, 0.95) / percentile(other, 0.95):.2f}× "
+                                      f"{floor_label}")
+                if ratios:
+                    lines.append(f"{title} / floors: " + "; ".join(ratios))
             if floor is None:
                 lines.append("fzf not installed: its floor is skipped (apt-get install fzf)")
             else:
                 lines.append(f"fzf, {people:,} lines: keystroke → visible {summary(floor)}")
-            ratios = []
-            for label, other in (("fzf", floor), ("bare Textual", bare)):
-                if other and ours:
-                    ratios.append(f"p50 {percentile(ours, 0.5) / percentile(other, 0.5):.2f}× and "
-                                  f"p95 {percentile(ours, 0.95) / percentile(other, 0.95):.2f}× {label}")
-            if ratios:
-                lines.append(f"rmtui / floors, {people:,} people: " + "; ".join(ratios))
-            lines += live_lines(people, bench_live(db, 5 if quick else 30, 20 if quick else LIVE_MEMORY_EDITS))
+            for line in lines[-12:]:
+                print(line, flush=True)
+            if live:
+                lines += live_lines(people, bench_live(db, 5 if quick else 30, 20 if quick else LIVE_MEMORY_EDITS))
     return lines
 
 
@@ -462,12 +593,18 @@ def test_bench_terminal() -> None:
 if __name__ == "__main__":
     quick = os.environ.get("RMTUI_BENCH_QUICK") == "1" or "--quick" in sys.argv
     given = {}
+    base_checkout = None
+    rounds = 1
     for argument in sys.argv[1:]:
-        if "=" in argument:  # 10000=/path/to/demo.db: reuse a demo built before
+        if argument.startswith("--base="):
+            base_checkout = Path(argument.split("=", 1)[1]).resolve()
+        elif argument.startswith("--rounds="):
+            rounds = int(argument.split("=", 1)[1])
+        elif "=" in argument:  # 10000=/path/to/demo.db: reuse a demo built before
             people, path = argument.split("=", 1)
             given[int(people)] = Path(path)
     if "--live" in sys.argv:
         run_live(quick, given)
     else:
-        for line in run(quick, given):
-            print(line, flush=True)
+        print("== summary ==")
+        print("\n".join(run(quick, given, live="--keys" not in sys.argv, base=base_checkout, rounds=rounds)))
