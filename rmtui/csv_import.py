@@ -35,7 +35,7 @@ from rmtui.db import ConflictError, Participant, Store, StoreError
 from rmtui.db.sqlite import sqlite3
 from rmtui.duplicates import Duplicate, DuplicateFinder
 from rmtui.error_log import UserError
-from rmtui.intake import LABELS, PROFILE_FIELDS, check_profile, programme_levels, to_column
+from rmtui.intake import LABELS, LIST_FIELDS, PROFILE_FIELDS, FieldError, field_parser, programme_levels, to_column
 from rmtui.text import clean, fold
 
 Progress = Callable[[int, int], None]
@@ -478,9 +478,16 @@ def check_rows(
     levels = programme_levels(store)
     existing = _existing(store)
     header_of = {target: plan.headers[index] for index, target in plan.columns.items()}
-    items = list(plan.columns.items())
-    targets = [target for _index, target in items]
-    contiguous = [index for index, _target in items] == list(range(len(items)))
+    index_of = {target: index for index, target in plan.columns.items()}
+    # check_profile over the file's columns, unrolled once: (field, cell index, parser, column
+    # as headed, whether a blank cell is left out), in the form's field order, so each row
+    # gets the same values and the same errors in the same order as check_profile gives.
+    steps = [
+        (name, index_of[name], field_parser(name, levels), header_of[name], name in ("status", "capacity"))
+        for name in PROFILE_FIELDS
+        if name in index_of
+    ]
+    manager_at = index_of.get("manager_email")
     seen_emails: dict[str, int] = {}
     if records is None:
         records = [(row.line, row.cells) for row in plan.rows]
@@ -489,20 +496,18 @@ def check_rows(
     for line, cells in records:
         row = ImportRow(line)
         width = len(cells)
-        if contiguous and width >= len(items):
-            raw = dict(zip(targets, cells))
-        else:
-            raw = {target: cells[index] if index < width else "" for index, target in items}
+        given = cells
         if "\x00'" in "\x00".join(cells) or cells and cells[0][:1] == "'":  # rare: a cell an export neutralised
-            raw = {target: unneutralise(cell) for target, cell in raw.items()}
-        manager_email = raw.pop("manager_email", None)
-        for defaulted in ("status", "capacity"):
-            if defaulted in raw and not raw[defaulted].strip():
-                del raw[defaulted]  # blank keeps the stored value (or the default for someone new)
-        result = check_profile(raw, levels)
-        values = result.values
-        for target, message in result.errors.items():
-            row.errors.append(RowError(line, header_of.get(target, target), message))
+            given = [unneutralise(cell) for cell in cells]
+        values: dict[str, Any] = {}
+        for name, index, parse, header, blank_keeps in steps:
+            cell = given[index] if index < width else ""
+            if blank_keeps and not cell.strip():
+                continue  # blank keeps the stored value (or the default for someone new)
+            try:
+                values[name] = parse(cell)
+            except FieldError as error:
+                row.errors.append(RowError(line, header, str(error)))
         email = values.get("email")
         if email:
             key = email.casefold()
@@ -510,8 +515,8 @@ def check_rows(
                 row.errors.append(RowError(line, header_of["email"], f"{email} is also on line {seen_emails[key]}."))
             else:
                 seen_emails[key] = line
-        if manager_email is not None:
-            row.manager = clean(manager_email)
+        if manager_at is not None:
+            row.manager = clean(given[manager_at] if manager_at < width else "")
         if row.errors:
             row.cells = cells  # for the preview; the rejects file reads the file again
         plan.rows.append(row)
@@ -545,11 +550,12 @@ def _plan_chunk(
             row.participant_id, row.version = match
             matched[row.participant_id] = row
     stored = _stored(store, list(matched)) if matched else {}
-    json_fields, dumps, quote = _JSON_FIELDS, _DUMPS, _QUOTE
+    json_fields, list_fields, dumps, quote = _JSON_FIELDS, _LIST_FIELDS, _DUMPS, _QUOTE
     for row, values in chunk:
         columns = {
-            name: ("[" + ", ".join(map(quote, value)) + "]" if type(value) is list and all(type(v) is str for v in value)
-                   else dumps(value))
+            name: "[" + ", ".join(map(quote, value)) + "]"  # a list field's value is a list of str (parse_tags)
+            if name in list_fields
+            else dumps(value)
             if name in json_fields
             else int(bool(value))
             if name == "consent_share"
@@ -639,6 +645,7 @@ def _check_managers(
 
 
 _JSON_FIELDS = frozenset(Participant.JSON_FIELDS)
+_LIST_FIELDS = frozenset(LIST_FIELDS)
 
 
 def _same_column(name: str, stored: Any, column: Any, value: Any) -> bool:
@@ -713,6 +720,30 @@ def write_rejects(plan: ImportPlan) -> Path:
 _NEW_ROW = {k: v for k, v in Participant(name="", role="mentee").to_row().items() if k != "id"}
 
 
+def _create_audit_sql() -> str:
+    """Return the INSERT … SELECT that audits the new people with ids ?5 to ?6 as one form's
+    save of each would, as importing them always has: ``after`` is the row as added, the
+    manager not yet linked (``"manager_id": null``, ``"version": 1``), without the sensitive
+    attributes, then ``"id"`` and ``"import"`` (?3, the file's name as JSON), the JSON text
+    exactly as ``json.dumps(…, ensure_ascii=False)`` writes it (SQLite's json_quote escapes
+    as it does: tests/test_import_equivalence.py checks them against each other)."""
+    parts = []
+    for name in _NEW_ROW:
+        if name == "attributes":
+            continue
+        value = {"manager_id": "'null'", "version": "'1'"}.get(name, f"json_quote({name})")
+        parts.append(f"'{', ' if parts else '{'}\"{name}\": ' || {value}")
+    parts.append("', \"id\": ' || id || ', \"import\": ' || ?3 || '}'")
+    return (
+        "INSERT INTO audit (at, actor, entity, entity_id, action, before, after, label, change_id) "
+        f"SELECT ?1, ?2, 'participants', id, 'create', NULL, {' || '.join(parts)}, name, ?4 "
+        "FROM participants WHERE id BETWEEN ?5 AND ?6 ORDER BY id"
+    )
+
+
+_CREATE_AUDIT = _create_audit_sql()
+
+
 class ImportRaceError(StoreError):
     """Another coordinator added an email of the file while the import ran: nothing was saved."""
 
@@ -778,10 +809,6 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
         actor = store.actor
         source = {"import": plan.path.name}
         insert_person = f"INSERT INTO participants ({', '.join(_NEW_ROW)}) VALUES ({', '.join('?' * len(_NEW_ROW))})"
-        insert_audit = (
-            "INSERT INTO audit (at, actor, entity, entity_id, action, before, after, label, change_id) "
-            "VALUES (?, ?, 'participants', ?, 'create', NULL, ?, ?, ?)"
-        )
         new_rows = [row for row in valid if row.action == "new"]
         # People are numbered in file order from the highest id + 1 (INTEGER PRIMARY KEY,
         # one writer): when only new people name managers, each is inserted with theirs.
@@ -790,14 +817,13 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
         links: list[tuple[int, int, str]] = []  # (person, manager, name) set as inserted, in file order
         manager_at, version_at = list(_NEW_ROW).index("manager_id"), list(_NEW_ROW).index("version")
         stamps = {"created_at": now, "updated_at": now, "version": 1}
-        change_id, dumps = writer.change_id, _DUMPS
+        import_name, change_id = _DUMPS(plan.path.name), writer.change_id
         for start in range(0, len(new_rows), batch):
             chunk = new_rows[start : start + batch]
             people = []
-            audits = []
-            person_id = base_id + start
+            first_id = person_id = base_id + start
             for row in chunk:
-                record = dict(_NEW_ROW)  # as _new_row, inlined
+                record = dict(_NEW_ROW)
                 record.update(_unpack(row.packed))
                 record.update(stamps)
                 person = tuple(record.values())
@@ -807,14 +833,12 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
                     links.append((person_id, manager_id, record["name"]))
                 people.append(person)
                 row.participant_id = person_id
-                del record["attributes"]  # sensitive: not in the audit
-                record["id"] = person_id
-                record.update(source)
-                audits.append((now, actor, person_id, dumps(record), record["name"], change_id))
                 person_id += 1
             writer.conn.executemany(insert_person, people)
-            writer.conn.executemany(insert_audit, audits)
-            del people, audits
+            del people
+            # Their audit rows, each the person as added (before any manager was linked),
+            # written by SQLite from the rows just inserted: see _CREATE_AUDIT.
+            writer.execute(_CREATE_AUDIT, (now, actor, import_name, change_id, first_id, person_id - 1))
             done += len(chunk)
             if progress:
                 progress(done, total)
@@ -838,7 +862,7 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 def _nocase(text: str) -> str:
     """Return ``text`` as SQLite's NOCASE collation compares it (only A-Z folded)."""
-    return text.translate(_ASCII_LOWER)
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
 
 
 def _new_managers(writer: Any, new_rows: list[ImportRow], base_id: int) -> dict[int, int]:
