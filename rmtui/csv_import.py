@@ -720,8 +720,12 @@ def write_rejects(plan: ImportPlan) -> Path:
 _NEW_ROW = {k: v for k, v in Participant(name="", role="mentee").to_row().items() if k != "id"}
 
 
+_NEW_COLUMNS = ", ".join(_NEW_ROW)
+_STAGE_PEOPLE = f"INSERT INTO temp.import_people (id, {_NEW_COLUMNS}) VALUES (?{', ?' * len(_NEW_ROW)})"
+
+
 def _create_audit_sql() -> str:
-    """Return the INSERT … SELECT that audits the new people with ids ?5 to ?6 as one form's
+    """Return the INSERT … SELECT that audits the people staged in temp.import_people as one form's
     save of each would, as importing them always has: ``after`` is the row as added, the
     manager not yet linked (``"manager_id": null``, ``"version": 1``), without the sensitive
     attributes, then ``"id"`` and ``"import"`` (?3, the file's name as JSON), the JSON text
@@ -737,7 +741,7 @@ def _create_audit_sql() -> str:
     return (
         "INSERT INTO audit (at, actor, entity, entity_id, action, before, after, label, change_id) "
         f"SELECT ?1, ?2, 'participants', id, 'create', NULL, {' || '.join(parts)}, name, ?4 "
-        "FROM participants WHERE id BETWEEN ?5 AND ?6 ORDER BY id"
+        "FROM temp.import_people ORDER BY id"
     )
 
 
@@ -808,25 +812,31 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
         now = writer.now
         actor = store.actor
         source = {"import": plan.path.name}
-        insert_person = f"INSERT INTO participants ({', '.join(_NEW_ROW)}) VALUES ({', '.join('?' * len(_NEW_ROW))})"
         new_rows = [row for row in valid if row.action == "new"]
         # People are numbered in file order from the highest id + 1 (INTEGER PRIMARY KEY,
         # one writer): when only new people name managers, each is inserted with theirs.
         base_id = int(writer.execute("SELECT coalesce(max(id), 0) FROM participants").fetchone()[0]) + 1
         managers = _new_managers(writer, new_rows, base_id) if linking and all(r.action == "new" for r in linking) else None
         links: list[tuple[int, int, str]] = []  # (person, manager, name) set as inserted, in file order
-        manager_at, version_at = list(_NEW_ROW).index("manager_id"), list(_NEW_ROW).index("version")
+        manager_at, version_at = 1 + list(_NEW_ROW).index("manager_id"), 1 + list(_NEW_ROW).index("version")  # after the id
         stamps = {"created_at": now, "updated_at": now, "version": 1}
         import_name, change_id = _DUMPS(plan.path.name), writer.change_id
+        if new_rows:
+            # Each chunk is staged in a temporary table (in memory, a chunk at a time), then
+            # added with one INSERT … SELECT: SQLite then journals each page a chunk touches
+            # once per chunk, not once per person (the insert trigger makes every statement
+            # keep a statement journal), and audits the chunk from the staged rows.
+            writer.execute("DROP TABLE IF EXISTS temp.import_people")
+            writer.execute(f"CREATE TEMP TABLE import_people (id INTEGER PRIMARY KEY, {_NEW_COLUMNS})")  # untyped: values as given
         for start in range(0, len(new_rows), batch):
             chunk = new_rows[start : start + batch]
             people = []
-            first_id = person_id = base_id + start
+            person_id = base_id + start
             for row in chunk:
                 record = dict(_NEW_ROW)
                 record.update(_unpack(row.packed))
                 record.update(stamps)
-                person = tuple(record.values())
+                person = (person_id, *record.values())
                 manager_id = managers.get(row.line) if managers else None
                 if manager_id is not None:  # as _link_managers leaves them: linked, version 2
                     person = (*person[:manager_at], manager_id, *person[manager_at + 1 : version_at], 2, *person[version_at + 1 :])
@@ -834,14 +844,18 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
                 people.append(person)
                 row.participant_id = person_id
                 person_id += 1
-            writer.conn.executemany(insert_person, people)
+            writer.conn.executemany(_STAGE_PEOPLE, people)
             del people
+            writer.execute(f"INSERT INTO participants (id, {_NEW_COLUMNS}) SELECT id, {_NEW_COLUMNS} FROM temp.import_people ORDER BY id")
             # Their audit rows, each the person as added (before any manager was linked),
-            # written by SQLite from the rows just inserted: see _CREATE_AUDIT.
-            writer.execute(_CREATE_AUDIT, (now, actor, import_name, change_id, first_id, person_id - 1))
+            # written by SQLite from the staged rows: see _CREATE_AUDIT.
+            writer.execute(_CREATE_AUDIT, (now, actor, import_name, change_id))
+            writer.execute("DELETE FROM temp.import_people")
             done += len(chunk)
             if progress:
                 progress(done, total)
+        if new_rows:
+            writer.execute("DROP TABLE temp.import_people")
         updates = [row for row in valid if row.action == "update"]
         for start in range(0, len(updates), batch):
             chunk = updates[start : start + batch]
