@@ -460,6 +460,20 @@ def _stored(store: Store, ids: list[int]) -> dict[int, dict[str, Any]]:
     return found
 
 
+def _column_parser(name: str, levels: tuple[int, int]) -> Callable[[Any], Any]:
+    """Return a function from a cell to the field's column value (``to_column`` of
+    ``parse_field``: JSON text for lists and attributes, 0/1 for consent); FieldError if wrong."""
+    parse = field_parser(name, levels)
+    if name in _LIST_FIELDS:
+        quote = _QUOTE  # a list field's value is a list of str (parse_tags): joined by hand
+        return lambda raw: "[" + ", ".join(map(quote, parse(raw))) + "]"
+    if name in _JSON_FIELDS:
+        return lambda raw: _DUMPS(parse(raw))
+    if name == "consent_share":
+        return lambda raw: int(bool(parse(raw)))
+    return parse
+
+
 def check_rows(
     store: Store,
     plan: ImportPlan,
@@ -479,11 +493,11 @@ def check_rows(
     existing = _existing(store)
     header_of = {target: plan.headers[index] for index, target in plan.columns.items()}
     index_of = {target: index for index, target in plan.columns.items()}
-    # check_profile over the file's columns, unrolled once: (field, cell index, parser, column
-    # as headed, whether a blank cell is left out), in the form's field order, so each row
-    # gets the same values and the same errors in the same order as check_profile gives.
+    # check_profile over the file's columns, unrolled once: (field, cell index, parser to the
+    # column value, column as headed, whether a blank cell is left out), in the form's field
+    # order, so each row gets the same values and errors in the same order as check_profile.
     steps = [
-        (name, index_of[name], field_parser(name, levels), header_of[name], name in ("status", "capacity"))
+        (name, index_of[name], _column_parser(name, levels), header_of[name], name in ("status", "capacity"))
         for name in PROFILE_FIELDS
         if name in index_of
     ]
@@ -499,16 +513,16 @@ def check_rows(
         given = cells
         if "\x00'" in "\x00".join(cells) or cells and cells[0][:1] == "'":  # rare: a cell an export neutralised
             given = [unneutralise(cell) for cell in cells]
-        values: dict[str, Any] = {}
+        columns: dict[str, Any] = {}
         for name, index, parse, header, blank_keeps in steps:
             cell = given[index] if index < width else ""
             if blank_keeps and not cell.strip():
                 continue  # blank keeps the stored value (or the default for someone new)
             try:
-                values[name] = parse(cell)
+                columns[name] = parse(cell)
             except FieldError as error:
                 row.errors.append(RowError(line, header, str(error)))
-        email = values.get("email")
+        email = columns.get("email")
         if email:
             key = email.casefold()
             if key in seen_emails:
@@ -520,7 +534,7 @@ def check_rows(
         if row.errors:
             row.cells = cells  # for the preview; the rejects file reads the file again
         plan.rows.append(row)
-        chunk.append((row, values))
+        chunk.append((row, columns))
         if len(chunk) >= READ_CHUNK:
             _plan_chunk(store, chunk, existing)
             chunk = []
@@ -539,10 +553,11 @@ def check_rows(
 def _plan_chunk(
     store: Store, chunk: list[tuple[ImportRow, dict[str, Any]]], existing: Mapping[str, tuple[int, int]]
 ) -> None:
-    """Decide new / update / unchanged for a chunk of checked rows, and pack their values."""
+    """Decide new / update / unchanged for a chunk of checked rows (their column values, as
+    :func:`_column_parser` gives them), and pack their values."""
     matched = {}
-    for row, values in chunk:
-        email = values.get("email")
+    for row, columns in chunk:
+        email = columns.get("email")
         match = existing.get(email.casefold()) if email else None
         if match is None:
             row.action = "new"
@@ -550,26 +565,16 @@ def _plan_chunk(
             row.participant_id, row.version = match
             matched[row.participant_id] = row
     stored = _stored(store, list(matched)) if matched else {}
-    json_fields, list_fields, dumps, quote = _JSON_FIELDS, _LIST_FIELDS, _DUMPS, _QUOTE
-    for row, values in chunk:
-        columns = {
-            name: "[" + ", ".join(map(quote, value)) + "]"  # a list field's value is a list of str (parse_tags)
-            if name in list_fields
-            else dumps(value)
-            if name in json_fields
-            else int(bool(value))
-            if name == "consent_share"
-            else value
-            for name, value in values.items()
-        }  # to_column, inlined: 2,400,000 calls at 100,000 rows
+    for row, columns in chunk:
         row.packed = _pack(columns)
-        row.email = values.get("email")
+        row.email = columns.get("email")
         if row.action == "new":
             continue
         before = stored.get(row.participant_id) if row.participant_id is not None else None
         if before is None:  # gone since the emails were read: add them again
             row.action, row.participant_id, row.version = "new", None, None
             continue
+        values = {name: _from_column(name, column) for name, column in columns.items()}
         row.changes = {
             name: value for name, value in values.items() if not _same_column(name, before[name], columns[name], value)
         }
