@@ -123,8 +123,10 @@ def test_awkward_text_is_audited_byte_for_byte_as_json_dumps_writes_it(programme
     ]
     with source.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(rows)
+    cache = programme.store.conn.execute("PRAGMA cache_size").fetchone()[0]
     _plan, summary = import_file(programme.store, source)
     assert str(summary) == "4 new, 0 updated, 0 unchanged, 0 rejected"
+    assert programme.store.conn.execute("PRAGMA cache_size").fetchone()[0] == cache  # the import's larger cache is given back
     stored = _check_imported(programme.store.path, source, 4)
     assert [p["manager_id"] for p in stored] == [2, None, 1, None]  # a later row, an earlier one; never oneself
     assert stored[0]["past_experience"] == "line one\nline two \\ back" and stored[0]["hobbies"] == '["chess", "jazz"]'
