@@ -736,7 +736,7 @@ def _create_audit_sql() -> str:
     attributes, then ``"id"`` and ``"import"`` (?3, the file's name as JSON), the JSON text
     exactly as ``json.dumps(…, ensure_ascii=False)`` writes it (SQLite's json_quote escapes
     as it does: tests/test_import_equivalence.py checks them against each other)."""
-    parts = []
+    parts: list[str] = []
     for name in _NEW_ROW:
         if name == "attributes":
             continue
