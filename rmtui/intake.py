@@ -14,10 +14,10 @@ import datetime as dt
 import json
 import re
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from rmtui.db import Participant, Store, read_settings
 from rmtui.db.records import PARTICIPANT_STATUSES, ROLES
@@ -393,13 +393,35 @@ def parse_field(field_name: str, raw: Any, levels: tuple[int, int] = DEFAULT_LEV
 
 
 def _tags_parser(field_name: str) -> Any:
+    """Return parse_tags for ``field_name`` as a function of the raw value: a cell of one line
+    (nearly every cell) is split here, in one call; anything else, or any tag too long or too
+    many tags, goes through :func:`parse_tags` (the same result, or its error)."""
     label = LABELS.get(field_name, field_name)
-    return lambda raw: parse_tags(raw, label, field_name)
+    comma = field_name in COMMA_LIST_FIELDS
+
+    def parse(raw: Any) -> list[str]:
+        if type(raw) is str and raw.isprintable():  # split_tags' own fast path
+            tags = list(dict.fromkeys(filter(None, map(str.strip, (raw.replace(",", ";") if comma else raw).split(";")))))
+            if len(tags) <= MAX_TAGS and (not tags or max(map(len, tags)) <= MAX_LINE):
+                return tags
+        return parse_tags(raw, label, field_name)
+
+    return parse
 
 
 def _line_parser(field_name: str) -> Any:
+    """Return parse_line for ``field_name`` as a function of the raw value (a plain short
+    line is taken here, anything else goes through :func:`parse_line`)."""
     label = LABELS.get(field_name, field_name)
-    return lambda raw: parse_line(raw, label)
+
+    def parse(raw: Any) -> str:
+        if type(raw) is str and raw.isprintable():  # _line's fast path
+            text = raw.strip()
+            if len(text) <= MAX_LINE:
+                return text
+        return parse_line(raw, label)
+
+    return parse
 
 
 # parse_field's branches that need nothing but the raw value, by field (built once: an
@@ -420,6 +442,29 @@ _PARSERS: dict[str, Any] = {
                         "consent_share", "joined_on", "timezone", "attributes", "manager_id")
     },
 }
+
+
+def field_parser(field_name: str, levels: tuple[int, int] = DEFAULT_LEVELS) -> Callable[[Any], Any]:
+    """Return ``parse_field(field_name, raw, levels)`` as a function of ``raw`` alone.
+
+    Built once per field, it skips parse_field's dispatch: the CSV import parses 22 fields
+    of each of 100,000 rows. The same values and the same FieldError sentences.
+    """
+    parse = _PARSERS.get(field_name)
+    if parse is not None:
+        return cast(Callable[[Any], Any], parse)
+    if field_name == "level":
+        return lambda raw: parse_level(raw, levels)
+    label = LABELS.get(field_name, field_name)
+    if field_name == "joined_on":
+        return lambda raw: parse_date(raw, label)
+    if field_name in TEXT_FIELDS:
+        return lambda raw: parse_text(raw, label)
+    if field_name == "attributes":
+        return parse_attributes
+    if field_name == "manager_id":
+        return lambda raw: raw
+    return lambda raw: parse_line(raw, label)
 
 
 def check_profile(values: Mapping[str, Any], levels: tuple[int, int] = DEFAULT_LEVELS) -> ProfileCheck:

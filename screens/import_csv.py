@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -129,12 +130,31 @@ class ImportScreen(ProgrammeScreen):
             self.preview(path)
 
     def preview(self, path: str) -> None:
+        """Read and check the file in a worker, the bar showing how far (a 100,000-row file takes seconds)."""
+        progress = None
+        if not self.importing:
+            bar = self.query_one("#progress", ProgressBar)
+            bar.update(total=None, progress=0)
+            bar.display = True
+            progress = self._progress_to(bar)
         self.run_work(
-            plan_import, self.programme.store, Path(path).expanduser(),
+            plan_import, self.programme.store, Path(path).expanduser(), None, progress,
             what="read the file", done=self._previewed, failed=self._failed, group="preview",
         )
 
+    def _progress_to(self, bar: ProgressBar) -> Callable[[int, int], None]:
+        """Return a progress(done, total) for a worker that moves ``bar`` (on the UI thread)."""
+        call_from_thread = self.app.call_from_thread
+
+        def progress(done: int, total: int) -> None:  # called in the worker
+            if not get_current_worker().is_cancelled:
+                call_from_thread(bar.update, total=total, progress=done)
+
+        return progress
+
     def _previewed(self, plan: ImportPlan) -> None:
+        if not self.importing:
+            self.query_one("#progress").display = False
         self.plan = plan
         self.imported = False
         self.add_duplicates = False
@@ -143,13 +163,7 @@ class ImportScreen(ProgrammeScreen):
         self.query_one("#summary", Static).update(self._plan_text(plan))
 
     def run_import(self, plan: ImportPlan, skip_invalid: bool, add_duplicates: bool = False) -> None:
-        bar = self.query_one("#progress", ProgressBar)
-        call_from_thread = self.app.call_from_thread
-
-        def progress(done: int, total: int) -> None:  # called in the worker
-            if not get_current_worker().is_cancelled:
-                call_from_thread(bar.update, total=total, progress=done)
-
+        progress = self._progress_to(self.query_one("#progress", ProgressBar))
         store = self.programme.store
         self.run_save(
             lambda: import_file(
