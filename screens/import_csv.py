@@ -244,7 +244,7 @@ class ImportScreen(ProgrammeScreen):
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
-        self.query_one("#summary", Static).update("Importing… (one transaction: stopping now saves nothing)")
+        self.query_one("#summary", Static).update("Importing… (one transaction: every row is saved at the end, or none if it fails)")
         self.run_import(self.plan, skip_invalid, self.add_duplicates)
 
     def action_import_all(self) -> None:
