@@ -34,10 +34,8 @@ def _parse_clock(ctx: click.Context, param: click.Parameter, value: str | None) 
     except ValueError:
         pass
     # The dialogs' words (yesterday, -7d, +1w...), counted from the real today.
-    import pendulum
-
     day = DAY.convert(value, param, ctx).on(clock_today(SystemClock()))
-    return ShiftedClock(pendulum.Date(day.year, day.month, day.day))
+    return ShiftedClock(day)
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
