@@ -1,0 +1,59 @@
+"""The roster's first page read while the app loads (rmtui.preload) is the page the roster would read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import settled
+
+from rmtui import preload
+from rmtui.app import RmtuiApp
+from rmtui.clock import FixedClock
+from rmtui.intake import create_participant
+from rmtui.programme import Programme
+from rmtui.screens.roster import PREVIEW_ROWS
+from rmtui.search.rows import first_page as read_first_page
+
+
+def test_the_read_ahead_asks_what_the_roster_asks() -> None:
+    assert preload.ROSTER_PREVIEW_ROWS == PREVIEW_ROWS
+
+
+def test_the_page_read_ahead_is_the_page_read_now_and_is_used_once(demo_programme: Programme) -> None:
+    store = demo_programme.store
+    preload.start_first_page(store)
+    ahead = preload.first_page(store, PREVIEW_ROWS)
+    assert ahead == read_first_page(store, PREVIEW_ROWS)
+    # Used once: the next page is read again, and sees a person added since.
+    create_participant(store, {"name": "Aaron Aaberg", "role": "mentor"})
+    again = preload.first_page(store, PREVIEW_ROWS)
+    assert again[0].name == "Aaron Aaberg"
+    assert again == read_first_page(store, PREVIEW_ROWS)
+
+
+def test_another_page_or_another_store_reads_its_own(demo_programme: Programme, tmp_path: Path, clock: FixedClock) -> None:
+    store = demo_programme.store
+    other = Programme.open(tmp_path / "other.db", clock)
+    preload.start_first_page(store)
+    try:
+        assert preload.first_page(store, 10) == read_first_page(store, 10)
+        assert preload.first_page(other.store, PREVIEW_ROWS) == []  # the other programme is empty
+        assert len(preload._pending) == 1  # still waiting for the roster of demo_programme
+    finally:
+        preload.forget(store)
+        other.close()
+    assert preload._pending == []
+    assert preload.first_page(store, PREVIEW_ROWS) == read_first_page(store, PREVIEW_ROWS)
+
+
+async def test_the_roster_shows_the_page_read_ahead(demo_programme: Programme) -> None:
+    store = demo_programme.store
+    expected = read_first_page(store, PREVIEW_ROWS)
+    preload.start_first_page(store)
+    app = RmtuiApp(demo_programme, start="roster")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+        assert preload._pending == []  # the roster took it
+        table = app.screen.query_one("#results")
+        shown = [table.source.person_id(row) for row in range(min(len(expected), table.row_count))]
+        assert shown == [row.id for row in expected][: len(shown)]
