@@ -7,7 +7,7 @@ from rmtui.programme import Programme
 
 def run_app(programme: Programme, screen: str | None) -> None:
     """Open the Textual app on ``programme`` at ``screen`` and close the store after."""
-    from rmtui import preload
+    from rmtui import startup
     from rmtui.keymap import load_user_keymap
     from rmtui.programme_settings import first_screen
     from rmtui.screens import AREAS
@@ -18,10 +18,11 @@ def run_app(programme: Programme, screen: str | None) -> None:
         start = first_screen(programme.store, screen)
         if (start if any(area.name == start for area in AREAS) else AREAS[0].name) == "roster":
             # Its first page is read while Textual loads (issue 14), not after the screen asks.
-            preload.start_first_page(programme.store)
+            startup.start_first_page(programme.store)
         from rmtui.app import RmtuiApp
 
         RmtuiApp(programme, start=start, keymap=keymap).run()
     finally:
-        preload.forget(programme.store)
+        startup.resume_gc()
+        startup.forget(programme.store)
         programme.close()

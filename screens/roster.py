@@ -16,7 +16,7 @@ from textual.widgets import Header, Input, Static
 from rmtui.people import pairs_line
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import EditPerson, OpenProfile
-from rmtui.preload import first_page
+from rmtui.startup import first_page
 from rmtui.search.rows import RosterRow
 from rmtui.text import clean
 from rmtui.widgets.footer import Footer

@@ -1,4 +1,5 @@
-"""The roster's first page, read while the app is still loading (issue 14: start → first paint).
+"""Starting the app quickly (issue 14: start → first paint): the roster's first page read
+ahead, and the cyclic garbage collector paused while the app loads.
 
 Starting the app spends its first few hundred milliseconds importing Textual and building the
 first screen; the roster then asked SQL for its first page and waited for it. When the app
@@ -9,10 +10,18 @@ not quite done). Any other call, or a second one, reads the database as before.
 The page read ahead is what the roster would have read a moment later: the preview is shown
 only until the search index (read afterwards) replaces it, so a commit in between is picked
 up exactly as before.
+
+Loading Textual and the app allocates a few hundred thousand long-lived objects (modules,
+classes, styles) and almost no garbage cycles, yet the cyclic collector ran ~140 times
+before the first paint, about a tenth of the start-up's CPU. :func:`pause_gc` stops it
+while the app loads; :func:`resume_gc` starts it again (the app does a second after it
+mounts; the command line does for sub-commands, and when the app ends). Reference
+counting frees everything else as usual meanwhile.
 """
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import TYPE_CHECKING
 
@@ -79,3 +88,22 @@ def forget(store: Store) -> None:
             _pending.remove(pending)
     for pending in mine:
         pending.thread.join()
+
+
+_gc_paused = False
+
+
+def pause_gc() -> None:
+    """Stop the cyclic garbage collector until :func:`resume_gc` (if it runs now)."""
+    global _gc_paused
+    if gc.isenabled():
+        gc.disable()
+        _gc_paused = True
+
+
+def resume_gc() -> None:
+    """Start the collector again if :func:`pause_gc` stopped it (else leave it as it is)."""
+    global _gc_paused
+    if _gc_paused:
+        _gc_paused = False
+        gc.enable()
