@@ -158,14 +158,14 @@ class RmtuiApp(App[None]):
         self.call_from_thread(self._checked, found, role, may_edit)
 
     def _checked(self, found: list[Finding], role: str | None, may_edit: bool) -> None:
-        from rmtui.screens.health import HealthWarningScreen
-
         self.role, self.may_edit = role, may_edit
         self._show_live_state()
         self.screen.refresh_bindings()
         if not may_edit:
             self.notify("You are a viewer: you can look at everything but not change it.", timeout=8)
         if found:
+            from rmtui.screens.health import HealthWarningScreen  # only when there is something to say
+
             self.push_screen(HealthWarningScreen(found))
 
     def on_unmount(self) -> None:
