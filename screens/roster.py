@@ -16,8 +16,8 @@ from textual.widgets import Header, Input, Static
 from rmtui.people import pairs_line
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import EditPerson, OpenProfile
-from rmtui.startup import first_page
 from rmtui.search.rows import RosterRow
+from rmtui.startup import first_page
 from rmtui.text import clean
 from rmtui.widgets.footer import Footer
 from rmtui.widgets.virtual_table import Column, VirtualTable

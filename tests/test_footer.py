@@ -29,6 +29,7 @@ async def test_the_footer_follows_the_focus_and_skips_recomposing_the_same_keys(
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot)
         on_table = shown_keys(app)
+        assert isinstance(app.screen.query_one("Footer"), Footer)
         assert on_table and on_table == expected_keys(app)
         # The same bindings announced again: the very same key widgets stay (no recompose).
         before = list(app.screen.query(FooterKey))
