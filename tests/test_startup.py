@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import settled
@@ -59,19 +61,25 @@ async def test_the_roster_shows_the_page_read_ahead(demo_programme: Programme) -
         assert shown == [row.id for row in expected][: len(shown)]
 
 
-def test_the_collector_paused_for_the_start_is_started_again(demo_programme: Programme) -> None:
+def test_the_collector_paused_for_the_start_is_started_again() -> None:
     import gc
-
-    from rmtui.cli import main
 
     assert gc.isenabled()
     startup.resume_gc()  # nothing paused: nothing changes
     assert gc.isenabled()
-    try:
-        main(["--help"])
-    except SystemExit:
-        pass
-    assert gc.isenabled()  # the command line gives it back whatever ran
+    # The command line pauses it and gives it back whatever ran (in a child: main sets the umask).
+    code = (
+        "import gc\n"
+        "from rmtui.cli import main\n"
+        "for argv in (['--help'], ['no-such-command']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "    print(gc.isenabled())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split()[-2:] == ["True", "True"], done.stderr
 
 
 async def test_the_app_starts_the_collector_again_once_shown(demo_programme: Programme) -> None:
