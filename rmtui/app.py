@@ -38,6 +38,7 @@ from rmtui.screens.navigation import (
     RevertChange,
 )
 from rmtui.shared_setup import Finding, startup_problems
+from rmtui.startup import resume_gc
 
 # DESIGN.md asks for ~250 ms; 150 ms keeps another coordinator's edit under the 500 ms p95
 # budget even when a screen's refresh takes ~120 ms (the leaderboard at 10k pairs). A poll
@@ -50,6 +51,9 @@ PRESENCE_RETRY_SECONDS = 1.0
 """A heartbeat skipped because the write lock was busy is tried again after about this long."""
 HEADER_SIDES = 18
 """Columns of the header that are not its title: the icon on the left, the clock space on the right."""
+GC_PAUSE_SECONDS = 1.0
+"""The command line pauses the garbage collector while the app loads (rmtui.startup); the
+app starts it again this long after it mounts, once its first screen is on the terminal."""
 
 
 class Polled(Message):
@@ -193,6 +197,7 @@ class RmtuiApp(App[None]):
         self.set_interval(self.gc_pacer.idle, self.gc_pacer.tick, name="gc-when-idle")
         self.switch_mode(self.start)
         self.run_worker(self._startup_check, thread=True, exit_on_error=False, group="startup-check")
+        self.set_timer(GC_PAUSE_SECONDS, resume_gc, name="start-up-gc")
 
     def _startup_check(self) -> None:
         """The cheap part of ``rmtui check`` and this person's role, off the event loop."""
@@ -202,14 +207,14 @@ class RmtuiApp(App[None]):
         self.call_from_thread(self._checked, found, role, may_edit)
 
     def _checked(self, found: list[Finding], role: str | None, may_edit: bool) -> None:
-        from rmtui.screens.health import HealthWarningScreen
-
         self.role, self.may_edit = role, may_edit
         self._show_live_state()
         self.screen.refresh_bindings()
         if not may_edit:
             self.notify("You are a viewer: you can look at everything but not change it.", timeout=8)
         if found:
+            from rmtui.screens.health import HealthWarningScreen  # only when there is something to say
+
             self.push_screen(HealthWarningScreen(found))
 
     async def on_event(self, event: events.Event) -> None:

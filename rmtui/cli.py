@@ -24,6 +24,7 @@ from rmtui.keymap import KeymapError
 from rmtui.programme import Programme, default_db_path
 from rmtui.run import run_app
 from rmtui.screens import AREAS
+from rmtui.startup import pause_gc, resume_gc
 
 
 def _parse_clock(ctx: click.Context, param: click.Parameter, value: str | None) -> Clock:
@@ -34,10 +35,8 @@ def _parse_clock(ctx: click.Context, param: click.Parameter, value: str | None) 
     except ValueError:
         pass
     # The dialogs' words (yesterday, -7d, +1w...), counted from the real today.
-    import pendulum
-
     day = DAY.convert(value, param, ctx).on(clock_today(SystemClock()))
-    return ShiftedClock(pendulum.Date(day.year, day.month, day.day))
+    return ShiftedClock(day)
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,6 +57,8 @@ def cli(ctx: click.Context, db: str | None, today: Clock) -> None:
     ctx.obj = Context(db, today, run_app)
     if ctx.invoked_subcommand is None:
         run_app(ctx.obj.open(), None)
+    elif ctx.invoked_subcommand not in _SCREENS:
+        resume_gc()  # a command, not the app: the collector as usual (see main)
 
 
 def _screen_command(name: str, purpose: str) -> click.Command:
@@ -72,6 +73,7 @@ def _screen_command(name: str, purpose: str) -> click.Command:
 
 for _area in AREAS:
     cli.add_command(_screen_command(_area.name, _area.help))
+_SCREENS = frozenset(area.name for area in AREAS)
 
 
 @cli.command()
@@ -230,6 +232,9 @@ for _lazy in LAZY_COMMANDS:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command line, turning failures into one clear line."""
+    # The garbage collector waits while the app loads; the app starts it again once shown,
+    # a sub-command at once (rmtui.startup, issue 14).
+    pause_gc()
     # Programme data is confidential: nothing rmtui creates is readable by others.
     os.umask(os.umask(0o007) | 0o007)
     try:
@@ -258,4 +263,5 @@ def main(argv: list[str] | None = None) -> None:
         where = f"details in {log}" if log else "no log could be written"
         click.echo(f"rmtui: unexpected error: {error} ({where}).", err=True)
         sys.exit(1)
-
+    finally:
+        resume_gc()

@@ -6,10 +6,17 @@ Tests and demos fix "today" with :class:`FixedClock` (or ``RMTUI_TODAY=2026-11-2
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from typing import Protocol
+import re
+import time
+from typing import TYPE_CHECKING, Protocol
 
-import pendulum
+if TYPE_CHECKING:
+    import pendulum
+
+# pendulum (and the dateutil it brings, ~40 ms) is imported by the methods that compute with
+# it, not here: the app's first paint reads no clock (issue 14, tests/test_startup_imports.py).
 
 
 class Clock(Protocol):
@@ -22,6 +29,8 @@ class SystemClock:
     """The real time."""
 
     def now(self) -> pendulum.DateTime:
+        import pendulum
+
         return pendulum.now("UTC")
 
 
@@ -37,6 +46,8 @@ class FixedClock:
     @classmethod
     def on(cls, day: str, time: str = "09:00", tz: str = "UTC") -> FixedClock:
         """Return a clock fixed at ``time`` on ``day`` (YYYY-MM-DD) in ``tz``."""
+        import pendulum
+
         return cls(pendulum.parse(f"{day}T{time}", tz=tz))  # type: ignore[arg-type]
 
 
@@ -47,17 +58,36 @@ class ShiftedClock:
     UTC+14) while time keeps moving, so "changed 09:03:12" in a live header stays true.
     """
 
-    def __init__(self, day: pendulum.Date) -> None:
-        self.start = FixedClock.on(day.isoformat()).now()
-        self.started = pendulum.now("UTC")
+    def __init__(self, day: dt.date) -> None:
+        self.day = dt.date(day.year, day.month, day.day)
+        self.started = time.time()
+        """The real instant the clock started (seconds since the epoch)."""
+        self._start: pendulum.DateTime | None = None
+
+    @property
+    def start(self) -> pendulum.DateTime:
+        """The instant the clock started at: 09:00 UTC on its day."""
+        if self._start is None:
+            self._start = FixedClock.on(self.day.isoformat()).now()
+        return self._start
 
     def now(self) -> pendulum.DateTime:
-        return self.start + (pendulum.now("UTC") - self.started)
+        return self.start + dt.timedelta(seconds=time.time() - self.started)
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def parse_today(text: str) -> Clock:
     """Return the clock for ``--today``: a date gives a ShiftedClock, a full ISO instant a
     FixedClock; ValueError if ``text`` is neither."""
+    if _ISO_DAY.fullmatch(text):  # the usual form, read without pendulum
+        try:
+            return ShiftedClock(dt.date.fromisoformat(text))
+        except ValueError as error:
+            raise ValueError(f"{text!r} is not a date like 2026-11-20") from error
+    import pendulum
+
     try:
         parsed = pendulum.parse(text, tz="UTC")
     except (pendulum.parsing.exceptions.ParserError, ValueError) as error:
@@ -65,7 +95,7 @@ def parse_today(text: str) -> Clock:
     if isinstance(parsed, pendulum.DateTime) and len(text.strip()) > 10:
         return FixedClock(parsed)
     if isinstance(parsed, pendulum.Date):
-        return ShiftedClock(pendulum.Date(parsed.year, parsed.month, parsed.day))
+        return ShiftedClock(dt.date(parsed.year, parsed.month, parsed.day))
     raise ValueError(f"{text!r} is not a date like 2026-11-20")
 
 

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from rmtui.db import Store, read_setting, read_settings
 from rmtui.text import clean
 
@@ -87,6 +85,8 @@ def find_timezones(query: str, limit: int = 8) -> list[str]:
     city.sort(key=lambda z: (len(z), z))
     chosen = exact + city
     if len(chosen) < limit:
+        from rapidfuzz import fuzz, process  # here, not at start-up (issue 14)
+
         found = process.extract(text, zones, scorer=fuzz.partial_ratio, processor=str.lower, limit=limit * 2)
         chosen += [z for z, score, _ in found if score >= 75 and z not in chosen]
     return chosen[:limit]

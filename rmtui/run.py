@@ -7,13 +7,22 @@ from rmtui.programme import Programme
 
 def run_app(programme: Programme, screen: str | None) -> None:
     """Open the Textual app on ``programme`` at ``screen`` and close the store after."""
-    from rmtui.app import RmtuiApp
+    from rmtui import startup
     from rmtui.keymap import load_user_keymap
     from rmtui.programme_settings import first_screen
+    from rmtui.screens import AREAS
 
     try:
         keymap = load_user_keymap()  # the user's keys.toml, checked before anything shows
         # An empty programme opens on its setup, not on a dead end.
-        RmtuiApp(programme, start=first_screen(programme.store, screen), keymap=keymap).run()
+        start = first_screen(programme.store, screen)
+        if (start if any(area.name == start for area in AREAS) else AREAS[0].name) == "roster":
+            # Its first page is read while Textual loads (issue 14), not after the screen asks.
+            startup.start_first_page(programme.store)
+        from rmtui.app import RmtuiApp
+
+        RmtuiApp(programme, start=start, keymap=keymap).run()
     finally:
+        startup.resume_gc()
+        startup.forget(programme.store)
         programme.close()

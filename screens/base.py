@@ -27,7 +27,6 @@ from rmtui.widgets.keys_panel import bindings
 
 __all__ = ["DataChanged", "ProgrammeHost", "ProgrammeScreen", "WorkDone", "bindings"]
 from rmtui.programme import Programme
-from rmtui.widgets.ask import Confirm
 
 T = TypeVar("T")
 
@@ -327,6 +326,8 @@ class ProgrammeScreen(Screen):
 
         An edit that needs a yes first (a move into the past) asks, and redoes it confirmed."""
         if outcome.confirm is not None:
+            from rmtui.widgets.ask import Confirm  # here: it loads TextArea, which start-up does not need
+
             confirm = outcome.confirm
             self.app.push_screen(Confirm(outcome.message), lambda yes: confirm() if yes else None)
             return

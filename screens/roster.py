@@ -11,13 +11,15 @@ from rich.text import Text
 from textual import on
 from textual.binding import BindingType
 from textual.geometry import Size
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from rmtui.people import pairs_line
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import EditPerson, OpenProfile
-from rmtui.search.rows import RosterRow, first_page
+from rmtui.search.rows import RosterRow
+from rmtui.startup import first_page
 from rmtui.text import clean
+from rmtui.widgets.footer import Footer
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 if TYPE_CHECKING:

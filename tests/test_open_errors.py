@@ -23,9 +23,14 @@ from rmtui.db.sqlite import sqlite3
 
 NOBODY = 65534
 AS_OTHER_USER = """
-import importlib.metadata, os, sys
-from rmtui.cli import main
+import importlib, importlib.metadata, os, sys
+from rmtui.cli import LAZY_COMMANDS, main
 if os.getuid() == 0:
+    # What loads lazily (the sub-commands, pendulum for the clock) is loaded while root:
+    # nobody cannot read this root-installed Python's files (a real user can).
+    for _name, module, *_ in LAZY_COMMANDS:
+        importlib.import_module(module)
+    import pendulum
     os.setgroups([])
     os.setgid({uid})
     os.setuid({uid})

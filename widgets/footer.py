@@ -1,0 +1,63 @@
+"""The key footer: Textual's, recomposed only when the keys it shows change.
+
+Textual's ``Footer`` recomposes (removes and mounts every key again, each styled from CSS)
+once per bindings change, and a screen's bindings "change" several times while it starts:
+the first focus, the screen's own focus, each ``refresh_bindings``. Starting the roster
+took six recomposes before its first rows reached the terminal (issue 14). This one queues
+at most one recompose per refresh, and skips it when the keys, their labels and their
+enabled states are the ones already shown.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.widgets import Footer as TextualFooter
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+    from textual.screen import Screen
+
+
+class Footer(TextualFooter):
+    """A :class:`textual.widgets.Footer` that recomposes only when what it shows changes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._shown: tuple[Any, ...] | None = None
+        """What the last compose showed (see :meth:`shown_keys`); None before the keys are ready."""
+        self._recompose_queued = False
+
+    def shown_keys(self) -> tuple[Any, ...]:
+        """Everything the footer's compose reads: each shown binding (key, action, label,
+        group...), how it is displayed, whether it is enabled and its tooltip; then the
+        command palette's key. Two equal values compose the same footer."""
+        app = self.app
+        active = self.screen.active_bindings
+        keys = tuple(
+            (binding, app.get_key_display(binding), enabled, tooltip)
+            for (_node, binding, enabled, tooltip) in active.values()
+            if binding.show
+        )
+        palette = None
+        if self.show_command_palette and app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
+            _node, binding, enabled, tooltip = active[app.COMMAND_PALETTE_BINDING]
+            palette = (binding, app.get_key_display(binding), enabled, tooltip)
+        return (keys, palette, self.compact, self.combine_groups)
+
+    def compose(self) -> ComposeResult:
+        self._shown = self.shown_keys() if self._bindings_ready else None
+        yield from super().compose()
+
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen and not self._recompose_queued:
+            self._recompose_queued = True
+            self.call_after_refresh(self._recompose_if_changed)
+
+    async def _recompose_if_changed(self) -> None:
+        self._recompose_queued = False
+        if self.is_attached and self.shown_keys() != self._shown:
+            await self.recompose()
