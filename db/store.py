@@ -654,11 +654,14 @@ class Store:
             self._quick_lock.release()
 
     def close(self) -> None:
-        """Close every connection."""
+        """Close every connection. A reader another thread is still using is closed when
+        that thread gives it back (closing it under a running query can crash the process)."""
         with self._pool_lock:
             self._closed = True
-            readers, self._readers, self._idle = self._readers, [], []
-        for conn in readers:
+            idle, self._idle = self._idle, []
+            for conn in idle:
+                self._readers.remove(conn)
+        for conn in idle:
             conn.close()
         with self._watch_lock:
             if self._watch_conn is not None:

@@ -168,3 +168,34 @@ def test_busy_is_recognised_by_sqlite_error_code_not_by_wording(db_path: Path, s
         with pytest.raises(sqlite3.OperationalError) as unrelated:
             store.scalar("SELECT * FROM locked_busy_table")  # "no such table: locked_busy_table"
         assert "locked" in str(unrelated.value) and not is_locked(unrelated.value)
+
+
+def test_closing_the_store_leaves_a_reader_in_use_open_until_it_is_given_back(db_path: Path) -> None:
+    """The app closes its programme while a worker may still be reading (an audit page, the
+    watcher): that reader keeps working and is closed when given back, not under its query."""
+    store = Store(db_path, actor="ada")
+    _person(store, "Ann Lee")
+    with store.reading() as idle:  # one reader returned to the pool before closing
+        idle.execute("SELECT 1").fetchone()
+    lent = threading.Event()
+    closed = threading.Event()
+    seen: list[object] = []
+
+    def reader() -> None:
+        with store.reading() as conn:
+            lent.set()
+            assert closed.wait(DEADLINE)
+            seen.append(conn.execute("SELECT name FROM participants").fetchone()[0])
+            seen.append(conn)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    assert lent.wait(DEADLINE)
+    store.close()
+    closed.set()
+    thread.join(DEADLINE)
+    assert seen[0] == "Ann Lee"  # the query after close ran on an open connection
+    with pytest.raises(sqlite3.ProgrammingError):  # and the connection was closed when given back
+        seen[1].execute("SELECT 1")  # type: ignore[attr-defined]
+    with pytest.raises(sqlite3.ProgrammingError):
+        idle.execute("SELECT 1")  # the idle one was closed at once
