@@ -395,6 +395,86 @@ MIGRATIONS: list[str] = [
     );
     INSERT OR IGNORE INTO change_stamps (kind, stamp) VALUES ('data', 0), ('presence', 0);
     """,
+    # (issue 14) Per-pair session totals for the leaderboard, kept by triggers: a full build
+    # reads one narrow row per pair instead of aggregating 70,000 sessions. A row holds what
+    # does not depend on the day (sessions held, planned, noted, notes on time by the wave's
+    # deadline, the last held/notes day, the first due day) and the sorted days of the
+    # sessions due, held and held without notes (ten-character ISO days run together), from
+    # which the reader counts what is due or late by any day. Every trigger recomputes the
+    # whole pair's row from its few sessions (never adds or subtracts), so no write path can
+    # make it drift: sessions added, edited, deleted (undo replays plain SQL, so they fire
+    # too), a pair added, moved to another wave or deleted, a wave's notes deadline changed.
+    # The view pair_totals_fresh is the definition (the triggers and the tests read it).
+    # Existing pairs are filled in here. (The days are sorted by ordered subqueries: the
+    # standard library's SQLite 3.40 has no ORDER BY inside group_concat.)
+    """
+    CREATE TABLE pair_totals (
+        pair_id INTEGER PRIMARY KEY,
+        held INTEGER NOT NULL,
+        planned INTEGER NOT NULL,
+        noted INTEGER NOT NULL,
+        notes_ok INTEGER NOT NULL,
+        last_done TEXT NOT NULL,
+        first_due TEXT,
+        due_days TEXT NOT NULL,
+        held_days TEXT NOT NULL,
+        unnoted_days TEXT NOT NULL
+    );
+    CREATE VIEW pair_totals_fresh AS
+    SELECT p.id AS pair_id,
+           count(s.id) FILTER (WHERE s.status = 'held') AS held,
+           count(s.id) FILTER (WHERE s.status != 'cancelled') AS planned,
+           count(s.id) FILTER (WHERE s.status = 'held' AND s.notes != '') AS noted,
+           count(s.id) FILTER (WHERE s.status = 'held' AND s.notes != ''
+               AND (s.notes_posted_on IS NULL OR s.notes_posted_on <= s.held_on
+                    OR julianday(s.notes_posted_on) - julianday(s.held_on) <= w.notes_due_days)) AS notes_ok,
+           max(coalesce(max(CASE WHEN s.status = 'held' THEN s.held_on END), ''),
+               coalesce(max(s.notes_posted_on), '')) AS last_done,
+           min(s.due_on) FILTER (WHERE s.status != 'cancelled') AS first_due,
+           (SELECT coalesce(group_concat(day, ''), '') FROM (SELECT substr(due_on || '          ', 1, 10) AS day FROM sessions
+               WHERE pair_id = p.id AND status != 'cancelled' ORDER BY due_on)) AS due_days,
+           (SELECT coalesce(group_concat(day, ''), '') FROM (SELECT substr(held_on || '          ', 1, 10) AS day FROM sessions
+               WHERE pair_id = p.id AND status = 'held' AND held_on IS NOT NULL ORDER BY held_on)) AS held_days,
+           (SELECT coalesce(group_concat(day, ''), '') FROM (SELECT substr(held_on || '          ', 1, 10) AS day FROM sessions
+               WHERE pair_id = p.id AND status = 'held' AND notes = '' AND held_on IS NOT NULL ORDER BY held_on)) AS unnoted_days
+    FROM pairs p
+    JOIN waves w ON w.id = p.wave_id
+    LEFT JOIN sessions s ON s.pair_id = p.id
+    GROUP BY p.id;
+    INSERT INTO pair_totals SELECT * FROM pair_totals_fresh;
+
+    CREATE TRIGGER pair_totals_session_added AFTER INSERT ON sessions BEGIN
+        DELETE FROM pair_totals WHERE pair_id = NEW.pair_id;
+        INSERT INTO pair_totals SELECT * FROM pair_totals_fresh WHERE pair_id = NEW.pair_id;
+    END;
+    CREATE TRIGGER pair_totals_session_removed AFTER DELETE ON sessions BEGIN
+        DELETE FROM pair_totals WHERE pair_id = OLD.pair_id;
+        INSERT INTO pair_totals SELECT * FROM pair_totals_fresh WHERE pair_id = OLD.pair_id;
+    END;
+    CREATE TRIGGER pair_totals_session_changed AFTER UPDATE OF pair_id, status, due_on, held_on, notes, notes_posted_on
+    ON sessions BEGIN
+        DELETE FROM pair_totals WHERE pair_id IN (OLD.pair_id, NEW.pair_id);
+        INSERT INTO pair_totals SELECT * FROM pair_totals_fresh WHERE pair_id IN (OLD.pair_id, NEW.pair_id);
+    END;
+    CREATE TRIGGER pair_totals_pair_added AFTER INSERT ON pairs BEGIN
+        DELETE FROM pair_totals WHERE pair_id = NEW.id;
+        INSERT INTO pair_totals SELECT * FROM pair_totals_fresh WHERE pair_id = NEW.id;
+    END;
+    CREATE TRIGGER pair_totals_pair_removed AFTER DELETE ON pairs BEGIN
+        DELETE FROM pair_totals WHERE pair_id = OLD.id;
+    END;
+    CREATE TRIGGER pair_totals_pair_changed AFTER UPDATE OF id, wave_id ON pairs BEGIN
+        DELETE FROM pair_totals WHERE pair_id IN (OLD.id, NEW.id);
+        INSERT INTO pair_totals SELECT * FROM pair_totals_fresh WHERE pair_id IN (OLD.id, NEW.id);
+    END;
+    CREATE TRIGGER pair_totals_wave_changed AFTER UPDATE OF id, notes_due_days ON waves
+    WHEN OLD.id IS NOT NEW.id OR OLD.notes_due_days IS NOT NEW.notes_due_days
+    BEGIN
+        DELETE FROM pair_totals WHERE pair_id IN (SELECT id FROM pairs WHERE wave_id IN (OLD.id, NEW.id));
+        INSERT INTO pair_totals SELECT * FROM pair_totals_fresh
+            WHERE pair_id IN (SELECT id FROM pairs WHERE wave_id IN (OLD.id, NEW.id));
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

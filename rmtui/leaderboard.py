@@ -178,37 +178,25 @@ class Leaderboard:
 
 # One row per started pair; names are read only for people who consented, the rest never
 # leave the database. ``{changed}`` is empty for a whole build, or keeps the pairs logged in
-# ``pair_changes`` after revision ``:seen``. The two people are read from the narrow covering
-# index ``participants_card`` (consent, name, department), not from their wide rows: looking
-# those up between the sessions' pages was most of the build on a realistic roster (issue
-# 14; SQLite picks the table for an id look-up unless told). Aggregating the sessions first
-# and joining people after in a second query measured no faster than this.
+# ``pair_changes`` after revision ``:seen``. The sessions are not read here: ``pair_totals``
+# (kept by triggers, see db/schema.py) holds each pair's counts and the sorted days of its
+# sessions due, held and held without notes, from which :meth:`Leaderboards._read` counts what
+# is due or late by today (issue 14: aggregating 70,000 sessions was most of a build). The two
+# people are read from the narrow covering index ``participants_card`` (consent, name,
+# department), not from their wide rows (SQLite picks the table for an id look-up unless told).
 _PAIRS = """
 SELECT p.id, w.name, p.status,
        CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN mr.name END, mr.department,
        CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN me.name END, me.department,
-       count(*) FILTER (WHERE s.status = 'held'),
-       count(*) FILTER (WHERE s.status != 'cancelled'),
-       count(*) FILTER (WHERE s.status != 'cancelled' AND s.due_on <= :today),
-       count(*) FILTER (WHERE s.status = 'held'
-           AND (s.notes != '' OR julianday(:today) - julianday(s.held_on) > w.notes_due_days)),
-       count(*) FILTER (WHERE s.status = 'held' AND s.notes != ''
-           AND (s.notes_posted_on IS NULL OR s.notes_posted_on <= s.held_on
-                OR julianday(s.notes_posted_on) - julianday(s.held_on) <= w.notes_due_days)),
-       max(coalesce(max(CASE WHEN s.status = 'held' THEN s.held_on END), ''),
-           coalesce(max(s.notes_posted_on), ''),
-           coalesce(CASE WHEN p.started_on <= :today THEN p.started_on END, '')),
-       count(*) FILTER (WHERE s.status = 'held' AND s.held_on <= :then),
-       count(*) FILTER (WHERE s.status != 'cancelled' AND s.due_on <= :then),
-       min(s.due_on) FILTER (WHERE s.status != 'cancelled'), w.grace_days, p.mentor_id, p.mentee_id
+       t.held, t.planned, t.noted, t.notes_ok, t.last_done, t.first_due, t.due_days, t.held_days,
+       t.unnoted_days, p.started_on, w.grace_days, w.notes_due_days, p.mentor_id, p.mentee_id
 FROM pairs p
 JOIN waves w ON w.id = p.wave_id
 JOIN participants mr INDEXED BY participants_card ON mr.id = p.mentor_id
 JOIN participants me INDEXED BY participants_card ON me.id = p.mentee_id
-LEFT JOIN sessions s ON s.pair_id = p.id
+JOIN pair_totals t ON t.pair_id = p.id
 WHERE p.status IN {started} AND p.started_on IS NOT NULL
   AND (:wave IS NULL OR p.wave_id = :wave) {changed}
-GROUP BY p.id
 """
 _CHANGED = "AND p.id IN (SELECT pair_id FROM pair_changes WHERE rev > :seen)"
 
@@ -328,21 +316,35 @@ class Leaderboards:
         """Return pair id → (tie, row fields after the rank) of every pair, or of those logged after ``seen``."""
         then = today - dt.timedelta(days=TREND_DAYS)
         sql = _PAIRS.format(started=_STARTED, changed="" if seen is None else _CHANGED)
-        params = {"today": today.isoformat(), "then": then.isoformat(), "wave": wave_id, "seen": seen}
+        today_text, then_text = today.isoformat(), then.isoformat()
         labels, read = self._labels, {}
+        # Per wave setting, the days compared with (as ISO text: one dict look-up a row):
+        # nothing is due before the first session's day plus the wave's grace days
+        # (session_status.counts_as_due), and notes are due for sessions held more than the
+        # wave's notes days before today.
         cutoffs: dict[int, tuple[str, str]] = {}
+        notes_before: dict[int, str] = {}
         for (pair_id, wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
-             held, planned, due, notes_due, notes_ok, last, held_then, due_then, first_due, grace,
-             mentor_id, mentee_id) in store.query_tuples(sql, params):
-            # Nothing is due before the first session's day plus the wave's grace days
-            # (session_status.counts_as_due, compared as ISO text: one dict look-up a row).
+             held, planned, noted, notes_ok, last, first_due, due_days, held_days, unnoted_days, started_on,
+             grace, notes_days, mentor_id, mentee_id) in store.query_tuples(
+                 sql, {"wave": wave_id, "seen": seen}):
             cutoff = cutoffs.get(grace)
             if cutoff is None:
                 cutoff = cutoffs[grace] = (due_from(grace, today).isoformat(), due_from(grace, then).isoformat())
             if not first_due or first_due >= cutoff[0]:
-                due = 0
-            if not first_due or first_due >= cutoff[1]:
-                due_then = 0
+                due = due_then = 0
+            else:
+                due = planned if due_days[-10:] <= today_text else _upto(due_days, today_text)
+                due_then = 0 if first_due >= cutoff[1] else _upto(due_days, then_text)
+            held_then = _upto(held_days, then_text) if held_days else 0
+            notes_due = noted
+            if unnoted_days:
+                late_before = notes_before.get(notes_days)
+                if late_before is None:
+                    late_before = notes_before[notes_days] = (today - dt.timedelta(days=notes_days + 1)).isoformat()
+                notes_due += _upto(unnoted_days, late_before)
+            if started_on <= today_text and started_on > last:
+                last = started_on
             mentee_department = labels[mentee_department]
             if mentor_name and mentee_name:
                 mentor, mentee = clean(mentor_name), clean(mentee_name)
@@ -412,6 +414,19 @@ class Leaderboards:
                 append(row)
         self._board = Leaderboard(rows, today, wave_id, k)
         return self._board
+
+
+def _upto(days: str, day: str) -> int:
+    """Return how many of ``days`` (sorted ten-character ISO days run together, as
+    ``pair_totals`` keeps them) are on or before ``day``."""
+    if not days or days[:10] > day:
+        return 0
+    if days[-10:] <= day:
+        return len(days) // 10
+    end = 10
+    while days[end:end + 10] <= day:
+        end += 10
+    return end // 10
 
 
 def _shown(fields: tuple, small: tuple[int, frozenset[str], frozenset[str]]) -> tuple:
