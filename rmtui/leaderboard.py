@@ -185,13 +185,13 @@ class Leaderboard:
 # people are read from the narrow covering index ``participants_card`` (consent, name,
 # department), not from their wide rows (SQLite picks the table for an id look-up unless told).
 _PAIRS = """
-SELECT p.id, w.name, p.status,
+SELECT p.id, p.wave_id, p.status,
        CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN mr.name END, mr.department,
        CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN me.name END, me.department,
-       t.held, t.planned, t.noted, t.notes_ok, t.last_done, t.first_due, t.due_days, t.held_days,
-       t.unnoted_days, p.started_on, w.grace_days, w.notes_due_days, p.mentor_id, p.mentee_id
+       t.held, t.planned, t.noted, t.notes_ok,
+       max(t.last_done, CASE WHEN p.started_on <= :today THEN p.started_on ELSE '' END),
+       t.first_due, t.due_days, t.held_days, t.unnoted_days, p.mentor_id, p.mentee_id
 FROM pairs p
-JOIN waves w ON w.id = p.wave_id
 JOIN participants mr INDEXED BY participants_card ON mr.id = p.mentor_id
 JOIN participants me INDEXED BY participants_card ON me.id = p.mentee_id
 JOIN pair_totals t ON t.pair_id = p.id
@@ -297,9 +297,12 @@ class Leaderboards:
                 self._seen, self.reread = revision, len(changed)
                 return self._rank(today, wave_id, k)
         self._entries = entries = self._read(store, today, wave_id, None)
+        # Each department's people of each role, counted in bulk (as _count would, pair by pair).
         self._people = (defaultdict(Counter), defaultdict(Counter))
-        for _tie, fields in entries.values():
-            self._count(fields, 1)
+        for people, department_at, person_at in ((self._people[0], 6, 16), (self._people[1], 7, 17)):
+            for (department, person), pairs in Counter(
+                    (fields[department_at], fields[person_at]) for _tie, fields in entries.values()).items():
+                people[department][person] = pairs
         groups: dict[_Tie, list[int]] = {}
         for pair_id, (tie, _fields) in entries.items():
             if tie in groups:
@@ -318,33 +321,33 @@ class Leaderboards:
         sql = _PAIRS.format(started=_STARTED, changed="" if seen is None else _CHANGED)
         today_text, then_text = today.isoformat(), then.isoformat()
         labels, read = self._labels, {}
-        # Per wave setting, the days compared with (as ISO text: one dict look-up a row):
-        # nothing is due before the first session's day plus the wave's grace days
-        # (session_status.counts_as_due), and notes are due for sessions held more than the
-        # wave's notes days before today.
-        cutoffs: dict[int, tuple[str, str]] = {}
-        notes_before: dict[int, str] = {}
-        for (pair_id, wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
-             held, planned, noted, notes_ok, last, first_due, due_days, held_days, unnoted_days, started_on,
-             grace, notes_days, mentor_id, mentee_id) in store.query_tuples(
-                 sql, {"wave": wave_id, "seen": seen}):
-            cutoff = cutoffs.get(grace)
-            if cutoff is None:
-                cutoff = cutoffs[grace] = (due_from(grace, today).isoformat(), due_from(grace, then).isoformat())
-            if not first_due or first_due >= cutoff[0]:
+        # Per wave, its name and the days compared with (as ISO text): nothing is due before
+        # the first session's day plus the wave's grace days (session_status.counts_as_due),
+        # by today and four weeks ago; notes are due for sessions held more than the wave's
+        # notes days before today.
+        with store.snapshot():  # (a wave added in between is in both)
+            waves = {
+                wave: (labels[name], due_from(grace, today).isoformat(), due_from(grace, then).isoformat(),
+                       (today - dt.timedelta(days=notes_days + 1)).isoformat())
+                for wave, name, grace, notes_days in store.query_tuples("SELECT id, name, grace_days, notes_due_days FROM waves")
+            }
+            rows = store.query_tuples(sql, {"today": today_text, "wave": wave_id, "seen": seen})
+        for (pair_id, pair_wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
+             held, planned, noted, notes_ok, last, first_due, due_days, held_days, unnoted_days,
+             mentor_id, mentee_id) in rows:
+            wave, due_after, due_then_after, notes_before = waves[pair_wave]
+            # Counted from the sorted days, the common cases first: all past, none yet.
+            if not first_due or first_due >= due_after:
                 due = due_then = 0
             else:
                 due = planned if due_days[-10:] <= today_text else _upto(due_days, today_text)
-                due_then = 0 if first_due >= cutoff[1] else _upto(due_days, then_text)
-            held_then = _upto(held_days, then_text) if held_days else 0
-            notes_due = noted
-            if unnoted_days:
-                late_before = notes_before.get(notes_days)
-                if late_before is None:
-                    late_before = notes_before[notes_days] = (today - dt.timedelta(days=notes_days + 1)).isoformat()
-                notes_due += _upto(unnoted_days, late_before)
-            if started_on <= today_text and started_on > last:
-                last = started_on
+                due_then = (0 if first_due >= due_then_after else planned if due_days[-10:] <= then_text
+                            else _upto(due_days, then_text))
+            if not held_days or held_days[:10] > then_text:
+                held_then = 0
+            else:
+                held_then = len(held_days) // 10 if held_days[-10:] <= then_text else _upto(held_days, then_text)
+            notes_due = noted + _upto(unnoted_days, notes_before) if unnoted_days else noted
             mentee_department = labels[mentee_department]
             if mentor_name and mentee_name:
                 mentor, mentee = clean(mentor_name), clean(mentee_name)
@@ -354,8 +357,10 @@ class Leaderboards:
                 label, named = withheld_label(pair_id), False
             read[pair_id] = (
                 (due - held, -(notes_ok / notes_due) if notes_due else 1.0, -held),
-                (pair_id, labels[wave], label, named, mentor, mentee, labels[mentor_department],
-                 mentee_department, held, planned, due, pair_state(status, held, due), notes_due,
+                (pair_id, wave, label, named, mentor, mentee, labels[mentor_department],
+                 mentee_department, held, planned, due,  # the state: pair_state(status, held, due), inlined
+                 status if status != "active" else "behind" if held < due else "ahead" if held > due else "on_track",
+                 notes_due,
                  notes_ok, last or None, (held - due) - (held_then - due_then), mentor_id, mentee_id),
             )
         return read
@@ -405,12 +410,18 @@ class Leaderboards:
         rows: list[LeaderRow] = []
         entries, groups, kept = self._entries, self._groups, self._rows
         append, make = rows.append, tuple.__new__
+        shown: dict[tuple[str, str, bool], str] = {}  # (departments, named) → what the row shows
         for tie in self._ties:
             rank = len(rows) + 1
             for pair_id in groups[tie]:
                 row = kept.get(pair_id)
                 if row is None or row[0] != rank:
-                    row = kept[pair_id] = make(LeaderRow, (rank, *_shown(entries[pair_id][1], small)))
+                    fields = entries[pair_id][1]
+                    key = (fields[6], fields[7], fields[3])
+                    departments = shown.get(key)
+                    if departments is None:
+                        departments = shown[key] = _shown(fields, small)
+                    row = kept[pair_id] = make(LeaderRow, (rank, *fields, departments))
                 append(row)
         self._board = Leaderboard(rows, today, wave_id, k)
         return self._board
@@ -429,15 +440,15 @@ def _upto(days: str, day: str) -> int:
     return end // 10
 
 
-def _shown(fields: tuple, small: tuple[int, frozenset[str], frozenset[str]]) -> tuple:
-    """Return a row's fields after the rank as the views may show them: a withheld pair names
-    only departments with k people of that role on the board ("withheld" for the others)."""
+def _shown(fields: tuple, small: tuple[int, frozenset[str], frozenset[str]]) -> str:
+    """Return the departments a row shows: a withheld pair names only departments with k
+    people of that role on the board ("withheld" for the others)."""
     mentor_department, mentee_department = fields[6], fields[7]
     if fields[3]:  # named: both consented
-        return (*fields, _departments(mentor_department, mentee_department))
+        return _departments(mentor_department, mentee_department)
     mentor_side = WITHHELD if mentor_department in small[1] else mentor_department
     mentee_side = WITHHELD if mentee_department in small[2] else mentee_department
-    return (*fields, _departments(mentor_side, mentee_side))
+    return _departments(mentor_side, mentee_side)
 
 
 def _departments(mentor: str, mentee: str) -> str:
