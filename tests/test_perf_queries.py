@@ -7,10 +7,19 @@ a SQL filter that doubled the EXISTS probes). The old queries are kept here, as 
 from __future__ import annotations
 
 import datetime as dt
+import random
+from collections import Counter
 
 import pytest
 
 from rmtui import leaderboard
+from rmtui.db import Pair, Session, Store, Wave
+from rmtui.db.schema import MIGRATIONS
+from rmtui.db.store import _split_statements
+from rmtui.session_status import due_from
+from rmtui.text import clean
+from rmtui.timeline import add_session, cancel, mark_held, set_notes
+from rmtui.undo import UndoError, last_redoable, last_undoable, redo, undo
 from rmtui.health import pre_post, programme_health
 from rmtui.programme import Programme
 from rmtui.surveys import _DUE_ROWS, SURVEY_CHASE_DAYS, SURVEY_GRACE_DAYS, _due_answers, _window, missing_answers
@@ -43,43 +52,191 @@ WHERE p.status IN {started} AND p.started_on IS NOT NULL
 GROUP BY p.id
 """
 
+TODAY = dt.date(2026, 11, 20)
+
 OLD_RATINGS = """
 SELECT p.wave_id, f.pair_id, f.kind, f.respondent, f.rating FROM feedback f JOIN pairs p ON p.id = f.pair_id
 WHERE f.kind IN ('pre', 'post') AND f.rating IS NOT NULL
 """
 
 
-def _new_leaderboard_rows(programme: Programme, params: dict, changed: str) -> list[tuple]:
-    """The new query's rows without the two columns it added since (the pair's mentor and mentee
-    ids, which small-group suppression counts: issue 15), so they compare with the old rows."""
-    rows = programme.store.query_tuples(leaderboard._PAIRS.format(started=leaderboard._STARTED, changed=changed), params)
-    assert all(len(row) == 19 for row in rows)
-    return sorted(row[:-2] for row in rows)
+def _expected_board(store: Store, today: dt.date, wave: int | None, seen: int | None = None) -> dict[int, tuple]:
+    """Each pair's figures as the old query and the old Python gave them: pair id → (rank,
+    wave, label, named, held, planned, due, state, notes due, notes on time, last activity,
+    trend). The rank is worked out here again from the old figures (ties share a rank)."""
+    then = today - dt.timedelta(days=leaderboard.TREND_DAYS)
+    params = {"today": today.isoformat(), "then": then.isoformat(), "wave": wave, "seen": seen}
+    changed = "" if seen is None else leaderboard._CHANGED
+    figures = {}
+    for (pair_id, wave_name, status, mentor, _mentor_department, mentee, _mentee_department, held, planned, due,
+         notes_due, notes_ok, last, held_then, due_then, first_due, grace) in store.query_tuples(
+            OLD_LEADERBOARD.format(started=leaderboard._STARTED, changed=changed), params):
+        if not first_due or first_due >= due_from(grace, today).isoformat():
+            due = 0
+        if not first_due or first_due >= due_from(grace, then).isoformat():
+            due_then = 0
+        named = bool(mentor and mentee)
+        label = f"{clean(mentor)} / {clean(mentee)}" if named else leaderboard.withheld_label(pair_id)
+        figures[pair_id] = (clean(wave_name), label, named, held, planned, due, leaderboard.pair_state(status, held, due),
+                            notes_due, notes_ok, last or None, (held - due) - (held_then - due_then))
+    ties = {pair_id: (f[5] - f[3], -(f[8] / f[7]) if f[7] else 1.0, -f[3]) for pair_id, f in figures.items()}
+    ordered = sorted(figures, key=lambda pair_id: (ties[pair_id], pair_id))
+    ranks: dict[int, int] = {}
+    for position, pair_id in enumerate(ordered, start=1):
+        previous = ordered[position - 2] if position > 1 else None
+        ranks[pair_id] = ranks[previous] if previous is not None and ties[previous] == ties[pair_id] else position
+    return {pair_id: (ranks[pair_id], *f) for pair_id, f in figures.items()}
+
+
+def _board_figures(board: leaderboard.Leaderboard) -> dict[int, tuple]:
+    return {r.pair_id: (r.rank, r.wave, r.pair, r.named, r.held, r.planned, r.due, r.state, r.notes_due,
+                        r.notes_on_time_count, r.last_activity, r.trend) for r in board.rows}
+
+
+def _fresh_totals_drifted(store: Store) -> list[tuple]:
+    """Return the pairs whose kept totals differ from a fresh aggregate of their sessions (both ways)."""
+    return store.query_tuples("""
+        SELECT 'kept', * FROM (SELECT * FROM pair_totals EXCEPT SELECT * FROM pair_totals_fresh)
+        UNION ALL
+        SELECT 'fresh', * FROM (SELECT * FROM pair_totals_fresh EXCEPT SELECT * FROM pair_totals)""")
 
 
 @pytest.mark.parametrize("wave", [None, 1, 2])
 @pytest.mark.parametrize("today", ["2026-11-20", "2026-08-01", "2027-03-01"])
-def test_leaderboard_query_gives_the_old_rows_on_the_demo(demo_programme: Programme, wave: int | None, today: str) -> None:
+def test_leaderboard_gives_what_the_old_query_gave_on_the_demo(demo_programme: Programme, wave: int | None, today: str) -> None:
     store = demo_programme.store
-    then = (dt.date.fromisoformat(today) - dt.timedelta(days=leaderboard.TREND_DAYS)).isoformat()
-    params = {"today": today, "then": then, "wave": wave, "seen": None}
-    old = sorted(store.query_tuples(OLD_LEADERBOARD.format(started=leaderboard._STARTED, changed=""), params))
-    assert old, "the demo has started pairs"
-    assert any(row[3] for row in old) and any(row[3] is None for row in old), "named and withheld pairs"
-    assert _new_leaderboard_rows(demo_programme, params, "") == old
+    day = dt.date.fromisoformat(today)
+    expected = _expected_board(store, day, wave)
+    assert expected, "the demo has started pairs"
+    assert any(f[3] for f in expected.values()) and not all(f[3] for f in expected.values()), "named and withheld pairs"
+    assert _board_figures(leaderboard.build_leaderboard(store, day, wave)) == expected
+    assert _fresh_totals_drifted(store) == []
 
 
-def test_leaderboard_query_of_changed_pairs_gives_the_old_rows(demo_programme: Programme) -> None:
+def test_leaderboard_of_changed_pairs_gives_what_the_old_query_gave(demo_programme: Programme) -> None:
     store = demo_programme.store
-    seen = store.scalar("SELECT coalesce(max(rev), 0) FROM pair_changes")
+    boards = leaderboard.Leaderboards()
+    boards.build(store, TODAY)
     with store.write() as w:
         w.execute("UPDATE sessions SET status = 'held', held_on = '2026-11-19' WHERE id IN "
                   "(SELECT id FROM sessions WHERE status != 'held' ORDER BY id LIMIT 5)")
         w.execute("UPDATE participants SET consent_share = 1 - consent_share WHERE id IN (SELECT mentor_id FROM pairs LIMIT 3)")
-    params = {"today": "2026-11-20", "then": "2026-10-23", "wave": None, "seen": seen}
-    old = sorted(store.query_tuples(OLD_LEADERBOARD.format(started=leaderboard._STARTED, changed=leaderboard._CHANGED), params))
-    assert old
-    assert _new_leaderboard_rows(demo_programme, params, leaderboard._CHANGED) == old
+    board = boards.build(store, TODAY)
+    assert boards.reread is not None and boards.reread > 0, "an update, not a whole build"
+    assert _board_figures(board) == _expected_board(store, TODAY, None)
+
+
+def test_the_migration_fills_the_totals_of_a_programme_with_data(demo_programme: Programme) -> None:
+    """The migration adding pair_totals, run on a programme that has pairs and sessions (as
+    it runs on one at the previous version), fills in every pair's totals."""
+    store = demo_programme.store
+    migration = next(m for m in MIGRATIONS if "CREATE TABLE pair_totals" in m)
+    kept = store.query_tuples("SELECT * FROM pair_totals ORDER BY pair_id")
+    assert len(kept) == store.scalar("SELECT count(*) FROM pairs") > 0
+    with store.write() as w:
+        for name, kind in w.execute("SELECT name, type FROM sqlite_master WHERE name LIKE 'pair_totals%' AND type != 'table'").fetchall():
+            w.execute(f"DROP {kind.upper()} {name}")
+        w.execute("DROP TABLE pair_totals")
+    with store.write() as w:
+        for statement in _split_statements(migration):
+            w.execute(statement)
+    assert store.query_tuples("SELECT * FROM pair_totals ORDER BY pair_id") == kept
+    assert _board_figures(leaderboard.build_leaderboard(store, TODAY)) == _expected_board(store, TODAY, None)
+
+
+def _random_write(programme: Programme, rng: random.Random) -> str:
+    """Make one write a coordinator (or an import, or undo) could make; return what it was."""
+    store = programme.store
+    sessions = store.query_tuples("SELECT id, status FROM sessions ORDER BY id")
+    session = store.get(Session, rng.choice(sessions)[0])
+    assert session is not None and session.id is not None
+    day = TODAY - dt.timedelta(days=rng.randrange(0, 120))
+    choice = rng.randrange(13)
+    try:
+        if choice == 0 and session.status not in ("held", "cancelled"):
+            mark_held(store, session, day, TODAY)
+            return "held"
+        if choice == 1:
+            set_notes(store, session, rng.choice(["", "Talked it through.", "More"]), day)
+            return "notes"
+        if choice == 2 and session.status != "held":
+            cancel(store, session)
+            return "cancel"
+        if choice == 3:
+            add_session(store, session.pair_id, day + dt.timedelta(days=rng.randrange(0, 200)))
+            return "add"
+        if choice == 4:
+            with store.write() as w:
+                w.update("sessions", session.id, session.version,
+                         {"due_on": (day + dt.timedelta(days=rng.randrange(0, 200))).isoformat(), "status": "planned", "held_on": None})
+            return "move"
+        if choice == 5:
+            with store.write() as w:
+                w.update("sessions", session.id, session.version,
+                         {"notes_posted_on": (day + dt.timedelta(days=rng.randrange(0, 9))).isoformat()})
+            return "posted"
+        if choice == 6 and rng.random() < 0.5:
+            with store.write() as w:
+                w.execute("DELETE FROM sessions WHERE id = ?", (session.id,))
+            return "delete session"
+        if choice == 6:  # plain SQL, one column (as a script or a future service might)
+            with store.write() as w:
+                w.execute("UPDATE sessions SET notes = ? WHERE id = ?", (rng.choice(["", "Noted."]), session.id))
+            return "notes only"
+        if choice == 7:
+            wave = store.get(Wave, rng.choice([1, 2]))
+            assert wave is not None and wave.id is not None
+            with store.write() as w:
+                w.update("waves", wave.id, wave.version, {"notes_due_days": rng.randrange(0, 8), "grace_days": rng.randrange(0, 6)})
+            return "wave deadline"
+        if choice == 8:
+            pair = store.get(Pair, session.pair_id)
+            assert pair is not None and pair.id is not None
+            with store.write() as w:
+                w.update("pairs", pair.id, pair.version, {"wave_id": rng.choice([1, 2]),
+                                                        "status": rng.choice(["active", "paused", "completed", "closed_early"])})
+            return "pair moved"
+        if choice == 9:
+            with store.write() as w:
+                w.execute("UPDATE sessions SET pair_id = :to WHERE id = :id AND EXISTS (SELECT 1 FROM pairs WHERE id = :to) "
+                          "AND NOT EXISTS (SELECT 1 FROM sessions WHERE pair_id = :to AND seq = :seq)",
+                          {"to": session.pair_id % 10 + 1, "id": session.id, "seq": session.seq})
+            return "session to another pair"
+        if choice == 10 and rng.random() < 0.2:
+            with store.write() as w:
+                w.execute("PRAGMA defer_foreign_keys = ON")
+                w.execute("DELETE FROM pairs WHERE id = ?", (session.pair_id,))
+            return "delete pair"
+        if choice == 11 and last_undoable(store) is not None:
+            undo(store)
+            if rng.random() < 0.5:
+                return "undo"
+            redo(store)  # (redo takes back an undo only while nothing came after it)
+            return "redo"
+        if choice == 12 and last_redoable(store) is not None:
+            redo(store)
+            return "redo"
+    except (ValueError, UndoError):
+        return "refused"
+    return "nothing"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kept_totals_never_drift_from_the_sessions(demo_programme: Programme, seed: int) -> None:
+    """After every write of a random sequence (sessions held, noted, cancelled, added, moved,
+    deleted, moved to another pair; waves' deadlines; pairs moved, ended, deleted; undo and
+    redo of those), the kept totals equal a fresh aggregate of the sessions, and the
+    leaderboard gives what the old query gives."""
+    store = demo_programme.store
+    rng = random.Random(seed)
+    done: Counter[str] = Counter()
+    for step in range(80):
+        done[_random_write(demo_programme, rng)] += 1
+        assert _fresh_totals_drifted(store) == [], (step, done)
+        if step % 20 == 19:
+            for day in (TODAY, TODAY - dt.timedelta(days=60)):
+                assert _board_figures(leaderboard.build_leaderboard(store, day)) == _expected_board(store, day, None)
+    assert done["undo"] and done["redo"] and done["held"] and done["notes"], done
 
 
 def test_pre_post_change_summed_in_sql_matches_the_python_mean(demo_programme: Programme) -> None:
