@@ -25,6 +25,7 @@ import threading
 from bisect import bisect_left, insort
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import NamedTuple
 
 from rmtui.db import Store
@@ -190,7 +191,7 @@ SELECT p.id, p.wave_id, p.status,
        CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN me.name END, me.department,
        t.held, t.planned, t.noted, t.notes_ok,
        max(t.last_done, CASE WHEN p.started_on <= :today THEN p.started_on ELSE '' END),
-       t.first_due, t.due_days, t.held_days, t.unnoted_days, p.mentor_id, p.mentee_id
+       t.due_days, t.held_days, t.unnoted_days, p.mentor_id, p.mentee_id
 FROM pairs p
 JOIN participants mr INDEXED BY participants_card ON mr.id = p.mentor_id
 JOIN participants me INDEXED BY participants_card ON me.id = p.mentee_id
@@ -299,18 +300,20 @@ class Leaderboards:
         self._entries = entries = self._read(store, today, wave_id, None)
         # Each department's people of each role, counted in bulk (as _count would, pair by pair).
         self._people = (defaultdict(Counter), defaultdict(Counter))
+        rows = [fields for _tie, fields in entries.values()]
         for people, department_at, person_at in ((self._people[0], 6, 16), (self._people[1], 7, 17)):
             for (department, person), pairs in Counter(
-                    (fields[department_at], fields[person_at]) for _tie, fields in entries.values()).items():
+                    zip(map(itemgetter(department_at), rows), map(itemgetter(person_at), rows))).items():
                 people[department][person] = pairs
         groups: dict[_Tie, list[int]] = {}
         for pair_id, (tie, _fields) in entries.items():
-            if tie in groups:
-                groups[tie].append(pair_id)
-            else:
+            members = groups.get(tie)
+            if members is None:
                 groups[tie] = [pair_id]
+            else:
+                members.append(pair_id)
         for members in groups.values():
-            members.sort()
+            members.sort()  # (read in id order already: a pass)
         self._groups, self._ties, self._rows = groups, sorted(groups), {}
         self._seen, self.reread = revision, None
         return self._rank(today, wave_id, k)
@@ -333,21 +336,29 @@ class Leaderboards:
             }
             rows = store.query_tuples(sql, {"today": today_text, "wave": wave_id, "seen": seen})
         for (pair_id, pair_wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
-             held, planned, noted, notes_ok, last, first_due, due_days, held_days, unnoted_days,
+             held, planned, noted, notes_ok, last, due_days, held_days, unnoted_days,
              mentor_id, mentee_id) in rows:
             wave, due_after, due_then_after, notes_before = waves[pair_wave]
-            # Counted from the sorted days, the common cases first: all past, none yet.
-            if not first_due or first_due >= due_after:
+            # Counted from the sorted days (the first is the first session's due day), the
+            # common cases first: all past, none yet.
+            if not due_days or due_days[:10] >= due_after:
                 due = due_then = 0
             else:
                 due = planned if due_days[-10:] <= today_text else _upto(due_days, today_text)
-                due_then = (0 if first_due >= due_then_after else planned if due_days[-10:] <= then_text
+                due_then = (0 if due_days[:10] >= due_then_after else planned if due_days[-10:] <= then_text
                             else _upto(due_days, then_text))
             if not held_days or held_days[:10] > then_text:
                 held_then = 0
+            elif held_days[-10:] <= then_text:
+                held_then = len(held_days) // 10
             else:
-                held_then = len(held_days) // 10 if held_days[-10:] <= then_text else _upto(held_days, then_text)
-            notes_due = noted + _upto(unnoted_days, notes_before) if unnoted_days else noted
+                held_then = _upto(held_days, then_text)
+            if not unnoted_days or unnoted_days[:10] > notes_before:
+                notes_due = noted
+            elif unnoted_days[-10:] <= notes_before:
+                notes_due = noted + len(unnoted_days) // 10
+            else:
+                notes_due = noted + _upto(unnoted_days, notes_before)
             mentee_department = labels[mentee_department]
             if mentor_name and mentee_name:
                 mentor, mentee = clean(mentor_name), clean(mentee_name)
