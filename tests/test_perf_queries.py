@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from rmtui import health, leaderboard
+from rmtui import health, leaderboard, triage
 from rmtui.db import Feedback, Pair, Session, Store, Wave
 from rmtui.db.schema import MIGRATIONS
 from rmtui.db.store import _split_statements
@@ -70,6 +70,15 @@ GROUP BY p.wave_id
 OLD_HELD_DAYS = """
 SELECT p.wave_id, s.held_on, count(*) FROM sessions s JOIN pairs p ON p.id = s.pair_id
 WHERE s.status = 'held' AND s.held_on >= :since AND s.held_on < :today GROUP BY 1, 2
+"""
+# The triage's active pairs before their last held day was read from pair_totals.
+OLD_TRIAGE_PAIRS = """
+SELECT p.id, p.wave_id, mentor.name, mentee.name, mentor.department, mentee.department, p.coach,
+       coalesce((SELECT max(s.held_on) FROM sessions s WHERE s.pair_id = p.id AND s.status = 'held'), p.started_on)
+FROM pairs p
+JOIN participants mentor ON mentor.id = p.mentor_id
+JOIN participants mentee ON mentee.id = p.mentee_id
+WHERE p.status = 'active'
 """
 SURVEY_METRICS = ("match_satisfaction", "goal_achievement", "programme_satisfaction", "pre_post")
 
@@ -334,6 +343,7 @@ def test_each_column_a_total_reads_keeps_it_up_to_date(demo_programme: Programme
     assert _fresh_totals_drifted(store) == []
     assert _board_figures(leaderboard.build_leaderboard(store, TODAY)) == _expected_board(store, TODAY, None)
     assert _health_figures(store, TODAY) == _expected_health(store, TODAY)
+    assert sorted(store.query_tuples(triage._PAIRS)) == sorted(store.query_tuples(OLD_TRIAGE_PAIRS))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -352,6 +362,7 @@ def test_kept_totals_never_drift_from_the_sessions(demo_programme: Programme, se
             for day in (TODAY, TODAY - dt.timedelta(days=60)):
                 assert _board_figures(leaderboard.build_leaderboard(store, day)) == _expected_board(store, day, None)
                 assert _health_figures(store, day) == _expected_health(store, day)
+            assert sorted(store.query_tuples(triage._PAIRS)) == sorted(store.query_tuples(OLD_TRIAGE_PAIRS))
     assert done["redo"] and done["held"] and done["notes"] and done["answer"], done  # (a redo follows an undo)
 
 
