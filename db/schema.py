@@ -532,7 +532,7 @@ MIGRATIONS: list[str] = [
         day TEXT NOT NULL,
         held INTEGER NOT NULL,
         PRIMARY KEY (wave_id, day)
-    ) WITHOUT ROWID;
+    );
     CREATE VIEW held_per_day_fresh AS
     SELECT p.wave_id, s.held_on AS day, count(*) AS held
     FROM sessions s JOIN pairs p ON p.id = s.pair_id
