@@ -395,18 +395,25 @@ MIGRATIONS: list[str] = [
     );
     INSERT OR IGNORE INTO change_stamps (kind, stamp) VALUES ('data', 0), ('presence', 0);
     """,
-    # (issue 14) Per-pair session totals for the leaderboard, kept by triggers: a full build
-    # reads one narrow row per pair instead of aggregating 70,000 sessions. A row holds what
-    # does not depend on the day (sessions held, planned, noted, notes on time by the wave's
-    # deadline, the last held/notes day, the first due day) and the sorted days of the
-    # sessions due, held and held without notes (ten-character ISO days run together), from
-    # which the reader counts what is due or late by any day. Every trigger recomputes the
-    # whole pair's row from its few sessions (never adds or subtracts), so no write path can
-    # make it drift: sessions added, edited, deleted (undo replays plain SQL, so they fire
-    # too), a pair added, moved to another wave or deleted, a wave's notes deadline changed.
-    # The view pair_totals_fresh is the definition (the triggers and the tests read it).
-    # Existing pairs are filled in here. (The days are sorted by ordered subqueries: the
-    # standard library's SQLite 3.40 has no ORDER BY inside group_concat.)
+    # (issue 14) Totals kept by triggers, so the leaderboard, the dashboard and the triage
+    # read one narrow row per pair (or per wave and day) instead of aggregating 70,000
+    # sessions and every survey answer on each build:
+    # - pair_totals: per pair, what does not depend on the day (sessions held, planned, held
+    #   with notes, notes on time by the wave's deadline, the last held/notes day) and the
+    #   sorted days of its sessions due, held, and held without notes (ten-character ISO days
+    #   run together; the first due day is the first of them), from which the reader counts
+    #   what is due or late by any day (what depends on today is never stored). Every trigger
+    #   recomputes the pair's whole row from its few sessions (never adds or subtracts), so no
+    #   write path can make it drift: sessions added, edited, deleted (undo replays plain SQL,
+    #   so they fire too), a pair added, moved to another wave or deleted, a wave's notes
+    #   deadline changed. The view pair_totals_fresh is the definition (triggers and tests
+    #   read it). The days are sorted by ordered subqueries (SQLite 3.40 has no ORDER BY
+    #   inside group_concat).
+    # - pair_answer_totals: per pair with survey answers, the dashboard's survey counts
+    #   (recomputed from the pair's answers likewise).
+    # - held_per_day: sessions held per wave and day, for the dashboard's weekly chart (kept
+    #   by adding and taking away: a recount would read the whole wave).
+    # Existing data is filled in here.
     """
     CREATE TABLE pair_totals (
         pair_id INTEGER PRIMARY KEY,
@@ -415,7 +422,6 @@ MIGRATIONS: list[str] = [
         noted INTEGER NOT NULL,
         notes_ok INTEGER NOT NULL,
         last_done TEXT NOT NULL,
-        first_due TEXT,
         due_days TEXT NOT NULL,
         held_days TEXT NOT NULL,
         unnoted_days TEXT NOT NULL
@@ -430,7 +436,6 @@ MIGRATIONS: list[str] = [
                     OR julianday(s.notes_posted_on) - julianday(s.held_on) <= w.notes_due_days)) AS notes_ok,
            max(coalesce(max(CASE WHEN s.status = 'held' THEN s.held_on END), ''),
                coalesce(max(s.notes_posted_on), '')) AS last_done,
-           min(s.due_on) FILTER (WHERE s.status != 'cancelled') AS first_due,
            (SELECT coalesce(group_concat(day, ''), '') FROM (SELECT substr(due_on || '          ', 1, 10) AS day FROM sessions
                WHERE pair_id = p.id AND status != 'cancelled' ORDER BY due_on)) AS due_days,
            (SELECT coalesce(group_concat(day, ''), '') FROM (SELECT substr(held_on || '          ', 1, 10) AS day FROM sessions
