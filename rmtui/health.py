@@ -314,14 +314,15 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
             overdue = overdue_by_wave.get(wave_id, 0)
             scoped_due = responses.get(wave_id, (0, 0))
         weekly = weekly_held(scoped_days, today)
+        mid_good, mid_rated, achieved, answered, post_good, post_rated, change, people = scoped_answers
         metrics = [
             drop_out(scoped_pairs, targets["target_drop_out"]),
             completion(scoped_pairs, held, targets["target_completion"]),
             rematch(scoped_pairs, wave_id, rematched, targets["target_rematch"]),  # (a wave's own pairs: the same count)
-            match_satisfaction_totals(*scoped_answers[0:2], targets["target_match_satisfaction"]),
-            goal_achievement_totals(*scoped_answers[2:4], targets["target_goals"]),
-            programme_satisfaction_totals(*scoped_answers[4:6], targets["target_programme_satisfaction"]),
-            pre_post_totals(*scoped_answers[6:8]),
+            match_satisfaction_totals(mid_good, mid_rated, targets["target_match_satisfaction"]),
+            goal_achievement_totals(achieved, answered, targets["target_goals"]),
+            programme_satisfaction_totals(post_good, post_rated, targets["target_programme_satisfaction"]),
+            pre_post_totals(change, people),
             survey_response(*scoped_due),
             sessions_per_week(weekly),
             overdue_count(overdue),

@@ -255,11 +255,11 @@ def build_queue(store: Store, today: dt.date) -> TriageQueue:
         due, late = found
         if late is None:
             continue
-        late_sessions = overdue_by_pair.get(pair_id)
-        if late_sessions is None:
+        pair_late = overdue_by_pair.get(pair_id)
+        if pair_late is None:
             overdue_by_pair[pair_id] = [(late, sid, version)]
         else:
-            late_sessions.append((late, sid, version))
+            pair_late.append((late, sid, version))
         if marks and hidden("session", sid):
             snoozed += 1
             continue

@@ -16,14 +16,14 @@ from rmtui import health, leaderboard, triage
 from rmtui.db import Feedback, Pair, Session, Store, Wave
 from rmtui.db.schema import MIGRATIONS
 from rmtui.db.store import _split_statements
+from rmtui.health import pre_post, programme_health
+from rmtui.programme import Programme
 from rmtui.programme_settings import programme_settings
 from rmtui.session_status import due_from
+from rmtui.surveys import _DUE_ROWS, SURVEY_CHASE_DAYS, SURVEY_GRACE_DAYS, _due_answers, _window, missing_answers
 from rmtui.text import clean
 from rmtui.timeline import add_session, cancel, mark_held, set_notes
 from rmtui.undo import UndoError, last_redoable, last_undoable, redo, undo
-from rmtui.health import pre_post, programme_health
-from rmtui.programme import Programme
-from rmtui.surveys import _DUE_ROWS, SURVEY_CHASE_DAYS, SURVEY_GRACE_DAYS, _due_answers, _window, missing_answers
 
 OLD_LEADERBOARD = """
 SELECT p.id, w.name, p.status,
