@@ -395,6 +395,197 @@ MIGRATIONS: list[str] = [
     );
     INSERT OR IGNORE INTO change_stamps (kind, stamp) VALUES ('data', 0), ('presence', 0);
     """,
+    # (issue 14) Totals kept by triggers, so the leaderboard, the dashboard and the triage
+    # read one narrow row per pair (or per wave and day) instead of aggregating 70,000
+    # sessions and every survey answer on each build:
+    # - pair_totals: per pair, what does not depend on the day (sessions held, planned, held
+    #   with notes, notes on time by the wave's deadline, the last held/notes day) and the
+    #   sorted days of its sessions due, held, and held without notes (ten-character ISO days
+    #   run together; the first due day is the first of them), from which the reader counts
+    #   what is due or late by any day (what depends on today is never stored). Every trigger
+    #   recomputes the pair's whole row from its few sessions (never adds or subtracts), so no
+    #   write path can make it drift: sessions added, edited, deleted (undo replays plain SQL,
+    #   so they fire too), a pair added, moved to another wave or deleted, a wave's notes
+    #   deadline changed. The view pair_totals_fresh is the definition (triggers and tests
+    #   read it). The days are sorted by ordered subqueries (SQLite 3.40 has no ORDER BY
+    #   inside group_concat).
+    # - pair_answer_totals: per pair with survey answers, the dashboard's survey counts
+    #   (recomputed from the pair's answers likewise).
+    # - held_per_day: sessions held per wave and day, for the dashboard's weekly chart (kept
+    #   by adding and taking away: a recount would read the whole wave).
+    # Existing data is filled in here.
+    """
+    CREATE TABLE pair_totals (
+        pair_id INTEGER PRIMARY KEY,
+        held INTEGER NOT NULL,
+        planned INTEGER NOT NULL,
+        noted INTEGER NOT NULL,
+        notes_ok INTEGER NOT NULL,
+        last_done TEXT NOT NULL,
+        due_days TEXT NOT NULL,
+        held_days TEXT NOT NULL,
+        unnoted_days TEXT NOT NULL
+    );
+    CREATE VIEW pair_totals_fresh AS
+    SELECT p.id AS pair_id,
+           count(s.id) FILTER (WHERE s.status = 'held') AS held,
+           count(s.id) FILTER (WHERE s.status != 'cancelled') AS planned,
+           count(s.id) FILTER (WHERE s.status = 'held' AND s.notes != '') AS noted,
+           count(s.id) FILTER (WHERE s.status = 'held' AND s.notes != ''
+               AND (s.notes_posted_on IS NULL OR s.notes_posted_on <= s.held_on
+                    OR julianday(s.notes_posted_on) - julianday(s.held_on) <= w.notes_due_days)) AS notes_ok,
+           max(coalesce(max(CASE WHEN s.status = 'held' THEN s.held_on END), ''),
+               coalesce(max(s.notes_posted_on), '')) AS last_done,
+           (SELECT coalesce(group_concat(day, ''), '') FROM (SELECT substr(due_on || '          ', 1, 10) AS day FROM sessions
+               WHERE pair_id = p.id AND status != 'cancelled' ORDER BY due_on)) AS due_days,
+           (SELECT coalesce(group_concat(day, ''), '') FROM (SELECT substr(held_on || '          ', 1, 10) AS day FROM sessions
+               WHERE pair_id = p.id AND status = 'held' AND held_on IS NOT NULL ORDER BY held_on)) AS held_days,
+           (SELECT coalesce(group_concat(day, ''), '') FROM (SELECT substr(held_on || '          ', 1, 10) AS day FROM sessions
+               WHERE pair_id = p.id AND status = 'held' AND notes = '' AND held_on IS NOT NULL ORDER BY held_on)) AS unnoted_days
+    FROM pairs p
+    JOIN waves w ON w.id = p.wave_id
+    LEFT JOIN sessions s ON s.pair_id = p.id
+    GROUP BY p.id;
+    INSERT INTO pair_totals SELECT * FROM pair_totals_fresh;
+
+    CREATE TRIGGER pair_totals_session_added AFTER INSERT ON sessions BEGIN
+        DELETE FROM pair_totals WHERE pair_id = NEW.pair_id;
+        INSERT INTO pair_totals SELECT * FROM pair_totals_fresh WHERE pair_id = NEW.pair_id;
+    END;
+    CREATE TRIGGER pair_totals_session_removed AFTER DELETE ON sessions BEGIN
+        DELETE FROM pair_totals WHERE pair_id = OLD.pair_id;
+        INSERT INTO pair_totals SELECT * FROM pair_totals_fresh WHERE pair_id = OLD.pair_id;
+    END;
+    CREATE TRIGGER pair_totals_session_changed AFTER UPDATE OF pair_id, status, due_on, held_on, notes, notes_posted_on
+    ON sessions BEGIN
+        DELETE FROM pair_totals WHERE pair_id IN (OLD.pair_id, NEW.pair_id);
+        INSERT INTO pair_totals SELECT * FROM pair_totals_fresh WHERE pair_id IN (OLD.pair_id, NEW.pair_id);
+    END;
+    CREATE TRIGGER pair_totals_pair_added AFTER INSERT ON pairs BEGIN
+        DELETE FROM pair_totals WHERE pair_id = NEW.id;
+        INSERT INTO pair_totals SELECT * FROM pair_totals_fresh WHERE pair_id = NEW.id;
+    END;
+    CREATE TRIGGER pair_totals_pair_removed AFTER DELETE ON pairs BEGIN
+        DELETE FROM pair_totals WHERE pair_id = OLD.id;
+    END;
+    CREATE TRIGGER pair_totals_pair_changed AFTER UPDATE OF id, wave_id ON pairs BEGIN
+        DELETE FROM pair_totals WHERE pair_id IN (OLD.id, NEW.id);
+        INSERT INTO pair_totals SELECT * FROM pair_totals_fresh WHERE pair_id IN (OLD.id, NEW.id);
+    END;
+    CREATE TRIGGER pair_totals_wave_changed AFTER UPDATE OF id, notes_due_days ON waves
+    WHEN OLD.id IS NOT NEW.id OR OLD.notes_due_days IS NOT NEW.notes_due_days
+    BEGIN
+        DELETE FROM pair_totals WHERE pair_id IN (SELECT id FROM pairs WHERE wave_id IN (OLD.id, NEW.id));
+        INSERT INTO pair_totals SELECT * FROM pair_totals_fresh
+            WHERE pair_id IN (SELECT id FROM pairs WHERE wave_id IN (OLD.id, NEW.id));
+    END;
+
+    -- The dashboard's survey figures per pair (pair_answer_totals, a row for each pair with
+    -- answers), recomputed from the pair's answers on every change to them: mid-point answers
+    -- rated and rated 4-5 (health.GOOD_RATING), mentees' post/close answers on their goal and
+    -- those saying it was achieved, mentees' post ratings and those rated 4-5, and the sum of
+    -- (post - pre) rating over the people who rated both, with their number.
+    CREATE TABLE pair_answer_totals (
+        pair_id INTEGER PRIMARY KEY,
+        mid_rated INTEGER NOT NULL,
+        mid_good INTEGER NOT NULL,
+        goal_answered INTEGER NOT NULL,
+        goal_achieved INTEGER NOT NULL,
+        post_rated INTEGER NOT NULL,
+        post_good INTEGER NOT NULL,
+        pre_post_change INTEGER NOT NULL,
+        pre_post_people INTEGER NOT NULL
+    );
+    CREATE VIEW pair_answer_totals_fresh AS
+    SELECT f.pair_id,
+           count(*) FILTER (WHERE f.kind = 'mid' AND f.rating IS NOT NULL),
+           count(*) FILTER (WHERE f.kind = 'mid' AND f.rating >= 4),
+           count(*) FILTER (WHERE f.kind IN ('post', 'close') AND f.respondent = 'mentee' AND f.goal_achieved IS NOT NULL),
+           count(*) FILTER (WHERE f.kind IN ('post', 'close') AND f.respondent = 'mentee' AND f.goal_achieved),
+           count(*) FILTER (WHERE f.kind = 'post' AND f.respondent = 'mentee' AND f.rating IS NOT NULL),
+           count(*) FILTER (WHERE f.kind = 'post' AND f.respondent = 'mentee' AND f.rating >= 4),
+           (SELECT coalesce(sum(post.rating - pre.rating), 0) FROM feedback post
+               JOIN feedback pre ON pre.pair_id = post.pair_id AND pre.kind = 'pre' AND pre.respondent = post.respondent
+               WHERE post.pair_id = f.pair_id AND post.kind = 'post' AND post.rating IS NOT NULL AND pre.rating IS NOT NULL),
+           (SELECT count(*) FROM feedback post
+               JOIN feedback pre ON pre.pair_id = post.pair_id AND pre.kind = 'pre' AND pre.respondent = post.respondent
+               WHERE post.pair_id = f.pair_id AND post.kind = 'post' AND post.rating IS NOT NULL AND pre.rating IS NOT NULL)
+    FROM feedback f
+    GROUP BY f.pair_id;
+    INSERT INTO pair_answer_totals SELECT * FROM pair_answer_totals_fresh;
+    CREATE TRIGGER pair_answer_totals_added AFTER INSERT ON feedback BEGIN
+        DELETE FROM pair_answer_totals WHERE pair_id = NEW.pair_id;
+        INSERT INTO pair_answer_totals SELECT * FROM pair_answer_totals_fresh WHERE pair_id = NEW.pair_id;
+    END;
+    CREATE TRIGGER pair_answer_totals_removed AFTER DELETE ON feedback BEGIN
+        DELETE FROM pair_answer_totals WHERE pair_id = OLD.pair_id;
+        INSERT INTO pair_answer_totals SELECT * FROM pair_answer_totals_fresh WHERE pair_id = OLD.pair_id;
+    END;
+    CREATE TRIGGER pair_answer_totals_changed AFTER UPDATE OF pair_id, kind, respondent, rating, goal_achieved
+    ON feedback BEGIN
+        DELETE FROM pair_answer_totals WHERE pair_id IN (OLD.pair_id, NEW.pair_id);
+        INSERT INTO pair_answer_totals SELECT * FROM pair_answer_totals_fresh WHERE pair_id IN (OLD.pair_id, NEW.pair_id);
+    END;
+
+    -- Sessions held per wave and day, for the dashboard's weekly chart: kept by adding and
+    -- taking away (a recount would read the whole wave). A held session counts for the wave
+    -- of its pair; a session whose pair is missing counts nowhere (as the join it replaces).
+    -- A pair about to be deleted takes its sessions away first (BEFORE: a cascade deletes
+    -- them after the pair is gone); a pair added or moved to another wave brings its own.
+    CREATE TABLE held_per_day (
+        wave_id INTEGER NOT NULL,
+        day TEXT NOT NULL,
+        held INTEGER NOT NULL,
+        PRIMARY KEY (wave_id, day)
+    );
+    CREATE VIEW held_per_day_fresh AS
+    SELECT p.wave_id, s.held_on AS day, count(*) AS held
+    FROM sessions s JOIN pairs p ON p.id = s.pair_id
+    WHERE s.status = 'held' AND s.held_on IS NOT NULL
+    GROUP BY p.wave_id, s.held_on;
+    INSERT INTO held_per_day SELECT * FROM held_per_day_fresh;
+    CREATE TRIGGER held_per_day_session_added AFTER INSERT ON sessions
+    WHEN NEW.status = 'held' AND NEW.held_on IS NOT NULL BEGIN
+        INSERT INTO held_per_day (wave_id, day, held) SELECT wave_id, NEW.held_on, 1 FROM pairs WHERE id = NEW.pair_id
+            ON CONFLICT (wave_id, day) DO UPDATE SET held = held + 1;
+    END;
+    CREATE TRIGGER held_per_day_session_removed AFTER DELETE ON sessions
+    WHEN OLD.status = 'held' AND OLD.held_on IS NOT NULL BEGIN
+        UPDATE held_per_day SET held = held - 1
+            WHERE day = OLD.held_on AND wave_id = (SELECT wave_id FROM pairs WHERE id = OLD.pair_id);
+    END;
+    CREATE TRIGGER held_per_day_session_changed AFTER UPDATE OF pair_id, status, held_on ON sessions
+    WHEN (OLD.status = 'held' AND OLD.held_on IS NOT NULL) OR (NEW.status = 'held' AND NEW.held_on IS NOT NULL) BEGIN
+        UPDATE held_per_day SET held = held - 1
+            WHERE OLD.status = 'held' AND day = OLD.held_on AND wave_id = (SELECT wave_id FROM pairs WHERE id = OLD.pair_id);
+        INSERT INTO held_per_day (wave_id, day, held) SELECT wave_id, NEW.held_on, 1 FROM pairs
+            WHERE id = NEW.pair_id AND NEW.status = 'held' AND NEW.held_on IS NOT NULL
+            ON CONFLICT (wave_id, day) DO UPDATE SET held = held + 1;
+    END;
+    CREATE TRIGGER held_per_day_pair_added AFTER INSERT ON pairs BEGIN
+        INSERT INTO held_per_day (wave_id, day, held)
+            SELECT NEW.wave_id, held_on, count(*) FROM sessions
+            WHERE pair_id = NEW.id AND status = 'held' AND held_on IS NOT NULL GROUP BY held_on
+            ON CONFLICT (wave_id, day) DO UPDATE SET held = held + excluded.held;
+    END;
+    CREATE TRIGGER held_per_day_pair_removed BEFORE DELETE ON pairs BEGIN
+        UPDATE held_per_day SET held = held - (SELECT count(*) FROM sessions
+            WHERE pair_id = OLD.id AND status = 'held' AND held_on = held_per_day.day)
+            WHERE wave_id = OLD.wave_id
+              AND day IN (SELECT held_on FROM sessions WHERE pair_id = OLD.id AND status = 'held');
+    END;
+    CREATE TRIGGER held_per_day_pair_changed AFTER UPDATE OF id, wave_id ON pairs
+    WHEN OLD.id IS NOT NEW.id OR OLD.wave_id IS NOT NEW.wave_id BEGIN
+        UPDATE held_per_day SET held = held - (SELECT count(*) FROM sessions
+            WHERE pair_id = OLD.id AND status = 'held' AND held_on = held_per_day.day)
+            WHERE wave_id = OLD.wave_id
+              AND day IN (SELECT held_on FROM sessions WHERE pair_id = OLD.id AND status = 'held');
+        INSERT INTO held_per_day (wave_id, day, held)
+            SELECT NEW.wave_id, held_on, count(*) FROM sessions
+            WHERE pair_id = NEW.id AND status = 'held' AND held_on IS NOT NULL GROUP BY held_on
+            ON CONFLICT (wave_id, day) DO UPDATE SET held = held + excluded.held;
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -154,7 +154,12 @@ def match_satisfaction(answers: list[tuple], target: int = 80) -> Metric:
     """
     rated = [a for a in answers if a[0] == "mid" and a[2] is not None]
     good = sum(a[4] for a in rated if a[2] >= GOOD_RATING)
-    return _share("match_satisfaction", "Match satisfaction", good, sum(a[4] for a in rated), f"≥ {target}%", at_least=target / 100)
+    return match_satisfaction_totals(good, sum(a[4] for a in rated), target)
+
+
+def match_satisfaction_totals(good: int, rated: int, target: int = 80) -> Metric:
+    """Return :func:`match_satisfaction` from its counts (mid-point answers rated 4–5, rated)."""
+    return _share("match_satisfaction", "Match satisfaction", good, rated, f"≥ {target}%", at_least=target / 100)
 
 
 def goal_achievement(answers: list[tuple], target: int = 50) -> Metric:
@@ -164,14 +169,24 @@ def goal_achievement(answers: list[tuple], target: int = 50) -> Metric:
     """
     answered = [a for a in answers if a[0] in ("post", "close") and a[1] == "mentee" and a[3] is not None]
     achieved = sum(a[4] for a in answered if a[3])
-    return _share("goal_achievement", "Mentee goals achieved", achieved, sum(a[4] for a in answered), f"> {target}%", above=target / 100)
+    return goal_achievement_totals(achieved, sum(a[4] for a in answered), target)
+
+
+def goal_achievement_totals(achieved: int, answered: int, target: int = 50) -> Metric:
+    """Return :func:`goal_achievement` from its counts (answers saying achieved, answering)."""
+    return _share("goal_achievement", "Mentee goals achieved", achieved, answered, f"> {target}%", above=target / 100)
 
 
 def programme_satisfaction(answers: list[tuple], target: int = 80) -> Metric:
     """Programme satisfaction: mentees' post-programme ratings of 4–5 ("good" or "one of the best") / rated. Target ≥ 80%."""
     rated = [a for a in answers if a[0] == "post" and a[1] == "mentee" and a[2] is not None]
     good = sum(a[4] for a in rated if a[2] >= GOOD_RATING)
-    return _share("programme_satisfaction", "Programme satisfaction", good, sum(a[4] for a in rated), f"≥ {target}%", at_least=target / 100)
+    return programme_satisfaction_totals(good, sum(a[4] for a in rated), target)
+
+
+def programme_satisfaction_totals(good: int, rated: int, target: int = 80) -> Metric:
+    """Return :func:`programme_satisfaction` from its counts (mentees' post ratings of 4–5, rated)."""
+    return _share("programme_satisfaction", "Programme satisfaction", good, rated, f"≥ {target}%", at_least=target / 100)
 
 
 def pre_post(ratings: list[tuple]) -> Metric:
@@ -232,24 +247,19 @@ SELECT pair_id, count(*) FROM sessions
 WHERE status = 'held' AND pair_id IN (SELECT id FROM pairs WHERE status IN ('completed', 'closed_early'))
 GROUP BY pair_id
 """
-_ANSWERS = """
-SELECT p.wave_id, f.kind, f.respondent, f.rating, f.goal_achieved, count(*) FROM feedback f JOIN pairs p ON p.id = f.pair_id
-WHERE f.kind = 'mid' OR (f.kind IN ('post', 'close') AND f.respondent = 'mentee')  -- the answers a metric reads
-GROUP BY 1, 2, 3, 4, 5
-"""
-# pre_post's totals per wave, summed in SQL: each post rating with the same person's pre
-# rating (a pair holds one answer per survey and respondent), read from the covering index.
-_PRE_POST = """
-SELECT p.wave_id, sum(post.rating - pre.rating), count(*)
-FROM feedback post
-JOIN feedback pre ON pre.pair_id = post.pair_id AND pre.kind = 'pre' AND pre.respondent = post.respondent
-JOIN pairs p ON p.id = post.pair_id
-WHERE post.kind = 'post' AND post.rating IS NOT NULL AND pre.rating IS NOT NULL
+# The survey figures per wave, summed in SQL over the answers' per-pair totals (kept by
+# triggers from the answers: see pair_answer_totals in db/schema.py) instead of grouping every
+# answer: match satisfaction (good, rated), goals (achieved, answered), programme
+# satisfaction (good, rated), pre → post (sum of post − pre, people who rated both).
+_ANSWER_TOTALS = """
+SELECT p.wave_id, sum(a.mid_good), sum(a.mid_rated), sum(a.goal_achieved), sum(a.goal_answered),
+       sum(a.post_good), sum(a.post_rated), sum(a.pre_post_change), sum(a.pre_post_people)
+FROM pair_answer_totals a JOIN pairs p ON p.id = a.pair_id
 GROUP BY p.wave_id
 """
+# Sessions held per wave and day, kept by triggers (held_per_day in db/schema.py).
 _HELD_DAYS = """
-SELECT p.wave_id, s.held_on, count(*) FROM sessions s JOIN pairs p ON p.id = s.pair_id
-WHERE s.status = 'held' AND s.held_on >= :since AND s.held_on < :today GROUP BY 1, 2
+SELECT wave_id, day, held FROM held_per_day WHERE day >= :since AND day < :today AND held != 0
 """
 _OPEN = """
 SELECT p.wave_id, s.due_on, w.grace_days, count(*) FROM sessions s JOIN pairs p ON p.id = s.pair_id JOIN waves w ON w.id = p.wave_id
@@ -270,10 +280,9 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
         waves = [(row[0], clean(row[1])) for row in store.query_tuples("SELECT id, name FROM waves ORDER BY starts_on, id")]
         pairs = store.query_tuples(_PAIRS)
         held = dict(store.query_tuples(_HELD))
-        answers = store.query_tuples(_ANSWERS)
+        answers = {row[0]: row[1:] for row in store.query_tuples(_ANSWER_TOTALS)}
         held_days = store.query_tuples(_HELD_DAYS, params)
         open_days = store.query_tuples(_OPEN, params)
-        changes = {row[0]: (row[1], row[2]) for row in store.query_tuples(_PRE_POST)}
         responses = response_counts(store, today)
         targets = programme_settings(store)
     overdue_by_wave: dict[int, int] = defaultdict(int)
@@ -283,9 +292,8 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
     pairs_by_wave: dict[int, list[tuple]] = defaultdict(list)
     for p in pairs:
         pairs_by_wave[p[1]].append(p)
-    answers_by_wave: dict[int, list[tuple]] = defaultdict(list)
-    for wave_id, *answer in answers:
-        answers_by_wave[wave_id].append(tuple(answer))
+    none = (0,) * 8
+    whole = tuple(sum(column) for column in zip(none, *answers.values()))
     days_by_wave: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for wave_id, day, count in held_days:
         days_by_wave[wave_id].append((day, count))
@@ -295,26 +303,26 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
     for scope, wave_id in scopes:
         if wave_id is None:
             scoped_pairs = list(pairs)
-            scoped_answers = [a for group in answers_by_wave.values() for a in group]
+            scoped_answers = whole
             scoped_days = [d for group in days_by_wave.values() for d in group]
             overdue = sum(overdue_by_wave.values())
-            scoped_change = (sum(c for c, _ in changes.values()), sum(n for _, n in changes.values()))
             scoped_due = (sum(r for r, _ in responses.values()), sum(d for _, d in responses.values()))
         else:
             scoped_pairs = pairs_by_wave[wave_id]
-            scoped_answers = answers_by_wave[wave_id]
+            scoped_answers = answers.get(wave_id, none)
             scoped_days = days_by_wave[wave_id]
             overdue = overdue_by_wave.get(wave_id, 0)
-            scoped_change, scoped_due = changes.get(wave_id, (0, 0)), responses.get(wave_id, (0, 0))
+            scoped_due = responses.get(wave_id, (0, 0))
         weekly = weekly_held(scoped_days, today)
+        mid_good, mid_rated, achieved, answered, post_good, post_rated, change, people = scoped_answers
         metrics = [
             drop_out(scoped_pairs, targets["target_drop_out"]),
             completion(scoped_pairs, held, targets["target_completion"]),
             rematch(scoped_pairs, wave_id, rematched, targets["target_rematch"]),  # (a wave's own pairs: the same count)
-            match_satisfaction(scoped_answers, targets["target_match_satisfaction"]),
-            goal_achievement(scoped_answers, targets["target_goals"]),
-            programme_satisfaction(scoped_answers, targets["target_programme_satisfaction"]),
-            pre_post_totals(*scoped_change),
+            match_satisfaction_totals(mid_good, mid_rated, targets["target_match_satisfaction"]),
+            goal_achievement_totals(achieved, answered, targets["target_goals"]),
+            programme_satisfaction_totals(post_good, post_rated, targets["target_programme_satisfaction"]),
+            pre_post_totals(change, people),
             survey_response(*scoped_due),
             sessions_per_week(weekly),
             overdue_count(overdue),

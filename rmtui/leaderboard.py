@@ -25,6 +25,7 @@ import threading
 from bisect import bisect_left, insort
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import NamedTuple
 
 from rmtui.db import Store
@@ -178,37 +179,25 @@ class Leaderboard:
 
 # One row per started pair; names are read only for people who consented, the rest never
 # leave the database. ``{changed}`` is empty for a whole build, or keeps the pairs logged in
-# ``pair_changes`` after revision ``:seen``. The two people are read from the narrow covering
-# index ``participants_card`` (consent, name, department), not from their wide rows: looking
-# those up between the sessions' pages was most of the build on a realistic roster (issue
-# 14; SQLite picks the table for an id look-up unless told). Aggregating the sessions first
-# and joining people after in a second query measured no faster than this.
+# ``pair_changes`` after revision ``:seen``. The sessions are not read here: ``pair_totals``
+# (kept by triggers, see db/schema.py) holds each pair's counts and the sorted days of its
+# sessions due, held and held without notes, from which :meth:`Leaderboards._read` counts what
+# is due or late by today (issue 14: aggregating 70,000 sessions was most of a build). The two
+# people are read from the narrow covering index ``participants_card`` (consent, name,
+# department), not from their wide rows (SQLite picks the table for an id look-up unless told).
 _PAIRS = """
-SELECT p.id, w.name, p.status,
+SELECT p.id, p.wave_id, p.status,
        CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN mr.name END, mr.department,
        CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN me.name END, me.department,
-       count(*) FILTER (WHERE s.status = 'held'),
-       count(*) FILTER (WHERE s.status != 'cancelled'),
-       count(*) FILTER (WHERE s.status != 'cancelled' AND s.due_on <= :today),
-       count(*) FILTER (WHERE s.status = 'held'
-           AND (s.notes != '' OR julianday(:today) - julianday(s.held_on) > w.notes_due_days)),
-       count(*) FILTER (WHERE s.status = 'held' AND s.notes != ''
-           AND (s.notes_posted_on IS NULL OR s.notes_posted_on <= s.held_on
-                OR julianday(s.notes_posted_on) - julianday(s.held_on) <= w.notes_due_days)),
-       max(coalesce(max(CASE WHEN s.status = 'held' THEN s.held_on END), ''),
-           coalesce(max(s.notes_posted_on), ''),
-           coalesce(CASE WHEN p.started_on <= :today THEN p.started_on END, '')),
-       count(*) FILTER (WHERE s.status = 'held' AND s.held_on <= :then),
-       count(*) FILTER (WHERE s.status != 'cancelled' AND s.due_on <= :then),
-       min(s.due_on) FILTER (WHERE s.status != 'cancelled'), w.grace_days, p.mentor_id, p.mentee_id
+       t.held, t.planned, t.noted, t.notes_ok,
+       max(t.last_done, CASE WHEN p.started_on <= :today THEN p.started_on ELSE '' END),
+       t.due_days, t.held_days, t.unnoted_days, p.mentor_id, p.mentee_id
 FROM pairs p
-JOIN waves w ON w.id = p.wave_id
 JOIN participants mr INDEXED BY participants_card ON mr.id = p.mentor_id
 JOIN participants me INDEXED BY participants_card ON me.id = p.mentee_id
-LEFT JOIN sessions s ON s.pair_id = p.id
+JOIN pair_totals t ON t.pair_id = p.id
 WHERE p.status IN {started} AND p.started_on IS NOT NULL
   AND (:wave IS NULL OR p.wave_id = :wave) {changed}
-GROUP BY p.id
 """
 _CHANGED = "AND p.id IN (SELECT pair_id FROM pair_changes WHERE rev > :seen)"
 
@@ -309,17 +298,22 @@ class Leaderboards:
                 self._seen, self.reread = revision, len(changed)
                 return self._rank(today, wave_id, k)
         self._entries = entries = self._read(store, today, wave_id, None)
+        # Each department's people of each role, counted in bulk (as _count would, pair by pair).
         self._people = (defaultdict(Counter), defaultdict(Counter))
-        for _tie, fields in entries.values():
-            self._count(fields, 1)
+        rows = [fields for _tie, fields in entries.values()]
+        for people, department_at, person_at in ((self._people[0], 6, 16), (self._people[1], 7, 17)):
+            for (department, person), pairs in Counter(
+                    zip(map(itemgetter(department_at), rows), map(itemgetter(person_at), rows))).items():
+                people[department][person] = pairs
         groups: dict[_Tie, list[int]] = {}
         for pair_id, (tie, _fields) in entries.items():
-            if tie in groups:
-                groups[tie].append(pair_id)
-            else:
+            members = groups.get(tie)
+            if members is None:
                 groups[tie] = [pair_id]
+            else:
+                members.append(pair_id)
         for members in groups.values():
-            members.sort()
+            members.sort()  # (read in id order already: a pass)
         self._groups, self._ties, self._rows = groups, sorted(groups), {}
         self._seen, self.reread = revision, None
         return self._rank(today, wave_id, k)
@@ -328,21 +322,43 @@ class Leaderboards:
         """Return pair id → (tie, row fields after the rank) of every pair, or of those logged after ``seen``."""
         then = today - dt.timedelta(days=TREND_DAYS)
         sql = _PAIRS.format(started=_STARTED, changed="" if seen is None else _CHANGED)
-        params = {"today": today.isoformat(), "then": then.isoformat(), "wave": wave_id, "seen": seen}
+        today_text, then_text = today.isoformat(), then.isoformat()
         labels, read = self._labels, {}
-        cutoffs: dict[int, tuple[str, str]] = {}
-        for (pair_id, wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
-             held, planned, due, notes_due, notes_ok, last, held_then, due_then, first_due, grace,
-             mentor_id, mentee_id) in store.query_tuples(sql, params):
-            # Nothing is due before the first session's day plus the wave's grace days
-            # (session_status.counts_as_due, compared as ISO text: one dict look-up a row).
-            cutoff = cutoffs.get(grace)
-            if cutoff is None:
-                cutoff = cutoffs[grace] = (due_from(grace, today).isoformat(), due_from(grace, then).isoformat())
-            if not first_due or first_due >= cutoff[0]:
-                due = 0
-            if not first_due or first_due >= cutoff[1]:
-                due_then = 0
+        # Per wave, its name and the days compared with (as ISO text): nothing is due before
+        # the first session's day plus the wave's grace days (session_status.counts_as_due),
+        # by today and four weeks ago; notes are due for sessions held more than the wave's
+        # notes days before today.
+        with store.snapshot():  # (a wave added in between is in both)
+            waves = {
+                wave: (labels[name], due_from(grace, today).isoformat(), due_from(grace, then).isoformat(),
+                       (today - dt.timedelta(days=notes_days + 1)).isoformat())
+                for wave, name, grace, notes_days in store.query_tuples("SELECT id, name, grace_days, notes_due_days FROM waves")
+            }
+            rows = store.query_tuples(sql, {"today": today_text, "wave": wave_id, "seen": seen})
+        for (pair_id, pair_wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
+             held, planned, noted, notes_ok, last, due_days, held_days, unnoted_days,
+             mentor_id, mentee_id) in rows:
+            wave, due_after, due_then_after, notes_before = waves[pair_wave]
+            # Counted from the sorted days (the first is the first session's due day), the
+            # common cases first: all past, none yet.
+            if not due_days or due_days[:10] >= due_after:
+                due = due_then = 0
+            else:
+                due = planned if due_days[-10:] <= today_text else _upto(due_days, today_text)
+                due_then = (0 if due_days[:10] >= due_then_after else planned if due_days[-10:] <= then_text
+                            else _upto(due_days, then_text))
+            if not held_days or held_days[:10] > then_text:
+                held_then = 0
+            elif held_days[-10:] <= then_text:
+                held_then = len(held_days) // 10
+            else:
+                held_then = _upto(held_days, then_text)
+            if not unnoted_days or unnoted_days[:10] > notes_before:
+                notes_due = noted
+            elif unnoted_days[-10:] <= notes_before:
+                notes_due = noted + len(unnoted_days) // 10
+            else:
+                notes_due = noted + _upto(unnoted_days, notes_before)
             mentee_department = labels[mentee_department]
             if mentor_name and mentee_name:
                 mentor, mentee = clean(mentor_name), clean(mentee_name)
@@ -352,8 +368,10 @@ class Leaderboards:
                 label, named = withheld_label(pair_id), False
             read[pair_id] = (
                 (due - held, -(notes_ok / notes_due) if notes_due else 1.0, -held),
-                (pair_id, labels[wave], label, named, mentor, mentee, labels[mentor_department],
-                 mentee_department, held, planned, due, pair_state(status, held, due), notes_due,
+                (pair_id, wave, label, named, mentor, mentee, labels[mentor_department],
+                 mentee_department, held, planned, due,  # the state: pair_state(status, held, due), inlined
+                 status if status != "active" else "behind" if held < due else "ahead" if held > due else "on_track",
+                 notes_due,
                  notes_ok, last or None, (held - due) - (held_then - due_then), mentor_id, mentee_id),
             )
         return read
@@ -403,26 +421,45 @@ class Leaderboards:
         rows: list[LeaderRow] = []
         entries, groups, kept = self._entries, self._groups, self._rows
         append, make = rows.append, tuple.__new__
+        shown: dict[tuple[str, str, bool], str] = {}  # (departments, named) → what the row shows
         for tie in self._ties:
             rank = len(rows) + 1
             for pair_id in groups[tie]:
                 row = kept.get(pair_id)
                 if row is None or row[0] != rank:
-                    row = kept[pair_id] = make(LeaderRow, (rank, *_shown(entries[pair_id][1], small)))
+                    fields = entries[pair_id][1]
+                    key = (fields[6], fields[7], fields[3])
+                    departments = shown.get(key)
+                    if departments is None:
+                        departments = shown[key] = _shown(fields, small)
+                    row = kept[pair_id] = make(LeaderRow, (rank, *fields, departments))
                 append(row)
         self._board = Leaderboard(rows, today, wave_id, k)
         return self._board
 
 
-def _shown(fields: tuple, small: tuple[int, frozenset[str], frozenset[str]]) -> tuple:
-    """Return a row's fields after the rank as the views may show them: a withheld pair names
-    only departments with k people of that role on the board ("withheld" for the others)."""
+def _upto(days: str, day: str) -> int:
+    """Return how many of ``days`` (sorted ten-character ISO days run together, as
+    ``pair_totals`` keeps them) are on or before ``day``."""
+    if not days or days[:10] > day:
+        return 0
+    if days[-10:] <= day:
+        return len(days) // 10
+    end = 10
+    while days[end:end + 10] <= day:
+        end += 10
+    return end // 10
+
+
+def _shown(fields: tuple, small: tuple[int, frozenset[str], frozenset[str]]) -> str:
+    """Return the departments a row shows: a withheld pair names only departments with k
+    people of that role on the board ("withheld" for the others)."""
     mentor_department, mentee_department = fields[6], fields[7]
     if fields[3]:  # named: both consented
-        return (*fields, _departments(mentor_department, mentee_department))
+        return _departments(mentor_department, mentee_department)
     mentor_side = WITHHELD if mentor_department in small[1] else mentor_department
     mentee_side = WITHHELD if mentee_department in small[2] else mentee_department
-    return (*fields, _departments(mentor_side, mentee_side))
+    return _departments(mentor_side, mentee_side)
 
 
 def _departments(mentor: str, mentee: str) -> str:

@@ -180,14 +180,16 @@ WHERE status = 'held' AND (notes = '' OR follow_up_sent = 0) AND held_on < :toda
 
 _PAIRS = """
 SELECT p.id, p.wave_id, mentor.name, mentee.name, mentor.department, mentee.department, p.coach,
-       coalesce((SELECT max(s.held_on) FROM sessions s WHERE s.pair_id = p.id AND s.status = 'held'), p.started_on)
+       coalesce(nullif(substr(t.held_days, -10), ''), p.started_on)
 FROM pairs p
 JOIN participants mentor INDEXED BY participants_card ON mentor.id = p.mentor_id
 JOIN participants mentee INDEXED BY participants_card ON mentee.id = p.mentee_id
+JOIN pair_totals t ON t.pair_id = p.id
 WHERE p.status = 'active'
 """
 # (The two people from the narrow covering index of name and department, not their wide
-# rows: see rmtui.leaderboard._PAIRS.)
+# rows: see rmtui.leaderboard._PAIRS. The last day a session was held is the last of the
+# pair's held days that pair_totals keeps sorted, not a look-up among its sessions.)
 
 
 def _finished_pair(store: Store, pair_id: int) -> tuple | None:
@@ -236,34 +238,55 @@ def build_queue(store: Store, today: dt.date) -> TriageQueue:
     ranked: list[tuple] = []
     overdue_by_pair: dict[int, list[tuple[int, int, int]]] = {}  # pair -> [(days, session, version)]
     rank = KIND_RANK
+    # The rules are worked out once per wave and day, not per session: thousands of sessions
+    # share a few hundred due (or held) days. wave -> day text -> (day, days late or None).
+    overdue_days: dict[int, dict[str, tuple[dt.date, int | None]]] = {wave_id: {} for wave_id in waves}
+    late_days: dict[int, dict[str, tuple[dt.date, int | None]]] = {wave_id: {} for wave_id in waves}
+    overdue_rank = -rank["overdue"]
     for sid, pair_id, seq, due_on, version in open_rows:
         pair = pair_rows.get(pair_id)
         if pair is None:
             continue  # not an active pair
-        due = fromiso(due_on)
-        late = days_overdue(due, grace[pair[1]], today)
+        known = overdue_days[pair[1]]
+        found = known.get(due_on)
+        if found is None:
+            due = fromiso(due_on)
+            found = known[due_on] = (due, days_overdue(due, grace[pair[1]], today))
+        due, late = found
         if late is None:
             continue
-        overdue_by_pair.setdefault(pair_id, []).append((late, sid, version))
+        pair_late = overdue_by_pair.get(pair_id)
+        if pair_late is None:
+            overdue_by_pair[pair_id] = [(late, sid, version)]
+        else:
+            pair_late.append((late, sid, version))
         if marks and hidden("session", sid):
             snoozed += 1
             continue
-        ranked.append((-rank["overdue"], -late, pair_id, seq, len(ranked), "overdue", sid, due, version))
+        ranked.append((overdue_rank, -late, pair_id, seq, len(ranked), "overdue", sid, due, version))
+    notes_rank, follow_up_rank = -rank["notes_late"], -rank["follow_up"]
     for sid, pair_id, seq, held_on, no_notes, follow_up, version in unfinished:
         pair = pair_rows.get(pair_id)
         if pair is None:
             continue
-        held = fromiso(held_on)
-        late = days_late(held, notes_due[pair[1]], today)
+        known = late_days[pair[1]]
+        found = known.get(held_on)
+        if found is None:
+            held = fromiso(held_on)
+            found = known[held_on] = (held, days_late(held, notes_due[pair[1]], today))
+        held, late = found
         if late is None:
             continue
-        for kind, wanted in (("notes_late", no_notes), ("follow_up", not follow_up)):
-            if not wanted:
-                continue
+        if no_notes:
             if marks and hidden("session", sid):
                 snoozed += 1
-                continue
-            ranked.append((-rank[kind], -late, pair_id, seq, len(ranked), kind, sid, held, version))
+            else:
+                ranked.append((notes_rank, -late, pair_id, seq, len(ranked), "notes_late", sid, held, version))
+        if not follow_up:
+            if marks and hidden("session", sid):
+                snoozed += 1
+            else:
+                ranked.append((follow_up_rank, -late, pair_id, seq, len(ranked), "follow_up", sid, held, version))
     details: dict[int, tuple[int, ...]] = {}
     quiet_before = {wave_id: (today - dt.timedelta(days=2 * w.cadence_days)).isoformat() for wave_id, w in waves.items()}
     for pair_id, pair in pair_rows.items():

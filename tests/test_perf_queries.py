@@ -7,13 +7,23 @@ a SQL filter that doubled the EXISTS probes). The old queries are kept here, as 
 from __future__ import annotations
 
 import datetime as dt
+import random
+from collections import Counter
 
 import pytest
 
-from rmtui import leaderboard
+from rmtui import health, leaderboard, triage
+from rmtui.db import Feedback, Pair, Session, Store, Wave
+from rmtui.db.schema import MIGRATIONS
+from rmtui.db.store import _split_statements
 from rmtui.health import pre_post, programme_health
 from rmtui.programme import Programme
+from rmtui.programme_settings import programme_settings
+from rmtui.session_status import due_from
 from rmtui.surveys import _DUE_ROWS, SURVEY_CHASE_DAYS, SURVEY_GRACE_DAYS, _due_answers, _window, missing_answers
+from rmtui.text import clean
+from rmtui.timeline import add_session, cancel, mark_held, set_notes
+from rmtui.undo import UndoError, last_redoable, last_undoable, redo, undo
 
 OLD_LEADERBOARD = """
 SELECT p.id, w.name, p.status,
@@ -43,43 +53,327 @@ WHERE p.status IN {started} AND p.started_on IS NOT NULL
 GROUP BY p.id
 """
 
+# The dashboard's survey and weekly queries before their figures were kept by triggers.
+OLD_ANSWERS = """
+SELECT p.wave_id, f.kind, f.respondent, f.rating, f.goal_achieved, count(*) FROM feedback f JOIN pairs p ON p.id = f.pair_id
+WHERE f.kind = 'mid' OR (f.kind IN ('post', 'close') AND f.respondent = 'mentee')
+GROUP BY 1, 2, 3, 4, 5
+"""
+OLD_PRE_POST = """
+SELECT p.wave_id, sum(post.rating - pre.rating), count(*)
+FROM feedback post
+JOIN feedback pre ON pre.pair_id = post.pair_id AND pre.kind = 'pre' AND pre.respondent = post.respondent
+JOIN pairs p ON p.id = post.pair_id
+WHERE post.kind = 'post' AND post.rating IS NOT NULL AND pre.rating IS NOT NULL
+GROUP BY p.wave_id
+"""
+OLD_HELD_DAYS = """
+SELECT p.wave_id, s.held_on, count(*) FROM sessions s JOIN pairs p ON p.id = s.pair_id
+WHERE s.status = 'held' AND s.held_on >= :since AND s.held_on < :today GROUP BY 1, 2
+"""
+# The triage's active pairs before their last held day was read from pair_totals.
+OLD_TRIAGE_PAIRS = """
+SELECT p.id, p.wave_id, mentor.name, mentee.name, mentor.department, mentee.department, p.coach,
+       coalesce((SELECT max(s.held_on) FROM sessions s WHERE s.pair_id = p.id AND s.status = 'held'), p.started_on)
+FROM pairs p
+JOIN participants mentor ON mentor.id = p.mentor_id
+JOIN participants mentee ON mentee.id = p.mentee_id
+WHERE p.status = 'active'
+"""
+SURVEY_METRICS = ("match_satisfaction", "goal_achievement", "programme_satisfaction", "pre_post")
+
+TODAY = dt.date(2026, 11, 20)
+
+
+def _expected_health(store: Store, today: dt.date) -> list[tuple]:
+    """(scope's wave, its survey metrics, its sessions held a week) as the old queries gave them."""
+    since = today - dt.timedelta(days=7 * health.WEEKS_CHARTED + 1)
+    answers: dict[int | None, list[tuple]] = {None: []}
+    for wave_id, *answer in store.query_tuples(OLD_ANSWERS):
+        answers.setdefault(wave_id, []).append(tuple(answer))
+        answers[None].append(tuple(answer))
+    changes = {row[0]: (row[1], row[2]) for row in store.query_tuples(OLD_PRE_POST)}
+    changes[None] = (sum(c for c, _ in changes.values()), sum(n for _, n in changes.values()))
+    days: dict[int | None, list[tuple[str, int]]] = {None: []}
+    for wave_id, day, held in store.query_tuples(OLD_HELD_DAYS, {"today": today.isoformat(), "since": since.isoformat()}):
+        days.setdefault(wave_id, []).append((day, held))
+        days[None].append((day, held))
+    targets = programme_settings(store)
+    expected = []
+    for wave_id in [None, *(row[0] for row in store.query_tuples("SELECT id FROM waves ORDER BY starts_on, id"))]:
+        scoped = answers.get(wave_id, [])
+        metrics = (health.match_satisfaction(scoped, targets["target_match_satisfaction"]),
+                   health.goal_achievement(scoped, targets["target_goals"]),
+                   health.programme_satisfaction(scoped, targets["target_programme_satisfaction"]),
+                   health.pre_post_totals(*changes.get(wave_id, (0, 0))))
+        expected.append((wave_id, metrics, health.weekly_held(days.get(wave_id, []), today)))
+    return expected
+
+
+def _health_figures(store: Store, today: dt.date) -> list[tuple]:
+    return [(scope.wave_id, tuple(scope.metric(key) for key in SURVEY_METRICS), scope.held_per_week)
+            for scope in programme_health(store, today)]
+
 OLD_RATINGS = """
 SELECT p.wave_id, f.pair_id, f.kind, f.respondent, f.rating FROM feedback f JOIN pairs p ON p.id = f.pair_id
 WHERE f.kind IN ('pre', 'post') AND f.rating IS NOT NULL
 """
 
 
-def _new_leaderboard_rows(programme: Programme, params: dict, changed: str) -> list[tuple]:
-    """The new query's rows without the two columns it added since (the pair's mentor and mentee
-    ids, which small-group suppression counts: issue 15), so they compare with the old rows."""
-    rows = programme.store.query_tuples(leaderboard._PAIRS.format(started=leaderboard._STARTED, changed=changed), params)
-    assert all(len(row) == 19 for row in rows)
-    return sorted(row[:-2] for row in rows)
+def _expected_board(store: Store, today: dt.date, wave: int | None, seen: int | None = None) -> dict[int, tuple]:
+    """Each pair's figures as the old query and the old Python gave them: pair id → (rank,
+    wave, label, named, held, planned, due, state, notes due, notes on time, last activity,
+    trend). The rank is worked out here again from the old figures (ties share a rank)."""
+    then = today - dt.timedelta(days=leaderboard.TREND_DAYS)
+    params = {"today": today.isoformat(), "then": then.isoformat(), "wave": wave, "seen": seen}
+    changed = "" if seen is None else leaderboard._CHANGED
+    figures = {}
+    for (pair_id, wave_name, status, mentor, _mentor_department, mentee, _mentee_department, held, planned, due,
+         notes_due, notes_ok, last, held_then, due_then, first_due, grace) in store.query_tuples(
+            OLD_LEADERBOARD.format(started=leaderboard._STARTED, changed=changed), params):
+        if not first_due or first_due >= due_from(grace, today).isoformat():
+            due = 0
+        if not first_due or first_due >= due_from(grace, then).isoformat():
+            due_then = 0
+        named = bool(mentor and mentee)
+        label = f"{clean(mentor)} / {clean(mentee)}" if named else leaderboard.withheld_label(pair_id)
+        figures[pair_id] = (clean(wave_name), label, named, held, planned, due, leaderboard.pair_state(status, held, due),
+                            notes_due, notes_ok, last or None, (held - due) - (held_then - due_then))
+    ties = {pair_id: (f[5] - f[3], -(f[8] / f[7]) if f[7] else 1.0, -f[3]) for pair_id, f in figures.items()}
+    ordered = sorted(figures, key=lambda pair_id: (ties[pair_id], pair_id))
+    ranks: dict[int, int] = {}
+    for position, pair_id in enumerate(ordered, start=1):
+        previous = ordered[position - 2] if position > 1 else None
+        ranks[pair_id] = ranks[previous] if previous is not None and ties[previous] == ties[pair_id] else position
+    return {pair_id: (ranks[pair_id], *f) for pair_id, f in figures.items()}
+
+
+def _board_figures(board: leaderboard.Leaderboard) -> dict[int, tuple]:
+    return {r.pair_id: (r.rank, r.wave, r.pair, r.named, r.held, r.planned, r.due, r.state, r.notes_due,
+                        r.notes_on_time_count, r.last_activity, r.trend) for r in board.rows}
+
+
+_KEPT_TOTALS = ("pair_totals", "pair_answer_totals", "held_per_day")
+
+
+def _fresh_totals_drifted(store: Store) -> list[tuple]:
+    """Return the rows where kept totals differ from a fresh aggregate (each way), of each
+    kept table (a day's count may stay at 0 where a fresh count has no row)."""
+    drifted = []
+    for table in _KEPT_TOTALS:
+        kept = f"SELECT * FROM {table}" + (" WHERE held != 0" if table == "held_per_day" else "")
+        drifted += store.query_tuples(f"""
+            SELECT '{table} kept', * FROM ({kept} EXCEPT SELECT * FROM {table}_fresh)
+            UNION ALL
+            SELECT '{table} fresh', * FROM (SELECT * FROM {table}_fresh EXCEPT {kept})""")
+    return drifted
 
 
 @pytest.mark.parametrize("wave", [None, 1, 2])
 @pytest.mark.parametrize("today", ["2026-11-20", "2026-08-01", "2027-03-01"])
-def test_leaderboard_query_gives_the_old_rows_on_the_demo(demo_programme: Programme, wave: int | None, today: str) -> None:
+def test_leaderboard_gives_what_the_old_query_gave_on_the_demo(demo_programme: Programme, wave: int | None, today: str) -> None:
     store = demo_programme.store
-    then = (dt.date.fromisoformat(today) - dt.timedelta(days=leaderboard.TREND_DAYS)).isoformat()
-    params = {"today": today, "then": then, "wave": wave, "seen": None}
-    old = sorted(store.query_tuples(OLD_LEADERBOARD.format(started=leaderboard._STARTED, changed=""), params))
-    assert old, "the demo has started pairs"
-    assert any(row[3] for row in old) and any(row[3] is None for row in old), "named and withheld pairs"
-    assert _new_leaderboard_rows(demo_programme, params, "") == old
+    day = dt.date.fromisoformat(today)
+    expected = _expected_board(store, day, wave)
+    assert expected, "the demo has started pairs"
+    assert any(f[3] for f in expected.values()) and not all(f[3] for f in expected.values()), "named and withheld pairs"
+    assert _board_figures(leaderboard.build_leaderboard(store, day, wave)) == expected
+    assert _fresh_totals_drifted(store) == []
 
 
-def test_leaderboard_query_of_changed_pairs_gives_the_old_rows(demo_programme: Programme) -> None:
+def test_leaderboard_of_changed_pairs_gives_what_the_old_query_gave(demo_programme: Programme) -> None:
     store = demo_programme.store
-    seen = store.scalar("SELECT coalesce(max(rev), 0) FROM pair_changes")
+    boards = leaderboard.Leaderboards()
+    boards.build(store, TODAY)
     with store.write() as w:
         w.execute("UPDATE sessions SET status = 'held', held_on = '2026-11-19' WHERE id IN "
                   "(SELECT id FROM sessions WHERE status != 'held' ORDER BY id LIMIT 5)")
         w.execute("UPDATE participants SET consent_share = 1 - consent_share WHERE id IN (SELECT mentor_id FROM pairs LIMIT 3)")
-    params = {"today": "2026-11-20", "then": "2026-10-23", "wave": None, "seen": seen}
-    old = sorted(store.query_tuples(OLD_LEADERBOARD.format(started=leaderboard._STARTED, changed=leaderboard._CHANGED), params))
-    assert old
-    assert _new_leaderboard_rows(demo_programme, params, leaderboard._CHANGED) == old
+    board = boards.build(store, TODAY)
+    assert boards.reread is not None and boards.reread > 0, "an update, not a whole build"
+    assert _board_figures(board) == _expected_board(store, TODAY, None)
+
+
+def test_the_migration_fills_the_totals_of_a_programme_with_data(demo_programme: Programme) -> None:
+    """The migration adding the kept totals, run on a programme that has pairs, sessions and
+    survey answers (as it runs on one at the previous version), fills them all in."""
+    store = demo_programme.store
+    migration = next(m for m in MIGRATIONS if "CREATE TABLE pair_totals" in m)
+    kept = {table: store.query_tuples(f"SELECT * FROM {table} ORDER BY 1, 2") for table in _KEPT_TOTALS}
+    assert len(kept["pair_totals"]) == store.scalar("SELECT count(*) FROM pairs") > 0
+    assert kept["pair_answer_totals"] and kept["held_per_day"]
+    with store.write() as w:
+        for table in _KEPT_TOTALS:
+            for name, kind in w.execute("SELECT name, type FROM sqlite_master WHERE name LIKE ? AND type != 'table'",
+                                        (f"{table}%",)).fetchall():
+                w.execute(f"DROP {kind.upper()} {name}")
+            w.execute(f"DROP TABLE {table}")
+    with store.write() as w:
+        for statement in _split_statements(migration):
+            w.execute(statement)
+    assert {table: store.query_tuples(f"SELECT * FROM {table} ORDER BY 1, 2") for table in _KEPT_TOTALS} == kept
+    assert _board_figures(leaderboard.build_leaderboard(store, TODAY)) == _expected_board(store, TODAY, None)
+
+
+def _random_write(programme: Programme, rng: random.Random) -> str:
+    """Make one write a coordinator (or an import, or undo) could make; return what it was."""
+    store = programme.store
+    sessions = store.query_tuples("SELECT id, status FROM sessions ORDER BY id")
+    session = store.get(Session, rng.choice(sessions)[0])
+    assert session is not None and session.id is not None
+    day = TODAY - dt.timedelta(days=rng.randrange(0, 120))
+    choice = rng.randrange(15)
+    try:
+        if choice == 0 and session.status not in ("held", "cancelled"):
+            mark_held(store, session, day, TODAY)
+            return "held"
+        if choice == 1:
+            set_notes(store, session, rng.choice(["", "Talked it through.", "More"]), day)
+            return "notes"
+        if choice == 2 and session.status != "held":
+            cancel(store, session)
+            return "cancel"
+        if choice == 3:
+            add_session(store, session.pair_id, day + dt.timedelta(days=rng.randrange(0, 200)))
+            return "add"
+        if choice == 4:
+            with store.write() as w:
+                w.update("sessions", session.id, session.version,
+                         {"due_on": (day + dt.timedelta(days=rng.randrange(0, 200))).isoformat(), "status": "planned", "held_on": None})
+            return "move"
+        if choice == 5:
+            with store.write() as w:
+                w.update("sessions", session.id, session.version,
+                         {"notes_posted_on": (day + dt.timedelta(days=rng.randrange(0, 9))).isoformat()})
+            return "posted"
+        if choice == 6 and rng.random() < 0.5:
+            with store.write() as w:
+                w.execute("DELETE FROM sessions WHERE id = ?", (session.id,))
+            return "delete session"
+        if choice == 6:  # plain SQL, one column (as a script or a future service might)
+            with store.write() as w:
+                w.execute("UPDATE sessions SET notes = ? WHERE id = ?", (rng.choice(["", "Noted."]), session.id))
+            return "notes only"
+        if choice == 7:
+            wave = store.get(Wave, rng.choice([1, 2]))
+            assert wave is not None and wave.id is not None
+            with store.write() as w:
+                w.update("waves", wave.id, wave.version, {"notes_due_days": rng.randrange(0, 8), "grace_days": rng.randrange(0, 6)})
+            return "wave deadline"
+        if choice == 8:
+            pair = store.get(Pair, session.pair_id)
+            assert pair is not None and pair.id is not None
+            with store.write() as w:
+                w.update("pairs", pair.id, pair.version, {"wave_id": rng.choice([1, 2]),
+                                                        "status": rng.choice(["active", "paused", "completed", "closed_early"])})
+            return "pair moved"
+        if choice == 9:
+            with store.write() as w:
+                w.execute("UPDATE sessions SET pair_id = :to WHERE id = :id AND EXISTS (SELECT 1 FROM pairs WHERE id = :to) "
+                          "AND NOT EXISTS (SELECT 1 FROM sessions WHERE pair_id = :to AND seq = :seq)",
+                          {"to": session.pair_id % 10 + 1, "id": session.id, "seq": session.seq})
+            return "session to another pair"
+        if choice == 10 and rng.random() < 0.2:
+            with store.write() as w:
+                w.execute("PRAGMA defer_foreign_keys = ON")
+                w.execute("DELETE FROM pairs WHERE id = ?", (session.pair_id,))
+            return "delete pair"
+        if choice == 13:
+            with store.write() as w:
+                w.insert(Feedback(pair_id=session.pair_id, kind=rng.choice(["pre", "mid", "post", "close"]),
+                                  respondent=rng.choice(["mentor", "mentee"]), rating=rng.choice([None, 1, 3, 4, 5]),
+                                  goal_achieved=rng.choice([None, 0, 1]), submitted_on=day.isoformat()))
+            return "answer"
+        if choice == 14:
+            with store.write() as w:
+                column = rng.choice(["rating", "goal_achieved", "kind", "respondent"])
+                value = {"rating": [None, 2, 5], "goal_achieved": [None, 0, 1], "kind": ["pre", "mid", "post", "close"],
+                         "respondent": ["mentor", "mentee"]}[column]
+                # (the post and close answers first: the goal and programme figures read only those)
+                answers = [row[0] for row in w.execute("SELECT id FROM feedback ORDER BY (kind IN ('post', 'close')) DESC, id")]
+                w.execute(f"UPDATE feedback SET {column} = ? WHERE id = ?",
+                          (rng.choice(value), answers[rng.randrange(min(8, len(answers)))]))
+                w.execute("DELETE FROM feedback WHERE id = (SELECT max(id) FROM feedback WHERE pair_id = ?) AND ?",
+                          (session.pair_id % 10 + 1, rng.random() < 0.5))
+            return "answers changed"
+        if choice == 11 and last_undoable(store) is not None:
+            undo(store)
+            if rng.random() < 0.5:
+                return "undo"
+            redo(store)  # (redo takes back an undo only while nothing came after it)
+            return "redo"
+        if choice == 12 and last_redoable(store) is not None:
+            redo(store)
+            return "redo"
+    except (ValueError, UndoError):
+        return "refused"
+    return "nothing"
+
+
+# One write per column a kept total reads (and per kind of delete), each alone in its
+# statement: a trigger that misses one of them leaves its totals behind.
+ONE_COLUMN_WRITES = [
+    "UPDATE sessions SET status = 'cancelled' WHERE id = (SELECT min(id) FROM sessions WHERE status = 'planned')",
+    "UPDATE sessions SET due_on = '2026-01-05' WHERE id = (SELECT max(id) FROM sessions WHERE status = 'planned')",
+    "UPDATE sessions SET held_on = date(held_on, '-40 days') WHERE id = (SELECT min(id) FROM sessions WHERE status = 'held')",
+    "UPDATE sessions SET notes = '' WHERE id = (SELECT min(id) FROM sessions WHERE status = 'held' AND notes != '')",
+    "UPDATE sessions SET notes_posted_on = date(held_on, '+30 days') WHERE id = (SELECT min(id) FROM sessions WHERE status = 'held' AND notes != '')",
+    "UPDATE sessions SET pair_id = (SELECT max(id) FROM pairs), seq = seq + 1000 WHERE id = (SELECT min(id) FROM sessions WHERE status = 'held')",
+    "DELETE FROM sessions WHERE id = (SELECT max(id) FROM sessions WHERE status = 'held')",
+    "UPDATE feedback SET rating = 6 - coalesce(rating, 3) WHERE id = (SELECT min(id) FROM feedback WHERE kind = 'post' AND respondent = 'mentee')",
+    "UPDATE feedback SET goal_achieved = 1 - coalesce(goal_achieved, 0) WHERE kind IN ('post', 'close') AND respondent = 'mentee'",
+    "UPDATE feedback SET kind = 'mid' WHERE id = (SELECT min(id) FROM feedback WHERE kind = 'post')",
+    "UPDATE feedback SET respondent = 'mentor' WHERE id = (SELECT min(id) FROM feedback WHERE kind = 'close' AND respondent = 'mentee')",
+    "UPDATE feedback SET pair_id = (SELECT max(id) FROM pairs) WHERE id = (SELECT min(id) FROM feedback WHERE kind = 'mid')",
+    "DELETE FROM feedback WHERE id = (SELECT min(id) FROM feedback WHERE kind = 'post')",
+    "UPDATE pairs SET wave_id = 3 - wave_id WHERE id = (SELECT pair_id FROM sessions WHERE status = 'held' ORDER BY id LIMIT 1)",
+    "UPDATE waves SET notes_due_days = notes_due_days + 20",
+    "DELETE FROM pairs WHERE id = (SELECT pair_id FROM sessions WHERE status = 'held' ORDER BY id DESC LIMIT 1)",
+]
+
+
+@pytest.mark.parametrize("write", ONE_COLUMN_WRITES)
+def test_each_column_a_total_reads_keeps_it_up_to_date(demo_programme: Programme, write: str) -> None:
+    store = demo_programme.store
+    before = {table: store.query_tuples(f"SELECT * FROM {table} ORDER BY 1, 2") for table in _KEPT_TOTALS}
+    with store.write() as w:
+        w.execute("PRAGMA defer_foreign_keys = ON")
+        assert w.execute(write).rowcount >= 1
+    assert {table: store.query_tuples(f"SELECT * FROM {table} ORDER BY 1, 2") for table in _KEPT_TOTALS} != before
+    assert _fresh_totals_drifted(store) == []
+    assert _board_figures(leaderboard.build_leaderboard(store, TODAY)) == _expected_board(store, TODAY, None)
+    assert _health_figures(store, TODAY) == _expected_health(store, TODAY)
+    assert sorted(store.query_tuples(triage._PAIRS)) == sorted(store.query_tuples(OLD_TRIAGE_PAIRS))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kept_totals_never_drift_from_the_sessions(demo_programme: Programme, seed: int) -> None:
+    """After every write of a random sequence (sessions held, noted, cancelled, added, moved,
+    deleted, moved to another pair; waves' deadlines; pairs moved, ended, deleted; undo and
+    redo of those), the kept totals equal a fresh aggregate of the sessions, and the
+    leaderboard gives what the old query gives."""
+    store = demo_programme.store
+    rng = random.Random(seed)
+    done: Counter[str] = Counter()
+    for step in range(100):
+        done[_random_write(demo_programme, rng)] += 1
+        assert _fresh_totals_drifted(store) == [], (step, done)
+        if step % 20 == 19:
+            for day in (TODAY, TODAY - dt.timedelta(days=60)):
+                assert _board_figures(leaderboard.build_leaderboard(store, day)) == _expected_board(store, day, None)
+                assert _health_figures(store, day) == _expected_health(store, day)
+            assert sorted(store.query_tuples(triage._PAIRS)) == sorted(store.query_tuples(OLD_TRIAGE_PAIRS))
+    assert done["redo"] and done["held"] and done["notes"] and done["answer"], done  # (a redo follows an undo)
+
+
+@pytest.mark.parametrize("today", ["2026-11-20", "2026-09-15", "2027-01-10"])
+def test_dashboard_survey_figures_and_weekly_chart_are_the_old_queries(demo_programme: Programme, today: str) -> None:
+    store = demo_programme.store
+    day = dt.date.fromisoformat(today)
+    expected = _expected_health(store, day)
+    assert any(m.value is not None for _wave, metrics, _weekly in expected for m in metrics), "the demo has answers"
+    assert any(any(weekly) for _wave, _metrics, weekly in expected), "and sessions held"
+    assert _health_figures(store, day) == expected
 
 
 def test_pre_post_change_summed_in_sql_matches_the_python_mean(demo_programme: Programme) -> None:
