@@ -192,7 +192,6 @@ class RosterScreen(ProgrammeScreen):
         self.reload_pending = False
         self.detail_for: int | None = None  # the person whose pairs the detail line shows (or is reading)
         self.detail_stale = False  # a change arrived: the detail line is read again after the index update
-        self.detail_reads = 0  # how many times the highlighted person's pairs were read
         self._detail_due: float | None = None  # a pending read waits for no new result until then
         self._detail_timer_set = False
         self._detail_said = False  # the detail line shows someone's pairs (not blank)
@@ -455,7 +454,6 @@ class RosterScreen(ProgrammeScreen):
         self._show_or_hide_detail()  # no one highlighted (no match, no one yet): no line
         if person is None:
             return
-        self.detail_reads += 1
         self.run_work(pairs_line, self.programme.store, person, what="read this person's pairs",
                       done=lambda line: self._show_detail(person, line), group="detail")
 
