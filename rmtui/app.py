@@ -40,10 +40,12 @@ from rmtui.screens.navigation import (
 from rmtui.shared_setup import Finding, startup_problems
 from rmtui.startup import resume_gc
 
-# DESIGN.md asks for ~250 ms; 150 ms keeps another coordinator's edit under the 500 ms p95
-# budget even when a screen's refresh takes ~120 ms (the leaderboard at 10k pairs). A poll
-# is one PRAGMA on an idle connection: about 1 ms of CPU a minute.
-POLL_SECONDS = 0.15
+# DESIGN.md asks for ~250 ms; 100 ms keeps another coordinator's edit under the 500 ms p95
+# budget even when a screen's refresh takes ~120 ms (the leaderboard at 10k pairs), and is
+# most of the roster's edit → visible delay. A poll is one PRAGMA on an idle connection, in
+# the app's one polling thread: about 8 µs of CPU, and nothing on the UI thread unless a
+# commit was seen.
+POLL_SECONDS = 0.1
 SPOT_CHECK_SECONDS = 0.5
 """How often the app looks (on the UI thread, no database) whether its screen, record or
 editing state changed; a change stable over one check is announced (a debounce)."""
@@ -57,7 +59,7 @@ app starts it again this long after it mounts, once its first screen is on the t
 
 
 class Polled(Message):
-    """A poll of the change watcher ended (see :meth:`RmtuiApp.poll_changes`)."""
+    """The change watcher saw commits: data, presence, or both (see :meth:`RmtuiApp._watch`)."""
 
     def __init__(self, changed: bool, presence: bool = False) -> None:
         super().__init__()
@@ -185,12 +187,15 @@ class RmtuiApp(App[None]):
         self.title = self._programme_name
         self._show_live_state()
         self.watcher = ChangeWatcher(self.programme.store.path)
-        self._polling = False  # a poll's worker is running
-        self._poll_again = False  # someone asked for a poll while one ran: another follows at once
         self._watch_lock = threading.Lock()  # the watcher is closed only between two polls
+        self._watch_now = threading.Event()  # a poll is asked for (or the app closes): at once
         self._watch_failed = False
         self._watching = True
-        self.set_interval(POLL_SECONDS, self._tick, name="data-watch")
+        self._watch_paused = False  # the app is suspended (a shell, an editor): no polls
+        self._watch_thread = threading.Thread(target=self._watch, name="data-watch", daemon=True)
+        self._watch_thread.start()
+        self.app_suspend_signal.subscribe(self, self._pause_watch, immediate=True)
+        self.app_resume_signal.subscribe(self, self._resume_watch, immediate=True)
         self.set_interval(HEARTBEAT_SECONDS, self._heartbeat, name="presence-heartbeat")
         self.set_interval(SPOT_CHECK_SECONDS, self._check_spot, name="presence-spot")
         self.gc_pacer.start()
@@ -227,6 +232,8 @@ class RmtuiApp(App[None]):
         with self._watch_lock:  # waits for a running poll's one PRAGMA at most
             self._watching = False
             self.watcher.close()
+        self._watch_now.set()  # the polling thread wakes, sees it, and ends
+        self._watch_thread.join(0.5)
         # A clean exit takes this app's presence row away (off the UI thread; it waits
         # 0.1 s at most for the lock, else the row ages out).
         leaving = threading.Thread(target=self._leave, name="presence-leave")
@@ -336,53 +343,51 @@ class RmtuiApp(App[None]):
         others = "1 other" if len(lines) == 1 else f"{len(lines)} others"
         self.notify("\n".join(lines), title=f"Who is here ({others})", timeout=12, markup=False)
 
-    def _tick(self) -> None:
-        """Every POLL_SECONDS: poll unless a poll is still running (the next tick will)."""
-        if not self._polling:
-            self._start_poll()
-
     def poll_changes(self) -> None:
-        """Ask now whether anyone committed (a screen has saved, or comes back); see :meth:`_changed`.
+        """Ask now whether anyone committed (a screen has saved, or comes back); see :meth:`_changed`."""
+        self._watch_now.set()
 
-        Runs every POLL_SECONDS too. The PRAGMA runs in a worker, on the watcher's own idle
-        connection, and never waits for a lock; one poll runs at a time, and one asked for
-        meanwhile follows it at once.
+    def _watch(self) -> None:
+        """The polling thread: every POLL_SECONDS (or at once when asked) one PRAGMA
+        data_version on the watcher's own idle connection, which never waits for a lock.
+
+        It tells the app only when something changed: a poll that found nothing costs the
+        UI thread nothing (a worker per poll cost it 12-19 ms of CPU a second).
         """
-        if self._polling:
-            self._poll_again = True
-        else:
-            self._start_poll()
+        while True:
+            self._watch_now.wait(None if self._watch_paused else POLL_SECONDS)
+            self._watch_now.clear()
+            with self._watch_lock:
+                if not self._watching:
+                    return  # the app is closing
+                if self._watch_paused:
+                    continue
+                try:
+                    changes = self.watcher.changes()
+                except Exception as error:  # noqa: BLE001 - the file went away or broke: log it once, keep watching
+                    if not self._watch_failed:
+                        self._watch_failed = True
+                        log_exception(error)
+                    continue
+                if changes:  # told under the lock: never after the app closed its watch
+                    self.post_message(Polled(DATA in changes, PRESENCE in changes))
 
-    def _start_poll(self) -> None:
-        self._polling = True
-        self.run_worker(self._poll, thread=True, exit_on_error=False, group="data-watch", name="data-watch")
+    def _pause_watch(self, _app: object = None) -> None:
+        self._watch_paused = True
 
-    def _poll(self) -> None:
-        """In a worker: one PRAGMA data_version; the answer goes back as a message."""
-        with self._watch_lock:
-            if not self._watching:
-                return  # the app is closing
-            try:
-                changes = self.watcher.changes()
-            except Exception as error:  # noqa: BLE001 - the file went away or broke: log it once, keep watching
-                if not self._watch_failed:
-                    self._watch_failed = True
-                    log_exception(error)
-                changes = frozenset()
-        self.post_message(Polled(DATA in changes, PRESENCE in changes))
+    def _resume_watch(self, _app: object = None) -> None:
+        """Back from a suspension: poll at once (others may have changed things meanwhile)."""
+        self._watch_paused = False
+        self._watch_now.set()
 
     @on(Polled)
     def _polled(self, message: Polled) -> None:
-        self._polling = False
         if not self._watching or not self.screen_stack:
             return  # the app is closing: a poll that finished meanwhile has no screen to tell
         if message.changed:
             self._changed()
         if message.presence:  # only the header (and a notice over a record) may change
             self.read_presence()
-        if self._poll_again:
-            self._poll_again = False
-            self._start_poll()
 
     def _changed(self) -> None:
         """Someone committed: tell the screen on show, and re-read the settings in a worker."""

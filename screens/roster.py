@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -64,6 +65,8 @@ class EmptyHelp(Static, can_focus=True):
 
 PREVIEW_ROWS = 200
 INLINE_SEARCH_MAX = 250_000  # people; above this a keystroke's search runs in a worker
+DETAIL_WAIT = 0.2
+"""Seconds without a new result (typing) before the highlighted person's pairs are read."""
 
 
 class SearchInput(Input):
@@ -191,6 +194,10 @@ class RosterScreen(ProgrammeScreen):
         self.reload_pending = False
         self.detail_for: int | None = None  # the person whose pairs the detail line shows (or is reading)
         self.detail_stale = False  # a change arrived: the detail line is read again after the index update
+        self._detail_due: float | None = None  # a pending read waits for no new result until then
+        self._detail_timer_set = False
+        self._detail_said = False  # the detail line shows someone's pairs (not blank)
+        self._typed_at = -DETAIL_WAIT  # when a key last changed the search field's value
 
     @property
     def kept(self) -> KeptRosterIndex:
@@ -365,6 +372,7 @@ class RosterScreen(ProgrammeScreen):
         return status.append(f" · sorted by {order}{' (reversed)' if self.descending else ''}")
 
     def _value_typed(self, value: str) -> None:
+        self._typed_at = time.monotonic()
         if self.is_mounted:
             self._search()
 
@@ -383,22 +391,69 @@ class RosterScreen(ProgrammeScreen):
 
     @on(VirtualTable.CursorMoved, "#results")
     def cursor_moved(self) -> None:
-        self._follow_cursor()
+        self._follow_cursor(at_once=True)
 
-    def _follow_cursor(self, again: bool = False) -> None:
-        """Show the highlighted person's pairs (``again``: re-read them after a change)."""
+    def _follow_cursor(self, again: bool = False, at_once: bool = False) -> None:
+        """Show the highlighted person's pairs (``again``: re-read them after a change).
+
+        They are read at once (after the frame is painted), but while someone types in the
+        search field only once no key came for DETAIL_WAIT seconds: each read is a worker
+        and one more frame, which made the next key wait. Meanwhile the line is blank: it
+        never shows one person's pairs beside another's row.
+        """
         person = self.person_at(self.query_one("#results", VirtualTable).cursor)
+        now = time.monotonic()
+        typing = not at_once and now - self._typed_at < DETAIL_WAIT
         if person == self.detail_for and not again:
+            if typing and self._detail_due is not None:
+                self._detail_due = now + DETAIL_WAIT  # still typing: the pending read waits on
             return
-        self.detail_for = person
+        if person != self.detail_for:
+            self.detail_for = person
+            self._blank_detail()
+            if typing and (person is None) == self.query_one("#detail", Static).display:
+                self.call_after_refresh(self._show_or_hide_detail)  # the layout changes at once, as the rows
         self.detail_stale = False  # read now: after any change seen so far
-        # After the results are painted: a keystroke's results never wait for this read.
-        self.call_after_refresh(self._read_detail)
+        if again or not typing:
+            self._detail_due = None
+            # After the results are painted: a keystroke's results never wait for this read.
+            self.call_after_refresh(self._read_detail)
+            return
+        self._detail_due = now + DETAIL_WAIT
+        if not self._detail_timer_set:  # one timer, set again only when it fires early
+            self._detail_timer_set = True
+            self.set_timer(DETAIL_WAIT, self._detail_timer)
+
+    @property
+    def detail_pending(self) -> bool:
+        """A read of the highlighted person's pairs waits for a pause in typing."""
+        return self._detail_due is not None
+
+    def _detail_timer(self) -> None:
+        self._detail_timer_set = False
+        due = self._detail_due
+        if due is None or not self.is_mounted:
+            return  # read already (the cursor moved meanwhile), or the screen is gone
+        wait = due - time.monotonic()
+        if wait > 0.005:  # a key came since the timer was set: wait for the quiet after it
+            self._detail_timer_set = True
+            self.set_timer(wait, self._detail_timer)
+            return
+        self._detail_due = None
+        self._read_detail()
+
+    def _blank_detail(self) -> None:
+        """Say nothing until the highlighted person's pairs are read (one line, no layout)."""
+        if self._detail_said:
+            self._detail_said = False
+            self.query_one("#detail", Static).update("", layout=False)
+
+    def _show_or_hide_detail(self) -> None:
+        self.query_one("#detail", Static).display = self.detail_for is not None
 
     def _read_detail(self) -> None:
         person = self.detail_for
-        detail = self.query_one("#detail", Static)
-        detail.display = person is not None  # no one highlighted (no match, no one yet): no line
+        self._show_or_hide_detail()  # no one highlighted (no match, no one yet): no line
         if person is None:
             return
         self.run_work(pairs_line, self.programme.store, person, what="read this person's pairs",
@@ -406,6 +461,7 @@ class RosterScreen(ProgrammeScreen):
 
     def _show_detail(self, person: int, line: str) -> None:
         if person == self.detail_for:
+            self._detail_said = True
             self.query_one("#detail", Static).update(Text(line, no_wrap=True, overflow="ellipsis"), layout=False)
 
     @on(VirtualTable.Selected, "#results")

@@ -18,6 +18,14 @@ async def _type(app: RmtuiApp, pilot, text: str) -> RosterScreen:
         await pilot.press("slash")  # the roster starts on its table; / searches
     for character in text:
         await pilot.press(character if character != " " else "space")
+    return await _detail_read(pilot)
+
+
+async def _detail_read(pilot) -> RosterScreen:
+    """Settle, including the highlighted person's pairs, read once typing pauses."""
+    screen = await settled(pilot)
+    while isinstance(screen, RosterScreen) and screen.detail_pending:
+        await pilot.pause(0.05)
     return await settled(pilot)
 
 
