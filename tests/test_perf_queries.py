@@ -20,7 +20,7 @@ from rmtui.health import pre_post, programme_health
 from rmtui.programme import Programme
 from rmtui.programme_settings import programme_settings
 from rmtui.session_status import due_from
-from rmtui.surveys import _DUE_ROWS, SURVEY_CHASE_DAYS, SURVEY_GRACE_DAYS, _due_answers, _window, missing_answers
+from rmtui.surveys import _DUE_ROWS, _SURVEYED, SURVEY_CHASE_DAYS, SURVEY_GRACE_DAYS, _due_answers, _window, missing_answers
 from rmtui.text import clean
 from rmtui.timeline import add_session, cancel, mark_held, set_notes
 from rmtui.undo import UndoError, last_redoable, last_undoable, redo, undo
@@ -401,3 +401,34 @@ def test_missing_answers_are_the_old_queries(demo_programme: Programme, today: s
     assert new == old
     assert old or today != "2026-11-20", "the demo owes answers on its own day"
     assert {(d.pair_id, d.kind, d.respondent) for d in missing_answers(store, day)} <= {(d.pair_id, d.kind, d.respondent) for d in old}
+    # The triage's one-probe query (both people's answers as bits, the answered rows filtered
+    # in SQL) gives exactly what the two-probe query and the Python filter gave, in order.
+    surveyed = {wave for wave in {d.wave_id for d in old} if store.query_tuples(_SURVEYED, (wave,))}
+    assert missing_answers(store, day) == [d for d in old if d.wave_id in surveyed]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_missing_answers_are_the_old_queries_whoever_answered(demo_programme: Programme, seed: int) -> None:
+    """Answers taken away and added at random (one person of a pair, both, a second answer of
+    the same person to the same survey, which no service writes but a hand edit could): the
+    missing answers stay the old query's."""
+    store = demo_programme.store
+    rng = random.Random(seed)
+    day = dt.date.fromisoformat("2026-11-20")
+    window = _window(day - dt.timedelta(days=SURVEY_GRACE_DAYS + 1), day - dt.timedelta(days=SURVEY_CHASE_DAYS))
+    due = store.query_tuples(_DUE_ROWS, window)
+    assert due, "the demo has answers due in the chase window"
+    with store.write() as w:
+        for pair_id, _wave, kind, _day, _mentor, _mentee in due:
+            choice = rng.random()
+            if choice < 0.3:
+                w.execute("DELETE FROM feedback WHERE pair_id = ? AND kind = ? AND respondent = ?",
+                          (pair_id, kind, rng.choice(("mentor", "mentee"))))
+            elif choice < 0.6:
+                for who in rng.sample(("mentor", "mentee"), rng.randint(1, 2)):
+                    w.execute("INSERT INTO feedback (pair_id, kind, respondent, rating, submitted_on) VALUES (?, ?, ?, 4, ?)",
+                              (pair_id, kind, who, day.isoformat()))
+    old = [d for d in _due_answers(store.query_tuples(_DUE_ROWS, window)) if not d.answered]
+    surveyed = {wave for wave in {d.wave_id for d in old} if store.query_tuples(_SURVEYED, (wave,))}
+    assert old, "some answers are still missing"
+    assert missing_answers(store, day) == [d for d in old if d.wave_id in surveyed]
