@@ -20,7 +20,18 @@ from rmtui.health import pre_post, programme_health
 from rmtui.programme import Programme
 from rmtui.programme_settings import programme_settings
 from rmtui.session_status import due_from
-from rmtui.surveys import _ANSWERED, _DUE, _DUE_ROWS, _SURVEYED, SURVEY_CHASE_DAYS, SURVEY_GRACE_DAYS, _due_answers, _window, missing_answers, response_counts
+from rmtui.surveys import (
+    _ANSWERED,
+    _DUE,
+    _DUE_ROWS,
+    _SURVEYED,
+    SURVEY_CHASE_DAYS,
+    SURVEY_GRACE_DAYS,
+    _due_answers,
+    _window,
+    missing_answers,
+    response_counts,
+)
 from rmtui.text import clean
 from rmtui.timeline import add_session, cancel, mark_held, set_notes
 from rmtui.undo import UndoError, last_redoable, last_undoable, redo, undo
