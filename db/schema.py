@@ -586,6 +586,39 @@ MIGRATIONS: list[str] = [
             ON CONFLICT (wave_id, day) DO UPDATE SET held = held + excluded.held;
     END;
     """,
+    # (issue 14) Which survey answers each pair has, as bits kept beside its survey counts:
+    # pair_answer_totals.answered has bit 2 × kind + respondent set (kinds pre, mid, post,
+    # close = 0-3; mentor 0, mentee 1) when that person answered that survey. The response
+    # rate and the triage's missing answers read one integer per pair for what was two probes
+    # of the answers per answer due. The view is the definition (the triggers of the kept
+    # totals recompute a pair's whole row from it, so they keep the new column too); existing
+    # rows are recomputed here.
+    """
+    ALTER TABLE pair_answer_totals ADD COLUMN answered INTEGER NOT NULL DEFAULT 0;
+    DROP VIEW pair_answer_totals_fresh;
+    CREATE VIEW pair_answer_totals_fresh AS
+    SELECT f.pair_id,
+           count(*) FILTER (WHERE f.kind = 'mid' AND f.rating IS NOT NULL),
+           count(*) FILTER (WHERE f.kind = 'mid' AND f.rating >= 4),
+           count(*) FILTER (WHERE f.kind IN ('post', 'close') AND f.respondent = 'mentee' AND f.goal_achieved IS NOT NULL),
+           count(*) FILTER (WHERE f.kind IN ('post', 'close') AND f.respondent = 'mentee' AND f.goal_achieved),
+           count(*) FILTER (WHERE f.kind = 'post' AND f.respondent = 'mentee' AND f.rating IS NOT NULL),
+           count(*) FILTER (WHERE f.kind = 'post' AND f.respondent = 'mentee' AND f.rating >= 4),
+           (SELECT coalesce(sum(post.rating - pre.rating), 0) FROM feedback post
+               JOIN feedback pre ON pre.pair_id = post.pair_id AND pre.kind = 'pre' AND pre.respondent = post.respondent
+               WHERE post.pair_id = f.pair_id AND post.kind = 'post' AND post.rating IS NOT NULL AND pre.rating IS NOT NULL),
+           (SELECT count(*) FROM feedback post
+               JOIN feedback pre ON pre.pair_id = post.pair_id AND pre.kind = 'pre' AND pre.respondent = post.respondent
+               WHERE post.pair_id = f.pair_id AND post.kind = 'post' AND post.rating IS NOT NULL AND pre.rating IS NOT NULL),
+           max(f.kind = 'pre' AND f.respondent = 'mentor') | (max(f.kind = 'pre' AND f.respondent = 'mentee') << 1)
+           | (max(f.kind = 'mid' AND f.respondent = 'mentor') << 2) | (max(f.kind = 'mid' AND f.respondent = 'mentee') << 3)
+           | (max(f.kind = 'post' AND f.respondent = 'mentor') << 4) | (max(f.kind = 'post' AND f.respondent = 'mentee') << 5)
+           | (max(f.kind = 'close' AND f.respondent = 'mentor') << 6) | (max(f.kind = 'close' AND f.respondent = 'mentee') << 7)
+    FROM feedback f
+    GROUP BY f.pair_id;
+    DELETE FROM pair_answer_totals;
+    INSERT INTO pair_answer_totals SELECT * FROM pair_answer_totals_fresh;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

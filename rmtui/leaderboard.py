@@ -335,24 +335,36 @@ class Leaderboards:
                 for wave, name, grace, notes_days in store.query_tuples("SELECT id, name, grace_days, notes_due_days FROM waves")
             }
             rows = store.query_tuples(sql, {"today": today_text, "wave": wave_id, "seen": seen})
+        # What is due by today and four weeks ago depends only on the wave and the due days, and
+        # pairs of a wave that started on the same day share them: a few hundred distinct
+        # schedules among 10,000 pairs, each counted once.
+        schedules: dict[tuple[int, str, int], tuple[int, int]] = {}
         for (pair_id, pair_wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
              held, planned, noted, notes_ok, last, due_days, held_days, unnoted_days,
              mentor_id, mentee_id) in rows:
             wave, due_after, due_then_after, notes_before = waves[pair_wave]
             # Counted from the sorted days (the first is the first session's due day), the
             # common cases first: all past, none yet.
-            if not due_days or due_days[:10] >= due_after:
-                due = due_then = 0
-            else:
-                due = planned if due_days[-10:] <= today_text else _upto(due_days, today_text)
-                due_then = (0 if due_days[:10] >= due_then_after else planned if due_days[-10:] <= then_text
-                            else _upto(due_days, then_text))
+            schedule = (pair_wave, due_days, planned)
+            counted = schedules.get(schedule)
+            if counted is None:
+                if not due_days or due_days[:10] >= due_after:
+                    counted = (0, 0)
+                else:
+                    counted = (planned if due_days[-10:] <= today_text else _upto(due_days, today_text),
+                               0 if due_days[:10] >= due_then_after else planned if due_days[-10:] <= then_text
+                               else _upto(due_days, then_text))
+                schedules[schedule] = counted
+            due, due_then = counted
             if not held_days or held_days[:10] > then_text:
                 held_then = 0
             elif held_days[-10:] <= then_text:
                 held_then = len(held_days) // 10
-            else:
-                held_then = _upto(held_days, then_text)
+            else:  # (_upto inlined: thousands of pairs held sessions on both sides of the day)
+                end = 10
+                while held_days[end:end + 10] <= then_text:
+                    end += 10
+                held_then = end // 10
             if not unnoted_days or unnoted_days[:10] > notes_before:
                 notes_due = noted
             elif unnoted_days[-10:] <= notes_before:

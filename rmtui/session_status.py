@@ -210,8 +210,13 @@ def at_risk(
     ``last_activity`` is the last day a session was held (or the pair started);
     ``first_overdue`` is the session the flag points at (its oldest overdue one), if any.
     """
-    today = as_date(today)
-    quiet = (today - as_date(last_activity)).days if last_activity else 0
+    today = today if type(today) is dt.date else as_date(today)  # (the triage calls this thousands of times)
+    if not last_activity:
+        quiet = 0
+    elif isinstance(last_activity, str):
+        quiet = (today - dt.date.fromisoformat(last_activity[:10])).days
+    else:
+        quiet = (today - as_date(last_activity)).days
     if overdue_count < 2 and quiet <= 2 * cadence_days:
         return None
     days = max(overdue_count if overdue_count >= 2 else 0, quiet if quiet > 2 * cadence_days else 0)

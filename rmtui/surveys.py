@@ -253,9 +253,20 @@ _DUE_ROWS = _DUE + (
 )
 # (What is missing is filtered in Python: "SELECT * FROM (due rows) WHERE NOT (mentor AND
 # mentee)" had SQLite copy both EXISTS probes into the filter, doubling them.)
-_DUE_COUNTS = _DUE + (
-    f"SELECT wave_id, 2 * count(*), sum({_ANSWERED.format('mentor')}) + sum({_ANSWERED.format('mentee')}) "
-    "FROM due GROUP BY wave_id"
+# Whether both people answered a survey due, from the bits pair_answer_totals keeps of each
+# pair's answers (see db/schema.py): 0-3, bit 1 the mentor's answer, bit 2 the mentee's. One
+# look-up of the pair's row by its id, in place of two probes of the answers per answer due.
+_RECEIVED = ("((coalesce(a.answered, 0) >> CASE due.kind WHEN 'pre' THEN 0 WHEN 'mid' THEN 2 WHEN 'post' THEN 4 ELSE 6 END) & 3)")
+# The answers still owed, for the triage: the due rows both answered never leave SQLite (most
+# of them: the pre survey is answered by nine people in ten).
+_OWED_ROWS = _DUE + (
+    f"SELECT due.pair_id, due.wave_id, due.kind, due.day, {_RECEIVED} AS got "
+    "FROM due LEFT JOIN pair_answer_totals a ON a.pair_id = due.pair_id WHERE got != 3"
+)
+# The response rate's counts per wave: answers due (two a survey) and received (the bits set).
+_RESPONSE_COUNTS = _DUE + (
+    f"SELECT wave_id, 2 * count(*), sum(received - (received >> 1)) FROM (SELECT due.wave_id, {_RECEIVED} AS received "
+    "FROM due LEFT JOIN pair_answer_totals a ON a.pair_id = due.pair_id) GROUP BY wave_id"
 )
 _SURVEYED = "SELECT 1 FROM pairs p WHERE p.wave_id = ? AND EXISTS (SELECT 1 FROM feedback f WHERE f.pair_id = p.id) LIMIT 1"
 
@@ -280,7 +291,7 @@ def answers_due(store: Store, today: dt.date) -> list[DueAnswer]:
 
 def response_counts(store: Store, today: dt.date) -> dict[int, tuple[int, int]]:
     """Return, per wave, (answers received, answers due) by ``today``: the response rate's counts."""
-    return {row[0]: (int(row[2] or 0), int(row[1])) for row in store.query_tuples(_DUE_COUNTS, _window(today))}
+    return {row[0]: (int(row[2] or 0), int(row[1])) for row in store.query_tuples(_RESPONSE_COUNTS, _window(today))}
 
 
 def missing_answers(store: Store, today: dt.date) -> list[DueAnswer]:
@@ -291,8 +302,13 @@ def missing_answers(store: Store, today: dt.date) -> list[DueAnswer]:
         return []  # no survey runs through rmtui: nothing to chase
     since = today - dt.timedelta(days=SURVEY_CHASE_DAYS)
     until = today - dt.timedelta(days=SURVEY_GRACE_DAYS + 1)
-    owed = [row for row in store.query_tuples(_DUE_ROWS, _window(until, since)) if not (row[4] and row[5])]
-    missing = [d for d in _due_answers(owed) if not d.answered]
+    missing = []
+    for pair_id, wave_id, kind, day, answered in store.query_tuples(_OWED_ROWS, _window(until, since)):
+        when = dt.date.fromisoformat(day)
+        if not answered & 1:
+            missing.append(DueAnswer(pair_id, wave_id, kind, "mentor", when, False))
+        if not answered & 2:
+            missing.append(DueAnswer(pair_id, wave_id, kind, "mentee", when, False))
     surveyed = {wave for wave in {d.wave_id for d in missing} if store.query_tuples(_SURVEYED, (wave,))}
     return [d for d in missing if d.wave_id in surveyed]
 

@@ -12,6 +12,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import NamedTuple, overload
 
 from rmtui.db import Store, Wave
@@ -289,11 +290,13 @@ def build_queue(store: Store, today: dt.date) -> TriageQueue:
                 ranked.append((follow_up_rank, -late, pair_id, seq, len(ranked), "follow_up", sid, held, version))
     details: dict[int, tuple[int, ...]] = {}
     quiet_before = {wave_id: (today - dt.timedelta(days=2 * w.cadence_days)).isoformat() for wave_id, w in waves.items()}
-    for pair_id, pair in pair_rows.items():
+    # The cheap half of at_risk first, in bulk: most pairs are neither late twice nor quiet.
+    late_twice = {pair_id for pair_id, late_sessions in overdue_by_pair.items() if len(late_sessions) >= 2}
+    candidates = [(pair_id, pair) for pair_id, pair in pair_rows.items()
+                  if (pair[7] and pair[7] < quiet_before[pair[1]]) or pair_id in late_twice]
+    for pair_id, pair in candidates:
         late_sessions = overdue_by_pair.get(pair_id, ())
         last = pair[7]
-        if len(late_sessions) < 2 and (not last or last >= quiet_before[pair[1]]):
-            continue  # the cheap half of at_risk: most pairs are neither late twice nor quiet
         _, first, version = max(late_sessions) if late_sessions else (0, None, None)
         flag = at_risk(pair_id, len(late_sessions), last, waves[pair[1]].cadence_days, today, first)
         if flag is None:
@@ -317,7 +320,7 @@ def build_queue(store: Store, today: dt.date) -> TriageQueue:
         late = (today - answer.due_on).days
         ranked.append((-rank["survey"], -late, answer.pair_id, code, len(ranked), "survey", None, answer.due_on, None))
     ranked.sort()
-    counts.update(row[5] for row in ranked)
+    counts.update(map(itemgetter(5), ranked))  # (counted in C)
     wave_names = {wave_id: w.name for wave_id, w in waves.items()}
     return TriageQueue(ranked, pair_rows, wave_names, marks, details, today, snoozed, counts)
 

@@ -20,7 +20,18 @@ from rmtui.health import pre_post, programme_health
 from rmtui.programme import Programme
 from rmtui.programme_settings import programme_settings
 from rmtui.session_status import due_from
-from rmtui.surveys import _DUE_ROWS, SURVEY_CHASE_DAYS, SURVEY_GRACE_DAYS, _due_answers, _window, missing_answers
+from rmtui.surveys import (
+    _ANSWERED,
+    _DUE,
+    _DUE_ROWS,
+    _SURVEYED,
+    SURVEY_CHASE_DAYS,
+    SURVEY_GRACE_DAYS,
+    _due_answers,
+    _window,
+    missing_answers,
+    response_counts,
+)
 from rmtui.text import clean
 from rmtui.timeline import add_session, cancel, mark_held, set_notes
 from rmtui.undo import UndoError, last_redoable, last_undoable, redo, undo
@@ -80,6 +91,12 @@ JOIN participants mentor ON mentor.id = p.mentor_id
 JOIN participants mentee ON mentee.id = p.mentee_id
 WHERE p.status = 'active'
 """
+# The response rate's counts before they read the answer bits pair_answer_totals keeps: two
+# probes of the answers per answer due.
+OLD_DUE_COUNTS = _DUE + (
+    f"SELECT wave_id, 2 * count(*), sum({_ANSWERED.format('mentor')}) + sum({_ANSWERED.format('mentee')}) "
+    "FROM due GROUP BY wave_id"
+)
 SURVEY_METRICS = ("match_satisfaction", "goal_achievement", "programme_satisfaction", "pre_post")
 
 TODAY = dt.date(2026, 11, 20)
@@ -211,6 +228,8 @@ def test_the_migration_fills_the_totals_of_a_programme_with_data(demo_programme:
     with store.write() as w:
         for statement in _split_statements(migration):
             w.execute(statement)
+        for statement in _split_statements(next(m for m in MIGRATIONS if "ADD COLUMN answered" in m)):
+            w.execute(statement)  # (the later migration that adds the answer bits)
     assert {table: store.query_tuples(f"SELECT * FROM {table} ORDER BY 1, 2") for table in _KEPT_TOTALS} == kept
     assert _board_figures(leaderboard.build_leaderboard(store, TODAY)) == _expected_board(store, TODAY, None)
 
@@ -401,3 +420,99 @@ def test_missing_answers_are_the_old_queries(demo_programme: Programme, today: s
     assert new == old
     assert old or today != "2026-11-20", "the demo owes answers on its own day"
     assert {(d.pair_id, d.kind, d.respondent) for d in missing_answers(store, day)} <= {(d.pair_id, d.kind, d.respondent) for d in old}
+    # The triage's one-probe query (both people's answers as bits, the answered rows filtered
+    # in SQL) gives exactly what the two-probe query and the Python filter gave, in order.
+    surveyed = {wave for wave in {d.wave_id for d in old} if store.query_tuples(_SURVEYED, (wave,))}
+    assert missing_answers(store, day) == [d for d in old if d.wave_id in surveyed]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_missing_answers_are_the_old_queries_whoever_answered(demo_programme: Programme, seed: int) -> None:
+    """Answers taken away and added at random (one person of a pair, both, a second answer of
+    the same person to the same survey, which no service writes but a hand edit could): the
+    missing answers stay the old query's."""
+    store = demo_programme.store
+    rng = random.Random(seed)
+    day = dt.date.fromisoformat("2026-11-20")
+    window = _window(day - dt.timedelta(days=SURVEY_GRACE_DAYS + 1), day - dt.timedelta(days=SURVEY_CHASE_DAYS))
+    due = store.query_tuples(_DUE_ROWS, window)
+    assert due, "the demo has answers due in the chase window"
+    with store.write() as w:
+        for pair_id, _wave, kind, _day, _mentor, _mentee in due:
+            choice = rng.random()
+            if choice < 0.3:
+                w.execute("DELETE FROM feedback WHERE pair_id = ? AND kind = ? AND respondent = ?",
+                          (pair_id, kind, rng.choice(("mentor", "mentee"))))
+            elif choice < 0.6:
+                for who in rng.sample(("mentor", "mentee"), rng.randint(1, 2)):
+                    w.execute("INSERT INTO feedback (pair_id, kind, respondent, rating, submitted_on) VALUES (?, ?, ?, 4, ?)",
+                              (pair_id, kind, who, day.isoformat()))
+    old = [d for d in _due_answers(store.query_tuples(_DUE_ROWS, window)) if not d.answered]
+    surveyed = {wave for wave in {d.wave_id for d in old} if store.query_tuples(_SURVEYED, (wave,))}
+    assert old, "some answers are still missing"
+    assert missing_answers(store, day) == [d for d in old if d.wave_id in surveyed]
+
+
+def _old_response_counts(store: Store, today: dt.date) -> dict[int, tuple[int, int]]:
+    return {row[0]: (int(row[2] or 0), int(row[1])) for row in store.query_tuples(OLD_DUE_COUNTS, _window(today))}
+
+
+@pytest.mark.parametrize("today", ["2026-11-20", "2026-09-15", "2027-01-10"])
+def test_response_counts_are_the_old_query(demo_programme: Programme, today: str) -> None:
+    store = demo_programme.store
+    day = dt.date.fromisoformat(today)
+    expected = _old_response_counts(store, day)
+    assert any(received for received, _due in expected.values()), "the demo has answers received"
+    assert response_counts(store, day) == expected
+
+
+def test_the_answer_bits_migration_fills_them_on_a_programme_with_answers(demo_programme: Programme) -> None:
+    """Run on a programme at the previous version (its answer totals without the bits), the
+    migration gives every pair with answers its bits, the view's."""
+    store = demo_programme.store
+    kept = store.query_tuples("SELECT * FROM pair_answer_totals ORDER BY pair_id")
+    assert any(row[-1] for row in kept)
+    migration = next(m for m in MIGRATIONS if "ADD COLUMN answered" in m)
+    with store.write() as w:  # back to the previous version's table and view
+        w.execute("ALTER TABLE pair_answer_totals DROP COLUMN answered")
+        w.execute("DROP VIEW pair_answer_totals_fresh")
+        w.execute("CREATE VIEW pair_answer_totals_fresh AS SELECT pair_id, mid_rated, mid_good, goal_answered, goal_achieved,"
+                  " post_rated, post_good, pre_post_change, pre_post_people FROM pair_answer_totals")
+    with store.write() as w:
+        for statement in _split_statements(migration):
+            w.execute(statement)
+    assert store.query_tuples("SELECT * FROM pair_answer_totals ORDER BY pair_id") == kept
+    assert _fresh_totals_drifted(store) == []
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_answer_bits_never_drift_and_counts_stay_the_old_query(demo_programme: Programme, seed: int) -> None:
+    """Answers added, changed to another survey, person or pair, doubled and deleted at random:
+    the kept bits stay the view's, the response counts and the missing answers the old queries'."""
+    store = demo_programme.store
+    rng = random.Random(seed)
+    pairs = [row[0] for row in store.query_tuples("SELECT id FROM pairs")]
+    kinds, people = ("pre", "mid", "post", "close"), ("mentor", "mentee")
+    for step in range(60):
+        answers = [row[0] for row in store.query_tuples("SELECT id FROM feedback")]
+        with store.write() as w:
+            choice = rng.random()
+            if choice < 0.35 or not answers:
+                w.execute("INSERT INTO feedback (pair_id, kind, respondent, rating, submitted_on) VALUES (?, ?, ?, ?, '2026-11-01')",
+                          (rng.choice(pairs), rng.choice(kinds), rng.choice(people), rng.randint(1, 5)))
+            elif choice < 0.55:
+                w.execute("DELETE FROM feedback WHERE id = ?", (rng.choice(answers),))
+            elif choice < 0.7:
+                w.execute("UPDATE feedback SET kind = ? WHERE id = ?", (rng.choice(kinds), rng.choice(answers)))
+            elif choice < 0.85:
+                w.execute("UPDATE feedback SET respondent = ? WHERE id = ?", (rng.choice(people), rng.choice(answers)))
+            else:
+                w.execute("UPDATE feedback SET pair_id = ? WHERE id = ?", (rng.choice(pairs), rng.choice(answers)))
+        assert _fresh_totals_drifted(store) == [], step
+        if step % 15 == 14:
+            for day in (TODAY, TODAY - dt.timedelta(days=60)):
+                assert response_counts(store, day) == _old_response_counts(store, day)
+                window = _window(day - dt.timedelta(days=SURVEY_GRACE_DAYS + 1), day - dt.timedelta(days=SURVEY_CHASE_DAYS))
+                old = [d for d in _due_answers(store.query_tuples(_DUE_ROWS, window)) if not d.answered]
+                surveyed = {wave for wave in {d.wave_id for d in old} if store.query_tuples(_SURVEYED, (wave,))}
+                assert missing_answers(store, day) == [d for d in old if d.wave_id in surveyed]
