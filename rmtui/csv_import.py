@@ -35,7 +35,7 @@ from rmtui.db import ConflictError, Participant, Store, StoreError
 from rmtui.db.sqlite import sqlite3
 from rmtui.duplicates import Duplicate, DuplicateFinder
 from rmtui.error_log import UserError
-from rmtui.intake import LABELS, LIST_FIELDS, PROFILE_FIELDS, FieldError, field_parser, programme_levels, to_column
+from rmtui.intake import COMMA_LIST_FIELDS, LABELS, LIST_FIELDS, MAX_LINE, MAX_TAGS, PROFILE_FIELDS, FieldError, field_parser, programme_levels, to_column
 from rmtui.text import clean, fold
 
 Progress = Callable[[int, int], None]
@@ -460,13 +460,44 @@ def _stored(store: Store, ids: list[int]) -> dict[int, dict[str, Any]]:
     return found
 
 
+def _tags_column_parser(name: str, parse: Callable[[Any], list[str]], limit: int = 50_000) -> Callable[[str], str]:
+    """Return a list field's cell → its JSON text, as ``parse`` (parse_tags) and json.dumps give it.
+
+    A file's cells rarely repeat whole (each person's hobbies are their own mix) but their
+    tags do: the JSON of each tag is remembered by the tag as written between separators,
+    so a cell of known tags is its parts looked up and joined. Only a cell whose parts are
+    all remembered (each printable, not blank, not too long), none twice and not too many,
+    takes that way: it is then exactly what ``parse`` keeps, in order. Any other cell goes
+    through ``parse`` (its value or its error) and teaches its tags (at most ``limit``)."""
+    quote = _QUOTE  # a list field's value is a list of str (parse_tags): joined by hand
+    comma = name in COMMA_LIST_FIELDS
+    known: dict[str, str] = {}  # a part as written → the JSON of the tag it is
+
+    def run(raw: str) -> str:
+        parts = (raw.replace(",", ";") if comma else raw).split(";")
+        try:
+            quoted = [known[part] for part in parts]
+        except KeyError:
+            tags = parse(raw)
+            if len(known) < limit and raw.isprintable():
+                for part in parts:
+                    tag = part.strip()
+                    if tag and len(tag) <= MAX_LINE:
+                        known[part] = quote(tag)
+            return "[" + ", ".join(map(quote, tags)) + "]"
+        if len(quoted) > MAX_TAGS or len(quoted) > 1 and len(set(quoted)) < len(quoted):
+            return "[" + ", ".join(map(quote, parse(raw))) + "]"  # a repeated tag, or too many
+        return "[" + ", ".join(quoted) + "]"
+
+    return run
+
+
 def _column_parser(name: str, levels: tuple[int, int]) -> Callable[[Any], Any]:
     """Return a function from a cell to the field's column value (``to_column`` of
     ``parse_field``: JSON text for lists and attributes, 0/1 for consent); FieldError if wrong."""
     parse = field_parser(name, levels)
     if name in _LIST_FIELDS:
-        quote = _QUOTE  # a list field's value is a list of str (parse_tags): joined by hand
-        return lambda raw: "[" + ", ".join(map(quote, parse(raw))) + "]"
+        return _tags_column_parser(name, parse)
     if name in _JSON_FIELDS:
         return lambda raw: _DUMPS(parse(raw))
     if name == "consent_share":

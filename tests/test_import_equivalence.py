@@ -134,13 +134,19 @@ def test_awkward_text_is_audited_byte_for_byte_as_json_dumps_writes_it(programme
 
 def test_remembered_cells_give_each_row_the_forms_values_and_errors(programme: Programme, tmp_path: Path) -> None:
     """The import remembers the value of a cell it has parsed (per column, for columns whose
-    cells repeat): every row, its first cell or a repeat, before the first chunk's verdict
-    on a column and after it, must still get check_profile's values and error sentences."""
+    cells repeat) and the JSON of each tag of a list column: every row, its first cell or a
+    repeat, before the first chunk's verdict on a column and after it, must still get
+    check_profile's values and error sentences."""
     from rmtui.csv_import import READ_CHUNK, plan_import
     from rmtui.intake import check_profile, programme_levels
 
     fields = ["name", "email", "role", "level", "department", "joined_on", "hobbies", "competencies", "status", "capacity", "consent_share", "current_role"]
     levels = ["3", "13", "x", "7", ""]  # 13 and x are wrong, again and again
+    # Tags are remembered one by one: cells of known tags repeated, too many, blank, too long, unprintable.
+    tag_cells = [
+        "a;b", " c ;a", "a;;b", ";".join(f"t{k}" for k in range(11)), ";".join(f"t{k}" for k in range(10, 21)),
+        ";".join(f"t{k}" for k in range(21)), "c;c", " a; c ;b ", "tab\there;a", "y" * 201 + ";a", "Ab;ab", "", "b ; a",
+    ]
     dates = ["2021-03-15", "2021-02-30", "", "15/03/2021"]
     rows = [
         [
@@ -151,7 +157,7 @@ def test_remembered_cells_give_each_row_the_forms_values_and_errors(programme: P
             ["Claims", "R&D – “core”", "x" * 201][n % 3],
             dates[n % 4],
             ["chess, jazz; chess", "", ";".join(f"t{k}" for k in range(21))][n % 3] if n % 2 else f"tag{n}; other",
-            ["a;b", "c"][n % 2],
+            f"{tag_cells[n % len(tag_cells)]};p{n % 50};q{n // 50 % 50}",  # whole cells rarely repeat, tags do
             ["", "active", "gone"][n % 3],
             ["", "2", "-1"][n % 3],
             ["yes", "maybe", ""][n % 3],
@@ -171,3 +177,21 @@ def test_remembered_cells_give_each_row_the_forms_values_and_errors(programme: P
         assert [(e.column, e.message) for e in row.errors] == list(expected.errors.items()), row.line
         if not row.errors:
             assert row.values == expected.values, row.line
+
+
+@pytest.mark.parametrize("name", ["current_role", "competencies", "hobbies", "interests"])
+def test_a_list_cell_of_remembered_tags_is_what_its_parser_gives(name: str) -> None:
+    from rmtui.csv_import import _tags_column_parser
+
+    parse = field_parser(name)
+    run = _tags_column_parser(name, parse)
+    tags = ["a", " b", "c ", "Zoë", "x" * 200, "x" * 201, "tab\there", "", " ", "A", "emoji 🎉", "q\"uote"]
+    cells = [*RAW_VALUES[1:], *(";".join(tags[k] for k in range(start, start + width) if k < len(tags))
+                                for width in (1, 2, 3, 5) for start in range(len(tags)))]
+    cells += [";".join(f"t{k}" for k in range(11)), ";".join(f"t{k}" for k in range(10, 21)), ";".join(f"t{k}" for k in range(21)),
+              "a;a", "a, b;a", "b;a", "a;b;a", ",".join(f"t{k}" for k in range(20)), ",".join(f"t{k}" for k in range(21))]
+    for raw in cells * 2:  # the second time round, every tag that can be is remembered
+        expected = _outcome(parse, raw)
+        if expected[0] == "value":
+            expected = ("value", json.dumps(expected[1], ensure_ascii=False))
+        assert _outcome(run, raw) == expected, (name, raw)
