@@ -792,7 +792,37 @@ _NEW_ROW = {k: v for k, v in Participant(name="", role="mentee").to_row().items(
 
 
 _NEW_COLUMNS = ", ".join(_NEW_ROW)
-_STAGE_PEOPLE = f"INSERT INTO temp.import_people (id, {_NEW_COLUMNS}) VALUES (?{', ?' * len(_NEW_ROW)})"
+_STAGED = ("id", "manager_id", "version", "created_at", "updated_at")  # set by the import, never by a file
+
+
+def _staging_statement(keyset: tuple[str, ...]) -> tuple[str, int] | None:
+    """Return the INSERT staging (id, manager_id, version, *``keyset`` columns) and where the
+    name is among them; () stages every column after the id; None if ``keyset`` names a staged column."""
+    if not keyset:
+        return f"INSERT INTO temp.import_people (id, {_NEW_COLUMNS}) VALUES (?{', ?' * len(_NEW_ROW)})", 1 + list(_NEW_ROW).index("name")
+    if set(keyset) & set(_STAGED) or "name" not in keyset:
+        return None
+    names = ("id", "manager_id", "version", *keyset)
+    return f"INSERT INTO temp.import_people ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", names.index("name")
+
+
+def _full_row(keyset: tuple[str, ...], person: tuple[Any, ...], now: str) -> tuple[Any, ...]:
+    """Return a staged (id, manager_id, version, *``keyset`` values) as every column after the id."""
+    record = dict(_NEW_ROW)
+    record.update(zip(keyset, person[3:]))
+    record.update(created_at=now, updated_at=now, version=1)
+    if person[1] is not None:
+        record.update(manager_id=person[1], version=2)
+    return (person[0], *record.values())
+
+
+def _sql_literal(value: Any) -> str:
+    """Return ``value`` (None, int, str) as an SQL literal, for a column's DEFAULT."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int):
+        return str(int(value))
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _create_audit_sql() -> str:
@@ -909,34 +939,44 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
         base_id = int(writer.execute("SELECT coalesce(max(id), 0) FROM participants").fetchone()[0]) + 1
         managers = _new_managers(writer, new_rows, base_id) if linking and all(r.action == "new" for r in linking) else None
         links: list[tuple[int, int, str]] = []  # (person, manager, name) set as inserted, in file order
-        manager_at, version_at = 1 + list(_NEW_ROW).index("manager_id"), 1 + list(_NEW_ROW).index("version")  # after the id
-        stamps = {"created_at": now, "updated_at": now, "version": 1}
         import_name, change_id = _DUMPS(plan.path.name), writer.change_id
         if new_rows:
             # Each chunk is staged in a temporary table (in memory, a chunk at a time), then
             # added with one INSERT … SELECT: SQLite then journals each page a chunk touches
             # once per chunk, not once per person (the insert trigger makes every statement
-            # keep a statement journal), and audits the chunk from the staged rows.
+            # keep a statement journal), and audits the chunk from the staged rows. A row is
+            # staged as its id, manager, version and the columns the file gave it (packed as
+            # they are): every other column takes its default, a new person's value.
             writer.execute("DROP TABLE IF EXISTS temp.import_people")
-            writer.execute(f"CREATE TEMP TABLE import_people (id INTEGER PRIMARY KEY, {_NEW_COLUMNS})")  # untyped: values as given
+            defaults = {**_NEW_ROW, "created_at": now, "updated_at": now}
+            columns = ", ".join(f"{name} DEFAULT {_sql_literal(value)}" for name, value in defaults.items())
+            writer.execute(f"CREATE TEMP TABLE import_people (id INTEGER PRIMARY KEY, {columns})")  # untyped: values as given
+        statements: dict[int, tuple[str, int] | None] = {}  # keyset → (its staging INSERT, where the name is)
         for start in range(0, len(new_rows), batch):
             chunk = new_rows[start : start + batch]
-            people = []
+            staged: dict[int, list[tuple[Any, ...]]] = {}
             person_id = base_id + start
             for row in chunk:
-                record = dict(_NEW_ROW)
-                record.update(_unpack(row.packed))
-                record.update(stamps)
-                person = (person_id, *record.values())
+                packed = marshal.loads(row.packed)  # (keyset, *the file's column values)
                 manager_id = managers.get(row.line) if managers else None
-                if manager_id is not None:  # as _link_managers leaves them: linked, version 2
-                    person = (*person[:manager_at], manager_id, *person[manager_at + 1 : version_at], 2, *person[version_at + 1 :])
-                    links.append((person_id, manager_id, record["name"]))
-                people.append(person)
+                # As _link_managers leaves a person it links: the manager set, version 2.
+                person = (person_id, manager_id, 1 if manager_id is None else 2, *packed[1:])
+                if packed[0] not in statements:
+                    statements[packed[0]] = _staging_statement(_KEYSETS[packed[0]])
+                if manager_id is not None:
+                    statement = statements[packed[0]]
+                    links.append((person_id, manager_id, person[statement[1]] if statement else _unpack(row.packed)["name"]))
+                staged.setdefault(packed[0], []).append(person)
                 row.participant_id = person_id
                 person_id += 1
-            writer.conn.executemany(_STAGE_PEOPLE, people)
-            del people
+            for keyset, people in staged.items():
+                statement = statements[keyset]
+                if statement is None:  # values not from a file (naming a staged column): every column given
+                    people = [_full_row(_KEYSETS[keyset], person, now) for person in people]
+                    statement = _staging_statement(())
+                assert statement is not None
+                writer.conn.executemany(statement[0], people)
+            del staged
             writer.execute(f"INSERT INTO participants (id, {_NEW_COLUMNS}) SELECT id, {_NEW_COLUMNS} FROM temp.import_people ORDER BY id")
             # Their audit rows, each the person as added (before any manager was linked),
             # written by SQLite from the staged rows: see _CREATE_AUDIT.
