@@ -35,7 +35,18 @@ from rmtui.db import ConflictError, Participant, Store, StoreError
 from rmtui.db.sqlite import sqlite3
 from rmtui.duplicates import Duplicate, DuplicateFinder
 from rmtui.error_log import UserError
-from rmtui.intake import COMMA_LIST_FIELDS, LABELS, LIST_FIELDS, MAX_LINE, MAX_TAGS, PROFILE_FIELDS, FieldError, field_parser, programme_levels, to_column
+from rmtui.intake import (
+    COMMA_LIST_FIELDS,
+    LABELS,
+    LIST_FIELDS,
+    MAX_LINE,
+    MAX_TAGS,
+    PROFILE_FIELDS,
+    FieldError,
+    field_parser,
+    programme_levels,
+    to_column,
+)
 from rmtui.text import clean, fold
 
 Progress = Callable[[int, int], None]
