@@ -35,7 +35,18 @@ from rmtui.db import ConflictError, Participant, Store, StoreError
 from rmtui.db.sqlite import sqlite3
 from rmtui.duplicates import Duplicate, DuplicateFinder
 from rmtui.error_log import UserError
-from rmtui.intake import LABELS, LIST_FIELDS, PROFILE_FIELDS, FieldError, field_parser, programme_levels, to_column
+from rmtui.intake import (
+    COMMA_LIST_FIELDS,
+    LABELS,
+    LIST_FIELDS,
+    MAX_LINE,
+    MAX_TAGS,
+    PROFILE_FIELDS,
+    FieldError,
+    field_parser,
+    programme_levels,
+    to_column,
+)
 from rmtui.text import clean, fold
 
 Progress = Callable[[int, int], None]
@@ -460,18 +471,79 @@ def _stored(store: Store, ids: list[int]) -> dict[int, dict[str, Any]]:
     return found
 
 
+def _tags_column_parser(name: str, parse: Callable[[Any], list[str]], limit: int = 50_000) -> Callable[[str], str]:
+    """Return a list field's cell → its JSON text, as ``parse`` (parse_tags) and json.dumps give it.
+
+    A file's cells rarely repeat whole (each person's hobbies are their own mix) but their
+    tags do: the JSON of each tag is remembered by the tag as written between separators,
+    so a cell of known tags is its parts looked up and joined. Only a cell whose parts are
+    all remembered (each printable, not blank, not too long), none twice and not too many,
+    takes that way: it is then exactly what ``parse`` keeps, in order. Any other cell goes
+    through ``parse`` (its value or its error) and teaches its tags (at most ``limit``)."""
+    quote = _QUOTE  # a list field's value is a list of str (parse_tags): joined by hand
+    comma = name in COMMA_LIST_FIELDS
+    known: dict[str, str] = {}  # a part as written → the JSON of the tag it is
+
+    def run(raw: str) -> str:
+        parts = (raw.replace(",", ";") if comma else raw).split(";")
+        try:
+            quoted = [known[part] for part in parts]
+        except KeyError:
+            tags = parse(raw)
+            if len(known) < limit and raw.isprintable():
+                for part in parts:
+                    tag = part.strip()
+                    if tag and len(tag) <= MAX_LINE:
+                        known[part] = quote(tag)
+            return "[" + ", ".join(map(quote, tags)) + "]"
+        if len(quoted) > MAX_TAGS or len(quoted) > 1 and len(set(quoted)) < len(quoted):
+            return "[" + ", ".join(map(quote, parse(raw))) + "]"  # a repeated tag, or too many
+        return "[" + ", ".join(quoted) + "]"
+
+    return run
+
+
 def _column_parser(name: str, levels: tuple[int, int]) -> Callable[[Any], Any]:
     """Return a function from a cell to the field's column value (``to_column`` of
     ``parse_field``: JSON text for lists and attributes, 0/1 for consent); FieldError if wrong."""
     parse = field_parser(name, levels)
     if name in _LIST_FIELDS:
-        quote = _QUOTE  # a list field's value is a list of str (parse_tags): joined by hand
-        return lambda raw: "[" + ", ".join(map(quote, parse(raw))) + "]"
+        return _tags_column_parser(name, parse)
     if name in _JSON_FIELDS:
         return lambda raw: _DUMPS(parse(raw))
     if name == "consent_share":
         return lambda raw: int(bool(parse(raw)))
     return parse
+
+
+class _Memo:
+    """A column's parser remembering the value of each cell it has parsed: most columns of
+    an HR file repeat a few values (role, level, department, location, dates, even names
+    and goals), and a dict look-up is a tenth of a parse. Values are immutable column
+    values (str, int, None); a cell the parser rejects is not remembered (it raises again).
+    At most ``limit`` cells are kept; :meth:`worth` says whether the cells of ``rows`` rows
+    repeat enough to keep remembering (else the plain parser: no memory for unique cells)."""
+
+    __slots__ = ("parse", "cells", "run")
+
+    def __init__(self, parse: Callable[[Any], Any], limit: int = 20_000) -> None:
+        cells: dict[str, Any] = {}
+        self.parse, self.cells = parse, cells
+
+        def run(raw: str) -> Any:
+            try:
+                return cells[raw]
+            except KeyError:
+                value = parse(raw)
+                if len(cells) < limit:
+                    cells[raw] = value
+                return value
+
+        self.run = run
+
+    def worth(self, rows: int) -> bool:
+        """Whether at most two in three of ``rows`` cells were new."""
+        return len(self.cells) * 3 <= rows * 2
 
 
 def check_rows(
@@ -496,8 +568,9 @@ def check_rows(
     # check_profile over the file's columns, unrolled once: (field, cell index, parser to the
     # column value, column as headed, whether a blank cell is left out), in the form's field
     # order, so each row gets the same values and errors in the same order as check_profile.
+    memos = {name: _Memo(_column_parser(name, levels)) for name in PROFILE_FIELDS if name in index_of and name != "email"}
     steps = [
-        (name, index_of[name], _column_parser(name, levels), header_of[name], name in ("status", "capacity"))
+        (name, index_of[name], memos[name].run if name in memos else _column_parser(name, levels), header_of[name], name in ("status", "capacity"))
         for name in PROFILE_FIELDS
         if name in index_of
     ]
@@ -536,6 +609,10 @@ def check_rows(
         plan.rows.append(row)
         chunk.append((row, columns))
         if len(chunk) >= READ_CHUNK:
+            if len(plan.rows) == READ_CHUNK:  # the first chunk shows which columns repeat their cells
+                plain = {name: memo.parse for name, memo in memos.items() if not memo.worth(READ_CHUNK)}
+                steps = [(n, i, plain.get(n, p), h, b) for n, i, p, h, b in steps]
+                memos.clear()
             _plan_chunk(store, chunk, existing)
             chunk = []
             if progress:
@@ -726,7 +803,37 @@ _NEW_ROW = {k: v for k, v in Participant(name="", role="mentee").to_row().items(
 
 
 _NEW_COLUMNS = ", ".join(_NEW_ROW)
-_STAGE_PEOPLE = f"INSERT INTO temp.import_people (id, {_NEW_COLUMNS}) VALUES (?{', ?' * len(_NEW_ROW)})"
+_STAGED = ("id", "manager_id", "version", "created_at", "updated_at")  # set by the import, never by a file
+
+
+def _staging_statement(keyset: tuple[str, ...]) -> tuple[str, int] | None:
+    """Return the INSERT staging (id, manager_id, version, *``keyset`` columns) and where the
+    name is among them; () stages every column after the id; None if ``keyset`` names a staged column."""
+    if not keyset:
+        return f"INSERT INTO temp.import_people (id, {_NEW_COLUMNS}) VALUES (?{', ?' * len(_NEW_ROW)})", 1 + list(_NEW_ROW).index("name")
+    if set(keyset) & set(_STAGED) or "name" not in keyset:
+        return None
+    names = ("id", "manager_id", "version", *keyset)
+    return f"INSERT INTO temp.import_people ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", names.index("name")
+
+
+def _full_row(keyset: tuple[str, ...], person: tuple[Any, ...], now: str) -> tuple[Any, ...]:
+    """Return a staged (id, manager_id, version, *``keyset`` values) as every column after the id."""
+    record = dict(_NEW_ROW)
+    record.update(zip(keyset, person[3:]))
+    record.update(created_at=now, updated_at=now, version=1)
+    if person[1] is not None:
+        record.update(manager_id=person[1], version=2)
+    return (person[0], *record.values())
+
+
+def _sql_literal(value: Any) -> str:
+    """Return ``value`` (None, int, str) as an SQL literal, for a column's DEFAULT."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int):
+        return str(int(value))
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _create_audit_sql() -> str:
@@ -741,11 +848,14 @@ def _create_audit_sql() -> str:
         if name == "attributes":
             continue
         value = {"manager_id": "'null'", "version": "'1'"}.get(name, f"json_quote({name})")
-        parts.append(f"'{', ' if parts else '{'}\"{name}\": ' || {value}")
-    parts.append("', \"id\": ' || id || ', \"import\": ' || ?3 || '}'")
+        parts += [f"'{', ' if parts else '{'}\"{name}\": '", value]
+    parts += ["', \"id\": '", "id", "', \"import\": '", "?3", "'}'"]
+    # concat() (SQLite 3.44+) builds the text once; a chain of || copies the growing text at
+    # each of its 60 steps (a third of the statement's time). Never NULL: json_quote(NULL) is 'null'.
+    after = f"concat({', '.join(parts)})" if sqlite3.sqlite_version_info >= (3, 44) else " || ".join(parts)
     return (
         "INSERT INTO audit (at, actor, entity, entity_id, action, before, after, label, change_id) "
-        f"SELECT ?1, ?2, 'participants', id, 'create', NULL, {' || '.join(parts)}, name, ?4 "
+        f"SELECT ?1, ?2, 'participants', id, 'create', NULL, {after}, name, ?4 "
         "FROM temp.import_people ORDER BY id"
     )
 
@@ -840,34 +950,44 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
         base_id = int(writer.execute("SELECT coalesce(max(id), 0) FROM participants").fetchone()[0]) + 1
         managers = _new_managers(writer, new_rows, base_id) if linking and all(r.action == "new" for r in linking) else None
         links: list[tuple[int, int, str]] = []  # (person, manager, name) set as inserted, in file order
-        manager_at, version_at = 1 + list(_NEW_ROW).index("manager_id"), 1 + list(_NEW_ROW).index("version")  # after the id
-        stamps = {"created_at": now, "updated_at": now, "version": 1}
         import_name, change_id = _DUMPS(plan.path.name), writer.change_id
         if new_rows:
             # Each chunk is staged in a temporary table (in memory, a chunk at a time), then
             # added with one INSERT … SELECT: SQLite then journals each page a chunk touches
             # once per chunk, not once per person (the insert trigger makes every statement
-            # keep a statement journal), and audits the chunk from the staged rows.
+            # keep a statement journal), and audits the chunk from the staged rows. A row is
+            # staged as its id, manager, version and the columns the file gave it (packed as
+            # they are): every other column takes its default, a new person's value.
             writer.execute("DROP TABLE IF EXISTS temp.import_people")
-            writer.execute(f"CREATE TEMP TABLE import_people (id INTEGER PRIMARY KEY, {_NEW_COLUMNS})")  # untyped: values as given
+            defaults = {**_NEW_ROW, "created_at": now, "updated_at": now}
+            columns = ", ".join(f"{name} DEFAULT {_sql_literal(value)}" for name, value in defaults.items())
+            writer.execute(f"CREATE TEMP TABLE import_people (id INTEGER PRIMARY KEY, {columns})")  # untyped: values as given
+        statements: dict[int, tuple[str, int] | None] = {}  # keyset → (its staging INSERT, where the name is)
         for start in range(0, len(new_rows), batch):
             chunk = new_rows[start : start + batch]
-            people = []
+            staged: dict[int, list[tuple[Any, ...]]] = {}
             person_id = base_id + start
             for row in chunk:
-                record = dict(_NEW_ROW)
-                record.update(_unpack(row.packed))
-                record.update(stamps)
-                person = (person_id, *record.values())
+                packed = marshal.loads(row.packed)  # (keyset, *the file's column values)
                 manager_id = managers.get(row.line) if managers else None
-                if manager_id is not None:  # as _link_managers leaves them: linked, version 2
-                    person = (*person[:manager_at], manager_id, *person[manager_at + 1 : version_at], 2, *person[version_at + 1 :])
-                    links.append((person_id, manager_id, record["name"]))
-                people.append(person)
+                # As _link_managers leaves a person it links: the manager set, version 2.
+                person = (person_id, manager_id, 1 if manager_id is None else 2, *packed[1:])
+                if packed[0] not in statements:
+                    statements[packed[0]] = _staging_statement(_KEYSETS[packed[0]])
+                if manager_id is not None:
+                    statement = statements[packed[0]]
+                    links.append((person_id, manager_id, person[statement[1]] if statement else _unpack(row.packed)["name"]))
+                staged.setdefault(packed[0], []).append(person)
                 row.participant_id = person_id
                 person_id += 1
-            writer.conn.executemany(_STAGE_PEOPLE, people)
-            del people
+            for keyset, people in staged.items():
+                statement = statements[keyset]
+                if statement is None:  # values not from a file (naming a staged column): every column given
+                    people = [_full_row(_KEYSETS[keyset], person, now) for person in people]
+                    statement = _staging_statement(())
+                assert statement is not None
+                writer.conn.executemany(statement[0], people)
+            del staged
             writer.execute(f"INSERT INTO participants (id, {_NEW_COLUMNS}) SELECT id, {_NEW_COLUMNS} FROM temp.import_people ORDER BY id")
             # Their audit rows, each the person as added (before any manager was linked),
             # written by SQLite from the staged rows: see _CREATE_AUDIT.

@@ -1,8 +1,10 @@
 """The fast import writes what a person-by-person import would: same people, audit, change log.
 
 The import checks each row with parsers built once per file (``field_parser``), inserts new
-people a chunk at a time through a staged INSERT … SELECT, and has SQLite write each new
-person's audit row (``json_quote``). These tests hold that to independent expectations: the
+people a chunk at a time through a staged INSERT … SELECT (each row staged as the columns
+its file gave, the rest from the staging table's defaults), and has SQLite write each new
+person's audit row (``json_quote`` in one ``concat``); it remembers repeated cells and the
+JSON of each tag it has seen. These tests hold that to independent expectations: the
 form's own checker, ``json.dumps`` of the stored row, the export of the source programme.
 """
 
@@ -130,3 +132,68 @@ def test_awkward_text_is_audited_byte_for_byte_as_json_dumps_writes_it(programme
     stored = _check_imported(programme.store.path, source, 4)
     assert [p["manager_id"] for p in stored] == [2, None, 1, None]  # a later row, an earlier one; never oneself
     assert stored[0]["past_experience"] == "line one\nline two \\ back" and stored[0]["hobbies"] == '["chess", "jazz"]'
+
+
+def test_remembered_cells_give_each_row_the_forms_values_and_errors(programme: Programme, tmp_path: Path) -> None:
+    """The import remembers the value of a cell it has parsed (per column, for columns whose
+    cells repeat) and the JSON of each tag of a list column: every row, its first cell or a
+    repeat, before the first chunk's verdict on a column and after it, must still get
+    check_profile's values and error sentences."""
+    from rmtui.csv_import import READ_CHUNK, plan_import
+    from rmtui.intake import check_profile, programme_levels
+
+    fields = ["name", "email", "role", "level", "department", "joined_on", "hobbies", "competencies", "status", "capacity", "consent_share", "current_role"]
+    levels = ["3", "13", "x", "7", ""]  # 13 and x are wrong, again and again
+    # Tags are remembered one by one: cells of known tags repeated, too many, blank, too long, unprintable.
+    tag_cells = [
+        "a;b", " c ;a", "a;;b", ";".join(f"t{k}" for k in range(11)), ";".join(f"t{k}" for k in range(10, 21)),
+        ";".join(f"t{k}" for k in range(21)), "c;c", " a; c ;b ", "tab\there;a", "y" * 201 + ";a", "Ab;ab", "", "b ; a",
+    ]
+    dates = ["2021-03-15", "2021-02-30", "", "15/03/2021"]
+    rows = [
+        [
+            ["Ann Lee", "  Bo  ", "", "x" * 201][n % 4] if n % 7 else f"Person {n}",
+            f"p{n}@example.org" if n % 11 else "not an email",
+            ["mentor", "MENTEE", "chef"][n % 3],
+            levels[n % 5],
+            ["Claims", "R&D – “core”", "x" * 201][n % 3],
+            dates[n % 4],
+            ["chess, jazz; chess", "", ";".join(f"t{k}" for k in range(21))][n % 3] if n % 2 else f"tag{n}; other",
+            f"{tag_cells[n % len(tag_cells)]};p{n % 50};q{n // 50 % 50}",  # whole cells rarely repeat, tags do
+            ["", "active", "gone"][n % 3],
+            ["", "2", "-1"][n % 3],
+            ["yes", "maybe", ""][n % 3],
+            f"unique statement {n}",  # never repeats: the column is parsed plainly after the first chunk
+        ]
+        for n in range(READ_CHUNK * 2 + 300)
+    ]
+    source = tmp_path / "repeats.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([fields, *rows])
+    plan = plan_import(programme.store, source)
+    bounds = programme_levels(programme.store)
+    assert len(plan.rows) == len(rows)
+    for row, cells in zip(plan.rows, rows, strict=True):
+        given = {f: c for f, c in zip(fields, cells, strict=True) if not (f in ("status", "capacity") and not c.strip())}
+        expected = check_profile(given, bounds)
+        assert [(e.column, e.message) for e in row.errors] == list(expected.errors.items()), row.line
+        if not row.errors:
+            assert row.values == expected.values, row.line
+
+
+@pytest.mark.parametrize("name", ["current_role", "competencies", "hobbies", "interests"])
+def test_a_list_cell_of_remembered_tags_is_what_its_parser_gives(name: str) -> None:
+    from rmtui.csv_import import _tags_column_parser
+
+    parse = field_parser(name)
+    run = _tags_column_parser(name, parse)
+    tags = ["a", " b", "c ", "Zoë", "x" * 200, "x" * 201, "tab\there", "", " ", "A", "emoji 🎉", "q\"uote"]
+    cells = [*RAW_VALUES[1:], *(";".join(tags[k] for k in range(start, start + width) if k < len(tags))
+                                for width in (1, 2, 3, 5) for start in range(len(tags)))]
+    cells += [";".join(f"t{k}" for k in range(11)), ";".join(f"t{k}" for k in range(10, 21)), ";".join(f"t{k}" for k in range(21)),
+              "a;a", "a, b;a", "b;a", "a;b;a", ",".join(f"t{k}" for k in range(20)), ",".join(f"t{k}" for k in range(21))]
+    for raw in cells * 2:  # the second time round, every tag that can be is remembered
+        expected = _outcome(parse, raw)
+        if expected[0] == "value":
+            expected = ("value", json.dumps(expected[1], ensure_ascii=False))
+        assert _outcome(run, raw) == expected, (name, raw)
