@@ -1,0 +1,70 @@
+"""The app builds, styles and paints only its start area's screen before the first paint
+(issue 14): no empty "_default" screen first, and one stylesheet pass, not two."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import settled
+from textual.screen import Screen
+
+from rmtui.app import RmtuiApp
+from rmtui.programme import Programme
+from rmtui.screens.roster import RosterScreen
+
+
+def _count_screens_and_css_passes(app: RmtuiApp, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[int]]:
+    """Record the class of every screen Textual composes, and each stylesheet reparse."""
+    composed: list[str] = []
+    reparses: list[int] = []
+    compose = Screen._compose
+
+    async def counting_compose(self: Screen) -> None:
+        composed.append(type(self).__name__)
+        await compose(self)
+
+    monkeypatch.setattr(Screen, "_compose", counting_compose)
+    reparse = app.stylesheet.reparse
+
+    def counting_reparse() -> None:
+        reparses.append(1)
+        reparse()
+
+    monkeypatch.setattr(app.stylesheet, "reparse", counting_reparse)
+    return composed, reparses
+
+
+async def test_the_roster_is_the_first_and_only_screen_built_at_start(
+    demo_programme: Programme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = RmtuiApp(demo_programme, start="roster")
+    composed, reparses = _count_screens_and_css_passes(app, monkeypatch)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+        assert composed == ["RosterScreen"]  # Textual's default screen was never made
+        assert len(reparses) == 1  # the CSS was parsed and applied once, for the roster
+        assert app.current_mode == "roster"
+        assert isinstance(app.screen, RosterScreen)
+        assert list(app._screen_stacks) == ["roster"]  # no other mode's stack either
+        assert app.screen.title and app.title == str(demo_programme.settings()["programme_name"])
+        await pilot.press("2")
+        await settled(pilot)
+        assert app.current_mode == "intake"
+        await pilot.press("1")
+        await settled(pilot)
+        assert app.current_mode == "roster" and isinstance(app.screen, RosterScreen)
+
+
+async def test_another_start_area_is_opened_directly_and_an_unknown_one_opens_the_first(
+    demo_programme: Programme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = RmtuiApp(demo_programme, start="dashboard")
+    composed, _reparses = _count_screens_and_css_passes(app, monkeypatch)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+        assert app.current_mode == "dashboard"
+        assert composed == [type(app.screen).__name__]
+        assert app.screen_stack == [app.screen]
+    app = RmtuiApp(demo_programme, start="no-such-area")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+        assert app.current_mode == "roster" and isinstance(app.screen, RosterScreen)
