@@ -153,7 +153,6 @@ class RmtuiApp(App[None]):
         # thread touches no connection but the watcher's one non-waiting PRAGMA).
         settings = programme.settings()
         self._programme_name = str(settings["programme_name"])
-        self.title = self._programme_name  # before the first screen's header is drawn
         self._timezone = str(settings["timezone"])
         # Made here, not on mount: the start area's screen mounts (and asks for a poll when it
         # shows) before the app's own on_mount runs.
@@ -189,11 +188,17 @@ class RmtuiApp(App[None]):
             pass
 
     @property
+    def programme_name(self) -> str:
+        """The programme's name as last read (the app's title once it is mounted)."""
+        return self._programme_name
+
+    @property
     def timezone(self) -> str:
         """The programme's time zone as last read (screens use it on the UI thread, see ProgrammeHost)."""
         return self._timezone
 
     def on_mount(self) -> None:
+        self.title = self._programme_name
         self._show_live_state()
         self.watcher = ChangeWatcher(self.programme.store.path)
         self._watch_failed = False

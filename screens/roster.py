@@ -169,6 +169,11 @@ class RosterScreen(ProgrammeScreen):
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"edit"})
 
+    AUTO_FOCUS = "#results"
+    """The table has the focus from the start (on_mount asks for it too): Textual's own
+    auto-focus took the search field first, so the first frames showed its footer and the
+    footer was built again for the table's keys (issue 14)."""
+
     DEFAULT_CSS = """
     RosterScreen #search { border: tall $border-blurred; }
     RosterScreen #search:focus { border: tall $border; }

@@ -68,3 +68,24 @@ async def test_another_start_area_is_opened_directly_and_an_unknown_one_opens_th
     async with app.run_test(size=(100, 30)) as pilot:
         await settled(pilot)
         assert app.current_mode == "roster" and isinstance(app.screen, RosterScreen)
+
+
+async def test_the_roster_focuses_its_table_first_so_its_first_footer_is_the_tables(
+    demo_programme: Programme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual's auto-focus gave the search field the focus first, then the table took it:
+    the first frames showed the search field's keys and the footer was built twice."""
+    focused: list[str | None] = []
+    set_focus = Screen.set_focus
+
+    def recording_set_focus(self: Screen, widget, *args, **kwargs):  # noqa: ANN001, ANN202
+        if isinstance(self, RosterScreen):
+            focused.append(None if widget is None else widget.id)
+        return set_focus(self, widget, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "set_focus", recording_set_focus)
+    app = RmtuiApp(demo_programme, start="roster")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+        assert focused and set(focused) == {"results"}
+        assert app.screen.focused is app.screen.query_one("#results")
