@@ -18,7 +18,7 @@ from rmtui.people import pairs_line
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import EditPerson, OpenProfile
 from rmtui.search.rows import RosterRow
-from rmtui.startup import first_page
+from rmtui.startup import first_page, ready_page
 from rmtui.text import clean
 from rmtui.widgets.footer import Footer
 from rmtui.widgets.virtual_table import Column, VirtualTable
@@ -229,7 +229,13 @@ class RosterScreen(ProgrammeScreen):
     def on_mount(self) -> None:
         # The table, not the search field: q, ? and the number keys work at once; / searches.
         self.query_one("#results", VirtualTable).focus()
-        self.load_preview()
+        rows = ready_page(self.programme.store, PREVIEW_ROWS)
+        if rows is not None:
+            # Read ahead while the app loaded, and ready: in the first frame (issue 14).
+            self._preview_loaded(rows)
+            self._preview_done()
+        else:
+            self.load_preview()
         self.refresh_data()
 
     # -- loading and searching ---------------------------------------------------------

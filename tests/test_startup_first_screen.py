@@ -89,3 +89,47 @@ async def test_the_roster_focuses_its_table_first_so_its_first_footer_is_the_tab
         await settled(pilot)
         assert focused and set(focused) == {"results"}
         assert app.screen.focused is app.screen.query_one("#results")
+
+
+def test_a_ready_page_is_taken_once_and_an_unready_one_is_not_waited_for(demo_programme: Programme) -> None:
+    from rmtui import startup
+    from rmtui.screens.roster import PREVIEW_ROWS
+    from rmtui.search.rows import first_page as read_first_page
+
+    store = demo_programme.store
+    assert startup.ready_page(store, PREVIEW_ROWS) is None  # nothing read ahead
+    startup.start_first_page(store)
+    pending = startup._pending[0]
+    pending.thread.join()
+    assert startup.ready_page(store, 10) is None  # another page: not this one
+    assert startup.ready_page(store, PREVIEW_ROWS) == read_first_page(store, PREVIEW_ROWS)
+    assert startup._pending == [] and startup.ready_page(store, PREVIEW_ROWS) is None  # taken once
+
+
+async def test_the_roster_shows_a_page_read_ahead_in_its_first_frame_without_a_worker(
+    demo_programme: Programme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rmtui import startup
+    from rmtui.screens.roster import PREVIEW_ROWS
+    from rmtui.search.rows import first_page as read_first_page
+
+    store = demo_programme.store
+    expected = [row.id for row in read_first_page(store, PREVIEW_ROWS)]
+    startup.start_first_page(store)
+    startup._pending[0].thread.join()  # ready before the app starts, as at 10k people
+    workers: list[str] = []
+    load_preview = RosterScreen.load_preview
+
+    def recording_load_preview(self: RosterScreen) -> None:
+        workers.append("preview")
+        load_preview(self)
+
+    monkeypatch.setattr(RosterScreen, "load_preview", recording_load_preview)
+    app = RmtuiApp(demo_programme, start="roster")
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.screen.query_one("#results")
+        assert table.row_count  # on mount, before any worker could have delivered
+        await settled(pilot)
+        assert workers == [] and startup._pending == []
+        shown = [table.source.person_id(row) for row in range(min(len(expected), table.row_count))]
+        assert shown == expected[: len(shown)]
