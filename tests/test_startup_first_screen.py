@@ -133,3 +133,29 @@ async def test_the_roster_shows_a_page_read_ahead_in_its_first_frame_without_a_w
         assert workers == [] and startup._pending == []
         shown = [table.source.person_id(row) for row in range(min(len(expected), table.row_count))]
         assert shown == expected[: len(shown)]
+
+
+async def test_the_first_frame_drawn_already_has_the_rows_read_ahead(
+    demo_programme: Programme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, three frames went out (empty table, then the footer's keys) before the rows."""
+    from textual.app import App
+
+    from rmtui import startup
+
+    startup.start_first_page(demo_programme.store)
+    startup._pending[0].thread.join()
+    frames: list[tuple[str, int]] = []
+    display = App._display
+
+    def recording_display(self: App, screen: Screen, renderable: object) -> None:
+        if renderable is not None:
+            tables = screen.query("#results")
+            frames.append((type(screen).__name__, tables.first().row_count if tables else 0))
+        display(self, screen, renderable)
+
+    monkeypatch.setattr(App, "_display", recording_display)
+    app = RmtuiApp(demo_programme, start="roster")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settled(pilot)
+        assert frames and frames[0][0] == "RosterScreen" and frames[0][1] > 0
