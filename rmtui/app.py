@@ -124,6 +124,11 @@ class RmtuiApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = bindings("app")  # type: ignore[assignment]
 
     def __init__(self, programme: Programme, *, start: str | None = None, keymap: tuple[Key, ...] = KEYS) -> None:
+        names = [area.name for area in AREAS]
+        # The app opens in its start area's mode: Textual would first build, style and paint
+        # an empty screen in a "_default" mode, and then switch (a second CSS pass, layout and
+        # full paint before the first rows; issue 14). As its demo does, with DEFAULT_MODE.
+        self.DEFAULT_MODE = start if start in names else names[0]  # type: ignore[misc]
         super().__init__()
         self.keymap_keys = keymap
         """The keymap in use: rmtui.keymap.KEYS with the user's keys.toml applied."""
@@ -143,12 +148,16 @@ class RmtuiApp(App[None]):
         self._pending_spot: Spot | None = None  # a new spot waiting one check to be stable
         self._header_title = ""  # the screen title the subtitle was fitted beside
         self.areas: dict[str, Area] = {area.name: area for area in AREAS}
-        self.start = start if start in self.areas else next(iter(self.areas))
+        self.start = self.DEFAULT_MODE
         # Read before the app runs; afterwards settings are read in workers only (the UI
         # thread touches no connection but the watcher's one non-waiting PRAGMA).
         settings = programme.settings()
         self._programme_name = str(settings["programme_name"])
         self._timezone = str(settings["timezone"])
+        # Made here, not on mount: the start area's screen mounts (and asks for a poll when it
+        # shows) before the app's own on_mount runs.
+        self._watch_lock = threading.Lock()  # the watcher is closed only between two polls
+        self._watch_now = threading.Event()  # a poll is asked for (or the app closes): at once
         for area in self.areas.values():
             self.add_mode(area.name, partial(_open_area, area))
             if area.key:
@@ -179,6 +188,11 @@ class RmtuiApp(App[None]):
             pass
 
     @property
+    def programme_name(self) -> str:
+        """The programme's name as last read (the app's title once it is mounted)."""
+        return self._programme_name
+
+    @property
     def timezone(self) -> str:
         """The programme's time zone as last read (screens use it on the UI thread, see ProgrammeHost)."""
         return self._timezone
@@ -187,8 +201,6 @@ class RmtuiApp(App[None]):
         self.title = self._programme_name
         self._show_live_state()
         self.watcher = ChangeWatcher(self.programme.store.path)
-        self._watch_lock = threading.Lock()  # the watcher is closed only between two polls
-        self._watch_now = threading.Event()  # a poll is asked for (or the app closes): at once
         self._watch_failed = False
         self._watching = True
         self._watch_paused = False  # the app is suspended (a shell, an editor): no polls
@@ -200,7 +212,6 @@ class RmtuiApp(App[None]):
         self.set_interval(SPOT_CHECK_SECONDS, self._check_spot, name="presence-spot")
         self.gc_pacer.start()
         self.set_interval(self.gc_pacer.idle, self.gc_pacer.tick, name="gc-when-idle")
-        self.switch_mode(self.start)
         self.run_worker(self._startup_check, thread=True, exit_on_error=False, group="startup-check")
         self.set_timer(GC_PAUSE_SECONDS, resume_gc, name="start-up-gc")
 

@@ -80,6 +80,19 @@ def first_page(store: Store, limit: int) -> list[RosterRow]:
     return read_first_page(store, limit)
 
 
+def ready_page(store: Store, limit: int) -> list[RosterRow] | None:
+    """The first page read ahead for ``store`` if its reading has already ended well (then
+    it is taken, as :func:`first_page` would), else None at once: it never waits and never
+    touches the database, so the UI thread may ask (the roster shows the page in its first
+    frame, without a worker's round trip)."""
+    with _lock:
+        match = next((p for p in _pending if p.store is store and p.limit == limit), None)
+        if match is None or match.thread.is_alive() or match.rows is None:
+            return None
+        _pending.remove(match)
+    return match.rows
+
+
 def forget(store: Store) -> None:
     """Drop what was read ahead for ``store`` (it is closing), after the reading ends."""
     with _lock:

@@ -162,7 +162,9 @@ class ProgrammeScreen(Screen):
         """Name the screen in the header: "Roster — <programme>" (the app's title is the programme)."""
         name = SCREEN_TITLES.get(type(self).__name__)
         if name:
-            programme = str(getattr(self.app, "title", "") or "")
+            # The programme's name as the app read it: the start screen mounts before the app's
+            # on_mount sets its title to it.
+            programme = str(getattr(self.app, "programme_name", None) or getattr(self.app, "title", "") or "")
             self.title = f"{name} — {programme}" if programme else name
 
     # -- running work off the UI thread: the one way ------------------------------------

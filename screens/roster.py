@@ -18,7 +18,7 @@ from rmtui.people import pairs_line
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import EditPerson, OpenProfile
 from rmtui.search.rows import RosterRow
-from rmtui.startup import first_page
+from rmtui.startup import first_page, ready_page
 from rmtui.text import clean
 from rmtui.widgets.footer import Footer
 from rmtui.widgets.virtual_table import Column, VirtualTable
@@ -169,6 +169,11 @@ class RosterScreen(ProgrammeScreen):
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"edit"})
 
+    AUTO_FOCUS = "#results"
+    """The table has the focus from the start (on_mount asks for it too): Textual's own
+    auto-focus took the search field first, so the first frames showed its footer and the
+    footer was built again for the table's keys (issue 14)."""
+
     DEFAULT_CSS = """
     RosterScreen #search { border: tall $border-blurred; }
     RosterScreen #search:focus { border: tall $border; }
@@ -224,7 +229,13 @@ class RosterScreen(ProgrammeScreen):
     def on_mount(self) -> None:
         # The table, not the search field: q, ? and the number keys work at once; / searches.
         self.query_one("#results", VirtualTable).focus()
-        self.load_preview()
+        rows = ready_page(self.programme.store, PREVIEW_ROWS)
+        if rows is not None:
+            # Read ahead while the app loaded, and ready: in the first frame (issue 14).
+            self._preview_loaded(rows)
+            self._preview_done()
+        else:
+            self.load_preview()
         self.refresh_data()
 
     # -- loading and searching ---------------------------------------------------------
