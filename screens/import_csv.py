@@ -165,12 +165,25 @@ class ImportScreen(ProgrammeScreen):
     def run_import(self, plan: ImportPlan, skip_invalid: bool, add_duplicates: bool = False) -> None:
         progress = self._progress_to(self.query_one("#progress", ProgressBar))
         store = self.programme.store
-        self.run_save(
-            lambda: import_file(
+        app = self.app
+
+        def run() -> ImportSummary:
+            summary = import_file(
                 store, plan.path, skip_invalid=skip_invalid, plan=plan, progress=progress, add_duplicates=add_duplicates
-            )[1],
-            saving="the import", done=self._imported, failed=self._failed, group="run",
-        )
+            )[1]
+            try:
+                app.call_from_thread(self._finished_out_of_sight, plan.path.name, summary)
+            except RuntimeError:  # the app closed meanwhile: the import is saved all the same
+                pass
+            return summary
+
+        self.run_save(run, saving="the import", done=self._imported, failed=self._failed, group="run")
+
+    def _finished_out_of_sight(self, name: str, summary: ImportSummary) -> None:
+        """The coordinator left this screen while the import ran (it goes on, one transaction):
+        once it is saved, tell them on whatever screen they are now."""
+        if self.app.screen is not self:
+            self.app.notify(f"The import of {name} finished: {summary}.", timeout=10, markup=False)
 
     def _imported(self, result: ImportSummary) -> None:
         self.importing = False

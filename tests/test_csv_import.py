@@ -555,3 +555,54 @@ def test_a_planned_row_keeps_its_checked_values_exactly(programme: Programme, tm
         "name": "Ann Lee", "email": "ann@example.org", "role": "mentor", "level": 3, "consent_share": True,
         "hobbies": ["chess", "jazz"], "attributes": {"generation": "Gen Z"}, "manager_email": "",
     }
+
+
+async def test_an_import_left_running_says_it_finished_on_the_screen_the_coordinator_went_to(
+    programme: Programme, tmp_path: Path, db_path: Path, notes
+) -> None:
+    """Leaving the Import screen does not stop the import (one transaction, saved at the end):
+    the coordinator hears it finished wherever they are, and the people are in."""
+    from rmtui.app import RmtuiApp
+    from rmtui.screens.import_csv import ImportScreen
+
+    source = tmp_path / "people [hr].csv"
+    source.write_text("name,email,role,level\nAnn Lee,ann.lee@example.org,mentee,9\nBo Ray,bo@example.org,mentor,2\n",
+                      encoding="utf-8")
+    worker = Path(__file__).with_name("writer_process.py")
+    app = RmtuiApp(programme, start="intake")
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, ImportScreen)
+        await pilot.press(*str(source), "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        locker = subprocess.Popen(  # another coordinator's save holds the lock: the import waits
+            [sys.executable, str(worker), "lock", str(db_path), "stdin", "locker"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            assert locker.stdout is not None and locker.stdin is not None
+            assert locker.stdout.readline().strip() == "locked"
+            await pilot.press("ctrl+s")
+            for _ in range(600):  # until rmtui says it waits (bounded, not timed)
+                await pilot.pause(0.05)
+                if any("another coordinator is saving" in m for m in notes.messages):
+                    break
+            await pilot.press("escape")  # leave the screen while it waits
+            await pilot.pause()
+            assert not isinstance(app.screen, ImportScreen)
+            assert _people(programme) == []
+            locker.stdin.write("release\n")
+            locker.stdin.flush()
+            assert locker.wait(60) == 0
+        finally:
+            if locker.poll() is None:
+                locker.kill()
+        for _ in range(600):  # bounded wait for the import to land, not a measure of speed
+            await pilot.pause(0.05)
+            if any("finished" in m for m in notes.messages):
+                break
+        assert [p.name for p in _people(programme)] == ["Ann Lee", "Bo Ray"]
+        assert "The import of people [hr].csv finished: 2 new, 0 updated, 0 unchanged, 0 rejected." in notes.messages
