@@ -341,7 +341,7 @@ class Lexicon:
     """The words and terms of a built index, looked up by text, to add rows' terms to it.
 
     Made from an :class:`IndexData` (the build frees its dictionaries to keep its peak memory
-    low), then grown append-only by :func:`update_index_data`. ``terms`` says how many terms it
+    low), then grown append-only by :func:`update_index`. ``terms`` says how many terms it
     knows: an index with another count made its own lexicon (see :meth:`fits`).
     """
 
@@ -407,11 +407,6 @@ class Moved:
     kept_new: np.ndarray | None  # their positions in the new index
     positions: np.ndarray  # new positions of the rows put in, ascending
     row_terms: list[list[int]]  # their terms, in the same order
-
-
-def update_index_data(data: IndexData, lexicon: Lexicon, rows: list[tuple], removed: Iterable[int]) -> IndexData:
-    """Return ``data`` updated as :func:`update_index` does (without saying where people moved)."""
-    return update_index(data, lexicon, rows, removed)[0]
 
 
 def update_index(
