@@ -388,9 +388,11 @@ class ProgrammeScreen(Screen):
             )
 
         # The store waits for the write lock (retrying BEGIN IMMEDIATE), tells us while it
-        # does, and gives up only if this worker is cancelled (StoreBusyError then).
+        # does, and gives up only when the app closes (StoreBusyError then): leaving the
+        # screen cancels its workers, but not a save the user was told is kept.
         store = store or self.programme.store
-        with store.wait_policy(True, on_waiting=on_waiting, cancelled=lambda: worker.is_cancelled):
+        app = self.app
+        with store.wait_policy(True, on_waiting=on_waiting, cancelled=lambda: worker.is_cancelled and not app.is_running):
             result = save()
         if waited:
             seconds = time.monotonic() - started
