@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cas
 
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
@@ -31,6 +33,7 @@ from rmtui.programme import Programme
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from textual.app import App
     from textual.notifications import SeverityLevel
 
     from rmtui.timeline import Outcome
@@ -136,6 +139,19 @@ class ProgrammeScreen(Screen):
     def refresh_data(self) -> None:
         """Reload what this screen shows from the database (in a worker)."""
 
+    def focus_at_once(self, widget: Widget) -> None:
+        """Give ``widget`` the focus before the App hands on the next key (for priority keys).
+
+        ``Widget.focus()`` waits its turn behind the keys already queued, and the App gives
+        each key to the widget focused when it reads it: "/zoe" typed fast went z, o, e to
+        the roster's table, where e opened the Edit form. A priority binding runs in the
+        App's turn for its key, so focus moved here takes the keys that follow. When the
+        widget has the focus already, the key is not taken: "/" is typed into the field.
+        """
+        if self.focused is widget:  # not has_focus: that is set when the Focus event arrives
+            raise SkipAction()
+        self.set_focus(widget)
+
     # -- presence: where this screen is, and who else edits its record ------------------
 
     def presence_area(self) -> str:
@@ -179,6 +195,7 @@ class ProgrammeScreen(Screen):
         after: Callable[[], object] | None = None,
         group: str = "default",
         exclusive: bool = True,
+        outlive: bool = False,
     ) -> Worker[None]:
         """Run ``work(*args)`` in a thread worker and hand its result to ``done`` on the UI thread.
 
@@ -189,6 +206,10 @@ class ProgrammeScreen(Screen):
         :meth:`_handle_worker_error`, so every screen shows failures the same way. ``after``
         runs once the worker has ended either way. With ``exclusive`` a newer run in the same
         ``group`` supersedes an older one, whose outcome is then dropped (``after`` still runs).
+        With ``outlive`` (writes: what the user asked to save) the work goes on when the
+        screen is left, even before its thread started (h then Esc read in one batch: leaving
+        cancelled a screen's worker that had not started, and the edit was dropped); only
+        what it would show is dropped with the screen.
 
         In a screen::
 
@@ -197,16 +218,21 @@ class ProgrammeScreen(Screen):
                               what="read the leaderboard", done=self.show, group="load")
         """
 
+        app = self.app
+
         def job() -> None:
             worker = get_current_worker()
             try:
                 result = work(*args)
             except Exception as error:  # noqa: BLE001 - delivered to the UI thread, shown there
-                self.post_message(WorkDone(worker, error=error))
+                if not self.post_message(WorkDone(worker, error=error)) and outlive:
+                    # The screen was left meanwhile: its failure is still said, over what is shown.
+                    app.call_from_thread(self._handle_worker_error, error, what)
             else:
                 self.post_message(WorkDone(worker, result))
 
-        worker = self.run_worker(
+        owner: Screen | App = self.app if outlive else self  # the App's workers end with the app only
+        worker = owner.run_worker(
             job, name=what, group=f"{type(self).__name__}-{group}", thread=True, exclusive=exclusive,
             exit_on_error=False,
         )
@@ -257,7 +283,7 @@ class ProgrammeScreen(Screen):
         """
         return self.run_work(
             partial(self.save_with_retry, what=saving, store=self.programme.store), save, what=f"save {saving}",
-            done=done, failed=failed, group=group, exclusive=False,
+            done=done, failed=failed, group=group, exclusive=False, outlive=True,
         )
 
     def run_edit(
@@ -280,7 +306,7 @@ class ProgrammeScreen(Screen):
 
         waiting = partial(self.save_with_retry, edit, what=what, store=self.programme.store)
         return self.run_work(attempt, waiting, retry, confirm, what="save your change", done=self.report_outcome,
-                             group="edit", exclusive=False)
+                             group="edit", exclusive=False, outlive=True)
 
     def _handle_worker_error(self, error: BaseException, what: str) -> None:
         """Show a worker's failure: the message of an error meant for users, else one sentence and the log."""

@@ -597,7 +597,7 @@ class IntakeScreen(ProgrammeScreen):
         store = self.programme.store
         saver = partial(self.save_with_retry, store=store)
         self.run_work(_save, store, saver, raw, self.participant_id, self.version, dict(self.base), save_anyway,
-                      what="save this person", done=self.saved, failed=self._failed, group="save")
+                      what="save this person", done=self.saved, failed=self._failed, group="save", outlive=True)
 
     def saved(self, outcome: tuple[str, Any]) -> None:
         kind, detail = outcome

@@ -527,7 +527,7 @@ class PairingScreen(ProgrammeScreen):
     # -- finding the person ------------------------------------------------------------
 
     def action_find(self) -> None:
-        self.query_one("#find", Input).focus()
+        self.focus_at_once(self.query_one("#find", Input))
         self._search()
 
     def _search(self) -> None:

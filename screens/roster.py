@@ -495,7 +495,7 @@ class RosterScreen(ProgrammeScreen):
     # -- actions -----------------------------------------------------------------------
 
     def action_focus_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        self.focus_at_once(self.query_one("#search", Input))
 
     def action_results(self) -> None:
         self.query_one("#results", VirtualTable).focus()

@@ -1,0 +1,94 @@
+"""Keys that arrive in one burst (a fast typist, a paste, keys sent while a screen loads)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import settled
+from session_data import build_sessions_programme
+from textual import events
+from textual.widgets import Input
+
+from rmtui.app import RmtuiApp
+from rmtui.db import Session
+from rmtui.programme import Programme
+from rmtui.screens.navigation import OpenPair
+from rmtui.screens.pairing import PairingScreen
+from rmtui.screens.roster import RosterScreen
+from rmtui.screens.timeline import TimelineScreen
+
+
+@pytest.fixture
+def sessions_programme(programme: Programme) -> Programme:
+    build_sessions_programme(programme.store)
+    return programme
+
+
+def _burst(app: RmtuiApp, text: str) -> None:
+    """Queue every key at once, as the terminal driver does when they arrive together."""
+    for character in text:
+        key = {"/": "slash", " ": "space"}.get(character, character)
+        app.post_message(events.Key(key, character))
+
+
+async def test_slash_and_a_name_typed_in_one_burst_search_for_the_name(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        _burst(app, "/zoe")
+        screen = await settled(pilot)
+        assert isinstance(screen, RosterScreen)  # not the intake form "e" (Edit) opens
+        search = screen.query_one("#search", Input)
+        assert search.has_focus
+        assert search.value == "zoe"
+
+
+async def test_a_burst_typed_while_the_roster_loads_still_searches(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        _burst(app, "/zoe")  # before anything has settled
+        screen = await settled(pilot)
+        assert isinstance(screen, RosterScreen)
+        assert screen.query_one("#search", Input).value == "zoe"
+        assert screen.result is not None and screen.result.query == "zoe"
+
+
+async def test_slash_inside_the_search_is_typed_into_it(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        _burst(app, "/r/d")
+        screen = await settled(pilot)
+        assert screen.query_one("#search", Input).value == "r/d"
+
+
+async def test_pairing_find_typed_in_one_burst_finds_the_person(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settled(pilot)
+        _burst(app, "/jose nunez")
+        screen = await settled(pilot)
+        assert isinstance(screen, PairingScreen)
+        find = screen.query_one("#find", Input)
+        assert find.has_focus and find.value == "jose nunez"
+        assert [person.name for person in screen.found][:1] == ["José Núñez"]
+
+
+
+async def test_an_edit_goes_on_when_its_screen_is_left_before_its_thread_starts(sessions_programme: Programme) -> None:
+    app = RmtuiApp(sessions_programme, start="roster")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        app.post_message(OpenPair(2))
+        screen = await settled(pilot)
+        assert isinstance(screen, TimelineScreen) and len(app.screen_stack) == 2
+        session = screen.current()
+        assert session.held_on is None
+        # h then Esc read in one batch on a busy machine: the edit's worker is made, and
+        # leaving the screen cancels the screen's workers before its thread has started.
+        screen.action_held()
+        app.workers.cancel_node(screen)
+        app.pop_screen()
+        screen = await settled(pilot)
+        assert isinstance(screen, RosterScreen)
+        held = sessions_programme.store.all(Session, "id = ?", (session.id,))[0]
+        assert held.held_on == "2026-11-20"
