@@ -146,7 +146,9 @@ class ProgrammeScreen(Screen):
         each key to the widget focused when it reads it: "/zoe" typed fast went z, o, e to
         the roster's table, where e opened the Edit form. A priority binding runs in the
         App's turn for its key, so focus moved here takes the keys that follow. When the
-        widget has the focus already, the key is not taken: "/" is typed into the field.
+        widget has the focus already, the key goes on to it, to be typed in its turn (see
+        SearchField). (Textual leaves out the bindings of keys a focused Input types, but it
+        does not know that "slash" is "/".)
         """
         if self.focused is widget:  # not has_focus: that is set when the Focus event arrives
             raise SkipAction()

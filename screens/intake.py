@@ -126,6 +126,9 @@ class LoadingGuard(Static, can_focus=True):
             event.stop()
             event.prevent_default()
 
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return key not in self.PASSED  # priority keys too (the number keys): none acts meanwhile
+
 
 def _load(store: Store, participant_id: int | None) -> tuple[tuple[int, int], Participant | None, dict[int, str]]:
     """(the programme's levels, the person edited or None, their manager's name by id)."""

@@ -49,6 +49,7 @@ from rmtui.screens.navigation import EditRules, OpenCohort, OpenProfile
 from rmtui.screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScreen
 from rmtui.text import clean, literal
 from rmtui.widgets.pick import PickOne
+from rmtui.widgets.search_field import SearchField
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 CANDIDATE_COLUMNS = [
@@ -244,7 +245,7 @@ class PairingScreen(ProgrammeScreen):
 
     def compose(self):
         yield Header()
-        yield Input(placeholder="/ Find the person to match: type a name", id="find")
+        yield SearchField(placeholder="/ Find the person to match: type a name", id="find")
         yield Static("Loading the programme…", id="person")
         with Horizontal(id="main"):
             with Vertical(id="tables"):

@@ -21,6 +21,7 @@ from rmtui.search.rows import RosterRow
 from rmtui.startup import first_page, ready_page
 from rmtui.text import clean
 from rmtui.widgets.footer import Footer
+from rmtui.widgets.search_field import SearchField
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ DETAIL_WAIT = 0.2
 """Seconds without a new result (typing) before the highlighted person's pairs are read."""
 
 
-class SearchInput(Input):
+class SearchInput(SearchField):
     """The roster's search field: it hands each new value to the screen at once.
 
     Input says "Changed" by a message, which reaches the screen after the input line has

@@ -92,3 +92,30 @@ async def test_an_edit_goes_on_when_its_screen_is_left_before_its_thread_starts(
         assert isinstance(screen, RosterScreen)
         held = sessions_programme.store.all(Session, "id = ?", (session.id,))[0]
         assert held.held_on == "2026-11-20"
+
+
+async def test_an_area_key_and_a_find_typed_in_one_burst_find_on_that_area(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        roster = await settled(pilot)
+        _burst(app, "3/jose nunez")
+        screen = await settled(pilot)
+        assert isinstance(screen, PairingScreen)
+        assert screen.query_one("#find", Input).value == "jose nunez"
+        assert roster.query_one("#search", Input).value == ""  # not typed into the roster
+
+
+async def test_number_keys_are_typed_into_a_field_and_answer_nothing_in_a_dialog(demo_programme: Programme) -> None:
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        roster = await settled(pilot)
+        _burst(app, "/r2")
+        await settled(pilot)
+        assert app.screen is roster and roster.query_one("#search", Input).value == "r2"
+        await pilot.press("escape", "question_mark")  # the keys panel: a dialog
+        await settled(pilot)
+        panel = app.screen
+        assert panel.is_modal
+        _burst(app, "5")
+        await settled(pilot)
+        assert app.screen is panel and app.current_mode == "roster"
