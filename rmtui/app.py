@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import ClassVar
@@ -54,6 +56,11 @@ PRESENCE_RETRY_SECONDS = 1.0
 """A heartbeat skipped because the write lock was busy is tried again after about this long."""
 HEADER_SIDES = 18
 """Columns of the header that are not its title: the icon on the left, the clock space on the right."""
+KEY_TURN_SECONDS = 0.5
+"""A key handed on and neither taken by a widget nor back at the App within this long (its
+widget went away) is taken as handled, and the next key goes on."""
+SCREEN_WAIT_SECONDS = 0.01
+"""Keys typed while a screen is being put up wait for it; it is looked at this often."""
 GC_PAUSE_SECONDS = 1.0
 """The command line pauses the garbage collector while the app loads (rmtui.startup); the
 app starts it again this long after it mounts, once its first screen is on the terminal."""
@@ -145,6 +152,12 @@ class RmtuiApp(App[None]):
         """The other open apps, as last read (see rmtui.presence)."""
         self.gc_pacer = GcPacer()
         """Full garbage collections wait for a pause in typing (see GcPacer)."""
+        self._keys_waiting: deque[events.Key] = deque()  # typed, not yet handed on (see on_event)
+        self._key_in_turn: events.Key | None = None  # handed on, not yet handled
+        self._key_turn_at = 0.0
+        self._key_stop_seen = False
+        self._key_wait_set = False  # the next key is handed on by a later look (see _wait_for_key_turn)
+        self._key_screen: Screen | None = None  # the screen on top when the last key was handed on
         self._announced: Spot | None = None  # the spot last written
         self._pending_spot: Spot | None = None  # a new spot waiting one check to be stable
         self._header_title = ""  # the screen title the subtitle was fitted beside
@@ -241,7 +254,81 @@ class RmtuiApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseEvent)):
             self.gc_pacer.input()
+        if isinstance(event, events.Key):
+            if not event.is_forwarded:  # from the terminal: it waits its turn
+                self._keys_waiting.append(event)
+                await self._next_key()  # at once if nothing is in turn or waited for
+                return
+            if event is self._key_in_turn:  # back from the widgets: the bindings run now
+                await super().on_event(event)
+                self._key_turn_over()
+                return
         await super().on_event(event)
+
+    # -- keys take turns ----------------------------------------------------------------------
+    # Textual hands each key to the widget focused when the App reads it, but runs the key's
+    # bindings only when it comes back up from that widget. Keys read together (a fast typist,
+    # a busy machine, keys sent while a screen loads) were all handed to the widget focused
+    # before the first one's binding ran: after n (notes) the note's text went to the timeline,
+    # where h is "held today"; after 3 (pairing) a name went into the roster's search. Here a
+    # key is handed on only once the one before it was handled (typed into a field, or back at
+    # the App and its binding run), and once the screen on top has been put up.
+
+    def _screen_ready(self) -> bool:
+        """Whether the screen on top has mounted (its on_mount put the focus where keys go)."""
+        try:
+            return self.screen.is_mounted
+        except ScreenStackError:  # no screen yet
+            return False
+
+    async def _next_key(self) -> None:
+        if self._key_in_turn is not None or self._key_wait_set or not self._keys_waiting:
+            return
+        if not self._screen_ready():
+            self._wait_for_key_turn(partial(self.set_timer, SCREEN_WAIT_SECONDS))
+            return
+        if self.screen is not self._key_screen:  # a new screen on top: after what its mount
+            self._key_screen = self.screen       # queued (a focus given on mount) is done
+            self._wait_for_key_turn(self.call_later)  # the App's own turn, not the screen's:
+            return                                    # a key's action may wait on the screen
+        event = self._keys_waiting.popleft()
+        self._key_in_turn, self._key_turn_at, self._key_stop_seen = event, time.monotonic(), False
+        await super().on_event(event)  # a priority binding, or handed to the focused widget
+        if event.is_forwarded:
+            self.call_later(self._watch_key_turn)
+        else:
+            self._key_turn_over()
+
+    def _key_turn_over(self) -> None:
+        """The key in turn was handled: the next goes on after what its handling queued."""
+        self._key_in_turn = None
+        if self._keys_waiting:
+            self._wait_for_key_turn(self.call_later)
+
+    def _wait_for_key_turn(self, later: Callable[[Callable[[], object]], object]) -> None:
+        """Hand on the next key later (keys read meanwhile wait behind it)."""
+        self._key_wait_set = True
+        later(self._key_waited)
+
+    async def _key_waited(self) -> None:
+        self._key_wait_set = False
+        await self._next_key()
+
+    async def _watch_key_turn(self) -> None:
+        """Whether the key in turn was handled: taken by a widget (stopped, and still not back
+        after everything queued before this look), or lost with its widget."""
+        await asyncio.sleep(0)  # the App's queue does not wait while it has messages: others run now
+        event = self._key_in_turn
+        if event is None:
+            return
+        stopped = event._stop_propagation  # noqa: SLF001 - Textual has no public "stopped"
+        if (stopped and self._key_stop_seen) or time.monotonic() - self._key_turn_at > KEY_TURN_SECONDS:
+            self._key_turn_over()
+            return
+        # A key stopped at the screen is on its way back (after the screen, the App): it is
+        # queued before this next look if so.
+        self._key_stop_seen = stopped
+        self.call_later(self._watch_key_turn)
 
     def on_unmount(self) -> None:
         self.gc_pacer.stop()

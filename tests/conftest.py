@@ -16,6 +16,7 @@ from textual.notifications import Notification, Notify
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
+from textual.worker import WorkerCancelled
 
 from rmtui.clock import FixedClock
 from rmtui.programme import Programme
@@ -58,7 +59,10 @@ async def settled(pilot: Pilot[Any], rounds: int = 5) -> Screen[Any]:
     """
     for _ in range(rounds):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:
+            pass  # superseded by a newer run of its group (keys typed fast): the next round waits on
     await pilot.pause()
     return pilot.app.screen
 

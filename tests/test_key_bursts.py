@@ -6,7 +6,7 @@ import pytest
 from conftest import settled
 from session_data import build_sessions_programme
 from textual import events
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from rmtui.app import RmtuiApp
 from rmtui.db import Session
@@ -119,3 +119,16 @@ async def test_number_keys_are_typed_into_a_field_and_answer_nothing_in_a_dialog
         _burst(app, "5")
         await settled(pilot)
         assert app.screen is panel and app.current_mode == "roster"
+
+
+async def test_notes_typed_right_after_n_go_into_the_notes_not_to_the_timeline(sessions_programme: Programme) -> None:
+    app = RmtuiApp(sessions_programme, start="timeline")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settled(pilot)
+        session = screen.current()
+        _burst(app, "nhad a good talk")  # n: notes; h (held today) would mark the session
+        dialog = await settled(pilot)
+        assert dialog is not screen
+        assert dialog.query_one(TextArea).text == "had a good talk"
+        again = sessions_programme.store.all(Session, "id = ?", (session.id,))[0]
+        assert (again.held_on, again.notes) == (session.held_on, session.notes)  # nothing saved yet
