@@ -157,7 +157,7 @@ class ImportRow:
         """Return the checked values as packed: (keyset number, *column values)."""
         if self.chunk is not None:
             return self.chunk.rows()[self.index]
-        return marshal.loads(self.packed)  # type: ignore[no-any-return]
+        return marshal.loads(self.packed)
 
     @property
     def values(self) -> dict[str, Any]:
@@ -581,6 +581,7 @@ class _ColumnCheck:
         self.cells: dict[str, Any] = {}  # remembered cell → value (the repeating fields)
         self.errors: dict[str, str] = {}  # remembered cell → error sentence
         self.limit = limit
+        self.quick: Callable[[list[str]], tuple[list[Any], Iterable[int]] | None] | None
         if name in _LIST_FIELDS:
             self.quick = self._tags
         elif name in ("name", "email") or name in _LINE_FIELDS or name in _TEXT_FIELDS:
@@ -821,10 +822,10 @@ def _plan_chunk(
         if before is None:  # gone since the emails were read: add them again
             row.action, row.participant_id, row.version = "new", None, None
             continue
-        columns = _unpack(packed_row)
-        values = {name: _from_column(name, column) for name, column in columns.items()}
+        given = _unpack(packed_row)
+        values = {name: _from_column(name, column) for name, column in given.items()}
         row.changes = {
-            name: value for name, value in values.items() if not _same_column(name, before[name], columns[name], value)
+            name: value for name, value in values.items() if not _same_column(name, before[name], given[name], value)
         }
         if row.manager is not None and not _same("manager_email", before["manager_email"], row.manager):
             row.changes["manager_email"] = row.manager
