@@ -27,6 +27,8 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain, islice, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +38,15 @@ from rmtui.db.sqlite import sqlite3
 from rmtui.duplicates import Duplicate, DuplicateFinder
 from rmtui.error_log import UserError
 from rmtui.intake import (
+    _EMAIL,
     COMMA_LIST_FIELDS,
     LABELS,
     LIST_FIELDS,
     MAX_LINE,
     MAX_TAGS,
+    MAX_TEXT,
     PROFILE_FIELDS,
+    TEXT_FIELDS,
     FieldError,
     field_parser,
     programme_levels,
@@ -127,8 +132,9 @@ class ImportRow:
     """One record of the file: where it starts, its checked values and errors, what it will do.
 
     A 100,000-row file keeps 100,000 of these until the import is written, so they are
-    compact: the checked values are packed into one bytes object (unpacked on reading
-    :attr:`values`), the manager's email is kept aside, and the file's cells are kept only
+    compact: the checked values are packed with those of the rest of their chunk of the file
+    (:class:`_Chunk`, unpacked on reading :attr:`values`), or alone in one bytes object
+    when set one by one; the manager's email is kept aside, and the file's cells are kept only
     for a row rejected while it was read (the rejects file reads the file again).
     """
 
@@ -142,13 +148,21 @@ class ImportRow:
     before: dict[str, Any] = field(default_factory=dict)  # stored column values of the changes
     duplicates: list[Duplicate] = field(default_factory=list)  # people it may already be (a new row)
     manager: str | None = None  # the manager's email as given (None: the file has no manager column)
-    packed: bytes = b""  # the checked values as column values: see _pack
+    packed: bytes = b""  # the checked values as column values, when set alone: see _pack
     email: str | None = None  # the checked email (kept aside: managers are linked by it)
+    chunk: _Chunk | None = None  # the chunk of the file holding the checked values (see _Chunk)
+    index: int = 0  # where in its chunk
+
+    def columns(self) -> tuple[Any, ...]:
+        """Return the checked values as packed: (keyset number, *column values)."""
+        if self.chunk is not None:
+            return self.chunk.rows()[self.index]
+        return marshal.loads(self.packed)
 
     @property
     def values(self) -> dict[str, Any]:
         """The row's checked values (the manager as ``manager_email``), unpacked."""
-        values = {name: _from_column(name, value) for name, value in _unpack(self.packed).items()}
+        values = {name: _from_column(name, value) for name, value in _unpack(self.columns()).items()}
         if self.manager is not None:
             values["manager_email"] = self.manager
         return values
@@ -160,6 +174,31 @@ class ImportRow:
         self.manager = None if manager is None else str(manager)
         self.email = values.get("email")
         self.packed = _pack({name: to_column(name, value) for name, value in values.items() if name in PROFILE_FIELDS})
+        self.chunk = None
+
+
+class _Chunk:
+    """The checked values of a chunk of the file's rows, packed together in one bytes object
+    (marshal of one list: a tuple (keyset number, *column values) per row). One call packs
+    or unpacks a chunk (a call per row cost a second at 100,000 rows), and a value repeated
+    in the chunk (a department, a date) is packed once."""
+
+    __slots__ = ("blob",)
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.blob = marshal.dumps(rows)
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """Return the rows' tuples (the chunk unpacked last is kept: rows are read in order)."""
+        global _UNPACKED
+        chunk, rows = _UNPACKED
+        if chunk is not self:
+            rows = marshal.loads(self.blob)
+            _UNPACKED = (self, rows)
+        return rows
+
+
+_UNPACKED: tuple[_Chunk | None, list[tuple[Any, ...]]] = (None, [])
 
 
 # The sets of fields rows carry (which fields a row has depends on the file's columns and
@@ -189,10 +228,9 @@ def _pack(columns: Mapping[str, Any]) -> bytes:
     return marshal.dumps((_keyset(tuple(columns)), *columns.values()))
 
 
-def _unpack(packed: bytes) -> dict[str, Any]:
-    """Return the column values packed by :func:`_pack`."""
-    number, *values = marshal.loads(packed)
-    return dict(zip(_KEYSETS[number], values))
+def _unpack(packed: tuple[Any, ...]) -> dict[str, Any]:
+    """Return the column values of a packed (keyset number, *column values), by column."""
+    return dict(zip(_KEYSETS[packed[0]], packed[1:]))
 
 
 @contextmanager
@@ -388,7 +426,7 @@ def _records(text: io.TextIOWrapper, delimiter: str, path: Path) -> Iterator[tup
         next(reader, None)
         line = reader.line_num + 1
         for cells in reader:
-            if "".join(cells).strip():  # some cell is not blank (one join, not a generator per row)
+            if cells and cells[0].strip() or "".join(cells).strip():  # some cell is not blank (one join, not a generator per row)
                 yield line, cells
             line = reader.line_num + 1
     except csv.Error as error:
@@ -516,34 +554,166 @@ def _column_parser(name: str, levels: tuple[int, int]) -> Callable[[Any], Any]:
     return parse
 
 
-class _Memo:
-    """A column's parser remembering the value of each cell it has parsed: most columns of
-    an HR file repeat a few values (role, level, department, location, dates, even names
-    and goals), and a dict look-up is a tenth of a parse. Values are immutable column
-    values (str, int, None); a cell the parser rejects is not remembered (it raises again).
-    At most ``limit`` cells are kept; :meth:`worth` says whether the cells of ``rows`` rows
-    repeat enough to keep remembering (else the plain parser: no memory for unique cells)."""
+_MISSING = object()  # a cell a column's memory has no value for yet
+_ABSENT = object()  # a blank status or capacity: the row leaves the field out (keeps the stored value)
+_REJECTED = object()  # a cell whose field has an error: the row leaves the field out
 
-    __slots__ = ("parse", "cells", "run")
 
-    def __init__(self, parse: Callable[[Any], Any], limit: int = 20_000) -> None:
-        cells: dict[str, Any] = {}
-        self.parse, self.cells = parse, cells
+class _ColumnCheck:
+    """One field's check over a chunk's column of cells, a few passes in C instead of a call
+    per cell: :meth:`run` returns the cells' column values (:data:`_ABSENT` for a blank
+    status or capacity, :data:`_REJECTED` where the cell is wrong) and position → error.
 
-        def run(raw: str) -> Any:
+    Each kind of field has a quick pass that is exact for the cells it accepts (plain one-line
+    text, cells seen before) and names the positions it cannot vouch for: those, and every
+    cell of a column the quick pass does not apply to, go through the field's own parser
+    (``parse``: the form's, as a column value), which gives the value or the error sentence."""
+
+    __slots__ = ("name", "parse", "quick", "cells", "errors", "limit")
+
+    def __init__(self, name: str, levels: tuple[int, int], limit: int = 20_000) -> None:
+        self.name = name
+        parse = _column_parser(name, levels)
+        if name in ("status", "capacity"):  # a blank cell keeps the stored value (or the default)
+            given = parse
+            parse = lambda raw: _ABSENT if not raw.strip() else given(raw)  # noqa: E731
+        self.parse = parse
+        self.cells: dict[str, Any] = {}  # remembered cell → value (the repeating fields)
+        self.errors: dict[str, str] = {}  # remembered cell → error sentence
+        self.limit = limit
+        self.quick: Callable[[list[str]], tuple[list[Any], Iterable[int]] | None] | None
+        if name in _LIST_FIELDS:
+            self.quick = self._tags
+        elif name in ("name", "email") or name in _LINE_FIELDS or name in _TEXT_FIELDS:
+            self.quick = self._line
+        elif name in _REPEATING_FIELDS:
+            self.quick = self._remembered
+        else:
+            self.quick = None
+
+    def run(self, cells: list[str]) -> tuple[list[Any], dict[int, str]]:
+        values: list[Any] | None = None
+        suspects: Iterable[int] = range(len(cells))
+        if self.quick is not None:
+            found = self.quick(cells)
+            if found is not None:
+                values, suspects = found
+        if values is None:
+            values = [None] * len(cells)
+        errors: dict[int, str] = {}
+        parse = self.parse
+        for position in suspects:
             try:
-                return cells[raw]
-            except KeyError:
-                value = parse(raw)
-                if len(cells) < limit:
-                    cells[raw] = value
-                return value
+                values[position] = parse(cells[position])
+            except FieldError as error:
+                values[position] = _REJECTED
+                errors[position] = str(error)
+        return values, errors
 
-        self.run = run
+    def _line(self, cells: list[str]) -> tuple[list[Any], Iterable[int]]:
+        """One-line printable cells: each is its value stripped (the only blank a printable
+        text holds is the space). Cells with a line break or a control character, over the
+        field's limit, and blank names and emails that do not match the pattern go to the parser."""
+        values: list[Any] = list(map(str.strip, cells))
+        suspects: set[int] = set()
+        if not all(map(str.isprintable, cells)):
+            suspects.update(i for i, cell in enumerate(cells) if not cell.isprintable())
+        limit = MAX_TEXT if self.name in _TEXT_FIELDS else MAX_LINE
+        if cells and max(map(len, cells)) > limit:
+            suspects.update(i for i, cell in enumerate(cells) if len(cell) > limit)
+        if self.name == "email":
+            matched = list(map(_EMAIL_MATCH, values))
+            if None in matched:
+                suspects.update(i for i, match in enumerate(matched) if match is None)
+        elif self.name == "name" and "" in values:
+            suspects.update(i for i, value in enumerate(values) if not value)
+        return values, sorted(suspects)
 
-    def worth(self, rows: int) -> bool:
-        """Whether at most two in three of ``rows`` cells were new."""
-        return len(self.cells) * 3 <= rows * 2
+    def _remembered(self, cells: list[str]) -> tuple[list[Any], Iterable[int]]:
+        """Cells seen before take their remembered value (a field whose cells repeat: role,
+        level, dates...); the others are parsed and remembered (at most ``limit`` of them)."""
+        values = list(map(self.cells.get, cells, repeat(_MISSING)))
+        if _MISSING not in values:
+            return values, ()
+        known, wrong, parse = self.cells, self.errors, self.parse
+        missing = [i for i, value in enumerate(values) if value is _MISSING]
+        suspects = []
+        for position in missing:
+            cell = cells[position]
+            if cell in wrong:
+                suspects.append(position)  # parsed again: the same sentence
+                continue
+            try:
+                value = parse(cell)
+            except FieldError as error:
+                if len(wrong) < self.limit:
+                    wrong[cell] = str(error)
+                suspects.append(position)
+                continue
+            values[position] = value
+            if len(known) < self.limit:
+                known[cell] = value
+        return values, suspects
+
+    def _tags(self, cells: list[str]) -> tuple[list[Any], Iterable[int]] | None:
+        """A column of tag lists written ``a; b; c`` (or ``a;b``; commas too for hobbies and
+        interests) of one-line printable cells with nothing JSON escapes: each cell's tags are
+        its parts between separators, its JSON those parts joined, a few calls for the whole
+        column. A cell with a blank or padded tag, a tag twice, too many tags or a tag too
+        long goes to the parser (as every cell does when some cell has a line break, a
+        control character, a quote or a backslash)."""
+        if not all(map(str.isprintable, cells)):
+            return None
+        text = "".join(cells)
+        if '"' in text or "\\" in text:
+            return None
+        split = list(map(str.replace, cells, repeat(","), repeat(";"))) if self.name in COMMA_LIST_FIELDS else cells
+        if "; " in text:
+            split = list(map(str.replace, split, repeat("; "), repeat(";")))
+        parts = list(map(str.split, split, repeat(";")))
+        values: list[Any] = list(map(_JSON_LIST, map('", "'.join, parts)))
+        suspects: set[int] = set()
+        tags = list(chain.from_iterable(parts))
+        blank = split.count("")
+        if blank:
+            for at, cell in enumerate(split):
+                if not cell:
+                    values[at] = "[]"
+        if tags.count("") != blank or list(map(str.strip, tags)) != tags:
+            # a blank or padded tag ("a;;b", "a ;b", "a;  b"): those cells are parsed
+            suspects.update(at for at, cell in enumerate(parts) if cell != [""] and ("" in cell or list(map(str.strip, cell)) != cell))
+        counts = list(map(len, parts))
+        if max(counts, default=0) > MAX_TAGS or counts != list(map(len, map(set, parts))):
+            suspects.update(at for at, cell in enumerate(parts) if len(cell) > MAX_TAGS or len(set(cell)) < len(cell))
+        if tags and max(map(len, tags)) > MAX_LINE:
+            suspects.update(at for at, cell in enumerate(parts) if max(map(len, cell)) > MAX_LINE)
+        return values, sorted(suspects)
+
+
+def _JSON_LIST(joined: str) -> str:
+    return '["' + joined + '"]'
+
+
+_EMAIL_MATCH = _EMAIL.match
+_LINE_FIELDS = frozenset(("job_title", "line_of_business", "department", "team", "location", "education", "birthplace"))
+_TEXT_FIELDS = frozenset(TEXT_FIELDS)
+_REPEATING_FIELDS = frozenset(("role", "status", "level", "capacity", "consent_share", "timezone", "joined_on"))
+
+
+def _column(rows: list[list[str]], index: int, short: bool, quoted: bool) -> list[str]:
+    """Return the cells at ``index`` of ``rows`` ("" where a row is too short), with the
+    apostrophe an export put before a formula-like value taken off when ``quoted`` (some
+    cell of ``rows`` starts with one: see :func:`unneutralise`)."""
+    cells = [row[index] if index < len(row) else "" for row in rows] if short else list(map(itemgetter(index), rows))
+    if quoted:
+        cells = [unneutralise(cell) if cell[:1] == "'" else cell for cell in cells]
+    return cells
+
+
+def _quoted(rows: list[list[str]]) -> bool:
+    """Return whether some cell of ``rows`` starts with an apostrophe (rare: a cell an export neutralised)."""
+    joined = "\x00".join(chain.from_iterable(rows))  # one search of the chunk, not a call per cell
+    return joined[:1] == "'" or "\x00'" in joined
 
 
 def check_rows(
@@ -560,66 +730,71 @@ def check_rows(
     reason. An email seen twice in the file is an error on its later lines; a manager must
     be someone in the programme or in the file. ``position`` returns (bytes read, file
     size), from which progress estimates the number of rows while the file is read.
+
+    Rows are checked a chunk at a time, a column at a time (:class:`_ColumnCheck`): each
+    row gets check_profile's values and errors, in the form's field order.
     """
     levels = programme_levels(store)
     existing = _existing(store)
     header_of = {target: plan.headers[index] for index, target in plan.columns.items()}
     index_of = {target: index for index, target in plan.columns.items()}
-    # check_profile over the file's columns, unrolled once: (field, cell index, parser to the
-    # column value, column as headed, whether a blank cell is left out), in the form's field
-    # order, so each row gets the same values and errors in the same order as check_profile.
-    memos = {name: _Memo(_column_parser(name, levels)) for name in PROFILE_FIELDS if name in index_of and name != "email"}
-    steps = [
-        (name, index_of[name], memos[name].run if name in memos else _column_parser(name, levels), header_of[name], name in ("status", "capacity"))
-        for name in PROFILE_FIELDS
-        if name in index_of
-    ]
+    checks = [(name, index_of[name], _ColumnCheck(name, levels), header_of[name]) for name in PROFILE_FIELDS if name in index_of]
+    names = tuple(name for name, *_ in checks)
+    everything = _keyset(names)  # the keyset of a row with every column's value
+    email_at = names.index("email") if "email" in names else None
     manager_at = index_of.get("manager_email")
+    widest = max(index_of.values())
     seen_emails: dict[str, int] = {}
     if records is None:
         records = [(row.line, row.cells) for row in plan.rows]
     plan.rows = []
-    chunk: list[tuple[ImportRow, dict[str, Any]]] = []
-    for line, cells in records:
-        row = ImportRow(line)
-        width = len(cells)
-        given = cells
-        if "\x00'" in "\x00".join(cells) or cells and cells[0][:1] == "'":  # rare: a cell an export neutralised
-            given = [unneutralise(cell) for cell in cells]
-        columns: dict[str, Any] = {}
-        for name, index, parse, header, blank_keeps in steps:
-            cell = given[index] if index < width else ""
-            if blank_keeps and not cell.strip():
-                continue  # blank keeps the stored value (or the default for someone new)
-            try:
-                columns[name] = parse(cell)
-            except FieldError as error:
-                row.errors.append(RowError(line, header, str(error)))
-        email = columns.get("email")
-        if email:
-            key = email.casefold()
-            if key in seen_emails:
-                row.errors.append(RowError(line, header_of["email"], f"{email} is also on line {seen_emails[key]}."))
-            else:
-                seen_emails[key] = line
+    records = iter(records)
+    while chunk := list(islice(records, READ_CHUNK)):
+        rows = [ImportRow(line) for line, _cells in chunk]
+        given = [cells for _line, cells in chunk]
+        short = min(map(len, given)) <= widest
+        quoted = _quoted(given)
+        columns: list[list[Any]] = []
+        partial: set[int] = set()  # rows leaving a field out (an error, a blank status or capacity)
+        for name, index, check, header in checks:
+            values, errors = check.run(_column(given, index, short, quoted))
+            columns.append(values)
+            for at, message in errors.items():
+                rows[at].errors.append(RowError(rows[at].line, header, message))
+                partial.add(at)
+            if name in ("status", "capacity") and _ABSENT in values:
+                partial.update(at for at, value in enumerate(values) if value is _ABSENT)
+        packed = list(zip(repeat(everything), *columns))
+        for at in partial:
+            kept = [(name, value) for name, value in zip(names, packed[at][1:]) if value is not _ABSENT and value is not _REJECTED]
+            packed[at] = (_keyset(tuple(name for name, _value in kept)), *(value for _name, value in kept))
+        if email_at is not None:
+            for at, email in enumerate(columns[email_at]):
+                if email is None or email is _REJECTED:
+                    continue
+                row = rows[at]
+                row.email = email
+                key = email.casefold()
+                if key in seen_emails:
+                    row.errors.append(RowError(row.line, header_of["email"], f"{email} is also on line {seen_emails[key]}."))
+                else:
+                    seen_emails[key] = row.line
         if manager_at is not None:
-            row.manager = clean(given[manager_at] if manager_at < width else "")
-        if row.errors:
-            row.cells = cells  # for the preview; the rejects file reads the file again
-        plan.rows.append(row)
-        chunk.append((row, columns))
-        if len(chunk) >= READ_CHUNK:
-            if len(plan.rows) == READ_CHUNK:  # the first chunk shows which columns repeat their cells
-                plain = {name: memo.parse for name, memo in memos.items() if not memo.worth(READ_CHUNK)}
-                steps = [(n, i, plain.get(n, p), h, b) for n, i, p, h, b in steps]
-                memos.clear()
-            _plan_chunk(store, chunk, existing)
-            chunk = []
-            if progress:
-                done = len(plan.rows)
-                read, size = position() if position else (1, 1)
-                progress(done, max(done, round(done * size / read)) if read else done)
-    _plan_chunk(store, chunk, existing)
+            managers = _column(given, manager_at, short, quoted)
+            managers = list(map(str.strip, managers)) if "".join(managers).isprintable() else list(map(clean, managers))
+            for row, manager in zip(rows, managers):
+                row.manager = manager
+        stored = _Chunk(packed)
+        for at, row in enumerate(rows):
+            row.chunk, row.index = stored, at
+            if row.errors:
+                row.cells = given[at]  # for the preview; the rejects file reads the file again
+        _plan_chunk(store, rows, packed, existing)
+        plan.rows += rows
+        if progress and len(rows) == READ_CHUNK:  # a last, partial chunk: the end is reported below
+            done = len(plan.rows)
+            read, size = position() if position else (1, 1)
+            progress(done, max(done, round(done * size / read)) if read else done)
     _check_managers(plan.rows, existing, seen_emails, header_of.get("manager_email", ""))
     _find_duplicates(store, plan)
     if progress:
@@ -628,32 +803,29 @@ def check_rows(
 
 
 def _plan_chunk(
-    store: Store, chunk: list[tuple[ImportRow, dict[str, Any]]], existing: Mapping[str, tuple[int, int]]
+    store: Store, rows: list[ImportRow], packed: list[tuple[Any, ...]], existing: Mapping[str, tuple[int, int]]
 ) -> None:
-    """Decide new / update / unchanged for a chunk of checked rows (their column values, as
-    :func:`_column_parser` gives them), and pack their values."""
-    matched = {}
-    for row, columns in chunk:
-        email = columns.get("email")
-        match = existing.get(email.casefold()) if email else None
+    """Decide new / update / unchanged for a chunk of checked rows (``packed``: each row's
+    (keyset number, *column values), as :class:`_ColumnCheck` gives them)."""
+    matched: dict[int, tuple[ImportRow, tuple[Any, ...]]] = {}
+    for row, columns in zip(rows, packed):
+        email = row.email
+        match = existing.get(email.casefold()) if email and existing else None
         if match is None:
             row.action = "new"
         else:
             row.participant_id, row.version = match
-            matched[row.participant_id] = row
+            matched[match[0]] = (row, columns)
     stored = _stored(store, list(matched)) if matched else {}
-    for row, columns in chunk:
-        row.packed = _pack(columns)
-        row.email = columns.get("email")
-        if row.action == "new":
-            continue
+    for row, packed_row in matched.values():
         before = stored.get(row.participant_id) if row.participant_id is not None else None
         if before is None:  # gone since the emails were read: add them again
             row.action, row.participant_id, row.version = "new", None, None
             continue
-        values = {name: _from_column(name, column) for name, column in columns.items()}
+        given = _unpack(packed_row)
+        values = {name: _from_column(name, column) for name, column in given.items()}
         row.changes = {
-            name: value for name, value in values.items() if not _same_column(name, before[name], columns[name], value)
+            name: value for name, value in values.items() if not _same_column(name, before[name], given[name], value)
         }
         if row.manager is not None and not _same("manager_email", before["manager_email"], row.manager):
             row.changes["manager_email"] = row.manager
@@ -968,7 +1140,7 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
             staged: dict[int, list[tuple[Any, ...]]] = {}
             person_id = base_id + start
             for row in chunk:
-                packed = marshal.loads(row.packed)  # (keyset, *the file's column values)
+                packed = row.columns()  # (keyset, *the file's column values)
                 manager_id = managers.get(row.line) if managers else None
                 # As _link_managers leaves a person it links: the manager set, version 2.
                 person = (person_id, manager_id, 1 if manager_id is None else 2, *packed[1:])
@@ -976,7 +1148,7 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
                     statements[packed[0]] = _staging_statement(_KEYSETS[packed[0]])
                 if manager_id is not None:
                     statement = statements[packed[0]]
-                    links.append((person_id, manager_id, person[statement[1]] if statement else _unpack(row.packed)["name"]))
+                    links.append((person_id, manager_id, person[statement[1]] if statement else _unpack(packed)["name"]))
                 staged.setdefault(packed[0], []).append(person)
                 row.participant_id = person_id
                 person_id += 1

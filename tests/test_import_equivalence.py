@@ -197,3 +197,144 @@ def test_a_list_cell_of_remembered_tags_is_what_its_parser_gives(name: str) -> N
         if expected[0] == "value":
             expected = ("value", json.dumps(expected[1], ensure_ascii=False))
         assert _outcome(run, raw) == expected, (name, raw)
+
+
+# -- the column-wise check: every cell of a column at once, as the form checks one ---------
+
+TAG_CELLS = [
+    "a; b; c", "a;b;c", "a ;b", "a;  b", ";a", "a;", "a;;b", " a; b", "a; b ", "a; a", "A; a", "chess, jazz; chess",
+    "chess,jazz", "x" * 201 + "; b", "; ".join(f"t{k}" for k in range(20)), "; ".join(f"t{k}" for k in range(21)),
+    'say "hi"; b', "back\\slash; b", "tab\there; b", "line\nbreak; b", "Zoë; 🎉", "\u200bzero; b", "   ", "",
+    "x" * 200, "; ".join(["y" * 150, "z" * 150]), "a\u3000; b", "\xa0a; b",
+]
+
+
+def _column_outcomes(name: str, cells: list[str]) -> list[tuple[str, object]]:
+    from rmtui.csv_import import _ABSENT, _REJECTED, _ColumnCheck
+
+    check = _ColumnCheck(name, (2, 11))
+    outcomes: list[tuple[str, object]] = []
+    for start in range(0, len(cells), 7):  # chunks of seven: the memory of repeated cells is used across chunks
+        values, errors = check.run(cells[start : start + 7])
+        for at, value in enumerate(values):
+            assert (value is _REJECTED) == (at in errors)
+            outcomes.append(("error", errors[at]) if at in errors else ("absent", None) if value is _ABSENT else ("value", value))
+    return outcomes
+
+
+@pytest.mark.parametrize("name", [f for f in PROFILE_FIELDS if f != "manager_id"])
+def test_a_columns_check_gives_each_cell_the_forms_value_or_sentence(name: str) -> None:
+    """The column-wise check (quick passes over a chunk's column, the parser for the cells
+    they cannot vouch for) against the form's parser, one cell at a time."""
+    from rmtui.intake import to_column
+
+    cells = [raw for raw in RAW_VALUES if raw is not None] + TAG_CELLS
+    cells = cells + cells[::-1] + ["mentor"] * 9 + ["3"] * 5  # repeats, in and across chunks
+    expected: list[tuple[str, object]] = []
+    for raw in cells:
+        if name in ("status", "capacity") and not raw.strip():
+            expected.append(("absent", None))
+            continue
+        outcome = _outcome(lambda r: parse_field(name, r, (2, 11)), raw)
+        expected.append(("value", to_column(name, outcome[1])) if outcome[0] == "value" else outcome)
+    assert _column_outcomes(name, cells) == expected
+
+
+def test_a_file_of_odd_rows_gets_the_forms_values_and_errors_row_by_row(programme: Programme, tmp_path: Path) -> None:
+    """Short and long rows, exported apostrophes, blank status and capacity, bad dates and
+    levels, odd tag lists, a duplicate email, managers defined later, missing or rejected:
+    each row's values and errors as check_profile and the file-wide rules give them."""
+    from rmtui.csv_import import READ_CHUNK, plan_import
+    from rmtui.intake import check_profile, programme_levels
+
+    header = ["name", "email", "role", "status", "capacity", "level", "joined", "hobbies", "goals", "team", "experience", "manager"]
+    fields = ["name", "email", "role", "status", "capacity", "level", "joined_on", "hobbies", "development_goals", "team", "past_experience"]
+    rows: list[list[str]] = []
+    for n in range(READ_CHUNK + 40):
+        row = [
+            f"Person {n}" if n % 13 else ["", "'=SUM(A1)", "  ", "x" * 201][n % 4],
+            f"p{n}@example.org" if n % 17 else ["", "bad", f"P{n - 1}@EXAMPLE.org", "p0@example.org"][n % 4],
+            ["mentor", "mentee", "Mentor ", "chef"][n % 4] if n % 5 else "mentee",
+            ["", "active", " ", "gone", "alumni"][n % 5],
+            ["", "2", "11", "-1", "'+3"][n % 5],
+            ["3", "", "13", "x", "4.0"][n % 5],
+            ["2021-03-15", "2021-02-30", "", "15/03/2021", "2020-01-01"][n % 5],
+            TAG_CELLS[n % len(TAG_CELLS)],
+            TAG_CELLS[(n * 7) % len(TAG_CELLS)],
+            ["Core", "R&D – “core”", "'-team", "tab\there"][n % 4],
+            ["", "Line one\nline two", "plain", "'@home"][n % 4],
+            f"p{n + 3}@example.org" if n % 9 == 0 else ["", "nobody@example.org", "p1@example.org", "  "][n % 4] if n % 11 == 0 else "",
+        ]
+        if n % 23 == 0:
+            row = row[: n % 7 + 1]  # a short row: the rest is blank
+        elif n % 29 == 0:
+            row = [*row, "extra", "cells"]
+        rows.append(row)
+    source = tmp_path / "odd.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    plan = plan_import(programme.store, source)
+    bounds = programme_levels(programme.store)
+    rows = [row for row in rows if "".join(row).strip()]  # a blank record is no row
+    assert len(plan.rows) == len(rows)
+    seen: dict[str, int] = {}
+    headers = dict(zip(fields, header, strict=False)) | {"joined_on": "joined", "development_goals": "goals", "past_experience": "experience"}
+    for row, cells in zip(plan.rows, rows, strict=True):
+        cells = [cell[1:] if cell.startswith("'") and cell not in ("'",) and cell[1:][:1] in "=+-@" else cell for cell in cells]
+        cells += [""] * (len(header) - len(cells))
+        given = {f: c for f, c in zip(fields, cells, strict=False) if not (f in ("status", "capacity") and not c.strip())}
+        expected = check_profile(given, bounds)
+        errors = [(headers[f], message) for f, message in expected.errors.items()]
+        email = expected.values.get("email") if "email" not in expected.errors else None
+        if email:
+            if email.casefold() in seen:
+                errors.append(("email", f"{email} is also on line {seen[email.casefold()]}."))
+            else:
+                seen[email.casefold()] = row.line
+        assert [(e.column, e.message) for e in row.errors][: len(errors)] == errors, row.line
+        assert row.manager == cells[11].strip()
+        if not row.errors:
+            assert row.values == {**expected.values, "manager_email": cells[11].strip()}, row.line
+            assert row.action == "new"
+    rest = [e.message for row in plan.rows for e in row.errors if e.column == "manager"]
+    assert any("nobody@example.org" in m for m in rest) and any("which is rejected" in m for m in rest)
+    by_email = {row.email.casefold(): row for row in plan.rows if row.email}
+    later = [row for row in plan.rows if row.manager and (boss := by_email.get(row.manager.casefold())) and boss.line > row.line and not boss.errors]
+    assert later and not any(e.column == "manager" for row in later for e in row.errors)  # a manager defined later is found
+
+
+def test_reimporting_an_edited_export_updates_just_the_edited_rows(tmp_path: Path) -> None:
+    """A full-profile export re-imported after edits (a level, hobbies written another way, a
+    new manager defined later in the file, a blank status that keeps the stored one): the
+    edited people are updated with their changes audited, everyone else is unchanged."""
+    clock = FixedClock.on("2026-11-20")
+    programme = Programme.open(tmp_path / "p.db", clock, actor="coordinator")
+    try:
+        build_demo(programme.store, people=120, today=programme.today())
+        source = tmp_path / "people.csv"
+        export_participants(programme.store, source)
+        with source.open(encoding="utf-8-sig", newline="") as handle:
+            header, *rows = list(csv.reader(handle))
+        at = {name: header.index(name) for name in ("level", "hobbies", "manager_email", "status", "email")}
+        rows[3][at["level"]] = str(int(rows[3][at["level"]] or 2) % 9 + 2)
+        rows[5][at["hobbies"]] = "chess,jazz ; chess"  # another way of writing two hobbies
+        rows[7][at["manager_email"]] = rows[100][at["email"]]  # a manager further down the file
+        rows[9][at["status"]] = ""  # blank: keeps the stored status
+        edited = tmp_path / "edited.csv"
+        with edited.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows([header, *rows])
+        before = {p.email: p for p in programme.store.all(Participant)}
+        plan, summary = import_file(programme.store, edited)
+        changed = {row.line: set(row.changes) for row in plan.rows if row.action == "update"}
+        assert changed == {5: {"level"}, 7: {"hobbies"}, 9: {"manager_email"}}
+        assert str(summary) == "0 new, 3 updated, 117 unchanged, 0 rejected"
+        after = {p.email: p for p in programme.store.all(Participant)}
+        assert after[rows[5][at["email"]]].hobbies == ["chess", "jazz"]
+        assert after[rows[7][at["email"]]].manager_id == after[rows[100][at["email"]]].id
+        assert after[rows[9][at["email"]]].status == before[rows[9][at["email"]]].status
+        unchanged = [e for e in after if e not in (rows[3][at["email"]], rows[5][at["email"]], rows[7][at["email"]])]
+        assert all(after[e].version == before[e].version for e in unchanged)
+        again_plan, again = import_file(programme.store, edited)
+        assert str(again) == "0 new, 0 updated, 120 unchanged, 0 rejected"
+    finally:
+        programme.close()
