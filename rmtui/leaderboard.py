@@ -188,11 +188,14 @@ class Leaderboard:
 # is due or late by today (issue 14: aggregating 70,000 sessions was most of a build). The two
 # people are read from the narrow covering index ``participants_card`` (consent, name,
 # department), not from their wide rows (SQLite picks the table for an id look-up unless told).
+# Each value read costs about a microsecond (the driver takes turns with other threads at each
+# one), so the pair's wave and status come as one ("3 active") and its sessions planned are
+# the number of its due days (one a session not cancelled). In id order: a pass, no sort.
 _PAIRS = """
-SELECT p.id, p.wave_id, p.status,
+SELECT p.id, p.wave_id || ' ' || p.status,
        CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN mr.name END, mr.department,
        CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN me.name END, me.department,
-       t.held, t.planned, t.noted, t.notes_ok,
+       t.held, t.noted, t.notes_ok,
        nullif(max(t.last_done, CASE WHEN p.started_on <= :today THEN p.started_on ELSE '' END), ''),
        t.due_days, t.held_days, t.unnoted_days, p.mentor_id, p.mentee_id
 FROM pairs p
@@ -328,12 +331,12 @@ class Leaderboards:
 
     def _whole(self, store: Store, today: dt.date, wave_id: int | None, k: int) -> None:
         """Read and rank every pair: each pair's tie first, then its row, made once with its rank."""
-        rows, (ties, dues, notes_dues, trends, waves) = self._read(store, today, wave_id, None)
+        rows, (ties, dues, notes_dues, trends, kinds) = self._read(store, today, wave_id, None)
         labels = self._labels
         # Each department's people of each role, counted in bulk (as _count would, pair by
         # pair), by department as shown (two spellings that clean alike are one department).
         self._people = people = (defaultdict(Counter), defaultdict(Counter))
-        for counts, department_at, person_at in ((people[0], 4, 15), (people[1], 6, 16)):
+        for counts, department_at, person_at in ((people[0], 3, 13), (people[1], 5, 14)):
             for (department, person), pairs in Counter(
                     zip(map(itemgetter(department_at), rows), map(itemgetter(person_at), rows))).items():
                 counts[labels[department]][person] += pairs
@@ -353,9 +356,9 @@ class Leaderboards:
         for tie in ordered:
             rank = len(board) + 1
             for index in groups[tie]:
-                (pair_id, pair_wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
-                 held, planned, _noted, notes_ok, last, _due_days, _held_days, _unnoted_days,
-                 mentor_id, mentee_id) = rows[index]
+                (pair_id, kind, mentor_name, mentor_department, mentee_name, mentee_department,
+                 held, _noted, notes_ok, last, due_days, _held_days, _unnoted_days, mentor_id, mentee_id) = rows[index]
+                wave, status = kinds[kind]
                 due = dues[index]
                 mentor_department, mentee_department = labels[mentor_department], labels[mentee_department]
                 if mentor_name and mentee_name:  # (clean, inlined for the printable names nearly all are)
@@ -370,8 +373,8 @@ class Leaderboards:
                 if departments is None:
                     departments = shown[key] = _shown_departments(mentor_department, mentee_department, named, small)
                 row = make(LeaderRow, (
-                    rank, pair_id, waves[pair_wave], label, named, mentor, mentee, mentor_department, mentee_department,
-                    held, planned, due,  # the state: pair_state(status, held, due), inlined
+                    rank, pair_id, wave, label, named, mentor, mentee, mentor_department, mentee_department,
+                    held, len(due_days) // 10, due,  # (planned); the state: pair_state(status, held, due), inlined
                     status if status != "active" else "behind" if held < due else "ahead" if held > due else "on_track",
                     notes_dues[index], notes_ok, last, trends[index], mentor_id, mentee_id, departments))
                 append(row)
@@ -383,11 +386,11 @@ class Leaderboards:
 
     def _update(self, store: Store, today: dt.date, wave_id: int | None, changed: set[int]) -> None:
         """Re-read the ``changed`` pairs (and any logged since) and move them between ties."""
-        rows, (ties, dues, notes_dues, trends, waves) = self._read(store, today, wave_id, self._seen)
+        rows, (ties, dues, notes_dues, trends, kinds) = self._read(store, today, wave_id, self._seen)
         labels, fresh = self._labels, {}
-        for index, (pair_id, pair_wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
-                    held, planned, _noted, notes_ok, last, _due_days, _held_days, _unnoted_days,
-                    mentor_id, mentee_id) in enumerate(rows):
+        for index, (pair_id, kind, mentor_name, mentor_department, mentee_name, mentee_department,
+                    held, _noted, notes_ok, last, due_days, _held_days, _unnoted_days, mentor_id, mentee_id) in enumerate(rows):
+            wave, status = kinds[kind]
             due = dues[index]
             if mentor_name and mentee_name:
                 mentor, mentee = clean(mentor_name), clean(mentee_name)
@@ -397,8 +400,8 @@ class Leaderboards:
                 label, named = withheld_label(pair_id), False
             # (rank 0 and no departments yet: _rank makes the row again with both)
             fresh[pair_id] = (ties[index], LeaderRow(
-                0, pair_id, waves[pair_wave], label, named, mentor, mentee, labels[mentor_department],
-                labels[mentee_department], held, planned, due, pair_state(status, held, due), notes_dues[index], notes_ok,
+                0, pair_id, wave, label, named, mentor, mentee, labels[mentor_department],
+                labels[mentee_department], held, len(due_days) // 10, due, pair_state(status, held, due), notes_dues[index], notes_ok,
                 last, trends[index], mentor_id, mentee_id, ""))
         entries, groups, ties_kept = self._entries, self._groups, self._ties
         for pair_id in changed | fresh.keys():
@@ -456,36 +459,42 @@ class Leaderboards:
 
 
 # Each row's figures that depend on the day, in the query's order: its tie, sessions due by
-# today, notes due by today, trend; and the waves' names.
-_Figures = tuple[list[_Tie], list[int], list[int], list[int], dict[int, str]]
+# today, notes due by today, trend; and each "wave status" of the rows as (wave name, status).
+_Figures = tuple[list[_Tie], list[int], list[int], list[int], dict[str, tuple[str, str]]]
 
 
 def _figures(rows: list[tuple], waves: dict[int, tuple[str, str, str, str]], today_text: str, then_text: str) -> _Figures:
     """Return, for each row of the leaderboard's query, its tie, sessions due, notes due and
-    trend, counted from the sorted days ``pair_totals`` keeps; and each wave's name."""
+    trend, counted from the sorted days ``pair_totals`` keeps; and what each "wave status"
+    of the rows is (the wave's name, the pair's status)."""
     ties: list[_Tie] = []
     dues: list[int] = []
     notes_dues: list[int] = []
     trends: list[int] = []
     # What is due by today and four weeks ago depends only on the wave and the due days, and
     # pairs of a wave that started on the same day share them: a few hundred distinct
-    # schedules among 10,000 pairs, each counted once.
-    schedules: dict[tuple[int, str, int], tuple[int, int]] = {}
-    for (_pair_id, pair_wave, _status, _mentor, _mentor_department, _mentee, _mentee_department,
-         held, planned, noted, notes_ok, _last, due_days, held_days, unnoted_days, _mentor_id, _mentee_id) in rows:
-        _wave, due_after, due_then_after, notes_before = waves[pair_wave]
+    # schedules among 10,000 pairs, each counted once (in the wave's own dict of them).
+    schedules: dict[int, dict[str, tuple[int, int]]] = {wave: {} for wave in waves}
+    kinds: dict[str, tuple[str, str, str, str, str, dict[str, tuple[int, int]]]] = {}
+    for (_pair_id, kind, _mentor, _mentor_department, _mentee, _mentee_department,
+         held, noted, notes_ok, _last, due_days, held_days, unnoted_days, _mentor_id, _mentee_id) in rows:
+        found = kinds.get(kind)
+        if found is None:  # "wave status": the wave's name, the status, its days, its schedules
+            wave_text, _, status = kind.partition(" ")
+            found = kinds[kind] = (waves[int(wave_text)][0], status, *waves[int(wave_text)][1:], schedules[int(wave_text)])
+        _name, _status, due_after, due_then_after, notes_before, known = found
         # Counted from the sorted days (the first is the first session's due day), the
         # common cases first: all past, none yet.
-        schedule = (pair_wave, due_days, planned)
-        counted = schedules.get(schedule)
+        counted = known.get(due_days)
         if counted is None:
+            planned = len(due_days) // 10  # (a day a session not cancelled, as planned counts them)
             if not due_days or due_days[:10] >= due_after:
                 counted = (0, 0)
             else:
                 counted = (planned if due_days[-10:] <= today_text else _upto(due_days, today_text),
                            0 if due_days[:10] >= due_then_after else planned if due_days[-10:] <= then_text
                            else _upto(due_days, then_text))
-            schedules[schedule] = counted
+            known[due_days] = counted
         due, due_then = counted
         if not held_days or held_days[:10] > then_text:
             held_then = 0
@@ -506,7 +515,7 @@ def _figures(rows: list[tuple], waves: dict[int, tuple[str, str, str, str]], tod
         dues.append(due)
         notes_dues.append(notes_due)
         trends.append((held - due) - (held_then - due_then))
-    return ties, dues, notes_dues, trends, {wave: shown[0] for wave, shown in waves.items()}
+    return ties, dues, notes_dues, trends, {kind: found[:2] for kind, found in kinds.items()}
 
 
 def _small(people: tuple[dict[str, Counter[int]], dict[str, Counter[int]]], k: int) -> tuple[int, frozenset[str], frozenset[str]]:
