@@ -579,3 +579,45 @@ def test_items_outside_the_window_show_their_people_once_read(demo_programme: Pr
     assert len(expected) == len(wanted)
     monkeypatch.setattr(triage, "_LISTED_AT_MOST", 2)
     assert triage.read_people(store, wanted) == expected
+
+
+def _old_rematched_pairs(pairs: list[tuple]) -> set[int]:
+    """health.rematched_pairs before it ordered only the pairs of mentees with a pair closed early."""
+    ordered = sorted((p[4] or "", p[0], p[2], p[3]) for p in pairs if p[3] != "proposed")
+    closed_before: set[int] = set()
+    rematched: set[int] = set()
+    for _started, pair_id, mentee, status in ordered:
+        if mentee in closed_before:
+            rematched.add(pair_id)
+        if status == "closed_early":
+            closed_before.add(mentee)
+    return rematched
+
+
+def _old_rematch_counts(pairs: list[tuple], wave_id: int | None, rematched: set[int]) -> tuple[int, int]:
+    started = rematches = 0
+    for p in pairs:
+        if p[3] != "proposed" and (wave_id is None or p[1] == wave_id):
+            started += 1
+            rematches += p[0] in rematched
+    return rematches, started
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rematches_are_the_old_computation(seed: int) -> None:
+    """Random programmes (mentees with several pairs, some closed early, proposals, pairs not
+    started yet): the re-matched pairs and the rate's counts are what the old loops gave."""
+    rng = random.Random(seed)
+    statuses = ["proposed", "active", "paused", "completed", "closed_early"]
+    pairs = [(pair_id, rng.randint(1, 3), rng.randint(1, 25), rng.choice(statuses),
+              rng.choice([None, "2026-03-01", "2026-05-10", "2026-07-01", "2026-07-01"]), 7)
+             for pair_id in rng.sample(range(1, 500), 80)]
+    if seed == 0:
+        pairs = [p for p in pairs if p[3] != "closed_early"]
+    rematched = health.rematched_pairs(pairs)
+    assert rematched == _old_rematched_pairs(pairs)
+    assert rematched or seed == 0, "re-matches happen"
+    for wave_id in (None, 1, 2, 3):
+        metric = health.rematch(pairs, wave_id, rematched)
+        assert (metric.numerator, metric.denominator) == _old_rematch_counts(pairs, wave_id, rematched)
+        assert health.rematch(pairs, wave_id) == metric
