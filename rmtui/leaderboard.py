@@ -335,7 +335,8 @@ class Leaderboards:
         labels = self._labels
         # Each department's people of each role, counted in bulk (as _count would, pair by
         # pair), by department as shown (two spellings that clean alike are one department).
-        self._people = people = (defaultdict(Counter), defaultdict(Counter))
+        people: tuple[dict[str, Counter[int]], dict[str, Counter[int]]] = (defaultdict(Counter), defaultdict(Counter))
+        self._people = people
         for counts, department_at, person_at in ((people[0], 3, 13), (people[1], 5, 14)):
             for (department, person), pairs in Counter(
                     zip(map(itemgetter(department_at), rows), map(itemgetter(person_at), rows))).items():
