@@ -136,8 +136,8 @@ class TriageQueue(Sequence[TriageItem]):
 
     def unread_pairs(self) -> list[int]:
         """Return the pairs of items whose people are not read yet, in id order."""
-        people = self._people
-        return sorted({row[2] for row in self._ranked if row[2] not in people})
+        people, pairs = self._people, self._pairs
+        return sorted({row[2] for row in self._ranked if row[2] not in people and len(pairs[row[2]]) <= 3})
 
     def add_people(self, people: dict[int, tuple[str, str, str, str, str]]) -> None:
         """Add pairs' people (from :func:`read_people`): their items show them from now on."""
@@ -156,8 +156,9 @@ class TriageQueue(Sequence[TriageItem]):
             subject = ("session", session_id)
         card = self._cards.get(pair_id)
         if card is None:
-            wave_id = self._pairs[pair_id][1]
-            people = self._people.get(pair_id)
+            row = self._pairs[pair_id]
+            wave_id = row[1]
+            people = self._people.get(pair_id) or row[3:] or None  # (a whole queue's rows hold them)
             if people is None:  # not read yet: the item is made again once they are
                 card = PairInfo(pair_id, wave_id, self._wave_names[wave_id], READING, READING, "", "", "")
             else:
@@ -223,6 +224,17 @@ JOIN participants mentee INDEXED BY participants_card ON mentee.id = p.mentee_id
 WHERE {pairs}
 """
 _ACTIVE_PEOPLE = _PEOPLE.format(pairs="p.status = 'active'")
+# A whole queue's pairs read with their people at once (one pass, as before the split): the
+# columns of _PAIRS, then those of _PEOPLE.
+_PAIRS_AND_PEOPLE = """
+SELECT p.id, p.wave_id, coalesce(nullif(substr(t.held_days, -10), ''), p.started_on),
+       mentor.name, mentee.name, mentor.department, mentee.department, p.coach
+FROM pairs p
+JOIN participants mentor INDEXED BY participants_card ON mentor.id = p.mentor_id
+JOIN participants mentee INDEXED BY participants_card ON mentee.id = p.mentee_id
+JOIN pair_totals t ON t.pair_id = p.id
+WHERE p.status = 'active'
+"""
 _LISTED_PEOPLE = _PEOPLE.format(pairs="p.id IN (SELECT value FROM json_each(:ids))")
 
 READING = "…"
@@ -233,9 +245,9 @@ SCREENFUL = 60
 screen's worth around the line the cursor is on (the rest follow, see :func:`read_people`)."""
 
 
-def _finished_pair(store: Store, pair_id: int) -> tuple | None:
+def _finished_pair(store: Store, pair_id: int, sql: str = _PAIRS) -> tuple | None:
     """Return the queue's row for a pair no longer active (a survey answer is still owed)."""
-    rows = store.query_tuples(_PAIRS.replace("WHERE p.status = 'active'", "WHERE p.id = ?"), (pair_id,))
+    rows = store.query_tuples(sql.replace("WHERE p.status = 'active'", "WHERE p.id = ?"), (pair_id,))
     return rows[0] if rows else None
 
 
@@ -281,14 +293,13 @@ def build_queue(store: Store, today: dt.date, window: tuple[int, int] | None = N
 def _build_queue(store: Store, today: dt.date, window: tuple[int, int] | None) -> TriageQueue:
     today_text = today.isoformat()
     people: dict[int, tuple[str, str, str, str, str]] = {}
+    pairs_sql = _PAIRS if window is not None else _PAIRS_AND_PEOPLE
     with store.snapshot():
         waves = _waves(store)
         open_rows = store.query_tuples(_OPEN, {"today": today_text})
         unfinished = store.query_tuples(_UNFINISHED, {"today": today_text})
-        pair_rows = {row[0]: row for row in store.query_tuples(_PAIRS)}
+        pair_rows = {row[0]: row for row in store.query_tuples(pairs_sql)}
         marks = _marks(store)
-        if window is None:
-            people = {row[0]: row[1:] for row in store.query_tuples(_ACTIVE_PEOPLE)}
     grace = {wave_id: w.grace_days for wave_id, w in waves.items()}
     notes_due = {wave_id: w.notes_due_days for wave_id, w in waves.items()}
     fromiso = dt.date.fromisoformat
@@ -374,12 +385,10 @@ def _build_queue(store: Store, today: dt.date, window: tuple[int, int] | None) -
     for answer in missing_answers(store, today):
         card = pair_rows.get(answer.pair_id)
         if card is None:
-            card = _finished_pair(store, answer.pair_id)
+            card = _finished_pair(store, answer.pair_id, pairs_sql)
             if card is None:
                 continue
             pair_rows[answer.pair_id] = card
-            if window is None:
-                people.update(read_people(store, [answer.pair_id]))
         if marks and hidden("pair", answer.pair_id):
             snoozed += 1
             continue

@@ -98,12 +98,14 @@ def _old_triage_pairs(store: Store) -> list[tuple]:
     """The triage's active pairs as the old query gave them: (id, wave, last held day or
     start) and (id, the people, the coach)."""
     rows = store.query_tuples(OLD_TRIAGE_PAIRS)
-    return [sorted((r[0], r[1], r[7]) for r in rows), sorted((r[0], *r[2:7]) for r in rows)]
+    return [sorted((r[0], r[1], r[7]) for r in rows), sorted((r[0], *r[2:7]) for r in rows),
+            sorted((r[0], r[1], r[7], *r[2:7]) for r in rows)]
 
 
 def _triage_pairs(store: Store) -> list[list[tuple]]:
-    """The same from the triage's narrow query and its people query."""
-    return [sorted(store.query_tuples(triage._PAIRS)), sorted(store.query_tuples(triage._ACTIVE_PEOPLE))]
+    """The same from the triage's narrow query, its people query and the two at once."""
+    return [sorted(store.query_tuples(triage._PAIRS)), sorted(store.query_tuples(triage._ACTIVE_PEOPLE)),
+            sorted(store.query_tuples(triage._PAIRS_AND_PEOPLE))]
 
 
 def _queue_lines(queue: triage.TriageQueue) -> list[tuple]:
