@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rmtui.db import Store
+from rmtui.leaderboard import collector_paused
 from rmtui.programme_settings import programme_settings
 from rmtui.schedule import as_date
 from rmtui.session_status import days_overdue
@@ -118,7 +119,12 @@ def completion(pairs: list[tuple], held: dict[int, int], target: int = 70) -> Me
 
 def rematched_pairs(pairs: list[tuple]) -> set[int]:
     """Return the ids of started pairs whose mentee had an earlier pair closed early."""
-    ordered = sorted((p[4] or "", p[0], p[2], p[3]) for p in pairs if p[3] != "proposed")
+    # Only the mentees who had a pair closed early can be re-matched: their pairs alone are
+    # ordered (most mentees never had one; none at all is the common case).
+    closers = {p[2] for p in pairs if p[3] == "closed_early"}
+    if not closers:
+        return set()
+    ordered = sorted((p[4] or "", p[0], p[2], p[3]) for p in pairs if p[2] in closers and p[3] != "proposed")
     closed_before: set[int] = set()
     rematched: set[int] = set()
     for _started, pair_id, mentee, status in ordered:
@@ -138,11 +144,9 @@ def rematch(pairs: list[tuple], wave_id: int | None = None, rematched: set[int] 
     """
     if rematched is None:
         rematched = rematched_pairs(pairs)
-    started = rematches = 0
-    for p in pairs:
-        if p[3] != "proposed" and (wave_id is None or p[1] == wave_id):
-            started += 1
-            rematches += p[0] in rematched
+    started_ids = [p[0] for p in pairs if p[3] != "proposed" and (wave_id is None or p[1] == wave_id)]
+    started = len(started_ids)
+    rematches = len(rematched.intersection(started_ids)) if rematched else 0
     return _share("rematch", "Re-match rate", rematches, started, f"≤ {target}%", at_most=target / 100)
 
 
@@ -273,7 +277,11 @@ def programme_health(store: Store, today: dt.date) -> list[Health]:
 
     The targets are the programme's settings (``target_*``; the seeds' figures by default).
     """
-    today = as_date(today)
+    with collector_paused():
+        return _programme_health(store, as_date(today))
+
+
+def _programme_health(store: Store, today: dt.date) -> list[Health]:
     since = today - dt.timedelta(days=7 * WEEKS_CHARTED + 1)
     params = {"today": today.isoformat(), "since": since.isoformat()}
     with store.snapshot():

@@ -21,9 +21,12 @@ Small groups (issue 15, item 4; k is the programme setting ``small_group_k``, de
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import threading
 from bisect import bisect_left, insort
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import NamedTuple
@@ -185,12 +188,15 @@ class Leaderboard:
 # is due or late by today (issue 14: aggregating 70,000 sessions was most of a build). The two
 # people are read from the narrow covering index ``participants_card`` (consent, name,
 # department), not from their wide rows (SQLite picks the table for an id look-up unless told).
+# Each value read costs about a microsecond (the driver takes turns with other threads at each
+# one), so the pair's wave and status come as one ("3 active") and its sessions planned are
+# the number of its due days (one a session not cancelled). In id order: a pass, no sort.
 _PAIRS = """
-SELECT p.id, p.wave_id, p.status,
+SELECT p.id, p.wave_id || ' ' || p.status,
        CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN mr.name END, mr.department,
        CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN me.name END, me.department,
-       t.held, t.planned, t.noted, t.notes_ok,
-       max(t.last_done, CASE WHEN p.started_on <= :today THEN p.started_on ELSE '' END),
+       t.held, t.noted, t.notes_ok,
+       nullif(max(t.last_done, CASE WHEN p.started_on <= :today THEN p.started_on ELSE '' END), ''),
        t.due_days, t.held_days, t.unnoted_days, p.mentor_id, p.mentee_id
 FROM pairs p
 JOIN participants mr INDEXED BY participants_card ON mr.id = p.mentor_id
@@ -198,6 +204,7 @@ JOIN participants me INDEXED BY participants_card ON me.id = p.mentee_id
 JOIN pair_totals t ON t.pair_id = p.id
 WHERE p.status IN {started} AND p.started_on IS NOT NULL
   AND (:wave IS NULL OR p.wave_id = :wave) {changed}
+ORDER BY p.id
 """
 _CHANGED = "AND p.id IN (SELECT pair_id FROM pair_changes WHERE rev > :seen)"
 
@@ -251,16 +258,17 @@ class Leaderboards:
     (a refresh started while the last still runs) take turns.
 
     The pairs are kept in tie groups: the distinct ties in ranking order, and each tie's pair
-    ids in order, so ranking 10,000 pairs sorts a few hundred ties, not 10,000 tuples.
+    ids in order, so ranking 10,000 pairs sorts a few hundred ties, not 10,000 tuples. A whole
+    build works out every pair's tie first and its row after, so each row is made once, with
+    its rank (issue 14: making each row twice was a fifth of a build).
     """
 
     def __init__(self) -> None:
         self._board: Leaderboard | None = None
         self._seen = -1
-        self._entries: dict[int, tuple[_Tie, tuple]] = {}  # pair id → (tie, row fields after the rank)
+        self._entries: dict[int, tuple[_Tie, LeaderRow]] = {}  # pair id → (tie, its row; the rank may be stale)
         self._groups: dict[_Tie, list[int]] = {}
         self._ties: list[_Tie] = []
-        self._rows: dict[int, LeaderRow] = {}
         self._labels = _Cleaned()
         # Small-group suppression: department → {person id: pairs on the board} of each role,
         # kept up to date pair by pair, and the small departments the kept rows were built for.
@@ -277,7 +285,7 @@ class Leaderboards:
         then sessions held; pairs equal on all three share a rank (1, 2, 2, 4). ``k`` (None:
         the programme's setting) is small-group suppression's (see the module).
         """
-        with self._lock:
+        with self._lock, collector_paused():
             return self._build(store, as_date(today), wave_id, small_group_k(store) if k is None else k)
 
     def _build(self, store: Store, today: dt.date, wave_id: int | None, k: int) -> Leaderboard:
@@ -297,112 +305,115 @@ class Leaderboards:
                 self._update(store, today, wave_id, changed)
                 self._seen, self.reread = revision, len(changed)
                 return self._rank(today, wave_id, k)
-        self._entries = entries = self._read(store, today, wave_id, None)
-        # Each department's people of each role, counted in bulk (as _count would, pair by pair).
-        self._people = (defaultdict(Counter), defaultdict(Counter))
-        rows = [fields for _tie, fields in entries.values()]
-        for people, department_at, person_at in ((self._people[0], 6, 16), (self._people[1], 7, 17)):
-            for (department, person), pairs in Counter(
-                    zip(map(itemgetter(department_at), rows), map(itemgetter(person_at), rows))).items():
-                people[department][person] = pairs
-        groups: dict[_Tie, list[int]] = {}
-        for pair_id, (tie, _fields) in entries.items():
-            members = groups.get(tie)
-            if members is None:
-                groups[tie] = [pair_id]
-            else:
-                members.append(pair_id)
-        for members in groups.values():
-            members.sort()  # (read in id order already: a pass)
-        self._groups, self._ties, self._rows = groups, sorted(groups), {}
+        self._whole(store, today, wave_id, k)
         self._seen, self.reread = revision, None
-        return self._rank(today, wave_id, k)
+        assert self._board is not None
+        return self._board
 
-    def _read(self, store: Store, today: dt.date, wave_id: int | None, seen: int | None) -> dict[int, tuple[_Tie, tuple]]:
-        """Return pair id → (tie, row fields after the rank) of every pair, or of those logged after ``seen``."""
-        then = today - dt.timedelta(days=TREND_DAYS)
+    def _read(self, store: Store, today: dt.date, wave_id: int | None, seen: int | None) -> tuple[list[tuple], _Figures]:
+        """Return the query's rows of every pair (or of those logged after ``seen``), in id
+        order, and each one's figures that depend on the day (see :func:`_figures`)."""
         sql = _PAIRS.format(started=_STARTED, changed="" if seen is None else _CHANGED)
-        today_text, then_text = today.isoformat(), then.isoformat()
-        labels, read = self._labels, {}
+        labels = self._labels
         # Per wave, its name and the days compared with (as ISO text): nothing is due before
         # the first session's day plus the wave's grace days (session_status.counts_as_due),
         # by today and four weeks ago; notes are due for sessions held more than the wave's
         # notes days before today.
+        then = today - dt.timedelta(days=TREND_DAYS)
         with store.snapshot():  # (a wave added in between is in both)
             waves = {
                 wave: (labels[name], due_from(grace, today).isoformat(), due_from(grace, then).isoformat(),
                        (today - dt.timedelta(days=notes_days + 1)).isoformat())
                 for wave, name, grace, notes_days in store.query_tuples("SELECT id, name, grace_days, notes_due_days FROM waves")
             }
-            rows = store.query_tuples(sql, {"today": today_text, "wave": wave_id, "seen": seen})
-        # What is due by today and four weeks ago depends only on the wave and the due days, and
-        # pairs of a wave that started on the same day share them: a few hundred distinct
-        # schedules among 10,000 pairs, each counted once.
-        schedules: dict[tuple[int, str, int], tuple[int, int]] = {}
-        for (pair_id, pair_wave, status, mentor_name, mentor_department, mentee_name, mentee_department,
-             held, planned, noted, notes_ok, last, due_days, held_days, unnoted_days,
-             mentor_id, mentee_id) in rows:
-            wave, due_after, due_then_after, notes_before = waves[pair_wave]
-            # Counted from the sorted days (the first is the first session's due day), the
-            # common cases first: all past, none yet.
-            schedule = (pair_wave, due_days, planned)
-            counted = schedules.get(schedule)
-            if counted is None:
-                if not due_days or due_days[:10] >= due_after:
-                    counted = (0, 0)
-                else:
-                    counted = (planned if due_days[-10:] <= today_text else _upto(due_days, today_text),
-                               0 if due_days[:10] >= due_then_after else planned if due_days[-10:] <= then_text
-                               else _upto(due_days, then_text))
-                schedules[schedule] = counted
-            due, due_then = counted
-            if not held_days or held_days[:10] > then_text:
-                held_then = 0
-            elif held_days[-10:] <= then_text:
-                held_then = len(held_days) // 10
-            else:  # (_upto inlined: thousands of pairs held sessions on both sides of the day)
-                end = 10
-                while held_days[end:end + 10] <= then_text:
-                    end += 10
-                held_then = end // 10
-            if not unnoted_days or unnoted_days[:10] > notes_before:
-                notes_due = noted
-            elif unnoted_days[-10:] <= notes_before:
-                notes_due = noted + len(unnoted_days) // 10
+            rows = store.query_tuples(sql, {"today": today.isoformat(), "wave": wave_id, "seen": seen})
+        return rows, _figures(rows, waves, today.isoformat(), then.isoformat())
+
+    def _whole(self, store: Store, today: dt.date, wave_id: int | None, k: int) -> None:
+        """Read and rank every pair: each pair's tie first, then its row, made once with its rank."""
+        rows, (ties, dues, notes_dues, trends, kinds) = self._read(store, today, wave_id, None)
+        labels = self._labels
+        # Each department's people of each role, counted in bulk (as _count would, pair by
+        # pair), by department as shown (two spellings that clean alike are one department).
+        people: tuple[dict[str, Counter[int]], dict[str, Counter[int]]] = (defaultdict(Counter), defaultdict(Counter))
+        self._people = people
+        for counts, department_at, person_at in ((people[0], 3, 13), (people[1], 5, 14)):
+            for (department, person), pairs in Counter(
+                    zip(map(itemgetter(department_at), rows), map(itemgetter(person_at), rows))).items():
+                counts[labels[department]][person] += pairs
+        small = self._small = _small(people, k)
+        groups: dict[_Tie, list[int]] = {}  # tie → indexes of its pairs' rows, in id order (the rows are)
+        for index, tie in enumerate(ties):
+            members = groups.get(tie)
+            if members is None:
+                groups[tie] = [index]
             else:
-                notes_due = noted + _upto(unnoted_days, notes_before)
-            mentee_department = labels[mentee_department]
+                members.append(index)
+        ordered = sorted(groups)
+        entries: dict[int, tuple[_Tie, LeaderRow]] = {}
+        board: list[LeaderRow] = []
+        append, make = board.append, tuple.__new__
+        shown: dict[tuple[str, str, bool], str] = {}  # (departments, named) → what the row shows
+        for tie in ordered:
+            rank = len(board) + 1
+            for index in groups[tie]:
+                (pair_id, kind, mentor_name, mentor_department, mentee_name, mentee_department,
+                 held, _noted, notes_ok, last, due_days, _held_days, _unnoted_days, mentor_id, mentee_id) = rows[index]
+                wave, status = kinds[kind]
+                due = dues[index]
+                mentor_department, mentee_department = labels[mentor_department], labels[mentee_department]
+                if mentor_name and mentee_name:  # (clean, inlined for the printable names nearly all are)
+                    mentor = mentor_name.strip() if mentor_name.isprintable() else clean(mentor_name)
+                    mentee = mentee_name.strip() if mentee_name.isprintable() else clean(mentee_name)
+                    label, named = f"{mentor} / {mentee}", True
+                else:
+                    mentor = mentee = WITHHELD
+                    label, named = withheld_label(pair_id), False
+                key = (mentor_department, mentee_department, named)
+                departments = shown.get(key)
+                if departments is None:
+                    departments = shown[key] = _shown_departments(mentor_department, mentee_department, named, small)
+                row = make(LeaderRow, (
+                    rank, pair_id, wave, label, named, mentor, mentee, mentor_department, mentee_department,
+                    held, len(due_days) // 10, due,  # (planned); the state: pair_state(status, held, due), inlined
+                    status if status != "active" else "behind" if held < due else "ahead" if held > due else "on_track",
+                    notes_dues[index], notes_ok, last, trends[index], mentor_id, mentee_id, departments))
+                append(row)
+                entries[pair_id] = (tie, row)
+        self._entries = entries
+        self._ties = ordered
+        self._groups = {tie: [rows[index][0] for index in members] for tie, members in groups.items()}
+        self._board = Leaderboard(board, today, wave_id, k)
+
+    def _update(self, store: Store, today: dt.date, wave_id: int | None, changed: set[int]) -> None:
+        """Re-read the ``changed`` pairs (and any logged since) and move them between ties."""
+        rows, (ties, dues, notes_dues, trends, kinds) = self._read(store, today, wave_id, self._seen)
+        labels, fresh = self._labels, {}
+        for index, (pair_id, kind, mentor_name, mentor_department, mentee_name, mentee_department,
+                    held, _noted, notes_ok, last, due_days, _held_days, _unnoted_days, mentor_id, mentee_id) in enumerate(rows):
+            wave, status = kinds[kind]
+            due = dues[index]
             if mentor_name and mentee_name:
                 mentor, mentee = clean(mentor_name), clean(mentee_name)
                 label, named = f"{mentor} / {mentee}", True
             else:
                 mentor = mentee = WITHHELD
                 label, named = withheld_label(pair_id), False
-            read[pair_id] = (
-                (due - held, -(notes_ok / notes_due) if notes_due else 1.0, -held),
-                (pair_id, wave, label, named, mentor, mentee, labels[mentor_department],
-                 mentee_department, held, planned, due,  # the state: pair_state(status, held, due), inlined
-                 status if status != "active" else "behind" if held < due else "ahead" if held > due else "on_track",
-                 notes_due,
-                 notes_ok, last or None, (held - due) - (held_then - due_then), mentor_id, mentee_id),
-            )
-        return read
-
-    def _update(self, store: Store, today: dt.date, wave_id: int | None, changed: set[int]) -> None:
-        """Re-read the ``changed`` pairs (and any logged since) and move them between ties."""
-        fresh = self._read(store, today, wave_id, self._seen)
-        entries, groups, ties = self._entries, self._groups, self._ties
+            # (rank 0 and no departments yet: _rank makes the row again with both)
+            fresh[pair_id] = (ties[index], LeaderRow(
+                0, pair_id, wave, label, named, mentor, mentee, labels[mentor_department],
+                labels[mentee_department], held, len(due_days) // 10, due, pair_state(status, held, due), notes_dues[index], notes_ok,
+                last, trends[index], mentor_id, mentee_id, ""))
+        entries, groups, ties_kept = self._entries, self._groups, self._ties
         for pair_id in changed | fresh.keys():
-            self._rows.pop(pair_id, None)
             old = entries.pop(pair_id, None)
             if old is not None:
                 self._count(old[1], -1)
-            if old is not None:
                 members = groups[old[0]]
                 members.remove(pair_id)
                 if not members:
                     del groups[old[0]]
-                    del ties[bisect_left(ties, old[0])]
+                    del ties_kept[bisect_left(ties_kept, old[0])]
             entry = fresh.get(pair_id)
             if entry is not None:  # else: no longer started, or not of this wave
                 entries[pair_id] = entry
@@ -411,12 +422,12 @@ class Leaderboards:
                     insort(groups[entry[0]], pair_id)
                 else:
                     groups[entry[0]] = [pair_id]
-                    insort(ties, entry[0])
+                    insort(ties_kept, entry[0])
 
-    def _count(self, fields: tuple, step: int) -> None:
+    def _count(self, row: LeaderRow, step: int) -> None:
         """Count a pair's two people in (``step`` 1) or out of (-1) their departments."""
-        for people, department, person in ((self._people[0], fields[6], fields[16]),
-                                           (self._people[1], fields[7], fields[17])):
+        for people, department, person in ((self._people[0], row.mentor_department, row.mentor_id),
+                                           (self._people[1], row.mentee_department, row.mentee_id)):
             counts = people[department]
             counts[person] += step
             if counts[person] <= 0:
@@ -425,29 +436,113 @@ class Leaderboards:
     def _rank(self, today: dt.date, wave_id: int | None, k: int) -> Leaderboard:
         """Number the pairs in order; a pair keeps its row unless it changed, its rank moved or
         which departments are too small to name (small-group suppression) changed."""
-        mentors, mentees = self._people
-        small = (k, frozenset(d for d, ids in mentors.items() if len(ids) < k),
-                 frozenset(d for d, ids in mentees.items() if len(ids) < k))
-        if small != self._small:
-            self._rows, self._small = {}, small
+        small = _small(self._people, k)
+        remake = small != self._small
+        self._small = small
         rows: list[LeaderRow] = []
-        entries, groups, kept = self._entries, self._groups, self._rows
+        entries, groups = self._entries, self._groups
         append, make = rows.append, tuple.__new__
         shown: dict[tuple[str, str, bool], str] = {}  # (departments, named) → what the row shows
         for tie in self._ties:
             rank = len(rows) + 1
             for pair_id in groups[tie]:
-                row = kept.get(pair_id)
-                if row is None or row[0] != rank:
-                    fields = entries[pair_id][1]
-                    key = (fields[6], fields[7], fields[3])
+                row = entries[pair_id][1]
+                if remake or row[0] != rank or not row[19]:
+                    key = (row[7], row[8], row[4])
                     departments = shown.get(key)
                     if departments is None:
-                        departments = shown[key] = _shown(fields, small)
-                    row = kept[pair_id] = make(LeaderRow, (rank, *fields, departments))
+                        departments = shown[key] = _shown_departments(row[7], row[8], row[4], small)
+                    row = make(LeaderRow, (rank, *row[1:19], departments))
+                    entries[pair_id] = (tie, row)
                 append(row)
         self._board = Leaderboard(rows, today, wave_id, k)
         return self._board
+
+
+# Each row's figures that depend on the day, in the query's order: its tie, sessions due by
+# today, notes due by today, trend; and each "wave status" of the rows as (wave name, status).
+_Figures = tuple[list[_Tie], list[int], list[int], list[int], dict[str, tuple[str, str]]]
+
+
+def _figures(rows: list[tuple], waves: dict[int, tuple[str, str, str, str]], today_text: str, then_text: str) -> _Figures:
+    """Return, for each row of the leaderboard's query, its tie, sessions due, notes due and
+    trend, counted from the sorted days ``pair_totals`` keeps; and what each "wave status"
+    of the rows is (the wave's name, the pair's status)."""
+    ties: list[_Tie] = []
+    dues: list[int] = []
+    notes_dues: list[int] = []
+    trends: list[int] = []
+    # What is due by today and four weeks ago depends only on the wave and the due days, and
+    # pairs of a wave that started on the same day share them: a few hundred distinct
+    # schedules among 10,000 pairs, each counted once (in the wave's own dict of them).
+    schedules: dict[int, dict[str, tuple[int, int]]] = {wave: {} for wave in waves}
+    kinds: dict[str, tuple[str, str, str, str, str, dict[str, tuple[int, int]]]] = {}
+    for (_pair_id, kind, _mentor, _mentor_department, _mentee, _mentee_department,
+         held, noted, notes_ok, _last, due_days, held_days, unnoted_days, _mentor_id, _mentee_id) in rows:
+        found = kinds.get(kind)
+        if found is None:  # "wave status": the wave's name, the status, its days, its schedules
+            wave_text, _, status = kind.partition(" ")
+            found = kinds[kind] = (waves[int(wave_text)][0], status, *waves[int(wave_text)][1:], schedules[int(wave_text)])
+        _name, _status, due_after, due_then_after, notes_before, known = found
+        # Counted from the sorted days (the first is the first session's due day), the
+        # common cases first: all past, none yet.
+        counted = known.get(due_days)
+        if counted is None:
+            planned = len(due_days) // 10  # (a day a session not cancelled, as planned counts them)
+            if not due_days or due_days[:10] >= due_after:
+                counted = (0, 0)
+            else:
+                counted = (planned if due_days[-10:] <= today_text else _upto(due_days, today_text),
+                           0 if due_days[:10] >= due_then_after else planned if due_days[-10:] <= then_text
+                           else _upto(due_days, then_text))
+            known[due_days] = counted
+        due, due_then = counted
+        if not held_days or held_days[:10] > then_text:
+            held_then = 0
+        elif held_days[-10:] <= then_text:
+            held_then = len(held_days) // 10
+        else:  # (_upto inlined: thousands of pairs held sessions on both sides of the day)
+            end = 10
+            while held_days[end:end + 10] <= then_text:
+                end += 10
+            held_then = end // 10
+        if not unnoted_days or unnoted_days[:10] > notes_before:
+            notes_due = noted
+        elif unnoted_days[-10:] <= notes_before:
+            notes_due = noted + len(unnoted_days) // 10
+        else:
+            notes_due = noted + _upto(unnoted_days, notes_before)
+        ties.append((due - held, -(notes_ok / notes_due) if notes_due else 1.0, -held))
+        dues.append(due)
+        notes_dues.append(notes_due)
+        trends.append((held - due) - (held_then - due_then))
+    return ties, dues, notes_dues, trends, {kind: found[:2] for kind, found in kinds.items()}
+
+
+def _small(people: tuple[dict[str, Counter[int]], dict[str, Counter[int]]], k: int) -> tuple[int, frozenset[str], frozenset[str]]:
+    """Return k and the departments with fewer than k mentors, and fewer than k mentees, on the board."""
+    mentors, mentees = people
+    return (k, frozenset(d for d, ids in mentors.items() if len(ids) < k),
+            frozenset(d for d, ids in mentees.items() if len(ids) < k))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a view is built from bulk rows.
+
+    A build makes tens of thousands of tuples and keeps 10,000 rows: each collection it
+    triggered walked them (and every other object the process holds) again, a fifth of a
+    leaderboard build. The rows hold no cycles, so nothing is kept longer; reference
+    counting still frees everything, and the collector runs again as before afterwards
+    (as :func:`rmtui.csv_import._collector_paused` does for an import).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _upto(days: str, day: str) -> int:
@@ -463,11 +558,11 @@ def _upto(days: str, day: str) -> int:
     return end // 10
 
 
-def _shown(fields: tuple, small: tuple[int, frozenset[str], frozenset[str]]) -> str:
+def _shown_departments(mentor_department: str, mentee_department: str, named: bool,
+                       small: tuple[int, frozenset[str], frozenset[str]]) -> str:
     """Return the departments a row shows: a withheld pair names only departments with k
     people of that role on the board ("withheld" for the others)."""
-    mentor_department, mentee_department = fields[6], fields[7]
-    if fields[3]:  # named: both consented
+    if named:  # both consented
         return _departments(mentor_department, mentee_department)
     mentor_side = WITHHELD if mentor_department in small[1] else mentor_department
     mentee_side = WITHHELD if mentee_department in small[2] else mentee_department

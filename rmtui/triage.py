@@ -9,6 +9,7 @@ the review meeting; both live in ``triage_marks`` (one row per session or pair).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import NamedTuple, overload
 
 from rmtui.db import Store, Wave
 from rmtui.db.records import FEEDBACK_KINDS, ROLES
+from rmtui.leaderboard import collector_paused
 from rmtui.schedule import as_date
 from rmtui.session_status import KIND_RANK, Flag, at_risk, days_late, days_overdue
 from rmtui.surveys import missing_answers
@@ -92,6 +94,7 @@ class TriageQueue(Sequence[TriageItem]):
         today: dt.date,
         snoozed: int,
         counts: Counter[str],
+        people: dict[int, tuple[str, str, str, str, str]] | None = None,
     ) -> None:
         self._ranked = ranked
         self._pairs = pairs
@@ -101,6 +104,7 @@ class TriageQueue(Sequence[TriageItem]):
         self._today = today
         self._items: dict[int, TriageItem] = {}
         self._cards: dict[int, PairInfo] = {}
+        self._people = people if people is not None else {}
         self.snoozed = snoozed
         self.counts = counts
 
@@ -120,8 +124,24 @@ class TriageQueue(Sequence[TriageItem]):
             index += len(self._ranked)
         item = self._items.get(index)
         if item is None:
-            item = self._items[index] = self._make(index)
+            item = self._make(index)
+            if item.pair.mentor is not READING:  # (kept once its pair's people are read)
+                self._items[index] = item
         return item
+
+    @property
+    def complete(self) -> bool:
+        """Return whether the people of every item's pair are read (see :func:`build_queue`)."""
+        return not self.unread_pairs()
+
+    def unread_pairs(self) -> list[int]:
+        """Return the pairs of items whose people are not read yet, in id order."""
+        people, pairs = self._people, self._pairs
+        return sorted({row[2] for row in self._ranked if row[2] not in people and len(pairs[row[2]]) <= 3})
+
+    def add_people(self, people: dict[int, tuple[str, str, str, str, str]]) -> None:
+        """Add pairs' people (from :func:`read_people`): their items show them from now on."""
+        self._people.update(people)
 
     def _make(self, index: int) -> TriageItem:
         _, minus_days, pair_id, seq, _, kind, session_id, day, version = self._ranked[index]
@@ -137,7 +157,12 @@ class TriageQueue(Sequence[TriageItem]):
         card = self._cards.get(pair_id)
         if card is None:
             row = self._pairs[pair_id]
-            card = self._cards[pair_id] = PairInfo(row[0], row[1], self._wave_names[row[1]], *row[2:7])
+            wave_id = row[1]
+            people = self._people.get(pair_id) or row[3:] or None  # (a whole queue's rows hold them)
+            if people is None:  # not read yet: the item is made again once they are
+                card = PairInfo(pair_id, wave_id, self._wave_names[wave_id], READING, READING, "", "", "")
+            else:
+                card = self._cards[pair_id] = PairInfo(pair_id, wave_id, self._wave_names[wave_id], *people)
         return TriageItem(flag, card, session_id, version, self._marks.get(subject))
 
     @property
@@ -179,24 +204,65 @@ SELECT id, pair_id, seq, held_on, notes = '', follow_up_sent, version FROM sessi
 WHERE status = 'held' AND (notes = '' OR follow_up_sent = 0) AND held_on < :today
 """
 
+# The active pairs: their wave and the last day a session was held (the last of the pair's
+# held days that pair_totals keeps sorted, not a look-up among its sessions), else the day
+# they started. Their people are read apart (_PEOPLE), for the items on screen first.
 _PAIRS = """
-SELECT p.id, p.wave_id, mentor.name, mentee.name, mentor.department, mentee.department, p.coach,
-       coalesce(nullif(substr(t.held_days, -10), ''), p.started_on)
+SELECT p.id, p.wave_id, coalesce(nullif(substr(t.held_days, -10), ''), p.started_on)
+FROM pairs p
+JOIN pair_totals t ON t.pair_id = p.id
+WHERE p.status = 'active'
+"""
+# What an item shows of its pair: the two people (from the narrow covering index of name and
+# department, not their wide rows: see rmtui.leaderboard._PAIRS) and the coach; of every
+# active pair, or ({pairs}) of the pairs listed in :ids (a JSON array).
+_PEOPLE = """
+SELECT p.id, mentor.name, mentee.name, mentor.department, mentee.department, p.coach
+FROM pairs p
+JOIN participants mentor INDEXED BY participants_card ON mentor.id = p.mentor_id
+JOIN participants mentee INDEXED BY participants_card ON mentee.id = p.mentee_id
+WHERE {pairs}
+"""
+_ACTIVE_PEOPLE = _PEOPLE.format(pairs="p.status = 'active'")
+# A whole queue's pairs read with their people at once (one pass, as before the split): the
+# columns of _PAIRS, then those of _PEOPLE.
+_PAIRS_AND_PEOPLE = """
+SELECT p.id, p.wave_id, coalesce(nullif(substr(t.held_days, -10), ''), p.started_on),
+       mentor.name, mentee.name, mentor.department, mentee.department, p.coach
 FROM pairs p
 JOIN participants mentor INDEXED BY participants_card ON mentor.id = p.mentor_id
 JOIN participants mentee INDEXED BY participants_card ON mentee.id = p.mentee_id
 JOIN pair_totals t ON t.pair_id = p.id
 WHERE p.status = 'active'
 """
-# (The two people from the narrow covering index of name and department, not their wide
-# rows: see rmtui.leaderboard._PAIRS. The last day a session was held is the last of the
-# pair's held days that pair_totals keeps sorted, not a look-up among its sessions.)
+_LISTED_PEOPLE = _PEOPLE.format(pairs="p.id IN (SELECT value FROM json_each(:ids))")
+
+READING = "…"
+"""What an item shows for its pair's people while they are still being read (a moment)."""
+
+SCREENFUL = 60
+"""Items whose people :func:`build_queue` reads with the queue when asked for a window: a
+screen's worth around the line the cursor is on (the rest follow, see :func:`read_people`)."""
 
 
-def _finished_pair(store: Store, pair_id: int) -> tuple | None:
+def _finished_pair(store: Store, pair_id: int, sql: str = _PAIRS) -> tuple | None:
     """Return the queue's row for a pair no longer active (a survey answer is still owed)."""
-    rows = store.query_tuples(_PAIRS.replace("WHERE p.status = 'active'", "WHERE p.id = ?"), (pair_id,))
+    rows = store.query_tuples(sql.replace("WHERE p.status = 'active'", "WHERE p.id = ?"), (pair_id,))
     return rows[0] if rows else None
+
+
+def read_people(store: Store, pair_ids: list[int]) -> dict[int, tuple[str, str, str, str, str]]:
+    """Return the people and coach of each of ``pair_ids`` (for :meth:`TriageQueue.add_people`)."""
+    if not pair_ids:
+        return {}
+    if len(pair_ids) <= _LISTED_AT_MOST:
+        return {row[0]: row[1:] for row in store.query_tuples(_LISTED_PEOPLE, {"ids": json.dumps(pair_ids)})}
+    wanted = set(pair_ids)  # most of the programme: one pass over the active pairs is cheaper
+    people = {row[0]: row[1:] for row in store.query_tuples(_ACTIVE_PEOPLE) if row[0] in wanted}
+    return people | read_people(store, [pair_id for pair_id in pair_ids if pair_id not in people][:_LISTED_AT_MOST])
+
+
+_LISTED_AT_MOST = 1000
 
 
 def _waves(store: Store) -> dict[int, Wave]:
@@ -210,19 +276,29 @@ def _marks(store: Store) -> dict[tuple[str, int], Mark]:
     }
 
 
-def build_queue(store: Store, today: dt.date) -> TriageQueue:
+def build_queue(store: Store, today: dt.date, window: tuple[int, int] | None = None) -> TriageQueue:
     """Return today's queue over every active pair: flagged items severest first, snoozed left out.
 
     The rules are :mod:`rmtui.session_status`'s (``days_overdue``, ``days_late``,
     ``at_risk``); the queries only narrow the sessions down to those that can break them.
+    With a ``window`` (start, stop) of lines, only the people of the items on those lines are
+    read (a screen's worth: the queue is ranked without them); the screen reads the rest with
+    :func:`read_people` straight after (issue 14: they were a third of the build). An item of
+    a pair not read yet shows :data:`READING` for its people.
     """
-    today = as_date(today)
+    with collector_paused():
+        return _build_queue(store, as_date(today), window)
+
+
+def _build_queue(store: Store, today: dt.date, window: tuple[int, int] | None) -> TriageQueue:
     today_text = today.isoformat()
+    people: dict[int, tuple[str, str, str, str, str]] = {}
+    pairs_sql = _PAIRS if window is not None else _PAIRS_AND_PEOPLE
     with store.snapshot():
         waves = _waves(store)
         open_rows = store.query_tuples(_OPEN, {"today": today_text})
         unfinished = store.query_tuples(_UNFINISHED, {"today": today_text})
-        pair_rows = {row[0]: row for row in store.query_tuples(_PAIRS)}
+        pair_rows = {row[0]: row for row in store.query_tuples(pairs_sql)}
         marks = _marks(store)
     grace = {wave_id: w.grace_days for wave_id, w in waves.items()}
     notes_due = {wave_id: w.notes_due_days for wave_id, w in waves.items()}
@@ -293,10 +369,10 @@ def build_queue(store: Store, today: dt.date) -> TriageQueue:
     # The cheap half of at_risk first, in bulk: most pairs are neither late twice nor quiet.
     late_twice = {pair_id for pair_id, late_sessions in overdue_by_pair.items() if len(late_sessions) >= 2}
     candidates = [(pair_id, pair) for pair_id, pair in pair_rows.items()
-                  if (pair[7] and pair[7] < quiet_before[pair[1]]) or pair_id in late_twice]
+                  if (pair[2] and pair[2] < quiet_before[pair[1]]) or pair_id in late_twice]
     for pair_id, pair in candidates:
         late_sessions = overdue_by_pair.get(pair_id, ())
-        last = pair[7]
+        last = pair[2]
         _, first, version = max(late_sessions) if late_sessions else (0, None, None)
         flag = at_risk(pair_id, len(late_sessions), last, waves[pair[1]].cadence_days, today, first)
         if flag is None:
@@ -309,7 +385,7 @@ def build_queue(store: Store, today: dt.date) -> TriageQueue:
     for answer in missing_answers(store, today):
         card = pair_rows.get(answer.pair_id)
         if card is None:
-            card = _finished_pair(store, answer.pair_id)
+            card = _finished_pair(store, answer.pair_id, pairs_sql)
             if card is None:
                 continue
             pair_rows[answer.pair_id] = card
@@ -322,7 +398,9 @@ def build_queue(store: Store, today: dt.date) -> TriageQueue:
     ranked.sort()
     counts.update(map(itemgetter(5), ranked))  # (counted in C)
     wave_names = {wave_id: w.name for wave_id, w in waves.items()}
-    return TriageQueue(ranked, pair_rows, wave_names, marks, details, today, snoozed, counts)
+    if window is not None:
+        people = read_people(store, sorted({row[2] for row in ranked[max(0, window[0]):max(0, window[1])]}))
+    return TriageQueue(ranked, pair_rows, wave_names, marks, details, today, snoozed, counts, people)
 
 
 def filter_values(queue: TriageQueue) -> dict[str, list[str]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -64,9 +65,16 @@ class QueueRows:
         }
 
 
-def _build_queue(programme: Programme) -> TriageQueue:
-    """Everything that needs a coordinator today (in a worker)."""
-    return service.build_queue(programme.store, programme.today())
+def _build_queue(programme: Programme, window: tuple[int, int] | None) -> TriageQueue:
+    """Everything that needs a coordinator today (in a worker); with a ``window``, the people
+    of the items on those lines only (the rest: :func:`_read_people`)."""
+    return service.build_queue(programme.store, programme.today(), window)
+
+
+def _read_people(programme: Programme, queue: TriageQueue) -> dict[int, tuple[str, str, str, str, str]]:
+    """The people of the queue's other pairs (in a worker, straight after the queue; the UI
+    thread changes the queue only once this has returned)."""
+    return service.read_people(programme.store, queue.unread_pairs())
 
 
 class TriageScreen(ProgrammeScreen):
@@ -91,6 +99,8 @@ class TriageScreen(ProgrammeScreen):
         self.shown: Sequence[TriageItem] = []
         self.selected: set[tuple[str, int | None, int]] = set()
         self.filter = TriageFilter()
+        self._latest: TriageQueue | None = None  # the last queue built, shown or waiting for its people
+        self._after_people: list[Callable[[], object]] = []  # what waits for the people of the queue
 
     def compose(self):
         yield Header()
@@ -111,10 +121,30 @@ class TriageScreen(ProgrammeScreen):
     # -- loading -----------------------------------------------------------------------
 
     def load(self) -> None:
-        self.run_work(_build_queue, self.programme, what="build the queue", done=self.show, group="load")
+        # Unfiltered, the queue comes with the people of a screen around the cursor's line and
+        # the rest follow in a second worker (issue 14); a filter reads everyone's first.
+        line = self.query_one("#queue", VirtualTable).cursor
+        window = (max(0, line - service.SCREENFUL), line + service.SCREENFUL) if self.filter == TriageFilter() else None
+        self.run_work(_build_queue, self.programme, window, what="build the queue", done=self.show, group="load")
+
+    def _people_read(self, queue: TriageQueue, people: dict[int, tuple[str, str, str, str, str]]) -> None:
+        queue.add_people(people)
+        if queue is not self._latest:
+            return  # a newer queue came meanwhile
+        self.show(queue)
+        waiting, self._after_people = self._after_people, []
+        for then in waiting:
+            then()
 
     def show(self, queue: TriageQueue, *, cursor: int | None = None) -> None:
         """Show ``queue`` through the filters; the cursor keeps its line unless ``cursor`` is given."""
+        if queue is not self._latest:
+            self._latest = queue
+            if not queue.complete:
+                self.run_work(_read_people, self.programme, queue, what="read the queue's pairs",
+                              done=partial(self._people_read, queue), group="people")
+        if not queue.complete and self.filter != TriageFilter():
+            return  # filtered once the people are read (_people_read shows it then)
         self.queue = queue
         self.selected &= set(queue.keys())
         if self.filter == TriageFilter():
@@ -452,6 +482,9 @@ class TriageScreen(ProgrammeScreen):
 
     def action_cycle_filter(self, name: str) -> None:
         if self.queue is None:
+            return
+        if not self.queue.complete:  # (a moment after a refresh: the filters need everyone's people)
+            self._after_people.append(partial(self.action_cycle_filter, name))
             return
         values: list[str | None] = [None, *service.filter_values(self.queue)[name]]
         current = getattr(self.filter, name)

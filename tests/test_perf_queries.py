@@ -7,6 +7,7 @@ a SQL filter that doubled the EXISTS probes). The old queries are kept here, as 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from collections import Counter
 
@@ -91,6 +92,37 @@ JOIN participants mentor ON mentor.id = p.mentor_id
 JOIN participants mentee ON mentee.id = p.mentee_id
 WHERE p.status = 'active'
 """
+
+
+def _old_triage_pairs(store: Store) -> list[tuple]:
+    """The triage's active pairs as the old query gave them: (id, wave, last held day or
+    start) and (id, the people, the coach)."""
+    rows = store.query_tuples(OLD_TRIAGE_PAIRS)
+    return [sorted((r[0], r[1], r[7]) for r in rows), sorted((r[0], *r[2:7]) for r in rows),
+            sorted((r[0], r[1], r[7], *r[2:7]) for r in rows)]
+
+
+def _triage_pairs(store: Store) -> list[list[tuple]]:
+    """The same from the triage's narrow query, its people query and the two at once."""
+    return [sorted(store.query_tuples(triage._PAIRS)), sorted(store.query_tuples(triage._ACTIVE_PEOPLE)),
+            sorted(store.query_tuples(triage._PAIRS_AND_PEOPLE))]
+
+
+def _queue_lines(queue: triage.TriageQueue) -> list[tuple]:
+    """Everything a queue's items hold, in order, and its counts."""
+    return [(item.key, item.flag, item.pair, item.session_id, item.session_version, item.mark) for item in queue] + [
+        (dict(queue.counts), queue.snoozed)]
+
+
+def _windowed_queue(store: Store, today: dt.date, window: tuple[int, int]) -> triage.TriageQueue:
+    """The queue as the triage screen builds it: the people of the window's items with it,
+    the others read after (as its second worker does)."""
+    queue = triage.build_queue(store, today, window)
+    queue.add_people(triage.read_people(store, queue.unread_pairs()))
+    assert queue.complete
+    return queue
+
+
 # The response rate's counts before they read the answer bits pair_answer_totals keeps: two
 # probes of the answers per answer due.
 OLD_DUE_COUNTS = _DUE + (
@@ -362,7 +394,7 @@ def test_each_column_a_total_reads_keeps_it_up_to_date(demo_programme: Programme
     assert _fresh_totals_drifted(store) == []
     assert _board_figures(leaderboard.build_leaderboard(store, TODAY)) == _expected_board(store, TODAY, None)
     assert _health_figures(store, TODAY) == _expected_health(store, TODAY)
-    assert sorted(store.query_tuples(triage._PAIRS)) == sorted(store.query_tuples(OLD_TRIAGE_PAIRS))
+    assert _triage_pairs(store) == _old_triage_pairs(store)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -381,7 +413,7 @@ def test_kept_totals_never_drift_from_the_sessions(demo_programme: Programme, se
             for day in (TODAY, TODAY - dt.timedelta(days=60)):
                 assert _board_figures(leaderboard.build_leaderboard(store, day)) == _expected_board(store, day, None)
                 assert _health_figures(store, day) == _expected_health(store, day)
-            assert sorted(store.query_tuples(triage._PAIRS)) == sorted(store.query_tuples(OLD_TRIAGE_PAIRS))
+            assert _triage_pairs(store) == _old_triage_pairs(store)
     assert done["redo"] and done["held"] and done["notes"] and done["answer"], done  # (a redo follows an undo)
 
 
@@ -516,3 +548,78 @@ def test_answer_bits_never_drift_and_counts_stay_the_old_query(demo_programme: P
                 old = [d for d in _due_answers(store.query_tuples(_DUE_ROWS, window)) if not d.answered]
                 surveyed = {wave for wave in {d.wave_id for d in old} if store.query_tuples(_SURVEYED, (wave,))}
                 assert missing_answers(store, day) == [d for d in old if d.wave_id in surveyed]
+
+
+@pytest.mark.parametrize("today", ["2026-11-20", "2026-10-01", "2027-01-10"])
+def test_a_queue_built_for_a_window_is_the_whole_queue_once_its_people_are_read(demo_programme: Programme, today: str) -> None:
+    """The triage screen's queue (the people of a screenful read with it, the rest after)
+    gives every item the whole build gives: same order, flags, pairs, people, marks."""
+    store = demo_programme.store
+    day = dt.date.fromisoformat(today)
+    whole = triage.build_queue(store, day)
+    assert whole.complete and len(whole) > 4, "the demo has a queue"
+    for window in [(0, 2), (3, 5), (0, len(whole) + 5), (len(whole) + 1, len(whole) + 9)]:
+        assert _queue_lines(_windowed_queue(store, day, window)) == _queue_lines(whole)
+
+
+def test_items_outside_the_window_show_their_people_once_read(demo_programme: Programme, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = demo_programme.store
+    whole = triage.build_queue(store, TODAY)
+    queue = triage.build_queue(store, TODAY, (0, 2))
+    inside = {whole[i].pair.id for i in range(2)}
+    outside = next(i for i in range(len(whole)) if whole[i].pair.id not in inside)
+    assert not queue.complete and whole[outside].pair.id in queue.unread_pairs()
+    assert [queue[i] for i in range(2)] == [whole[i] for i in range(2)]
+    assert queue[outside].pair.mentor == triage.READING and queue[outside].key == whole[outside].key
+    queue.add_people(triage.read_people(store, queue.unread_pairs()))
+    assert queue[outside] == whole[outside] and queue[outside].pair.mentor != triage.READING
+    # Most of the programme unread: read in one pass over the active pairs, the others listed.
+    ended = [row[0] for row in store.query_tuples("SELECT id FROM pairs WHERE status != 'active' ORDER BY id LIMIT 2")]
+    assert ended, "the demo has pairs that ended"
+    wanted = [row[0] for row in store.query_tuples("SELECT id FROM pairs WHERE status = 'active' AND id % 3 != 0")] + ended
+    expected = {row[0]: row[1:] for row in store.query_tuples(triage._LISTED_PEOPLE, {"ids": json.dumps(wanted)})}
+    assert len(expected) == len(wanted)
+    monkeypatch.setattr(triage, "_LISTED_AT_MOST", 2)
+    assert triage.read_people(store, wanted) == expected
+
+
+def _old_rematched_pairs(pairs: list[tuple]) -> set[int]:
+    """health.rematched_pairs before it ordered only the pairs of mentees with a pair closed early."""
+    ordered = sorted((p[4] or "", p[0], p[2], p[3]) for p in pairs if p[3] != "proposed")
+    closed_before: set[int] = set()
+    rematched: set[int] = set()
+    for _started, pair_id, mentee, status in ordered:
+        if mentee in closed_before:
+            rematched.add(pair_id)
+        if status == "closed_early":
+            closed_before.add(mentee)
+    return rematched
+
+
+def _old_rematch_counts(pairs: list[tuple], wave_id: int | None, rematched: set[int]) -> tuple[int, int]:
+    started = rematches = 0
+    for p in pairs:
+        if p[3] != "proposed" and (wave_id is None or p[1] == wave_id):
+            started += 1
+            rematches += p[0] in rematched
+    return rematches, started
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rematches_are_the_old_computation(seed: int) -> None:
+    """Random programmes (mentees with several pairs, some closed early, proposals, pairs not
+    started yet): the re-matched pairs and the rate's counts are what the old loops gave."""
+    rng = random.Random(seed)
+    statuses = ["proposed", "active", "paused", "completed", "closed_early"]
+    pairs = [(pair_id, rng.randint(1, 3), rng.randint(1, 25), rng.choice(statuses),
+              rng.choice([None, "2026-03-01", "2026-05-10", "2026-07-01", "2026-07-01"]), 7)
+             for pair_id in rng.sample(range(1, 500), 80)]
+    if seed == 0:
+        pairs = [p for p in pairs if p[3] != "closed_early"]
+    rematched = health.rematched_pairs(pairs)
+    assert rematched == _old_rematched_pairs(pairs)
+    assert rematched or seed == 0, "re-matches happen"
+    for wave_id in (None, 1, 2, 3):
+        metric = health.rematch(pairs, wave_id, rematched)
+        assert (metric.numerator, metric.denominator) == _old_rematch_counts(pairs, wave_id, rematched)
+        assert health.rematch(pairs, wave_id) == metric

@@ -417,3 +417,28 @@ async def test_select_all_then_one_key_acts_once_per_session(sessions_programme:
         screen = await settled(pilot)
         assert _session(sessions_programme, 1, 4).follow_up_sent is True
         assert "someone else" not in notes.messages[-1]
+
+
+async def test_the_people_of_items_off_the_first_screen_follow_and_a_filter_waits_for_them(
+        sessions_programme: Programme, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The screen builds the queue with the people of a screenful around its cursor (here one
+    item) and reads the rest in a second worker: every line then shows its pair's people,
+    and a filter pressed before they are read is applied once they are."""
+    monkeypatch.setattr("rmtui.triage.SCREENFUL", 1)
+    whole = build_queue(sessions_programme.store, TODAY)
+    app = _app(sessions_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settled(pilot)
+        assert screen.queue is not None and screen.queue.complete
+        assert [(i.key, i.pair) for i in screen.shown] == [(i.key, i.pair) for i in whole]
+        await _go_to(pilot, screen, 5)
+        assert str(screen.query_one("#detail").render()).count(whole[5].pair.mentor) == 1
+        # A queue whose people are not read yet, and D pressed at once: Claims once they are.
+        waiting = build_queue(sessions_programme.store, TODAY, (0, 1))
+        assert not waiting.complete
+        screen.show(waiting)
+        screen.action_cycle_filter("department")
+        assert screen.filter.department is None and "…" in {i.pair.mentor for i in screen.shown}
+        screen = await settled(pilot)
+        assert screen.filter.department == "Claims" and {i.pair.id for i in screen.shown} == {2}
+        assert screen.queue is waiting and waiting.complete
