@@ -110,17 +110,26 @@ class RosterSource:
     def __init__(self, result: SearchResult, generation: int = 0) -> None:
         self.result = result
         self.cache_scope = generation  # a new index (people changed): rendered lines are stale
+        self._spans: dict[int, tuple[tuple[int, int], ...]] = {}
 
     def __len__(self) -> int:
         return self.result.total
 
+    def _name_spans(self, index: int) -> tuple[tuple[int, int], ...]:
+        spans = self._spans.get(index)
+        if spans is None:
+            spans = self._spans[index] = tuple(self.result.name_spans(index))
+        return spans
+
     def row_key(self, index: int) -> tuple:
-        """What row ``index`` looks like depends on: the person, and the words highlighted."""
-        return (self.result.row_id(index), self.result.tokens)
+        """What row ``index`` looks like depends on: the person, and which letters of their
+        name are highlighted (not the query's words: a row whose highlight stays as it was
+        from one keystroke to the next is not made again)."""
+        return (self.result.row_id(index), self._name_spans(index))
 
     def cells(self, index: int) -> dict[str, Text | str]:
         row = self.result.row(index)
-        spans = self.result.name_spans(index)
+        spans = self._name_spans(index)
         if not spans:
             return _cells(row, clean(row.name))
         name = Text(clean(row.name))
@@ -204,6 +213,7 @@ class RosterScreen(ProgrammeScreen):
         self._detail_timer_set = False
         self._detail_said = False  # the detail line shows someone's pairs (not blank)
         self._typed_at = -DETAIL_WAIT  # when a key last changed the search field's value
+        self._status_shown: Text | None = None  # what show() last put in the status line
 
     @property
     def kept(self) -> KeptRosterIndex:
@@ -340,8 +350,12 @@ class RosterScreen(ProgrammeScreen):
         empty = self.index is not None and len(self.index) == 0
         if self.query_one("#empty").display != empty:
             self._show_empty(empty)
-        # One line of fixed height: no layout pass, so it goes out with the table.
-        self.query_one("#status", Static).update(self._status_text(result), layout=False)
+        # One line of fixed height: no layout pass, so it goes out with the table. The same
+        # line again (say "1 of 100,000 people match" as the name is typed on) is not redrawn.
+        status_text = self._status_text(result)
+        if status_text != self._status_shown:
+            self._status_shown = status_text
+            self.query_one("#status", Static).update(status_text, layout=False)
         self._follow_cursor()
 
     def _show_preview(self, rows: list[RosterRow]) -> None:
@@ -350,6 +364,7 @@ class RosterScreen(ProgrammeScreen):
         table.set_sort("name")
         self._show_empty(not rows)
         if rows:
+            self._status_shown = None
             self.query_one("#status", Static).update(
                 Text(f"First {len(rows)} by name · preparing the search over everyone…")
             )

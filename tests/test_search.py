@@ -310,6 +310,67 @@ def test_name_spans_are_empty_without_free_text_or_a_name_match(index):
     assert result.row(0).name == "José Núñez" and result.name_spans(0) == []
 
 
+def _spans_as_first_written(name: str, tokens: tuple[str, ...]) -> list[tuple[int, int]]:
+    """name_spans as it was first written (every character folded, every word scored per row):
+    the reference its ASCII shortcut and its cache of word marks must agree with."""
+    from rapidfuzz.distance import LCSseq
+
+    from rmtui.search.words import SHOWN_SIMILARITY, WORD, search_key
+
+    if not tokens:
+        return []
+    folded_chars, origin = [], []
+    for j, ch in enumerate(name):
+        for f in search_key(ch):
+            folded_chars.append(f)
+            origin.append(j)
+    folded = "".join(folded_chars)
+    marked: set[int] = set()
+    for token in dict.fromkeys(tokens):
+        for m in WORD.finditer(folded):
+            word, start = m.group(), m.start()
+            if word_score(token, word) < SHOWN_SIMILARITY:
+                continue
+            at = word.find(token)
+            if at >= 0:
+                marked.update(range(start + at, start + at + len(token)))
+                continue
+            equal = [op for op in LCSseq.opcodes(token, word) if op.tag == "equal"]
+            if equal:
+                marked.update(range(start + equal[0].dest_start, start + equal[-1].dest_end))
+    spans: list[tuple[int, int]] = []
+    for k in sorted({origin[k] for k in marked}):
+        if spans and spans[-1][1] == k:
+            spans[-1] = (spans[-1][0], k + 1)
+        else:
+            spans.append((k, k + 1))
+    return spans
+
+
+def test_name_spans_are_those_of_the_per_character_reference():
+    """The ASCII shortcut and the cached word marks change no highlight: every name (ASCII,
+    accented, ligatures, look-alike letters, emoji) against typed prefixes and typos, the same
+    pair asked twice (the second answer from the cache)."""
+    names = [row[1] for row in ROSTER] + [
+        "Zoë O'Brien-Smith", "ǅemal Ǆurić", "Straße Weiß", "ﬁona ﬂynn", "Аnna Ѕmith", "😀 Jo Jo",
+        "van der Berg, Jan", "Mary-Jo Smith Smith", "Łukasz Żółw", "İsmail Iğdır", "", "123 Jo4n",
+    ]
+    queries = ["j", "jo", "joh", "john", "jhon smtih", "smi th", "jose nunez", "s", "zoe", "ob", "dzemal",
+               "strasse", "weiss", "fiona", "anna smith", "jo jo", "berg jan", "lukasz", "ismail", "4", "jo4n",
+               "maria gonzalez", "kraw", "krwa"]
+    index = RosterIndex.from_rows(
+        [(i, name, "", "mentor", "", None, "", "", "active", None, None) for i, name in enumerate(names, 1)]
+    )
+    checked = 0
+    for _ in range(2):
+        for query in queries:
+            tokens = tuple(query.split())
+            for position, name in enumerate(names):
+                assert index.name_spans(position, tokens) == _spans_as_first_written(name, tokens), (name, query)
+                checked += bool(_spans_as_first_written(name, tokens))
+    assert checked > 50  # most queries highlight something
+
+
 def test_one_word_is_scored_as_the_whole_vocabulary_scores_it():
     words = ["john", "jon", "joan", "johnson", "smith", "smithers", "goldsmith", "smit", "j", "a", "krawczyk"]
     vocabulary = Vocabulary(words)

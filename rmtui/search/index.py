@@ -6,6 +6,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -184,31 +185,28 @@ class RosterIndex:
         if not tokens:
             return []
         name = self._names[position]
-        folded_chars: list[str] = []
-        origin: list[int] = []  # folded character -> index of the name character it came from
-        for j, ch in enumerate(name):
-            for f in search_key(ch):
-                folded_chars.append(f)
-                origin.append(j)
-        folded = "".join(folded_chars)
+        origin: list[int] | None = None  # folded character -> index of the name character it came from
+        if name.isascii():  # folding ASCII is lower(): one character for one
+            folded = name.lower()
+        else:
+            folded_chars: list[str] = []
+            origin = []
+            for j, ch in enumerate(name):
+                for f in search_key(ch):
+                    folded_chars.append(f)
+                    origin.append(j)
+            folded = "".join(folded_chars)
         name_words = [(m.group(), m.start()) for m in WORD.finditer(folded)]
         if not name_words:
             return []
         marked: set[int] = set()
         for token in dict.fromkeys(tokens):
             for word, start in name_words:
-                if word_score(token, word) < SHOWN_SIMILARITY:
-                    continue
-                at = word.find(token)
-                if at >= 0:
-                    marked.update(range(start + at, start + at + len(token)))
-                    continue
-                # A typo: mark the stretch of the word the query word lines up with.
-                equal = [op for op in LCSseq.opcodes(token, word) if op.tag == "equal"]
-                if equal:
-                    marked.update(range(start + equal[0].dest_start, start + equal[-1].dest_end))
+                marks = _word_marks(token, word)
+                if marks is not None:
+                    marked.update(range(start + marks[0], start + marks[1]))
         spans: list[tuple[int, int]] = []
-        for k in sorted({origin[k] for k in marked}):
+        for k in sorted(marked if origin is None else {origin[k] for k in marked}):
             if spans and spans[-1][1] == k:
                 spans[-1] = (spans[-1][0], k + 1)
             else:
@@ -290,7 +288,7 @@ class RosterIndex:
     def _token_best(self, token: str, subset: np.ndarray) -> np.ndarray:
         """Return each subset person's best term score for query word ``token``."""
         if len(subset) * 3 >= self._n:
-            return self._full_best(token)[subset] if len(subset) < self._n else self._full_best(token)
+            return self._full_best(token).take(subset) if len(subset) < self._n else self._full_best(token)
         term_scores = self._term_scores(token)
         starts = self._starts[subset]
         lengths = self._starts[subset + 1] - starts
@@ -299,14 +297,15 @@ class RosterIndex:
         if len(subset) == 0:
             return np.zeros(0, np.float32)
         index = np.repeat(starts - firsts, lengths) + np.arange(ends[-1], dtype=np.int64)
-        best = np.maximum.reduceat(term_scores[self._postings[index]], firsts)
+        # ndarray.take, not fancy indexing: the same gather, two to three times faster here.
+        best = np.maximum.reduceat(term_scores.take(self._postings.take(index)), firsts)
         side = self._side
         if len(side.people):  # people edited since the postings were laid out: their terms are apart
             at = np.searchsorted(side.people, subset)
             edited = at < len(side.people)
             edited[edited] = side.people[at[edited]] == subset[edited]
             if edited.any():
-                best[edited] = np.maximum.reduceat(term_scores[side.postings], side.starts[:-1])[at[edited]]
+                best[edited] = np.maximum.reduceat(term_scores.take(side.postings), side.starts[:-1])[at[edited]]
         return best
 
     def _full_best(self, token: str) -> np.ndarray:
@@ -318,10 +317,12 @@ class RosterIndex:
         if self._n == 0:
             return np.zeros(0, np.float32)
         term_scores = self._term_scores(token)
-        best = np.maximum.reduceat(term_scores[self._postings], self._starts[:-1])
+        # Every person's best term: a gather over all postings (ndarray.take, 2-3x faster than
+        # fancy indexing) and a max per person. The keystroke's biggest cost at 100k people.
+        best = np.maximum.reduceat(term_scores.take(self._postings), self._starts[:-1])
         side = self._side
         if len(side.people):  # people edited since the postings were laid out: their terms are apart
-            best[side.people] = np.maximum.reduceat(term_scores[side.postings], side.starts[:-1])
+            best[side.people] = np.maximum.reduceat(term_scores.take(side.postings), side.starts[:-1])
         with self._lock:
             self._token_cache[token] = best
             while len(self._token_cache) > TOKEN_CACHE_SIZE:
@@ -406,6 +407,23 @@ class RosterIndex:
         full_key[positions] = key
         by_name = self._in_name_order(positions)
         return by_name[np.argsort(full_key[by_name], kind="stable")]
+
+
+@lru_cache(maxsize=16384)
+def _word_marks(token: str, word: str) -> tuple[int, int] | None:
+    """Return the (start, end) stretch of name word ``word`` that query word ``token`` marks,
+    or None when it does not match as shown. Names share their words (first names, surnames),
+    so each pair is worked out once, not once per row painted on every keystroke."""
+    if word_score(token, word) < SHOWN_SIMILARITY:
+        return None
+    at = word.find(token)
+    if at >= 0:
+        return at, at + len(token)
+    # A typo: mark the stretch of the word the query word lines up with.
+    equal = [op for op in LCSseq.opcodes(token, word) if op.tag == "equal"]
+    if equal:
+        return equal[0].dest_start, equal[-1].dest_end
+    return None
 
 
 def _carried(

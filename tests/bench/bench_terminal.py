@@ -20,6 +20,9 @@ after, and how often its index was built in full (1: only the first time) or upd
     python tests/bench/bench_terminal.py --keys 10000=/tmp/d10k.db --base=/tmp/base --rounds=2
         # keystrokes only (no live propagation), and an older checkout (with its own .venv)
         # typed into in the same run, interleaved with this one, for before → after figures
+    python tests/bench/bench_terminal.py --frames 10000=/tmp/d10k.db --base=/tmp/base --rounds=2
+        # only in the app's process (headless, no tmux): key → the frame's bytes written,
+        # wall clock and the main thread's CPU (what a busy machine blurs least)
 
 Beside wall clock, each rmtui run reports the main thread's CPU per keystroke (from
 /proc/PID/task/PID/schedstat, from the key sent until the next key), the garbage
@@ -380,6 +383,120 @@ def bench_bare(queries: list[str], folder: Path) -> list[float]:
         pane.close()
 
 
+# -- in the app's process: key event → the frame's bytes handed to the driver ---------------
+
+# The real app, headless, with a driver that takes the frames' bytes (the headless driver
+# drops them before they are made): the clock and the main thread's CPU run from the key
+# event posted to the frame's write. CPU time is what a busy machine blurs least (the wall
+# clock of the tmux runs swings 2x with other processes). Prints one JSON line.
+FRAME_PROBE = r"""
+import asyncio, json, sys, time
+from textual import events
+from textual.drivers.headless_driver import HeadlessDriver
+from rmtui.app import RmtuiApp
+from rmtui.clock import FixedClock
+from rmtui.programme import Programme
+
+db, today, width, height = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+queries = json.loads(sys.argv[5])
+writes = []
+
+class Writing(HeadlessDriver):
+    @property
+    def is_headless(self):
+        return False  # the app makes each frame's bytes, as for a terminal
+
+    def write(self, data):
+        writes.append((time.perf_counter(), time.thread_time()))
+
+async def main():
+    programme = Programme.open(db, FixedClock.on(today))
+    app = RmtuiApp(programme)
+    figures = {"wall": [], "cpu": [], "cpu_key": []}
+    async with app.run_test(size=(width, height)) as pilot:
+        while getattr(app.screen, "result", None) is None:
+            await asyncio.sleep(0.01)
+        await app.workers.wait_for_complete()
+        await asyncio.sleep(1.0)
+        await pilot.press("slash")
+        await asyncio.sleep(0.3)
+        app._driver.__class__ = Writing
+        screen, search = app.screen, app.screen.query_one("#search")
+        for query in queries:
+            typed, previous = "", None
+            for character in query:
+                typed += character
+                writes.clear()
+                wall, cpu = time.perf_counter(), time.thread_time()
+                app.post_message(events.Key("space" if character == " " else character, character))
+                while not (writes and search.value == typed and screen.shown_query == typed):
+                    await asyncio.sleep(0)
+                written = writes[0]
+                await asyncio.sleep(0.1)  # a person's pace: the rest of the keystroke's work
+                shown = (screen.result.total, screen.result.row_id(0) if screen.result.total else None)
+                if shown != previous:  # as in the tmux runs: keystrokes that change the results
+                    figures["wall"].append((written[0] - wall) * 1000)
+                    figures["cpu"].append((written[1] - cpu) * 1000)
+                    figures["cpu_key"].append((time.thread_time() - cpu) * 1000)
+                previous = shown
+            search.value = ""
+            await asyncio.sleep(0.3)
+    programme.close()
+    print(json.dumps(figures))
+
+asyncio.run(main())
+"""
+
+
+def bench_frames(db: Path, queries: list[str], root: Path = ROOT, python: str = sys.executable,
+                 size: tuple[int, int] = (WIDTH, HEIGHT)) -> dict[str, list[float]]:
+    """Type ``queries`` into the roster of ``db`` in a headless app run from the checkout at
+    ``root``; return per keystroke ms: key → frame written (wall, main-thread CPU), and the
+    main thread's CPU for all the keystroke's work (0.1 s after the key)."""
+    done = subprocess.run(
+        [python, "-c", FRAME_PROBE, str(db), TODAY, str(size[0]), str(size[1]), json.dumps(queries)],
+        capture_output=True, text=True, cwd=root, check=True,
+        env={**os.environ, "TEXTUAL_ANIMATIONS": "none", "PYTHONSAFEPATH": "1"},
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def frame_lines(label: str, figures: dict[str, list[float]]) -> list[str]:
+    cpu, whole = figures["cpu"], figures["cpu_key"]
+    return [f"{label}: in the app, key → frame written: wall {summary(figures['wall'])}; main-thread CPU "
+            f"p50 {percentile(cpu, 0.5):.1f} ms, p95 {percentile(cpu, 0.95):.1f} ms; the keystroke's whole "
+            f"CPU p50 {percentile(whole, 0.5):.1f} ms, p95 {percentile(whole, 0.95):.1f} ms"]
+
+
+def run_frames(quick: bool, databases: dict[int, Path] | None = None, *, base: Path | None = None,
+               rounds: int = 1) -> list[str]:
+    """Only the in-process part: this checkout and ``base`` (if given) alternating."""
+    lines = []
+    queries = QUERIES[:2] if quick else QUERIES
+    checkouts = [("rmtui", ROOT, sys.executable)]
+    if base is not None:
+        checkouts.append(("base", base, str(base / ".venv" / "bin" / "python")))
+    with tempfile.TemporaryDirectory() as name:
+        for people in sorted(databases) if databases else ([1_000] if quick else [10_000, 100_000]):
+            db = (databases or {}).get(people) or build_demo_db(Path(name), people)
+            runs: dict[str, dict[str, list[float]]] = {label: {} for label, _, _ in checkouts}
+            for _ in range(rounds):
+                for label, root, python in checkouts:
+                    for key, values in bench_frames(db, queries, root, python).items():
+                        runs[label].setdefault(key, []).extend(values)
+            for label, figures in runs.items():
+                title = f"rmtui roster{' (base ' + str(base) + ')' if label == 'base' else ''}, {people:,} people"
+                lines += frame_lines(title, figures)
+                print(lines[-1], flush=True)
+    return lines
+
+
+def test_bench_frames() -> None:
+    """Smoke run of the in-process part; prints the figures, asserts nothing about time."""
+    for line in run_frames(os.environ.get("RMTUI_BENCH_QUICK", "1") != "0"):
+        print(line)
+
+
 # -- live propagation ------------------------------------------------------------------------
 
 # The roster as the user runs it, counting how its index was made each time (a full build
@@ -605,6 +722,9 @@ if __name__ == "__main__":
             given[int(people)] = Path(path)
     if "--live" in sys.argv:
         run_live(quick, given)
+    elif "--frames" in sys.argv:
+        print("== summary ==")
+        print("\n".join(run_frames(quick, given, base=base_checkout, rounds=rounds)))
     else:
         print("== summary ==")
         print("\n".join(run(quick, given, live="--keys" not in sys.argv, base=base_checkout, rounds=rounds)))
