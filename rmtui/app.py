@@ -11,6 +11,7 @@ from functools import partial
 from typing import ClassVar
 
 from rich.cells import cell_len
+from rich.console import RenderableType
 from rich.text import Text
 from textual import events, on
 from textual.app import App, ScreenStackError, SystemCommand
@@ -39,6 +40,7 @@ from rmtui.screens.navigation import (
 )
 from rmtui.shared_setup import Finding, startup_problems
 from rmtui.startup import resume_gc
+from rmtui.widgets.footer import Footer
 
 # DESIGN.md asks for ~250 ms; 100 ms keeps another coordinator's edit under the 500 ms p95
 # budget even when a screen's refresh takes ~120 ms (the leaderboard at 10k pairs), and is
@@ -108,6 +110,15 @@ class GcPacer:
             return False
         gc.collect()
         return True
+
+
+def _complete_at_once(screen: Screen) -> bool:
+    """Whether ``screen`` is whole in its first frame: its footer (rmtui's) composes its keys
+    before that frame (ProgrammeScreen.on_mount, as the header's live state), where Textual's
+    own footer gets them a frame or two later."""
+    return isinstance(screen, ProgrammeScreen) and all(
+        isinstance(footer, Footer) and footer.keys_shown for footer in screen.query("Footer")
+    )
 
 
 def _open_area(area: Area) -> Screen:
@@ -214,6 +225,41 @@ class RmtuiApp(App[None]):
         self.set_interval(self.gc_pacer.idle, self.gc_pacer.tick, name="gc-when-idle")
         self.run_worker(self._startup_check, thread=True, exit_on_error=False, group="startup-check")
         self.set_timer(GC_PAUSE_SECONDS, resume_gc, name="start-up-gc")
+        self.call_later(self._started)  # runs once Textual's start-up batch (below) has ended
+
+    # -- the first frame (issue 14) -----------------------------------------------------------
+
+    _starting = True
+    """Textual is still composing and mounting the app and its start screen (see _display)."""
+    _first_frame_written = False
+
+    def _started(self) -> None:
+        self._starting = False
+        if not self._first_frame_written:
+            # The start screen's frames were held (see _display): paint all of it now, not
+            # only the parts that change next.
+            self.screen.refresh()
+
+    def _display(self, screen: Screen, renderable: RenderableType | None) -> None:
+        """Write frames to the terminal, the start screen's first one included.
+
+        Textual holds every frame while it composes and mounts the app (a "batch"), and the
+        start area's screen, opened directly in its mode, is composed, laid out and painted
+        inside it: its first frame, rows and all, was rendered and thrown away. The terminal
+        then waited for the resizes Textual sends itself, a layout pass each, and for a
+        timer's full repaint, 0.1-0.2 s of CPU later (issue 14). When the screen's first
+        frame is complete (see :func:`_complete_at_once`) it is written as soon as it is drawn.
+        """
+        if self._starting and self._batch_count and renderable is not None:
+            if self._first_frame_written or _complete_at_once(screen):
+                held, self._batch_count = self._batch_count, 0
+                try:
+                    super()._display(screen, renderable)
+                finally:
+                    self._batch_count = held
+                self._first_frame_written = True
+            return
+        super()._display(screen, renderable)
 
     def _startup_check(self) -> None:
         """The cheap part of ``rmtui check`` and this person's role, off the event loop."""
@@ -442,6 +488,13 @@ class RmtuiApp(App[None]):
                 header.tooltip = tip
 
     def on_resize(self, event: events.Resize) -> None:
+        if self._size is not None and event.size == self._size:
+            # Not a resize: the terminal's size said again (the driver says it when it
+            # starts, the terminal when in-band resize reports are switched on). Textual
+            # would still lay the whole screen out again and repaint it for each, twice
+            # before the first rows reached the terminal (issue 14).
+            event.prevent_default()
+            return
         self._show_live_state(event.size.width)  # self.size may still be the old one here
 
     def screen_shown(self) -> None:

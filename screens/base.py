@@ -23,6 +23,7 @@ from rmtui.db import Store, StoreError
 from rmtui.error_log import UserError, log_exception
 from rmtui.keymap import SCREEN_TITLES
 from rmtui.presence import Entry, Spot, editing, editing_notice
+from rmtui.widgets.footer import Footer
 from rmtui.widgets.keys_panel import bindings
 
 __all__ = ["DataChanged", "ProgrammeHost", "ProgrammeScreen", "WorkDone", "bindings"]
@@ -158,14 +159,23 @@ class ProgrammeScreen(Screen):
         notice.update(Text(text))
         notice.display = bool(text)
 
-    def on_mount(self) -> None:
-        """Name the screen in the header: "Roster — <programme>" (the app's title is the programme)."""
+    async def on_mount(self) -> None:
+        """Name the screen in the header: "Roster — <programme>" (the app's title is the programme);
+        and show the footer's keys in the screen's first frame."""
         name = SCREEN_TITLES.get(type(self).__name__)
         if name:
             # The programme's name as the app read it: the start screen mounts before the app's
             # on_mount sets its title to it.
             programme = str(getattr(self.app, "programme_name", None) or getattr(self.app, "title", "") or "")
             self.title = f"{name} — {programme}" if programme else name
+        if self.app.screen_stack and self.app.screen is self:
+            # The header's live state beside that title before the first frame, not after it
+            # (on_screen_resume says it again, for screens shown again).
+            self.host.screen_shown()
+        # After the subclass's on_mount (Textual calls it first), which may have set the focus.
+        for footer in self.query("Footer"):  # by name: Textual's own footer too (it has no show_keys)
+            if isinstance(footer, Footer):
+                await footer.show_keys()
 
     # -- running work off the UI thread: the one way ------------------------------------
 
