@@ -11,7 +11,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
@@ -159,9 +159,8 @@ class ProgrammeScreen(Screen):
         notice.update(Text(text))
         notice.display = bool(text)
 
-    async def on_mount(self) -> None:
-        """Name the screen in the header: "Roster — <programme>" (the app's title is the programme);
-        and show the footer's keys in the screen's first frame."""
+    def on_mount(self) -> None:
+        """Name the screen in the header: "Roster — <programme>" (the app's title is the programme)."""
         name = SCREEN_TITLES.get(type(self).__name__)
         if name:
             # The programme's name as the app read it: the start screen mounts before the app's
@@ -172,7 +171,11 @@ class ProgrammeScreen(Screen):
             # The header's live state beside that title before the first frame, not after it
             # (on_screen_resume says it again, for screens shown again).
             self.host.screen_shown()
-        # After the subclass's on_mount (Textual calls it first), which may have set the focus.
+
+    @on(events.Mount)
+    async def _footer_keys_now(self) -> None:
+        """Show the footer's keys in the screen's first frame (issue 14). Runs after the
+        subclass's on_mount (Textual calls it first), which may have set the focus."""
         for footer in self.query("Footer"):  # by name: Textual's own footer too (it has no show_keys)
             if isinstance(footer, Footer):
                 await footer.show_keys()
