@@ -10,14 +10,16 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
+from rich.console import RenderableType
 from rich.text import Text
 from textual import events, on
 from textual.actions import SkipAction
 from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import BindingType
+from textual.css.stylesheet import Stylesheet
 from textual.message import Message
 from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
@@ -40,8 +42,11 @@ from rmtui.screens.navigation import (
     OpenProfile,
     RevertChange,
 )
-from rmtui.shared_setup import Finding, startup_problems
 from rmtui.startup import resume_gc
+from rmtui.widgets.footer import Footer
+
+if TYPE_CHECKING:
+    from rmtui.shared_setup import Finding
 
 # DESIGN.md asks for ~250 ms; 100 ms keeps another coordinator's edit under the 500 ms p95
 # budget even when a screen's refresh takes ~120 ms (the leaderboard at 10k pairs), and is
@@ -118,6 +123,48 @@ class GcPacer:
         return True
 
 
+class _Stylesheet(Stylesheet):
+    """Textual's stylesheet, parsing each source once while the CSS variables stay the same.
+
+    Opening a mode's screen refreshes the CSS: ``set_variables`` (with the same variables)
+    cleared the parse cache, ``reparse`` parsed every source again in a fresh stylesheet,
+    and the next styling parsed them all a third time. The app's, the start screen's and
+    Textual's base CSS were parsed three times before the first frame (issue 14). Parsed
+    rules depend only on the source and the variables, so they are kept while the
+    variables do not change (a new theme clears them as before).
+    """
+
+    def set_variables(self, variables: dict[str, str]) -> None:
+        if variables != self._variables:
+            super().set_variables(variables)
+
+    def reparse(self) -> None:
+        # Textual 8.2.8's reparse, the fresh stylesheet given this one's parse cache.
+        stylesheet = Stylesheet(variables=self._variables)
+        stylesheet._parse_cache = self._parse_cache
+        for read_from, (css, is_defaults, tie_breaker, scope) in self.source.items():
+            stylesheet.add_source(css, read_from=read_from, is_default_css=is_defaults,
+                                  tie_breaker=tie_breaker, scope=scope)
+        try:
+            stylesheet.parse()
+        except Exception:
+            self._invalid_css.update(stylesheet._invalid_css)
+            raise
+        self._rules = stylesheet.rules
+        self._rules_map = None
+        self.source = stylesheet.source
+        self._require_parse = False
+
+
+def _complete_at_once(screen: Screen) -> bool:
+    """Whether ``screen`` is whole in its first frame: its footer (rmtui's) composes its keys
+    before that frame (ProgrammeScreen.on_mount, as the header's live state), where Textual's
+    own footer gets them a frame or two later."""
+    return isinstance(screen, ProgrammeScreen) and all(
+        isinstance(footer, Footer) and footer.keys_shown for footer in screen.query("Footer")
+    )
+
+
 def _open_area(area: Area) -> Screen:
     """Build an area's screen, importing its module only when it is first shown."""
     return area.load()()
@@ -138,6 +185,7 @@ class RmtuiApp(App[None]):
         # full paint before the first rows; issue 14). As its demo does, with DEFAULT_MODE.
         self.DEFAULT_MODE = start if start in names else names[0]  # type: ignore[misc]
         super().__init__()
+        self.stylesheet = _Stylesheet(variables=self.get_css_variables())  # parses each source once
         self.keymap_keys = keymap
         """The keymap in use: rmtui.keymap.KEYS with the user's keys.toml applied."""
         self.programme = programme
@@ -232,10 +280,47 @@ class RmtuiApp(App[None]):
         self.set_interval(self.gc_pacer.idle, self.gc_pacer.tick, name="gc-when-idle")
         self.run_worker(self._startup_check, thread=True, exit_on_error=False, group="startup-check")
         self.set_timer(GC_PAUSE_SECONDS, resume_gc, name="start-up-gc")
+        self.call_later(self._started)  # runs once Textual's start-up batch (below) has ended
+
+    # -- the first frame (issue 14) -----------------------------------------------------------
+
+    _starting = True
+    """Textual is still composing and mounting the app and its start screen (see _display)."""
+    _first_frame_written = False
+
+    def _started(self) -> None:
+        self._starting = False
+        if not self._first_frame_written:
+            # The start screen's frames were held (see _display): paint all of it now, not
+            # only the parts that change next.
+            self.screen.refresh()
+
+    def _display(self, screen: Screen, renderable: RenderableType | None) -> None:
+        """Write frames to the terminal, the start screen's first one included.
+
+        Textual holds every frame while it composes and mounts the app (a "batch"), and the
+        start area's screen, opened directly in its mode, is composed, laid out and painted
+        inside it: its first frame, rows and all, was rendered and thrown away. The terminal
+        then waited for the resizes Textual sends itself, a layout pass each, and for a
+        timer's full repaint, 0.1-0.2 s of CPU later (issue 14). When the screen's first
+        frame is complete (see :func:`_complete_at_once`) it is written as soon as it is drawn.
+        """
+        if self._starting and self._batch_count and renderable is not None:
+            if self._first_frame_written or _complete_at_once(screen):
+                held, self._batch_count = self._batch_count, 0
+                try:
+                    super()._display(screen, renderable)
+                finally:
+                    self._batch_count = held
+                self._first_frame_written = True
+            return
+        super()._display(screen, renderable)
 
     def _startup_check(self) -> None:
         """The cheap part of ``rmtui check`` and this person's role, off the event loop."""
         store = self.programme.store
+        from rmtui.shared_setup import startup_problems  # in this worker, after the first frame
+
         found = startup_problems(store)
         role, may_edit = store.role(), store.may_edit()
         self.call_from_thread(self._checked, found, role, may_edit)
@@ -534,6 +619,13 @@ class RmtuiApp(App[None]):
                 header.tooltip = tip
 
     def on_resize(self, event: events.Resize) -> None:
+        if self._size is not None and event.size == self._size:
+            # Not a resize: the terminal's size said again (the driver says it when it
+            # starts, the terminal when in-band resize reports are switched on). Textual
+            # would still lay the whole screen out again and repaint it for each, twice
+            # before the first rows reached the terminal (issue 14).
+            event.prevent_default()
+            return
         self._show_live_state(event.size.width)  # self.size may still be the old one here
 
     def screen_shown(self) -> None:

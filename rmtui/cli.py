@@ -6,25 +6,24 @@ Errors are one line on stderr and a non-zero exit, never a traceback: expected f
 
 from __future__ import annotations
 
-import os
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
 
+# What run_guarded explains failures with: loaded with the command line, before any command
+# runs (the plain start, rmtui.__main__, loads them as run_guarded begins).
+from rmtui import error_log, failures, keymap  # noqa: F401
 from rmtui.clock import Clock, ShiftedClock, SystemClock, clock_from_env, parse_today
 from rmtui.clock import today as clock_today
 from rmtui.commands import DAY, DAY_FORMS, LazyGroup, db_option, progress_bar
-from rmtui.context import Context, last_opened
-from rmtui.db import StoreError
+from rmtui.context import Context
 from rmtui.db.sqlite import file_uri, sqlite3
-from rmtui.error_log import log_exception
-from rmtui.failures import explain
-from rmtui.keymap import KeymapError
 from rmtui.programme import Programme, default_db_path
 from rmtui.run import run_app
 from rmtui.screens import AREAS
-from rmtui.startup import pause_gc, resume_gc
+from rmtui.startup import resume_gc, run_guarded
 
 
 def _parse_clock(ctx: click.Context, param: click.Parameter, value: str | None) -> Clock:
@@ -232,36 +231,15 @@ for _lazy in LAZY_COMMANDS:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command line, turning failures into one clear line."""
-    # The garbage collector waits while the app loads; the app starts it again once shown,
-    # a sub-command at once (rmtui.startup, issue 14).
-    pause_gc()
-    # Programme data is confidential: nothing rmtui creates is readable by others.
-    os.umask(os.umask(0o007) | 0o007)
-    try:
-        cli.main(args=argv, prog_name="rmtui", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("rmtui: stopped.", err=True)
-        sys.exit(130)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    except StoreError as error:
-        click.echo(f"rmtui: {error}", err=True)
-        sys.exit(1)
-    except KeymapError as error:
-        click.echo(f"rmtui: {error}", err=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        click.echo("rmtui: stopped.", err=True)
-        sys.exit(130)
-    except Exception as error:  # noqa: BLE001 - the last line of defence: no tracebacks
-        known = explain(error, last_opened())
-        if known is not None:
-            click.echo(f"rmtui: {known}", err=True)
-            sys.exit(1)
-        log = log_exception(error)
-        where = f"details in {log}" if log else "no log could be written"
-        click.echo(f"rmtui: unexpected error: {error} ({where}).", err=True)
-        sys.exit(1)
-    finally:
-        resume_gc()
+
+    def run() -> None:
+        try:
+            cli.main(args=argv, prog_name="rmtui", standalone_mode=False)
+        except click.exceptions.Abort:
+            click.echo("rmtui: stopped.", err=True)
+            sys.exit(130)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+
+    run_guarded(run, partial(click.echo, err=True))

@@ -11,7 +11,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.actions import SkipAction
 from textual.css.query import NoMatches
 from textual.message import Message
@@ -25,6 +25,7 @@ from rmtui.db import Store, StoreError
 from rmtui.error_log import UserError, log_exception
 from rmtui.keymap import SCREEN_TITLES
 from rmtui.presence import Entry, Spot, editing, editing_notice
+from rmtui.widgets.footer import Footer
 from rmtui.widgets.keys_panel import bindings
 
 __all__ = ["DataChanged", "ProgrammeHost", "ProgrammeScreen", "WorkDone", "bindings"]
@@ -184,6 +185,18 @@ class ProgrammeScreen(Screen):
             # on_mount sets its title to it.
             programme = str(getattr(self.app, "programme_name", None) or getattr(self.app, "title", "") or "")
             self.title = f"{name} — {programme}" if programme else name
+        if self.app.screen_stack and self.app.screen is self:
+            # The header's live state beside that title before the first frame, not after it
+            # (on_screen_resume says it again, for screens shown again).
+            self.host.screen_shown()
+
+    @on(events.Mount)
+    async def _footer_keys_now(self) -> None:
+        """Show the footer's keys in the screen's first frame (issue 14). Runs after the
+        subclass's on_mount (Textual calls it first), which may have set the focus."""
+        for footer in self.query("Footer"):  # by name: Textual's own footer too (it has no show_keys)
+            if isinstance(footer, Footer):
+                await footer.show_keys()
 
     # -- running work off the UI thread: the one way ------------------------------------
 

@@ -49,6 +49,22 @@ class Footer(TextualFooter):
         self._shown = self.shown_keys() if self._bindings_ready else None
         yield from super().compose()
 
+    async def show_keys(self) -> None:
+        """Show the keys now, if they are not shown yet (the screen's focus is set by then).
+
+        Textual's footer composes empty and gets its keys by a recompose queued after the
+        screen's next refresh: the screen's first frame went out without them, and the keys
+        cost another layout and frame. Its screen's ``on_mount`` calls this instead, so the
+        keys are in the first frame (issue 14)."""
+        self._bindings_ready = True
+        with self._context():  # composed as the footer (its keys bind to its reactives), not as the screen
+            await self._recompose_if_changed()
+
+    @property
+    def keys_shown(self) -> bool:
+        """Whether the keys are composed (else the footer is still empty)."""
+        return self._shown is not None
+
     def bindings_changed(self, screen: Screen) -> None:
         self._bindings_ready = True
         if not screen.app.app_focus:

@@ -177,6 +177,10 @@ FIRST_ROWS = re.compile(r"(people · sorted by|preparing the search).*\n.*\n\S.*
 """The roster's first page painted: the preview's rows (or the searchable roster's), with the header."""
 
 
+TMUX = ("tmux", "-L", f"rmtui-bench-{os.getpid()}")
+"""A tmux server of the benchmark's own (its socket): other people's sessions never see it."""
+
+
 def _first_paint(command: str, painted: Callable[[str], bool], session: str, timeout: float = 60.0) -> float:
     """Start ``command`` in a new 80×24 tmux pane; return seconds until ``painted`` is true of
     what the pane shows (polled with capture-pane, as a person would see it)."""
@@ -192,7 +196,7 @@ def _paint_times(command: str, tests: list[Callable[[str], bool]], session: str,
         # ("server exited unexpectedly"): start again.
         started = time.perf_counter()
         created = subprocess.run(
-            ["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command], capture_output=True
+            [*TMUX, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command], capture_output=True
         )
         if created.returncode == 0:
             break
@@ -201,7 +205,7 @@ def _paint_times(command: str, tests: list[Callable[[str], bool]], session: str,
         raise RuntimeError(f"tmux could not start {command!r}")
     try:
         while time.perf_counter() - started < timeout:
-            shown = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+            shown = subprocess.run([*TMUX, "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
             now = time.perf_counter() - started
             for position, test in enumerate(tests):
                 if seen[position] is None and test(shown):
@@ -211,7 +215,7 @@ def _paint_times(command: str, tests: list[Callable[[str], bool]], session: str,
             time.sleep(0.005)
         raise RuntimeError(f"{command!r} showed nothing expected within {timeout:.0f} s; the pane shows:\n{shown}")
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run([*TMUX, "kill-session", "-t", session], capture_output=True)
 
 
 def startup_in_tmux(path: Path, runs: int, base: Path | None = None) -> str:
