@@ -283,8 +283,21 @@ class Pool:
     def folded_names(self) -> list[str]:
         """Every person's name folded for search (:func:`rmtui.text.fold`), in ``people`` order."""
         if self._columns is not None:
-            return [_fold_name(clean(name)) for name in self._columns.names]
+            return _folded(self._columns.names)
         return [_fold_name(p.name) for p in self.people]
+
+    def adopt_names(self, names: Names) -> bool:
+        """Take the folded names of ``names`` (read a moment before) when they are of these
+        very people, in this order, with these very names: the second fold of 100,000
+        names is saved. Return whether they were taken."""
+        if self._columns is None or "folded_names" in self.__dict__:
+            return False
+        if len(names.ids) != len(self._columns.ids) or names.names != self._columns.names:
+            return False
+        if names.ids != self._columns.ids.tolist():
+            return False
+        self.__dict__["folded_names"] = names.folded
+        return True
 
     def folded_name(self, position: int) -> str:
         """One person's folded name (without folding all 100,000 when only a few are asked)."""
@@ -400,19 +413,26 @@ class Pool:
     def reports(self) -> dict[int, list[int]]:
         """Return manager id → the ids of their direct reports."""
         reports: dict[int, list[int]] = defaultdict(list)
+        # Everyone in ``managers``, in the pool or not: a pool of a few people (load_pair_pool)
+        # is given the whole programme's managers, and a report two levels down is found
+        # through the manager between, who is not in that pool.
         for person_id, manager_id in self.managers.items():
-            if manager_id is not None and person_id in self.position:
+            if manager_id is not None:
                 reports[manager_id].append(person_id)
         return reports
 
     def line_of(self, person_id: int) -> set[int]:
-        """Return everyone above or below ``person_id`` in the reporting line (cycle-safe)."""
+        """Return everyone above or below ``person_id`` in the reporting line (cycle-safe):
+        whoever is in their chain of managers, or has them in theirs (as the rule check,
+        :func:`rmtui.rules.outside_reporting_line`, asks it of one pair)."""
         line = set(self.chain(person_id))
+        seen = {person_id}
         todo = list(self.reports.get(person_id, ()))
-        while todo:
+        while todo:  # below: each report is walked down once, even when it is above too (a cycle)
             current = todo.pop()
-            if current in line or current == person_id:
+            if current in seen:
                 continue
+            seen.add(current)
             line.add(current)
             todo.extend(self.reports.get(current, ()))
         return line
@@ -444,6 +464,12 @@ class Pool:
         in the reporting line (:meth:`line_of`, worked out for many people at once)."""
         parents = self._parents
         others = self.ids[positions]
+        if parents is None and len(positions) <= 2_000:
+            # A few people (a pool of a few, load_pair_pool): each one's chain up, not the tree down.
+            above = set(self.chain(person_id))
+            return np.fromiter(
+                (i != person_id and (i in above or person_id in self.chain(i)) for i in others.tolist()),
+                dtype=bool, count=len(positions))
         if parents is None:
             line = self.line_of(person_id)
             if not line:
@@ -916,8 +942,96 @@ def load_pool_by_rows(store: Store, today: dt.date) -> Pool:
     return _pool(people_rows, pair_rows, wave_rows, today)
 
 
-def load_pair_pool(store: Store, today: dt.date, person_ids: Sequence[int]) -> Pool:
-    """Return a Pool of just ``person_ids`` and their pairs, with the whole manager chain.
+@dataclass
+class Names:
+    """Every participant's id, name, role, status, level, line of business and manager:
+    what the pairing screen's finder lists and its first paint needs, in one narrow read
+    (a fraction of :func:`load_pool`'s). Positions are the pool's (table order)."""
+
+    ids: list[int]
+    names: list[str]  # as stored
+    roles: list[str]
+    statuses: list[str]
+    levels: list  # as stored (an int, or None)
+    business: list  # as stored
+    managers: dict[int, int | None]  # as Pool.managers
+    folded: list[str]  # each name cleaned and folded, as Pool.folded_names
+
+    def person(self, position: int) -> Person:
+        """The person at ``position`` as the finder shows them (no lists, no attributes)."""
+        return Person.make(self.ids[position], self.names[position], self.roles[position],
+                           level=self.levels[position], line_of_business=self.business[position],
+                           status=self.statuses[position], manager_id=self.managers.get(self.ids[position]))
+
+    def name(self, person_id: int) -> str | None:
+        """``person_id``'s name as shown (cleaned), None when not a participant."""
+        position = self.position.get(person_id)
+        return None if position is None else clean(self.names[position])
+
+    @cached_property
+    def position(self) -> dict[int, int]:
+        return dict(zip(self.ids, range(len(self.ids))))
+
+
+_NAMES_SQL = "SELECT id, name, role, status, level, line_of_business, manager_id FROM participants"
+_NAMES_COLUMNS_SQL = """
+SELECT count(*), group_concat(id, ','), group_concat(ifnull(level, 'nan'), ','),
+       group_concat(ifnull(manager_id, 'nan'), ','), group_concat(name, char(31)),
+       group_concat(role, char(31)), group_concat(status, char(31)), group_concat(line_of_business, char(31)),
+       total(typeof(id) != 'integer' OR typeof(level) NOT IN ('integer', 'null')
+             OR typeof(manager_id) NOT IN ('integer', 'null') OR typeof(name) != 'text' OR typeof(role) != 'text'
+             OR typeof(status) != 'text' OR typeof(line_of_business) != 'text')
+FROM participants
+"""
+
+
+def _folded(names: list[str]) -> list[str]:
+    """Return ``_fold_name(clean(name))`` of each name; the words of names that are not plain
+    ASCII are folded once each (first and family names repeat: a few thousand words for
+    100,000 people). Folding is character by character and a space breaks no mark off a
+    letter, so folding word by word gives the same text."""
+    words: dict[str, str] = {}
+    out = []
+    for name in names:
+        name = clean(name)
+        if name.isascii():
+            out.append(name.lower())
+            continue
+        parts = []
+        for word in name.split(" "):
+            found = words.get(word)
+            if found is None:
+                found = words[word] = _fold_name(word)
+            parts.append(found)
+        out.append(" ".join(parts))
+    return out
+
+
+def read_names(store: Store) -> Names:
+    """Read :class:`Names`: one aggregate query (as :func:`load_pool` reads columns), or row by
+    row when a value would not come through it exactly (a number stored as text, a separator
+    in a name)."""
+    row = store.query_tuples(_NAMES_COLUMNS_SQL)[0]
+    count = int(row[0])
+    try:
+        if row[8]:
+            raise _NotPlain
+        ids = _numbers(row[1], count, np.int64).tolist()
+        levels = [None if v != v else int(v) for v in _numbers(row[2], count, np.float64).tolist()]
+        managers = [None if v != v else int(v) for v in _numbers(row[3], count, np.float64).tolist()]
+        names, roles, statuses, business = (_texts(row[k], count) for k in (4, 5, 6, 7))
+    except (_NotPlain, ValueError):
+        rows = store.query_tuples(_NAMES_SQL)
+        ids, names, roles, statuses, levels, business, managers = (
+            (list(column) for column in zip(*rows)) if rows else ([] for _ in range(7)))
+    return Names(ids, names, roles, statuses, levels, business, dict(zip(ids, managers)), _folded(names))
+
+
+def load_pair_pool(store: Store, today: dt.date, person_ids: Sequence[int],
+                   managers: dict[int, int | None] | None = None) -> Pool:
+    """Return a Pool of just ``person_ids`` and their pairs, with the whole manager chain
+    (every participant's manager: read here unless ``managers`` gives them, read in the
+    same snapshot).
 
     Cheap enough to run inside a write transaction, so a pair is checked against the
     programme as it is at the moment it is saved.
@@ -930,7 +1044,8 @@ def load_pair_pool(store: Store, today: dt.date, person_ids: Sequence[int]) -> P
         (*person_ids, *person_ids),
     )
     wave_rows = store.query_tuples("SELECT id, name FROM waves")
-    managers = dict(store.query_tuples("SELECT id, manager_id FROM participants"))
+    if managers is None:
+        managers = dict(store.query_tuples("SELECT id, manager_id FROM participants"))
     return _pool(people_rows, pair_rows, wave_rows, today, managers)
 
 
@@ -1038,9 +1153,17 @@ class Ranking:
     scores: list[float]
     allowed: list[bool]
     first_failure: list[str | None]  # the first hard rule that blocks, by rule id
+    of: int | None = None
+    """None for the whole ranking; else how many candidates there are, of which these are
+    only the first few by name (scored exactly, not ranked: the pairing screen's first paint)."""
 
     def __len__(self) -> int:
         return len(self.candidates)
+
+    @property
+    def complete(self) -> bool:
+        """Whether these are all the candidates, best first (not the first few by name)."""
+        return self.of is None
 
 
 def rank_candidates(

@@ -23,16 +23,19 @@ from textual.widgets import Footer, Header, Input, Static
 
 from rmtui.coaches import Workload, assign_coach, workloads
 from rmtui.db import ConflictError, Pair, StoreError, Wave
-from rmtui.matching import Pool, Ranking, rank_candidates, refresh_pool
+from rmtui.matching import Names, Pool, Ranking, rank_candidates, refresh_pool
 from rmtui.pairing import (
     OVERRIDABLE,
     PairCheck,
     PairingError,
+    busy_mentees,
     check,
     close_pair,
     close_wording,
     confirm_pair,
+    find_named,
     find_people,
+    glance,
     pair_now,
     propose_pair,
     roles_of,
@@ -72,7 +75,12 @@ PAIR_COLUMNS = tuple(f.name for f in dataclasses.fields(Pair))
 
 @dataclass
 class Loaded:
-    """What the screen reads in one go: the pool, the rules, the waves, the ongoing pairs."""
+    """What the screen reads in one go: the pool, the rules, the waves, the ongoing pairs.
+
+    Partial (the first paint, :func:`_glance`): the pool holds only the person being matched
+    and their first candidates by name, ``ranking`` scores those, and ``names`` lets the
+    finder answer; the whole programme is being read meanwhile (:func:`_load`).
+    """
 
     pool: Pool
     config: RuleConfig
@@ -81,10 +89,37 @@ class Loaded:
     pair_rows: list[tuple]  # every ongoing pair (PAIR_COLUMNS), for "who is paired with whom"
     first: dict[int | None, int | None] = field(default_factory=dict)  # wave → the first person waiting
     _pairs: dict[int, list[Pair]] = field(default_factory=dict)
+    names: Names | None = None  # everyone's names (partial), for the finder
+    ranking: Ranking | None = None  # partial: the first candidates by name, scored (Ranking.of set)
+
+    @property
+    def partial(self) -> bool:
+        """Whether the pool holds only the people shown first (the whole programme is coming)."""
+        return self.names is not None
 
     def name(self, person_id: int) -> str:
         person = self.pool.by_id.get(person_id)
-        return person.name if person is not None else "?"
+        if person is not None:
+            return person.name
+        found = self.names.name(person_id) if self.names is not None else None
+        return found if found is not None else "?"
+
+    def person(self, person_id: int | None) -> Person | None:
+        """Return ``person_id`` as the pool (or, partial, the names) has them; None if unknown."""
+        if person_id is None:
+            return None
+        person = self.pool.by_id.get(person_id)
+        if person is None and self.names is not None and person_id in self.names.position:
+            person = self.names.person(self.names.position[person_id])
+        return person
+
+    def find(self, query: str, wave_id: int | None) -> list[Person]:
+        """The person finder's answer (:func:`find_people`; partial: the same from the names)."""
+        if self.names is None:
+            return find_people(self.pool, query, wave_id)
+        wave, mentee, status = (PAIR_COLUMNS.index(c) for c in ("wave_id", "mentee_id", "status"))
+        busy = busy_mentees(((row[wave], row[mentee], row[status]) for row in self.pair_rows), wave_id)
+        return [self.names.person(i) for i in find_named(self.names, query, wave_id, busy)]
 
     @cached_property
     def _rows_of(self) -> dict[int, list[int]]:
@@ -117,25 +152,51 @@ class Loaded:
         return partner
 
 
+def _rules(programme: Programme) -> tuple[RuleConfig, str | None]:
+    try:
+        return load_rule_config(programme.store), None
+    except RuleConfigError as error:
+        return default_rule_config(), str(error)
+
+
+def _ongoing(programme: Programme) -> list[tuple]:
+    marks = ", ".join("?" for _ in ONGOING)
+    return programme.store.query_tuples(
+        f"SELECT {', '.join(PAIR_COLUMNS)} FROM pairs WHERE status IN ({marks}) ORDER BY id", ONGOING)
+
+
+def _glance(programme: Programme, wave_id: int | None = None, person_id: int | None = None) -> Loaded:
+    """Read what the screen paints first, narrowly (:func:`rmtui.pairing.glance`): the rules,
+    the waves, the ongoing pairs, everyone's names, the person being matched (``person_id``,
+    else the first waiting in the wave) and their first candidates by name, scored."""
+    store = programme.store
+    with store.snapshot():
+        config, problem = _rules(programme)
+        rows = _ongoing(programme)
+        wave_list = waves(store)
+        wave_ids = [w.id for w in wave_list]
+        wave = wave_id if wave_id in wave_ids else (wave_ids[0] if wave_ids else None)
+        seen = glance(store, programme.today(), config, wave, person_id)
+    loaded = Loaded(seen.pool, config, problem, wave_list, rows, names=seen.names, ranking=seen.ranking)
+    loaded.first[wave] = seen.ranking.person.id if seen.ranking is not None else None
+    return loaded
+
+
 def _load(programme: Programme, previous: Pool | None = None, wave_id: int | None = None,
-          person_id: int | None = None) -> Loaded:
+          person_id: int | None = None, names: Names | None = None) -> Loaded:
     """Read what the screen shows in one go (off the UI thread); the people of ``previous``
-    (the pool shown now) are kept when none of them changed (:func:`refresh_pool`).
+    (the pool shown now) are kept when none of them changed (:func:`refresh_pool`); the
+    folded names of ``names`` (the first paint's) are kept when they are still everyone's.
 
     The work the screen needs next is done here too, off the UI thread: the first person
     waiting in the wave shown (when ``person_id`` is gone) and the facts of that wave.
     """
     store = programme.store
-    problem = None
-    try:
-        config = load_rule_config(store)
-    except RuleConfigError as error:
-        config, problem = default_rule_config(), str(error)
+    config, problem = _rules(programme)
     pool = refresh_pool(store, programme.today(), previous)
-    marks = ", ".join("?" for _ in ONGOING)
-    rows = store.query_tuples(
-        f"SELECT {', '.join(PAIR_COLUMNS)} FROM pairs WHERE status IN ({marks}) ORDER BY id", ONGOING)
-    loaded = Loaded(pool, config, problem, waves(store), rows)
+    if names is not None:
+        pool.adopt_names(names)
+    loaded = Loaded(pool, config, problem, waves(store), _ongoing(programme))
     wave_ids = [w.id for w in loaded.waves]
     wave = wave_id if wave_id in wave_ids else (wave_ids[0] if wave_ids else None)
     if person_id not in pool.by_id:
@@ -241,6 +302,8 @@ class PairingScreen(ProgrammeScreen):
         self.current: PairCheck | None = None
         self.override_draft = ""
         self._checks: dict[int, PairCheck] = {}
+        self._loading = False  # a read of the whole programme is under way
+        self._reload = False  # ... and what it reads may be older than a change seen since
 
     def compose(self):
         yield Header()
@@ -260,6 +323,9 @@ class PairingScreen(ProgrammeScreen):
 
     def on_mount(self) -> None:
         self.query_one("#candidates", VirtualTable).focus()
+        # The first paint comes from a narrow read (the names, the person, their first
+        # candidates by name, scored); the whole programme is read meanwhile, then ranked.
+        self.glance()
         self.load()
 
     def on_resize(self) -> None:
@@ -273,17 +339,53 @@ class PairingScreen(ProgrammeScreen):
     # -- loading -----------------------------------------------------------------------
 
     def load(self) -> None:
-        previous = self.loaded.pool if self.loaded is not None else None
-        self.run_work(_load, self.programme, previous, self.wave_id, self.person_id,
+        if self._loading:  # one read of the whole programme at a time; again once it is in
+            self._reload = True
+            return
+        self._loading, self._reload = True, False
+        previous = self.loaded.pool if self.loaded is not None and not self.loaded.partial else None
+        names = self.loaded.names if self.loaded is not None else None
+        self.run_work(_load, self.programme, previous, self.wave_id, self.person_id, names,
                       what="read the programme", done=self._loaded,
-                      failed=partial(self._failed, "load"), group="load")
+                      failed=partial(self._failed, "load"), after=self._load_ended, group="load")
+
+    def _load_ended(self) -> None:
+        self._loading = False
+        if self._reload and self.is_attached:
+            self.load()
+
+    def glance(self) -> None:
+        """Read (narrowly) and show the person's first candidates by name until the pool is in."""
+        self.run_work(_glance, self.programme, self.wave_id, self.person_id, what="read the programme",
+                      done=self._glanced, failed=partial(self._failed, "glance"), group="glance")
+
+    def _glanced(self, loaded: Loaded) -> None:
+        if self.loaded is not None and not self.loaded.partial:
+            return  # the whole programme came in first
+        first = self.loaded is None
+        self.loaded = loaded
+        self._checks.clear()
+        if first and loaded.config_problem:
+            self.notify(f"{loaded.config_problem} Using the default rules until it is fixed (e).", severity="error", timeout=12)
+        wave_ids = [w.id for w in loaded.waves]
+        if self.wave_id not in wave_ids:
+            self.wave_id = wave_ids[0] if wave_ids else None
+        if loaded.ranking is None:
+            if self.person_id is None:
+                self._show_nobody()
+            return
+        self.person_id = loaded.ranking.person.id
+        self._ranked(loaded.ranking)
+        find = self.query_one("#find", Input)
+        if find.has_focus or find.value:  # typed while the programme was being read
+            self._search()
 
     def rank(self, loaded: Loaded, person_id: int, wave_id: int | None, excluding: list[int]) -> None:
         self.run_work(partial(rank_candidates, excluding=excluding), loaded.pool, person_id, loaded.config, wave_id,
                       what="rank the candidates", done=self._ranked, failed=partial(self._failed, "rank"), group="rank")
 
     def find(self, loaded: Loaded, query: str, wave_id: int | None) -> None:
-        self.run_work(find_people, loaded.pool, query, wave_id, what="find the person",
+        self.run_work(loaded.find, query, wave_id, what="find the person",
                       done=partial(self._found, query), failed=partial(self._failed, "find"), group="find")
 
     def _found(self, query: str, people: list[Person]) -> None:
@@ -314,9 +416,10 @@ class PairingScreen(ProgrammeScreen):
         return False
 
     def _loaded(self, loaded: Loaded) -> None:
+        glanced = self.loaded is not None and self.loaded.partial
         self.loaded = loaded
         self._checks.clear()
-        if loaded.config_problem:
+        if loaded.config_problem and not glanced:
             self.notify(f"{loaded.config_problem} Using the default rules until it is fixed (e).", severity="error", timeout=12)
         wave_ids = [w.id for w in loaded.waves]
         if self.wave_id not in wave_ids:
@@ -328,11 +431,17 @@ class PairingScreen(ProgrammeScreen):
                 waiting = find_people(loaded.pool, "", self.wave_id, limit=1)
                 self.person_id = waiting[0].id if waiting else None
         if self.person_id is None:
-            self.query_one("#person", Static).update(
-                Text("No participants yet: add people in intake (2) or run  rmtui demo.")
-            )
+            self._show_nobody()
             return
         self._rank()
+        find = self.query_one("#find", Input)
+        if glanced and (find.has_focus or find.value):  # the finder answers from the whole pool now
+            self._search()
+
+    def _show_nobody(self) -> None:
+        self.query_one("#person", Static).update(
+            Text("No participants yet: add people in intake (2) or run  rmtui demo.")
+        )
 
     def presence_spot(self) -> Spot:
         """Matching one person: the others see whom (not an edit of that person)."""
@@ -345,6 +454,9 @@ class PairingScreen(ProgrammeScreen):
         if self.loaded is None or self.person_id is None:
             return
         self._checks.clear()
+        if self.loaded.partial:  # the pool is not in yet: the first candidates by name, again
+            self.glance()
+            return
         self.rank(self.loaded, self.person_id, self.wave_id, self._own_proposal_ids())
 
     def _ranked(self, ranking: Ranking) -> None:
@@ -354,7 +466,10 @@ class PairingScreen(ProgrammeScreen):
         self.ranking = ranking
         keep = None
         if previous is not None and previous.person.id == ranking.person.id and self.current is not None:
-            keep = self.current
+            # From the first candidates by name to the ranking: the cursor stays on the
+            # candidate the coordinator moved to, else goes to the best.
+            moved = previous.complete or self.query_one("#candidates", VirtualTable).cursor > 0
+            keep = self.current if moved else None
         self.source = CandidateSource(self, ranking, self.hide_blocked)
         cursor = 0
         proposals = self._own_proposals()
@@ -391,9 +506,11 @@ class PairingScreen(ProgrammeScreen):
         return next((p for p in self._own_proposals() if other_id in (p.mentor_id, p.mentee_id)), None)
 
     def _show_person(self) -> None:
-        if self.loaded is None or self.person_id is None:
+        if self.loaded is None:
             return
-        person = self.loaded.pool.by_id[self.person_id]
+        person = self.loaded.person(self.person_id)
+        if person is None:
+            return
         line = Text()
         line.append(person.name, style="bold")
         line.append(f"  {person.role}")
@@ -409,7 +526,9 @@ class PairingScreen(ProgrammeScreen):
             line.append("; ".join(f"{p.status} with {name(other)}" for p, other in zip(pairs, others)))
         else:
             line.append("not paired", style="italic")
-        if self.ranking is not None:
+        if self.ranking is not None and not self.ranking.complete:
+            line.append(f" · ranking {self.ranking.of:,} candidates…; the first by name meanwhile", style="dim")
+        elif self.ranking is not None:
             allowed = sum(self.ranking.allowed)
             line.append(f" · {allowed} of {len(self.ranking)} candidates allowed", style="dim")
             if self.hide_blocked:
@@ -423,6 +542,8 @@ class PairingScreen(ProgrammeScreen):
         found = self._checks.get(candidate.id)
         if found is None:
             pool = self.loaded.pool
+            if self.person_id not in pool.by_id or candidate.id not in pool.by_id:
+                return None  # a person picked while the programme is read: their candidates are coming
             mentor, mentee = roles_of(pool.by_id[self.person_id], candidate)
             excluding = self._own_proposal_ids()
             found = check(pool, mentor.id, mentee.id, self.loaded.config, self.wave_id, excluding=excluding)
@@ -441,12 +562,17 @@ class PairingScreen(ProgrammeScreen):
         if not self.is_mounted:
             return
         rules, left, right = self.query_one("#rules", Static), self.query_one("#left", Static), self.query_one("#right", Static)
-        if self.loaded is None or self.person_id is None:
+        person = self.loaded.person(self.person_id) if self.loaded is not None else None
+        if person is None:
             return
-        person = self.loaded.pool.by_id[self.person_id]
         result = self.current
+        if self.person_id not in self.loaded.pool.by_id:  # picked while the programme is read
+            rules.update(Text("Reading the candidates…"))
+            left.update(Text(f"{person.name} · reading the profile…"))
+            right.update("")
+            return
         if result is None:
-            rules.update(Text("No candidates to check." if self.ranking is not None else "Ranking candidates…"))
+            rules.update(Text("No candidates to check." if self.ranking is not None else "Reading the candidates…"))
             left.update(self._profile(person, set()))
             right.update("")
             return
@@ -604,8 +730,8 @@ class PairingScreen(ProgrammeScreen):
         """Say so and return True when the mentee's proposal in this wave is with someone else."""
         held = [p for p in self._own_proposals() if p.mentee_id == result.mentee.id and p.mentor_id != result.mentor.id]
         if held and self.loaded is not None:
-            other = self.loaded.pool.by_id.get(held[0].mentor_id)
-            name = other.name if other else "another mentor"
+            name = self.loaded.name(held[0].mentor_id)
+            name = name if name != "?" else "another mentor"
             self.notify(
                 f"{result.mentee.name} already has a proposal with {name} in {self._wave_name()}; "
                 "withdraw it first (d on that row).",
