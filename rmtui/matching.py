@@ -1153,12 +1153,22 @@ class Ranking:
     scores: list[float]
     allowed: list[bool]
     first_failure: list[str | None]  # the first hard rule that blocks, by rule id
+    ids: list[int] | None = None
+    """The candidates' ids in order (read without making each candidate a Person), if known."""
     of: int | None = None
     """None for the whole ranking; else how many candidates there are, of which these are
     only the first few by name (scored exactly, not ranked: the pairing screen's first paint)."""
 
     def __len__(self) -> int:
         return len(self.candidates)
+
+    def index(self, person_id: int) -> int | None:
+        """Return where ``person_id`` is among the candidates, None if not there."""
+        ids = self.ids if self.ids is not None else [c.id for c in self.candidates]
+        try:
+            return ids.index(person_id)
+        except ValueError:
+            return None
 
     @property
     def complete(self) -> bool:
@@ -1203,6 +1213,7 @@ def rank_candidates(
     return Ranking(
         person=person,
         candidates=_Picked(pool.people, others[order]),
+        ids=pool.ids[others[order]].tolist(),
         scores=score[order].tolist(),
         allowed=allowed[order].tolist(),
         first_failure=[rule_names[f] if f >= 0 else None for f in first[order].tolist()],

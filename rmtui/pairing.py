@@ -201,6 +201,7 @@ def glance(store: Store, today: object, config: RuleConfig, wave_id: int | None,
         scores=[ranked.scores[k] for k in order],
         allowed=[ranked.allowed[k] for k in order],
         first_failure=[ranked.first_failure[k] for k in order],
+        ids=shown,
         of=len(candidates),
     )
     return Glance(names, busy, pool, ranking)

@@ -221,6 +221,15 @@ class CandidateSource:
     def candidate(self, index: int) -> Person:
         return self.ranking.candidates[self.rows[index]]
 
+    def index_of(self, person_id: int) -> int | None:
+        """Return the row of candidate ``person_id``, None if not shown."""
+        k = self.ranking.index(person_id)
+        if k is None:
+            return None
+        if len(self.rows) == len(self.ranking):
+            return k
+        return next((row for row, at in enumerate(self.rows) if at == k), None)
+
     def cells(self, index: int) -> dict[str, Text]:
         k = self.rows[index]
         person = self.ranking.candidates[k]
@@ -324,9 +333,9 @@ class PairingScreen(ProgrammeScreen):
     def on_mount(self) -> None:
         self.query_one("#candidates", VirtualTable).focus()
         # The first paint comes from a narrow read (the names, the person, their first
-        # candidates by name, scored); the whole programme is read meanwhile, then ranked.
-        self.glance()
-        self.load()
+        # candidates by name, scored); the whole programme is read after it, then ranked
+        # (not meanwhile: both would share the one interpreter and the first paint come later).
+        self.glance(then_load=True)
 
     def on_resize(self) -> None:
         self.set_class(self.size.height >= 32, "tall")
@@ -354,10 +363,12 @@ class PairingScreen(ProgrammeScreen):
         if self._reload and self.is_attached:
             self.load()
 
-    def glance(self) -> None:
-        """Read (narrowly) and show the person's first candidates by name until the pool is in."""
+    def glance(self, then_load: bool = False) -> None:
+        """Read (narrowly) and show the person's first candidates by name until the pool is in;
+        ``then_load``: then read the whole programme (:meth:`load`), whatever the glance gave."""
         self.run_work(_glance, self.programme, self.wave_id, self.person_id, what="read the programme",
-                      done=self._glanced, failed=partial(self._failed, "glance"), group="glance")
+                      done=self._glanced, failed=partial(self._failed, "glance"), group="glance",
+                      after=self.load if then_load else None)
 
     def _glanced(self, loaded: Loaded) -> None:
         if self.loaded is not None and not self.loaded.partial:
@@ -476,10 +487,9 @@ class PairingScreen(ProgrammeScreen):
         target = self._other(keep).id if keep is not None else None
         if target is None and proposals:
             target = next(i for i in (proposals[0].mentor_id, proposals[0].mentee_id) if i != self.person_id)
-        for index in range(len(self.source)):
-            if self.source.candidate(index).id == target:
-                cursor = index
-                break
+        found = self.source.index_of(target) if target is not None else None
+        if found is not None:  # (by id: the 50,000 candidates are not each made a Person)
+            cursor = found
         self.query_one("#candidates", VirtualTable).set_source(self.source, cursor=cursor)  # CursorMoved: the check
         self._show_person()
 
