@@ -284,6 +284,11 @@ class PairingScreen(ProgrammeScreen):
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"propose", "confirm", "override", "close_pair", "withdraw", "coach"})
 
+    # Keys go to the candidates from the start: Textual would focus the first focusable
+    # widget (the finder's field) as the screen shows, and then the field's first Changed
+    # opened the finder over the candidates, now and then (a race older than issue 14).
+    AUTO_FOCUS = "#candidates"
+
     DEFAULT_CSS = """
     PairingScreen #find { height: 1; border: none; padding: 0 1; background: $boost; }
     PairingScreen #find:focus { background: $surface-lighten-1; }
@@ -312,6 +317,7 @@ class PairingScreen(ProgrammeScreen):
         self.override_draft = ""
         self._checks: dict[int, PairCheck] = {}
         self._loading = False  # a read of the whole programme is under way
+        self._finding = False  # the finder is open (asked for with /, not yet closed)
         self._reload = False  # ... and what it reads may be older than a change seen since
 
     def compose(self):
@@ -387,8 +393,7 @@ class PairingScreen(ProgrammeScreen):
             return
         self.person_id = loaded.ranking.person.id
         self._ranked(loaded.ranking)
-        find = self.query_one("#find", Input)
-        if find.has_focus or find.value:  # typed while the programme was being read
+        if self._finding or self.query_one("#find", Input).value:  # asked for while the programme was read
             self._search()
 
     def rank(self, loaded: Loaded, person_id: int, wave_id: int | None, excluding: list[int]) -> None:
@@ -445,8 +450,7 @@ class PairingScreen(ProgrammeScreen):
             self._show_nobody()
             return
         self._rank()
-        find = self.query_one("#find", Input)
-        if glanced and (find.has_focus or find.value):  # the finder answers from the whole pool now
+        if glanced and (self._finding or self.query_one("#find", Input).value):  # from the whole pool now
             self._search()
 
     def _show_nobody(self) -> None:
@@ -663,6 +667,7 @@ class PairingScreen(ProgrammeScreen):
     # -- finding the person ------------------------------------------------------------
 
     def action_find(self) -> None:
+        self._finding = True
         self.query_one("#find", Input).focus()
         self._search()
 
@@ -706,6 +711,7 @@ class PairingScreen(ProgrammeScreen):
         self._rank()
 
     def _close_finder(self) -> None:
+        self._finding = False
         self.query_one("#people", VirtualTable).display = False
         candidates = self.query_one("#candidates", VirtualTable)
         candidates.display = True
