@@ -24,11 +24,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import linear_sum_assignment
 
 from rmtui.db import Store
 from rmtui.rule_settings import RuleConfig
@@ -44,6 +42,17 @@ from rmtui.rules import (
     utc_offset_hours,
 )
 from rmtui.text import clean, fold
+
+if TYPE_CHECKING:
+    from scipy import sparse
+
+
+def _sparse():  # noqa: ANN202 - scipy.sparse
+    """scipy.sparse, imported when a pool first builds its matrices (in a worker): importing it
+    with this module cost the pairing screen a quarter of a second of its first paint."""
+    from scipy import sparse
+
+    return sparse
 
 
 @dataclass(frozen=True, slots=True)
@@ -558,7 +567,7 @@ class Pool:
             for key in keys:
                 rows.append(row)
                 cols.append(vocabulary.setdefault(key, len(vocabulary)))
-        matrix = sparse.csr_matrix(
+        matrix = _sparse().csr_matrix(
             (np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(len(items), max(1, len(vocabulary)))
         )
         return matrix, list(vocabulary)
@@ -580,7 +589,7 @@ class Pool:
             cols_parts.append(cols[cols >= 0])
         rows = np.concatenate(rows_parts) if rows_parts else np.zeros(0, dtype=np.int64)
         cols = np.concatenate(cols_parts) if cols_parts else np.zeros(0, dtype=np.int64)
-        matrix = sparse.csr_matrix((np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(n, max(1, len(keys))))
+        matrix = _sparse().csr_matrix((np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(n, max(1, len(keys))))
         matrix.sum_duplicates()
         matrix.data[:] = 1.0  # an item listed twice (or in both lists) counts once, as Person.make keeps it
         return matrix, list(keys)
@@ -622,7 +631,7 @@ class Pool:
                 if key in at:
                     rows.append(row)
                     cols.append(at[key])
-        return sparse.csr_matrix(
+        return _sparse().csr_matrix(
             (np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(max(1, len(items)), max(1, len(vocabulary)))
         )
 
@@ -1269,6 +1278,8 @@ def _optimal(weight: np.ndarray, allowed: np.ndarray, slots: np.ndarray) -> list
         return []
     big = 100.0 * (min(weight.shape[0], columns.size) + 1)
     profit = np.where(allowed, weight + big, 0.0)[:, columns]
+    from scipy.optimize import linear_sum_assignment  # here: a quarter of a second to import
+
     rows, cols = linear_sum_assignment(profit, maximize=True)
     chosen = columns[cols]
     return [(int(r), int(c)) for r, c in zip(rows, chosen) if allowed[r, c]]

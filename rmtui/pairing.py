@@ -17,7 +17,7 @@ import numpy as np
 from rmtui.db import Pair, Store, Wave, Writer
 from rmtui.error_log import UserError
 from rmtui.lifecycle import activate_people
-from rmtui.matching import Names, Pool, Ranking, load_pair_pool, rank_candidates, read_names
+from rmtui.matching import Names, Pool, Ranking, load_pair_pool, read_names
 from rmtui.programme import Programme
 from rmtui.rule_settings import RuleConfig, load_rule_config
 from rmtui.rules import AVAILABLE, ONGOING, Person, Verdict, blocking, check_pair
@@ -192,15 +192,17 @@ def glance(store: Store, today: object, config: RuleConfig, wave_id: int | None,
         first_few = heapq.nsmallest(screenful, candidates, key=lambda i: (folded[i], ids[i]))
         shown = [ids[i] for i in first_few]
         pool = load_pair_pool(store, today, [person_id, *shown], names.managers)  # type: ignore[arg-type]
-    ranked = rank_candidates(pool, person_id, config, wave_id, excluding=excluding)
-    at = {p.id: k for k, p in enumerate(ranked.candidates)}
-    order = [at[i] for i in shown]
+    # Each candidate checked as the rule panel checks them (no arrays over the pool: the
+    # first paint needs neither them nor scipy, imported later, in the whole pool's worker).
+    person = pool.by_id[person_id]
+    checks = [check(pool, *(p.id for p in roles_of(person, pool.by_id[i])), config, wave_id, excluding=excluding)
+              for i in shown]
     ranking = Ranking(
-        person=ranked.person,
-        candidates=[ranked.candidates[k] for k in order],
-        scores=[ranked.scores[k] for k in order],
-        allowed=[ranked.allowed[k] for k in order],
-        first_failure=[ranked.first_failure[k] for k in order],
+        person=person,
+        candidates=[pool.by_id[i] for i in shown],
+        scores=[result.total for result in checks],
+        allowed=[not result.blocking for result in checks],
+        first_failure=[result.blocking[0].rule if result.blocking else None for result in checks],
         ids=shown,
         of=len(candidates),
     )
