@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 import threading
 import unicodedata
 from collections import Counter, defaultdict
@@ -953,24 +954,15 @@ def load_pool_by_rows(store: Store, today: dt.date) -> Pool:
 
 @dataclass
 class Names:
-    """Every participant's id, name, role, status, level, line of business and manager:
-    what the pairing screen's finder lists and its first paint needs, in one narrow read
-    (a fraction of :func:`load_pool`'s). Positions are the pool's (table order)."""
+    """Every participant's id, name, role and status: what the pairing screen's finder
+    searches and its first paint picks from, in one narrow read (a fraction of
+    :func:`load_pool`'s). Positions are the pool's (table order)."""
 
     ids: list[int]
     names: list[str]  # as stored
     roles: list[str]
     statuses: list[str]
-    levels: list  # as stored (an int, or None)
-    business: list  # as stored
-    managers: dict[int, int | None]  # as Pool.managers
     folded: list[str]  # each name cleaned and folded, as Pool.folded_names
-
-    def person(self, position: int) -> Person:
-        """The person at ``position`` as the finder shows them (no lists, no attributes)."""
-        return Person.make(self.ids[position], self.names[position], self.roles[position],
-                           level=self.levels[position], line_of_business=self.business[position],
-                           status=self.statuses[position], manager_id=self.managers.get(self.ids[position]))
 
     def name(self, person_id: int) -> str | None:
         """``person_id``'s name as shown (cleaned), None when not a participant."""
@@ -982,38 +974,34 @@ class Names:
         return dict(zip(self.ids, range(len(self.ids))))
 
 
-_NAMES_SQL = "SELECT id, name, role, status, level, line_of_business, manager_id FROM participants"
+_NAMES_SQL = "SELECT id, name, role, status FROM participants"
 _NAMES_COLUMNS_SQL = """
-SELECT count(*), group_concat(id, ','), group_concat(ifnull(level, 'nan'), ','),
-       group_concat(ifnull(manager_id, 'nan'), ','), group_concat(name, char(31)),
-       group_concat(role, char(31)), group_concat(status, char(31)), group_concat(line_of_business, char(31)),
-       total(typeof(id) != 'integer' OR typeof(level) NOT IN ('integer', 'null')
-             OR typeof(manager_id) NOT IN ('integer', 'null') OR typeof(name) != 'text' OR typeof(role) != 'text'
-             OR typeof(status) != 'text' OR typeof(line_of_business) != 'text')
+SELECT count(*), group_concat(id, ','), group_concat(name, char(31)), group_concat(role, char(31)),
+       group_concat(status, char(31)),
+       total(typeof(id) != 'integer' OR typeof(name) != 'text' OR typeof(role) != 'text' OR typeof(status) != 'text')
 FROM participants
 """
 
 
-def _folded(names: list[str]) -> list[str]:
-    """Return ``_fold_name(clean(name))`` of each name; the words of names that are not plain
-    ASCII are folded once each (first and family names repeat: a few thousand words for
-    100,000 people). Folding is character by character and a space breaks no mark off a
-    letter, so folding word by word gives the same text."""
-    words: dict[str, str] = {}
-    out = []
-    for name in names:
-        name = clean(name)
-        if name.isascii():
-            out.append(name.lower())
-            continue
-        parts = []
-        for word in name.split(" "):
-            found = words.get(word)
-            if found is None:
-                found = words[word] = _fold_name(word)
-            parts.append(found)
-        out.append(" ".join(parts))
-    return out
+def _folded(names: Sequence[str]) -> list[str]:
+    """Return ``_fold_name(clean(name))`` of each name, all folded as one text.
+
+    Folding goes character by character (case folding, compatibility decomposition, combining
+    marks dropped) and a line break stops no mark, so the folded text of the names joined by
+    line breaks, split at them, is each name folded: three passes in C instead of 100,000
+    calls. A name that is not plain printable text (``clean`` would change more than its
+    ends) is cleaned and folded on its own.
+    """
+    if not all(type(name) is str and name.isprintable() for name in names):
+        return [_fold_name(clean(name)) for name in names]
+    text = "\n".join([name.strip() for name in names])
+    if text.isascii():
+        return text.lower().split("\n") if names else []
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    marks = sorted(c for c in set(decomposed) if unicodedata.combining(c))
+    if marks:  # (a regular expression drops them in C; str.translate looks each character up)
+        decomposed = re.sub(f"[{''.join(re.escape(c) for c in marks)}]", "", decomposed)
+    return decomposed.split("\n")
 
 
 def read_names(store: Store) -> Names:
@@ -1023,17 +1011,24 @@ def read_names(store: Store) -> Names:
     row = store.query_tuples(_NAMES_COLUMNS_SQL)[0]
     count = int(row[0])
     try:
-        if row[8]:
+        if row[5]:
             raise _NotPlain
         ids = _numbers(row[1], count, np.int64).tolist()
-        levels = [None if v != v else int(v) for v in _numbers(row[2], count, np.float64).tolist()]
-        managers = [None if v != v else int(v) for v in _numbers(row[3], count, np.float64).tolist()]
-        names, roles, statuses, business = (_texts(row[k], count) for k in (4, 5, 6, 7))
+        names, roles, statuses = (_texts(row[k], count) for k in (2, 3, 4))
     except (_NotPlain, ValueError):
         rows = store.query_tuples(_NAMES_SQL)
-        ids, names, roles, statuses, levels, business, managers = (
-            (list(column) for column in zip(*rows)) if rows else ([] for _ in range(7)))
-    return Names(ids, names, roles, statuses, levels, business, dict(zip(ids, managers)), _folded(names))
+        ids, names, roles, statuses = ((list(column) for column in zip(*rows)) if rows else ([] for _ in range(4)))
+    return Names(ids, names, roles, statuses, _folded(names))
+
+
+def manager_chains(store: Store, person_ids: Sequence[int]) -> dict[int, int | None]:
+    """Return the manager of ``person_ids`` and of everyone up their chains (a cycle ends
+    them): all that :func:`rmtui.rules.manager_chain` reads of these people."""
+    marks = ", ".join("?" for _ in person_ids)
+    return dict(store.query_tuples(
+        f"WITH RECURSIVE up(id, boss) AS (SELECT id, manager_id FROM participants WHERE id IN ({marks}) "
+        "UNION SELECT p.id, p.manager_id FROM participants AS p JOIN up ON p.id = up.boss) SELECT id, boss FROM up",
+        tuple(person_ids)))
 
 
 def load_pair_pool(store: Store, today: dt.date, person_ids: Sequence[int],

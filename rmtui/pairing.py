@@ -17,7 +17,7 @@ import numpy as np
 from rmtui.db import Pair, Store, Wave, Writer
 from rmtui.error_log import UserError
 from rmtui.lifecycle import activate_people
-from rmtui.matching import Names, Pool, Ranking, load_pair_pool, read_names
+from rmtui.matching import _PEOPLE_SQL, Names, Pool, Ranking, load_pair_pool, manager_chains, read_names
 from rmtui.programme import Programme
 from rmtui.rule_settings import RuleConfig, load_rule_config
 from rmtui.rules import AVAILABLE, ONGOING, Person, Verdict, blocking, check_pair
@@ -150,6 +150,19 @@ def find_named(names: Names, query: str, wave_id: int | None, busy: set[int], li
     return order
 
 
+def finder_people(store: Store, names: Names, positions: list[int]) -> list[Person]:
+    """The people at ``positions`` of ``names``, in that order, as the finder lists them (read
+    by id: the narrow read has no levels or lines of business); anyone gone since is left out."""
+    ids = [names.ids[i] for i in positions]
+    found: dict[int, Person] = {}
+    for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        for row in store.query_tuples(f"{_PEOPLE_SQL} WHERE id IN ({', '.join('?' for _ in batch)})", tuple(batch)):
+            found[row[0]] = Person.make(row[0], row[1], row[2], level=row[3], line_of_business=row[4], team=row[5],
+                                        manager_id=row[6], timezone=row[7], status=row[8], capacity=row[9])
+    return [found[i] for i in ids if i in found]
+
+
 @dataclass
 class Glance:
     """What the pairing screen paints first, read narrowly: everyone's names (the finder),
@@ -191,7 +204,8 @@ def glance(store: Store, today: object, config: RuleConfig, wave_id: int | None,
         folded, ids = names.folded, names.ids
         first_few = heapq.nsmallest(screenful, candidates, key=lambda i: (folded[i], ids[i]))
         shown = [ids[i] for i in first_few]
-        pool = load_pair_pool(store, today, [person_id, *shown], names.managers)  # type: ignore[arg-type]
+        chains = manager_chains(store, [person_id, *shown])
+        pool = load_pair_pool(store, today, [person_id, *shown], chains)  # type: ignore[arg-type]
     # Each candidate checked as the rule panel checks them (no arrays over the pool: the
     # first paint needs neither them nor scipy, imported later, in the whole pool's worker).
     person = pool.by_id[person_id]

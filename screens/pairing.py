@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Input, Static
 
 from rmtui.coaches import Workload, assign_coach, workloads
-from rmtui.db import ConflictError, Pair, StoreError, Wave
+from rmtui.db import ConflictError, Pair, Store, StoreError, Wave
 from rmtui.matching import Names, Pool, Ranking, rank_candidates, refresh_pool
 from rmtui.pairing import (
     OVERRIDABLE,
@@ -35,6 +35,7 @@ from rmtui.pairing import (
     confirm_pair,
     find_named,
     find_people,
+    finder_people,
     glance,
     pair_now,
     propose_pair,
@@ -91,6 +92,7 @@ class Loaded:
     _pairs: dict[int, list[Pair]] = field(default_factory=dict)
     names: Names | None = None  # everyone's names (partial), for the finder
     ranking: Ranking | None = None  # partial: the first candidates by name, scored (Ranking.of set)
+    _found: dict[int, Person] = field(default_factory=dict)  # partial: who the finder listed
 
     @property
     def partial(self) -> bool:
@@ -105,21 +107,23 @@ class Loaded:
         return found if found is not None else "?"
 
     def person(self, person_id: int | None) -> Person | None:
-        """Return ``person_id`` as the pool (or, partial, the names) has them; None if unknown."""
+        """Return ``person_id`` as the pool (or the finder, partial) has them; None if unknown."""
         if person_id is None:
             return None
-        person = self.pool.by_id.get(person_id)
-        if person is None and self.names is not None and person_id in self.names.position:
-            person = self.names.person(self.names.position[person_id])
-        return person
+        return self.pool.by_id.get(person_id) or self._found.get(person_id)
 
-    def find(self, query: str, wave_id: int | None) -> list[Person]:
-        """The person finder's answer (:func:`find_people`; partial: the same from the names)."""
+    def find(self, store: Store, query: str, wave_id: int | None) -> list[Person]:
+        """The person finder's answer (:func:`find_people`; partial: the same from the names),
+        in a worker."""
         if self.names is None:
+            _ = self.partners
             return find_people(self.pool, query, wave_id)
         wave, mentee, status = (PAIR_COLUMNS.index(c) for c in ("wave_id", "mentee_id", "status"))
         busy = busy_mentees(((row[wave], row[mentee], row[status]) for row in self.pair_rows), wave_id)
-        return [self.names.person(i) for i in find_named(self.names, query, wave_id, busy)]
+        people = finder_people(store, self.names, find_named(self.names, query, wave_id, busy))
+        self._found.update((p.id, p) for p in people)
+        _ = self.partners  # here, in the worker: the finder's notes
+        return people
 
     @cached_property
     def _rows_of(self) -> dict[int, list[int]]:
@@ -179,6 +183,7 @@ def _glance(programme: Programme, wave_id: int | None = None, person_id: int | N
         seen = glance(store, programme.today(), config, wave, person_id)
     loaded = Loaded(seen.pool, config, problem, wave_list, rows, names=seen.names, ranking=seen.ranking)
     loaded.first[wave] = seen.ranking.person.id if seen.ranking is not None else None
+    _ = loaded._rows_of  # worked out here, in the worker, not on the UI thread
     return loaded
 
 
@@ -203,6 +208,7 @@ def _load(programme: Programme, previous: Pool | None = None, wave_id: int | Non
         waiting = find_people(pool, "", wave, limit=1)
         loaded.first[wave] = waiting[0].id if waiting else None
     pool.facts(wave)
+    _ = loaded._rows_of
     return loaded
 
 
@@ -401,7 +407,7 @@ class PairingScreen(ProgrammeScreen):
                       what="rank the candidates", done=self._ranked, failed=partial(self._failed, "rank"), group="rank")
 
     def find(self, loaded: Loaded, query: str, wave_id: int | None) -> None:
-        self.run_work(loaded.find, query, wave_id, what="find the person",
+        self.run_work(loaded.find, self.programme.store, query, wave_id, what="find the person",
                       done=partial(self._found, query), failed=partial(self._failed, "find"), group="find")
 
     def _found(self, query: str, people: list[Person]) -> None:

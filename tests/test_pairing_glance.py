@@ -13,7 +13,7 @@ from conftest import settled
 from test_pairing_pool import TODAY, _fill, _other_coordinator_sets
 
 from rmtui.matching import load_pool, rank_candidates
-from rmtui.pairing import busy_mentees, check, find_named, find_people, glance, read_names, waves
+from rmtui.pairing import busy_mentees, check, find_named, find_people, finder_people, glance, read_names, waves
 from rmtui.rule_settings import default_rule_config
 from rmtui.rules import ONGOING
 
@@ -65,8 +65,9 @@ def _finder_agrees(programme, wave_id) -> None:
         for limit in (1, 7, 200):
             expected = [p.id for p in find_people(pool, query, wave_id, limit=limit)]
             assert [names.ids[i] for i in find_named(names, query, wave_id, busy, limit)] == expected, query
-    for position in range(0, len(names.ids), 7):
-        shown, whole = names.person(position), pool.people[position]
+    positions = list(range(0, len(names.ids), 7))
+    for shown, position in zip(finder_people(store, names, positions), positions, strict=True):
+        whole = pool.people[position]
         assert (shown.id, shown.name, shown.role, shown.level, shown.line_of_business, shown.status) == (
             whole.id, whole.name, whole.role, whole.level, whole.line_of_business, whole.status)
 
