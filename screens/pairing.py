@@ -324,6 +324,7 @@ class PairingScreen(ProgrammeScreen):
         self._checks: dict[int, PairCheck] = {}
         self._loading = False  # a read of the whole programme is under way
         self._finding = False  # the finder is open (asked for with /, not yet closed)
+        self._early_moves = 0  # ↓ less ↑ pressed before the first candidates were shown
         self._reload = False  # ... and what it reads may be older than a change seen since
 
     def compose(self):
@@ -500,6 +501,9 @@ class PairingScreen(ProgrammeScreen):
         found = self.source.index_of(target) if target is not None else None
         if found is not None:  # (by id: the 50,000 candidates are not each made a Person)
             cursor = found
+        elif previous is None and self._early_moves:
+            cursor = max(0, min(self._early_moves, len(self.source) - 1))
+        self._early_moves = 0
         self.query_one("#candidates", VirtualTable).set_source(self.source, cursor=cursor)  # CursorMoved: the check
         self._show_person()
 
@@ -730,6 +734,11 @@ class PairingScreen(ProgrammeScreen):
     def on_key(self, event) -> None:
         if event.key == "down" and self.query_one("#find", Input).has_focus:
             self.query_one("#people", VirtualTable).focus()
+            event.stop()
+        elif event.key in ("down", "up") and self.source is None and self.query_one("#candidates", VirtualTable).has_focus:
+            # Moved before the first candidates are on the screen: the cursor goes there once they are.
+            self._early_moves += 1 if event.key == "down" else -1
+            event.prevent_default()
             event.stop()
 
     @on(VirtualTable.Selected, "#candidates")

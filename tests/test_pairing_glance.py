@@ -167,3 +167,30 @@ async def test_the_screen_answers_on_the_first_candidates_then_ranks_keeping_the
         assert screen.ranking.complete and [c.id for c in screen.ranking.candidates] == ranked
         assert screen.source.candidate(table.cursor).id == chosen.id, "the cursor stayed on the candidate"
         assert screen.current.verdicts == whole.verdicts
+
+
+async def test_arrows_pressed_before_the_first_candidates_are_shown_are_not_lost(demo_programme):
+    """↓ ↓ pressed while the screen still reads its first candidates move the cursor two rows
+    down from where it lands (the first row, or the person's proposal) once they are shown."""
+    from rmtui.app import RmtuiApp
+    from rmtui.screens.pairing import PairingScreen, _glance
+    from rmtui.widgets.virtual_table import VirtualTable
+
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settled(pilot)
+        assert isinstance(screen, PairingScreen)
+        screen.action_leave_find()
+        table = screen.query_one("#candidates", VirtualTable)
+        starts = []
+        for presses in ((), ("down", "down")):
+            # As when the screen opens: nothing read yet, then the first paint's read lands.
+            screen.loaded = screen.ranking = screen.source = screen.current = None
+            await pilot.press(*presses)
+            assert table.cursor == (starts[0] if starts else table.cursor), "the keys wait for the candidates"
+            screen._glanced(_glance(demo_programme, screen.wave_id, None))
+            await pilot.pause()
+            starts.append(table.cursor)
+        assert starts[1] == starts[0] + 2
+        chosen = screen.source.candidate(starts[1])
+        assert chosen.id in (screen.current.mentor.id, screen.current.mentee.id)
