@@ -144,7 +144,7 @@ async def test_the_screen_answers_on_the_first_candidates_then_ranks_keeping_the
         # As when the screen opens: the narrow read lands first, the whole programme later.
         screen.loaded = None
         screen.ranking = None
-        screen._glanced(_glance(demo_programme, screen.wave_id, None))
+        screen._glanced(_glance(demo_programme, screen.wave_id, None, small=0))
         await pilot.pause()
         assert screen.person_id == person and screen.loaded.partial
         assert not screen.ranking.complete and "ranking " in str(screen.query_one("#person").render())
@@ -188,7 +188,7 @@ async def test_arrows_pressed_before_the_first_candidates_are_shown_are_not_lost
             screen.loaded = screen.ranking = screen.source = screen.current = None
             await pilot.press(*presses)
             assert table.cursor == (starts[0] if starts else table.cursor), "the keys wait for the candidates"
-            screen._glanced(_glance(demo_programme, screen.wave_id, None))
+            screen._glanced(_glance(demo_programme, screen.wave_id, None, small=0))
             await pilot.pause()
             starts.append(table.cursor)
         assert starts[1] == starts[0] + 2
