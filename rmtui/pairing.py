@@ -209,8 +209,10 @@ def glance(store: Store, today: object, config: RuleConfig, wave_id: int | None,
     # Each candidate checked as the rule panel checks them (no arrays over the pool: the
     # first paint needs neither them nor scipy, imported later, in the whole pool's worker).
     person = pool.by_id[person_id]
-    checks = [check(pool, *(p.id for p in roles_of(person, pool.by_id[i])), config, wave_id, excluding=excluding)
-              for i in shown]
+    checks = []
+    for candidate in shown:
+        mentor, mentee = roles_of(person, pool.by_id[candidate])
+        checks.append(check(pool, mentor.id, mentee.id, config, wave_id, excluding=excluding))
     ranking = Ranking(
         person=person,
         candidates=[pool.by_id[i] for i in shown],

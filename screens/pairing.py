@@ -603,7 +603,7 @@ class PairingScreen(ProgrammeScreen):
             return
         rules, left, right = self.query_one("#rules", Static), self.query_one("#left", Static), self.query_one("#right", Static)
         person = self.loaded.person(self.person_id) if self.loaded is not None else None
-        if person is None:
+        if person is None or self.loaded is None:
             return
         result = self.current
         if self.person_id not in self.loaded.pool.by_id:  # picked while the programme is read
