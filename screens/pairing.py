@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from rich.console import Group
 from rich.text import Text
@@ -54,6 +54,8 @@ from rmtui.screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScree
 from rmtui.text import clean, literal
 from rmtui.widgets.pick import PickOne
 from rmtui.widgets.virtual_table import Column, VirtualTable
+
+T = TypeVar("T")
 
 CANDIDATE_COLUMNS = [
     Column("score", "Fit", 3, justify="right"),
@@ -334,6 +336,7 @@ class PairingScreen(ProgrammeScreen):
         self._loading = False  # a read of the whole programme is under way
         self._finding = False  # the finder is open (asked for with /, not yet closed)
         self._early_moves = 0  # ↓ less ↑ pressed before the first candidates were shown
+        self._asked = 0  # glances and rankings asked for: only the newest is shown
         self._reload = False  # ... and what it reads may be older than a change seen since
 
     def compose(self):
@@ -388,9 +391,18 @@ class PairingScreen(ProgrammeScreen):
     def glance(self, then_load: bool = False) -> None:
         """Read (narrowly) and show the person's first candidates by name until the pool is in;
         ``then_load``: then read the whole programme (:meth:`load`), whatever the glance gave."""
+        self._asked += 1
         self.run_work(_glance, self.programme, self.wave_id, self.person_id, what="read the programme",
-                      done=self._glanced, failed=partial(self._failed, "glance"), group="glance",
-                      after=self._after_glance if then_load else None)
+                      done=partial(self._newest, self._asked, self._glanced), failed=partial(self._failed, "glance"),
+                      group="glance", exclusive=False, after=self._after_glance if then_load else None)
+
+    def _newest(self, asked: int, then: Callable[[T], None], result: T) -> None:
+        """Hand ``result`` to ``then`` unless a newer glance or ranking was asked for since.
+
+        (Not Textual's exclusive workers: a thread runs to its end either way, and waiting
+        for a cancelled one raises WorkerCancelled in whoever waits for every worker.)"""
+        if asked == self._asked:
+            then(result)
 
     def _after_glance(self) -> None:
         if self.is_attached and (self.loaded is None or self.loaded.partial):
@@ -420,8 +432,10 @@ class PairingScreen(ProgrammeScreen):
             self._search()
 
     def rank(self, loaded: Loaded, person_id: int, wave_id: int | None, excluding: list[int]) -> None:
+        self._asked += 1
         self.run_work(partial(rank_candidates, excluding=excluding), loaded.pool, person_id, loaded.config, wave_id,
-                      what="rank the candidates", done=self._ranked, failed=partial(self._failed, "rank"), group="rank")
+                      what="rank the candidates", done=partial(self._newest, self._asked, self._ranked),
+                      failed=partial(self._failed, "rank"), group="rank", exclusive=False)
 
     def find(self, loaded: Loaded, query: str, wave_id: int | None) -> None:
         self.run_work(loaded.find, self.programme.store, query, wave_id, what="find the person",
