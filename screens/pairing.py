@@ -406,7 +406,9 @@ class PairingScreen(ProgrammeScreen):
 
     def _after_glance(self) -> None:
         if self.is_attached and (self.loaded is None or self.loaded.partial):
-            self.load()
+            # After the first candidates are on the terminal: the whole read's thread would
+            # otherwise share the interpreter with that paint.
+            self.call_after_refresh(self.load)
 
     def _glanced(self, loaded: Loaded) -> None:
         if not loaded.partial:  # a small programme: read whole at once
