@@ -992,7 +992,11 @@ def _folded(names: Sequence[str]) -> list[str]:
     calls. A name that is not plain printable text (``clean`` would change more than its
     ends) is cleaned and folded on its own.
     """
-    if not all(type(name) is str and name.isprintable() for name in names):
+    try:
+        plain = "".join(names).isprintable()  # (every name printable: one pass in C)
+    except TypeError:  # a name that is not text
+        plain = False
+    if not plain:
         return [_fold_name(clean(name)) for name in names]
     text = "\n".join([name.strip() for name in names])
     if text.isascii():

@@ -194,3 +194,16 @@ async def test_arrows_pressed_before_the_first_candidates_are_shown_are_not_lost
         assert starts[1] == starts[0] + 2
         chosen = screen.source.candidate(starts[1])
         assert chosen.id in (screen.current.mentor.id, screen.current.mentee.id)
+
+
+def test_names_folded_as_one_text_equal_each_folded():
+    from rmtui.matching import _fold_name, _folded
+    from rmtui.text import clean
+
+    rng = random.Random(3)
+    chars = "aAéÉ ßΣσςİıǅ\u0301\u0327\u00a0 xyzØøÆ  Ǆ\u0345ΐﬁ]^-\\Ø"
+    names = ["".join(rng.choice(chars) for _ in range(rng.randint(0, 12))) for _ in range(5000)]
+    assert _folded(names) == [_fold_name(clean(n)) for n in names]
+    odd = [*names[:50], "a\nb", "x\u200by", "\x1fq", " Zoë ", "\x1b[31mRed"]
+    assert _folded(odd) == [_fold_name(clean(n)) for n in odd]
+    assert _folded([]) == [] and _folded(["", " José "]) == ["", "jose"]
