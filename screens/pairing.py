@@ -337,6 +337,7 @@ class PairingScreen(ProgrammeScreen):
         self._finding = False  # the finder is open (asked for with /, not yet closed)
         self._early_moves = 0  # ↓ less ↑ pressed before the first candidates were shown
         self._asked = 0  # glances and rankings asked for: only the newest is shown
+        self._load_pending = False  # the whole read waits for the first paint
         self._reload = False  # ... and what it reads may be older than a change seen since
 
     def compose(self):
@@ -405,9 +406,18 @@ class PairingScreen(ProgrammeScreen):
             then(result)
 
     def _after_glance(self) -> None:
-        if self.is_attached and (self.loaded is None or self.loaded.partial):
-            # After the first candidates are on the terminal: the whole read's thread would
-            # otherwise share the interpreter with that paint.
+        if not self.is_attached or (self.loaded is not None and not self.loaded.partial):
+            return
+        if self.source is None:  # nothing to paint first (the glance failed, or nobody to match)
+            self.load()
+        else:  # once the rule panel of the first row is painted (see candidate_moved)
+            self._load_pending = True
+
+    def _load_when_painted(self) -> None:
+        """Read the whole programme once the first candidates and their rule panel are on the
+        terminal: the read's thread would otherwise share the interpreter with that paint."""
+        if self._load_pending:
+            self._load_pending = False
             self.call_after_refresh(self.load)
 
     def _glanced(self, loaded: Loaded) -> None:
@@ -613,6 +623,7 @@ class PairingScreen(ProgrammeScreen):
         else:
             self.current = self.check_with(self.source.candidate(event.index))
         self._show_check()
+        self._load_when_painted()
 
     def _show_check(self) -> None:
         if not self.is_mounted:
