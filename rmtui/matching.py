@@ -48,6 +48,13 @@ if TYPE_CHECKING:
     from scipy import sparse
 
 
+def import_solvers() -> None:
+    """Import scipy's sparse matrices and assignment solver now (in a worker, once the pairing
+    screen's first paint is out), so that ranking and a wave's matching do not wait for them."""
+    import scipy.optimize  # noqa: F401
+    import scipy.sparse  # noqa: F401
+
+
 def _sparse():  # noqa: ANN202 - scipy.sparse
     """scipy.sparse, imported when a pool first builds its matrices (in a worker): importing it
     with this module cost the pairing screen a quarter of a second of its first paint."""

@@ -23,7 +23,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from rmtui.coaches import Workload, assign_coach, workloads
 from rmtui.db import ConflictError, Pair, Store, StoreError, Wave
-from rmtui.matching import Names, Pool, Ranking, rank_candidates, refresh_pool
+from rmtui.matching import Names, Pool, Ranking, import_solvers, rank_candidates, refresh_pool
 from rmtui.pairing import (
     OVERRIDABLE,
     PairCheck,
@@ -208,6 +208,7 @@ def _load(programme: Programme, previous: Pool | None = None, wave_id: int | Non
     waiting in the wave shown (when ``person_id`` is gone) and the facts of that wave.
     """
     store = programme.store
+    import_solvers()
     config, problem = _rules(programme)
     pool = refresh_pool(store, programme.today(), previous)
     if names is not None:
