@@ -18,17 +18,16 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 import threading
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import linear_sum_assignment
 
 from rmtui.db import Store
 from rmtui.rule_settings import RuleConfig
@@ -44,6 +43,24 @@ from rmtui.rules import (
     utc_offset_hours,
 )
 from rmtui.text import clean, fold
+
+if TYPE_CHECKING:
+    from scipy import sparse
+
+
+def import_solvers() -> None:
+    """Import scipy's sparse matrices and assignment solver now (in a worker, once the pairing
+    screen's first paint is out), so that ranking and a wave's matching do not wait for them."""
+    import scipy.optimize  # noqa: F401
+    import scipy.sparse  # noqa: F401
+
+
+def _sparse():  # noqa: ANN202 - scipy.sparse
+    """scipy.sparse, imported when a pool first builds its matrices (in a worker): importing it
+    with this module cost the pairing screen a quarter of a second of its first paint."""
+    from scipy import sparse
+
+    return sparse
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,8 +300,21 @@ class Pool:
     def folded_names(self) -> list[str]:
         """Every person's name folded for search (:func:`rmtui.text.fold`), in ``people`` order."""
         if self._columns is not None:
-            return [_fold_name(clean(name)) for name in self._columns.names]
+            return _folded(self._columns.names)
         return [_fold_name(p.name) for p in self.people]
+
+    def adopt_names(self, names: Names) -> bool:
+        """Take the folded names of ``names`` (read a moment before) when they are of these
+        very people, in this order, with these very names: the second fold of 100,000
+        names is saved. Return whether they were taken."""
+        if self._columns is None or "folded_names" in self.__dict__:
+            return False
+        if len(names.ids) != len(self._columns.ids) or names.names != self._columns.names:
+            return False
+        if names.ids != self._columns.ids.tolist():
+            return False
+        self.__dict__["folded_names"] = names.folded
+        return True
 
     def folded_name(self, position: int) -> str:
         """One person's folded name (without folding all 100,000 when only a few are asked)."""
@@ -400,19 +430,26 @@ class Pool:
     def reports(self) -> dict[int, list[int]]:
         """Return manager id → the ids of their direct reports."""
         reports: dict[int, list[int]] = defaultdict(list)
+        # Everyone in ``managers``, in the pool or not: a pool of a few people (load_pair_pool)
+        # is given the whole programme's managers, and a report two levels down is found
+        # through the manager between, who is not in that pool.
         for person_id, manager_id in self.managers.items():
-            if manager_id is not None and person_id in self.position:
+            if manager_id is not None:
                 reports[manager_id].append(person_id)
         return reports
 
     def line_of(self, person_id: int) -> set[int]:
-        """Return everyone above or below ``person_id`` in the reporting line (cycle-safe)."""
+        """Return everyone above or below ``person_id`` in the reporting line (cycle-safe):
+        whoever is in their chain of managers, or has them in theirs (as the rule check,
+        :func:`rmtui.rules.outside_reporting_line`, asks it of one pair)."""
         line = set(self.chain(person_id))
+        seen = {person_id}
         todo = list(self.reports.get(person_id, ()))
-        while todo:
+        while todo:  # below: each report is walked down once, even when it is above too (a cycle)
             current = todo.pop()
-            if current in line or current == person_id:
+            if current in seen:
                 continue
+            seen.add(current)
             line.add(current)
             todo.extend(self.reports.get(current, ()))
         return line
@@ -444,6 +481,12 @@ class Pool:
         in the reporting line (:meth:`line_of`, worked out for many people at once)."""
         parents = self._parents
         others = self.ids[positions]
+        if parents is None and len(positions) <= 2_000:
+            # A few people (a pool of a few, load_pair_pool): each one's chain up, not the tree down.
+            above = set(self.chain(person_id))
+            return np.fromiter(
+                (i != person_id and (i in above or person_id in self.chain(i)) for i in others.tolist()),
+                dtype=bool, count=len(positions))
         if parents is None:
             line = self.line_of(person_id)
             if not line:
@@ -532,7 +575,7 @@ class Pool:
             for key in keys:
                 rows.append(row)
                 cols.append(vocabulary.setdefault(key, len(vocabulary)))
-        matrix = sparse.csr_matrix(
+        matrix = _sparse().csr_matrix(
             (np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(len(items), max(1, len(vocabulary)))
         )
         return matrix, list(vocabulary)
@@ -554,7 +597,7 @@ class Pool:
             cols_parts.append(cols[cols >= 0])
         rows = np.concatenate(rows_parts) if rows_parts else np.zeros(0, dtype=np.int64)
         cols = np.concatenate(cols_parts) if cols_parts else np.zeros(0, dtype=np.int64)
-        matrix = sparse.csr_matrix((np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(n, max(1, len(keys))))
+        matrix = _sparse().csr_matrix((np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(n, max(1, len(keys))))
         matrix.sum_duplicates()
         matrix.data[:] = 1.0  # an item listed twice (or in both lists) counts once, as Person.make keeps it
         return matrix, list(keys)
@@ -596,7 +639,7 @@ class Pool:
                 if key in at:
                     rows.append(row)
                     cols.append(at[key])
-        return sparse.csr_matrix(
+        return _sparse().csr_matrix(
             (np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(max(1, len(items)), max(1, len(vocabulary)))
         )
 
@@ -916,8 +959,94 @@ def load_pool_by_rows(store: Store, today: dt.date) -> Pool:
     return _pool(people_rows, pair_rows, wave_rows, today)
 
 
-def load_pair_pool(store: Store, today: dt.date, person_ids: Sequence[int]) -> Pool:
-    """Return a Pool of just ``person_ids`` and their pairs, with the whole manager chain.
+@dataclass
+class Names:
+    """Every participant's id, name, role and status: what the pairing screen's finder
+    searches and its first paint picks from, in one narrow read (a fraction of
+    :func:`load_pool`'s). Positions are the pool's (table order)."""
+
+    ids: list[int]
+    names: list[str]  # as stored
+    roles: list[str]
+    statuses: list[str]
+    folded: list[str]  # each name cleaned and folded, as Pool.folded_names
+
+    def name(self, person_id: int) -> str | None:
+        """``person_id``'s name as shown (cleaned), None when not a participant."""
+        position = self.position.get(person_id)
+        return None if position is None else clean(self.names[position])
+
+    @cached_property
+    def position(self) -> dict[int, int]:
+        return dict(zip(self.ids, range(len(self.ids))))
+
+
+_NAMES_SQL = "SELECT id, name, role, status FROM participants"
+_NAMES_COLUMNS_SQL = """
+SELECT count(*), group_concat(id, ','), group_concat(name, char(31)), group_concat(role, char(31)),
+       group_concat(status, char(31)),
+       total(typeof(id) != 'integer' OR typeof(name) != 'text' OR typeof(role) != 'text' OR typeof(status) != 'text')
+FROM participants
+"""
+
+
+def _folded(names: Sequence[str]) -> list[str]:
+    """Return ``_fold_name(clean(name))`` of each name, all folded as one text.
+
+    Folding goes character by character (case folding, compatibility decomposition, combining
+    marks dropped) and a line break stops no mark, so the folded text of the names joined by
+    line breaks, split at them, is each name folded: three passes in C instead of 100,000
+    calls. A name that is not plain printable text (``clean`` would change more than its
+    ends) is cleaned and folded on its own.
+    """
+    try:
+        plain = "".join(names).isprintable()  # (every name printable: one pass in C)
+    except TypeError:  # a name that is not text
+        plain = False
+    if not plain:
+        return [_fold_name(clean(name)) for name in names]
+    text = "\n".join([name.strip() for name in names])
+    if text.isascii():
+        return text.lower().split("\n") if names else []
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    marks = sorted(c for c in set(decomposed) if unicodedata.combining(c))
+    if marks:  # (a regular expression drops them in C; str.translate looks each character up)
+        decomposed = re.sub(f"[{''.join(re.escape(c) for c in marks)}]", "", decomposed)
+    return decomposed.split("\n")
+
+
+def read_names(store: Store) -> Names:
+    """Read :class:`Names`: one aggregate query (as :func:`load_pool` reads columns), or row by
+    row when a value would not come through it exactly (a number stored as text, a separator
+    in a name)."""
+    row = store.query_tuples(_NAMES_COLUMNS_SQL)[0]
+    count = int(row[0])
+    try:
+        if row[5]:
+            raise _NotPlain
+        ids = _numbers(row[1], count, np.int64).tolist()
+        names, roles, statuses = (_texts(row[k], count) for k in (2, 3, 4))
+    except (_NotPlain, ValueError):
+        rows = store.query_tuples(_NAMES_SQL)
+        ids, names, roles, statuses = ((list(column) for column in zip(*rows)) if rows else ([] for _ in range(4)))
+    return Names(ids, names, roles, statuses, _folded(names))
+
+
+def manager_chains(store: Store, person_ids: Sequence[int]) -> dict[int, int | None]:
+    """Return the manager of ``person_ids`` and of everyone up their chains (a cycle ends
+    them): all that :func:`rmtui.rules.manager_chain` reads of these people."""
+    marks = ", ".join("?" for _ in person_ids)
+    return dict(store.query_tuples(
+        f"WITH RECURSIVE up(id, boss) AS (SELECT id, manager_id FROM participants WHERE id IN ({marks}) "
+        "UNION SELECT p.id, p.manager_id FROM participants AS p JOIN up ON p.id = up.boss) SELECT id, boss FROM up",
+        tuple(person_ids)))
+
+
+def load_pair_pool(store: Store, today: dt.date, person_ids: Sequence[int],
+                   managers: dict[int, int | None] | None = None) -> Pool:
+    """Return a Pool of just ``person_ids`` and their pairs, with the whole manager chain
+    (every participant's manager: read here unless ``managers`` gives them, read in the
+    same snapshot).
 
     Cheap enough to run inside a write transaction, so a pair is checked against the
     programme as it is at the moment it is saved.
@@ -930,7 +1059,8 @@ def load_pair_pool(store: Store, today: dt.date, person_ids: Sequence[int]) -> P
         (*person_ids, *person_ids),
     )
     wave_rows = store.query_tuples("SELECT id, name FROM waves")
-    managers = dict(store.query_tuples("SELECT id, manager_id FROM participants"))
+    if managers is None:
+        managers = dict(store.query_tuples("SELECT id, manager_id FROM participants"))
     return _pool(people_rows, pair_rows, wave_rows, today, managers)
 
 
@@ -1038,9 +1168,27 @@ class Ranking:
     scores: list[float]
     allowed: list[bool]
     first_failure: list[str | None]  # the first hard rule that blocks, by rule id
+    ids: list[int] | None = None
+    """The candidates' ids in order (read without making each candidate a Person), if known."""
+    of: int | None = None
+    """None for the whole ranking; else how many candidates there are, of which these are
+    only the first few by name (scored exactly, not ranked: the pairing screen's first paint)."""
 
     def __len__(self) -> int:
         return len(self.candidates)
+
+    def index(self, person_id: int) -> int | None:
+        """Return where ``person_id`` is among the candidates, None if not there."""
+        ids = self.ids if self.ids is not None else [c.id for c in self.candidates]
+        try:
+            return ids.index(person_id)
+        except ValueError:
+            return None
+
+    @property
+    def complete(self) -> bool:
+        """Whether these are all the candidates, best first (not the first few by name)."""
+        return self.of is None
 
 
 def rank_candidates(
@@ -1080,6 +1228,7 @@ def rank_candidates(
     return Ranking(
         person=person,
         candidates=_Picked(pool.people, others[order]),
+        ids=pool.ids[others[order]].tolist(),
         scores=score[order].tolist(),
         allowed=allowed[order].tolist(),
         first_failure=[rule_names[f] if f >= 0 else None for f in first[order].tolist()],
@@ -1135,6 +1284,8 @@ def _optimal(weight: np.ndarray, allowed: np.ndarray, slots: np.ndarray) -> list
         return []
     big = 100.0 * (min(weight.shape[0], columns.size) + 1)
     profit = np.where(allowed, weight + big, 0.0)[:, columns]
+    from scipy.optimize import linear_sum_assignment  # here: a quarter of a second to import
+
     rows, cols = linear_sum_assignment(profit, maximize=True)
     chosen = columns[cols]
     return [(int(r), int(c)) for r, c in zip(rows, chosen) if allowed[r, c]]

@@ -17,10 +17,10 @@ import numpy as np
 from rmtui.db import Pair, Store, Wave, Writer
 from rmtui.error_log import UserError
 from rmtui.lifecycle import activate_people
-from rmtui.matching import Pool, load_pair_pool
+from rmtui.matching import _PEOPLE_SQL, Names, Pool, Ranking, load_pair_pool, manager_chains, read_names
 from rmtui.programme import Programme
 from rmtui.rule_settings import RuleConfig, load_rule_config
-from rmtui.rules import Person, Verdict, blocking, check_pair
+from rmtui.rules import AVAILABLE, ONGOING, Person, Verdict, blocking, check_pair
 from rmtui.schedule import wave_session_days, write_pair_plan
 from rmtui.scoring import score
 from rmtui.search import name_matches
@@ -117,6 +117,112 @@ def find_people(pool: Pool, query: str, wave_id: int | None, limit: int = 200) -
             order += heapq.nsmallest(limit - len(order), np.flatnonzero(~waiting).tolist(), key=by_name)
         return [pool.people[i] for i in order]
     return [pool.people[i] for i in name_matches(text, pool.folded_names, limit)]
+
+
+# -- the first paint: a narrow read, before the whole pool is built ---------------------------
+
+
+def busy_mentees(pairs: Iterable[tuple[int, int, str]], wave_id: int | None) -> set[int]:
+    """Return the mentees with an ongoing pair in ``wave_id`` (any wave when None) among
+    ``pairs`` (wave id, mentee id, status): who is not waiting to be matched."""
+    return {mentee for wave, mentee, status in pairs if status in ONGOING and (wave_id is None or wave == wave_id)}
+
+
+def find_named(names: Names, query: str, wave_id: int | None, busy: set[int], limit: int = 200) -> list[int]:
+    """Return the positions :func:`find_people` returns, from :class:`Names` (``busy``: see
+    :func:`busy_mentees`): the same people in the same order, before the pool is built."""
+    text = fold(clean(query))
+    if text:
+        return name_matches(text, names.folded, limit)
+    ids, folded = names.ids, names.folded
+    waiting = [
+        i for i, (role, status, person) in enumerate(zip(names.roles, names.statuses, ids))
+        if role == "mentee" and status in AVAILABLE and person not in busy
+    ]
+
+    def by_name(i: int) -> tuple[str, int]:
+        return folded[i], ids[i]
+
+    order = heapq.nsmallest(limit, waiting, key=by_name)
+    if len(order) < limit:
+        chosen = set(waiting)
+        order += heapq.nsmallest(limit - len(order), (i for i in range(len(ids)) if i not in chosen), key=by_name)
+    return order
+
+
+def finder_people(store: Store, names: Names, positions: list[int]) -> list[Person]:
+    """The people at ``positions`` of ``names``, in that order, as the finder lists them (read
+    by id: the narrow read has no levels or lines of business); anyone gone since is left out."""
+    ids = [names.ids[i] for i in positions]
+    found: dict[int, Person] = {}
+    for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        for row in store.query_tuples(f"{_PEOPLE_SQL} WHERE id IN ({', '.join('?' for _ in batch)})", tuple(batch)):
+            found[row[0]] = Person.make(row[0], row[1], row[2], level=row[3], line_of_business=row[4], team=row[5],
+                                        manager_id=row[6], timezone=row[7], status=row[8], capacity=row[9])
+    return [found[i] for i in ids if i in found]
+
+
+@dataclass
+class Glance:
+    """What the pairing screen paints first, read narrowly: everyone's names (the finder),
+    the person being matched, and their first candidates by name, each scored and checked
+    exactly on a pool of just those people (:func:`rmtui.matching.load_pair_pool`)."""
+
+    names: Names
+    busy: set[int]  # mentees paired in the wave asked for
+    pool: Pool  # the person and the candidates shown, their pairs, every manager
+    ranking: Ranking | None  # of=how many candidates there are in all; None: nobody to match
+
+
+def glance(store: Store, today: object, config: RuleConfig, wave_id: int | None, person_id: int | None,
+           *, screenful: int = 40) -> Glance:
+    """Return the :class:`Glance` of ``person_id`` (else the first person waiting in
+    ``wave_id``, as :func:`find_people` picks them) in one read snapshot."""
+    with store.snapshot():
+        names = read_names(store)
+        marks = ", ".join("?" for _ in ONGOING)
+        ongoing = store.query_tuples(f"SELECT wave_id, mentee_id, status FROM pairs WHERE status IN ({marks})", ONGOING)
+        busy = busy_mentees(ongoing, wave_id)
+        if person_id not in names.position:
+            first = find_named(names, "", wave_id, busy, limit=1)
+            person_id = names.ids[first[0]] if first else None
+        if person_id is None:
+            pool = Pool(today=today)  # type: ignore[arg-type]
+            return Glance(names, busy, pool, None)
+        own = store.query_tuples(
+            "SELECT id, wave_id, mentor_id, mentee_id, status FROM pairs WHERE mentor_id = ? OR mentee_id = ?",
+            (person_id, person_id))
+        former = {m if e == person_id else e for _, _, m, e, status in own if status != "proposed" and m != e}
+        excluding = [i for i, w, _, _, status in own if status == "proposed" and w == wave_id]
+        role = names.roles[names.position[person_id]]
+        other = "mentor" if role == "mentee" else "mentee"
+        candidates = [
+            i for i, (r, who) in enumerate(zip(names.roles, names.ids))
+            if r == other and who != person_id and who not in former
+        ]
+        folded, ids = names.folded, names.ids
+        first_few = heapq.nsmallest(screenful, candidates, key=lambda i: (folded[i], ids[i]))
+        shown = [ids[i] for i in first_few]
+        chains = manager_chains(store, [person_id, *shown])
+        pool = load_pair_pool(store, today, [person_id, *shown], chains)  # type: ignore[arg-type]
+    # Each candidate checked as the rule panel checks them (no arrays over the pool: the
+    # first paint needs neither them nor scipy, imported later, in the whole pool's worker).
+    person = pool.by_id[person_id]
+    checks = []
+    for candidate in shown:
+        mentor, mentee = roles_of(person, pool.by_id[candidate])
+        checks.append(check(pool, mentor.id, mentee.id, config, wave_id, excluding=excluding))
+    ranking = Ranking(
+        person=person,
+        candidates=[pool.by_id[i] for i in shown],
+        scores=[result.total for result in checks],
+        allowed=[not result.blocking for result in checks],
+        first_failure=[result.blocking[0].rule if result.blocking else None for result in checks],
+        ids=shown,
+        of=len(candidates),
+    )
+    return Glance(names, busy, pool, ranking)
 
 
 def _check_in_transaction(programme: Programme, mentor_id: int, mentee_id: int, wave_id: int,

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-from scipy import sparse
 
 from rmtui.text import clean, fold
 
@@ -573,6 +572,8 @@ def _goals_met_matrix(params: Params, pool: Pool, rows: Ix, cols: Ix, facts: Fac
     competencies, _ = pool.competency_matrix
     wanted = goals[rows]
     asked = np.unique(wanted.indices)  # only the goals these mentees have matter
+    from scipy import sparse  # here: importing scipy cost the pairing screen's first paint a quarter second
+
     close = sparse.csr_matrix((pool.shared_keywords[asked] >= int(params["min_words"])).astype(np.float64))
     can_meet = ((competencies[cols] @ close.T).toarray() > 0).astype(np.float64)  # mentor × asked goal
     met_count = np.asarray(wanted[:, asked] @ can_meet.T)

@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from rich.console import Group
 from rich.text import Text
@@ -22,17 +22,21 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Input, Static
 
 from rmtui.coaches import Workload, assign_coach, workloads
-from rmtui.db import ConflictError, Pair, StoreError, Wave
-from rmtui.matching import Pool, Ranking, rank_candidates, refresh_pool
+from rmtui.db import ConflictError, Pair, Store, StoreError, Wave
+from rmtui.matching import Names, Pool, Ranking, import_solvers, rank_candidates, refresh_pool
 from rmtui.pairing import (
     OVERRIDABLE,
     PairCheck,
     PairingError,
+    busy_mentees,
     check,
     close_pair,
     close_wording,
     confirm_pair,
+    find_named,
     find_people,
+    finder_people,
+    glance,
     pair_now,
     propose_pair,
     roles_of,
@@ -51,6 +55,8 @@ from rmtui.text import clean, literal
 from rmtui.widgets.pick import PickOne
 from rmtui.widgets.search_field import SearchField
 from rmtui.widgets.virtual_table import Column, VirtualTable
+
+T = TypeVar("T")
 
 CANDIDATE_COLUMNS = [
     Column("score", "Fit", 3, justify="right"),
@@ -73,7 +79,12 @@ PAIR_COLUMNS = tuple(f.name for f in dataclasses.fields(Pair))
 
 @dataclass
 class Loaded:
-    """What the screen reads in one go: the pool, the rules, the waves, the ongoing pairs."""
+    """What the screen reads in one go: the pool, the rules, the waves, the ongoing pairs.
+
+    Partial (the first paint, :func:`_glance`): the pool holds only the person being matched
+    and their first candidates by name, ``ranking`` scores those, and ``names`` lets the
+    finder answer; the whole programme is being read meanwhile (:func:`_load`).
+    """
 
     pool: Pool
     config: RuleConfig
@@ -82,10 +93,40 @@ class Loaded:
     pair_rows: list[tuple]  # every ongoing pair (PAIR_COLUMNS), for "who is paired with whom"
     first: dict[int | None, int | None] = field(default_factory=dict)  # wave → the first person waiting
     _pairs: dict[int, list[Pair]] = field(default_factory=dict)
+    names: Names | None = None  # everyone's names (partial), for the finder
+    ranking: Ranking | None = None  # partial: the first candidates by name, scored (Ranking.of set)
+    _found: dict[int, Person] = field(default_factory=dict)  # partial: who the finder listed
+
+    @property
+    def partial(self) -> bool:
+        """Whether the pool holds only the people shown first (the whole programme is coming)."""
+        return self.names is not None
 
     def name(self, person_id: int) -> str:
         person = self.pool.by_id.get(person_id)
-        return person.name if person is not None else "?"
+        if person is not None:
+            return person.name
+        found = self.names.name(person_id) if self.names is not None else None
+        return found if found is not None else "?"
+
+    def person(self, person_id: int | None) -> Person | None:
+        """Return ``person_id`` as the pool (or the finder, partial) has them; None if unknown."""
+        if person_id is None:
+            return None
+        return self.pool.by_id.get(person_id) or self._found.get(person_id)
+
+    def find(self, store: Store, query: str, wave_id: int | None) -> list[Person]:
+        """The person finder's answer (:func:`find_people`; partial: the same from the names),
+        in a worker."""
+        if self.names is None:
+            _ = self.partners
+            return find_people(self.pool, query, wave_id)
+        wave, mentee, status = (PAIR_COLUMNS.index(c) for c in ("wave_id", "mentee_id", "status"))
+        busy = busy_mentees(((row[wave], row[mentee], row[status]) for row in self.pair_rows), wave_id)
+        people = finder_people(store, self.names, find_named(self.names, query, wave_id, busy))
+        self._found.update((p.id, p) for p in people)
+        _ = self.partners  # here, in the worker: the finder's notes
+        return people
 
     @cached_property
     def _rows_of(self) -> dict[int, list[int]]:
@@ -118,31 +159,69 @@ class Loaded:
         return partner
 
 
+def _rules(programme: Programme) -> tuple[RuleConfig, str | None]:
+    try:
+        return load_rule_config(programme.store), None
+    except RuleConfigError as error:
+        return default_rule_config(), str(error)
+
+
+def _ongoing(programme: Programme) -> list[tuple]:
+    marks = ", ".join("?" for _ in ONGOING)
+    return programme.store.query_tuples(
+        f"SELECT {', '.join(PAIR_COLUMNS)} FROM pairs WHERE status IN ({marks}) ORDER BY id", ONGOING)
+
+
+# Up to this many people the whole programme is read and ranked in about the time the first
+# paint's narrow read takes: it is read at once (no list by name flashing before the ranking).
+SMALL_PROGRAMME = 5_000
+
+
+def _glance(programme: Programme, wave_id: int | None = None, person_id: int | None = None,
+            small: int = SMALL_PROGRAMME) -> Loaded:
+    """Read what the screen paints first, narrowly (:func:`rmtui.pairing.glance`): the rules,
+    the waves, the ongoing pairs, everyone's names, the person being matched (``person_id``,
+    else the first waiting in the wave) and their first candidates by name, scored.
+    A programme of at most ``small`` people is read whole at once (:func:`_load`)."""
+    store = programme.store
+    with store.snapshot():
+        config, problem = _rules(programme)
+        rows = _ongoing(programme)
+        wave_list = waves(store)
+        wave_ids = [w.id for w in wave_list]
+        wave = wave_id if wave_id in wave_ids else (wave_ids[0] if wave_ids else None)
+        seen = glance(store, programme.today(), config, wave, person_id)
+    if len(seen.names.ids) <= small:
+        return _load(programme, None, wave_id, person_id, seen.names)
+    loaded = Loaded(seen.pool, config, problem, wave_list, rows, names=seen.names, ranking=seen.ranking)
+    loaded.first[wave] = seen.ranking.person.id if seen.ranking is not None else None
+    _ = loaded._rows_of  # worked out here, in the worker, not on the UI thread
+    return loaded
+
+
 def _load(programme: Programme, previous: Pool | None = None, wave_id: int | None = None,
-          person_id: int | None = None) -> Loaded:
+          person_id: int | None = None, names: Names | None = None) -> Loaded:
     """Read what the screen shows in one go (off the UI thread); the people of ``previous``
-    (the pool shown now) are kept when none of them changed (:func:`refresh_pool`).
+    (the pool shown now) are kept when none of them changed (:func:`refresh_pool`); the
+    folded names of ``names`` (the first paint's) are kept when they are still everyone's.
 
     The work the screen needs next is done here too, off the UI thread: the first person
     waiting in the wave shown (when ``person_id`` is gone) and the facts of that wave.
     """
     store = programme.store
-    problem = None
-    try:
-        config = load_rule_config(store)
-    except RuleConfigError as error:
-        config, problem = default_rule_config(), str(error)
+    import_solvers()
+    config, problem = _rules(programme)
     pool = refresh_pool(store, programme.today(), previous)
-    marks = ", ".join("?" for _ in ONGOING)
-    rows = store.query_tuples(
-        f"SELECT {', '.join(PAIR_COLUMNS)} FROM pairs WHERE status IN ({marks}) ORDER BY id", ONGOING)
-    loaded = Loaded(pool, config, problem, waves(store), rows)
+    if names is not None:
+        pool.adopt_names(names)
+    loaded = Loaded(pool, config, problem, waves(store), _ongoing(programme))
     wave_ids = [w.id for w in loaded.waves]
     wave = wave_id if wave_id in wave_ids else (wave_ids[0] if wave_ids else None)
     if person_id not in pool.by_id:
         waiting = find_people(pool, "", wave, limit=1)
         loaded.first[wave] = waiting[0].id if waiting else None
     pool.facts(wave)
+    _ = loaded._rows_of
     return loaded
 
 
@@ -160,6 +239,15 @@ class CandidateSource:
 
     def candidate(self, index: int) -> Person:
         return self.ranking.candidates[self.rows[index]]
+
+    def index_of(self, person_id: int) -> int | None:
+        """Return the row of candidate ``person_id``, None if not shown."""
+        k = self.ranking.index(person_id)
+        if k is None:
+            return None
+        if len(self.rows) == len(self.ranking):
+            return k
+        return next((row for row, at in enumerate(self.rows) if at == k), None)
 
     def cells(self, index: int) -> dict[str, Text]:
         k = self.rows[index]
@@ -215,6 +303,11 @@ class PairingScreen(ProgrammeScreen):
 
     EDIT_ACTIONS: ClassVar[frozenset[str]] = frozenset({"propose", "confirm", "override", "close_pair", "withdraw", "coach"})
 
+    # Keys go to the candidates from the start: Textual would focus the first focusable
+    # widget (the finder's field) as the screen shows, and then the field's first Changed
+    # opened the finder over the candidates, now and then (a race older than issue 14).
+    AUTO_FOCUS = "#candidates"
+
     DEFAULT_CSS = """
     PairingScreen #find { height: 1; border: none; padding: 0 1; background: $boost; }
     PairingScreen #find:focus { background: $surface-lighten-1; }
@@ -242,6 +335,12 @@ class PairingScreen(ProgrammeScreen):
         self.current: PairCheck | None = None
         self.override_draft = ""
         self._checks: dict[int, PairCheck] = {}
+        self._loading = False  # a read of the whole programme is under way
+        self._finding = False  # the finder is open (asked for with /, not yet closed)
+        self._early_moves = 0  # ↓ less ↑ pressed before the first candidates were shown
+        self._asked = 0  # glances and rankings asked for: only the newest is shown
+        self._load_pending = False  # the whole read waits for the first paint
+        self._reload = False  # ... and what it reads may be older than a change seen since
 
     def compose(self):
         yield Header()
@@ -261,7 +360,10 @@ class PairingScreen(ProgrammeScreen):
 
     def on_mount(self) -> None:
         self.query_one("#candidates", VirtualTable).focus()
-        self.load()
+        # The first paint comes from a narrow read (the names, the person, their first
+        # candidates by name, scored); the whole programme is read after it, then ranked
+        # (not meanwhile: both would share the one interpreter and the first paint come later).
+        self.glance(then_load=True)
 
     def on_resize(self) -> None:
         self.set_class(self.size.height >= 32, "tall")
@@ -274,17 +376,83 @@ class PairingScreen(ProgrammeScreen):
     # -- loading -----------------------------------------------------------------------
 
     def load(self) -> None:
-        previous = self.loaded.pool if self.loaded is not None else None
-        self.run_work(_load, self.programme, previous, self.wave_id, self.person_id,
+        if self._loading:  # one read of the whole programme at a time; again once it is in
+            self._reload = True
+            return
+        self._loading, self._reload = True, False
+        previous = self.loaded.pool if self.loaded is not None and not self.loaded.partial else None
+        names = self.loaded.names if self.loaded is not None else None
+        self.run_work(_load, self.programme, previous, self.wave_id, self.person_id, names,
                       what="read the programme", done=self._loaded,
-                      failed=partial(self._failed, "load"), group="load")
+                      failed=partial(self._failed, "load"), after=self._load_ended, group="load")
+
+    def _load_ended(self) -> None:
+        self._loading = False
+        if self._reload and self.is_attached:
+            self.load()
+
+    def glance(self, then_load: bool = False) -> None:
+        """Read (narrowly) and show the person's first candidates by name until the pool is in;
+        ``then_load``: then read the whole programme (:meth:`load`), whatever the glance gave."""
+        self._asked += 1
+        self.run_work(_glance, self.programme, self.wave_id, self.person_id, what="read the programme",
+                      done=partial(self._newest, self._asked, self._glanced), failed=partial(self._failed, "glance"),
+                      group="glance", exclusive=False, after=self._after_glance if then_load else None)
+
+    def _newest(self, asked: int, then: Callable[[T], None], result: T) -> None:
+        """Hand ``result`` to ``then`` unless a newer glance or ranking was asked for since.
+
+        (Not Textual's exclusive workers: a thread runs to its end either way, and waiting
+        for a cancelled one raises WorkerCancelled in whoever waits for every worker.)"""
+        if asked == self._asked:
+            then(result)
+
+    def _after_glance(self) -> None:
+        if not self.is_attached or (self.loaded is not None and not self.loaded.partial):
+            return
+        if self.source is None:  # nothing to paint first (the glance failed, or nobody to match)
+            self.load()
+        else:  # once the rule panel of the first row is painted (see candidate_moved)
+            self._load_pending = True
+
+    def _load_when_painted(self) -> None:
+        """Read the whole programme once the first candidates and their rule panel are on the
+        terminal: the read's thread would otherwise share the interpreter with that paint."""
+        if self._load_pending:
+            self._load_pending = False
+            self.call_after_refresh(self.load)
+
+    def _glanced(self, loaded: Loaded) -> None:
+        if not loaded.partial:  # a small programme: read whole at once
+            self._loaded(loaded)
+            return
+        if self.loaded is not None and not self.loaded.partial:
+            return  # the whole programme came in first
+        first = self.loaded is None
+        self.loaded = loaded
+        self._checks.clear()
+        if first and loaded.config_problem:
+            self.notify(f"{loaded.config_problem} Using the default rules until it is fixed (e).", severity="error", timeout=12)
+        wave_ids = [w.id for w in loaded.waves]
+        if self.wave_id not in wave_ids:
+            self.wave_id = wave_ids[0] if wave_ids else None
+        if loaded.ranking is None:
+            if self.person_id is None:
+                self._show_nobody()
+            return
+        self.person_id = loaded.ranking.person.id
+        self._ranked(loaded.ranking)
+        if self._finding or self.query_one("#find", Input).value:  # asked for while the programme was read
+            self._search()
 
     def rank(self, loaded: Loaded, person_id: int, wave_id: int | None, excluding: list[int]) -> None:
+        self._asked += 1
         self.run_work(partial(rank_candidates, excluding=excluding), loaded.pool, person_id, loaded.config, wave_id,
-                      what="rank the candidates", done=self._ranked, failed=partial(self._failed, "rank"), group="rank")
+                      what="rank the candidates", done=partial(self._newest, self._asked, self._ranked),
+                      failed=partial(self._failed, "rank"), group="rank", exclusive=False)
 
     def find(self, loaded: Loaded, query: str, wave_id: int | None) -> None:
-        self.run_work(find_people, loaded.pool, query, wave_id, what="find the person",
+        self.run_work(loaded.find, self.programme.store, query, wave_id, what="find the person",
                       done=partial(self._found, query), failed=partial(self._failed, "find"), group="find")
 
     def _found(self, query: str, people: list[Person]) -> None:
@@ -315,9 +483,10 @@ class PairingScreen(ProgrammeScreen):
         return False
 
     def _loaded(self, loaded: Loaded) -> None:
+        glanced = self.loaded is not None and self.loaded.partial
         self.loaded = loaded
         self._checks.clear()
-        if loaded.config_problem:
+        if loaded.config_problem and not glanced:
             self.notify(f"{loaded.config_problem} Using the default rules until it is fixed (e).", severity="error", timeout=12)
         wave_ids = [w.id for w in loaded.waves]
         if self.wave_id not in wave_ids:
@@ -329,11 +498,16 @@ class PairingScreen(ProgrammeScreen):
                 waiting = find_people(loaded.pool, "", self.wave_id, limit=1)
                 self.person_id = waiting[0].id if waiting else None
         if self.person_id is None:
-            self.query_one("#person", Static).update(
-                Text("No participants yet: add people in intake (2) or run  rmtui demo.")
-            )
+            self._show_nobody()
             return
         self._rank()
+        if glanced and (self._finding or self.query_one("#find", Input).value):  # from the whole pool now
+            self._search()
+
+    def _show_nobody(self) -> None:
+        self.query_one("#person", Static).update(
+            Text("No participants yet: add people in intake (2) or run  rmtui demo.")
+        )
 
     def presence_spot(self) -> Spot:
         """Matching one person: the others see whom (not an edit of that person)."""
@@ -346,6 +520,9 @@ class PairingScreen(ProgrammeScreen):
         if self.loaded is None or self.person_id is None:
             return
         self._checks.clear()
+        if self.loaded.partial:  # the pool is not in yet: the first candidates by name, again
+            self.glance()
+            return
         self.rank(self.loaded, self.person_id, self.wave_id, self._own_proposal_ids())
 
     def _ranked(self, ranking: Ranking) -> None:
@@ -355,17 +532,22 @@ class PairingScreen(ProgrammeScreen):
         self.ranking = ranking
         keep = None
         if previous is not None and previous.person.id == ranking.person.id and self.current is not None:
-            keep = self.current
+            # From the first candidates by name to the ranking: the cursor stays on the
+            # candidate the coordinator moved to, else goes to the best.
+            moved = previous.complete or self.query_one("#candidates", VirtualTable).cursor > 0
+            keep = self.current if moved else None
         self.source = CandidateSource(self, ranking, self.hide_blocked)
         cursor = 0
         proposals = self._own_proposals()
         target = self._other(keep).id if keep is not None else None
         if target is None and proposals:
             target = next(i for i in (proposals[0].mentor_id, proposals[0].mentee_id) if i != self.person_id)
-        for index in range(len(self.source)):
-            if self.source.candidate(index).id == target:
-                cursor = index
-                break
+        found = self.source.index_of(target) if target is not None else None
+        if found is not None:  # (by id: the 50,000 candidates are not each made a Person)
+            cursor = found
+        elif previous is None and self._early_moves:
+            cursor = max(0, min(self._early_moves, len(self.source) - 1))
+        self._early_moves = 0
         self.query_one("#candidates", VirtualTable).set_source(self.source, cursor=cursor)  # CursorMoved: the check
         self._show_person()
 
@@ -392,9 +574,11 @@ class PairingScreen(ProgrammeScreen):
         return next((p for p in self._own_proposals() if other_id in (p.mentor_id, p.mentee_id)), None)
 
     def _show_person(self) -> None:
-        if self.loaded is None or self.person_id is None:
+        if self.loaded is None:
             return
-        person = self.loaded.pool.by_id[self.person_id]
+        person = self.loaded.person(self.person_id)
+        if person is None:
+            return
         line = Text()
         line.append(person.name, style="bold")
         line.append(f"  {person.role}")
@@ -410,7 +594,9 @@ class PairingScreen(ProgrammeScreen):
             line.append("; ".join(f"{p.status} with {name(other)}" for p, other in zip(pairs, others)))
         else:
             line.append("not paired", style="italic")
-        if self.ranking is not None:
+        if self.ranking is not None and not self.ranking.complete:
+            line.append(f" · ranking {self.ranking.of:,} candidates…; the first by name meanwhile", style="dim")
+        elif self.ranking is not None:
             allowed = sum(self.ranking.allowed)
             line.append(f" · {allowed} of {len(self.ranking)} candidates allowed", style="dim")
             if self.hide_blocked:
@@ -424,6 +610,8 @@ class PairingScreen(ProgrammeScreen):
         found = self._checks.get(candidate.id)
         if found is None:
             pool = self.loaded.pool
+            if self.person_id not in pool.by_id or candidate.id not in pool.by_id:
+                return None  # a person picked while the programme is read: their candidates are coming
             mentor, mentee = roles_of(pool.by_id[self.person_id], candidate)
             excluding = self._own_proposal_ids()
             found = check(pool, mentor.id, mentee.id, self.loaded.config, self.wave_id, excluding=excluding)
@@ -437,17 +625,23 @@ class PairingScreen(ProgrammeScreen):
         else:
             self.current = self.check_with(self.source.candidate(event.index))
         self._show_check()
+        self._load_when_painted()
 
     def _show_check(self) -> None:
         if not self.is_mounted:
             return
         rules, left, right = self.query_one("#rules", Static), self.query_one("#left", Static), self.query_one("#right", Static)
-        if self.loaded is None or self.person_id is None:
+        person = self.loaded.person(self.person_id) if self.loaded is not None else None
+        if person is None or self.loaded is None:
             return
-        person = self.loaded.pool.by_id[self.person_id]
         result = self.current
+        if self.person_id not in self.loaded.pool.by_id:  # picked while the programme is read
+            rules.update(Text("Reading the candidates…"))
+            left.update(Text(f"{person.name} · reading the profile…"))
+            right.update("")
+            return
         if result is None:
-            rules.update(Text("No candidates to check." if self.ranking is not None else "Ranking candidates…"))
+            rules.update(Text("No candidates to check." if self.ranking is not None else "Reading the candidates…"))
             left.update(self._profile(person, set()))
             right.update("")
             return
@@ -528,7 +722,8 @@ class PairingScreen(ProgrammeScreen):
     # -- finding the person ------------------------------------------------------------
 
     def action_find(self) -> None:
-        self.focus_at_once(self.query_one("#find", Input))
+        self.focus_at_once(self.query_one("#find", Input))  # the keys typed with "/" follow it there
+        self._finding = True
         self._search()
 
     def _search(self) -> None:
@@ -571,6 +766,7 @@ class PairingScreen(ProgrammeScreen):
         self._rank()
 
     def _close_finder(self) -> None:
+        self._finding = False
         self.query_one("#people", VirtualTable).display = False
         candidates = self.query_one("#candidates", VirtualTable)
         candidates.display = True
@@ -583,6 +779,11 @@ class PairingScreen(ProgrammeScreen):
     def on_key(self, event) -> None:
         if event.key == "down" and self.query_one("#find", Input).has_focus:
             self.query_one("#people", VirtualTable).focus()
+            event.stop()
+        elif event.key in ("down", "up") and self.source is None and self.query_one("#candidates", VirtualTable).has_focus:
+            # Moved before the first candidates are on the screen: the cursor goes there once they are.
+            self._early_moves += 1 if event.key == "down" else -1
+            event.prevent_default()
             event.stop()
 
     @on(VirtualTable.Selected, "#candidates")
@@ -605,8 +806,8 @@ class PairingScreen(ProgrammeScreen):
         """Say so and return True when the mentee's proposal in this wave is with someone else."""
         held = [p for p in self._own_proposals() if p.mentee_id == result.mentee.id and p.mentor_id != result.mentor.id]
         if held and self.loaded is not None:
-            other = self.loaded.pool.by_id.get(held[0].mentor_id)
-            name = other.name if other else "another mentor"
+            name = self.loaded.name(held[0].mentor_id)
+            name = name if name != "?" else "another mentor"
             self.notify(
                 f"{result.mentee.name} already has a proposal with {name} in {self._wave_name()}; "
                 "withdraw it first (d on that row).",

@@ -1,0 +1,209 @@
+"""The pairing screen's first paint (issue 14: usable ≤ 1 s at 100k) comes from a narrow read
+(:func:`rmtui.pairing.glance`): everyone's names, the person, their first candidates by name
+scored on a pool of just those people. Everything it shows must be what the whole pool says:
+the same first person, the same finder answers, the same scores, verdicts and blocks —
+also after another coordinator's process changed people and pairs."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from conftest import settled
+from test_pairing_pool import TODAY, _fill, _other_coordinator_sets
+
+from rmtui.matching import load_pool, rank_candidates
+from rmtui.pairing import busy_mentees, check, find_named, find_people, finder_people, glance, read_names, waves
+from rmtui.rule_settings import default_rule_config
+from rmtui.rules import ONGOING
+
+
+def _own_proposals(store, person_id: int, wave_id) -> list[int]:
+    return [i for (i,) in store.query_tuples(
+        "SELECT id FROM pairs WHERE status = 'proposed' AND wave_id IS ? AND ? IN (mentor_id, mentee_id)",
+        (wave_id, person_id))]
+
+
+def _agrees_with_the_whole_pool(programme, config, wave_id, person_id) -> int:
+    """Glance at ``person_id`` (None: the first waiting) and compare with the whole pool;
+    return the person glanced at."""
+    store = programme.store
+    seen = glance(store, TODAY, config, wave_id, person_id, screenful=15)
+    pool = load_pool(store, TODAY)
+    if person_id is None:
+        first = find_people(pool, "", wave_id, limit=1)
+        assert seen.ranking is not None and first, "someone is waiting"
+        assert seen.ranking.person.id == first[0].id
+    ranking = seen.ranking
+    assert ranking is not None and not ranking.complete
+    person = ranking.person.id
+    full = rank_candidates(pool, person, config, wave_id, excluding=_own_proposals(store, person, wave_id))
+    assert ranking.of == len(full), "the count of candidates said while ranking"
+    folded = dict(zip(pool.ids.tolist(), pool.folded_names))
+    by_name = sorted((c.id for c in full.candidates), key=lambda i: (folded[i], i))
+    assert [c.id for c in ranking.candidates] == by_name[:15], "the first candidates by name"
+    at = {c.id: k for k, c in enumerate(full.candidates)}
+    for k, candidate in enumerate(ranking.candidates):
+        j = at[candidate.id]
+        assert ranking.scores[k] == pytest.approx(full.scores[j], abs=1e-9)
+        assert (ranking.allowed[k], ranking.first_failure[k]) == (full.allowed[j], full.first_failure[j])
+        assert candidate == full.candidates[j]
+        mentor, mentee = (candidate.id, person) if candidate.role == "mentor" else (person, candidate.id)
+        excluding = _own_proposals(store, person, wave_id)
+        narrow = check(seen.pool, mentor, mentee, config, wave_id, excluding=excluding)
+        whole = check(pool, mentor, mentee, config, wave_id, excluding=excluding)
+        assert narrow.verdicts == whole.verdicts, "the rule panel says the same on the narrow pool"
+    return person
+
+
+def _finder_agrees(programme, wave_id) -> None:
+    store = programme.store
+    names = read_names(store)
+    pool = load_pool(store, TODAY)
+    busy = busy_mentees(store.query_tuples("SELECT wave_id, mentee_id, status FROM pairs"), wave_id)
+    for query in ("", "jo", "José", "zoe 1", "bob smth", "NUNEZ", "  ", "xq"):
+        for limit in (1, 7, 200):
+            expected = [p.id for p in find_people(pool, query, wave_id, limit=limit)]
+            assert [names.ids[i] for i in find_named(names, query, wave_id, busy, limit)] == expected, query
+    positions = list(range(0, len(names.ids), 7))
+    for shown, position in zip(finder_people(store, names, positions), positions, strict=True):
+        whole = pool.people[position]
+        assert (shown.id, shown.name, shown.role, shown.level, shown.line_of_business, shown.status) == (
+            whole.id, whole.name, whole.role, whole.level, whole.line_of_business, whole.status)
+
+
+def _add_a_management_cycle(programme, rng: random.Random) -> None:
+    ids = [i for (i,) in programme.store.query_tuples("SELECT id FROM participants")]
+    a, b, c = rng.sample(ids, 3)
+    with programme.store.write() as w:  # a → b → c → a, and someone under c
+        for person, boss in ((a, b), (b, c), (c, a), (rng.choice(ids), c)):
+            if person != boss:
+                w.execute("UPDATE participants SET manager_id = ?, version = version + 1 WHERE id = ?", (boss, person))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_first_paint_says_what_the_whole_pool_says(programme, seed):
+    rng = random.Random(seed)
+    _fill(programme, rng, 90)
+    if seed % 2:
+        _add_a_management_cycle(programme, rng)
+    config = default_rule_config()
+    wave_ids = [w.id for w in waves(programme.store)]
+    for wave_id in [*wave_ids, None]:
+        _agrees_with_the_whole_pool(programme, config, wave_id, None)
+        _finder_agrees(programme, wave_id)
+        for person in rng.sample([i for (i,) in programme.store.query_tuples("SELECT id FROM participants")], 6):
+            _agrees_with_the_whole_pool(programme, config, wave_id, person)
+
+
+def test_the_first_paint_follows_another_coordinators_changes(programme, db_path):
+    rng = random.Random(42)
+    _fill(programme, rng, 60)
+    config = default_rule_config()
+    wave = waves(programme.store)[0].id
+    person = _agrees_with_the_whole_pool(programme, config, wave, None)
+    seen = glance(programme.store, TODAY, config, wave, person, screenful=15)
+    first = seen.ranking.candidates[0]
+    # Another process: the first candidate now manages the person, and one of the candidates'
+    # pairs goes ahead (their load, and who was paired before, change).
+    _other_coordinator_sets(db_path, "participants", person, "manager_id", first.id)
+    pair = programme.store.query_tuples(
+        "SELECT id FROM pairs WHERE status = 'proposed' AND (mentor_id = ? OR mentee_id = ?) LIMIT 1",
+        (seen.ranking.candidates[1].id, seen.ranking.candidates[1].id))
+    if pair:
+        _other_coordinator_sets(db_path, "pairs", pair[0][0], "status", "active")
+    _agrees_with_the_whole_pool(programme, config, wave, person)
+    again = glance(programme.store, TODAY, config, wave, person, screenful=15)
+    k = [c.id for c in again.ranking.candidates].index(first.id)
+    assert again.ranking.first_failure[k] == "outside_reporting_line"
+    _other_coordinator_sets(db_path, "participants", person, "status", "withdrawn")
+    _agrees_with_the_whole_pool(programme, config, wave, None)  # someone else is first now
+    _finder_agrees(programme, wave)
+
+
+def test_nobody_to_match_in_an_empty_programme(programme):
+    seen = glance(programme.store, TODAY, default_rule_config(), None, None)
+    assert seen.ranking is None and seen.names.ids == []
+    assert busy_mentees([(1, 5, s) for s in ONGOING] + [(1, 6, "completed"), (2, 7, "active")], 1) == {5}
+
+
+async def test_the_screen_answers_on_the_first_candidates_then_ranks_keeping_the_cursor(demo_programme):
+    """The first paint (held here: its result handed to the screen as a worker would) shows
+    the first candidates by name, says the ranking is coming, and its cursor and rule panel
+    answer keys; the ranking then replaces the list with the cursor on the same candidate."""
+    from rmtui.app import RmtuiApp
+    from rmtui.screens.pairing import PairingScreen, _glance, _load
+    from rmtui.widgets.virtual_table import VirtualTable
+
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settled(pilot)
+        assert isinstance(screen, PairingScreen) and screen.ranking is not None and screen.ranking.complete
+        person = screen.person_id
+        ranked = [c.id for c in screen.ranking.candidates]
+        # As when the screen opens: the narrow read lands first, the whole programme later.
+        screen.loaded = None
+        screen.ranking = None
+        screen._glanced(_glance(demo_programme, screen.wave_id, None, small=0))
+        await pilot.pause()
+        assert screen.person_id == person and screen.loaded.partial
+        assert not screen.ranking.complete and "ranking " in str(screen.query_one("#person").render())
+        table = screen.query_one("#candidates", VirtualTable)
+        shown = [screen.source.candidate(i).id for i in range(len(screen.source))]
+        folded = dict(zip(screen.loaded.names.ids, screen.loaded.names.folded))
+        assert len(shown) > 3 and shown == sorted(shown, key=lambda i: (folded[i], i))
+        screen.action_leave_find()  # (the finder may have opened at start: a race older than this test)
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert table.cursor == 2
+        chosen = screen.source.candidate(2)
+        assert screen.current is not None and chosen.id in (screen.current.mentor.id, screen.current.mentee.id)
+        assert chosen.name in "\n".join(str(line) for line in screen._rule_panel(screen.current).renderables)
+        whole = check(load_pool(demo_programme.store, TODAY), screen.current.mentor.id, screen.current.mentee.id,
+                      screen.loaded.config, screen.wave_id, excluding=screen._own_proposal_ids())
+        assert screen.current.verdicts == whole.verdicts
+        screen._loaded(_load(demo_programme, None, screen.wave_id, screen.person_id, screen.loaded.names))
+        await settled(pilot)
+        assert screen.ranking.complete and [c.id for c in screen.ranking.candidates] == ranked
+        assert screen.source.candidate(table.cursor).id == chosen.id, "the cursor stayed on the candidate"
+        assert screen.current.verdicts == whole.verdicts
+
+
+async def test_arrows_pressed_before_the_first_candidates_are_shown_are_not_lost(demo_programme):
+    """↓ ↓ pressed while the screen still reads its first candidates move the cursor two rows
+    down from where it lands (the first row, or the person's proposal) once they are shown."""
+    from rmtui.app import RmtuiApp
+    from rmtui.screens.pairing import PairingScreen, _glance
+    from rmtui.widgets.virtual_table import VirtualTable
+
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settled(pilot)
+        assert isinstance(screen, PairingScreen)
+        screen.action_leave_find()
+        table = screen.query_one("#candidates", VirtualTable)
+        starts = []
+        for presses in ((), ("down", "down")):
+            # As when the screen opens: nothing read yet, then the first paint's read lands.
+            screen.loaded = screen.ranking = screen.source = screen.current = None
+            await pilot.press(*presses)
+            assert table.cursor == (starts[0] if starts else table.cursor), "the keys wait for the candidates"
+            screen._glanced(_glance(demo_programme, screen.wave_id, None, small=0))
+            await pilot.pause()
+            starts.append(table.cursor)
+        assert starts[1] == starts[0] + 2
+        chosen = screen.source.candidate(starts[1])
+        assert chosen.id in (screen.current.mentor.id, screen.current.mentee.id)
+
+
+def test_names_folded_as_one_text_equal_each_folded():
+    from rmtui.matching import _fold_name, _folded
+    from rmtui.text import clean
+
+    rng = random.Random(3)
+    chars = "aAéÉ ßΣσςİıǅ\u0301\u0327\u00a0 xyzØøÆ  Ǆ\u0345ΐﬁ]^-\\Ø"
+    names = ["".join(rng.choice(chars) for _ in range(rng.randint(0, 12))) for _ in range(5000)]
+    assert _folded(names) == [_fold_name(clean(n)) for n in names]
+    odd = [*names[:50], "a\nb", "x\u200by", "\x1fq", " Zoë ", "\x1b[31mRed"]
+    assert _folded(odd) == [_fold_name(clean(n)) for n in odd]
+    assert _folded([]) == [] and _folded(["", " José "]) == ["", "jose"]
