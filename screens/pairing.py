@@ -501,7 +501,7 @@ class PairingScreen(ProgrammeScreen):
             self._show_nobody()
             return
         self._rank()
-        if glanced and (self._finding or self.query_one("#find", Input).value):  # from the whole pool now
+        if self._finding or self.query_one("#find", Input).value:  # typed while it was read, or glanced at
             self._search()
 
     def _show_nobody(self) -> None:

@@ -132,3 +132,16 @@ async def test_notes_typed_right_after_n_go_into_the_notes_not_to_the_timeline(s
         assert dialog.query_one(TextArea).text == "had a good talk"
         again = sessions_programme.store.all(Session, "id = ?", (session.id,))[0]
         assert (again.held_on, again.notes) == (session.held_on, session.notes)  # nothing saved yet
+
+
+async def test_a_find_typed_while_the_pairing_screen_reads_the_programme_answers_once_it_is_in(
+    demo_programme: Programme,
+) -> None:
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        _burst(app, "3/jose nu")  # all before the programme is read
+        screen = await settled(pilot)
+        assert isinstance(screen, PairingScreen)
+        assert [person.name for person in screen.found][:1] == ["José Núñez"]
+        assert screen.query_one("#people").display
