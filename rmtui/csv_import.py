@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gc
 import io
 import json
 import marshal
@@ -32,6 +31,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from rmtui.collector import collector_paused
 from rmtui.csv_export import neutralise
 from rmtui.db import ConflictError, Participant, Store, StoreError
 from rmtui.db.sqlite import sqlite3
@@ -231,24 +231,6 @@ def _pack(columns: Mapping[str, Any]) -> bytes:
 def _unpack(packed: tuple[Any, ...]) -> dict[str, Any]:
     """Return the column values of a packed (keyset number, *column values), by column."""
     return dict(zip(_KEYSETS[packed[0]], packed[1:]))
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while an import builds or writes its rows.
-
-    An import makes millions of short-lived objects and keeps 100,000 row records: each
-    collection walks them all again (a third of the checking time at 100,000 rows). The
-    import's objects hold no cycles, so nothing is kept longer; reference counting still
-    frees everything. The collector runs again as before afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _from_column(name: str, value: Any) -> Any:
@@ -936,7 +918,7 @@ def plan_import(
     plan = _open_plan(path, column_map)
     try:
         size = path.stat().st_size
-        with _open_text(path, plan.codec) as (text, raw), store.snapshot(), _collector_paused():
+        with _open_text(path, plan.codec) as (text, raw), store.snapshot(), collector_paused():
             return check_rows(
                 store, plan, progress, _records(text, plan.delimiter, path), position=lambda: (raw.tell(), size)
             )
@@ -1050,7 +1032,7 @@ def apply_plan(store: Store, plan: ImportPlan, progress: Progress | None = None,
     rolled back and :class:`ImportRaceError` names who added it.
     """
     try:
-        with _collector_paused():
+        with collector_paused():
             _apply_plan(store, plan, progress, batch)
     except sqlite3.IntegrityError as error:
         if "email" not in str(error):

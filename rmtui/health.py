@@ -13,8 +13,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from rmtui.collector import collector_paused
 from rmtui.db import Store
-from rmtui.leaderboard import collector_paused
 from rmtui.programme_settings import programme_settings
 from rmtui.schedule import as_date
 from rmtui.session_status import days_overdue

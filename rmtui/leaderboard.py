@@ -21,16 +21,14 @@ Small groups (issue 15, item 4; k is the programme setting ``small_group_k``, de
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import threading
 from bisect import bisect_left, insort
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import NamedTuple
 
+from rmtui.collector import collector_paused
 from rmtui.db import Store
 from rmtui.programme_settings import small_group_k
 from rmtui.schedule import as_date
@@ -524,25 +522,6 @@ def _small(people: tuple[dict[str, Counter[int]], dict[str, Counter[int]]], k: i
     mentors, mentees = people
     return (k, frozenset(d for d, ids in mentors.items() if len(ids) < k),
             frozenset(d for d, ids in mentees.items() if len(ids) < k))
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a view is built from bulk rows.
-
-    A build makes tens of thousands of tuples and keeps 10,000 rows: each collection it
-    triggered walked them (and every other object the process holds) again, a fifth of a
-    leaderboard build. The rows hold no cycles, so nothing is kept longer; reference
-    counting still frees everything, and the collector runs again as before afterwards
-    (as :func:`rmtui.csv_import._collector_paused` does for an import).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _upto(days: str, day: str) -> int:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import NamedTuple, overload
 
+from rmtui.collector import collector_paused
 from rmtui.db import Store, Wave
 from rmtui.db.records import FEEDBACK_KINDS, ROLES
-from rmtui.leaderboard import collector_paused
 from rmtui.schedule import as_date
 from rmtui.session_status import KIND_RANK, Flag, at_risk, days_late, days_overdue
 from rmtui.surveys import missing_answers
