@@ -16,7 +16,6 @@ from rich.cells import cell_len
 from rich.console import RenderableType
 from rich.text import Text
 from textual import events, on
-from textual.actions import SkipAction
 from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import BindingType
 from textual.css.stylesheet import Stylesheet
@@ -223,11 +222,7 @@ class RmtuiApp(App[None]):
         for area in self.areas.values():
             self.add_mode(area.name, partial(_open_area, area))
             if area.key:
-                # Priority: the area is put up before the keys typed with its number are handed
-                # on ("3/jose" typed fast finds José on the pairing screen; it typed "jose" into
-                # the roster's search). A field that takes the digit still gets it (Textual
-                # leaves out bindings of keys the focused widget consumes); dialogs: see go.
-                self._bindings.bind(area.key, f"go('{area.name}')", area.title, show=False, priority=True)
+                self.bind(area.key, f"go('{area.name}')", description=area.title, show=False)
         overrides = {key.id: key.key for key, default in zip(keymap, KEYS, strict=True) if key.key != default.key}
         if overrides:
             self.set_keymap(overrides)
@@ -640,8 +635,6 @@ class RmtuiApp(App[None]):
 
     async def action_go(self, name: str) -> None:
         """Switch to the area ``name`` (a number key or the palette) and show the area itself."""
-        if self.screen.is_modal:
-            raise SkipAction()  # a dialog answers its own keys (a number key does not leave it)
         if name not in self.areas:
             return
         if self.current_mode != name:

@@ -103,10 +103,8 @@ KEYS: tuple[Key, ...] = (
     _k("who", "app", "who_is_here", "U", "Who is here", "who is here", "Global", show=False,
        help="Who else has this programme open: their screen and record"),
     # -- roster -----------------------------------------------------------------------------
-    # Priority: the App runs it before it hands on the keys that came with it (see
-    # RosterScreen.action_focus_search), so "/zoe" typed fast searches for "zoe".
     _k("roster.search", "RosterScreen", "focus_search", "slash", "Search", V_SEARCH, "Find",
-       help="Type a name, skill, department…", priority=True),
+       help="Type a name, skill, department…"),
     _k("roster.edit", "RosterScreen", "edit", "e", "Edit", "edit", "Change", edits=True,
        help="Edit the highlighted person in the intake form", also="edit a person"),
     _k("roster.sort", "RosterScreen", "sort", "s", "Sort", "sort", "View", help="Cycle the sort column"),
@@ -146,7 +144,7 @@ KEYS: tuple[Key, ...] = (
     _k("pairing.rules", "PairingScreen", "edit_rules", "e", "Rules", "edit", "Pair", show=False,
        help="Edit the matching rules"),
     _k("pairing.find", "PairingScreen", "find", "slash", "Find", V_SEARCH, "Find", show=False,
-       help="Find the person to match", priority=True),
+       help="Find the person to match"),
     _k("pairing.override", "PairingScreen", "override", "o", "Override", "override", "Pair", show=False,
        edits=True, help="Pair despite a broken rule, with a reason"),
     _k("pairing.withdraw", "PairingScreen", "withdraw", "d", "Withdraw", "withdraw", "Pair", show=False,

@@ -12,11 +12,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cas
 
 from rich.text import Text
 from textual import events, on
-from textual.actions import SkipAction
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
@@ -139,21 +137,6 @@ class ProgrammeScreen(Screen):
 
     def refresh_data(self) -> None:
         """Reload what this screen shows from the database (in a worker)."""
-
-    def focus_at_once(self, widget: Widget) -> None:
-        """Give ``widget`` the focus before the App hands on the next key (for priority keys).
-
-        ``Widget.focus()`` waits its turn behind the keys already queued, and the App gives
-        each key to the widget focused when it reads it: "/zoe" typed fast went z, o, e to
-        the roster's table, where e opened the Edit form. A priority binding runs in the
-        App's turn for its key, so focus moved here takes the keys that follow. When the
-        widget has the focus already, the key goes on to it, to be typed in its turn (see
-        SearchField). (Textual leaves out the bindings of keys a focused Input types, but it
-        does not know that "slash" is "/".)
-        """
-        if self.focused is widget:  # not has_focus: that is set when the Focus event arrives
-            raise SkipAction()
-        self.set_focus(widget)
 
     # -- presence: where this screen is, and who else edits its record ------------------
 

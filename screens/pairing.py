@@ -722,7 +722,7 @@ class PairingScreen(ProgrammeScreen):
     # -- finding the person ------------------------------------------------------------
 
     def action_find(self) -> None:
-        self.focus_at_once(self.query_one("#find", Input))  # the keys typed with "/" follow it there
+        self.query_one("#find", Input).focus()
         self._finding = True
         self._search()
 

@@ -511,7 +511,7 @@ class RosterScreen(ProgrammeScreen):
     # -- actions -----------------------------------------------------------------------
 
     def action_focus_search(self) -> None:
-        self.focus_at_once(self.query_one("#search", Input))
+        self.query_one("#search", Input).focus()
 
     def action_results(self) -> None:
         self.query_one("#results", VirtualTable).focus()
