@@ -223,6 +223,8 @@ class IntakeScreen(ProgrammeScreen):
         self.found_managers: list[ManagerChoice] = []
         self.names: dict[int, str] = {}
         self.leaving = False
+        self.saves_running = 0  # saves started and not yet answered (Esc meanwhile waits for them)
+        self.leave_when_saved = False
         self._filling = False
         self.loaded = participant_id is None
         """False while an edit form waits for the person: its fields are disabled until filled."""
@@ -599,8 +601,17 @@ class IntakeScreen(ProgrammeScreen):
     def save(self, raw: dict[str, Any], save_anyway: bool) -> None:
         store = self.programme.store
         saver = partial(self.save_with_retry, store=store)
+        self.saves_running += 1
         self.run_work(_save, store, saver, raw, self.participant_id, self.version, dict(self.base), save_anyway,
-                      what="save this person", done=self.saved, failed=self._failed, group="save", outlive=True)
+                      what="save this person", done=self.saved, failed=self._failed, after=self._save_answered,
+                      group="save", outlive=True)
+
+    def _save_answered(self) -> None:
+        """A save has been answered (saved, refused or failed): an Esc that waited for it is
+        done with; if the form is still open, what the save said keeps it open."""
+        self.saves_running -= 1
+        if not self.saves_running:
+            self.leave_when_saved = False
 
     def saved(self, outcome: tuple[str, Any]) -> None:
         kind, detail = outcome
@@ -735,7 +746,16 @@ class IntakeScreen(ProgrammeScreen):
         self.set_focus(None)
 
     def action_leave(self) -> None:
-        """Go back from editing someone (check_action offers it only then); unsaved edits ask first."""
+        """Go back from editing someone (check_action offers it only then); unsaved edits ask first.
+
+        While a save is running (ctrl+s then Esc typed together) there is nothing to discard:
+        the form closes once it is saved, and stays open with the reason if it is not.
+        """
+        if self.saves_running:
+            if not self.leave_when_saved:
+                self.leave_when_saved = True
+                self.notify("Saving; the form closes once it is saved.")
+            return
         if not self.leaving and self.is_dirty():
             ask_discard(self, self._form_name(), self._leave_now)
             return

@@ -9,8 +9,9 @@ from textual import events
 from textual.widgets import Input, TextArea
 
 from rmtui.app import RmtuiApp
-from rmtui.db import Session
+from rmtui.db import Participant, Session
 from rmtui.programme import Programme
+from rmtui.screens.intake import IntakeScreen
 from rmtui.screens.navigation import OpenPair
 from rmtui.screens.pairing import PairingScreen
 from rmtui.screens.roster import RosterScreen
@@ -145,3 +146,25 @@ async def test_a_find_typed_while_the_pairing_screen_reads_the_programme_answers
         assert isinstance(screen, PairingScreen)
         assert [person.name for person in screen.found][:1] == ["José Núñez"]
         assert screen.query_one("#people").display
+
+
+async def test_save_then_escape_in_one_burst_saves_and_closes_the_form(demo_programme: Programme) -> None:
+    """ctrl+s then Esc read together on an edit: Esc asked "discard?" while the save ran,
+    and the save's "saved, close the form" then closed that question instead of the form."""
+    app = RmtuiApp(demo_programme, start="roster")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        app.push_screen(IntakeScreen(2))
+        screen = await settled(pilot)
+        assert isinstance(screen, IntakeScreen)
+        title = screen.query_one("#f-job_title", Input)
+        title.focus()
+        await pilot.press("ctrl+a", "ctrl+k")
+        _burst(app, "Chief of Staff")
+        await settled(pilot)
+        for key in ("ctrl+s", "escape"):
+            app.post_message(events.Key(key, None))
+        screen = await settled(pilot)
+        assert isinstance(screen, RosterScreen), [type(s).__name__ for s in app.screen_stack]
+        assert demo_programme.store.get(Participant, 2).job_title == "Chief of Staff"
+
