@@ -199,8 +199,8 @@ class RmtuiApp(App[None]):
         """The other open apps, as last read (see rmtui.presence)."""
         self.gc_pacer = GcPacer()
         """Full garbage collections wait for a pause in typing (see GcPacer)."""
-        self._keys_waiting: deque[events.Key] = deque()  # typed, not yet handed on (see on_event)
-        self._key_in_turn: events.Key | None = None  # handed on, not yet handled
+        self._keys_waiting: deque[events.Key | events.Paste] = deque()  # typed, not yet handed on (see on_event)
+        self._key_in_turn: events.Key | events.Paste | None = None  # handed on, not yet handled
         self._key_turn_at = 0.0
         self._key_stop_seen = False
         self._key_wait_set = False  # the next key is handed on by a later look (see _wait_for_key_turn)
@@ -334,7 +334,7 @@ class RmtuiApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseEvent)):
             self.gc_pacer.input()
-        if isinstance(event, events.Key):
+        if isinstance(event, (events.Key, events.Paste)):  # a paste is typed text too
             if not event.is_forwarded:  # from the terminal: it waits its turn
                 self._keys_waiting.append(event)
                 await self._next_key()  # at once if nothing is in turn or waited for
@@ -352,7 +352,8 @@ class RmtuiApp(App[None]):
     # before the first one's binding ran: after n (notes) the note's text went to the timeline,
     # where h is "held today"; after 3 (pairing) a name went into the roster's search. Here a
     # key is handed on only once the one before it was handled (typed into a field, or back at
-    # the App and its binding run), and once the screen on top has been put up.
+    # the App and its binding run), and once the screen on top has been put up. A paste takes
+    # its turn like a key ("/" then a pasted e-mail: the e-mail goes into the search).
 
     def _screen_ready(self) -> bool:
         """Whether the screen on top has mounted (its on_mount put the focus where keys go)."""

@@ -168,3 +168,17 @@ async def test_save_then_escape_in_one_burst_saves_and_closes_the_form(demo_prog
         assert isinstance(screen, RosterScreen), [type(s).__name__ for s in app.screen_stack]
         assert demo_programme.store.get(Participant, 2).job_title == "Chief of Staff"
 
+
+
+async def test_a_paste_right_after_slash_goes_into_the_search(demo_programme: Programme) -> None:
+    """A paste takes its turn like a key: read together with "/", it went to the roster's
+    table (focused until "/" had moved the focus) and was lost."""
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        _burst(app, "/")
+        app.post_message(events.Paste("zoe"))
+        screen = await settled(pilot)
+        assert isinstance(screen, RosterScreen)
+        assert screen.query_one("#search", Input).value == "zoe"
+        assert screen.result is not None and screen.result.query == "zoe"
