@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, islice, repeat
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -682,20 +681,14 @@ _TEXT_FIELDS = frozenset(TEXT_FIELDS)
 _REPEATING_FIELDS = frozenset(("role", "status", "level", "capacity", "consent_share", "timezone", "joined_on"))
 
 
-def _column(rows: list[list[str]], index: int, short: bool, quoted: bool) -> list[str]:
-    """Return the cells at ``index`` of ``rows`` ("" where a row is too short), with the
-    apostrophe an export put before a formula-like value taken off when ``quoted`` (some
-    cell of ``rows`` starts with one: see :func:`unneutralise`)."""
-    cells = [row[index] if index < len(row) else "" for row in rows] if short else list(map(itemgetter(index), rows))
-    if quoted:
+def _column(rows: list[list[str]], index: int, table: list[tuple[str, ...]] | None) -> list[str]:
+    """Return the cells at ``index`` of ``rows`` ("" where a row is too short; ``table``: the
+    rows' cells by column, when no row is), with the apostrophe an export put before a
+    formula-like value taken off (see :func:`unneutralise`; rare: one search of the column)."""
+    cells = list(table[index]) if table is not None else [row[index] if index < len(row) else "" for row in rows]
+    if any(map(str.startswith, cells, repeat("'"))):
         cells = [unneutralise(cell) if cell[:1] == "'" else cell for cell in cells]
     return cells
-
-
-def _quoted(rows: list[list[str]]) -> bool:
-    """Return whether some cell of ``rows`` starts with an apostrophe (rare: a cell an export neutralised)."""
-    joined = "\x00".join(chain.from_iterable(rows))  # one search of the chunk, not a call per cell
-    return joined[:1] == "'" or "\x00'" in joined
 
 
 def check_rows(
@@ -734,12 +727,12 @@ def check_rows(
     while chunk := list(islice(records, READ_CHUNK)):
         rows = [ImportRow(line) for line, _cells in chunk]
         given = [cells for _line, cells in chunk]
-        short = min(map(len, given)) <= widest
-        quoted = _quoted(given)
+        # The cells by column, transposed at once (by a row's index for a file with a short row).
+        table = list(zip(*given)) if min(map(len, given)) > widest else None
         columns: list[list[Any]] = []
         partial: set[int] = set()  # rows leaving a field out (an error, a blank status or capacity)
         for name, index, check, header in checks:
-            values, errors = check.run(_column(given, index, short, quoted))
+            values, errors = check.run(_column(given, index, table))
             columns.append(values)
             for at, message in errors.items():
                 rows[at].errors.append(RowError(rows[at].line, header, message))
@@ -762,7 +755,7 @@ def check_rows(
                 else:
                     seen_emails[key] = row.line
         if manager_at is not None:
-            managers = _column(given, manager_at, short, quoted)
+            managers = _column(given, manager_at, table)
             managers = list(map(str.strip, managers)) if "".join(managers).isprintable() else list(map(clean, managers))
             for row, manager in zip(rows, managers):
                 row.manager = manager
@@ -1103,7 +1096,6 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
         # one writer): when only new people name managers, each is inserted with theirs.
         base_id = int(writer.execute("SELECT coalesce(max(id), 0) FROM participants").fetchone()[0]) + 1
         managers = _new_managers(writer, new_rows, base_id) if linking and all(r.action == "new" for r in linking) else None
-        links: list[tuple[int, int, str]] = []  # (person, manager, name) set as inserted, in file order
         import_name, change_id = _DUMPS(plan.path.name), writer.change_id
         if new_rows:
             # Each chunk is staged in a temporary table (in memory, a chunk at a time), then
@@ -1116,6 +1108,9 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
             defaults = {**_NEW_ROW, "created_at": now, "updated_at": now}
             columns = ", ".join(f"{name} DEFAULT {_sql_literal(value)}" for name, value in defaults.items())
             writer.execute(f"CREATE TEMP TABLE import_people (id INTEGER PRIMARY KEY, {columns})")  # untyped: values as given
+            if managers:  # (person, manager, name) of each manager set as inserted, kept for their audit
+                writer.execute("DROP TABLE IF EXISTS temp.import_links")
+                writer.execute("CREATE TEMP TABLE import_links (id INTEGER PRIMARY KEY, manager_id, name)")
         statements: dict[int, tuple[str, int] | None] = {}  # keyset → (its staging INSERT, where the name is)
         for start in range(0, len(new_rows), batch):
             chunk = new_rows[start : start + batch]
@@ -1128,9 +1123,6 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
                 person = (person_id, manager_id, 1 if manager_id is None else 2, *packed[1:])
                 if packed[0] not in statements:
                     statements[packed[0]] = _staging_statement(_KEYSETS[packed[0]])
-                if manager_id is not None:
-                    statement = statements[packed[0]]
-                    links.append((person_id, manager_id, person[statement[1]] if statement else _unpack(packed)["name"]))
                 staged.setdefault(packed[0], []).append(person)
                 row.participant_id = person_id
                 person_id += 1
@@ -1146,6 +1138,10 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
             # Their audit rows, each the person as added (before any manager was linked),
             # written by SQLite from the staged rows: see _CREATE_AUDIT.
             writer.execute(_CREATE_AUDIT, (now, actor, import_name, change_id))
+            if managers:
+                writer.execute(
+                    "INSERT INTO temp.import_links SELECT id, manager_id, name FROM temp.import_people WHERE manager_id IS NOT NULL"
+                )
             writer.execute("DELETE FROM temp.import_people")
             done += len(chunk)
             if progress:
@@ -1160,7 +1156,8 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
             if progress:
                 progress(done, total)
         if managers is not None:
-            _audit_new_managers(writer, links)
+            if managers:
+                _audit_new_managers(writer)
         elif linking:
             _link_managers(writer, linking)
         if progress:
@@ -1196,16 +1193,17 @@ def _new_managers(writer: Any, new_rows: list[ImportRow], base_id: int) -> dict[
     return found
 
 
-def _audit_new_managers(writer: Any, links: list[tuple[int, int, str]]) -> None:
+def _audit_new_managers(writer: Any) -> None:
     """Audit each manager set by :func:`_new_managers` as :func:`_link_managers` audits a link:
-    ``{"manager_id": null}`` → ``{"manager_id": id}``, labelled with the name, in file order.
-    ``links`` are (person id, manager id, name as inserted), in file order."""
-    now, actor, change_id = writer.now, writer.store.actor, writer.change_id
-    writer.conn.executemany(
+    ``{"manager_id": null}`` → ``{"manager_id": id}``, labelled with the name as inserted, in
+    file order (the people's ids), from temp.import_links (written by SQLite, no row through Python)."""
+    writer.execute(
         "INSERT INTO audit (at, actor, entity, entity_id, action, before, after, label, change_id) "
-        "VALUES (?, ?, 'participants', ?, 'update', '{\"manager_id\": null}', ?, ?, ?)",
-        [(now, actor, person_id, f'{{"manager_id": {manager_id}}}', name, change_id) for person_id, manager_id, name in links],
+        "SELECT ?, ?, 'participants', id, 'update', '{\"manager_id\": null}', '{\"manager_id\": ' || manager_id || '}', name, ? "
+        "FROM temp.import_links ORDER BY id",
+        (writer.now, writer.store.actor, writer.change_id),
     )
+    writer.execute("DROP TABLE temp.import_links")
 
 
 LINK_BATCH = 10_000

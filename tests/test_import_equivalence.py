@@ -209,13 +209,13 @@ TAG_CELLS = [
 ]
 
 
-def _column_outcomes(name: str, cells: list[str]) -> list[tuple[str, object]]:
+def _column_outcomes(name: str, cells: list[str], size: int = 7) -> list[tuple[str, object]]:
     from rmtui.csv_import import _ABSENT, _REJECTED, _ColumnCheck
 
     check = _ColumnCheck(name, (2, 11))
     outcomes: list[tuple[str, object]] = []
-    for start in range(0, len(cells), 7):  # chunks of seven: the memory of repeated cells is used across chunks
-        values, errors = check.run(cells[start : start + 7])
+    for start in range(0, len(cells), size):  # chunks (of seven): the memory of repeated cells is used across chunks
+        values, errors = check.run(cells[start : start + size])
         for at, value in enumerate(values):
             assert (value is _REJECTED) == (at in errors)
             outcomes.append(("error", errors[at]) if at in errors else ("absent", None) if value is _ABSENT else ("value", value))
@@ -238,6 +238,29 @@ def test_a_columns_check_gives_each_cell_the_forms_value_or_sentence(name: str) 
         outcome = _outcome(lambda r: parse_field(name, r, (2, 11)), raw)
         expected.append(("value", to_column(name, outcome[1])) if outcome[0] == "value" else outcome)
     assert _column_outcomes(name, cells) == expected
+
+
+@pytest.mark.parametrize("name", ["current_role", "development_goals", "competencies", "hobbies", "interests"])
+def test_a_list_column_of_printable_cells_gets_each_cells_parsed_value_or_sentence(name: str) -> None:
+    """Seeded cells of one printable line (the quick pass over a whole column takes them: no
+    quote, backslash or line break) made of odd pieces: blank, padded, repeated, too many or
+    too long tags, commas, blank cells, at the start and end of a chunk; in chunks of many
+    sizes, each cell must get what the form's parser gives it."""
+    import random
+
+    from rmtui.intake import to_column
+
+    pieces = ["a", "b", "A", "Zoë", "🎉", " ", "  ", ";", "; ", " ;", ",", ", ", ";;", "x" * 199, "y" * 201, "t1", "t2"]
+    rng = random.Random(14)
+    cells = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(3000)]
+    cells += [";".join(f"t{k}" for k in range(count)) for count in (19, 20, 21, 25)] + [",".join(f"t{k}" for k in range(21))]
+    cells += ["; ".join(["z" * 150, "w" * 150]), " ", ";", "", "a;a", "a; b; a"]
+    expected: list[tuple[str, object]] = []
+    for raw in cells:
+        outcome = _outcome(lambda r: parse_field(name, r), raw)
+        expected.append(("value", to_column(name, outcome[1])) if outcome[0] == "value" else outcome)
+    for size in (1, 2, 7, 64, 500, len(cells)):
+        assert _column_outcomes(name, cells, size) == expected, size
 
 
 def test_a_file_of_odd_rows_gets_the_forms_values_and_errors_row_by_row(programme: Programme, tmp_path: Path) -> None:
