@@ -45,7 +45,7 @@ class RosterIndex:
         "_lock", "_token_cache", "_n", "_ids", "_level", "_names", "_emails", "_role", "_title",
         "_department", "_business", "_status", "_word_count", "_max_word", "_vocabularies",
         "_term_word", "_term_weight", "_postings", "_starts", "_side", "_by_name", "_name_rank",
-        "_column_ranks", "_data", "_lexicon", "_built",
+        "_column_ranks", "_data", "_lexicon", "_group_starts", "_group_terms", "_built",
     )
 
     def __init__(
@@ -76,6 +76,8 @@ class RosterIndex:
         self._by_name: np.ndarray = data.by_name
         self._name_rank: np.ndarray = data.name_rank
         self._column_ranks: dict[str, tuple[np.ndarray, int]] = data.column_ranks
+        self._group_starts: np.ndarray = data.group_starts
+        self._group_terms: np.ndarray = data.group_terms
         self._data = data
         # Made on the first update (see with_changes), handed on to the updated index.
         self._lexicon: list[Lexicon | None] = [lexicon]
@@ -254,8 +256,8 @@ class RosterIndex:
 
         problems = [*parsed.problems, *filter_problems]
         if not tokens:
-            order = self._sort(subset, sort or "name", descending)
-            return SearchResult(query, order, len(order), problems, self, parsed.text, (),
+            ranking = self._sort(subset, sort or "name", descending)
+            return SearchResult(query, ranking, len(subset), problems, self, parsed.text, (),
                                 parsed.filters, filter_problems, subset,
                                 np.zeros((0, len(subset)), np.float32))
 
@@ -279,10 +281,10 @@ class RosterIndex:
         shown = (best >= SHOWN_MIN).all(axis=0)
         matched = survivors[shown]
         if sort is None:
-            order = self._by_score(matched, best[:, shown].sum(axis=0), descending)
+            ranking = self._by_score(matched, best[:, shown].sum(axis=0), descending)
         else:
-            order = self._sort(matched, sort, descending)
-        return SearchResult(query, order, len(order), problems, self, parsed.text, tokens,
+            ranking = self._sort(matched, sort, descending)
+        return SearchResult(query, ranking, len(matched), problems, self, parsed.text, tokens,
                             parsed.filters, filter_problems, survivors, best)
 
     def _token_best(self, token: str, subset: np.ndarray) -> np.ndarray:
@@ -335,7 +337,13 @@ class RosterIndex:
             ids, words = self._vocabularies["digits" if token.isdigit() else "letters"]
             scores[ids] = word_scores(token, words)
         scores[0] = 0.0  # the empty word stands for "no words at all"
-        return scores[self._term_word] * self._term_weight
+        term_scores = scores[self._term_word] * self._term_weight
+        if len(self._group_terms) == 0:
+            return term_scores
+        # Each group (a value many people share) scores its best term, once; the groups'
+        # scores go after the terms' in reverse, so that postings entry -1 - g reads group g's.
+        groups = np.maximum.reduceat(term_scores.take(self._group_terms), self._group_starts[:-1])
+        return np.concatenate([term_scores, groups[::-1]])
 
     def _filter_mask(self, filters: tuple[tuple[str, str], ...], problems: list[str]) -> np.ndarray | None:
         mask: np.ndarray | None = None
@@ -372,22 +380,25 @@ class RosterIndex:
             problems.append(f'{shown} — no {noun} contains "{shorten(value, 20)}"')
         return mask
 
-    def _sort(self, positions: np.ndarray, column: str, descending: bool) -> np.ndarray:
+    def _sort(self, positions: np.ndarray, column: str, descending: bool) -> Ranking:
         """Return ``positions`` ordered by ``column`` (ties by name); missing values last."""
         if column == "name":
-            order = self._in_name_order(positions)
-            return order[::-1].copy() if descending else order
+            return Ranking(self, positions, None, descending)
         ranks, count = self._column_ranks[column]
         key = ranks[positions]
         if descending:
             key = np.where(key < count, count - 1 - key, key)
-        return self._ordered_by(positions, key)
+        return Ranking(self, positions, key, False)
 
-    def _by_score(self, positions: np.ndarray, scores: np.ndarray, descending: bool) -> np.ndarray:
+    def _by_score(self, positions: np.ndarray, scores: np.ndarray, descending: bool) -> Ranking:
         """Return ``positions`` best score first, ties by name."""
         points = np.rint(scores * 1000).astype(np.int32)
-        order = self._ordered_by(positions, points.max(initial=0) - points)
-        return order[::-1].copy() if descending else order
+        return Ranking(self, positions, points.max(initial=0) - points, descending)
+
+    def _ordered(self, positions: np.ndarray, key: np.ndarray | None, reverse: bool) -> np.ndarray:
+        """Return ``positions`` sorted by ``key`` (None: no key), ties by name; ``reverse``: backwards."""
+        order = self._in_name_order(positions) if key is None else self._ordered_by(positions, key)
+        return order[::-1].copy() if reverse else order
 
     def _in_name_order(self, positions: np.ndarray) -> np.ndarray:
         """Return ``positions`` sorted by name (case- and accent-insensitive)."""
@@ -463,12 +474,56 @@ def _carried(
     return carried
 
 
+class Ranking:
+    """The display order of a search's matches: the first :data:`HEAD` sorted at once, all of
+    them only when a row past those is asked for (someone scrolls down).
+
+    People are ordered by ``key`` (small non-negative ints; None: none), then by name rank,
+    reversed when ``reverse``: a total order (no two people share a name rank), so the first
+    rows picked by a partial sort are exactly the first rows of the full sort.
+    """
+
+    __slots__ = ("_index", "_positions", "_key", "_reverse", "_head", "_full")
+
+    HEAD = 256
+    """Rows sorted at once: the first screenfuls, where the cursor goes on a new query."""
+
+    def __init__(self, index: RosterIndex, positions: np.ndarray, key: np.ndarray | None, reverse: bool) -> None:
+        self._index, self._positions, self._key, self._reverse = index, positions, key, reverse
+        self._full: np.ndarray | None = None
+        if len(positions) <= 4 * self.HEAD or len(positions) == index._n and key is None:
+            self._full = index._ordered(positions, key, reverse)  # cheap enough: all at once
+            self._head = self._full
+            return
+        ranks = index._name_rank[positions].astype(np.int64)
+        order_key = ranks if key is None else key.astype(np.int64) * max(index._n, 1) + ranks
+        if reverse:
+            order_key = -order_key
+        chosen = np.argpartition(order_key, self.HEAD)[: self.HEAD]
+        self._head = positions[chosen[np.argsort(order_key[chosen])]]
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __getitem__(self, i: int) -> int:
+        if i < len(self._head):
+            return int(self._head[i])
+        return int(self.full()[i])
+
+    def full(self) -> np.ndarray:
+        """Return every match's position, in display order (sorted on the first call)."""
+        full = self._full
+        if full is None:  # two threads may both sort: the same array either way
+            full = self._full = self._index._ordered(self._positions, self._key, self._reverse)
+        return full
+
+
 @dataclass(frozen=True)
 class SearchResult:
     """The people one query matched, in display order; rows are built only when asked for."""
 
     query: str
-    order: np.ndarray
+    _ranking: Ranking = field(repr=False)
     total: int
     problems: list[str]
     _index: RosterIndex = field(repr=False)
@@ -481,9 +536,14 @@ class SearchResult:
     _survivors: np.ndarray = field(repr=False)
     _best: np.ndarray = field(repr=False)
 
+    @property
+    def order(self) -> np.ndarray:
+        """Every match's index position, in display order."""
+        return self._ranking.full()
+
     def row(self, i: int) -> RosterRow:
         """Return the ``i``-th result."""
-        return self._index.row(int(self.order[i]))
+        return self._index.row(self._ranking[i])
 
     @property
     def tokens(self) -> tuple[str, ...]:
@@ -492,11 +552,11 @@ class SearchResult:
 
     def row_id(self, i: int) -> int:
         """Return the participant id of the ``i``-th result."""
-        return int(self._index._ids[self.order[i]])
+        return int(self._index._ids[self._ranking[i]])
 
     def name_spans(self, i: int) -> list[tuple[int, int]]:
         """Return the (start, end) character spans of the ``i``-th result's name that matched."""
-        return self._index.name_spans(int(self.order[i]), self._tokens)
+        return self._index.name_spans(self._ranking[i], self._tokens)
 
 
 
