@@ -498,7 +498,7 @@ def plain_index(rows: list[tuple], monkeypatch) -> RosterIndex:
     """The index as built before groups: every person's postings hold all their terms."""
     import rmtui.search.build as build
 
-    def inline(self, field_class, text, words, terms_of):
+    def inline(self, field_class, text, words, terms_of, new_term):
         return terms_of(field_class, words(text))
 
     with monkeypatch.context() as patch:
@@ -565,3 +565,23 @@ def test_the_first_rows_sorted_at_once_are_those_of_the_full_sort(sort, descendi
         assert rows == [int(ids[p]) for p in fresh._index._ordered(fresh._ranking._positions, fresh._ranking._key,
                                                                    fresh._ranking._reverse)], query
         assert rows == [int(ids[p]) for p in result.order], query
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_best_terms_by_length_equal_the_max_per_person_over_the_postings(seed: int) -> None:
+    """The full pass's layout (people grouped by their count of terms, a maximum down each
+    column) gives every person the maximum over their postings, bit for bit, for any scores;
+    also on an empty roster and one where everyone has a single term."""
+    from rmtui.search.index import ByLength
+
+    rng = np.random.default_rng(seed)
+    people = group_rows(seed, 300) + [(1000 + i, "", None, "mentor", None, None, None, None, "active", "[]", "[]")
+                                      for i in range(5)]  # no words at all: the empty term only
+    for rows in (people, people[-5:], []):
+        data = RosterIndex.from_rows(rows)._data
+        layout = ByLength(data.postings, data.starts)
+        for _ in range(5):
+            scores = rng.random(len(data.term_word)).astype(np.float32) * (rng.random(len(data.term_word)) < 0.3)
+            want = (np.maximum.reduceat(scores.take(data.postings), data.starts[:-1]) if data.n
+                    else np.zeros(0, np.float32))
+            assert np.array_equal(layout.best(scores), want)

@@ -156,8 +156,7 @@ class IndexData:
     term_word: np.ndarray  # term → word id
     term_weight: np.ndarray  # term → field weight
     term_field: np.ndarray  # term → field class (int8)
-    postings: np.ndarray  # person-major entries: a term, or ``-1 - g`` for group g (for the people
-    # in ``side``: their entries before an edit)
+    postings: np.ndarray  # person-major terms (for the people in ``side``: their terms before an edit)
     starts: np.ndarray  # person → first posting (n + 1 entries)
     side: Side  # the terms of people edited since the postings were laid out
     by_name: np.ndarray  # positions in name order
@@ -166,9 +165,10 @@ class IndexData:
     # The distinct levels the level ranks count (ascending). After updates it may hold levels
     # nobody has any more: ranks then have gaps, which orders people the same.
     levels: np.ndarray
-    # Values of several words that people share (see :class:`Groups`): their keys, and group
-    # g's terms are group_terms[group_starts[g]:group_starts[g + 1]].
+    # Values of several words that people share (see :class:`Groups`): their keys, their
+    # terms in the postings, and group g's terms: group_terms[group_starts[g]:group_starts[g + 1]].
     group_keys: tuple[tuple[int, str], ...]
+    group_ids: np.ndarray
     group_starts: np.ndarray
     group_terms: np.ndarray
 
@@ -177,23 +177,26 @@ class Groups:
     """Values of several words that many people share (a job title, a department, a hobby,
     an e-mail domain), scored once per query word instead of once per person who has them.
 
-    A person's postings hold one entry, ``-1 - g``, for such a value instead of its terms: the
-    search scores group g as the best of its terms and puts the groups' scores after the terms'
-    (see ``RosterIndex._term_scores``), so the entry reads its score as a term's would. The
-    best over a person's entries is the best over their terms, with a third of the entries
-    at 100k people. A value of one word stays that term.
+    Each group is a term of its own (of the empty word, so scored 0 until the search gives it
+    the best score of the group's terms: see ``RosterIndex._term_scores``), and a person's
+    postings hold that one term for such a value instead of its terms. The best over a
+    person's postings is the best over their terms, with 40% fewer postings at 100k people.
+    A value of one word stays that word's term.
     """
 
-    __slots__ = ("keys", "terms", "known")
+    __slots__ = ("keys", "ids", "terms", "known")
 
-    def __init__(self, keys: Sequence[tuple[int, str]] = (), terms: Sequence[list[int]] = ()) -> None:
+    def __init__(self, keys: Sequence[tuple[int, str]] = (), ids: Sequence[int] = (),
+                 terms: Sequence[list[int]] = ()) -> None:
         self.keys = list(keys)
-        self.terms = list(terms)
-        self.known: dict[tuple[int, str], list[int]] = {key: [-1 - g] for g, key in enumerate(self.keys)}
+        self.ids = list(ids)  # group → its term
+        self.terms = dict(zip(self.ids, terms))  # a group's term → the terms it stands for
+        self.known: dict[tuple[int, str], list[int]] = {key: [term] for key, term in zip(self.keys, self.ids)}
 
     def entries(self, field_class: int, text: str, words: Callable[[str], Iterable[str]],
-                terms_of: Callable[[int, Iterable[str]], list[int]]) -> list[int]:
-        """Return the postings entries of value ``text`` (its words: ``words(text)``) in ``field_class``."""
+                terms_of: Callable[[int, Iterable[str]], list[int]], new_term: Callable[[], int]) -> list[int]:
+        """Return the postings of value ``text`` (its words: ``words(text)``) in ``field_class``:
+        its one term, or its group's (``new_term()`` makes a group's term)."""
         key = (field_class, text)
         known = self.known.get(key)
         if known is None:
@@ -201,23 +204,30 @@ class Groups:
             if len(terms) <= 1:
                 known = terms
             else:
-                known = [-1 - len(self.terms)]
+                term = new_term()
+                known = [term]
                 self.keys.append(key)
-                self.terms.append(terms)
+                self.ids.append(term)
+                self.terms[term] = terms
             self.known[key] = known
         return known
 
     def arrays(self) -> dict[str, Any]:
         """Return the IndexData fields of these groups."""
-        lengths = np.array([len(t) for t in self.terms], dtype=np.int64)
-        starts = np.zeros(len(self.terms) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=starts[1:])
-        flat = np.array([t for terms in self.terms for t in terms], dtype=np.int32)
-        return {"group_keys": tuple(self.keys), "group_starts": _frozen(starts), "group_terms": _frozen(flat)}
+        members = [self.terms[term] for term in self.ids]
+        starts = np.zeros(len(members) + 1, dtype=np.int64)
+        np.cumsum([len(t) for t in members], out=starts[1:])
+        return {
+            "group_keys": tuple(self.keys),
+            "group_ids": _frozen(np.array(self.ids, dtype=np.int64)),
+            "group_starts": _frozen(starts),
+            "group_terms": _frozen(np.array([t for terms in members for t in terms], dtype=np.int64)),
+        }
 
     def expanded(self, entries: list[int]) -> list[int]:
-        """Return the terms ``entries`` stand for."""
-        return [t for e in entries for t in ([e] if e >= 0 else self.terms[-1 - e])]
+        """Return the terms ``entries`` stand for (a group's term: the group's terms)."""
+        members = self.terms
+        return [t for e in entries for t in members.get(e, (e,))]
 
 
 def _split_email(email: str) -> tuple[str, str]:
@@ -265,6 +275,11 @@ def build_index_data(rows: Iterable[tuple]) -> IndexData:
             out.append(term)
         return out
 
+    def new_term() -> int:  # a group's term (see Groups)
+        term_word.append(0)
+        term_field.append(NAME)
+        return len(term_word) - 1
+
     # Titles, departments, businesses, hobbies and domains repeat: each value is split once,
     # and one of several words becomes a group (see Groups).
     groups = Groups()
@@ -275,7 +290,7 @@ def build_index_data(rows: Iterable[tuple]) -> IndexData:
         entries = list_entries.get(cache_key)
         if entries is None:
             entries = list_entries[cache_key] = [
-                e for item in as_list(value) for e in groups.entries(INTERESTS, item, words_of, terms_of)]
+                e for item in as_list(value) for e in groups.entries(INTERESTS, item, words_of, terms_of, new_term)]
         return entries
 
     name_pieces: dict[str, tuple[str, list[int]]] = {}
@@ -310,12 +325,12 @@ def build_index_data(rows: Iterable[tuple]) -> IndexData:
             if known_terms is None:
                 known_terms = email_pieces[piece] = terms_of(EMAIL, words_of(piece))
             local_terms += known_terms
-        values = groups.entries(EMAIL, domain, _domain_words, terms_of) if domain else []
+        values = groups.entries(EMAIL, domain, _domain_words, terms_of, new_term) if domain else []
         for column, field_class, value in (
             (title, TITLE, row[4]), (department, DEPARTMENT, row[6]), (business, BUSINESS, row[7])
         ):
             code, _ = column.add(value)
-            values = values + groups.entries(field_class, column.keys[code], WORD.findall, terms_of)
+            values = values + groups.entries(field_class, column.keys[code], WORD.findall, terms_of, new_term)
         values += interest_entries(row[9])
         values += interest_entries(row[10])
         entries = _person_entries(name_terms, local_terms, values, term_word)
@@ -435,11 +450,12 @@ class Lexicon:
         self.term_field = data.term_field.tolist()
         self.term_maps: list[dict[str, int]] = [{} for _ in FIELD_WEIGHTS]
         for term, (word_id, field_class) in enumerate(zip(self.term_word, self.term_field)):
-            if term:
+            if word_id:  # not term 0 (no words), nor a group's term
                 self.term_maps[field_class][word_list[word_id]] = term
         starts = data.group_starts.tolist()
         flat = data.group_terms.tolist()
-        self.groups = Groups(data.group_keys, [flat[starts[g] : starts[g + 1]] for g in range(len(data.group_keys))])
+        self.groups = Groups(data.group_keys, data.group_ids.tolist(),
+                             [flat[starts[g] : starts[g + 1]] for g in range(len(data.group_keys))])
 
     def fits(self, data: IndexData) -> bool:
         return (len(self.term_word) == len(data.term_word) and len(self.word_list) == data.word_count
@@ -460,6 +476,12 @@ class Lexicon:
                 self.term_field.append(field_class)
             out.append(term)
         return out
+
+    def new_term(self) -> int:
+        """Return a new group's term (see :class:`Groups`)."""
+        self.term_word.append(0)
+        self.term_field.append(NAME)
+        return len(self.term_word) - 1
 
 
 def _extended(column: Column, values: list[Any]) -> tuple[Column, list[int]]:
@@ -536,7 +558,7 @@ def _row_terms(lexicon: Lexicon, rows: list[tuple], columns: dict[str, Column],
                row_codes: dict[str, list[int]]) -> tuple[list[list[int]], list[list[int]]]:
     """Return each row's postings entries, as the build makes them, and the terms they stand for."""
     row_entries: list[list[int]] = []
-    groups, terms_of = lexicon.groups, lexicon.terms_of
+    groups, terms_of, new_term = lexicon.groups, lexicon.terms_of, lexicon.new_term
     for k, row in enumerate(rows):
         name, email = row[1] or "", row[2] or ""
         name_terms: list[int] = []
@@ -544,11 +566,13 @@ def _row_terms(lexicon: Lexicon, rows: list[tuple], columns: dict[str, Column],
             name_terms += terms_of(NAME, WORD.findall(search_key(piece)))
         local, domain = _split_email(email)
         local_terms = [t for piece in _EMAIL_PIECES.split(local) for t in terms_of(EMAIL, words_of(piece))]
-        values = groups.entries(EMAIL, domain, _domain_words, terms_of) if domain else []
+        values = groups.entries(EMAIL, domain, _domain_words, terms_of, new_term) if domain else []
         for key, field_class in (("title", TITLE), ("department", DEPARTMENT), ("business", BUSINESS)):
-            values = values + groups.entries(field_class, columns[key].keys[row_codes[key][k]], WORD.findall, terms_of)
+            values = values + groups.entries(field_class, columns[key].keys[row_codes[key][k]], WORD.findall, terms_of,
+                                             new_term)
         for value in (row[9], row[10]):
-            values = values + [e for item in as_list(value) for e in groups.entries(INTERESTS, item, words_of, terms_of)]
+            values = values + [e for item in as_list(value)
+                               for e in groups.entries(INTERESTS, item, words_of, terms_of, new_term)]
         row_entries.append(_person_entries(name_terms, local_terms, values, lexicon.term_word))
     return row_entries, [groups.expanded(entries) for entries in row_entries]
 
@@ -603,7 +627,8 @@ def _grown_words(data: IndexData, lexicon: Lexicon) -> dict[str, Any]:
             term_weight=_frozen(FIELD_WEIGHTS[term_field]),
         )
     if len(lexicon.groups.keys) == len(data.group_keys):  # no new groups: share their arrays
-        grown.update(group_keys=data.group_keys, group_starts=data.group_starts, group_terms=data.group_terms)
+        grown.update(group_keys=data.group_keys, group_ids=data.group_ids, group_starts=data.group_starts,
+                     group_terms=data.group_terms)
     else:
         grown.update(lexicon.groups.arrays())
     if len(word_list) == data.word_count:
