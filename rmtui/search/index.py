@@ -292,12 +292,15 @@ class RosterIndex:
         survive = np.ones(len(subset), dtype=bool)
         for i in range(len(tokens)):
             survive &= best[i] > 0 if (parsed.open_last and i == len(tokens) - 1) else best[i] >= SHOWN_MIN
-        survivors = subset[survive]
-        best = best[:, survive]
+        # The first letters of a word keep (loosely) everyone: then no copies of 100k rows.
+        if not survive.all():
+            subset, best = subset[survive], best[:, survive]
+        survivors = subset
         shown = (best >= SHOWN_MIN).all(axis=0)
-        matched = survivors[shown]
+        everyone = bool(shown.all())
+        matched = survivors if everyone else survivors[shown]
         if sort is None:
-            ranking = self._by_score(matched, best[:, shown].sum(axis=0), descending)
+            ranking = self._by_score(matched, (best if everyone else best[:, shown]).sum(axis=0), descending)
         else:
             ranking = self._sort(matched, sort, descending)
         return SearchResult(query, ranking, len(matched), problems, self, parsed.text, tokens,
