@@ -202,19 +202,7 @@ class RosterIndex:
         """Return the merged character spans of the name at ``position`` matched by ``tokens``."""
         if not tokens:
             return []
-        name = self._names[position]
-        origin: list[int] | None = None  # folded character -> index of the name character it came from
-        if name.isascii():  # folding ASCII is lower(): one character for one
-            folded = name.lower()
-        else:
-            folded_chars: list[str] = []
-            origin = []
-            for j, ch in enumerate(name):
-                for f in search_key(ch):
-                    folded_chars.append(f)
-                    origin.append(j)
-            folded = "".join(folded_chars)
-        name_words = [(m.group(), m.start()) for m in WORD.finditer(folded)]
+        name_words, origin = _name_words(self._names[position])
         if not name_words:
             return []
         marked: set[int] = set()
@@ -437,6 +425,25 @@ class RosterIndex:
         full_key[positions] = key
         by_name = self._in_name_order(positions)
         return by_name[np.argsort(full_key[by_name], kind="stable")]
+
+
+@lru_cache(maxsize=4096)
+def _name_words(name: str) -> tuple[tuple[tuple[str, int], ...], tuple[int, ...] | None]:
+    """Return the folded words of ``name`` with where each starts, and (None when folding kept
+    one character for one) the name character each folded character came from. Names repeat
+    ("María González" is many people) and the rows on screen are highlighted on every keystroke."""
+    origin: list[int] | None = None  # folded character -> index of the name character it came from
+    if name.isascii():  # folding ASCII is lower(): one character for one
+        folded = name.lower()
+    else:
+        folded_chars: list[str] = []
+        origin = []
+        for j, ch in enumerate(name):
+            for f in search_key(ch):
+                folded_chars.append(f)
+                origin.append(j)
+        folded = "".join(folded_chars)
+    return tuple((m.group(), m.start()) for m in WORD.finditer(folded)), None if origin is None else tuple(origin)
 
 
 @lru_cache(maxsize=16384)
