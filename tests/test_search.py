@@ -461,3 +461,127 @@ def test_the_index_and_its_results_are_frozen(index: RosterIndex) -> None:
     with pytest.raises(AttributeError):
         result.total = 0  # type: ignore[misc]
     assert index.search("smith").total == result.total
+
+
+# -- the fast paths equal the plain ones -------------------------------------------------------
+
+GROUP_FIRST = ["John", "Jon", "José", "María", "Zoë", "Ann", "Priya", "Łukasz", "O'Brien", "Jean-Luc", ""]
+GROUP_LAST = ["Smith", "Smyth", "Núñez", "García", "Lee", "Krawczyk", "Van der Berg", "Smithers", "42"]
+GROUP_VALUES = ["Head of Claims", "Analyst", "Data & Analytics", "", None, "Senior Software Engineer", "Smith Lead",
+                "Claims", "Vice President, Finance", "Café Société"]
+GROUP_ITEMS = ["chess", "rock climbing", "board games", "jazz piano", "smith craft", "", "Éclairs au café", "go"]
+GROUP_QUERIES = ["j", "s", "jo", "jhon smtih", "jose nunez", "maria garcia", "head claims", "claims", "anal",
+                 "rock", "jazz pian", "smith", "example", "example com", "acme", "42", "cafe", "zzzzzz", "q",
+                 "role:mentor ch", "dept:data anal", "vice fin", "board gmes", "smtih lead", "lee 42"]
+
+
+def group_rows(seed: int, count: int) -> list[tuple]:
+    """Seeded people whose titles, departments, hobbies and e-mail domains repeat, some odd."""
+    import random
+
+    rng = random.Random(seed)
+    rows = []
+    for i in range(1, count + 1):
+        first, last = rng.choice(GROUP_FIRST), rng.choice(GROUP_LAST)
+        local = rng.choice([f"{first}.{last}".lower(), f"{last}{i}".lower(), "info", f"{first}"])
+        domain = rng.choice(["example.com", "acme.co.uk", "smith-lee.org", "", "jose.example"])
+        email = rng.choice([f"{local}@{domain}", local, None, f"{local}@{domain}@x"])
+        hobbies = json.dumps(rng.sample(GROUP_ITEMS, rng.randrange(0, 4)))
+        interests = rng.choice([json.dumps(rng.sample(GROUP_ITEMS, 2)), "[]", None, "not json"])
+        rows.append((i, f"{first} {last}".strip(), email, rng.choice(["mentor", "mentee"]), rng.choice(GROUP_VALUES),
+                     rng.choice([None, 1, 5, 9]), rng.choice(GROUP_VALUES), rng.choice(GROUP_VALUES),
+                     rng.choice(["active", "alumni"]), hobbies, interests))
+    return rows
+
+
+def plain_index(rows: list[tuple], monkeypatch) -> RosterIndex:
+    """The index as built before groups: every person's postings hold all their terms."""
+    import rmtui.search.build as build
+
+    def inline(self, field_class, text, words, terms_of, new_term):
+        return terms_of(field_class, words(text))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(build.Groups, "entries", inline)
+        patch.setattr(build, "_person_entries", lambda name, local, values, term_word: [*name, *local, *values] or [0])
+        plain = RosterIndex.from_rows(rows)
+    assert len(plain._data.group_keys) == 0
+    return plain
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_shared_values_scored_once_score_as_every_term_did(seed: int, monkeypatch) -> None:
+    """Groups (a title, department, hobby or e-mail domain of several words, scored once per
+    query word) and the e-mail words a name already has give every person the best score their
+    terms gave, bit for bit, and every search the same rows in the same order."""
+    rows = group_rows(seed, 400)
+    fast, plain = RosterIndex.from_rows(rows), plain_index(rows, monkeypatch)
+    assert len(fast._data.group_keys) > 5 and len(fast._data.postings) < len(plain._data.postings)
+    for query in GROUP_QUERIES:
+        for token in query.split():
+            assert np.array_equal(fast._full_best(token), plain._full_best(token)), token
+        previous_fast = previous_plain = None
+        for value in typed(query):
+            got = fast.search(value, previous=previous_fast)
+            want = plain.search(value, previous=previous_plain)
+            assert got.order.tolist() == want.order.tolist(), value
+            previous_fast, previous_plain = got, want
+
+
+def test_updates_keep_groups_as_a_fresh_build_makes_them(monkeypatch) -> None:
+    """An edit bringing a new multi-word title, hobby and domain adds groups; searches then
+    answer as a plain index built afresh."""
+    rows = group_rows(4, 120)
+    edited = (5, "Zoë Quux", "zoe.quux@brand-new.example", "mentor", "Principal Quux Wrangler", 3, "New Dept Here",
+              "Claims", "active", '["underwater hockey"]', "[]")
+    added = (500, "Ann Quux", "ann@brand-new.example", "mentee", "Principal Quux Wrangler", 2, "Analyst",
+             "Claims", "active", '["underwater hockey", "chess"]', "[]")
+    index = RosterIndex.from_rows(rows)
+    for query in ("quux", "und hock"):
+        index.search(query)  # cached words are carried over to the update
+    updated = index.with_changes([edited]).with_changes([added])
+    table = {row[0]: row for row in rows} | {5: edited, 500: added}
+    plain = plain_index(sorted(table.values()), monkeypatch)
+    for query in ["quux", "wrangler", "und hock", "underwater", "brand new", "new dept", "chess", *GROUP_QUERIES]:
+        assert updated.search(query).order.tolist() == plain.search(query).order.tolist(), query
+        for token in query.split():
+            assert np.array_equal(updated._full_best(token), plain._full_best(token)), token
+
+
+@pytest.mark.parametrize("sort", [None, "name", "level", "department"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_the_first_rows_sorted_at_once_are_those_of_the_full_sort(sort, descending, monkeypatch) -> None:
+    """A large result sorts only its first rows at once; they, and every row after them, are
+    where sorting all the matches puts them (ties by name, missing levels last)."""
+    from rmtui.search.index import Ranking
+
+    monkeypatch.setattr(Ranking, "HEAD", 16)
+    index = RosterIndex.from_rows(group_rows(5, 900))
+    for query in ["", "j", "jo", "smith", "claims", "zzzzzz", "role:mentor a"]:
+        result = index.search(query, sort=sort, descending=descending)
+        rows = [result.row_id(i) for i in range(result.total)]  # the head first, before the full sort
+        fresh = index.search(query, sort=sort, descending=descending)
+        ids = index.ids()
+        assert rows == [int(ids[p]) for p in fresh._index._ordered(fresh._ranking._positions, fresh._ranking._key,
+                                                                   fresh._ranking._reverse)], query
+        assert rows == [int(ids[p]) for p in result.order], query
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_best_terms_by_length_equal_the_max_per_person_over_the_postings(seed: int) -> None:
+    """The full pass's layout (people grouped by their count of terms, a maximum down each
+    column) gives every person the maximum over their postings, bit for bit, for any scores;
+    also on an empty roster and one where everyone has a single term."""
+    from rmtui.search.index import ByLength
+
+    rng = np.random.default_rng(seed)
+    people = group_rows(seed, 300) + [(1000 + i, "", None, "mentor", None, None, None, None, "active", "[]", "[]")
+                                      for i in range(5)]  # no words at all: the empty term only
+    for rows in (people, people[-5:], []):
+        data = RosterIndex.from_rows(rows)._data
+        layout = ByLength(data.postings, data.starts)
+        for _ in range(5):
+            scores = rng.random(len(data.term_word)).astype(np.float32) * (rng.random(len(data.term_word)) < 0.3)
+            want = (np.maximum.reduceat(scores.take(data.postings), data.starts[:-1]) if data.n
+                    else np.zeros(0, np.float32))
+            assert np.array_equal(layout.best(scores), want)

@@ -12,9 +12,13 @@ thousands of distinct words, far fewer than people, so the fuzzy work is done on
 1. For each query word, rapidfuzz scores it against the whole vocabulary in C (LCS, then
    OSA edit distance on the prefix and the whole word for the candidates LCS lets through).
 2. numpy spreads the word scores to terms (times the field weight) and takes, per person,
-   the best term: ``maximum.reduceat`` over the person-major term array.
+   the best term. Values of several words that people share (a job title, a department, a
+   hobby, an e-mail domain) are *groups*, scored once as the best of their terms; a person's
+   postings hold the group's term instead of the value's terms. The maximum per person is
+   taken down the columns of one (terms × people) matrix per count of terms.
 3. A person matches when every query word matched one of their words; their score is the sum
-   of the best per query word. Results are sorted by score, then name (or by a column).
+   of the best per query word. Results are sorted by score, then name (or by a column): only
+   the first rows at once, all of them when someone scrolls past those.
 
 Narrowing as you type
 ---------------------

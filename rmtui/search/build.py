@@ -165,6 +165,88 @@ class IndexData:
     # The distinct levels the level ranks count (ascending). After updates it may hold levels
     # nobody has any more: ranks then have gaps, which orders people the same.
     levels: np.ndarray
+    # Values of several words that people share (see :class:`Groups`): their keys, their
+    # terms in the postings, and group g's terms: group_terms[group_starts[g]:group_starts[g + 1]].
+    group_keys: tuple[tuple[int, str], ...]
+    group_ids: np.ndarray
+    group_starts: np.ndarray
+    group_terms: np.ndarray
+
+
+class Groups:
+    """Values of several words that many people share (a job title, a department, a hobby,
+    an e-mail domain), scored once per query word instead of once per person who has them.
+
+    Each group is a term of its own (of the empty word, so scored 0 until the search gives it
+    the best score of the group's terms: see ``RosterIndex._term_scores``), and a person's
+    postings hold that one term for such a value instead of its terms. The best over a
+    person's postings is the best over their terms, with 40% fewer postings at 100k people.
+    A value of one word stays that word's term.
+    """
+
+    __slots__ = ("keys", "ids", "terms", "known")
+
+    def __init__(self, keys: Sequence[tuple[int, str]] = (), ids: Sequence[int] = (),
+                 terms: Sequence[list[int]] = ()) -> None:
+        self.keys = list(keys)
+        self.ids = list(ids)  # group → its term
+        self.terms = dict(zip(self.ids, terms))  # a group's term → the terms it stands for
+        self.known: dict[tuple[int, str], list[int]] = {key: [term] for key, term in zip(self.keys, self.ids)}
+
+    def entries(self, field_class: int, text: str, words: Callable[[str], Iterable[str]],
+                terms_of: Callable[[int, Iterable[str]], list[int]], new_term: Callable[[], int]) -> list[int]:
+        """Return the postings of value ``text`` (its words: ``words(text)``) in ``field_class``:
+        its one term, or its group's (``new_term()`` makes a group's term)."""
+        key = (field_class, text)
+        known = self.known.get(key)
+        if known is None:
+            terms = list(dict.fromkeys(terms_of(field_class, words(text))))
+            if len(terms) <= 1:
+                known = terms
+            else:
+                term = new_term()
+                known = [term]
+                self.keys.append(key)
+                self.ids.append(term)
+                self.terms[term] = terms
+            self.known[key] = known
+        return known
+
+    def arrays(self) -> dict[str, Any]:
+        """Return the IndexData fields of these groups."""
+        members = [self.terms[term] for term in self.ids]
+        starts = np.zeros(len(members) + 1, dtype=np.int64)
+        np.cumsum([len(t) for t in members], out=starts[1:])
+        return {
+            "group_keys": tuple(self.keys),
+            "group_ids": _frozen(np.array(self.ids, dtype=np.int64)),
+            "group_starts": _frozen(starts),
+            "group_terms": _frozen(np.array([t for terms in members for t in terms], dtype=np.int64)),
+        }
+
+    def expanded(self, entries: list[int]) -> list[int]:
+        """Return the terms ``entries`` stand for (a group's term: the group's terms)."""
+        members = self.terms
+        return [t for e in entries for t in members.get(e, (e,))]
+
+
+def _split_email(email: str) -> tuple[str, str]:
+    """Return (the part before the last "@", the domain): the domain is a value people share."""
+    local, at, domain = email.rpartition("@")
+    return (local, domain) if at else (email, "")
+
+
+def _domain_words(domain: str) -> list[str]:
+    return [w for piece in _EMAIL_PIECES.split(domain) for w in words_of(piece)]
+
+
+def _person_entries(name_terms: list[int], local_terms: list[int], value_entries: list[int],
+                    term_word: Sequence[int]) -> list[int]:
+    """Return one person's postings entries: their name's terms, the e-mail's own words that are
+    not words of the name (a name term of the same word always scores more), their values'."""
+    name_words = {term_word[t] for t in name_terms}
+    local = [t for t in local_terms if term_word[t] not in name_words]
+    return list(dict.fromkeys([*name_terms, *local, *value_entries])) or [0]
 
 
 def build_index_data(rows: Iterable[tuple]) -> IndexData:
@@ -193,16 +275,23 @@ def build_index_data(rows: Iterable[tuple]) -> IndexData:
             out.append(term)
         return out
 
-    # Titles, departments, businesses and interest lists repeat: split each value once.
-    value_terms: list[list[list[int]]] = [[], [], []]
-    list_terms: dict[Any, list[int]] = {}
+    def new_term() -> int:  # a group's term (see Groups)
+        term_word.append(0)
+        term_field.append(NAME)
+        return len(term_word) - 1
 
-    def interest_terms(value: Any) -> list[int]:
+    # Titles, departments, businesses, hobbies and domains repeat: each value is split once,
+    # and one of several words becomes a group (see Groups).
+    groups = Groups()
+    list_entries: dict[Any, list[int]] = {}
+
+    def interest_entries(value: Any) -> list[int]:
         cache_key = value if isinstance(value, (str, type(None))) else json.dumps(value)
-        terms = list_terms.get(cache_key)
-        if terms is None:
-            terms = list_terms[cache_key] = terms_of(INTERESTS, (w for item in as_list(value) for w in words_of(item)))
-        return terms
+        entries = list_entries.get(cache_key)
+        if entries is None:
+            entries = list_entries[cache_key] = [
+                e for item in as_list(value) for e in groups.entries(INTERESTS, item, words_of, terms_of, new_term)]
+        return entries
 
     name_pieces: dict[str, tuple[str, list[int]]] = {}
     email_pieces: dict[str, list[int]] = {}
@@ -219,7 +308,7 @@ def build_index_data(rows: Iterable[tuple]) -> IndexData:
         status.add(row[8])
         # Names and e-mail addresses repeat piece by piece ("María", "gonzalez"): fold
         # and split each distinct piece once.
-        terms: list[int] = []
+        name_terms: list[int] = []
         name_key = []
         for piece in name.split():
             known = name_pieces.get(piece)
@@ -227,31 +316,33 @@ def build_index_data(rows: Iterable[tuple]) -> IndexData:
                 key = search_key(piece)
                 known = name_pieces[piece] = (key, terms_of(NAME, WORD.findall(key)))
             name_key.append(known[0])
-            terms += known[1]
+            name_terms += known[1]
         name_keys.append(" ".join(name_key))
-        for piece in _EMAIL_PIECES.split(email):
+        local, domain = _split_email(email)
+        local_terms: list[int] = []
+        for piece in _EMAIL_PIECES.split(local):
             known_terms = email_pieces.get(piece)
             if known_terms is None:
                 known_terms = email_pieces[piece] = terms_of(EMAIL, words_of(piece))
-            terms += known_terms
-        for slot, (column, field_class, value) in enumerate(
-            ((title, TITLE, row[4]), (department, DEPARTMENT, row[6]), (business, BUSINESS, row[7]))
+            local_terms += known_terms
+        values = groups.entries(EMAIL, domain, _domain_words, terms_of, new_term) if domain else []
+        for column, field_class, value in (
+            (title, TITLE, row[4]), (department, DEPARTMENT, row[6]), (business, BUSINESS, row[7])
         ):
-            code, new = column.add(value)
-            if new:
-                value_terms[slot].append(terms_of(field_class, WORD.findall(column.keys[code])))
-            terms += value_terms[slot][code]
-        terms += interest_terms(row[9])
-        terms += interest_terms(row[10])
-        postings.extend(terms or (0,))
-        lengths.append(len(terms) or 1)
+            code, _ = column.add(value)
+            values = values + groups.entries(field_class, column.keys[code], WORD.findall, terms_of, new_term)
+        values += interest_entries(row[9])
+        values += interest_entries(row[10])
+        entries = _person_entries(name_terms, local_terms, values, term_word)
+        postings.extend(entries)
+        lengths.append(len(entries))
 
     n = len(ids)
     level = np.frombuffer(levels, dtype=np.int32).copy() if levels else np.zeros(0, np.int32)
     all_words = list(words)
     # Free what only the loop needed before the vocabularies are built (peak memory at 100k people).
     words.clear()
-    list_terms.clear()
+    list_entries.clear()
     name_pieces.clear()
     email_pieces.clear()
     term_maps.clear()
@@ -292,6 +383,7 @@ def build_index_data(rows: Iterable[tuple]) -> IndexData:
         name_rank=name_rank,
         column_ranks=column_ranks,
         levels=distinct_levels,
+        **groups.arrays(),
     )
 
 
@@ -345,7 +437,7 @@ class Lexicon:
     knows: an index with another count made its own lexicon (see :meth:`fits`).
     """
 
-    __slots__ = ("words", "word_list", "term_maps", "term_word", "term_field")
+    __slots__ = ("words", "word_list", "term_maps", "term_word", "term_field", "groups")
 
     def __init__(self, data: IndexData) -> None:
         word_list = [""] * data.word_count
@@ -358,11 +450,16 @@ class Lexicon:
         self.term_field = data.term_field.tolist()
         self.term_maps: list[dict[str, int]] = [{} for _ in FIELD_WEIGHTS]
         for term, (word_id, field_class) in enumerate(zip(self.term_word, self.term_field)):
-            if term:
+            if word_id:  # not term 0 (no words), nor a group's term
                 self.term_maps[field_class][word_list[word_id]] = term
+        starts = data.group_starts.tolist()
+        flat = data.group_terms.tolist()
+        self.groups = Groups(data.group_keys, data.group_ids.tolist(),
+                             [flat[starts[g] : starts[g + 1]] for g in range(len(data.group_keys))])
 
     def fits(self, data: IndexData) -> bool:
-        return len(self.term_word) == len(data.term_word) and len(self.word_list) == data.word_count
+        return (len(self.term_word) == len(data.term_word) and len(self.word_list) == data.word_count
+                and len(self.groups.keys) == len(data.group_keys))
 
     def terms_of(self, field_class: int, text_words: Iterable[str]) -> list[int]:
         found = self.term_maps[field_class]
@@ -379,6 +476,12 @@ class Lexicon:
                 self.term_field.append(field_class)
             out.append(term)
         return out
+
+    def new_term(self) -> int:
+        """Return a new group's term (see :class:`Groups`)."""
+        self.term_word.append(0)
+        self.term_field.append(NAME)
+        return len(self.term_word) - 1
 
 
 def _extended(column: Column, values: list[Any]) -> tuple[Column, list[int]]:
@@ -406,7 +509,7 @@ class Moved:
     kept_old: np.ndarray | None  # old positions of the people kept (None: everyone, in place)
     kept_new: np.ndarray | None  # their positions in the new index
     positions: np.ndarray  # new positions of the rows put in, ascending
-    row_terms: list[list[int]]  # their terms, in the same order
+    row_terms: list[list[int]]  # their terms (groups' spelt out), in the same order
 
 
 def update_index(
@@ -452,22 +555,26 @@ def _row_codes(data: IndexData, rows: list[tuple], codes_of: Callable[[Column, l
 
 
 def _row_terms(lexicon: Lexicon, rows: list[tuple], columns: dict[str, Column],
-               row_codes: dict[str, list[int]]) -> list[list[int]]:
-    """Return each row's terms, as the build makes them."""
-    row_terms: list[list[int]] = []
+               row_codes: dict[str, list[int]]) -> tuple[list[list[int]], list[list[int]]]:
+    """Return each row's postings entries, as the build makes them, and the terms they stand for."""
+    row_entries: list[list[int]] = []
+    groups, terms_of, new_term = lexicon.groups, lexicon.terms_of, lexicon.new_term
     for k, row in enumerate(rows):
-        terms: list[int] = []
         name, email = row[1] or "", row[2] or ""
+        name_terms: list[int] = []
         for piece in name.split():
-            terms += lexicon.terms_of(NAME, WORD.findall(search_key(piece)))
-        for piece in _EMAIL_PIECES.split(email):
-            terms += lexicon.terms_of(EMAIL, words_of(piece))
+            name_terms += terms_of(NAME, WORD.findall(search_key(piece)))
+        local, domain = _split_email(email)
+        local_terms = [t for piece in _EMAIL_PIECES.split(local) for t in terms_of(EMAIL, words_of(piece))]
+        values = groups.entries(EMAIL, domain, _domain_words, terms_of, new_term) if domain else []
         for key, field_class in (("title", TITLE), ("department", DEPARTMENT), ("business", BUSINESS)):
-            terms += lexicon.terms_of(field_class, WORD.findall(columns[key].keys[row_codes[key][k]]))
+            values = values + groups.entries(field_class, columns[key].keys[row_codes[key][k]], WORD.findall, terms_of,
+                                             new_term)
         for value in (row[9], row[10]):
-            terms += lexicon.terms_of(INTERESTS, (w for item in as_list(value) for w in words_of(item)))
-        row_terms.append(terms or [0])
-    return row_terms
+            values = values + [e for item in as_list(value)
+                               for e in groups.entries(INTERESTS, item, words_of, terms_of, new_term)]
+        row_entries.append(_person_entries(name_terms, local_terms, values, lexicon.term_word))
+    return row_entries, [groups.expanded(entries) for entries in row_entries]
 
 
 class _NameProbes:
@@ -519,6 +626,11 @@ def _grown_words(data: IndexData, lexicon: Lexicon) -> dict[str, Any]:
             term_field=_frozen(term_field),
             term_weight=_frozen(FIELD_WEIGHTS[term_field]),
         )
+    if len(lexicon.groups.keys) == len(data.group_keys):  # no new groups: share their arrays
+        grown.update(group_keys=data.group_keys, group_ids=data.group_ids, group_starts=data.group_starts,
+                     group_terms=data.group_terms)
+    else:
+        grown.update(lexicon.groups.arrays())
     if len(word_list) == data.word_count:
         grown.update(vocabularies=data.vocabularies, max_word=data.max_word)
         return grown
@@ -630,10 +742,10 @@ def _replaced(data: IndexData, lexicon: Lexicon, rows: list[tuple], at: np.ndarr
         return all_codes
 
     columns, row_codes = _row_codes(data, rows, codes_of)
-    row_terms = _row_terms(lexicon, rows, columns, row_codes)
+    row_entries, row_terms = _row_terms(lexicon, rows, columns, row_codes)
 
-    # Postings: shared with the index before; the people put in get their terms apart.
-    side = _side_with(data.side, at, row_terms)
+    # Postings: shared with the index before; the people put in get their entries apart.
+    side = _side_with(data.side, at, row_entries)
     postings, starts = data.postings, data.starts
     if len(side.people) > SIDE_MAX:
         postings, starts = _laid_out(postings, starts, side)
@@ -724,13 +836,13 @@ def _merged(data: IndexData, lexicon: Lexicon, rows: list[tuple], gone: set[int]
         return all_codes
 
     columns, row_codes = _row_codes(data, rows, codes_of)
-    row_terms = _row_terms(lexicon, rows, columns, row_codes)
+    row_entries, row_terms = _row_terms(lexicon, rows, columns, row_codes)
 
     old_postings, old_starts = _laid_out(data.postings, data.starts, data.side)
     old_lengths = np.diff(old_starts)
     lengths = np.empty(n, dtype=np.int64)
     lengths[kept_positions] = old_lengths[kept]
-    lengths[new_positions] = [len(t) for t in row_terms]
+    lengths[new_positions] = [len(t) for t in row_entries]
     starts = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
     postings = np.empty(int(starts[-1]), dtype=np.int32)
@@ -743,8 +855,8 @@ def _merged(data: IndexData, lexicon: Lexicon, rows: list[tuple], gone: set[int]
             to = int(starts[kept_positions[run[0]]])
             piece = old_postings[old_starts[first] : old_starts[last + 1]]
             postings[to : to + len(piece)] = piece
-    for position, terms in zip(new_list, row_terms):
-        postings[starts[position] : starts[position] + len(terms)] = terms
+    for position, entries in zip(new_list, row_entries):
+        postings[starts[position] : starts[position] + len(entries)] = entries
 
     # Name order: the kept people keep theirs; each added row goes where its key sorts.
     kept_by_name = old_to_new[data.by_name]

@@ -12,7 +12,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from rapidfuzz.distance import LCSseq
 
-from rmtui.search.build import LEVEL_NONE, Column, IndexData, Lexicon, Moved, Side, build_index_data, update_index
+from rmtui.search.build import (
+    LEVEL_NONE,
+    Column,
+    IndexData,
+    Lexicon,
+    Moved,
+    Side,
+    _frozen,
+    build_index_data,
+    update_index,
+)
 from rmtui.search.query import ROLES, SORT_KEYS, STATUSES, level_test, one_of, parse_query, short_key, shorten
 from rmtui.search.rows import RosterRow as RosterRow
 from rmtui.search.rows import first_page as first_page
@@ -45,13 +55,16 @@ class RosterIndex:
         "_lock", "_token_cache", "_n", "_ids", "_level", "_names", "_emails", "_role", "_title",
         "_department", "_business", "_status", "_word_count", "_max_word", "_vocabularies",
         "_term_word", "_term_weight", "_postings", "_starts", "_side", "_by_name", "_name_rank",
-        "_column_ranks", "_data", "_lexicon", "_built",
+        "_column_ranks", "_data", "_lexicon", "_group_ids", "_group_starts", "_group_terms",
+        "_by_length", "_built",
     )
 
     def __init__(
-        self, data: IndexData, lexicon: Lexicon | None = None, token_cache: OrderedDict[str, np.ndarray] | None = None
+        self, data: IndexData, lexicon: Lexicon | None = None, token_cache: OrderedDict[str, np.ndarray] | None = None,
+        by_length: ByLength | None = None,
     ) -> None:
-        """Wrap built ``data`` (see :meth:`from_rows`, :meth:`from_store`); frozen from here on."""
+        """Wrap built ``data`` (see :meth:`from_rows`, :meth:`from_store`); frozen from here on.
+        ``by_length``: that of an index with the same postings (else it is made here)."""
         # The one mutable part: a small cache of per-word scores, guarded by a lock.
         self._lock = threading.Lock()
         self._token_cache: OrderedDict[str, np.ndarray] = OrderedDict() if token_cache is None else token_cache
@@ -76,6 +89,10 @@ class RosterIndex:
         self._by_name: np.ndarray = data.by_name
         self._name_rank: np.ndarray = data.name_rank
         self._column_ranks: dict[str, tuple[np.ndarray, int]] = data.column_ranks
+        self._by_length = by_length if by_length is not None else ByLength(data.postings, data.starts)
+        self._group_ids: np.ndarray = data.group_ids
+        self._group_starts: np.ndarray = data.group_starts
+        self._group_terms: np.ndarray = data.group_terms
         self._data = data
         # Made on the first update (see with_changes), handed on to the updated index.
         self._lexicon: list[Lexicon | None] = [lexicon]
@@ -142,7 +159,8 @@ class RosterIndex:
             self._lexicon[0] = None  # it grows below: it will fit the new index, not this one
             cached = list(self._token_cache.items())[-CARRIED_TOKENS:]  # the newest: the query shown
         data, moved = update_index(self._data, lexicon, list(rows), removed)
-        return RosterIndex(data, lexicon, _carried(cached, data, moved, lexicon))
+        shared = data.postings is self._postings and data.starts is self._starts  # the edited people are apart
+        return RosterIndex(data, lexicon, _carried(cached, data, moved, lexicon), self._by_length if shared else None)
 
     def prepare_changes(self) -> None:
         """Make what :meth:`with_changes` needs now (a word and term lookup, some 100 ms at
@@ -184,19 +202,7 @@ class RosterIndex:
         """Return the merged character spans of the name at ``position`` matched by ``tokens``."""
         if not tokens:
             return []
-        name = self._names[position]
-        origin: list[int] | None = None  # folded character -> index of the name character it came from
-        if name.isascii():  # folding ASCII is lower(): one character for one
-            folded = name.lower()
-        else:
-            folded_chars: list[str] = []
-            origin = []
-            for j, ch in enumerate(name):
-                for f in search_key(ch):
-                    folded_chars.append(f)
-                    origin.append(j)
-            folded = "".join(folded_chars)
-        name_words = [(m.group(), m.start()) for m in WORD.finditer(folded)]
+        name_words, origin = _name_words(self._names[position])
         if not name_words:
             return []
         marked: set[int] = set()
@@ -254,8 +260,8 @@ class RosterIndex:
 
         problems = [*parsed.problems, *filter_problems]
         if not tokens:
-            order = self._sort(subset, sort or "name", descending)
-            return SearchResult(query, order, len(order), problems, self, parsed.text, (),
+            ranking = self._sort(subset, sort or "name", descending)
+            return SearchResult(query, ranking, len(subset), problems, self, parsed.text, (),
                                 parsed.filters, filter_problems, subset,
                                 np.zeros((0, len(subset)), np.float32))
 
@@ -274,15 +280,18 @@ class RosterIndex:
         survive = np.ones(len(subset), dtype=bool)
         for i in range(len(tokens)):
             survive &= best[i] > 0 if (parsed.open_last and i == len(tokens) - 1) else best[i] >= SHOWN_MIN
-        survivors = subset[survive]
-        best = best[:, survive]
+        # The first letters of a word keep (loosely) everyone: then no copies of 100k rows.
+        if not survive.all():
+            subset, best = subset[survive], best[:, survive]
+        survivors = subset
         shown = (best >= SHOWN_MIN).all(axis=0)
-        matched = survivors[shown]
+        everyone = bool(shown.all())
+        matched = survivors if everyone else survivors[shown]
         if sort is None:
-            order = self._by_score(matched, best[:, shown].sum(axis=0), descending)
+            ranking = self._by_score(matched, (best if everyone else best[:, shown]).sum(axis=0), descending)
         else:
-            order = self._sort(matched, sort, descending)
-        return SearchResult(query, order, len(order), problems, self, parsed.text, tokens,
+            ranking = self._sort(matched, sort, descending)
+        return SearchResult(query, ranking, len(matched), problems, self, parsed.text, tokens,
                             parsed.filters, filter_problems, survivors, best)
 
     def _token_best(self, token: str, subset: np.ndarray) -> np.ndarray:
@@ -316,10 +325,10 @@ class RosterIndex:
                 return cached
         if self._n == 0:
             return np.zeros(0, np.float32)
+        # Every person's best term: a gather over all postings and a max per person. The
+        # keystroke's biggest cost at 100k people.
         term_scores = self._term_scores(token)
-        # Every person's best term: a gather over all postings (ndarray.take, 2-3x faster than
-        # fancy indexing) and a max per person. The keystroke's biggest cost at 100k people.
-        best = np.maximum.reduceat(term_scores.take(self._postings), self._starts[:-1])
+        best = self._by_length.best(term_scores)
         side = self._side
         if len(side.people):  # people edited since the postings were laid out: their terms are apart
             best[side.people] = np.maximum.reduceat(term_scores.take(side.postings), side.starts[:-1])
@@ -335,7 +344,13 @@ class RosterIndex:
             ids, words = self._vocabularies["digits" if token.isdigit() else "letters"]
             scores[ids] = word_scores(token, words)
         scores[0] = 0.0  # the empty word stands for "no words at all"
-        return scores[self._term_word] * self._term_weight
+        term_scores = scores[self._term_word] * self._term_weight
+        if len(self._group_ids):
+            # Each group (a value many people share) scores its best term, once: a person's
+            # postings hold the group's term instead of the value's terms (see build.Groups).
+            term_scores[self._group_ids] = np.maximum.reduceat(term_scores.take(self._group_terms),
+                                                                self._group_starts[:-1])
+        return term_scores
 
     def _filter_mask(self, filters: tuple[tuple[str, str], ...], problems: list[str]) -> np.ndarray | None:
         mask: np.ndarray | None = None
@@ -372,22 +387,25 @@ class RosterIndex:
             problems.append(f'{shown} — no {noun} contains "{shorten(value, 20)}"')
         return mask
 
-    def _sort(self, positions: np.ndarray, column: str, descending: bool) -> np.ndarray:
+    def _sort(self, positions: np.ndarray, column: str, descending: bool) -> Ranking:
         """Return ``positions`` ordered by ``column`` (ties by name); missing values last."""
         if column == "name":
-            order = self._in_name_order(positions)
-            return order[::-1].copy() if descending else order
+            return Ranking(self, positions, None, descending)
         ranks, count = self._column_ranks[column]
         key = ranks[positions]
         if descending:
             key = np.where(key < count, count - 1 - key, key)
-        return self._ordered_by(positions, key)
+        return Ranking(self, positions, key, False)
 
-    def _by_score(self, positions: np.ndarray, scores: np.ndarray, descending: bool) -> np.ndarray:
+    def _by_score(self, positions: np.ndarray, scores: np.ndarray, descending: bool) -> Ranking:
         """Return ``positions`` best score first, ties by name."""
         points = np.rint(scores * 1000).astype(np.int32)
-        order = self._ordered_by(positions, points.max(initial=0) - points)
-        return order[::-1].copy() if descending else order
+        return Ranking(self, positions, points.max(initial=0) - points, descending)
+
+    def _ordered(self, positions: np.ndarray, key: np.ndarray | None, reverse: bool) -> np.ndarray:
+        """Return ``positions`` sorted by ``key`` (None: no key), ties by name; ``reverse``: backwards."""
+        order = self._in_name_order(positions) if key is None else self._ordered_by(positions, key)
+        return order[::-1].copy() if reverse else order
 
     def _in_name_order(self, positions: np.ndarray) -> np.ndarray:
         """Return ``positions`` sorted by name (case- and accent-insensitive)."""
@@ -407,6 +425,25 @@ class RosterIndex:
         full_key[positions] = key
         by_name = self._in_name_order(positions)
         return by_name[np.argsort(full_key[by_name], kind="stable")]
+
+
+@lru_cache(maxsize=4096)
+def _name_words(name: str) -> tuple[tuple[tuple[str, int], ...], tuple[int, ...] | None]:
+    """Return the folded words of ``name`` with where each starts, and (None when folding kept
+    one character for one) the name character each folded character came from. Names repeat
+    ("María González" is many people) and the rows on screen are highlighted on every keystroke."""
+    origin: list[int] | None = None  # folded character -> index of the name character it came from
+    if name.isascii():  # folding ASCII is lower(): one character for one
+        folded = name.lower()
+    else:
+        folded_chars: list[str] = []
+        origin = []
+        for j, ch in enumerate(name):
+            for f in search_key(ch):
+                folded_chars.append(f)
+                origin.append(j)
+        folded = "".join(folded_chars)
+    return tuple((m.group(), m.start()) for m in WORD.finditer(folded)), None if origin is None else tuple(origin)
 
 
 @lru_cache(maxsize=16384)
@@ -463,12 +500,89 @@ def _carried(
     return carried
 
 
+class ByLength:
+    """The postings again, people grouped by how many terms they have: one (terms × people)
+    matrix per count, so that a person's best term is a maximum down a column.
+
+    ``np.maximum.reduceat`` over the person-major postings costs some 30 ns a person whatever
+    their terms (half of a full pass at 100k people); the maximum over a matrix's rows is a
+    handful of vectorised passes. Made once per postings layout (an edit keeps it: edited
+    people's terms are apart, see build.Side); the same terms, so the same maxima, bit for bit.
+    """
+
+    __slots__ = ("people", "terms")
+
+    def __init__(self, postings: np.ndarray, starts: np.ndarray) -> None:
+        lengths = np.diff(starts)
+        order = np.argsort(lengths, kind="stable")
+        cuts = np.flatnonzero(np.diff(lengths[order])) + 1
+        self.people: list[np.ndarray] = []
+        self.terms: list[np.ndarray] = []
+        for people in np.split(order, cuts) if len(order) else []:
+            count = int(lengths[people[0]])
+            self.people.append(_frozen(people))
+            where = starts[people][None, :] + np.arange(count)[:, None]
+            # int64: ndarray.take converts any other index type to it first, on every keystroke.
+            self.terms.append(_frozen(postings.take(where).astype(np.int64)))
+
+    def best(self, term_scores: np.ndarray) -> np.ndarray:
+        """Return each person's best score among their terms' ``term_scores``."""
+        best = np.empty(sum(len(p) for p in self.people), dtype=term_scores.dtype)
+        for people, terms in zip(self.people, self.terms):
+            best[people] = term_scores.take(terms).max(axis=0)
+        return best
+
+
+class Ranking:
+    """The display order of a search's matches: the first :data:`HEAD` sorted at once, all of
+    them only when a row past those is asked for (someone scrolls down).
+
+    People are ordered by ``key`` (small non-negative ints; None: none), then by name rank,
+    reversed when ``reverse``: a total order (no two people share a name rank), so the first
+    rows picked by a partial sort are exactly the first rows of the full sort.
+    """
+
+    __slots__ = ("_index", "_positions", "_key", "_reverse", "_head", "_full")
+
+    HEAD = 256
+    """Rows sorted at once: the first screenfuls, where the cursor goes on a new query."""
+
+    def __init__(self, index: RosterIndex, positions: np.ndarray, key: np.ndarray | None, reverse: bool) -> None:
+        self._index, self._positions, self._key, self._reverse = index, positions, key, reverse
+        self._full: np.ndarray | None = None
+        if len(positions) <= 4 * self.HEAD or len(positions) == index._n and key is None:
+            self._full = index._ordered(positions, key, reverse)  # cheap enough: all at once
+            self._head = self._full
+            return
+        ranks = index._name_rank[positions].astype(np.int64)
+        order_key = ranks if key is None else key.astype(np.int64) * max(index._n, 1) + ranks
+        if reverse:
+            order_key = -order_key
+        chosen = np.argpartition(order_key, self.HEAD)[: self.HEAD]
+        self._head = positions[chosen[np.argsort(order_key[chosen])]]
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __getitem__(self, i: int) -> int:
+        if i < len(self._head):
+            return int(self._head[i])
+        return int(self.full()[i])
+
+    def full(self) -> np.ndarray:
+        """Return every match's position, in display order (sorted on the first call)."""
+        full = self._full
+        if full is None:  # two threads may both sort: the same array either way
+            full = self._full = self._index._ordered(self._positions, self._key, self._reverse)
+        return full
+
+
 @dataclass(frozen=True)
 class SearchResult:
     """The people one query matched, in display order; rows are built only when asked for."""
 
     query: str
-    order: np.ndarray
+    _ranking: Ranking = field(repr=False)
     total: int
     problems: list[str]
     _index: RosterIndex = field(repr=False)
@@ -481,9 +595,14 @@ class SearchResult:
     _survivors: np.ndarray = field(repr=False)
     _best: np.ndarray = field(repr=False)
 
+    @property
+    def order(self) -> np.ndarray:
+        """Every match's index position, in display order."""
+        return self._ranking.full()
+
     def row(self, i: int) -> RosterRow:
         """Return the ``i``-th result."""
-        return self._index.row(int(self.order[i]))
+        return self._index.row(self._ranking[i])
 
     @property
     def tokens(self) -> tuple[str, ...]:
@@ -492,11 +611,11 @@ class SearchResult:
 
     def row_id(self, i: int) -> int:
         """Return the participant id of the ``i``-th result."""
-        return int(self._index._ids[self.order[i]])
+        return int(self._index._ids[self._ranking[i]])
 
     def name_spans(self, i: int) -> list[tuple[int, int]]:
         """Return the (start, end) character spans of the ``i``-th result's name that matched."""
-        return self._index.name_spans(int(self.order[i]), self._tokens)
+        return self._index.name_spans(self._ranking[i], self._tokens)
 
 
 
