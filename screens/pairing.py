@@ -19,11 +19,11 @@ from rich.text import Text
 from textual import on
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from rmtui.coaches import Workload, assign_coach, workloads
 from rmtui.db import ConflictError, Pair, Store, StoreError, Wave
-from rmtui.matching import Names, Pool, Ranking, import_solvers, rank_candidates, refresh_pool
+from rmtui.matching import Names, Pool, Ranking, import_solvers, rank_candidates, read_names, refresh_pool
 from rmtui.pairing import (
     OVERRIDABLE,
     PairCheck,
@@ -52,6 +52,7 @@ from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import EditRules, OpenCohort, OpenProfile
 from rmtui.screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScreen
 from rmtui.text import clean, literal
+from rmtui.widgets.footer import Footer
 from rmtui.widgets.pick import PickOne
 from rmtui.widgets.search_field import SearchField
 from rmtui.widgets.virtual_table import Column, VirtualTable
@@ -82,8 +83,9 @@ class Loaded:
     """What the screen reads in one go: the pool, the rules, the waves, the ongoing pairs.
 
     Partial (the first paint, :func:`_glance`): the pool holds only the person being matched
-    and their first candidates by name, ``ranking`` scores those, and ``names`` lets the
-    finder answer; the whole programme is being read meanwhile (:func:`_load`).
+    and their first candidates by name, ``ranking`` scores those, ``pair_rows`` are the
+    person's own; the finder reads everyone's names when first asked; the whole programme is
+    being read meanwhile (:func:`_load`).
     """
 
     pool: Pool
@@ -93,20 +95,18 @@ class Loaded:
     pair_rows: list[tuple]  # every ongoing pair (PAIR_COLUMNS), for "who is paired with whom"
     first: dict[int | None, int | None] = field(default_factory=dict)  # wave → the first person waiting
     _pairs: dict[int, list[Pair]] = field(default_factory=dict)
-    names: Names | None = None  # everyone's names (partial), for the finder
+    partial: bool = False  # the pool holds only the people shown first (the whole programme is coming)
+    names: Names | None = None  # everyone's names (partial: once the finder is used), for the finder
     ranking: Ranking | None = None  # partial: the first candidates by name, scored (Ranking.of set)
     _found: dict[int, Person] = field(default_factory=dict)  # partial: who the finder listed
-
-    @property
-    def partial(self) -> bool:
-        """Whether the pool holds only the people shown first (the whole programme is coming)."""
-        return self.names is not None
+    _known: dict[int, str] = field(default_factory=dict)  # partial: the names of the person's partners
+    _busy: dict[int | None, set[int]] = field(default_factory=dict)  # partial: wave → its paired mentees
 
     def name(self, person_id: int) -> str:
         person = self.pool.by_id.get(person_id)
         if person is not None:
             return person.name
-        found = self.names.name(person_id) if self.names is not None else None
+        found = self.names.name(person_id) if self.names is not None else self._known.get(person_id)
         return found if found is not None else "?"
 
     def person(self, person_id: int | None) -> Person | None:
@@ -116,16 +116,23 @@ class Loaded:
         return self.pool.by_id.get(person_id) or self._found.get(person_id)
 
     def find(self, store: Store, query: str, wave_id: int | None) -> list[Person]:
-        """The person finder's answer (:func:`find_people`; partial: the same from the names),
-        in a worker."""
-        if self.names is None:
+        """The person finder's answer (:func:`find_people`; partial: the same from the names,
+        read here the first time), in a worker."""
+        if not self.partial:
             _ = self.partners
             return find_people(self.pool, query, wave_id)
-        wave, mentee, status = (PAIR_COLUMNS.index(c) for c in ("wave_id", "mentee_id", "status"))
-        busy = busy_mentees(((row[wave], row[mentee], row[status]) for row in self.pair_rows), wave_id)
+        if self.names is None:
+            self.names = read_names(store)
+        busy = self._busy.get(wave_id)
+        if busy is None:
+            marks = ", ".join("?" for _ in ONGOING)
+            busy = self._busy[wave_id] = busy_mentees(
+                store.query_tuples(f"SELECT wave_id, mentee_id, status FROM pairs WHERE status IN ({marks})", ONGOING),
+                wave_id)
         people = finder_people(store, self.names, find_named(self.names, query, wave_id, busy))
         self._found.update((p.id, p) for p in people)
-        _ = self.partners  # here, in the worker: the finder's notes
+        # The finder's notes ("active with <name>") of the people listed, from their ongoing pairs.
+        self.partners.update(self._partners_in(_ongoing(store, [p.id for p in people])))
         return people
 
     @cached_property
@@ -150,9 +157,12 @@ class Loaded:
     @cached_property
     def partners(self) -> dict[int, str]:
         """What the person finder notes of each paired person: "active with <name>"."""
+        return self._partners_in(self.pair_rows)
+
+    def _partners_in(self, rows: list[tuple]) -> dict[int, str]:
         partner: dict[int, str] = {}
         mentor, mentee, state = (PAIR_COLUMNS.index(c) for c in ("mentor_id", "mentee_id", "status"))
-        for row in self.pair_rows:
+        for row in rows:
             status = row[state].replace("_", " ")
             partner[row[mentor]] = f"{status} with {self.name(row[mentee])}"
             partner[row[mentee]] = f"{status} with {self.name(row[mentor])}"
@@ -166,10 +176,18 @@ def _rules(programme: Programme) -> tuple[RuleConfig, str | None]:
         return default_rule_config(), str(error)
 
 
-def _ongoing(programme: Programme) -> list[tuple]:
+def _ongoing(store: Store, people: list[int] | None = None) -> list[tuple]:
+    """Every ongoing pair (PAIR_COLUMNS); with ``people``, those of these people only."""
     marks = ", ".join("?" for _ in ONGOING)
-    return programme.store.query_tuples(
-        f"SELECT {', '.join(PAIR_COLUMNS)} FROM pairs WHERE status IN ({marks}) ORDER BY id", ONGOING)
+    sql = f"SELECT {', '.join(PAIR_COLUMNS)} FROM pairs WHERE status IN ({marks})"
+    if people is None:
+        return store.query_tuples(f"{sql} ORDER BY id", ONGOING)
+    rows: list[tuple] = []
+    for start in range(0, len(people), 400):
+        batch = people[start : start + 400]
+        who = ", ".join("?" for _ in batch)
+        rows += store.query_tuples(f"{sql} AND (mentor_id IN ({who}) OR mentee_id IN ({who}))", (*ONGOING, *batch, *batch))
+    return sorted(set(rows))
 
 
 # Up to this many people the whole programme is read and ranked in about the time the first
@@ -180,21 +198,30 @@ SMALL_PROGRAMME = 5_000
 def _glance(programme: Programme, wave_id: int | None = None, person_id: int | None = None,
             small: int = SMALL_PROGRAMME) -> Loaded:
     """Read what the screen paints first, narrowly (:func:`rmtui.pairing.glance`): the rules,
-    the waves, the ongoing pairs, everyone's names, the person being matched (``person_id``,
-    else the first waiting in the wave) and their first candidates by name, scored.
+    the waves, the person being matched (``person_id``, else the first waiting in the wave),
+    their ongoing pairs and their first candidates by name, scored.
     A programme of at most ``small`` people is read whole at once (:func:`_load`)."""
     store = programme.store
     with store.snapshot():
-        config, problem = _rules(programme)
-        rows = _ongoing(programme)
-        wave_list = waves(store)
-        wave_ids = [w.id for w in wave_list]
-        wave = wave_id if wave_id in wave_ids else (wave_ids[0] if wave_ids else None)
-        seen = glance(store, programme.today(), config, wave, person_id)
-    if len(seen.names.ids) <= small:
-        return _load(programme, None, wave_id, person_id, seen.names)
-    loaded = Loaded(seen.pool, config, problem, wave_list, rows, names=seen.names, ranking=seen.ranking)
-    loaded.first[wave] = seen.ranking.person.id if seen.ranking is not None else None
+        if store.query_tuples("SELECT count(*) FROM participants")[0][0] <= small:
+            everyone = True
+        else:
+            everyone = False
+            config, problem = _rules(programme)
+            wave_list = waves(store)
+            wave_ids = [w.id for w in wave_list]
+            wave = wave_id if wave_id in wave_ids else (wave_ids[0] if wave_ids else None)
+            seen = glance(store, programme.today(), config, wave, person_id)
+            person = seen.ranking.person.id if seen.ranking is not None else None
+            rows = _ongoing(store, [person]) if person is not None else []
+            partners = sorted({i for row in rows for i in row[2:4]} - {person})  # (mentor_id, mentee_id)
+            known = dict(store.query_tuples(
+                f"SELECT id, name FROM participants WHERE id IN ({', '.join('?' for _ in partners)})", tuple(partners)))
+    if everyone:
+        return _load(programme, None, wave_id, person_id)
+    loaded = Loaded(seen.pool, config, problem, wave_list, rows, partial=True, ranking=seen.ranking,
+                    _known={i: clean(name) for i, name in known.items()})
+    loaded.first[wave] = person
     _ = loaded._rows_of  # worked out here, in the worker, not on the UI thread
     return loaded
 
@@ -214,7 +241,7 @@ def _load(programme: Programme, previous: Pool | None = None, wave_id: int | Non
     pool = refresh_pool(store, programme.today(), previous)
     if names is not None:
         pool.adopt_names(names)
-    loaded = Loaded(pool, config, problem, waves(store), _ongoing(programme))
+    loaded = Loaded(pool, config, problem, waves(store), _ongoing(store))
     wave_ids = [w.id for w in loaded.waves]
     wave = wave_id if wave_id in wave_ids else (wave_ids[0] if wave_ids else None)
     if person_id not in pool.by_id:
