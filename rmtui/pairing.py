@@ -176,25 +176,36 @@ def first_by_name(store: Store, where: str, params: tuple, limit: int) -> list[t
     order (folded name, then id; :func:`find_named`), reading a prefix of the names index,
     not everyone's names.
 
-    The first ``limit`` plain names in the index start with characters up to some ``c``
-    (lower-cased); every participant whose folded name comes before theirs starts with a
-    character up to ``c``, or starts otherwise. Those are read, folded here, and the first
-    ``limit`` of them kept.
+    The first ``limit`` plain names matching ``where`` in the index start with characters up
+    to some ``c`` (lower-cased); every participant whose folded name comes before theirs
+    starts with a character up to ``c``, or starts otherwise. Those names are read from the
+    index alone (no row of the table), folded here, and ``where`` is checked in that order,
+    a batch of rows at a time, until ``limit`` match.
     """
     if limit <= 0:
         return []
-    read = f"SELECT id, name FROM participants INDEXED BY participants_name WHERE ({where}) AND "
-    rows = [row for starts in _OTHER_STARTS for row in store.query_tuples(read + starts, params)]
-    last = store.query_tuples(f"{read}{_PLAIN_START} ORDER BY name COLLATE NOCASE, id LIMIT 1 OFFSET ?",
+    index = "SELECT id, name FROM participants INDEXED BY participants_name WHERE "
+    last = store.query_tuples(f"{index}({where}) AND {_PLAIN_START} ORDER BY name COLLATE NOCASE, id LIMIT 1 OFFSET ?",
                               (*params, limit - 1))
-    if last:
-        after = chr(ord(str(last[0][1])[0].lower()) + 1)  # (NOCASE lower-cases the bound too: never fewer rows)
-        rows += store.query_tuples(f"{read}name COLLATE NOCASE >= '!' AND name COLLATE NOCASE < ?", (*params, after))
-    else:
-        rows += store.query_tuples(read + _PLAIN_START, params)
+    if not last:  # fewer than ``limit`` plain names match: those that match are few enough to read
+        rows = [row for starts in (_PLAIN_START, *_OTHER_STARTS) for row in store.query_tuples(f"{index}({where}) AND {starts}", params)]
+        folded = _folded([name for _, name in rows])
+        return [rows[k] for k in heapq.nsmallest(limit, range(len(rows)), key=lambda k: (folded[k], rows[k][0]))]
+    after = chr(ord(str(last[0][1])[0].lower()) + 1)  # (NOCASE lower-cases the bound too: never fewer rows)
+    rows = [row for starts in _OTHER_STARTS for row in store.query_tuples(index + starts)]
+    rows += store.query_tuples(f"{index}name COLLATE NOCASE >= '!' AND name COLLATE NOCASE < ?", (after,))
     folded = _folded([name for _, name in rows])
-    order = heapq.nsmallest(limit, range(len(rows)), key=lambda k: (folded[k], rows[k][0]))
-    return [rows[k] for k in order]
+    order = sorted(range(len(rows)), key=lambda k: (folded[k], rows[k][0]))
+    found: list[tuple[int, str]] = []
+    start, size = 0, max(4 * limit, 64)
+    while len(found) < limit and start < len(order):
+        batch = [rows[k] for k in order[start : start + size]]
+        marks = ", ".join("?" for _ in batch)
+        matching = {i for (i,) in store.query_tuples(f"SELECT id FROM participants WHERE id IN ({marks}) AND ({where})",
+                                                     (*(i for i, _ in batch), *params))}
+        found += [row for row in batch if row[0] in matching]
+        start, size = start + size, min(4 * size, 8_000)
+    return found[:limit]
 
 
 def first_waiting(store: Store, wave_id: int | None) -> int | None:

@@ -368,6 +368,7 @@ class PairingScreen(ProgrammeScreen):
         self._asked = 0  # glances and rankings asked for: only the newest is shown
         self._load_pending = False  # the whole read waits for the first paint
         self._reload = False  # ... and what it reads may be older than a change seen since
+        self._checked_at: tuple[CandidateSource | None, int] | None = None  # the source and row the panel shows
 
     def compose(self):
         yield Header()
@@ -575,7 +576,11 @@ class PairingScreen(ProgrammeScreen):
         elif previous is None and self._early_moves:
             cursor = max(0, min(self._early_moves, len(self.source) - 1))
         self._early_moves = 0
-        self.query_one("#candidates", VirtualTable).set_source(self.source, cursor=cursor)  # CursorMoved: the check
+        table = self.query_one("#candidates", VirtualTable)
+        table.set_source(self.source, cursor=cursor)
+        # The rule panel of the row under the cursor in the same frame as the rows (its
+        # CursorMoved, handled after that frame, then finds it shown).
+        self._check_row(table.cursor)
         self._show_person()
 
     # -- what the screen shows ---------------------------------------------------------
@@ -647,12 +652,18 @@ class PairingScreen(ProgrammeScreen):
 
     @on(VirtualTable.CursorMoved, "#candidates")
     def candidate_moved(self, event: VirtualTable.CursorMoved) -> None:
+        if (self.source, event.index) != self._checked_at:  # (not already shown by _ranked)
+            self._check_row(event.index)
+        self._load_when_painted()
+
+    def _check_row(self, index: int) -> None:
+        """Check the candidate on row ``index`` and show the rule panel and the profiles."""
         if self.source is None or not len(self.source):
             self.current = None
         else:
-            self.current = self.check_with(self.source.candidate(event.index))
+            self.current = self.check_with(self.source.candidate(index))
+        self._checked_at = (self.source, index)
         self._show_check()
-        self._load_when_painted()
 
     def _show_check(self) -> None:
         if not self.is_mounted:
@@ -784,6 +795,7 @@ class PairingScreen(ProgrammeScreen):
     def _pick(self, person: Person) -> None:
         self.person_id = person.id
         self.current = None
+        self._checked_at = None
         self.ranking = None
         find = self.query_one("#find", Input)
         with find.prevent(Input.Changed):
