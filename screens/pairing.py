@@ -187,7 +187,7 @@ def _ongoing(store: Store, people: list[int] | None = None) -> list[tuple]:
         batch = people[start : start + 400]
         who = ", ".join("?" for _ in batch)
         rows += store.query_tuples(f"{sql} AND (mentor_id IN ({who}) OR mentee_id IN ({who}))", (*ONGOING, *batch, *batch))
-    return sorted(set(rows))
+    return sorted(set(rows), key=lambda row: row[PAIR_COLUMNS.index("id")])
 
 
 # Up to this many people the whole programme is read and ranked in about the time the first

@@ -240,3 +240,45 @@ def test_first_by_name_reads_the_finders_order_through_the_names_index(programme
         for limit in (1, 2, 5, 17, 40, 500):
             assert [i for i, _ in first_by_name(programme.store, where, params, limit)] == [
                 r[0] for r in expected[:limit]], (where, limit)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_finder_while_the_programme_is_read_says_what_the_whole_pool_says(programme, seed):
+    """The first paint reads neither everyone's names nor every pair; the finder opened then
+    reads the names itself, and lists the same people with the same notes ("active with …")."""
+    from rmtui.screens.pairing import _glance, _load
+
+    rng = random.Random(seed)
+    _fill(programme, rng, 80)
+    store = programme.store
+    for wave_id in [w.id for w in waves(store)]:
+        partial = _glance(programme, wave_id, None, small=0)
+        whole = _load(programme, None, wave_id)
+        assert partial.partial and partial.names is None and not whole.partial
+        for query in ("", "jo", "bob smth", "Zoë 1", "xq"):
+            found = partial.find(store, query, wave_id)
+            expected = whole.find(store, query, wave_id)
+            assert [p.id for p in found] == [p.id for p in expected], query
+            assert {p.id: partial.partners.get(p.id) for p in found} == {p.id: whole.partners.get(p.id) for p in found}
+
+
+async def test_the_first_candidates_come_with_the_rule_panel_of_the_row_under_the_cursor(demo_programme):
+    """The rows and the rule panel of the row under the cursor are shown together (one frame),
+    not the rule panel a frame later, once the table's CursorMoved is handled."""
+    from rmtui.app import RmtuiApp
+    from rmtui.screens.pairing import PairingScreen, _glance
+    from rmtui.widgets.footer import Footer
+
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settled(pilot)
+        assert isinstance(screen, PairingScreen)
+        assert isinstance(screen.query_one("Footer"), Footer), "the footer recomposed only when its keys change"
+        screen.loaded = screen.ranking = screen.source = screen.current = None
+        screen.query_one("#rules").update("")
+        screen._glanced(_glance(demo_programme, screen.wave_id, None, small=0))
+        # No message handled yet: what the next frame paints.
+        candidate = screen.source.candidate(screen.query_one("#candidates").cursor)
+        assert screen.current is not None and candidate.id in (screen.current.mentor.id, screen.current.mentee.id)
+        shown = screen.query_one("#rules").content
+        assert candidate.name in "\n".join(str(line) for line in shown.renderables), "the rule panel is filled"
