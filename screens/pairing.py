@@ -9,7 +9,9 @@ shared interests highlighted (summaries at 80×24, more detail on a taller termi
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import ClassVar, TypeVar
@@ -214,7 +216,8 @@ def _glance(programme: Programme, wave_id: int | None = None, person_id: int | N
             seen = glance(store, programme.today(), config, wave, person_id)
             person = seen.ranking.person.id if seen.ranking is not None else None
             rows = _ongoing(store, [person]) if person is not None else []
-            partners = sorted({i for row in rows for i in row[2:4]} - {person})  # (mentor_id, mentee_id)
+            mentor, mentee = PAIR_COLUMNS.index("mentor_id"), PAIR_COLUMNS.index("mentee_id")
+            partners = sorted({i for row in rows for i in (row[mentor], row[mentee])} - {person})
             known = dict(store.query_tuples(
                 f"SELECT id, name FROM participants WHERE id IN ({', '.join('?' for _ in partners)})", tuple(partners)))
     if everyone:
@@ -250,6 +253,20 @@ def _load(programme: Programme, previous: Pool | None = None, wave_id: int | Non
     pool.facts(wave)
     _ = loaded._rows_of
     return loaded
+
+
+def _in_thread(read: Callable[..., T], *args: object) -> Future[T]:
+    """Start ``read(*args)`` in a thread of its own now; its outcome comes in the Future."""
+    outcome: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            outcome.set_result(read(*args))
+        except BaseException as error:  # handed to whoever waits for the outcome
+            outcome.set_exception(error)
+
+    threading.Thread(target=run, name="pairing-first-read", daemon=True).start()
+    return outcome
 
 
 class CandidateSource:
@@ -369,6 +386,9 @@ class PairingScreen(ProgrammeScreen):
         self._load_pending = False  # the whole read waits for the first paint
         self._reload = False  # ... and what it reads may be older than a change seen since
         self._checked_at: tuple[CandidateSource | None, int] | None = None  # the source and row the panel shows
+        # The first paint's read starts with the screen, not once Textual has styled, composed
+        # and mounted it (0.1-0.15 s at 100k; more on a busy machine): on_mount's worker waits for it.
+        self._first_read: Future[Loaded] | None = _in_thread(_glance, self.programme)
 
     def compose(self):
         yield Header()
@@ -423,7 +443,9 @@ class PairingScreen(ProgrammeScreen):
         """Read (narrowly) and show the person's first candidates by name until the pool is in;
         ``then_load``: then read the whole programme (:meth:`load`), whatever the glance gave."""
         self._asked += 1
-        self.run_work(_glance, self.programme, self.wave_id, self.person_id, what="read the programme",
+        first, self._first_read = self._first_read, None  # (read for no wave and person yet chosen)
+        read = partial(_glance, self.programme, self.wave_id, self.person_id) if first is None else first.result
+        self.run_work(read, what="read the programme",
                       done=partial(self._newest, self._asked, self._glanced), failed=partial(self._failed, "glance"),
                       group="glance", exclusive=False, after=self._after_glance if then_load else None)
 
@@ -662,7 +684,7 @@ class PairingScreen(ProgrammeScreen):
             self.current = None
         else:
             self.current = self.check_with(self.source.candidate(index))
-        self._checked_at = (self.source, index)
+        self._checked_at = (self.source, index) if self.is_mounted else None  # (else not shown yet)
         self._show_check()
 
     def _show_check(self) -> None:
