@@ -8,12 +8,11 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 # Run `rmtui --db PATH` headless on its roster; note who imports rmtui.screens.pairing, and
 # whether it is there a moment after the first paint (PRELOAD_SECONDS), without any key.
 PRELOADED = r"""
-import json, sys, threading
+import contextlib, json, sys, threading
 import importlib.abc
 from textual.app import App
 
@@ -39,26 +38,16 @@ def run(self, *args, **kwargs):
 App.run = run
 
 from rmtui.cli import main
-try:
+with contextlib.suppress(SystemExit):
     main(["--db", sys.argv[1]])
-except SystemExit:
-    pass
 print(json.dumps(seen))
 """
 
 
-def test_the_app_imports_the_pairing_screen_in_the_background_after_its_first_screen(tmp_path: Path, clock) -> None:
-    from rmtui.demo import build_demo
-    from rmtui.programme import Programme
-
-    path = tmp_path / "programme.db"
-    programme = Programme.open(path, clock)
-    build_demo(programme.store, people=60, seed=7, today=programme.today())
-    programme.close()
-    done = subprocess.run(
-        [sys.executable, "-c", PRELOADED, str(path)],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "TEXTUAL_ANIMATIONS": "none"},
-    )
+def test_the_app_imports_the_pairing_screen_in_the_background_after_its_first_screen(demo_programme, db_path) -> None:
+    env = {**os.environ, "TEXTUAL_ANIMATIONS": "none"}
+    done = subprocess.run([sys.executable, "-c", PRELOADED, str(db_path)], capture_output=True, text=True,
+                          timeout=120, env=env)
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["screen"] == "RosterScreen"  # no key pressed: still on the roster
