@@ -171,7 +171,8 @@ _PLAIN_START = "name COLLATE NOCASE >= '!' AND name COLLATE NOCASE < char(127)"
 _OTHER_STARTS = ("name COLLATE NOCASE < '!'", "name COLLATE NOCASE >= char(127)")
 
 
-def first_by_name(store: Store, where: str, params: tuple, limit: int) -> list[tuple[int, str]]:
+def first_by_name(store: Store, where: str, params: tuple, limit: int,
+                  read: dict[str, list[tuple[int, str]]] | None = None) -> list[tuple[int, str]]:
     """Return (id, name) of the first ``limit`` participants matching ``where`` in the finder's
     order (folded name, then id; :func:`find_named`), reading a prefix of the names index,
     not everyone's names.
@@ -180,7 +181,8 @@ def first_by_name(store: Store, where: str, params: tuple, limit: int) -> list[t
     to some ``c`` (lower-cased); every participant whose folded name comes before theirs
     starts with a character up to ``c``, or starts otherwise. Those names are read from the
     index alone (no row of the table), folded here, and ``where`` is checked in that order,
-    a batch of rows at a time, until ``limit`` match.
+    a batch of rows at a time, until ``limit`` match. ``read`` keeps the names read and put
+    in order, for the next call in the same snapshot.
     """
     if limit <= 0:
         return []
@@ -192,14 +194,17 @@ def first_by_name(store: Store, where: str, params: tuple, limit: int) -> list[t
         folded = _folded([name for _, name in rows])
         return [rows[k] for k in heapq.nsmallest(limit, range(len(rows)), key=lambda k: (folded[k], rows[k][0]))]
     after = chr(ord(str(last[0][1])[0].lower()) + 1)  # (NOCASE lower-cases the bound too: never fewer rows)
-    rows = [row for starts in _OTHER_STARTS for row in store.query_tuples(index + starts)]
-    rows += store.query_tuples(f"{index}name COLLATE NOCASE >= '!' AND name COLLATE NOCASE < ?", (after,))
-    folded = _folded([name for _, name in rows])
-    order = sorted(range(len(rows)), key=lambda k: (folded[k], rows[k][0]))
+    read = {} if read is None else read
+    ordered = read.get(after)
+    if ordered is None:
+        rows = [row for starts in _OTHER_STARTS for row in store.query_tuples(index + starts)]
+        rows += store.query_tuples(f"{index}name COLLATE NOCASE >= '!' AND name COLLATE NOCASE < ?", (after,))
+        ordered = read[after] = [rows[k] for _, _, k in sorted(zip(_folded([name for _, name in rows]),
+                                                                      (i for i, _ in rows), range(len(rows))))]
     found: list[tuple[int, str]] = []
     start, size = 0, max(4 * limit, 64)
-    while len(found) < limit and start < len(order):
-        batch = [rows[k] for k in order[start : start + size]]
+    while len(found) < limit and start < len(ordered):
+        batch = ordered[start : start + size]
         marks = ", ".join("?" for _ in batch)
         matching = {i for (i,) in store.query_tuples(f"SELECT id FROM participants WHERE id IN ({marks}) AND ({where})",
                                                      (*(i for i, _ in batch), *params))}
@@ -208,7 +213,7 @@ def first_by_name(store: Store, where: str, params: tuple, limit: int) -> list[t
     return found[:limit]
 
 
-def first_waiting(store: Store, wave_id: int | None) -> int | None:
+def first_waiting(store: Store, wave_id: int | None, read: dict[str, list[tuple[int, str]]] | None = None) -> int | None:
     """Return the person :func:`find_people` lists first with no query (the first mentee by name
     still in the programme with no pair in ``wave_id``, else the first of everyone else), read
     narrowly (:func:`first_by_name`); None in an empty programme."""
@@ -222,7 +227,7 @@ def first_waiting(store: Store, wave_id: int | None) -> int | None:
         params += (wave_id,)
     waiting = f"role = 'mentee' AND status IN ({', '.join('?' for _ in AVAILABLE)}) AND NOT EXISTS ({paired})"
     for where in (waiting, f"NOT ({waiting})"):
-        found = first_by_name(store, where, params, 1)
+        found = first_by_name(store, where, params, 1, read)
         if found:
             return int(found[0][0])
     return None
@@ -244,9 +249,10 @@ def glance(store: Store, today: object, config: RuleConfig, wave_id: int | None,
     ``wave_id``, as :func:`find_people` picks them) in one read snapshot, reading neither
     everyone's names nor every pair (:func:`first_by_name`)."""
     with store.snapshot():
+        read: dict[str, list[tuple[int, str]]] = {}  # the names read in order, for both lookups
         found = store.query_tuples("SELECT role FROM participants WHERE id = ?", (person_id,)) if person_id else []
         if not found:
-            person_id = first_waiting(store, wave_id)
+            person_id = first_waiting(store, wave_id, read)
             found = store.query_tuples("SELECT role FROM participants WHERE id = ?", (person_id,)) if person_id else []
         if person_id is None or not found:
             return Glance(Pool(today=today), None)  # type: ignore[arg-type]
@@ -258,7 +264,7 @@ def glance(store: Store, today: object, config: RuleConfig, wave_id: int | None,
         other = "mentor" if found[0][0] == "mentee" else "mentee"
         skip = sorted({person_id, *former})
         where = f"role = ? AND id NOT IN ({', '.join('?' for _ in skip)})"
-        shown = [int(i) for i, _ in first_by_name(store, where, (other, *skip), screenful)]
+        shown = [int(i) for i, _ in first_by_name(store, where, (other, *skip), screenful, read)]
         count = int(store.query_tuples(f"SELECT count(*) FROM participants WHERE {where}", (other, *skip))[0][0])
         chains = manager_chains(store, [person_id, *shown])
         pool = load_pair_pool(store, today, [person_id, *shown], chains)  # type: ignore[arg-type]
