@@ -72,7 +72,9 @@ app starts it again this long after it mounts, once its first screen is on the t
 
 PRELOAD_SECONDS = 1.0
 """The modules of the screens slow to import are imported in a background thread this long
-after the app mounts, once its first screen is on the terminal (see :func:`preload`)."""
+after the app mounts, once its first screen is on the terminal, when no worker is running
+(else looked at again this long after: they would share the interpreter with the first
+screen's own work, the roster's search index); see :func:`preload`."""
 PRELOAD = ("rmtui.screens.pairing",)
 """The pairing screen: numpy, the matching and rule modules, pendulum; 0.3-0.45 s of CPU that
 pressing 3 paid on the UI thread before the screen was even composed (issue 14)."""
@@ -331,6 +333,9 @@ class RmtuiApp(App[None]):
         super()._display(screen, renderable)
 
     def _preload(self) -> None:
+        if any(not worker.is_finished for worker in self.workers):
+            self.set_timer(PRELOAD_SECONDS, self._preload, name="preload")
+            return
         threading.Thread(target=preload, name="preload", daemon=True).start()
 
     def _startup_check(self) -> None:

@@ -190,7 +190,8 @@ def first_by_name(store: Store, where: str, params: tuple, limit: int,
     last = store.query_tuples(f"{index}({where}) AND {_PLAIN_START} ORDER BY name COLLATE NOCASE, id LIMIT 1 OFFSET ?",
                               (*params, limit - 1))
     if not last:  # fewer than ``limit`` plain names match: those that match are few enough to read
-        rows = [row for starts in (_PLAIN_START, *_OTHER_STARTS) for row in store.query_tuples(f"{index}({where}) AND {starts}", params)]
+        rows = [row for starts in (_PLAIN_START, *_OTHER_STARTS)
+                for row in store.query_tuples(f"{index}({where}) AND {starts}", params)]
         folded = _folded([name for _, name in rows])
         return [rows[k] for k in heapq.nsmallest(limit, range(len(rows)), key=lambda k: (folded[k], rows[k][0]))]
     after = chr(ord(str(last[0][1])[0].lower()) + 1)  # (NOCASE lower-cases the bound too: never fewer rows)
