@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 import random
 import threading
 import time
@@ -68,6 +69,25 @@ SCREEN_WAIT_SECONDS = 0.01
 GC_PAUSE_SECONDS = 1.0
 """The command line pauses the garbage collector while the app loads (rmtui.startup); the
 app starts it again this long after it mounts, once its first screen is on the terminal."""
+
+PRELOAD_SECONDS = 1.0
+"""The modules of the screens slow to import are imported in a background thread this long
+after the app mounts, once its first screen is on the terminal, when no worker is running
+(else looked at again this long after: they would share the interpreter with the first
+screen's own work, the roster's search index); see :func:`preload`."""
+PRELOAD = ("rmtui.screens.pairing",)
+"""The pairing screen: numpy, the matching and rule modules, pendulum; 0.3-0.45 s of CPU that
+pressing 3 paid on the UI thread before the screen was even composed (issue 14)."""
+
+
+def preload(modules: Iterable[str] = PRELOAD) -> None:
+    """Import ``modules`` (in a background thread: see PRELOAD_SECONDS). A module that fails
+    to import is left to the import where it is used, which says what failed."""
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # reported where the module is used
+            return
 
 
 class Polled(Message):
@@ -275,6 +295,7 @@ class RmtuiApp(App[None]):
         self.set_interval(self.gc_pacer.idle, self.gc_pacer.tick, name="gc-when-idle")
         self.run_worker(self._startup_check, thread=True, exit_on_error=False, group="startup-check")
         self.set_timer(GC_PAUSE_SECONDS, resume_gc, name="start-up-gc")
+        self.set_timer(PRELOAD_SECONDS, self._preload, name="preload")
         self.call_later(self._started)  # runs once Textual's start-up batch (below) has ended
 
     # -- the first frame (issue 14) -----------------------------------------------------------
@@ -310,6 +331,12 @@ class RmtuiApp(App[None]):
                 self._first_frame_written = True
             return
         super()._display(screen, renderable)
+
+    def _preload(self) -> None:
+        if any(not worker.is_finished for worker in self.workers):
+            self.set_timer(PRELOAD_SECONDS, self._preload, name="preload")
+            return
+        threading.Thread(target=preload, name="preload", daemon=True).start()
 
     def _startup_check(self) -> None:
         """The cheap part of ``rmtui check`` and this person's role, off the event loop."""

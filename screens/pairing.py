@@ -9,7 +9,9 @@ shared interests highlighted (summaries at 80×24, more detail on a taller termi
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import ClassVar, TypeVar
@@ -19,11 +21,11 @@ from rich.text import Text
 from textual import on
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from rmtui.coaches import Workload, assign_coach, workloads
 from rmtui.db import ConflictError, Pair, Store, StoreError, Wave
-from rmtui.matching import Names, Pool, Ranking, import_solvers, rank_candidates, refresh_pool
+from rmtui.matching import Names, Pool, Ranking, import_solvers, rank_candidates, read_names, refresh_pool
 from rmtui.pairing import (
     OVERRIDABLE,
     PairCheck,
@@ -52,6 +54,7 @@ from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import EditRules, OpenCohort, OpenProfile
 from rmtui.screens.pairing_dialogs import CloseReasonScreen, OverrideReasonScreen
 from rmtui.text import clean, literal
+from rmtui.widgets.footer import Footer
 from rmtui.widgets.pick import PickOne
 from rmtui.widgets.search_field import SearchField
 from rmtui.widgets.virtual_table import Column, VirtualTable
@@ -82,8 +85,9 @@ class Loaded:
     """What the screen reads in one go: the pool, the rules, the waves, the ongoing pairs.
 
     Partial (the first paint, :func:`_glance`): the pool holds only the person being matched
-    and their first candidates by name, ``ranking`` scores those, and ``names`` lets the
-    finder answer; the whole programme is being read meanwhile (:func:`_load`).
+    and their first candidates by name, ``ranking`` scores those, ``pair_rows`` are the
+    person's own; the finder reads everyone's names when first asked; the whole programme is
+    being read meanwhile (:func:`_load`).
     """
 
     pool: Pool
@@ -93,20 +97,18 @@ class Loaded:
     pair_rows: list[tuple]  # every ongoing pair (PAIR_COLUMNS), for "who is paired with whom"
     first: dict[int | None, int | None] = field(default_factory=dict)  # wave → the first person waiting
     _pairs: dict[int, list[Pair]] = field(default_factory=dict)
-    names: Names | None = None  # everyone's names (partial), for the finder
+    partial: bool = False  # the pool holds only the people shown first (the whole programme is coming)
+    names: Names | None = None  # everyone's names (partial: once the finder is used), for the finder
     ranking: Ranking | None = None  # partial: the first candidates by name, scored (Ranking.of set)
     _found: dict[int, Person] = field(default_factory=dict)  # partial: who the finder listed
-
-    @property
-    def partial(self) -> bool:
-        """Whether the pool holds only the people shown first (the whole programme is coming)."""
-        return self.names is not None
+    _known: dict[int, str] = field(default_factory=dict)  # partial: the names of the person's partners
+    _busy: dict[int | None, set[int]] = field(default_factory=dict)  # partial: wave → its paired mentees
 
     def name(self, person_id: int) -> str:
         person = self.pool.by_id.get(person_id)
         if person is not None:
             return person.name
-        found = self.names.name(person_id) if self.names is not None else None
+        found = self.names.name(person_id) if self.names is not None else self._known.get(person_id)
         return found if found is not None else "?"
 
     def person(self, person_id: int | None) -> Person | None:
@@ -116,16 +118,23 @@ class Loaded:
         return self.pool.by_id.get(person_id) or self._found.get(person_id)
 
     def find(self, store: Store, query: str, wave_id: int | None) -> list[Person]:
-        """The person finder's answer (:func:`find_people`; partial: the same from the names),
-        in a worker."""
-        if self.names is None:
+        """The person finder's answer (:func:`find_people`; partial: the same from the names,
+        read here the first time), in a worker."""
+        if not self.partial:
             _ = self.partners
             return find_people(self.pool, query, wave_id)
-        wave, mentee, status = (PAIR_COLUMNS.index(c) for c in ("wave_id", "mentee_id", "status"))
-        busy = busy_mentees(((row[wave], row[mentee], row[status]) for row in self.pair_rows), wave_id)
+        if self.names is None:
+            self.names = read_names(store)
+        busy = self._busy.get(wave_id)
+        if busy is None:
+            marks = ", ".join("?" for _ in ONGOING)
+            busy = self._busy[wave_id] = busy_mentees(
+                store.query_tuples(f"SELECT wave_id, mentee_id, status FROM pairs WHERE status IN ({marks})", ONGOING),
+                wave_id)
         people = finder_people(store, self.names, find_named(self.names, query, wave_id, busy))
         self._found.update((p.id, p) for p in people)
-        _ = self.partners  # here, in the worker: the finder's notes
+        # The finder's notes ("active with <name>") of the people listed, from their ongoing pairs.
+        self.partners.update(self._partners_in(_ongoing(store, [p.id for p in people])))
         return people
 
     @cached_property
@@ -150,9 +159,12 @@ class Loaded:
     @cached_property
     def partners(self) -> dict[int, str]:
         """What the person finder notes of each paired person: "active with <name>"."""
+        return self._partners_in(self.pair_rows)
+
+    def _partners_in(self, rows: list[tuple]) -> dict[int, str]:
         partner: dict[int, str] = {}
         mentor, mentee, state = (PAIR_COLUMNS.index(c) for c in ("mentor_id", "mentee_id", "status"))
-        for row in self.pair_rows:
+        for row in rows:
             status = row[state].replace("_", " ")
             partner[row[mentor]] = f"{status} with {self.name(row[mentee])}"
             partner[row[mentee]] = f"{status} with {self.name(row[mentor])}"
@@ -166,10 +178,18 @@ def _rules(programme: Programme) -> tuple[RuleConfig, str | None]:
         return default_rule_config(), str(error)
 
 
-def _ongoing(programme: Programme) -> list[tuple]:
+def _ongoing(store: Store, people: list[int] | None = None) -> list[tuple]:
+    """Every ongoing pair (PAIR_COLUMNS); with ``people``, those of these people only."""
     marks = ", ".join("?" for _ in ONGOING)
-    return programme.store.query_tuples(
-        f"SELECT {', '.join(PAIR_COLUMNS)} FROM pairs WHERE status IN ({marks}) ORDER BY id", ONGOING)
+    sql = f"SELECT {', '.join(PAIR_COLUMNS)} FROM pairs WHERE status IN ({marks})"
+    if people is None:
+        return store.query_tuples(f"{sql} ORDER BY id", ONGOING)
+    rows: list[tuple] = []
+    for start in range(0, len(people), 400):
+        batch = people[start : start + 400]
+        who = ", ".join("?" for _ in batch)
+        rows += store.query_tuples(f"{sql} AND (mentor_id IN ({who}) OR mentee_id IN ({who}))", (*ONGOING, *batch, *batch))
+    return sorted(set(rows), key=lambda row: row[PAIR_COLUMNS.index("id")])
 
 
 # Up to this many people the whole programme is read and ranked in about the time the first
@@ -180,21 +200,31 @@ SMALL_PROGRAMME = 5_000
 def _glance(programme: Programme, wave_id: int | None = None, person_id: int | None = None,
             small: int = SMALL_PROGRAMME) -> Loaded:
     """Read what the screen paints first, narrowly (:func:`rmtui.pairing.glance`): the rules,
-    the waves, the ongoing pairs, everyone's names, the person being matched (``person_id``,
-    else the first waiting in the wave) and their first candidates by name, scored.
+    the waves, the person being matched (``person_id``, else the first waiting in the wave),
+    their ongoing pairs and their first candidates by name, scored.
     A programme of at most ``small`` people is read whole at once (:func:`_load`)."""
     store = programme.store
     with store.snapshot():
-        config, problem = _rules(programme)
-        rows = _ongoing(programme)
-        wave_list = waves(store)
-        wave_ids = [w.id for w in wave_list]
-        wave = wave_id if wave_id in wave_ids else (wave_ids[0] if wave_ids else None)
-        seen = glance(store, programme.today(), config, wave, person_id)
-    if len(seen.names.ids) <= small:
-        return _load(programme, None, wave_id, person_id, seen.names)
-    loaded = Loaded(seen.pool, config, problem, wave_list, rows, names=seen.names, ranking=seen.ranking)
-    loaded.first[wave] = seen.ranking.person.id if seen.ranking is not None else None
+        if store.query_tuples("SELECT count(*) FROM participants")[0][0] <= small:
+            everyone = True
+        else:
+            everyone = False
+            config, problem = _rules(programme)
+            wave_list = waves(store)
+            wave_ids = [w.id for w in wave_list]
+            wave = wave_id if wave_id in wave_ids else (wave_ids[0] if wave_ids else None)
+            seen = glance(store, programme.today(), config, wave, person_id)
+            person = seen.ranking.person.id if seen.ranking is not None else None
+            rows = _ongoing(store, [person]) if person is not None else []
+            mentor, mentee = PAIR_COLUMNS.index("mentor_id"), PAIR_COLUMNS.index("mentee_id")
+            partners = sorted({i for row in rows for i in (row[mentor], row[mentee])} - {person})
+            known = dict(store.query_tuples(
+                f"SELECT id, name FROM participants WHERE id IN ({', '.join('?' for _ in partners)})", tuple(partners)))
+    if everyone:
+        return _load(programme, None, wave_id, person_id)
+    loaded = Loaded(seen.pool, config, problem, wave_list, rows, partial=True, ranking=seen.ranking,
+                    _known={i: clean(name) for i, name in known.items()})
+    loaded.first[wave] = person
     _ = loaded._rows_of  # worked out here, in the worker, not on the UI thread
     return loaded
 
@@ -214,7 +244,7 @@ def _load(programme: Programme, previous: Pool | None = None, wave_id: int | Non
     pool = refresh_pool(store, programme.today(), previous)
     if names is not None:
         pool.adopt_names(names)
-    loaded = Loaded(pool, config, problem, waves(store), _ongoing(programme))
+    loaded = Loaded(pool, config, problem, waves(store), _ongoing(store))
     wave_ids = [w.id for w in loaded.waves]
     wave = wave_id if wave_id in wave_ids else (wave_ids[0] if wave_ids else None)
     if person_id not in pool.by_id:
@@ -223,6 +253,20 @@ def _load(programme: Programme, previous: Pool | None = None, wave_id: int | Non
     pool.facts(wave)
     _ = loaded._rows_of
     return loaded
+
+
+def _in_thread(read: Callable[..., T], *args: object) -> Future[T]:
+    """Start ``read(*args)`` in a thread of its own now; its outcome comes in the Future."""
+    outcome: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            outcome.set_result(read(*args))
+        except BaseException as error:  # handed to whoever waits for the outcome
+            outcome.set_exception(error)
+
+    threading.Thread(target=run, name="pairing-first-read", daemon=True).start()
+    return outcome
 
 
 class CandidateSource:
@@ -341,6 +385,10 @@ class PairingScreen(ProgrammeScreen):
         self._asked = 0  # glances and rankings asked for: only the newest is shown
         self._load_pending = False  # the whole read waits for the first paint
         self._reload = False  # ... and what it reads may be older than a change seen since
+        self._checked_at: tuple[CandidateSource | None, int] | None = None  # the source and row the panel shows
+        # The first paint's read starts with the screen, not once Textual has styled, composed
+        # and mounted it (0.1-0.15 s at 100k; more on a busy machine): on_mount's worker waits for it.
+        self._first_read: Future[Loaded] | None = _in_thread(_glance, self.programme)
 
     def compose(self):
         yield Header()
@@ -395,7 +443,9 @@ class PairingScreen(ProgrammeScreen):
         """Read (narrowly) and show the person's first candidates by name until the pool is in;
         ``then_load``: then read the whole programme (:meth:`load`), whatever the glance gave."""
         self._asked += 1
-        self.run_work(_glance, self.programme, self.wave_id, self.person_id, what="read the programme",
+        first, self._first_read = self._first_read, None  # (read for no wave and person yet chosen)
+        read = partial(_glance, self.programme, self.wave_id, self.person_id) if first is None else first.result
+        self.run_work(read, what="read the programme",
                       done=partial(self._newest, self._asked, self._glanced), failed=partial(self._failed, "glance"),
                       group="glance", exclusive=False, after=self._after_glance if then_load else None)
 
@@ -548,7 +598,11 @@ class PairingScreen(ProgrammeScreen):
         elif previous is None and self._early_moves:
             cursor = max(0, min(self._early_moves, len(self.source) - 1))
         self._early_moves = 0
-        self.query_one("#candidates", VirtualTable).set_source(self.source, cursor=cursor)  # CursorMoved: the check
+        table = self.query_one("#candidates", VirtualTable)
+        table.set_source(self.source, cursor=cursor)
+        # The rule panel of the row under the cursor in the same frame as the rows (its
+        # CursorMoved, handled after that frame, then finds it shown).
+        self._check_row(table.cursor)
         self._show_person()
 
     # -- what the screen shows ---------------------------------------------------------
@@ -620,12 +674,18 @@ class PairingScreen(ProgrammeScreen):
 
     @on(VirtualTable.CursorMoved, "#candidates")
     def candidate_moved(self, event: VirtualTable.CursorMoved) -> None:
+        if (self.source, event.index) != self._checked_at:  # (not already shown by _ranked)
+            self._check_row(event.index)
+        self._load_when_painted()
+
+    def _check_row(self, index: int) -> None:
+        """Check the candidate on row ``index`` and show the rule panel and the profiles."""
         if self.source is None or not len(self.source):
             self.current = None
         else:
-            self.current = self.check_with(self.source.candidate(event.index))
+            self.current = self.check_with(self.source.candidate(index))
+        self._checked_at = (self.source, index) if self.is_mounted else None  # (else not shown yet)
         self._show_check()
-        self._load_when_painted()
 
     def _show_check(self) -> None:
         if not self.is_mounted:
@@ -757,6 +817,7 @@ class PairingScreen(ProgrammeScreen):
     def _pick(self, person: Person) -> None:
         self.person_id = person.id
         self.current = None
+        self._checked_at = None
         self.ranking = None
         find = self.query_one("#find", Input)
         with find.prevent(Input.Changed):

@@ -1,6 +1,6 @@
 """The pairing screen's first paint (issue 14: usable ≤ 1 s at 100k) comes from a narrow read
-(:func:`rmtui.pairing.glance`): everyone's names, the person, their first candidates by name
-scored on a pool of just those people. Everything it shows must be what the whole pool says:
+(:func:`rmtui.pairing.glance`): the person, their first candidates by name (read through the
+index on names, :func:`rmtui.pairing.first_by_name`) scored on a pool of just those people. Everything it shows must be what the whole pool says:
 the same first person, the same finder answers, the same scores, verdicts and blocks —
 also after another coordinator's process changed people and pairs."""
 
@@ -12,10 +12,13 @@ import pytest
 from conftest import settled
 from test_pairing_pool import TODAY, _fill, _other_coordinator_sets
 
-from rmtui.matching import load_pool, rank_candidates
-from rmtui.pairing import busy_mentees, check, find_named, find_people, finder_people, glance, read_names, waves
+from rmtui.db import Participant
+from rmtui.matching import _fold_name as fold_name
+from rmtui.matching import load_pool, rank_candidates, read_names
+from rmtui.pairing import busy_mentees, check, find_named, find_people, finder_people, first_by_name, glance, waves
 from rmtui.rule_settings import default_rule_config
 from rmtui.rules import ONGOING
+from rmtui.text import clean
 
 
 def _own_proposals(store, person_id: int, wave_id) -> list[int]:
@@ -123,7 +126,7 @@ def test_the_first_paint_follows_another_coordinators_changes(programme, db_path
 
 def test_nobody_to_match_in_an_empty_programme(programme):
     seen = glance(programme.store, TODAY, default_rule_config(), None, None)
-    assert seen.ranking is None and seen.names.ids == []
+    assert seen.ranking is None and not seen.pool.people
     assert busy_mentees([(1, 5, s) for s in ONGOING] + [(1, 6, "completed"), (2, 7, "active")], 1) == {5}
 
 
@@ -150,7 +153,8 @@ async def test_the_screen_answers_on_the_first_candidates_then_ranks_keeping_the
         assert not screen.ranking.complete and "ranking " in str(screen.query_one("#person").render())
         table = screen.query_one("#candidates", VirtualTable)
         shown = [screen.source.candidate(i).id for i in range(len(screen.source))]
-        folded = dict(zip(screen.loaded.names.ids, screen.loaded.names.folded))
+        names = read_names(demo_programme.store)
+        folded = dict(zip(names.ids, names.folded))
         assert len(shown) > 3 and shown == sorted(shown, key=lambda i: (folded[i], i))
         screen.action_leave_find()  # (the finder may have opened at start: a race older than this test)
         await pilot.press("down", "down")
@@ -207,3 +211,74 @@ def test_names_folded_as_one_text_equal_each_folded():
     odd = [*names[:50], "a\nb", "x\u200by", "\x1fq", " Zoë ", "\x1b[31mRed"]
     assert _folded(odd) == [_fold_name(clean(n)) for n in odd]
     assert _folded([]) == [] and _folded(["", " José "]) == ["", "jose"]
+
+
+# Names whose first character decides nothing alone: accents, a leading blank, control or
+# zero-width character, escape sequences, letters that fold to two (ß), marks first, signs
+# between the upper and lower case letters, digits, one letter only.
+ODD_NAMES = ["Émile", "emile", "Emile", "  Zed", "\u200bAnn", "\x1b[31mBob", "ßa", "Ssa", "\u0301a", "_x", "[y",
+             "`z", "9 Nine", "A", "a", "Ä", "ǅ", "Øre", "ole", "Ωmega", "ωmega", "ﬁ", "fi", "Zoë", "zoe", " a", "~t",
+             "\x7fdel", "\u00a0nbsp", "İz", "iz", "z"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_first_by_name_reads_the_finders_order_through_the_names_index(programme, seed):
+    """Oracle: the first k by (folded name, id) of everyone matching, whatever the names."""
+    rng = random.Random(seed)
+    with programme.store.write() as w:
+        for i in range(160):
+            name = rng.choice(ODD_NAMES) + rng.choice(["", "", " Núñez", f" {i}", "a", "Á"])
+            w.insert(Participant(name=name, role=rng.choice(["mentor", "mentee"]),
+                                 status=rng.choice(["active", "applicant", "withdrawn"])))
+    rows = programme.store.query_tuples("SELECT id, name, role, status FROM participants")
+    for where, params, keep in (
+        ("1", (), lambda r: True),
+        ("role = ?", ("mentor",), lambda r: r[2] == "mentor"),
+        ("role = ? AND status != ?", ("mentee", "withdrawn"), lambda r: r[2] == "mentee" and r[3] != "withdrawn"),
+    ):
+        expected = sorted((r for r in rows if keep(r)), key=lambda r: (fold_name(clean(r[1])), r[0]))
+        for limit in (1, 2, 5, 17, 40, 500):
+            assert [i for i, _ in first_by_name(programme.store, where, params, limit)] == [
+                r[0] for r in expected[:limit]], (where, limit)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_finder_while_the_programme_is_read_says_what_the_whole_pool_says(programme, seed):
+    """The first paint reads neither everyone's names nor every pair; the finder opened then
+    reads the names itself, and lists the same people with the same notes ("active with …")."""
+    from rmtui.screens.pairing import _glance, _load
+
+    rng = random.Random(seed)
+    _fill(programme, rng, 80)
+    store = programme.store
+    for wave_id in [w.id for w in waves(store)]:
+        partial = _glance(programme, wave_id, None, small=0)
+        whole = _load(programme, None, wave_id)
+        assert partial.partial and partial.names is None and not whole.partial
+        for query in ("", "jo", "bob smth", "Zoë 1", "xq"):
+            found = partial.find(store, query, wave_id)
+            expected = whole.find(store, query, wave_id)
+            assert [p.id for p in found] == [p.id for p in expected], query
+            assert {p.id: partial.partners.get(p.id) for p in found} == {p.id: whole.partners.get(p.id) for p in found}
+
+
+async def test_the_first_candidates_come_with_the_rule_panel_of_the_row_under_the_cursor(demo_programme):
+    """The rows and the rule panel of the row under the cursor are shown together (one frame),
+    not the rule panel a frame later, once the table's CursorMoved is handled."""
+    from rmtui.app import RmtuiApp
+    from rmtui.screens.pairing import PairingScreen, _glance
+    from rmtui.widgets.footer import Footer
+
+    app = RmtuiApp(demo_programme, start="pairing")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settled(pilot)
+        assert isinstance(screen, PairingScreen)
+        assert isinstance(screen.query_one("Footer"), Footer), "the footer recomposed only when its keys change"
+        screen.loaded = screen.ranking = screen.source = screen.current = None
+        screen.query_one("#rules").update("")
+        screen._glanced(_glance(demo_programme, screen.wave_id, None, small=0))
+        # No message handled yet: what the next frame paints.
+        candidate = screen.source.candidate(screen.query_one("#candidates").cursor)
+        assert screen.current is not None and candidate.id in (screen.current.mentor.id, screen.current.mentee.id)
+        shown = screen.query_one("#rules").content
+        assert candidate.name in "\n".join(str(line) for line in shown.renderables), "the rule panel is filled"
