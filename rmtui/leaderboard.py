@@ -25,7 +25,8 @@ import threading
 from bisect import bisect_left, insort
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import groupby
+from operator import add, itemgetter
 from typing import NamedTuple
 
 from rmtui.collector import collector_paused
@@ -142,9 +143,10 @@ class DepartmentStanding:
         return self.notes_on_time_count / self.notes_due if self.notes_due and not self.withheld else None
 
 
-@dataclass(frozen=True, slots=True)
-class SessionProgress:
-    """Session ``seq`` of one pair: held (and when), or still to come, overdue, cancelled."""
+class SessionProgress(NamedTuple):
+    """Session ``seq`` of one pair: held (and when), or still to come, overdue, cancelled.
+
+    A tuple, as :class:`LeaderRow` is: the by-session view makes one for every pair."""
 
     pair_id: int
     pair: str
@@ -584,40 +586,48 @@ def sort_rows(rows: list[LeaderRow], by: str, descending: bool = False) -> list[
     return ordered[::-1] if descending else ordered
 
 
+# What the department standings read of a row (LeaderRow's fields, by position: in C).
+_DEPARTMENTS = itemgetter(7, 8)
+_MENTOR_DEPARTMENT, _MENTEE_DEPARTMENT, _HELD, _DUE, _STATE, _NOTES_DUE, _NOTES_OK, _MENTOR_ID, _MENTEE_ID = (
+    itemgetter(i) for i in (7, 8, 9, 11, 12, 13, 14, 17, 18))
+
+
 def department_standings(board: Leaderboard) -> list[DepartmentStanding]:
     """Return each department's standing, most ahead first ("what team is ahead, what team is behind").
 
     A pair counts once for each department it touches (mentor's and mentee's). The order is
-    by progress (held per due), then notes on time, then name; equal figures share a rank.
+    by progress (held per due), then notes on time, then name (two spellings of one name that
+    differ only in case: by the spelling); equal figures share a rank.
     A department with fewer than ``board.k`` people on the board is withheld (see the module):
     it comes last, unranked (rank 0), by name, so its place gives no rate away either.
     """
+    # The pairs in groups of the same two departments (a few hundred groups among 10,000
+    # pairs), each group's figures summed in C; then each group counted for the department(s)
+    # it touches. People are the distinct (department, person) of either side.
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
-    people: dict[str, set[int]] = defaultdict(set)
-    for row in board.rows:
-        mentor_department, mentee_department = row.mentor_department or "—", row.mentee_department or "—"
-        people[mentor_department].add(row.mentor_id)
-        people[mentee_department].add(row.mentee_id)
-        for department in {mentor_department, mentee_department}:
-            t = totals[department]
-            t[0] += 1
-            t[1] += row.held
-            t[2] += row.due
-            t[3] += row.state == "behind"
-            t[4] += row.notes_due
-            t[5] += row.notes_on_time_count
+    rows = board.rows
+    dash = {"": "—"}.get  # (dash(department, department): a department, or "—" for none)
+    for (mentor_department, mentee_department), members in groupby(sorted(rows, key=_DEPARTMENTS), _DEPARTMENTS):
+        group = list(members)
+        figures = (len(group), sum(map(_HELD, group)), sum(map(_DUE, group)), list(map(_STATE, group)).count("behind"),
+                   sum(map(_NOTES_DUE, group)), sum(map(_NOTES_OK, group)))
+        for department in {dash(mentor_department, mentor_department), dash(mentee_department, mentee_department)}:
+            totals[department] = list(map(add, totals[department], figures))
+    mentors, mentees = list(map(_MENTOR_DEPARTMENT, rows)), list(map(_MENTEE_DEPARTMENT, rows))
+    people = Counter(department for department, _person in
+                     set(zip(map(dash, mentors, mentors), map(_MENTOR_ID, rows)))
+                     | set(zip(map(dash, mentees, mentees), map(_MENTEE_ID, rows))))
     standings = [
-        DepartmentStanding(0, name, pairs, held, due, behind, notes_due, notes_ok, len(people[name]),
-                           len(people[name]) < board.k)
+        DepartmentStanding(0, name, pairs, held, due, behind, notes_due, notes_ok, people[name], people[name] < board.k)
         for name, (pairs, held, due, behind, notes_due, notes_ok) in totals.items()
     ]
-    withheld = sorted((s for s in standings if s.withheld), key=lambda s: s.department.casefold())
+    withheld = sorted((s for s in standings if s.withheld), key=lambda s: (s.department.casefold(), s.department))
     shown = [s for s in standings if not s.withheld]
 
     def key(s: DepartmentStanding) -> tuple[float, float]:
         return (-(s.progress if s.progress is not None else -1.0), -(s.notes_on_time if s.notes_on_time is not None else -1.0))
 
-    shown.sort(key=lambda s: (key(s), s.department.casefold()))
+    shown.sort(key=lambda s: (key(s), s.department.casefold(), s.department))
     ranked, previous, rank = [], None, 0
     for position, standing in enumerate(shown, start=1):
         if key(standing) != previous:
@@ -632,35 +642,53 @@ def session_numbers(store: Store) -> list[int]:
     return list(range(1, int(highest) + 1))
 
 
+# Session k of each started pair (of the board's wave), in the order the view lists them
+# within each state: by the day it shows (held: the day held; else the day due), then pair.
+_SESSION_K = f"""
+SELECT s.pair_id, s.status, s.due_on, s.held_on, w.grace_days
+FROM pairs p JOIN waves w ON w.id = p.wave_id JOIN sessions s ON s.pair_id = p.id AND s.seq = :seq
+WHERE p.status IN {_STARTED} AND (:wave IS NULL OR p.wave_id = :wave)
+ORDER BY CASE WHEN s.status = 'held' THEN coalesce(s.held_on, '') ELSE coalesce(s.due_on, '') END, s.pair_id
+"""
+
+
 def session_progress(store: Store, board: Leaderboard, seq: int) -> list[SessionProgress]:
-    """Return, for session ``seq``, each pair of ``board``: held first (earliest first), then the rest.
+    """Return, for session ``seq``, each pair of ``board``: held first (earliest first), then
+    overdue, due and cancelled (each by day, then pair).
 
     Overdue is :func:`rmtui.session_status.days_overdue` with the pair's wave's grace days.
+    The query lists the sessions by day and pair, so each state keeps that order and the
+    states are put one after the other: no sort in Python. Whether a session is overdue is
+    worked out once per due day and grace (thousands of pairs share a few hundred days).
     """
     today = board.today
-    rows = store.query_tuples(
-        f"""SELECT s.pair_id, s.status, s.due_on, s.held_on, w.grace_days
-           FROM pairs p JOIN waves w ON w.id = p.wave_id JOIN sessions s ON s.pair_id = p.id AND s.seq = ?
-           WHERE p.status IN {_STARTED}""",
-        (seq,),
-    )
-    by_pair = {row.pair_id: row for row in board.rows}
-    found: list[tuple[tuple[int, str, int], SessionProgress]] = []
+    rows = store.query_tuples(_SESSION_K, {"seq": seq, "wave": board.wave_id})
+    by_pair = {row[1]: row for row in board.rows}
+    held: list[SessionProgress] = []
+    overdue: list[SessionProgress] = []
+    due: list[SessionProgress] = []
+    cancelled: list[SessionProgress] = []
+    lateness: dict[tuple[str, int], int | None] = {}
+    make = tuple.__new__
     for pair_id, status, due_on, held_on, grace in rows:
         pair = by_pair.get(pair_id)
         if pair is None:
             continue
         if status == "held":
-            state, day, late = "held", held_on, None
+            held.append(make(SessionProgress, (pair_id, pair[3], pair[19], "held", held_on, None)))
         elif status == "cancelled":
-            state, day, late = "cancelled", due_on, None
+            cancelled.append(make(SessionProgress, (pair_id, pair[3], pair[19], "cancelled", due_on, None)))
         else:
-            late = days_overdue(as_date(due_on), grace, today)
-            state, day = ("overdue" if late is not None else "due"), due_on
-        order = {"held": 0, "overdue": 1, "due": 2, "cancelled": 3}[state]
-        found.append(((order, day or "", pair_id), SessionProgress(pair_id, pair.pair, pair.departments, state, day, late)))
-    found.sort(key=lambda entry: entry[0])
-    return [entry[1] for entry in found]
+            key = (due_on, grace)
+            if key in lateness:
+                late = lateness[key]
+            else:
+                late = lateness[key] = days_overdue(as_date(due_on), grace, today)
+            if late is None:
+                due.append(make(SessionProgress, (pair_id, pair[3], pair[19], "due", due_on, None)))
+            else:
+                overdue.append(make(SessionProgress, (pair_id, pair[3], pair[19], "overdue", due_on, late)))
+    return held + overdue + due + cancelled
 
 
 def wave_choices(store: Store) -> list[tuple[int, str]]:
