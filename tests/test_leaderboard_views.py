@@ -167,3 +167,26 @@ def test_department_standings_are_the_plain_computation(demo_programme: Programm
     assert shown + withheld and (k != 1 or not withheld) and (k != 3 or (shown and withheld)), (shown, withheld)
     if seed is not None:
         assert any(s.department == "—" for s in standings), "people without a department are compared"
+
+
+@pytest.mark.parametrize("seed", [None, 1, 2])
+def test_people_counted_in_bulk_are_those_counted_pair_by_pair(demo_programme: Programme, seed: int | None) -> None:
+    """A whole build counts each department's people of each role in bulk; an update counts
+    a pair in and out one at a time (_count): both give the same counts, with departments
+    spelled in ways that clean alike ("Claims", " Claims ", "Claims\\x07") as one."""
+    store = demo_programme.store
+    if seed is not None:
+        scramble(store, seed)
+        with store.write() as w:
+            w.execute("UPDATE participants SET department = CASE id % 4 WHEN 0 THEN 'Claims' WHEN 1 THEN ' Claims ' "
+                      "WHEN 2 THEN 'Claims' || char(7) ELSE department END WHERE id % 5 = 0")
+    for wave in [None, 1, 2]:
+        boards = leaderboard.Leaderboards()
+        board = boards.build(store, TODAY, wave, 3)
+        counted = leaderboard.Leaderboards()
+        for row in board.rows:
+            counted._count(row, 1)
+        assert boards._people == counted._people
+        assert all(type(side) is defaultdict for side in boards._people)
+        if seed is not None and wave is None:
+            assert "Claims" in boards._people[0] and " Claims " not in boards._people[0]
