@@ -342,10 +342,10 @@ class Leaderboards:
         self._people = people
         first, second = itemgetter(0), itemgetter(1)
         for counts, department_at, person_at in ((people[0], 3, 13), (people[1], 5, 14)):
-            for department, members in groupby(sorted(
+            for department, of_department in groupby(sorted(
                     zip(map(labels.__getitem__, map(itemgetter(department_at), rows)), map(itemgetter(person_at), rows)),
                     key=first), first):
-                counts[department] = Counter(map(second, members))
+                counts[department] = Counter(map(second, of_department))
         small = self._small = _small(people, k)
         groups: dict[_Tie, list[int]] = {}  # tie → indexes of its pairs' rows, in id order (the rows are)
         for index, tie in enumerate(ties):
@@ -622,10 +622,14 @@ def department_standings(board: Leaderboard) -> list[DepartmentStanding]:
     people = Counter(department for department, _person in
                      set(zip(map(dash, mentors, mentors), map(_MENTOR_ID, rows)))
                      | set(zip(map(dash, mentees, mentees), map(_MENTEE_ID, rows))))
-    standings = [
+    return _ranked([
         DepartmentStanding(0, name, pairs, held, due, behind, notes_due, notes_ok, people[name], people[name] < board.k)
         for name, (pairs, held, due, behind, notes_due, notes_ok) in totals.items()
-    ]
+    ])
+
+
+def _ranked(standings: list[DepartmentStanding]) -> list[DepartmentStanding]:
+    """Return the departments' standings ranked (see :func:`department_standings`), withheld last."""
     withheld = sorted((s for s in standings if s.withheld), key=lambda s: (s.department.casefold(), s.department))
     shown = [s for s in standings if not s.withheld]
 

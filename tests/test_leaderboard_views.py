@@ -60,7 +60,7 @@ def plain_session_progress(store: Store, board: Leaderboard, seq: int) -> list[t
 
 
 def plain_department_standings(board: Leaderboard) -> list[DepartmentStanding]:
-    """The department standings as computed before: row by row."""
+    """The department standings as computed before: row by row (then ranked alike)."""
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     people: dict[str, set[int]] = defaultdict(set)
     for row in board.rows:
@@ -75,24 +75,11 @@ def plain_department_standings(board: Leaderboard) -> list[DepartmentStanding]:
             t[3] += row.state == "behind"
             t[4] += row.notes_due
             t[5] += row.notes_on_time_count
-    standings = [
+    return leaderboard._ranked([
         DepartmentStanding(0, name, pairs, held, due, behind, notes_due, notes_ok, len(people[name]),
                            len(people[name]) < board.k)
         for name, (pairs, held, due, behind, notes_due, notes_ok) in totals.items()
-    ]
-    withheld = sorted((s for s in standings if s.withheld), key=lambda s: s.department.casefold())
-    shown = [s for s in standings if not s.withheld]
-
-    def key(s: DepartmentStanding) -> tuple[float, float]:
-        return (-(s.progress if s.progress is not None else -1.0), -(s.notes_on_time if s.notes_on_time is not None else -1.0))
-
-    shown.sort(key=lambda s: (key(s), s.department.casefold()))
-    ranked, previous, rank = [], None, 0
-    for position, standing in enumerate(shown, start=1):
-        if key(standing) != previous:
-            rank, previous = position, key(standing)
-        ranked.append(DepartmentStanding(rank, *(getattr(standing, f) for f in DepartmentStanding.__slots__[1:])))
-    return ranked + withheld
+    ])
 
 
 def _fields(progress: list[SessionProgress]) -> list[tuple]:
