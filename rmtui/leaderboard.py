@@ -25,7 +25,6 @@ import threading
 from bisect import bisect_left, insort
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from itertools import groupby
 from operator import add, itemgetter
 from typing import NamedTuple
 
@@ -335,17 +334,16 @@ class Leaderboards:
         labels = self._labels
         # Each department's people of each role, counted in bulk (as _count would, pair by
         # pair), by department as shown (two spellings that clean alike are one department):
-        # the (department, person) of every row sorted by department, and each department's
-        # people counted at once, all in C (adding to a Counter one person at a time called
-        # its __missing__ for each: a sixth of a build).
+        # the people of each department in a list, then counted at once, in C (adding to a
+        # Counter one person at a time called its __missing__ for each: a sixth of a build).
         people: tuple[dict[str, Counter[int]], dict[str, Counter[int]]] = (defaultdict(Counter), defaultdict(Counter))
         self._people = people
-        first, second = itemgetter(0), itemgetter(1)
         for counts, department_at, person_at in ((people[0], 3, 13), (people[1], 5, 14)):
-            for department, of_department in groupby(sorted(
-                    zip(map(labels.__getitem__, map(itemgetter(department_at), rows)), map(itemgetter(person_at), rows)),
-                    key=first), first):
-                counts[department] = Counter(map(second, of_department))
+            by_department: dict[str, list[int]] = defaultdict(list)
+            for department, person in zip(map(itemgetter(department_at), rows), map(itemgetter(person_at), rows)):
+                by_department[department].append(person)
+            for department, persons in by_department.items():
+                counts[labels[department]].update(persons)
         small = self._small = _small(people, k)
         groups: dict[_Tie, list[int]] = {}  # tie → indexes of its pairs' rows, in id order (the rows are)
         for index, tie in enumerate(ties):
@@ -592,9 +590,7 @@ def sort_rows(rows: list[LeaderRow], by: str, descending: bool = False) -> list[
 
 
 # What the department standings read of a row (LeaderRow's fields, by position: in C).
-_DEPARTMENTS = itemgetter(7, 8)
-_MENTOR_DEPARTMENT, _MENTEE_DEPARTMENT, _HELD, _DUE, _STATE, _NOTES_DUE, _NOTES_OK, _MENTOR_ID, _MENTEE_ID = (
-    itemgetter(i) for i in (7, 8, 9, 11, 12, 13, 14, 17, 18))
+_HELD, _DUE, _STATE, _NOTES_DUE, _NOTES_OK, _MENTOR_ID, _MENTEE_ID = (itemgetter(i) for i in (9, 11, 12, 13, 14, 17, 18))
 
 
 def department_standings(board: Leaderboard) -> list[DepartmentStanding]:
@@ -608,22 +604,24 @@ def department_standings(board: Leaderboard) -> list[DepartmentStanding]:
     """
     # The pairs in groups of the same two departments (a few hundred groups among 10,000
     # pairs), each group's figures summed in C; then each group counted for the department(s)
-    # it touches. People are the distinct (department, person) of either side.
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+    # it touches; its people added to the department's (a set of ids) in C.
+    groups: dict[tuple[str, str], list[LeaderRow]] = defaultdict(list)
     rows = board.rows
-    dash = {"": "—"}.get  # (dash(department, department): a department, or "—" for none)
-    for (mentor_department, mentee_department), members in groupby(sorted(rows, key=_DEPARTMENTS), _DEPARTMENTS):
-        group = list(members)
-        figures = (len(group), sum(map(_HELD, group)), sum(map(_DUE, group)), list(map(_STATE, group)).count("behind"),
-                   sum(map(_NOTES_DUE, group)), sum(map(_NOTES_OK, group)))
-        for department in {dash(mentor_department, mentor_department), dash(mentee_department, mentee_department)}:
-            totals[department] = list(map(add, totals[department], figures))
-    mentors, mentees = list(map(_MENTOR_DEPARTMENT, rows)), list(map(_MENTEE_DEPARTMENT, rows))
-    people = Counter(department for department, _person in
-                     set(zip(map(dash, mentors, mentors), map(_MENTOR_ID, rows)))
-                     | set(zip(map(dash, mentees, mentees), map(_MENTEE_ID, rows))))
+    for row in rows:
+        groups[row[7], row[8]].append(row)
+    totals: dict[str, list[int]] = {}
+    people: dict[str, set[int]] = defaultdict(set)
+    for (mentor_department, mentee_department), group in groups.items():
+        mentor_department, mentee_department = mentor_department or "—", mentee_department or "—"
+        people[mentor_department].update(map(_MENTOR_ID, group))
+        people[mentee_department].update(map(_MENTEE_ID, group))
+        figures = [len(group), sum(map(_HELD, group)), sum(map(_DUE, group)), list(map(_STATE, group)).count("behind"),
+                   sum(map(_NOTES_DUE, group)), sum(map(_NOTES_OK, group))]
+        for department in {mentor_department, mentee_department}:
+            known = totals.get(department)
+            totals[department] = figures if known is None else list(map(add, known, figures))
     return _ranked([
-        DepartmentStanding(0, name, pairs, held, due, behind, notes_due, notes_ok, people[name], people[name] < board.k)
+        DepartmentStanding(0, name, pairs, held, due, behind, notes_due, notes_ok, len(people[name]), len(people[name]) < board.k)
         for name, (pairs, held, due, behind, notes_due, notes_ok) in totals.items()
     ])
 
