@@ -25,7 +25,7 @@ import threading
 from bisect import bisect_left, insort
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from operator import itemgetter
+from operator import add, itemgetter
 from typing import NamedTuple
 
 from rmtui.collector import collector_paused
@@ -142,9 +142,10 @@ class DepartmentStanding:
         return self.notes_on_time_count / self.notes_due if self.notes_due and not self.withheld else None
 
 
-@dataclass(frozen=True, slots=True)
-class SessionProgress:
-    """Session ``seq`` of one pair: held (and when), or still to come, overdue, cancelled."""
+class SessionProgress(NamedTuple):
+    """Session ``seq`` of one pair: held (and when), or still to come, overdue, cancelled.
+
+    A tuple, as :class:`LeaderRow` is: the by-session view makes one for every pair."""
 
     pair_id: int
     pair: str
@@ -332,13 +333,17 @@ class Leaderboards:
         rows, (ties, dues, notes_dues, trends, kinds) = self._read(store, today, wave_id, None)
         labels = self._labels
         # Each department's people of each role, counted in bulk (as _count would, pair by
-        # pair), by department as shown (two spellings that clean alike are one department).
+        # pair), by department as shown (two spellings that clean alike are one department):
+        # the people of each department in a list, then counted at once, in C (adding to a
+        # Counter one person at a time called its __missing__ for each: a sixth of a build).
         people: tuple[dict[str, Counter[int]], dict[str, Counter[int]]] = (defaultdict(Counter), defaultdict(Counter))
         self._people = people
         for counts, department_at, person_at in ((people[0], 3, 13), (people[1], 5, 14)):
-            for (department, person), pairs in Counter(
-                    zip(map(itemgetter(department_at), rows), map(itemgetter(person_at), rows))).items():
-                counts[labels[department]][person] += pairs
+            by_department: dict[str, list[int]] = defaultdict(list)
+            for department, person in zip(map(itemgetter(department_at), rows), map(itemgetter(person_at), rows)):
+                by_department[department].append(person)
+            for department, persons in by_department.items():
+                counts[labels[department]].update(persons)
         small = self._small = _small(people, k)
         groups: dict[_Tie, list[int]] = {}  # tie → indexes of its pairs' rows, in id order (the rows are)
         for index, tie in enumerate(ties):
@@ -584,40 +589,52 @@ def sort_rows(rows: list[LeaderRow], by: str, descending: bool = False) -> list[
     return ordered[::-1] if descending else ordered
 
 
+# What the department standings read of a row (LeaderRow's fields, by position: in C).
+_HELD, _DUE, _STATE, _NOTES_DUE, _NOTES_OK, _MENTOR_ID, _MENTEE_ID = (itemgetter(i) for i in (9, 11, 12, 13, 14, 17, 18))
+
+
 def department_standings(board: Leaderboard) -> list[DepartmentStanding]:
     """Return each department's standing, most ahead first ("what team is ahead, what team is behind").
 
     A pair counts once for each department it touches (mentor's and mentee's). The order is
-    by progress (held per due), then notes on time, then name; equal figures share a rank.
+    by progress (held per due), then notes on time, then name (two spellings of one name that
+    differ only in case: by the spelling); equal figures share a rank.
     A department with fewer than ``board.k`` people on the board is withheld (see the module):
     it comes last, unranked (rank 0), by name, so its place gives no rate away either.
     """
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+    # The pairs in groups of the same two departments (a few hundred groups among 10,000
+    # pairs), each group's figures summed in C; then each group counted for the department(s)
+    # it touches; its people added to the department's (a set of ids) in C.
+    groups: dict[tuple[str, str], list[LeaderRow]] = defaultdict(list)
+    rows = board.rows
+    for row in rows:
+        groups[row[7], row[8]].append(row)
+    totals: dict[str, list[int]] = {}
     people: dict[str, set[int]] = defaultdict(set)
-    for row in board.rows:
-        mentor_department, mentee_department = row.mentor_department or "—", row.mentee_department or "—"
-        people[mentor_department].add(row.mentor_id)
-        people[mentee_department].add(row.mentee_id)
+    for (mentor_department, mentee_department), group in groups.items():
+        mentor_department, mentee_department = mentor_department or "—", mentee_department or "—"
+        people[mentor_department].update(map(_MENTOR_ID, group))
+        people[mentee_department].update(map(_MENTEE_ID, group))
+        figures = [len(group), sum(map(_HELD, group)), sum(map(_DUE, group)), list(map(_STATE, group)).count("behind"),
+                   sum(map(_NOTES_DUE, group)), sum(map(_NOTES_OK, group))]
         for department in {mentor_department, mentee_department}:
-            t = totals[department]
-            t[0] += 1
-            t[1] += row.held
-            t[2] += row.due
-            t[3] += row.state == "behind"
-            t[4] += row.notes_due
-            t[5] += row.notes_on_time_count
-    standings = [
-        DepartmentStanding(0, name, pairs, held, due, behind, notes_due, notes_ok, len(people[name]),
-                           len(people[name]) < board.k)
+            known = totals.get(department)
+            totals[department] = figures if known is None else list(map(add, known, figures))
+    return _ranked([
+        DepartmentStanding(0, name, pairs, held, due, behind, notes_due, notes_ok, len(people[name]), len(people[name]) < board.k)
         for name, (pairs, held, due, behind, notes_due, notes_ok) in totals.items()
-    ]
-    withheld = sorted((s for s in standings if s.withheld), key=lambda s: s.department.casefold())
+    ])
+
+
+def _ranked(standings: list[DepartmentStanding]) -> list[DepartmentStanding]:
+    """Return the departments' standings ranked (see :func:`department_standings`), withheld last."""
+    withheld = sorted((s for s in standings if s.withheld), key=lambda s: (s.department.casefold(), s.department))
     shown = [s for s in standings if not s.withheld]
 
     def key(s: DepartmentStanding) -> tuple[float, float]:
         return (-(s.progress if s.progress is not None else -1.0), -(s.notes_on_time if s.notes_on_time is not None else -1.0))
 
-    shown.sort(key=lambda s: (key(s), s.department.casefold()))
+    shown.sort(key=lambda s: (key(s), s.department.casefold(), s.department))
     ranked, previous, rank = [], None, 0
     for position, standing in enumerate(shown, start=1):
         if key(standing) != previous:
@@ -632,35 +649,53 @@ def session_numbers(store: Store) -> list[int]:
     return list(range(1, int(highest) + 1))
 
 
+# Session k of each started pair (of the board's wave), in the order the view lists them
+# within each state: by the day it shows (held: the day held; else the day due), then pair.
+_SESSION_K = f"""
+SELECT s.pair_id, s.status, s.due_on, s.held_on, w.grace_days
+FROM pairs p JOIN waves w ON w.id = p.wave_id JOIN sessions s ON s.pair_id = p.id AND s.seq = :seq
+WHERE p.status IN {_STARTED} AND (:wave IS NULL OR p.wave_id = :wave)
+ORDER BY CASE WHEN s.status = 'held' THEN coalesce(s.held_on, '') ELSE coalesce(s.due_on, '') END, s.pair_id
+"""
+
+
 def session_progress(store: Store, board: Leaderboard, seq: int) -> list[SessionProgress]:
-    """Return, for session ``seq``, each pair of ``board``: held first (earliest first), then the rest.
+    """Return, for session ``seq``, each pair of ``board``: held first (earliest first), then
+    overdue, due and cancelled (each by day, then pair).
 
     Overdue is :func:`rmtui.session_status.days_overdue` with the pair's wave's grace days.
+    The query lists the sessions by day and pair, so each state keeps that order and the
+    states are put one after the other: no sort in Python. Whether a session is overdue is
+    worked out once per due day and grace (thousands of pairs share a few hundred days).
     """
     today = board.today
-    rows = store.query_tuples(
-        f"""SELECT s.pair_id, s.status, s.due_on, s.held_on, w.grace_days
-           FROM pairs p JOIN waves w ON w.id = p.wave_id JOIN sessions s ON s.pair_id = p.id AND s.seq = ?
-           WHERE p.status IN {_STARTED}""",
-        (seq,),
-    )
-    by_pair = {row.pair_id: row for row in board.rows}
-    found: list[tuple[tuple[int, str, int], SessionProgress]] = []
+    rows = store.query_tuples(_SESSION_K, {"seq": seq, "wave": board.wave_id})
+    by_pair = {row[1]: row for row in board.rows}
+    held: list[SessionProgress] = []
+    overdue: list[SessionProgress] = []
+    due: list[SessionProgress] = []
+    cancelled: list[SessionProgress] = []
+    lateness: dict[tuple[str, int], int | None] = {}
+    make = tuple.__new__
     for pair_id, status, due_on, held_on, grace in rows:
         pair = by_pair.get(pair_id)
         if pair is None:
             continue
         if status == "held":
-            state, day, late = "held", held_on, None
+            held.append(make(SessionProgress, (pair_id, pair[3], pair[19], "held", held_on, None)))
         elif status == "cancelled":
-            state, day, late = "cancelled", due_on, None
+            cancelled.append(make(SessionProgress, (pair_id, pair[3], pair[19], "cancelled", due_on, None)))
         else:
-            late = days_overdue(as_date(due_on), grace, today)
-            state, day = ("overdue" if late is not None else "due"), due_on
-        order = {"held": 0, "overdue": 1, "due": 2, "cancelled": 3}[state]
-        found.append(((order, day or "", pair_id), SessionProgress(pair_id, pair.pair, pair.departments, state, day, late)))
-    found.sort(key=lambda entry: entry[0])
-    return [entry[1] for entry in found]
+            key = (due_on, grace)
+            if key in lateness:
+                late = lateness[key]
+            else:
+                late = lateness[key] = days_overdue(as_date(due_on), grace, today)
+            if late is None:
+                due.append(make(SessionProgress, (pair_id, pair[3], pair[19], "due", due_on, None)))
+            else:
+                overdue.append(make(SessionProgress, (pair_id, pair[3], pair[19], "overdue", due_on, late)))
+    return held + overdue + due + cancelled
 
 
 def wave_choices(store: Store) -> list[tuple[int, str]]:
