@@ -21,6 +21,7 @@ from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import BindingType
 from textual.css.stylesheet import Stylesheet
 from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
 
@@ -61,9 +62,12 @@ PRESENCE_RETRY_SECONDS = 1.0
 """A heartbeat skipped because the write lock was busy is tried again after about this long."""
 HEADER_SIDES = 18
 """Columns of the header that are not its title: the icon on the left, the clock space on the right."""
-KEY_TURN_SECONDS = 0.5
-"""A key handed on and neither taken by a widget nor back at the App within this long (its
-widget went away) is taken as handled, and the next key goes on."""
+KEY_TURN_SECONDS = 5.0
+"""A last resort: a key handed on and neither taken by a widget nor back at the App within
+this long is taken as handled, and the next key goes on. A key whose widget went away is
+seen at once (its widget is no longer attached); a key on a busy machine is not given up on
+early (with 0.5 s, at load 10, "3/jose nunez" lost its "j" to the candidates table while the
+pairing screen was still handling "/")."""
 SCREEN_WAIT_SECONDS = 0.01
 """Keys typed while a screen is being put up wait for it; it is looked at this often."""
 GC_PAUSE_SECONDS = 1.0
@@ -222,6 +226,7 @@ class RmtuiApp(App[None]):
         self._keys_waiting: deque[events.Key | events.Paste] = deque()  # typed, not yet handed on (see on_event)
         self._key_in_turn: events.Key | events.Paste | None = None  # handed on, not yet handled
         self._key_turn_at = 0.0
+        self._key_target: MessagePump | None = None  # where the key in turn was handed
         self._key_stop_seen = False
         self._key_wait_set = False  # the next key is handed on by a later look (see _wait_for_key_turn)
         self._key_screen: Screen | None = None  # the screen on top when the last key was handed on
@@ -401,6 +406,7 @@ class RmtuiApp(App[None]):
             return                                    # a key's action may wait on the screen
         event = self._keys_waiting.popleft()
         self._key_in_turn, self._key_turn_at, self._key_stop_seen = event, time.monotonic(), False
+        self._key_target = self.focused or self.screen  # where Textual hands it (no priority binding)
         await super().on_event(event)  # a priority binding, or handed to the focused widget
         if event.is_forwarded:
             self.call_later(self._watch_key_turn)
@@ -430,7 +436,9 @@ class RmtuiApp(App[None]):
         if event is None:
             return
         stopped = event._stop_propagation  # noqa: SLF001 - Textual has no public "stopped"
-        if (stopped and self._key_stop_seen) or time.monotonic() - self._key_turn_at > KEY_TURN_SECONDS:
+        target = self._key_target
+        lost = target is None or not target.is_attached  # went away with its screen or widget
+        if (stopped and self._key_stop_seen) or lost or time.monotonic() - self._key_turn_at > KEY_TURN_SECONDS:
             self._key_turn_over()
             return
         # A key stopped at the screen is on its way back (after the screen, the App): it is

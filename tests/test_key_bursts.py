@@ -182,3 +182,22 @@ async def test_a_paste_right_after_slash_goes_into_the_search(demo_programme: Pr
         assert isinstance(screen, RosterScreen)
         assert screen.query_one("#search", Input).value == "zoe"
         assert screen.result is not None and screen.result.query == "zoe"
+
+
+async def test_a_key_slow_to_come_back_still_holds_the_next_ones(demo_programme: Programme, monkeypatch) -> None:
+    """On a busy machine a key can take long on its way back to the App: the keys after it
+    still wait for it ("/" slow, then "zoe": before, after 0.5 s "z" went to the table)."""
+    import time
+
+    def slow(screen: RosterScreen, event: events.Key) -> None:
+        if event.key == "slash":
+            time.sleep(0.7)  # the UI thread busy, as at load 10
+
+    monkeypatch.setattr(RosterScreen, "on_key", slow, raising=False)
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        _burst(app, "/zoe")
+        screen = await settled(pilot)
+        assert isinstance(screen, RosterScreen)
+        assert screen.query_one("#search", Input).value == "zoe"
