@@ -11,7 +11,7 @@ from textual import on
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from rmtui.audit_log import (
     AuditFilter,
@@ -31,6 +31,7 @@ from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import RevertChange
 from rmtui.text import clean
 from rmtui.undo import revert_refusal
+from rmtui.widgets.footer import Footer
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 SHOWN = 10_000

@@ -11,13 +11,14 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from rmtui.coaches import Workload, add_coach, assign_wave, nothing_assigned, workloads
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.text import clean
 from rmtui.waves import resolve_wave
 from rmtui.widgets.ask import AskLine
+from rmtui.widgets.footer import Footer
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [

@@ -16,7 +16,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.binding import BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from rmtui.db import ConflictError, StoreError
 from rmtui.match_runs import save_run
@@ -27,6 +27,7 @@ from rmtui.rule_settings import RuleConfigError, load_rule_config
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import OpenMatchRuns, OpenProfile
 from rmtui.text import clean
+from rmtui.widgets.footer import Footer
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [

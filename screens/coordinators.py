@@ -8,7 +8,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.binding import BindingType
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from rmtui.coordinators import (
     ROLES,
@@ -24,6 +24,7 @@ from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import Navigate
 from rmtui.text import clean
 from rmtui.widgets.ask import ask_discard
+from rmtui.widgets.footer import Footer
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [

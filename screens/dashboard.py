@@ -13,12 +13,13 @@ from rich.table import Table
 from rich.text import Text
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Sparkline, Static
+from textual.widgets import Header, Sparkline, Static
 
 from rmtui import health as service
 from rmtui.health import Health, Metric
 from rmtui.programme import Programme
 from rmtui.screens.base import ProgrammeScreen, bindings
+from rmtui.widgets.footer import Footer
 
 
 def verdict(metric: Metric) -> Text:

@@ -9,12 +9,13 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.binding import BindingType
-from textual.widgets import Footer, Header, Input, ProgressBar, Static
+from textual.widgets import Header, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from rmtui.csv_import import ImportFileError, ImportPlan, ImportRow, ImportSummary, import_file, plan_import
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.text import clean, clean_path
+from rmtui.widgets.footer import Footer
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [

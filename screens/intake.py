@@ -17,7 +17,7 @@ from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Checkbox, Footer, Header, Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets import Checkbox, Header, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from rmtui.db import ConflictError, Participant, Store, StoreError
@@ -52,6 +52,7 @@ from rmtui.screens.intake_dialogs import ConflictScreen, DuplicateScreen, Withdr
 from rmtui.screens.navigation import OpenImport, OpenProfile
 from rmtui.text import clean
 from rmtui.widgets.ask import ask_discard
+from rmtui.widgets.footer import Footer
 from rmtui.widgets.tags import TagInput
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (

@@ -9,7 +9,7 @@ from textual import on
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rmtui.duplicates import Duplicate
@@ -17,6 +17,7 @@ from rmtui.intake import LABELS, FieldConflict, display_value, field_conflicts, 
 from rmtui.screens.base import bindings
 from rmtui.text import clean
 from rmtui.widgets.ask import ask_discard
+from rmtui.widgets.footer import Footer
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}

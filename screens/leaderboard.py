@@ -14,7 +14,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.binding import BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from rmtui import leaderboard as service
 from rmtui.leaderboard import DepartmentStanding, Leaderboard, LeaderRow, SessionProgress
@@ -23,6 +23,7 @@ from rmtui.schedule import as_date
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import OpenPair
 from rmtui.session_status import short_day
+from rmtui.widgets.footer import Footer
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 VIEWS = ("pairs", "departments", "sessions")

@@ -16,13 +16,14 @@ from typing import ClassVar
 from rich.table import Table
 from rich.text import Text
 from textual.binding import BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from rmtui.match_runs import Comparison, RunAccepted, RunSummary, accept_run, compare, list_runs, load_run, share_text
 from rmtui.programme import Programme
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.text import clean
 from rmtui.widgets.ask import Confirm
+from rmtui.widgets.footer import Footer
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 RUN_COLUMNS = [

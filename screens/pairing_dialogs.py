@@ -9,13 +9,14 @@ from textual import on
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rmtui.pairing import CLOSE_REASONS, MIN_REASON
 from rmtui.screens.base import bindings
 from rmtui.text import clean
 from rmtui.widgets.ask import ask_discard
+from rmtui.widgets.footer import Footer
 
 
 class OverrideReasonScreen(ModalScreen[str | None]):

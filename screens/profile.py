@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from rmtui.db import Participant
 from rmtui.people import PairSummary, get_participant, pair_role, pairs_of, participant_name
@@ -18,6 +18,7 @@ from rmtui.programme import Programme
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.screens.navigation import EditPerson
 from rmtui.text import clean
+from rmtui.widgets.footer import Footer
 
 
 def _section(title: str, rows: list[tuple[str, str | Text]]) -> Table:

@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import on
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import Header, Input, Label, OptionList, Static
 
 from rmtui.db import ConflictError, Store, StoreError
 from rmtui.error_log import UserError
@@ -31,6 +31,7 @@ from rmtui.programme_settings import (
 )
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.widgets.ask import ask_discard
+from rmtui.widgets.footer import Footer
 
 SETUP_TEXT = (
     "A new programme. Give it a name and its time zone, check the defaults for new waves and "

@@ -7,7 +7,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.binding import BindingType
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from rmtui.db import ConflictError
 from rmtui.rule_settings import (
@@ -21,6 +21,7 @@ from rmtui.rule_settings import (
 )
 from rmtui.screens.base import ProgrammeScreen, bindings
 from rmtui.widgets.ask import ask_discard
+from rmtui.widgets.footer import Footer
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [

@@ -17,7 +17,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.binding import BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from rmtui import coaches, lifecycle, surveys
 from rmtui import timeline as service
@@ -31,6 +31,7 @@ from rmtui.session_status import KIND_LABEL, relative_day, short_day
 from rmtui.text import clean, clean_path
 from rmtui.timeline import WHEN_HINT, PairTimeline, attempt, parse_when
 from rmtui.widgets.ask import AskLine, EditText
+from rmtui.widgets.footer import Footer
 from rmtui.widgets.pick import PickOne
 from rmtui.widgets.virtual_table import Column, EmptySource, VirtualTable
 

@@ -16,7 +16,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.binding import BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from rmtui import timeline as sessions
 from rmtui import triage as service
@@ -29,6 +29,7 @@ from rmtui.text import clean
 from rmtui.timeline import WHEN_HINT, parse_when
 from rmtui.triage import TriageFilter, TriageItem, TriageQueue
 from rmtui.widgets.ask import AskLine, EditText
+from rmtui.widgets.footer import Footer
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [

@@ -14,11 +14,12 @@ from rich.text import Text
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from rmtui.screens.base import bindings
 from rmtui.text import clean
 from rmtui.undo import UndoConflictError
+from rmtui.widgets.footer import Footer
 
 WHOLE_ROW = "(the whole row)"
 

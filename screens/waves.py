@@ -8,7 +8,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.binding import BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from rmtui.db import ConflictError, Store
 from rmtui.programme import Programme
@@ -18,6 +18,7 @@ from rmtui.screens.wave_dialogs import WaveFormScreen, whole_number
 from rmtui.text import clean, literal
 from rmtui.waves import WaveSummary, add_wave, close_wave, edit_wave, parse_day, wave_summaries
 from rmtui.widgets.ask import Confirm
+from rmtui.widgets.footer import Footer
 from rmtui.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
