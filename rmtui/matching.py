@@ -316,6 +316,17 @@ class Pool:
         self.__dict__["folded_names"] = names.folded
         return True
 
+    def name_of(self, person_id: int) -> str | None:
+        """One person's name as their Person has it (cleaned), without making the Person: the
+        pairing finder's notes name every paired person (tens of thousands at 100k: making each
+        one took seconds). None when they are not in the pool."""
+        position = self.position.get(person_id)
+        if position is None:
+            return None
+        if self._columns is not None:
+            return clean(self._columns.names[position])
+        return self.people[position].name
+
     def folded_name(self, position: int) -> str:
         """One person's folded name (without folding all 100,000 when only a few are asked)."""
         names = self.__dict__.get("folded_names")

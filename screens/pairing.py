@@ -105,9 +105,9 @@ class Loaded:
     _busy: dict[int | None, set[int]] = field(default_factory=dict)  # partial: wave → its paired mentees
 
     def name(self, person_id: int) -> str:
-        person = self.pool.by_id.get(person_id)
-        if person is not None:
-            return person.name
+        name = self.pool.name_of(person_id)
+        if name is not None:
+            return name
         found = self.names.name(person_id) if self.names is not None else self._known.get(person_id)
         return found if found is not None else "?"
 

@@ -103,6 +103,22 @@ def test_the_column_read_makes_the_same_pool_as_the_row_read(programme, seed):
     assert [p.id for p in find_people(fast, "", 1, limit=30)] == [p.id for p in find_people(slow, "", 1, limit=30)]
 
 
+@pytest.mark.parametrize("seed", range(2))
+def test_a_name_read_alone_is_the_name_its_person_has(programme, seed):
+    """Pool.name_of (the finder's notes name every paired person) gives the name the Person
+    would, cleaned, on the column read and the row read; None for someone not in the pool."""
+    _fill(programme, random.Random(seed), 60)
+    with programme.store.write() as w:
+        w.execute("UPDATE participants SET name = ' Zoë\u200b Brontë\x07 ' WHERE id = 2")
+        w.execute("UPDATE participants SET name = '[red]Ana[/red]\tLee' WHERE id = 5")
+    fast = load_pool(programme.store, TODAY)
+    assert fast._columns is not None, "the column read must be one of those tested"
+    for pool in (fast, load_pool_by_rows(programme.store, TODAY)):
+        named = {i: pool.name_of(i) for i in pool.position}
+        assert named == {p.id: p.name for p in pool.people}
+        assert pool.name_of(10**9) is None
+
+
 def test_a_value_the_columns_cannot_carry_is_read_row_by_row(programme):
     _fill(programme, random.Random(9), 20)
     with programme.store.write() as w:
