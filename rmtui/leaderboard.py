@@ -245,6 +245,12 @@ class _Cleaned(dict):
 _Tie = tuple[int, float, int]
 
 
+# Positions of LeaderRow's fields read by index where a build or view makes thousands of rows.
+_AT_PAIR_ID, _AT_PAIR, _AT_NAMED, _AT_MENTOR_DEPARTMENT, _AT_MENTEE_DEPARTMENT, _AT_SHOWN = (
+    LeaderRow._fields.index(name)
+    for name in ("pair_id", "pair", "named", "mentor_department", "mentee_department", "shown_departments"))
+
+
 class Leaderboards:
     """Builds the leaderboard and keeps it, so that the next build re-reads only what changed.
 
@@ -450,11 +456,11 @@ class Leaderboards:
             rank = len(rows) + 1
             for pair_id in groups[tie]:
                 row = entries[pair_id][1]
-                if remake or row[0] != rank or not row[19]:
-                    key = (row[7], row[8], row[4])
+                if remake or row[0] != rank or not row[_AT_SHOWN]:
+                    key = (row[_AT_MENTOR_DEPARTMENT], row[_AT_MENTEE_DEPARTMENT], row[_AT_NAMED])
                     departments = shown.get(key)
                     if departments is None:
-                        departments = shown[key] = _shown_departments(row[7], row[8], row[4], small)
+                        departments = shown[key] = _shown_departments(row[_AT_MENTOR_DEPARTMENT], row[_AT_MENTEE_DEPARTMENT], row[_AT_NAMED], small)
                     row = make(LeaderRow, (rank, *row[1:19], departments))
                     entries[pair_id] = (tie, row)
                 append(row)
@@ -590,7 +596,9 @@ def sort_rows(rows: list[LeaderRow], by: str, descending: bool = False) -> list[
 
 
 # What the department standings read of a row (LeaderRow's fields, by position: in C).
-_HELD, _DUE, _STATE, _NOTES_DUE, _NOTES_OK, _MENTOR_ID, _MENTEE_ID = (itemgetter(i) for i in (9, 11, 12, 13, 14, 17, 18))
+_HELD, _DUE, _STATE, _NOTES_DUE, _NOTES_OK, _MENTOR_ID, _MENTEE_ID = (
+    itemgetter(LeaderRow._fields.index(name))
+    for name in ("held", "due", "state", "notes_due", "notes_on_time_count", "mentor_id", "mentee_id"))
 
 
 def department_standings(board: Leaderboard) -> list[DepartmentStanding]:
@@ -608,7 +616,7 @@ def department_standings(board: Leaderboard) -> list[DepartmentStanding]:
     groups: dict[tuple[str, str], list[LeaderRow]] = defaultdict(list)
     rows = board.rows
     for row in rows:
-        groups[row[7], row[8]].append(row)
+        groups[row[_AT_MENTOR_DEPARTMENT], row[_AT_MENTEE_DEPARTMENT]].append(row)
     totals: dict[str, list[int]] = {}
     people: dict[str, set[int]] = defaultdict(set)
     for (mentor_department, mentee_department), group in groups.items():
@@ -670,7 +678,7 @@ def session_progress(store: Store, board: Leaderboard, seq: int) -> list[Session
     """
     today = board.today
     rows = store.query_tuples(_SESSION_K, {"seq": seq, "wave": board.wave_id})
-    by_pair = {row[1]: row for row in board.rows}
+    by_pair = {row[_AT_PAIR_ID]: row for row in board.rows}
     held: list[SessionProgress] = []
     overdue: list[SessionProgress] = []
     due: list[SessionProgress] = []
@@ -682,9 +690,9 @@ def session_progress(store: Store, board: Leaderboard, seq: int) -> list[Session
         if pair is None:
             continue
         if status == "held":
-            held.append(make(SessionProgress, (pair_id, pair[3], pair[19], "held", held_on, None)))
+            held.append(make(SessionProgress, (pair_id, pair[_AT_PAIR], pair[_AT_SHOWN], "held", held_on, None)))
         elif status == "cancelled":
-            cancelled.append(make(SessionProgress, (pair_id, pair[3], pair[19], "cancelled", due_on, None)))
+            cancelled.append(make(SessionProgress, (pair_id, pair[_AT_PAIR], pair[_AT_SHOWN], "cancelled", due_on, None)))
         else:
             key = (due_on, grace)
             if key in lateness:
@@ -692,9 +700,9 @@ def session_progress(store: Store, board: Leaderboard, seq: int) -> list[Session
             else:
                 late = lateness[key] = days_overdue(as_date(due_on), grace, today)
             if late is None:
-                due.append(make(SessionProgress, (pair_id, pair[3], pair[19], "due", due_on, None)))
+                due.append(make(SessionProgress, (pair_id, pair[_AT_PAIR], pair[_AT_SHOWN], "due", due_on, None)))
             else:
-                overdue.append(make(SessionProgress, (pair_id, pair[3], pair[19], "overdue", due_on, late)))
+                overdue.append(make(SessionProgress, (pair_id, pair[_AT_PAIR], pair[_AT_SHOWN], "overdue", due_on, late)))
     return held + overdue + due + cancelled
 
 
