@@ -1155,10 +1155,9 @@ def _apply_plan(store: Store, plan: ImportPlan, progress: Progress | None, batch
             done += len(chunk)
             if progress:
                 progress(done, total)
-        if managers is not None:
-            if managers:
-                _audit_new_managers(writer)
-        elif linking:
+        if managers:  # (set as inserted: their audit; None: linked after, audited there)
+            _audit_new_managers(writer)
+        elif managers is None and linking:
             _link_managers(writer, linking)
         if progress:
             progress(total, total)
