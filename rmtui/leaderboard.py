@@ -245,12 +245,6 @@ class _Cleaned(dict):
 _Tie = tuple[int, float, int]
 
 
-# Positions of LeaderRow's fields read by index where a build or view makes thousands of rows.
-_AT_PAIR_ID, _AT_PAIR, _AT_NAMED, _AT_MENTOR_DEPARTMENT, _AT_MENTEE_DEPARTMENT, _AT_SHOWN = (
-    LeaderRow._fields.index(name)
-    for name in ("pair_id", "pair", "named", "mentor_department", "mentee_department", "shown_departments"))
-
-
 class Leaderboards:
     """Builds the leaderboard and keeps it, so that the next build re-reads only what changed.
 
@@ -456,11 +450,11 @@ class Leaderboards:
             rank = len(rows) + 1
             for pair_id in groups[tie]:
                 row = entries[pair_id][1]
-                if remake or row[0] != rank or not row[_AT_SHOWN]:
-                    key = (row[_AT_MENTOR_DEPARTMENT], row[_AT_MENTEE_DEPARTMENT], row[_AT_NAMED])
+                if remake or row[0] != rank or not row.shown_departments:
+                    key = (row.mentor_department, row.mentee_department, row.named)
                     departments = shown.get(key)
                     if departments is None:
-                        departments = shown[key] = _shown_departments(row[_AT_MENTOR_DEPARTMENT], row[_AT_MENTEE_DEPARTMENT], row[_AT_NAMED], small)
+                        departments = shown[key] = _shown_departments(row.mentor_department, row.mentee_department, row.named, small)
                     row = make(LeaderRow, (rank, *row[1:19], departments))
                     entries[pair_id] = (tie, row)
                 append(row)
@@ -616,7 +610,7 @@ def department_standings(board: Leaderboard) -> list[DepartmentStanding]:
     groups: dict[tuple[str, str], list[LeaderRow]] = defaultdict(list)
     rows = board.rows
     for row in rows:
-        groups[row[_AT_MENTOR_DEPARTMENT], row[_AT_MENTEE_DEPARTMENT]].append(row)
+        groups[row.mentor_department, row.mentee_department].append(row)
     totals: dict[str, list[int]] = {}
     people: dict[str, set[int]] = defaultdict(set)
     for (mentor_department, mentee_department), group in groups.items():
@@ -678,7 +672,7 @@ def session_progress(store: Store, board: Leaderboard, seq: int) -> list[Session
     """
     today = board.today
     rows = store.query_tuples(_SESSION_K, {"seq": seq, "wave": board.wave_id})
-    by_pair = {row[_AT_PAIR_ID]: row for row in board.rows}
+    by_pair = {row.pair_id: row for row in board.rows}
     held: list[SessionProgress] = []
     overdue: list[SessionProgress] = []
     due: list[SessionProgress] = []
@@ -690,9 +684,9 @@ def session_progress(store: Store, board: Leaderboard, seq: int) -> list[Session
         if pair is None:
             continue
         if status == "held":
-            held.append(make(SessionProgress, (pair_id, pair[_AT_PAIR], pair[_AT_SHOWN], "held", held_on, None)))
+            held.append(make(SessionProgress, (pair_id, pair.pair, pair.shown_departments, "held", held_on, None)))
         elif status == "cancelled":
-            cancelled.append(make(SessionProgress, (pair_id, pair[_AT_PAIR], pair[_AT_SHOWN], "cancelled", due_on, None)))
+            cancelled.append(make(SessionProgress, (pair_id, pair.pair, pair.shown_departments, "cancelled", due_on, None)))
         else:
             key = (due_on, grace)
             if key in lateness:
@@ -700,9 +694,9 @@ def session_progress(store: Store, board: Leaderboard, seq: int) -> list[Session
             else:
                 late = lateness[key] = days_overdue(as_date(due_on), grace, today)
             if late is None:
-                due.append(make(SessionProgress, (pair_id, pair[_AT_PAIR], pair[_AT_SHOWN], "due", due_on, None)))
+                due.append(make(SessionProgress, (pair_id, pair.pair, pair.shown_departments, "due", due_on, None)))
             else:
-                overdue.append(make(SessionProgress, (pair_id, pair[_AT_PAIR], pair[_AT_SHOWN], "overdue", due_on, late)))
+                overdue.append(make(SessionProgress, (pair_id, pair.pair, pair.shown_departments, "overdue", due_on, late)))
     return held + overdue + due + cancelled
 
 
