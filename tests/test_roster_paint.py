@@ -156,6 +156,31 @@ def test_full_collections_wait_for_a_pause_in_typing() -> None:
     assert gc.get_threshold() == saved
 
 
+def test_full_collections_are_spaced_while_no_key_comes() -> None:
+    """A worker allocating with no key typed (an index build, the pairing ranking) makes
+    middle passes all along: the full pass runs once per ``spacing`` seconds, not once per
+    idle second."""
+    now = [100.0]
+    pacer = GcPacer(idle=1.0, backstop=100, spacing=10.0, now=lambda: now[0])
+    pacer.start()
+    try:
+        ran = []
+        for _ in range(25):  # 25 s in ticks of one second, objects getting old before each
+            now[0] += 1.0
+            gc.collect(1)
+            if pacer.tick():
+                ran.append(now[0] - 100.0)
+        assert ran == [1.0, 11.0, 21.0]
+        pacer.input()  # a key at 25 s, the last pass at 21 s
+        gc.collect(1)
+        now[0] += 1.5
+        assert not pacer.tick()  # a pause in typing, but the last pass is only 5.5 s ago
+        now[0] += 4.5
+        assert pacer.tick()  # 10 s after it
+    finally:
+        pacer.stop()
+
+
 async def test_the_app_paces_full_collections_while_it_runs(demo_programme: Programme) -> None:
     saved = gc.get_threshold()
     app = RmtuiApp(demo_programme)
