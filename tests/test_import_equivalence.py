@@ -3,9 +3,10 @@
 The import checks each row with parsers built once per file (``field_parser``), inserts new
 people a chunk at a time through a staged INSERT … SELECT (each row staged as the columns
 its file gave, the rest from the staging table's defaults), and has SQLite write each new
-person's audit row (``json_quote`` in one ``concat``); it remembers repeated cells and the
-JSON of each tag it has seen. These tests hold that to independent expectations: the
-form's own checker, ``json.dumps`` of the stored row, the export of the source programme.
+person's audit row, short (the values are filled in when read); it remembers repeated cells
+and the JSON of each tag it has seen. These tests hold that to independent expectations:
+the form's own checker, ``json.dumps`` of the stored row (what the import wrote whole
+before), the export of the source programme.
 """
 
 from __future__ import annotations
