@@ -64,7 +64,8 @@ def created_values(conn: sqlite3.Connection, creates: Iterable[tuple[int, int]])
         marks = ", ".join("?" * len(part))
         cursor = conn.execute(f"SELECT * FROM participants WHERE id IN ({marks})", part)
         names = [d[0] for d in cursor.description]
-        now = {row[names.index("id")]: dict(zip(names, row)) for row in cursor}
+        key = names.index("id")
+        now = {row[key]: dict(zip(names, row)) for row in cursor}
         since = min(min(wanted[person_id]) for person_id in part)
         later: dict[int, list[tuple[int, str, str | None]]] = {}
         for audit_id, person_id, action, before in conn.execute(
