@@ -253,7 +253,8 @@ class Store:
             if found > SCHEMA_VERSION:
                 raise SchemaTooNewError(str(self.path), found, SCHEMA_VERSION)
             if found == 0:
-                tables = set(self.db.table_names())
+                # (sqlite_master read directly: sqlite_utils would import numpy, 0.1 s, to list them)
+                tables = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 if tables - _OUR_TABLES and not tables & _OUR_TABLES:
                     raise StoreOpenError(f"{self.path} is a SQLite database but not an rmtui one; choose another file.")
         except sqlite3.DatabaseError as error:

@@ -16,6 +16,7 @@ import pendulum
 
 from rmtui.db import AuditEntry, Store
 from rmtui.db.audit_labels import LABEL_SQL
+from rmtui.db.import_audit import fill_imported
 from rmtui.text import clean
 
 ENTITY_NAMES = {
@@ -120,7 +121,11 @@ def audit_entries(store: Store, flt: AuditFilter = AuditFilter(), *, tz: str = "
     sql = f"SELECT * FROM audit WHERE {where} ORDER BY id DESC"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    return [AuditEntry.from_row(row) for row in store.query(sql, params)]
+    with store.snapshot():
+        entries = [AuditEntry.from_row(row) for row in store.query(sql, params)]
+        with store.reading() as conn:  # an import's short create rows, as the person was added
+            fill_imported(conn, [vars(entry) for entry in entries])
+    return entries
 
 
 def audit_count(store: Store, flt: AuditFilter = AuditFilter(), *, tz: str = "UTC") -> int:

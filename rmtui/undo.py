@@ -30,6 +30,7 @@ from typing import Any
 
 from rmtui.db import Store, StoreError
 from rmtui.db.coordinators import admins_of, has_coordinators, require_admin, role_of
+from rmtui.db.import_audit import fill_imported
 from rmtui.db.sqlite import sqlite3
 from rmtui.db.store import Writer
 from rmtui.text import clean
@@ -124,6 +125,7 @@ def _rows(conn: sqlite3.Connection, change_id: int) -> list[dict[str, Any]]:
         for key in ("before", "after"):
             row[key] = json.loads(row[key]) if row[key] is not None else None
         rows.append(row)
+    fill_imported(conn, rows)  # an import's short create rows, as the person was added
     return rows
 
 
@@ -243,19 +245,19 @@ def _last_redoable(conn: sqlite3.Connection, actor: str) -> Change | None:
 
 def last_undoable(store: Store, actor: str | None = None) -> Change | None:
     """Return the newest change by ``actor`` (default the store's) not taken back yet, or None."""
-    with store.reading() as conn:
+    with store.snapshot(), store.reading() as conn:
         return _last_undoable(conn, actor or store.actor)
 
 
 def last_redoable(store: Store, actor: str | None = None) -> Change | None:
     """Return the newest undo by ``actor`` that ``redo`` would take back, or None."""
-    with store.reading() as conn:
+    with store.snapshot(), store.reading() as conn:
         return _last_redoable(conn, actor or store.actor)
 
 
 def read_change(store: Store, change_id: int) -> Change | None:
     """Return one change by its id (``audit.change_id``), or None."""
-    with store.reading() as conn:
+    with store.snapshot(), store.reading() as conn:
         return _change(conn, change_id)
 
 

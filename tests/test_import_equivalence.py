@@ -3,28 +3,42 @@
 The import checks each row with parsers built once per file (``field_parser``), inserts new
 people a chunk at a time through a staged INSERT … SELECT (each row staged as the columns
 its file gave, the rest from the staging table's defaults), and has SQLite write each new
-person's audit row (``json_quote`` in one ``concat``); it remembers repeated cells and the
-JSON of each tag it has seen. These tests hold that to independent expectations: the
-form's own checker, ``json.dumps`` of the stored row, the export of the source programme.
+person's audit row, short (the values are filled in when read); it remembers repeated cells
+and the JSON of each tag it has seen. These tests hold that to independent expectations:
+the form's own checker, ``json.dumps`` of the stored row (what the import wrote whole
+before), the export of the source programme.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import random
 from pathlib import Path
 
 import pytest
 
+from rmtui.audit_log import audit_entries, describe_change, describe_full
 from rmtui.clock import FixedClock
 from rmtui.csv_export import export_participants
 from rmtui.csv_import import import_file
 from rmtui.db import Participant
+from rmtui.db.import_audit import fill_imported
 from rmtui.db.sqlite import sqlite3
 from rmtui.demo import build_demo
-from rmtui.intake import PROFILE_FIELDS, FieldError, field_parser, parse_field
+from rmtui.intake import (
+    PROFILE_FIELDS,
+    FieldError,
+    create_participant,
+    field_parser,
+    parse_field,
+    update_participant,
+    withdraw_participant,
+)
+from rmtui.pairing import propose_pair
 from rmtui.programme import Programme
-from rmtui.undo import undo
+from rmtui.undo import UndoConflictError, UndoError, read_change, redo, take_back, undo
+from rmtui.waves import add_wave
 
 RAW_VALUES = [
     None, "", "   ", "Ann Lee", "  padded  ", "mentor", "MENTEE", "chef", "applicant", "Alumni", "x",
@@ -70,6 +84,17 @@ def _expected_create(person: dict, source: str) -> str:
     return json.dumps(record, ensure_ascii=False)
 
 
+def _as_read(path: Path, rows: list[dict]) -> list[dict]:
+    """Return audit rows as the audit's readers see them: an import's short create rows filled in."""
+    read = [{**row, "after": json.loads(row["after"])} for row in rows]
+    conn = sqlite3.connect(path)
+    try:
+        fill_imported(conn, read)
+    finally:
+        conn.close()
+    return read
+
+
 def _check_imported(path: Path, source: Path, people: int) -> list[dict]:
     """Check the audit and change log of a fresh import of ``people``; return the people."""
     stored = _rows(path, "SELECT * FROM participants ORDER BY id")
@@ -81,7 +106,9 @@ def _check_imported(path: Path, source: Path, people: int) -> list[dict]:
     assert len({a["change_id"] for a in audit}) == 1 and audit[0]["change_id"] == audit[0]["id"]
     for person, row in zip(stored, creates, strict=True):
         assert (row["entity_id"], row["label"], row["before"]) == (person["id"], person["name"], None)
-        assert row["after"] == _expected_create(person, source.name)
+        assert row["after"] == json.dumps({"id": person["id"], "import": source.name}, ensure_ascii=False)  # short
+    for person, row in zip(stored, _as_read(path, creates), strict=True):  # read whole, as the import once wrote it
+        assert json.dumps(row["after"], ensure_ascii=False) == _expected_create(person, source.name)
     for person, row in zip(managed, links, strict=True):  # file order, after every create
         assert (row["entity_id"], row["label"]) == (person["id"], person["name"])
         assert (row["before"], row["after"]) == ('{"manager_id": null}', json.dumps({"manager_id": person["manager_id"]}))
@@ -246,7 +273,6 @@ def test_a_list_column_of_printable_cells_gets_each_cells_parsed_value_or_senten
     quote, backslash or line break) made of odd pieces: blank, padded, repeated, too many or
     too long tags, commas, blank cells, at the start and end of a chunk; in chunks of many
     sizes, each cell must get what the form's parser gives it."""
-    import random
 
     from rmtui.intake import to_column
 
@@ -361,3 +387,176 @@ def test_reimporting_an_edited_export_updates_just_the_edited_rows(tmp_path: Pat
         assert str(again) == "0 new, 0 updated, 120 unchanged, 0 rejected"
     finally:
         programme.close()
+
+
+# -- the import's short create rows read as the whole rows it used to write -------------------
+
+
+def _write_whole(path: Path) -> None:
+    """Rewrite each short create row of an import just made as imports used to write it (the row
+    as added, json.dumps of it: _expected_create, pinned above when it was the import's own)."""
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        with conn:
+            for audit_id, person_id, after in conn.execute(
+                "SELECT id, entity_id, after FROM audit WHERE entity = 'participants' AND action = 'create'"
+            ).fetchall():
+                short = json.loads(after)
+                if "name" not in short:
+                    person = dict(conn.execute("SELECT * FROM participants WHERE id = ?", (person_id,)).fetchone())
+                    conn.execute("UPDATE audit SET after = ? WHERE id = ?", (_expected_create(person, short["import"]), audit_id))
+    finally:
+        conn.close()
+
+
+def _odd_export(tmp_path: Path, seed: int, managers: bool = True) -> Path:
+    """A demo programme's export, rows scrambled (managers before and after their people), odd
+    names; without the managers unless ``managers``."""
+    demo = Programme.open(tmp_path / f"demo{seed}.db", FixedClock.on("2026-11-20"), actor="coordinator")
+    try:
+        build_demo(demo.store, people=90, seed=seed, today=demo.today())
+        source = tmp_path / f"people{seed}.csv"
+        export_participants(demo.store, source)
+    finally:
+        demo.close()
+    with source.open(encoding="utf-8-sig", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    rng = random.Random(seed)
+    rng.shuffle(rows)
+    name, manager = header.index("name"), header.index("manager_email")
+    for row in rows if not managers else ():
+        row[manager] = ""
+    for row, odd in zip(rows, ['Zoë "Zo" Müller', "O'Brien \\ back", "emoji 🎉 \u2028 x", "[bold]markup[/]", "Tab\there"], strict=False):
+        row[name] = odd
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    return source
+
+
+def _undo_outcome(store, action) -> tuple:
+    """What taking a change back did: the people and pairs left, or the refusal in full."""
+    try:
+        action()
+    except UndoConflictError as error:
+        return ("conflict", str(error), error.table, error.row_id, error.label, error.changed_by, error.changed_at, error.fields)
+    except UndoError as error:
+        return ("refused", str(error))
+    return ("done", store.query_tuples("SELECT * FROM participants ORDER BY id"), store.query_tuples("SELECT id, mentor_id, mentee_id FROM pairs"))
+
+
+def _as_seen(store) -> list[tuple]:
+    """The whole audit as its readers show it: the entries, each in a line and in full."""
+    return [(entry, describe_change(entry), describe_full(entry)) for entry in audit_entries(store)]
+
+
+def _both(tmp_path: Path, source: Path) -> tuple[Programme, Programme, int]:
+    """Two programmes with the same people, then ``source`` imported into each: in the first its
+    create rows rewritten whole (as imports wrote them before), in the second as written (short)."""
+    opened = []
+    for name in ("whole", "short"):
+        programme = Programme.open(tmp_path / f"{name}.db", FixedClock.on("2026-11-20"), actor="coordinator")
+        with source.open(encoding="utf-8", newline="") as handle:
+            emails = [row["email"] for row in csv.DictReader(handle) if row["email"]][:3]
+        for n, email in enumerate(emails):  # already here: the import updates them
+            create_participant(programme.store, {"name": f"Known {n}", "role": "mentor", "email": email, "level": 2})
+        _plan, summary = import_file(programme.store, source)
+        assert summary.written and summary.updated == 3
+        if name == "whole":
+            _write_whole(programme.store.path)
+        opened.append(programme)
+    change = opened[1].store.scalar("SELECT change_id FROM audit WHERE after LIKE '%\"import\"%' LIMIT 1")
+    return opened[0], opened[1], change
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_audit_undo_and_revert_read_short_create_rows_as_the_whole_rows(tmp_path: Path, seed: int) -> None:
+    """Later edits, a manager moved, a withdrawal, an edit undone, a re-import, a new person by
+    the form: the audit view, the change as read and undoing the import (refused, naming who
+    and which fields) are the same over the short rows as over the whole ones."""
+    whole, short, change = _both(tmp_path, _odd_export(tmp_path, seed))
+    try:
+        assert short.store.scalar("SELECT max(length(after)) FROM audit WHERE action = 'create' AND change_id = ?", (change,)) < 60
+        rng = random.Random(seed)
+        people = [row[0] for row in short.store.query_tuples("SELECT id FROM participants ORDER BY id")][3:]
+        edits = [
+            (rng.choice(people), {"team": "Night shift"}),
+            (rng.choice(people), {"name": "Renamed Person", "level": 9}),
+            (rng.choice(people), {"hobbies": ["Chess", "Zoë's jazz"], "department": ""}),
+            (rng.choice(people), {"manager_id": rng.choice(people[:10])}),
+            (rng.choice(people), {"email": None, "consent_share": False}),
+        ]
+        for programme in (whole, short):
+            store = programme.store
+            version = lambda person, store=store: store.scalar("SELECT version FROM participants WHERE id = ?", (person,))  # noqa: E731
+            for person, changes in edits:
+                update_participant(store, person, version(person), changes)
+            undo(store)  # the last edit taken back
+            withdraw_participant(store, edits[0][0], version(edits[0][0]), "Moved abroad")
+            again = tmp_path / f"again-{programme.store.path.stem}.csv"
+            export_participants(store, again)
+            with again.open(encoding="utf-8-sig", newline="") as handle:
+                header, *rows = list(csv.reader(handle))
+            rows[7][header.index("level")] = "11"
+            with again.open("w", encoding="utf-8", newline="") as handle:
+                csv.writer(handle).writerows([header, *rows])
+            import_file(store, again)
+            create_participant(store, {"name": "By the form", "role": "mentee"})
+        assert _as_seen(short.store) == _as_seen(whole.store)
+        assert vars(read_change(short.store, change)) == vars(read_change(whole.store, change))
+        refused = _undo_outcome(short.store, lambda: take_back(short.store, change))
+        assert refused[0] == "conflict" and refused[-1]  # who, and the fields they changed
+        assert refused == _undo_outcome(whole.store, lambda: take_back(whole.store, change))
+        assert _as_seen(short.store) == _as_seen(whole.store)
+    finally:
+        whole.close()
+        short.close()
+
+
+@pytest.mark.parametrize("managers", [False, True])
+def test_an_import_undone_redone_and_its_ids_reused_reads_the_same(tmp_path: Path, managers: bool) -> None:
+    """Undo of the import (its people removed), redo (put back; refused where a manager comes
+    back after their people, as before), undo again, then a person added by the form with a
+    freed id, the file imported again into the other freed ids: the same over the short rows as
+    over the whole ones, and the audit reads the same."""
+    source = _odd_export(tmp_path, 5, managers=managers)
+    whole, short, change = _both(tmp_path, source)
+    try:
+        steps = [
+            lambda store: take_back(store, change),
+            lambda store: redo(store),
+            lambda store: undo(store) if not managers else None,
+            lambda store: create_participant(store, {"name": "Takes a freed id", "role": "mentee"}),
+            lambda store: redo(store),  # refused: a new change since the undo
+            lambda store: import_file(store, source),  # the other freed ids again, short rows of two imports each
+        ]
+        outcomes = []
+        for step in steps:
+            outcomes.append([_undo_outcome(p.store, lambda p=p, step=step: step(p.store)) for p in (whole, short)])
+            assert outcomes[-1][0] == outcomes[-1][1]
+            assert _as_seen(short.store) == _as_seen(whole.store)
+        assert [o[1][0] for o in outcomes] == ["done", "refused" if managers else "done", "done", "done", "refused", "done"]
+        freed = short.store.scalar("SELECT id FROM participants WHERE name = 'Takes a freed id'")
+        assert short.store.scalar("SELECT count(*) FROM audit WHERE entity_id = ? AND after LIKE '%\"import\"%'", (freed,)) == 1
+        first = [e for e in audit_entries(short.store) if e.entity_id == freed and e.action == "create"][-1]
+        assert first.after["name"] != "Takes a freed id" and "role" in first.after  # the imported person, as added
+    finally:
+        whole.close()
+        short.close()
+
+
+def test_undoing_an_import_is_refused_when_an_imported_person_is_in_a_pair_since(tmp_path: Path) -> None:
+    whole, short, change = _both(tmp_path, _odd_export(tmp_path, 7))
+    try:
+        outcomes = []
+        for programme in (whole, short):
+            mentor, mentee = (programme.store.scalar(f"SELECT min(id) FROM participants WHERE role = '{role}' AND id > 3")
+                              for role in ("mentor", "mentee"))
+            wave = add_wave(programme, "Spring", "2026-12-01")
+            propose_pair(programme, mentor, mentee, wave.id, override_reason="Agreed with both managers")
+            outcomes.append(_undo_outcome(programme.store, lambda p=programme: take_back(p.store, change)))
+        assert outcomes[0] == outcomes[1] and "is in a pair added since" in outcomes[1][1]
+        assert _as_seen(short.store) == _as_seen(whole.store)
+    finally:
+        whole.close()
+        short.close()
