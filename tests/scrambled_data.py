@@ -20,8 +20,8 @@ STATUSES = ["active"] * 6 + ["paused", "completed", "closed_early", "proposed"]
 SESSION_STATUSES = ["planned", "scheduled", "missed", "held", "held", "held", "cancelled"]
 
 
-def fill_scrambled(store: Store, seed: int, today: dt.date, pairs: int = 90) -> None:
-    """Fill the empty ``store`` with a scrambled programme around ``today``."""
+def fill_scrambled(store: Store, seed: int, today: dt.date, pairs: int = 90) -> Store:
+    """Fill the empty ``store`` with a scrambled programme around ``today``; return the store."""
     rng = random.Random(seed)
 
     def day(back: int) -> str:
@@ -139,3 +139,4 @@ def fill_scrambled(store: Store, seed: int, today: dt.date, pairs: int = 90) -> 
                     "version": rng.randint(1, 3),
                 }
         w.insert_many("triage_marks", list(marks.values()))
+    return store

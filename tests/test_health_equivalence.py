@@ -1,173 +1,103 @@
-"""The dashboard's figures against the way they were worked out before issue 14's last round
-(the old code and queries, kept here as they were), on scrambled seeded programmes (waves
-with different grace days, pairs in every status, mentees re-matched, survey answers for
-some people only) and on the demo: every metric of every scope, the weekly chart, and the
-response rate's counts per wave."""
+"""The dashboard's pair and session figures against a straightforward reference, on scrambled
+seeded programmes (waves with different grace days, pairs in every status, mentees with
+several pairs, some closed early, survey answers for some people only), on the demo and
+with a wave that has nothing yet: drop-out, completion and re-match from the definitions
+over every pair, the overdue sessions by the status rule session by session, and the
+response rate from every answer due (:func:`rmtui.surveys.answers_due`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 import pytest
 from scrambled_data import fill_scrambled
 
 from rmtui import health
-from rmtui.collector import collector_paused
-from rmtui.db import Store
-from rmtui.health import (
-    Health,
-    completion,
-    drop_out,
-    goal_achievement_totals,
-    match_satisfaction_totals,
-    overdue_count,
-    pre_post_totals,
-    programme_satisfaction_totals,
-    rematch,
-    rematched_pairs,
-    sessions_per_week,
-    survey_response,
-    weekly_held,
-)
+from rmtui.db import Session, Store, Wave
 from rmtui.programme import Programme
 from rmtui.programme_settings import programme_settings
-from rmtui.session_status import days_overdue
-from rmtui.surveys import _DUE, _RECEIVED, _window, response_counts
-from rmtui.text import clean
+from rmtui.session_status import days_overdue, is_open
+from rmtui.surveys import answers_due, response_counts
 
 TODAY = dt.date(2026, 11, 20)
 DAYS = [TODAY, TODAY - dt.timedelta(days=9), TODAY + dt.timedelta(days=30)]
-WEEKS_CHARTED = health.WEEKS_CHARTED
-
-OLD_RESPONSE_COUNTS = _DUE + (
-    f"SELECT wave_id, 2 * count(*), sum(received - (received >> 1)) FROM (SELECT due.wave_id, {_RECEIVED} AS received "
-    "FROM due LEFT JOIN pair_answer_totals a ON a.pair_id = due.pair_id) GROUP BY wave_id"
-)
+KEYS = ("drop_out", "completion", "rematch", "response", "overdue")
 
 
-def _old_response_counts(store: Store, today: dt.date) -> dict[int, tuple[int, int]]:
-    return {row[0]: (int(row[2] or 0), int(row[1])) for row in store.query_tuples(OLD_RESPONSE_COUNTS, _window(today))}
-
-
-OLD_PAIRS = "SELECT p.id, p.wave_id, p.mentee_id, p.status, p.started_on, w.sessions_planned FROM pairs p JOIN waves w ON w.id = p.wave_id"
-OLD_HELD = """
-SELECT pair_id, count(*) FROM sessions
-WHERE status = 'held' AND pair_id IN (SELECT id FROM pairs WHERE status IN ('completed', 'closed_early'))
-GROUP BY pair_id
-"""
-# The survey figures per wave, summed in SQL over the answers' per-pair totals (kept by
-# triggers from the answers: see pair_answer_totals in db/schema.py) instead of grouping every
-# answer: match satisfaction (good, rated), goals (achieved, answered), programme
-# satisfaction (good, rated), pre → post (sum of post − pre, people who rated both).
-OLD_ANSWER_TOTALS = """
-SELECT p.wave_id, sum(a.mid_good), sum(a.mid_rated), sum(a.goal_achieved), sum(a.goal_answered),
-       sum(a.post_good), sum(a.post_rated), sum(a.pre_post_change), sum(a.pre_post_people)
-FROM pair_answer_totals a JOIN pairs p ON p.id = a.pair_id
-GROUP BY p.wave_id
-"""
-# Sessions held per wave and day, kept by triggers (held_per_day in db/schema.py).
-OLD_HELD_DAYS = """
-SELECT wave_id, day, held FROM held_per_day WHERE day >= :since AND day < :today AND held != 0
-"""
-OLD_OPEN = """
-SELECT p.wave_id, s.due_on, w.grace_days, count(*) FROM sessions s JOIN pairs p ON p.id = s.pair_id JOIN waves w ON w.id = p.wave_id
-WHERE s.status IN ('planned', 'scheduled', 'missed') AND s.held_on IS NULL AND s.due_on < :today AND p.status = 'active'
-GROUP BY 1, 2, 3
-"""
-
-
-def _old_programme_health(store: Store, today: dt.date) -> list[Health]:
-    since = today - dt.timedelta(days=7 * WEEKS_CHARTED + 1)
-    params = {"today": today.isoformat(), "since": since.isoformat()}
-    with store.snapshot():
-        waves = [
-            (row[0], clean(row[1])) for row in store.query_tuples("SELECT id, name FROM waves ORDER BY starts_on, id")
+def _expected(store: Store, today: dt.date) -> dict[int | None, list[health.Metric]]:
+    """Each scope's figures of :data:`KEYS` worked out from every pair and session."""
+    targets = programme_settings(store)
+    waves = {wave.id: wave for wave in store.all(Wave)}
+    pairs = store.query_tuples(
+        "SELECT p.id, p.wave_id, p.mentee_id, p.status, p.started_on, w.sessions_planned "
+        "FROM pairs p JOIN waves w ON w.id = p.wave_id"
+    )
+    active = {p[0]: p[1] for p in pairs if p[3] == "active"}
+    held = {p[0]: 0 for p in pairs}
+    overdue = dict.fromkeys([None, *waves], 0)
+    for session in store.all(Session):
+        held[session.pair_id] += session.status == "held"
+        wave_id = active.get(session.pair_id)
+        if wave_id is not None and is_open(session) and session.due_on < today.isoformat():
+            late = days_overdue(dt.date.fromisoformat(session.due_on), waves[wave_id].grace_days, today)
+            overdue[wave_id] += late is not None
+            overdue[None] += late is not None
+    due = answers_due(store, today)
+    expected = {}
+    for wave_id in [None, *waves]:
+        scoped = [p for p in pairs if wave_id is None or p[1] == wave_id]
+        answers = [d for d in due if wave_id is None or d.wave_id == wave_id]
+        expected[wave_id] = [
+            health.drop_out(scoped, targets["target_drop_out"]),
+            health.completion(scoped, {k: v for k, v in held.items() if v}, targets["target_completion"]),
+            health.rematch(pairs, wave_id, None, targets["target_rematch"]),
+            health.survey_response(sum(d.answered for d in answers), len(answers)),
+            health.overdue_count(overdue[wave_id]),
         ]
-        pairs = store.query_tuples(OLD_PAIRS)
-        held = dict(store.query_tuples(OLD_HELD))
-        answers = {row[0]: row[1:] for row in store.query_tuples(OLD_ANSWER_TOTALS)}
-        held_days = store.query_tuples(OLD_HELD_DAYS, params)
-        open_days = store.query_tuples(OLD_OPEN, params)
-        responses = _old_response_counts(store, today)
-        targets = programme_settings(store)
-    overdue_by_wave: dict[int, int] = defaultdict(int)
-    for wave_id, due_on, grace, count in open_days:
-        if days_overdue(dt.date.fromisoformat(due_on), grace, today) is not None:
-            overdue_by_wave[wave_id] += count
-    pairs_by_wave: dict[int, list[tuple]] = defaultdict(list)
-    for p in pairs:
-        pairs_by_wave[p[1]].append(p)
-    none = (0,) * 8
-    whole = tuple(sum(column) for column in zip(none, *answers.values()))
-    days_by_wave: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    for wave_id, day, count in held_days:
-        days_by_wave[wave_id].append((day, count))
-    rematched = rematched_pairs(pairs)
-    scopes: list[tuple[str, int | None]] = [("Whole programme", None), *((name, wave_id) for wave_id, name in waves)]
-    result = []
-    for scope, wave_id in scopes:
-        if wave_id is None:
-            scoped_pairs = list(pairs)
-            scoped_answers = whole
-            scoped_days = [d for group in days_by_wave.values() for d in group]
-            overdue = sum(overdue_by_wave.values())
-            scoped_due = (sum(r for r, _ in responses.values()), sum(d for _, d in responses.values()))
-        else:
-            scoped_pairs = pairs_by_wave[wave_id]
-            scoped_answers = answers.get(wave_id, none)
-            scoped_days = days_by_wave[wave_id]
-            overdue = overdue_by_wave.get(wave_id, 0)
-            scoped_due = responses.get(wave_id, (0, 0))
-        weekly = weekly_held(scoped_days, today)
-        mid_good, mid_rated, achieved, answered, post_good, post_rated, change, people = scoped_answers
-        metrics = [
-            drop_out(scoped_pairs, targets["target_drop_out"]),
-            completion(scoped_pairs, held, targets["target_completion"]),
-            rematch(
-                scoped_pairs, wave_id, rematched, targets["target_rematch"]
-            ),  # (a wave's own pairs: the same count)
-            match_satisfaction_totals(mid_good, mid_rated, targets["target_match_satisfaction"]),
-            goal_achievement_totals(achieved, answered, targets["target_goals"]),
-            programme_satisfaction_totals(post_good, post_rated, targets["target_programme_satisfaction"]),
-            pre_post_totals(change, people),
-            survey_response(*scoped_due),
-            sessions_per_week(weekly),
-            overdue_count(overdue),
-        ]
-        result.append(Health(scope, wave_id, metrics, weekly))
-    return result
+    return expected
 
 
-def _old(store: Store, today: dt.date) -> list[health.Health]:
-    with collector_paused():
-        return _old_programme_health(store, today)
+def _figures(store: Store, today: dt.date) -> dict[int | None, list[health.Metric]]:
+    return {scope.wave_id: [scope.metric(key) for key in KEYS] for scope in health.programme_health(store, today)}
+
+
+def _response_counts(store: Store, today: dt.date) -> dict[int, tuple[int, int]]:
+    counts: dict[int, tuple[int, int]] = {}
+    for d in answers_due(store, today):
+        received, owed = counts.get(d.wave_id, (0, 0))
+        counts[d.wave_id] = (received + d.answered, owed + 1)
+    return counts
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_the_dashboard_is_the_old_dashboard_on_scrambled_programmes(programme: Programme, seed: int) -> None:
-    store = programme.store
-    fill_scrambled(store, seed, TODAY)
+def test_the_dashboard_figures_are_the_definitions_on_scrambled_programmes(programme: Programme, seed: int) -> None:
+    store = fill_scrambled(programme.store, seed, TODAY)
     for today in DAYS:
-        expected = _old(store, today)
-        assert health.programme_health(store, today) == expected, today
-        assert response_counts(store, today) == _old_response_counts(store, today)
-    figures = {m.key: m.denominator for m in expected[0].metrics}
-    assert figures["drop_out"] and figures["completion"] and figures["response"], "the programme has figures"
+        assert _figures(store, today) == _expected(store, today), today
+        assert response_counts(store, today) == _response_counts(store, today)
+    whole = _expected(store, TODAY)[None]
+    assert all(metric.denominator for metric in whole[:4]) and whole[4].numerator, "each figure counts something"
 
 
 @pytest.mark.parametrize("today", ["2026-11-20", "2026-09-15", "2027-01-10"])
-def test_the_dashboard_is_the_old_dashboard_on_the_demo(demo_programme: Programme, today: str) -> None:
+def test_the_dashboard_figures_are_the_definitions_on_the_demo(demo_programme: Programme, today: str) -> None:
     store = demo_programme.store
     day = dt.date.fromisoformat(today)
-    assert health.programme_health(store, day) == _old(store, day)
-    assert response_counts(store, day) == _old_response_counts(store, day)
+    assert _figures(store, day) == _expected(store, day)
+    assert response_counts(store, day) == _response_counts(store, day)
 
 
 def test_a_wave_without_pairs_or_answers_has_no_figures(programme: Programme) -> None:
-    store = programme.store
-    fill_scrambled(store, 3, TODAY)
+    store = fill_scrambled(programme.store, 3, TODAY)
     with store.write() as w:
         w.execute("INSERT INTO waves (name, starts_on) VALUES ('Empty', '2027-01-04')")
-    assert health.programme_health(store, TODAY) == _old(store, TODAY)
-    assert response_counts(store, TODAY) == _old_response_counts(store, TODAY)
+    figures = _figures(store, TODAY)
+    assert figures == _expected(store, TODAY)
+    assert [metric.value for metric in figures[max(w for w in figures if w is not None)]] == [
+        None,
+        None,
+        None,
+        None,
+        0.0,
+    ]
+    assert response_counts(store, TODAY) == _response_counts(store, TODAY)

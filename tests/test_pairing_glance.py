@@ -308,24 +308,18 @@ def test_the_candidates_are_counted_from_the_index_on_role(programme) -> None:
         assert store.query_tuples(_COUNT.format(where=where), (role, *skip)) == plain and plain[0][0] > 0
 
 
-def test_the_role_index_migration_runs_on_a_programme_with_people(tmp_path) -> None:
-    """A programme at the previous version (people in it) gets the index on role when opened."""
+def test_the_role_index_migration_runs_on_a_programme_with_people(programme) -> None:
+    """A programme with people at the previous version (no index on role) gets it when opened."""
     from rmtui.db import SCHEMA_VERSION, Store
     from rmtui.db.schema import MIGRATIONS
-    from rmtui.db.sqlite import sqlite3
 
-    path = tmp_path / "old.db"
-    conn = sqlite3.connect(path)
+    _fill(programme, random.Random(6), 40)
+    store, path = programme.store, programme.store.path
     mine = next(i for i, m in enumerate(MIGRATIONS) if "participants_role" in m)
-    for script in MIGRATIONS[:mine]:
-        conn.executescript(script)
-    conn.execute(f"PRAGMA user_version = {mine}")
-    for n in range(1, 8):
-        conn.execute("INSERT INTO participants (name, role, created_at, updated_at) VALUES (?, ?, 'x', 'x')",
-                     (f"p{n}", "mentor" if n % 2 else "mentee"))
-    conn.commit()
-    conn.close()
-    with Store(path, actor="tester") as store:
-        assert store.schema_version() == SCHEMA_VERSION
-        assert store.query_tuples("SELECT role, count(*) FROM participants INDEXED BY participants_role GROUP BY role") == [
-            ("mentee", 3), ("mentor", 4)]
+    with store.write() as w:
+        w.execute("DROP INDEX participants_role")
+        w.execute(f"PRAGMA user_version = {mine}")
+    roles = store.query_tuples("SELECT role, count(*) FROM participants NOT INDEXED GROUP BY role")
+    with Store(path, actor="coordinator") as reopened:
+        assert reopened.schema_version() == SCHEMA_VERSION == mine + 1
+        assert reopened.query_tuples("SELECT role, count(*) FROM participants INDEXED BY participants_role GROUP BY role") == roles
