@@ -18,7 +18,7 @@ from rmtui.db import Store
 from rmtui.programme_settings import programme_settings
 from rmtui.schedule import as_date
 from rmtui.session_status import days_overdue
-from rmtui.surveys import pre_post_change, response_counts
+from rmtui.surveys import per_wave, pre_post_change, response_counts
 from rmtui.text import clean
 
 WEEKS_CHARTED = 26
@@ -87,7 +87,12 @@ def drop_out(pairs: list[tuple], target: int = 15) -> Metric:
     """
     started = [p for p in pairs if p[3] != "proposed"]
     closed = sum(1 for p in started if p[3] == "closed_early")
-    return _share("drop_out", "Drop-out rate", closed, len(started), f"≤ {target}%", at_most=target / 100)
+    return drop_out_totals(closed, len(started), target)
+
+
+def drop_out_totals(closed: int, started: int, target: int = 15) -> Metric:
+    """Return :func:`drop_out` from its counts (pairs closed early, pairs started)."""
+    return _share("drop_out", "Drop-out rate", closed, started, f"≤ {target}%", at_most=target / 100)
 
 
 def completion(pairs: list[tuple], held: dict[int, int], target: int = 70) -> Metric:
@@ -145,8 +150,12 @@ def rematch(pairs: list[tuple], wave_id: int | None = None, rematched: set[int] 
     if rematched is None:
         rematched = rematched_pairs(pairs)
     started_ids = [p[0] for p in pairs if p[3] != "proposed" and (wave_id is None or p[1] == wave_id)]
-    started = len(started_ids)
     rematches = len(rematched.intersection(started_ids)) if rematched else 0
+    return rematch_totals(rematches, len(started_ids), target)
+
+
+def rematch_totals(rematches: int, started: int, target: int = 10) -> Metric:
+    """Return :func:`rematch` from its counts (re-matched pairs, pairs started)."""
     return _share("rematch", "Re-match rate", rematches, started, f"≤ {target}%", at_most=target / 100)
 
 
@@ -245,7 +254,16 @@ def weekly_held(days: list[tuple[str, int]], today: dt.date, weeks: int = WEEKS_
     return counts
 
 
-_PAIRS = "SELECT p.id, p.wave_id, p.mentee_id, p.status, p.started_on, w.sessions_planned FROM pairs p JOIN waves w ON w.id = p.wave_id"
+# Pairs started and closed early, per wave ({columns}: surveys.per_wave's).
+_STARTED = "SELECT {columns} FROM pairs"
+_STARTED_COLUMNS = ("sum(status != 'proposed')", "sum(status = 'closed_early')")
+# The pairs completion and the re-match rate look at (the whole pair list is not needed): every
+# pair of each mentee who has a pair that ended. Only they can be finished (a started pair
+# and none going) or re-matched (a pair closed early before).
+_ENDED_MENTEES_PAIRS = """
+SELECT p.id, p.wave_id, p.mentee_id, p.status, p.started_on, w.sessions_planned FROM pairs p JOIN waves w ON w.id = p.wave_id
+WHERE p.mentee_id IN (SELECT mentee_id FROM pairs WHERE status IN ('completed', 'closed_early'))
+"""
 _HELD = """
 SELECT pair_id, count(*) FROM sessions
 WHERE status = 'held' AND pair_id IN (SELECT id FROM pairs WHERE status IN ('completed', 'closed_early'))
@@ -265,10 +283,12 @@ GROUP BY p.wave_id
 _HELD_DAYS = """
 SELECT wave_id, day, held FROM held_per_day WHERE day >= :since AND day < :today AND held != 0
 """
+# Open sessions of active pairs past due, per due day (in the index's order: no sort) and
+# wave ({columns}: surveys.per_wave's): the overdue rule is then worked out per day and wave.
 _OPEN = """
-SELECT p.wave_id, s.due_on, w.grace_days, count(*) FROM sessions s JOIN pairs p ON p.id = s.pair_id JOIN waves w ON w.id = p.wave_id
+SELECT s.due_on, {columns} FROM sessions s JOIN pairs p ON p.id = s.pair_id
 WHERE s.status IN ('planned', 'scheduled', 'missed') AND s.held_on IS NULL AND s.due_on < :today AND p.status = 'active'
-GROUP BY 1, 2, 3
+GROUP BY s.due_on
 """
 
 
@@ -285,18 +305,26 @@ def _programme_health(store: Store, today: dt.date) -> list[Health]:
     since = today - dt.timedelta(days=7 * WEEKS_CHARTED + 1)
     params = {"today": today.isoformat(), "since": since.isoformat()}
     with store.snapshot():
-        waves = [(row[0], clean(row[1])) for row in store.query_tuples("SELECT id, name FROM waves ORDER BY starts_on, id")]
-        pairs = store.query_tuples(_PAIRS)
+        rows = store.query_tuples("SELECT id, name, grace_days FROM waves ORDER BY starts_on, id")
+        waves = [(row[0], clean(row[1])) for row in rows]
+        grace = {row[0]: row[2] for row in rows}
+        ids = sorted(grace)
+        started = store.query_tuples(_STARTED.format(columns=per_wave(_STARTED_COLUMNS, ids)))[0] if ids else ()
+        pairs = store.query_tuples(_ENDED_MENTEES_PAIRS)
         held = dict(store.query_tuples(_HELD))
         answers = {row[0]: row[1:] for row in store.query_tuples(_ANSWER_TOTALS)}
         held_days = store.query_tuples(_HELD_DAYS, params)
-        open_days = store.query_tuples(_OPEN, params)
-        responses = response_counts(store, today)
+        open_days = store.query_tuples(_OPEN.format(columns=per_wave(("count(*)",), ids, "p.wave_id")), params) if ids else []
+        responses = response_counts(store, today, ids)
         targets = programme_settings(store)
     overdue_by_wave: dict[int, int] = defaultdict(int)
-    for wave_id, due_on, grace, count in open_days:
-        if days_overdue(dt.date.fromisoformat(due_on), grace, today) is not None:
-            overdue_by_wave[wave_id] += count
+    for due_on, *counts in open_days:
+        due = dt.date.fromisoformat(due_on)
+        for wave_id, count in zip(ids, counts):
+            if count and days_overdue(due, grace[wave_id], today) is not None:
+                overdue_by_wave[wave_id] += count
+    # wave -> (pairs started, closed early)
+    started_by_wave = {wave_id: (started[2 * n] or 0, started[2 * n + 1] or 0) for n, wave_id in enumerate(ids)}
     pairs_by_wave: dict[int, list[tuple]] = defaultdict(list)
     for p in pairs:
         pairs_by_wave[p[1]].append(p)
@@ -311,12 +339,14 @@ def _programme_health(store: Store, today: dt.date) -> list[Health]:
     for scope, wave_id in scopes:
         if wave_id is None:
             scoped_pairs = list(pairs)
+            scoped_started = tuple(map(sum, zip((0, 0), *started_by_wave.values())))
             scoped_answers = whole
             scoped_days = [d for group in days_by_wave.values() for d in group]
             overdue = sum(overdue_by_wave.values())
             scoped_due = (sum(r for r, _ in responses.values()), sum(d for _, d in responses.values()))
         else:
             scoped_pairs = pairs_by_wave[wave_id]
+            scoped_started = started_by_wave[wave_id]
             scoped_answers = answers.get(wave_id, none)
             scoped_days = days_by_wave[wave_id]
             overdue = overdue_by_wave.get(wave_id, 0)
@@ -324,9 +354,10 @@ def _programme_health(store: Store, today: dt.date) -> list[Health]:
         weekly = weekly_held(scoped_days, today)
         mid_good, mid_rated, achieved, answered, post_good, post_rated, change, people = scoped_answers
         metrics = [
-            drop_out(scoped_pairs, targets["target_drop_out"]),
-            completion(scoped_pairs, held, targets["target_completion"]),
-            rematch(scoped_pairs, wave_id, rematched, targets["target_rematch"]),  # (a wave's own pairs: the same count)
+            drop_out_totals(scoped_started[1], scoped_started[0], targets["target_drop_out"]),
+            completion(scoped_pairs, held, targets["target_completion"]),  # (the same figure as over every pair)
+            rematch_totals(len(rematched.intersection(p[0] for p in scoped_pairs)), scoped_started[0],
+                           targets["target_rematch"]),
             match_satisfaction_totals(mid_good, mid_rated, targets["target_match_satisfaction"]),
             goal_achievement_totals(achieved, answered, targets["target_goals"]),
             programme_satisfaction_totals(post_good, post_rated, targets["target_programme_satisfaction"]),

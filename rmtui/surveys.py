@@ -31,7 +31,7 @@ import datetime as dt
 import io
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -263,10 +263,11 @@ _OWED_ROWS = _DUE + (
     f"SELECT due.pair_id, due.wave_id, due.kind, due.day, {_RECEIVED} AS got "
     "FROM due LEFT JOIN pair_answer_totals a ON a.pair_id = due.pair_id WHERE got != 3"
 )
-# The response rate's counts per wave: answers due (two a survey) and received (the bits set).
+# The response rate's counts per wave ({columns}: per_wave's), surveys due and answers
+# received (the bits set) of each wave.
 _RESPONSE_COUNTS = _DUE + (
-    f"SELECT wave_id, 2 * count(*), sum(received - (received >> 1)) FROM (SELECT due.wave_id, {_RECEIVED} AS received "
-    "FROM due LEFT JOIN pair_answer_totals a ON a.pair_id = due.pair_id) GROUP BY wave_id"
+    f"SELECT {{columns}} FROM (SELECT due.wave_id, {_RECEIVED} AS received "
+    "FROM due LEFT JOIN pair_answer_totals a ON a.pair_id = due.pair_id)"
 )
 _SURVEYED = "SELECT 1 FROM pairs p WHERE p.wave_id = ? AND EXISTS (SELECT 1 FROM feedback f WHERE f.pair_id = p.id) LIMIT 1"
 
@@ -289,9 +290,26 @@ def answers_due(store: Store, today: dt.date) -> list[DueAnswer]:
     return _due_answers(store.query_tuples(_DUE_ROWS, _window(today)))
 
 
-def response_counts(store: Store, today: dt.date) -> dict[int, tuple[int, int]]:
-    """Return, per wave, (answers received, answers due) by ``today``: the response rate's counts."""
-    return {row[0]: (int(row[2] or 0), int(row[1])) for row in store.query_tuples(_RESPONSE_COUNTS, _window(today))}
+def per_wave(aggregates: Sequence[str], wave_ids: Sequence[int], column: str = "wave_id") -> str:
+    """Return the select list of each of ``aggregates`` (SQL aggregates such as ``count(*)``)
+    for each wave in turn, each over its wave's rows only (``FILTER``): one pass sums a
+    programme's few waves apart, where ``GROUP BY wave_id`` sorted every row first (a
+    temporary B-tree: a third of the response rate's query, issue 14). The ids are the
+    waves table's integers."""
+    return ", ".join(f"{aggregate} FILTER (WHERE {column} = {int(wave_id)})" for wave_id in wave_ids for aggregate in aggregates)
+
+
+def response_counts(store: Store, today: dt.date, wave_ids: Sequence[int] | None = None) -> dict[int, tuple[int, int]]:
+    """Return, per wave with answers due, (answers received, answers due) by ``today``: the
+    response rate's counts. ``wave_ids`` are every wave's id, when the caller has them."""
+    if wave_ids is None:
+        wave_ids = [row[0] for row in store.query_tuples("SELECT id FROM waves")]
+    if not wave_ids:
+        return {}
+    columns = per_wave(("count(*)", "sum(received - (received >> 1))"), wave_ids)
+    row = store.query_tuples(_RESPONSE_COUNTS.format(columns=columns), _window(today))[0]
+    due, received = row[0::2], row[1::2]
+    return {wave_id: (int(received[n] or 0), 2 * due[n]) for n, wave_id in enumerate(wave_ids) if due[n]}
 
 
 def missing_answers(store: Store, today: dt.date) -> list[DueAnswer]:

@@ -172,7 +172,10 @@ class TriageQueue(Sequence[TriageItem]):
 
     def keys(self) -> list[tuple[str, int | None, int]]:
         """Return every item's :attr:`TriageItem.key`, without building the items."""
-        return [(row[5], row[6], row[2]) for row in self._ranked]
+        return list(map(_KEY, self._ranked))
+
+
+_KEY = itemgetter(5, 6, 2)
 
 
 @dataclass(frozen=True)
@@ -303,23 +306,27 @@ def _build_queue(store: Store, today: dt.date, window: tuple[int, int] | None) -
     grace = {wave_id: w.grace_days for wave_id, w in waves.items()}
     notes_due = {wave_id: w.notes_due_days for wave_id, w in waves.items()}
     fromiso = dt.date.fromisoformat
-    counts: Counter[str] = Counter()
     snoozed = 0
 
     def hidden(entity: str, entity_id: int) -> bool:
         mark = marks.get((entity, entity_id))
         return mark is not None and bool(mark.snoozed_until) and mark.snoozed_until > today_text  # type: ignore[operator]
 
-    # Ranked rows: (-kind rank, -days, pair, seq, n, kind, session, day, session version);
-    # the first five are unique, so sorting never compares further.
-    ranked: list[tuple] = []
-    overdue_by_pair: dict[int, list[tuple[int, int, int]]] = {}  # pair -> [(days, session, version)]
+    # Ranked rows, a list per kind (most severe kind first): (-kind rank, -days, pair, seq,
+    # n, kind, session, day, session version); the first five are unique, so sorting never
+    # compares further.
     rank = KIND_RANK
+    ranked: dict[str, list[tuple]] = {kind: [] for kind in sorted(QUEUE_KINDS, key=rank.__getitem__, reverse=True)}
+    overdue, notes_late, follow_ups = ranked["overdue"], ranked["notes_late"], ranked["follow_up"]
+    # Each pair's overdue sessions: how many, and the oldest (days, session, version).
+    overdue_count: dict[int, int] = {}
+    oldest_overdue: dict[int, tuple[int, int, int]] = {}
     # The rules are worked out once per wave and day, not per session: thousands of sessions
     # share a few hundred due (or held) days. wave -> day text -> (day, days late or None).
     overdue_days: dict[int, dict[str, tuple[dt.date, int | None]]] = {wave_id: {} for wave_id in waves}
     late_days: dict[int, dict[str, tuple[dt.date, int | None]]] = {wave_id: {} for wave_id in waves}
     overdue_rank = -rank["overdue"]
+    n = 0
     for sid, pair_id, seq, due_on, version in open_rows:
         pair = pair_rows.get(pair_id)
         if pair is None:
@@ -332,15 +339,19 @@ def _build_queue(store: Store, today: dt.date, window: tuple[int, int] | None) -
         due, late = found
         if late is None:
             continue
-        pair_late = overdue_by_pair.get(pair_id)
-        if pair_late is None:
-            overdue_by_pair[pair_id] = [(late, sid, version)]
+        count = overdue_count.get(pair_id)
+        if count is None:
+            overdue_count[pair_id] = 1
+            oldest_overdue[pair_id] = (late, sid, version)
         else:
-            pair_late.append((late, sid, version))
+            overdue_count[pair_id] = count + 1
+            if (late, sid, version) > oldest_overdue[pair_id]:
+                oldest_overdue[pair_id] = (late, sid, version)
         if marks and hidden("session", sid):
             snoozed += 1
             continue
-        ranked.append((overdue_rank, -late, pair_id, seq, len(ranked), "overdue", sid, due, version))
+        overdue.append((overdue_rank, -late, pair_id, seq, n, "overdue", sid, due, version))
+        n += 1
     notes_rank, follow_up_rank = -rank["notes_late"], -rank["follow_up"]
     for sid, pair_id, seq, held_on, no_notes, follow_up, version in unfinished:
         pair = pair_rows.get(pair_id)
@@ -354,34 +365,41 @@ def _build_queue(store: Store, today: dt.date, window: tuple[int, int] | None) -
         held, late = found
         if late is None:
             continue
+        if marks and hidden("session", sid):
+            snoozed += (not follow_up) + bool(no_notes)
+            continue
         if no_notes:
-            if marks and hidden("session", sid):
-                snoozed += 1
-            else:
-                ranked.append((notes_rank, -late, pair_id, seq, len(ranked), "notes_late", sid, held, version))
+            notes_late.append((notes_rank, -late, pair_id, seq, n, "notes_late", sid, held, version))
+            n += 1
         if not follow_up:
-            if marks and hidden("session", sid):
-                snoozed += 1
-            else:
-                ranked.append((follow_up_rank, -late, pair_id, seq, len(ranked), "follow_up", sid, held, version))
+            follow_ups.append((follow_up_rank, -late, pair_id, seq, n, "follow_up", sid, held, version))
+            n += 1
     details: dict[int, tuple[int, ...]] = {}
     quiet_before = {wave_id: (today - dt.timedelta(days=2 * w.cadence_days)).isoformat() for wave_id, w in waves.items()}
     # The cheap half of at_risk first, in bulk: most pairs are neither late twice nor quiet.
-    late_twice = {pair_id for pair_id, late_sessions in overdue_by_pair.items() if len(late_sessions) >= 2}
-    candidates = [(pair_id, pair) for pair_id, pair in pair_rows.items()
+    late_twice = {pair_id for pair_id, count in overdue_count.items() if count >= 2}
+    candidates = [pair for pair_id, pair in pair_rows.items()
                   if (pair[2] and pair[2] < quiet_before[pair[1]]) or pair_id in late_twice]
-    for pair_id, pair in candidates:
-        late_sessions = overdue_by_pair.get(pair_id, ())
-        last = pair[2]
-        _, first, version = max(late_sessions) if late_sessions else (0, None, None)
-        flag = at_risk(pair_id, len(late_sessions), last, waves[pair[1]].cadence_days, today, first)
+    # The rule once per (overdue sessions, last day, cadence): pairs share a few hundred days.
+    risks: dict[tuple[int, str, int], Flag | None] = {}
+    at_risk_rank, at_risk_list = -rank["at_risk"], ranked["at_risk"]
+    for pair in candidates:
+        pair_id = pair[0]
+        key = (overdue_count.get(pair_id, 0), pair[2], waves[pair[1]].cadence_days)
+        if key in risks:
+            flag = risks[key]
+        else:
+            flag = risks[key] = at_risk(0, *key, today)
         if flag is None:
             continue
         if marks and hidden("pair", pair_id):
             snoozed += 1
             continue
         details[pair_id] = flag.detail
-        ranked.append((-rank["at_risk"], -flag.days, pair_id, 0, len(ranked), "at_risk", first, None, version))
+        _, first, version = oldest_overdue.get(pair_id, (0, None, None))
+        at_risk_list.append((at_risk_rank, -flag.days, pair_id, 0, n, "at_risk", first, None, version))
+        n += 1
+    survey_rank, surveys = -rank["survey"], ranked["survey"]
     for answer in missing_answers(store, today):
         card = pair_rows.get(answer.pair_id)
         if card is None:
@@ -394,13 +412,19 @@ def _build_queue(store: Store, today: dt.date, window: tuple[int, int] | None) -
             continue
         code = 2 * FEEDBACK_KINDS.index(answer.kind) + ROLES.index(answer.respondent) + 1
         late = (today - answer.due_on).days
-        ranked.append((-rank["survey"], -late, answer.pair_id, code, len(ranked), "survey", None, answer.due_on, None))
-    ranked.sort()
-    counts.update(map(itemgetter(5), ranked))  # (counted in C)
+        surveys.append((survey_rank, -late, answer.pair_id, code, n, "survey", None, answer.due_on, None))
+        n += 1
+    counts: Counter[str] = Counter()
+    queue: list[tuple] = []
+    for kind, rows in ranked.items():  # (each kind's rows sorted apart: the kinds are in rank order)
+        if rows:
+            rows.sort()
+            counts[kind] = len(rows)
+            queue += rows
     wave_names = {wave_id: w.name for wave_id, w in waves.items()}
     if window is not None:
-        people = read_people(store, sorted({row[2] for row in ranked[max(0, window[0]):max(0, window[1])]}))
-    return TriageQueue(ranked, pair_rows, wave_names, marks, details, today, snoozed, counts, people)
+        people = read_people(store, sorted({row[2] for row in queue[max(0, window[0]):max(0, window[1])]}))
+    return TriageQueue(queue, pair_rows, wave_names, marks, details, today, snoozed, counts, people)
 
 
 def filter_values(queue: TriageQueue) -> dict[str, list[str]]:

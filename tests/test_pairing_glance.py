@@ -15,7 +15,17 @@ from test_pairing_pool import TODAY, _fill, _other_coordinator_sets
 from rmtui.db import Participant
 from rmtui.matching import _fold_name as fold_name
 from rmtui.matching import load_pool, rank_candidates, read_names
-from rmtui.pairing import busy_mentees, check, find_named, find_people, finder_people, first_by_name, glance, waves
+from rmtui.pairing import (
+    _COUNT,
+    busy_mentees,
+    check,
+    find_named,
+    find_people,
+    finder_people,
+    first_by_name,
+    glance,
+    waves,
+)
 from rmtui.rule_settings import default_rule_config
 from rmtui.rules import ONGOING
 from rmtui.text import clean
@@ -282,3 +292,34 @@ async def test_the_first_candidates_come_with_the_rule_panel_of_the_row_under_th
         assert screen.current is not None and candidate.id in (screen.current.mentor.id, screen.current.mentee.id)
         shown = screen.query_one("#rules").content
         assert candidate.name in "\n".join(str(line) for line in shown.renderables), "the rule panel is filled"
+
+
+def test_the_candidates_are_counted_from_the_index_on_role(programme) -> None:
+    """The count said while ranking ("ranking N candidates…") reads the index on role, not
+    every wide row; it counts what a plain scan counts."""
+    store = programme.store
+    _fill(programme, random.Random(5), 120)
+    for role in ("mentor", "mentee"):
+        skip = [1, 2, 3, 500]
+        where = f"role = ? AND id NOT IN ({', '.join('?' for _ in skip)})"
+        plan = " ".join(row[3] for row in store.query_tuples("EXPLAIN QUERY PLAN " + _COUNT.format(where=where), (role, *skip)))
+        assert "COVERING INDEX participants_role" in plan
+        plain = store.query_tuples(f"SELECT count(*) FROM participants NOT INDEXED WHERE {where}", (role, *skip))
+        assert store.query_tuples(_COUNT.format(where=where), (role, *skip)) == plain and plain[0][0] > 0
+
+
+def test_the_role_index_migration_runs_on_a_programme_with_people(programme) -> None:
+    """A programme with people at the previous version (no index on role) gets it when opened."""
+    from rmtui.db import SCHEMA_VERSION, Store
+    from rmtui.db.schema import MIGRATIONS
+
+    _fill(programme, random.Random(6), 40)
+    store, path = programme.store, programme.store.path
+    mine = next(i for i, m in enumerate(MIGRATIONS) if "participants_role" in m)
+    with store.write() as w:
+        w.execute("DROP INDEX participants_role")
+        w.execute(f"PRAGMA user_version = {mine}")
+    roles = store.query_tuples("SELECT role, count(*) FROM participants NOT INDEXED GROUP BY role")
+    with Store(path, actor="coordinator") as reopened:
+        assert reopened.schema_version() == SCHEMA_VERSION == mine + 1
+        assert reopened.query_tuples("SELECT role, count(*) FROM participants INDEXED BY participants_role GROUP BY role") == roles
