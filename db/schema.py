@@ -627,8 +627,9 @@ MIGRATIONS: list[str] = [
     # as the leaderboard shows them. Kept like pair_totals: every trigger recomputes the pair's
     # whole card from the view pair_cards_fresh (the definition) when its totals are written
     # (pair_totals' own triggers cover its sessions, wave and id), its status, start day or
-    # people change, or one of its people's name, department or consent changes. A pair that
-    # has not started (or has no start day) has no card.
+    # people change, or one of its people's name, department or consent changes (replaced in
+    # place: a person's id cannot change under their pairs, the foreign keys refuse it). A pair
+    # that has not started (or has no start day) has no card.
     """
     CREATE TABLE pair_cards (
         pair_id INTEGER PRIMARY KEY,
@@ -670,15 +671,11 @@ MIGRATIONS: list[str] = [
         DELETE FROM pair_cards WHERE pair_id IN (OLD.id, NEW.id);
         INSERT INTO pair_cards SELECT * FROM pair_cards_fresh WHERE pair_id IN (OLD.id, NEW.id);
     END;
-    CREATE TRIGGER pair_cards_person_changed AFTER UPDATE OF id, name, department, consent_share ON participants
-    WHEN OLD.id IS NOT NEW.id OR OLD.name IS NOT NEW.name OR OLD.department IS NOT NEW.department
-        OR OLD.consent_share IS NOT NEW.consent_share
+    CREATE TRIGGER pair_cards_person_changed AFTER UPDATE OF name, department, consent_share ON participants
+    WHEN OLD.name IS NOT NEW.name OR OLD.department IS NOT NEW.department OR OLD.consent_share IS NOT NEW.consent_share
     BEGIN
-        DELETE FROM pair_cards WHERE pair_id IN (SELECT id FROM pairs WHERE mentor_id IN (OLD.id, NEW.id))
-            OR pair_id IN (SELECT id FROM pairs WHERE mentee_id IN (OLD.id, NEW.id));
-        INSERT INTO pair_cards SELECT * FROM pair_cards_fresh
-            WHERE pair_id IN (SELECT id FROM pairs WHERE mentor_id IN (OLD.id, NEW.id))
-               OR pair_id IN (SELECT id FROM pairs WHERE mentee_id IN (OLD.id, NEW.id));
+        REPLACE INTO pair_cards SELECT c.* FROM pairs p JOIN pair_cards_fresh c ON c.pair_id = p.id WHERE p.mentor_id = NEW.id;
+        REPLACE INTO pair_cards SELECT c.* FROM pairs p JOIN pair_cards_fresh c ON c.pair_id = p.id WHERE p.mentee_id = NEW.id;
     END;
     """,
 ]

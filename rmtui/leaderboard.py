@@ -325,8 +325,8 @@ class Leaderboards:
         ties, kinds = self._read(store, today, wave_id, None)
         # Each department's people of each role, counted in bulk (as _count would, pair by
         # pair), by department as shown (two spellings that clean alike are one department):
-        # the people of each pair of departments listed as the pairs were read, then counted
-        # at once, in C (adding to a Counter one person at a time called its __missing__ for
+        # the people of each kind of pair listed as the pairs were read, then counted at
+        # once, in C (adding to a Counter one person at a time called its __missing__ for
         # each: a sixth of a build).
         people: tuple[dict[str, Counter[int]], dict[str, Counter[int]]] = (defaultdict(Counter), defaultdict(Counter))
         self._people = people
@@ -443,7 +443,6 @@ def _pending(rows: list[tuple], waves: dict[int, tuple[str, str, str, str]], tod
     # Each kind (a few hundred): its wave's name and days, the status, the departments
     # cleaned and as a named pair shows them, and its people.
     kinds: dict[str, _Kind] = {}
-    pending: tuple  # (LeaderRow's fields after the rank: the departments shown are None when withheld)
     for (pair_id, kind, mentor_name, mentee_name, held, noted, notes_ok, last,
          due_days, held_days, unnoted_days, mentor_id, mentee_id) in rows:
         found = kinds.get(kind)
@@ -488,15 +487,14 @@ def _pending(rows: list[tuple], waves: dict[int, tuple[str, str, str, str]], tod
         if mentor_name and mentee_name:  # (clean, inlined for the printable names nearly all are)
             mentor = mentor_name.strip() if mentor_name.isprintable() else clean(mentor_name)
             mentee = mentee_name.strip() if mentee_name.isprintable() else clean(mentee_name)
-            pending = (pair_id, found[4], f"{mentor} / {mentee}", True, mentor, mentee, found[6], found[7], held,
-                       len(due_days) // 10, due,  # (planned); the state: pair_state(status, held, due), inlined
-                       status if status != "active" else "behind" if held < due else "ahead" if held > due else "on_track",
-                       notes_due, notes_ok, last, (held - due) - (held_then - due_then), mentor_id, mentee_id, found[8])
+            label, named, shown = f"{mentor} / {mentee}", True, found[8]
         else:
-            pending = (pair_id, found[4], withheld_label(pair_id), False, WITHHELD, WITHHELD, found[6], found[7], held,
-                       len(due_days) // 10, due,
-                       status if status != "active" else "behind" if held < due else "ahead" if held > due else "on_track",
-                       notes_due, notes_ok, last, (held - due) - (held_then - due_then), mentor_id, mentee_id, None)
+            mentor = mentee = WITHHELD
+            label, named, shown = withheld_label(pair_id), False, None
+        pending = (pair_id, found[4], label, named, mentor, mentee, found[6], found[7], held,
+                   len(due_days) // 10, due,  # (planned); the state: pair_state(status, held, due), inlined
+                   status if status != "active" else "behind" if held < due else "ahead" if held > due else "on_track",
+                   notes_due, notes_ok, last, (held - due) - (held_then - due_then), mentor_id, mentee_id, shown)
         tie = (due - held, -(notes_ok / notes_due) if notes_due else 1.0, -held)
         members = ties.get(tie)
         if members is None:
