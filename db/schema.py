@@ -660,12 +660,13 @@ MIGRATIONS: list[str] = [
     WHERE p.status IN ('active', 'paused', 'completed', 'closed_early') AND p.started_on IS NOT NULL;
     INSERT INTO pair_cards SELECT * FROM pair_cards_fresh;
 
-    CREATE TRIGGER pair_cards_totals_added AFTER INSERT ON pair_totals BEGIN
-        DELETE FROM pair_cards WHERE pair_id = NEW.pair_id;
-        INSERT INTO pair_cards SELECT * FROM pair_cards_fresh WHERE pair_id = NEW.pair_id;
-    END;
+    -- (pair_totals' triggers delete a pair's totals before they insert them again, which
+    -- takes its card away first)
     CREATE TRIGGER pair_cards_totals_removed AFTER DELETE ON pair_totals BEGIN
         DELETE FROM pair_cards WHERE pair_id = OLD.pair_id;
+    END;
+    CREATE TRIGGER pair_cards_totals_added AFTER INSERT ON pair_totals BEGIN
+        REPLACE INTO pair_cards SELECT * FROM pair_cards_fresh WHERE pair_id = NEW.pair_id;
     END;
     CREATE TRIGGER pair_cards_pair_changed AFTER UPDATE OF id, status, started_on, mentor_id, mentee_id ON pairs BEGIN
         DELETE FROM pair_cards WHERE pair_id IN (OLD.id, NEW.id);
