@@ -340,16 +340,16 @@ class Leaderboards:
         append, make = board.append, tuple.__new__
         shown: dict[tuple[str, str], str] = {}  # a withheld pair's departments → what its row shows
         for tie in ordered:
-            rank = len(board) + 1
+            rank = (len(board) + 1,)
             for pending in ties[tie]:
                 if pending[-1]:  # (a named pair's departments do not depend on the small ones)
-                    row = make(LeaderRow, (rank, *pending))
+                    row = make(LeaderRow, rank + pending)
                 else:
                     key = (pending[6], pending[7])
                     seen = shown.get(key)
                     if seen is None:
                         seen = shown[key] = _shown_departments(pending[6], pending[7], False, small)
-                    row = make(LeaderRow, (rank, *pending[:-1], seen))
+                    row = make(LeaderRow, (*rank, *pending[:-1], seen))
                 append(row)
                 entries[pending[0]] = (tie, row)
         self._entries = entries
@@ -452,35 +452,27 @@ def _pending(rows: list[tuple], waves: dict[int, tuple[str, str, str, str]], tod
             wave_name, *days = waves[wave_id]
             found = kinds[kind] = (days[0], days[1], days[2], schedules[wave_id], wave_name, status,
                                    mentor_side, mentee_side, _departments(mentor_side, mentee_side), [], [])
-        due_after, due_then_after, notes_before, known = found[:4]
         # Counted from the sorted days (the first is the first session's due day), the
         # common cases first: all past, none yet.
+        known = found[3]
         counted = known.get(due_days)
         if counted is None:
             planned = len(due_days) // 10  # (a day a session not cancelled, as planned counts them)
-            if not due_days or due_days[:10] >= due_after:
+            if not due_days or due_days[:10] >= found[0]:
                 counted = (0, 0)
             else:
                 counted = (planned if due_days[-10:] <= today_text else _upto(due_days, today_text),
-                           0 if due_days[:10] >= due_then_after else planned if due_days[-10:] <= then_text
-                           else _upto(due_days, then_text))
+                           0 if due_days[:10] >= found[1] else _upto(due_days, then_text))
             known[due_days] = counted
         due, due_then = counted
         if not held_days or held_days[:10] > then_text:
             held_then = 0
-        elif held_days[-10:] <= then_text:
-            held_then = len(held_days) // 10
-        else:  # (_upto inlined: thousands of pairs held sessions on both sides of the day)
-            end = 10
-            while held_days[end:end + 10] <= then_text:
-                end += 10
+        else:  # (_upto inlined: most pairs held sessions by four weeks ago)
+            end = len(held_days)
+            while held_days[end - 10:end] > then_text:
+                end -= 10
             held_then = end // 10
-        if not unnoted_days or unnoted_days[:10] > notes_before:
-            notes_due = noted
-        elif unnoted_days[-10:] <= notes_before:
-            notes_due = noted + len(unnoted_days) // 10
-        else:
-            notes_due = noted + _upto(unnoted_days, notes_before)
+        notes_due = noted + _upto(unnoted_days, found[2]) if unnoted_days else noted
         found[9].append(mentor_id)
         found[10].append(mentee_id)
         status = found[5]
@@ -513,14 +505,13 @@ def _small(people: tuple[dict[str, Counter[int]], dict[str, Counter[int]]], k: i
 
 def _upto(days: str, day: str) -> int:
     """Return how many of ``days`` (sorted ten-character ISO days run together, as
-    ``pair_totals`` keeps them) are on or before ``day``."""
+    ``pair_totals`` keeps them) are on or before ``day``: counted back from the last (the
+    days compared with are recent, so the days after them are few)."""
     if not days or days[:10] > day:
         return 0
-    if days[-10:] <= day:
-        return len(days) // 10
-    end = 10
-    while days[end:end + 10] <= day:
-        end += 10
+    end = len(days)
+    while days[end - 10:end] > day:
+        end -= 10
     return end // 10
 
 
