@@ -29,7 +29,17 @@ JOIN participants mr ON mr.id = p.mentor_id JOIN participants me ON me.id = p.me
 WHERE p.status IN {leaderboard._STARTED} AND p.started_on IS NOT NULL AND (:wave IS NULL OR p.wave_id = :wave)
 """
 
-ODD_TEXT = ["Claims", " Claims ", "Claims\x07", 'Quote " and \\ back', "nul\x00byte", "line\u2028sep", "Émile ✓", "\x1b[31mred", ""]
+ODD_TEXT = [
+    "Claims",
+    " Claims ",
+    "Claims\x07",
+    'Quote " and \\ back',
+    "nul\x00byte",
+    "line\u2028sep",
+    "Émile ✓",
+    "\x1b[31mred",
+    "",
+]
 
 
 def plain_board(store: Store, today: dt.date, wave: int | None, k: int) -> list[tuple]:
@@ -46,14 +56,33 @@ def plain_board(store: Store, today: dt.date, wave: int | None, k: int) -> list[
             FROM sessions s JOIN pairs p ON p.id = s.pair_id JOIN waves w ON w.id = p.wave_id"""):
         sessions[row[0]].append(row[1:])
     pairs = []
-    for (pair_id, _wave_id, wave_name, grace, notes_days, status, started_on, mentor_id, mentor_name, mentor_department,
-         mentor_consent, mentee_id, mentee_name, mentee_department, mentee_consent) in store.query_tuples(
-            PLAIN_PAIRS, {"wave": wave}):
+    for (
+        pair_id,
+        _wave_id,
+        wave_name,
+        grace,
+        notes_days,
+        status,
+        started_on,
+        mentor_id,
+        mentor_name,
+        mentor_department,
+        mentor_consent,
+        mentee_id,
+        mentee_name,
+        mentee_department,
+        mentee_consent,
+    ) in store.query_tuples(PLAIN_PAIRS, {"wave": wave}):
         mine = sessions[pair_id]
         planned_days = sorted((due_on + " " * 10)[:10] for s, due_on, *_ in mine if s != "cancelled")
-        held_days = sorted((held_on + " " * 10)[:10] for s, _, held_on, *_ in mine if s == "held" and held_on is not None)
-        unnoted = sorted((held_on + " " * 10)[:10] for s, _, held_on, notes, *_ in mine
-                         if s == "held" and notes == "" and held_on is not None)
+        held_days = sorted(
+            (held_on + " " * 10)[:10] for s, _, held_on, *_ in mine if s == "held" and held_on is not None
+        )
+        unnoted = sorted(
+            (held_on + " " * 10)[:10]
+            for s, _, held_on, notes, *_ in mine
+            if s == "held" and notes == "" and held_on is not None
+        )
 
         def due_by(day: dt.date, days: list[str] = planned_days, grace: int = grace) -> int:
             if not days or days[0] >= due_from(grace, day).isoformat():
@@ -67,14 +96,41 @@ def plain_board(store: Store, today: dt.date, wave: int | None, k: int) -> list[
         notes_due = noted + sum(d <= notes_before for d in unnoted)
         due, due_then = due_by(today), due_by(then)
         held_then = sum(d <= then.isoformat() for d in held_days)
-        last = max([*(h for s, _, h, *_ in mine if s == "held" and h), *(p for *_, p, _ in mine if p),
-                    *([started_on] if started_on <= today.isoformat() else [])], default="") or None
+        last = (
+            max(
+                [
+                    *(h for s, _, h, *_ in mine if s == "held" and h),
+                    *(p for *_, p, _ in mine if p),
+                    *([started_on] if started_on <= today.isoformat() else []),
+                ],
+                default="",
+            )
+            or None
+        )
         named = mentor_consent == 1 and mentee_consent == 1
         mentor, mentee = (clean(mentor_name), clean(mentee_name)) if named else (WITHHELD, WITHHELD)
-        pairs.append([pair_id, clean(wave_name), f"{mentor} / {mentee}" if named else withheld_label(pair_id), named,
-                      mentor, mentee, clean(mentor_department), clean(mentee_department), held, len(planned_days), due,
-                      pair_state(status, held, due), notes_due, notes_ok, last,
-                      (held - due) - (held_then - due_then), mentor_id, mentee_id])
+        pairs.append(
+            [
+                pair_id,
+                clean(wave_name),
+                f"{mentor} / {mentee}" if named else withheld_label(pair_id),
+                named,
+                mentor,
+                mentee,
+                clean(mentor_department),
+                clean(mentee_department),
+                held,
+                len(planned_days),
+                due,
+                pair_state(status, held, due),
+                notes_due,
+                notes_ok,
+                last,
+                (held - due) - (held_then - due_then),
+                mentor_id,
+                mentee_id,
+            ]
+        )
     people: dict[tuple[int, str], set[int]] = defaultdict(set)
     for p in pairs:
         people[0, p[6]].add(p[16])
@@ -102,8 +158,10 @@ def oddities(store: Store) -> None:
     with store.write() as w:
         ids = [row[0] for row in w.execute("SELECT id FROM participants ORDER BY id")]
         for n, person in enumerate(ids[::3]):
-            w.execute("UPDATE participants SET department = ?, name = name || ? WHERE id = ?",
-                      (ODD_TEXT[n % len(ODD_TEXT)], ODD_TEXT[(n + 4) % len(ODD_TEXT)] or " Jr", person))
+            w.execute(
+                "UPDATE participants SET department = ?, name = name || ? WHERE id = ?",
+                (ODD_TEXT[n % len(ODD_TEXT)], ODD_TEXT[(n + 4) % len(ODD_TEXT)] or " Jr", person),
+            )
         w.execute("UPDATE participants SET consent_share = 1 WHERE id % 5 = 0")
 
 
@@ -155,12 +213,16 @@ def test_the_migration_fills_the_cards_of_a_programme_with_data(demo_programme: 
     scramble(store, 1)
     oddities(store)
     before = store.query_tuples("SELECT * FROM pair_cards ORDER BY pair_id")
-    assert len(before) == store.scalar(f"SELECT count(*) FROM pairs WHERE status IN {leaderboard._STARTED} "
-                                       "AND started_on IS NOT NULL") > 0
+    assert (
+        len(before)
+        == store.scalar(f"SELECT count(*) FROM pairs WHERE status IN {leaderboard._STARTED} AND started_on IS NOT NULL")
+        > 0
+    )
     migration = next(n for n, m in enumerate(MIGRATIONS) if "CREATE TABLE pair_cards" in m)
     with store.write() as w:
-        for name, kind in w.execute("SELECT name, type FROM sqlite_master WHERE name LIKE 'pair_cards%' "
-                                    "AND type IN ('trigger', 'view')").fetchall():
+        for name, kind in w.execute(
+            "SELECT name, type FROM sqlite_master WHERE name LIKE 'pair_cards%' AND type IN ('trigger', 'view')"
+        ).fetchall():
             w.execute(f"DROP {kind.upper()} {name}")
         w.execute("DROP TABLE pair_cards")
         w.execute(f"PRAGMA user_version = {migration}")
@@ -170,11 +232,15 @@ def test_the_migration_fills_the_cards_of_a_programme_with_data(demo_programme: 
         assert reopened.schema_version() == SCHEMA_VERSION
         assert reopened.query_tuples("SELECT * FROM pair_cards ORDER BY pair_id") == before
         with reopened.write() as w:
-            w.execute("UPDATE participants SET name = 'Renamed', consent_share = 1 WHERE id = "
-                      "(SELECT mentor_id FROM pairs WHERE status = 'active' ORDER BY id LIMIT 1)")
+            w.execute(
+                "UPDATE participants SET name = 'Renamed', consent_share = 1 WHERE id = "
+                "(SELECT mentor_id FROM pairs WHERE status = 'active' ORDER BY id LIMIT 1)"
+            )
         assert cards_drifted(reopened) == []
         day = dt.date(2026, 11, 20)
-        assert [tuple(row) for row in build_leaderboard(reopened, day, None, 3).rows] == plain_board(reopened, day, None, 3)
+        assert [tuple(row) for row in build_leaderboard(reopened, day, None, 3).rows] == plain_board(
+            reopened, day, None, 3
+        )
     finally:
         reopened.close()
 
