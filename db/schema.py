@@ -619,6 +619,66 @@ MIGRATIONS: list[str] = [
     DELETE FROM pair_answer_totals;
     INSERT INTO pair_answer_totals SELECT * FROM pair_answer_totals_fresh;
     """,
+    # (issue 14) pair_cards: what the leaderboard reads of each started pair, one narrow row
+    # with no join (a whole build read the pair, both people through an index, and its
+    # totals: a fifth of a build). ``kind`` is the JSON array [wave, status, mentor's
+    # department, mentee's department], one value where four were read (each value read costs
+    # the driver about a microsecond); the names are there only when both people consented,
+    # as the leaderboard shows them. Kept like pair_totals: every trigger recomputes the pair's
+    # whole card from the view pair_cards_fresh (the definition) when its totals are written
+    # (pair_totals' own triggers cover its sessions, wave and id), its status, start day or
+    # people change, or one of its people's name, department or consent changes (replaced in
+    # place: a person's id cannot change under their pairs, the foreign keys refuse it). A pair
+    # that has not started (or has no start day) has no card.
+    """
+    CREATE TABLE pair_cards (
+        pair_id INTEGER PRIMARY KEY,
+        wave_id INTEGER NOT NULL,
+        started_on TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        mentor_name TEXT,
+        mentee_name TEXT,
+        held INTEGER NOT NULL,
+        noted INTEGER NOT NULL,
+        notes_ok INTEGER NOT NULL,
+        last_done TEXT NOT NULL,
+        due_days TEXT NOT NULL,
+        held_days TEXT NOT NULL,
+        unnoted_days TEXT NOT NULL,
+        mentor_id INTEGER NOT NULL,
+        mentee_id INTEGER NOT NULL
+    );
+    CREATE VIEW pair_cards_fresh AS
+    SELECT p.id AS pair_id, p.wave_id, p.started_on, json_array(p.wave_id, p.status, mr.department, me.department) AS kind,
+           CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN mr.name END AS mentor_name,
+           CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN me.name END AS mentee_name,
+           t.held, t.noted, t.notes_ok, t.last_done, t.due_days, t.held_days, t.unnoted_days, p.mentor_id, p.mentee_id
+    FROM pairs p
+    JOIN participants mr ON mr.id = p.mentor_id
+    JOIN participants me ON me.id = p.mentee_id
+    JOIN pair_totals t ON t.pair_id = p.id
+    WHERE p.status IN ('active', 'paused', 'completed', 'closed_early') AND p.started_on IS NOT NULL;
+    INSERT INTO pair_cards SELECT * FROM pair_cards_fresh;
+
+    -- (pair_totals' triggers delete a pair's totals before they insert them again, which
+    -- takes its card away first)
+    CREATE TRIGGER pair_cards_totals_removed AFTER DELETE ON pair_totals BEGIN
+        DELETE FROM pair_cards WHERE pair_id = OLD.pair_id;
+    END;
+    CREATE TRIGGER pair_cards_totals_added AFTER INSERT ON pair_totals BEGIN
+        REPLACE INTO pair_cards SELECT * FROM pair_cards_fresh WHERE pair_id = NEW.pair_id;
+    END;
+    CREATE TRIGGER pair_cards_pair_changed AFTER UPDATE OF id, status, started_on, mentor_id, mentee_id ON pairs BEGIN
+        DELETE FROM pair_cards WHERE pair_id IN (OLD.id, NEW.id);
+        INSERT INTO pair_cards SELECT * FROM pair_cards_fresh WHERE pair_id IN (OLD.id, NEW.id);
+    END;
+    CREATE TRIGGER pair_cards_person_changed AFTER UPDATE OF name, department, consent_share ON participants
+    WHEN OLD.name IS NOT NEW.name OR OLD.department IS NOT NEW.department OR OLD.consent_share IS NOT NEW.consent_share
+    BEGIN
+        REPLACE INTO pair_cards SELECT c.* FROM pairs p JOIN pair_cards_fresh c ON c.pair_id = p.id WHERE p.mentor_id = NEW.id;
+        REPLACE INTO pair_cards SELECT c.* FROM pairs p JOIN pair_cards_fresh c ON c.pair_id = p.id WHERE p.mentee_id = NEW.id;
+    END;
+    """,
     # (issue 14) The participants by role: the pairing screen's first paint says how many
     # candidates (people of the other role) it is ranking, a count that read every wide row
     # of the table without it (20-90 ms at 100,000 people; 1.5 ms through this index). Its

@@ -21,6 +21,7 @@ Small groups (issue 15, item 4; k is the programme setting ``small_group_k``, de
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from bisect import bisect_left, insort
 from collections import Counter, defaultdict
@@ -179,33 +180,24 @@ class Leaderboard:
         return len(self.rows)
 
 
-# One row per started pair; names are read only for people who consented, the rest never
-# leave the database. ``{changed}`` is empty for a whole build, or keeps the pairs logged in
-# ``pair_changes`` after revision ``:seen``. The sessions are not read here: ``pair_totals``
-# (kept by triggers, see db/schema.py) holds each pair's counts and the sorted days of its
-# sessions due, held and held without notes, from which :meth:`Leaderboards._read` counts what
-# is due or late by today (issue 14: aggregating 70,000 sessions was most of a build). The two
-# people are read from the narrow covering index ``participants_card`` (consent, name,
-# department), not from their wide rows (SQLite picks the table for an id look-up unless told).
-# Each value read costs about a microsecond (the driver takes turns with other threads at each
-# one), so the pair's wave and status come as one ("3 active") and its sessions planned are
-# the number of its due days (one a session not cancelled). In id order: a pass, no sort.
+# One row per started pair, from its card (``pair_cards``, kept by triggers, see db/schema.py):
+# the pair's kind (JSON: wave, status and its two people's departments), its people's names
+# only where both consented (the rest never leave the database), and what ``pair_totals``
+# keeps of its sessions (held, with notes, notes on time, the last day held or noted, and the
+# sorted days of its sessions due, held and held without notes), from which :func:`_pending`
+# counts what is due or late by today (issue 14: aggregating 70,000 sessions was most of a
+# build; then joining the pair's people and totals was a fifth of it). ``{changed}`` is empty
+# for a whole build, or keeps the pairs logged in ``pair_changes`` after revision ``:seen``.
+# In id order: a pass, no sort.
 _PAIRS = """
-SELECT p.id, p.wave_id || ' ' || p.status,
-       CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN mr.name END, mr.department,
-       CASE WHEN mr.consent_share = 1 AND me.consent_share = 1 THEN me.name END, me.department,
-       t.held, t.noted, t.notes_ok,
-       nullif(max(t.last_done, CASE WHEN p.started_on <= :today THEN p.started_on ELSE '' END), ''),
-       t.due_days, t.held_days, t.unnoted_days, p.mentor_id, p.mentee_id
-FROM pairs p
-JOIN participants mr INDEXED BY participants_card ON mr.id = p.mentor_id
-JOIN participants me INDEXED BY participants_card ON me.id = p.mentee_id
-JOIN pair_totals t ON t.pair_id = p.id
-WHERE p.status IN {started} AND p.started_on IS NOT NULL
-  AND (:wave IS NULL OR p.wave_id = :wave) {changed}
-ORDER BY p.id
+SELECT pair_id, kind, mentor_name, mentee_name, held, noted, notes_ok,
+       nullif(max(last_done, CASE WHEN started_on <= :today THEN started_on ELSE '' END), ''),
+       due_days, held_days, unnoted_days, mentor_id, mentee_id
+FROM pair_cards
+WHERE (:wave IS NULL OR wave_id = :wave) {changed}
+ORDER BY pair_id
 """
-_CHANGED = "AND p.id IN (SELECT pair_id FROM pair_changes WHERE rev > :seen)"
+_CHANGED = "AND pair_id IN (SELECT pair_id FROM pair_changes WHERE rev > :seen)"
 
 _REREAD_ALL_SHARE = 0.25
 """When more than this share of the pairs changed (a wave's deadline, an import), a refresh
@@ -309,10 +301,10 @@ class Leaderboards:
         assert self._board is not None
         return self._board
 
-    def _read(self, store: Store, today: dt.date, wave_id: int | None, seen: int | None) -> tuple[list[tuple], _Figures]:
-        """Return the query's rows of every pair (or of those logged after ``seen``), in id
-        order, and each one's figures that depend on the day (see :func:`_figures`)."""
-        sql = _PAIRS.format(started=_STARTED, changed="" if seen is None else _CHANGED)
+    def _read(self, store: Store, today: dt.date, wave_id: int | None, seen: int | None) -> _Pending:
+        """Return every pair (or those logged after ``seen``) before it is ranked, by tie (see
+        :func:`_pending`)."""
+        sql = _PAIRS.format(changed="" if seen is None else _CHANGED)
         labels = self._labels
         # Per wave, its name and the days compared with (as ISO text): nothing is due before
         # the first session's day plus the wave's grace days (session_status.counts_as_due),
@@ -326,87 +318,51 @@ class Leaderboards:
                 for wave, name, grace, notes_days in store.query_tuples("SELECT id, name, grace_days, notes_due_days FROM waves")
             }
             rows = store.query_tuples(sql, {"today": today.isoformat(), "wave": wave_id, "seen": seen})
-        return rows, _figures(rows, waves, today.isoformat(), then.isoformat())
+        return _pending(rows, waves, today.isoformat(), then.isoformat(), labels)
 
     def _whole(self, store: Store, today: dt.date, wave_id: int | None, k: int) -> None:
-        """Read and rank every pair: each pair's tie first, then its row, made once with its rank."""
-        rows, (ties, dues, notes_dues, trends, kinds) = self._read(store, today, wave_id, None)
-        labels = self._labels
+        """Read and rank every pair: each pair's figures and tie first, then its row, made once with its rank."""
+        ties, kinds = self._read(store, today, wave_id, None)
         # Each department's people of each role, counted in bulk (as _count would, pair by
         # pair), by department as shown (two spellings that clean alike are one department):
-        # the people of each department in a list, then counted at once, in C (adding to a
-        # Counter one person at a time called its __missing__ for each: a sixth of a build).
+        # the people of each kind of pair listed as the pairs were read, then counted at
+        # once, in C (adding to a Counter one person at a time called its __missing__ for
+        # each: a sixth of a build).
         people: tuple[dict[str, Counter[int]], dict[str, Counter[int]]] = (defaultdict(Counter), defaultdict(Counter))
         self._people = people
-        for counts, department_at, person_at in ((people[0], 3, 13), (people[1], 5, 14)):
-            by_department: dict[str, list[int]] = defaultdict(list)
-            for department, person in zip(map(itemgetter(department_at), rows), map(itemgetter(person_at), rows)):
-                by_department[department].append(person)
-            for department, persons in by_department.items():
-                counts[labels[department]].update(persons)
+        for mentor_department, mentee_department, mentors, mentees in kinds:
+            people[0][mentor_department].update(mentors)
+            people[1][mentee_department].update(mentees)
         small = self._small = _small(people, k)
-        groups: dict[_Tie, list[int]] = {}  # tie → indexes of its pairs' rows, in id order (the rows are)
-        for index, tie in enumerate(ties):
-            members = groups.get(tie)
-            if members is None:
-                groups[tie] = [index]
-            else:
-                members.append(index)
-        ordered = sorted(groups)
+        ordered = sorted(ties)
         entries: dict[int, tuple[_Tie, LeaderRow]] = {}
         board: list[LeaderRow] = []
         append, make = board.append, tuple.__new__
-        shown: dict[tuple[str, str, bool], str] = {}  # (departments, named) → what the row shows
+        shown: dict[tuple[str, str], str] = {}  # a withheld pair's departments → what its row shows
         for tie in ordered:
-            rank = len(board) + 1
-            for index in groups[tie]:
-                (pair_id, kind, mentor_name, mentor_department, mentee_name, mentee_department,
-                 held, _noted, notes_ok, last, due_days, _held_days, _unnoted_days, mentor_id, mentee_id) = rows[index]
-                wave, status = kinds[kind]
-                due = dues[index]
-                mentor_department, mentee_department = labels[mentor_department], labels[mentee_department]
-                if mentor_name and mentee_name:  # (clean, inlined for the printable names nearly all are)
-                    mentor = mentor_name.strip() if mentor_name.isprintable() else clean(mentor_name)
-                    mentee = mentee_name.strip() if mentee_name.isprintable() else clean(mentee_name)
-                    label, named = f"{mentor} / {mentee}", True
+            rank = (len(board) + 1,)
+            for pending in ties[tie]:
+                if pending[-1]:  # (a named pair's departments do not depend on the small ones)
+                    row = make(LeaderRow, rank + pending)
                 else:
-                    mentor = mentee = WITHHELD
-                    label, named = withheld_label(pair_id), False
-                key = (mentor_department, mentee_department, named)
-                departments = shown.get(key)
-                if departments is None:
-                    departments = shown[key] = _shown_departments(mentor_department, mentee_department, named, small)
-                row = make(LeaderRow, (
-                    rank, pair_id, wave, label, named, mentor, mentee, mentor_department, mentee_department,
-                    held, len(due_days) // 10, due,  # (planned); the state: pair_state(status, held, due), inlined
-                    status if status != "active" else "behind" if held < due else "ahead" if held > due else "on_track",
-                    notes_dues[index], notes_ok, last, trends[index], mentor_id, mentee_id, departments))
+                    key = (pending[6], pending[7])
+                    seen = shown.get(key)
+                    if seen is None:
+                        seen = shown[key] = _shown_departments(pending[6], pending[7], False, small)
+                    row = make(LeaderRow, (*rank, *pending[:-1], seen))
                 append(row)
-                entries[pair_id] = (tie, row)
+                entries[pending[0]] = (tie, row)
         self._entries = entries
         self._ties = ordered
-        self._groups = {tie: [rows[index][0] for index in members] for tie, members in groups.items()}
+        self._groups = {tie: [pending[0] for pending in members] for tie, members in ties.items()}
         self._board = Leaderboard(board, today, wave_id, k)
 
     def _update(self, store: Store, today: dt.date, wave_id: int | None, changed: set[int]) -> None:
         """Re-read the ``changed`` pairs (and any logged since) and move them between ties."""
-        rows, (ties, dues, notes_dues, trends, kinds) = self._read(store, today, wave_id, self._seen)
-        labels, fresh = self._labels, {}
-        for index, (pair_id, kind, mentor_name, mentor_department, mentee_name, mentee_department,
-                    held, _noted, notes_ok, last, due_days, _held_days, _unnoted_days, mentor_id, mentee_id) in enumerate(rows):
-            wave, status = kinds[kind]
-            due = dues[index]
-            if mentor_name and mentee_name:
-                mentor, mentee = clean(mentor_name), clean(mentee_name)
-                label, named = f"{mentor} / {mentee}", True
-            else:
-                mentor = mentee = WITHHELD
-                label, named = withheld_label(pair_id), False
-            # (rank 0 and no departments yet: _rank makes the row again with both)
-            fresh[pair_id] = (ties[index], LeaderRow(
-                0, pair_id, wave, label, named, mentor, mentee, labels[mentor_department],
-                labels[mentee_department], held, len(due_days) // 10, due, pair_state(status, held, due), notes_dues[index], notes_ok,
-                last, trends[index], mentor_id, mentee_id, ""))
+        ties, _ = self._read(store, today, wave_id, self._seen)
+        # (rank 0 and no departments yet: _rank makes the row again with both)
+        fresh = {pending[0]: (tie, tuple.__new__(LeaderRow, (0, *pending[:-1], "")))
+                 for tie, members in ties.items() for pending in members}
         entries, groups, ties_kept = self._entries, self._groups, self._ties
         for pair_id in changed | fresh.keys():
             old = entries.pop(pair_id, None)
@@ -462,64 +418,82 @@ class Leaderboards:
         return self._board
 
 
-# Each row's figures that depend on the day, in the query's order: its tie, sessions due by
-# today, notes due by today, trend; and each "wave status" of the rows as (wave name, status).
-_Figures = tuple[list[_Tie], list[int], list[int], list[int], dict[str, tuple[str, str]]]
+# The query's pairs before they are ranked: tie → the pairs with that tie, in id order, each
+# as LeaderRow's fields after the rank (the departments shown are None for a withheld pair:
+# they depend on which departments are small); and, per kind of pair as read (wave, status,
+# departments), the departments cleaned and the ids of its mentors and of its mentees.
+_Pending = tuple[dict[_Tie, list[tuple]], list[tuple[str, str, list[int], list[int]]]]
+
+# A kind of pair as :func:`_pending` keeps it: its wave's days (due after, due four weeks ago
+# after, notes due before), the wave's schedules, the wave's name, the status, the two
+# departments cleaned, what a named pair shows as its departments, its mentors and mentees.
+_Kind = tuple[str, str, str, dict[str, tuple[int, int]], str, str, str, str, str, list[int], list[int]]
 
 
-def _figures(rows: list[tuple], waves: dict[int, tuple[str, str, str, str]], today_text: str, then_text: str) -> _Figures:
-    """Return, for each row of the leaderboard's query, its tie, sessions due, notes due and
-    trend, counted from the sorted days ``pair_totals`` keeps; and what each "wave status"
-    of the rows is (the wave's name, the pair's status)."""
-    ties: list[_Tie] = []
-    dues: list[int] = []
-    notes_dues: list[int] = []
-    trends: list[int] = []
+def _pending(rows: list[tuple], waves: dict[int, tuple[str, str, str, str]], today_text: str, then_text: str,
+             labels: _Cleaned) -> _Pending:
+    """Return the pairs of the leaderboard's query rows by tie, with their figures counted from
+    the sorted days ``pair_totals`` keeps (due, notes due and the trend depend on the day),
+    and the people of each kind of pair (see :data:`_Pending`). One pass, each row made once."""
+    ties: dict[_Tie, list[tuple]] = {}
     # What is due by today and four weeks ago depends only on the wave and the due days, and
     # pairs of a wave that started on the same day share them: a few hundred distinct
     # schedules among 10,000 pairs, each counted once (in the wave's own dict of them).
     schedules: dict[int, dict[str, tuple[int, int]]] = {wave: {} for wave in waves}
-    kinds: dict[str, tuple[str, str, str, str, str, dict[str, tuple[int, int]]]] = {}
-    for (_pair_id, kind, _mentor, _mentor_department, _mentee, _mentee_department,
-         held, noted, notes_ok, _last, due_days, held_days, unnoted_days, _mentor_id, _mentee_id) in rows:
+    # Each kind (a few hundred): its wave's name and days, the status, the departments
+    # cleaned and as a named pair shows them, and its people.
+    kinds: dict[str, _Kind] = {}
+    for (pair_id, kind, mentor_name, mentee_name, held, noted, notes_ok, last,
+         due_days, held_days, unnoted_days, mentor_id, mentee_id) in rows:
         found = kinds.get(kind)
-        if found is None:  # "wave status": the wave's name, the status, its days, its schedules
-            wave_text, _, status = kind.partition(" ")
-            found = kinds[kind] = (waves[int(wave_text)][0], status, *waves[int(wave_text)][1:], schedules[int(wave_text)])
-        _name, _status, due_after, due_then_after, notes_before, known = found
+        if found is None:
+            wave_id, status, mentor_side, mentee_side = json.loads(kind)
+            mentor_side, mentee_side = labels[mentor_side], labels[mentee_side]
+            wave_name, *days = waves[wave_id]
+            found = kinds[kind] = (days[0], days[1], days[2], schedules[wave_id], wave_name, status,
+                                   mentor_side, mentee_side, _departments(mentor_side, mentee_side), [], [])
         # Counted from the sorted days (the first is the first session's due day), the
         # common cases first: all past, none yet.
+        known = found[3]
         counted = known.get(due_days)
         if counted is None:
             planned = len(due_days) // 10  # (a day a session not cancelled, as planned counts them)
-            if not due_days or due_days[:10] >= due_after:
+            if not due_days or due_days[:10] >= found[0]:
                 counted = (0, 0)
             else:
                 counted = (planned if due_days[-10:] <= today_text else _upto(due_days, today_text),
-                           0 if due_days[:10] >= due_then_after else planned if due_days[-10:] <= then_text
-                           else _upto(due_days, then_text))
+                           0 if due_days[:10] >= found[1] else _upto(due_days, then_text))
             known[due_days] = counted
         due, due_then = counted
         if not held_days or held_days[:10] > then_text:
             held_then = 0
-        elif held_days[-10:] <= then_text:
-            held_then = len(held_days) // 10
-        else:  # (_upto inlined: thousands of pairs held sessions on both sides of the day)
-            end = 10
-            while held_days[end:end + 10] <= then_text:
-                end += 10
+        else:  # (_upto inlined: most pairs held sessions by four weeks ago)
+            end = len(held_days)
+            while held_days[end - 10:end] > then_text:
+                end -= 10
             held_then = end // 10
-        if not unnoted_days or unnoted_days[:10] > notes_before:
-            notes_due = noted
-        elif unnoted_days[-10:] <= notes_before:
-            notes_due = noted + len(unnoted_days) // 10
+        notes_due = noted + _upto(unnoted_days, found[2]) if unnoted_days else noted
+        found[9].append(mentor_id)
+        found[10].append(mentee_id)
+        status = found[5]
+        if mentor_name and mentee_name:  # (clean, inlined for the printable names nearly all are)
+            mentor = mentor_name.strip() if mentor_name.isprintable() else clean(mentor_name)
+            mentee = mentee_name.strip() if mentee_name.isprintable() else clean(mentee_name)
+            label, named, shown = f"{mentor} / {mentee}", True, found[8]
         else:
-            notes_due = noted + _upto(unnoted_days, notes_before)
-        ties.append((due - held, -(notes_ok / notes_due) if notes_due else 1.0, -held))
-        dues.append(due)
-        notes_dues.append(notes_due)
-        trends.append((held - due) - (held_then - due_then))
-    return ties, dues, notes_dues, trends, {kind: found[:2] for kind, found in kinds.items()}
+            mentor = mentee = WITHHELD
+            label, named, shown = withheld_label(pair_id), False, None
+        pending = (pair_id, found[4], label, named, mentor, mentee, found[6], found[7], held,
+                   len(due_days) // 10, due,  # (planned); the state: pair_state(status, held, due), inlined
+                   status if status != "active" else "behind" if held < due else "ahead" if held > due else "on_track",
+                   notes_due, notes_ok, last, (held - due) - (held_then - due_then), mentor_id, mentee_id, shown)
+        tie = (due - held, -(notes_ok / notes_due) if notes_due else 1.0, -held)
+        members = ties.get(tie)
+        if members is None:
+            ties[tie] = [pending]
+        else:
+            members.append(pending)
+    return ties, [found[6:8] + found[9:] for found in kinds.values()]
 
 
 def _small(people: tuple[dict[str, Counter[int]], dict[str, Counter[int]]], k: int) -> tuple[int, frozenset[str], frozenset[str]]:
@@ -531,14 +505,13 @@ def _small(people: tuple[dict[str, Counter[int]], dict[str, Counter[int]]], k: i
 
 def _upto(days: str, day: str) -> int:
     """Return how many of ``days`` (sorted ten-character ISO days run together, as
-    ``pair_totals`` keeps them) are on or before ``day``."""
+    ``pair_totals`` keeps them) are on or before ``day``: counted back from the last (the
+    days compared with are recent, so the days after them are few)."""
     if not days or days[:10] > day:
         return 0
-    if days[-10:] <= day:
-        return len(days) // 10
-    end = 10
-    while days[end:end + 10] <= day:
-        end += 10
+    end = len(days)
+    while days[end - 10:end] > day:
+        end -= 10
     return end // 10
 
 

@@ -203,13 +203,14 @@ def _board_figures(board: leaderboard.Leaderboard) -> dict[int, tuple]:
 
 
 _KEPT_TOTALS = ("pair_totals", "pair_answer_totals", "held_per_day")
+_KEPT = (*_KEPT_TOTALS, "pair_cards")  # (the cards are the leaderboard's: see test_leaderboard_cards)
 
 
 def _fresh_totals_drifted(store: Store) -> list[tuple]:
     """Return the rows where kept totals differ from a fresh aggregate (each way), of each
     kept table (a day's count may stay at 0 where a fresh count has no row)."""
     drifted = []
-    for table in _KEPT_TOTALS:
+    for table in _KEPT:
         kept = f"SELECT * FROM {table}" + (" WHERE held != 0" if table == "held_per_day" else "")
         drifted += store.query_tuples(f"""
             SELECT '{table} kept', * FROM ({kept} EXCEPT SELECT * FROM {table}_fresh)
@@ -329,6 +330,19 @@ def _random_write(programme: Programme, rng: random.Random) -> str:
                 w.execute("PRAGMA defer_foreign_keys = ON")
                 w.execute("DELETE FROM pairs WHERE id = ?", (session.pair_id,))
             return "delete pair"
+        if choice == 10:  # (else) what the leaderboard's cards show: a person's name, department or consent, a
+            # pair's start day or status (the details drawn apart, so the sequence of writes stays the seed's)
+            pick = random.Random(session.id * 31 + session.version)
+            with store.write() as w:
+                if pick.random() < 0.7:
+                    person = pick.choice([row[0] for row in w.execute("SELECT mentor_id FROM pairs UNION SELECT mentee_id FROM pairs")])
+                    column, value = pick.choice([("name", f"Renamed {pick.randrange(9)}"), ("consent_share", pick.randrange(2)),
+                                                 ("department", pick.choice(["", "Claims", " Claims "]))])
+                    w.execute(f"UPDATE participants SET {column} = ? WHERE id = ?", (value, person))
+                    return "person"
+                w.execute("UPDATE pairs SET started_on = ?, status = ? WHERE id = ?",
+                          (pick.choice([None, day.isoformat()]), pick.choice(["proposed", "active", "completed"]), session.pair_id))
+            return "pair started"
         if choice == 13:
             with store.write() as w:
                 w.insert(Feedback(pair_id=session.pair_id, kind=rng.choice(["pre", "mid", "post", "close"]),
@@ -380,17 +394,28 @@ ONE_COLUMN_WRITES = [
     "UPDATE pairs SET wave_id = 3 - wave_id WHERE id = (SELECT pair_id FROM sessions WHERE status = 'held' ORDER BY id LIMIT 1)",
     "UPDATE waves SET notes_due_days = notes_due_days + 20",
     "DELETE FROM pairs WHERE id = (SELECT pair_id FROM sessions WHERE status = 'held' ORDER BY id DESC LIMIT 1)",
+    # (the leaderboard's cards: a pair's status, start day and people; a person's name, department, consent)
+    "UPDATE pairs SET status = 'paused' WHERE id = (SELECT min(id) FROM pairs WHERE status = 'active')",
+    "UPDATE pairs SET started_on = NULL WHERE id = (SELECT min(id) FROM pairs WHERE status = 'active')",
+    "UPDATE pairs SET mentor_id = (SELECT mentor_id FROM pairs WHERE id = (SELECT max(id) FROM pairs WHERE status = 'active')) "
+    "WHERE id = (SELECT min(id) FROM pairs WHERE status = 'active')",
+    "UPDATE pairs SET mentee_id = (SELECT mentee_id FROM pairs WHERE id = (SELECT max(id) FROM pairs WHERE status = 'active')) "
+    "WHERE id = (SELECT min(id) FROM pairs WHERE status = 'active')",
+    "UPDATE participants SET name = name || ' Jr' WHERE id IN (SELECT mentor_id FROM pairs WHERE status = 'active')",
+    "UPDATE participants SET department = 'Elsewhere' WHERE id = (SELECT mentee_id FROM pairs WHERE status = 'active' LIMIT 1)",
+    "UPDATE participants SET consent_share = 1 - consent_share WHERE id = (SELECT p.mentee_id FROM pairs p "
+    "JOIN participants mr ON mr.id = p.mentor_id WHERE p.status = 'active' AND mr.consent_share = 1 LIMIT 1)",
 ]
 
 
 @pytest.mark.parametrize("write", ONE_COLUMN_WRITES)
 def test_each_column_a_total_reads_keeps_it_up_to_date(demo_programme: Programme, write: str) -> None:
     store = demo_programme.store
-    before = {table: store.query_tuples(f"SELECT * FROM {table} ORDER BY 1, 2") for table in _KEPT_TOTALS}
+    before = {table: store.query_tuples(f"SELECT * FROM {table} ORDER BY 1, 2") for table in _KEPT}
     with store.write() as w:
         w.execute("PRAGMA defer_foreign_keys = ON")
         assert w.execute(write).rowcount >= 1
-    assert {table: store.query_tuples(f"SELECT * FROM {table} ORDER BY 1, 2") for table in _KEPT_TOTALS} != before
+    assert {table: store.query_tuples(f"SELECT * FROM {table} ORDER BY 1, 2") for table in _KEPT} != before
     assert _fresh_totals_drifted(store) == []
     assert _board_figures(leaderboard.build_leaderboard(store, TODAY)) == _expected_board(store, TODAY, None)
     assert _health_figures(store, TODAY) == _expected_health(store, TODAY)
@@ -415,6 +440,7 @@ def test_kept_totals_never_drift_from_the_sessions(demo_programme: Programme, se
                 assert _health_figures(store, day) == _expected_health(store, day)
             assert _triage_pairs(store) == _old_triage_pairs(store)
     assert done["redo"] and done["held"] and done["notes"] and done["answer"], done  # (a redo follows an undo)
+    assert done["person"] and done["pair started"], done
 
 
 @pytest.mark.parametrize("today", ["2026-11-20", "2026-09-15", "2027-01-10"])
