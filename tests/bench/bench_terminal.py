@@ -708,23 +708,25 @@ def test_bench_terminal() -> None:
 
 
 if __name__ == "__main__":
-    quick = os.environ.get("RMTUI_BENCH_QUICK") == "1" or "--quick" in sys.argv
-    given = {}
-    base_checkout = None
-    rounds = 1
-    for argument in sys.argv[1:]:
-        if argument.startswith("--base="):
-            base_checkout = Path(argument.split("=", 1)[1]).resolve()
-        elif argument.startswith("--rounds="):
-            rounds = int(argument.split("=", 1)[1])
-        elif "=" in argument:  # 10000=/path/to/demo.db: reuse a demo built before
-            people, path = argument.split("=", 1)
-            given[int(people)] = Path(path)
-    if "--live" in sys.argv:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Keystroke → visible in a tmux pane, against fzf and a bare Textual app.")
+    parser.add_argument("demos", nargs="*", metavar="N=DB", help="reuse a demo of N people built before at DB")
+    parser.add_argument("--quick", action="store_true", help="small sizes (also RMTUI_BENCH_QUICK=1)")
+    parser.add_argument("--keys", action="store_true", help="keystrokes only, no live edits")
+    parser.add_argument("--live", action="store_true", help="another process's edits → visible on the roster")
+    parser.add_argument("--frames", action="store_true", help="main-thread CPU per key, headless")
+    parser.add_argument("--base", type=Path, help="a checkout of another release (with its .venv) measured in turn")
+    parser.add_argument("--rounds", type=int, default=1)
+    options = parser.parse_args()
+    quick = os.environ.get("RMTUI_BENCH_QUICK") == "1" or options.quick
+    given = {int(people): Path(path) for people, path in (demo.split("=", 1) for demo in options.demos)}
+    base_checkout = options.base.resolve() if options.base else None
+    if options.live:
         run_live(quick, given)
-    elif "--frames" in sys.argv:
+    elif options.frames:
         print("== summary ==")
-        print("\n".join(run_frames(quick, given, base=base_checkout, rounds=rounds)))
+        print("\n".join(run_frames(quick, given, base=base_checkout, rounds=options.rounds)))
     else:
         print("== summary ==")
-        print("\n".join(run(quick, given, live="--keys" not in sys.argv, base=base_checkout, rounds=rounds)))
+        print("\n".join(run(quick, given, live=not options.keys, base=base_checkout, rounds=options.rounds)))
