@@ -280,7 +280,7 @@ class ProgrammeScreen(Screen):
         the user's input); ``saving`` names what is saved ("the notes", "alice's new role").
         """
         return self.run_work(
-            partial(self.save_with_retry, what=saving, store=self.programme.store), save, what=f"save {saving}",
+            partial(self.save_with_retry, what=saving, store=self.programme.store, app=self.app), save, what=f"save {saving}",
             done=done, failed=failed, group=group, exclusive=False, outlive=True,
         )
 
@@ -302,7 +302,7 @@ class ProgrammeScreen(Screen):
         """
         from rmtui.timeline import attempt
 
-        waiting = partial(self.save_with_retry, edit, what=what, store=self.programme.store)
+        waiting = partial(self.save_with_retry, edit, what=what, store=self.programme.store, app=self.app)
         return self.run_work(attempt, waiting, retry, confirm, what="save your change", done=self.report_outcome,
                              group="edit", exclusive=False, outlive=True)
 
@@ -371,7 +371,9 @@ class ProgrammeScreen(Screen):
             return False
         return True
 
-    def save_with_retry(self, save: Callable[[], T], *, what: str = "your change", store: Store | None = None) -> T:
+    def save_with_retry(
+        self, save: Callable[[], T], *, what: str = "your change", store: Store | None = None, app: App | None = None
+    ) -> T:
         """Run ``save`` (one store write) from a thread worker until it lands; return its result.
 
         While another process holds the write lock the screen stays responsive (the store
@@ -384,7 +386,7 @@ class ProgrammeScreen(Screen):
 
             store = self.programme.store
             self.run_work(
-                partial(self.save_with_retry, what="the profile", store=store),
+                partial(self.save_with_retry, what="the profile", store=store, app=self.app),
                 lambda: update_participant(store, pid, version, changes),
                 what="save the profile", done=self.saved, group="save",
             )
@@ -394,6 +396,7 @@ class ProgrammeScreen(Screen):
         the UI thread) so the worker reads no screen state; :meth:`run_save` and
         :meth:`run_edit` do.
         """
+        app = app or self.app  # (read on the UI thread: a screen left meanwhile has no app)
         worker = get_current_worker()
         started = time.monotonic()
         waited = False
@@ -402,7 +405,7 @@ class ProgrammeScreen(Screen):
             nonlocal waited
             waited = True
             still = f"Still waiting ({seconds:.0f} s)" if seconds >= 1 else "Waiting"
-            self.app.call_from_thread(
+            app.call_from_thread(
                 self.notify,
                 f"{still}: another coordinator is saving. rmtui will save {what} as soon as "
                 "they finish; your edit is kept.",
@@ -415,10 +418,9 @@ class ProgrammeScreen(Screen):
         # does, and gives up only when the app closes (StoreBusyError then): leaving the
         # screen cancels its workers, but not a save the user was told is kept.
         store = store or self.programme.store
-        app = self.app
         with store.wait_policy(True, on_waiting=on_waiting, cancelled=lambda: worker.is_cancelled and not app.is_running):
             result = save()
         if waited:
             seconds = time.monotonic() - started
-            self.app.call_from_thread(self.notify, f"Saved {what} after waiting {seconds:.0f} s for another coordinator.")
+            app.call_from_thread(self.notify, f"Saved {what} after waiting {seconds:.0f} s for another coordinator.")
         return result
