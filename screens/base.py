@@ -11,7 +11,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from rich.text import Text
-from textual import events, on
+from textual import active_app, events, on
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
@@ -219,6 +219,11 @@ class ProgrammeScreen(Screen):
         app = self.app
 
         def job() -> None:
+            # Textual runs a thread worker without the app's context, so ``self.app`` there
+            # walks the screen's parents, and a screen left meanwhile has none
+            # (NoActiveAppError: "h" then Esc read together lost the edit). The app read
+            # above, on the UI thread, is this thread's app for everything the work calls.
+            active_app.set(app)
             worker = get_current_worker()
             try:
                 result = work(*args)
@@ -280,7 +285,7 @@ class ProgrammeScreen(Screen):
         the user's input); ``saving`` names what is saved ("the notes", "alice's new role").
         """
         return self.run_work(
-            partial(self.save_with_retry, what=saving, store=self.programme.store, app=self.app), save, what=f"save {saving}",
+            partial(self.save_with_retry, what=saving, store=self.programme.store), save, what=f"save {saving}",
             done=done, failed=failed, group=group, exclusive=False, outlive=True,
         )
 
@@ -302,7 +307,7 @@ class ProgrammeScreen(Screen):
         """
         from rmtui.timeline import attempt
 
-        waiting = partial(self.save_with_retry, edit, what=what, store=self.programme.store, app=self.app)
+        waiting = partial(self.save_with_retry, edit, what=what, store=self.programme.store)
         return self.run_work(attempt, waiting, retry, confirm, what="save your change", done=self.report_outcome,
                              group="edit", exclusive=False, outlive=True)
 
@@ -371,9 +376,7 @@ class ProgrammeScreen(Screen):
             return False
         return True
 
-    def save_with_retry(
-        self, save: Callable[[], T], *, what: str = "your change", store: Store | None = None, app: App | None = None
-    ) -> T:
+    def save_with_retry(self, save: Callable[[], T], *, what: str = "your change", store: Store | None = None) -> T:
         """Run ``save`` (one store write) from a thread worker until it lands; return its result.
 
         While another process holds the write lock the screen stays responsive (the store
@@ -386,7 +389,7 @@ class ProgrammeScreen(Screen):
 
             store = self.programme.store
             self.run_work(
-                partial(self.save_with_retry, what="the profile", store=store, app=self.app),
+                partial(self.save_with_retry, what="the profile", store=store),
                 lambda: update_participant(store, pid, version, changes),
                 what="save the profile", done=self.saved, group="save",
             )
@@ -396,7 +399,6 @@ class ProgrammeScreen(Screen):
         the UI thread) so the worker reads no screen state; :meth:`run_save` and
         :meth:`run_edit` do.
         """
-        app = app or self.app  # (read on the UI thread: a screen left meanwhile has no app)
         worker = get_current_worker()
         started = time.monotonic()
         waited = False
@@ -405,7 +407,7 @@ class ProgrammeScreen(Screen):
             nonlocal waited
             waited = True
             still = f"Still waiting ({seconds:.0f} s)" if seconds >= 1 else "Waiting"
-            app.call_from_thread(
+            self.app.call_from_thread(
                 self.notify,
                 f"{still}: another coordinator is saving. rmtui will save {what} as soon as "
                 "they finish; your edit is kept.",
@@ -418,9 +420,10 @@ class ProgrammeScreen(Screen):
         # does, and gives up only when the app closes (StoreBusyError then): leaving the
         # screen cancels its workers, but not a save the user was told is kept.
         store = store or self.programme.store
+        app = self.app
         with store.wait_policy(True, on_waiting=on_waiting, cancelled=lambda: worker.is_cancelled and not app.is_running):
             result = save()
         if waited:
             seconds = time.monotonic() - started
-            app.call_from_thread(self.notify, f"Saved {what} after waiting {seconds:.0f} s for another coordinator.")
+            self.app.call_from_thread(self.notify, f"Saved {what} after waiting {seconds:.0f} s for another coordinator.")
         return result

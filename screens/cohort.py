@@ -189,7 +189,7 @@ class CohortScreen(ProgrammeScreen):
 
     def _waiting(self, what: str) -> Callable[[Callable[[], object]], object]:
         """How a worker saves: through save_with_retry, with the store read here on the UI thread."""
-        return partial(self.save_with_retry, what=what, store=self.programme.store, app=self.app)
+        return partial(self.save_with_retry, what=what, store=self.programme.store)
 
     def _accepted(self, outcome: tuple[list[int], list[str], bool]) -> None:
         done, problems, confirmed = outcome

@@ -601,7 +601,7 @@ class IntakeScreen(ProgrammeScreen):
 
     def save(self, raw: dict[str, Any], save_anyway: bool) -> None:
         store = self.programme.store
-        saver = partial(self.save_with_retry, store=store, app=self.app)
+        saver = partial(self.save_with_retry, store=store)
         self.saves_running += 1
         self.run_work(_save, store, saver, raw, self.participant_id, self.version, dict(self.base), save_anyway,
                       what="save this person", done=self.saved, failed=self._failed, after=self._save_answered,

@@ -258,7 +258,7 @@ class MatchRunsScreen(ProgrammeScreen):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.run_work(_accept, self.programme, self.wave_id, run.id,
-                              partial(self.save_with_retry, what="the run's pairs", store=self.programme.store, app=self.app),
+                              partial(self.save_with_retry, what="the run's pairs", store=self.programme.store),
                               what="accept the run", done=self.accepted, group="accept", exclusive=False)
 
         self.app.push_screen(Confirm(question), answered)
