@@ -195,8 +195,11 @@ def _paint_times(command: str, tests: list[Callable[[str], bool]], session: str,
         # The tmux server exits with its last session; a start racing that exit is refused
         # ("server exited unexpectedly"): start again.
         started = time.perf_counter()
+        # A command that stops (an error, a database it cannot open) leaves its last words on the
+        # pane for the message below (at once), instead of a blank pane from a closed session.
+        kept = f"{command}; status=$?; echo; echo \"[exited with status $status]\"; sleep {timeout:.0f}"
         created = subprocess.run(
-            [*TMUX, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command], capture_output=True
+            [*TMUX, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", kept], capture_output=True
         )
         if created.returncode == 0:
             break
@@ -212,8 +215,10 @@ def _paint_times(command: str, tests: list[Callable[[str], bool]], session: str,
                     seen[position] = now
             if seen[-1] is not None:
                 return [now if at is None else at for at in seen]
+            if "[exited with status" in shown:
+                break
             time.sleep(0.005)
-        raise RuntimeError(f"{command!r} showed nothing expected within {timeout:.0f} s; the pane shows:\n{shown}")
+        raise RuntimeError(f"{command!r} showed nothing expected (within {timeout:.0f} s); the pane shows:\n{shown}")
     finally:
         subprocess.run([*TMUX, "kill-session", "-t", session], capture_output=True)
 
