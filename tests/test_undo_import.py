@@ -12,9 +12,9 @@ import pytest
 from rmtui.audit_log import AuditFilter, audit_entries
 from rmtui.csv_import import import_file
 from rmtui.db import Participant, Store
-from rmtui.intake import create_participant
+from rmtui.intake import create_participant, update_participant
 from rmtui.programme import Programme
-from rmtui.undo import UndoError, last_redoable, redo, undo
+from rmtui.undo import Change, UndoError, last_redoable, read_change, redo, undo
 
 _STAMPS = ("version", "updated_at")
 
@@ -39,12 +39,20 @@ def created(store: Store, person_id: int) -> list[dict]:
     return [e.after for e in reversed(entries) if e.action == "create"]
 
 
+def as_read(store: Store, done: Change) -> Change:
+    """The change an undo or redo returned, checked against the same change read back whole."""
+    again = read_change(store, done.change_id)
+    assert again is not None and again.rows and not done.rows
+    assert vars(done) == {**vars(again), "rows": []}
+    return done
+
+
 def round_trip(store: Store) -> tuple[dict, dict, dict]:
     """Undo the last change and redo it; return the people after the change, the undo, the redo."""
     after = people(store)
-    undo(store)
+    as_read(store, undo(store))
     undone = people(store)
-    redo(store)
+    as_read(store, redo(store))
     return after, undone, people(store)
 
 
@@ -184,3 +192,17 @@ def test_scrambled_imports_undone_and_redone_come_back_row_for_row(
     )
     assert removed == {pid: p["manager_id"] for pid, p in after.items() if pid not in before}
     assert store.scalar("PRAGMA foreign_key_check") is None
+
+
+def test_the_change_an_undo_returns_is_the_change_read_back(programme: Programme) -> None:
+    """Edits, settings (several keys, one audit row each), a person added: each undone and redone."""
+    store = programme.store
+    ann = create_participant(store, {"name": "Ann Lee", "role": "mentor"})
+    with store.write() as writer:
+        writer.set_setting("sessions_per_pair", 5)
+        writer.set_setting("session_weeks", 3)
+    update_participant(store, ann.id, ann.version, {"name": "Ann Byrne", "department": "Legal"})
+    for _ in range(3):
+        as_read(store, undo(store))
+    for _ in range(3):
+        as_read(store, redo(store))
