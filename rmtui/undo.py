@@ -459,8 +459,9 @@ def _later_change(conn: sqlite3.Connection, rows: list[tuple[str, str, int]], ch
     return None
 
 
-def _check(conn: sqlite3.Connection, change: Change, effects: list[_Effect], verb: str) -> None:
-    """Refuse (naming who and when) unless every row is still as the change left it."""
+def _check(conn: sqlite3.Connection, change: Change, effects: list[_Effect], verb: str) -> dict[tuple[str, Any], dict[str, Any]]:
+    """Refuse (naming who and when) unless every row is still as the change left it; return
+    (table, key) → each row as it is, as read for the check."""
     current, since = _current_all(conn, effects), _later_rows(conn, effects, change)
     for e in effects:
         later = _later_change(conn, since.get((e.table, e.key), []), change)
@@ -473,7 +474,7 @@ def _check(conn: sqlite3.Connection, change: Change, effects: list[_Effect], ver
                 for name, value in (e.final or {}).items():
                     if name in _IGNORED or name not in now:
                         continue
-                    if not _same(now[name], value):
+                    if now[name] != value and not _same(now[name], value):
                         restore = (e.initial or {}).get(name, value)
                         differs.append(FieldChange(name, restore, now[name]))
         elif now is not None:
@@ -493,6 +494,7 @@ def _check(conn: sqlite3.Connection, change: Change, effects: list[_Effect], ver
         error = UndoConflictError(verb, change.summary, e.table, e.key, e.label, who, when, differs)
         error.version = None if now is None or now.get("version") is None else int(now["version"])
         raise error
+    return current
 
 
 # ---------------------------------------------------------------- writing the inverse
@@ -537,7 +539,8 @@ def _dependents(conn: sqlite3.Connection, removals: list[_Effect]) -> str | None
 _PARENTS_FIRST = {"coordinators": 0, "coaches": 1, "participants": 2, "waves": 3, "pairs": 4, "sessions": 5, "feedback": 6}
 
 
-def _write_inverse(writer: Writer, change: Change, effects: list[_Effect], verb: str) -> None:
+def _write_inverse(writer: Writer, change: Change, effects: list[_Effect], current: dict[tuple[str, Any], dict[str, Any]]) -> None:
+    """Write the inverse of ``change``; ``current``: the rows as _check read them in this transaction."""
     # Put back what the change removed (parents first), then restore edited fields, then
     # remove what it added (children first: sessions before their pair, pair before person).
     back = [e for e in sorted(effects, key=lambda e: (_PARENTS_FIRST.get(e.table, 9), e.order)) if e.existed and not e.exists]
@@ -545,11 +548,11 @@ def _write_inverse(writer: Writer, change: Change, effects: list[_Effect], verb:
         # Rows may point at rows put back after them (a manager after the people they manage):
         # each row's parents are checked to be here or coming back (_put_back), and SQLite
         # checks the foreign keys once every row is back.
-        parents = {table: _parents(writer.conn, table) for table in {e.table for e in back}}
+        shapes = {table: _shape(writer.conn, table) for table in {e.table for e in back}}
         returning = {(e.table, e.key) for e in back}
         writer.execute("PRAGMA defer_foreign_keys = ON")
         for e in back:
-            _put_back(writer, change, e, parents.get(e.table, []), returning)
+            _put_back(writer, change, e, *shapes[e.table], returning)
         writer.execute("PRAGMA defer_foreign_keys = OFF")
     for e in effects:
         if e.existed and e.exists:
@@ -558,17 +561,18 @@ def _write_inverse(writer: Writer, change: Change, effects: list[_Effect], verb:
     why = _dependents(writer.conn, removals)
     if why:
         raise _refuse(change.summary, why)
-    _remove(writer, removals)
+    _remove(writer, removals, current)
 
 
-def _parents(conn: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
-    """Return (table, column) of each row a ``table`` row may point at (its foreign keys)."""
+def _shape(conn: sqlite3.Connection, table: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """Return ``table``'s columns and (table, column) of each row its rows may point at (foreign keys)."""
     if table == "settings":
-        return []
-    return [(row[2], row[3]) for row in conn.execute(f'PRAGMA foreign_key_list("{table}")')]
+        return [], []
+    columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
+    return columns, [(row[2], row[3]) for row in conn.execute(f'PRAGMA foreign_key_list("{table}")')]
 
 
-def _put_back(writer: Writer, change: Change, e: _Effect, parents: list[tuple[str, str]],
+def _put_back(writer: Writer, change: Change, e: _Effect, columns: list[str], parents: list[tuple[str, str]],
               returning: set[tuple[str, Any]]) -> None:
     row = dict(e.initial or {})
     if e.table == "settings":
@@ -586,7 +590,6 @@ def _put_back(writer: Writer, change: Change, e: _Effect, parents: list[tuple[st
         conn = writer.conn
     if conn.execute(f'SELECT 1 FROM "{e.table}" WHERE id = ?', (e.key,)).fetchone():
         raise _refuse(change.summary, f"its number {e.key} is used by another {e.table} row now")
-    columns = [d[1] for d in conn.execute(f'PRAGMA table_info("{e.table}")')]
     values = {k: v for k, v in row.items() if k in columns}
     values["id"] = e.key
     if "version" in columns:
@@ -631,13 +634,13 @@ def _restore_fields(writer: Writer, e: _Effect) -> None:
     writer.audit(e.table, e.key, "update", {k: now[k] for k in values}, values)
 
 
-def _remove(writer: Writer, removals: list[_Effect]) -> None:
+def _remove(writer: Writer, removals: list[_Effect], current: dict[tuple[str, Any], dict[str, Any]]) -> None:
     """Remove the rows of ``removals`` (children first), auditing each as it was.
 
     Every row is read before any is removed: removing a manager empties their reports'
     ``manager_id`` (ON DELETE SET NULL), and a report removed after must be recorded with
-    their manager, so a redo puts the link back."""
-    now = _current_all(writer.conn, [e for e in removals if e.table != "settings"])
+    their manager, so a redo puts the link back. They are ``current``, read by _check: what
+    was written since (rows put back, fields restored) touched none of the rows removed."""
     for table, group in groupby(removals, key=lambda e: e.table):
         if table == "settings":
             for e in group:
@@ -647,7 +650,7 @@ def _remove(writer: Writer, removals: list[_Effect]) -> None:
             continue
         if table == "coordinators":
             require_admin(writer)
-        gone = [(e.key, now[(table, e.key)]) for e in group if (table, e.key) in now]
+        gone = [(e.key, current[(table, e.key)]) for e in group if (table, e.key) in current]
         writer.execute(f'DELETE FROM "{table}" WHERE id IN (SELECT value FROM json_each(?))', (json.dumps([k for k, _ in gone]),))
         for key, row in gone:
             before = {k: v for k, v in row.items() if k != "attributes"}
@@ -689,10 +692,10 @@ def _take_back(store: Store, find: Callable[[sqlite3.Connection], Change | None]
                 # An edit of a person's sensitive attributes only is audited without its values.
                 raise _refuse(fresh.summary, "it changed nothing the audit keeps (a person's sensitive attributes "
                               "are never kept), so there is nothing to restore")
-            _check(conn, fresh, effects, "redo" if verb == "redo" else "undo")
+            current = _check(conn, fresh, effects, "redo" if verb == "redo" else "undo")
             if dry_run:
                 raise _DryRun(fresh)
-            _write_inverse(writer, fresh, effects, verb)
+            _write_inverse(writer, fresh, effects, current)
             writer.audit(MARKER, fresh.change_id, verb, None, {"change": fresh.change_id, "summary": fresh.summary, "by": fresh.actor})
             writer.execute("UPDATE audit SET label = ? WHERE id = last_insert_rowid()", (f"{verb}: {fresh.summary}",))
             # What _change would read back, without reading the rows just written (100,000 for an import).
