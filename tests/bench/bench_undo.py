@@ -45,7 +45,9 @@ def run_round(python: str, imported: Path, copy: Path) -> dict[str, dict]:
 
 
 def report(people: int, rounds: int, base: Path | None, source: Path | None) -> None:
-    print(f"\nundo and redo of an import of {people:,} people (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    print(
+        f"\nundo and redo of an import of {people:,} people (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+    )
     trees = {"this tree": sys.executable}
     if base is not None:
         trees = {"base": str(base / ".venv" / "bin" / "python"), **trees}
