@@ -512,7 +512,7 @@ class Store:
             else:
                 try:
                     self.conn.execute("COMMIT")
-                except sqlite3.OperationalError as error:
+                except sqlite3.DatabaseError as error:  # busy, or a deferred foreign key still unmet
                     if self.conn.in_transaction:
                         self.conn.execute("ROLLBACK")
                     if is_locked(error):

@@ -25,7 +25,9 @@ so an undone edit of them is not restored either.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any
 
 from rmtui.db import Store, StoreError
@@ -96,6 +98,7 @@ class Change:
     actor: str
     at: str
     rows: list[dict[str, Any]] = field(default_factory=list)
+    """Its audit rows; left empty in the change an undo, redo or revert returns (read_change reads them)."""
     summary: str = ""
     size: int = 0
     """How many rows it changed (what a coordinator would count: pairs, people, sessions)."""
@@ -379,12 +382,29 @@ def _last_writer(conn: sqlite3.Connection, table: str, key: Any, since: int) -> 
 
 
 def _current(conn: sqlite3.Connection, table: str, key: Any) -> dict[str, Any] | None:
+    return _current_rows(conn, table, [key]).get(key)
+
+
+def _current_rows(conn: sqlite3.Connection, table: str, keys: list[Any]) -> dict[Any, dict[str, Any]]:
+    """Return key → the row as it is now, for those of ``keys`` still there (one read)."""
     if table == "settings":
-        row = conn.execute("SELECT value, version FROM settings WHERE key = ?", (key,)).fetchone()
-        return None if row is None else {"value": json.loads(row[0]), "version": row[1]}
-    cursor = conn.execute(f'SELECT * FROM "{table}" WHERE id = ?', (key,))
-    found = cursor.fetchone()
-    return None if found is None else dict(zip([d[0] for d in cursor.description], found))
+        return {
+            key: {"value": json.loads(value), "version": version}
+            for key, value, version in conn.execute(
+                "SELECT key, value, version FROM settings WHERE key IN (SELECT value FROM json_each(?))", (json.dumps(keys),)
+            )
+        }
+    cursor = conn.execute(f'SELECT * FROM "{table}" WHERE id IN (SELECT value FROM json_each(?))', (json.dumps(keys),))
+    names = [d[0] for d in cursor.description]
+    return {row["id"]: row for row in (dict(zip(names, values)) for values in cursor)}
+
+
+def _current_all(conn: sqlite3.Connection, effects: list[_Effect]) -> dict[tuple[str, Any], dict[str, Any]]:
+    """Return (table, key) → the row now of every row ``effects`` name, one read per table."""
+    keys: dict[str, list[Any]] = {}
+    for e in effects:
+        keys.setdefault(e.table, []).append(e.key)
+    return {(table, key): row for table, part in keys.items() for key, row in _current_rows(conn, table, part).items()}
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -398,21 +418,34 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _later_change(conn: sqlite3.Connection, e: _Effect, change: Change) -> tuple[str, str, int] | None:
-    """Return (who, when, change) of the newest later audit row naming the row, ignoring
-    changes since taken back and the take-backs of changes newer than this one."""
-    if e.table == "settings":
-        rows = conn.execute(
-            "SELECT actor, at, change_id FROM audit WHERE entity = 'settings' AND entity_id IS NULL AND change_id > ? "
-            "AND (EXISTS (SELECT 1 FROM json_each(audit.after) WHERE json_each.key = ?) "
-            "OR EXISTS (SELECT 1 FROM json_each(audit.before) WHERE json_each.key = ?)) ORDER BY id DESC",
-            (change.change_id, e.key, e.key),
-        ).fetchall()
-    else:
-        rows = conn.execute(
-            "SELECT actor, at, change_id FROM audit WHERE entity = ? AND entity_id = ? AND change_id > ? ORDER BY id DESC",
-            (e.table, e.key, change.change_id),
-        ).fetchall()
+def _later_rows(conn: sqlite3.Connection, effects: list[_Effect], change: Change) -> dict[tuple[str, Any], list[tuple[str, str, int]]]:
+    """Return (table, key) → (who, when, change) of each later audit row naming the row, newest
+    first: one read per table (a setting's rows name it in their values)."""
+    found: dict[tuple[str, Any], list[tuple[str, str, int]]] = {}
+    keys: dict[str, list[Any]] = {}
+    for e in effects:
+        if e.table == "settings":
+            found[(e.table, e.key)] = conn.execute(
+                "SELECT actor, at, change_id FROM audit WHERE entity = 'settings' AND entity_id IS NULL AND change_id > ? "
+                "AND (EXISTS (SELECT 1 FROM json_each(audit.after) WHERE json_each.key = ?) "
+                "OR EXISTS (SELECT 1 FROM json_each(audit.before) WHERE json_each.key = ?)) ORDER BY id DESC",
+                (change.change_id, e.key, e.key),
+            ).fetchall()
+        else:
+            keys.setdefault(e.table, []).append(e.key)
+    for table, part in keys.items():
+        for key, actor, at, later in conn.execute(
+            "SELECT entity_id, actor, at, change_id FROM audit WHERE entity = ? "
+            "AND entity_id IN (SELECT value FROM json_each(?)) AND change_id > ? ORDER BY id DESC",
+            (table, json.dumps(part), change.change_id),
+        ):
+            found.setdefault((table, key), []).append((actor, at, later))
+    return found
+
+
+def _later_change(conn: sqlite3.Connection, rows: list[tuple[str, str, int]], change: Change) -> tuple[str, str, int] | None:
+    """Return the newest of a row's later audit ``rows`` (who, when, change), ignoring changes
+    since taken back and the take-backs of changes newer than this one."""
     for actor, at, later in rows:
         if _taken_back(conn, later) is not None:
             continue
@@ -426,11 +459,13 @@ def _later_change(conn: sqlite3.Connection, e: _Effect, change: Change) -> tuple
     return None
 
 
-def _check(conn: sqlite3.Connection, change: Change, effects: list[_Effect], verb: str) -> None:
-    """Refuse (naming who and when) unless every row is still as the change left it."""
+def _check(conn: sqlite3.Connection, change: Change, effects: list[_Effect], verb: str) -> dict[tuple[str, Any], dict[str, Any]]:
+    """Refuse (naming who and when) unless every row is still as the change left it; return
+    (table, key) → each row as it is, as read for the check."""
+    current, since = _current_all(conn, effects), _later_rows(conn, effects, change)
     for e in effects:
-        later = _later_change(conn, e, change)
-        now = _current(conn, e.table, e.key)
+        later = _later_change(conn, since.get((e.table, e.key), []), change)
+        now = current.get((e.table, e.key))
         differs: list[FieldChange] = []
         if e.exists:
             if now is None:
@@ -439,7 +474,7 @@ def _check(conn: sqlite3.Connection, change: Change, effects: list[_Effect], ver
                 for name, value in (e.final or {}).items():
                     if name in _IGNORED or name not in now:
                         continue
-                    if not _same(now[name], value):
+                    if now[name] != value and not _same(now[name], value):
                         restore = (e.initial or {}).get(name, value)
                         differs.append(FieldChange(name, restore, now[name]))
         elif now is not None:
@@ -459,50 +494,86 @@ def _check(conn: sqlite3.Connection, change: Change, effects: list[_Effect], ver
         error = UndoConflictError(verb, change.summary, e.table, e.key, e.label, who, when, differs)
         error.version = None if now is None or now.get("version") is None else int(now["version"])
         raise error
+    return current
 
 
 # ---------------------------------------------------------------- writing the inverse
 
 
-def _dependents(conn: sqlite3.Connection, e: _Effect, removing: set[tuple[str, Any]]) -> str | None:
-    """Return why row ``e`` cannot be removed (other rows still point at it), or None."""
-    checks = {
-        "participants": [("pairs", "mentor_id = ? OR mentee_id = ?", 2, "is in a pair"),
-                         ("participants", "manager_id = ?", 1, "is someone's manager")],
-        "pairs": [("sessions", "pair_id = ?", 1, "has sessions"), ("feedback", "pair_id = ?", 1, "has survey answers")],
-        "waves": [("pairs", "wave_id = ?", 1, "has pairs")],
-        "coaches": [("pairs", "coach_id = ?", 1, "coaches a pair")],
-    }
-    for table, where, count, why in checks.get(e.table, []):
-        for (found,) in conn.execute(f"SELECT id FROM {table} WHERE {where}", (e.key,) * count):
-            if (table, found) not in removing:
-                return f"{e.label} {why} added since"
+_DEPENDENTS: dict[str, list[tuple[str, str, str]]] = {
+    "participants": [("pairs", "mentor_id", "{label} is in a pair added since"),
+                     ("pairs", "mentee_id", "{label} is in a pair added since"),
+                     ("participants", "manager_id", "{other} reports to {label} since")],
+    "pairs": [("sessions", "pair_id", "{label} has sessions added since"),
+              ("feedback", "pair_id", "{label} has survey answers added since")],
+    "waves": [("pairs", "wave_id", "{label} has pairs added since")],
+    "coaches": [("pairs", "coach_id", "{label} coaches a pair added since")],
+}
+"""Per table: the rows pointing at one of its rows (table, column) and why that stops its removal."""
+
+
+def _dependents(conn: sqlite3.Connection, removals: list[_Effect]) -> str | None:
+    """Return why the first of ``removals`` that rows not being removed point at cannot be
+    removed, or None: one read per kind of pointer, before anything is removed."""
+    removing = {(e.table, e.key) for e in removals}
+    keys: dict[str, list[Any]] = {}
+    for e in removals:
+        keys.setdefault(e.table, []).append(e.key)
+    blocked: dict[tuple[str, Any], tuple[str, str, Any]] = {}
+    for table, part in keys.items():
+        for child, column, why in _DEPENDENTS.get(table, []):
+            for found, parent in conn.execute(
+                f"SELECT id, {column} FROM {child} WHERE {column} IN (SELECT value FROM json_each(?)) ORDER BY id",
+                (json.dumps(part),),
+            ):
+                if (child, found) not in removing:
+                    blocked.setdefault((table, parent), (why, child, found))
+    for e in removals:
+        if (e.table, e.key) in blocked:
+            why, child, found = blocked[(e.table, e.key)]
+            other = conn.execute(f"SELECT name FROM {child} WHERE id = ?", (found,)).fetchone() if child == "participants" else None
+            return why.format(label=e.label, other=clean(other[0]) if other else f"{child} #{found}")
     return None
 
 
 _PARENTS_FIRST = {"coordinators": 0, "coaches": 1, "participants": 2, "waves": 3, "pairs": 4, "sessions": 5, "feedback": 6}
 
 
-def _write_inverse(writer: Writer, change: Change, effects: list[_Effect], verb: str) -> None:
-    conn = writer.conn
-    removing = {(e.table, e.key) for e in effects if e.existed is False and e.exists}
+def _write_inverse(writer: Writer, change: Change, effects: list[_Effect], current: dict[tuple[str, Any], dict[str, Any]]) -> None:
+    """Write the inverse of ``change``; ``current``: the rows as _check read them in this transaction."""
     # Put back what the change removed (parents first), then restore edited fields, then
     # remove what it added (children first: sessions before their pair, pair before person).
-    for e in sorted(effects, key=lambda e: (_PARENTS_FIRST.get(e.table, 9), e.order)):
-        if e.existed and not e.exists:
-            _put_back(writer, change, e)
+    back = [e for e in sorted(effects, key=lambda e: (_PARENTS_FIRST.get(e.table, 9), e.order)) if e.existed and not e.exists]
+    if back:
+        # Rows may point at rows put back after them (a manager after the people they manage):
+        # each row's parents are checked to be here or coming back (_put_back), and SQLite
+        # checks the foreign keys once every row is back.
+        shapes = {table: _shape(writer.conn, table) for table in {e.table for e in back}}
+        returning = {(e.table, e.key) for e in back}
+        writer.execute("PRAGMA defer_foreign_keys = ON")
+        for e in back:
+            _put_back(writer, change, e, *shapes[e.table], returning)
+        writer.execute("PRAGMA defer_foreign_keys = OFF")
     for e in effects:
         if e.existed and e.exists:
             _restore_fields(writer, e)
-    for e in sorted(effects, key=lambda e: (-_PARENTS_FIRST.get(e.table, 9), -e.order)):
-        if not e.existed and e.exists:
-            why = _dependents(conn, e, removing)
-            if why:
-                raise _refuse(change.summary, why)
-            _remove(writer, e)
+    removals = [e for e in sorted(effects, key=lambda e: (-_PARENTS_FIRST.get(e.table, 9), -e.order)) if not e.existed and e.exists]
+    why = _dependents(writer.conn, removals)
+    if why:
+        raise _refuse(change.summary, why)
+    _remove(writer, removals, current)
 
 
-def _put_back(writer: Writer, change: Change, e: _Effect) -> None:
+def _shape(conn: sqlite3.Connection, table: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """Return ``table``'s columns and (table, column) of each row its rows may point at (foreign keys)."""
+    if table == "settings":
+        return [], []
+    columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
+    return columns, [(row[2], row[3]) for row in conn.execute(f'PRAGMA foreign_key_list("{table}")')]
+
+
+def _put_back(writer: Writer, change: Change, e: _Effect, columns: list[str], parents: list[tuple[str, str]],
+              returning: set[tuple[str, Any]]) -> None:
     row = dict(e.initial or {})
     if e.table == "settings":
         writer.set_setting(e.key, row.get("value"))
@@ -519,7 +590,6 @@ def _put_back(writer: Writer, change: Change, e: _Effect) -> None:
         conn = writer.conn
     if conn.execute(f'SELECT 1 FROM "{e.table}" WHERE id = ?', (e.key,)).fetchone():
         raise _refuse(change.summary, f"its number {e.key} is used by another {e.table} row now")
-    columns = [d[1] for d in conn.execute(f'PRAGMA table_info("{e.table}")')]
     values = {k: v for k, v in row.items() if k in columns}
     values["id"] = e.key
     if "version" in columns:
@@ -528,6 +598,14 @@ def _put_back(writer: Writer, change: Change, e: _Effect) -> None:
         values["updated_at"] = writer.now
     if "created_at" in columns and not values.get("created_at"):
         values["created_at"] = writer.now
+    for parent, column in parents:
+        ref = values.get(column)
+        if ref is not None and (parent, ref) not in returning and _current(conn, parent, ref) is None:
+            gone = conn.execute(
+                "SELECT label FROM audit WHERE entity = ? AND entity_id = ? ORDER BY id DESC LIMIT 1", (parent, ref)
+            ).fetchone()
+            name = clean(gone[0]) if gone and gone[0] else f"{parent} #{ref}"
+            raise _refuse(change.summary, f"{e.label} no longer fits: its {column.removesuffix('_id')} {name} was removed since")
     try:
         conn.execute(
             f'INSERT INTO "{e.table}" ({", ".join(values)}) VALUES ({", ".join("?" for _ in values)})', tuple(values.values())
@@ -556,43 +634,50 @@ def _restore_fields(writer: Writer, e: _Effect) -> None:
     writer.audit(e.table, e.key, "update", {k: now[k] for k in values}, values)
 
 
-def _remove(writer: Writer, e: _Effect) -> None:
-    if e.table == "settings":
-        old = writer.conn.execute("SELECT value FROM settings WHERE key = ?", (e.key,)).fetchone()
-        writer.execute("DELETE FROM settings WHERE key = ?", (e.key,))
-        writer.audit("settings", None, "set", {e.key: json.loads(old[0])} if old else None, None)
-        return
-    if e.table == "coordinators":
-        require_admin(writer)
-    now = _current(writer.conn, e.table, e.key)
-    if now is None:
-        return
-    writer.execute(f'DELETE FROM "{e.table}" WHERE id = ?', (e.key,))
-    before = {k: v for k, v in now.items() if k != "attributes"}
-    if now.get("attributes") not in (None, "", "{}"):
-        before["sensitive_not_kept"] = True
-    writer.audit(e.table, e.key, "delete", before, None)
+def _remove(writer: Writer, removals: list[_Effect], current: dict[tuple[str, Any], dict[str, Any]]) -> None:
+    """Remove the rows of ``removals`` (children first), auditing each as it was.
+
+    Every row is read before any is removed: removing a manager empties their reports'
+    ``manager_id`` (ON DELETE SET NULL), and a report removed after must be recorded with
+    their manager, so a redo puts the link back. They are ``current``, read by _check: what
+    was written since (rows put back, fields restored) touched none of the rows removed."""
+    for table, group in groupby(removals, key=lambda e: e.table):
+        if table == "settings":
+            for e in group:
+                old = writer.conn.execute("SELECT value FROM settings WHERE key = ?", (e.key,)).fetchone()
+                writer.execute("DELETE FROM settings WHERE key = ?", (e.key,))
+                writer.audit("settings", None, "set", {e.key: json.loads(old[0])} if old else None, None)
+            continue
+        if table == "coordinators":
+            require_admin(writer)
+        gone = [(e.key, current[(table, e.key)]) for e in group if (table, e.key) in current]
+        writer.execute(f'DELETE FROM "{table}" WHERE id IN (SELECT value FROM json_each(?))', (json.dumps([k for k, _ in gone]),))
+        for key, row in gone:
+            before = {k: v for k, v in row.items() if k != "attributes"}
+            if row.get("attributes") not in (None, "", "{}"):
+                before["sensitive_not_kept"] = True
+            writer.audit(table, key, "delete", before, None)
 
 
 # ---------------------------------------------------------------- the three verbs
 
 
-def _take_back(store: Store, change: Change | None, verb: str, *, dry_run: bool = False, admin: bool = False,
-               expect: int | None = None) -> Change:
-    """Write the inverse of ``change`` as a new audited change, after checking nothing moved on."""
-    if change is None:
-        raise UndoError("Nothing to redo: you have undone nothing since your last change." if verb == "redo"
-                        else "Nothing to undo: none of your changes is left to take back.")
-    if expect is not None and change.change_id != expect:
-        key = "ctrl+y" if verb == "redo" else "ctrl+z"
-        raise UndoError(f"Your last change is now “{change.summary}”, not the one you were asked about; "
-                        f"press {key} again to {verb} it.")
+def _take_back(store: Store, find: Callable[[sqlite3.Connection], Change | None], verb: str, missing: str, *,
+               dry_run: bool = False, admin: bool = False, expect: int | None = None) -> Change:
+    """Write the inverse of the change ``find`` reads (None: raise ``missing``) as a new audited
+    change, after checking nothing moved on. The change is read once, under the write lock."""
+    summary = "the change"
     try:
         with store.write() as writer:
             conn = writer.conn
-            fresh = _change(conn, change.change_id)  # as it is now, under the write lock
+            fresh = find(conn)
             if fresh is None:
-                raise UndoError(f"Change {change.change_id} is not in the audit.")
+                raise UndoError(missing)
+            summary = fresh.summary
+            if expect is not None and fresh.change_id != expect:
+                key = "ctrl+y" if verb == "redo" else "ctrl+z"
+                raise UndoError(f"Your last change is now “{fresh.summary}”, not the one you were asked about; "
+                                f"press {key} again to {verb} it.")
             if admin and has_coordinators(conn) and role_of(conn, store.actor) != "admin":
                 raise UndoError(
                     f"Only an admin ({', '.join(admins_of(conn))}) can revert a change; undo your own last change with ctrl+z."
@@ -607,18 +692,23 @@ def _take_back(store: Store, change: Change | None, verb: str, *, dry_run: bool 
                 # An edit of a person's sensitive attributes only is audited without its values.
                 raise _refuse(fresh.summary, "it changed nothing the audit keeps (a person's sensitive attributes "
                               "are never kept), so there is nothing to restore")
-            _check(conn, fresh, effects, "redo" if verb == "redo" else "undo")
+            current = _check(conn, fresh, effects, "redo" if verb == "redo" else "undo")
             if dry_run:
                 raise _DryRun(fresh)
-            _write_inverse(writer, fresh, effects, verb)
+            _write_inverse(writer, fresh, effects, current)
             writer.audit(MARKER, fresh.change_id, verb, None, {"change": fresh.change_id, "summary": fresh.summary, "by": fresh.actor})
             writer.execute("UPDATE audit SET label = ? WHERE id = last_insert_rowid()", (f"{verb}: {fresh.summary}",))
-            result = _change(conn, writer.change_id)
+            # What _change would read back, without reading the rows just written (100,000 for an import).
+            size = writer.execute(
+                "SELECT count(*) FROM (SELECT DISTINCT entity, entity_id FROM audit WHERE change_id = ? AND entity != ?)",
+                (writer.change_id, MARKER),
+            ).fetchone()[0]
+            result = Change(writer.change_id, store.actor, writer.now, summary=fresh.summary, size=size, kind=verb,
+                            target=fresh.change_id, made_by=fresh.actor)
     except _DryRun as dry:
         return dry.change
     except sqlite3.IntegrityError as error:
-        raise _refuse(change.summary, f"the rows no longer fit together ({error})") from error
-    assert result is not None
+        raise _refuse(summary, f"the rows no longer fit together ({error})") from error
     return result
 
 
@@ -638,14 +728,16 @@ def undo(store: Store, actor: str | None = None, *, dry_run: bool = False, expec
     """
     if actor is not None and actor != store.actor:
         raise UndoError(f"Only {clean(actor)} can undo their own changes; an admin can revert them from the audit (8).")
-    return _take_back(store, last_undoable(store), "undo", dry_run=dry_run, expect=expect)
+    return _take_back(store, lambda conn: _last_undoable(conn, store.actor), "undo",
+                      "Nothing to undo: none of your changes is left to take back.", dry_run=dry_run, expect=expect)
 
 
 def redo(store: Store, actor: str | None = None, *, dry_run: bool = False, expect: int | None = None) -> Change:
     """Take back ``actor``'s newest undo (if no change of theirs came after it): the change again."""
     if actor is not None and actor != store.actor:
         raise UndoError(f"Only {clean(actor)} can redo their own changes.")
-    return _take_back(store, last_redoable(store), "redo", dry_run=dry_run, expect=expect)
+    return _take_back(store, lambda conn: _last_redoable(conn, store.actor), "redo",
+                      "Nothing to redo: you have undone nothing since your last change.", dry_run=dry_run, expect=expect)
 
 
 def revert(store: Store, change_id: int, *, dry_run: bool = False) -> Change:
@@ -653,7 +745,16 @@ def revert(store: Store, change_id: int, *, dry_run: bool = False) -> Change:
     change = read_change(store, change_id)
     if change is None:
         raise UndoError(f"There is no change {change_id} in the audit.")
-    return _take_back(store, change, "revert", dry_run=dry_run, admin=True)
+    return _take_back(store, _read(change), "revert", _gone(change), dry_run=dry_run, admin=True)
+
+
+def _read(change: Change) -> Callable[[sqlite3.Connection], Change | None]:
+    """Read ``change`` again, as it is now (under the write lock)."""
+    return lambda conn: _change(conn, change.change_id)
+
+
+def _gone(change: Change) -> str:
+    return f"Change {change.change_id} is not in the audit."
 
 
 def take_back(store: Store, change_id: int, *, dry_run: bool = False) -> Change:
@@ -662,8 +763,8 @@ def take_back(store: Store, change_id: int, *, dry_run: bool = False) -> Change:
     if change is None:
         raise UndoError(f"There is no change {change_id} in the audit.")
     if change.actor == store.actor:
-        return _take_back(store, change, "undo", dry_run=dry_run)
-    return _take_back(store, change, "revert", dry_run=dry_run, admin=True)
+        return _take_back(store, _read(change), "undo", _gone(change), dry_run=dry_run)
+    return _take_back(store, _read(change), "revert", _gone(change), dry_run=dry_run, admin=True)
 
 
 def revert_refusal(role: str | None, me: str, actor: str) -> str | None:

@@ -130,6 +130,20 @@ def test_a_failed_transaction_leaves_nothing_behind_not_even_its_audit(db_path: 
         assert store.scalar("SELECT count(*) FROM audit") == 0
 
 
+def test_a_commit_refused_by_a_deferred_foreign_key_is_rolled_back_and_the_next_write_goes_through(db_path: Path) -> None:
+    """Undo and import defer foreign keys; a row still pointing nowhere at COMMIT fails it, and
+    the transaction must not stay open (every later write failed: "cannot start a transaction
+    within a transaction")."""
+    with Store(db_path) as store:
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            with store.write() as writer:
+                writer.execute("PRAGMA defer_foreign_keys = ON")
+                writer.insert(Participant(name="Points nowhere", role="mentee", manager_id=999))
+        assert not store.conn.in_transaction
+        _person(store)
+        assert store.query_tuples("SELECT name, manager_id FROM participants") == [("Ann Lee", None)]
+
+
 def test_a_writer_waiting_longer_than_the_busy_timeout_gets_a_clear_busy_error(db_path: Path) -> None:
     with Store(db_path) as holder, Store(db_path, busy_timeout=0.2) as waiter:
         holder.conn.execute("BEGIN IMMEDIATE")
