@@ -162,9 +162,14 @@ def spliced(columns: _Columns, changed: list[int], rows: list[tuple]) -> _Column
     spliced_ids = np.insert(kept_ids, at, new_ids)
     # Where each old position and each new row ends up (numpy.insert: the k-th value lands at at[k] + k).
     inserted = at + np.arange(len(at))
-    moved = np.full(len(ids), -1, dtype=np.int64)
-    moved[np.delete(np.arange(len(ids)), drop)] = np.delete(np.arange(len(spliced_ids)), inserted)
-    attributes = {int(moved[p]): text for p, text in columns.attributes.items() if moved[p] >= 0}
+    if np.array_equal(drop, inserted):  # people edited in place: nobody else moved
+        attributes = dict(columns.attributes)
+        for position in drop_list:
+            attributes.pop(position, None)
+    else:
+        moved = np.full(len(ids), -1, dtype=np.int64)
+        moved[np.delete(np.arange(len(ids)), drop)] = np.delete(np.arange(len(spliced_ids)), inserted)
+        attributes = {int(moved[p]): text for p, text in columns.attributes.items() if moved[p] >= 0}
     for position, row in zip(inserted.tolist(), rows):
         if row[14] not in ("", "{}"):
             attributes[position] = row[14]

@@ -261,3 +261,21 @@ def test_every_column_the_pool_reads_is_logged_after_the_migration_on_a_programm
         ]
     assert logged[: len(columns)] == list(range(2, 2 + len(columns)))
     assert sorted(logged[len(columns) :]) == sorted([1, *reports])
+
+
+@pytest.mark.parametrize("column", list(_EDITS))
+def test_every_column_edited_in_place_refreshes_as_read_afresh(programme, column):
+    """Nobody added or removed: the arrays over everyone are patched, not worked out again."""
+    rng = random.Random(column)
+    _fill(programme, rng, 50)
+    store = programme.store
+    pool = load_pool(store, TODAY)
+    for _ in range(4):
+        _warm(pool)
+        with store.write() as w:
+            for person_id in rng.sample(list(pool.position), 5):
+                w.execute(f"UPDATE participants SET {column} = ? WHERE id = ?", (_EDITS[column](rng), person_id))
+        refreshed = refresh_pool(store, TODAY, pool)
+        assert refreshed.people is not pool.people
+        _same_pool(refreshed, load_pool(store, TODAY))
+        pool = refreshed
