@@ -934,8 +934,11 @@ def _read_odd_lists(store: Store, ids: np.ndarray, order: np.ndarray, odd: list[
 _PEOPLE_STAMP_SQL = (
     "SELECT count(*), total(version), max(id), max(updated_at), "
     "(SELECT max(rev) FROM participant_changes), "
-    # (and whom the last log entry is of: rmtui.pool_refresh checks the log is still the one read)
-    "(SELECT participant_id FROM participant_changes ORDER BY rev DESC LIMIT 1) FROM participants"
+    # (and whom the last log entry is of, and the pair log's: rmtui.pool_refresh reads what
+    # was logged since, after checking the log is still the one read)
+    "(SELECT participant_id FROM participant_changes ORDER BY rev DESC LIMIT 1), "
+    "(SELECT max(rev) FROM pair_changes), (SELECT pair_id FROM pair_changes ORDER BY rev DESC LIMIT 1) "
+    "FROM participants"
 )
 _PAIRS_SQL = "SELECT id, wave_id, mentor_id, mentee_id, status FROM pairs"
 

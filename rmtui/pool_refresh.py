@@ -38,31 +38,29 @@ _TEXTS = (1, 2, 4, 5, 7, 8)  # name, role, line of business, team, time zone, st
 
 def refreshed(store: Store, previous: Pool, stamp: tuple) -> Pool | None:
     """Return ``previous`` brought up to ``stamp`` (the people stamp read in the snapshot this
-    runs in) by the people logged since its own stamp; None when it cannot be done exactly."""
+    runs in) by the people and pairs logged since its own stamp; None when it cannot be done
+    exactly."""
     columns, seen = previous.columns, previous.stamp
-    if columns is None or seen is None or stamp[4] is None:
+    if columns is None or seen is None:
         return None
-    revision = seen[4] or 0  # (None: the log was empty)
-    if (
-        stamp[4] < revision
-        or revision
-        and store.query_tuples("SELECT participant_id FROM participant_changes WHERE rev = ?", (revision,))
-        != [(seen[5],)]
-    ):
-        return None  # the entry last seen is gone or another one (a restore): not the log read
-    changed = sorted(
-        row[0]
-        for row in store.query_tuples(
-            "SELECT DISTINCT participant_id FROM participant_changes WHERE rev > ?", (revision,)
-        )
-    )
-    if len(changed) > max(REREAD_MIN, REREAD_SHARE * len(columns.ids)):
+    changed = _logged_since(store, "participant_changes", "participant_id", seen[4:6], stamp[4])
+    if changed is None or len(changed) > max(REREAD_MIN, REREAD_SHARE * len(columns.ids)):
         return None
     rows = _read(store, changed)
     if any(_odd(row) for row in rows):
         return None
-    pair_rows = store.query_tuples(_PAIRS_SQL)
-    wave_rows = store.query_tuples("SELECT id, name FROM waves")
+    pairs = _kept_pairs(store, previous, stamp)
+    if pairs is None:
+        pairs = [PairFact(*row) for row in store.query_tuples(_PAIRS_SQL)]
+    wave_names = dict(store.query_tuples("SELECT id, name FROM waves"))
+    counted: dict[str, object] = {}  # what is counted of the pairs, when they are the same
+    if pairs is previous.pairs:
+        counted = {name: vars(previous)[name] for name in ("_pair_totals", "_went_ahead") if name in vars(previous)}
+    if not changed:  # only pairs, sessions or waves changed
+        pool = previous.with_pairs(pairs, wave_names)
+        vars(pool).update(counted)
+        pool.stamp = stamp
+        return pool
     spliced_columns = spliced(columns, changed, rows)
     if spliced_columns is None:
         return None
@@ -70,13 +68,43 @@ def refreshed(store: Store, previous: Pool, stamp: tuple) -> Pool | None:
     for person_id in changed:
         managers.pop(person_id, None)
     managers.update((row[0], row[6]) for row in rows)
-    same_people = np.array_equal(spliced_columns.ids, columns.ids)
-    kept = _kept(previous, rows) if same_people else {}
-    pool = previous.with_people(
-        spliced_columns, managers, [PairFact(*row) for row in pair_rows], {row[0]: row[1] for row in wave_rows}, kept
-    )
+    kept = _kept(previous, rows) if np.array_equal(spliced_columns.ids, columns.ids) else {}
+    pool = previous.with_people(spliced_columns, managers, pairs, wave_names, {**kept, **counted})
     pool.stamp = stamp
     return pool
+
+
+def _logged_since(store: Store, log: str, logged: str, seen: tuple, now: int | None) -> list[int] | None:
+    """The ids ``log`` holds after ``seen`` (its last revision as read and whom that entry is
+    of), ascending; None when the log is not the one read then (a restore, a rebuilt demo)."""
+    revision = seen[0] or 0  # (None: the log was empty)
+    if now is None or now < revision:
+        return None
+    if revision and store.query_tuples(f"SELECT {logged} FROM {log} WHERE rev = ?", (revision,)) != [(seen[1],)]:
+        return None
+    if now == revision:
+        return []
+    return [
+        row[0]
+        for row in store.query_tuples(f"SELECT DISTINCT {logged} FROM {log} WHERE rev > ? ORDER BY 1", (revision,))
+    ]
+
+
+def _kept_pairs(store: Store, previous: Pool, stamp: tuple) -> list[PairFact] | None:
+    """``previous.pairs`` when every pair logged since is as it was (a person renamed logs their
+    pairs: the leaderboard shows names), else None: the pairs are read again."""
+    assert previous.stamp is not None
+    logged = _logged_since(store, "pair_changes", "pair_id", previous.stamp[6:8], stamp[6])
+    if logged is None or len(logged) > REREAD_MIN:
+        return None
+    if not logged:
+        return previous.pairs
+    wanted = set(logged)
+    now = {
+        PairFact(*row)
+        for row in store.query_tuples(f"{_PAIRS_SQL} WHERE id IN ({','.join('?' * len(logged))})", logged)
+    }
+    return previous.pairs if now == {pair for pair in previous.pairs if pair.id in wanted} else None
 
 
 def _read(store: Store, ids: list[int]) -> list[tuple]:
