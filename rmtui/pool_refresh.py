@@ -10,8 +10,11 @@ make it miss a change: what commits after the snapshot is read on the next refre
 
 The arrays the rules read over everyone are patched at the changed positions when nobody
 was added or removed (the common case: another coordinator edits someone), else worked out
-afresh when first read. Many changes (an import), a log that went backwards (a restore) or
-a value the column read cannot carry: None, and the caller reads the whole pool.
+afresh when first read. The pairs likewise: every pair write is logged in ``pair_changes``
+(a session's too, and a person renamed logs their pairs); when the pairs logged since are as
+they were, the pairs and what is counted of them are kept, else all are read again (the
+pairs are narrow). Many changes (an import), a log that went backwards (a restore) or a
+value the column read cannot carry: None, and the caller reads the whole pool.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ REREAD_MIN = 500
 REREAD_SHARE = 0.05
 """When more than this share of the people changed (an import), the whole pool is read again."""
 _BATCH = 500  # ids per SELECT ... IN (...)
-_TEXTS = (1, 2, 4, 5, 7, 8)  # name, role, line of business, team, time zone, status in a _PEOPLE_SQL row
+# The texts of a _PEOPLE_SQL row: name, role, line of business, team, time zone, status, the lists, attributes.
+_TEXTS = (1, 2, 4, 5, 7, 8, 10, 11, 12, 13, 14)
 
 
 def refreshed(store: Store, previous: Pool, stamp: tuple) -> Pool | None:
@@ -117,13 +121,11 @@ def _read(store: Store, ids: list[int]) -> list[tuple]:
 
 def _odd(row: tuple) -> bool:
     """Whether the column read would not carry this row (load_pool reads everyone row by row then)."""
-    if not isinstance(row[0], int) or not isinstance(row[9], int) or not isinstance(row[14], str):
+    if not isinstance(row[0], int) or not isinstance(row[9], int):
         return True
     if any(value is not None and not isinstance(value, int) for value in (row[3], row[6])):
         return True
-    if any(not isinstance(row[k], str) or "\x1f" in row[k] for k in _TEXTS):
-        return True
-    return any(isinstance(row[k], str) and "\x1f" in row[k] for k in range(10, 14))
+    return any(not isinstance(row[k], str) or "\x1f" in row[k] for k in _TEXTS)
 
 
 # -- the columns with some people replaced, added or removed -----------------------------
