@@ -686,6 +686,20 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX IF NOT EXISTS participants_role ON participants(role);
     """,
+    # (issue 14) The participant change log covers every column the pairing screen's pool
+    # reads (team, manager, time zone, capacity, goals, competencies, attributes too), so an
+    # open pairing screen re-reads only the people changed since it read them
+    # (rmtui.pool_refresh), as the roster does. A manager deleted sets their reports'
+    # manager to NULL (ON DELETE SET NULL): that update logs each report too.
+    """
+    DROP TRIGGER IF EXISTS participant_changes_changed;
+    CREATE TRIGGER participant_changes_changed AFTER UPDATE OF id, name, email, role, job_title, level,
+        department, line_of_business, team, manager_id, timezone, status, capacity, hobbies, interests,
+        development_goals, competencies, attributes ON participants BEGIN
+        INSERT INTO participant_changes (participant_id) VALUES (NEW.id);
+        INSERT INTO participant_changes (participant_id) SELECT OLD.id WHERE OLD.id != NEW.id;
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -296,6 +296,22 @@ class Pool:
         """Add one pair (see :meth:`set_pairs`)."""
         self.set_pairs([*self._pairs, pair])
 
+    # -- some people read again (rmtui.pool_refresh) -----------------------------------
+
+    @property
+    def columns(self) -> _Columns | None:
+        """The people as :func:`load_pool` read them (None: read row by row, or given as Persons)."""
+        return self._columns
+
+    def with_people(self, columns: _Columns, managers: dict[int, int | None], pairs: Sequence[PairFact],
+                    wave_names: dict[int, str], kept: dict[str, object]) -> Pool:
+        """Return a pool of ``columns`` (these people with some read again), ``pairs`` and waves;
+        of what was worked out over everyone, ``kept`` (attribute → value) gives what is still
+        true of the new people, the rest is worked out afresh when read."""
+        pool = Pool(pairs=pairs, wave_names=wave_names, today=self.today, managers=managers, columns=columns)
+        pool.__dict__.update(kept)
+        return pool
+
     @cached_property
     def folded_names(self) -> list[str]:
         """Every person's name folded for search (:func:`rmtui.text.fold`), in ``people`` order."""
@@ -616,7 +632,8 @@ class Pool:
     @cached_property
     def interest_matrix(self) -> sparse.csr_matrix:
         if self._columns is not None:
-            return self._column_incidence(("hobbies", "interests"))[0]
+            matrix, self.__dict__["_interest_keys"] = self._column_incidence(("hobbies", "interests"))
+            return matrix
         return self._incidence([p.interests.keys() for p in self.people])[0]
 
     @cached_property
@@ -916,7 +933,12 @@ def _read_odd_lists(store: Store, ids: np.ndarray, order: np.ndarray, odd: list[
 # milliseconds at 100,000 people, against a second or two to read them all again.
 _PEOPLE_STAMP_SQL = (
     "SELECT count(*), total(version), max(id), max(updated_at), "
-    "(SELECT max(rev) FROM participant_changes) FROM participants"
+    "(SELECT max(rev) FROM participant_changes), "
+    # (and whom the last log entry is of, and the pair log's: rmtui.pool_refresh reads what
+    # was logged since, after checking the log is still the one read)
+    "(SELECT participant_id FROM participant_changes ORDER BY rev DESC LIMIT 1), "
+    "(SELECT max(rev) FROM pair_changes), (SELECT pair_id FROM pair_changes ORDER BY rev DESC LIMIT 1) "
+    "FROM participants"
 )
 _PAIRS_SQL = "SELECT id, wave_id, mentor_id, mentee_id, status FROM pairs"
 
@@ -949,7 +971,8 @@ def load_pool(store: Store, today: dt.date) -> Pool:
 def refresh_pool(store: Store, today: dt.date, previous: Pool | None) -> Pool:
     """Return the programme's pool as it is now, reusing ``previous`` when no participant
     changed since it was read (a pair proposed, confirmed or closed: only the pairs and
-    waves are read again, the facts worked out afresh from them); else :func:`load_pool`."""
+    waves are read again, the facts worked out afresh from them); when a few did, only those
+    are read again (:func:`rmtui.pool_refresh.refreshed`); else :func:`load_pool`."""
     if previous is not None and previous.stamp is not None and previous.today == today:
         with store.snapshot():
             stamp = tuple(store.query_tuples(_PEOPLE_STAMP_SQL)[0])
@@ -957,6 +980,11 @@ def refresh_pool(store: Store, today: dt.date, previous: Pool | None) -> Pool:
                 pair_rows = store.query_tuples(_PAIRS_SQL)
                 wave_rows = store.query_tuples("SELECT id, name FROM waves")
                 return previous.with_pairs([PairFact(*row) for row in pair_rows], {r[0]: r[1] for r in wave_rows})
+            from rmtui.pool_refresh import refreshed  # (it builds on this module)
+
+            pool = refreshed(store, previous, stamp)  # the few people who changed read again
+            if pool is not None:
+                return pool
     return load_pool(store, today)
 
 

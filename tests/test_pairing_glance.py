@@ -321,5 +321,5 @@ def test_the_role_index_migration_runs_on_a_programme_with_people(programme) -> 
         w.execute(f"PRAGMA user_version = {mine}")
     roles = store.query_tuples("SELECT role, count(*) FROM participants NOT INDEXED GROUP BY role")
     with Store(path, actor="coordinator") as reopened:
-        assert reopened.schema_version() == SCHEMA_VERSION == mine + 1
+        assert reopened.schema_version() == SCHEMA_VERSION > mine
         assert reopened.query_tuples("SELECT role, count(*) FROM participants INDEXED BY participants_role GROUP BY role") == roles
