@@ -440,7 +440,8 @@ class PairingScreen(ProgrammeScreen):
         the ranking are a quarter of a gigabyte the rest of the app never uses) and give the
         memory back to the system. Kept: whom and in which wave the coordinator matches, and
         the candidate under the cursor; shown again as on a first visit (:meth:`on_screen_resume`).
-        A read or ranking still under way is dropped when it ends (:meth:`_newest`, :meth:`_loaded`)."""
+        A read or ranking still under way is dropped when it ends (:meth:`_newest`, :meth:`_loaded`);
+        none is started meanwhile (:meth:`load`)."""
         self._released = True
         self._back_to = self._other(self.current).id if self.current is not None else self._back_to
         self.loaded = self.ranking = self.source = self.current = None
@@ -467,6 +468,8 @@ class PairingScreen(ProgrammeScreen):
     # -- loading -----------------------------------------------------------------------
 
     def load(self) -> None:
+        if self._released:  # (a save landing after the screen was left): read when shown again
+            return
         if self._loading:  # one read of the whole programme at a time; again once it is in
             self._reload = True
             return
@@ -479,7 +482,7 @@ class PairingScreen(ProgrammeScreen):
 
     def _load_ended(self) -> None:
         self._loading = False
-        if self._reload and self.is_attached and not self._released:
+        if self._reload and self.is_attached:
             self.load()
 
     def glance(self, then_load: bool = False) -> None:
@@ -502,7 +505,7 @@ class PairingScreen(ProgrammeScreen):
             then(result)
 
     def _after_glance(self) -> None:
-        if not self.is_attached or self._released or (self.loaded is not None and not self.loaded.partial):
+        if not self.is_attached or (self.loaded is not None and not self.loaded.partial):
             return
         if self.source is None:  # nothing to paint first (the glance failed, or nobody to match)
             self.load()

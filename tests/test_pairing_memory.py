@@ -68,6 +68,8 @@ async def test_leaving_lets_go_of_the_pool_and_coming_back_shows_what_a_fresh_vi
         _holds_nothing(screen)
         gc.collect()
         assert pool() is None and ranking() is None, "nothing else keeps what the screen read"
+        screen.refresh_data()  # (as a save made on it does when it lands after the screen was left)
+        assert not screen._loading, "nothing is read for a screen not shown"
 
         await pilot.press("3")
         assert await settled(pilot) is screen
