@@ -21,6 +21,7 @@ import json
 import re
 import threading
 import unicodedata
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,10 +49,11 @@ if TYPE_CHECKING:
     from scipy import sparse
 
 
-def import_solvers() -> None:
-    """Import scipy's sparse matrices and assignment solver now (in a worker, once the pairing
-    screen's first paint is out), so that ranking and a wave's matching do not wait for them."""
-    import scipy.optimize  # noqa: F401
+def import_sparse() -> None:
+    """Import scipy's sparse matrices now (in a worker, once the pairing screen's first paint
+    is out), so that ranking does not wait for them. (Not the assignment solver a wave's
+    matching uses: scipy.optimize is 28 MB more for the rest of the session, 0.16 s of CPU
+    when the first matching run imports it.)"""
     import scipy.sparse  # noqa: F401
 
 
@@ -413,7 +415,9 @@ class Pool:
                 paired[mentee].add(wave)
             facts = Facts(managers=self.managers, mentor_load=dict(load), paired_in_wave=dict(paired),
                           former=set(former), wave_id=wave_id, today=self.today, wave_names=self.wave_names)
-            facts.__dict__["_every_pair_of"] = self
+            # (Weakly: the pool keeps its facts; a reference back would make a cycle, and the
+            # pool, 100,000 people, would wait for the cyclic collector to go.)
+            facts.__dict__["_every_pair_of"] = weakref.ref(self)
             return facts
         mentor_load = dict(base.mentor_load)
         paired = dict(base.paired_in_wave)
@@ -702,8 +706,8 @@ class Pool:
         are read-only and reused: worked out once per facts, not per check)."""
         kept = facts.__dict__.setdefault("_pool_arrays", {})
         found = kept.get(name)
-        if found is None or found[0] is not self:
-            found = kept[name] = (self, build())
+        if found is None or found[0]() is not self:
+            found = kept[name] = (weakref.ref(self), build())  # (weakly: see _facts_without)
         return found[1]
 
     def mentor_loads(self, facts: Facts) -> np.ndarray:
@@ -752,7 +756,8 @@ class Pool:
             gone = {other for two in changed[3] if person_id in two for other in two if other != person_id}
             return partners - gone if gone else partners
 
-        if facts.__dict__.get("_every_pair_of") is self:  # the facts of every pair: read the pairs' arrays
+        every = facts.__dict__.get("_every_pair_of")
+        if every is not None and every() is self:  # the facts of every pair: read the pairs' arrays
             mentors, mentees = self._went_ahead
             return set(mentees[mentors == person_id].tolist()) | set(mentors[mentees == person_id].tolist())
 
@@ -841,6 +846,14 @@ def _texts(text: str | None, count: int) -> list[str]:
     return values
 
 
+def _shared(values: list[str]) -> list[str]:
+    """``values`` with equal texts one object: a column of a few distinct values (roles,
+    teams, time zones) then costs a pointer a person, not a string each (6 MB a column at
+    100,000 people, against 0.8)."""
+    one: dict[str, str] = {}
+    return list(map(one.setdefault, values, values))
+
+
 def _read_columns(store: Store) -> _Columns:
     """Read every participant as columns (:data:`_COLUMNS_SQL`, :data:`_ITEMS_SQL`); raise
     _NotPlain when the table holds a value the columns cannot carry exactly."""
@@ -886,13 +899,13 @@ def _read_columns(store: Store) -> _Columns:
     return _Columns(
         ids=ids,
         names=_texts(row[5], count),
-        roles=_texts(row[6], count),
+        roles=_shared(_texts(row[6], count)),
         levels=_numbers(row[2], count, np.float64),
-        business=_texts(row[7], count),
-        teams=_texts(row[8], count),
+        business=_shared(_texts(row[7], count)),
+        teams=_shared(_texts(row[8], count)),
         managers=_numbers(row[3], count, np.float64),
-        timezones=_texts(row[9], count),
-        statuses=_texts(row[10], count),
+        timezones=_shared(_texts(row[9], count)),
+        statuses=_shared(_texts(row[10], count)),
         capacity=_numbers(row[4], count, np.int64),
         items=items,
         attributes=attributes,

@@ -217,6 +217,10 @@ class ProgrammeScreen(Screen):
         """
 
         app = self.app
+        # What the work is given is let go of once it ran: Textual's worker thread keeps its
+        # last worker (a context variable of the pool's thread), and with it this job, until
+        # it runs another one; the pairing screen's ranking held the whole pool that way.
+        given = [(work, args)]
 
         def job() -> None:
             # Textual runs a thread worker without the app's context, so ``self.app`` there
@@ -225,8 +229,9 @@ class ProgrammeScreen(Screen):
             # above, on the UI thread, is this thread's app for everything the work calls.
             active_app.set(app)
             worker = get_current_worker()
+            run, arguments = given.pop()
             try:
-                result = work(*args)
+                result = run(*arguments)
             except Exception as error:  # noqa: BLE001 - delivered to the UI thread, shown there
                 if not self.post_message(WorkDone(worker, error=error)) and outlive:
                     # The screen was left meanwhile: its failure is still said, over what is shown.

@@ -25,7 +25,8 @@ from textual.widgets import Header, Input, Static
 
 from rmtui.coaches import Workload, assign_coach, workloads
 from rmtui.db import ConflictError, Pair, Store, StoreError, Wave
-from rmtui.matching import Names, Pool, Ranking, import_solvers, rank_candidates, read_names, refresh_pool
+from rmtui.matching import Names, Pool, Ranking, import_sparse, rank_candidates, read_names, refresh_pool
+from rmtui.memory import trim
 from rmtui.pairing import (
     OVERRIDABLE,
     PairCheck,
@@ -57,7 +58,7 @@ from rmtui.text import clean, literal
 from rmtui.widgets.footer import Footer
 from rmtui.widgets.pick import PickOne
 from rmtui.widgets.search_field import SearchField
-from rmtui.widgets.virtual_table import Column, VirtualTable
+from rmtui.widgets.virtual_table import Column, EmptySource, VirtualTable
 
 T = TypeVar("T")
 
@@ -75,6 +76,7 @@ PEOPLE_COLUMNS = [
 ]
 MARKS = {PASS: ("✓", "green"), "warn": ("!", "yellow"), FAIL: ("✗", "bold red")}
 SHARED = "bold underline"
+LOADING = "Loading the programme…"  # the person's line until the first candidates are read
 
 
 PAIR_COLUMNS = tuple(f.name for f in dataclasses.fields(Pair))
@@ -239,7 +241,7 @@ def _load(programme: Programme, previous: Pool | None = None, wave_id: int | Non
     waiting in the wave shown (when ``person_id`` is gone) and the facts of that wave.
     """
     store = programme.store
-    import_solvers()
+    import_sparse()
     config, problem = _rules(programme)
     pool = refresh_pool(store, programme.today(), previous)
     if names is not None:
@@ -252,6 +254,7 @@ def _load(programme: Programme, previous: Pool | None = None, wave_id: int | Non
         loaded.first[wave] = waiting[0].id if waiting else None
     pool.facts(wave)
     _ = loaded._rows_of
+    trim()  # what the read made and freed (its texts: more than the pool at 100k) goes back
     return loaded
 
 
@@ -267,6 +270,13 @@ def _in_thread(read: Callable[..., T], *args: object) -> Future[T]:
 
     threading.Thread(target=run, name="pairing-first-read", daemon=True).start()
     return outcome
+
+
+def _let_go(going: list) -> None:
+    """Drop the last references in ``going`` (the pool is freed then: no cycle waits for the
+    collector) and give the memory back to the system."""
+    going.clear()
+    trim()
 
 
 class CandidateSource:
@@ -386,6 +396,8 @@ class PairingScreen(ProgrammeScreen):
         self._load_pending = False  # the whole read waits for the first paint
         self._reload = False  # ... and what it reads may be older than a change seen since
         self._checked_at: tuple[CandidateSource | None, int] | None = None  # the source and row the panel shows
+        self._released = False  # left for another area: what was read is let go (see _mode_changed)
+        self._back_to: int | None = None  # ... and the candidate the cursor was on, for the cursor when back
         # The first paint's read starts with the screen, not once Textual has styled, composed
         # and mounted it (0.1-0.15 s at 100k; more on a busy machine): on_mount's worker waits for it.
         self._first_read: Future[Loaded] | None = _in_thread(_glance, self.programme)
@@ -393,7 +405,7 @@ class PairingScreen(ProgrammeScreen):
     def compose(self):
         yield Header()
         yield SearchField(placeholder="/ Find the person to match: type a name", id="find")
-        yield Static("Loading the programme…", id="person")
+        yield Static(LOADING, id="person")
         with Horizontal(id="main"):
             with Vertical(id="tables"):
                 yield VirtualTable(CANDIDATE_COLUMNS, id="candidates")
@@ -408,6 +420,7 @@ class PairingScreen(ProgrammeScreen):
 
     def on_mount(self) -> None:
         self.query_one("#candidates", VirtualTable).focus()
+        self.app.mode_change_signal.subscribe(self, self._mode_changed)
         # The first paint comes from a narrow read (the names, the person, their first
         # candidates by name, scored); the whole programme is read after it, then ranked
         # (not meanwhile: both would share the one interpreter and the first paint come later).
@@ -421,9 +434,51 @@ class PairingScreen(ProgrammeScreen):
     def refresh_data(self) -> None:
         self.load()
 
+    # -- leaving for another area, and coming back ---------------------------------------
+
+    def _mode_changed(self, _mode: str) -> None:
+        """Another area is shown (this one is no longer in the shown stack, also when left
+        from a screen opened over it): let go of what was read for this screen."""
+        if not self._released and self not in self.app.screen_stack:
+            self._release()
+
+    def _release(self) -> None:
+        """Drop the programme read for this screen (at 100,000 people the pool, its arrays and
+        the ranking are a quarter of a gigabyte the rest of the app never uses) and give the
+        memory back to the system. Kept: whom and in which wave the coordinator matches, and
+        the candidate under the cursor; shown again as on a first visit (:meth:`on_screen_resume`).
+        A read or ranking still under way is dropped when it ends (:meth:`_newest`, :meth:`_loaded`);
+        none is started meanwhile (:meth:`load`)."""
+        self._released = True
+        self._back_to = self._other(self.current).id if self.current is not None else self._back_to
+        # Freed after the frame that shows the other area, not before it (30 ms at 100k).
+        going = [self.loaded, self.ranking, self.source, self.current, self.found, dict(self._checks)]
+        self.loaded = self.ranking = self.source = self.current = None
+        self.found = []
+        self._checks.clear()
+        self._checked_at = None
+        self._load_pending = self._reload = False
+        for table in self.query(VirtualTable):
+            table.set_source(EmptySource(), cursor=0)
+        self.query_one("#person", Static).update(LOADING)
+        for panel in ("#rules", "#left", "#right"):
+            self.query_one(panel, Static).update("")
+        self.app.call_after_refresh(_let_go, going)
+
+    def on_screen_resume(self) -> None:
+        """Shown again after :meth:`_release`: read as on a first visit (the first candidates by
+        name, then the whole programme), for the same person and wave."""
+        if self._released:
+            self._released = False
+            self.seen_generation = self.host.data_generation  # (what is read now is the newest)
+            self._reload = self._loading  # a read from before leaving may be older than that
+            self.glance(then_load=True)
+
     # -- loading -----------------------------------------------------------------------
 
     def load(self) -> None:
+        if self._released:  # (a save landing after the screen was left): read when shown again
+            return
         if self._loading:  # one read of the whole programme at a time; again once it is in
             self._reload = True
             return
@@ -453,8 +508,9 @@ class PairingScreen(ProgrammeScreen):
         """Hand ``result`` to ``then`` unless a newer glance or ranking was asked for since.
 
         (Not Textual's exclusive workers: a thread runs to its end either way, and waiting
-        for a cancelled one raises WorkerCancelled in whoever waits for every worker.)"""
-        if asked == self._asked:
+        for a cancelled one raises WorkerCancelled in whoever waits for every worker.) Nor when
+        the screen was left meanwhile (:meth:`_release`): nothing read for it is kept then."""
+        if asked == self._asked and not self._released:
             then(result)
 
     def _after_glance(self) -> None:
@@ -533,6 +589,8 @@ class PairingScreen(ProgrammeScreen):
         return False
 
     def _loaded(self, loaded: Loaded) -> None:
+        if self._released:  # left while it was read: not kept (read again when shown again)
+            return
         glanced = self.loaded is not None and self.loaded.partial
         self.loaded = loaded
         self._checks.clear()
@@ -589,7 +647,9 @@ class PairingScreen(ProgrammeScreen):
         self.source = CandidateSource(self, ranking, self.hide_blocked)
         cursor = 0
         proposals = self._own_proposals()
-        target = self._other(keep).id if keep is not None else None
+        target = self._other(keep).id if keep is not None else self._back_to
+        if ranking.complete:
+            self._back_to = None
         if target is None and proposals:
             target = next(i for i in (proposals[0].mentor_id, proposals[0].mentee_id) if i != self.person_id)
         found = self.source.index_of(target) if target is not None else None
@@ -816,7 +876,7 @@ class PairingScreen(ProgrammeScreen):
 
     def _pick(self, person: Person) -> None:
         self.person_id = person.id
-        self.current = None
+        self.current = self._back_to = None
         self._checked_at = None
         self.ranking = None
         find = self.query_one("#find", Input)

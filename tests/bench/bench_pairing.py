@@ -222,14 +222,14 @@ def screen_figures(path: Path, start: str = "coordinators", settle: float | None
     panel filled for the row under it: keys answer from here), and until the first frame
     with the candidates ranked. CPU time of the whole process (the app, its
     workers, the watcher) beside the wall clock. Runs on any version of the screen (an older
-    one is usable only once ranked).
+    one is usable only once ranked). Then the same after going back to the roster (``1``) for
+    ``settle`` seconds and pressing ``3`` again, with the process's resident memory (VmRSS) on
+    the ranked screen and on the roster after it.
 
     The key is posted as the terminal's driver posts it, not with ``Pilot.press``: that waits
     until the process has been idle a moment (up to a second, twice), so with the programme
     read in a worker meanwhile it stopped the clock a second late, or more."""
     import asyncio
-
-    from textual import events
 
     from rmtui.app import RmtuiApp
     from rmtui.clock import FixedClock
@@ -263,24 +263,59 @@ def screen_figures(path: Path, start: str = "coordinators", settle: float | None
                     seen["ranked"] = (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
 
             app._display = frame  # type: ignore[method-assign]
-            wall, cpu = time.perf_counter(), time.process_time()
-            key = events.Key("3", "3")
-            key.set_sender(app)
-            app.post_message(key)
-            while "ranked" not in seen and time.perf_counter() - wall < 120:
-                await asyncio.sleep(0.005)
-            assert "ranked" in seen, "the pairing screen never became usable"
+
+            async def press(key_name: str, wanted: str) -> None:
+                nonlocal wall, cpu
+                seen.clear()
+                wall, cpu = time.perf_counter(), time.process_time()
+                app.post_message(_key(key_name, app))
+                while wanted not in seen and time.perf_counter() - wall < 120:
+                    await asyncio.sleep(0.005)
+                assert wanted in seen, f"never {wanted} after {key_name}"
+
+            await press("3", "ranked")
             figures["screen_usable_ms"], figures["screen_usable_cpu_ms"] = seen["usable"]
             figures["screen_ranked_ms"], figures["screen_ranked_cpu_ms"] = seen["ranked"]
+            figures["screen_rss_mb"] = _rss_mb()
+            # Back to the roster for a while (the coordinator looks someone up), then 3 again.
+            await asyncio.sleep(1)
+            app.post_message(_key("1", app))
+            await asyncio.sleep(0.5)
+            await app.workers.wait_for_complete()  # (the roster's first index build, when not shown yet)
+            await asyncio.sleep(settle)
+            figures["left_rss_mb"] = _rss_mb()
+            await press("3", "ranked")
+            figures["back_usable_ms"], figures["back_usable_cpu_ms"] = seen["usable"]
+            figures["back_ranked_ms"], figures["back_ranked_cpu_ms"] = seen["ranked"]
 
     try:
         asyncio.run(measure())
     finally:
         programme.close()
-    print(f"pairing screen opened (3) at {path.name}: usable in {figures['screen_usable_ms']:.0f} ms wall, "
-          f"{figures['screen_usable_cpu_ms']:.0f} ms CPU (budget 1 s); ranked in {figures['screen_ranked_ms']:.0f} ms "
-          f"wall, {figures['screen_ranked_cpu_ms']:.0f} ms CPU")
+    for visit, name in (("screen", "opened (3)"), ("back", "back (1, then 3)")):
+        print(f"pairing screen {name} at {path.name}: usable in {figures[f'{visit}_usable_ms']:.0f} ms wall, "
+              f"{figures[f'{visit}_usable_cpu_ms']:.0f} ms CPU (budget 1 s); ranked in "
+              f"{figures[f'{visit}_ranked_ms']:.0f} ms wall, {figures[f'{visit}_ranked_cpu_ms']:.0f} ms CPU")
+    print(f"resident memory: {figures['screen_rss_mb']:.0f} MB on the ranked pairing screen, "
+          f"{figures['left_rss_mb']:.0f} MB {settle:.0f} s after going back to the roster")
     return figures
+
+
+def _key(name: str, sender):  # noqa: ANN001, ANN202 - a Textual key event as the driver posts it
+    from textual import events
+
+    key = events.Key(name, name)
+    key.set_sender(sender)
+    return key
+
+
+def _rss_mb() -> float:
+    """This process's resident memory in MB (VmRSS; 0 where /proc is not there)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
+    except (OSError, StopIteration):
+        return 0.0
 
 
 def build_programme(path: Path, people: int) -> None:
