@@ -181,6 +181,18 @@ class ProgrammeScreen(Screen):
             if isinstance(footer, Footer):
                 await footer.show_keys()
 
+    @on(events.Unmount)
+    def _forget_closed_watchers(self) -> None:
+        """Let the app forget the watchers of this screen's closed widgets (issue 14 soak).
+
+        Textual's Header watches the app's title and subtitle, and the app drops a closed
+        widget's watcher only when that attribute next changes: the title never does, so each
+        popped screen's header stayed in memory with all it holds (one a profile opened). The
+        same rule as Textual's own pruning, at the moment the screen goes.
+        """
+        for watchers in getattr(self.app, "__watchers", {}).values():
+            watchers[:] = [(node, callback) for node, callback in watchers if not node._closing]
+
     # -- running work off the UI thread: the one way ------------------------------------
 
     def run_work(
