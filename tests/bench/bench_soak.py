@@ -108,6 +108,7 @@ class Soak:
     interval: float
     pause: float  # the writer's seconds between edits
     probe: bool = False
+    areas: tuple[str, ...] = tuple(AREAS)  # visited in this order, round after round
     rng: random.Random = field(default_factory=lambda: random.Random(14))
     samples: list[tuple[float, float, str]] = field(default_factory=list)  # (seconds, MB, area)
     visits: list[Visit] = field(default_factory=list)
@@ -236,7 +237,7 @@ class Soak:
         """Visit the areas in turn, as a coordinator would, until the time is up."""
         deadline = self.began + self.minutes * 60
         while time.perf_counter() < deadline:
-            for area in AREAS:
+            for area in self.areas:
                 if time.perf_counter() >= deadline or pane.pid() is None:
                     return
                 visit = self.go(pane, area)
@@ -366,6 +367,7 @@ def run(
     people: int = 100_000,
     json_path: Path | None = None,
     probe: bool = False,
+    areas: tuple[str, ...] = tuple(AREAS),
 ) -> list[str]:
     """Soak this checkout (and ``base`` at the same time, if given); return the printed lines."""
     if shutil.which("tmux") is None:
@@ -373,11 +375,10 @@ def run(
     with tempfile.TemporaryDirectory(prefix="rmtui-soak-") as name:
         folder = Path(name)
         source = db or build_demo_db(folder, people)
-        soaks = [Soak("new", ROOT, sys.executable, folder, minutes, interval, pause, probe)]
+        checkouts = [("new", ROOT, sys.executable)]
         if base is not None:
-            soaks.append(
-                Soak("base", base, str(base / ".venv" / "bin" / "python"), folder, minutes, interval, pause, probe)
-            )
+            checkouts.append(("base", base, str(base / ".venv" / "bin" / "python")))
+        soaks = [Soak(*checkout, folder, minutes, interval, pause, probe, areas) for checkout in checkouts]
         threads = [threading.Thread(target=soak.run, args=(source,)) for soak in soaks]
         for thread in threads:
             thread.start()
@@ -435,6 +436,7 @@ if __name__ == "__main__":
     parser.add_argument("--pause", type=float, default=2.5, help="the writer's seconds between edits (default 2.5)")
     parser.add_argument("--json", type=Path, help="write the samples and visits to this file")
     parser.add_argument("--probe", action="store_true", help="also count the app's objects by type on the roster")
+    parser.add_argument("--areas", default=",".join(AREAS), help=f"areas visited in turn (default {','.join(AREAS)})")
     parser.add_argument("--quick", action="store_true", help="a minute on 2,000 people (also RMTUI_BENCH_QUICK=1)")
     options = parser.parse_args()
     small = options.quick or os.environ.get("RMTUI_BENCH_QUICK") == "1"
@@ -447,6 +449,7 @@ if __name__ == "__main__":
         people=options.people or (2_000 if small else 100_000),
         json_path=options.json,
         probe=options.probe,
+        areas=tuple(options.areas.split(",")),
     )
     print("== summary ==")
     print("\n".join(figures))
