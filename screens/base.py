@@ -23,7 +23,7 @@ from rmtui.db import Store, StoreError
 from rmtui.error_log import UserError, log_exception
 from rmtui.keymap import SCREEN_TITLES
 from rmtui.presence import Entry, Spot, editing, editing_notice
-from rmtui.widgets.footer import Footer
+from rmtui.widgets.footer import Footer, forget_closed_watchers
 from rmtui.widgets.keys_panel import bindings
 
 __all__ = ["DataChanged", "ProgrammeHost", "ProgrammeScreen", "WorkDone", "bindings"]
@@ -183,15 +183,9 @@ class ProgrammeScreen(Screen):
 
     @on(events.Unmount)
     def _forget_closed_watchers(self) -> None:
-        """Let the app forget the watchers of this screen's closed widgets (issue 14 soak).
-
-        Textual's Header watches the app's title and subtitle, and the app drops a closed
-        widget's watcher only when that attribute next changes: the title never does, so each
-        popped screen's header stayed in memory with all it holds (one a profile opened). The
-        same rule as Textual's own pruning, at the moment the screen goes.
-        """
-        for watchers in getattr(self.app, "__watchers", {}).values():
-            watchers[:] = [(node, callback) for node, callback in watchers if not node._closing]
+        """Let the app forget this screen's closed widgets: its Header watches the app's
+        title, which never changes, so each popped screen's header stayed in memory."""
+        forget_closed_watchers(self.app)
 
     # -- running work off the UI thread: the one way ------------------------------------
 

@@ -36,3 +36,21 @@ async def test_profiles_opened_and_left_are_freed(demo_programme: Programme) -> 
         assert sum(ref() is not None for ref in screens) <= 1
         assert sum(ref() is not None for ref in headers) <= 1
         assert [type(header.screen) for header in app.screen.query(Header)] == [RosterScreen]  # its own stays
+
+
+async def test_the_footers_keys_it_replaced_are_freed(demo_programme: Programme) -> None:
+    from textual.widgets._footer import FooterKey
+
+    def left_keys() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if isinstance(o, FooterKey) and not o.is_attached)
+
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        before = left_keys()
+        for key in ["slash", "escape"] * 4:  # the search field, then the results: other keys each time
+            await pilot.press(key)
+            await settled(pilot)
+        await pilot.pause(0.5)
+        assert left_keys() <= before
