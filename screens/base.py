@@ -23,7 +23,7 @@ from rmtui.db import Store, StoreError
 from rmtui.error_log import UserError, log_exception
 from rmtui.keymap import SCREEN_TITLES
 from rmtui.presence import Entry, Spot, editing, editing_notice
-from rmtui.widgets.footer import Footer
+from rmtui.widgets.footer import Footer, forget_closed_watchers
 from rmtui.widgets.keys_panel import bindings
 
 __all__ = ["DataChanged", "ProgrammeHost", "ProgrammeScreen", "WorkDone", "bindings"]
@@ -180,6 +180,12 @@ class ProgrammeScreen(Screen):
         for footer in self.query("Footer"):  # by name: Textual's own footer too (it has no show_keys)
             if isinstance(footer, Footer):
                 await footer.show_keys()
+
+    @on(events.Unmount)
+    def _forget_closed_watchers(self) -> None:
+        """Let the app forget this screen's closed widgets: its Header watches the app's
+        title, which never changes, so each popped screen's header stayed in memory."""
+        forget_closed_watchers(self.app)
 
     # -- running work off the UI thread: the one way ------------------------------------
 

@@ -16,7 +16,20 @@ from textual.widgets import Footer as TextualFooter
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
+    from textual.dom import DOMNode
     from textual.screen import Screen
+
+
+def forget_closed_watchers(node: DOMNode) -> None:
+    """Drop the watchers of closed widgets from ``node``'s reactives (issue 14's soak).
+
+    Textual drops a closed widget's watcher of a reactive only when that reactive next
+    changes: one that never does (the app's title, watched by each screen's Header; the
+    footer's ``compact``, bound by each of its keys) kept every widget that ever watched it,
+    and all the widget held. The same rule as Textual's, applied now.
+    """
+    for watchers in getattr(node, "__watchers", {}).values():
+        watchers[:] = [(watcher, callback) for watcher, callback in watchers if not watcher._closing]
 
 
 class Footer(TextualFooter):
@@ -77,3 +90,4 @@ class Footer(TextualFooter):
         self._recompose_queued = False
         if self.is_attached and self.shown_keys() != self._shown:
             await self.recompose()
+            forget_closed_watchers(self)  # the keys just removed, each bound to our ``compact``

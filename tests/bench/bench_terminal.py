@@ -131,14 +131,15 @@ def summary(values: list[float]) -> str:
 
 
 class Pane:
-    """One tmux session running ``command`` in a WIDTH x HEIGHT pane."""
+    """One tmux session running ``command`` in a pane of ``size`` (WIDTH x HEIGHT unless told)."""
 
-    def __init__(self, command: str, *, env: dict[str, str] | None = None, root: Path = ROOT) -> None:
+    def __init__(self, command: str, *, env: dict[str, str] | None = None, root: Path = ROOT,
+                 size: tuple[int, int] = (WIDTH, HEIGHT)) -> None:
         self.name = f"rmtui-bench-{os.getpid()}-{random.randrange(10**9)}"
         exports = " ".join(f"{k}={v!r}" for k, v in (env or {}).items())
         for attempt in range(5):  # a server that just lost its last session may be exiting
             started = subprocess.run(
-                ["tmux", "-L", SOCKET, "new-session", "-d", "-s", self.name, "-x", str(WIDTH), "-y", str(HEIGHT),
+                ["tmux", "-L", SOCKET, "new-session", "-d", "-s", self.name, "-x", str(size[0]), "-y", str(size[1]),
                  f"cd {str(root)!r} && {exports} exec {command}"],
                 check=attempt == 4, capture_output=True,
             )
