@@ -16,6 +16,7 @@ changed since it was read).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import sys
 import tempfile
@@ -81,7 +82,7 @@ class Soak:
             [
                 ("job_title", f"Analyst {self.rng.randrange(1000)}"),
                 ("location", self.rng.choice(["Leeds", "Cork", "Lyon"])),
-                ("hobbies", self.rng.choice(["Chess, Running", "Baking", "Cycling, Birding"])),
+                ("hobbies", json.dumps(self.rng.choice([["Chess", "Running"], ["Baking"], ["Cycling", "Birding"]]))),
             ]
         )
         with self.store.write() as writer:

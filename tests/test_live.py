@@ -100,3 +100,19 @@ async def test_nothing_is_re_read_while_nobody_commits(programme: Programme) -> 
         await settled(pilot)
         assert screen.loaded is loaded
         assert app.sub_title.endswith("· live")
+
+
+def test_the_soak_writers_edits_leave_every_person_readable(demo_programme: Programme, tmp_path: Path) -> None:
+    # The soak benchmark's other coordinator (tests/live_writer.py) writes as the app does: a
+    # list column edited stays a JSON list, so every row it touched still reads (it once wrote
+    # hobbies as plain text, which no profile, and later the writer itself, could read).
+    from live_writer import Soak
+
+    from rmtui.db import Participant
+
+    editor = Soak(demo_programme, seed=3, folder=tmp_path)
+    kinds = [editor.edit() for _ in range(80)]
+    assert kinds.count("person") >= 10
+    people = demo_programme.store.all(Participant)
+    assert len(people) >= 60
+    assert all(isinstance(person.hobbies, list) for person in people)
