@@ -9,9 +9,12 @@ def run_app(programme: Programme, screen: str | None) -> None:
     """Open the Textual app on ``programme`` at ``screen`` and close the store after."""
     from rmtui import startup
     from rmtui.keymap import load_user_keymap
+    from rmtui.memory import use_system_allocator
     from rmtui.programme_settings import first_screen
     from rmtui.screens import AREAS
 
+    # A long session gives back what each screen frees (rmtui.memory); before any thread.
+    use_system_allocator()
     try:
         keymap = load_user_keymap()  # the user's keys.toml, checked before anything shows
         # An empty programme opens on its setup, not on a dead end.
