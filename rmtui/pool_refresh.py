@@ -47,7 +47,7 @@ def refreshed(store: Store, previous: Pool, stamp: tuple) -> Pool | None:
     columns, seen = previous.columns, previous.stamp
     if columns is None or seen is None:
         return None
-    changed = _logged_since(store, "participant_changes", "participant_id", seen[4:6], stamp[4])
+    changed = logged_since(store, "participant_changes", "participant_id", seen[4:6], stamp[4])
     if changed is None or len(changed) > max(REREAD_MIN, REREAD_SHARE * len(columns.ids)):
         return None
     rows = _read(store, changed)
@@ -78,7 +78,7 @@ def refreshed(store: Store, previous: Pool, stamp: tuple) -> Pool | None:
     return pool
 
 
-def _logged_since(store: Store, log: str, logged: str, seen: tuple, now: int | None) -> list[int] | None:
+def logged_since(store: Store, log: str, logged: str, seen: tuple, now: int | None) -> list[int] | None:
     """The ids ``log`` holds after ``seen`` (its last revision as read and whom that entry is
     of), ascending; None when the log is not the one read then (a restore, a rebuilt demo)."""
     revision = seen[0] or 0  # (None: the log was empty)
@@ -98,7 +98,7 @@ def _kept_pairs(store: Store, previous: Pool, stamp: tuple) -> list[PairFact] | 
     """``previous.pairs`` when every pair logged since is as it was (a person renamed logs their
     pairs: the leaderboard shows names), else None: the pairs are read again."""
     assert previous.stamp is not None
-    logged = _logged_since(store, "pair_changes", "pair_id", previous.stamp[6:8], stamp[6])
+    logged = logged_since(store, "pair_changes", "pair_id", previous.stamp[6:8], stamp[6])
     if logged is None or len(logged) > REREAD_MIN:
         return None
     if not logged:
