@@ -209,3 +209,27 @@ def test_the_migration_logs_every_pair_column_on_a_programme_with_pairs(programm
         logged = reopened.query_tuples("SELECT pair_id FROM pair_changes WHERE rev > ? ORDER BY rev", (before,))
         assert logged == [(2,), (4,)]
         _same(ongoing_pairs(reopened, kept), ongoing_pairs(reopened))
+
+
+def test_the_screens_whole_read_and_ranking_run_with_the_collector_paused(programme, monkeypatch):
+    """No full collection inside the refresh: the read and the ranking pause the collector
+    (their arrays and rows hold no cycles) and start it again after, also when they fail."""
+    import gc
+
+    import rmtui.screens.pairing as screen
+
+    fill_scrambled(programme.store, 8, TODAY, pairs=30)
+    seen = []
+    for module, name in ((screen, "refresh_pool"), (screen, "rank_candidates")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _real=real, **k: seen.append(gc.isenabled()) or _real(*a, **k))
+    assert gc.isenabled()
+    loaded = screen._load(programme)
+    wave = loaded.waves[0].id
+    person = next(p for p in loaded.pool.people if p.role == "mentee").id
+    assert screen._ranked_paused(loaded.pool, person, loaded.config, wave, []).person.id == person
+    assert seen == [False, False] and gc.isenabled()
+    monkeypatch.setattr(screen, "refresh_pool", lambda *a: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        screen._load(programme)
+    assert gc.isenabled()
