@@ -10,6 +10,7 @@ import json
 import random
 
 import pytest
+from conftest import before_migration
 from scrambled_data import fill_scrambled
 
 import rmtui.ongoing_pairs
@@ -185,17 +186,10 @@ def test_the_pair_log_covers_every_column_kept_and_the_coach_name_is_not_kept(pr
 def test_the_migration_logs_every_pair_column_on_a_programme_with_pairs(programme):
     """The wider pair log trigger replaces migration 5's on a database that had pairs."""
     from rmtui.db import SCHEMA_VERSION
-    from rmtui.db.schema import MIGRATIONS
 
     store = fill_scrambled(programme.store, 6, TODAY, pairs=20)
     path = store.path
-    mine = next(i for i, m in enumerate(MIGRATIONS) if "coach_id, ended_on, close_reason" in m)
-    first = next(m for m in MIGRATIONS if "CREATE TRIGGER pairs_changed" in m)
-    old_trigger = first[first.index("CREATE TRIGGER pairs_changed") :].split("END;")[0] + "END;"
-    with store.write() as w:
-        w.execute("DROP TRIGGER pairs_changed")
-        w.execute(old_trigger)
-        w.execute(f"PRAGMA user_version = {mine}")
+    before_migration(store, "coach_id, ended_on, close_reason", "pairs_changed")
     before = store.scalar("SELECT max(rev) FROM pair_changes")
     with store.write() as w:
         w.execute("UPDATE pairs SET version = version + 1 WHERE id = 1")

@@ -9,6 +9,7 @@ import random
 
 import numpy as np
 import pytest
+from conftest import before_migration
 from test_pairing_pool import GOALS, HOBBIES, SKILLS, TODAY, ZONES, _fill
 
 import rmtui.matching
@@ -246,17 +247,11 @@ def test_a_value_the_columns_cannot_carry_reads_the_whole_pool_row_by_row(progra
 def test_every_column_the_pool_reads_is_logged_after_the_migration_on_a_programme_with_people(programme):
     """The wider change log trigger replaces the roster's on a database that had people."""
     from rmtui.db import SCHEMA_VERSION
-    from rmtui.db.schema import MIGRATIONS
 
     _fill(programme, random.Random(6), 20)
     store, path = programme.store, programme.store.path
-    mine = next(i for i, m in enumerate(MIGRATIONS) if "manager_id, timezone, status, capacity" in m)
-    roster = next(m for m in MIGRATIONS if "CREATE TRIGGER participant_changes_changed" in m)
-    old_trigger = roster[roster.index("CREATE TRIGGER participant_changes_changed") :].split("END;")[0] + "END;"
+    before_migration(store, "manager_id, timezone, status, capacity", "participant_changes_changed")
     with store.write() as w:
-        w.execute("DROP TRIGGER participant_changes_changed")
-        w.execute(old_trigger)
-        w.execute(f"PRAGMA user_version = {mine}")
         w.execute("UPDATE participants SET team = 'not logged before' WHERE id = 1")
     before = store.query_tuples("SELECT max(rev) FROM participant_changes")[0][0]
     assert store.query_tuples("SELECT count(*) FROM participant_changes WHERE rev > ?", (before,)) == [(0,)]
