@@ -700,6 +700,19 @@ MIGRATIONS: list[str] = [
         INSERT INTO participant_changes (participant_id) SELECT OLD.id WHERE OLD.id != NEW.id;
     END;
     """,
+    # (issue 14) The pair change log covers every column of a pair but the coach's name (a
+    # copy kept by the coaches' rename trigger): its coach, version, end, overrides too, not
+    # only what the leaderboard shows, so an open pairing screen re-reads only the ongoing
+    # pairs changed since it read them (rmtui.ongoing_pairs), not all 27,000 at 100k people.
+    """
+    DROP TRIGGER IF EXISTS pairs_changed;
+    CREATE TRIGGER pairs_changed AFTER UPDATE OF id, wave_id, mentor_id, mentee_id, status, started_on,
+        coach_id, ended_on, close_reason, score, overrides, paused_on, pause_reason, created_at, updated_at,
+        version ON pairs BEGIN
+        INSERT INTO pair_changes (pair_id) VALUES (NEW.id);
+        INSERT INTO pair_changes (pair_id) SELECT OLD.id WHERE OLD.id != NEW.id;
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

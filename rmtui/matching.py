@@ -23,9 +23,10 @@ import threading
 import unicodedata
 import weakref
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import repeat
 from typing import TYPE_CHECKING, overload
 
 import numpy as np
@@ -710,6 +711,21 @@ class Pool:
             found = kept[name] = (weakref.ref(self), build())  # (weakly: see _facts_without)
         return found[1]
 
+    def _put(self, array: np.ndarray, ids: Collection[int], values: Iterable[object]) -> None:
+        """Set ``array`` at the positions of the people ``ids`` (those in the pool) to ``values``.
+
+        Found in the ids (ascending, as read) by bisection: 27,000 lookups in the position
+        dict of 100,000 people took 6-12 ms each time (memory misses), once per refresh."""
+        wanted = np.fromiter(ids, dtype=np.int64, count=len(ids))
+        known = self.ids
+        if len(known) and bool((known[1:] > known[:-1]).all()):
+            at = np.minimum(np.searchsorted(known, wanted), len(known) - 1)
+            found = known[at] == wanted
+        else:
+            at = np.fromiter(map(self.position.get, wanted.tolist(), repeat(-1)), dtype=np.int64, count=len(ids))
+            found = at >= 0
+        array[at[found]] = np.fromiter(values, dtype=array.dtype, count=len(ids))[found]
+
     def mentor_loads(self, facts: Facts) -> np.ndarray:
         """Return each person's ongoing pairs as a mentor under ``facts``, by pool position."""
 
@@ -718,9 +734,10 @@ class Pool:
             if changed is not None:
                 loads = self.mentor_loads(changed[0]).copy()
                 mentors = changed[1]
-            else:
+            else:  # every mentor at once (:meth:`_put`)
                 loads = np.zeros(len(self.position), dtype=np.int64)
-                mentors = facts.mentor_load
+                self._put(loads, facts.mentor_load.keys(), facts.mentor_load.values())
+                return loads
             for mentor in mentors:
                 at = self.position.get(mentor)
                 if at is not None:
@@ -737,9 +754,12 @@ class Pool:
             if changed is not None:
                 busy = self.busy(changed[0]).copy()
                 mentees = changed[2]
-            else:
+            else:  # every mentee at once (:meth:`_put`), as Facts.busy_waves says of each
                 busy = np.zeros(len(self.position), dtype=bool)
-                mentees = facts.paired_in_wave
+                wave = facts.wave_id
+                paired = [m for m, waves in facts.paired_in_wave.items() if waves and (wave is None or wave in waves)]
+                self._put(busy, paired, repeat(True, len(paired)))
+                return busy
             for mentee in mentees:
                 at = self.position.get(mentee)
                 if at is not None:

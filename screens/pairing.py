@@ -8,7 +8,6 @@ shared interests highlighted (summaries at 80×24, more detail on a taller termi
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -24,9 +23,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Input, Static
 
 from rmtui.coaches import Workload, assign_coach, workloads
+from rmtui.collector import collector_paused
 from rmtui.db import ConflictError, Pair, Store, StoreError, Wave
 from rmtui.matching import Names, Pool, Ranking, import_sparse, rank_candidates, read_names, refresh_pool
 from rmtui.memory import trim
+from rmtui.ongoing_pairs import PAIR_COLUMNS, OngoingPairs, ongoing_pairs, ongoing_rows
 from rmtui.pairing import (
     OVERRIDABLE,
     PairCheck,
@@ -79,16 +80,14 @@ SHARED = "bold underline"
 LOADING = "Loading the programme…"  # the person's line until the first candidates are read
 
 
-PAIR_COLUMNS = tuple(f.name for f in dataclasses.fields(Pair))
-
 
 @dataclass
 class Loaded:
     """What the screen reads in one go: the pool, the rules, the waves, the ongoing pairs.
 
     Partial (the first paint, :func:`_glance`): the pool holds only the person being matched
-    and their first candidates by name, ``ranking`` scores those, ``pair_rows`` are the
-    person's own; the finder reads everyone's names when first asked; the whole programme is
+    and their first candidates by name, ``ranking`` scores those, ``ongoing`` holds the
+    person's own pairs; the finder reads everyone's names when first asked; the whole programme is
     being read meanwhile (:func:`_load`).
     """
 
@@ -96,7 +95,7 @@ class Loaded:
     config: RuleConfig
     config_problem: str | None
     waves: list[Wave]
-    pair_rows: list[tuple]  # every ongoing pair (PAIR_COLUMNS), for "who is paired with whom"
+    ongoing: OngoingPairs  # every ongoing pair, for "who is paired with whom"
     first: dict[int | None, int | None] = field(default_factory=dict)  # wave → the first person waiting
     _pairs: dict[int, list[Pair]] = field(default_factory=dict)
     partial: bool = False  # the pool holds only the people shown first (the whole programme is coming)
@@ -136,32 +135,23 @@ class Loaded:
         people = finder_people(store, self.names, find_named(self.names, query, wave_id, busy))
         self._found.update((p.id, p) for p in people)
         # The finder's notes ("active with <name>") of the people listed, from their ongoing pairs.
-        self.partners.update(self._partners_in(_ongoing(store, [p.id for p in people])))
+        self.partners.update(self._partners_in(ongoing_rows(store, [p.id for p in people])))
         return people
-
-    @cached_property
-    def _rows_of(self) -> dict[int, list[int]]:
-        """Each person's ongoing pairs, by row (built once per load, not per painted row)."""
-        found: dict[int, list[int]] = {}
-        mentor, mentee = PAIR_COLUMNS.index("mentor_id"), PAIR_COLUMNS.index("mentee_id")
-        for index, row in enumerate(self.pair_rows):
-            found.setdefault(row[mentor], []).append(index)
-            found.setdefault(row[mentee], []).append(index)
-        return found
 
     def pairs_of(self, person_id: int) -> list[Pair]:
         """Return ``person_id``'s ongoing pairs (records made for the people asked about only)."""
         found = self._pairs.get(person_id)
         if found is None:
             found = self._pairs[person_id] = [
-                Pair.from_row(dict(zip(PAIR_COLUMNS, self.pair_rows[i]))) for i in self._rows_of.get(person_id, ())
+                Pair.from_row(dict(zip(PAIR_COLUMNS, row))) for row in self.ongoing.by_person.get(person_id, ())
             ]
         return found
 
     @cached_property
     def partners(self) -> dict[int, str]:
         """What the person finder notes of each paired person: "active with <name>"."""
-        return self._partners_in(self.pair_rows)
+        id_of = PAIR_COLUMNS.index("id")
+        return self._partners_in(sorted(self.ongoing.rows.values(), key=lambda row: row[id_of]))
 
     def _partners_in(self, rows: list[tuple]) -> dict[int, str]:
         partner: dict[int, str] = {}
@@ -178,20 +168,6 @@ def _rules(programme: Programme) -> tuple[RuleConfig, str | None]:
         return load_rule_config(programme.store), None
     except RuleConfigError as error:
         return default_rule_config(), str(error)
-
-
-def _ongoing(store: Store, people: list[int] | None = None) -> list[tuple]:
-    """Every ongoing pair (PAIR_COLUMNS); with ``people``, those of these people only."""
-    marks = ", ".join("?" for _ in ONGOING)
-    sql = f"SELECT {', '.join(PAIR_COLUMNS)} FROM pairs WHERE status IN ({marks})"
-    if people is None:
-        return store.query_tuples(f"{sql} ORDER BY id", ONGOING)
-    rows: list[tuple] = []
-    for start in range(0, len(people), 400):
-        batch = people[start : start + 400]
-        who = ", ".join("?" for _ in batch)
-        rows += store.query_tuples(f"{sql} AND (mentor_id IN ({who}) OR mentee_id IN ({who}))", (*ONGOING, *batch, *batch))
-    return sorted(set(rows), key=lambda row: row[PAIR_COLUMNS.index("id")])
 
 
 # Up to this many people the whole programme is read and ranked in about the time the first
@@ -217,45 +193,65 @@ def _glance(programme: Programme, wave_id: int | None = None, person_id: int | N
             wave = wave_id if wave_id in wave_ids else (wave_ids[0] if wave_ids else None)
             seen = glance(store, programme.today(), config, wave, person_id)
             person = seen.ranking.person.id if seen.ranking is not None else None
-            rows = _ongoing(store, [person]) if person is not None else []
+            rows = ongoing_rows(store, [person]) if person is not None else []
             mentor, mentee = PAIR_COLUMNS.index("mentor_id"), PAIR_COLUMNS.index("mentee_id")
             partners = sorted({i for row in rows for i in (row[mentor], row[mentee])} - {person})
             known = dict(store.query_tuples(
                 f"SELECT id, name FROM participants WHERE id IN ({', '.join('?' for _ in partners)})", tuple(partners)))
     if everyone:
         return _load(programme, None, wave_id, person_id)
-    loaded = Loaded(seen.pool, config, problem, wave_list, rows, partial=True, ranking=seen.ranking,
+    loaded = Loaded(seen.pool, config, problem, wave_list, OngoingPairs.of(rows), partial=True, ranking=seen.ranking,
                     _known={i: clean(name) for i, name in known.items()})
     loaded.first[wave] = person
-    _ = loaded._rows_of  # worked out here, in the worker, not on the UI thread
     return loaded
 
 
 def _load(programme: Programme, previous: Pool | None = None, wave_id: int | None = None,
-          person_id: int | None = None, names: Names | None = None) -> Loaded:
+          person_id: int | None = None, names: Names | None = None, ongoing: OngoingPairs | None = None) -> Loaded:
     """Read what the screen shows in one go (off the UI thread); the people of ``previous``
-    (the pool shown now) are kept when none of them changed (:func:`refresh_pool`); the
-    folded names of ``names`` (the first paint's) are kept when they are still everyone's.
+    (the pool shown now) are kept when none of them changed (:func:`refresh_pool`), the
+    pairs of ``ongoing`` when they did not (:func:`ongoing_pairs`); the folded names of
+    ``names`` (the first paint's) are kept when they are still everyone's.
 
     The work the screen needs next is done here too, off the UI thread: the first person
     waiting in the wave shown (when ``person_id`` is gone) and the facts of that wave.
+
+    The cyclic collector is paused meanwhile (:func:`collector_paused`; what is made here
+    holds no cycles): a refresh after a pair changed made 200 young and 20 middle passes at
+    100k people, and one refresh in a few then met a full pass of 100-200 ms on the way to
+    the screen. Paused, it is one young pass afterwards; the full pass waits for a pause (GcPacer).
     """
+    with collector_paused():
+        loaded = _read_whole(programme, previous, wave_id, person_id, names, ongoing)
+    trim()  # what the read made and freed (its texts: more than the pool at 100k) goes back
+    return loaded
+
+
+def _read_whole(programme: Programme, previous: Pool | None, wave_id: int | None, person_id: int | None,
+                names: Names | None, ongoing: OngoingPairs | None) -> Loaded:
     store = programme.store
     import_sparse()
     config, problem = _rules(programme)
-    pool = refresh_pool(store, programme.today(), previous)
+    with store.snapshot():  # (the people and their pairs as of one moment)
+        pool = refresh_pool(store, programme.today(), previous)
+        pairs = ongoing_pairs(store, ongoing)
     if names is not None:
         pool.adopt_names(names)
-    loaded = Loaded(pool, config, problem, waves(store), _ongoing(store))
+    loaded = Loaded(pool, config, problem, waves(store), pairs)
     wave_ids = [w.id for w in loaded.waves]
     wave = wave_id if wave_id in wave_ids else (wave_ids[0] if wave_ids else None)
     if person_id not in pool.by_id:
         waiting = find_people(pool, "", wave, limit=1)
         loaded.first[wave] = waiting[0].id if waiting else None
     pool.facts(wave)
-    _ = loaded._rows_of
-    trim()  # what the read made and freed (its texts: more than the pool at 100k) goes back
+  # what the read made and freed (its texts: more than the pool at 100k) goes back
     return loaded
+
+
+def _ranked_paused(pool: Pool, person_id: int, config: RuleConfig, wave_id: int | None, excluding: list[int]) -> Ranking:
+    """:func:`rank_candidates`, the collector paused (as :func:`_load`: its arrays hold no cycles)."""
+    with collector_paused():
+        return rank_candidates(pool, person_id, config, wave_id, excluding=excluding)
 
 
 def _in_thread(read: Callable[..., T], *args: object) -> Future[T]:
@@ -483,9 +479,10 @@ class PairingScreen(ProgrammeScreen):
             self._reload = True
             return
         self._loading, self._reload = True, False
-        previous = self.loaded.pool if self.loaded is not None and not self.loaded.partial else None
+        whole = self.loaded if self.loaded is not None and not self.loaded.partial else None
         names = self.loaded.names if self.loaded is not None else None
-        self.run_work(_load, self.programme, previous, self.wave_id, self.person_id, names,
+        self.run_work(_load, self.programme, whole and whole.pool, self.wave_id, self.person_id, names,
+                      whole and whole.ongoing,
                       what="read the programme", done=self._loaded,
                       failed=partial(self._failed, "load"), after=self._load_ended, group="load")
 
@@ -553,7 +550,7 @@ class PairingScreen(ProgrammeScreen):
 
     def rank(self, loaded: Loaded, person_id: int, wave_id: int | None, excluding: list[int]) -> None:
         self._asked += 1
-        self.run_work(partial(rank_candidates, excluding=excluding), loaded.pool, person_id, loaded.config, wave_id,
+        self.run_work(_ranked_paused, loaded.pool, person_id, loaded.config, wave_id, excluding,
                       what="rank the candidates", done=partial(self._newest, self._asked, self._ranked),
                       failed=partial(self._failed, "rank"), group="rank", exclusive=False)
 

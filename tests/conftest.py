@@ -67,6 +67,21 @@ async def settled(pilot: Pilot[Any], rounds: int = 5) -> Screen[Any]:
     return pilot.app.screen
 
 
+def before_migration(store: Any, marker: str, trigger: str) -> None:
+    """Put ``store`` back to before the migration whose text holds ``marker``: ``trigger`` as
+    the migration that first created it made it, the schema version that migration's (the
+    next open runs it again), the data as it is."""
+    from rmtui.db.schema import MIGRATIONS
+
+    mine = next(i for i, m in enumerate(MIGRATIONS) if marker in m)
+    first = next(m for m in MIGRATIONS if f"CREATE TRIGGER {trigger}" in m)
+    old_trigger = first[first.index(f"CREATE TRIGGER {trigger}") :].split("END;")[0] + "END;"
+    with store.write() as w:
+        w.execute(f"DROP TRIGGER {trigger}")
+        w.execute(old_trigger)
+        w.execute(f"PRAGMA user_version = {mine}")
+
+
 def wait_until(
     condition: Callable[[], object],
     *,

@@ -186,6 +186,25 @@ def test_kept_facts_equal_facts_counted_from_every_pair(seed):
         assert len(positions) == len(pool.people)
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_loads_and_busy_in_any_order_of_ids_with_pairs_of_people_not_in_the_pool(seed):
+    """The mentors' loads and the busy mentees, set for everyone at once, are the facts person
+    by person: people in ascending id order (found by bisection) or not (looked up), pairs
+    naming people the pool does not hold (below, between and above its ids)."""
+    rng = random.Random(seed)
+    base = _random_pool(rng, 30, 40)
+    people = [p for p in base.people if p.id != 15]
+    if seed % 2:
+        rng.shuffle(people)
+    stray = [PairFact(900 + k, rng.choice([1, 2]), rng.choice([0, 15, 31, 5]), rng.choice([0, 15, 33, 6]),
+                      rng.choice(["active", "paused", "proposed"])) for k in range(8)]
+    pool = Pool(people, [*base.pairs, *stray], {1: "W1", 2: "W2"}, TODAY)
+    for wave in (None, 1, 2):
+        facts = pool.facts(wave)
+        assert pool.mentor_loads(facts).tolist() == [facts.mentor_load.get(p.id, 0) for p in pool.people]
+        assert pool.busy(facts).tolist() == [bool(facts.busy_waves(p.id)) for p in pool.people]
+
+
 @pytest.mark.parametrize("seed", range(25))
 @pytest.mark.parametrize("cycles", [False, True])
 def test_the_reporting_line_as_arrays_equals_the_walk_person_by_person(seed, cycles):

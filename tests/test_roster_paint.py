@@ -4,6 +4,7 @@ and keeps the garbage collector's long passes out of the way of typing."""
 from __future__ import annotations
 
 import gc
+import time
 
 from conftest import settled
 from rich.segment import Segment
@@ -191,6 +192,24 @@ async def test_the_app_paces_full_collections_while_it_runs(demo_programme: Prog
         await pilot.press("down")
         assert app.gc_pacer.last_input > before
     assert gc.get_threshold() == saved
+
+
+async def test_another_process_change_holds_the_full_collection_until_it_is_shown(demo_programme: Programme) -> None:
+    """A change committed elsewhere counts as activity: the open screen reads and shows it
+    before the pacer's full pass may run (it held the pairing screen's refresh at 100k)."""
+    from rmtui.db import Store
+
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        before, generation = app.gc_pacer.last_input, app.data_generation
+        with Store(demo_programme.store.path) as other, other.write() as w:
+            w.execute("UPDATE participants SET job_title = 'Elsewhere', version = version + 1 WHERE id = 1")
+        deadline = time.monotonic() + 30
+        while app.data_generation == generation:
+            assert time.monotonic() < deadline, "the change was never seen"
+            await pilot.pause(0.02)
+        assert app.gc_pacer.last_input > before
 
 
 def _bar_column(screen, table: VirtualTable) -> list[tuple[str, tuple]]:
