@@ -119,9 +119,9 @@ class GcPacer:
     no key typed, and a pass every ``idle`` seconds held the UI thread for a quarter of a
     second each time at 100k people.
 
-    After a full pass the memory the C library holds free is given back to the system
-    (:func:`rmtui.memory.trim`): what a screen let go of (the pairing screen's quarter of a
-    gigabyte at 100k) leaves the process, not only Python's heap.
+    After a full pass, and in any pause after work, the memory the C library holds free is
+    given back to the system (:func:`rmtui.memory.trim`): what a screen let go of (the
+    pairing screen's quarter of a gigabyte at 100k) or a refresh freed leaves the process.
     """
 
     def __init__(self, idle: float = 1.0, backstop: int = 100, spacing: float = 10.0,
@@ -132,6 +132,7 @@ class GcPacer:
         self._now = now
         self.last_input = now()
         self.last_pass = self.last_input - spacing  # none yet: the first may run at once
+        self.last_trim = self.last_input - 1.0  # (the first pause gives back what start-up freed)
         self._saved: tuple[int, int, int] | None = None
 
     def start(self) -> None:
@@ -153,14 +154,23 @@ class GcPacer:
 
     def tick(self) -> bool:
         """Run a full pass if the app is idle, the last pass is ``spacing`` seconds ago and
-        objects got old since."""
+        objects got old since; True if it ran. In a pause with no full pass due, what the
+        work before it freed still goes back to the system, once per pause."""
         now = self._now()
-        if now - self.last_input < self.idle or now - self.last_pass < self.spacing or gc.get_count()[2] == 0:
+        if now - self.last_input < self.idle:
             return False
-        self.last_pass = now
-        gc.collect()
-        trim()  # what the pass freed goes back to the system (a few ms; see rmtui.memory)
-        return True
+        if now - self.last_pass >= self.spacing and gc.get_count()[2] > 0:
+            self.last_pass = now
+            gc.collect()
+            self._trim(now)  # what the pass freed goes back to the system (a few ms; see rmtui.memory)
+            return True
+        if self.last_trim < self.last_input:
+            self._trim(now)
+        return False
+
+    def _trim(self, now: float) -> None:
+        self.last_trim = now
+        trim()
 
 
 class _Stylesheet(Stylesheet):

@@ -239,3 +239,27 @@ def test_the_pacers_full_pass_gives_what_it_freed_back(monkeypatch) -> None:
     now[0] += 1.0
     assert pacer.tick()
     assert trimmed == [0], "once, after the full pass"
+
+
+def test_a_pause_after_work_gives_memory_back_once_without_a_full_pass(monkeypatch) -> None:
+    import rmtui.app as app_module
+    from rmtui.app import GcPacer
+
+    trimmed: list[float] = []
+    now = [100.0]
+    monkeypatch.setattr(app_module, "trim", lambda: trimmed.append(now[0]) or True)
+    pacer = GcPacer(idle=1.0, now=lambda: now[0])
+    pacer.last_pass = now[0]  # a full pass just ran: none is due in the next 10 s
+    pacer.input()  # a key (or another coordinator's change shown)
+    now[0] += 0.5
+    assert not pacer.tick() and not trimmed  # still typing
+    now[0] += 1.0
+    assert not pacer.tick()  # no full pass...
+    assert trimmed == [101.5]  # ...but what the work freed goes back
+    now[0] += 1.0
+    pacer.tick()
+    assert trimmed == [101.5], "once per pause"
+    pacer.input()
+    now[0] += 1.5
+    pacer.tick()
+    assert trimmed == [101.5, 104.0]

@@ -96,6 +96,11 @@ def app_child(db: str, edits: int) -> None:
             full_passes.append((time.time(), "tick" in names))
 
     gc.callbacks.append(collected)
+    from rmtui import memory
+
+    switch = getattr(memory, "use_system_allocator", None)  # as rmtui.run does (not in older checkouts)
+    if switch is not None:
+        switch()
     programme = Programme.open(db, FixedClock.on(TODAY))
     out: list[dict[str, object]] = []
 
