@@ -44,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -330,6 +331,12 @@ def bench_rmtui(db: Path, queries: list[str], root: Path = ROOT, python: str = s
     launcher = folder / "gc_probe.py"
     launcher.write_text(GC_PROBE)
     probe = folder / f"gc-{os.getpid()}-{random.randrange(10**9)}.json"
+    # Each checkout types into its own copy: opening a file migrates it in place, and an older
+    # checkout refuses a file a newer one migrated (the demo given is never written).
+    own = folder / f"{root.resolve().name}-{zlib.crc32(str(root.resolve()).encode())}-{db.name}"
+    if not own.exists():
+        shutil.copy(db, own)  # (its permissions too: the app warns of a file others can read)
+    db = own
     pane = open_roster(db, root, python, env={"RMTUI_GC_PROBE": str(probe)}, launcher=launcher)
     try:
         cpu: list[float] = []
