@@ -59,3 +59,36 @@ async def test_the_footers_keys_it_replaced_are_freed(demo_programme: Programme)
             await settled(pilot)
         await pilot.pause(0.5)
         assert left_keys() <= before
+
+
+async def test_the_line_caches_of_widgets_gone_are_freed_in_a_pause(demo_programme: Programme) -> None:
+    """Textual keeps each widget's line cache (StylesCache, with its rendered lines) in a
+    class-wide cache of 1,024 entries (Textual issue 6665): the widgets of every profile
+    opened stayed in memory that way. The app empties it in its pauses (GcPacer)."""
+    from textual._styles_cache import StylesCache
+    from textual.widget import Widget
+
+    def gone_widgets_caches() -> int:
+        gc.collect()
+        objects = gc.get_objects()
+        live = {id(o._styles_cache) for o in objects if isinstance(o, Widget)}
+        return sum(1 for o in objects if isinstance(o, StylesCache) and id(o) not in live)
+
+    app = RmtuiApp(demo_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        app.gc_pacer.idle = 3600.0  # no pause while the profiles come and go (a loaded machine)
+        for _ in range(3):
+            await pilot.press("down", "enter")
+            assert isinstance(await settled(pilot), ProfileScreen)
+            await pilot.press("escape")
+            assert isinstance(await settled(pilot), RosterScreen)
+        assert gone_widgets_caches() > 20  # the profiles' widgets are gone, their caches not yet
+        trimmed = app.gc_pacer.last_trim
+        app.gc_pacer.idle = 1.0
+        for _ in range(20):  # the next pause (a second without a key)
+            await pilot.pause(0.25)
+            if app.gc_pacer.last_trim > trimmed:
+                break
+        assert app.gc_pacer.last_trim > trimmed
+        assert gone_widgets_caches() == 0
