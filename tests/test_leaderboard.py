@@ -369,6 +369,38 @@ async def test_coming_back_to_a_wave_reads_nothing_again(board_programme: Progra
         assert _shown_pairs(screen) == [5, 4, 1, 3, 2]
 
 
+
+async def test_leaving_lets_the_board_go_and_coming_back_reads_it_with_the_cursors_kept(board_programme: Programme) -> None:
+    """At 100,000 people the kept board held 18 MB for as long as the app ran (issue 14's
+    hour-long soak): left for another area, the screen keeps only what was chosen."""
+    store = board_programme.store
+    app = RmtuiApp(board_programme, start="leaderboard")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settled(pilot)
+        await pilot.press("s", "home", "down", "down")  # sorted by pair: pair 4, third
+        assert screen.current_pair().pair_id == 4
+        await pilot.press("tab", "down")
+        departments = screen.query_one("#departments", VirtualTable)
+        department = screen.loaded.standings[departments.cursor].department
+        await pilot.press("tab", "tab")  # back to the pairs view
+        await pilot.press("1")
+        await settled(pilot)
+        assert screen.loaded is None and screen.boards == {} and screen.pair_rows == []
+        # Pair 4 holds its next session meanwhile (the board read again shows it).
+        session = store.all(Session, "pair_id = 4 AND status != 'held'", order="seq")[0]
+        with store.write() as w:
+            w.update("sessions", session.id, session.version,
+                     {"status": "held", "held_on": "2026-11-19", "notes": "Done.", "notes_posted_on": "2026-11-19"})
+        await pilot.press("5")
+        assert await settled(pilot) is screen
+        assert screen.boards[None].reread is None  # read whole
+        assert screen.sort_by == "pair" and _shown_pairs(screen) == [3, 1, 4, 5, 2]
+        assert screen.current_pair().pair_id == 4
+        assert [r.held for r in screen.pair_rows if r.pair_id == 4] == [
+            store.scalar("SELECT count(*) FROM sessions WHERE pair_id = 4 AND status = 'held'")]
+        assert screen.loaded.standings[departments.cursor].department == department
+
+
 # -- small-group suppression (issue 15, item 4) ------------------------------------------
 
 
