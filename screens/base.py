@@ -138,6 +138,26 @@ class ProgrammeScreen(Screen):
     def refresh_data(self) -> None:
         """Reload what this screen shows from the database (in a worker)."""
 
+    # -- leaving for another area: what was read is let go ----------------------------------
+
+    released = False
+    """Left for another area, this screen let go of what it read (see :meth:`release_when_left`)."""
+
+    def release_when_left(self) -> None:
+        """From now on, :meth:`release` runs when another area is shown, also when it is left
+        from a screen opened over this one (at 100,000 people what a screen read stayed in
+        memory for as long as the app ran). The screen reads again when shown again, in its
+        own ``on_screen_resume``, where ``released`` is still True."""
+        self.app.mode_change_signal.subscribe(self, self._left)
+
+    def _left(self, _mode: str) -> None:
+        if not self.released and self not in self.app.screen_stack:
+            self.released = True
+            self.release()
+
+    def release(self) -> None:
+        """Drop what this screen read; keep what the coordinator chose (see :meth:`release_when_left`)."""
+
     # -- presence: where this screen is, and who else edits its record ------------------
 
     def presence_area(self) -> str:

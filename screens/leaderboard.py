@@ -187,7 +187,6 @@ class LeaderboardScreen(ProgrammeScreen):
         self.loaded: Loaded | None = None
         self.boards: dict[int | None, service.Leaderboards] = {}  # one kept board per wave shown
         self.pair_rows: list[LeaderRow] = []
-        self._released = False  # left for another area: the board was let go (see _release)
         self._back_to: tuple[int | None, str | None] = (None, None)  # ... the pair and department the cursors were on
 
     def compose(self):
@@ -200,7 +199,7 @@ class LeaderboardScreen(ProgrammeScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.mode_change_signal.subscribe(self, self._mode_changed)
+        self.release_when_left()
         self._show_view()
         self.load()
 
@@ -209,18 +208,11 @@ class LeaderboardScreen(ProgrammeScreen):
 
     # -- leaving for another area, and coming back ---------------------------------------
 
-    def _mode_changed(self, _mode: str) -> None:
-        """Another area is shown (also when left from a screen opened over this one): let go
-        of the board."""
-        if not self._released and self not in self.app.screen_stack:
-            self._release()
-
-    def _release(self) -> None:
+    def release(self) -> None:
         """Drop what was read (at 100,000 people, 37,000 pairs: the kept boards and rows held
         18 MB after the app's trim, 46 MB read alone, for as long as the app ran). Kept: the
         view, sort, wave and session chosen, and the pair and department under the cursors;
         read again, whole, when shown again (0.45 s at 100k, 0.05 s at 10k pairs)."""
-        self._released = True
         if self.loaded is not None:
             current = self.current_pair()
             departments = self.query_one("#departments", VirtualTable)
@@ -236,9 +228,9 @@ class LeaderboardScreen(ProgrammeScreen):
         self.query_one("#standing", Static).update("")
 
     def on_screen_resume(self) -> None:
-        """Shown again after :meth:`_release`: read the board again."""
-        if self._released:
-            self._released = False
+        """Shown again after :meth:`release`: read the board again."""
+        if self.released:
+            self.released = False
             self.seen_generation = self.host.data_generation  # (what is read now is the newest)
             self.load()
 
@@ -252,7 +244,7 @@ class LeaderboardScreen(ProgrammeScreen):
     # -- loading -----------------------------------------------------------------------
 
     def load(self) -> None:
-        if self._released:  # read when shown again
+        if self.released:  # read when shown again
             return
         boards = self.boards.setdefault(self.wave_id, service.Leaderboards())
         self.run_work(
@@ -263,7 +255,7 @@ class LeaderboardScreen(ProgrammeScreen):
     def show(self, loaded: Loaded) -> None:
         """Replace every view's rows in place; each cursor stays on the same pair or department
         (as they were when the screen was left, on the first read after coming back)."""
-        if self._released:  # read before the screen was left: not kept
+        if self.released:  # read before the screen was left: not kept
             return
         previous = self.loaded
         self.loaded = loaded

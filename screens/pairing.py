@@ -392,7 +392,6 @@ class PairingScreen(ProgrammeScreen):
         self._load_pending = False  # the whole read waits for the first paint
         self._reload = False  # ... and what it reads may be older than a change seen since
         self._checked_at: tuple[CandidateSource | None, int] | None = None  # the source and row the panel shows
-        self._released = False  # left for another area: what was read is let go (see _mode_changed)
         self._back_to: int | None = None  # ... and the candidate the cursor was on, for the cursor when back
         # The first paint's read starts with the screen, not once Textual has styled, composed
         # and mounted it (0.1-0.15 s at 100k; more on a busy machine): on_mount's worker waits for it.
@@ -416,7 +415,7 @@ class PairingScreen(ProgrammeScreen):
 
     def on_mount(self) -> None:
         self.query_one("#candidates", VirtualTable).focus()
-        self.app.mode_change_signal.subscribe(self, self._mode_changed)
+        self.release_when_left()
         # The first paint comes from a narrow read (the names, the person, their first
         # candidates by name, scored); the whole programme is read after it, then ranked
         # (not meanwhile: both would share the one interpreter and the first paint come later).
@@ -432,20 +431,13 @@ class PairingScreen(ProgrammeScreen):
 
     # -- leaving for another area, and coming back ---------------------------------------
 
-    def _mode_changed(self, _mode: str) -> None:
-        """Another area is shown (this one is no longer in the shown stack, also when left
-        from a screen opened over it): let go of what was read for this screen."""
-        if not self._released and self not in self.app.screen_stack:
-            self._release()
-
-    def _release(self) -> None:
+    def release(self) -> None:
         """Drop the programme read for this screen (at 100,000 people the pool, its arrays and
         the ranking are a quarter of a gigabyte the rest of the app never uses) and give the
         memory back to the system. Kept: whom and in which wave the coordinator matches, and
         the candidate under the cursor; shown again as on a first visit (:meth:`on_screen_resume`).
         A read or ranking still under way is dropped when it ends (:meth:`_newest`, :meth:`_loaded`);
         none is started meanwhile (:meth:`load`)."""
-        self._released = True
         self._back_to = self._other(self.current).id if self.current is not None else self._back_to
         # Freed after the frame that shows the other area, not before it (30 ms at 100k).
         going = [self.loaded, self.ranking, self.source, self.current, self.found, dict(self._checks)]
@@ -462,10 +454,10 @@ class PairingScreen(ProgrammeScreen):
         self.app.call_after_refresh(_let_go, going)
 
     def on_screen_resume(self) -> None:
-        """Shown again after :meth:`_release`: read as on a first visit (the first candidates by
+        """Shown again after :meth:`release`: read as on a first visit (the first candidates by
         name, then the whole programme), for the same person and wave."""
-        if self._released:
-            self._released = False
+        if self.released:
+            self.released = False
             self.seen_generation = self.host.data_generation  # (what is read now is the newest)
             self._reload = self._loading  # a read from before leaving may be older than that
             self.glance(then_load=True)
@@ -473,7 +465,7 @@ class PairingScreen(ProgrammeScreen):
     # -- loading -----------------------------------------------------------------------
 
     def load(self) -> None:
-        if self._released:  # (a save landing after the screen was left): read when shown again
+        if self.released:  # (a save landing after the screen was left): read when shown again
             return
         if self._loading:  # one read of the whole programme at a time; again once it is in
             self._reload = True
@@ -506,8 +498,8 @@ class PairingScreen(ProgrammeScreen):
 
         (Not Textual's exclusive workers: a thread runs to its end either way, and waiting
         for a cancelled one raises WorkerCancelled in whoever waits for every worker.) Nor when
-        the screen was left meanwhile (:meth:`_release`): nothing read for it is kept then."""
-        if asked == self._asked and not self._released:
+        the screen was left meanwhile (:meth:`release`): nothing read for it is kept then."""
+        if asked == self._asked and not self.released:
             then(result)
 
     def _after_glance(self) -> None:
@@ -586,7 +578,7 @@ class PairingScreen(ProgrammeScreen):
         return False
 
     def _loaded(self, loaded: Loaded) -> None:
-        if self._released:  # left while it was read: not kept (read again when shown again)
+        if self.released:  # left while it was read: not kept (read again when shown again)
             return
         glanced = self.loaded is not None and self.loaded.partial
         self.loaded = loaded

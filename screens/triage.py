@@ -30,7 +30,7 @@ from rmtui.timeline import WHEN_HINT, parse_when
 from rmtui.triage import TriageFilter, TriageItem, TriageQueue
 from rmtui.widgets.ask import AskLine, EditText
 from rmtui.widgets.footer import Footer
-from rmtui.widgets.virtual_table import Column, VirtualTable
+from rmtui.widgets.virtual_table import Column, EmptySource, VirtualTable
 
 COLUMNS = [
     Column("mark", "", 2),
@@ -40,6 +40,7 @@ COLUMNS = [
 ]
 
 KIND_STYLE = {"at_risk": "bold red", "overdue": "red", "notes_late": "yellow", "follow_up": "cyan", "survey": "magenta"}
+BUILDING = "Building the queue…"
 EMPTY = "Nothing needs you today: no overdue sessions, late notes, missing follow-ups or pairs at risk."
 
 
@@ -102,10 +103,11 @@ class TriageScreen(ProgrammeScreen):
         self.filter = TriageFilter()
         self._latest: TriageQueue | None = None  # the last queue built, shown or waiting for its people
         self._after_people: list[Callable[[], object]] = []  # what waits for the people of the queue
+        self._back_line: int | None = None  # the cursor's line when the screen was left (see release)
 
     def compose(self):
         yield Header()
-        yield Static("Building the queue…", id="counts")
+        yield Static(BUILDING, id="counts")
         yield Static("", id="filters")
         yield Static(EMPTY, id="empty")
         yield VirtualTable(COLUMNS, id="queue")
@@ -114,17 +116,37 @@ class TriageScreen(ProgrammeScreen):
 
     def on_mount(self) -> None:
         self.query_one("#queue", VirtualTable).focus()
+        self.release_when_left()
         self.load()
 
     def refresh_data(self) -> None:
         self.load()
+
+    def release(self) -> None:
+        """Drop the queue (at 100,000 people, with its pairs' people: 10 MB held for as long as
+        the app ran). Kept: the filters, the items selected and the cursor's line; the queue
+        is built again when the screen is shown again."""
+        table = self.query_one("#queue", VirtualTable)
+        self._back_line = table.cursor
+        self.queue = self._latest = None
+        self.shown = []
+        table.set_source(EmptySource(), cursor=0)
+        self.query_one("#counts", Static).update(BUILDING)
+
+    def on_screen_resume(self) -> None:
+        if self.released:
+            self.released = False
+            self.seen_generation = self.host.data_generation  # (what is read now is the newest)
+            self.load()
 
     # -- loading -----------------------------------------------------------------------
 
     def load(self) -> None:
         # Unfiltered, the queue comes with the people of a screen around the cursor's line and
         # the rest follow in a second worker (issue 14); a filter reads everyone's first.
-        line = self.query_one("#queue", VirtualTable).cursor
+        if self.released:  # built when shown again
+            return
+        line = self.query_one("#queue", VirtualTable).cursor if self._back_line is None else self._back_line
         window = (max(0, line - service.SCREENFUL), line + service.SCREENFUL) if self.filter == TriageFilter() else None
         self.run_work(_build_queue, self.programme, window, what="build the queue", done=self.show, group="load")
 
@@ -138,7 +160,10 @@ class TriageScreen(ProgrammeScreen):
             then()
 
     def show(self, queue: TriageQueue, *, cursor: int | None = None) -> None:
-        """Show ``queue`` through the filters; the cursor keeps its line unless ``cursor`` is given."""
+        """Show ``queue`` through the filters; the cursor keeps its line unless ``cursor`` is given
+        (on the first queue after coming back: the line it was on when the screen was left)."""
+        if self.released:  # built before the screen was left: not kept
+            return
         if queue is not self._latest:
             self._latest = queue
             if not queue.complete:
@@ -147,6 +172,8 @@ class TriageScreen(ProgrammeScreen):
         if not queue.complete and self.filter != TriageFilter():
             return  # filtered once the people are read (_people_read shows it then)
         self.queue = queue
+        if self._back_line is not None:
+            cursor, self._back_line = self._back_line if cursor is None else cursor, None
         self.selected &= set(queue.keys())
         if self.filter == TriageFilter():
             self.shown = queue  # unfiltered: items are built only as they are painted

@@ -273,6 +273,28 @@ async def test_space_selects_items_for_one_bulk_action(sessions_programme: Progr
         assert not screen.selected
 
 
+
+async def test_leaving_lets_the_queue_go_and_coming_back_builds_it_with_the_line_and_selection_kept(
+    sessions_programme: Programme,
+) -> None:
+    """At 100,000 people the queue held 10 MB for as long as the app ran (issue 14's soak)."""
+    app = _app(sessions_programme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settled(pilot)
+        await _go_to(pilot, screen, 1)
+        await pilot.press("space")  # pair 2's first, selected; the cursor on the next
+        assert screen.query_one("#queue", VirtualTable).cursor == 2
+        selected = set(screen.selected)
+        await pilot.press("1")
+        await settled(pilot)
+        assert screen.queue is None and screen.shown == [] and screen.released
+        await pilot.press("6")
+        assert await settled(pilot) is screen
+        assert screen.queue is not None and len(screen.shown) == 7 and not screen.released
+        assert screen.query_one("#queue", VirtualTable).cursor == 2
+        assert screen.selected == selected and len(selected) == 1
+
+
 async def test_t_and_enter_open_the_pairs_timeline_and_escape_comes_back(sessions_programme: Programme) -> None:
     app = _app(sessions_programme)
     async with app.run_test(size=(80, 24)) as pilot:
