@@ -111,13 +111,31 @@ Bare().run()
 
 def read_only(db: Path, sql: str) -> list[tuple]:
     """Rows of ``sql`` read without opening a Store (which would migrate an older file)."""
-    from rmtui.db.sqlite import sqlite3
+    from rmtui.db.sqlite import file_uri, sqlite3
 
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn = sqlite3.connect(file_uri(db, mode="ro"), uri=True)
     try:
         return conn.execute(sql).fetchall()
     finally:
         conn.close()
+
+
+def own_copy(db: Path, own: Path) -> Path:
+    """Return ``own``, a copy of the demo ``db`` made once (what its write-ahead log holds
+    included; its permissions too: the app warns of a file others can read). A benchmark
+    opens and writes its own copy, never the demo given: opening migrates a file in place,
+    and an older checkout then refuses it."""
+    if not own.exists():
+        from rmtui.db.sqlite import file_uri, sqlite3
+
+        source, target = sqlite3.connect(file_uri(db, mode="ro"), uri=True), sqlite3.connect(own)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+        own.chmod(db.stat().st_mode & 0o777)
+    return own
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -331,12 +349,7 @@ def bench_rmtui(db: Path, queries: list[str], root: Path = ROOT, python: str = s
     launcher = folder / "gc_probe.py"
     launcher.write_text(GC_PROBE)
     probe = folder / f"gc-{os.getpid()}-{random.randrange(10**9)}.json"
-    # Each checkout types into its own copy: opening a file migrates it in place, and an older
-    # checkout refuses a file a newer one migrated (the demo given is never written).
-    own = folder / f"{root.resolve().name}-{zlib.crc32(str(root.resolve()).encode())}-{db.name}"
-    if not own.exists():
-        shutil.copy(db, own)  # (its permissions too: the app warns of a file others can read)
-    db = own
+    db = own_copy(db, folder / f"{root.resolve().name}-{zlib.crc32(str(root.resolve()).encode())}-{db.name}")
     pane = open_roster(db, root, python, env={"RMTUI_GC_PROBE": str(probe)}, launcher=launcher)
     try:
         cpu: list[float] = []
@@ -549,7 +562,12 @@ class LiveFigures:
 def bench_live(db: Path, edits: int, memory_edits: int = 0) -> LiveFigures:
     """Another process renames one person ``edits`` times at a person's pace (each timed from
     its commit returning to the open roster showing it), then ``memory_edits`` times more as
-    fast as the roster shows them (resident memory before and after)."""
+    fast as the roster shows them (resident memory before and after). On a copy of ``db``."""
+    with tempfile.TemporaryDirectory() as folder:
+        return _bench_live(own_copy(db, Path(folder) / db.name), edits, memory_edits)
+
+
+def _bench_live(db: Path, edits: int, memory_edits: int) -> LiveFigures:
     probe = read_only(db, "SELECT id FROM participants ORDER BY id LIMIT 1 OFFSET 7")[0][0]
     writer = subprocess.Popen(
         [sys.executable, str(ROOT / "tests" / "writer_process.py"), "rename", str(db), str(probe)],
