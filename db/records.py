@@ -20,11 +20,31 @@ SESSION_STATUSES = ("planned", "scheduled", "held", "cancelled", "missed")
 FEEDBACK_KINDS = ("pre", "mid", "post", "close")
 
 
+def json_list(value: str | None) -> list[str]:
+    """Return a list column's stored text (hobbies, interests...) as its items: the one reading
+    of such a column, for records, the roster index and the pairing pool alike.
+
+    Text that is not JSON (written by another tool, or by hand in SQL) is one item, kept as
+    written: a profile holding it opens, and saving it keeps the text. So is any other JSON
+    value but a list (a JSON string: its text); null or nothing is none."""
+    if not value:
+        return []
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return [value]
+    if isinstance(decoded, list):
+        return [item if isinstance(item, str) else str(item) for item in decoded]
+    return [] if decoded is None else [decoded if isinstance(decoded, str) else value]
+
+
 class Record:
     """Shared row conversion for the table dataclasses."""
 
     TABLE: ClassVar[str]
     JSON_FIELDS: ClassVar[tuple[str, ...]] = ()
+    LIST_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """The JSON columns holding lists of text: read with :func:`json_list`."""
     BOOL_FIELDS: ClassVar[tuple[str, ...]] = ()
 
     @property
@@ -43,7 +63,9 @@ class Record:
         for key, value in row.items():
             if key not in names:
                 continue
-            if key in cls.JSON_FIELDS and isinstance(value, str):
+            if key in cls.LIST_FIELDS:
+                value = json_list(value)
+            elif key in cls.JSON_FIELDS and isinstance(value, str):
                 value = json.loads(value)
             elif key in cls.BOOL_FIELDS and value is not None:
                 value = bool(value)
@@ -72,6 +94,7 @@ class Participant(Record):
         "interests",
         "attributes",
     )
+    LIST_FIELDS: ClassVar[tuple[str, ...]] = ("current_role", "development_goals", "competencies", "hobbies", "interests")
     BOOL_FIELDS: ClassVar[tuple[str, ...]] = ("consent_share",)
 
     name: str

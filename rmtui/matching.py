@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, overload
 import numpy as np
 
 from rmtui.db import Store
+from rmtui.db.records import json_list
 from rmtui.rule_settings import RuleConfig
 from rmtui.rules import (
     AVAILABLE,
@@ -75,16 +76,6 @@ class PairFact:
     mentor_id: int
     mentee_id: int
     status: str
-
-
-def _json_list(value: str | None) -> list[str]:
-    if not value:
-        return []
-    try:
-        decoded = json.loads(value)
-    except ValueError:
-        return []
-    return [str(item) for item in decoded] if isinstance(decoded, list) else []
 
 
 def _json_dict(value: str | None) -> dict:
@@ -827,8 +818,9 @@ FROM participants
 
 # Every list column's items in one scan: (person, column, item), in the people's order and
 # each list's order. Only text items of JSON arrays are carried; a number, a null, a nested
-# list, or a list that is not valid JSON (read as one null item) marks the person to be
-# read the row way (json.loads), so the result is exactly the row read's.
+# list, a JSON value that is not a list, or text that is not JSON (each read as one null
+# item) marks the person to be read the row way (rmtui.db.records.json_list), so the result
+# is exactly the row read's.
 _ITEMS_SQL = """
 SELECT group_concat(p.id, ','), group_concat(k.col, ''),
        group_concat(CASE WHEN j.type = 'text' THEN j.value ELSE '' END, char(31)),
@@ -838,7 +830,8 @@ CROSS JOIN (SELECT 0 AS col UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELE
 CROSS JOIN json_each(CASE k.col WHEN 0 THEN {0} WHEN 1 THEN {1} WHEN 2 THEN {2} ELSE {3} END) AS j
 """
 _ITEMS_SQL = _ITEMS_SQL.format(*(
-    f"(CASE WHEN NOT json_valid(p.{c}) THEN '[null]' WHEN json_type(p.{c}) = 'array' THEN p.{c} ELSE '[]' END)"
+    f"(CASE WHEN p.{c} IS NULL THEN '[]' WHEN NOT json_valid(p.{c}) THEN '[null]' WHEN json_type(p.{c}) = 'array' THEN p.{c}"
+    f" WHEN json_type(p.{c}) = 'null' THEN '[]' ELSE '[null]' END)"
     for c in ("hobbies", "interests", "development_goals", "competencies")
 ))
 _COLUMNS_SQL = _COLUMNS_SQL.format()
@@ -933,7 +926,7 @@ def _read_columns(store: Store) -> _Columns:
 
 
 def _read_odd_lists(store: Store, ids: np.ndarray, order: np.ndarray, odd: list[int], items: dict) -> None:
-    """Replace the list items of the ``odd`` people by what the row path reads (json.loads)."""
+    """Replace the list items of the ``odd`` people by what the row path reads (json_list)."""
     found = []
     for start in range(0, len(odd), 500):
         batch = odd[start : start + 500]
@@ -948,7 +941,7 @@ def _read_odd_lists(store: Store, ids: np.ndarray, order: np.ndarray, odd: list[
         extra_positions, extra_codes = [], []
         for row in found:
             position = int(order[np.searchsorted(ids[order], row[0])])
-            for value in _json_list(row[k + 1]):
+            for value in json_list(row[k + 1]):
                 extra_positions.append(position)
                 extra_codes.append(at.setdefault(value, len(at)))
         items[column] = [
@@ -1149,10 +1142,10 @@ def _pool(people_rows, pair_rows, wave_rows, today, managers=None) -> Pool:
             timezone=row[7],
             status=row[8],
             capacity=row[9],
-            hobbies=_json_list(row[10]),
-            interests=_json_list(row[11]),
-            development_goals=_json_list(row[12]),
-            competencies=_json_list(row[13]),
+            hobbies=json_list(row[10]),
+            interests=json_list(row[11]),
+            development_goals=json_list(row[12]),
+            competencies=json_list(row[13]),
             attributes=_json_dict(row[14]),
         )
         for row in people_rows

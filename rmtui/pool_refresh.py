@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rmtui.matching import _LISTS, _PAIRS_SQL, _PEOPLE_SQL, PairFact, Pool, _Columns, _fold_name, _json_list, _sparse
+from rmtui.db.records import json_list
+from rmtui.matching import _LISTS, _PAIRS_SQL, _PEOPLE_SQL, PairFact, Pool, _Columns, _fold_name, _sparse
 from rmtui.rules import AVAILABLE, ONGOING, utc_offset_hours
 from rmtui.text import clean, fold
 
@@ -252,7 +253,7 @@ def spliced(columns: _Columns, changed: list[int], rows: list[tuple]) -> _Column
         statuses=texts(columns.statuses, 8),
         capacity=numbers(columns.capacity, 9),
         items={
-            column: _spliced_items(columns.items[column], drop, at, [_json_list(row[10 + k]) for row in rows])
+            column: _spliced_items(columns.items[column], drop, at, [json_list(row[10 + k]) for row in rows])
             for k, column in enumerate(_LISTS)
         },
         attributes=attributes,
@@ -311,7 +312,7 @@ def _offset(zone: str, day: dt.date) -> float:
 
 def _folded_lists(rows: list[tuple], columns: tuple[int, ...]) -> list[list[str]]:
     """Each row's items of these list columns, cleaned and folded (as Pool's matrices key them)."""
-    return [[fold(clean(value)) for k in columns for value in _json_list(row[k])] for row in rows]
+    return [[fold(clean(value)) for k in columns for value in json_list(row[k])] for row in rows]
 
 
 def _patched_codes(codes: np.ndarray, stored: list[str], positions: list[int], values: list[str]) -> np.ndarray:

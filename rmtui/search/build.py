@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from rmtui.db.records import json_list
 from rmtui.search.words import (
     BUSINESS,
     DEPARTMENT,
@@ -130,16 +131,10 @@ class _ColumnBuilder:
 
 
 def as_list(value: Any) -> list[str]:
-    """Return a hobbies/interests value (JSON text or a list) as a list of strings."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return [value]
-    if isinstance(value, str):
-        return [value]
+    """Return a hobbies/interests value (stored text, see :func:`rmtui.db.records.json_list`,
+    or a list) as a list of strings."""
+    if value is None or isinstance(value, str):
+        return json_list(value)
     if isinstance(value, (list, tuple)):
         return [v if isinstance(v, str) else str(v) for v in value]
     return [str(value)]
