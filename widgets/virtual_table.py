@@ -549,12 +549,15 @@ class VirtualTable(ScrollView, can_focus=True):
         self.post_message(self.CursorMoved(self, new))
 
     def _scroll_cursor_into_view(self) -> None:
+        # (forced: rows given when there were none, the scrollbar they bring is laid out a
+        # frame later and Textual refuses to scroll until then: coming back to a screen with
+        # the cursor far down left it at the top, off screen)
         body = max(1, self.size.height - 1)
         top = int(self.scroll_offset.y)
         if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+            self.scroll_to(y=self.cursor, animate=False, immediate=True, force=True)
         elif self.cursor >= top + body:
-            self.scroll_to(y=self.cursor - body + 1, animate=False, immediate=True)
+            self.scroll_to(y=self.cursor - body + 1, animate=False, immediate=True, force=True)
 
     def _move_to(self, index: int) -> None:
         count = len(self.source)
