@@ -68,11 +68,11 @@ async def test_the_line_caches_of_widgets_gone_are_freed_in_a_pause(demo_program
     from textual._styles_cache import StylesCache
     from textual.widget import Widget
 
-    def gone_widgets_caches() -> int:
+    def gone_widgets_caches() -> set[int]:
         gc.collect()
         objects = gc.get_objects()
         live = {id(o._styles_cache) for o in objects if isinstance(o, Widget)}
-        return sum(1 for o in objects if isinstance(o, StylesCache) and id(o) not in live)
+        return {id(o) for o in objects if isinstance(o, StylesCache) and id(o) not in live}
 
     app = RmtuiApp(demo_programme)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -83,7 +83,9 @@ async def test_the_line_caches_of_widgets_gone_are_freed_in_a_pause(demo_program
             assert isinstance(await settled(pilot), ProfileScreen)
             await pilot.press("escape")
             assert isinstance(await settled(pilot), RosterScreen)
-        assert gone_widgets_caches() > 20  # the profiles' widgets are gone, their caches not yet
+        gone = gone_widgets_caches()
+        assert gone  # the profiles' widgets are gone, their caches not yet (on a loaded machine the
+        # last profile's may still be held a while: those are not looked at)
         trimmed = app.gc_pacer.last_trim
         app.gc_pacer.idle = 1.0
         for _ in range(20):  # the next pause (a second without a key)
@@ -91,4 +93,4 @@ async def test_the_line_caches_of_widgets_gone_are_freed_in_a_pause(demo_program
             if app.gc_pacer.last_trim > trimmed:
                 break
         assert app.gc_pacer.last_trim > trimmed
-        assert gone_widgets_caches() == 0
+        assert not gone & gone_widgets_caches()
