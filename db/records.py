@@ -20,15 +20,17 @@ SESSION_STATUSES = ("planned", "scheduled", "held", "cancelled", "missed")
 FEEDBACK_KINDS = ("pre", "mid", "post", "close")
 
 
-def json_list(value: str | None) -> list[str]:
+def json_list(value: object) -> list[str]:
     """Return a list column's stored text (hobbies, interests...) as its items: the one reading
     of such a column, for records, the roster index and the pairing pool alike.
 
     Text that is not JSON (written by another tool, or by hand in SQL) is one item, kept as
     written: a profile holding it opens, and saving it keeps the text. So is any other JSON
     value but a list (a JSON string: its text); null or nothing is none."""
-    if not value:
+    if value is None or value == "":
         return []
+    if not isinstance(value, str):  # (SQLite keeps what it was given: a number, say)
+        value = str(value)
     try:
         decoded = json.loads(value)
     except ValueError:
@@ -63,7 +65,7 @@ class Record:
         for key, value in row.items():
             if key not in names:
                 continue
-            if key in cls.LIST_FIELDS:
+            if key in cls.LIST_FIELDS and not isinstance(value, list):
                 value = json_list(value)
             elif key in cls.JSON_FIELDS and isinstance(value, str):
                 value = json.loads(value)
