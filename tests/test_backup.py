@@ -6,6 +6,8 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -171,20 +173,35 @@ def test_restore_loses_no_acknowledged_commit_of_a_process_committing_all_along(
     backup = backup_programme(db, tmp_path / "monday.db").path
     child = subprocess.Popen([sys.executable, str(WORKER), "commits", str(db), "ack"], stdout=subprocess.PIPE, text=True)
     acknowledged: list[int] = []
+    lines: list[str] = []  # its acknowledgements, read as they come: a full pipe would stop it
+    # (on a loaded CI machine the writer filled the pipe during the restore and blocked, and
+    # the loop below waited for its next commit forever)
+
+    def read_on() -> None:
+        assert child.stdout is not None
+        for line in child.stdout:
+            lines.append(line)
+
+    reader = threading.Thread(target=read_on, daemon=True)
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "started"
         acknowledged.append(int(child.stdout.readline()))  # it commits before the restore ...
+        reader.start()
         result = rmtui("--db", str(db), "restore", str(backup), "--yes")
         assert result.returncode == 0, result.stderr
         restored_at = len(_names(db))
+        deadline = time.monotonic() + 120
         while len(_names(db)) <= restored_at:  # ... and goes on after it
             assert child.poll() is None, "the writer died"
+            assert time.monotonic() < deadline, "the writer made no commit after the restore"
+            time.sleep(0.01)
         assert child.poll() is None
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
-    assert child.stdout is not None
-    acknowledged += [int(line) for line in child.stdout.read().split()]
+    if reader.ident is not None:  # (started)
+        reader.join(timeout=30)
+    acknowledged += [int(line) for line in "".join(lines).split()]
     (before,) = tmp_path.glob("programme.before-restore-*.db")
     kept = _names(before) | _names(db)
     lost = [n for n in acknowledged if f"Committed {n}" not in kept]
